@@ -1,0 +1,211 @@
+/**
+ * Delivers the event log live. One `ProjectFeed` per Project with subscribers in this process
+ * reads each new batch of events once and hands the same row objects to every subscriber
+ * (so execution can be shared per event, see graphql/shared-execution.ts).
+ *
+ * Wake-ups carry no data, only "Project P has events up to seq N": in-process after commit,
+ * and from PostgreSQL NOTIFY when several API processes share a database. Subscribers track
+ * their own position and fill any gap from the log, so a lost or reordered wake-up can delay
+ * an event but never drop or repeat one.
+ */
+import type { Database, Db } from "@pergola/db/client";
+import { events, projects, type EventRow } from "@pergola/db/schema";
+import { Repeater } from "@repeaterjs/repeater";
+import { and, asc, eq, gt, lt } from "drizzle-orm";
+import type { Logger } from "pino";
+import { AppError, ErrorCode } from "../errors.js";
+import { EVENTS_CHANNEL } from "./event-kind.js";
+
+const PAGE = 500;
+
+interface Subscriber {
+  deliver(rows: readonly EventRow[]): void;
+}
+
+interface ProjectFeed {
+  lastSeq: bigint;
+  wanted: bigint;
+  ready: Promise<void>;
+  pumping: boolean;
+  subscribers: Set<Subscriber>;
+}
+
+export class EventBus {
+  private readonly feeds = new Map<string, ProjectFeed>();
+  private unlisten?: () => Promise<void>;
+
+  constructor(
+    private readonly database: Database,
+    private readonly logger: Logger,
+  ) {}
+
+  private get db(): Db {
+    return this.database.db;
+  }
+
+  /** With PostgreSQL: one LISTEN connection for the whole process. */
+  async start(): Promise<void> {
+    if (!this.database.listen) return;
+    this.unlisten = await this.database.listen(EVENTS_CHANNEL, (payload) => {
+      const [projectId, seq] = payload.split(":");
+      if (projectId && seq && /^\d+$/.test(seq)) this.signal(projectId, BigInt(seq));
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.();
+    this.feeds.clear();
+  }
+
+  /** "Project `projectId` has committed events up to `seq`." Cheap when nobody listens. */
+  signal(projectId: string, seq: bigint): void {
+    const feed = this.feeds.get(projectId);
+    if (!feed) return;
+    if (seq > feed.wanted) feed.wanted = seq;
+    void this.pump(projectId, feed);
+  }
+
+  /**
+   * The Project's events after `after` (or from now when null), then live ones, in seq order,
+   * each exactly once. Rejects with RESYNC_REQUIRED when `after` is older than the retained log.
+   */
+  subscribe(projectId: string, after: bigint | null, accept: (row: EventRow) => boolean): AsyncIterable<EventRow> {
+    return new Repeater<EventRow>(async (push, stop) => {
+      const pending: (readonly EventRow[])[] = [];
+      let wake: (() => void) | undefined;
+      const subscriber: Subscriber = {
+        deliver(rows) {
+          pending.push(rows);
+          wake?.();
+        },
+      };
+      const feed = this.attach(projectId, subscriber);
+      let stopped = false;
+      void stop.then(() => {
+        stopped = true;
+        wake?.();
+      });
+      try {
+        await feed.ready;
+        const [project] = await this.db
+          .select({ seq: projects.seq, logStart: projects.logStart })
+          .from(projects)
+          .where(eq(projects.id, projectId));
+        if (!project) throw new AppError(ErrorCode.NOT_FOUND, "Project not found");
+        if (after !== null && after < project.logStart) {
+          throw new AppError(
+            ErrorCode.RESYNC_REQUIRED,
+            `cursor ${after} is older than the retained event log (it starts after ${project.logStart}); refetch and subscribe again`,
+          );
+        }
+        if (after !== null && after > project.seq) {
+          throw new AppError(ErrorCode.BAD_USER_INPUT, `after: cursor ${after} is ahead of the event log`, {
+            field: "after",
+          });
+        }
+        let position = after ?? project.seq;
+        const emit = async (row: EventRow) => {
+          position = row.seq;
+          if (accept(row)) await push(row);
+        };
+        // Replay what the log holds after the cursor; live batches queue up meanwhile.
+        for (const row of await this.readAll(projectId, position, null)) {
+          if (stopped) return;
+          await emit(row);
+        }
+        while (!stopped) {
+          const rows = pending.shift();
+          if (!rows) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+            continue;
+          }
+          for (const row of rows) {
+            if (stopped) return;
+            if (row.seq <= position) continue;
+            if (row.seq > position + 1n) {
+              for (const missed of await this.readAll(projectId, position, row.seq)) await emit(missed);
+            }
+            await emit(row);
+          }
+        }
+      } finally {
+        this.detach(projectId, subscriber);
+      }
+    });
+  }
+
+  private attach(projectId: string, subscriber: Subscriber): ProjectFeed {
+    let feed = this.feeds.get(projectId);
+    if (!feed) {
+      const created: ProjectFeed = {
+        lastSeq: 0n,
+        wanted: 0n,
+        pumping: false,
+        subscribers: new Set(),
+        ready: this.db
+          .select({ seq: projects.seq })
+          .from(projects)
+          .where(eq(projects.id, projectId))
+          .then(([row]) => {
+            created.lastSeq = row?.seq ?? 0n;
+            if (created.wanted > created.lastSeq) void this.pump(projectId, created);
+          }),
+      };
+      feed = created;
+      this.feeds.set(projectId, feed);
+    }
+    feed.subscribers.add(subscriber);
+    return feed;
+  }
+
+  private detach(projectId: string, subscriber: Subscriber): void {
+    const feed = this.feeds.get(projectId);
+    if (!feed) return;
+    feed.subscribers.delete(subscriber);
+    if (feed.subscribers.size === 0) this.feeds.delete(projectId);
+  }
+
+  /** One reader per feed: fetches each new batch once and hands it to every subscriber. */
+  private async pump(projectId: string, feed: ProjectFeed): Promise<void> {
+    if (feed.pumping) return;
+    feed.pumping = true;
+    try {
+      await feed.ready;
+      while (feed.wanted > feed.lastSeq && this.feeds.get(projectId) === feed) {
+        const rows = await this.readPage(projectId, feed.lastSeq, null);
+        if (rows.length === 0) {
+          feed.lastSeq = feed.wanted; // pruned or not visible: subscribers fill gaps themselves
+          break;
+        }
+        feed.lastSeq = rows[rows.length - 1]!.seq;
+        for (const subscriber of feed.subscribers) subscriber.deliver(rows);
+      }
+    } catch (error) {
+      this.logger.error({ err: error, projectId }, "event feed read failed; subscribers will fill the gap");
+    } finally {
+      feed.pumping = false;
+    }
+  }
+
+  private readPage(projectId: string, after: bigint, before: bigint | null): Promise<EventRow[]> {
+    const range = before === null ? gt(events.seq, after) : and(gt(events.seq, after), lt(events.seq, before));
+    return this.db
+      .select()
+      .from(events)
+      .where(and(eq(events.projectId, projectId), range))
+      .orderBy(asc(events.seq))
+      .limit(PAGE);
+  }
+
+  /** Every event in (after, before), page by page. */
+  private async readAll(projectId: string, after: bigint, before: bigint | null): Promise<EventRow[]> {
+    const all: EventRow[] = [];
+    for (let from = after; ; ) {
+      const page = await this.readPage(projectId, from, before);
+      all.push(...page);
+      if (page.length < PAGE) return all;
+      from = page[page.length - 1]!.seq;
+    }
+  }
+}

@@ -1,0 +1,19 @@
+/** Every kind of event in the log, declared once. The GraphQL enum `EventKind` mirrors it. */
+export enum EventKind {
+  PROJECT_CREATED = "PROJECT_CREATED",
+  STAGE_CREATED = "STAGE_CREATED",
+  STAGE_UPDATED = "STAGE_UPDATED",
+  STAGE_DELETED = "STAGE_DELETED",
+  /** One per transition of the Stage state machine; the payload holds the new state. */
+  STAGE_STATE_CHANGED = "STAGE_STATE_CHANGED",
+}
+
+export const stageEventKinds: ReadonlySet<string> = new Set([
+  EventKind.STAGE_CREATED,
+  EventKind.STAGE_UPDATED,
+  EventKind.STAGE_DELETED,
+  EventKind.STAGE_STATE_CHANGED,
+]);
+
+/** The channel PostgreSQL NOTIFY uses; the payload is `<projectId>:<seq>` and nothing else. */
+export const EVENTS_CHANNEL = "pergola_events";

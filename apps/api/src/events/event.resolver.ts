@@ -1,0 +1,63 @@
+/**
+ * Project-scoped subscriptions. Each replays the log after `after` (when given), then goes
+ * live, with no gap and no duplicate. The payload each receives is the shared event row, so
+ * every field below must depend on the row alone, never on the subscriber (see
+ * graphql/shared-execution.ts).
+ */
+import type { EventRow } from "@pergola/db/schema";
+import { Arg, Root, Subscription, Resolver } from "type-graphql";
+import type { SubscribeResolverData } from "type-graphql";
+import type { Context } from "../context.js";
+import { fromStageSnapshot, type StageSnapshot } from "../stages/stage.snapshot.js";
+import type { Stage } from "../stages/stage.type.js";
+import { formatCursor, parseCursor } from "./cursor.js";
+import { stageEventKinds, type EventKind } from "./event-kind.js";
+import { ProjectEvent, StageEvent } from "./event.type.js";
+
+type ProjectArgs = { project: string; after?: string | null };
+
+function subscribeToProject(accept: (row: EventRow) => boolean) {
+  return async ({ args, context }: SubscribeResolverData<unknown, ProjectArgs, Context>) => {
+    const after = parseCursor(args.after);
+    const project = await context.services.projects.requireProject(context.actor, args.project);
+    return context.services.bus.subscribe(project.id, after, accept);
+  };
+}
+
+function stageOf(row: EventRow): Stage | null {
+  const snapshot = (row.payload as { stage?: StageSnapshot }).stage;
+  return snapshot ? (fromStageSnapshot(snapshot) as Stage) : null;
+}
+
+@Resolver()
+export class EventResolver {
+  @Subscription(() => StageEvent, {
+    description: "Every change of the Project's Stages. Give `after` a cursor to resume from it.",
+    subscribe: subscribeToProject((row) => stageEventKinds.has(row.kind)),
+  })
+  stageChanged(
+    @Root() row: EventRow,
+    @Arg("project", () => String) _project: string,
+    @Arg("after", () => String, { nullable: true }) _after?: string,
+  ): StageEvent {
+    return { cursor: formatCursor(row.seq), at: row.at, kind: row.kind as EventKind, stage: stageOf(row)! };
+  }
+
+  @Subscription(() => ProjectEvent, {
+    description: "Everything that happens in the Project, in commit order.",
+    subscribe: subscribeToProject(() => true),
+  })
+  events(
+    @Root() row: EventRow,
+    @Arg("project", () => String) _project: string,
+    @Arg("after", () => String, { nullable: true }) _after?: string,
+  ): ProjectEvent {
+    return {
+      cursor: formatCursor(row.seq),
+      at: row.at,
+      kind: row.kind as EventKind,
+      stage: stageOf(row),
+      payload: row.payload,
+    };
+  }
+}

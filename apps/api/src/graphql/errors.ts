@@ -1,0 +1,58 @@
+/**
+ * The one place where errors become GraphQL errors, for HTTP and WebSocket alike:
+ * `AppError` keeps its code and message; GraphQL's own parse/validation/coercion errors are
+ * BAD_USER_INPUT; anything else is INTERNAL_SERVER_ERROR with a masked message (logged).
+ */
+import { isErrorCode } from "@pergola/schema";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import type { Logger } from "pino";
+import { AppError, ErrorCode } from "../errors.js";
+
+const MASKED = "Internal server error";
+
+export interface FormatOptions {
+  logger: Logger;
+  /** Hide "Did you mean …?" hints, which leak the schema, in production. */
+  hideSchemaDetails: boolean;
+}
+
+export function createFormatError({ logger, hideSchemaDetails }: FormatOptions) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrap(error);
+    if (original instanceof AppError) {
+      return {
+        message: original.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { ...original.details, code: original.code },
+      };
+    }
+    const code = formatted.extensions?.code;
+    const isGraphQLOwn = original instanceof GraphQLError && !original.originalError;
+    if (isGraphQLOwn || code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED" || code === "BAD_USER_INPUT") {
+      const message = hideSchemaDetails ? formatted.message.replace(/ ?Did you mean .*\?$/, "") : formatted.message;
+      return { ...formatted, message, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT } };
+    }
+    if (isErrorCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+    logger.error({ err: original }, "unexpected error in a GraphQL operation");
+    return { message: MASKED, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}
+
+/** For errors raised outside GraphQL execution (context building): an AppError as a GraphQLError. */
+export function toGraphQLError(error: AppError, httpStatus?: number): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: { ...error.details, code: error.code, ...(httpStatus ? { http: { status: httpStatus } } : {}) },
+  });
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** The error behind GraphQL's wrappers (resolver errors, and stream errors that carry no path). */
+function unwrap(error: unknown): unknown {
+  let current = error;
+  while (current instanceof GraphQLError && current.originalError) current = current.originalError;
+  return current;
+}

@@ -1,0 +1,149 @@
+/**
+ * graphql-ws on the HTTP server's port and path. The socket gets every rule HTTP has:
+ * the token checked in `connection_init` before any operation, the same validation rules and
+ * error masking, an `Origin` check on upgrade, a `connection_init` timeout, a maximum message
+ * size and a cap on subscriptions per socket.
+ */
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { GraphQLError, getOperationAST, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from "graphql";
+import { CloseCode } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Actor } from "../auth/token.service.js";
+import { createContext, type Context } from "../context.js";
+import type { Services } from "../services.js";
+import { createFormatError } from "./errors.js";
+import { createSharedSubscribe, DocumentCache, groupKey } from "./shared-execution.js";
+import type { Logger } from "pino";
+
+export interface WebSocketOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  logger: Logger;
+  rules: readonly ValidationRule[];
+  production: boolean;
+  /** Browser origins allowed besides the API's own. Requests without `Origin` (non-browsers) pass. */
+  allowedOrigins: readonly string[];
+  /** Default 100 per socket. */
+  maxSubscriptionsPerSocket: number;
+  /** Largest accepted message, bytes. Default 64 KiB. */
+  maxPayload?: number;
+  /** Time a client has to send `connection_init`. Default 5 s. */
+  connectionInitWaitTimeout?: number;
+}
+
+type Extra = {
+  context?: Context;
+};
+
+export const WS_PATH = "/graphql";
+
+export function attachWebSocketServer(server: Server, options: WebSocketOptions) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 64 * 1024 });
+  const documents = new DocumentCache(options.schema, options.rules);
+  const groups = new WeakMap<ExecutionArgs, string>();
+  const formatError = createFormatError({ logger: options.logger, hideSchemaDetails: options.production });
+  const sockets = new Map<string, Set<WebSocket>>();
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    if (url.pathname !== WS_PATH) return socket.destroy();
+    if (!isOriginAllowed(request, options.allowedOrigins)) {
+      // A browser page from another origin must not ride on a user's credentials.
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
+  };
+  server.on("upgrade", onUpgrade);
+
+  const disposable = useServer<{ authToken?: unknown }, Extra>(
+    {
+      schema: options.schema,
+      connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 5_000,
+      context: (ctx) => ctx.extra.context!,
+      onConnect: async (ctx) => {
+        const token = ctx.connectionParams?.authToken;
+        if (typeof token !== "string" || token.length === 0) {
+          ctx.extra.socket.close(4401, "Unauthorized: send { authToken } in connection_init");
+          return false;
+        }
+        const actor: Actor | null = await options.services.tokens.getActor(token);
+        if (!actor) {
+          ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token");
+          return false;
+        }
+        ctx.extra.context = createContext(options.services, actor);
+        track(sockets, actor.tokenId, ctx.extra.socket);
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
+          return [new GraphQLError(`At most ${options.maxSubscriptionsPerSocket} operations per socket`, { extensions: { code: "BAD_USER_INPUT" } })];
+        }
+        const prepared = documents.prepare(payload.query);
+        if (prepared.errors.length) return prepared.errors;
+        const args: ExecutionArgs = {
+          schema: options.schema,
+          document: prepared.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: ctx.extra.context,
+        };
+        if (getOperationAST(prepared.document, payload.operationName)?.operation === "subscription") {
+          groups.set(args, groupKey(prepared, payload.variables, ctx.extra.context!.actor.role));
+        }
+        return args;
+      },
+      subscribe: createSharedSubscribe((args) => groups.get(args)),
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors) return;
+        return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+    },
+    wss,
+  );
+
+  return {
+    /** Closes every socket of a token (used when it is revoked or rotated). */
+    closeSocketsOf(tokenId: string, reason: string) {
+      for (const ws of sockets.get(tokenId) ?? []) ws.close(CloseCode.Forbidden, reason);
+    },
+    async close() {
+      server.off("upgrade", onUpgrade);
+      for (const ws of wss.clients) ws.terminate();
+      await disposable.dispose();
+    },
+  };
+}
+
+function track(sockets: Map<string, Set<WebSocket>>, tokenId: string, ws: WebSocket) {
+  let set = sockets.get(tokenId);
+  if (!set) sockets.set(tokenId, (set = new Set()));
+  set.add(ws);
+  ws.once("close", () => {
+    set.delete(ws);
+    if (set.size === 0) sockets.delete(tokenId);
+  });
+}
+
+function isOriginAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (!origin) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (parsed.host === request.headers.host) return true;
+  return allowed.some((a) => {
+    try {
+      return new URL(a).origin === parsed.origin;
+    } catch {
+      return false;
+    }
+  });
+}

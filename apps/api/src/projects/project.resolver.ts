@@ -1,0 +1,36 @@
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { Context } from "../context.js";
+import { formatCursor } from "../events/cursor.js";
+import { Stage } from "../stages/stage.type.js";
+import { CreateProjectInput } from "./project.input.js";
+import { Project } from "./project.type.js";
+
+@Resolver(() => Project)
+export class ProjectResolver {
+  @Query(() => [Project])
+  projects(@Ctx() { actor, services }: Context): Promise<Project[]> {
+    return services.projects.listProjects(actor);
+  }
+
+  @Query(() => Project, { nullable: true })
+  project(@Arg("slug", () => String) slug: string, @Ctx() { actor, services }: Context): Promise<Project | null> {
+    return services.projects.findProject(actor, slug);
+  }
+
+  @Mutation(() => Project)
+  createProject(@Arg("input", () => CreateProjectInput) input: CreateProjectInput, @Ctx() { actor, services }: Context) {
+    return services.projects.createProject(actor, input);
+  }
+
+  @FieldResolver(() => String, {
+    description: "The newest event's cursor: list, then subscribe `after` it, and nothing is missed (list+watch).",
+  })
+  cursor(@Root() project: Project): string {
+    return formatCursor(project.seq);
+  }
+
+  @FieldResolver(() => [Stage])
+  async stages(@Root() project: Project, @Ctx() { services }: Context): Promise<Stage[]> {
+    return (await services.stages.listStages(project)) as Stage[];
+  }
+}

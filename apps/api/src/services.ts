@@ -1,0 +1,34 @@
+/** The domain services, built once per server and shared by every request and socket. */
+import type { Database } from "@pergola/db/client";
+import type { Logger } from "pino";
+import { TokenService } from "./auth/token.service.js";
+import { EventBus } from "./events/event-bus.js";
+import { EventLog } from "./events/event-log.js";
+import { ProjectService } from "./projects/project.service.js";
+import { StageService } from "./stages/stage.service.js";
+
+export interface Services {
+  database: Database;
+  bus: EventBus;
+  log: EventLog;
+  projects: ProjectService;
+  stages: StageService;
+  tokens: TokenService;
+}
+
+export function createServices(database: Database, logger: Logger, options: { eventRetention: number }): Services {
+  const bus = new EventBus(database, logger);
+  const log = new EventLog(database.db, {
+    retention: options.eventRetention,
+    notify: database.driver === "postgres",
+    onCommitted: (projectId, seq) => bus.signal(projectId, seq),
+  });
+  return {
+    database,
+    bus,
+    log,
+    projects: new ProjectService(database.db, log),
+    stages: new StageService(database.db, log),
+    tokens: new TokenService(database.db),
+  };
+}

@@ -1,0 +1,78 @@
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { Context } from "../context.js";
+import { Project } from "../projects/project.type.js";
+import { CreateStageInput, UpdateStageInput } from "./stage.input.js";
+import { Health, Stage } from "./stage.type.js";
+
+@Resolver(() => Stage)
+export class StageResolver {
+  @Query(() => [Stage])
+  async stages(@Arg("project", () => String) project: string, @Ctx() { actor, services }: Context): Promise<Stage[]> {
+    const p = await services.projects.requireProject(actor, project);
+    return (await services.stages.listStages(p)) as Stage[];
+  }
+
+  @Query(() => Stage, { nullable: true })
+  async stage(
+    @Arg("project", () => String) project: string,
+    @Arg("slug", () => String) slug: string,
+    @Ctx() { actor, services }: Context,
+  ): Promise<Stage | null> {
+    const p = await services.projects.requireProject(actor, project);
+    return (await services.stages.findStage(p, slug)) as Stage | null;
+  }
+
+  @Mutation(() => Stage)
+  async createStage(@Arg("input", () => CreateStageInput) input: CreateStageInput, @Ctx() { actor, services }: Context) {
+    const p = await services.projects.requireProject(actor, input.project);
+    return services.stages.createStage(p, input);
+  }
+
+  @Mutation(() => Stage, { description: "Renaming keeps the Stage ID." })
+  async updateStage(@Arg("input", () => UpdateStageInput) input: UpdateStageInput, @Ctx() { actor, services }: Context) {
+    const p = await services.projects.requireProject(actor, input.project);
+    return services.stages.updateStage(p, input.slug, input);
+  }
+
+  @Mutation(() => Boolean)
+  async deleteStage(
+    @Arg("project", () => String) project: string,
+    @Arg("slug", () => String) slug: string,
+    @Ctx() { actor, services }: Context,
+  ): Promise<boolean> {
+    const p = await services.projects.requireProject(actor, project);
+    return services.stages.deleteStage(p, slug);
+  }
+
+  @Mutation(() => Stage)
+  async suspendStage(
+    @Arg("project", () => String) project: string,
+    @Arg("slug", () => String) slug: string,
+    @Ctx() { actor, services }: Context,
+  ) {
+    const p = await services.projects.requireProject(actor, project);
+    return services.stages.suspendStage(p, slug);
+  }
+
+  @Mutation(() => Stage)
+  async resumeStage(
+    @Arg("project", () => String) project: string,
+    @Arg("slug", () => String) slug: string,
+    @Ctx() { actor, services }: Context,
+  ) {
+    const p = await services.projects.requireProject(actor, project);
+    return services.stages.resumeStage(p, slug);
+  }
+
+  @FieldResolver(() => Project)
+  async project(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Project> {
+    return (await loaders.projectById.load(stage.projectId)) as Project;
+  }
+
+  @FieldResolver(() => Health, {
+    description: "Derived from the Components' health; UNKNOWN while no Release runs.",
+  })
+  health(): Health {
+    return Health.UNKNOWN;
+  }
+}

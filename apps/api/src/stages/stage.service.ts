@@ -1,0 +1,168 @@
+/**
+ * The rules of Stages: Stage IDs, and the state machine
+ * RUNNING → SUSPENDING → SUSPENDED → RESUMING → RUNNING.
+ * Every write locks the Project row (event order) and then the Stage row, in that order.
+ */
+import type { Db, Tx } from "@pergola/db/client";
+import { stages, type ProjectRow, type StageRow, type StageState, type StageType } from "@pergola/db/schema";
+import { and, asc, eq, like } from "drizzle-orm";
+import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
+import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
+import { EventKind } from "../events/event-kind.js";
+import type { EventLog, ProjectTx } from "../events/event-log.js";
+import { toStageSnapshot } from "./stage.snapshot.js";
+
+export interface CreateStageInput {
+  name: string;
+  type: StageType;
+  slug?: string | null;
+  suspendGraceSeconds?: number | null;
+}
+
+export interface UpdateStageInput {
+  name?: string | null;
+  type?: StageType | null;
+  suspendGraceSeconds?: number | null;
+}
+
+export const DEFAULT_GRACE_SECONDS = 60;
+const MAX_GRACE_SECONDS = 86_400;
+
+export class StageService {
+  constructor(
+    private readonly db: Db,
+    private readonly log: EventLog,
+  ) {}
+
+  listStages(project: Pick<ProjectRow, "id">): Promise<StageRow[]> {
+    return this.db.select().from(stages).where(eq(stages.projectId, project.id)).orderBy(asc(stages.createdAt));
+  }
+
+  async findStage(project: ProjectRow, slug: string): Promise<StageRow | null> {
+    const [row] = await this.db
+      .select()
+      .from(stages)
+      .where(and(eq(stages.projectId, project.id), eq(stages.slug, slug)));
+    return row ?? null;
+  }
+
+  async createStage(project: ProjectRow, input: CreateStageInput): Promise<StageRow> {
+    const name = requireName("name", input.name);
+    const slug = resolveSlug("slug", name, input.slug);
+    const suspendGraceSeconds = graceOf(input.suspendGraceSeconds) ?? DEFAULT_GRACE_SECONDS;
+    try {
+      return await this.log.inProject(project.id, async ({ tx, emit }) => {
+        const [stage] = await tx
+          .insert(stages)
+          .values({ projectId: project.id, name, slug, type: input.type, suspendGraceSeconds })
+          .onConflictDoNothing()
+          .returning();
+        if (!stage) throw await this.stageIdTaken(tx, project, slug);
+        emit({ kind: EventKind.STAGE_CREATED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
+        return stage;
+      });
+    } catch (error) {
+      if (pgErrorCode(error) === PgCode.uniqueViolation) throw await this.stageIdTaken(this.db, project, slug);
+      throw error;
+    }
+  }
+
+  /** Renames keep the Stage ID: links and scripts that use it go on working. */
+  async updateStage(project: ProjectRow, slug: string, input: UpdateStageInput): Promise<StageRow> {
+    const changes: Partial<StageRow> = {};
+    if (input.name != null) changes.name = requireName("name", input.name);
+    if (input.type != null) changes.type = input.type;
+    const grace = graceOf(input.suspendGraceSeconds);
+    if (grace !== undefined) changes.suspendGraceSeconds = grace;
+    return this.log.inProject(project.id, async (ptx) => {
+      const stage = await this.lockStage(ptx, slug);
+      const changed = Object.entries(changes).some(([k, v]) => stage[k as keyof StageRow] !== v);
+      if (!changed) return stage;
+      const [updated] = await ptx.tx
+        .update(stages)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(eq(stages.id, stage.id))
+        .returning();
+      ptx.emit({ kind: EventKind.STAGE_UPDATED, stageId: stage.id, payload: { stage: toStageSnapshot(updated!) } });
+      return updated!;
+    });
+  }
+
+  async deleteStage(project: ProjectRow, slug: string): Promise<boolean> {
+    return this.log.inProject(project.id, async (ptx) => {
+      const stage = await this.lockStage(ptx, slug);
+      await ptx.tx.delete(stages).where(eq(stages.id, stage.id));
+      ptx.emit({ kind: EventKind.STAGE_DELETED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
+      return true;
+    });
+  }
+
+  /**
+   * RUNNING → SUSPENDING → SUSPENDED. Until the runtime exists there is nothing to stop, so
+   * both transitions happen in one transaction (two events: one per transition).
+   */
+  suspendStage(project: ProjectRow, slug: string): Promise<StageRow> {
+    return this.transition(project, slug, "RUNNING", ["SUSPENDING", "SUSPENDED"], "suspended");
+  }
+
+  /** SUSPENDED → RESUMING → RUNNING: the same Release, config and storage as before. */
+  resumeStage(project: ProjectRow, slug: string): Promise<StageRow> {
+    return this.transition(project, slug, "SUSPENDED", ["RESUMING", "RUNNING"], "resumed");
+  }
+
+  private transition(
+    project: ProjectRow,
+    slug: string,
+    from: StageState,
+    through: StageState[],
+    verb: string,
+  ): Promise<StageRow> {
+    return this.log.inProject(project.id, async (ptx) => {
+      let stage = await this.lockStage(ptx, slug);
+      if (stage.state !== from) {
+        throw stateConflict(`Stage "${slug}" is ${stage.state}; only a ${from} Stage can be ${verb}`);
+      }
+      for (const state of through) {
+        const [next] = await ptx.tx
+          .update(stages)
+          .set({ state, updatedAt: new Date() })
+          .where(eq(stages.id, stage.id))
+          .returning();
+        stage = next!;
+        ptx.emit({ kind: EventKind.STAGE_STATE_CHANGED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
+      }
+      return stage;
+    });
+  }
+
+  private async lockStage({ tx, project }: ProjectTx, slug: string): Promise<StageRow> {
+    const [stage] = await tx
+      .select()
+      .from(stages)
+      .where(and(eq(stages.projectId, project.id), eq(stages.slug, slug)))
+      .for("update");
+    if (!stage) throw notFound(`Stage "${slug}" in Project "${project.slug}"`);
+    return stage;
+  }
+
+  private async stageIdTaken(db: Db | Tx, project: ProjectRow, slug: string): Promise<AppError> {
+    const taken = await db
+      .select({ slug: stages.slug })
+      .from(stages)
+      .where(and(eq(stages.projectId, project.id), like(stages.slug, `${slug}%`)));
+    const suggestion = suggestFreeSlug(slug, new Set(taken.map((t) => t.slug)));
+    return new AppError(
+      ErrorCode.CONFLICT,
+      `Stage ID "${slug}" is taken in Project "${project.slug}"; "${suggestion}" is free`,
+      { field: "slug", taken: slug, suggestion },
+    );
+  }
+}
+
+function graceOf(value: number | null | undefined): number | undefined {
+  if (value == null) return undefined;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_GRACE_SECONDS) {
+    throw badInput("suspendGraceSeconds", `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}`);
+  }
+  return value;
+}

@@ -1,0 +1,168 @@
+/**
+ * The database client factory. Two drivers behind one `Database`:
+ *  - embedded PGlite (the default): one in-process connection, data in `<dataDir>/data`,
+ *    guarded by a lock file so a second process refuses to open the same directory;
+ *  - PostgreSQL through postgres.js when a URL is given, with LISTEN/NOTIFY.
+ * Migrations are applied on open, under an advisory lock on PostgreSQL.
+ */
+import { readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import lockfile from "proper-lockfile";
+import * as schema from "./schema.js";
+
+export type Schema = typeof schema;
+/** The one drizzle type both drivers satisfy. Services depend on this, never on a driver. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction handle, as passed to `db.transaction(tx => …)`. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+export interface Database {
+  readonly db: Db;
+  readonly driver: "pglite" | "postgres";
+  /**
+   * Subscribe to a NOTIFY channel. PostgreSQL only: all listeners of a process share one
+   * connection. On PGlite there is one process, so callers signal in-process instead.
+   */
+  listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Closes every connection and releases the data-dir lock. */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** `postgres://…` selects PostgreSQL; unset selects embedded PGlite. */
+  url?: string;
+  /** PGlite only: the data directory (the database lives in `<dataDir>/data`). Unset = in memory. */
+  dataDir?: string;
+  /** PGlite only: start from a dump made by `dumpDatabase` (fast test start-up). */
+  snapshot?: Blob;
+  /** PostgreSQL only: connection pool size. Default 10. */
+  poolSize?: number;
+  /** Skip migrations (the snapshot already has them). Default false. */
+  skipMigrations?: boolean;
+}
+
+export class DataDirLockedError extends Error {
+  constructor(readonly dataDir: string) {
+    super(
+      `The data directory ${dataDir} is in use by another Pergola process. ` +
+        `Stop it, or point PERGOLA_DATA_DIR at another directory.`,
+    );
+  }
+}
+
+const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
+const expectedMigrations = (
+  JSON.parse(readFileSync(join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: unknown[] }
+).entries.length;
+/** Arbitrary constant shared by every replica: the advisory lock serializing migrations. */
+const MIGRATION_LOCK_KEY = 4_711_007;
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  return options.url ? openPostgres(options.url, options) : openPglite(options);
+}
+
+async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
+  let release: (() => Promise<void>) | undefined;
+  let client: PGlite;
+  if (options.dataDir) {
+    await mkdir(options.dataDir, { recursive: true });
+    try {
+      // A stale lock (a crashed process) is taken over after 10 s without updates.
+      release = await lockfile.lock(options.dataDir, {
+        lockfilePath: join(options.dataDir, "pergola.lock"),
+        stale: 10_000,
+        update: 2_000,
+        realpath: false,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ELOCKED") throw new DataDirLockedError(options.dataDir);
+      throw error;
+    }
+    client = await PGlite.create({ dataDir: join(options.dataDir, "data"), loadDataDir: options.snapshot });
+  } else {
+    client = await PGlite.create({ loadDataDir: options.snapshot });
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  try {
+    if (!options.skipMigrations) await migratePglite(drizzlePglite(client), { migrationsFolder });
+  } catch (error) {
+    await client.close();
+    await release?.();
+    throw error;
+  }
+  return {
+    db,
+    driver: "pglite",
+    async close() {
+      await client.close();
+      await release?.();
+    },
+  };
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
+  await migrateUnderLock(url);
+  const client = postgres(url, { max: options.poolSize ?? 10, onnotice: () => {} });
+  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: "postgres",
+    async listen(channel, onPayload) {
+      const { unlisten } = await client.listen(channel, onPayload);
+      return unlisten;
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+/** Replicas that start together must not run the migrator concurrently: it takes no lock. */
+async function migrateUnderLock(url: string): Promise<void> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await client`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+    try {
+      await migratePostgres(drizzlePostgres(client), { migrationsFolder });
+    } finally {
+      await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+    }
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}
+
+/** PGlite only: a migrated, empty database as a tarball, for fast test start-up. */
+export async function dumpMigratedPglite(): Promise<Blob> {
+  const client = await PGlite.create();
+  try {
+    await migratePglite(drizzlePglite(client), { migrationsFolder });
+    return await client.dumpDataDir("none");
+  } finally {
+    await client.close();
+  }
+}
+
+/** True when the database answers and every migration is applied (for `/readyz`). */
+export async function isReady(db: Db): Promise<boolean> {
+  const [row] = rowsOf<{ n: number }>(
+    await db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
+  );
+  return (row?.n ?? 0) >= expectedMigrations;
+}
+
+/** `db.execute` answers `{ rows }` on PGlite and an array on postgres.js: one shape for callers. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

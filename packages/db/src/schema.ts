@@ -1,0 +1,115 @@
+/**
+ * The drizzle schema. Importing it never opens a connection: the client is a factory
+ * in `./client`.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+export const stageType = pgEnum("stage_type", ["DEV", "QA", "PROD"]);
+export const stageState = pgEnum("stage_state", ["RUNNING", "SUSPENDING", "SUSPENDED", "RESUMING"]);
+export const tokenRole = pgEnum("token_role", ["ADMIN", "MEMBER"]);
+
+const timestamps = {
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+};
+
+/**
+ * `seq` is the newest event sequence number of the Project. Writers take the next one
+ * while holding this row `FOR UPDATE`, so seq order is commit order within a Project.
+ * `logStart` is the newest seq that has been pruned: cursors below it cannot resume.
+ */
+export const projects = pgTable("projects", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  slug: text("slug").notNull().unique(),
+  name: text("name").notNull(),
+  seq: bigint("seq", { mode: "bigint" }).notNull().default(sql`0`),
+  logStart: bigint("log_start", { mode: "bigint" }).notNull().default(sql`0`),
+  ...timestamps,
+});
+
+export const stages = pgTable(
+  "stages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    slug: text("slug").notNull(),
+    name: text("name").notNull(),
+    type: stageType("type").notNull(),
+    state: stageState("state").notNull().default("RUNNING"),
+    suspendGraceSeconds: integer("suspend_grace_seconds").notNull().default(60),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("stages_project_slug_key").on(t.projectId, t.slug),
+    check("stages_grace_range", sql`${t.suspendGraceSeconds} between 0 and 86400`),
+  ],
+);
+
+/** The event log: the source of truth for every subscription. */
+export const events = pgTable(
+  "events",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    seq: bigint("seq", { mode: "bigint" }).notNull(),
+    stageId: uuid("stage_id"),
+    kind: text("kind").notNull(),
+    payload: jsonb("payload").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.seq] })],
+);
+
+/** API tokens, stored only as SHA-256 hashes. `prefix` is the visible start, for people. */
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    hash: text("hash").notNull().unique(),
+    role: tokenRole("role").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("api_tokens_role_idx").on(t.role)],
+);
+
+/** Which Projects a MEMBER token may use. ADMIN tokens may use all. */
+export const projectMembers = pgTable(
+  "project_members",
+  {
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    tokenId: uuid("token_id")
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.tokenId] })],
+);
+
+export type ProjectRow = typeof projects.$inferSelect;
+export type StageRow = typeof stages.$inferSelect;
+export type EventRow = typeof events.$inferSelect;
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
+export type StageType = (typeof stageType.enumValues)[number];
+export type StageState = (typeof stageState.enumValues)[number];
+export type TokenRole = (typeof tokenRole.enumValues)[number];
