@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestProject, startTestApi, type TestApi } from "../testing/harness.js";
+
+const STAGE = `slug name type state health suspendGraceSeconds project { slug }`;
+const create = `mutation($i: CreateStageInput!) { createStage(input: $i) { ${STAGE} } }`;
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(() => api?.close());
+
+describe("Stages", () => {
+  it("creates a Stage with an ID derived from its name", async () => {
+    const project = await createTestProject(api);
+    const { createStage } = await api.ok(create, { i: { project, name: "My New Stage", type: "DEV" } });
+    expect(createStage).toEqual({
+      slug: "my-new-stage",
+      name: "My New Stage",
+      type: "DEV",
+      state: "RUNNING",
+      health: "UNKNOWN",
+      suspendGraceSeconds: 60,
+      project: { slug: project },
+    });
+    const { stages } = await api.ok(`query($p: String!) { stages(project: $p) { slug } }`, { p: project });
+    expect(stages).toEqual([{ slug: "my-new-stage" }]);
+  });
+
+  it("takes an explicit Stage ID and answers CONFLICT with a free suggestion when it is taken", async () => {
+    const project = await createTestProject(api);
+    await api.ok(create, { i: { project, name: "Anything", type: "QA", slug: "qa" } });
+    const taken = await api.gql(create, { i: { project, name: "QA", type: "QA" } });
+    expect(taken.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "slug", taken: "qa", suggestion: "qa-2" });
+    expect(taken.errors?.[0]?.message).toContain('"qa"');
+    await api.ok(create, { i: { project, name: "QA", type: "QA", slug: "qa-2" } });
+    const again = await api.gql(create, { i: { project, name: "QA", type: "QA" } });
+    expect(again.errors?.[0]?.extensions?.suggestion).toBe("qa-3");
+  });
+
+  it("keeps the Stage ID when the Stage is renamed, and changes its type", async () => {
+    const project = await createTestProject(api);
+    await api.ok(create, { i: { project, name: "Staging", type: "QA" } });
+    const { updateStage } = await api.ok(
+      `mutation($i: UpdateStageInput!) { updateStage(input: $i) { slug name type suspendGraceSeconds } }`,
+      { i: { project, slug: "staging", name: "Pre-production", type: "PROD", suspendGraceSeconds: 5 } },
+    );
+    expect(updateStage).toEqual({ slug: "staging", name: "Pre-production", type: "PROD", suspendGraceSeconds: 5 });
+    const { stage } = await api.ok(`query($p: String!) { stage(project: $p, slug: "staging") { name } }`, { p: project });
+    expect(stage.name).toBe("Pre-production");
+  });
+
+  it("suspends and resumes, refusing illegal transitions with STATE_CONFLICT", async () => {
+    const project = await createTestProject(api);
+    await api.ok(create, { i: { project, name: "prod", type: "PROD" } });
+    const call = (verb: string) =>
+      api.gql(`mutation($p: String!) { ${verb}(project: $p, slug: "prod") { state } }`, { p: project });
+    expect((await call("resumeStage")).errors?.[0]?.extensions?.code).toBe("STATE_CONFLICT");
+    expect((await call("suspendStage")).data).toEqual({ suspendStage: { state: "SUSPENDED" } });
+    const twice = await call("suspendStage");
+    expect(twice.errors?.[0]).toMatchObject({ extensions: { code: "STATE_CONFLICT" } });
+    expect(twice.errors?.[0]?.message).toMatch(/is SUSPENDED/);
+    expect((await call("resumeStage")).data).toEqual({ resumeStage: { state: "RUNNING" } });
+  });
+
+  it("deletes a Stage and frees its ID", async () => {
+    const project = await createTestProject(api);
+    await api.ok(create, { i: { project, name: "tmp", type: "DEV" } });
+    const del = `mutation($p: String!) { deleteStage(project: $p, slug: "tmp") }`;
+    expect(await api.ok(del, { p: project })).toEqual({ deleteStage: true });
+    expect((await api.gql(del, { p: project })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    await api.ok(create, { i: { project, name: "tmp", type: "DEV" } });
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * Test harness: a real API server on a real database (PGlite from the migrated snapshot, or
+ * PostgreSQL when the suite runs with TEST_DATABASE_URL), a GraphQL-over-HTTP client and a
+ * graphql-ws client. Every test makes its own Project, so files run in parallel on one database.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createClient, type Client } from "graphql-ws";
+import { pino } from "pino";
+import { inject } from "vitest";
+import WebSocket from "ws";
+import type { OpenDatabaseOptions } from "@pergola/db/client";
+import { generateToken } from "../auth/token.service.js";
+import { createServer, type PergolaServer, type ServerOptions } from "../server.js";
+
+export const testDb = (process.env.PERGOLA_TEST_DB ?? "pglite") as "pglite" | "postgres";
+
+export async function testDatabaseOptions(): Promise<OpenDatabaseOptions> {
+  if (testDb === "postgres") return { url: process.env.TEST_DATABASE_URL!, poolSize: 20 };
+  const file = inject("pgliteSnapshot");
+  return { snapshot: new Blob([await readFile(file)]), skipMigrations: true };
+}
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, any> }[];
+}
+
+export interface TestApi {
+  server: PergolaServer;
+  adminToken: string;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
+  /** Like `gql`, but throws on errors and returns `data`. */
+  ok<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T>;
+  ws(token?: string | null): Client;
+  close(): Promise<void>;
+}
+
+export async function startTestApi(options: Partial<ServerOptions> = {}): Promise<TestApi> {
+  const adminToken = generateToken();
+  const server = await createServer({
+    database: await testDatabaseOptions(),
+    adminToken,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    ...options,
+  });
+  const clients: Client[] = [];
+  const gql: TestApi["gql"] = async (query, variables, token = adminToken) => {
+    const res = await fetch(server.graphqlUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, ...((await res.json()) as object) };
+  };
+  return {
+    server,
+    adminToken,
+    gql,
+    async ok(query, variables, token) {
+      const res = await gql(query, variables, token);
+      if (res.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
+      return res.data as never;
+    },
+    ws(token = adminToken) {
+      const client = createClient({
+        url: server.wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: token ? { authToken: token } : {},
+        retryAttempts: 0,
+        lazy: true,
+      });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await server.close();
+    },
+  };
+}
+
+/** A fresh, unique slug for test data. */
+export function uniqueSlug(prefix = "t"): string {
+  return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
+
+export async function createTestProject(api: TestApi, token?: string): Promise<string> {
+  const slug = uniqueSlug("p");
+  await api.ok(`mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`, { i: { name: slug, slug } }, token);
+  return slug;
+}
+
+/**
+ * A subscription as a queue: `next()` waits (with a timeout) for the next payload, so tests
+ * wait on events, never on time.
+ */
+export interface Subscription<T> {
+  next(timeoutMs?: number): Promise<T>;
+  /** Resolves with the error the server sent (or rejects on timeout). */
+  error(timeoutMs?: number): Promise<{ message: string; extensions?: Record<string, any> }>;
+  received: T[];
+  close(): void;
+}
+
+export function subscribe<T = Record<string, any>>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+): Subscription<T> {
+  const received: T[] = [];
+  const queue: T[] = [];
+  const waiters: ((v: T) => void)[] = [];
+  let failure: unknown;
+  const errorWaiters: ((e: any) => void)[] = [];
+  const dispose = client.subscribe<T>(
+    { query, variables },
+    {
+      next(value) {
+        if (value.errors?.length) {
+          failure = value.errors[0];
+          errorWaiters.splice(0).forEach((w) => w(failure));
+          return;
+        }
+        const data = value.data as T;
+        received.push(data);
+        const waiter = waiters.shift();
+        if (waiter) waiter(data);
+        else queue.push(data);
+      },
+      error(error) {
+        failure = Array.isArray(error) ? error[0] : error;
+        errorWaiters.splice(0).forEach((w) => w(failure));
+      },
+      complete() {},
+    },
+  );
+  return {
+    received,
+    next(timeoutMs = 5_000) {
+      const ready = queue.shift();
+      if (ready !== undefined) return Promise.resolve(ready);
+      return withTimeout(new Promise<T>((resolve) => waiters.push(resolve)), timeoutMs, `no event within ${timeoutMs} ms`);
+    },
+    error(timeoutMs = 5_000) {
+      if (failure) return Promise.resolve(failure as never);
+      return withTimeout(new Promise((resolve) => errorWaiters.push(resolve)), timeoutMs, `no error within ${timeoutMs} ms`);
+    },
+    close: dispose,
+  };
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]);
+}

@@ -1,0 +1,52 @@
+/**
+ * One suite, two databases. Every test file runs on embedded PGlite; when TEST_DATABASE_URL
+ * is set (CI sets it), the whole suite runs again on PostgreSQL, and the tests that need
+ * several processes or real concurrency (`*.pg.test.ts`) run there too.
+ */
+import { defineConfig } from "vitest/config";
+
+const postgres = process.env.TEST_DATABASE_URL;
+const include = ["apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "test/**/*.test.ts"];
+
+const shared = {
+  // One copy of graphql, whatever each package's resolution says (STACK-NOTES).
+  alias: { graphql: "graphql/index.js" },
+  globalSetup: ["test/global-setup.ts"],
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve: { alias: shared.alias },
+        test: {
+          name: "pglite",
+          include,
+          exclude: ["**/*.pg.test.ts", "**/node_modules/**"],
+          globalSetup: shared.globalSetup,
+          testTimeout: shared.testTimeout,
+          hookTimeout: shared.hookTimeout,
+          env: { PERGOLA_TEST_DB: "pglite" },
+        },
+      },
+      ...(postgres
+        ? [
+            {
+              resolve: { alias: shared.alias },
+              test: {
+                name: "postgres",
+                include,
+                exclude: ["**/node_modules/**"],
+                globalSetup: shared.globalSetup,
+                testTimeout: shared.testTimeout,
+                hookTimeout: shared.hookTimeout,
+                env: { PERGOLA_TEST_DB: "postgres" },
+              },
+            },
+          ]
+        : []),
+    ],
+  },
+});
