@@ -23,6 +23,18 @@ try {
       (o): o is string => Boolean(o),
     ),
   });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await server.close();
+    await database.close();
+    process.exit(0);
+  };
+  // `on`, not `once`: proper-lockfile's signal-exit re-raises a signal nobody else listens to.
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
   const publicUrl = env.PERGOLA_PUBLIC_URL ?? server.url;
   const lines = [
     "",
@@ -46,14 +58,6 @@ try {
   }
   console.log(lines.join("\n") + "\n");
 
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, "shutting down");
-    await server.close();
-    await database.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void shutdown("SIGINT"));
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
 } catch (error) {
   if (error instanceof DataDirLockedError) {
     console.error(error.message);

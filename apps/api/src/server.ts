@@ -44,6 +44,8 @@ export interface ServerOptions {
   allowedOrigins?: string[];
   /** Default 100. */
   maxSubscriptionsPerSocket?: number;
+  /** Milliseconds a WebSocket client has to send `connection_init` before it is closed with 4408. Default 5 s. */
+  connectionInitWaitTimeout?: number;
   /** Largest JSON body accepted over HTTP. Default 1 MiB. */
   maxBodyBytes?: number;
 }
@@ -82,6 +84,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     production,
     allowedOrigins: options.allowedOrigins ?? [],
     maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? 100,
+    connectionInitWaitTimeout: options.connectionInitWaitTimeout,
   });
 
   const apollo = new ApolloServer<Context>({
@@ -90,6 +93,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     validationRules: rules,
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
+    // Shutdown belongs to index.ts; Apollo's own handler would re-raise the signal mid-close.
+    stopOnTerminationSignals: false,
     formatError: createFormatError({ logger, hideSchemaDetails: production }),
     plugins: [
       // Costs 1.5–1.8x throughput and nothing here uses HTTP caching.

@@ -1,0 +1,62 @@
+/**
+ * Runs the built API (`apps/api/dist/index.js`) as a real child process, the way `npm start`
+ * does, and stops it (and checks it stopped) at the end.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { withTimeout } from "./harness.js";
+
+const entry = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
+
+export interface ApiProcess {
+  url: string;
+  graphqlUrl: string;
+  wsUrl: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+export async function spawnApi(env: Record<string, string>): Promise<ApiProcess> {
+  const child = spawn(process.execPath, [entry], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      PORT: "0",
+      LOG_LEVEL: "warn",
+      PERGOLA_DATA_DIR: mkdtempSync(join(tmpdir(), "pergola-api-")),
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const url = await withTimeout(
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const match = /Pergola API\s+(http:\/\/[^\s/]+)\/graphql/.exec(output);
+        if (match) resolve(match[1]!);
+      };
+      child.stdout!.on("data", check);
+      child.once("exit", (code) => reject(new Error(`API exited with ${code}:\n${output}`)));
+    }),
+    30_000,
+    "API process did not start",
+  );
+  return {
+    url,
+    graphqlUrl: `${url}/graphql`,
+    wsUrl: `${url.replace(/^http/, "ws")}/graphql`,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      return withTimeout(exited, 10_000, "API process did not stop on SIGTERM");
+    },
+  };
+}
