@@ -1,5 +1,5 @@
 /** The rules of Projects: who may see them, their slugs, their creation. */
-import type { Db } from "@pergola/db/client";
+import type { Db, Tx } from "@pergola/db/client";
 import { projectMembers, projects, type ProjectRow } from "@pergola/db/schema";
 import { and, asc, eq, inArray, like } from "drizzle-orm";
 import { addProjectMember, type Actor } from "../auth/token.service.js";
@@ -63,7 +63,7 @@ export class ProjectService {
     try {
       const { project, seq } = await this.db.transaction(async (tx) => {
         const [created] = await tx.insert(projects).values({ name, slug }).onConflictDoNothing().returning();
-        if (!created) throw await this.slugTaken(slug);
+        if (!created) throw await this.slugTaken(tx, slug);
         if (actor.role !== "ADMIN") await addProjectMember(tx, created.id, actor.tokenId);
         const seq = await this.log.append(tx, created, [
           { kind: EventKind.PROJECT_CREATED, payload: { project: { id: created.id, slug, name } } },
@@ -73,13 +73,14 @@ export class ProjectService {
       if (seq !== undefined) this.log.committed(project.id, seq);
       return project;
     } catch (error) {
-      if (pgErrorCode(error) === PgCode.uniqueViolation) throw await this.slugTaken(slug);
+      if (pgErrorCode(error) === PgCode.uniqueViolation) throw await this.slugTaken(this.db, slug);
       throw error;
     }
   }
 
-  private async slugTaken(slug: string): Promise<AppError> {
-    const taken = await this.db
+  /** Inside a transaction pass `tx`: PGlite has one connection, and `this.db` would wait for it forever. */
+  private async slugTaken(db: Db | Tx, slug: string): Promise<AppError> {
+    const taken = await db
       .select({ slug: projects.slug })
       .from(projects)
       .where(like(projects.slug, `${slug}%`));
