@@ -18,7 +18,7 @@ import type { GraphQLSchema } from "graphql";
 import { pino, type Logger } from "pino";
 import { ensureAdminToken } from "./auth/token.service.js";
 import { createContext, type Context } from "./context.js";
-import { unauthenticated } from "./errors.js";
+import { AppError, ErrorCode, unauthenticated } from "./errors.js";
 import { createFormatError, toGraphQLError } from "./graphql/errors.js";
 import { createSchema } from "./graphql/schema.js";
 import { validationRules } from "./graphql/security.js";
@@ -111,7 +111,15 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     const ready = await isReady(database.db).catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready" });
   });
-  const graphiql = renderGraphiQL({ endpoint: WS_PATH, title: "Pergola GraphiQL", subscriptionsProtocol: "WS" } as never);
+  const graphiql = renderGraphiQL({
+    endpoint: WS_PATH,
+    title: "Pergola GraphiQL",
+    subscriptionsProtocol: "WS",
+    defaultHeaders: JSON.stringify({ Authorization: "Bearer pgl_…" }, null, 2),
+    // The token stays out of localStorage.
+    shouldPersistHeaders: false,
+    defaultQuery: "{\n  me { name role }\n  projects { slug name cursor stages { slug name type state } }\n}\n",
+  } as never);
   app.get("/graphiql", (_req, res) => {
     res.type("html").send(graphiql);
   });
@@ -123,7 +131,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
         const header = req.headers.authorization ?? "";
         const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
         if (!token) throw toGraphQLError(unauthenticated("Send an API token: Authorization: Bearer pgl_…"), 401);
-        const actor = await services.tokens.getActor(token);
+        const actor = await services.tokens.getActor(token).catch((error: unknown) => {
+          // The database is unreachable: say "try again" (503), masked, rather than a 500.
+          logger.error({ err: error }, "token lookup failed");
+          throw toGraphQLError(new AppError(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error"), 503);
+        });
         if (!actor) throw toGraphQLError(unauthenticated("Unknown or revoked API token"), 401);
         return createContext(services, actor);
       },

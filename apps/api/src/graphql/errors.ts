@@ -42,6 +42,9 @@ export function createFormatError({ logger, hideSchemaDetails }: FormatOptions) 
 /** For errors raised outside GraphQL execution (context building): an AppError as a GraphQLError. */
 export function toGraphQLError(error: AppError, httpStatus?: number): GraphQLError {
   return new GraphQLError(error.message, {
+    // Keeps the AppError reachable, so formatError keeps its code instead of taking this for
+    // one of GraphQL's own (BAD_USER_INPUT) errors.
+    originalError: error,
     extensions: { ...error.details, code: error.code, ...(httpStatus ? { http: { status: httpStatus } } : {}) },
   });
 }

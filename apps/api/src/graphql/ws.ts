@@ -102,6 +102,8 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+      // Always mask internal errors in close reasons, whatever NODE_ENV says.
+      isProd: true,
     },
     wss,
   );

@@ -160,3 +160,25 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, message: string)
     }),
   ]);
 }
+
+/**
+ * An empty database of its own, for tests that need one (the first start, say): a fresh PGlite
+ * from the snapshot, or a new database on the PostgreSQL server, dropped by `drop()`.
+ */
+export async function freshDatabaseOptions(): Promise<{ options: OpenDatabaseOptions; drop(): Promise<void> }> {
+  if (testDb === "pglite") return { options: await testDatabaseOptions(), drop: async () => {} };
+  const { default: postgres } = await import("postgres");
+  const server = new URL(process.env.TEST_DATABASE_URL!);
+  const name = `pergola_fresh_${randomBytes(6).toString("hex")}`;
+  const admin = postgres(server.toString(), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    options: { url: url.toString() },
+    async drop() {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end({ timeout: 5 });
+    },
+  };
+}
