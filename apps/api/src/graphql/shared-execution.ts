@@ -108,10 +108,13 @@ export function createSharedSubscribe(groupOf: (args: ExecutionArgs) => string |
     };
     const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     return new Repeater<ExecutionResult>(async (push, stop) => {
+      // Returning the source resolves its pending `next()` as done, which ends the loop.
+      // (Racing each `next()` against `stop` would leave one reaction per event on `stop`,
+      // keeping every delivered event reachable for the life of the subscription.)
       void stop.then(() => iterator.return?.());
       for (;;) {
-        const step = await Promise.race([iterator.next(), stop]);
-        if (!step || step.done) break;
+        const step = await iterator.next();
+        if (step.done) break;
         await push(await executeFor(step.value));
       }
       stop();
