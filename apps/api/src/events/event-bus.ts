@@ -10,7 +10,7 @@
  */
 import type { Database, Db } from "@pergola/db/client";
 import { events, projects, type EventRow } from "@pergola/db/schema";
-import { Repeater } from "@repeaterjs/repeater";
+import { FixedBuffer, Repeater } from "@repeaterjs/repeater";
 import { and, asc, eq, gt, lt } from "drizzle-orm";
 import type { Logger } from "pino";
 import { AppError, ErrorCode } from "../errors.js";
@@ -18,8 +18,14 @@ import { EVENTS_CHANNEL } from "./event-kind.js";
 
 const PAGE = 500;
 
-interface Subscriber {
+export interface Subscriber {
   deliver(rows: readonly EventRow[]): void;
+}
+
+/** Receives a stream's events, in order, synchronously when they arrive in order. */
+export interface EventSink {
+  next(row: EventRow): void;
+  error(error: unknown): void;
 }
 
 interface ProjectFeed {
@@ -67,72 +73,27 @@ export class EventBus {
 
   /**
    * The Project's events after `after` (or from now when null), then live ones, in seq order,
-   * each exactly once. Rejects with RESYNC_REQUIRED when `after` is older than the retained log.
+   * each exactly once. Fails with RESYNC_REQUIRED when `after` is older than the retained log.
    */
-  subscribe(projectId: string, after: bigint | null, accept: (row: EventRow) => boolean): AsyncIterable<EventRow> {
-    return new Repeater<EventRow>(async (push, stop) => {
-      const pending: (readonly EventRow[])[] = [];
-      let wake: (() => void) | undefined;
-      const subscriber: Subscriber = {
-        deliver(rows) {
-          pending.push(rows);
-          wake?.();
-        },
-      };
-      const feed = this.attach(projectId, subscriber);
-      let stopped = false;
-      void stop.then(() => {
-        stopped = true;
-        wake?.();
-      });
-      try {
-        await feed.ready;
+  subscribe(projectId: string, after: bigint | null, accept: (row: EventRow) => boolean): EventStream {
+    return new EventStream(this, projectId, after, accept);
+  }
+
+  /** @internal The moving parts an `EventStream` needs. */
+  connect(projectId: string, subscriber: Subscriber) {
+    const feed = this.attach(projectId, subscriber);
+    return {
+      ready: feed.ready,
+      readProject: async () => {
         const [project] = await this.db
           .select({ seq: projects.seq, logStart: projects.logStart })
           .from(projects)
           .where(eq(projects.id, projectId));
-        if (!project) throw new AppError(ErrorCode.NOT_FOUND, "Project not found");
-        if (after !== null && after < project.logStart) {
-          throw new AppError(
-            ErrorCode.RESYNC_REQUIRED,
-            `cursor ${after} is older than the retained event log (it starts after ${project.logStart}); refetch and subscribe again`,
-          );
-        }
-        if (after !== null && after > project.seq) {
-          throw new AppError(ErrorCode.BAD_USER_INPUT, `after: cursor ${after} is ahead of the event log`, {
-            field: "after",
-          });
-        }
-        let position = after ?? project.seq;
-        const emit = async (row: EventRow) => {
-          position = row.seq;
-          if (accept(row)) await push(row);
-        };
-        // Replay what the log holds after the cursor; live batches queue up meanwhile.
-        for (const row of await this.readAll(projectId, position, null)) {
-          if (stopped) return;
-          await emit(row);
-        }
-        while (!stopped) {
-          const rows = pending.shift();
-          if (!rows) {
-            await new Promise<void>((resolve) => (wake = resolve));
-            wake = undefined;
-            continue;
-          }
-          for (const row of rows) {
-            if (stopped) return;
-            if (row.seq <= position) continue;
-            if (row.seq > position + 1n) {
-              for (const missed of await this.readAll(projectId, position, row.seq)) await emit(missed);
-            }
-            await emit(row);
-          }
-        }
-      } finally {
-        this.detach(projectId, subscriber);
-      }
-    });
+        return project;
+      },
+      readAll: (after: bigint, before: bigint | null) => this.readAll(projectId, after, before),
+      detach: () => this.detach(projectId, subscriber),
+    };
   }
 
   private attach(projectId: string, subscriber: Subscriber): ProjectFeed {
@@ -207,5 +168,104 @@ export class EventBus {
       if (page.length < PAGE) return all;
       from = page[page.length - 1]!.seq;
     }
+  }
+}
+
+/**
+ * One subscriber's stream. `listen(sink)` is the fast path (shared fan-out calls it with a
+ * plain callback); iterating it gives an AsyncIterable for everything else.
+ *
+ * It replays the log after its cursor first, then takes the feed's batches: rows at or below
+ * its position are skipped, a gap is filled from the log before going on. So it delivers each
+ * event once, in order, whatever the wake-ups did.
+ */
+export class EventStream implements AsyncIterable<EventRow> {
+  constructor(
+    private readonly bus: EventBus,
+    private readonly projectId: string,
+    private readonly after: bigint | null,
+    private readonly accept: (row: EventRow) => boolean,
+  ) {}
+
+  /** Starts delivering to `sink`; the returned function stops it. */
+  listen(sink: EventSink): () => void {
+    const queue: (readonly EventRow[])[] = [];
+    let busy = true; // replaying or filling a gap: batches wait in `queue`
+    let closed = false;
+    let position = 0n;
+    const link = this.bus.connect(this.projectId, {
+      deliver(rows) {
+        queue.push(rows);
+        if (!busy) drain();
+      },
+    });
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      link.detach();
+    };
+    const fail = (error: unknown) => {
+      if (closed) return;
+      close();
+      sink.error(error);
+    };
+    const emit = (row: EventRow) => {
+      position = row.seq;
+      if (this.accept(row)) sink.next(row);
+    };
+    const drain = () => {
+      while (!closed && queue.length) {
+        const rows = queue.shift()!;
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
+          if (row.seq <= position) continue;
+          if (row.seq > position + 1n) {
+            busy = true;
+            queue.unshift(rows.slice(i));
+            link.readAll(position, row.seq).then((missed) => {
+              for (const m of missed) if (!closed) emit(m);
+              busy = false;
+              drain();
+            }, fail);
+            return;
+          }
+          emit(row);
+        }
+      }
+    };
+    const start = async () => {
+      await link.ready;
+      const project = await link.readProject();
+      if (!project) throw new AppError(ErrorCode.NOT_FOUND, "Project not found");
+      const { after } = this;
+      if (after !== null && after < project.logStart) {
+        throw new AppError(
+          ErrorCode.RESYNC_REQUIRED,
+          `cursor ${after} is older than the retained event log (it starts after ${project.logStart}); refetch and subscribe again`,
+        );
+      }
+      if (after !== null && after > project.seq) {
+        throw new AppError(ErrorCode.BAD_USER_INPUT, `after: cursor ${after} is ahead of the event log`, { field: "after" });
+      }
+      position = after ?? project.seq;
+      // Replay what the log holds after the cursor; live batches queue up meanwhile.
+      for (const row of await link.readAll(position, null)) {
+        if (closed) return;
+        emit(row);
+      }
+      busy = false;
+      drain();
+    };
+    start().catch(fail);
+    return close;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<EventRow> {
+    // Unbounded in practice: a replay may hold the whole retained log.
+    return new Repeater<EventRow>(async (push, stop) => {
+      const close = this.listen({ next: (row) => void push(row), error: (error) => stop(error) });
+      await stop;
+      close();
+    }, new FixedBuffer(1_000_000))[Symbol.asyncIterator]();
   }
 }

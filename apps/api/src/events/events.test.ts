@@ -81,6 +81,25 @@ describe("stageChanged", () => {
     sub.close();
   });
 
+  it("gives alike subscriptions with different cursors each their own replay, then the same live events", async () => {
+    const project = await createTestProject(api);
+    const start = await cursorOf(project);
+    for (const name of ["a", "b", "c"]) await api.ok(CREATE, { i: { project, name, type: "DEV" } });
+    const replaying = subscribe(api.ws(), STAGE_CHANGED, { p: project, after: start });
+    const live = subscribe(api.ws(), STAGE_CHANGED, { p: project, after: await cursorOf(project) });
+    const fromC = subscribe(api.ws(), STAGE_CHANGED, { p: project, after: String(BigInt(start) + 2n) });
+    const replayed = [await replaying.next(), await replaying.next(), await replaying.next()];
+    expect(replayed.map((e) => e.stageChanged.stage.slug)).toEqual(["a", "b", "c"]);
+    expect((await fromC.next()).stageChanged.stage.slug).toBe("c");
+    await api.ok(CREATE, { i: { project, name: "d", type: "DEV" } });
+    const [x, y, z] = [await replaying.next(), await live.next(), await fromC.next()];
+    expect(x).toEqual(y);
+    expect(z).toEqual(y);
+    expect(y.stageChanged.stage.slug).toBe("d");
+    expect([replaying.received.length, live.received.length, fromC.received.length]).toEqual([4, 1, 2]);
+    for (const sub of [replaying, live, fromC]) sub.close();
+  });
+
   it("keeps Projects apart", async () => {
     const mine = await createTestProject(api);
     const other = await createTestProject(api);
@@ -101,6 +120,24 @@ describe("events", () => {
     expect((await sub.next()).events).toMatchObject({ cursor: "1", kind: "PROJECT_CREATED", stage: null });
     expect((await sub.next()).events).toMatchObject({ cursor: "2", kind: "STAGE_CREATED", stage: { slug: "z" } });
     sub.close();
+  });
+});
+
+describe("EventStream as an AsyncIterable", () => {
+  it("replays and goes live for in-process consumers, and stops when returned", async () => {
+    const project = await createTestProject(api);
+    const { services } = api.server;
+    const row = await services.projects.requireProject({ tokenId: "", name: "test", role: "ADMIN" }, project);
+    await api.ok(CREATE, { i: { project, name: "one", type: "DEV" } });
+    const iterator = services.bus.subscribe(row.id, 0n, (e) => e.kind === EventKind.STAGE_CREATED)[Symbol.asyncIterator]();
+    const first = await withTimeout(iterator.next(), 5_000, "no replayed event");
+    expect(first.value).toMatchObject({ seq: 2n, kind: EventKind.STAGE_CREATED });
+    await api.ok(CREATE, { i: { project, name: "two", type: "DEV" } });
+    const second = await withTimeout(iterator.next(), 5_000, "no live event");
+    expect((second.value!.payload as { stage: { slug: string } }).stage.slug).toBe("two");
+    const pending = iterator.next();
+    await iterator.return!();
+    expect(await withTimeout(pending, 5_000, "return did not end the pending next")).toEqual({ done: true, value: undefined });
   });
 });
 

@@ -3,9 +3,11 @@
  * subscription once per subscriber. Here:
  *  - each distinct document is parsed and validated once (`prepare`, an LRU-ish cache);
  *  - each event is executed once per group of alike subscriptions — same document, same
- *    variables apart from `after`, same role — and every member receives the same result
- *    object. The event bus hands every subscriber the same row object, so the cache lives on
- *    that row (a WeakMap) and dies with it.
+ *    variables apart from `after`, same role — and serialized once; every member's socket
+ *    gets the same bytes, framed with its operation id. The event bus hands every subscriber
+ *    the same row object, so the cache lives on that row (a WeakMap) and dies with it;
+ *  - delivery is a plain callback from the event stream to the socket: no async iterator,
+ *    no promise per subscriber per event in the usual (in-order, synchronous) case.
  * This relies on a contract of the Subscription resolvers (events/event.resolver.ts): a
  * payload's fields depend on the event row alone, and `after` only picks where the stream starts.
  */
@@ -86,26 +88,61 @@ export function groupKey(prepared: PreparedDocument, variables: Record<string, u
   return `${scope}\u0000${prepared.groupDocument}\u0000${JSON.stringify(shared)}`;
 }
 
-type Results = Map<string, Promise<ExecutionResult> | ExecutionResult>;
-const resultsByEvent = new WeakMap<object, Results>();
+/**
+ * A source that can push events to a callback (events/event-bus.ts `EventStream`): the fast
+ * path. Any other AsyncIterable source takes the generic path.
+ */
+export interface ListenableSource {
+  listen(sink: { next(event: object): void; error(error: unknown): void }): () => void;
+}
+
+function isListenable(source: unknown): source is ListenableSource {
+  return typeof (source as Partial<ListenableSource>)?.listen === "function";
+}
+
+/** Where a grouped subscription's messages go: its operation id and socket. */
+export interface SubscriptionTarget {
+  key: string;
+  id: string;
+  send(message: string): void;
+}
+
+type Formatter = (result: ExecutionResult) => ExecutionResult;
+
+/** Per event row, per group key: the payload as executed and serialized once. */
+const payloadsByEvent = new WeakMap<object, Map<string, string | Promise<string>>>();
+
+function sharedPayload(args: ExecutionArgs, key: string, event: object, format: Formatter): string | Promise<string> {
+  let payloads = payloadsByEvent.get(event);
+  if (!payloads) payloadsByEvent.set(event, (payloads = new Map()));
+  let payload = payloads.get(key);
+  if (payload === undefined) {
+    const result = execute({ ...args, rootValue: event });
+    payload = isPromise(result)
+      ? result.then((r) => JSON.stringify(format(r)))
+      : JSON.stringify(format(result as ExecutionResult));
+    payloads.set(key, payload);
+  }
+  return payload;
+}
+
+function isPromise<T>(value: unknown): value is Promise<T> {
+  return typeof (value as Promise<T>)?.then === "function";
+}
 
 /**
- * graphql-ws's `subscribe`: the source stream per subscriber (its own cursor), the execution
- * per event shared by its group. `groupOf(args)` returns the key computed in `onSubscribe`.
+ * graphql-ws's `subscribe`. The source stream is per subscriber (its own cursor). For a
+ * grouped subscription on a listenable source, each event is executed and serialized once per
+ * group and the same bytes are written to every member's socket, framed with its id; what is
+ * returned to graphql-ws then only carries the end (or an error) of the stream. Anything else
+ * runs the usual way, one execution per event.
  */
-export function createSharedSubscribe(groupOf: (args: ExecutionArgs) => string | undefined) {
+export function createSharedSubscribe(targetOf: (args: ExecutionArgs) => SubscriptionTarget | undefined, format: Formatter) {
   return async (args: ExecutionArgs) => {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
-    const key = groupOf(args);
-    const executeFor = (event: unknown): Promise<ExecutionResult> | ExecutionResult => {
-      if (key === undefined || typeof event !== "object" || event === null) return execute({ ...args, rootValue: event }) as ExecutionResult;
-      let results = resultsByEvent.get(event);
-      if (!results) resultsByEvent.set(event, (results = new Map()));
-      let result = results.get(key);
-      if (!result) results.set(key, (result = execute({ ...args, rootValue: event }) as Promise<ExecutionResult>));
-      return result;
-    };
+    const target = targetOf(args);
+    if (target && isListenable(source)) return fanOut(args, source, target, format);
     const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     return new Repeater<ExecutionResult>(async (push, stop) => {
       // Returning the source resolves its pending `next()` as done, which ends the loop.
@@ -115,9 +152,33 @@ export function createSharedSubscribe(groupOf: (args: ExecutionArgs) => string |
       for (;;) {
         const step = await iterator.next();
         if (step.done) break;
-        await push(await executeFor(step.value));
+        await push((await execute({ ...args, rootValue: step.value })) as ExecutionResult);
       }
       stop();
     });
   };
+}
+
+function fanOut(args: ExecutionArgs, source: ListenableSource, target: SubscriptionTarget, format: Formatter) {
+  const prefix = `{"id":${JSON.stringify(target.id)},"type":"next","payload":`;
+  return new Repeater<ExecutionResult>(async (_push, stop) => {
+    // Results that are still executing keep later events waiting, so order holds per member.
+    let waiting = 0;
+    let chain: Promise<void> = Promise.resolve();
+    const close = source.listen({
+      next(event) {
+        const payload = sharedPayload(args, target.key, event, format);
+        if (waiting === 0 && typeof payload === "string") return target.send(prefix + payload + "}");
+        waiting++;
+        chain = chain
+          .then(() => payload)
+          .then((json) => target.send(prefix + json + "}"))
+          .catch((error: unknown) => stop(error))
+          .finally(() => waiting--);
+      },
+      error: (error) => stop(error),
+    });
+    await stop;
+    close();
+  });
 }

@@ -14,7 +14,7 @@ import type { Actor } from "../auth/token.service.js";
 import { createContext, type Context } from "../context.js";
 import type { Services } from "../services.js";
 import { createFormatError } from "./errors.js";
-import { createSharedSubscribe, DocumentCache, groupKey } from "./shared-execution.js";
+import { createSharedSubscribe, DocumentCache, groupKey, type SubscriptionTarget } from "./shared-execution.js";
 import type { Logger } from "pino";
 
 export interface WebSocketOptions {
@@ -42,7 +42,7 @@ export const WS_PATH = "/graphql";
 export function attachWebSocketServer(server: Server, options: WebSocketOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 64 * 1024 });
   const documents = new DocumentCache(options.schema, options.rules);
-  const groups = new WeakMap<ExecutionArgs, string>();
+  const targets = new WeakMap<ExecutionArgs, SubscriptionTarget>();
   const formatError = createFormatError({ logger: options.logger, hideSchemaDetails: options.production });
   const sockets = new Map<string, Set<WebSocket>>();
 
@@ -78,7 +78,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         track(sockets, actor.tokenId, ctx.extra.socket);
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
           return [new GraphQLError(`At most ${options.maxSubscriptionsPerSocket} operations per socket`, { extensions: { code: "BAD_USER_INPUT" } })];
         }
@@ -92,11 +92,21 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
           contextValue: ctx.extra.context,
         };
         if (getOperationAST(prepared.document, payload.operationName)?.operation === "subscription") {
-          groups.set(args, groupKey(prepared, payload.variables, ctx.extra.context!.actor.role));
+          const socket = ctx.extra.socket;
+          targets.set(args, {
+            key: groupKey(prepared, payload.variables, ctx.extra.context!.actor.role),
+            id,
+            send: (message) => {
+              if (socket.readyState === socket.OPEN) socket.send(message);
+            },
+          });
         }
         return args;
       },
-      subscribe: createSharedSubscribe((args) => groups.get(args)),
+      subscribe: createSharedSubscribe(
+        (args) => targets.get(args),
+        (result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result) as never,
+      ),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors) return;
         return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
