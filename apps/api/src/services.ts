@@ -21,7 +21,7 @@ export function createServices(database: Database, logger: Logger, options: { ev
   const log = new EventLog(database.db, {
     retention: options.eventRetention,
     notify: database.driver === "postgres",
-    onCommitted: (projectId, seq) => bus.signal(projectId, seq),
+    onCommitted: (projectId, written) => bus.publish(projectId, written),
   });
   return {
     database,

@@ -72,11 +72,34 @@ export async function addProjectMember(db: Db | Tx, projectId: string, tokenId: 
   await db.insert(projectMembers).values({ projectId, tokenId }).onConflictDoNothing();
 }
 
+/**
+ * How long a token's actor is remembered per process. Every HTTP request presents its token;
+ * without this each one would cost a round trip. A revoked token is forgotten at once in the
+ * process that revokes it, and within this time in other API processes.
+ */
+const ACTOR_CACHE_MS = 2_000;
+const ACTOR_CACHE_MAX = 10_000;
+
 export class TokenService {
+  private readonly actors = new Map<string, { actor: Actor | null; until: number }>();
+
   constructor(private readonly db: Db) {}
 
-  getActor(token: string): Promise<Actor | null> {
-    return getActorByToken(this.db, token);
+  async getActor(token: string): Promise<Actor | null> {
+    const now = Date.now();
+    const cached = this.actors.get(token);
+    if (cached && cached.until > now) return cached.actor;
+    const actor = await getActorByToken(this.db, token);
+    if (this.actors.size >= ACTOR_CACHE_MAX) this.actors.clear();
+    // Unknown tokens are not remembered: a token created elsewhere must work at once.
+    if (actor) this.actors.set(token, { actor, until: now + ACTOR_CACHE_MS });
+    else this.actors.delete(token);
+    return actor;
+  }
+
+  /** Forget every remembered actor of a token id (on revocation or rotation). */
+  forget(tokenId: string): void {
+    for (const [token, entry] of this.actors) if (entry.actor?.tokenId === tokenId) this.actors.delete(token);
   }
 
   async createApiToken(

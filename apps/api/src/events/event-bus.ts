@@ -32,6 +32,8 @@ interface ProjectFeed {
   lastSeq: bigint;
   wanted: bigint;
   ready: Promise<void>;
+  /** `ready` has settled: `lastSeq` is known. */
+  started: boolean;
   pumping: boolean;
   subscribers: Set<Subscriber>;
 }
@@ -61,6 +63,24 @@ export class EventBus {
   async stop(): Promise<void> {
     await this.unlisten?.();
     this.feeds.clear();
+  }
+
+  /**
+   * Events this process just committed: handed to the Project's subscribers as they are when
+   * they follow what the feed has seen, without reading them back; otherwise a wake-up.
+   */
+  publish(projectId: string, written: readonly EventRow[]): void {
+    const feed = this.feeds.get(projectId);
+    const first = written[0];
+    if (!feed || !first) return;
+    const last = written[written.length - 1]!.seq;
+    if (feed.started && !feed.pumping && feed.lastSeq === first.seq - 1n) {
+      feed.lastSeq = last;
+      if (last > feed.wanted) feed.wanted = last;
+      for (const subscriber of feed.subscribers) subscriber.deliver(written);
+      return;
+    }
+    this.signal(projectId, last);
   }
 
   /** "Project `projectId` has committed events up to `seq`." Cheap when nobody listens. */
@@ -103,6 +123,7 @@ export class EventBus {
         lastSeq: 0n,
         wanted: 0n,
         pumping: false,
+        started: false,
         subscribers: new Set(),
         ready: this.db
           .select({ seq: projects.seq })
@@ -110,6 +131,7 @@ export class EventBus {
           .where(eq(projects.id, projectId))
           .then(([row]) => {
             created.lastSeq = row?.seq ?? 0n;
+            created.started = true;
             if (created.wanted > created.lastSeq) void this.pump(projectId, created);
           }),
       };

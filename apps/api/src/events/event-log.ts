@@ -6,7 +6,7 @@
  * would lose 6 for good.)
  */
 import type { Db, Tx } from "@pergola/db/client";
-import { events, projects, type ProjectRow } from "@pergola/db/schema";
+import { events, projects, type EventRow, type ProjectRow } from "@pergola/db/schema";
 import { eq, lte, and, sql } from "drizzle-orm";
 import { AppError, ErrorCode, PgCode, pgErrorCode } from "../errors.js";
 import { EVENTS_CHANNEL, type EventKind } from "./event-kind.js";
@@ -30,8 +30,8 @@ export interface EventLogOptions {
   retention: number;
   /** Send `NOTIFY pergola_events` in the transaction (PostgreSQL, for other replicas). */
   notify: boolean;
-  /** Called after commit with the newest seq written: the in-process wake-up. */
-  onCommitted(projectId: string, seq: bigint): void;
+  /** Called after commit with the events written: handed to this process's subscribers as they are. */
+  onCommitted(projectId: string, written: readonly EventRow[]): void;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -44,58 +44,79 @@ export class EventLog {
 
   /**
    * Runs `work` in a transaction holding the Project row lock, then appends what it emitted.
+   * The Project is found by id, or by slug with the caller's authorization checked under the
+   * lock (one statement fewer than looking it up first).
    * Serialization failures and deadlocks are retried a bounded number of times.
    */
-  async inProject<T>(projectId: string, work: (ptx: ProjectTx) => Promise<T>): Promise<T> {
+  async inProject<T>(
+    project: { id: string } | { slug: string; authorize(tx: Tx, project: ProjectRow): Promise<void> },
+    work: (ptx: ProjectTx) => Promise<T>,
+  ): Promise<T> {
     return this.withRetry(async () => {
-      let written: bigint | undefined;
+      let written: EventRow[] = [];
+      let projectId = "";
       const result = await this.db.transaction(async (tx) => {
-        const [project] = await tx.select().from(projects).where(eq(projects.id, projectId)).for("update");
-        if (!project) throw new AppError(ErrorCode.NOT_FOUND, "Project not found");
+        const where = "id" in project ? eq(projects.id, project.id) : eq(projects.slug, project.slug);
+        const [row] = await tx.select().from(projects).where(where).for("update");
+        if (!row) throw new AppError(ErrorCode.NOT_FOUND, "slug" in project ? `Project "${project.slug}" not found` : "Project not found");
+        if ("authorize" in project) await project.authorize(tx, row);
+        projectId = row.id;
         const queued: NewEvent[] = [];
-        const value = await work({ tx, project, emit: (e) => queued.push(e) });
-        written = await this.append(tx, project, queued);
+        const value = await work({ tx, project: row, emit: (e) => queued.push(e) });
+        written = await this.append(tx, row, queued);
         return value;
       });
-      if (written !== undefined) this.committed(projectId, written);
+      this.committed(projectId, written);
       return result;
     });
   }
 
-  /** Appends events for a Project row the caller has locked (or just inserted) in `tx`. */
-  async append(tx: Tx, project: ProjectRow, queued: readonly NewEvent[]): Promise<bigint | undefined> {
-    if (queued.length === 0) return undefined;
+
+  /**
+   * Appends events for a Project row the caller has locked (or just inserted) in `tx`, and
+   * returns them as written. Two statements: the insert, and the seq update (with the NOTIFY
+   * folded into it on PostgreSQL); a third, the prune, once per tenth of the retention.
+   */
+  async append(tx: Tx, project: ProjectRow, queued: readonly NewEvent[]): Promise<EventRow[]> {
+    if (queued.length === 0) return [];
     const first = project.seq + 1n;
     const last = project.seq + BigInt(queued.length);
-    await tx.insert(events).values(
-      queued.map((e, i) => ({
-        projectId: project.id,
-        seq: first + BigInt(i),
-        stageId: e.stageId ?? null,
-        kind: e.kind,
-        payload: e.payload,
-      })),
-    );
+    const written = await tx
+      .insert(events)
+      .values(
+        queued.map((e, i) => ({
+          projectId: project.id,
+          seq: first + BigInt(i),
+          stageId: e.stageId ?? null,
+          kind: e.kind,
+          payload: e.payload,
+        })),
+      )
+      .returning();
     const pruneThrough = last - BigInt(this.options.retention);
     // Prune in batches (a tenth of the retention) so the delete is amortized over many writes.
     const prune = pruneThrough - project.logStart >= BigInt(Math.max(1, Math.floor(this.options.retention / 10)));
-    await tx
-      .update(projects)
-      .set(prune ? { seq: last, logStart: pruneThrough } : { seq: last })
-      .where(eq(projects.id, project.id));
+    const logStart = prune ? sql`, log_start = ${pruneThrough.toString()}::bigint` : sql``;
+    if (this.options.notify) {
+      // Delivered at commit, to every API process (this one included) listening.
+      await tx.execute(sql`
+        with updated as (
+          update ${projects} set seq = ${last.toString()}::bigint${logStart} where id = ${project.id} returning id
+        )
+        select pg_notify(${EVENTS_CHANNEL}, ${`${project.id}:${last}`}) from updated`);
+    } else {
+      await tx.execute(sql`update ${projects} set seq = ${last.toString()}::bigint${logStart} where id = ${project.id}`);
+    }
     if (prune) {
       await tx.delete(events).where(and(eq(events.projectId, project.id), lte(events.seq, pruneThrough)));
     }
-    if (this.options.notify) {
-      await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${`${project.id}:${last}`})`);
-    }
     project.seq = last;
-    return last;
+    return written;
   }
 
-  /** The in-process wake-up for writes made outside `inProject` (such as creating the Project). */
-  committed(projectId: string, seq: bigint): void {
-    this.options.onCommitted(projectId, seq);
+  /** The in-process hand-over for writes made outside `inProject` (such as creating the Project). */
+  committed(projectId: string, written: readonly EventRow[]): void {
+    if (written.length) this.options.onCommitted(projectId, written);
   }
 
   async withRetry<T>(attempt: () => Promise<T>): Promise<T> {

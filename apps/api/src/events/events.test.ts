@@ -162,14 +162,14 @@ describe("commit order", () => {
     let aTookSeq!: () => void;
     const aStarted = new Promise<void>((resolve) => (aTookSeq = resolve));
     const order: string[] = [];
-    const a = services.log.inProject(row.id, async ({ emit }) => {
+    const a = services.log.inProject({ id: row.id }, async ({ emit }) => {
       emit({ kind: EventKind.PROJECT_CREATED, payload: { writer: "A" } });
       aTookSeq();
       await aHolds;
       order.push("A");
     });
     await aStarted;
-    const b = services.log.inProject(row.id, async ({ emit }) => {
+    const b = services.log.inProject({ id: row.id }, async ({ emit }) => {
       emit({ kind: EventKind.PROJECT_CREATED, payload: { writer: "B" } });
       order.push("B");
     });

@@ -180,18 +180,31 @@ describe("the other codes", () => {
       const held = subscribe(client, STAGE_CHANGED, { p, after: listed.cursor });
       await broken.ok(CREATE_STAGE, { i: { project: p, name: "s", type: "DEV" } });
       await held.next();
+      // A token this server has not seen yet: its lookup needs the database.
+      const { createApiToken } = await broken.ok(CREATE_TOKEN, { i: { name: "unseen", role: "ADMIN" } });
       await broken.server.services.database.close();
 
-      const res = await fetch(broken.server.graphqlUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${broken.adminToken}` },
-        body: JSON.stringify({ query: "{ projects { slug } }" }),
-      });
+      const post = (token: string) =>
+        fetch(broken.server.graphqlUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: "{ projects { slug } }" }),
+        });
+      const res = await post(createApiToken.token);
       const text = await res.text();
       expect(JSON.parse(text).errors).toEqual([{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }]);
       expect(text).not.toMatch(LEAKS);
       // The token lookup fails before any resolver: "unavailable, try again", not a 500.
       expect(res.status).toBe(503);
+
+      // A token seen a moment ago passes (its actor is remembered briefly); the resolver fails, masked.
+      const inResolver = await post(broken.adminToken);
+      const body = await inResolver.text();
+      expect(JSON.parse(body).errors).toEqual([
+        { message: "Internal server error", locations: [{ line: 1, column: 3 }], path: ["projects"], extensions: { code: "INTERNAL_SERVER_ERROR" } },
+      ]);
+      expect(body).not.toMatch(LEAKS);
+      expect(inResolver.status).toBeLessThan(500);
 
       // In a resolver (the socket's context was built before): masked alike.
       const error = await subscribe(client, `{ projects { slug } }`, {}).error();
@@ -200,7 +213,7 @@ describe("the other codes", () => {
 
       // While authenticating a new socket: closed with 4500 and a masked reason.
       const socket = new WebSocket(broken.server.wsUrl, "graphql-transport-ws");
-      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authToken: broken.adminToken } })));
+      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authToken: `pgl_${"x".repeat(30)}` } })));
       const [code, reason] = (await withTimeout(once(socket, "close"), 5_000, "socket not closed")) as [number, Buffer];
       expect({ code, reason: String(reason) }).toEqual({ code: 4500, reason: "Internal server error" });
     } finally {

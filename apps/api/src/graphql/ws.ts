@@ -69,7 +69,14 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
           ctx.extra.socket.close(4401, "Unauthorized: send { authToken } in connection_init");
           return false;
         }
-        const actor: Actor | null = await options.services.tokens.getActor(token);
+        let actor: Actor | null;
+        try {
+          actor = await options.services.tokens.getActor(token);
+        } catch (error) {
+          options.logger.error({ err: error }, "token lookup failed");
+          ctx.extra.socket.close(CloseCode.InternalServerError, "Internal server error");
+          return false;
+        }
         if (!actor) {
           ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token");
           return false;

@@ -48,9 +48,10 @@ export class ProjectService {
     return row;
   }
 
-  async authorize(actor: Actor, project: ProjectRow): Promise<void> {
+  /** Inside a transaction pass `tx` as `db` (PGlite has one connection). */
+  async authorize(actor: Actor, project: ProjectRow, db: Db | Tx = this.db): Promise<void> {
     if (actor.role === "ADMIN") return;
-    const [member] = await this.db
+    const [member] = await db
       .select({ projectId: projectMembers.projectId })
       .from(projectMembers)
       .where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.tokenId, actor.tokenId)));
@@ -61,16 +62,16 @@ export class ProjectService {
     const name = requireName("name", input.name);
     const slug = resolveSlug("slug", name, input.slug);
     try {
-      const { project, seq } = await this.db.transaction(async (tx) => {
+      const { project, written } = await this.db.transaction(async (tx) => {
         const [created] = await tx.insert(projects).values({ name, slug }).onConflictDoNothing().returning();
         if (!created) throw await this.slugTaken(tx, slug);
         if (actor.role !== "ADMIN") await addProjectMember(tx, created.id, actor.tokenId);
-        const seq = await this.log.append(tx, created, [
+        const written = await this.log.append(tx, created, [
           { kind: EventKind.PROJECT_CREATED, payload: { project: { id: created.id, slug, name } } },
         ]);
-        return { project: created, seq };
+        return { project: created, written };
       });
-      if (seq !== undefined) this.log.committed(project.id, seq);
+      this.log.committed(project.id, written);
       return project;
     } catch (error) {
       if (pgErrorCode(error) === PgCode.uniqueViolation) throw await this.slugTaken(this.db, slug);
@@ -91,4 +92,9 @@ export class ProjectService {
       suggestion,
     });
   }
+}
+
+/** How services address a Project in a write: by slug, the actor authorized under the row lock. */
+export function projectFor(projects: ProjectService, actor: Actor, slug: string) {
+  return { slug, authorize: (tx: Tx, row: ProjectRow) => projects.authorize(actor, row, tx) };
 }

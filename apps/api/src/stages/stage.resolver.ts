@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../context.js";
+import { projectFor } from "../projects/project.service.js";
 import { Project } from "../projects/project.type.js";
 import { CreateStageInput, UpdateStageInput } from "./stage.input.js";
 import { Health, Stage } from "./stage.type.js";
@@ -24,14 +25,12 @@ export class StageResolver {
 
   @Mutation(() => Stage)
   async createStage(@Arg("input", () => CreateStageInput) input: CreateStageInput, @Ctx() { actor, services }: Context) {
-    const p = await services.projects.requireProject(actor, input.project);
-    return services.stages.createStage(p, input);
+    return services.stages.createStage(projectFor(services.projects, actor, input.project), input);
   }
 
   @Mutation(() => Stage, { description: "Renaming keeps the Stage ID." })
   async updateStage(@Arg("input", () => UpdateStageInput) input: UpdateStageInput, @Ctx() { actor, services }: Context) {
-    const p = await services.projects.requireProject(actor, input.project);
-    return services.stages.updateStage(p, input.slug, input);
+    return services.stages.updateStage(projectFor(services.projects, actor, input.project), input.slug, input);
   }
 
   @Mutation(() => Boolean)
@@ -40,8 +39,7 @@ export class StageResolver {
     @Arg("slug", () => String) slug: string,
     @Ctx() { actor, services }: Context,
   ): Promise<boolean> {
-    const p = await services.projects.requireProject(actor, project);
-    return services.stages.deleteStage(p, slug);
+    return services.stages.deleteStage(projectFor(services.projects, actor, project), slug);
   }
 
   @Mutation(() => Stage)
@@ -50,8 +48,7 @@ export class StageResolver {
     @Arg("slug", () => String) slug: string,
     @Ctx() { actor, services }: Context,
   ) {
-    const p = await services.projects.requireProject(actor, project);
-    return services.stages.suspendStage(p, slug);
+    return services.stages.suspendStage(projectFor(services.projects, actor, project), slug);
   }
 
   @Mutation(() => Stage)
@@ -60,8 +57,7 @@ export class StageResolver {
     @Arg("slug", () => String) slug: string,
     @Ctx() { actor, services }: Context,
   ) {
-    const p = await services.projects.requireProject(actor, project);
-    return services.stages.resumeStage(p, slug);
+    return services.stages.resumeStage(projectFor(services.projects, actor, project), slug);
   }
 
   @FieldResolver(() => Project)

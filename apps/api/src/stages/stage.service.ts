@@ -25,6 +25,9 @@ export interface UpdateStageInput {
   suspendGraceSeconds?: number | null;
 }
 
+/** The Project a write is for: by id, or by slug with the caller authorized under the lock. */
+export type ProjectTarget = Parameters<EventLog["inProject"]>[0];
+
 export const DEFAULT_GRACE_SECONDS = 60;
 const MAX_GRACE_SECONDS = 86_400;
 
@@ -46,35 +49,37 @@ export class StageService {
     return row ?? null;
   }
 
-  async createStage(project: ProjectRow, input: CreateStageInput): Promise<StageRow> {
+  async createStage(project: ProjectTarget, input: CreateStageInput): Promise<StageRow> {
     const name = requireName("name", input.name);
     const slug = resolveSlug("slug", name, input.slug);
     const suspendGraceSeconds = graceOf(input.suspendGraceSeconds) ?? DEFAULT_GRACE_SECONDS;
+    let locked: ProjectRow | undefined;
     try {
-      return await this.log.inProject(project.id, async ({ tx, emit }) => {
+      return await this.log.inProject(project, async ({ tx, project: row, emit }) => {
+        locked = row;
         const [stage] = await tx
           .insert(stages)
-          .values({ projectId: project.id, name, slug, type: input.type, suspendGraceSeconds })
+          .values({ projectId: row.id, name, slug, type: input.type, suspendGraceSeconds })
           .onConflictDoNothing()
           .returning();
-        if (!stage) throw await this.stageIdTaken(tx, project, slug);
+        if (!stage) throw await this.stageIdTaken(tx, row, slug);
         emit({ kind: EventKind.STAGE_CREATED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
         return stage;
       });
     } catch (error) {
-      if (pgErrorCode(error) === PgCode.uniqueViolation) throw await this.stageIdTaken(this.db, project, slug);
+      if (locked && pgErrorCode(error) === PgCode.uniqueViolation) throw await this.stageIdTaken(this.db, locked, slug);
       throw error;
     }
   }
 
   /** Renames keep the Stage ID: links and scripts that use it go on working. */
-  async updateStage(project: ProjectRow, slug: string, input: UpdateStageInput): Promise<StageRow> {
+  async updateStage(project: ProjectTarget, slug: string, input: UpdateStageInput): Promise<StageRow> {
     const changes: Partial<StageRow> = {};
     if (input.name != null) changes.name = requireName("name", input.name);
     if (input.type != null) changes.type = input.type;
     const grace = graceOf(input.suspendGraceSeconds);
     if (grace !== undefined) changes.suspendGraceSeconds = grace;
-    return this.log.inProject(project.id, async (ptx) => {
+    return this.log.inProject(project, async (ptx) => {
       const stage = await this.lockStage(ptx, slug);
       const changed = Object.entries(changes).some(([k, v]) => stage[k as keyof StageRow] !== v);
       if (!changed) return stage;
@@ -88,8 +93,8 @@ export class StageService {
     });
   }
 
-  async deleteStage(project: ProjectRow, slug: string): Promise<boolean> {
-    return this.log.inProject(project.id, async (ptx) => {
+  async deleteStage(project: ProjectTarget, slug: string): Promise<boolean> {
+    return this.log.inProject(project, async (ptx) => {
       const stage = await this.lockStage(ptx, slug);
       await ptx.tx.delete(stages).where(eq(stages.id, stage.id));
       ptx.emit({ kind: EventKind.STAGE_DELETED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
@@ -101,23 +106,23 @@ export class StageService {
    * RUNNING → SUSPENDING → SUSPENDED. Until the runtime exists there is nothing to stop, so
    * both transitions happen in one transaction (two events: one per transition).
    */
-  suspendStage(project: ProjectRow, slug: string): Promise<StageRow> {
+  suspendStage(project: ProjectTarget, slug: string): Promise<StageRow> {
     return this.transition(project, slug, "RUNNING", ["SUSPENDING", "SUSPENDED"], "suspended");
   }
 
   /** SUSPENDED → RESUMING → RUNNING: the same Release, config and storage as before. */
-  resumeStage(project: ProjectRow, slug: string): Promise<StageRow> {
+  resumeStage(project: ProjectTarget, slug: string): Promise<StageRow> {
     return this.transition(project, slug, "SUSPENDED", ["RESUMING", "RUNNING"], "resumed");
   }
 
   private transition(
-    project: ProjectRow,
+    project: ProjectTarget,
     slug: string,
     from: StageState,
     through: StageState[],
     verb: string,
   ): Promise<StageRow> {
-    return this.log.inProject(project.id, async (ptx) => {
+    return this.log.inProject(project, async (ptx) => {
       let stage = await this.lockStage(ptx, slug);
       if (stage.state !== from) {
         throw stateConflict(`Stage "${slug}" is ${stage.state}; only a ${from} Stage can be ${verb}`);
