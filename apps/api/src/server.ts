@@ -115,7 +115,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     endpoint: WS_PATH,
     title: "Pergola GraphiQL",
     subscriptionsProtocol: "WS",
-    defaultHeaders: JSON.stringify({ Authorization: "Bearer pgl_…" }, null, 2),
+    defaultHeaders: JSON.stringify({ Authorization: "Bearer PASTE_YOUR_TOKEN_HERE" }, null, 2),
     // The token stays out of localStorage.
     shouldPersistHeaders: false,
     defaultQuery: "{\n  me { name role }\n  projects { slug name cursor stages { slug name type state } }\n}\n",
