@@ -106,7 +106,79 @@ export const projectMembers = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.tokenId] })],
 );
 
+/** Uploaded application files (tar.gz), stored content-addressed under the data dir. */
+export const artifacts = pgTable("artifacts", {
+  sha256: text("sha256").primaryKey(),
+  size: bigint("size", { mode: "number" }).notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * An immutable Build: a name (`master_b2`: branch + counter, or `b7`), the validated manifest
+ * and the artifact. `number` counts Builds per branch (branchless ones share a counter).
+ */
+export const builds = pgTable(
+  "builds",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    branch: text("branch"),
+    number: integer("number").notNull(),
+    manifest: jsonb("manifest").notNull(),
+    artifactSha256: text("artifact_sha256")
+      .notNull()
+      .references(() => artifacts.sha256),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("builds_project_name_key").on(t.projectId, t.name),
+    index("builds_project_created_idx").on(t.projectId, t.createdAt),
+  ],
+);
+
+/** A named Configuration of a Stage; `version` is its newest version. */
+export const configurations = pgTable(
+  "configurations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    stageId: uuid("stage_id")
+      .notNull()
+      .references(() => stages.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    version: integer("version").notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("configurations_stage_name_key").on(t.stageId, t.name)],
+);
+
+/**
+ * Every version of a Configuration, immutable: a Release names the version it runs with, so
+ * a later change never reaches it. `data` holds the env entries and files, secrets included
+ * (the API never returns a secret's value).
+ */
+export const configurationVersions = pgTable(
+  "configuration_versions",
+  {
+    configurationId: uuid("configuration_id")
+      .notNull()
+      .references(() => configurations.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    data: jsonb("data").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.configurationId, t.version] })],
+);
+
 export type ProjectRow = typeof projects.$inferSelect;
+export type ArtifactRow = typeof artifacts.$inferSelect;
+export type BuildRow = typeof builds.$inferSelect;
+export type ConfigurationRow = typeof configurations.$inferSelect;
+export type ConfigurationVersionRow = typeof configurationVersions.$inferSelect;
 export type StageRow = typeof stages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
