@@ -16,6 +16,7 @@ const schema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   PERGOLA_PUBLIC_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  PERGOLA_MAX_ARTIFACT_MB: z.coerce.number().int().min(1).max(10_240).default(200),
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

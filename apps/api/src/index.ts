@@ -16,6 +16,8 @@ try {
   const server = await createServer({
     port: env.PORT,
     host: env.HOST,
+    dataDir,
+    maxArtifactBytes: env.PERGOLA_MAX_ARTIFACT_MB * 1024 * 1024,
     database,
     logger,
     production: env.NODE_ENV === "production",

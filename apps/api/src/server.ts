@@ -5,6 +5,9 @@
  */
 import "reflect-metadata";
 import { once } from "node:events";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
@@ -16,9 +19,10 @@ import { isReady, openDatabase, type Database, type OpenDatabaseOptions } from "
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { pino, type Logger } from "pino";
+import { authenticateRequest, HttpError } from "./auth/http-auth.js";
 import { ensureAdminToken } from "./auth/token.service.js";
+import { artifactRoutes } from "./builds/artifact.routes.js";
 import { createContext, type Context } from "./context.js";
-import { AppError, ErrorCode, unauthenticated } from "./errors.js";
 import { createFormatError, toGraphQLError } from "./graphql/errors.js";
 import { createSchema } from "./graphql/schema.js";
 import { validationRules } from "./graphql/security.js";
@@ -48,6 +52,10 @@ export interface ServerOptions {
   connectionInitWaitTimeout?: number;
   /** Largest JSON body accepted over HTTP. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Where Pergola keeps files (artifacts under `artifacts/`). Default: a new temporary directory. */
+  dataDir?: string;
+  /** Largest artifact upload, bytes. Default 200 MiB. */
+  maxArtifactBytes?: number;
 }
 
 export interface PergolaServer {
@@ -67,7 +75,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   const production = options.production ?? false;
   const ownsDatabase = !isDatabase(options.database);
   const database = isDatabase(options.database) ? options.database : await openDatabase(options.database ?? {});
-  const services = createServices(database, logger, { eventRetention: options.eventRetention ?? 10_000 });
+  const services = createServices(database, logger, {
+    eventRetention: options.eventRetention ?? 10_000,
+    dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), "pergola-"))),
+    maxArtifactBytes: options.maxArtifactBytes ?? 200 * 1024 * 1024,
+  });
   if (options.adminToken) await ensureAdminToken(database.db, options.adminToken);
   await services.bus.start();
 
@@ -123,21 +135,17 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   app.get("/graphiql", (_req, res) => {
     res.type("html").send(graphiql);
   });
+  app.use("/artifacts", artifactRoutes(services.artifacts, services.tokens, logger));
   app.use(
     WS_PATH,
     express.json({ limit: options.maxBodyBytes ?? 1024 * 1024 }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const header = req.headers.authorization ?? "";
-        const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-        if (!token) throw toGraphQLError(unauthenticated("Send an API token: Authorization: Bearer pgl_…"), 401);
-        const actor = await services.tokens.getActor(token).catch((error: unknown) => {
-          // The database is unreachable: say "try again" (503), masked, rather than a 500.
-          logger.error({ err: error }, "token lookup failed");
-          throw toGraphQLError(new AppError(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error"), 503);
-        });
-        if (!actor) throw toGraphQLError(unauthenticated("Unknown or revoked API token"), 401);
-        return createContext(services, actor);
+        try {
+          return createContext(services, await authenticateRequest(services.tokens, logger, req));
+        } catch (error) {
+          throw error instanceof HttpError ? toGraphQLError(error, error.status) : error;
+        }
       },
     }),
   );

@@ -1,7 +1,9 @@
 /** The domain services, built once per server and shared by every request and socket. */
+import { join } from "node:path";
 import type { Database } from "@pergola/db/client";
 import type { Logger } from "pino";
 import { TokenService } from "./auth/token.service.js";
+import { ArtifactStore } from "./builds/artifact.store.js";
 import { EventBus } from "./events/event-bus.js";
 import { EventLog } from "./events/event-log.js";
 import { ProjectService } from "./projects/project.service.js";
@@ -14,9 +16,17 @@ export interface Services {
   projects: ProjectService;
   stages: StageService;
   tokens: TokenService;
+  artifacts: ArtifactStore;
 }
 
-export function createServices(database: Database, logger: Logger, options: { eventRetention: number }): Services {
+export interface ServicesOptions {
+  eventRetention: number;
+  /** Where artifacts are kept: `<dataDir>/artifacts`. */
+  dataDir: string;
+  maxArtifactBytes: number;
+}
+
+export function createServices(database: Database, logger: Logger, options: ServicesOptions): Services {
   const bus = new EventBus(database, logger);
   const log = new EventLog(database.db, {
     retention: options.eventRetention,
@@ -30,5 +40,6 @@ export function createServices(database: Database, logger: Logger, options: { ev
     projects: new ProjectService(database.db, log),
     stages: new StageService(database.db, log),
     tokens: new TokenService(database.db),
+    artifacts: new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes),
   };
 }

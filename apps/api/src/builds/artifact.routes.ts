@@ -1,0 +1,61 @@
+/**
+ * `POST /artifacts` (a tar.gz body; answers 201 `{ sha256, size }`) and
+ * `GET /artifacts/<sha256>` (the stored bytes). Both need a token. Errors are JSON in the
+ * GraphQL shape, `{ errors: [{ message, extensions: { code } }] }`, never a 500 page.
+ */
+import { pipeline } from "node:stream/promises";
+import express from "express";
+import type { Logger } from "pino";
+import { authenticateRequest, HttpError } from "../auth/http-auth.js";
+import type { TokenService } from "../auth/token.service.js";
+import { AppError, ErrorCode } from "../errors.js";
+import { ArtifactTooLargeError, type ArtifactStore } from "./artifact.store.js";
+
+export function artifactRoutes(store: ArtifactStore, tokens: TokenService, logger: Logger): express.Router {
+  const router = express.Router();
+
+  router.post("/", async (req, res) => {
+    try {
+      await authenticateRequest(tokens, logger, req);
+      const declared = Number(req.headers["content-length"]);
+      if (Number.isFinite(declared) && declared > store.maxBytes) throw new ArtifactTooLargeError(store.maxBytes);
+      const stored = await store.put(req);
+      res.status(201).json(stored);
+    } catch (error) {
+      // Stop reading an upload we refuse: the client gets its answer now.
+      if (!req.complete) res.setHeader("connection", "close");
+      sendError(res, error, logger);
+    }
+  });
+
+  router.get("/:sha256", async (req, res) => {
+    try {
+      await authenticateRequest(tokens, logger, req);
+      const { stream, size } = await store.open(req.params.sha256);
+      res.status(200).type("application/gzip").setHeader("content-length", String(size));
+      await pipeline(stream, res);
+    } catch (error) {
+      if (!res.headersSent) sendError(res, error, logger);
+      else res.destroy();
+    }
+  });
+
+  return router;
+}
+
+const STATUS: Partial<Record<string, number>> = {
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.UNAUTHENTICATED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.NOT_FOUND]: 404,
+};
+
+function sendError(res: express.Response, error: unknown, logger: Logger): void {
+  if (error instanceof AppError) {
+    const status = error instanceof HttpError ? error.status : error instanceof ArtifactTooLargeError ? 413 : (STATUS[error.code] ?? 400);
+    res.status(status).json({ errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }] });
+    return;
+  }
+  logger.error({ err: error }, "artifact request failed");
+  res.status(503).json({ errors: [{ message: "Internal server error", extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
+}

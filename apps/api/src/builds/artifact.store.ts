@@ -1,0 +1,123 @@
+/**
+ * Artifacts: the application's files as a tar.gz, stored content-addressed by SHA-256 under
+ * `<dataDir>/artifacts/<aa>/<sha256>.tar.gz`. An upload is hashed and counted while it streams
+ * to a temporary file, refused past the size limit, and checked as an archive — every entry a
+ * file, directory or link inside the root — before it is kept. The same bytes twice are kept once.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { join, posix } from "node:path";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Db } from "@pergola/db/client";
+import { artifacts } from "@pergola/db/schema";
+import { list } from "tar";
+import { AppError, badInput, ErrorCode, notFound } from "../errors.js";
+
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+
+export class ArtifactTooLargeError extends AppError {
+  constructor(readonly limit: number) {
+    super(ErrorCode.BAD_USER_INPUT, `artifact: larger than the limit of ${limit} bytes`, { field: "artifact", limit });
+  }
+}
+
+export class ArtifactStore {
+  constructor(
+    private readonly db: Db,
+    private readonly dir: string,
+    /** Largest accepted upload, bytes. */
+    readonly maxBytes: number,
+  ) {}
+
+  pathOf(sha256: string): string {
+    return join(this.dir, sha256.slice(0, 2), `${sha256}.tar.gz`);
+  }
+
+  /** Streams `body` in, checks it, keeps it. Returns its SHA-256 and size. */
+  async put(body: Readable): Promise<{ sha256: string; size: number }> {
+    const tmp = join(this.dir, "tmp");
+    await mkdir(tmp, { recursive: true });
+    const file = join(tmp, `${randomUUID()}.tar.gz`);
+    const hash = createHash("sha256");
+    let size = 0;
+    const limit = this.maxBytes;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        if (size > limit) return done(new ArtifactTooLargeError(limit));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, meter, createWriteStream(file, { mode: 0o600 }));
+      if (size === 0) throw badInput("artifact", "the upload is empty");
+      await checkArchive(file);
+      const sha256 = hash.digest("hex");
+      const target = this.pathOf(sha256);
+      await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
+      await rename(file, target);
+      await this.db.insert(artifacts).values({ sha256, size }).onConflictDoNothing();
+      return { sha256, size };
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  /** The stored file of a known artifact, for download (agents verify the hash themselves). */
+  async open(sha256: string): Promise<{ stream: Readable; size: number }> {
+    if (!SHA256_PATTERN.test(sha256)) throw badInput("sha256", "must be 64 lowercase hex digits");
+    const path = this.pathOf(sha256);
+    const info = await stat(path).catch(() => null);
+    if (!info) throw notFound(`Artifact ${sha256}`);
+    return { stream: createReadStream(path), size: info.size };
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    return SHA256_PATTERN.test(sha256) && (await stat(this.pathOf(sha256)).catch(() => null)) !== null;
+  }
+}
+
+/** Refuses anything that is not a gzipped tar whose entries all stay inside its root. */
+async function checkArchive(file: string): Promise<void> {
+  const problems: string[] = [];
+  let entries = 0;
+  try {
+    await list({
+      file,
+      strict: true,
+      onReadEntry(entry) {
+        entries++;
+        const problem = entryProblem(entry.path, entry.type, entry.linkpath);
+        if (problem && problems.length < 10) problems.push(problem);
+      },
+    });
+  } catch (error) {
+    throw badInput("artifact", `not a valid tar.gz archive (${(error as Error).message})`);
+  }
+  if (entries === 0) throw badInput("artifact", "not a valid tar.gz archive (no entries)");
+  if (problems.length) throw badInput("artifact", problems.join("; "), { entries: problems });
+}
+
+const ALLOWED_TYPES = new Set(["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink", "Link"]);
+
+export function entryProblem(path: string, type: string, linkpath?: string): string | undefined {
+  if (!ALLOWED_TYPES.has(type)) return `${path}: entries of type ${type} are not allowed`;
+  if (escapes(path)) return `${path}: escapes the archive's root`;
+  if (type === "SymbolicLink" && linkpath !== undefined) {
+    const target = linkpath.startsWith("/") ? linkpath : posix.join(posix.dirname(path), linkpath);
+    if (linkpath.startsWith("/") || escapes(target)) return `${path}: links outside the archive's root (${linkpath})`;
+  }
+  if (type === "Link" && linkpath !== undefined && escapes(linkpath)) {
+    return `${path}: links outside the archive's root (${linkpath})`;
+  }
+  return undefined;
+}
+
+function escapes(path: string): boolean {
+  if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) return true;
+  const normalized = posix.normalize(path.replace(/\\/g, "/"));
+  return normalized === ".." || normalized.startsWith("../");
+}
