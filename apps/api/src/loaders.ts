@@ -1,13 +1,16 @@
 /**
- * Per-request batching: a list of Stages resolving `project` costs one statement, not one per
- * Stage. New loaders go here as the schema grows.
+ * Batching: a list of Stages resolving `project` costs one statement, not one per Stage.
+ * No caching (`cache: false`): a WebSocket operation keeps its context for hours, and a cache
+ * would serve it rows from the day it started. New loaders go here as the schema grows.
  */
-import type { ProjectRow } from "@pergola/db/schema";
+import { artifacts, type ArtifactRow, type ProjectRow } from "@pergola/db/schema";
+import { inArray } from "drizzle-orm";
 import DataLoader from "dataloader";
 import type { Services } from "./services.js";
 
 export interface Loaders {
   projectById: DataLoader<string, ProjectRow | null>;
+  artifactBySha: DataLoader<string, ArtifactRow | null>;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -16,6 +19,11 @@ export function createLoaders(services: Services): Loaders {
       const rows = await services.projects.listByIds(ids);
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
+    }, { cache: false }),
+    artifactBySha: new DataLoader(async (shas) => {
+      const rows = await services.database.db.select().from(artifacts).where(inArray(artifacts.sha256, [...shas]));
+      const bySha = new Map(rows.map((r) => [r.sha256, r]));
+      return shas.map((sha) => bySha.get(sha) ?? null);
+    }, { cache: false }),
   };
 }

@@ -27,6 +27,7 @@ import { createFormatError, toGraphQLError } from "./graphql/errors.js";
 import { createSchema } from "./graphql/schema.js";
 import { validationRules } from "./graphql/security.js";
 import { attachWebSocketServer, WS_PATH } from "./graphql/ws.js";
+import { withSafeErrors } from "./logger.js";
 import { createServices, type Services } from "./services.js";
 
 export interface ServerOptions {
@@ -71,7 +72,7 @@ export interface PergolaServer {
 }
 
 export async function createServer(options: ServerOptions = {}): Promise<PergolaServer> {
-  const logger = options.logger ?? pino({ level: "info" });
+  const logger = withSafeErrors(options.logger ?? pino({ level: "info" }));
   const production = options.production ?? false;
   const ownsDatabase = !isDatabase(options.database);
   const database = isDatabase(options.database) ? options.database : await openDatabase(options.database ?? {});

@@ -4,6 +4,8 @@ import type { Database } from "@pergola/db/client";
 import type { Logger } from "pino";
 import { TokenService } from "./auth/token.service.js";
 import { ArtifactStore } from "./builds/artifact.store.js";
+import { BuildService } from "./builds/build.service.js";
+import { ConfigurationService } from "./configurations/configuration.service.js";
 import { EventBus } from "./events/event-bus.js";
 import { EventLog } from "./events/event-log.js";
 import { ProjectService } from "./projects/project.service.js";
@@ -17,6 +19,8 @@ export interface Services {
   stages: StageService;
   tokens: TokenService;
   artifacts: ArtifactStore;
+  builds: BuildService;
+  configurations: ConfigurationService;
 }
 
 export interface ServicesOptions {
@@ -33,6 +37,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     notify: database.driver === "postgres",
     onCommitted: (projectId, written) => bus.publish(projectId, written),
   });
+  const artifacts = new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes);
   return {
     database,
     bus,
@@ -40,6 +45,8 @@ export function createServices(database: Database, logger: Logger, options: Serv
     projects: new ProjectService(database.db, log),
     stages: new StageService(database.db, log),
     tokens: new TokenService(database.db),
-    artifacts: new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes),
+    artifacts,
+    builds: new BuildService(database.db, log, artifacts),
+    configurations: new ConfigurationService(database.db, log),
   };
 }

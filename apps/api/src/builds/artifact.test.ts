@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { create } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeArchive } from "../testing/archive.js";
 import { startTestApi, type TestApi } from "../testing/harness.js";
 
 let api: TestApi;
@@ -11,21 +10,6 @@ beforeAll(async () => {
   api = await startTestApi({ maxArtifactBytes: 64 * 1024 });
 });
 afterAll(() => api?.close());
-
-/** A tar.gz of `files` (path → content), made with node-tar like `pergola push build` will. */
-export async function makeArchive(files: Record<string, string>, extra?: (root: string) => string[]): Promise<Buffer> {
-  const root = mkdtempSync(join(tmpdir(), "pergola-art-"));
-  const app = join(root, "app");
-  mkdirSync(app);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(app, path, ".."), { recursive: true });
-    writeFileSync(join(app, path), content);
-  }
-  const out = join(root, "out.tar.gz");
-  const entries = [...Object.keys(files), ...(extra?.(app) ?? [])];
-  await create({ gzip: true, file: out, cwd: app, preservePaths: true, portable: true }, entries);
-  return readFileSync(out);
-}
 
 function upload(body: Buffer, token: string | null = api.adminToken) {
   return fetch(`${api.server.url}/artifacts`, {

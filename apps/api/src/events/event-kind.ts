@@ -6,6 +6,9 @@ export enum EventKind {
   STAGE_DELETED = "STAGE_DELETED",
   /** One per transition of the Stage state machine; the payload holds the new state. */
   STAGE_STATE_CHANGED = "STAGE_STATE_CHANGED",
+  BUILD_CREATED = "BUILD_CREATED",
+  /** addConfigData / removeConfigData: names, kinds and secret flags in the payload, never values. */
+  CONFIGURATION_CHANGED = "CONFIGURATION_CHANGED",
 }
 
 export const stageEventKinds: ReadonlySet<string> = new Set([

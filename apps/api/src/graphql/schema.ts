@@ -2,7 +2,9 @@ import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AuthResolver } from "../auth/auth.resolver.js";
+import { BuildResolver } from "../builds/build.resolver.js";
 import { DateTime } from "../common/scalars.js";
+import { ConfigurationResolver } from "../configurations/configuration.resolver.js";
 import { EventResolver } from "../events/event.resolver.js";
 import { ProjectResolver } from "../projects/project.resolver.js";
 import { StageResolver } from "../stages/stage.resolver.js";
@@ -10,7 +12,7 @@ import { StageResolver } from "../stages/stage.resolver.js";
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, ProjectResolver, StageResolver, EventResolver],
+    resolvers: [AuthResolver, ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, EventResolver],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).
     validate: false,

@@ -1,4 +1,6 @@
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import { loadStageConfigs } from "../configurations/configuration.loader.js";
+import { Configuration } from "../configurations/configuration.type.js";
 import type { Context } from "../context.js";
 import { projectFor } from "../projects/project.service.js";
 import { Project } from "../projects/project.type.js";
@@ -63,6 +65,13 @@ export class StageResolver {
   @FieldResolver(() => Project)
   async project(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Project> {
     return (await loaders.projectById.load(stage.projectId)) as Project;
+  }
+
+  @FieldResolver(() => [Configuration], {
+    description: "The newest version of each of the Stage's Configurations, by name. The running Release may use an older one.",
+  })
+  configs(@Root() stage: Stage, @Ctx() context: Context): Promise<Configuration[]> {
+    return loadStageConfigs(context, stage.id);
   }
 
   @FieldResolver(() => Health, {

@@ -80,7 +80,7 @@ export class StageService {
     const grace = graceOf(input.suspendGraceSeconds);
     if (grace !== undefined) changes.suspendGraceSeconds = grace;
     return this.log.inProject(project, async (ptx) => {
-      const stage = await this.lockStage(ptx, slug);
+      const stage = await lockStage(ptx, slug);
       const changed = Object.entries(changes).some(([k, v]) => stage[k as keyof StageRow] !== v);
       if (!changed) return stage;
       const [updated] = await ptx.tx
@@ -95,7 +95,7 @@ export class StageService {
 
   async deleteStage(project: ProjectTarget, slug: string): Promise<boolean> {
     return this.log.inProject(project, async (ptx) => {
-      const stage = await this.lockStage(ptx, slug);
+      const stage = await lockStage(ptx, slug);
       await ptx.tx.delete(stages).where(eq(stages.id, stage.id));
       ptx.emit({ kind: EventKind.STAGE_DELETED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
       return true;
@@ -123,7 +123,7 @@ export class StageService {
     verb: string,
   ): Promise<StageRow> {
     return this.log.inProject(project, async (ptx) => {
-      let stage = await this.lockStage(ptx, slug);
+      let stage = await lockStage(ptx, slug);
       if (stage.state !== from) {
         throw stateConflict(`Stage "${slug}" is ${stage.state}; only a ${from} Stage can be ${verb}`);
       }
@@ -138,16 +138,6 @@ export class StageService {
       }
       return stage;
     });
-  }
-
-  private async lockStage({ tx, project }: ProjectTx, slug: string): Promise<StageRow> {
-    const [stage] = await tx
-      .select()
-      .from(stages)
-      .where(and(eq(stages.projectId, project.id), eq(stages.slug, slug)))
-      .for("update");
-    if (!stage) throw notFound(`Stage "${slug}" in Project "${project.slug}"`);
-    return stage;
   }
 
   private async stageIdTaken(db: Db | Tx, project: ProjectRow, slug: string): Promise<AppError> {
@@ -170,4 +160,15 @@ function graceOf(value: number | null | undefined): number | undefined {
     throw badInput("suspendGraceSeconds", `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}`);
   }
   return value;
+}
+
+/** The Stage row, locked `FOR UPDATE` (always after the Project row: that order avoids deadlocks). */
+export async function lockStage({ tx, project }: Pick<ProjectTx, "tx" | "project">, slug: string): Promise<StageRow> {
+  const [stage] = await tx
+    .select()
+    .from(stages)
+    .where(and(eq(stages.projectId, project.id), eq(stages.slug, slug)))
+    .for("update");
+  if (!stage) throw notFound(`Stage "${slug}" in Project "${project.slug}"`);
+  return stage;
 }

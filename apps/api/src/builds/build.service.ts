@@ -1,0 +1,76 @@
+/**
+ * Builds: immutable once made — a name, the validated manifest, the artifact. Creating one
+ * checks the manifest (every problem at once) and that the artifact was uploaded.
+ */
+import type { Db } from "@pergola/db/client";
+import { builds, type BuildRow, type ProjectRow } from "@pergola/db/schema";
+import { and, desc, eq, isNull, max, sql } from "drizzle-orm";
+import { AppError, badInput, ErrorCode } from "../errors.js";
+import { EventKind } from "../events/event-kind.js";
+import type { EventLog } from "../events/event-log.js";
+import type { ProjectTarget } from "../stages/stage.service.js";
+import type { ArtifactStore } from "./artifact.store.js";
+import { SHA256_PATTERN } from "./artifact.store.js";
+import { checkBranch, checkBuildName, deriveBuildName } from "./build.naming.js";
+import { checkManifest } from "./manifest.js";
+
+export interface CreateBuildInput {
+  manifest: unknown;
+  artifact: string;
+  name?: string | null;
+  branch?: string | null;
+}
+
+export class BuildService {
+  constructor(
+    private readonly db: Db,
+    private readonly log: EventLog,
+    private readonly artifacts: ArtifactStore,
+  ) {}
+
+  listBuilds(project: Pick<ProjectRow, "id">, first: number): Promise<BuildRow[]> {
+    const limit = Math.min(Math.max(first, 1), 500);
+    return this.db
+      .select()
+      .from(builds)
+      .where(eq(builds.projectId, project.id))
+      .orderBy(desc(builds.createdAt), desc(builds.number))
+      .limit(limit);
+  }
+
+  async findBuild(project: Pick<ProjectRow, "id">, name: string): Promise<BuildRow | null> {
+    const [row] = await this.db
+      .select()
+      .from(builds)
+      .where(and(eq(builds.projectId, project.id), eq(builds.name, name)));
+    return row ?? null;
+  }
+
+  async createBuild(project: ProjectTarget, createdBy: string, input: CreateBuildInput): Promise<BuildRow> {
+    const branch = checkBranch(input.branch);
+    const explicitName = checkBuildName(input.name);
+    checkManifest(input.manifest);
+    if (!SHA256_PATTERN.test(input.artifact)) throw badInput("artifact", "must be the SHA-256 (64 lowercase hex digits) that POST /artifacts answered");
+    if (!(await this.artifacts.exists(input.artifact))) {
+      throw badInput("artifact", `no artifact ${input.artifact}: upload the application's tar.gz with POST /artifacts first`);
+    }
+    return this.log.inProject(project, async ({ tx, project: row, emit }) => {
+      const [{ last } = { last: 0 }] = await tx
+        .select({ last: sql<number>`coalesce(${max(builds.number)}, 0)::int` })
+        .from(builds)
+        .where(and(eq(builds.projectId, row.id), branch === null ? isNull(builds.branch) : eq(builds.branch, branch)));
+      const number = Number(last) + 1;
+      const name = explicitName ?? deriveBuildName(branch, number);
+      const [build] = await tx
+        .insert(builds)
+        .values({ projectId: row.id, name, branch, number, manifest: input.manifest as object, artifactSha256: input.artifact, createdBy })
+        .onConflictDoNothing()
+        .returning();
+      if (!build) {
+        throw new AppError(ErrorCode.CONFLICT, `Build "${name}" already exists in Project "${row.slug}"`, { field: "name", taken: name });
+      }
+      emit({ kind: EventKind.BUILD_CREATED, payload: { build: { id: build.id, name, branch, artifact: build.artifactSha256 } } });
+      return build;
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { DateTime } from "../common/scalars.js";
+
+export enum ConfigDataKind {
+  ENV = "ENV",
+  FILE = "FILE",
+}
+registerEnumType(ConfigDataKind, {
+  name: "ConfigDataKind",
+  description: "ENV: an environment variable. FILE: a file written into the Component's file system (`config-ref` in the manifest names it).",
+});
+
+@ObjectType({ description: "One entry of a Configuration; its identity is (kind, name)." })
+export class ConfigData {
+  @Field(() => String, { description: "The variable's name, or the file's path." })
+  name: string;
+
+  @Field(() => ConfigDataKind)
+  kind: ConfigDataKind;
+
+  @Field(() => String, { nullable: true, description: "The value or file content; always null for a secret (secrets are write-only)." })
+  value: string | null;
+
+  @Field(() => Boolean)
+  secret: boolean;
+}
+
+@ObjectType({
+  description:
+    "A named, versioned Configuration of a Stage. A change is stored at once but takes effect only with the Stage's next Release.",
+})
+export class Configuration {
+  @Field(() => String, { description: "`default` unless told otherwise; a DNS label." })
+  name: string;
+
+  @Field(() => Int, { description: "1 when created, + 1 with every change; every version is kept, immutable." })
+  version: number;
+
+  @Field(() => [ConfigData], { description: "Sorted by kind, then name." })
+  data: ConfigData[];
+
+  @Field(() => DateTime)
+  updatedAt: Date;
+}
