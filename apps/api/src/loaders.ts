@@ -6,11 +6,13 @@
 import { artifacts, type ArtifactRow, type ProjectRow } from "@pergola/db/schema";
 import { inArray } from "drizzle-orm";
 import DataLoader from "dataloader";
+import type { Configuration } from "./configurations/configuration.type.js";
 import type { Services } from "./services.js";
 
 export interface Loaders {
   projectById: DataLoader<string, ProjectRow | null>;
   artifactBySha: DataLoader<string, ArtifactRow | null>;
+  configsByStageId: DataLoader<string, Configuration[]>;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -25,5 +27,6 @@ export function createLoaders(services: Services): Loaders {
       const bySha = new Map(rows.map((r) => [r.sha256, r]));
       return shas.map((sha) => bySha.get(sha) ?? null);
     }, { cache: false }),
+    configsByStageId: new DataLoader((ids) => services.configurations.listConfigurations(ids), { cache: false }),
   };
 }

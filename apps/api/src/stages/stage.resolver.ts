@@ -1,5 +1,4 @@
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
-import { loadStageConfigs } from "../configurations/configuration.loader.js";
 import { Configuration } from "../configurations/configuration.type.js";
 import type { Context } from "../context.js";
 import { projectFor } from "../projects/project.service.js";
@@ -70,8 +69,8 @@ export class StageResolver {
   @FieldResolver(() => [Configuration], {
     description: "The newest version of each of the Stage's Configurations, by name. The running Release may use an older one.",
   })
-  configs(@Root() stage: Stage, @Ctx() context: Context): Promise<Configuration[]> {
-    return loadStageConfigs(context, stage.id);
+  configs(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Configuration[]> {
+    return loaders.configsByStageId.load(stage.id);
   }
 
   @FieldResolver(() => Health, {
