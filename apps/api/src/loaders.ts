@@ -3,7 +3,7 @@
  * No caching (`cache: false`): a WebSocket operation keeps its context for hours, and a cache
  * would serve it rows from the day it started. New loaders go here as the schema grows.
  */
-import { artifacts, type ArtifactRow, type ProjectRow } from "@pergola/db/schema";
+import { artifacts, builds, type ArtifactRow, type BuildRow, type ProjectRow, type ReleaseRow } from "@pergola/db/schema";
 import { inArray } from "drizzle-orm";
 import DataLoader from "dataloader";
 import type { Configuration } from "./configurations/configuration.type.js";
@@ -13,6 +13,8 @@ export interface Loaders {
   projectById: DataLoader<string, ProjectRow | null>;
   artifactBySha: DataLoader<string, ArtifactRow | null>;
   configsByStageId: DataLoader<string, Configuration[]>;
+  buildById: DataLoader<string, BuildRow | null>;
+  activeReleaseByStageId: DataLoader<string, ReleaseRow | null>;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -28,5 +30,11 @@ export function createLoaders(services: Services): Loaders {
       return shas.map((sha) => bySha.get(sha) ?? null);
     }, { cache: false }),
     configsByStageId: new DataLoader((ids) => services.configurations.listConfigurations(ids), { cache: false }),
+    buildById: new DataLoader(async (ids) => {
+      const rows = await services.database.db.select().from(builds).where(inArray(builds.id, [...ids]));
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }, { cache: false }),
+    activeReleaseByStageId: new DataLoader((ids) => services.releases.activeReleases(ids), { cache: false }),
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { TokenService } from "./auth/token.service.js";
 import { ArtifactStore } from "./builds/artifact.store.js";
 import { BuildService } from "./builds/build.service.js";
+import { ReleaseService } from "./releases/release.service.js";
 import { ConfigurationService } from "./configurations/configuration.service.js";
 import { EventBus } from "./events/event-bus.js";
 import { EventLog } from "./events/event-log.js";
@@ -21,6 +22,7 @@ export interface Services {
   artifacts: ArtifactStore;
   builds: BuildService;
   configurations: ConfigurationService;
+  releases: ReleaseService;
 }
 
 export interface ServicesOptions {
@@ -47,6 +49,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     tokens: new TokenService(database.db),
     artifacts,
     builds: new BuildService(database.db, log, artifacts),
+    releases: new ReleaseService(database.db, log),
     configurations: new ConfigurationService(database.db, log),
   };
 }

@@ -21,6 +21,7 @@ import {
 export const stageType = pgEnum("stage_type", ["DEV", "QA", "PROD"]);
 export const stageState = pgEnum("stage_state", ["RUNNING", "SUSPENDING", "SUSPENDED", "RESUMING"]);
 export const tokenRole = pgEnum("token_role", ["ADMIN", "MEMBER"]);
+export const releaseState = pgEnum("release_state", ["PENDING", "DEPLOYING", "DEPLOYED", "FAILED", "SUPERSEDED"]);
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -174,7 +175,43 @@ export const configurationVersions = pgTable(
   (t) => [primaryKey({ columns: [t.configurationId, t.version] })],
 );
 
+/**
+ * A Release: a Build plus a Configuration version, immutable once made. The partial unique
+ * index is the invariant "at most one Release per Stage in PENDING, DEPLOYING or DEPLOYED",
+ * backed by the database rather than by the code that writes it.
+ */
+export const releases = pgTable(
+  "releases",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    stageId: uuid("stage_id")
+      .notNull()
+      .references(() => stages.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    buildId: uuid("build_id")
+      .notNull()
+      .references(() => builds.id),
+    configName: text("config_name"),
+    configVersion: integer("config_version"),
+    state: releaseState("state").notNull().default("PENDING"),
+    message: text("message"),
+    createdBy: text("created_by").notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("releases_stage_number_key").on(t.stageId, t.number),
+    uniqueIndex("releases_one_active_per_stage")
+      .on(t.stageId)
+      .where(sql`${t.state} in ('PENDING', 'DEPLOYING', 'DEPLOYED')`),
+  ],
+);
+
 export type ProjectRow = typeof projects.$inferSelect;
+export type ReleaseRow = typeof releases.$inferSelect;
+export type ReleaseState = (typeof releaseState.enumValues)[number];
 export type ArtifactRow = typeof artifacts.$inferSelect;
 export type BuildRow = typeof builds.$inferSelect;
 export type ConfigurationRow = typeof configurations.$inferSelect;

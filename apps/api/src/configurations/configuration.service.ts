@@ -144,6 +144,17 @@ export class ConfigurationService {
     });
   }
 
+  /** One version as a Release runs it (null when it does not exist). */
+  async findVersion(stageId: string, name: string, version: number): Promise<Configuration | null> {
+    const [row] = await this.db
+      .select({ configuration: configurations, data: configurationVersions.data, at: configurationVersions.createdAt })
+      .from(configurations)
+      .innerJoin(configurationVersions, eq(configurationVersions.configurationId, configurations.id))
+      .where(and(eq(configurations.stageId, stageId), eq(configurations.name, name), eq(configurationVersions.version, version)));
+    if (!row) return null;
+    return toConfiguration({ configuration: { ...row.configuration, version, updatedAt: row.at }, data: row.data });
+  }
+
   /** Inside a transaction pass `tx`: PGlite has one connection, and `this.db` would wait for it forever. */
   private selectCurrent(db: Db | Tx, stageId: string, name: string) {
     return db

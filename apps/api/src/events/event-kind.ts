@@ -7,6 +7,9 @@ export enum EventKind {
   /** One per transition of the Stage state machine; the payload holds the new state. */
   STAGE_STATE_CHANGED = "STAGE_STATE_CHANGED",
   BUILD_CREATED = "BUILD_CREATED",
+  RELEASE_CREATED = "RELEASE_CREATED",
+  /** A Release moved: PENDING → DEPLOYING → DEPLOYED | FAILED, DEPLOYED → SUPERSEDED. */
+  RELEASE_STATE_CHANGED = "RELEASE_STATE_CHANGED",
   /** addConfigData / removeConfigData: names, kinds and secret flags in the payload, never values. */
   CONFIGURATION_CHANGED = "CONFIGURATION_CHANGED",
 }
@@ -17,6 +20,8 @@ export const stageEventKinds: ReadonlySet<string> = new Set([
   EventKind.STAGE_DELETED,
   EventKind.STAGE_STATE_CHANGED,
 ]);
+
+export const releaseEventKinds: ReadonlySet<string> = new Set([EventKind.RELEASE_CREATED, EventKind.RELEASE_STATE_CHANGED]);
 
 /** The channel PostgreSQL NOTIFY uses; the payload is `<projectId>:<seq>` and nothing else. */
 export const EVENTS_CHANNEL = "pergola_events";

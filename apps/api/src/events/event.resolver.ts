@@ -10,13 +10,15 @@ import type { SubscribeResolverData } from "type-graphql";
 import type { Context } from "../context.js";
 import { fromStageSnapshot, type StageSnapshot } from "../stages/stage.snapshot.js";
 import type { Stage } from "../stages/stage.type.js";
+import { notFound } from "../errors.js";
 import { formatCursor, parseCursor } from "./cursor.js";
 import { stageEventKinds, type EventKind } from "./event-kind.js";
 import { ProjectEvent, StageEvent } from "./event.type.js";
 
 type ProjectArgs = { project: string; after?: string | null };
+type StageArgs = ProjectArgs & { stage: string };
 
-function subscribeToProject(accept: (row: EventRow) => boolean) {
+export function subscribeToProject(accept: (row: EventRow) => boolean) {
   return async ({ args, context }: SubscribeResolverData<unknown, ProjectArgs, Context>) => {
     const after = parseCursor(args.after);
     const project = await context.services.projects.requireProject(context.actor, args.project);
@@ -24,7 +26,18 @@ function subscribeToProject(accept: (row: EventRow) => boolean) {
   };
 }
 
-function stageOf(row: EventRow): Stage | null {
+/** A Stage's events of some kinds; the Stage is found (NOT_FOUND otherwise) when the subscription starts. */
+export function subscribeToStage(kinds: ReadonlySet<string>) {
+  return async ({ args, context }: SubscribeResolverData<unknown, StageArgs, Context>) => {
+    const after = parseCursor(args.after);
+    const project = await context.services.projects.requireProject(context.actor, args.project);
+    const stage = await context.services.stages.findStage(project, args.stage);
+    if (!stage) throw notFound(`Stage "${args.stage}" in Project "${project.slug}"`);
+    return context.services.bus.subscribe(project.id, after, (row) => row.stageId === stage.id && kinds.has(row.kind));
+  };
+}
+
+export function stageOf(row: EventRow): Stage | null {
   const snapshot = (row.payload as { stage?: StageSnapshot }).stage;
   return snapshot ? (fromStageSnapshot(snapshot) as Stage) : null;
 }

@@ -6,13 +6,14 @@ import { BuildResolver } from "../builds/build.resolver.js";
 import { DateTime } from "../common/scalars.js";
 import { ConfigurationResolver } from "../configurations/configuration.resolver.js";
 import { EventResolver } from "../events/event.resolver.js";
+import { ReleaseResolver } from "../releases/release.resolver.js";
 import { ProjectResolver } from "../projects/project.resolver.js";
 import { StageResolver } from "../stages/stage.resolver.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, EventResolver],
+    resolvers: [AuthResolver, ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, EventResolver],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).
     validate: false,

@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-g
 import { Configuration } from "../configurations/configuration.type.js";
 import type { Context } from "../context.js";
 import { projectFor } from "../projects/project.service.js";
+import { Release } from "../releases/release.type.js";
 import { Project } from "../projects/project.type.js";
 import { CreateStageInput, UpdateStageInput } from "./stage.input.js";
 import { Health, Stage } from "./stage.type.js";
@@ -71,6 +72,25 @@ export class StageResolver {
   })
   configs(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Configuration[]> {
     return loaders.configsByStageId.load(stage.id);
+  }
+
+  @FieldResolver(() => Release, { nullable: true, description: "The active Release: PENDING, DEPLOYING or DEPLOYED." })
+  async currentRelease(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Release | null> {
+    return (await loaders.activeReleaseByStageId.load(stage.id)) as Release | null;
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: "True when the Stage's Configuration changed after its current Release was made: the change waits for the next Release.",
+  })
+  async configDrift(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<boolean> {
+    const [release, configs] = await Promise.all([
+      loaders.activeReleaseByStageId.load(stage.id),
+      loaders.configsByStageId.load(stage.id),
+    ]);
+    if (!release) return false;
+    const name = release.configName ?? "default";
+    const config = configs.find((c) => c.name === name);
+    return config !== undefined && config.version !== (release.configVersion ?? 0);
   }
 
   @FieldResolver(() => Health, {

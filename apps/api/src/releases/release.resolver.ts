@@ -1,0 +1,85 @@
+import type { EventRow } from "@pergola/db/schema";
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { Build } from "../builds/build.type.js";
+import { Configuration } from "../configurations/configuration.type.js";
+import type { Context } from "../context.js";
+import { formatCursor } from "../events/cursor.js";
+import { releaseEventKinds, type EventKind } from "../events/event-kind.js";
+import { stageOf, subscribeToStage } from "../events/event.resolver.js";
+import { notFound } from "../errors.js";
+import { projectFor } from "../projects/project.service.js";
+import { DeployReleaseInput } from "./release.input.js";
+import { Release, ReleaseEvent } from "./release.type.js";
+
+type ReleaseSnapshot = Omit<Release, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string };
+
+@Resolver(() => Release)
+export class ReleaseResolver {
+  @Query(() => [Release], { description: "Newest first." })
+  async releases(
+    @Arg("project", () => String) project: string,
+    @Arg("stage", () => String) stage: string,
+    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
+    @Ctx() { actor, services }: Context,
+  ): Promise<Release[]> {
+    const p = await services.projects.requireProject(actor, project);
+    const s = await services.stages.findStage(p, stage);
+    if (!s) throw notFound(`Stage "${stage}" in Project "${project}"`);
+    return (await services.releases.listReleases(s, first)) as Release[];
+  }
+
+  @Mutation(() => Release, { description: "A new Release of a Build and/or Configuration; the missing one is the Stage's current." })
+  async deployRelease(@Arg("input", () => DeployReleaseInput) input: DeployReleaseInput, @Ctx() { actor, services }: Context) {
+    return (await services.releases.deployRelease(projectFor(services.projects, actor, input.project), actor.name, input)) as Release;
+  }
+
+  @Mutation(() => Release, { description: "Deploys the Build live on `from` to `to`; each Stage keeps its Configuration." })
+  async promoteRelease(
+    @Arg("project", () => String) project: string,
+    @Arg("from", () => String) from: string,
+    @Arg("to", () => String) to: string,
+    @Ctx() { actor, services }: Context,
+  ) {
+    return (await services.releases.promoteRelease(projectFor(services.projects, actor, project), actor.name, from, to)) as Release;
+  }
+
+  @Mutation(() => Release, { description: "Redeploys the Build of the Release before the current one." })
+  async rollbackStage(
+    @Arg("project", () => String) project: string,
+    @Arg("slug", () => String) slug: string,
+    @Ctx() { actor, services }: Context,
+  ) {
+    return (await services.releases.rollbackStage(projectFor(services.projects, actor, project), actor.name, slug)) as Release;
+  }
+
+  @Subscription(() => ReleaseEvent, {
+    description: "The Stage's Releases as they are created and move. Give `after` a cursor to resume from it.",
+    subscribe: subscribeToStage(releaseEventKinds),
+  })
+  releaseChanged(
+    @Root() row: EventRow,
+    @Arg("project", () => String) _project: string,
+    @Arg("stage", () => String) _stage: string,
+    @Arg("after", () => String, { nullable: true }) _after?: string,
+  ): ReleaseEvent {
+    const release = (row.payload as { release: ReleaseSnapshot }).release;
+    return {
+      cursor: formatCursor(row.seq),
+      at: row.at,
+      kind: row.kind as EventKind,
+      release: { ...release, createdAt: new Date(release.createdAt), updatedAt: new Date(release.updatedAt) },
+      stage: stageOf(row)!,
+    };
+  }
+
+  @FieldResolver(() => Build)
+  async build(@Root() release: Release, @Ctx() { loaders }: Context): Promise<Build> {
+    return (await loaders.buildById.load(release.buildId)) as Build;
+  }
+
+  @FieldResolver(() => Configuration, { nullable: true, description: "The Configuration as this Release runs it (that version)." })
+  config(@Root() release: Release, @Ctx() { services }: Context): Promise<Configuration | null> | null {
+    if (!release.configName || release.configVersion == null) return null;
+    return services.configurations.findVersion(release.stageId, release.configName, release.configVersion);
+  }
+}

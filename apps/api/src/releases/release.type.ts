@@ -1,0 +1,65 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { DateTime } from "../common/scalars.js";
+import { EventKind } from "../events/event-kind.js";
+import { Stage } from "../stages/stage.type.js";
+
+export enum ReleaseState {
+  PENDING = "PENDING",
+  DEPLOYING = "DEPLOYING",
+  DEPLOYED = "DEPLOYED",
+  FAILED = "FAILED",
+  SUPERSEDED = "SUPERSEDED",
+}
+registerEnumType(ReleaseState, {
+  name: "ReleaseState",
+  description: "PENDING → DEPLOYING → DEPLOYED | FAILED; DEPLOYED → SUPERSEDED when another Release takes the Stage.",
+});
+
+@ObjectType({ description: "A Build plus a Configuration version, deployed to a Stage. Immutable: any change is a new Release." })
+export class Release {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => Int, { description: "1, 2, 3… per Stage." })
+  number: number;
+
+  @Field(() => ReleaseState)
+  state: ReleaseState;
+
+  @Field(() => Int, { nullable: true, description: "The Configuration version it runs with (null: none)." })
+  configVersion: number | null;
+
+  @Field(() => String, { nullable: true, description: "Why it waits, or why it failed." })
+  message: string | null;
+
+  @Field(() => String, { description: "Who released it (the token's name)." })
+  createdBy: string;
+
+  @Field(() => DateTime)
+  createdAt: Date;
+
+  @Field(() => DateTime)
+  updatedAt: Date;
+
+  stageId: string;
+  buildId: string;
+  configName: string | null;
+}
+
+@ObjectType({ description: "A Release created or moved to another state." })
+export class ReleaseEvent {
+  @Field(() => String)
+  cursor: string;
+
+  @Field(() => DateTime)
+  at: Date;
+
+  @Field(() => EventKind)
+  kind: EventKind;
+
+  @Field(() => Release, { description: "The Release as it was at this event." })
+  release: Release;
+
+  @Field(() => Stage, { description: "Its Stage as it was at this event." })
+  stage: Stage;
+}

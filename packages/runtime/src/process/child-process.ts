@@ -1,0 +1,89 @@
+/**
+ * One child process in its own process group (`detached: true`), so that signals sent to
+ * `-pid` reach everything it started: a shell's children, a server's workers.
+ */
+import { spawn } from "node:child_process";
+import type { LogBuffer } from "./log-buffer.js";
+
+export interface Launch {
+  /** A string is a shell line (`/bin/sh -c`), a list is the program and its arguments. */
+  command: string | string[];
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started at all (no such program, bad cwd). */
+  error?: string;
+}
+
+export interface ChildHandle {
+  pid: number | null;
+  /** Resolves once, when the process has exited and its group has been killed. */
+  exited: Promise<Exit>;
+  /** SIGTERM to the group, SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs: number): Promise<Exit>;
+}
+
+/** `command` + `args` as argv. A shell line gets the args as "$@", so they are passed unsplit and unexpanded. */
+export function toArgv(command: string | string[], args: string[]): string[] {
+  if (typeof command === "string") {
+    return args.length === 0 ? ["/bin/sh", "-c", command] : ["/bin/sh", "-c", `${command} "$@"`, "sh", ...args];
+  }
+  return [...command, ...args];
+}
+
+/** Signals a process group; a group that is already gone is not an error. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+export function startChild(launch: Launch, logs: LogBuffer): ChildHandle {
+  const [program, ...argv] = toArgv(launch.command, launch.args);
+  const child = spawn(program ?? "", argv, {
+    cwd: launch.cwd,
+    env: launch.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const pid = child.pid ?? null;
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => logs.write("stdout", chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => logs.write("stderr", chunk));
+
+  const exited = new Promise<Exit>((resolve) => {
+    child.once("error", (error) => {
+      // "error" without a pid: nothing was started and no "exit" follows.
+      if (pid === null) resolve({ code: null, signal: null, error: error.message });
+    });
+    child.once("exit", (code, signal) => {
+      // Whatever the leader left behind (grandchildren holding the port or the pipes) goes with it.
+      if (pid !== null) signalGroup(pid, "SIGKILL");
+      logs.flush("stdout");
+      logs.flush("stderr");
+      resolve({ code, signal });
+    });
+  });
+
+  let stopping: Promise<Exit> | undefined;
+  const stop = (graceMs: number): Promise<Exit> => {
+    stopping ??= (async () => {
+      if (pid === null) return exited;
+      signalGroup(pid, "SIGTERM");
+      const timer = setTimeout(() => signalGroup(pid, "SIGKILL"), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    return stopping;
+  };
+  return { pid, exited, stop };
+}

@@ -1,0 +1,258 @@
+/**
+ * One Component of one Release, as a state machine (DESIGN "Component.state"):
+ *
+ *   SERVICE  PENDING → RUNNING ⇄ STARTING (exited, waiting out the back-off)
+ *                      RUNNING → CRASHLOOP after `crashLoopAfter` quick exits in a row,
+ *                      CRASHLOOP → RUNNING once a process stays up `stableMs`
+ *   JOB      PENDING → RUNNING → COMPLETED | STARTING (retry after back-off) → … → FAILED
+ *   CRON     PENDING → SCHEDULED → RUNNING (one run at a time) → SCHEDULED
+ *   any      → STOPPING → SUSPENDED (suspend) | STOPPED (stop); FAILED when it cannot start
+ *
+ * The runner is driven by three calls — `start` (also resume), `suspend`, `stop` — which the
+ * Stage serializes, and by its own process's exits and timers.
+ */
+import { Cron } from "croner";
+import type { Component } from "../manifest/manifest.type.js";
+import { formatDelay, getBackoffMs, type Backoff } from "./backoff.js";
+import { startChild, type ChildHandle, type Exit, type Launch } from "./child-process.js";
+import { HealthProbe } from "./health-probe.js";
+import { prepareLaunch, removeRunDir, type ComponentDirs } from "./launch.js";
+import { LogBuffer } from "./log-buffer.js";
+import type { ComponentStatus, ReleaseSpec } from "./runtime.type.js";
+
+export interface RunnerOptions {
+  /** Service restarts. */
+  restart: Backoff & { stableMs: number; crashLoopAfter: number };
+  /** `@release` job retries. */
+  retry: Backoff;
+  logLines: number;
+  baseEnv: Record<string, string>;
+}
+
+export interface RunnerContext {
+  spec: ReleaseSpec;
+  host: string;
+  hosts: Map<string, string>;
+  dirs: ComponentDirs;
+  options: RunnerOptions;
+  emit: (status: ComponentStatus) => void;
+}
+
+type Mode = "idle" | "active" | "suspended" | "stopped";
+
+function describeExit(exit: Exit): string {
+  if (exit.error) return `could not start: ${exit.error}`;
+  return exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+
+export class ComponentRunner {
+  readonly logs: LogBuffer;
+  private current: ComponentStatus;
+  private mode: Mode = "idle";
+  private child: ChildHandle | undefined;
+  private probe: HealthProbe | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stableTimer: NodeJS.Timeout | undefined;
+  private cron: Cron | undefined;
+  /** SERVICE: exits in a row, each before `stableMs`. JOB: failed runs so far. */
+  private failures = 0;
+  private startedAt = 0;
+  /** JOB: COMPLETED or FAILED for good; it does not run again in this Release. */
+  private finished = false;
+
+  constructor(
+    readonly component: Component,
+    private readonly context: RunnerContext,
+  ) {
+    this.logs = new LogBuffer(context.options.logLines);
+    this.current = {
+      name: component.name,
+      releaseId: context.spec.releaseId,
+      kind: component.kind,
+      state: "PENDING",
+      health: "UNKNOWN",
+      observedAt: null,
+      restarts: 0,
+      pid: null,
+      host: context.host,
+    };
+  }
+
+  get status(): ComponentStatus {
+    return { ...this.current };
+  }
+
+  /** Starts the Component, or resumes it after `suspend`. */
+  start(): void {
+    if (this.mode === "active" || this.mode === "stopped") return;
+    this.mode = "active";
+    const { kind } = this.component;
+    if (kind === "SERVICE") {
+      this.failures = 0;
+      this.launch();
+    } else if (kind === "JOB") {
+      if (!this.finished && !this.child) this.launch();
+    } else {
+      this.cron = new Cron(this.component.scheduled ?? "", { timezone: "UTC", mode: "5-part" }, () => this.runNow());
+      if (!this.child) this.update({ state: "SCHEDULED", message: this.describeNextRun() });
+    }
+  }
+
+  /** Runs a CRON Component now, as its schedule would; false when it is not active or a run is under way. */
+  runNow(): boolean {
+    if (this.component.kind !== "CRON" || this.mode !== "active" || this.child) return false;
+    this.launch();
+    return true;
+  }
+
+  /** Services stop (grace, then SIGKILL); schedules stop; a running job or cron run is left to finish. */
+  async suspend(graceMs: number): Promise<void> {
+    if (this.mode === "stopped") return;
+    this.mode = "suspended";
+    this.clearTimers();
+    if (this.component.kind === "SERVICE" && this.child) await this.stopChild(graceMs);
+    if (!this.child && !this.finished) this.update({ state: "SUSPENDED", health: "UNKNOWN", message: undefined });
+  }
+
+  /** Stops everything, running jobs included; the runner is done. */
+  async stop(graceMs: number): Promise<void> {
+    this.mode = "stopped";
+    this.clearTimers();
+    if (this.child) await this.stopChild(graceMs);
+    if (!this.finished) this.update({ state: "STOPPED", health: "UNKNOWN", message: undefined });
+  }
+
+  private async stopChild(graceMs: number): Promise<void> {
+    this.update({ state: "STOPPING" });
+    await this.child?.stop(graceMs);
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.timer);
+    clearTimeout(this.stableTimer);
+    this.cron?.stop();
+    this.cron = undefined;
+  }
+
+  private launch(): void {
+    const { component, context } = this;
+    let launch: Launch;
+    try {
+      launch = prepareLaunch({ ...context, component, baseEnv: context.options.baseEnv });
+    } catch (error) {
+      // Not retried: the spec cannot be satisfied until a new Release (or a resume) changes something.
+      this.update({ state: "FAILED", health: "UNHEALTHY", message: (error as Error).message });
+      return;
+    }
+    const child = startChild(launch, this.logs);
+    this.child = child;
+    this.startedAt = Date.now();
+    void child.exited.then((exit) => this.onExit(child, exit));
+    if (component.kind !== "SERVICE") {
+      this.update({ state: "RUNNING", pid: child.pid, message: undefined });
+      return;
+    }
+    const crashLooping = this.failures >= context.options.restart.crashLoopAfter;
+    this.update({
+      state: crashLooping ? "CRASHLOOP" : "RUNNING",
+      pid: child.pid,
+      health: component.health ? "UNKNOWN" : "HEALTHY",
+      message: crashLooping ? this.current.message : undefined,
+    });
+    this.stableTimer = setTimeout(() => {
+      this.failures = 0;
+      if (this.current.state === "CRASHLOOP") this.update({ state: "RUNNING", message: undefined });
+    }, context.options.restart.stableMs);
+    if (component.health) {
+      this.probe = new HealthProbe(component.health, context.host, launch, (health) => this.observe(health));
+      this.probe.start();
+    }
+  }
+
+  private onExit(child: ChildHandle, exit: Exit): void {
+    if (child !== this.child) return;
+    this.child = undefined;
+    this.probe?.stop();
+    this.probe = undefined;
+    clearTimeout(this.stableTimer);
+    removeRunDir(this.context.dirs);
+    const patch = { pid: null, message: describeExit(exit) };
+    const { kind } = this.component;
+    // A stop or suspend in progress sets the final state itself.
+    if (this.mode === "stopped" || (kind === "SERVICE" && this.mode !== "active")) {
+      this.update(patch);
+    } else if (kind === "SERVICE") {
+      this.onServiceExit(patch.message);
+    } else if (kind === "JOB") {
+      this.onJobExit(exit, patch.message);
+    } else {
+      const suspended = this.mode !== "active";
+      this.update({
+        ...patch,
+        state: suspended ? "SUSPENDED" : "SCHEDULED",
+        health: exit.code === 0 ? "HEALTHY" : "UNHEALTHY",
+        message: `last run ${patch.message}${suspended ? "" : `; ${this.describeNextRun()}`}`,
+      });
+    }
+  }
+
+  private onServiceExit(reason: string): void {
+    const { restart } = this.context.options;
+    const quick = Date.now() - this.startedAt < restart.stableMs;
+    this.failures = quick ? this.failures + 1 : 1;
+    const delay = getBackoffMs(restart, this.failures - 1);
+    this.update({
+      state: this.failures >= restart.crashLoopAfter ? "CRASHLOOP" : "STARTING",
+      health: "UNHEALTHY",
+      pid: null,
+      restarts: this.current.restarts + 1,
+      message: `${reason}; restart in ${formatDelay(delay)}`,
+    });
+    this.timer = setTimeout(() => this.launch(), delay);
+  }
+
+  private onJobExit(exit: Exit, reason: string): void {
+    if (exit.code === 0) {
+      this.finished = true;
+      this.update({ state: "COMPLETED", health: "HEALTHY", pid: null, message: undefined });
+      return;
+    }
+    this.failures += 1;
+    const maxRetries = this.component.maxRetries ?? 0;
+    if (this.failures > maxRetries) {
+      this.finished = true;
+      this.update({ state: "FAILED", health: "UNHEALTHY", pid: null, message: `${reason}; no retries left` });
+    } else if (this.mode !== "active") {
+      this.update({ state: "SUSPENDED", health: "UNHEALTHY", pid: null, message: `${reason}; retries on resume` });
+    } else {
+      const delay = getBackoffMs(this.context.options.retry, this.failures - 1);
+      this.update({
+        state: "STARTING",
+        health: "UNHEALTHY",
+        pid: null,
+        restarts: this.current.restarts + 1,
+        message: `${reason}; retry ${this.failures} of ${maxRetries} in ${formatDelay(delay)}`,
+      });
+      this.timer = setTimeout(() => this.launch(), delay);
+    }
+  }
+
+  /** A probe's verdict: a change of health is news; the same verdict only refreshes `observedAt`. */
+  private observe(health: "HEALTHY" | "UNHEALTHY"): void {
+    if (health === this.current.health) this.current.observedAt = new Date();
+    else this.update({ health });
+  }
+
+  private describeNextRun(): string | undefined {
+    const next = this.cron?.nextRun();
+    return next ? `next run ${next.toISOString()}` : undefined;
+  }
+
+  private update(patch: Partial<ComponentStatus>): void {
+    const next = { ...this.current, ...patch };
+    if (patch.health !== undefined || patch.state !== undefined) next.observedAt = new Date();
+    if (next.message === undefined) delete next.message;
+    this.current = next;
+    this.context.emit({ ...next });
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * A Component's probe (manifest `health`): every `intervalMs` an HTTP GET against its own host
+ * or a command; `threshold` failures in a row mean UNHEALTHY, one success HEALTHY.
+ */
+import { request } from "node:http";
+import type { Health } from "../manifest/manifest.type.js";
+import { signalGroup, startChild, type Launch } from "./child-process.js";
+import { LogBuffer } from "./log-buffer.js";
+
+export type ProbeResult = "HEALTHY" | "UNHEALTHY";
+
+/** 2xx and 3xx count as healthy, like Kubernetes' httpGet probe. */
+function probeHttp(host: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host, port, path, method: "GET", timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 400);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(false));
+    req.end();
+  });
+}
+
+/** Exit code 0 in time counts as healthy. The probe runs with the Component's env and cwd. */
+async function probeCommand(launch: Launch, timeoutMs: number): Promise<boolean> {
+  const child = startChild(launch, new LogBuffer(0));
+  const timer = setTimeout(() => child.pid !== null && signalGroup(child.pid, "SIGKILL"), timeoutMs);
+  const exit = await child.exited;
+  clearTimeout(timer);
+  return exit.code === 0;
+}
+
+export class HealthProbe {
+  private timer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private stopped = false;
+
+  /**
+   * @param launch the Component's own launch, for its env and cwd (command probes)
+   * @param report called after every conclusive probe (a success, or a failure that reaches the threshold)
+   */
+  constructor(
+    private readonly health: Health,
+    private readonly host: string,
+    private readonly launch: Launch,
+    private readonly report: (result: ProbeResult) => void,
+  ) {}
+
+  /** The first probe runs at once: a slow starter stays UNKNOWN until it answers or fails `threshold` times. */
+  start(): void {
+    void this.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private async run(): Promise<void> {
+    if (this.stopped) return;
+    const { health } = this;
+    const ok =
+      "http" in health
+        ? await probeHttp(this.host, health.http.port, health.http.path, health.timeoutMs)
+        : await probeCommand({ ...this.launch, command: health.command, args: [] }, health.timeoutMs);
+    if (this.stopped) return;
+    if (ok) {
+      this.failures = 0;
+      this.report("HEALTHY");
+    } else {
+      this.failures += 1;
+      if (this.failures >= health.threshold) this.report("UNHEALTHY");
+    }
+    this.timer = setTimeout(() => void this.run(), health.intervalMs);
+  }
+}

@@ -1,0 +1,31 @@
+/** The last lines a Component wrote, for `Runtime.logs`; bounded so a chatty process cannot fill memory. */
+export class LogBuffer {
+  private readonly lines: string[] = [];
+  /** Per stream: the text after the last newline, completed by the next chunk. */
+  private readonly partial = new Map<string, string>();
+
+  constructor(private readonly limit: number) {}
+
+  write(stream: string, chunk: string): void {
+    const text = (this.partial.get(stream) ?? "") + chunk;
+    const parts = text.split("\n");
+    this.partial.set(stream, parts.pop() ?? "");
+    for (const line of parts) this.push(line);
+  }
+
+  /** Ends a stream: a last line without a newline is still a line. */
+  flush(stream: string): void {
+    const rest = this.partial.get(stream);
+    if (rest) this.push(rest);
+    this.partial.delete(stream);
+  }
+
+  tail(count: number): string[] {
+    return count <= 0 ? [] : this.lines.slice(-count);
+  }
+
+  private push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > this.limit) this.lines.splice(0, this.lines.length - this.limit);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The contract between the agent and whatever runs Components (child processes today,
+ * Kubernetes later). It knows Stages, Releases and Components, never GraphQL or sockets.
+ */
+import type { ComponentKind, Manifest } from "../manifest/manifest.type.js";
+
+/** What one Stage should run. `apply` converges to it; applying it twice changes nothing. */
+export interface ReleaseSpec {
+  /** Unique per Stage, e.g. `<project>/<stage>`; also names the Stage's directories under the data dir. */
+  stageKey: string;
+  /** The Release to run. A new id replaces the running Release; the same id is the same Release. */
+  releaseId: string;
+  /** Normalized (see `validateManifest`). */
+  manifest: Manifest;
+  /** The unpacked artifact; the working directory of every Component. The runtime never writes to it. */
+  appDir: string;
+  /** The Release's resolved Configuration data: env entries and files by name. */
+  config: { env: Record<string, string>; files: Record<string, string> };
+  /** True: services stopped, schedules off, running jobs finish (DESIGN "Suspend"). */
+  suspended: boolean;
+  /** How long a stopping Component has between SIGTERM and SIGKILL. */
+  graceSeconds: number;
+}
+
+/** DESIGN's Component.state. */
+export type ComponentState =
+  | "PENDING"
+  | "STARTING"
+  | "RUNNING"
+  | "SCHEDULED"
+  | "COMPLETED"
+  | "STOPPING"
+  | "STOPPED"
+  | "SUSPENDED"
+  | "FAILED"
+  | "CRASHLOOP";
+
+export type ComponentHealth = "HEALTHY" | "UNHEALTHY" | "UNKNOWN";
+
+export interface ComponentStatus {
+  name: string;
+  /** The Release this Component belongs to: while a Release replaces another, both report. */
+  releaseId: string;
+  kind: ComponentKind;
+  state: ComponentState;
+  health: ComponentHealth;
+  /** When `health` was last observed (a probe, a run's end, a process start or exit); null before that. */
+  observedAt: Date | null;
+  /** How often a service was restarted after an exit, or a job retried, in this Release. */
+  restarts: number;
+  /** The running process (group leader), null when none runs. */
+  pid: number | null;
+  /** The Component's own loopback address: what it binds to and what `component-ref` resolves to. */
+  host: string;
+  /** Why the state is what it is, when there is something to say ("exited with code 1; restart in 2s"). */
+  message?: string;
+}
+
+export type ChangeListener = (stageKey: string, status: ComponentStatus) => void;
+
+export interface Runtime {
+  /** Converges the Stage to `spec` (level-triggered, idempotent); resolves once processes are started or stopped. */
+  apply(spec: ReleaseSpec): Promise<void>;
+  /** Stops every Component of the Stage and forgets it. Standard storage is kept. */
+  remove(stageKey: string): Promise<void>;
+  /** One entry per Component, in manifest order; empty for an unknown Stage. */
+  status(stageKey: string): ComponentStatus[];
+  /** The last `tail` lines (stdout and stderr interleaved) of a Component of the running Release. */
+  logs(stageKey: string, component: string, tail: number): string[];
+  /** Stops every process of every Stage (grace, then SIGKILL to the process group): no orphans. */
+  close(): Promise<void>;
+  /** Every change of state, health, pid, restarts or message, as it happens (not every probe's `observedAt`). */
+  on(event: "change", listener: ChangeListener): void;
+  off(event: "change", listener: ChangeListener): void;
+}
