@@ -5,8 +5,9 @@ import { EventKind } from "./event-kind.js";
 
 registerEnumType(EventKind, { name: "EventKind", description: "What happened." });
 
-@ObjectType({ description: "A change of a Stage: created, updated, deleted, or a state transition." })
-export class StageEvent {
+/** What every event type carries (DESIGN: `cursor`, `at`, `kind` and the changed object). */
+@ObjectType({ description: "Not used on its own: the fields every event type has." })
+export abstract class EventFields {
   @Field(() => String, { description: "Pass as `after` to resume right after this event." })
   cursor: string;
 
@@ -15,22 +16,16 @@ export class StageEvent {
 
   @Field(() => EventKind)
   kind: EventKind;
+}
 
+@ObjectType({ description: "A change of a Stage: created, updated, deleted, or a state transition." })
+export class StageEvent extends EventFields {
   @Field(() => Stage, { description: "The Stage as it was at this event." })
   stage: Stage;
 }
 
 @ObjectType({ description: "Any change in a Project, in commit order." })
-export class ProjectEvent {
-  @Field(() => String)
-  cursor: string;
-
-  @Field(() => DateTime)
-  at: Date;
-
-  @Field(() => EventKind)
-  kind: EventKind;
-
+export class ProjectEvent extends EventFields {
   @Field(() => Stage, { nullable: true, description: "The Stage as it was at this event, for Stage events." })
   stage: Stage | null;
 

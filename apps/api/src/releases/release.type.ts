@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { DateTime } from "../common/scalars.js";
-import { EventKind } from "../events/event-kind.js";
+import { EventFields } from "../events/event.type.js";
 import { Stage } from "../stages/stage.type.js";
 
 export enum ReleaseState {
@@ -47,16 +47,7 @@ export class Release {
 }
 
 @ObjectType({ description: "A Release created or moved to another state." })
-export class ReleaseEvent {
-  @Field(() => String)
-  cursor: string;
-
-  @Field(() => DateTime)
-  at: Date;
-
-  @Field(() => EventKind)
-  kind: EventKind;
-
+export class ReleaseEvent extends EventFields {
   @Field(() => Release, { description: "The Release as it was at this event." })
   release: Release;
 
