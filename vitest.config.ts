@@ -38,7 +38,8 @@ export default defineConfig({
               test: {
                 name: "postgres",
                 include,
-                exclude: ["**/node_modules/**"],
+                // The runtime touches no database: once, in the pglite project, is enough.
+                exclude: ["**/node_modules/**", "packages/runtime/**"],
                 globalSetup: shared.globalSetup,
                 testTimeout: shared.testTimeout,
                 hookTimeout: shared.hookTimeout,

@@ -1,5 +1,7 @@
 /**
- * @pergola/runtime — runs Components. For now: the `pergola.yaml` v1 manifest (parse,
- * validate, normalize), shared by the API, the agent and the CLI.
+ * @pergola/runtime — runs Components: the `pergola.yaml` v1 manifest (parse, validate,
+ * normalize), shared by the API, the agent and the CLI, and the `Runtime` interface with its
+ * first implementation, the process runtime.
  */
 export * from "./manifest/index.js";
+export * from "./process/index.js";

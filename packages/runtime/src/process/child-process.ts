@@ -3,6 +3,7 @@
  * `-pid` reach everything it started: a shell's children, a server's workers.
  */
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import type { LogBuffer } from "./log-buffer.js";
 
 export interface Launch {
@@ -22,7 +23,7 @@ export interface Exit {
 
 export interface ChildHandle {
   pid: number | null;
-  /** Resolves once, when the process has exited and its group has been killed. */
+  /** Resolves once, when the process has exited and every process of its group is gone. */
   exited: Promise<Exit>;
   /** SIGTERM to the group, SIGKILL after `graceMs`; resolves when the process has exited. */
   stop(graceMs: number): Promise<Exit>;
@@ -45,6 +46,41 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Whether a process of group `pgid` still runs. A zombie does not count: in a container whose
+ * PID 1 does not reap, a killed grandchild stays a zombie forever. Without /proc, any member counts.
+ */
+function isGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true;
+  }
+  return entries.some((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(pgrp) === pgid && state !== "Z";
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** SIGKILL is asynchronous: waits (at most `timeoutMs`) until the group is really gone. */
+async function killGroup(pgid: number, timeoutMs = 2000): Promise<void> {
+  signalGroup(pgid, "SIGKILL");
+  const deadline = Date.now() + timeoutMs;
+  while (isGroupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 export function startChild(launch: Launch, logs: LogBuffer): ChildHandle {
   const [program, ...argv] = toArgv(launch.command, launch.args);
   const child = spawn(program ?? "", argv, {
@@ -63,11 +99,13 @@ export function startChild(launch: Launch, logs: LogBuffer): ChildHandle {
       if (pid === null) resolve({ code: null, signal: null, error: error.message });
     });
     child.once("exit", (code, signal) => {
-      // Whatever the leader left behind (grandchildren holding the port or the pipes) goes with it.
-      if (pid !== null) signalGroup(pid, "SIGKILL");
-      logs.flush("stdout");
-      logs.flush("stderr");
-      resolve({ code, signal });
+      // Whatever the leader left behind (grandchildren holding the port or the pipes) goes with
+      // it, before anyone learns of the exit: a restart must not meet the old one on its port.
+      void (pid === null ? Promise.resolve() : killGroup(pid)).then(() => {
+        logs.flush("stdout");
+        logs.flush("stderr");
+        resolve({ code, signal });
+      });
     });
   });
 

@@ -93,7 +93,9 @@ export class ComponentRunner {
     } else if (kind === "JOB") {
       if (!this.finished && !this.child) this.launch();
     } else {
-      this.cron = new Cron(this.component.scheduled ?? "", { timezone: "UTC", mode: "5-part" }, () => this.runNow());
+      this.cron = new Cron(this.component.scheduled ?? "", { timezone: "UTC", mode: "5-part" }, () => {
+        this.runNow();
+      });
       if (!this.child) this.update({ state: "SCHEDULED", message: this.describeNextRun() });
     }
   }
@@ -250,7 +252,8 @@ export class ComponentRunner {
 
   private update(patch: Partial<ComponentStatus>): void {
     const next = { ...this.current, ...patch };
-    if (patch.health !== undefined || patch.state !== undefined) next.observedAt = new Date();
+    // observedAt dates the health verdict; UNKNOWN is the absence of one, so it keeps the last date.
+    if (patch.health === "HEALTHY" || patch.health === "UNHEALTHY") next.observedAt = new Date();
     if (next.message === undefined) delete next.message;
     this.current = next;
     this.context.emit({ ...next });

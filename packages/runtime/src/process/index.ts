@@ -1,0 +1,11 @@
+export type { Backoff } from "./backoff.js";
+export { getStorageEnvName } from "./launch.js";
+export { DEFAULT_RESTART, DEFAULT_RETRY, ProcessRuntime, type ProcessRuntimeOptions } from "./process-runtime.js";
+export type {
+  ChangeListener,
+  ComponentHealth,
+  ComponentState,
+  ComponentStatus,
+  ReleaseSpec,
+  Runtime,
+} from "./runtime.type.js";

@@ -1,0 +1,56 @@
+/** One Release of one Stage: its Components, their addresses and directories. */
+import type { LoopbackAllocator } from "./loopback.js";
+import { ComponentRunner, type RunnerOptions } from "./component-runner.js";
+import { getComponentDirs } from "./launch.js";
+import type { ComponentStatus, ReleaseSpec } from "./runtime.type.js";
+
+export class StageRunner {
+  readonly runners = new Map<string, ComponentRunner>();
+
+  constructor(
+    public spec: ReleaseSpec,
+    allocator: LoopbackAllocator,
+    options: RunnerOptions & { dataDir: string },
+    emit: (status: ComponentStatus) => void,
+  ) {
+    // Every address first: `component-ref` may point at a Component further down the manifest.
+    const hosts = new Map(spec.manifest.components.map((c) => [c.name, allocator.acquire(spec.stageKey, c.name)]));
+    for (const component of spec.manifest.components) {
+      const context = {
+        spec,
+        host: hosts.get(component.name) ?? "",
+        hosts,
+        dirs: getComponentDirs(options.dataDir, spec.stageKey, component.name),
+        options,
+        emit,
+      };
+      this.runners.set(component.name, new ComponentRunner(component, context));
+    }
+  }
+
+  get graceMs(): number {
+    return this.spec.graceSeconds * 1000;
+  }
+
+  /** Starts the Release, or puts it straight to SUSPENDED when the Stage is suspended (it starts on resume). */
+  async start(): Promise<void> {
+    if (this.spec.suspended) await this.suspend();
+    else this.resume();
+  }
+
+  resume(): void {
+    for (const runner of this.runners.values()) runner.start();
+  }
+
+  async suspend(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.suspend(this.graceMs)));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop(this.graceMs)));
+  }
+
+  status(): ComponentStatus[] {
+    return [...this.runners.values()].map((runner) => runner.status);
+  }
+}
