@@ -15,6 +15,12 @@ const schema = z.object({
     .regex(/^pgl_[A-Za-z0-9_-]{20,}$/, "must look like pgl_ followed by at least 20 letters, digits, _ or -")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  /** Set by `npm start`: the token the local agent presents (the built-in `local` Outpost). */
+  PERGOLA_LOCAL_AGENT_TOKEN: z
+    .string()
+    .regex(/^pgl_[A-Za-z0-9_-]{20,}$/, "must look like pgl_ followed by at least 20 letters, digits, _ or -")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   PERGOLA_PUBLIC_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   PERGOLA_MAX_ARTIFACT_MB: z.coerce.number().int().min(1).max(10_240).default(200),
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),

@@ -17,6 +17,7 @@ try {
     port: env.PORT,
     host: env.HOST,
     dataDir,
+    localAgentToken: env.PERGOLA_LOCAL_AGENT_TOKEN,
     maxArtifactBytes: env.PERGOLA_MAX_ARTIFACT_MB * 1024 * 1024,
     database,
     logger,

@@ -3,7 +3,7 @@
  * No caching (`cache: false`): a WebSocket operation keeps its context for hours, and a cache
  * would serve it rows from the day it started. New loaders go here as the schema grows.
  */
-import { artifacts, builds, type ArtifactRow, type BuildRow, type ProjectRow, type ReleaseRow } from "@pergola/db/schema";
+import { artifacts, builds, type ArtifactRow, type BuildRow, type ComponentRow, type ProjectRow, type ReleaseRow } from "@pergola/db/schema";
 import { inArray } from "drizzle-orm";
 import DataLoader from "dataloader";
 import type { Configuration } from "./configurations/configuration.type.js";
@@ -15,6 +15,7 @@ export interface Loaders {
   configsByStageId: DataLoader<string, Configuration[]>;
   buildById: DataLoader<string, BuildRow | null>;
   activeReleaseByStageId: DataLoader<string, ReleaseRow | null>;
+  componentsByStageId: DataLoader<string, ComponentRow[]>;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -36,5 +37,6 @@ export function createLoaders(services: Services): Loaders {
       return ids.map((id) => byId.get(id) ?? null);
     }, { cache: false }),
     activeReleaseByStageId: new DataLoader((ids) => services.releases.activeReleases(ids), { cache: false }),
+    componentsByStageId: new DataLoader((ids) => services.components.listForStages(ids), { cache: false }),
   };
 }

@@ -19,8 +19,10 @@ import { isReady, openDatabase, type Database, type OpenDatabaseOptions } from "
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { pino, type Logger } from "pino";
+import { checkOperationScope } from "./auth/agent-scope.js";
 import { authenticateRequest, HttpError } from "./auth/http-auth.js";
-import { ensureAdminToken } from "./auth/token.service.js";
+import { LOCAL_OUTPOST } from "./agents/desired-state.service.js";
+import { ensureAdminToken, ensureAgentToken } from "./auth/token.service.js";
 import { artifactRoutes } from "./builds/artifact.routes.js";
 import { createContext, type Context } from "./context.js";
 import { createFormatError, toGraphQLError } from "./graphql/errors.js";
@@ -39,6 +41,8 @@ export interface ServerOptions {
   database?: Database | OpenDatabaseOptions;
   /** Makes sure this token exists as an admin token. */
   adminToken?: string;
+  /** Makes sure this token exists as the agent token of the built-in `local` Outpost. */
+  localAgentToken?: string;
   /** Default: pino at `info`. */
   logger?: Logger;
   /** Production hides introspection and schema hints. Default false. */
@@ -82,6 +86,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     maxArtifactBytes: options.maxArtifactBytes ?? 200 * 1024 * 1024,
   });
   if (options.adminToken) await ensureAdminToken(database.db, options.adminToken);
+  if (options.localAgentToken) await ensureAgentToken(database.db, options.localAgentToken, LOCAL_OUTPOST);
   await services.bus.start();
 
   const schema = await createSchema();
@@ -113,6 +118,17 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
       // Costs 1.5–1.8x throughput and nothing here uses HTTP caching.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        // Agent tokens reach only the agent fields; other tokens never reach them.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ document, operationName, contextValue }) {
+              const refused = checkOperationScope(contextValue.actor, document, operationName);
+              if (refused) throw toGraphQLError(refused, 403);
+            },
+          };
+        },
+      },
     ],
   });
   await apollo.start();

@@ -6,6 +6,8 @@ import { TokenService } from "./auth/token.service.js";
 import { ArtifactStore } from "./builds/artifact.store.js";
 import { BuildService } from "./builds/build.service.js";
 import { ReleaseService } from "./releases/release.service.js";
+import { DesiredStateService } from "./agents/desired-state.service.js";
+import { ComponentService } from "./components/component.service.js";
 import { ConfigurationService } from "./configurations/configuration.service.js";
 import { EventBus } from "./events/event-bus.js";
 import { EventLog } from "./events/event-log.js";
@@ -23,6 +25,8 @@ export interface Services {
   builds: BuildService;
   configurations: ConfigurationService;
   releases: ReleaseService;
+  desiredState: DesiredStateService;
+  components: ComponentService;
 }
 
 export interface ServicesOptions {
@@ -50,6 +54,8 @@ export function createServices(database: Database, logger: Logger, options: Serv
     artifacts,
     builds: new BuildService(database.db, log, artifacts),
     releases: new ReleaseService(database.db, log),
+    desiredState: new DesiredStateService(database.db),
+    components: new ComponentService(database.db, log),
     configurations: new ConfigurationService(database.db, log),
   };
 }

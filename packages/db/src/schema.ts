@@ -20,7 +20,7 @@ import {
 
 export const stageType = pgEnum("stage_type", ["DEV", "QA", "PROD"]);
 export const stageState = pgEnum("stage_state", ["RUNNING", "SUSPENDING", "SUSPENDED", "RESUMING"]);
-export const tokenRole = pgEnum("token_role", ["ADMIN", "MEMBER"]);
+export const tokenRole = pgEnum("token_role", ["ADMIN", "MEMBER", "AGENT"]);
 export const releaseState = pgEnum("release_state", ["PENDING", "DEPLOYING", "DEPLOYED", "FAILED", "SUPERSEDED"]);
 
 const timestamps = {
@@ -54,6 +54,8 @@ export const stages = pgTable(
     type: stageType("type").notNull(),
     state: stageState("state").notNull().default("RUNNING"),
     suspendGraceSeconds: integer("suspend_grace_seconds").notNull().default(60),
+    /** Grows with every change of what the agent should run here (Release, suspended, grace). */
+    generation: integer("generation").notNull().default(1),
     ...timestamps,
   },
   (t) => [
@@ -87,6 +89,8 @@ export const apiTokens = pgTable(
     prefix: text("prefix").notNull(),
     hash: text("hash").notNull().unique(),
     role: tokenRole("role").notNull(),
+    /** AGENT tokens only: the Outpost they act for (`local` is the built-in one). */
+    outpost: text("outpost"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
@@ -209,7 +213,35 @@ export const releases = pgTable(
   ],
 );
 
+/**
+ * What the agent reported of each Component of a Release. `observedAt` is when the agent saw
+ * the health; `lastKnownHealth` keeps the last real verdict while the health is UNKNOWN.
+ */
+export const components = pgTable(
+  "components",
+  {
+    releaseId: uuid("release_id")
+      .notNull()
+      .references(() => releases.id, { onDelete: "cascade" }),
+    stageId: uuid("stage_id")
+      .notNull()
+      .references(() => stages.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    kind: text("kind").notNull(),
+    state: text("state").notNull(),
+    health: text("health").notNull(),
+    lastKnownHealth: text("last_known_health"),
+    observedAt: timestamp("observed_at", { withTimezone: true }),
+    restarts: integer("restarts").notNull().default(0),
+    host: text("host"),
+    message: text("message"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.name] }), index("components_stage_idx").on(t.stageId)],
+);
+
 export type ProjectRow = typeof projects.$inferSelect;
+export type ComponentRow = typeof components.$inferSelect;
 export type ReleaseRow = typeof releases.$inferSelect;
 export type ReleaseState = (typeof releaseState.enumValues)[number];
 export type ArtifactRow = typeof artifacts.$inferSelect;

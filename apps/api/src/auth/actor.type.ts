@@ -3,10 +3,11 @@ import { Field, InputType, ObjectType, registerEnumType } from "type-graphql";
 export enum Role {
   ADMIN = "ADMIN",
   MEMBER = "MEMBER",
+  AGENT = "AGENT",
 }
 registerEnumType(Role, {
   name: "Role",
-  description: "ADMIN: every Project, Outposts and tokens. MEMBER: the Projects it created or was given.",
+  description: "ADMIN: every Project, Outposts and tokens. MEMBER: the Projects it created or was given. AGENT: an Outpost's agent, which may only read its desired state and report.",
 });
 
 @ObjectType({ description: "Who is calling: the API token's holder." })

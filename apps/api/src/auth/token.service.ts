@@ -16,6 +16,8 @@ export interface Actor {
   tokenId: string;
   name: string;
   role: TokenRole;
+  /** AGENT tokens: the Outpost they act for. */
+  outpost?: string | null;
 }
 
 export function generateToken(): string {
@@ -28,24 +30,24 @@ export function hashToken(token: string): string {
 
 export async function createToken(
   db: Db | Tx,
-  input: { name: string; role: TokenRole; token?: string },
+  input: { name: string; role: TokenRole; token?: string; outpost?: string },
 ): Promise<{ token: string; actor: Actor }> {
   const token = input.token ?? generateToken();
   const [row] = await db
     .insert(apiTokens)
-    .values({ name: input.name, role: input.role, prefix: token.slice(0, 8), hash: hashToken(token) })
+    .values({ name: input.name, role: input.role, outpost: input.outpost ?? null, prefix: token.slice(0, 8), hash: hashToken(token) })
     .returning();
-  return { token, actor: { tokenId: row!.id, name: row!.name, role: row!.role } };
+  return { token, actor: { tokenId: row!.id, name: row!.name, role: row!.role, outpost: row!.outpost } };
 }
 
 /** The actor of a presented token, or null when it is unknown or revoked. */
 export async function getActorByToken(db: Db, token: string): Promise<Actor | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const [row] = await db
-    .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role })
+    .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role, outpost: apiTokens.outpost })
     .from(apiTokens)
     .where(and(eq(apiTokens.hash, hashToken(token)), isNull(apiTokens.revokedAt)));
-  return row ? { tokenId: row.id, name: row.name, role: row.role } : null;
+  return row ? { tokenId: row.id, name: row.name, role: row.role, outpost: row.outpost } : null;
 }
 
 /**
@@ -57,6 +59,12 @@ export async function ensureAdminToken(db: Db, token: string): Promise<boolean> 
   if (existing) return false;
   await createToken(db, { name: "admin", role: "ADMIN", token });
   return true;
+}
+
+/** Makes sure `token` is the agent token of `outpost` (the local agent's, preset by `npm start`). */
+export async function ensureAgentToken(db: Db, token: string, outpost: string): Promise<void> {
+  const [existing] = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.hash, hashToken(token)));
+  if (!existing) await createToken(db, { name: `agent of ${outpost}`, role: "AGENT", token, outpost });
 }
 
 export async function hasAdminToken(db: Db): Promise<boolean> {
@@ -107,6 +115,7 @@ export class TokenService {
     input: { name: string; role: TokenRole; projects: readonly string[] },
   ): Promise<{ token: string; actor: Actor }> {
     if (actor.role !== "ADMIN") throw forbidden("Only an admin token can create tokens");
+    if (input.role === "AGENT") throw badInput("role", "agent tokens come with their Outpost, not from createApiToken");
     const name = requireName("name", input.name);
     const wanted = [...new Set(input.projects)];
     const found = wanted.length

@@ -40,6 +40,7 @@ interface ProjectFeed {
 
 export class EventBus {
   private readonly feeds = new Map<string, ProjectFeed>();
+  private readonly commitListeners = new Set<(projectId: string) => void>();
   private unlisten?: () => Promise<void>;
 
   constructor(
@@ -70,6 +71,7 @@ export class EventBus {
    * they follow what the feed has seen, without reading them back; otherwise a wake-up.
    */
   publish(projectId: string, written: readonly EventRow[]): void {
+    this.notifyCommit(projectId);
     const feed = this.feeds.get(projectId);
     const first = written[0];
     if (!feed || !first) return;
@@ -80,16 +82,22 @@ export class EventBus {
       for (const subscriber of feed.subscribers) subscriber.deliver(written);
       return;
     }
-    this.signal(projectId, last);
+    this.wake(projectId, last);
   }
 
   /** "Project `projectId` has committed events up to `seq`." Cheap when nobody listens. */
   signal(projectId: string, seq: bigint): void {
+    this.notifyCommit(projectId);
+    this.wake(projectId, seq);
+  }
+
+  private wake(projectId: string, seq: bigint): void {
     const feed = this.feeds.get(projectId);
     if (!feed) return;
     if (seq > feed.wanted) feed.wanted = seq;
     void this.pump(projectId, feed);
   }
+
 
   /**
    * The Project's events after `after` (or from now when null), then live ones, in seq order,
@@ -97,6 +105,20 @@ export class EventBus {
    */
   subscribe(projectId: string, after: bigint | null, accept: (row: EventRow) => boolean): EventStream {
     return new EventStream(this, projectId, after, accept);
+  }
+
+  /**
+   * Called for every commit in any Project (this process's, and other replicas' through
+   * NOTIFY; a commit may be announced twice). For readers that span Projects, such as an
+   * agent's desired state, which re-read what they need.
+   */
+  onCommit(listener: (projectId: string) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  private notifyCommit(projectId: string): void {
+    for (const listener of this.commitListeners) listener(projectId);
   }
 
   /** @internal The moving parts an `EventStream` needs. */

@@ -10,6 +10,8 @@ export enum EventKind {
   RELEASE_CREATED = "RELEASE_CREATED",
   /** A Release moved: PENDING → DEPLOYING → DEPLOYED | FAILED, DEPLOYED → SUPERSEDED. */
   RELEASE_STATE_CHANGED = "RELEASE_STATE_CHANGED",
+  /** A Component's state, health, restarts or message changed (from the agent's reports). */
+  COMPONENT_CHANGED = "COMPONENT_CHANGED",
   /** addConfigData / removeConfigData: names, kinds and secret flags in the payload, never values. */
   CONFIGURATION_CHANGED = "CONFIGURATION_CHANGED",
 }
@@ -22,6 +24,8 @@ export const stageEventKinds: ReadonlySet<string> = new Set([
 ]);
 
 export const releaseEventKinds: ReadonlySet<string> = new Set([EventKind.RELEASE_CREATED, EventKind.RELEASE_STATE_CHANGED]);
+
+export const componentEventKinds: ReadonlySet<string> = new Set([EventKind.COMPONENT_CHANGED]);
 
 /** The channel PostgreSQL NOTIFY uses; the payload is `<projectId>:<seq>` and nothing else. */
 export const EVENTS_CHANNEL = "pergola_events";

@@ -1,7 +1,9 @@
 import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { AgentResolver } from "../agents/agent.resolver.js";
 import { AuthResolver } from "../auth/auth.resolver.js";
+import { ComponentResolver } from "../components/component.resolver.js";
 import { BuildResolver } from "../builds/build.resolver.js";
 import { DateTime } from "../common/scalars.js";
 import { ConfigurationResolver } from "../configurations/configuration.resolver.js";
@@ -13,7 +15,7 @@ import { StageResolver } from "../stages/stage.resolver.js";
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, EventResolver],
+    resolvers: [AuthResolver, ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, ComponentResolver, AgentResolver, EventResolver],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).
     validate: false,

@@ -13,7 +13,8 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Actor } from "../auth/token.service.js";
 import { createContext, type Context } from "../context.js";
 import type { Services } from "../services.js";
-import { createFormatError } from "./errors.js";
+import { checkOperationScope } from "../auth/agent-scope.js";
+import { createFormatError, toGraphQLError } from "./errors.js";
 import { createSharedSubscribe, DocumentCache, groupKey, type SubscriptionTarget } from "./shared-execution.js";
 import type { Logger } from "pino";
 
@@ -91,6 +92,8 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         }
         const prepared = documents.prepare(payload.query);
         if (prepared.errors.length) return prepared.errors;
+        const refused = checkOperationScope(ctx.extra.context!.actor, prepared.document, payload.operationName);
+        if (refused) return [toGraphQLError(refused)];
         const args: ExecutionArgs = {
           schema: options.schema,
           document: prepared.document,

@@ -9,6 +9,7 @@ import {
   builds,
   configurations,
   releases,
+  stages,
   type BuildRow,
   type ReleaseRow,
   type StageRow,
@@ -140,6 +141,8 @@ export class ReleaseService {
         message: stage.state === "RUNNING" ? "waiting for the agent" : "the Stage is suspended; it starts on resume",
       })
       .returning();
+    // The agent has something new to run: a new generation of the Stage's desired state.
+    await tx.update(stages).set({ generation: sql`${stages.generation} + 1` }).where(eq(stages.id, stage.id));
     emit(releaseEvent(EventKind.RELEASE_CREATED, stage, created!));
     return created!;
   }

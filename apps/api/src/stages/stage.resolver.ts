@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-g
 import { Configuration } from "../configurations/configuration.type.js";
 import type { Context } from "../context.js";
 import { projectFor } from "../projects/project.service.js";
+import { Component } from "../components/component.type.js";
 import { Release } from "../releases/release.type.js";
 import { Project } from "../projects/project.type.js";
 import { CreateStageInput, UpdateStageInput } from "./stage.input.js";
@@ -93,10 +94,25 @@ export class StageResolver {
     return config !== undefined && config.version !== (release.configVersion ?? 0);
   }
 
-  @FieldResolver(() => Health, {
-    description: "Derived from the Components' health; UNKNOWN while no Release runs.",
-  })
-  health(): Health {
-    return Health.UNKNOWN;
+  @FieldResolver(() => [Component], { description: "The Components of the active Release, as its agent last reported them." })
+  async components(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Component[]> {
+    return (await loaders.componentsByStageId.load(stage.id)) as Component[];
   }
+
+  @FieldResolver(() => Health, {
+    description: "From the services' health: HEALTHY all, DEGRADED some, UNHEALTHY none; UNKNOWN while nothing reports.",
+  })
+  async health(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Health> {
+    return deriveStageHealth(await loaders.componentsByStageId.load(stage.id));
+  }
+
+}
+
+/** Services decide a Stage's health; jobs and cron runs come and go. */
+export function deriveStageHealth(components: readonly { kind: string; health: string }[]): Health {
+  const services = components.filter((c) => c.kind === "SERVICE");
+  const judged = services.filter((c) => c.health !== "UNKNOWN");
+  if (services.length === 0 || judged.length < services.length) return Health.UNKNOWN;
+  const healthy = judged.filter((c) => c.health === "HEALTHY").length;
+  return healthy === judged.length ? Health.HEALTHY : healthy === 0 ? Health.UNHEALTHY : Health.DEGRADED;
 }

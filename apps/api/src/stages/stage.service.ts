@@ -4,8 +4,8 @@
  * Every write locks the Project row (event order) and then the Stage row, in that order.
  */
 import type { Db, Tx } from "@pergola/db/client";
-import { stages, type ProjectRow, type StageRow, type StageState, type StageType } from "@pergola/db/schema";
-import { and, asc, eq, like } from "drizzle-orm";
+import { releases, stages, type ProjectRow, type StageRow, type StageState, type StageType } from "@pergola/db/schema";
+import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
@@ -85,7 +85,8 @@ export class StageService {
       if (!changed) return stage;
       const [updated] = await ptx.tx
         .update(stages)
-        .set({ ...changes, updatedAt: new Date() })
+        // A new grace period is something the agent must know: a new generation.
+        .set({ ...changes, updatedAt: new Date(), ...(grace !== undefined && grace !== stage.suspendGraceSeconds ? { generation: sql`${stages.generation} + 1` } : {}) })
         .where(eq(stages.id, stage.id))
         .returning();
       ptx.emit({ kind: EventKind.STAGE_UPDATED, stageId: stage.id, payload: { stage: toStageSnapshot(updated!) } });
@@ -102,10 +103,7 @@ export class StageService {
     });
   }
 
-  /**
-   * RUNNING → SUSPENDING → SUSPENDED. Until the runtime exists there is nothing to stop, so
-   * both transitions happen in one transaction (two events: one per transition).
-   */
+  /** RUNNING → SUSPENDING → SUSPENDED (once the agent reports that everything stopped). */
   suspendStage(project: ProjectTarget, slug: string): Promise<StageRow> {
     return this.transition(project, slug, "RUNNING", ["SUSPENDING", "SUSPENDED"], "suspended");
   }
@@ -115,30 +113,32 @@ export class StageService {
     return this.transition(project, slug, "SUSPENDED", ["RESUMING", "RUNNING"], "resumed");
   }
 
+  /**
+   * The first step is taken now and tells the agent (a new generation). The second waits for
+   * the agent's report that the Components stopped (or run again) — unless no Release runs
+   * here, and then there is nothing to wait for.
+   */
   private transition(
     project: ProjectTarget,
     slug: string,
     from: StageState,
-    through: StageState[],
+    [first, settled]: [StageState, StageState],
     verb: string,
   ): Promise<StageRow> {
     return this.log.inProject(project, async (ptx) => {
-      let stage = await lockStage(ptx, slug);
+      const stage = await lockStage(ptx, slug);
       if (stage.state !== from) {
         throw stateConflict(`Stage "${slug}" is ${stage.state}; only a ${from} Stage can be ${verb}`);
       }
-      for (const state of through) {
-        const [next] = await ptx.tx
-          .update(stages)
-          .set({ state, updatedAt: new Date() })
-          .where(eq(stages.id, stage.id))
-          .returning();
-        stage = next!;
-        ptx.emit({ kind: EventKind.STAGE_STATE_CHANGED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
-      }
-      return stage;
+      const moved = await setStageState(ptx, stage, first, { newGeneration: true });
+      const [active] = await ptx.tx
+        .select({ id: releases.id })
+        .from(releases)
+        .where(and(eq(releases.stageId, stage.id), inArray(releases.state, ["PENDING", "DEPLOYING", "DEPLOYED"])));
+      return active ? moved : setStageState(ptx, moved, settled);
     });
   }
+
 
   private async stageIdTaken(db: Db | Tx, project: ProjectRow, slug: string): Promise<AppError> {
     const taken = await db
@@ -171,4 +171,20 @@ export async function lockStage({ tx, project }: Pick<ProjectTx, "tx" | "project
     .for("update");
   if (!stage) throw notFound(`Stage "${slug}" in Project "${project.slug}"`);
   return stage;
+}
+
+/** Moves the Stage's state machine one step, with its event; a new generation when the agent must act. */
+export async function setStageState(
+  { tx, emit }: Pick<ProjectTx, "tx" | "emit">,
+  stage: StageRow,
+  state: StageState,
+  options: { newGeneration?: boolean } = {},
+): Promise<StageRow> {
+  const [next] = await tx
+    .update(stages)
+    .set({ state, updatedAt: new Date(), ...(options.newGeneration ? { generation: sql`${stages.generation} + 1` } : {}) })
+    .where(eq(stages.id, stage.id))
+    .returning();
+  emit({ kind: EventKind.STAGE_STATE_CHANGED, stageId: next!.id, payload: { stage: toStageSnapshot(next!) } });
+  return next!;
 }

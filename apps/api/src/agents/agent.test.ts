@@ -1,0 +1,115 @@
+/**
+ * The agent protocol from the API's side, with a real graphql-ws client holding an agent token
+ * (the test plays the agent): desired state in full then changes, reports moving Releases,
+ * Stages and Components, stale reports refused, and the agent token's narrow scope.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateToken } from "../auth/token.service.js";
+import { createBuilds, uploadArtifact } from "../testing/builds.js";
+import { createTestProject, startTestApi, subscribe, type Subscription, type TestApi } from "../testing/harness.js";
+
+const DESIRED = `subscription { desiredState { full stages { stageId key generation suspended graceSeconds release { id manifest artifact config } } removed } }`;
+const REPORT = `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`;
+const agentToken = generateToken();
+
+let api: TestApi;
+let artifact: string;
+beforeAll(async () => {
+  api = await startTestApi({ localAgentToken: agentToken });
+  artifact = await uploadArtifact(api);
+});
+afterAll(() => api?.close());
+
+type Desired = { stageId: string; key: string; generation: number; suspended: boolean; release: { id: string; config: { env: Record<string, string> } } | null };
+
+/** The Stage `key` from the next desiredState message that has it as `wanted` (others' Stages come and go too). */
+async function nextFor(sub: Subscription<any>, key: string, wanted: (s: Desired) => boolean = () => true): Promise<Desired> {
+  for (;;) {
+    const { desiredState } = await sub.next(10_000);
+    const stage = desiredState.stages.find((s: Desired) => s.key === key);
+    if (stage && wanted(stage)) return stage;
+  }
+}
+
+const service = (state: string, health = "HEALTHY") => ({ name: "web", kind: "SERVICE", state, health, restarts: 0, host: "127.77.0.1", observedAt: new Date().toISOString() });
+
+describe("the agent protocol", () => {
+  it("gives the agent its desired state, in full and then as it changes, and takes its reports", async () => {
+    const project = await createTestProject(api);
+    await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV, suspendGraceSeconds: 7 }) { slug } }`, { p: project });
+    await api.ok(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "hi" }, { name: "TOKEN", value: "s3cr3t", secret: true }] }) { version } }`, { p: project });
+    const [b1] = await createBuilds(api, project, artifact, 1);
+    const key = `${project}/dev`;
+
+    const sub = subscribe(api.ws(agentToken), DESIRED, {});
+    const full = (await sub.next(10_000)).desiredState;
+    expect(full.full).toBe(true);
+    const before: Desired = full.stages.find((s: Desired) => s.key === key);
+    expect(before).toMatchObject({ suspended: false, graceSeconds: 7, release: null });
+
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { id } }`, { p: project, b: b1 });
+    const deployed = await nextFor(sub, key, (s) => s.release !== null);
+    expect(deployed.generation).toBeGreaterThan(before.generation);
+    expect(deployed.release).toMatchObject({ artifact, config: { env: { GREETING: "hi", TOKEN: "s3cr3t" }, files: {} } });
+
+    const report = (generation: number, components: unknown[]) =>
+      api.ok(REPORT, { i: { stageId: deployed.stageId, releaseId: deployed.release!.id, observedGeneration: generation, components } }, agentToken);
+    expect((await report(before.generation, [service("RUNNING")])).reportStatus).toMatchObject({ accepted: false, reason: expect.stringMatching(/older/) });
+    expect((await report(deployed.generation, [service("STARTING", "UNKNOWN")])).reportStatus).toEqual({ accepted: true, reason: null });
+    const STAGE = `query($p: String!) { stage(project: $p, slug: "dev") { state health currentRelease { state } components { name kind state health lastKnownHealth restarts host } } }`;
+    expect((await api.ok(STAGE, { p: project })).stage).toMatchObject({ health: "UNKNOWN", currentRelease: { state: "DEPLOYING" } });
+    await report(deployed.generation, [service("RUNNING")]);
+    expect((await api.ok(STAGE, { p: project })).stage).toEqual({
+      state: "RUNNING",
+      health: "HEALTHY",
+      currentRelease: { state: "DEPLOYED" },
+      components: [{ name: "web", kind: "SERVICE", state: "RUNNING", health: "HEALTHY", lastKnownHealth: "HEALTHY", restarts: 0, host: "127.77.0.1" }],
+    });
+
+    // Suspend waits for the agent: SUSPENDING until its report says nothing runs.
+    await api.ok(`mutation($p: String!) { suspendStage(project: $p, slug: "dev") { state } }`, { p: project });
+    const suspended = await nextFor(sub, key, (s) => s.suspended);
+    expect(suspended.suspended).toBe(true);
+    expect((await api.ok(STAGE, { p: project })).stage.state).toBe("SUSPENDING");
+    await report(suspended.generation, [service("SUSPENDED", "UNKNOWN")]);
+    expect((await api.ok(STAGE, { p: project })).stage).toMatchObject({ state: "SUSPENDED", components: [{ health: "UNKNOWN", lastKnownHealth: "HEALTHY" }] });
+
+    await api.ok(`mutation($p: String!) { resumeStage(project: $p, slug: "dev") { state } }`, { p: project });
+    const resumed = await nextFor(sub, key, (s) => !s.suspended);
+    await report(resumed.generation, [service("RUNNING")]);
+    expect((await api.ok(STAGE, { p: project })).stage.state).toBe("RUNNING");
+
+    await api.ok(`mutation($p: String!) { deleteStage(project: $p, slug: "dev") }`, { p: project });
+    for (;;) {
+      const { desiredState } = await sub.next(10_000);
+      if (desiredState.removed.includes(deployed.stageId)) break;
+    }
+    sub.close();
+  });
+
+  it("fails the Release when a Component fails, with its message", async () => {
+    const project = await createTestProject(api);
+    await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "qa", type: QA }) { slug } }`, { p: project });
+    const [b1] = await createBuilds(api, project, artifact, 1);
+    const sub = subscribe(api.ws(agentToken), DESIRED, {});
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "qa", build: $b }) { id } }`, { p: project, b: b1 });
+    const desired = await nextFor(sub, `${project}/qa`, (s) => s.release !== null);
+    await api.ok(REPORT, { i: { stageId: desired.stageId, releaseId: desired.release!.id, observedGeneration: desired.generation, components: [{ ...service("FAILED", "UNKNOWN"), message: "needs a container runtime" }] } }, agentToken);
+    const { releases } = await api.ok(`query($p: String!) { releases(project: $p, stage: "qa") { state message } }`, { p: project });
+    expect(releases[0]).toEqual({ state: "FAILED", message: "web: needs a container runtime" });
+    sub.close();
+  });
+
+  it("keeps agent tokens to the agent's fields, and everyone else out of them", async () => {
+    const asAgent = await api.gql(`{ projects { slug } }`, {}, agentToken);
+    expect(asAgent.status).toBe(403);
+    expect(asAgent.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect((await api.ok(`{ me { role } }`, {}, agentToken)).me.role).toBe("AGENT");
+    const asAdmin = await api.gql(REPORT, { i: { stageId: "00000000-0000-0000-0000-000000000000", releaseId: "00000000-0000-0000-0000-000000000000", observedGeneration: 1, components: [] } });
+    expect(asAdmin.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const error = await subscribe(api.ws(), DESIRED, {}).error();
+    expect(error.extensions?.code).toBe("FORBIDDEN");
+    const bad = await api.gql(REPORT, { i: { stageId: "00000000-0000-0000-0000-000000000000", releaseId: "00000000-0000-0000-0000-000000000000", observedGeneration: 1, components: [service("DANCING")] } }, agentToken);
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "components[0].state" });
+  });
+});

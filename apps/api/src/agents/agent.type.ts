@@ -1,0 +1,101 @@
+import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
+import { DateTime, JSONScalar } from "../common/scalars.js";
+
+@ObjectType({ description: "A Release as the agent runs it. Agent tokens only: the config holds secrets." })
+export class DesiredRelease {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => JSONScalar, { description: "The Build's pergola.yaml as JSON." })
+  manifest: unknown;
+
+  @Field(() => String, { description: "SHA-256 of the tar.gz: GET /artifacts/<sha256>." })
+  artifact: string;
+
+  @Field(() => JSONScalar, { description: "{ env: { NAME: value }, files: { name: content } } of the Release's Configuration version." })
+  config: unknown;
+}
+
+@ObjectType({ description: "What the agent should run for one Stage." })
+export class DesiredStage {
+  @Field(() => ID)
+  stageId: string;
+
+  @Field(() => String, { description: "<project>/<stage>: the runtime's stage key." })
+  key: string;
+
+  @Field(() => Int, { description: "Grows with every change of this desired state; reports name the one they describe." })
+  generation: number;
+
+  @Field(() => Boolean)
+  suspended: boolean;
+
+  @Field(() => Int)
+  graceSeconds: number;
+
+  @Field(() => DesiredRelease, { nullable: true })
+  release: DesiredRelease | null;
+}
+
+@ObjectType({ description: "The whole desired state (full) first, then what changed." })
+export class DesiredStateEvent {
+  @Field(() => Boolean, { description: "True: `stages` is everything; run nothing else." })
+  full: boolean;
+
+  @Field(() => [DesiredStage])
+  stages: DesiredStage[];
+
+  @Field(() => [ID], { description: "Stages to stop and forget (deleted)." })
+  removed: string[];
+}
+
+@InputType()
+export class ComponentReportInput {
+  @Field(() => String)
+  name: string;
+
+  @Field(() => String, { description: "SERVICE, JOB or CRON." })
+  kind: string;
+
+  @Field(() => String, { description: "A ComponentState." })
+  state: string;
+
+  @Field(() => String, { description: "HEALTHY, UNHEALTHY or UNKNOWN." })
+  health: string;
+
+  @Field(() => DateTime, { nullable: true })
+  observedAt?: Date | null;
+
+  @Field(() => Int)
+  restarts: number;
+
+  @Field(() => String, { nullable: true })
+  host?: string | null;
+
+  @Field(() => String, { nullable: true })
+  message?: string | null;
+}
+
+@InputType()
+export class StatusReportInput {
+  @Field(() => ID)
+  stageId: string;
+
+  @Field(() => ID)
+  releaseId: string;
+
+  @Field(() => Int)
+  observedGeneration: number;
+
+  @Field(() => [ComponentReportInput])
+  components: ComponentReportInput[];
+}
+
+@ObjectType()
+export class StatusReportResult {
+  @Field(() => Boolean)
+  accepted: boolean;
+
+  @Field(() => String, { nullable: true, description: "Why a report was refused (stale generation, not the Stage's Release)." })
+  reason: string | null;
+}

@@ -1,0 +1,96 @@
+/**
+ * The desired state of an Outpost's Stages, as the agent receives it (apps/agent/PROTOCOL.md):
+ * per Stage its generation, whether it is suspended, its grace period and its active Release
+ * with the manifest, the artifact and the resolved Configuration version (secrets included —
+ * only agent tokens read this). Until Outposts exist every Stage belongs to `local`.
+ */
+import type { Db } from "@pergola/db/client";
+import { builds, configurations, configurationVersions, projects, releases, stages } from "@pergola/db/schema";
+import { and, eq, inArray } from "drizzle-orm";
+import type { ConfigVersionData } from "../configurations/configuration.rules.js";
+import { ACTIVE_STATES } from "../releases/release.service.js";
+
+export interface DesiredRelease {
+  id: string;
+  manifest: unknown;
+  artifact: string;
+  config: { env: Record<string, string>; files: Record<string, string> };
+}
+
+export interface DesiredStage {
+  stageId: string;
+  projectId: string;
+  key: string;
+  generation: number;
+  suspended: boolean;
+  graceSeconds: number;
+  release: DesiredRelease | null;
+}
+
+export const LOCAL_OUTPOST = "local";
+
+export class DesiredStateService {
+  constructor(private readonly db: Db) {}
+
+  /** Every Stage of the Outpost, or those of one Project. */
+  async listDesired(_outpost: string, projectId?: string): Promise<DesiredStage[]> {
+    const rows = await this.db
+      .select({ stage: stages, project: projects.slug })
+      .from(stages)
+      .innerJoin(projects, eq(projects.id, stages.projectId))
+      .where(projectId ? eq(stages.projectId, projectId) : undefined);
+    if (rows.length === 0) return [];
+    const active = await this.db
+      .select({ release: releases, build: builds })
+      .from(releases)
+      .innerJoin(builds, eq(builds.id, releases.buildId))
+      .where(and(inArray(releases.stageId, rows.map((r) => r.stage.id)), inArray(releases.state, [...ACTIVE_STATES])));
+    const configs = await this.configsOf(active.map((a) => a.release));
+    const byStage = new Map(active.map((a) => [a.release.stageId, a]));
+    return rows.map(({ stage, project }) => {
+      const live = byStage.get(stage.id);
+      return {
+        stageId: stage.id,
+        projectId: stage.projectId,
+        key: `${project}/${stage.slug}`,
+        generation: stage.generation,
+        suspended: stage.state === "SUSPENDING" || stage.state === "SUSPENDED",
+        graceSeconds: stage.suspendGraceSeconds,
+        release: live
+          ? {
+              id: live.release.id,
+              manifest: live.build.manifest,
+              artifact: live.build.artifactSha256,
+              config: configs.get(live.release.id) ?? { env: {}, files: {} },
+            }
+          : null,
+      };
+    });
+  }
+
+  /** Each Release's Configuration version as maps name → value. */
+  private async configsOf(list: { id: string; stageId: string; configName: string | null; configVersion: number | null }[]) {
+    const wanted = list.filter((r) => r.configName && r.configVersion != null);
+    const result = new Map<string, DesiredRelease["config"]>();
+    if (wanted.length === 0) return result;
+    const rows = await this.db
+      .select({ stageId: configurations.stageId, name: configurations.name, version: configurationVersions.version, data: configurationVersions.data })
+      .from(configurationVersions)
+      .innerJoin(configurations, eq(configurations.id, configurationVersions.configurationId))
+      .where(
+        and(
+          inArray(configurations.stageId, wanted.map((r) => r.stageId)),
+          inArray(configurationVersions.version, wanted.map((r) => r.configVersion!)),
+        ),
+      );
+    for (const release of wanted) {
+      const row = rows.find((r) => r.stageId === release.stageId && r.name === release.configName && r.version === release.configVersion);
+      const config = { env: {} as Record<string, string>, files: {} as Record<string, string> };
+      for (const entry of (row?.data as ConfigVersionData | undefined)?.entries ?? []) {
+        (entry.kind === "ENV" ? config.env : config.files)[entry.name] = entry.value;
+      }
+      result.set(release.id, config);
+    }
+    return result;
+  }
+}

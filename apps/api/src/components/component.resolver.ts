@@ -1,0 +1,31 @@
+import type { EventRow } from "@pergola/db/schema";
+import { Arg, Resolver, Root, Subscription } from "type-graphql";
+import { formatCursor } from "../events/cursor.js";
+import { componentEventKinds, type EventKind } from "../events/event-kind.js";
+import { stageOf, subscribeToStage } from "../events/event.resolver.js";
+import { Component, ComponentEvent } from "./component.type.js";
+
+type ComponentSnapshot = Omit<Component, "observedAt"> & { observedAt: string | null };
+
+@Resolver()
+export class ComponentResolver {
+  @Subscription(() => ComponentEvent, {
+    description: "Every change of the Stage's Components (state, health, restarts). Give `after` a cursor to resume from it.",
+    subscribe: subscribeToStage(componentEventKinds),
+  })
+  componentChanged(
+    @Root() row: EventRow,
+    @Arg("project", () => String) _project: string,
+    @Arg("stage", () => String) _stage: string,
+    @Arg("after", () => String, { nullable: true }) _after?: string,
+  ): ComponentEvent {
+    const component = (row.payload as { component: ComponentSnapshot }).component;
+    return {
+      cursor: formatCursor(row.seq),
+      at: row.at,
+      kind: row.kind as EventKind,
+      component: { ...component, observedAt: component.observedAt ? new Date(component.observedAt) : null },
+      stage: stageOf(row)!,
+    };
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Agents' reports become Components, and move the Release and the Stage along their state
+ * machines, all in one transaction with their events:
+ *  - Release: PENDING → DEPLOYING on the first report, → DEPLOYED when every service runs,
+ *    → FAILED when a Component failed (its message becomes the Release's);
+ *  - Stage: SUSPENDING → SUSPENDED once nothing runs, RESUMING → RUNNING once services run.
+ * A report for an old generation, or for a Release that is no longer the Stage's, is refused.
+ */
+import type { Db } from "@pergola/db/client";
+import { components, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import { badInput } from "../errors.js";
+import { EventKind } from "../events/event-kind.js";
+import type { EventLog, ProjectTx } from "../events/event-log.js";
+import { ACTIVE_STATES, releaseEvent } from "../releases/release.service.js";
+import { setStageState } from "../stages/stage.service.js";
+import { toStageSnapshot } from "../stages/stage.snapshot.js";
+
+const KINDS = new Set(["SERVICE", "JOB", "CRON"]);
+const STATES = new Set(["PENDING", "STARTING", "RUNNING", "SCHEDULED", "COMPLETED", "STOPPING", "STOPPED", "SUSPENDED", "FAILED", "CRASHLOOP"]);
+const HEALTHS = new Set(["HEALTHY", "UNHEALTHY", "UNKNOWN"]);
+const ACTIVE_COMPONENT_STATES = new Set(["PENDING", "STARTING", "RUNNING", "STOPPING", "CRASHLOOP"]);
+
+export interface ComponentReport {
+  name: string;
+  kind: string;
+  state: string;
+  health: string;
+  observedAt?: Date | null;
+  restarts: number;
+  host?: string | null;
+  message?: string | null;
+}
+
+export interface StatusReport {
+  stageId: string;
+  releaseId: string;
+  observedGeneration: number;
+  components: ComponentReport[];
+}
+
+export class ComponentService {
+  constructor(
+    private readonly db: Db,
+    private readonly log: EventLog,
+  ) {}
+
+  /** The Components of each Stage's active Release, by name. */
+  async listForStages(stageIds: readonly string[]): Promise<ComponentRow[][]> {
+    const rows = await this.db
+      .select({ component: components })
+      .from(components)
+      .innerJoin(releases, eq(releases.id, components.releaseId))
+      .where(and(inArray(components.stageId, [...stageIds]), inArray(releases.state, [...ACTIVE_STATES])))
+      .orderBy(asc(components.name));
+    return stageIds.map((id) => rows.filter((r) => r.component.stageId === id).map((r) => r.component));
+  }
+
+  async applyReport(report: StatusReport): Promise<{ accepted: boolean; reason: string | null }> {
+    report.components.forEach(checkComponent);
+    const [owner] = await this.db.select({ projectId: stages.projectId }).from(stages).where(eq(stages.id, report.stageId));
+    if (!owner) return { accepted: false, reason: "the Stage no longer exists" };
+    return this.log.inProject({ id: owner.projectId }, async (ptx) => {
+      const [stage] = await ptx.tx.select().from(stages).where(eq(stages.id, report.stageId)).for("update");
+      if (!stage) return { accepted: false, reason: "the Stage no longer exists" };
+      if (report.observedGeneration < stage.generation) {
+        return { accepted: false, reason: `generation ${report.observedGeneration} is older than the Stage's ${stage.generation}` };
+      }
+      const [release] = await ptx.tx.select().from(releases).where(eq(releases.id, report.releaseId)).for("update");
+      if (!release || release.stageId !== stage.id || !(ACTIVE_STATES as readonly string[]).includes(release.state)) {
+        return { accepted: false, reason: "that Release is not the Stage's active Release" };
+      }
+      await this.storeComponents(ptx, stage, release, report.components);
+      await moveRelease(ptx, stage, release, report.components);
+      await moveStage(ptx, stage, report.components);
+      return { accepted: true, reason: null };
+    });
+  }
+
+  private async storeComponents(ptx: ProjectTx, stage: StageRow, release: ReleaseRow, reported: ComponentReport[]) {
+    const before = await ptx.tx.select().from(components).where(eq(components.releaseId, release.id));
+    for (const c of reported) {
+      const old = before.find((b) => b.name === c.name);
+      const values = {
+        kind: c.kind,
+        state: c.state,
+        health: c.health,
+        lastKnownHealth: c.health !== "UNKNOWN" ? c.health : (old?.lastKnownHealth ?? null),
+        observedAt: c.observedAt ?? null,
+        restarts: c.restarts,
+        host: c.host ?? null,
+        message: c.message ?? null,
+      };
+      const changed = !old || (["state", "health", "restarts", "message", "host"] as const).some((k) => old[k] !== values[k]);
+      if (!changed) {
+        await ptx.tx.update(components).set({ observedAt: values.observedAt }).where(and(eq(components.releaseId, release.id), eq(components.name, c.name)));
+        continue;
+      }
+      const [row] = await ptx.tx
+        .insert(components)
+        .values({ releaseId: release.id, stageId: stage.id, name: c.name, ...values })
+        .onConflictDoUpdate({ target: [components.releaseId, components.name], set: { ...values, updatedAt: new Date() } })
+        .returning();
+      ptx.emit({
+        kind: EventKind.COMPONENT_CHANGED,
+        stageId: stage.id,
+        payload: { stage: toStageSnapshot(stage), component: { ...row!, observedAt: row!.observedAt?.toISOString() ?? null, updatedAt: row!.updatedAt.toISOString() } },
+      });
+    }
+  }
+}
+
+async function moveRelease(ptx: ProjectTx, stage: StageRow, release: ReleaseRow, reported: ComponentReport[]) {
+  if (stage.state !== "RUNNING" && stage.state !== "RESUMING") return;
+  const failed = reported.find((c) => c.state === "FAILED");
+  const services = reported.filter((c) => c.kind === "SERVICE");
+  const next = failed ? "FAILED" : services.every((c) => c.state === "RUNNING") ? "DEPLOYED" : "DEPLOYING";
+  if (next === release.state || (release.state === "DEPLOYED" && next === "DEPLOYING")) return;
+  const message = failed ? `${failed.name}: ${failed.message ?? "failed"}` : null;
+  const [moved] = await ptx.tx.update(releases).set({ state: next, message, updatedAt: new Date() }).where(eq(releases.id, release.id)).returning();
+  ptx.emit(releaseEvent(EventKind.RELEASE_STATE_CHANGED, stage, moved!));
+}
+
+async function moveStage(ptx: ProjectTx, stage: StageRow, reported: ComponentReport[]) {
+  if (stage.state === "SUSPENDING" && !reported.some((c) => ACTIVE_COMPONENT_STATES.has(c.state))) {
+    await setStageState(ptx, stage, "SUSPENDED");
+  } else if (stage.state === "RESUMING" && reported.filter((c) => c.kind === "SERVICE").every((c) => c.state === "RUNNING")) {
+    await setStageState(ptx, stage, "RUNNING");
+  }
+}
+
+function checkComponent(c: ComponentReport, i: number): void {
+  if (!KINDS.has(c.kind)) throw badInput(`components[${i}].kind`, `"${c.kind}" is not SERVICE, JOB or CRON`);
+  if (!STATES.has(c.state)) throw badInput(`components[${i}].state`, `"${c.state}" is not a Component state`);
+  if (!HEALTHS.has(c.health)) throw badInput(`components[${i}].health`, `"${c.health}" is not HEALTHY, UNHEALTHY or UNKNOWN`);
+  if (!Number.isInteger(c.restarts) || c.restarts < 0) throw badInput(`components[${i}].restarts`, "must be a whole number ≥ 0");
+  if ((c.message?.length ?? 0) > 4000) throw badInput(`components[${i}].message`, "at most 4000 characters");
+}
