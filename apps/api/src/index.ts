@@ -18,6 +18,7 @@ try {
     host: env.HOST,
     dataDir,
     localAgentToken: env.PERGOLA_LOCAL_AGENT_TOKEN,
+    publicUrl: env.PERGOLA_PUBLIC_URL,
     maxArtifactBytes: env.PERGOLA_MAX_ARTIFACT_MB * 1024 * 1024,
     database,
     logger,

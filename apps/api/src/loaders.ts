@@ -16,6 +16,8 @@ export interface Loaders {
   buildById: DataLoader<string, BuildRow | null>;
   activeReleaseByStageId: DataLoader<string, ReleaseRow | null>;
   componentsByStageId: DataLoader<string, ComponentRow[]>;
+  /** Keys `<releaseId>/<component>`. */
+  linksByComponent: DataLoader<string, string[]>;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -38,5 +40,9 @@ export function createLoaders(services: Services): Loaders {
     }, { cache: false }),
     activeReleaseByStageId: new DataLoader((ids) => services.releases.activeReleases(ids), { cache: false }),
     componentsByStageId: new DataLoader((ids) => services.components.listForStages(ids), { cache: false }),
+    linksByComponent: new DataLoader(async (keys) => {
+      const links = await services.links.linksFor([...new Set(keys.map((k) => k.slice(0, k.indexOf("/"))))]);
+      return keys.map((k) => links.get(k) ?? []);
+    }, { cache: false }),
   };
 }

@@ -24,6 +24,7 @@ import { authenticateRequest, HttpError } from "./auth/http-auth.js";
 import { LOCAL_OUTPOST } from "./agents/desired-state.service.js";
 import { ensureAdminToken, ensureAgentToken } from "./auth/token.service.js";
 import { artifactRoutes } from "./builds/artifact.routes.js";
+import { createGateway } from "./links/gateway.js";
 import { createContext, type Context } from "./context.js";
 import { createFormatError, toGraphQLError } from "./graphql/errors.js";
 import { createSchema } from "./graphql/schema.js";
@@ -39,6 +40,8 @@ export interface ServerOptions {
   host?: string;
   /** An open database (the caller closes it), or how to open one (the server closes it). Default: PGlite in memory. */
   database?: Database | OpenDatabaseOptions;
+  /** The URL people reach the API at (links are built on it). Default: the URL it listens on. */
+  publicUrl?: string;
   /** Makes sure this token exists as an admin token. */
   adminToken?: string;
   /** Makes sure this token exists as the agent token of the built-in `local` Outpost. */
@@ -94,7 +97,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   const app = express();
   app.disable("x-powered-by");
   const httpServer = createHttpServer(app);
+  const gateway = createGateway(services.links, logger);
+  // Links first: a host-form link (`web.dev.shop.localhost`) may use any path, /graphql included.
+  app.use((req, res, next) => void gateway.handle(req, res, next));
   const sockets = attachWebSocketServer(httpServer, {
+    upgradeOther: gateway.upgrade,
     schema,
     services,
     logger,
@@ -173,6 +180,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   const { port } = httpServer.address() as AddressInfo;
   const host = options.host && options.host !== "0.0.0.0" ? options.host : "127.0.0.1";
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  services.links.baseUrl = options.publicUrl ?? url;
 
   let closing: Promise<void> | undefined;
   return {
@@ -185,6 +193,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     close() {
       closing ??= (async () => {
         await sockets.close();
+        gateway.close();
         await apollo.stop();
         await closeHttp(httpServer);
         await services.bus.stop();

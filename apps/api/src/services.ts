@@ -8,6 +8,7 @@ import { BuildService } from "./builds/build.service.js";
 import { ReleaseService } from "./releases/release.service.js";
 import { DesiredStateService } from "./agents/desired-state.service.js";
 import { ComponentService } from "./components/component.service.js";
+import { LinkService } from "./links/link.service.js";
 import { ConfigurationService } from "./configurations/configuration.service.js";
 import { EventBus } from "./events/event-bus.js";
 import { EventLog } from "./events/event-log.js";
@@ -27,6 +28,7 @@ export interface Services {
   releases: ReleaseService;
   desiredState: DesiredStateService;
   components: ComponentService;
+  links: LinkService;
 }
 
 export interface ServicesOptions {
@@ -56,6 +58,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     releases: new ReleaseService(database.db, log),
     desiredState: new DesiredStateService(database.db),
     components: new ComponentService(database.db, log),
+    links: new LinkService(database.db),
     configurations: new ConfigurationService(database.db, log),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * @pergola/runtime — runs Components: the `pergola.yaml` v1 manifest (parse, validate,
  * normalize), shared by the API, the agent and the CLI, and the `Runtime` interface with its
- * first implementation, the process runtime.
+ * first implementation, the process runtime; and the artifact fetcher that gets a Release's files.
  */
+export * from "./artifact/index.js";
 export * from "./manifest/index.js";
 export * from "./process/index.js";

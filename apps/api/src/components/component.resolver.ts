@@ -1,14 +1,22 @@
 import type { EventRow } from "@pergola/db/schema";
-import { Arg, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Resolver, Root, Subscription } from "type-graphql";
+import type { Context } from "../context.js";
 import { formatCursor } from "../events/cursor.js";
 import { componentEventKinds, type EventKind } from "../events/event-kind.js";
 import { stageOf, subscribeToStage } from "../events/event.resolver.js";
 import { Component, ComponentEvent } from "./component.type.js";
 
-type ComponentSnapshot = Omit<Component, "observedAt"> & { observedAt: string | null };
+type ComponentSnapshot = Omit<Component, "observedAt"> & { observedAt: string | null; releaseId: string };
 
-@Resolver()
+@Resolver(() => Component)
 export class ComponentResolver {
+  @FieldResolver(() => [String], {
+    description: "Its shareable links, one per ingress, in both forms: /s/<project>/<stage>/<host>/ and http://<host>.<stage>.<project>.localhost:<port>/.",
+  })
+  links(@Root() component: Component & { releaseId: string }, @Ctx() { loaders }: Context): Promise<string[]> {
+    return loaders.linksByComponent.load(`${component.releaseId}/${component.name}`);
+  }
+
   @Subscription(() => ComponentEvent, {
     description: "Every change of the Stage's Components (state, health, restarts). Give `after` a cursor to resume from it.",
     subscribe: subscribeToStage(componentEventKinds),

@@ -30,6 +30,8 @@ export interface WebSocketOptions {
   maxSubscriptionsPerSocket: number;
   /** Largest accepted message, bytes. Default 64 KiB. */
   maxPayload?: number;
+  /** Upgrades that are not the API's (the links gateway's): true when it took the socket. */
+  upgradeOther?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Time a client has to send `connection_init`. Default 5 s. */
   connectionInitWaitTimeout?: number;
 }
@@ -48,6 +50,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
   const sockets = new Map<string, Set<WebSocket>>();
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (options.upgradeOther?.(request, socket, head)) return;
     const url = new URL(request.url ?? "/", "http://localhost");
     if (url.pathname !== WS_PATH) return socket.destroy();
     if (!isOriginAllowed(request, options.allowedOrigins)) {

@@ -1,0 +1,27 @@
+/** The agent's environment, validated once at start-up. Nothing else reads `process.env`. */
+import { z } from "zod";
+
+const optional = <T extends z.ZodType>(type: T) => type.optional().or(z.literal("").transform(() => undefined));
+
+const schema = z.object({
+  /** The API's URL (http(s)://host:port); the agent dials `<server>/graphql` over WebSocket. */
+  PERGOLA_SERVER: optional(z.url()),
+  /** The Outpost's agent token (role AGENT). */
+  PERGOLA_AGENT_TOKEN: optional(z.string().min(1)),
+  /** Where this agent's gateway serves the Stages' links (remote Outposts). */
+  PERGOLA_PUBLIC_URL: optional(z.url()),
+  /** The agent's own data: `runtime/` (storage, run dirs) and `artifacts/` (unpacked Builds). */
+  PERGOLA_DATA_DIR: z.string().default("./.pergola"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`Invalid environment:\n${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,216 @@
+/**
+ * The Reconciler against the real process runtime: tiny `node -e` apps in a temp dir, a
+ * fetchRelease that returns that dir, and a report function that records what the agent
+ * would send (the test's observer). Waits are on recorded reports, with timeouts.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ProcessRuntime } from "@pergola/runtime";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DesiredRelease, DesiredStage, StatusReport } from "./desired-state.js";
+import { Reconciler } from "./reconciler.js";
+
+const NODE = process.execPath;
+const IDLE = "setInterval(() => {}, 1000)";
+
+function createManifest(names: string[] = ["web"]) {
+  return { version: "v1", components: names.map((name) => ({ name, command: [NODE, "-e", IDLE] })) };
+}
+
+function createStage(overrides: Partial<DesiredStage> & { release?: Partial<DesiredRelease> | null } = {}): DesiredStage {
+  const { release, ...rest } = overrides;
+  return {
+    stageId: "stage-a",
+    key: "shop/a",
+    generation: 1,
+    suspended: false,
+    graceSeconds: 1,
+    ...rest,
+    release:
+      release === null
+        ? null
+        : { id: "rel-1", manifest: createManifest(), artifact: "ab".repeat(32), config: { env: {}, files: {} }, ...release },
+  };
+}
+
+/** Records reports; `waitFor` resolves with the first report (from index `from` on) that satisfies `predicate`. */
+function createRecorder() {
+  const reports: StatusReport[] = [];
+  const listeners = new Set<() => void>();
+  return {
+    reports,
+    async report(report: StatusReport) {
+      reports.push(structuredClone(report));
+      for (const listener of listeners) listener();
+      return { accepted: true };
+    },
+    waitFor(predicate: (report: StatusReport) => boolean, from = 0, timeoutMs = 10_000): Promise<StatusReport> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = reports.slice(from).find(predicate);
+          if (!found) return;
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no such report within ${timeoutMs} ms; got ${JSON.stringify(reports.slice(from), null, 1)}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+const allIn = (state: string) => (report: StatusReport) =>
+  report.components.length > 0 && report.components.every((c) => c.state === state);
+
+describe("Reconciler", () => {
+  let root: string;
+  let runtime: ProcessRuntime;
+  let recorder: ReturnType<typeof createRecorder>;
+  let fetched: { key: string; generation: number }[];
+  let failFetches: number;
+  let reconciler: Reconciler;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), "pergola-agent-"));
+    runtime = new ProcessRuntime({
+      dataDir: join(root, "runtime"),
+      restart: { initialMs: 50, maxMs: 200, stableMs: 3000, crashLoopAfter: 3 },
+    });
+    recorder = createRecorder();
+    fetched = [];
+    failFetches = 0;
+    reconciler = new Reconciler({
+      runtime,
+      logger: pino({ level: "silent" }),
+      retry: { initialMs: 20, maxMs: 100 },
+      report: (report) => recorder.report(report),
+      fetchRelease: async (stage) => {
+        fetched.push({ key: stage.key, generation: stage.generation });
+        if (failFetches > 0) {
+          failFetches--;
+          throw new Error("404 artifact not found");
+        }
+        return root;
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await reconciler.close();
+    await runtime.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("starts every Stage of a full state and reports RUNNING with the applied generation", async () => {
+    reconciler.applyFull([
+      createStage({ generation: 3, release: { manifest: createManifest(["web", "worker"]) } }),
+      createStage({ stageId: "stage-b", key: "shop/b", release: { id: "rel-b" } }),
+    ]);
+    const a = await recorder.waitFor((r) => r.stageId === "stage-a" && allIn("RUNNING")(r));
+    const b = await recorder.waitFor((r) => r.stageId === "stage-b" && allIn("RUNNING")(r));
+    expect(a).toMatchObject({ releaseId: "rel-1", observedGeneration: 3 });
+    expect(a.components.map((c) => c.name)).toEqual(["web", "worker"]);
+    expect(a.components[0]).toMatchObject({ kind: "SERVICE", health: "HEALTHY", restarts: 0 });
+    expect(a.components[0]!.host).toMatch(/^127\.77\./);
+    expect(Object.keys(a.components[0]!).sort()).toEqual(
+      ["health", "host", "kind", "message", "name", "observedAt", "restarts", "state"].sort(),
+    );
+    expect(b).toMatchObject({ releaseId: "rel-b", observedGeneration: 1 });
+  });
+
+  it("applies a generation once: the same state again leaves the same processes", async () => {
+    reconciler.applyFull([createStage()]);
+    await recorder.waitFor(allIn("RUNNING"));
+    const pids = runtime.status("shop/a").map((s) => s.pid);
+    expect(pids[0]).toBeGreaterThan(0);
+
+    const seen = recorder.reports.length;
+    reconciler.applyFull([createStage()]);
+    await recorder.waitFor(allIn("RUNNING"), seen); // said again, not applied again
+    expect(runtime.status("shop/a").map((s) => s.pid)).toEqual(pids);
+    expect(fetched).toEqual([{ key: "shop/a", generation: 1 }]);
+  });
+
+  it("applies only the newest of the states that arrive while it is busy", async () => {
+    reconciler.applyFull([createStage()]);
+    reconciler.applyChanges([createStage({ generation: 2, release: { id: "rel-2" } })], []);
+    const report = await recorder.waitFor(allIn("RUNNING"));
+    expect(report).toMatchObject({ releaseId: "rel-2", observedGeneration: 2 });
+    expect(fetched).toEqual([{ key: "shop/a", generation: 2 }]);
+  });
+
+  it("stops a Stage that a full state no longer lists, and one named in removed", async () => {
+    reconciler.applyFull([
+      createStage(),
+      createStage({ stageId: "stage-b", key: "shop/b" }),
+      createStage({ stageId: "stage-c", key: "shop/c" }),
+    ]);
+    for (const id of ["stage-a", "stage-b", "stage-c"]) await recorder.waitFor((r) => r.stageId === id && allIn("RUNNING")(r));
+    const pidOf = (key: string) => runtime.status(key)[0]!.pid!;
+    const [pidB, pidC] = [pidOf("shop/b"), pidOf("shop/c")];
+
+    reconciler.applyFull([createStage(), createStage({ stageId: "stage-c", key: "shop/c" })]);
+    await reconciler.whenIdle();
+    expect(runtime.status("shop/b")).toEqual([]);
+    expect(isAlive(pidB)).toBe(false);
+
+    reconciler.applyChanges([], ["stage-c"]);
+    await reconciler.whenIdle();
+    expect(runtime.status("shop/c")).toEqual([]);
+    expect(isAlive(pidC)).toBe(false);
+    expect(runtime.status("shop/a")).toHaveLength(1);
+  });
+
+  it("suspends a Stage when a newer generation says suspended", async () => {
+    reconciler.applyFull([createStage()]);
+    await recorder.waitFor(allIn("RUNNING"));
+    const pid = runtime.status("shop/a")[0]!.pid!;
+
+    reconciler.applyChanges([createStage({ generation: 2, suspended: true })], []);
+    const report = await recorder.waitFor((r) => r.observedGeneration === 2 && allIn("SUSPENDED")(r));
+    expect(report.releaseId).toBe("rel-1");
+    expect(isAlive(pid)).toBe(false);
+    expect(fetched).toHaveLength(2); // generation 2 was applied
+  });
+
+  it("reports an invalid manifest as FAILED with its problems, and runs nothing", async () => {
+    const manifest = { version: "v1", components: [{ name: "web", comand: "node server.js" }, { name: "nightly", scheduled: "0 2 * * *" }] };
+    reconciler.applyFull([createStage({ generation: 4, release: { id: "rel-bad", manifest } })]);
+    const report = await recorder.waitFor(allIn("FAILED"));
+    expect(report).toMatchObject({ stageId: "stage-a", releaseId: "rel-bad", observedGeneration: 4 });
+    expect(report.components.map((c) => [c.name, c.kind])).toEqual([
+      ["web", "SERVICE"],
+      ["nightly", "CRON"],
+    ]);
+    expect(report.components[0]!.message).toContain("invalid manifest: ");
+    expect(report.components[0]!.message).toContain("components[0].comand: unknown field (did you mean command?)");
+    expect(runtime.status("shop/a")).toEqual([]);
+    expect(fetched).toEqual([]);
+  });
+
+  it("reports a failed artifact fetch as FAILED and retries until it succeeds", async () => {
+    failFetches = 2;
+    reconciler.applyFull([createStage()]);
+    const failed = await recorder.waitFor(allIn("FAILED"));
+    expect(failed.components[0]!.message).toBe("could not fetch the artifact: 404 artifact not found");
+    const running = await recorder.waitFor(allIn("RUNNING"));
+    expect(running.observedGeneration).toBe(1);
+    expect(fetched).toHaveLength(3);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Shareable links: each ingress of a Release's manifest is served by the gateway at
+ * `/s/<project>/<stage>/<host>/…` and at `http://<host>.<stage>.<project>.localhost:<port>/`.
+ * This service finds where a link leads (the Component's address and port, as its agent
+ * reported it) and what each Component's links are.
+ */
+import type { Db } from "@pergola/db/client";
+import { builds, components, projects, releases, stages } from "@pergola/db/schema";
+import { validateManifest, type Manifest } from "@pergola/runtime";
+import { and, eq, inArray } from "drizzle-orm";
+import { ACTIVE_STATES } from "../releases/release.service.js";
+
+export type LinkTarget =
+  | { kind: "target"; url: string }
+  | { kind: "suspended"; stage: string }
+  | { kind: "down"; component: string; state: string }
+  | { kind: "unknown" };
+
+export class LinkService {
+  /** Where links point: the API's public URL (`PERGOLA_PUBLIC_URL`, else its own). */
+  baseUrl = "http://127.0.0.1";
+
+  constructor(private readonly db: Db) {}
+
+  async resolve(project: string, stage: string, host: string, path: string): Promise<LinkTarget> {
+    const [row] = await this.db
+      .select({ stage: stages, release: releases, manifest: builds.manifest })
+      .from(stages)
+      .innerJoin(projects, eq(projects.id, stages.projectId))
+      .leftJoin(releases, and(eq(releases.stageId, stages.id), inArray(releases.state, [...ACTIVE_STATES])))
+      .leftJoin(builds, eq(builds.id, releases.buildId))
+      .where(and(eq(projects.slug, project), eq(stages.slug, stage)));
+    if (!row) return { kind: "unknown" };
+    if (row.stage.state === "SUSPENDING" || row.stage.state === "SUSPENDED") return { kind: "suspended", stage };
+    const ingress = row.release && ingressFor(normalize(row.manifest), host, path);
+    if (!row.release || !ingress) return { kind: "unknown" };
+    const [component] = await this.db
+      .select()
+      .from(components)
+      .where(and(eq(components.releaseId, row.release.id), eq(components.name, ingress.component)));
+    if (!component?.host || component.state !== "RUNNING") {
+      return { kind: "down", component: ingress.component, state: component?.state ?? "PENDING" };
+    }
+    return { kind: "target", url: `http://${component.host}:${ingress.port}` };
+  }
+
+  /** The links of each Component of these Releases, by `<releaseId>/<component>`. */
+  async linksFor(releaseIds: readonly string[]): Promise<Map<string, string[]>> {
+    const rows = await this.db
+      .select({ releaseId: releases.id, stage: stages.slug, project: projects.slug, manifest: builds.manifest })
+      .from(releases)
+      .innerJoin(stages, eq(stages.id, releases.stageId))
+      .innerJoin(projects, eq(projects.id, stages.projectId))
+      .innerJoin(builds, eq(builds.id, releases.buildId))
+      .where(inArray(releases.id, [...releaseIds]));
+    const links = new Map<string, string[]>();
+    const base = new URL(this.baseUrl);
+    for (const row of rows) {
+      for (const component of normalize(row.manifest)?.components ?? []) {
+        links.set(
+          `${row.releaseId}/${component.name}`,
+          component.ingresses.flatMap((i) => {
+            const path = i.path === "/" ? "/" : `${i.path}`;
+            const hostForm = `${base.protocol}//${i.host}.${row.stage}.${row.project}.localhost${base.port ? `:${base.port}` : ""}${path}`;
+            return [`${this.baseUrl.replace(/\/$/, "")}/s/${row.project}/${row.stage}/${i.host}${path}`, hostForm];
+          }),
+        );
+      }
+    }
+    return links;
+  }
+}
+
+function normalize(manifest: unknown): Manifest | null {
+  const result = validateManifest(manifest);
+  return result.valid ? result.manifest : null;
+}
+
+/** The ingress for `host` whose path is the longest prefix of `path`. */
+function ingressFor(manifest: Manifest | null, host: string, path: string) {
+  let best: { component: string; port: number; path: string } | undefined;
+  for (const component of manifest?.components ?? []) {
+    for (const ingress of component.ingresses) {
+      if (ingress.host !== host) continue;
+      const prefix = ingress.path.replace(/\/$/, "");
+      if (path !== prefix && !path.startsWith(`${prefix}/`) && prefix !== "") continue;
+      if (!best || ingress.path.length > best.path.length) best = { component: component.name, port: ingress.port, path: ingress.path };
+    }
+  }
+  return best;
+}

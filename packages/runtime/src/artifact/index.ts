@@ -1,0 +1,1 @@
+export { ArtifactError, fetchArtifact, type FetchArtifactOptions, unpackArtifact } from "./artifact.js";
