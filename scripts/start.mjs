@@ -1,28 +1,48 @@
 #!/usr/bin/env node
 /**
  * `npm start`: after `turbo run build`, runs the API on the embedded database (or
- * DATABASE_URL) with the environment as given. It prints the URLs and, on the first start,
- * the admin token. Ctrl-C stops everything. (The dashboard and the local agent join here as
- * they are built.)
+ * DATABASE_URL) and, beside it, the local agent — the built-in `local` Outpost that runs every
+ * Stage not on a remote Outpost. The local agent's token is made once and kept in
+ * `<data dir>/local-agent-token` (mode 0600). Ctrl-C stops everything, Components included.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+const dataDir = resolve(process.env.PERGOLA_DATA_DIR ?? "./.pergola");
 const children = [];
+let stopping = false;
 
-function run(name, args) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: "inherit", env: process.env });
+function localAgentToken() {
+  const file = join(dataDir, "local-agent-token");
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const token = `pgl_${randomBytes(24).toString("base64url")}`;
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    return token;
+  }
+}
+
+function run(name, args, env, onOutput) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
+  child.stdout.on("data", (chunk) => {
+    process.stdout.write(chunk);
+    onOutput?.(String(chunk));
+  });
   child.on("exit", (code, signal) => {
     if (stopping) return;
     console.error(`${name} stopped (${signal ?? `exit ${code}`}); stopping the rest.`);
-    stop(code ?? 1);
+    stop(code || 1);
   });
   children.push(child);
   return child;
 }
 
-let stopping = false;
 function stop(code) {
   stopping = true;
   let left = children.filter((c) => c.exitCode === null && c.signalCode === null);
@@ -39,4 +59,18 @@ function stop(code) {
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
-run("api", ["apps/api/dist/index.js"]);
+const token = localAgentToken();
+let output = "";
+let agentStarted = false;
+run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, PERGOLA_LOCAL_AGENT_TOKEN: token }, (chunk) => {
+  if (agentStarted) return;
+  output += chunk;
+  // The API prints its URL once it listens; the agent dials it there.
+  const url = /Pergola API\s+(http:\/\/\S+?)\/graphql/.exec(output)?.[1];
+  if (!url) return;
+  agentStarted = true;
+  output = "";
+  run("agent", ["apps/agent/dist/cli.js", "--server", url, "--token", token, "--data-dir", join(dataDir, "agent")], {
+    PERGOLA_PUBLIC_URL: "",
+  });
+});

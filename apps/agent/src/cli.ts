@@ -41,8 +41,8 @@ const program: Command = new Command("pergola-agent")
     "after",
     `
 Example:
-  pergola-agent --server https://pergola.example.com --token pga_… --data-dir /var/lib/pergola-agent
-  PERGOLA_SERVER=http://127.0.0.1:4000 PERGOLA_AGENT_TOKEN=pga_… pergola-agent`,
+  pergola-agent --server https://pergola.example.com --token pgl_… --data-dir /var/lib/pergola-agent
+  PERGOLA_SERVER=http://127.0.0.1:4000 PERGOLA_AGENT_TOKEN=pgl_… pergola-agent`,
   )
   .showHelpAfterError();
 

@@ -8,7 +8,7 @@ import { generateToken } from "../auth/token.service.js";
 import { createBuilds, uploadArtifact } from "../testing/builds.js";
 import { createTestProject, startTestApi, subscribe, type Subscription, type TestApi } from "../testing/harness.js";
 
-const DESIRED = `subscription { desiredState { full stages { stageId key generation suspended graceSeconds release { id manifest artifact config } } removed } }`;
+const DESIRED = `subscription { desiredState { full stages { stageId key generation suspended graceSeconds release { id manifest artifact config { env files } } } removed } }`;
 const REPORT = `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`;
 const agentToken = generateToken();
 

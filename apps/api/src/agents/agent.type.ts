@@ -1,6 +1,15 @@
 import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
 import { DateTime, JSONScalar } from "../common/scalars.js";
 
+@ObjectType({ description: "A Release's Configuration version, resolved. Secrets included: agent tokens only." })
+export class DesiredConfig {
+  @Field(() => JSONScalar, { description: "{ NAME: value }" })
+  env: Record<string, string>;
+
+  @Field(() => JSONScalar, { description: "{ name: content }" })
+  files: Record<string, string>;
+}
+
 @ObjectType({ description: "A Release as the agent runs it. Agent tokens only: the config holds secrets." })
 export class DesiredRelease {
   @Field(() => ID)
@@ -12,8 +21,8 @@ export class DesiredRelease {
   @Field(() => String, { description: "SHA-256 of the tar.gz: GET /artifacts/<sha256>." })
   artifact: string;
 
-  @Field(() => JSONScalar, { description: "{ env: { NAME: value }, files: { name: content } } of the Release's Configuration version." })
-  config: unknown;
+  @Field(() => DesiredConfig)
+  config: DesiredConfig;
 }
 
 @ObjectType({ description: "What the agent should run for one Stage." })
