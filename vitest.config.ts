@@ -38,8 +38,8 @@ export default defineConfig({
               test: {
                 name: "postgres",
                 include,
-                // The runtime touches no database: once, in the pglite project, is enough.
-                exclude: ["**/node_modules/**", "packages/runtime/**"],
+                // The runtime and the agent's unit tests touch no database: once, in the pglite project, is enough.
+                exclude: ["**/node_modules/**", "packages/runtime/**", "apps/agent/**", "test/examples.test.ts"],
                 globalSetup: shared.globalSetup,
                 testTimeout: shared.testTimeout,
                 hookTimeout: shared.hookTimeout,

@@ -1,0 +1,137 @@
+/**
+ * `npm start` as a user runs it (scripts/start.mjs: the API on embedded PGlite and the local
+ * agent), and the quick start of the README: upload examples/hello, register a Build, set its
+ * greeting, deploy, follow the link; change the config, see the drift, release it; suspend and
+ * resume; stop, with no process left behind.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { create } from "tar";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { createClient } from "graphql-ws";
+import { parse } from "yaml";
+import { subscribe, withTimeout } from "../apps/api/src/testing/harness.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), "pergola-start-"));
+let child: ChildProcess;
+let url: string;
+// Preset, as automation would: on a shared PostgreSQL an admin already exists and no file is written.
+const token = `pgl_${"t".repeat(8)}${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+
+beforeAll(async () => {
+  child = spawn(process.execPath, ["scripts/start.mjs"], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? "",
+      PERGOLA_DATA_DIR: dataDir,
+      PORT: "0",
+      LOG_LEVEL: "warn",
+      PERGOLA_ADMIN_TOKEN: token,
+      // In the suite's PostgreSQL run, `npm start` runs on PostgreSQL too.
+      ...(process.env.PERGOLA_TEST_DB === "postgres" ? { DATABASE_URL: process.env.TEST_DATABASE_URL! } : {}),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stderr!.on("data", (d) => (output += d));
+  url = await withTimeout(
+    new Promise<string>((resolve, reject) => {
+      child.stdout!.on("data", (d) => {
+        output += d;
+        const match = /Pergola API\s+(http:\/\/\S+?)\/graphql/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      child.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+    }),
+    60_000,
+    "npm start did not print its URL",
+  );
+}, 90_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function gql(query: string, variables: Record<string, unknown> = {}) {
+  const res = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: any; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+describe("npm start with the local agent", () => {
+  it("deploys examples/hello, serves its link, follows config changes, suspends and resumes, stops clean", async () => {
+    const client = createClient({ url: `${url.replace(/^http/, "ws")}/graphql`, webSocketImpl: WebSocket, connectionParams: { authToken: token }, retryAttempts: 0 });
+    const { createProject } = await gql(`mutation($n: String!) { createProject(input: { name: $n }) { slug cursor } }`, { n: `Hello ${Date.now()}` });
+    const p = createProject.slug;
+    await gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p });
+    const components = subscribe(client, `subscription($p: String!, $a: String) { componentChanged(project: $p, stage: "dev", after: $a) { component { name state health } } }`, { p, a: createProject.cursor });
+    const stages = subscribe(client, `subscription($p: String!, $a: String) { stageChanged(project: $p, after: $a) { stage { state } } }`, { p, a: createProject.cursor });
+    const releases = subscribe(client, `subscription($p: String!, $a: String) { releaseChanged(project: $p, stage: "dev", after: $a) { release { number state } } }`, { p, a: createProject.cursor });
+    /** Waits for the web service to be RUNNING and HEALTHY (its HTTP probe answered). */
+    const webHealthy = async () => {
+      for (let web; !(web?.state === "RUNNING" && web.health === "HEALTHY"); ) {
+        const { component } = (await components.next(60_000)).componentChanged;
+        if (component.name === "web") web = component;
+      }
+    };
+
+    const archive = join(dataDir, "hello.tar.gz");
+    await create({ gzip: true, file: archive, cwd: join(root, "examples/hello"), portable: true }, ["."]);
+    const upload = await fetch(`${url}/artifacts`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: readFileSync(archive) });
+    const { sha256 } = (await upload.json()) as { sha256: string };
+    const manifest = parse(readFileSync(join(root, "examples/hello/pergola.yaml"), "utf8"));
+    const { createBuild } = await gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project: p, branch: "master", artifact: sha256, manifest } });
+    expect(createBuild.name).toBe("master_b1");
+    await gql(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Hello from npm start" }] }) { version } }`, { p });
+    await gql(`mutation($p: String!) { deployRelease(input: { project: $p, stage: "dev", build: "master_b1" }) { number } }`, { p });
+
+    await webHealthy();
+    const STAGE = `query($p: String!) { stage(project: $p, slug: "dev") { state health configDrift currentRelease { state } components { name state host links } } }`;
+    const { stage } = await gql(STAGE, { p });
+    expect(stage).toMatchObject({ state: "RUNNING", health: "HEALTHY", currentRelease: { state: "DEPLOYED" } });
+    const web = stage.components.find((c: { name: string }) => c.name === "web");
+    const link = web.links[0];
+    expect(link).toBe(`${url}/s/${p}/dev/hello/`);
+    expect(await (await fetch(link)).text()).toContain("<h1>Hello from npm start</h1><p>Visit number 1.</p>");
+
+    await gql(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Bonjour" }] }) { version } }`, { p });
+    expect((await gql(STAGE, { p })).stage.configDrift).toBe(true);
+    expect(await (await fetch(link)).text()).toContain("Hello from npm start");
+    await gql(`mutation($p: String!) { deployRelease(input: { project: $p, stage: "dev", config: "default" }) { number } }`, { p });
+    while ((await releases.next(30_000)).releaseChanged.release.number !== 2);
+    await webHealthy();
+    expect(await (await fetch(link)).text()).toContain("<h1>Bonjour</h1><p>Visit number 3.</p>");
+
+    await gql(`mutation($p: String!) { suspendStage(project: $p, slug: "dev") { state } }`, { p });
+    while ((await stages.next(30_000)).stageChanged.stage.state !== "SUSPENDED");
+    const suspended = await fetch(link);
+    expect(suspended.status).toBe(503);
+    await gql(`mutation($p: String!) { resumeStage(project: $p, slug: "dev") { state } }`, { p });
+    while ((await stages.next(30_000)).stageChanged.stage.state !== "RUNNING");
+    await webHealthy();
+    // Storage survived the new Release and the suspension: the count goes on (3 visits so far).
+    expect(await (await fetch(link)).text()).toContain("<h1>Bonjour</h1><p>Visit number 4.</p>");
+    for (const sub of [components, stages, releases]) sub.close();
+    await client.dispose();
+
+    child.kill("SIGTERM");
+    expect(await new Promise((resolve) => child.once("exit", resolve))).toBe(0);
+    // Everything stopped: the API is gone, and so is the service (on its own address).
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    await expect(fetch(`http://${web.host}:8080/`)).rejects.toThrow();
+  }, 120_000);
+});
