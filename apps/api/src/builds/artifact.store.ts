@@ -7,11 +7,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { join, posix } from "node:path";
+import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Db } from "@pergola/db/client";
 import { artifacts } from "@pergola/db/schema";
+import { getArchiveEntryProblem } from "@pergola/runtime";
 import { list } from "tar";
 import { AppError, badInput, ErrorCode, notFound } from "../errors.js";
 
@@ -90,7 +91,7 @@ async function checkArchive(file: string): Promise<void> {
       strict: true,
       onReadEntry(entry) {
         entries++;
-        const problem = entryProblem(entry.path, entry.type, entry.linkpath);
+        const problem = getArchiveEntryProblem(entry.path, entry.type, entry.linkpath);
         if (problem && problems.length < 10) problems.push(problem);
       },
     });
@@ -99,25 +100,4 @@ async function checkArchive(file: string): Promise<void> {
   }
   if (entries === 0) throw badInput("artifact", "not a valid tar.gz archive (no entries)");
   if (problems.length) throw badInput("artifact", problems.join("; "), { entries: problems });
-}
-
-const ALLOWED_TYPES = new Set(["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink", "Link"]);
-
-export function entryProblem(path: string, type: string, linkpath?: string): string | undefined {
-  if (!ALLOWED_TYPES.has(type)) return `${path}: entries of type ${type} are not allowed`;
-  if (escapes(path)) return `${path}: escapes the archive's root`;
-  if (type === "SymbolicLink" && linkpath !== undefined) {
-    const target = linkpath.startsWith("/") ? linkpath : posix.join(posix.dirname(path), linkpath);
-    if (linkpath.startsWith("/") || escapes(target)) return `${path}: links outside the archive's root (${linkpath})`;
-  }
-  if (type === "Link" && linkpath !== undefined && escapes(linkpath)) {
-    return `${path}: links outside the archive's root (${linkpath})`;
-  }
-  return undefined;
-}
-
-function escapes(path: string): boolean {
-  if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) return true;
-  const normalized = posix.normalize(path.replace(/\\/g, "/"));
-  return normalized === ".." || normalized.startsWith("../");
 }

@@ -13,6 +13,7 @@ import { Readable, Transform } from "node:stream";
 import type { ReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
 import { x } from "tar";
+import { getArchiveEntryProblem } from "./archive-rules.js";
 
 export class ArtifactError extends Error {
   override name = "ArtifactError";
@@ -29,7 +30,6 @@ export interface FetchArtifactOptions {
 }
 
 const SHA256_PATTERN = /^[0-9a-f]{64}$/;
-const ALLOWED_TYPES = new Set(["File", "OldFile", "ContiguousFile", "Directory", "SymbolicLink", "Link"]);
 
 /** Downloads, verifies and unpacks an artifact once; returns `<cacheDir>/<sha256>`. */
 export async function fetchArtifact(options: FetchArtifactOptions): Promise<string> {
@@ -110,7 +110,7 @@ async function extractChecked(file: string, dir: string): Promise<void> {
       filter(path, entry) {
         if (!("type" in entry)) return false;
         entries++;
-        const problem = entryProblem(path, entry.type, entry.linkpath);
+        const problem = getArchiveEntryProblem(path, entry.type, entry.linkpath);
         if (problem) problems.push(problem);
         if (entry.mode) entry.mode &= 0o777; // no setuid, setgid or sticky bits
         return !problem && problems.length === 0;
@@ -139,26 +139,6 @@ async function linksLeavingRoot(root: string, dir = root, realRoot?: string): Pr
     if (!inside) problems.push(`${posix.normalize(path.slice(root.length + 1))}: links outside the archive's root (${link})`);
   }
   return problems;
-}
-
-/** The same rules as the API's artifact store. */
-function entryProblem(path: string, type: string, linkpath?: string): string | undefined {
-  if (!ALLOWED_TYPES.has(type)) return `${path}: entries of type ${type} are not allowed`;
-  if (escapes(path) || path.split(/[\\/]/).includes("..")) return `${path}: escapes the archive's root`;
-  if (type === "SymbolicLink" && linkpath !== undefined) {
-    const target = linkpath.startsWith("/") ? linkpath : posix.join(posix.dirname(path), linkpath);
-    if (escapes(target)) return `${path}: links outside the archive's root (${linkpath})`;
-  }
-  if (type === "Link" && linkpath !== undefined && (escapes(linkpath) || linkpath.split("/").includes(".."))) {
-    return `${path}: links outside the archive's root (${linkpath})`;
-  }
-  return undefined;
-}
-
-function escapes(path: string): boolean {
-  if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) return true;
-  const normalized = posix.normalize(path.replace(/\\/g, "/"));
-  return normalized === ".." || normalized.startsWith("../");
 }
 
 async function errorMessage(res: Response): Promise<string> {
