@@ -5,6 +5,7 @@
  */
 const benchmarks = {
   subscriptions: () => import("./subscriptions.mjs"),
+  deploy: () => import("./deploy.mjs"),
 };
 
 const [name, ...argv] = process.argv.slice(2);
