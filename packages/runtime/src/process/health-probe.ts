@@ -35,6 +35,9 @@ export class HealthProbe {
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopped = false;
+  private startedAt = 0;
+  private settled = false;
+  private retries = 0;
 
   /**
    * @param launch the Component's own launch, for its env and cwd (command probes)
@@ -49,6 +52,7 @@ export class HealthProbe {
 
   /** The first probe runs at once: a slow starter stays UNKNOWN until it answers or fails `threshold` times. */
   start(): void {
+    this.startedAt = Date.now();
     void this.run();
   }
 
@@ -65,13 +69,22 @@ export class HealthProbe {
         ? await probeHttp(this.host, health.http.port, health.http.path, health.timeoutMs)
         : await probeCommand({ ...this.launch, command: health.command, args: [] }, health.timeoutMs);
     if (this.stopped) return;
+    // Within the first interval, before any verdict, a failed probe is tried again soon (from
+    // 50 ms, doubling) and not counted: a process that listens a moment after it starts is
+    // HEALTHY in milliseconds, not one interval later. Slow starters are judged as before.
+    const starting = !this.settled && Date.now() - this.startedAt < health.intervalMs;
     if (ok) {
       this.failures = 0;
+      this.settled = true;
       this.report("HEALTHY");
-    } else {
+    } else if (!starting) {
       this.failures += 1;
-      if (this.failures >= health.threshold) this.report("UNHEALTHY");
+      if (this.failures >= health.threshold) {
+        this.settled = true;
+        this.report("UNHEALTHY");
+      }
     }
-    this.timer = setTimeout(() => void this.run(), health.intervalMs);
+    const soon = Math.min(health.intervalMs, 50 * 2 ** Math.min(10, this.retries++));
+    this.timer = setTimeout(() => void this.run(), !ok && starting ? soon : health.intervalMs);
   }
 }

@@ -61,4 +61,17 @@ describe("loopback addresses and health", () => {
     const plain = sandbox.runtime.status(spec.stageKey).find((s) => s.name === "plain");
     expect(plain).toMatchObject({ state: "RUNNING", health: "HEALTHY" });
   });
+
+  it("judges a service that starts listening a moment late within its first interval, not one interval later", async () => {
+    sandbox = createSandbox();
+    sandbox.writeApp({ "late.js": `setTimeout(() => require("./server.js"), 300);`, "server.js": SERVER_JS });
+    const spec = createSpec(sandbox, {
+      version: "v1",
+      // A 60 s interval: HEALTHY within the wait below can only come from the quick retries.
+      components: [{ name: "web", command: [NODE, "late.js"], ports: [18083], health: { http: { port: 18083 }, interval: "60s", timeout: "1s" } }],
+    });
+    await sandbox.runtime.apply(spec);
+    const web = await waitForStatus(sandbox.runtime, spec.stageKey, "web", (s) => s.health !== "UNKNOWN", 15_000);
+    expect(web).toMatchObject({ state: "RUNNING", health: "HEALTHY" });
+  });
 });
