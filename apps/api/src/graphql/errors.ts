@@ -49,10 +49,6 @@ export function toGraphQLError(error: AppError, httpStatus?: number): GraphQLErr
   });
 }
 
-export function isAppError(error: unknown): error is AppError {
-  return error instanceof AppError;
-}
-
 /** The error behind GraphQL's wrappers (resolver errors, and stream errors that carry no path). */
 function unwrap(error: unknown): unknown {
   let current = error;
