@@ -20,11 +20,25 @@ export class LinkService {
   /** Where links point: the API's public URL (`PERGOLA_PUBLIC_URL`, else its own). */
   baseUrl = "http://127.0.0.1";
 
+  /** Builds are immutable: each one's manifest is validated once, not on every proxied request. */
+  private readonly manifests = new Map<string, Manifest | null>();
+
   constructor(private readonly db: Db) {}
+
+  private manifestOf(buildId: string, raw: unknown): Manifest | null {
+    let manifest = this.manifests.get(buildId);
+    if (manifest === undefined) {
+      const result = validateManifest(raw);
+      manifest = result.valid ? result.manifest : null;
+      if (this.manifests.size >= MANIFEST_CACHE_SIZE) this.manifests.delete(this.manifests.keys().next().value!);
+      this.manifests.set(buildId, manifest);
+    }
+    return manifest;
+  }
 
   async resolve(project: string, stage: string, host: string, path: string): Promise<LinkTarget> {
     const [row] = await this.db
-      .select({ stage: stages, release: releases, manifest: builds.manifest })
+      .select({ stage: stages, release: releases, buildId: builds.id, manifest: builds.manifest })
       .from(stages)
       .innerJoin(projects, eq(projects.id, stages.projectId))
       .leftJoin(releases, and(eq(releases.stageId, stages.id), inArray(releases.state, [...ACTIVE_STATES])))
@@ -32,7 +46,7 @@ export class LinkService {
       .where(and(eq(projects.slug, project), eq(stages.slug, stage)));
     if (!row) return { kind: "unknown" };
     if (row.stage.state === "SUSPENDING" || row.stage.state === "SUSPENDED") return { kind: "suspended", stage };
-    const ingress = row.release && ingressFor(normalize(row.manifest), host, path);
+    const ingress = row.release && row.buildId && ingressFor(this.manifestOf(row.buildId, row.manifest), host, path);
     if (!row.release || !ingress) return { kind: "unknown" };
     const [component] = await this.db
       .select()
@@ -47,7 +61,7 @@ export class LinkService {
   /** The links of each Component of these Releases, by `<releaseId>/<component>`. */
   async linksFor(releaseIds: readonly string[]): Promise<Map<string, string[]>> {
     const rows = await this.db
-      .select({ releaseId: releases.id, stage: stages.slug, project: projects.slug, manifest: builds.manifest })
+      .select({ releaseId: releases.id, stage: stages.slug, project: projects.slug, buildId: builds.id, manifest: builds.manifest })
       .from(releases)
       .innerJoin(stages, eq(stages.id, releases.stageId))
       .innerJoin(projects, eq(projects.id, stages.projectId))
@@ -56,7 +70,7 @@ export class LinkService {
     const links = new Map<string, string[]>();
     const base = new URL(this.baseUrl);
     for (const row of rows) {
-      for (const component of normalize(row.manifest)?.components ?? []) {
+      for (const component of this.manifestOf(row.buildId, row.manifest)?.components ?? []) {
         links.set(
           `${row.releaseId}/${component.name}`,
           component.ingresses.flatMap((i) => {
@@ -71,10 +85,7 @@ export class LinkService {
   }
 }
 
-function normalize(manifest: unknown): Manifest | null {
-  const result = validateManifest(manifest);
-  return result.valid ? result.manifest : null;
-}
+const MANIFEST_CACHE_SIZE = 1000;
 
 /** The ingress for `host` whose path is the longest prefix of `path`. */
 function ingressFor(manifest: Manifest | null, host: string, path: string) {
