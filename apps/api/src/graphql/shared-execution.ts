@@ -89,7 +89,7 @@ export function groupKey(prepared: PreparedDocument, variables: Record<string, u
 }
 
 /**
- * A source that can push events to a callback (events/event-bus.ts `EventStream`): the fast
+ * A source that can push events to a callback (events/event-stream.ts `EventStream`): the fast
  * path. Any other AsyncIterable source takes the generic path.
  */
 export interface ListenableSource {
