@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createClient } from "graphql-ws";
 import { parse } from "yaml";
-import { subscribe, withTimeout } from "../apps/api/src/testing/harness.js";
+import { eventually, subscribe, withTimeout } from "../apps/api/src/testing/harness.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "pergola-start-"));
@@ -107,6 +107,18 @@ describe("npm start with the local agent", () => {
     const link = web.links[0];
     expect(link).toBe(`${url}/s/${p}/dev/hello/`);
     expect(await (await fetch(link)).text()).toContain("<h1>Hello from npm start</h1><p>Visit number 1.</p>");
+    // The output of each Component reaches the API: the service's first line, the job's.
+    const LOGS = `query($p: String!) { stage(project: $p, slug: "dev") { components { name logs(tail: 5) } } }`;
+    const logs = await eventually(
+      async () => {
+        const list: { name: string; logs: string[] }[] = (await gql(LOGS, { p })).stage.components;
+        const of = (name: string) => list.find((c) => c.name === name)?.logs.join("\n") ?? "";
+        return of("web").includes("hello listening on") && of("migrate").includes("migrating for release") ? list : undefined;
+      },
+      10_000,
+      "the Components' output did not reach the API",
+    );
+    expect(logs.find((c) => c.name === "web")!.logs.length).toBeLessThanOrEqual(5);
 
     await gql(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Bonjour" }] }) { version } }`, { p });
     expect((await gql(STAGE, { p })).stage.configDrift).toBe(true);

@@ -59,6 +59,8 @@ export interface ReportedComponent {
   /** The Component's address; empty when nothing was started (a failed apply). */
   host: string;
   message: string | null;
+  /** Output lines since the last accepted report. */
+  logs?: string[];
 }
 
 /** `StatusReportInput`. */

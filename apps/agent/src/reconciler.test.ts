@@ -120,7 +120,7 @@ describe("Reconciler", () => {
     expect(a.components[0]).toMatchObject({ kind: "SERVICE", health: "HEALTHY", restarts: 0 });
     expect(a.components[0]!.host).toMatch(/^127\.77\./);
     expect(Object.keys(a.components[0]!).sort()).toEqual(
-      ["health", "host", "kind", "message", "name", "observedAt", "restarts", "state"].sort(),
+      ["health", "host", "kind", "logs", "message", "name", "observedAt", "restarts", "state"].sort(),
     );
     expect(b).toMatchObject({ releaseId: "rel-b", observedGeneration: 1 });
   });

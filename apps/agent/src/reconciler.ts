@@ -22,9 +22,10 @@ import {
 import type { Logger } from "pino";
 import { getBackoffDelay, type Backoff } from "./backoff.js";
 import type { DesiredRelease, DesiredStage, ReportResult, ReportedComponent, StatusReport } from "./desired-state.js";
+import { fitLines, LOG_CHARS_PER_REPORT, readNewLines } from "./log-lines.js";
 import { getFailedComponents, toReportedComponent } from "./report.js";
 
-export type RuntimeLike = Pick<Runtime, "apply" | "remove" | "status" | "on" | "off">;
+export type RuntimeLike = Pick<Runtime, "apply" | "remove" | "status" | "logsSince" | "on" | "off">;
 export type AgentLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
 
 export interface ReconcilerOptions {
@@ -36,6 +37,8 @@ export interface ReconcilerOptions {
   logger: AgentLogger;
   /** Back-off of failed applies and of reports that could not be sent. Default 1 s doubling to 30 s, ±20 %. */
   retry?: Backoff;
+  /** How often new output lines are shipped when nothing else changed. Default 2 s. */
+  logFlushMs?: number;
 }
 
 export const DEFAULT_RETRY: Backoff = { initialMs: 1000, maxMs: 30_000, jitter: 0.2 };
@@ -65,6 +68,8 @@ interface Slot {
   reportInFlight: boolean;
   reportAttempt: number;
   reportTimer?: NodeJS.Timeout;
+  /** Per `<releaseId>/<component>`, the log position (LogBuffer) up to which the API has the lines. */
+  shippedLogs: Map<string, number>;
 }
 
 /** An apply that failed; `permanent` ones are not retried until the desired state changes. */
@@ -81,6 +86,7 @@ export class Reconciler {
   private readonly slots = new Map<string, Slot>();
   private readonly retry: Backoff;
   private readonly onChange: ChangeListener;
+  private readonly logFlush: NodeJS.Timeout;
   private closed = false;
 
   constructor(private readonly options: ReconcilerOptions) {
@@ -90,6 +96,9 @@ export class Reconciler {
       if (slot) this.queueReport(slot);
     };
     options.runtime.on("change", this.onChange);
+    // Output changes no state, so the runtime announces none: ship new lines on a timer.
+    this.logFlush = setInterval(() => this.flushLogs(), options.logFlushMs ?? 2000);
+    this.logFlush.unref();
   }
 
   /** A full desired state: every Stage of the Outpost. Whatever else this agent runs is removed. */
@@ -118,6 +127,7 @@ export class Reconciler {
   /** Stops applying and reporting; waits for the applies under way. The runtime stays as it is. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.logFlush);
     this.options.runtime.off("change", this.onChange);
     for (const slot of this.slots.values()) {
       clearTimeout(slot.retryTimer);
@@ -133,7 +143,15 @@ export class Reconciler {
     }
     let slot = this.slots.get(stage.key);
     if (!slot) {
-      slot = { key: stage.key, stageId: stage.stageId, retryAttempt: 0, reportDirty: false, reportInFlight: false, reportAttempt: 0 };
+      slot = {
+        key: stage.key,
+        stageId: stage.stageId,
+        retryAttempt: 0,
+        reportDirty: false,
+        reportInFlight: false,
+        reportAttempt: 0,
+        shippedLogs: new Map(),
+      };
       this.slots.set(stage.key, slot);
     }
     slot.stageId = stage.stageId;
@@ -269,12 +287,13 @@ export class Reconciler {
     try {
       while (slot.reportDirty && !slot.worker && !this.closed) {
         slot.reportDirty = false;
-        const report = this.buildReport(slot);
-        if (!report) continue;
+        const built = this.buildReport(slot);
+        if (!built) continue;
         try {
-          const result = await this.options.report(report);
+          const result = await this.options.report(built.report);
           slot.reportAttempt = 0;
-          if (!result.accepted) {
+          if (result.accepted) for (const [key, position] of built.logPositions) slot.shippedLogs.set(key, position);
+          else {
             this.options.logger.debug({ stage: slot.key, reason: result.reason }, "report refused by the server");
           }
         } catch (error) {
@@ -294,15 +313,35 @@ export class Reconciler {
     }
   }
 
-  private buildReport(slot: Slot): StatusReport | undefined {
+  /** The report, and the log positions the API will have once it accepts it. */
+  private buildReport(slot: Slot): { report: StatusReport; logPositions: Map<string, number> } | undefined {
     const outcome = slot.outcome;
     if (!outcome) return undefined;
     const base = { stageId: outcome.stageId, releaseId: outcome.releaseId, observedGeneration: outcome.generation };
-    if (outcome.failed) return { ...base, components: outcome.failed };
-    const components = this.options.runtime
-      .status(slot.key)
-      .filter((status) => status.releaseId === outcome.releaseId)
-      .map(toReportedComponent);
-    return components.length > 0 ? { ...base, components } : undefined;
+    const logPositions = new Map<string, number>();
+    if (outcome.failed) return { report: { ...base, components: outcome.failed }, logPositions };
+    const statuses = this.options.runtime.status(slot.key).filter((status) => status.releaseId === outcome.releaseId);
+    if (statuses.length === 0) return undefined;
+    const budget = Math.floor(LOG_CHARS_PER_REPORT / statuses.length);
+    const components = statuses.map((status) => {
+      const key = `${outcome.releaseId}/${status.name}`;
+      const { lines, next } = readNewLines(this.options.runtime, slot.key, status.name, slot.shippedLogs.get(key) ?? 0);
+      logPositions.set(key, next);
+      return { ...toReportedComponent(status), logs: fitLines(lines, budget) };
+    });
+    return { report: { ...base, components }, logPositions };
+  }
+
+  /** Queues a report for each settled Stage whose Components wrote lines the API does not have yet. */
+  private flushLogs(): void {
+    for (const slot of this.slots.values()) {
+      const outcome = slot.outcome;
+      if (!outcome || outcome.failed || slot.worker || slot.reportDirty) continue;
+      const fresh = this.options.runtime.status(slot.key).some((status) => {
+        const shipped = slot.shippedLogs.get(`${outcome.releaseId}/${status.name}`) ?? 0;
+        return readNewLines(this.options.runtime, slot.key, status.name, shipped).next !== shipped;
+      });
+      if (fresh) this.queueReport(slot);
+    }
   }
 }

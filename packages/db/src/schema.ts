@@ -213,6 +213,9 @@ export const releases = pgTable(
   ],
 );
 
+/** Lines of output kept per Component, as the runtime keeps them. */
+export const COMPONENT_LOG_LINES = 200;
+
 /**
  * What the agent reported of each Component of a Release. `observedAt` is when the agent saw
  * the health; `lastKnownHealth` keeps the last real verdict while the health is UNKNOWN.
@@ -235,6 +238,8 @@ export const components = pgTable(
     restarts: integer("restarts").notNull().default(0),
     host: text("host"),
     message: text("message"),
+    /** The newest lines of its output the agent shipped (at most 200: COMPONENT_LOG_LINES). */
+    logs: text("logs").array().notNull().default(sql`'{}'::text[]`),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.releaseId, t.name] }), index("components_stage_idx").on(t.stageId)],

@@ -100,6 +100,36 @@ describe("the agent protocol", () => {
     sub.close();
   });
 
+  it("keeps the newest 200 lines of each Component's output, appended report by report", async () => {
+    const project = await createTestProject(api);
+    await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "logs", type: DEV }) { slug } }`, { p: project });
+    const [b1] = await createBuilds(api, project, artifact, 1);
+    const sub = subscribe(api.ws(agentToken), DESIRED, {});
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "logs", build: $b }) { id } }`, { p: project, b: b1 });
+    const desired = await nextFor(sub, `${project}/logs`, (s) => s.release !== null);
+    sub.close();
+    const send = (logs: string[]) =>
+      api.ok(REPORT, { i: { stageId: desired.stageId, releaseId: desired.release!.id, observedGeneration: desired.generation, components: [{ ...service("RUNNING"), logs }] } }, agentToken);
+    const LOGS = `query($p: String!, $t: Int) { stage(project: $p, slug: "logs") { components { logs(tail: $t) } } }`;
+    const read = async (t?: number) => (await api.ok(LOGS, { p: project, t })).stage.components[0].logs as string[];
+
+    await send(["starting", "listening on 8080"]);
+    expect(await read()).toEqual(["starting", "listening on 8080"]);
+    // A report with no change of state still brings its lines (and no event).
+    await send(Array.from({ length: 150 }, (_, i) => `request ${i}`));
+    await send(Array.from({ length: 150 }, (_, i) => `request ${150 + i}`));
+    const all = await read(200);
+    expect(all).toHaveLength(200);
+    expect(all[0]).toBe("request 100");
+    expect(all.at(-1)).toBe("request 299");
+    expect(await read(2)).toEqual(["request 298", "request 299"]);
+    expect(await read()).toHaveLength(50);
+    const bad = await api.gql(LOGS, { p: project, t: 201 });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "tail" });
+    const tooMany = await send(Array.from({ length: 201 }, () => "x")).catch((e: Error) => e.message);
+    expect(tooMany).toMatch(/at most 200 lines.*BAD_USER_INPUT/);
+  });
+
   it("keeps agent tokens to the agent's fields, and everyone else out of them", async () => {
     const asAgent = await api.gql(`{ projects { slug } }`, {}, agentToken);
     expect(asAgent.status).toBe(403);

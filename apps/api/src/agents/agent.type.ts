@@ -83,6 +83,9 @@ export class ComponentReportInput {
 
   @Field(() => String, { nullable: true })
   message?: string | null;
+
+  @Field(() => [String], { nullable: true, description: "Lines of output written since the last accepted report; the API keeps the newest 200." })
+  logs?: string[] | null;
 }
 
 @InputType()

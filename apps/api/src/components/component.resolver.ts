@@ -1,5 +1,6 @@
 import type { EventRow } from "@pergola/db/schema";
-import { Arg, Ctx, FieldResolver, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Int, Resolver, Root, Subscription } from "type-graphql";
+import { badInput } from "../errors.js";
 import type { Context } from "../context.js";
 import { formatCursor } from "../events/cursor.js";
 import { componentEventKinds, type EventKind } from "../events/event-kind.js";
@@ -15,6 +16,14 @@ export class ComponentResolver {
   })
   links(@Root() component: Component & { releaseId: string }, @Ctx() { loaders }: Context): Promise<string[]> {
     return loaders.linksByComponent.load(`${component.releaseId}/${component.name}`);
+  }
+
+  @FieldResolver(() => [String], {
+    description: "The last `tail` lines of its output (stdout and stderr interleaved), as the agent shipped them; at most 200 are kept. Empty in componentChanged events: query the Stage for them.",
+  })
+  logs(@Root() component: Component & { logs?: string[] }, @Arg("tail", () => Int, { defaultValue: 50 }) tail: number): string[] {
+    if (!Number.isInteger(tail) || tail < 0 || tail > 200) throw badInput("tail", "must be between 0 and 200");
+    return tail === 0 ? [] : (component.logs ?? []).slice(-tail);
   }
 
   @Subscription(() => ComponentEvent, {

@@ -7,7 +7,7 @@
  * A report for an old generation, or for a Release that is no longer the Stage's, is refused.
  */
 import type { Db } from "@pergola/db/client";
-import { components, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
+import { COMPONENT_LOG_LINES, components, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { badInput } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
@@ -30,6 +30,8 @@ export interface ComponentReport {
   restarts: number;
   host?: string | null;
   message?: string | null;
+  /** Lines of output written since the agent's last accepted report (the newest ones, when many). */
+  logs?: string[] | null;
 }
 
 export interface StatusReport {
@@ -91,20 +93,24 @@ export class ComponentService {
         host: c.host ?? null,
         message: c.message ?? null,
       };
+      const logs = c.logs?.length ? [...(old?.logs ?? []), ...c.logs].slice(-COMPONENT_LOG_LINES) : (old?.logs ?? []);
       const changed = !old || (["state", "health", "restarts", "message", "host"] as const).some((k) => old[k] !== values[k]);
       if (!changed) {
-        await ptx.tx.update(components).set({ observedAt: values.observedAt }).where(and(eq(components.releaseId, release.id), eq(components.name, c.name)));
+        // Output alone is no change of state: stored, but no event (logs are read, not watched).
+        const set = c.logs?.length ? { observedAt: values.observedAt, logs } : { observedAt: values.observedAt };
+        await ptx.tx.update(components).set(set).where(and(eq(components.releaseId, release.id), eq(components.name, c.name)));
         continue;
       }
       const [row] = await ptx.tx
         .insert(components)
-        .values({ releaseId: release.id, stageId: stage.id, name: c.name, ...values })
-        .onConflictDoUpdate({ target: [components.releaseId, components.name], set: { ...values, updatedAt: new Date() } })
+        .values({ releaseId: release.id, stageId: stage.id, name: c.name, ...values, logs })
+        .onConflictDoUpdate({ target: [components.releaseId, components.name], set: { ...values, logs, updatedAt: new Date() } })
         .returning();
+      const { logs: _logs, ...snapshot } = row!;
       ptx.emit({
         kind: EventKind.COMPONENT_CHANGED,
         stageId: stage.id,
-        payload: { stage: toStageSnapshot(stage), component: { ...row!, observedAt: row!.observedAt?.toISOString() ?? null, updatedAt: row!.updatedAt.toISOString() } },
+        payload: { stage: toStageSnapshot(stage), component: { ...snapshot, observedAt: snapshot.observedAt?.toISOString() ?? null, updatedAt: snapshot.updatedAt.toISOString() } },
       });
     }
   }
@@ -135,4 +141,5 @@ function checkComponent(c: ComponentReport, i: number): void {
   if (!HEALTHS.has(c.health)) throw badInput(`components[${i}].health`, `"${c.health}" is not HEALTHY, UNHEALTHY or UNKNOWN`);
   if (!Number.isInteger(c.restarts) || c.restarts < 0) throw badInput(`components[${i}].restarts`, "must be a whole number ≥ 0");
   if ((c.message?.length ?? 0) > 4000) throw badInput(`components[${i}].message`, "at most 4000 characters");
+  if ((c.logs?.length ?? 0) > COMPONENT_LOG_LINES) throw badInput(`components[${i}].logs`, `at most ${COMPONENT_LOG_LINES} lines`);
 }

@@ -182,3 +182,17 @@ export async function freshDatabaseOptions(): Promise<{ options: OpenDatabaseOpt
     },
   };
 }
+
+/**
+ * Waits until `check` returns a value other than undefined, asking again every `everyMs`, for
+ * things that announce no event (a log line arriving, a process gone); rejects after `ms`.
+ */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms: number, message: string, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${message}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

@@ -93,6 +93,10 @@ export class ProcessRuntime implements Runtime {
     return this.stages.get(stageKey)?.runners.get(component)?.logs.tail(tail) ?? [];
   }
 
+  logsSince(stageKey: string, component: string, after: number): { lines: string[]; next: number } {
+    return this.stages.get(stageKey)?.runners.get(component)?.logs.since(after) ?? { lines: [], next: 0 };
+  }
+
   /** Runs a CRON Component now, as its schedule would; false when it is not scheduled or already running. */
   runNow(stageKey: string, component: string): boolean {
     return this.stages.get(stageKey)?.runners.get(component)?.runNow() ?? false;

@@ -67,6 +67,11 @@ export interface Runtime {
   status(stageKey: string): ComponentStatus[];
   /** The last `tail` lines (stdout and stderr interleaved) of a Component of the running Release. */
   logs(stageKey: string, component: string, tail: number): string[];
+  /**
+   * The lines a Component of the running Release wrote after position `after` (0, or the `next`
+   * of an earlier call), for shipping logs incrementally. An unknown Component: none, next 0.
+   */
+  logsSince(stageKey: string, component: string, after: number): { lines: string[]; next: number };
   /** Stops every process of every Stage (grace, then SIGKILL to the process group): no orphans. */
   close(): Promise<void>;
   /** Every change of state, health, pid, restarts or message, as it happens (not every probe's `observedAt`). */

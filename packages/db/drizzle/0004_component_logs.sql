@@ -1,0 +1,1 @@
+ALTER TABLE "components" ADD COLUMN "logs" text[] DEFAULT '{}'::text[] NOT NULL;
