@@ -1,13 +1,15 @@
 /**
  * `startAgent`: the Outpost Agent as a factory. It wires the process runtime, the artifact
- * fetcher, the Reconciler and the graphql-ws Connection, and returns `{ close() }`; `cli.ts`
- * only reads flags and env and calls it.
+ * fetcher, the Reconciler, the graphql-ws Connection and (with a public URL) the links
+ * gateway, and returns `{ close() }`; `cli.ts` only reads flags and env and calls it.
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fetchArtifact, ProcessRuntime, type ProcessRuntimeOptions } from "@pergola/runtime";
 import { pino } from "pino";
 import { Connection } from "./connection.js";
+import { createGateway, type GatewayOptions } from "./gateway.js";
+import { LinkStages } from "./link-stages.js";
 import { Reconciler, type AgentLogger } from "./reconciler.js";
 
 export interface AgentOptions {
@@ -15,8 +17,10 @@ export interface AgentOptions {
   server: string;
   /** The Outpost's agent token. */
   token: string;
-  /** Where this agent's gateway serves links (remote Outposts; not served yet, see README). */
+  /** Where this agent's gateway serves the Stages' links (remote Outposts). Unset: no gateway. */
   publicUrl?: string;
+  /** Where the gateway listens instead of the public URL's host and port (port 0 in tests). */
+  gatewayListen?: GatewayOptions["listen"];
   /** `<dataDir>/runtime` holds storage and run dirs, `<dataDir>/artifacts` the unpacked Builds. */
   dataDir: string;
   /** Default: pino at level info. */
@@ -28,6 +32,8 @@ export interface AgentOptions {
 export interface Agent {
   /** Stops the connection, then every Component (grace, then SIGKILL to each group): no orphans. */
   close(): Promise<void>;
+  /** With `publicUrl`: the URL the links gateway listens on, once it does; rejects if it cannot listen. */
+  gatewayUrl?: Promise<string>;
 }
 
 export function startAgent(options: AgentOptions): Agent {
@@ -48,15 +54,24 @@ export function startAgent(options: AgentOptions): Agent {
       return connection.report(report);
     },
   });
-  connection = new Connection({ server: options.server, token: options.token, target: reconciler, logger });
+  // The gateway reads the desired state on its way to the Reconciler, and the runtime's status.
+  const links = options.publicUrl ? new LinkStages(reconciler, runtime) : undefined;
+  const gateway =
+    options.publicUrl && links ? createGateway({ publicUrl: options.publicUrl, listen: options.gatewayListen, stages: links, logger }) : undefined;
+  // The Stages still run without it: say so loudly, and keep going.
+  const gatewayUrl = gateway?.then((g) => g.url);
+  gatewayUrl?.catch((error: unknown) => logger.error({ err: error, publicUrl: options.publicUrl }, "cannot serve the Stages' links"));
+  connection = new Connection({ server: options.server, token: options.token, target: links ?? reconciler, logger });
   connection.start();
   logger.info({ server: options.server, dataDir, publicUrl: options.publicUrl }, "pergola-agent started");
 
   let closing: Promise<void> | undefined;
   return {
+    gatewayUrl,
     close() {
       closing ??= (async () => {
         await connection.close();
+        await gateway?.then((g) => g.close(), () => undefined);
         await reconciler.close();
         await runtime.close();
         logger.info("pergola-agent stopped");

@@ -6,15 +6,11 @@
  */
 import type { Db } from "@pergola/db/client";
 import { builds, components, projects, releases, stages } from "@pergola/db/schema";
-import { validateManifest, type Manifest } from "@pergola/runtime";
+import { getIngress, validateManifest, type LinkTarget, type Manifest } from "@pergola/runtime";
 import { and, eq, inArray } from "drizzle-orm";
 import { ACTIVE_STATES } from "../releases/release.service.js";
 
-export type LinkTarget =
-  | { kind: "target"; url: string }
-  | { kind: "suspended"; stage: string }
-  | { kind: "down"; component: string; state: string }
-  | { kind: "unknown" };
+export type { LinkTarget };
 
 export class LinkService {
   /** Where links point: the API's public URL (`PERGOLA_PUBLIC_URL`, else its own). */
@@ -46,7 +42,7 @@ export class LinkService {
       .where(and(eq(projects.slug, project), eq(stages.slug, stage)));
     if (!row) return { kind: "unknown" };
     if (row.stage.state === "SUSPENDING" || row.stage.state === "SUSPENDED") return { kind: "suspended", stage };
-    const ingress = row.release && row.buildId && ingressFor(this.manifestOf(row.buildId, row.manifest), host, path);
+    const ingress = row.release && row.buildId && getIngress(this.manifestOf(row.buildId, row.manifest), host, path);
     if (!row.release || !ingress) return { kind: "unknown" };
     const [component] = await this.db
       .select()
@@ -86,17 +82,3 @@ export class LinkService {
 }
 
 const MANIFEST_CACHE_SIZE = 1000;
-
-/** The ingress for `host` whose path is the longest prefix of `path`. */
-function ingressFor(manifest: Manifest | null, host: string, path: string) {
-  let best: { component: string; port: number; path: string } | undefined;
-  for (const component of manifest?.components ?? []) {
-    for (const ingress of component.ingresses) {
-      if (ingress.host !== host) continue;
-      const prefix = ingress.path.replace(/\/$/, "");
-      if (path !== prefix && !path.startsWith(`${prefix}/`) && prefix !== "") continue;
-      if (!best || ingress.path.length > best.path.length) best = { component: component.name, port: ingress.port, path: ingress.path };
-    }
-  }
-  return best;
-}

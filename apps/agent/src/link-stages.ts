@@ -1,0 +1,69 @@
+/**
+ * The Stages as the links gateway sees them, from what this agent knows locally: the newest
+ * desired state it was given and the runtime's status. It sits between the Connection and the
+ * Reconciler (both are `DesiredStateTarget`s), records each message and passes it on, so the
+ * Reconciler keeps no state for the gateway's sake.
+ *
+ * The desired state, not the applied one: a suspend closes the links (503) the moment it
+ * arrives, before the Components have stopped, as the API's gateway does (DESIGN "Suspend").
+ */
+import { validateManifest, type Manifest, type Runtime } from "@pergola/runtime";
+import type { DesiredStateTarget } from "./connection.js";
+import type { DesiredStage } from "./desired-state.js";
+import type { LinkStage, LinkStageSource } from "./gateway.js";
+
+interface Entry {
+  stage: DesiredStage;
+  /** The Release's manifest, validated once per Release (Releases are immutable); null when invalid or none. */
+  manifest: Manifest | null;
+}
+
+export class LinkStages implements DesiredStateTarget, LinkStageSource {
+  /** By key, `<project>/<stage>`: what a link names. */
+  private readonly stages = new Map<string, Entry>();
+
+  constructor(
+    private readonly next: DesiredStateTarget,
+    private readonly runtime: Pick<Runtime, "status">,
+  ) {}
+
+  applyFull(stages: DesiredStage[]): void {
+    const keys = new Set(stages.map((s) => s.key));
+    for (const key of this.stages.keys()) if (!keys.has(key)) this.stages.delete(key);
+    for (const stage of stages) this.setStage(stage);
+    this.next.applyFull(stages);
+  }
+
+  applyChanges(stages: DesiredStage[], removed: string[]): void {
+    const gone = new Set(removed);
+    for (const [key, entry] of this.stages) if (gone.has(entry.stage.stageId)) this.stages.delete(key);
+    for (const stage of stages) this.setStage(stage);
+    this.next.applyChanges(stages, removed);
+  }
+
+  getStage(key: string): LinkStage | undefined {
+    const entry = this.stages.get(key);
+    if (!entry) return undefined;
+    const releaseId = entry.stage.release?.id;
+    return {
+      suspended: entry.stage.suspended,
+      manifest: entry.manifest,
+      // While a new Release replaces the old one both report; the links lead to the new one only.
+      components: releaseId ? this.runtime.status(key).filter((status) => status.releaseId === releaseId) : [],
+    };
+  }
+
+  private setStage(stage: DesiredStage): void {
+    // A Stage whose key changed (its Project or slug was renamed): the old key no longer leads to it.
+    for (const [key, entry] of this.stages) if (key !== stage.key && entry.stage.stageId === stage.stageId) this.stages.delete(key);
+    const previous = this.stages.get(stage.key);
+    const release = stage.release;
+    let manifest: Manifest | null = null;
+    if (release && previous?.stage.release?.id === release.id) manifest = previous.manifest;
+    else if (release) {
+      const result = validateManifest(release.manifest);
+      manifest = result.valid ? result.manifest : null;
+    }
+    this.stages.set(stage.key, { stage, manifest });
+  }
+}

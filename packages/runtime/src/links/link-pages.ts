@@ -1,0 +1,52 @@
+/**
+ * What a link answers when it does not reach the Component: the same pages from every gateway,
+ * so a link behaves alike whether the API or an Outpost Agent serves it.
+ */
+import type { ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type { LinkRequest } from "./link-request.js";
+
+/** Where a link leads, or why it leads nowhere right now. */
+export type LinkTarget =
+  | { kind: "target"; url: string }
+  | { kind: "suspended"; stage: string }
+  | { kind: "down"; component: string; state: string }
+  | { kind: "unknown" };
+
+export type LinkRefusal = Exclude<LinkTarget, { kind: "target" }>;
+
+type PageLink = Pick<LinkRequest, "project" | "stage" | "host">;
+
+/** 503 while the Stage is suspended, 502 while the Component is not running, 404 for no such link. */
+export function writeLinkRefusal(res: ServerResponse, target: LinkRefusal, link: PageLink): void {
+  if (target.kind === "suspended") {
+    return writeLinkPage(res, 503, "Stage suspended", `The Stage “${link.stage}” of “${link.project}” is suspended. It answers again once it is resumed.`);
+  }
+  if (target.kind === "down") {
+    return writeLinkPage(res, 502, "Component not running", `The Component “${target.component}” of the Stage “${link.stage}” is ${target.state.toLowerCase()}, not running.`);
+  }
+  writeLinkPage(res, 404, "No such link", `Nothing in “${link.project}/${link.stage}” answers to “${link.host}”.`);
+}
+
+/** 502 when the proxied request failed: the Component runs but does not answer. */
+export function writeLinkUnreachable(res: ServerResponse, link: PageLink): void {
+  if (!res.headersSent) writeLinkPage(res, 502, "Component unreachable", `The Component behind ${link.host} does not answer.`);
+  else res.end();
+}
+
+/** A WebSocket upgrade gets no page, only the status line: 503 while suspended, else 502. */
+export function writeLinkUpgradeRefusal(socket: Duplex, target: LinkRefusal): void {
+  socket.end(`HTTP/1.1 ${target.kind === "suspended" ? "503 Service Unavailable" : "502 Bad Gateway"}\r\nConnection: close\r\n\r\n`);
+}
+
+/** A small HTML page; never cached, since the answer changes as soon as the Stage does. */
+export function writeLinkPage(res: ServerResponse, status: number, title: string, text: string): void {
+  const html = `<!doctype html><meta charset="utf-8"><title>${title} · Pergola</title>
+<style>body{font:16px system-ui,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1rem;color:#1f2328}h1{font-size:1.4rem}</style>
+<h1>${title}</h1><p>${escapeHtml(text)}</p><p><small>${status} · served by Pergola</small></p>`;
+  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(html);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+}
