@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fetchArtifact, ProcessRuntime, type ProcessRuntimeOptions } from "@pergola/runtime";
+import { fetchArtifact, ProcessRuntime, type ProcessRuntimeOptions, type ReapedProcess } from "@pergola/runtime";
 import { pino } from "pino";
 import { Connection } from "./connection.js";
 import { createGateway, type GatewayOptions } from "./gateway.js";
@@ -62,10 +62,23 @@ export function startAgent(options: AgentOptions): Agent {
   const gatewayUrl = gateway?.then((g) => g.url);
   gatewayUrl?.catch((error: unknown) => logger.error({ err: error, publicUrl: options.publicUrl }, "cannot serve the Stages' links"));
   connection = new Connection({ server: options.server, token: options.token, target: links ?? reconciler, logger });
-  connection.start();
   logger.info({ server: options.server, dataDir, publicUrl: options.publicUrl }, "pergola-agent started");
 
   let closing: Promise<void> | undefined;
+  // A previous agent on this data dir that was killed (SIGKILL, OOM) left its Components
+  // running. They are stopped before the agent connects: the desired state would start them
+  // again beside the old ones. (The runtime's apply waits for this too; here it is logged.)
+  void runtime.recover().then(
+    (reaped) => {
+      logReaped(logger, reaped);
+      if (!closing) connection.start();
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, "could not read the PID records: Components a crashed agent left running may run twice");
+      if (!closing) connection.start();
+    },
+  );
+
   return {
     gatewayUrl,
     close() {
@@ -79,6 +92,14 @@ export function startAgent(options: AgentOptions): Agent {
       return closing;
     },
   };
+}
+
+function logReaped(logger: AgentLogger, reaped: ReapedProcess[]): void {
+  for (const { record, outcome, file } of reaped) {
+    const fields = { outcome, pid: record?.pid, stage: record?.stageKey, component: record?.component, release: record?.releaseId };
+    if (outcome === "stopped" || outcome === "killed") logger.warn(fields, "stopped a process the previous agent left running");
+    else logger.debug({ ...fields, file }, "deleted a PID record of the previous agent");
+  }
 }
 
 /** SIGINT/SIGTERM close the agent (every Component stopped) and exit 0; a second signal exits at once. */

@@ -3,8 +3,8 @@
  * `-pid` reach everything it started: a shell's children, a server's workers.
  */
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import type { LogBuffer } from "./log-buffer.js";
+import { signalGroup, waitForGroupExit } from "./proc.js";
 
 export interface Launch {
   /** A string is a shell line (`/bin/sh -c`), a list is the program and its arguments. */
@@ -37,48 +37,10 @@ export function toArgv(command: string | string[], args: string[]): string[] {
   return [...command, ...args];
 }
 
-/** Signals a process group; a group that is already gone is not an error. */
-export function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
-
-/**
- * Whether a process of group `pgid` still runs. A zombie does not count: in a container whose
- * PID 1 does not reap, a killed grandchild stays a zombie forever. Without /proc, any member counts.
- */
-function isGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
-  } catch {
-    return true;
-  }
-  return entries.some((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return Number(pgrp) === pgid && state !== "Z";
-    } catch {
-      return false;
-    }
-  });
-}
-
 /** SIGKILL is asynchronous: waits (at most `timeoutMs`) until the group is really gone. */
 async function killGroup(pgid: number, timeoutMs = 2000): Promise<void> {
   signalGroup(pgid, "SIGKILL");
-  const deadline = Date.now() + timeoutMs;
-  while (isGroupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  await waitForGroupExit(pgid, timeoutMs);
 }
 
 export function startChild(launch: Launch, logs: LogBuffer): ChildHandle {

@@ -18,6 +18,7 @@ import { startChild, type ChildHandle, type Exit, type Launch } from "./child-pr
 import { HealthProbe } from "./health-probe.js";
 import { prepareLaunch, removeRunDir, type ComponentDirs } from "./launch.js";
 import { LogBuffer } from "./log-buffer.js";
+import type { PidRecords } from "./pid-records.js";
 import type { ComponentStatus, ReleaseSpec } from "./runtime.type.js";
 
 export interface RunnerOptions {
@@ -27,6 +28,8 @@ export interface RunnerOptions {
   retry: Backoff;
   logLines: number;
   baseEnv: Record<string, string>;
+  /** Where each started process is recorded, so that the next runtime can stop it after a crash of this one. */
+  pids: PidRecords;
 }
 
 export interface RunnerContext {
@@ -149,7 +152,15 @@ export class ComponentRunner {
     const child = startChild(launch, this.logs);
     this.child = child;
     this.startedAt = Date.now();
-    void child.exited.then((exit) => this.onExit(child, exit));
+    const { spec } = context;
+    const forget =
+      child.pid === null
+        ? undefined
+        : context.options.pids.add({ pid: child.pid, stageKey: spec.stageKey, component: component.name, releaseId: spec.releaseId });
+    void child.exited.then((exit) => {
+      forget?.();
+      this.onExit(child, exit);
+    });
     if (component.kind !== "SERVICE") {
       this.update({ state: "RUNNING", pid: child.pid, message: undefined });
       return;

@@ -4,8 +4,9 @@
  */
 import { request } from "node:http";
 import type { Health } from "../manifest/manifest.type.js";
-import { signalGroup, startChild, type Launch } from "./child-process.js";
+import { startChild, type Launch } from "./child-process.js";
 import { LogBuffer } from "./log-buffer.js";
+import { signalGroup } from "./proc.js";
 
 export type ProbeResult = "HEALTHY" | "UNHEALTHY";
 

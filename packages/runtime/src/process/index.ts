@@ -1,6 +1,13 @@
 export type { Backoff } from "./backoff.js";
 export { getStorageEnvName } from "./launch.js";
-export { DEFAULT_RESTART, DEFAULT_RETRY, ProcessRuntime, type ProcessRuntimeOptions } from "./process-runtime.js";
+export type { PidRecord, ReapedProcess, ReapOutcome } from "./pid-records.js";
+export {
+  DEFAULT_RECOVER_GRACE_MS,
+  DEFAULT_RESTART,
+  DEFAULT_RETRY,
+  ProcessRuntime,
+  type ProcessRuntimeOptions,
+} from "./process-runtime.js";
 export type {
   ChangeListener,
   ComponentHealth,

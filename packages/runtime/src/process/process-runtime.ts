@@ -2,11 +2,17 @@
  * The process runtime: each Component of a Stage's Release is a child process on this host
  * (DESIGN "Builds, Configurations, Releases and the runtime"). Calls for one Stage run one
  * after another; different Stages do not wait for each other.
+ *
+ * Every process it starts is recorded under `<dataDir>/pids/` until it has exited. A runtime
+ * that dies without `close()` leaves its processes running; the next one on the same data dir
+ * stops them (`recover`) before its first `apply` starts anything.
  */
 import { EventEmitter } from "node:events";
+import { join } from "node:path";
 import type { Backoff } from "./backoff.js";
 import type { RunnerOptions } from "./component-runner.js";
 import { LoopbackAllocator } from "./loopback.js";
+import { PidRecords, type ReapedProcess } from "./pid-records.js";
 import type { ChangeListener, ComponentStatus, ReleaseSpec, Runtime } from "./runtime.type.js";
 import { StageRunner } from "./stage-runner.js";
 
@@ -27,10 +33,17 @@ export interface ProcessRuntimeOptions {
   retry?: Partial<Backoff>;
   /** Lines of output kept per Component. Default 200. */
   logLines?: number;
+  /**
+   * How long a process left by a crashed runtime gets between SIGTERM and SIGKILL when `recover`
+   * stops it. Default 5 s: the Stage's own grace is not known then, and the agent is not
+   * connected (nothing is reported) until recovery is over.
+   */
+  recoverGraceMs?: number;
 }
 
 export const DEFAULT_RESTART = { initialMs: 500, maxMs: 30_000, stableMs: 10_000, crashLoopAfter: 3 };
 export const DEFAULT_RETRY = { initialMs: 10_000, maxMs: 300_000 };
+export const DEFAULT_RECOVER_GRACE_MS = 5000;
 
 export class ProcessRuntime implements Runtime {
   private readonly stages = new Map<string, StageRunner>();
@@ -39,6 +52,8 @@ export class ProcessRuntime implements Runtime {
   private readonly allocator = new LoopbackAllocator();
   private readonly events = new EventEmitter();
   private readonly options: RunnerOptions & { dataDir: string };
+  private readonly recoverGraceMs: number;
+  private recovery: Promise<ReapedProcess[]> | undefined;
   private closed = false;
 
   constructor(options: ProcessRuntimeOptions) {
@@ -49,11 +64,27 @@ export class ProcessRuntime implements Runtime {
       restart: { ...DEFAULT_RESTART, ...options.restart },
       retry: { ...DEFAULT_RETRY, ...options.retry },
       logLines: options.logLines ?? 200,
+      pids: new PidRecords(join(options.dataDir, "pids")),
     };
+    this.recoverGraceMs = options.recoverGraceMs ?? DEFAULT_RECOVER_GRACE_MS;
+  }
+
+  /**
+   * Stops whatever a previous runtime on this data dir left running (its PID records): a
+   * process whose pid and start time match gets SIGTERM to its group, then SIGKILL after
+   * `recoverGraceMs`; a pid now used by another process is left alone. Every record is
+   * deleted. Runs once: later calls, and every `apply`, wait for the same result.
+   */
+  recover(): Promise<ReapedProcess[]> {
+    this.recovery ??= this.options.pids.reap(this.recoverGraceMs);
+    return this.recovery;
   }
 
   apply(spec: ReleaseSpec): Promise<void> {
     return this.enqueue(spec.stageKey, async () => {
+      // Nothing starts before the leftovers are stopped, or a Component would run twice. If the
+      // records cannot be read, the Stages still run; `recover`'s caller sees (and logs) why.
+      await this.recover().catch(() => undefined);
       if (this.closed) throw new Error("the process runtime is closed");
       const running = this.stages.get(spec.stageKey);
       if (running && running.spec.releaseId === spec.releaseId) {
@@ -104,6 +135,8 @@ export class ProcessRuntime implements Runtime {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A recovery under way finishes: an exit now would leave the leftovers for the next start.
+    await this.recovery?.catch(() => undefined);
     // Calls already queued finish first (an apply then fails), so no Stage starts behind our back.
     await Promise.all(this.queues.values());
     await Promise.all([...this.stages.keys()].map((stageKey) => this.remove(stageKey)));

@@ -101,6 +101,20 @@ export function waitForStatus(
   });
 }
 
+/**
+ * Resolves with the first truthy value of `probe`, checked every 20 ms; rejects after
+ * `timeoutMs` with `message`. For what sends no event, such as another process's children.
+ */
+export async function waitFor<T>(probe: () => T | undefined | null | false, message: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() >= deadline) throw new Error(`timed out: ${message}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export const inState = (...states: ComponentStatus["state"][]) => (status: ComponentStatus) => states.includes(status.state);
 
 /** Whether `pid` is a live process. A zombie (killed, not yet reaped by a container's PID 1) is not. */
