@@ -3,15 +3,18 @@
  * fetcher, the Reconciler, the graphql-ws Connection and (with a public URL) the links
  * gateway, and returns `{ close() }`; `cli.ts` only reads flags and env and calls it.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fetchArtifact, ProcessRuntime, type ProcessRuntimeOptions, type ReapedProcess } from "@pergola/runtime";
 import { pino } from "pino";
-import { Connection } from "./connection.js";
+import { Connection, type ConnectionOptions } from "./connection.js";
 import { createGateway, type GatewayOptions } from "./gateway.js";
 import { LinkStages } from "./link-stages.js";
 import { Reconciler, type AgentLogger } from "./reconciler.js";
 
+
+/** This agent's version, as the Outpost shows it (`pergola-agent/<package version>`). */
+export const AGENT_VERSION = `pergola-agent/${(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version}`;
 export interface AgentOptions {
   /** The API's URL, `http(s)://host:port`. */
   server: string;
@@ -27,6 +30,11 @@ export interface AgentOptions {
   logger?: AgentLogger;
   /** Passed to the process runtime (restart and retry timings, base env). */
   runtime?: Omit<ProcessRuntimeOptions, "dataDir">;
+  /**
+   * Passed to the graphql-ws connection: `backoff` (reconnects: 1 s doubling to 30 s, ±20 %),
+   * `resyncMs` (how often to resubscribe for a full desired state: 5 min) and `reportTimeoutMs` (30 s).
+   */
+  connection?: Pick<ConnectionOptions, "backoff" | "resyncMs" | "reportTimeoutMs">;
 }
 
 export interface Agent {
@@ -61,7 +69,15 @@ export function startAgent(options: AgentOptions): Agent {
   // The Stages still run without it: say so loudly, and keep going.
   const gatewayUrl = gateway?.then((g) => g.url);
   gatewayUrl?.catch((error: unknown) => logger.error({ err: error, publicUrl: options.publicUrl }, "cannot serve the Stages' links"));
-  connection = new Connection({ server: options.server, token: options.token, target: links ?? reconciler, logger });
+  connection = new Connection({
+    ...options.connection,
+    server: options.server,
+    token: options.token,
+    target: links ?? reconciler,
+    logger,
+    agentVersion: AGENT_VERSION,
+    publicUrl: options.publicUrl,
+  });
   logger.info({ server: options.server, dataDir, publicUrl: options.publicUrl }, "pergola-agent started");
 
   let closing: Promise<void> | undefined;

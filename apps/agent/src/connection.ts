@@ -11,6 +11,7 @@
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
 import { getBackoffDelay, type Backoff } from "./backoff.js";
+import { Heartbeater } from "./heartbeat.js";
 import {
   DESIRED_STATE_SUBSCRIPTION,
   REPORT_STATUS_MUTATION,
@@ -38,6 +39,10 @@ export interface ConnectionOptions {
   resyncMs?: number;
   /** How long a report may wait for its answer before it counts as not sent. Default 30 s. */
   reportTimeoutMs?: number;
+  /** Told to the server at connection_init: shown as the Outpost's agent version. */
+  agentVersion?: string;
+  /** Told to the server at connection_init: where this agent serves its Stages' links. */
+  publicUrl?: string;
 }
 
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 30_000, jitter: 0.2 };
@@ -60,6 +65,7 @@ export function getGraphqlWsUrl(server: string): string {
 
 export class Connection {
   private readonly client: Client;
+  private readonly heartbeats: Heartbeater;
   private readonly backoff: Backoff;
   /** Counts subscriptions: messages of a superseded one are ignored. */
   private current = 0;
@@ -78,13 +84,17 @@ export class Connection {
     this.client = createClient({
       url,
       webSocketImpl: WebSocket,
-      connectionParams: { authToken: options.token },
+      connectionParams: { authToken: options.token, agentVersion: options.agentVersion, publicUrl: options.publicUrl },
       retryAttempts: Infinity,
       shouldRetry: () => true,
       retryWait: (retries) => this.wait(getBackoffDelay(retries, this.backoff)),
       on: {
-        connected: () => logger.info({ url }, "connected to the server"),
+        connected: () => {
+          logger.info({ url }, "connected to the server");
+          this.heartbeats.start();
+        },
         closed: (event) => {
+          this.heartbeats.stop();
           if (this.closed) return;
           const { code, reason } = readCloseEvent(event);
           if (code !== undefined && TOKEN_REJECTED.has(code)) {
@@ -95,6 +105,7 @@ export class Connection {
         },
       },
     });
+    this.heartbeats = new Heartbeater(this.client, logger);
   }
 
   /** Subscribes to the desired state, and again every `resyncMs` for a full one. */
@@ -132,6 +143,7 @@ export class Connection {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.heartbeats.stop();
     clearTimeout(this.resubscribeTimer);
     clearInterval(this.resyncTimer);
     this.dispose?.();

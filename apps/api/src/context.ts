@@ -1,5 +1,6 @@
 /** What every resolver receives. Built per HTTP request and once per WebSocket connection. */
 import type { Actor } from "./auth/token.service.js";
+import type { AgentSession } from "./outposts/outpost-sessions.js";
 import type { Services } from "./services.js";
 import { createLoaders, type Loaders } from "./loaders.js";
 
@@ -7,6 +8,8 @@ export interface Context {
   actor: Actor;
   services: Services;
   loaders: Loaders;
+  /** On the socket of a remote Outpost's agent: its session (reports and heartbeats name it). */
+  agentSession?: AgentSession;
 }
 
 export function createContext(services: Services, actor: Actor): Context {

@@ -3,10 +3,11 @@
  * No caching (`cache: false`): a WebSocket operation keeps its context for hours, and a cache
  * would serve it rows from the day it started. New loaders go here as the schema grows.
  */
-import { artifacts, builds, type ArtifactRow, type BuildRow, type ComponentRow, type ProjectRow, type ReleaseRow } from "@pergola/db/schema";
+import { artifacts, builds, stages, type ArtifactRow, type BuildRow, type ComponentRow, type ProjectRow, type ReleaseRow } from "@pergola/db/schema";
 import { inArray } from "drizzle-orm";
 import DataLoader from "dataloader";
 import type { Configuration } from "./configurations/configuration.type.js";
+import type { OutpostView } from "./outposts/outpost-views.js";
 import type { Services } from "./services.js";
 
 export interface Loaders {
@@ -16,6 +17,9 @@ export interface Loaders {
   buildById: DataLoader<string, BuildRow | null>;
   activeReleaseByStageId: DataLoader<string, ReleaseRow | null>;
   componentsByStageId: DataLoader<string, ComponentRow[]>;
+  outpostById: DataLoader<string, OutpostView | null>;
+  /** The Outpost of each Stage; null for local Stages. */
+  outpostByStageId: DataLoader<string, OutpostView | null>;
   /** Keys `<releaseId>/<component>`. */
   linksByComponent: DataLoader<string, string[]>;
 }
@@ -40,6 +44,15 @@ export function createLoaders(services: Services): Loaders {
     }, { cache: false }),
     activeReleaseByStageId: new DataLoader((ids) => services.releases.activeReleases(ids), { cache: false }),
     componentsByStageId: new DataLoader((ids) => services.components.listForStages(ids), { cache: false }),
+    outpostById: new DataLoader(async (ids) => {
+      const rows = await services.outposts.listByIds(ids);
+      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+    }, { cache: false }),
+    outpostByStageId: new DataLoader(async (stageIds) => {
+      const rows = await services.database.db.select({ id: stages.id, outpostId: stages.outpostId }).from(stages).where(inArray(stages.id, [...stageIds]));
+      const views = await services.outposts.listByIds([...new Set(rows.flatMap((r) => (r.outpostId ? [r.outpostId] : [])))]);
+      return stageIds.map((id) => views.find((v) => v.id === rows.find((r) => r.id === id)?.outpostId) ?? null);
+    }, { cache: false }),
     linksByComponent: new DataLoader(async (keys) => {
       const links = await services.links.linksFor([...new Set(keys.map((k) => k.slice(0, k.indexOf("/"))))]);
       return keys.map((k) => links.get(k) ?? []);

@@ -22,6 +22,7 @@ import { pino, type Logger } from "pino";
 import { checkOperationScope } from "./auth/agent-scope.js";
 import { authenticateRequest, HttpError } from "./auth/http-auth.js";
 import { LOCAL_OUTPOST } from "./agents/desired-state.service.js";
+import type { OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
 import { ensureAdminToken, ensureAgentToken } from "./auth/token.service.js";
 import { artifactRoutes } from "./builds/artifact.routes.js";
 import { createGateway } from "./links/gateway.js";
@@ -64,6 +65,8 @@ export interface ServerOptions {
   dataDir?: string;
   /** Largest artifact upload, bytes. Default 200 MiB. */
   maxArtifactBytes?: number;
+  /** Heartbeat batching and OFFLINE monitor timings (outposts/outpost-sessions.ts). */
+  outposts?: OutpostSessionsOptions;
 }
 
 export interface PergolaServer {
@@ -87,10 +90,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     eventRetention: options.eventRetention ?? 10_000,
     dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), "pergola-"))),
     maxArtifactBytes: options.maxArtifactBytes ?? 200 * 1024 * 1024,
+    outposts: options.outposts,
   });
   if (options.adminToken) await ensureAdminToken(database.db, options.adminToken);
   if (options.localAgentToken) await ensureAgentToken(database.db, options.localAgentToken, LOCAL_OUTPOST);
   await services.bus.start();
+  await services.outpostAnnouncer.start();
+  services.outpostSessions.start();
 
   const schema = await createSchema();
   const rules = validationRules({ production });
@@ -181,6 +187,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   const host = options.host && options.host !== "0.0.0.0" ? options.host : "127.0.0.1";
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   services.links.baseUrl = options.publicUrl ?? url;
+  services.outposts.serverUrl = options.publicUrl ?? url;
+  // A revoked or rotated token (here or, through NOTIFY, on another replica) loses its sockets at once.
+  services.outpostAnnouncer.onTokenRevoked = (tokenId) => {
+    services.tokens.forget(tokenId);
+    sockets.closeSocketsOf(tokenId, "Forbidden: token revoked");
+  };
 
   let closing: Promise<void> | undefined;
   return {
@@ -193,6 +205,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     close() {
       closing ??= (async () => {
         await sockets.close();
+        await services.outpostSessions.stop();
+        await services.outpostAnnouncer.stop();
         gateway.close();
         await apollo.stop();
         await closeHttp(httpServer);

@@ -14,6 +14,9 @@ import { EventBus } from "./events/event-bus.js";
 import { EventLog } from "./events/event-log.js";
 import { ProjectService } from "./projects/project.service.js";
 import { StageService } from "./stages/stage.service.js";
+import { OutpostAnnouncer } from "./outposts/outpost-announcer.js";
+import { OutpostService } from "./outposts/outpost.service.js";
+import { OutpostSessions, type OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
 
 export interface Services {
   database: Database;
@@ -29,6 +32,9 @@ export interface Services {
   desiredState: DesiredStateService;
   components: ComponentService;
   links: LinkService;
+  outposts: OutpostService;
+  outpostAnnouncer: OutpostAnnouncer;
+  outpostSessions: OutpostSessions;
 }
 
 export interface ServicesOptions {
@@ -36,6 +42,8 @@ export interface ServicesOptions {
   /** Where artifacts are kept: `<dataDir>/artifacts`. */
   dataDir: string;
   maxArtifactBytes: number;
+  /** Heartbeat batching and the OFFLINE monitor's timings. */
+  outposts?: OutpostSessionsOptions;
 }
 
 export function createServices(database: Database, logger: Logger, options: ServicesOptions): Services {
@@ -45,20 +53,25 @@ export function createServices(database: Database, logger: Logger, options: Serv
     notify: database.driver === "postgres",
     onCommitted: (projectId, written) => bus.publish(projectId, written),
   });
+  const outpostAnnouncer = new OutpostAnnouncer(database, log, logger);
+  const outposts = new OutpostService(database.db, outpostAnnouncer);
   const artifacts = new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes);
   return {
     database,
     bus,
     log,
     projects: new ProjectService(database.db, log),
-    stages: new StageService(database.db, log),
+    stages: new StageService(database.db, log, outposts),
     tokens: new TokenService(database.db),
     artifacts,
     builds: new BuildService(database.db, log, artifacts),
     releases: new ReleaseService(database.db, log),
     desiredState: new DesiredStateService(database.db),
-    components: new ComponentService(database.db, log),
+    components: new ComponentService(database.db, log, outpostAnnouncer),
     links: new LinkService(database.db),
     configurations: new ConfigurationService(database.db, log),
+    outposts,
+    outpostAnnouncer,
+    outpostSessions: new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts),
   };
 }

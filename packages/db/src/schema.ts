@@ -23,6 +23,8 @@ export const stageState = pgEnum("stage_state", ["RUNNING", "SUSPENDING", "SUSPE
 export const tokenRole = pgEnum("token_role", ["ADMIN", "MEMBER", "AGENT"]);
 export const releaseState = pgEnum("release_state", ["PENDING", "DEPLOYING", "DEPLOYED", "FAILED", "SUPERSEDED"]);
 
+export const outpostStatus = pgEnum("outpost_link_status", ["PENDING", "CONNECTING", "ONLINE", "OFFLINE", "ERROR"]);
+
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -56,12 +58,71 @@ export const stages = pgTable(
     suspendGraceSeconds: integer("suspend_grace_seconds").notNull().default(60),
     /** Grows with every change of what the agent should run here (Release, suspended, grace). */
     generation: integer("generation").notNull().default(1),
+    /** The Outpost whose agent runs the Stage; null: the built-in `local` one. */
+    outpostId: uuid("outpost_id").references(() => outposts.id),
+    /** The generation the agent last reported having applied; null until it acknowledged the Stage. */
+    observedGeneration: integer("observed_generation"),
+    /** What the agent reported it could not apply: [{ component, message, at }]; empty when all is well. */
+    applyErrors: jsonb("apply_errors").notNull().default(sql`'[]'::jsonb`),
     ...timestamps,
   },
   (t) => [
     uniqueIndex("stages_project_slug_key").on(t.projectId, t.slug),
     check("stages_grace_range", sql`${t.suspendGraceSeconds} between 0 and 86400`),
   ],
+);
+
+/**
+ * A remote environment whose agent runs Stages (DESIGN "Outposts"). `session` is the epoch of
+ * the agent's newest connection: reports of an older one are refused. The status is written
+ * only when it changes; heartbeats go to the narrow `outpost_heartbeats` table.
+ */
+export const outposts = pgTable(
+  "outposts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    slug: text("slug").notNull().unique(),
+    name: text("name").notNull(),
+    description: text("description"),
+    region: text("region"),
+    labels: text("labels").array().notNull().default(sql`'{}'::text[]`),
+    status: outpostStatus("status").notNull().default("PENDING"),
+    statusSince: timestamp("status_since", { withTimezone: true }).notNull().defaultNow(),
+    session: integer("session").notNull().default(0),
+    agentVersion: text("agent_version"),
+    /** Where the agent serves its Stages' links (`--public-url`). */
+    publicUrl: text("public_url"),
+    heartbeatIntervalSeconds: integer("heartbeat_interval_seconds").notNull().default(5),
+    offlineAfterSeconds: integer("offline_after_seconds").notNull().default(20),
+    ...timestamps,
+  },
+  (t) => [check("outposts_heartbeat_range", sql`${t.heartbeatIntervalSeconds} >= 1 and ${t.offlineAfterSeconds} > ${t.heartbeatIntervalSeconds}`)],
+);
+
+/** The last heartbeat of each Outpost's agent, by the database's clock; written in batches. */
+export const outpostHeartbeats = pgTable("outpost_heartbeats", {
+  outpostId: uuid("outpost_id")
+    .primaryKey()
+    .references(() => outposts.id, { onDelete: "cascade" }),
+  session: integer("session").notNull(),
+  lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+  /** Round trip of the agent's previous heartbeat, as the agent measured it. */
+  latencyMs: integer("latency_ms"),
+});
+
+/** An Outpost's connection history: connected, disconnected, heartbeat missed, token rejected, superseded, apply error. */
+export const outpostHistory = pgTable(
+  "outpost_history",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    outpostId: uuid("outpost_id")
+      .notNull()
+      .references(() => outposts.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    message: text("message").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("outpost_history_outpost_idx").on(t.outpostId, t.id)],
 );
 
 /** The event log: the source of truth for every subscription. */
@@ -259,3 +320,6 @@ export type ApiTokenRow = typeof apiTokens.$inferSelect;
 export type StageType = (typeof stageType.enumValues)[number];
 export type StageState = (typeof stageState.enumValues)[number];
 export type TokenRole = (typeof tokenRole.enumValues)[number];
+export type OutpostRow = typeof outposts.$inferSelect;
+export type OutpostStatus = (typeof outpostStatus.enumValues)[number];
+export type OutpostHistoryRow = typeof outpostHistory.$inferSelect;

@@ -78,8 +78,7 @@ export class AgentResolver {
   }
 
   @Mutation(() => StatusReportResult, { description: "Agents only: what the agent observes of a Stage's Components." })
-  reportStatus(@Arg("input", () => StatusReportInput) input: StatusReportInput, @Ctx() { actor, services }: Context) {
-    requireAgent(actor);
-    return services.components.applyReport(input);
+  reportStatus(@Arg("input", () => StatusReportInput) input: StatusReportInput, @Ctx() { actor, services, agentSession }: Context) {
+    return services.components.applyReport(input, { outpost: requireAgent(actor), session: agentSession });
   }
 }

@@ -2,11 +2,11 @@
  * The desired state of an Outpost's Stages, as the agent receives it (apps/agent/PROTOCOL.md):
  * per Stage its generation, whether it is suspended, its grace period and its active Release
  * with the manifest, the artifact and the resolved Configuration version (secrets included —
- * only agent tokens read this). Until Outposts exist every Stage belongs to `local`.
+ * only agent tokens read this). A Stage with no Outpost belongs to the built-in `local` one.
  */
 import type { Db } from "@pergola/db/client";
-import { builds, configurations, configurationVersions, projects, releases, stages } from "@pergola/db/schema";
-import { and, eq, inArray } from "drizzle-orm";
+import { builds, configurations, configurationVersions, outposts, projects, releases, stages } from "@pergola/db/schema";
+import { and, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import type { ConfigVersionData } from "../configurations/configuration.rules.js";
 import { ACTIVE_STATES } from "../releases/release.service.js";
 
@@ -33,12 +33,14 @@ export class DesiredStateService {
   constructor(private readonly db: Db) {}
 
   /** Every Stage of the Outpost, or those of one Project. */
-  async listDesired(_outpost: string, projectId?: string): Promise<DesiredStage[]> {
+  async listDesired(outpost: string, projectId?: string): Promise<DesiredStage[]> {
+    const onOutpost: SQL = outpost === LOCAL_OUTPOST ? isNull(stages.outpostId) : eq(outposts.slug, outpost);
     const rows = await this.db
       .select({ stage: stages, project: projects.slug })
       .from(stages)
       .innerJoin(projects, eq(projects.id, stages.projectId))
-      .where(projectId ? eq(stages.projectId, projectId) : undefined);
+      .leftJoin(outposts, eq(outposts.id, stages.outpostId))
+      .where(projectId ? and(onOutpost, eq(stages.projectId, projectId)) : onOutpost);
     if (rows.length === 0) return [];
     const active = await this.db
       .select({ release: releases, build: builds })

@@ -7,8 +7,8 @@ import { getOperationAST, Kind, type DocumentNode } from "graphql";
 import { forbidden, type AppError } from "../errors.js";
 import type { Actor } from "./token.service.js";
 
-const AGENT_FIELDS = new Set(["desiredState", "reportStatus", "me", "__typename"]);
-const AGENT_ONLY_FIELDS = new Set(["desiredState", "reportStatus"]);
+const AGENT_FIELDS = new Set(["desiredState", "reportStatus", "heartbeat", "me", "__typename"]);
+const AGENT_ONLY_FIELDS = new Set(["desiredState", "reportStatus", "heartbeat"]);
 
 /** The refusal, or undefined when `actor` may run this operation. */
 export function checkOperationScope(actor: Actor, document: DocumentNode, operationName?: string | null): AppError | undefined {

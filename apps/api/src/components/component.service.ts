@@ -4,11 +4,18 @@
  *  - Release: PENDING → DEPLOYING on the first report, → DEPLOYED when every service runs,
  *    → FAILED when a Component failed (its message becomes the Release's);
  *  - Stage: SUSPENDING → SUSPENDED once nothing runs, RESUMING → RUNNING once services run.
- * A report for an old generation, or for a Release that is no longer the Stage's, is refused.
+ * A report for an old generation, for a Release that is no longer the Stage's, for a Stage of
+ * another Outpost, or from a superseded agent session, is refused. What the agent observed
+ * (the generation, the apply errors) is kept on the Stage for its OutpostLink.
  */
 import type { Db } from "@pergola/db/client";
-import { COMPONENT_LOG_LINES, components, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
+import { COMPONENT_LOG_LINES, components, outpostHistory, outposts, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
 import { and, asc, eq, inArray } from "drizzle-orm";
+import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
+import type { OutpostAnnouncer } from "../outposts/outpost-announcer.js";
+import { emitLinkChanged } from "../outposts/outpost-announcer.js";
+import type { AgentSession } from "../outposts/outpost-sessions.js";
+import { getOutpostViews } from "../outposts/outpost-views.js";
 import { badInput } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
@@ -41,30 +48,50 @@ export interface StatusReport {
   components: ComponentReport[];
 }
 
+/** Who sends a report: the agent's Outpost, and on a remote Outpost the socket's session. */
+export interface ReportingAgent {
+  outpost: string;
+  session?: AgentSession;
+}
+
+type ApplyError = { component: string; message: string; at: string };
+
 export class ComponentService {
   constructor(
     private readonly db: Db,
     private readonly log: EventLog,
+    private readonly announcer: OutpostAnnouncer,
   ) {}
 
-  /** The Components of each Stage's active Release, by name. */
+  /**
+   * The Components of each Stage's active Release, by name. On an Outpost that is not ONLINE
+   * nobody sees them now: health reads UNKNOWN, the last verdict stays in lastKnownHealth.
+   */
   async listForStages(stageIds: readonly string[]): Promise<ComponentRow[][]> {
     const rows = await this.db
-      .select({ component: components })
+      .select({ component: components, outpostStatus: outposts.status })
       .from(components)
       .innerJoin(releases, eq(releases.id, components.releaseId))
+      .innerJoin(stages, eq(stages.id, components.stageId))
+      .leftJoin(outposts, eq(outposts.id, stages.outpostId))
       .where(and(inArray(components.stageId, [...stageIds]), inArray(releases.state, [...ACTIVE_STATES])))
       .orderBy(asc(components.name));
-    return stageIds.map((id) => rows.filter((r) => r.component.stageId === id).map((r) => r.component));
+    const seen = rows.map(({ component, outpostStatus }) =>
+      outpostStatus && outpostStatus !== "ONLINE" ? { ...component, health: "UNKNOWN", lastKnownHealth: component.health !== "UNKNOWN" ? component.health : component.lastKnownHealth } : component,
+    );
+    return stageIds.map((id) => seen.filter((c) => c.stageId === id));
   }
 
-  async applyReport(report: StatusReport): Promise<{ accepted: boolean; reason: string | null }> {
+  async applyReport(report: StatusReport, agent: ReportingAgent): Promise<{ accepted: boolean; reason: string | null }> {
     report.components.forEach(checkComponent);
     const [owner] = await this.db.select({ projectId: stages.projectId }).from(stages).where(eq(stages.id, report.stageId));
     if (!owner) return { accepted: false, reason: "the Stage no longer exists" };
+    let changedOutpost: string | null = null;
     return this.log.inProject({ id: owner.projectId }, async (ptx) => {
       const [stage] = await ptx.tx.select().from(stages).where(eq(stages.id, report.stageId)).for("update");
       if (!stage) return { accepted: false, reason: "the Stage no longer exists" };
+      const refused = await refuseAgent(ptx, stage, agent);
+      if (refused) return { accepted: false, reason: refused };
       if (report.observedGeneration < stage.generation) {
         return { accepted: false, reason: `generation ${report.observedGeneration} is older than the Stage's ${stage.generation}` };
       }
@@ -75,7 +102,16 @@ export class ComponentService {
       await this.storeComponents(ptx, stage, release, report.components);
       await moveRelease(ptx, stage, release, report.components);
       await moveStage(ptx, stage, report.components);
+      const newErrors = await recordObserved(ptx, stage, report);
+      if (newErrors.length && stage.outpostId) {
+        await ptx.tx.insert(outpostHistory).values(
+          newErrors.map((e) => ({ outpostId: stage.outpostId!, kind: "apply-error", message: `${ptx.project.slug}/${stage.slug} ${e.component}: ${e.message}` })),
+        );
+        changedOutpost = stage.outpostId;
+      }
       return { accepted: true, reason: null };
+    }).finally(() => {
+      if (changedOutpost) void this.announcer.outpostChanged(changedOutpost).catch(() => undefined);
     });
   }
 
@@ -114,6 +150,41 @@ export class ComponentService {
       });
     }
   }
+}
+
+/** Why this agent may not report for this Stage, if it may not. */
+async function refuseAgent(ptx: ProjectTx, stage: StageRow, agent: ReportingAgent): Promise<string | null> {
+  if (agent.outpost === LOCAL_OUTPOST) return stage.outpostId ? "that Stage is not on this agent's Outpost" : null;
+  if (!agent.session) return "an Outpost's agent reports over its socket";
+  if (stage.outpostId !== agent.session.outpostId) return "that Stage is not on this agent's Outpost";
+  const [outpost] = await ptx.tx.select({ session: outposts.session }).from(outposts).where(eq(outposts.id, stage.outpostId));
+  if (outpost?.session !== agent.session.epoch) return "superseded: another agent connected with this Outpost's token";
+  return null;
+}
+
+/**
+ * Keeps the generation the agent applied and what it could not apply; on an Outpost, a change
+ * of either is an OUTPOST_LINK_CHANGED event. Returns the errors that are new.
+ */
+async function recordObserved(ptx: ProjectTx, stage: StageRow, report: StatusReport): Promise<ApplyError[]> {
+  const before = (stage.applyErrors ?? []) as ApplyError[];
+  const at = new Date().toISOString();
+  const errors: ApplyError[] = report.components
+    .filter((c) => c.state === "FAILED")
+    .map((c) => ({ component: c.name, message: c.message ?? "failed", at: before.find((b) => b.component === c.name && b.message === c.message)?.at ?? at }));
+  const same = errors.length === before.length && errors.every((e, i) => e.component === before[i]!.component && e.message === before[i]!.message);
+  if (same && stage.observedGeneration === report.observedGeneration) return [];
+  const [updated] = await ptx.tx
+    .update(stages)
+    .set({ observedGeneration: report.observedGeneration, applyErrors: errors })
+    .where(eq(stages.id, stage.id))
+    .returning();
+  if (stage.outpostId) {
+    const [row] = await ptx.tx.select().from(outposts).where(eq(outposts.id, stage.outpostId));
+    const [view] = row ? await getOutpostViews(ptx.tx, [row]) : [];
+    if (view) emitLinkChanged(ptx, updated!, view);
+  }
+  return errors.filter((e) => !before.some((b) => b.component === e.component && b.message === e.message));
 }
 
 async function moveRelease(ptx: ProjectTx, stage: StageRow, release: ReleaseRow, reported: ComponentReport[]) {

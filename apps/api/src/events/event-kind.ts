@@ -14,6 +14,8 @@ export enum EventKind {
   COMPONENT_CHANGED = "COMPONENT_CHANGED",
   /** addConfigData / removeConfigData: names, kinds and secret flags in the payload, never values. */
   CONFIGURATION_CHANGED = "CONFIGURATION_CHANGED",
+  /** A Stage's Outpost link moved: the Outpost's status, the agent's observed generation, its apply errors. */
+  OUTPOST_LINK_CHANGED = "OUTPOST_LINK_CHANGED",
 }
 
 export const stageEventKinds: ReadonlySet<string> = new Set([
@@ -24,6 +26,8 @@ export const stageEventKinds: ReadonlySet<string> = new Set([
 ]);
 
 export const releaseEventKinds: ReadonlySet<string> = new Set([EventKind.RELEASE_CREATED, EventKind.RELEASE_STATE_CHANGED]);
+
+export const outpostLinkEventKinds: ReadonlySet<string> = new Set([EventKind.OUTPOST_LINK_CHANGED]);
 
 export const componentEventKinds: ReadonlySet<string> = new Set([EventKind.COMPONENT_CHANGED]);
 

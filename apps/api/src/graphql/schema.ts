@@ -11,11 +11,13 @@ import { EventResolver } from "../events/event.resolver.js";
 import { ReleaseResolver } from "../releases/release.resolver.js";
 import { ProjectResolver } from "../projects/project.resolver.js";
 import { StageResolver } from "../stages/stage.resolver.js";
+import { OutpostLinkResolver } from "../outposts/outpost-link.resolver.js";
+import { OutpostResolver } from "../outposts/outpost.resolver.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, ComponentResolver, AgentResolver, EventResolver],
+    resolvers: [AuthResolver, ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, ComponentResolver, AgentResolver, EventResolver, OutpostResolver, OutpostLinkResolver],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).
     validate: false,

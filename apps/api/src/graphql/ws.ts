@@ -11,6 +11,7 @@ import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Actor } from "../auth/token.service.js";
+import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import { createContext, type Context } from "../context.js";
 import type { Services } from "../services.js";
 import { checkOperationScope } from "../auth/agent-scope.js";
@@ -82,10 +83,17 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
           return false;
         }
         if (!actor) {
+          // A rotated Outpost token still knocking: its Outpost's history says so.
+          void options.services.outposts.recordRejectedToken(token).catch((error) => options.logger.warn({ err: error }, "could not record a rejected token"));
           ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token");
           return false;
         }
         ctx.extra.context = createContext(options.services, actor);
+        if (actor.role === "AGENT" && actor.outpost && actor.outpost !== LOCAL_OUTPOST) {
+          const session = await openAgentSession(options, actor.outpost, ctx.connectionParams ?? {}, ctx.extra.socket);
+          if (!session) return false;
+          ctx.extra.context.agentSession = session;
+        }
         track(sockets, actor.tokenId, ctx.extra.socket);
         return true;
       },
@@ -142,6 +150,26 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
       await disposable.dispose();
     },
   };
+}
+
+/**
+ * A remote Outpost's agent connected: a new session (superseding any older one). The socket's
+ * close ends it (OFFLINE at once, unless a newer session took over).
+ */
+async function openAgentSession(options: WebSocketOptions, outpost: string, params: Record<string, unknown>, socket: WebSocket) {
+  const text = (value: unknown, max: number) => (typeof value === "string" && value.length > 0 && value.length <= max ? value : undefined);
+  const session = await options.services.outpostSessions.open(outpost, {
+    agentVersion: text(params.agentVersion, 100),
+    publicUrl: text(params.publicUrl, 500)?.match(/^https?:\/\//) ? text(params.publicUrl, 500) : undefined,
+  });
+  if (!session) {
+    socket.close(4403, "Forbidden: the Outpost no longer exists");
+    return null;
+  }
+  socket.once("close", () => {
+    void options.services.outpostSessions.close(session).catch((error) => options.logger.error({ err: error }, "could not close an agent session"));
+  });
+  return session;
 }
 
 function track(sockets: Map<string, Set<WebSocket>>, tokenId: string, ws: WebSocket) {

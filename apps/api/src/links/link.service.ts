@@ -5,7 +5,7 @@
  * reported it) and what each Component's links are.
  */
 import type { Db } from "@pergola/db/client";
-import { builds, components, projects, releases, stages } from "@pergola/db/schema";
+import { builds, components, outposts, projects, releases, stages } from "@pergola/db/schema";
 import { getIngress, validateManifest, type LinkTarget, type Manifest } from "@pergola/runtime";
 import { and, eq, inArray } from "drizzle-orm";
 import { ACTIVE_STATES } from "../releases/release.service.js";
@@ -57,22 +57,34 @@ export class LinkService {
   /** The links of each Component of these Releases, by `<releaseId>/<component>`. */
   async linksFor(releaseIds: readonly string[]): Promise<Map<string, string[]>> {
     const rows = await this.db
-      .select({ releaseId: releases.id, stage: stages.slug, project: projects.slug, buildId: builds.id, manifest: builds.manifest })
+      .select({
+        releaseId: releases.id,
+        stage: stages.slug,
+        project: projects.slug,
+        buildId: builds.id,
+        manifest: builds.manifest,
+        outpostId: stages.outpostId,
+        outpostUrl: outposts.publicUrl,
+      })
       .from(releases)
       .innerJoin(stages, eq(stages.id, releases.stageId))
+      .leftJoin(outposts, eq(outposts.id, stages.outpostId))
       .innerJoin(projects, eq(projects.id, stages.projectId))
       .innerJoin(builds, eq(builds.id, releases.buildId))
       .where(inArray(releases.id, [...releaseIds]));
     const links = new Map<string, string[]>();
-    const base = new URL(this.baseUrl);
     for (const row of rows) {
+      // On an Outpost the agent serves the links, at its --public-url; without one, there are none yet.
+      const baseUrl = row.outpostId ? row.outpostUrl : this.baseUrl;
+      if (!baseUrl) continue;
+      const base = new URL(baseUrl);
       for (const component of this.manifestOf(row.buildId, row.manifest)?.components ?? []) {
         links.set(
           `${row.releaseId}/${component.name}`,
           component.ingresses.flatMap((i) => {
             const path = i.path === "/" ? "/" : `${i.path}`;
             const hostForm = `${base.protocol}//${i.host}.${row.stage}.${row.project}.localhost${base.port ? `:${base.port}` : ""}${path}`;
-            return [`${this.baseUrl.replace(/\/$/, "")}/s/${row.project}/${row.stage}/${i.host}${path}`, hostForm];
+            return [`${baseUrl.replace(/\/$/, "")}/s/${row.project}/${row.stage}/${i.host}${path}`, hostForm];
           }),
         );
       }

@@ -9,9 +9,18 @@ import { stageOf, subscribeToStage } from "../events/event.resolver.js";
 import { notFound } from "../errors.js";
 import { projectFor } from "../projects/project.service.js";
 import { DeployReleaseInput } from "./release.input.js";
+import type { OutpostView } from "../outposts/outpost-views.js";
 import { Release, ReleaseEvent } from "./release.type.js";
 
 type ReleaseSnapshot = Omit<Release, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string };
+
+/** A PENDING Release on an Outpost that is not ONLINE says what it waits for. */
+function describeWait(outpost: OutpostView): string | null {
+  if (outpost.status === "PENDING") return `waiting for Outpost ${outpost.slug}, whose agent has never connected`;
+  if (outpost.status === "ONLINE") return null;
+  const since = outpost.statusSince.toISOString().slice(0, 16).replace("T", " ");
+  return `waiting for Outpost ${outpost.slug}, ${outpost.status === "OFFLINE" ? "offline" : "connecting"} since ${since} UTC`;
+}
 
 @Resolver(() => Release)
 export class ReleaseResolver {
@@ -70,6 +79,13 @@ export class ReleaseResolver {
       release: { ...release, createdAt: new Date(release.createdAt), updatedAt: new Date(release.updatedAt) },
       stage: stageOf(row)!,
     };
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "Why it waits (\"waiting for Outpost factory-berlin, offline since 10:42 UTC\"), or why it failed." })
+  async message(@Root() release: Release & { stageId: string }, @Ctx() { loaders }: Context): Promise<string | null> {
+    if (release.state !== "PENDING") return release.message;
+    const outpost = await loaders.outpostByStageId.load(release.stageId);
+    return (outpost && describeWait(outpost)) ?? release.message;
   }
 
   @FieldResolver(() => Build)

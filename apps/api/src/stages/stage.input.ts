@@ -17,6 +17,9 @@ export class CreateStageInput {
 
   @Field(() => Int, { nullable: true, description: "Default 60." })
   suspendGraceSeconds?: number | null;
+
+  @Field(() => String, { nullable: true, description: "outpost://<slug>: the Stage lives on that Outpost (validated first, see validateOutpostUri). Omitted: the built-in local one." })
+  outpostUri?: string | null;
 }
 
 @InputType()

@@ -9,6 +9,7 @@ import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
+import type { OutpostService } from "../outposts/outpost.service.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
 
@@ -17,6 +18,8 @@ export interface CreateStageInput {
   type: StageType;
   slug?: string | null;
   suspendGraceSeconds?: number | null;
+  /** outpost://<slug>; omitted: the built-in local Outpost. */
+  outpostUri?: string | null;
 }
 
 export interface UpdateStageInput {
@@ -35,6 +38,7 @@ export class StageService {
   constructor(
     private readonly db: Db,
     private readonly log: EventLog,
+    private readonly outposts: Pick<OutpostService, "requireForStage">,
   ) {}
 
   listStages(project: Pick<ProjectRow, "id">): Promise<StageRow[]> {
@@ -53,13 +57,15 @@ export class StageService {
     const name = requireName("name", input.name);
     const slug = resolveSlug("slug", name, input.slug);
     const suspendGraceSeconds = graceOf(input.suspendGraceSeconds) ?? DEFAULT_GRACE_SECONDS;
+    // Checked before anything is written: an unknown or malformed URI never reaches the Stage.
+    const outpost = input.outpostUri ? await this.outposts.requireForStage(input.outpostUri) : null;
     let locked: ProjectRow | undefined;
     try {
       return await this.log.inProject(project, async ({ tx, project: row, emit }) => {
         locked = row;
         const [stage] = await tx
           .insert(stages)
-          .values({ projectId: row.id, name, slug, type: input.type, suspendGraceSeconds })
+          .values({ projectId: row.id, name, slug, type: input.type, suspendGraceSeconds, outpostId: outpost?.id ?? null })
           .onConflictDoNothing()
           .returning();
         if (!stage) throw await this.stageIdTaken(tx, row, slug);

@@ -1,0 +1,77 @@
+/**
+ * Application-level heartbeats (DESIGN "Outposts"): WebSocket pings alone do not say the agent
+ * still works (a frozen process's kernel answers TCP), so the agent sends `heartbeat` every
+ * interval the server asks for (5 s by default), each carrying the round trip of the previous
+ * one. A refusal (a superseded session) is logged once per change, not on every beat.
+ */
+import type { Client } from "graphql-ws";
+import type { AgentLogger } from "./reconciler.js";
+
+export const HEARTBEAT_MUTATION = `mutation($l: Int) { heartbeat(latencyMs: $l) { accepted reason intervalSeconds } }`;
+
+interface HeartbeatAnswer {
+  accepted: boolean;
+  reason: string | null;
+  intervalSeconds: number;
+}
+
+export class Heartbeater {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private latencyMs: number | null = null;
+  private refused: string | null = null;
+
+  constructor(
+    private readonly client: Client,
+    private readonly logger: AgentLogger,
+    private intervalMs = 5000,
+  ) {}
+
+  /** On every (re)connect: one beat now, then one every interval. */
+  start(): void {
+    this.stop();
+    this.running = true;
+    void this.beat();
+  }
+
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async beat(): Promise<void> {
+    if (!this.running) return;
+    const sentAt = performance.now();
+    try {
+      const answer = await this.send();
+      this.latencyMs = Math.round(performance.now() - sentAt);
+      if (answer.intervalSeconds > 0) this.intervalMs = answer.intervalSeconds * 1000;
+      const reason = answer.accepted ? null : (answer.reason ?? "refused");
+      if (reason !== this.refused) {
+        if (reason) this.logger.error({ reason }, `heartbeat refused by the server: ${reason}`);
+        else if (this.refused) this.logger.info("heartbeats accepted again");
+        this.refused = reason;
+      }
+    } catch (error) {
+      this.logger.debug({ err: error }, "heartbeat not answered");
+    }
+    if (!this.running) return;
+    this.timer = setTimeout(() => void this.beat(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  private send(): Promise<HeartbeatAnswer> {
+    return new Promise((resolve, reject) => {
+      let answer: HeartbeatAnswer | undefined;
+      this.client.subscribe<{ heartbeat: HeartbeatAnswer }>(
+        { query: HEARTBEAT_MUTATION, variables: { l: this.latencyMs } },
+        {
+          next: (result) => (answer = result.data?.heartbeat ?? undefined),
+          error: reject,
+          complete: () => (answer ? resolve(answer) : reject(new Error("heartbeat answered without data"))),
+        },
+      );
+    });
+  }
+}

@@ -1,0 +1,41 @@
+/** Stage.isOutpost, Stage.outpost (its OutpostLink) and `outpostLinkChanged`. */
+import type { EventRow } from "@pergola/db/schema";
+import { Arg, Ctx, FieldResolver, Resolver, Root, Subscription } from "type-graphql";
+import type { Context } from "../context.js";
+import { formatCursor } from "../events/cursor.js";
+import { outpostLinkEventKinds, type EventKind } from "../events/event-kind.js";
+import { stageOf, subscribeToStage } from "../events/event.resolver.js";
+import { Stage } from "../stages/stage.type.js";
+import { fromLinkSnapshot, getLink, type LinkView } from "./outpost-link.js";
+import { OutpostLink, OutpostLinkEvent } from "./outpost.type.js";
+
+type StageWithOutpost = Stage & { outpostId: string | null; observedGeneration: number | null; applyErrors: unknown; generation: number };
+
+@Resolver(() => Stage)
+export class OutpostLinkResolver {
+  @FieldResolver(() => Boolean, { description: "True when the Stage lives on a remote Outpost (false: the built-in local one)." })
+  isOutpost(@Root() stage: StageWithOutpost): boolean {
+    return stage.outpostId != null;
+  }
+
+  @FieldResolver(() => OutpostLink, { nullable: true, description: "How the Stage is linked to its Outpost; null for local Stages." })
+  async outpost(@Root() stage: StageWithOutpost, @Ctx() { loaders }: Context): Promise<LinkView | null> {
+    if (!stage.outpostId) return null;
+    const outpost = await loaders.outpostById.load(stage.outpostId);
+    return outpost ? getLink(stage as never, outpost) : null;
+  }
+
+  @Subscription(() => OutpostLinkEvent, {
+    description: "Every change of the Stage's Outpost link (status, sync, apply errors). Give `after` a cursor to resume from it.",
+    subscribe: subscribeToStage(outpostLinkEventKinds),
+  })
+  outpostLinkChanged(
+    @Root() row: EventRow,
+    @Arg("project", () => String) _project: string,
+    @Arg("stage", () => String) _stage: string,
+    @Arg("after", () => String, { nullable: true }) _after?: string,
+  ): OutpostLinkEvent {
+    const link = fromLinkSnapshot((row.payload as { link: unknown }).link);
+    return { cursor: formatCursor(row.seq), at: row.at, kind: row.kind as EventKind, link: link as never, stage: stageOf(row)! };
+  }
+}

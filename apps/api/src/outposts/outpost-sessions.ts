@@ -1,0 +1,168 @@
+/**
+ * Agent sessions and heartbeats (DESIGN "Outposts"):
+ *  - Each agent socket of a remote Outpost opens a session: `outposts.session` grows by one, so
+ *    a second connection with the same token supersedes the first, whose later reports and
+ *    heartbeats are refused (the session epoch).
+ *  - Heartbeats are answered at once and recorded in batches: one upsert into the narrow
+ *    `outpost_heartbeats` table per flush, with the database's clock, whatever the number of
+ *    agents; no event and no NOTIFY per heartbeat, only when the status changes.
+ *  - A monitor marks an Outpost OFFLINE after `offlineAfterSeconds` of silence (a frozen or
+ *    partitioned agent whose socket looks open); a closed socket is OFFLINE at once. The
+ *    UPDATE … RETURNING makes each change happen once even with several API processes.
+ */
+import type { Db } from "@pergola/db/client";
+import { outpostHeartbeats, outpostHistory, outposts, type OutpostRow } from "@pergola/db/schema";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import type { OutpostAnnouncer } from "./outpost-announcer.js";
+
+export interface AgentSession {
+  outpostId: string;
+  slug: string;
+  epoch: number;
+  intervalSeconds: number;
+}
+
+export interface OutpostSessionsOptions {
+  /** How long heartbeats are gathered before one write. Default 250 ms. */
+  flushMs?: number;
+  /** How often silent Outposts are looked for. Default 1 s. */
+  monitorMs?: number;
+}
+
+export class OutpostSessions {
+  private readonly pending = new Map<string, { session: AgentSession; latencyMs: number | null }>();
+  /** The newest session epoch this process knows of, per Outpost. */
+  private readonly newest = new Map<string, number>();
+  private flushTimer?: NodeJS.Timeout;
+  private monitorTimer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly announcer: OutpostAnnouncer,
+    private readonly logger: Logger,
+    private readonly options: OutpostSessionsOptions = {},
+  ) {}
+
+  start(): void {
+    this.monitorTimer = setInterval(() => void this.markSilentOffline().catch((error) => this.logger.error({ err: error }, "outpost monitor failed")), this.options.monitorMs ?? 1000);
+    this.monitorTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.monitorTimer);
+    clearTimeout(this.flushTimer);
+    await this.flushing;
+  }
+
+  /** A socket of the Outpost's agent authenticated; null when the Outpost no longer exists. */
+  async open(slug: string, agent: { agentVersion?: string; publicUrl?: string }): Promise<AgentSession | null> {
+    const [before] = await this.db.select().from(outposts).where(eq(outposts.slug, slug));
+    if (!before) return null;
+    const [row] = await this.db
+      .update(outposts)
+      .set({
+        session: sql`${outposts.session} + 1`,
+        status: "CONNECTING",
+        statusSince: sql`now()`,
+        agentVersion: agent.agentVersion ?? null,
+        publicUrl: agent.publicUrl ?? null,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(outposts.id, before.id))
+      .returning();
+    if (!row) return null;
+    await this.db
+      .insert(outpostHeartbeats)
+      .values({ outpostId: row.id, session: row.session })
+      .onConflictDoUpdate({ target: outpostHeartbeats.outpostId, set: { session: row.session, lastSeenAt: sql`now()` } });
+    this.newest.set(row.id, row.session);
+    if (before.status === "ONLINE" || before.status === "CONNECTING") {
+      await this.db.insert(outpostHistory).values({
+        outpostId: row.id,
+        kind: "superseded",
+        message: `agent session ${before.session} superseded by a new connection (session ${row.session}); the old one's reports are refused`,
+      });
+    }
+    await this.announcer.statusChanged(row, "connected", `agent ${agent.agentVersion ?? "(version unknown)"} connected (session ${row.session})`);
+    return { outpostId: row.id, slug, epoch: row.session, intervalSeconds: row.heartbeatIntervalSeconds };
+  }
+
+  /** The session's socket closed: OFFLINE at once, unless a newer session took over. */
+  async close(session: AgentSession): Promise<void> {
+    const queued = this.pending.get(session.outpostId);
+    if (queued?.session === session) this.pending.delete(session.outpostId);
+    const [row] = await this.db
+      .update(outposts)
+      .set({ status: "OFFLINE", statusSince: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(outposts.id, session.outpostId), eq(outposts.session, session.epoch), sql`${outposts.status} <> 'OFFLINE'`))
+      .returning();
+    if (row) await this.announcer.statusChanged(row, "disconnected", `the agent's socket closed (session ${session.epoch})`);
+  }
+
+  isSuperseded(session: AgentSession): boolean {
+    return (this.newest.get(session.outpostId) ?? 0) > session.epoch;
+  }
+
+  /** Answered at once; written with the next flush. */
+  heartbeat(session: AgentSession, latencyMs: number | null): { accepted: boolean; reason: string | null; intervalSeconds: number } {
+    if (this.isSuperseded(session)) {
+      return { accepted: false, reason: "superseded: another agent connected with this Outpost's token", intervalSeconds: session.intervalSeconds };
+    }
+    this.pending.set(session.outpostId, { session, latencyMs });
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushing = this.flushing.then(() => this.flush()).catch((error) => this.logger.error({ err: error }, "heartbeat flush failed"));
+    }, this.options.flushMs ?? 250);
+    return { accepted: true, reason: null, intervalSeconds: session.intervalSeconds };
+  }
+
+  private async flush(): Promise<void> {
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    if (batch.length === 0) return;
+    const ids = batch.map((b) => b.session.outpostId);
+    await this.db
+      .insert(outpostHeartbeats)
+      .values(batch.map((b) => ({ outpostId: b.session.outpostId, session: b.session.epoch, latencyMs: b.latencyMs })))
+      .onConflictDoUpdate({
+        target: outpostHeartbeats.outpostId,
+        set: { session: sql`excluded.session`, lastSeenAt: sql`now()`, latencyMs: sql`excluded.latency_ms` },
+        // A superseded session's heartbeat (from another process) never overwrites the newer one's.
+        setWhere: sql`${outpostHeartbeats.session} <= excluded.session`,
+      });
+    const pairs = sql.join(batch.map((b) => sql`(${b.session.outpostId}::uuid, ${b.session.epoch}::int)`), sql`, `);
+    const back = await this.db
+      .update(outposts)
+      .set({ status: "ONLINE", statusSince: sql`now()`, updatedAt: sql`now()` })
+      .where(and(inArray(outposts.status, ["CONNECTING", "OFFLINE"]), sql`(${outposts.id}, ${outposts.session}) in (${pairs})`))
+      .returning();
+    const current = await this.db.select({ id: outposts.id, session: outposts.session }).from(outposts).where(inArray(outposts.id, ids));
+    for (const { id, session } of current) if (session > (this.newest.get(id) ?? 0)) this.newest.set(id, session);
+    for (const row of back) await this.announcer.statusChanged(row, "online", onlineMessage(row, batch));
+    this.announcer.heartbeatsRecorded(ids);
+  }
+
+  private async markSilentOffline(): Promise<void> {
+    const silent: OutpostRow[] = await this.db
+      .update(outposts)
+      .set({ status: "OFFLINE", statusSince: sql`now()`, updatedAt: sql`now()` })
+      .where(
+        and(
+          inArray(outposts.status, ["ONLINE", "CONNECTING"]),
+          sql`exists (select 1 from ${outpostHeartbeats} h where h.outpost_id = ${outposts.id}
+                and h.last_seen_at < now() - ${outposts.offlineAfterSeconds} * interval '1 second')`,
+        ),
+      )
+      .returning();
+    for (const row of silent) {
+      await this.announcer.statusChanged(row, "heartbeat-missed", `no heartbeat for ${row.offlineAfterSeconds} s: OFFLINE`);
+    }
+  }
+}
+
+function onlineMessage(row: OutpostRow, batch: { session: AgentSession; latencyMs: number | null }[]): string {
+  const latency = batch.find((b) => b.session.outpostId === row.id)?.latencyMs;
+  return `heartbeats arriving (session ${row.session}${latency != null ? `, ${latency} ms round trip` : ""}): ONLINE`;
+}

@@ -1,0 +1,28 @@
+/** Outposts as the API shows them: the row, its last heartbeat and how many Stages use it. */
+import type { Db, Tx } from "@pergola/db/client";
+import { outpostHeartbeats, stages, type OutpostRow } from "@pergola/db/schema";
+import { count, inArray } from "drizzle-orm";
+
+export type OutpostView = OutpostRow & { uri: string; lastSeenAt: Date | null; latencyMs: number | null; stageCount: number };
+
+/** Two statements whatever the number of Outposts. */
+export async function getOutpostViews(db: Db | Tx, rows: OutpostRow[]): Promise<OutpostView[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const beats = await db.select().from(outpostHeartbeats).where(inArray(outpostHeartbeats.outpostId, ids));
+  const counts = await db
+    .select({ outpostId: stages.outpostId, n: count() })
+    .from(stages)
+    .where(inArray(stages.outpostId, ids))
+    .groupBy(stages.outpostId);
+  return rows.map((row) => {
+    const beat = beats.find((b) => b.outpostId === row.id);
+    return {
+      ...row,
+      uri: `outpost://${row.slug}`,
+      lastSeenAt: beat?.lastSeenAt ?? null,
+      latencyMs: beat?.latencyMs ?? null,
+      stageCount: counts.find((c) => c.outpostId === row.id)?.n ?? 0,
+    };
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * Outposts: admins register, rotate and delete them; anyone who may create a Stage validates a
+ * URI; agents heartbeat. `outpostChanged` sends the Outpost as it is, then again on every change.
+ */
+import { Repeater } from "@repeaterjs/repeater";
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import type { Context } from "../context.js";
+import { forbidden, notFound } from "../errors.js";
+import type { Services } from "../services.js";
+import { CreateOutpostInput } from "./outpost.input.js";
+import type { OutpostView } from "./outpost.service.js";
+import { HeartbeatResult, Outpost, OutpostCredentials, OutpostHistoryEntry, OutpostValidation } from "./outpost.type.js";
+
+function streamOutpost(services: Services, outpost: OutpostView) {
+  return new Repeater<OutpostView>(async (push, stop) => {
+    let dirty = true;
+    let wake: (() => void) | undefined;
+    const unwatch = services.outpostAnnouncer.watch(outpost.id, () => {
+      dirty = true;
+      wake?.();
+    });
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+      wake?.();
+    });
+    try {
+      while (!stopped) {
+        if (!dirty) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        dirty = false;
+        const [now] = await services.outposts.listByIds([outpost.id]);
+        if (!now) break;
+        await push(now);
+      }
+    } finally {
+      unwatch();
+    }
+    stop();
+  });
+}
+
+@Resolver(() => Outpost)
+export class OutpostResolver {
+  @Query(() => [Outpost], { description: "Admins only." })
+  outposts(@Ctx() { actor, services }: Context) {
+    return services.outposts.listOutposts(actor);
+  }
+
+  @Query(() => Outpost, { nullable: true, description: "Admins only." })
+  outpost(@Arg("slug", () => String) slug: string, @Ctx() { actor, services }: Context) {
+    return services.outposts.getOutpost(actor, slug);
+  }
+
+  @Query(() => OutpostValidation, { description: "Checks an outpost://<slug> URI and tells what the Outpost is; `problems` say what is wrong (or, as warnings, worth knowing)." })
+  validateOutpostUri(@Arg("uri", () => String) uri: string, @Ctx() { actor, services }: Context) {
+    if (actor.role === "AGENT") throw forbidden("Agent tokens cannot do this");
+    return services.outposts.validateUri(uri);
+  }
+
+  @Mutation(() => OutpostCredentials, { description: "Admins only. The agent token is shown here once." })
+  createOutpost(@Arg("input", () => CreateOutpostInput) input: CreateOutpostInput, @Ctx() { actor, services }: Context) {
+    return services.outposts.createOutpost(actor, input);
+  }
+
+  @Mutation(() => OutpostCredentials, { description: "Admins only. The old token stops working; its open sockets are closed." })
+  rotateOutpostToken(@Arg("slug", () => String) slug: string, @Ctx() { actor, services }: Context) {
+    return services.outposts.rotateToken(actor, slug);
+  }
+
+  @Mutation(() => Boolean, { description: "Admins only. STATE_CONFLICT while Stages live on it." })
+  deleteOutpost(@Arg("slug", () => String) slug: string, @Ctx() { actor, services }: Context) {
+    return services.outposts.deleteOutpost(actor, slug);
+  }
+
+  @Mutation(() => HeartbeatResult, { description: "Agents only, over their socket: I am alive. `latencyMs` is the round trip of the previous heartbeat." })
+  heartbeat(@Arg("latencyMs", () => Int, { nullable: true }) latencyMs: number | null, @Ctx() { actor, services, agentSession }: Context) {
+    if (actor.role !== "AGENT") throw forbidden("Only an Outpost's agent token can do this");
+    // The local agent runs beside the API: nothing to watch.
+    if (!agentSession) return { accepted: true, reason: null, intervalSeconds: 5 };
+    const latency = latencyMs == null || !Number.isFinite(latencyMs) ? null : Math.max(0, Math.min(Math.round(latencyMs), 600_000));
+    return services.outpostSessions.heartbeat(agentSession, latency);
+  }
+
+  @FieldResolver(() => [OutpostHistoryEntry], { description: "Newest first." })
+  history(@Root() outpost: OutpostView, @Arg("last", () => Int, { defaultValue: 20 }) last: number, @Ctx() { services }: Context) {
+    return services.outposts.history(outpost.id, last);
+  }
+
+  @Subscription(() => Outpost, {
+    description: "Admins only: the Outpost as it is now, then again after every change (status, heartbeat, history).",
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { outpost: string }, Context>) => {
+      const outpost = await context.services.outposts.getOutpost(context.actor, args.outpost);
+      if (!outpost) throw notFound(`Outpost "${args.outpost}"`);
+      return streamOutpost(context.services, outpost);
+    },
+  })
+  outpostChanged(@Root() outpost: OutpostView, @Arg("outpost", () => String) _outpost: string): OutpostView {
+    return outpost;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Outposts (DESIGN "Outposts"): registration by admins, agent tokens (shown once, stored as a
+ * hash, rotatable), URI validation, and the read side (Outposts with their last heartbeat,
+ * history). Sessions, heartbeats and status changes live in outpost-sessions.ts.
+ */
+import type { Db, Tx } from "@pergola/db/client";
+import { apiTokens, outpostHistory, outposts, stages, type OutpostRow } from "@pergola/db/schema";
+import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
+import type { Actor } from "../auth/token.service.js";
+import { createToken, hashToken } from "../auth/token.service.js";
+import { requireName, resolveSlug } from "../common/slug.js";
+import { AppError, badInput, ErrorCode, forbidden, notFound, pgErrorCode, PgCode, stateConflict } from "../errors.js";
+import type { OutpostAnnouncer } from "./outpost-announcer.js";
+import { getOutpostViews, type OutpostView } from "./outpost-views.js";
+import { checkHeartbeatSettings, checkLabels, checkText, parseOutpostUri } from "./outpost.rules.js";
+
+
+export interface CreateOutpostFields {
+  name: string;
+  slug?: string | null;
+  description?: string | null;
+  region?: string | null;
+  labels?: string[] | null;
+  heartbeatIntervalSeconds?: number | null;
+  offlineAfterSeconds?: number | null;
+}
+
+export interface OutpostProblemView {
+  code: "MALFORMED" | "UNKNOWN_OUTPOST" | "NEVER_CONNECTED";
+  message: string;
+  warning: boolean;
+}
+
+export type { OutpostView };
+
+export class OutpostService {
+  /** Where agents dial: the API's public URL; used in the printed agent command. */
+  serverUrl = "http://127.0.0.1:4000";
+
+  constructor(
+    private readonly db: Db,
+    private readonly announcer: OutpostAnnouncer,
+  ) {}
+
+  async createOutpost(actor: Actor, input: CreateOutpostFields) {
+    requireAdmin(actor);
+    const name = requireName("name", input.name);
+    const slug = resolveSlug("slug", name, input.slug);
+    if (slug === "local") throw badInput("slug", '"local" is the built-in Outpost of the API\'s own host');
+    const values = {
+      slug,
+      name,
+      description: checkText("description", input.description, 500),
+      region: checkText("region", input.region, 100),
+      labels: checkLabels(input.labels ?? []),
+      ...checkHeartbeatSettings(input.heartbeatIntervalSeconds, input.offlineAfterSeconds),
+    };
+    try {
+      const created = await this.db.transaction(async (tx) => {
+        const [row] = await tx.insert(outposts).values(values).returning();
+        const { token } = await createToken(tx, { name: `agent of ${slug}`, role: "AGENT", outpost: slug });
+        await tx.insert(outpostHistory).values({ outpostId: row!.id, kind: "created", message: `registered by ${actor.name}` });
+        return { row: row!, token };
+      });
+      return this.credentials(created.row, created.token);
+    } catch (error) {
+      if (pgErrorCode(error) === PgCode.uniqueViolation) {
+        throw new AppError(ErrorCode.CONFLICT, `Outpost "${slug}" already exists`, { field: "slug", taken: slug });
+      }
+      throw error;
+    }
+  }
+
+  /** A new agent token; the old one stops working and its open sockets are closed. */
+  async rotateToken(actor: Actor, slug: string) {
+    requireAdmin(actor);
+    const row = await this.requireRow(slug);
+    const { token, revoked } = await this.db.transaction(async (tx) => {
+      const revoked = await revokeAgentTokens(tx, slug);
+      const created = await createToken(tx, { name: `agent of ${slug}`, role: "AGENT", outpost: slug });
+      await tx.insert(outpostHistory).values({ outpostId: row.id, kind: "token-rotated", message: `agent token rotated by ${actor.name}` });
+      return { token: created.token, revoked };
+    });
+    await this.announcer.tokensRevoked(revoked);
+    await this.announcer.outpostChanged(row.id);
+    return this.credentials(row, token);
+  }
+
+  async deleteOutpost(actor: Actor, slug: string): Promise<boolean> {
+    requireAdmin(actor);
+    const row = await this.requireRow(slug);
+    const revoked = await this.db.transaction(async (tx) => {
+      const [used] = await tx.select({ n: count() }).from(stages).where(eq(stages.outpostId, row.id));
+      if ((used?.n ?? 0) > 0) throw stateConflict(`Outpost "${slug}" still runs ${used!.n} Stage(s): delete or move them first`);
+      const revoked = await revokeAgentTokens(tx, slug);
+      await tx.delete(outposts).where(eq(outposts.id, row.id));
+      return revoked;
+    });
+    await this.announcer.tokensRevoked(revoked);
+    return true;
+  }
+
+  async listOutposts(actor: Actor): Promise<OutpostView[]> {
+    requireAdmin(actor);
+    return getOutpostViews(this.db, await this.db.select().from(outposts).orderBy(outposts.slug));
+  }
+
+  async getOutpost(actor: Actor, slug: string): Promise<OutpostView | null> {
+    requireAdmin(actor);
+    const rows = await this.db.select().from(outposts).where(eq(outposts.slug, slug));
+    return (await getOutpostViews(this.db, rows))[0] ?? null;
+  }
+
+  async listByIds(ids: readonly string[]): Promise<OutpostView[]> {
+    if (ids.length === 0) return [];
+    return getOutpostViews(this.db, await this.db.select().from(outposts).where(inArray(outposts.id, [...ids])));
+  }
+
+  /** Anyone who may create a Stage may check a URI: the answer names only what the Stage form shows. */
+  async validateUri(uri: string): Promise<{ valid: boolean; uri: string; outpost: OutpostView | null; problems: OutpostProblemView[] }> {
+    const parsed = parseOutpostUri(uri);
+    if ("problem" in parsed) return { valid: false, uri, outpost: null, problems: [{ code: "MALFORMED", message: parsed.problem, warning: false }] };
+    const rows = await this.db.select().from(outposts).where(eq(outposts.slug, parsed.slug));
+    const [outpost] = await getOutpostViews(this.db, rows);
+    if (!outpost) {
+      return { valid: false, uri, outpost: null, problems: [{ code: "UNKNOWN_OUTPOST", message: `no Outpost "${parsed.slug}" is registered`, warning: false }] };
+    }
+    const problems: OutpostProblemView[] =
+      outpost.status === "PENDING"
+        ? [{ code: "NEVER_CONNECTED", message: `the agent of "${parsed.slug}" has never connected; Releases will wait for it`, warning: true }]
+        : [];
+    return { valid: true, uri, outpost, problems };
+  }
+
+  /** The Outpost a new Stage's `outpostUri` names, or BAD_USER_INPUT with the problem. */
+  async requireForStage(uri: string): Promise<OutpostRow> {
+    const result = await this.validateUri(uri);
+    const problem = result.problems.find((p) => !p.warning);
+    if (!result.outpost || problem) throw badInput("outpostUri", problem?.message ?? "not a valid Outpost URI", { problems: result.problems });
+    return result.outpost;
+  }
+
+  async history(outpostId: string, last: number) {
+    if (!Number.isInteger(last) || last < 1 || last > 500) throw badInput("last", "must be between 1 and 500");
+    return this.db.select().from(outpostHistory).where(eq(outpostHistory.outpostId, outpostId)).orderBy(desc(outpostHistory.id)).limit(last);
+  }
+
+  /** A revoked agent token was presented: its Outpost's history says so (a wrong token stays anonymous). */
+  async recordRejectedToken(token: string): Promise<void> {
+    const [row] = await this.db
+      .select({ outpost: apiTokens.outpost, prefix: apiTokens.prefix })
+      .from(apiTokens)
+      .where(and(eq(apiTokens.hash, hashToken(token)), eq(apiTokens.role, "AGENT")));
+    if (!row?.outpost) return;
+    const [outpost] = await this.db.select({ id: outposts.id }).from(outposts).where(eq(outposts.slug, row.outpost));
+    if (!outpost) return;
+    await this.db.insert(outpostHistory).values({ outpostId: outpost.id, kind: "token-rejected", message: `an agent presented the revoked token ${row.prefix}…` });
+    await this.announcer.outpostChanged(outpost.id);
+  }
+
+  private async requireRow(slug: string): Promise<OutpostRow> {
+    const [row] = await this.db.select().from(outposts).where(eq(outposts.slug, slug));
+    if (!row) throw notFound(`Outpost "${slug}"`);
+    return row;
+  }
+
+  private credentials(row: OutpostRow, token: string) {
+    return {
+      outpost: { ...row, uri: `outpost://${row.slug}`, lastSeenAt: null, latencyMs: null, stageCount: 0 },
+      agentToken: token,
+      agentCommand: `pergola-agent --server ${this.serverUrl} --token ${token} --data-dir ./pergola-agent`,
+    };
+  }
+}
+
+function requireAdmin(actor: Actor): void {
+  if (actor.role !== "ADMIN") throw forbidden("Only an admin token can manage Outposts");
+}
+
+/** Revokes every live agent token of the Outpost; returns their ids (their sockets must close). */
+async function revokeAgentTokens(tx: Tx, slug: string): Promise<string[]> {
+  const rows = await tx
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.role, "AGENT"), eq(apiTokens.outpost, slug), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,188 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { DateTime } from "../common/scalars.js";
+import { EventFields } from "../events/event.type.js";
+import { Stage } from "../stages/stage.type.js";
+
+export enum OutpostLinkStatus {
+  PENDING = "PENDING",
+  CONNECTING = "CONNECTING",
+  ONLINE = "ONLINE",
+  OFFLINE = "OFFLINE",
+  ERROR = "ERROR",
+}
+registerEnumType(OutpostLinkStatus, {
+  name: "OutpostLinkStatus",
+  description:
+    "PENDING: the agent never connected (or never acknowledged the Stage); CONNECTING: its socket is open, not yet in sync; ONLINE: connected and heartbeating; OFFLINE: socket closed or heartbeats missed; ERROR: the agent reported it cannot apply.",
+});
+
+@ObjectType({ description: "One entry of an Outpost's connection history." })
+export class OutpostHistoryEntry {
+  @Field(() => String, { description: "connected, disconnected, heartbeat-missed, token-rejected, superseded, apply-error, created, token-rotated." })
+  kind: string;
+
+  @Field(() => String)
+  message: string;
+
+  @Field(() => DateTime)
+  at: Date;
+}
+
+@ObjectType({ description: "A remote environment whose agent runs Stages: a cluster, an edge device, a factory host." })
+export class Outpost {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => String)
+  slug: string;
+
+  @Field(() => String, { description: "outpost://<slug>: what createStage's outpostUri takes." })
+  uri: string;
+
+  @Field(() => String)
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  description: string | null;
+
+  @Field(() => String, { nullable: true })
+  region: string | null;
+
+  @Field(() => [String], { description: "key=value" })
+  labels: string[];
+
+  @Field(() => OutpostLinkStatus)
+  status: OutpostLinkStatus;
+
+  @Field(() => DateTime, { description: "Since when the status is what it is." })
+  statusSince: Date;
+
+  @Field(() => String, { nullable: true, description: "What the agent said it is, when it connected." })
+  agentVersion: string | null;
+
+  @Field(() => String, { nullable: true, description: "Where the agent serves its Stages' links (--public-url)." })
+  publicUrl: string | null;
+
+  @Field(() => DateTime, { nullable: true, description: "The last heartbeat, by the database's clock." })
+  lastSeenAt: Date | null;
+
+  @Field(() => Int, { nullable: true, description: "Round trip of a heartbeat, as the agent measured it, in ms." })
+  latencyMs: number | null;
+
+  @Field(() => Int)
+  heartbeatIntervalSeconds: number;
+
+  @Field(() => Int, { description: "OFFLINE after this long without a heartbeat." })
+  offlineAfterSeconds: number;
+
+  @Field(() => Int, { description: "How many Stages live on it." })
+  stageCount: number;
+
+  @Field(() => DateTime)
+  createdAt: Date;
+}
+
+@ObjectType({ description: "An Outpost and its agent token, shown only here, once." })
+export class OutpostCredentials {
+  @Field(() => Outpost)
+  outpost: Outpost;
+
+  @Field(() => String, { description: "Shown once; stored only as a hash." })
+  agentToken: string;
+
+  @Field(() => String, { description: "The command to run on the Outpost's host." })
+  agentCommand: string;
+}
+
+@ObjectType({ description: "Something wrong (or worth knowing) about an Outpost URI." })
+export class OutpostProblem {
+  @Field(() => String, { description: "MALFORMED, UNKNOWN_OUTPOST or NEVER_CONNECTED." })
+  code: string;
+
+  @Field(() => String)
+  message: string;
+
+  @Field(() => Boolean, { description: "A warning leaves the URI valid." })
+  warning: boolean;
+}
+
+@ObjectType({ description: "What validateOutpostUri found." })
+export class OutpostValidation {
+  @Field(() => Boolean)
+  valid: boolean;
+
+  @Field(() => String)
+  uri: string;
+
+  @Field(() => Outpost, { nullable: true })
+  outpost: Outpost | null;
+
+  @Field(() => [OutpostProblem])
+  problems: OutpostProblem[];
+}
+
+@ObjectType({ description: "Something the agent reported it could not apply." })
+export class OutpostApplyError {
+  @Field(() => String)
+  component: string;
+
+  @Field(() => String)
+  message: string;
+
+  @Field(() => DateTime)
+  at: Date;
+}
+
+@ObjectType({ description: "How a Stage on an Outpost is connected to it." })
+export class OutpostLink {
+  @Field(() => OutpostLinkStatus)
+  status: OutpostLinkStatus;
+
+  @Field(() => DateTime)
+  since: Date;
+
+  @Field(() => DateTime, { nullable: true })
+  lastHeartbeatAt: Date | null;
+
+  @Field(() => Int, { nullable: true })
+  latencyMs: number | null;
+
+  @Field(() => String, { nullable: true })
+  agentVersion: string | null;
+
+  @Field(() => Int, { description: "The Stage's desired-state generation." })
+  generation: number;
+
+  @Field(() => Int, { nullable: true, description: "The generation the agent last reported applying." })
+  observedGeneration: number | null;
+
+  @Field(() => Boolean, { description: "The agent has applied the newest generation." })
+  inSync: boolean;
+
+  @Field(() => [OutpostApplyError])
+  errors: OutpostApplyError[];
+
+  @Field(() => Outpost)
+  outpost: Outpost;
+}
+
+@ObjectType({ description: "A Stage's Outpost link changed." })
+export class OutpostLinkEvent extends EventFields {
+  @Field(() => OutpostLink)
+  link: OutpostLink;
+
+  @Field(() => Stage)
+  stage: Stage;
+}
+
+@ObjectType({ description: "What a heartbeat is answered with." })
+export class HeartbeatResult {
+  @Field(() => Boolean)
+  accepted: boolean;
+
+  @Field(() => String, { nullable: true, description: "Why not (a superseded session)." })
+  reason: string | null;
+
+  @Field(() => Int, { description: "When to send the next one." })
+  intervalSeconds: number;
+}
