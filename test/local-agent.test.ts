@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createClient } from "graphql-ws";
 import { parse } from "yaml";
-import { eventually, subscribe, withTimeout } from "../apps/api/src/testing/harness.js";
+import { eventually, freshDatabaseOptions, subscribe, withTimeout } from "../apps/api/src/testing/harness.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "pergola-start-"));
@@ -23,7 +23,11 @@ let url: string;
 // Preset, as automation would: on a shared PostgreSQL an admin already exists and no file is written.
 const token = `pgl_${"t".repeat(8)}${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 
+let database: Awaited<ReturnType<typeof freshDatabaseOptions>>;
+
 beforeAll(async () => {
+  // A database of its own: the local agent runs every local Stage it sees, other tests' too.
+  database = await freshDatabaseOptions();
   child = spawn(process.execPath, ["scripts/start.mjs"], {
     cwd: root,
     env: {
@@ -33,7 +37,7 @@ beforeAll(async () => {
       LOG_LEVEL: "warn",
       PERGOLA_ADMIN_TOKEN: token,
       // In the suite's PostgreSQL run, `npm start` runs on PostgreSQL too.
-      ...(process.env.PERGOLA_TEST_DB === "postgres" ? { DATABASE_URL: process.env.TEST_DATABASE_URL! } : {}),
+      ...(database.options.url ? { DATABASE_URL: database.options.url } : {}),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -59,6 +63,7 @@ afterAll(async () => {
     await new Promise((resolve) => child.once("exit", resolve));
   }
   rmSync(dataDir, { recursive: true, force: true });
+  await database?.drop();
 });
 
 async function gql(query: string, variables: Record<string, unknown> = {}) {

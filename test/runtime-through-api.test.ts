@@ -4,7 +4,7 @@
  * them. What the runtime's own tests prove module by module — restarts and CRASHLOOP, the
  * artifact's hash check, the periodic full resync — is proved here as a user of the API sees it.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stages } from "@pergola/db/schema";
 import { eq, sql } from "drizzle-orm";
@@ -17,6 +17,7 @@ import {
   deploy,
   getCursor,
   getStage,
+  isAlive,
   NODE,
   sha256Of,
   startStack,
@@ -169,6 +170,34 @@ describe("the runtime through the API, with a real agent", () => {
    * Stage, suspended by the agent, reaches SUSPENDED through the agent's report. With the
    * default (5 minutes) this test would time out: nothing else reaches the agent.
    */
+  it("stops what is left of a Release that failed: its services do not run on where nobody sees them", async () => {
+    const stack = await startStack();
+    const { api } = stack;
+    const project = await createTestProject(api);
+    await createStage(api, project, "dev");
+    const artifact = await uploadApp(api, {
+      "server.js": `require("fs").writeFileSync(require("path").join(process.env.PERGOLA_STORAGE_DATA, "pid"), String(process.pid));\n${SERVER_JS}`,
+      "fail.js": `console.error("migration failed"); process.exit(1);`,
+    });
+    const manifest = web("server.js");
+    manifest.components.push({ name: "migrate", command: [NODE, "fail.js"], scheduled: "@release", "max-retries": 0 } as never);
+    const build = await createBuild(api, project, manifest, artifact);
+    const release = await deploy(api, project, "dev", build);
+    const pidFile = stack.storagePath(project, "dev", "web", "data", "pid");
+    const pid = await eventually(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined), 20_000, "the service started");
+    const { releases } = await eventually(
+      async () => {
+        const list = await api.ok(`query($p: String!) { releases(project: $p, stage: "dev") { id state message } }`, { p: project });
+        return list.releases[0]?.state === "FAILED" ? list : undefined;
+      },
+      20_000,
+      "the Release failed",
+    );
+    expect(releases[0]).toMatchObject({ id: release.id, message: expect.stringContaining("migrate") });
+    await eventually(() => (isAlive(pid) ? undefined : true), 20_000, "the failed Release's service was stopped");
+    expect((await getStage(api, project, "dev")).currentRelease).toBeNull();
+  });
+
   it("resyncs in full every resyncMs, and so converges to a change whose signal was lost", async () => {
     const resyncMs = 800;
     const stack = await startStack({ connection: { resyncMs } });

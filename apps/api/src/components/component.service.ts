@@ -10,7 +10,7 @@
  */
 import type { Db } from "@pergola/db/client";
 import { COMPONENT_LOG_LINES, components, outpostHistory, outposts, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import type { OutpostAnnouncer } from "../outposts/outpost-announcer.js";
 import { emitLinkChanged } from "../outposts/outpost-announcer.js";
@@ -191,11 +191,17 @@ async function moveRelease(ptx: ProjectTx, stage: StageRow, release: ReleaseRow,
   if (stage.state !== "RUNNING" && stage.state !== "RESUMING") return;
   const failed = reported.find((c) => c.state === "FAILED");
   const services = reported.filter((c) => c.kind === "SERVICE");
-  const next = failed ? "FAILED" : services.every((c) => c.state === "RUNNING") ? "DEPLOYED" : "DEPLOYING";
+  // Deployed means serving: every service running and its probe (if any) green, not merely started.
+  const serving = services.every((c) => c.state === "RUNNING" && c.health === "HEALTHY");
+  const next = failed ? "FAILED" : serving ? "DEPLOYED" : "DEPLOYING";
   if (next === release.state || (release.state === "DEPLOYED" && next === "DEPLOYING")) return;
   const message = failed ? `${failed.name}: ${failed.message ?? "failed"}` : null;
   const [moved] = await ptx.tx.update(releases).set({ state: next, message, updatedAt: new Date() }).where(eq(releases.id, release.id)).returning();
   ptx.emit(releaseEvent(EventKind.RELEASE_STATE_CHANGED, stage, moved!));
+  if (next === "FAILED") {
+    // A failed Release is no longer the Stage's: a new generation tells the agent to stop what is left of it.
+    await ptx.tx.update(stages).set({ generation: sql`${stages.generation} + 1` }).where(eq(stages.id, stage.id));
+  }
 }
 
 async function moveStage(ptx: ProjectTx, stage: StageRow, reported: ComponentReport[]) {

@@ -156,7 +156,9 @@ describe("Outposts", () => {
     expect(failed.reportStatus.accepted).toBe(true);
     await eventually(async () => ((await statusOf(slug)).status === "ONLINE" ? true : undefined), 5000, "ONLINE again");
     stage = (await api.ok(LINK, { p: project })).stage;
-    expect(stage.outpost).toMatchObject({ status: "ERROR", inSync: true, errors: [{ component: "web", message: "port 8080 in use" }] });
+    // The failed Release is no longer the Stage's: a new generation asks the agent to stop what is left of it.
+    expect(stage.outpost).toMatchObject({ status: "ERROR", inSync: false, errors: [{ component: "web", message: "port 8080 in use" }] });
+    expect(stage.outpost.generation).toBe(again.generation + 1);
     const kinds = (await statusOf(slug)).history.map((h: { kind: string }) => h.kind);
     expect(kinds).toEqual(expect.arrayContaining(["created", "connected", "online", "apply-error", "superseded", "disconnected"]));
     desired3.close();
