@@ -1,1 +1,2 @@
 export { ErrorCode, errorCodes, isErrorCode } from "./errors.js";
+export { listDocuments, typed, type TypedDocument } from "./documents/typed.js";
