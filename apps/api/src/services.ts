@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import type { Database } from "@pergola/db/client";
 import type { Logger } from "pino";
+import { SocketTicketService } from "./auth/socket-ticket.service.js";
 import { TokenService } from "./auth/token.service.js";
 import { ArtifactStore } from "./builds/artifact.store.js";
 import { BuildService } from "./builds/build.service.js";
@@ -25,6 +26,7 @@ export interface Services {
   projects: ProjectService;
   stages: StageService;
   tokens: TokenService;
+  tickets: SocketTicketService;
   artifacts: ArtifactStore;
   builds: BuildService;
   configurations: ConfigurationService;
@@ -63,6 +65,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     projects: new ProjectService(database.db, log),
     stages: new StageService(database.db, log, outposts),
     tokens: new TokenService(database.db),
+    tickets: new SocketTicketService(database.db),
     artifacts,
     builds: new BuildService(database.db, log, artifacts),
     releases: new ReleaseService(database.db, log),

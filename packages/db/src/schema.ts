@@ -158,6 +158,18 @@ export const apiTokens = pgTable(
   (t) => [index("api_tokens_role_idx").on(t.role)],
 );
 
+/**
+ * One-time, short-lived tickets that open a WebSocket for a token without the token itself
+ * reaching the browser (the dashboard keeps the token server-side). Stored as hashes.
+ */
+export const socketTickets = pgTable("socket_tickets", {
+  hash: text("hash").primaryKey(),
+  tokenId: uuid("token_id")
+    .notNull()
+    .references(() => apiTokens.id, { onDelete: "cascade" }),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
+
 /** Which Projects a MEMBER token may use. ADMIN tokens may use all. */
 export const projectMembers = pgTable(
   "project_members",

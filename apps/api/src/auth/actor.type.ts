@@ -1,3 +1,4 @@
+import { DateTime } from "../common/scalars.js";
 import { Field, InputType, ObjectType, registerEnumType } from "type-graphql";
 
 export enum Role {
@@ -38,4 +39,13 @@ export class ApiTokenCredentials {
 
   @Field(() => String)
   token: string;
+}
+
+@ObjectType({ description: "Opens one WebSocket, once, within 30 s." })
+export class SocketTicket {
+  @Field(() => String)
+  ticket: string;
+
+  @Field(() => DateTime)
+  expiresAt: Date;
 }

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
 import type { Context } from "../context.js";
-import { Actor, ApiTokenCredentials, CreateApiTokenInput } from "./actor.type.js";
+import { Actor, ApiTokenCredentials, CreateApiTokenInput, SocketTicket } from "./actor.type.js";
 
 @Resolver()
 export class AuthResolver {
@@ -15,5 +15,12 @@ export class AuthResolver {
     @Ctx() { actor, services }: Context,
   ): Promise<ApiTokenCredentials> {
     return services.tokens.createApiToken(actor, input) as Promise<ApiTokenCredentials>;
+  }
+
+  @Mutation(() => SocketTicket, {
+    description: "A one-time ticket (30 s) that opens a WebSocket as the caller: `{ ticket }` in connection_init instead of the token, for browsers that must not hold it.",
+  })
+  createSocketTicket(@Ctx() { actor, services }: Context) {
+    return services.tickets.createTicket(actor);
   }
 }

@@ -8,6 +8,7 @@ import { apiTokens } from "@pergola/db/schema";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { createClient } from "graphql-ws";
 import {
   createTestProject,
   startTestApi,
@@ -82,6 +83,25 @@ describe("API tokens over WebSocket", () => {
     const socket = rawSocket();
     await socket.send({ type: "connection_init", payload: { authToken: generateToken() } });
     expect(await socket.closed).toBe(4403);
+  });
+
+  it("opens a socket once with a ticket, never twice, and refuses tickets to agents", async () => {
+    const { createSocketTicket } = await api.ok(`mutation { createSocketTicket { ticket expiresAt } }`);
+    expect(createSocketTicket.ticket).toMatch(/^pgt_/);
+    expect(new Date(createSocketTicket.expiresAt).getTime() - Date.now()).toBeLessThanOrEqual(31_000);
+    const client = createClient({ url: api.server.wsUrl, webSocketImpl: WebSocket, connectionParams: { ticket: createSocketTicket.ticket }, retryAttempts: 0 });
+    const me = await new Promise<any>((resolve, reject) => {
+      let data: unknown;
+      client.subscribe({ query: "{ me { name role } }" }, { next: (r) => (data = r.data), error: reject, complete: () => resolve(data) });
+    });
+    expect(me).toEqual({ me: { name: "admin", role: "ADMIN" } });
+    await client.dispose();
+    const again = rawSocket();
+    await again.send({ type: "connection_init", payload: { ticket: createSocketTicket.ticket } });
+    expect(await again.closed).toBe(4403);
+    const forged = rawSocket();
+    await forged.send({ type: "connection_init", payload: { ticket: "pgt_forged" } });
+    expect(await forged.closed).toBe(4403);
   });
 
   it("closes with 4401 when a subscribe comes before connection_init", async () => {

@@ -63,20 +63,21 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
   };
   server.on("upgrade", onUpgrade);
 
-  const disposable = useServer<{ authToken?: unknown }, Extra>(
+  const disposable = useServer<{ authToken?: unknown; ticket?: unknown }, Extra>(
     {
       schema: options.schema,
       connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 5_000,
       context: (ctx) => ctx.extra.context!,
       onConnect: async (ctx) => {
         const token = ctx.connectionParams?.authToken;
-        if (typeof token !== "string" || token.length === 0) {
-          ctx.extra.socket.close(4401, "Unauthorized: send { authToken } in connection_init");
+        const ticket = ctx.connectionParams?.ticket;
+        if ((typeof token !== "string" || token.length === 0) && (typeof ticket !== "string" || ticket.length === 0)) {
+          ctx.extra.socket.close(4401, "Unauthorized: send { authToken } or { ticket } in connection_init");
           return false;
         }
         let actor: Actor | null;
         try {
-          actor = await options.services.tokens.getActor(token);
+          actor = typeof token === "string" && token.length > 0 ? await options.services.tokens.getActor(token) : await options.services.tickets.redeemTicket(ticket as string);
         } catch (error) {
           options.logger.error({ err: error }, "token lookup failed");
           ctx.extra.socket.close(CloseCode.InternalServerError, "Internal server error");
@@ -84,8 +85,8 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         }
         if (!actor) {
           // A rotated Outpost token still knocking: its Outpost's history says so.
-          void options.services.outposts.recordRejectedToken(token).catch((error) => options.logger.warn({ err: error }, "could not record a rejected token"));
-          ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token");
+          if (typeof token === "string") void options.services.outposts.recordRejectedToken(token).catch((error) => options.logger.warn({ err: error }, "could not record a rejected token"));
+          ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token, or a used or expired ticket");
           return false;
         }
         ctx.extra.context = createContext(options.services, actor);
