@@ -32,7 +32,7 @@ function agentClient(token: string): { client: Client; closed: Promise<number> }
   const client = createClient({
     url: api.server.wsUrl,
     webSocketImpl: WebSocket,
-    connectionParams: { authToken: token, agentVersion: "pergola-agent/test" },
+    connectionParams: { authToken: token, agentVersion: "pergola-agent/test", publicUrl: "http://127.0.0.1:4999" },
     retryAttempts: 0,
     lazy: false,
     // A refused socket is what some tests wait for: no console noise about it.
@@ -122,6 +122,11 @@ describe("Outposts", () => {
     expect((await report(agent.client, "RUNNING")).reportStatus.accepted).toBe(true);
     stage = (await api.ok(LINK, { p: project })).stage;
     expect(stage).toMatchObject({ health: "HEALTHY", currentRelease: { state: "DEPLOYED" }, outpost: { status: "ONLINE", inSync: true, agentVersion: "pergola-agent/test" } });
+
+    // The control plane cannot reach the Outpost's Components: its link redirects to the agent's gateway.
+    const viaApi = await fetch(`${api.server.url}/s/${project}/edge/web/orders`, { redirect: "manual" });
+    expect(viaApi.status).toBe(307);
+    expect(viaApi.headers.get("location")).toBe(`http://127.0.0.1:4999/s/${project}/edge/web/orders`);
 
     // A second agent with the same token supersedes the first, whose reports are then refused.
     const second = agentClient(token);

@@ -11,6 +11,8 @@ export type LinkTarget =
   | { kind: "target"; url: string }
   | { kind: "suspended"; stage: string }
   | { kind: "down"; component: string; state: string }
+  /** The Stage runs on an Outpost whose agent serves its links: a redirect to that gateway. */
+  | { kind: "elsewhere"; url: string; outpost: string }
   | { kind: "unknown" };
 
 export type LinkRefusal = Exclude<LinkTarget, { kind: "target" }>;
@@ -21,6 +23,10 @@ type PageLink = Pick<LinkRequest, "project" | "stage" | "host">;
 export function writeLinkRefusal(res: ServerResponse, target: LinkRefusal, link: PageLink): void {
   if (target.kind === "suspended") {
     return writeLinkPage(res, 503, "Stage suspended", `The Stage “${link.stage}” of “${link.project}” is suspended. It answers again once it is resumed.`);
+  }
+  if (target.kind === "elsewhere") {
+    res.writeHead(307, { location: target.url, "cache-control": "no-store" }).end();
+    return;
   }
   if (target.kind === "down") {
     return writeLinkPage(res, 502, "Component not running", `The Component “${target.component}” of the Stage “${link.stage}” is ${target.state.toLowerCase()}, not running.`);
