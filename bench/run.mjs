@@ -6,6 +6,7 @@
 const benchmarks = {
   subscriptions: () => import("./subscriptions.mjs"),
   deploy: () => import("./deploy.mjs"),
+  heartbeats: () => import("./heartbeats.mjs"),
 };
 
 const [name, ...argv] = process.argv.slice(2);
