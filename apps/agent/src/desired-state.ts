@@ -66,7 +66,8 @@ export interface ReportedComponent {
 /** `StatusReportInput`. */
 export interface StatusReport {
   stageId: string;
-  releaseId: string;
+  /** null: the Stage has no Release to run; the report acknowledges `observedGeneration` only. */
+  releaseId: string | null;
   /** The generation the report describes: the one applied, or the one whose apply failed. */
   observedGeneration: number;
   components: ReportedComponent[];

@@ -9,21 +9,15 @@
  * intermediate ones are never applied. A generation already applied is not applied again.
  * A failed apply is reported as FAILED Components (the API fails the Release) and retried
  * with back-off, unless it can not succeed (an invalid manifest: only a new generation helps).
- * Reports are coalesced per Stage: at most one in flight, built when sent, so the newest wins.
+ * Reports (stage-reports.ts) are held while a Stage's Release is being replaced, and flow while
+ * only its settings change (a suspend reports each Component stopping as it stops).
  */
-import {
-  formatProblem,
-  validateManifest,
-  type ChangeListener,
-  type Manifest,
-  type ReleaseSpec,
-  type Runtime,
-} from "@pergola/runtime";
+import { formatProblem, validateManifest, type Manifest, type ReleaseSpec, type Runtime } from "@pergola/runtime";
 import type { Logger } from "pino";
 import { getBackoffDelay, type Backoff } from "./backoff.js";
-import type { DesiredRelease, DesiredStage, ReportResult, ReportedComponent, StatusReport } from "./desired-state.js";
-import { fitLines, LOG_CHARS_PER_REPORT, readNewLines } from "./log-lines.js";
-import { getFailedComponents, toReportedComponent } from "./report.js";
+import type { DesiredRelease, DesiredStage, ReportResult, StatusReport } from "./desired-state.js";
+import { getFailedComponents } from "./report.js";
+import { StageReports } from "./stage-reports.js";
 
 export type RuntimeLike = Pick<Runtime, "apply" | "remove" | "status" | "logsSince" | "on" | "off">;
 export type AgentLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
@@ -45,15 +39,6 @@ export const DEFAULT_RETRY: Backoff = { initialMs: 1000, maxMs: 30_000, jitter: 
 
 type Wanted = { kind: "apply"; stage: DesiredStage; retry: boolean } | { kind: "remove" };
 
-/** What the Stage's next report says. */
-interface Outcome {
-  stageId: string;
-  generation: number;
-  releaseId: string;
-  /** Set when the apply failed: every Component FAILED with the reason. */
-  failed?: ReportedComponent[];
-}
-
 interface Slot {
   key: string;
   /** The Stage this key was last wanted for. */
@@ -61,15 +46,8 @@ interface Slot {
   pending?: Wanted;
   worker?: Promise<void>;
   applied?: { stageId: string; generation: number };
-  outcome?: Outcome;
   retryAttempt: number;
   retryTimer?: NodeJS.Timeout;
-  reportDirty: boolean;
-  reportInFlight: boolean;
-  reportAttempt: number;
-  reportTimer?: NodeJS.Timeout;
-  /** Per `<releaseId>/<component>`, the log position (LogBuffer) up to which the API has the lines. */
-  shippedLogs: Map<string, number>;
 }
 
 /** An apply that failed; `permanent` ones are not retried until the desired state changes. */
@@ -85,20 +63,18 @@ class ApplyError extends Error {
 export class Reconciler {
   private readonly slots = new Map<string, Slot>();
   private readonly retry: Backoff;
-  private readonly onChange: ChangeListener;
-  private readonly logFlush: NodeJS.Timeout;
+  private readonly reports: StageReports;
   private closed = false;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY;
-    this.onChange = (stageKey) => {
-      const slot = this.slots.get(stageKey);
-      if (slot) this.queueReport(slot);
-    };
-    options.runtime.on("change", this.onChange);
-    // Output changes no state, so the runtime announces none: ship new lines on a timer.
-    this.logFlush = setInterval(() => this.flushLogs(), options.logFlushMs ?? 2000);
-    this.logFlush.unref();
+    this.reports = new StageReports({
+      runtime: options.runtime,
+      send: options.report,
+      logger: options.logger,
+      retry: this.retry,
+      logFlushMs: options.logFlushMs ?? 2000,
+    });
   }
 
   /** A full desired state: every Stage of the Outpost. Whatever else this agent runs is removed. */
@@ -127,12 +103,8 @@ export class Reconciler {
   /** Stops applying and reporting; waits for the applies under way. The runtime stays as it is. */
   async close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.logFlush);
-    this.options.runtime.off("change", this.onChange);
-    for (const slot of this.slots.values()) {
-      clearTimeout(slot.retryTimer);
-      clearTimeout(slot.reportTimer);
-    }
+    this.reports.close();
+    for (const slot of this.slots.values()) clearTimeout(slot.retryTimer);
     await Promise.all([...this.slots.values()].map((slot) => slot.worker));
   }
 
@@ -143,15 +115,7 @@ export class Reconciler {
     }
     let slot = this.slots.get(stage.key);
     if (!slot) {
-      slot = {
-        key: stage.key,
-        stageId: stage.stageId,
-        retryAttempt: 0,
-        reportDirty: false,
-        reportInFlight: false,
-        reportAttempt: 0,
-        shippedLogs: new Map(),
-      };
+      slot = { key: stage.key, stageId: stage.stageId, retryAttempt: 0 };
       this.slots.set(stage.key, slot);
     }
     slot.stageId = stage.stageId;
@@ -167,7 +131,10 @@ export class Reconciler {
     slot.pending = wanted;
     clearTimeout(slot.retryTimer);
     slot.retryTimer = undefined;
-    if (!slot.worker) slot.worker = this.work(slot);
+    if (!slot.worker) {
+      this.reports.hold(slot.key);
+      slot.worker = this.work(slot);
+    }
   }
 
   private async work(slot: Slot): Promise<void> {
@@ -182,8 +149,10 @@ export class Reconciler {
       }
     } finally {
       slot.worker = undefined;
-      if (this.slots.get(slot.key) === slot && !slot.applied && !slot.outcome && !slot.pending) this.slots.delete(slot.key);
-      else void this.sendReports(slot);
+      if (this.slots.get(slot.key) === slot && !slot.applied && !this.reports.outcomeOf(slot.key) && !slot.pending) {
+        this.slots.delete(slot.key);
+        this.reports.forget(slot.key);
+      } else this.reports.release(slot.key);
     }
   }
 
@@ -195,15 +164,14 @@ export class Reconciler {
       this.options.logger.error({ stage: slot.key, err: error }, "could not remove the stage");
     }
     slot.applied = undefined;
-    slot.outcome = undefined;
-    slot.reportDirty = false;
+    this.reports.setOutcome(slot.key, undefined);
   }
 
   private async applyStage(slot: Slot, stage: DesiredStage, retry: boolean): Promise<void> {
     if (!retry) slot.retryAttempt = 0;
     if (slot.applied?.stageId === stage.stageId && slot.applied.generation === stage.generation) {
       // Already converged: only say so again (a full state may follow a new session of the API).
-      this.queueReport(slot);
+      this.reports.queue(slot.key);
       return;
     }
     const { release } = stage;
@@ -211,7 +179,9 @@ export class Reconciler {
     if (!release) {
       await this.options.runtime.remove(stage.key);
       slot.applied = { stageId: stage.stageId, generation: stage.generation };
-      slot.outcome = undefined;
+      // Nothing runs, and the API hears that this generation was applied (the link is in sync).
+      this.reports.setOutcome(stage.key, { stageId: stage.stageId, generation: stage.generation, releaseId: null });
+      this.reports.queue(stage.key);
       this.options.logger.info(log, "stage has no release: nothing runs");
       return;
     }
@@ -225,24 +195,31 @@ export class Reconciler {
       const appDir = await this.fetchRelease(stage, release);
       // A newer desired state arrived during the fetch: apply that one instead.
       if (slot.pending || this.closed) return;
+      const current = this.reports.outcomeOf(stage.key);
+      const outcome = { stageId: stage.stageId, generation: stage.generation, releaseId: release.id };
+      if (current && !current.failed && current.releaseId === release.id && current.stageId === stage.stageId) {
+        // The same Release, new settings (suspend, resume, grace): its Components report as they move.
+        this.reports.setOutcome(stage.key, outcome);
+        this.reports.release(stage.key);
+      }
       await this.options.runtime.apply(this.createSpec(stage, release, manifest, appDir));
       slot.applied = { stageId: stage.stageId, generation: stage.generation };
-      slot.outcome = { stageId: stage.stageId, generation: stage.generation, releaseId: release.id };
+      this.reports.setOutcome(stage.key, outcome);
       slot.retryAttempt = 0;
       this.options.logger.info({ ...log, suspended: stage.suspended }, "stage applied");
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const permanent = error instanceof ApplyError && error.permanent;
-      slot.outcome = {
+      this.reports.setOutcome(stage.key, {
         stageId: stage.stageId,
         generation: stage.generation,
         releaseId: release.id,
         failed: getFailedComponents(manifest, release.manifest, message),
-      };
+      });
       this.options.logger.error({ ...log, reason: message }, permanent ? "release failed" : "apply failed; will retry");
       if (!permanent) this.scheduleRetry(slot, stage);
     }
-    this.queueReport(slot);
+    this.reports.queue(stage.key);
   }
 
   private async fetchRelease(stage: DesiredStage, release: DesiredRelease): Promise<string> {
@@ -273,75 +250,5 @@ export class Reconciler {
       if (!slot.pending) this.setPending(slot, { kind: "apply", stage, retry: true });
     }, delay);
     slot.retryTimer.unref();
-  }
-
-  private queueReport(slot: Slot): void {
-    slot.reportDirty = true;
-    void this.sendReports(slot);
-  }
-
-  /** Sends the Stage's newest report, one at a time; held while the Stage is being applied. */
-  private async sendReports(slot: Slot): Promise<void> {
-    if (slot.reportInFlight || slot.reportTimer || slot.worker) return;
-    slot.reportInFlight = true;
-    try {
-      while (slot.reportDirty && !slot.worker && !this.closed) {
-        slot.reportDirty = false;
-        const built = this.buildReport(slot);
-        if (!built) continue;
-        try {
-          const result = await this.options.report(built.report);
-          slot.reportAttempt = 0;
-          if (result.accepted) for (const [key, position] of built.logPositions) slot.shippedLogs.set(key, position);
-          else {
-            this.options.logger.debug({ stage: slot.key, reason: result.reason }, "report refused by the server");
-          }
-        } catch (error) {
-          slot.reportDirty = true;
-          const delay = getBackoffDelay(slot.reportAttempt++, this.retry);
-          this.options.logger.warn({ stage: slot.key, err: error, retryInMs: delay }, "could not send the report");
-          slot.reportTimer = setTimeout(() => {
-            slot.reportTimer = undefined;
-            void this.sendReports(slot);
-          }, delay);
-          slot.reportTimer.unref();
-          return;
-        }
-      }
-    } finally {
-      slot.reportInFlight = false;
-    }
-  }
-
-  /** The report, and the log positions the API will have once it accepts it. */
-  private buildReport(slot: Slot): { report: StatusReport; logPositions: Map<string, number> } | undefined {
-    const outcome = slot.outcome;
-    if (!outcome) return undefined;
-    const base = { stageId: outcome.stageId, releaseId: outcome.releaseId, observedGeneration: outcome.generation };
-    const logPositions = new Map<string, number>();
-    if (outcome.failed) return { report: { ...base, components: outcome.failed }, logPositions };
-    const statuses = this.options.runtime.status(slot.key).filter((status) => status.releaseId === outcome.releaseId);
-    if (statuses.length === 0) return undefined;
-    const budget = Math.floor(LOG_CHARS_PER_REPORT / statuses.length);
-    const components = statuses.map((status) => {
-      const key = `${outcome.releaseId}/${status.name}`;
-      const { lines, next } = readNewLines(this.options.runtime, slot.key, status.name, slot.shippedLogs.get(key) ?? 0);
-      logPositions.set(key, next);
-      return { ...toReportedComponent(status), logs: fitLines(lines, budget) };
-    });
-    return { report: { ...base, components }, logPositions };
-  }
-
-  /** Queues a report for each settled Stage whose Components wrote lines the API does not have yet. */
-  private flushLogs(): void {
-    for (const slot of this.slots.values()) {
-      const outcome = slot.outcome;
-      if (!outcome || outcome.failed || slot.worker || slot.reportDirty) continue;
-      const fresh = this.options.runtime.status(slot.key).some((status) => {
-        const shipped = slot.shippedLogs.get(`${outcome.releaseId}/${status.name}`) ?? 0;
-        return readNewLines(this.options.runtime, slot.key, status.name, shipped).next !== shipped;
-      });
-      if (fresh) this.queueReport(slot);
-    }
   }
 }

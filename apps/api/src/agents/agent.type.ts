@@ -93,8 +93,8 @@ export class StatusReportInput {
   @Field(() => ID)
   stageId: string;
 
-  @Field(() => ID)
-  releaseId: string;
+  @Field(() => ID, { nullable: true, description: "null: the Stage has nothing to run; the report acknowledges the generation only." })
+  releaseId?: string | null;
 
   @Field(() => Int)
   observedGeneration: number;

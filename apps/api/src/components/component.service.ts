@@ -43,7 +43,8 @@ export interface ComponentReport {
 
 export interface StatusReport {
   stageId: string;
-  releaseId: string;
+  /** null: nothing to run on the Stage (no active Release); only the generation is acknowledged. */
+  releaseId?: string | null;
   observedGeneration: number;
   components: ComponentReport[];
 }
@@ -95,6 +96,7 @@ export class ComponentService {
       if (report.observedGeneration < stage.generation) {
         return { accepted: false, reason: `generation ${report.observedGeneration} is older than the Stage's ${stage.generation}` };
       }
+      if (!report.releaseId) return acknowledgeIdle(ptx, stage, report);
       const [release] = await ptx.tx.select().from(releases).where(eq(releases.id, report.releaseId)).for("update");
       if (!release || release.stageId !== stage.id || !(ACTIVE_STATES as readonly string[]).includes(release.state)) {
         return { accepted: false, reason: "that Release is not the Stage's active Release" };
@@ -150,6 +152,17 @@ export class ComponentService {
       });
     }
   }
+}
+
+/** "Nothing runs here": true only when the Stage has no active Release; the link is then in sync. */
+async function acknowledgeIdle(ptx: ProjectTx, stage: StageRow, report: StatusReport) {
+  const [active] = await ptx.tx
+    .select({ id: releases.id })
+    .from(releases)
+    .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_STATES])));
+  if (active) return { accepted: false, reason: "the Stage has a Release to run" };
+  await recordObserved(ptx, stage, { ...report, components: [] });
+  return { accepted: true, reason: null };
 }
 
 /** Why this agent may not report for this Stage, if it may not. */

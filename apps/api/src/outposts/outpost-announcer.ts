@@ -9,7 +9,7 @@
 import { EventEmitter } from "node:events";
 import type { Database } from "@pergola/db/client";
 import { outpostHistory, outposts, stages, type OutpostRow } from "@pergola/db/schema";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
@@ -67,25 +67,41 @@ export class OutpostAnnouncer {
     }
   }
 
+  /** The Outpost's status moved (the row already says so): see `statusesChanged`. */
+  statusChanged(outpost: OutpostRow, kind: string, message: string): Promise<void> {
+    return this.statusesChanged([{ outpost, kind, message }]);
+  }
+
   /**
-   * The Outpost's status moved (the row already says so): history, one link event per Stage on
-   * it, and a wake-up of its watchers.
+   * Outposts' statuses moved (their rows already say so): history rows, one link event per
+   * Stage on them, and a wake-up of their watchers. A fixed number of statements per Project
+   * whatever the number of Outposts, so that thousands of agents reconnecting at once (an API
+   * restart) cost a few statements, not thousands.
    */
-  async statusChanged(outpost: OutpostRow, kind: string, message: string): Promise<void> {
+  async statusesChanged(changes: readonly { outpost: OutpostRow; kind: string; message: string }[]): Promise<void> {
+    if (changes.length === 0) return;
     const db = this.database.db;
-    await db.insert(outpostHistory).values({ outpostId: outpost.id, kind, message });
-    const onIt = await db.select({ projectId: stages.projectId }).from(stages).where(eq(stages.outpostId, outpost.id)).groupBy(stages.projectId);
-    for (const { projectId } of onIt) {
+    const ids = changes.map((c) => c.outpost.id);
+    await db.insert(outpostHistory).values(changes.map((c) => ({ outpostId: c.outpost.id, kind: c.kind, message: c.message })));
+    const onThem = await db.selectDistinct({ projectId: stages.projectId }).from(stages).where(inArray(stages.outpostId, ids));
+    for (const { projectId } of onThem) {
       await this.log.inProject({ id: projectId }, async (ptx) => {
-        const [fresh] = await ptx.tx.select().from(outposts).where(eq(outposts.id, outpost.id));
-        if (!fresh) return;
-        const [view] = await getOutpostViews(ptx.tx, [fresh]);
-        const rows = await ptx.tx.select().from(stages).where(sql`${stages.projectId} = ${projectId} and ${stages.outpostId} = ${outpost.id}`);
-        for (const stage of rows) emitLinkChanged(ptx, stage, view!);
+        const rows = await ptx.tx.select().from(stages).where(and(eq(stages.projectId, projectId), inArray(stages.outpostId, ids)));
+        const fresh = await ptx.tx.select().from(outposts).where(inArray(outposts.id, [...new Set(rows.map((r) => r.outpostId!))]));
+        const views = await getOutpostViews(ptx.tx, fresh);
+        for (const stage of rows) {
+          const view = views.find((v) => v.id === stage.outpostId);
+          if (view) emitLinkChanged(ptx, stage, view);
+        }
       });
     }
-    await this.outpostChanged(outpost.id);
-    this.logger.info({ outpost: outpost.slug, status: outpost.status, kind }, message);
+    if (this.database.listen) {
+      await db.execute(sql`select pg_notify(${OUTPOSTS_CHANNEL}, 'changed:' || id) from unnest(${`{${ids.join(",")}}`}::text[]) as id`);
+    } else {
+      for (const id of ids) this.local.emit(id);
+    }
+    if (changes.length === 1) this.logger.info({ outpost: changes[0]!.outpost.slug, status: changes[0]!.outpost.status, kind: changes[0]!.kind }, changes[0]!.message);
+    else this.logger.info({ outposts: changes.length, kind: changes[0]!.kind }, "Outposts changed status");
   }
 
   private async notify(payload: string): Promise<void> {

@@ -37,6 +37,11 @@ export class OutpostSessions {
   private flushTimer?: NodeJS.Timeout;
   private monitorTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  /**
+   * Status announcements run in their own queue: a heartbeat write never waits behind them
+   * (were it to, a mass reconnect could delay heartbeats past offlineAfterSeconds and flap).
+   */
+  private announcing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -54,6 +59,7 @@ export class OutpostSessions {
     clearInterval(this.monitorTimer);
     clearTimeout(this.flushTimer);
     await this.flushing;
+    await this.announcing;
   }
 
   /** A socket of the Outpost's agent authenticated; null when the Outpost no longer exists. */
@@ -140,7 +146,7 @@ export class OutpostSessions {
       .returning();
     const current = await this.db.select({ id: outposts.id, session: outposts.session }).from(outposts).where(inArray(outposts.id, ids));
     for (const { id, session } of current) if (session > (this.newest.get(id) ?? 0)) this.newest.set(id, session);
-    for (const row of back) await this.announcer.statusChanged(row, "online", onlineMessage(row, batch));
+    this.announce(back.map((row) => ({ outpost: row, kind: "online", message: onlineMessage(row, batch) })));
     this.announcer.heartbeatsRecorded(ids);
   }
 
@@ -156,9 +162,14 @@ export class OutpostSessions {
         ),
       )
       .returning();
-    for (const row of silent) {
-      await this.announcer.statusChanged(row, "heartbeat-missed", `no heartbeat for ${row.offlineAfterSeconds} s: OFFLINE`);
-    }
+    this.announce(silent.map((row) => ({ outpost: row, kind: "heartbeat-missed", message: `no heartbeat for ${row.offlineAfterSeconds} s: OFFLINE` })));
+  }
+
+  private announce(changes: { outpost: OutpostRow; kind: string; message: string }[]): void {
+    if (changes.length === 0) return;
+    this.announcing = this.announcing
+      .then(() => this.announcer.statusesChanged(changes))
+      .catch((error) => this.logger.error({ err: error }, "could not announce Outpost status changes"));
   }
 }
 

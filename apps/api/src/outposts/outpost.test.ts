@@ -131,6 +131,7 @@ describe("Outposts", () => {
     // A second agent with the same token supersedes the first, whose reports are then refused.
     const second = agentClient(token);
     await run(second.client, HEARTBEAT, {});
+    await eventually(async () => ((await statusOf(slug)).status === "ONLINE" ? true : undefined), 5000, "the second session ONLINE");
     expect((await report(agent.client, "RUNNING")).reportStatus).toEqual({ accepted: false, reason: expect.stringMatching(/superseded/) });
     expect((await run(agent.client, HEARTBEAT, {})).heartbeat).toMatchObject({ accepted: false, reason: expect.stringMatching(/superseded/) });
     expect((await report(second.client, "RUNNING")).reportStatus).toEqual({ accepted: true, reason: null });
@@ -178,6 +179,28 @@ describe("Outposts", () => {
     expect((await api.gql(`mutation($s: String!) { deleteOutpost(slug: $s) }`, { s: slug })).errors?.[0]?.extensions?.code).toBe("STATE_CONFLICT");
     await api.ok(`mutation($p: String!) { deleteStage(project: $p, slug: "edge") }`, { p: project });
     expect((await api.ok(`mutation($s: String!) { deleteOutpost(slug: $s) }`, { s: slug })).deleteOutpost).toBe(true);
+  });
+
+  it("takes an agent's word that nothing runs on a Stage without a Release, and then shows it in sync", async () => {
+    const { slug, token } = await createOutpost();
+    const project = await createTestProject(api);
+    await api.ok(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`, { p: project, u: `outpost://${slug}` });
+    const agent = agentClient(token);
+    const desired = subscribe(agent.client, DESIRED, {});
+    const [stage] = (await desired.next()).desiredState.stages;
+    expect(stage.release).toBeNull();
+    await run(agent.client, HEARTBEAT, {});
+    const idle = { stageId: stage.stageId, releaseId: null, observedGeneration: stage.generation, components: [] };
+    expect((await run(agent.client, REPORT, { i: idle })).reportStatus).toEqual({ accepted: true, reason: null });
+    await eventually(async () => ((await api.ok(LINK, { p: project })).stage.outpost.status === "ONLINE" ? true : undefined), 5000, "ONLINE");
+    expect((await api.ok(LINK, { p: project })).stage.outpost).toMatchObject({ inSync: true, observedGeneration: stage.generation });
+    // Once there is a Release, "nothing runs" is no answer.
+    const [b1] = await createBuilds(api, project, artifact, 1);
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`, { p: project, b: b1 });
+    const later = { ...idle, observedGeneration: stage.generation + 1 };
+    expect((await run(agent.client, REPORT, { i: later })).reportStatus).toEqual({ accepted: false, reason: "the Stage has a Release to run" });
+    desired.close();
+    await agent.client.dispose();
   });
 
   it("goes OFFLINE when heartbeats stop on an open socket, and ONLINE when they come back", async () => {
