@@ -70,6 +70,7 @@ run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, PERGOLA_LOCA
   if (!url) return;
   agentStarted = true;
   output = "";
+  console.log(`  CLI           npx pergola login --endpoint ${url} --access-key $(cat ${join(dataDir, "admin-token")})\n`);
   run("agent", ["apps/agent/dist/cli.js", "--server", url, "--token", token, "--data-dir", join(dataDir, "agent")], {
     PERGOLA_PUBLIC_URL: "",
   });

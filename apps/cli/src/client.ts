@@ -1,0 +1,174 @@
+/**
+ * The CLI's only way to the API: GraphQL over HTTP (queries, mutations), `POST /artifacts`, and
+ * graphql-ws for subscriptions — all with the typed documents from packages/schema. Every
+ * failure leaves as a CliError (see errors.ts).
+ */
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
+import type { TypedDocument } from "@pergola/schema";
+import type { Session } from "./config.js";
+import { CliError, fromApiError, unreachable, type ApiErrorBody } from "./errors.js";
+import { ExitCode } from "./exit-codes.js";
+
+export class ApiClient {
+  private socket: Client | undefined;
+
+  constructor(readonly session: Session) {}
+
+  private requireKey(): string {
+    if (!this.session.accessKey)
+      throw new CliError(
+        `no access key: run pergola login --endpoint ${this.session.endpoint} --access-key <token>, or pass --access-key or PERGOLA_ACCESS_KEY`,
+        ExitCode.UNAUTHENTICATED,
+      );
+    return this.session.accessKey;
+  }
+
+  async request<R, V>(document: TypedDocument<R, V>, variables?: V): Promise<R> {
+    const key = this.requireKey();
+    let res: Response;
+    try {
+      res = await fetch(`${this.session.endpoint}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: document.source, variables }),
+      });
+    } catch (error) {
+      throw unreachable(this.session.endpoint, error);
+    }
+    const body = await readJson<{ data?: R | null; errors?: ApiErrorBody[] }>(res, this.session.endpoint);
+    if (body.errors?.length) throw fromApiError(body.errors[0]!);
+    if (!res.ok || !body.data) throw httpError(res.status, this.session.endpoint);
+    return body.data;
+  }
+
+  /** `POST /artifacts` with a tar.gz; the API answers its SHA-256. */
+  async uploadArtifact(bytes: Buffer): Promise<{ sha256: string; size: number }> {
+    const key = this.requireKey();
+    let res: Response;
+    try {
+      res = await fetch(`${this.session.endpoint}/artifacts`, {
+        method: "POST",
+        headers: { "content-type": "application/gzip", authorization: `Bearer ${key}` },
+        body: new Uint8Array(bytes),
+      });
+    } catch (error) {
+      throw unreachable(this.session.endpoint, error);
+    }
+    const body = await readJson<{ sha256?: string; size?: number; error?: string; message?: string; code?: string; errors?: ApiErrorBody[] }>(
+      res,
+      this.session.endpoint,
+    );
+    if (res.status === 201 && body.sha256) return { sha256: body.sha256, size: body.size ?? bytes.length };
+    if (body.errors?.length) throw fromApiError(body.errors[0]!);
+    if (res.status === 401) throw fromApiError({ message: body.message ?? "Unknown or revoked API token", extensions: { code: "UNAUTHENTICATED" } });
+    if (res.status === 413) throw new CliError(`the artifact (${bytes.length} bytes) is larger than the server accepts`, ExitCode.BAD_INPUT);
+    throw new CliError(`upload refused (${res.status}): ${body.message ?? body.error ?? "no reason given"}`, res.status < 500 ? ExitCode.BAD_INPUT : ExitCode.ERROR);
+  }
+
+  /** The graphql-ws client, opened on first use; it never retries by itself (see `follow`). */
+  ws(): Client {
+    const key = this.requireKey();
+    this.socket ??= createClient({
+      url: `${this.session.endpoint.replace(/^http/, "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authToken: key },
+      retryAttempts: 0,
+      lazy: true,
+    });
+    return this.socket;
+  }
+
+  /**
+   * Runs a subscription, handing each payload to `onData`; resolves when `onData` returns
+   * "stop" (or the server completes), rejects with a CliError.
+   */
+  subscribe<R, V>(document: TypedDocument<R, V>, variables: V, onData: (data: R) => "stop" | void | Promise<"stop" | void>): { done: Promise<void>; stop(): void } {
+    let stop = () => {};
+    const done = new Promise<void>((resolve, reject) => {
+      let finished = false;
+      let chain = Promise.resolve();
+      const unsubscribe = this.ws().subscribe<R>(
+        { query: document.source, variables: variables as Record<string, unknown> },
+        {
+          next: (value) => {
+            chain = chain.then(async () => {
+              if (finished) return;
+              if (value.errors?.length) {
+                finished = true;
+                unsubscribe();
+                reject(fromApiError(value.errors[0] as ApiErrorBody));
+                return;
+              }
+              if ((await onData(value.data as R)) === "stop") {
+                finished = true;
+                unsubscribe();
+                resolve();
+              }
+            }).catch((error: unknown) => {
+              finished = true;
+              unsubscribe();
+              reject(error);
+            });
+          },
+          error: (error) => {
+            if (finished) return;
+            finished = true;
+            reject(this.socketError(error));
+          },
+          complete: () => {
+            void chain.then(() => {
+              if (finished) return;
+              finished = true;
+              resolve();
+            });
+          },
+        },
+      );
+      stop = () => {
+        if (finished) return;
+        finished = true;
+        unsubscribe();
+        resolve();
+      };
+    });
+    return { done, stop: () => stop() };
+  }
+
+  private socketError(error: unknown): CliError {
+    if (Array.isArray(error) && error.length) return fromApiError(error[0] as ApiErrorBody);
+    const close = error as { code?: number; reason?: string; type?: string };
+    if (typeof close?.code === "number" && close.type === "close") {
+      if (close.code === 4401 || close.code === 4403) return fromApiError({ message: close.reason || "Unknown or revoked API token", extensions: { code: "UNAUTHENTICATED" } });
+      return new CliError(`the connection to ${this.session.endpoint} closed (${close.code}${close.reason ? ` ${close.reason}` : ""})`, ExitCode.UNREACHABLE);
+    }
+    if (error instanceof CliError) return error;
+    return unreachable(this.session.endpoint, error);
+  }
+
+  /** Drops the socket, so that the next subscription opens a new one (after a lost connection). */
+  async resetSocket(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    await socket?.dispose();
+  }
+
+  async close(): Promise<void> {
+    await this.socket?.dispose();
+  }
+}
+
+async function readJson<T>(res: Response, endpoint: string): Promise<T> {
+  const text = await res.text().catch(() => "");
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw httpError(res.status, endpoint);
+  }
+}
+
+function httpError(status: number, endpoint: string): CliError {
+  if (status === 401) return fromApiError({ message: "Unknown or revoked API token", extensions: { code: "UNAUTHENTICATED" } });
+  if (status === 404) return new CliError(`${endpoint} answered 404: is it a Pergola API endpoint?`, ExitCode.UNREACHABLE);
+  return new CliError(`${endpoint} answered HTTP ${status} with no GraphQL response`, ExitCode.ERROR);
+}

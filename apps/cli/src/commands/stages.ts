@@ -1,0 +1,154 @@
+/** `create/list/update/delete/suspend/resume stage`. */
+import type { Command } from "commander";
+import { cliCreateStage, cliDeleteStage, cliListStages, cliResumeStage, cliSuspendStage, cliUpdateStage, cliValidateOutpostUri } from "../documents.js";
+import { leaf, projectOption, type Context } from "../command.js";
+import { badInput, CliError } from "../errors.js";
+import { ExitCode } from "../exit-codes.js";
+import type { Verbs } from "../groups.js";
+import { print } from "../output.js";
+import { renderStage, renderStages } from "../views.js";
+import { renderValidation } from "./outposts.js";
+
+const TYPES = ["dev", "qa", "prod"] as const;
+
+function parseType(value: string): "DEV" | "QA" | "PROD" {
+  const type = value.toLowerCase();
+  if (!(TYPES as readonly string[]).includes(type)) throw badInput(`--type ${value}: choose dev, qa or prod`);
+  return type.toUpperCase() as "DEV" | "QA" | "PROD";
+}
+
+function parseGrace(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw badInput(`--grace ${value}: a whole number of seconds`);
+  return Number(value);
+}
+
+/** The Stage ID from the positional argument or `-s`. */
+export function stageArg(ctx: Context, positional: string | undefined): string {
+  const stage = positional ?? ctx.opts.stage;
+  if (!stage) throw badInput("which Stage? Give its ID as an argument or with -s STAGE");
+  return stage;
+}
+
+const optionalStage = (cmd: Command) => cmd.option("-s, --stage <stage>", "the Stage ID (or as the argument)");
+
+export function registerStages(verbs: Verbs): void {
+  leaf(
+    verbs.create,
+    "stage <name>",
+    "Create a Stage; its ID is derived from the name unless --id is given",
+    [
+      "pergola create stage my-new-stage --type dev -p my-new-project",
+      'pergola create stage "Factory Berlin" --type prod -p my-new-project --id berlin --outpost-uri outpost://factory-berlin',
+    ],
+    (cmd) =>
+      projectOption(cmd)
+        .alias("stages")
+        .requiredOption("-t, --type <type>", "dev, qa or prod")
+        .option("--id <stage-id>", "the Stage ID; default: derived from the name")
+        .option("--outpost-uri <uri>", "run the Stage on this Outpost (outpost://<slug>); validated first")
+        .option("--grace <seconds>", "seconds between SIGTERM and SIGKILL on suspend (default 60)"),
+    async (ctx, name) => {
+      const type = parseType(ctx.opts.type);
+      const grace = parseGrace(ctx.opts.grace);
+      if (ctx.opts.outpostUri) {
+        const { validateOutpostUri } = await ctx.client.request(cliValidateOutpostUri, { uri: ctx.opts.outpostUri });
+        if (ctx.format === "table") process.stdout.write(`${renderValidation(validateOutpostUri)}\n`);
+        if (!validateOutpostUri.valid) throw new CliError(`${ctx.opts.outpostUri} is not a usable Outpost URI`, ExitCode.BAD_INPUT);
+      }
+      const { createStage } = await ctx.client.request(cliCreateStage, {
+        input: {
+          project: ctx.opts.project,
+          name: name!,
+          type,
+          ...(ctx.opts.id && { slug: ctx.opts.id }),
+          ...(ctx.opts.outpostUri && { outpostUri: ctx.opts.outpostUri }),
+          ...(grace !== undefined && { suspendGraceSeconds: grace }),
+        },
+      });
+      print(ctx.format, createStage, () => `stage ${createStage.slug} created (${createStage.type.toLowerCase()}, ${createStage.state.toLowerCase()})`);
+    },
+  );
+
+  leaf(
+    verbs.list,
+    "stage",
+    "List a Project's Stages: state, health, the running Release and, for Stages on Outposts, the connection",
+    ["pergola list stage -p my-new-project", "pergola list stage -p my-new-project -o json"],
+    (cmd) => projectOption(cmd).alias("stages"),
+    async (ctx) => {
+      const { project, stages } = await ctx.client.request(cliListStages, { project: ctx.opts.project });
+      if (!project) throw new CliError(`not found: Project "${ctx.opts.project}"`, ExitCode.NOT_FOUND);
+      print(ctx.format, stages, () => renderStages(project.slug, stages));
+    },
+  );
+
+  leaf(
+    verbs.update,
+    "stage [stage]",
+    "Rename a Stage, change its type or its suspend grace period (the Stage ID stays)",
+    ['pergola update stage my-new-stage -p my-new-project --name "My QA Stage" --type qa', "pergola update stage -s my-new-stage -p my-new-project --grace 10"],
+    (cmd) =>
+      optionalStage(projectOption(cmd))
+        .alias("stages")
+        .option("--name <name>", "a new name")
+        .option("-t, --type <type>", "dev, qa or prod")
+        .option("--grace <seconds>", "seconds between SIGTERM and SIGKILL on suspend"),
+    async (ctx, positional) => {
+      const slug = stageArg(ctx, positional);
+      const grace = parseGrace(ctx.opts.grace);
+      if (!ctx.opts.name && !ctx.opts.type && grace === undefined) throw badInput("nothing to change: give --name, --type or --grace");
+      const { updateStage } = await ctx.client.request(cliUpdateStage, {
+        input: {
+          project: ctx.opts.project,
+          slug,
+          ...(ctx.opts.name && { name: ctx.opts.name }),
+          ...(ctx.opts.type && { type: parseType(ctx.opts.type) }),
+          ...(grace !== undefined && { suspendGraceSeconds: grace }),
+        },
+      });
+      print(ctx.format, updateStage, () => `stage ${updateStage.slug} updated\n${renderStage(updateStage)}`);
+    },
+  );
+
+  leaf(
+    verbs.delete,
+    "stage [stage]",
+    "Delete a Stage (its Components are stopped)",
+    ["pergola delete stage my-new-stage -p my-new-project"],
+    (cmd) => optionalStage(projectOption(cmd)).alias("stages"),
+    async (ctx, positional) => {
+      const slug = stageArg(ctx, positional);
+      const { deleteStage } = await ctx.client.request(cliDeleteStage, { project: ctx.opts.project, slug });
+      print(ctx.format, { deleted: deleteStage, stage: slug }, () => `stage ${slug} deleted`);
+    },
+  );
+
+  const transitions: [Command, "suspend" | "resume", string, (ctx: Context, slug: string) => Promise<{ slug: string; state: string }>][] = [
+    [
+      verbs.suspend,
+      "suspend",
+      "Suspend a Stage: its links answer 503, schedules stop, Components get SIGTERM (SIGKILL after the grace period)",
+      async (ctx, slug) => (await ctx.client.request(cliSuspendStage, { project: ctx.opts.project, slug })).suspendStage,
+    ],
+    [
+      verbs.resume,
+      "resume",
+      "Resume a suspended Stage with the same Release, config and storage",
+      async (ctx, slug) => (await ctx.client.request(cliResumeStage, { project: ctx.opts.project, slug })).resumeStage,
+    ],
+  ];
+  for (const [verb, name, doing, run] of transitions) {
+    leaf(
+      verb,
+      "stage [stage]",
+      doing,
+      [`pergola ${name} stage my-new-stage -p my-new-project`],
+      (cmd) => optionalStage(projectOption(cmd)).alias("stages"),
+      async (ctx, positional) => {
+        const stage = await run(ctx, stageArg(ctx, positional));
+        print(ctx.format, stage, () => `stage ${stage.slug}: ${stage.state.toLowerCase()}`);
+      },
+    );
+  }
+}

@@ -1,0 +1,89 @@
+/** `events -p P [--follow] [--after CURSOR]`, `watch stage -p P`. */
+import type { Command } from "commander";
+import { cliEvents, cliListStages, cliProjectCursor, type StageRow } from "../documents.js";
+import { leaf, projectOption, type Context } from "../command.js";
+import { badInput, CliError } from "../errors.js";
+import { ExitCode } from "../exit-codes.js";
+import { followResumable } from "../follow.js";
+import type { Verbs } from "../groups.js";
+import { lower, printRecord } from "../output.js";
+import { renderStages } from "../views.js";
+
+type ProjectEvent = { cursor: string; at: string; kind: string; payload: unknown; stage: StageRow | null };
+
+/** `#12  2026-05-01T10:00:00.000Z  release_state_changed  stage dev  release #3 deployed`. */
+export function describeEvent(e: ProjectEvent): string {
+  const payload = (e.payload ?? {}) as {
+    release?: { number?: number; state?: string; message?: string | null };
+    component?: { name?: string; state?: string; health?: string };
+    stage?: { slug?: string };
+  };
+  const parts = [`#${e.cursor}`, e.at, lower(e.kind)];
+  const stage = e.stage?.slug ?? payload.stage?.slug;
+  if (stage) parts.push(`stage ${stage}${e.stage && !payload.release && !payload.component ? ` ${lower(e.stage.state)}` : ""}`);
+  if (payload.release) parts.push(`release #${payload.release.number} ${lower(payload.release.state)}${payload.release.message ? ` (${payload.release.message})` : ""}`);
+  if (payload.component) parts.push(`component ${payload.component.name} ${lower(payload.component.state)}/${lower(payload.component.health)}`);
+  return parts.join("  ");
+}
+
+async function projectCursor(ctx: Context, project: string): Promise<string> {
+  const { project: found } = await ctx.client.request(cliProjectCursor, { project });
+  if (!found) throw new CliError(`not found: Project "${project}"`, ExitCode.NOT_FOUND);
+  return found.cursor;
+}
+
+export function registerWatching(program: Command, verbs: Verbs): void {
+  leaf(
+    program,
+    "events",
+    "Print a Project's events in commit order: the kept log (or what follows --after), then with --follow every new one",
+    [
+      "pergola events -p my-new-project",
+      "pergola events -p my-new-project --follow --after 42   # resumes right after event 42: nothing missed, nothing twice",
+      "pergola events -p my-new-project --follow -o json | jq .kind",
+    ],
+    (cmd) => projectOption(cmd).option("-f, --follow", "keep printing new events (reconnects and resumes after the last one)").option("--after <cursor>", "start right after this event's cursor"),
+    async (ctx) => {
+      const project: string = ctx.opts.project;
+      const after: string = ctx.opts.after ?? "0";
+      if (!/^\d+$/.test(after)) throw badInput(`--after ${after}: a cursor is a number, as printed by pergola events`);
+      const now = BigInt(await projectCursor(ctx, project));
+      if (BigInt(after) > now) throw badInput(`--after ${after} is ahead of the Project's log (its newest event is ${now})`);
+      if (!ctx.opts.follow && BigInt(after) === now) return;
+      await followResumable(ctx.client, cliEvents, { project, after }, ({ events }) => {
+        printRecord(ctx.format, events, () => describeEvent(events));
+        return !ctx.opts.follow && BigInt(events.cursor) >= now ? "stop" : events.cursor;
+      });
+    },
+  );
+
+  leaf(
+    verbs.watch,
+    "stage",
+    "A live table of a Project's Stages, redrawn on every change (Ctrl-C to stop)",
+    ["pergola watch stage -p my-new-project", "pergola watch stage -p my-new-project -o json   # one JSON line per change"],
+    (cmd) => projectOption(cmd).alias("stages"),
+    async (ctx) => {
+      const project: string = ctx.opts.project;
+      // The cursor first, then the list: whatever changes in between is replayed (list+watch).
+      const after = await projectCursor(ctx, project);
+      const { stages: listed } = await ctx.client.request(cliListStages, { project });
+      const rows = new Map(listed.map((s) => [s.slug, s]));
+      const tty = ctx.format === "table" && process.stdout.isTTY;
+      const draw = () => {
+        const stages = [...rows.values()].sort((a, b) => a.slug.localeCompare(b.slug));
+        if (tty) process.stdout.write("\x1b[H\x1b[2J");
+        printRecord(ctx.format, stages, () => `${renderStages(project, stages)}\n${tty ? "watching; Ctrl-C to stop" : ""}`);
+      };
+      draw();
+      await followResumable(ctx.client, cliEvents, { project, after }, ({ events }) => {
+        const slug = events.stage?.slug ?? (events.payload as { stage?: { slug?: string } })?.stage?.slug;
+        if (events.kind === "STAGE_DELETED" && slug) rows.delete(slug);
+        else if (events.stage) rows.set(events.stage.slug, events.stage);
+        else return events.cursor;
+        draw();
+        return events.cursor;
+      });
+    },
+  );
+}

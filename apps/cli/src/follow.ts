@@ -1,0 +1,41 @@
+/**
+ * A subscription that survives a lost connection: graphql-ws does not resume by itself, so
+ * each event's cursor is remembered and, after the socket drops, the subscription is opened
+ * again `after` it (exponential back-off with jitter, at most 10 s apart). The log replays
+ * what was missed: no gap, no duplicate. Authentication and input errors end it.
+ */
+import type { TypedDocument } from "@pergola/schema";
+import type { ApiClient } from "./client.js";
+import { CliError } from "./errors.js";
+import { ExitCode } from "./exit-codes.js";
+
+export async function followResumable<R, V extends { after?: string | null }>(
+  client: ApiClient,
+  document: TypedDocument<R, V>,
+  variables: V,
+  /** Handles one payload; returns its cursor, or "stop". */
+  onData: (data: R) => string | "stop" | Promise<string | "stop">,
+  options: { resume: boolean } = { resume: true },
+): Promise<void> {
+  let after = variables.after ?? null;
+  let failures = 0;
+  for (;;) {
+    const sub = client.subscribe(document, { ...variables, after }, async (data) => {
+      const cursor = await onData(data);
+      if (cursor === "stop") return "stop";
+      after = cursor;
+      failures = 0;
+    });
+    try {
+      await sub.done;
+      return;
+    } catch (error) {
+      if (!options.resume || !(error instanceof CliError) || error.exitCode !== ExitCode.UNREACHABLE) throw error;
+      failures += 1;
+      const delay = Math.min(10_000, 250 * 2 ** Math.min(failures, 6)) * (0.8 + Math.random() * 0.4);
+      process.stderr.write(`connection lost (${error.message.split(" (")[0]}); resuming after cursor ${after ?? "start"} in ${Math.round(delay / 100) / 10}s\n`);
+      await client.resetSocket();
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/** The verbs: `pergola <verb> <noun>`. Each verb is a group whose nouns are the leaves. */
+import type { Command } from "commander";
+import { examples } from "./command.js";
+
+export interface Verbs {
+  create: Command;
+  list: Command;
+  get: Command;
+  update: Command;
+  delete: Command;
+  suspend: Command;
+  resume: Command;
+  validate: Command;
+  push: Command;
+  promote: Command;
+  rollback: Command;
+  add: Command;
+  remove: Command;
+  logs: Command;
+  rotate: Command;
+  watch: Command;
+}
+
+const VERBS: [keyof Verbs, string, string][] = [
+  ["create", "Create a project, stage or outpost", "pergola create stage my-new-stage --type dev -p my-new-project"],
+  ["list", "List projects, stages, builds, releases, configs, config-data, components or outposts", "pergola list stage -p my-new-project"],
+  ["get", "Show one outpost in detail", "pergola get outpost factory-berlin"],
+  ["update", "Change a stage", "pergola update stage my-new-stage -p my-new-project --type qa"],
+  ["delete", "Delete a stage or an outpost", "pergola delete stage my-new-stage -p my-new-project"],
+  ["suspend", "Suspend a stage", "pergola suspend stage my-new-stage -p my-new-project"],
+  ["resume", "Resume a stage", "pergola resume stage my-new-stage -p my-new-project"],
+  ["validate", "Validate a manifest or an outpost URI", "pergola validate manifest examples/hello/pergola.yaml"],
+  ["push", "Push a build or a release", "pergola push build -p my-new-project --dir examples/hello"],
+  ["promote", "Promote the release of one stage to another", "pergola promote release -p my-new-project --from dev --to qa"],
+  ["rollback", "Redeploy a stage's previous build", "pergola rollback stage -p my-new-project -s my-new-stage"],
+  ["add", "Add config-data", "pergola add config-data -p my-new-project -s my-new-stage --env GREETING=hello"],
+  ["remove", "Remove config-data", "pergola remove config-data -p my-new-project -s my-new-stage --env GREETING"],
+  ["logs", "Show a component's output", "pergola logs component web -p my-new-project -s my-new-stage --follow"],
+  ["rotate", "Rotate an outpost's agent token", "pergola rotate outpost-token factory-berlin"],
+  ["watch", "Watch stages live", "pergola watch stage -p my-new-project"],
+];
+
+export function registerVerbs(program: Command): Verbs {
+  const verbs = {} as Verbs;
+  for (const [name, description, example] of VERBS) {
+    verbs[name] = examples(program.command(name).description(description), [example]);
+  }
+  return verbs;
+}

@@ -1,0 +1,75 @@
+/** Human views shared by several commands. */
+import type { OutpostRow, ReleaseRow, StageRow } from "./documents.js";
+import { ago, lower, renderFacts, renderTable, type Cell } from "./output.js";
+
+/** The seed's table: `stages (P)`, columns stage, type, state, health, release (+ outpost, connection). */
+export function renderStages(project: string, stages: StageRow[]): string {
+  const outposts = stages.some((s) => s.isOutpost);
+  const columns = ["stage", "type", "state", "health", "release", ...(outposts ? ["outpost", "connection"] : [])];
+  const rows = stages.map((s) => [
+    s.slug,
+    lower(s.type),
+    lower(s.state),
+    lower(s.health),
+    s.currentRelease ? `${s.currentRelease.build.name} (${lower(s.currentRelease.state)})` : "-",
+    ...(outposts ? [s.outpost?.outpost.slug ?? "local", s.outpost ? lower(s.outpost.status) : "-"] : []),
+  ]);
+  return renderTable(columns, rows, `stages (${project})`);
+}
+
+export function renderStage(s: StageRow): string {
+  return renderFacts([
+    ["stage", s.slug],
+    ["name", s.name],
+    ["type", lower(s.type)],
+    ["state", lower(s.state)],
+    ["health", lower(s.health)],
+    ["release", s.currentRelease ? `${s.currentRelease.build.name} (${lower(s.currentRelease.state)})` : null],
+    ["grace", `${s.suspendGraceSeconds}s`],
+    ...(s.outpost ? ([["outpost", `${s.outpost.outpost.uri} (${lower(s.outpost.status)})`]] as [string, Cell][]) : []),
+  ]);
+}
+
+/** Pergola's release table: build, config, released, status. */
+export function renderReleases(project: string, stage: string, releases: ReleaseRow[]): string {
+  return renderTable(
+    ["build", "config", "released", "status"],
+    releases.map((r) => [
+      r.build.name,
+      r.config ? `${r.config.name} v${r.configVersion ?? r.config.version}` : "-",
+      `${ago(r.createdAt)} by ${r.createdBy}`,
+      `${lower(r.state)}${r.message && (r.state === "FAILED" || r.state === "PENDING") ? `: ${r.message}` : ""}`,
+    ]),
+    `releases (${project}/${stage})`,
+  );
+}
+
+export function renderRelease(r: ReleaseRow): string {
+  return `release #${r.number} of ${r.build.name}${r.config ? ` with config ${r.config.name} v${r.configVersion ?? r.config.version}` : ""}: ${lower(r.state)}${r.message ? ` (${r.message})` : ""}`;
+}
+
+export function renderOutposts(outposts: OutpostRow[]): string {
+  return renderTable(
+    ["outpost", "uri", "status", "region", "stages", "agent", "last seen"],
+    outposts.map((o) => [o.slug, o.uri, lower(o.status), o.region, o.stageCount, o.agentVersion, ago(o.lastSeenAt)]),
+    "outposts",
+  );
+}
+
+export function renderOutpost(o: OutpostRow): string {
+  return renderFacts([
+    ["outpost", o.slug],
+    ["uri", o.uri],
+    ["name", o.name],
+    ["description", o.description],
+    ["region", o.region],
+    ["labels", o.labels.join(", ")],
+    ["status", `${lower(o.status)} since ${ago(o.statusSince)}`],
+    ["agent", o.agentVersion],
+    ["public url", o.publicUrl],
+    ["last seen", ago(o.lastSeenAt)],
+    ["latency", o.latencyMs === null ? null : `${o.latencyMs} ms`],
+    ["heartbeat", `every ${o.heartbeatIntervalSeconds}s, offline after ${o.offlineAfterSeconds}s`],
+    ["stages", o.stageCount],
+  ]);
+}
