@@ -3,11 +3,13 @@
  * `npm start`: after `turbo run build`, runs the API on the embedded database (or
  * DATABASE_URL) and, beside it, the local agent — the built-in `local` Outpost that runs every
  * Stage not on a remote Outpost. The local agent's token is made once and kept in
- * `<data dir>/local-agent-token` (mode 0600). Ctrl-C stops everything, Components included.
+ * `<data dir>/local-agent-token` (mode 0600). Once the API listens, the dashboard is served
+ * too (`next start` on DASHBOARD_PORT, default 3000) with PERGOLA_API_URL set to the API's URL.
+ * Ctrl-C stops everything, Components included.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,8 +30,8 @@ function localAgentToken() {
   }
 }
 
-function run(name, args, env, onOutput) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
+function run(name, args, env, onOutput, cwd = root) {
+  const child = spawn(process.execPath, args, { cwd, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
   child.stdout.on("data", (chunk) => {
     process.stdout.write(chunk);
     onOutput?.(String(chunk));
@@ -74,4 +76,24 @@ run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, PERGOLA_LOCA
   run("agent", ["apps/agent/dist/cli.js", "--server", url, "--token", token, "--data-dir", join(dataDir, "agent")], {
     PERGOLA_PUBLIC_URL: "",
   });
+  startDashboard(url);
 });
+
+/** The dashboard, if it was built (`npm start` builds it; `npm start -w @pergola/api` does not need it). */
+function startDashboard(apiUrl) {
+  const dir = join(root, "apps/dashboard");
+  if (!existsSync(join(dir, ".next/BUILD_ID"))) {
+    console.log("  Dashboard     not built (npm run build); skipped");
+    return;
+  }
+  const port = process.env.DASHBOARD_PORT || "3000";
+  const host = process.env.HOST || "127.0.0.1";
+  const next = join(root, "node_modules/next/dist/bin/next");
+  let announced = false;
+  run("dashboard", [next, "start", "-p", port, "-H", host], { PERGOLA_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: "1", DASHBOARD_PORT: port }, (chunk) => {
+    if (announced || !/Ready|started server|Local:/i.test(chunk)) return;
+    announced = true;
+    const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+    console.log(`\n  Dashboard     http://${shown}:${port}   (sign in with the admin token)\n`);
+  }, dir);
+}

@@ -1,2 +1,3 @@
 export { ErrorCode, errorCodes, isErrorCode } from "./errors.js";
 export { listDocuments, typed, type TypedDocument } from "./documents/typed.js";
+export * from "./documents/dashboard.js";

@@ -1,0 +1,18 @@
+import type { Health, LinkStatus, ReleaseState, StageState, StageType } from "@pergola/schema";
+
+const tone: Record<string, string> = {
+  RUNNING: "ok", HEALTHY: "ok", DEPLOYED: "ok", ONLINE: "ok", COMPLETED: "ok", SCHEDULED: "info",
+  SUSPENDING: "warn", RESUMING: "warn", DEGRADED: "warn", DEPLOYING: "info", PENDING: "info", CONNECTING: "warn", STARTING: "info", STOPPING: "warn",
+  SUSPENDED: "muted", SUPERSEDED: "muted", UNKNOWN: "muted", STOPPED: "muted",
+  UNHEALTHY: "bad", FAILED: "bad", OFFLINE: "bad", ERROR: "bad", CRASHLOOP: "bad",
+  PROD: "bad", QA: "info", DEV: "ok",
+};
+
+export function Badge({ value, label, testId }: { value: StageState | Health | ReleaseState | LinkStatus | StageType | string; label?: string; testId?: string }) {
+  return (
+    <span className={`badge badge-${tone[value] ?? "muted"}`} data-testid={testId}>
+      <span className="dot" aria-hidden="true" />
+      {label ?? value}
+    </span>
+  );
+}

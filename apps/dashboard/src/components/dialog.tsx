@@ -1,0 +1,46 @@
+"use client";
+/**
+ * A modal dialog on the native <dialog>: showModal() makes the rest of the page inert (focus
+ * stays inside), Escape closes it, and focus returns to what opened it.
+ */
+import { useEffect, useId, useRef, type ReactNode } from "react";
+
+export function Dialog({ title, open, onClose, children, wide }: { title: string; open: boolean; onClose: () => void; children: ReactNode; wide?: boolean }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      const opener = document.activeElement as HTMLElement | null;
+      dialog.showModal();
+      return () => opener?.focus?.();
+    }
+    if (!open && dialog.open) dialog.close();
+    return undefined;
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      className={wide ? "dialog dialog-wide" : "dialog"}
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        event.preventDefault();
+        onClose();
+      }}
+      onClick={(event) => {
+        if (event.target === ref.current) onClose();
+      }}
+    >
+      {open ? (
+        <div className="dialog-body">
+          <header className="dialog-head">
+            <h2 id={titleId}>{title}</h2>
+            <button type="button" className="btn btn-ghost icon" aria-label="Close" onClick={onClose}>✕</button>
+          </header>
+          {children}
+        </div>
+      ) : null}
+    </dialog>
+  );
+}

@@ -1,0 +1,64 @@
+"use client";
+/**
+ * The Stage's live event timeline: the Project's `events`, filtered to this Stage. It starts a
+ * little before the page's cursor to show recent history, and tells the page about each new event.
+ */
+import { useEffect, useState } from "react";
+import { useSubscription } from "urql";
+import { eventsSubscription, type ProjectEventRow } from "@pergola/schema";
+import { ago, newer, utc } from "@/lib/format";
+import { useNow } from "@/lib/hooks";
+
+const BACKLOG = 200n;
+
+export function EventTimeline({ project, stage, cursor, onEvent }: { project: string; stage: string; cursor: string | undefined; onEvent: () => void }) {
+  const [resync, setResync] = useState(false);
+  const after = cursor === undefined ? undefined : resync ? cursor : String(BigInt(cursor) > BACKLOG ? BigInt(cursor) - BACKLOG : 0n);
+  const now = useNow(5000);
+  const [live] = useSubscription(
+    { query: eventsSubscription, variables: { project, after }, pause: after === undefined },
+    (prev: ProjectEventRow[] = [], e) => (e.events.stage?.slug === stage || (e.events.payload as { stage?: string } | null)?.stage === stage ? [e.events, ...prev].slice(0, 50) : prev),
+  );
+  useEffect(() => {
+    if (live.error?.graphQLErrors.some((e) => e.extensions?.code === "RESYNC_REQUIRED")) setResync(true);
+  }, [live.error]);
+  const newest = live.data?.[0];
+  useEffect(() => {
+    if (newest && newer(newest.cursor, cursor)) onEvent();
+  }, [newest, cursor, onEvent]);
+  const events = live.data ?? [];
+  return (
+    <section className="panel" aria-labelledby="timeline-title">
+      <div className="panel-head"><h2 id="timeline-title">Events</h2><span className="badge badge-ok"><span className="dot" aria-hidden="true" />LIVE</span></div>
+      {events.length === 0 ? <p className="muted">Nothing yet.</p> : (
+        <ol className="timeline" aria-label="Stage events" data-testid="event-timeline">
+          {events.map((e) => (
+            <li key={e.cursor}>
+              <span className="chip">{e.kind}</span>
+              <span className="small">{describe(e)}</span>
+              <time className="muted small" dateTime={e.at} title={utc(e.at)}>{ago(e.at, now)}</time>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function describe(event: ProjectEventRow): string {
+  const p = (event.payload ?? {}) as Record<string, unknown>;
+  const pick = (...keys: string[]) => keys.map((k) => p[k]).filter((v) => typeof v === "string" || typeof v === "number").join(" ");
+  const nested = (key: string, ...fields: string[]) => {
+    const v = p[key] as Record<string, unknown> | undefined;
+    return v && typeof v === "object" ? fields.map((f) => v[f]).filter((x) => typeof x === "string" || typeof x === "number").join(" ") : "";
+  };
+  switch (event.kind) {
+    case "STAGE_STATE_CHANGED": return nested("stage", "state") || pick("from", "to", "state");
+    case "COMPONENT_CHANGED": return nested("component", "name", "state", "health");
+    case "RELEASE_CREATED":
+    case "RELEASE_STATE_CHANGED": return nested("release", "number", "state");
+    case "OUTPOST_LINK_CHANGED": return nested("link", "status");
+    case "CONFIGURATION_CHANGED": return nested("configuration", "name", "version") || pick("name", "version");
+    default: return "";
+  }
+}

@@ -1,0 +1,119 @@
+"use client";
+/**
+ * Outposts (admins): the list, each row live through its own `outpostChanged` (the Outpost as it
+ * is, then after every change); create shows the URI, the agent token once and the command.
+ */
+import { useState } from "react";
+import { useMutation, useQuery, useSubscription } from "urql";
+import { createOutpostMutation, deleteOutpostMutation, outpostChangedSubscription, outpostsQuery, rotateOutpostTokenMutation, type OutpostCredentialsView, type OutpostRow } from "@pergola/schema";
+import { Badge } from "./badges";
+import { Dialog } from "./dialog";
+import { ErrorNote } from "./errors";
+import { ago, utc } from "@/lib/format";
+import { useNow } from "@/lib/hooks";
+
+export function OutpostList() {
+  const [{ data, error, fetching }, refetch] = useQuery({ query: outpostsQuery, requestPolicy: "network-only" });
+  const [open, setOpen] = useState(false);
+  const [credentials, setCredentials] = useState<OutpostCredentialsView | null>(null);
+  const [removed, setRemoved] = useState<string[]>([]);
+  const outposts = (data?.outposts ?? []).filter((o) => !removed.includes(o.slug));
+  const reload = () => refetch({ requestPolicy: "network-only" });
+  return (
+    <section aria-labelledby="outposts-title">
+      <div className="page-head">
+        <h1 id="outposts-title">Outposts</h1>
+        <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>+ NEW OUTPOST</button>
+      </div>
+      <ErrorNote error={error} />
+      {!data && fetching ? <p className="muted">Loading…</p> : null}
+      {data && outposts.length === 0 ? <div className="empty"><h2>No Outposts</h2><p className="muted">An Outpost is a remote host whose agent runs Stages; it dials out, so it works behind NAT.</p></div> : null}
+      {outposts.length ? (
+        <div className="table-wrap">
+          <table className="table">
+            <thead><tr><th scope="col">Name</th><th scope="col">URI</th><th scope="col">Region</th><th scope="col">Status</th><th scope="col">Last heartbeat</th><th scope="col">Agent</th><th scope="col">Stages</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+            <tbody>{outposts.map((o) => <OutpostRowView key={o.slug} initial={o} onCredentials={setCredentials} onDeleted={() => setRemoved((r) => [...r, o.slug])} />)}</tbody>
+          </table>
+        </div>
+      ) : null}
+      <Dialog title="New Outpost" open={open} onClose={() => setOpen(false)}>
+        <NewOutpost onCreated={(c) => { setOpen(false); setCredentials(c); reload(); }} />
+      </Dialog>
+      <Dialog title="Outpost agent token" open={credentials !== null} onClose={() => setCredentials(null)} wide>
+        {credentials ? <Credentials credentials={credentials} /> : null}
+      </Dialog>
+    </section>
+  );
+}
+
+function OutpostRowView({ initial, onCredentials, onDeleted }: { initial: OutpostRow; onCredentials: (c: OutpostCredentialsView) => void; onDeleted: () => void }) {
+  const [live] = useSubscription({ query: outpostChangedSubscription, variables: { outpost: initial.slug } }, (_p: OutpostRow | undefined, e) => e.outpostChanged);
+  const o = live.data ?? initial;
+  const now = useNow(1000);
+  const [rotate, doRotate] = useMutation(rotateOutpostTokenMutation);
+  const [del, doDelete] = useMutation(deleteOutpostMutation);
+  return (
+    <tr data-testid={`outpost-row-${o.slug}`}>
+      <td data-label="Name"><strong>{o.name}</strong>{o.description ? <div className="small muted">{o.description}</div> : null}</td>
+      <td data-label="URI" className="mono">{o.uri}</td>
+      <td data-label="Region">{o.region ?? "—"}</td>
+      <td data-label="Status"><Badge value={o.status} testId="outpost-status" /> <span className="small muted" title={utc(o.statusSince)}>{ago(o.statusSince, now)}</span></td>
+      <td data-label="Last heartbeat" title={utc(o.lastSeenAt)}>{ago(o.lastSeenAt, now)}{o.latencyMs != null ? <span className="small muted"> · {o.latencyMs} ms</span> : null}</td>
+      <td data-label="Agent" className="mono">{o.agentVersion ?? "—"}</td>
+      <td data-label="Stages">{o.stageCount}</td>
+      <td data-label="Actions">
+        <div className="row">
+          <button type="button" className="btn btn-small" aria-label={`Rotate token of ${o.name}`} disabled={rotate.fetching} onClick={async () => { if (!window.confirm(`Rotate the token of ${o.name}? Its agent is disconnected until it gets the new one.`)) return; const r = await doRotate({ slug: o.slug }); if (r.data) onCredentials(r.data.rotateOutpostToken); }}>ROTATE</button>
+          <button type="button" className="btn btn-small btn-danger" aria-label={`Delete ${o.name}`} disabled={del.fetching} onClick={async () => { if (!window.confirm(`Delete ${o.name}?`)) return; const r = await doDelete({ slug: o.slug }); if (r.data?.deleteOutpost) onDeleted(); }}>DELETE</button>
+        </div>
+        <ErrorNote error={rotate.error ?? del.error} />
+      </td>
+    </tr>
+  );
+}
+
+function NewOutpost({ onCreated }: { onCreated: (c: OutpostCredentialsView) => void }) {
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [region, setRegion] = useState("");
+  const [labels, setLabels] = useState("");
+  const [{ fetching, error }, create] = useMutation(createOutpostMutation);
+  return (
+    <form className="stack" onSubmit={async (e) => {
+      e.preventDefault();
+      const r = await create({ name: name.trim(), description: description.trim() || null, region: region.trim() || null, labels: labels.split(",").map((l) => l.trim()).filter(Boolean) });
+      if (r.data) onCreated(r.data.createOutpost);
+    }}>
+      <label className="field"><span>Name</span><input value={name} onChange={(e) => setName(e.target.value)} required autoFocus /></label>
+      <label className="field"><span>Description</span><input value={description} onChange={(e) => setDescription(e.target.value)} /></label>
+      <label className="field"><span>Region</span><input value={region} onChange={(e) => setRegion(e.target.value)} placeholder="eu-central" /></label>
+      <label className="field"><span>Labels</span><input className="mono" value={labels} onChange={(e) => setLabels(e.target.value)} placeholder="site=berlin, line=2" /></label>
+      <ErrorNote error={error} />
+      <div className="actions"><button type="submit" className="btn btn-primary" disabled={!name.trim() || fetching}>CREATE</button></div>
+    </form>
+  );
+}
+
+function Credentials({ credentials }: { credentials: OutpostCredentialsView }) {
+  return (
+    <div className="stack">
+      <p>Outpost <strong>{credentials.outpost.name}</strong>: <span className="mono">{credentials.outpost.uri}</span></p>
+      <p className="error">The token is shown only this once. Copy it now.</p>
+      <CopyField label="Agent token" value={credentials.agentToken} />
+      <CopyField label="Agent command" value={credentials.agentCommand} />
+    </div>
+  );
+}
+
+function CopyField({ label, value }: { label: string; value: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="field">
+      <span>{label}</span>
+      <div className="row">
+        <input className="mono grow" readOnly value={value} aria-label={label} onFocus={(e) => e.target.select()} />
+        <button type="button" className="btn" aria-label={`Copy ${label.toLowerCase()}`} onClick={async () => { await navigator.clipboard?.writeText(value).catch(() => {}); setCopied(true); }}>{copied ? "COPIED" : "COPY"}</button>
+      </div>
+    </div>
+  );
+}

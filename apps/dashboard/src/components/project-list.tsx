@@ -1,0 +1,70 @@
+"use client";
+import Link from "next/link";
+import { useState } from "react";
+import { useMutation, useQuery } from "urql";
+import { createProjectMutation, projectsQuery } from "@pergola/schema";
+import { Dialog } from "./dialog";
+import { ErrorNote } from "./errors";
+import { deriveSlug } from "@/lib/slug";
+
+export function ProjectList() {
+  const [{ data, error, fetching }, refetch] = useQuery({ query: projectsQuery });
+  const [open, setOpen] = useState(false);
+  const projects = data?.projects ?? [];
+  return (
+    <section aria-labelledby="projects-title">
+      <div className="page-head">
+        <h1 id="projects-title">Projects</h1>
+        <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>+ NEW PROJECT</button>
+      </div>
+      <ErrorNote error={error} />
+      {!data && fetching ? <p className="muted">Loading…</p> : null}
+      {data && projects.length === 0 ? (
+        <div className="empty">
+          <h2>No Projects yet</h2>
+          <p className="muted">A Project holds Stages: DEV, QA and PROD environments of one application.</p>
+          <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>+ NEW PROJECT</button>
+        </div>
+      ) : null}
+      <ul className="grid" aria-label="Projects">
+        {projects.map((project) => (
+          <li key={project.id}>
+            <Link href={`/projects/${project.slug}`} className="card card-link" data-testid={`project-${project.slug}`}>
+              <strong>{project.name}</strong>
+              <span className="mono muted">{project.slug}</span>
+              <span className="muted">{project.stages.length} {project.stages.length === 1 ? "Stage" : "Stages"}</span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+      <Dialog title="New Project" open={open} onClose={() => setOpen(false)}>
+        <NewProjectForm onDone={() => { setOpen(false); refetch({ requestPolicy: "network-only" }); }} />
+      </Dialog>
+    </section>
+  );
+}
+
+function NewProjectForm({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState("");
+  const [{ fetching, error }, create] = useMutation(createProjectMutation);
+  return (
+    <form
+      className="stack"
+      onSubmit={async (event) => {
+        event.preventDefault();
+        const result = await create({ name: name.trim() });
+        if (result.data) onDone();
+      }}
+    >
+      <label className="field">
+        <span>Name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
+      </label>
+      <p className="muted small">Slug: <span className="mono">{deriveSlug(name) || "—"}</span></p>
+      <ErrorNote error={error} />
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={fetching || !deriveSlug(name)}>CREATE</button>
+      </div>
+    </form>
+  );
+}

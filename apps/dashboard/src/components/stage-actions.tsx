@@ -1,0 +1,119 @@
+"use client";
+/**
+ * What can be done to a Stage: '+ NEW RELEASE' (a Build and a Configuration → DEPLOY), PROMOTE to
+ * another Stage, ROLLBACK, SUSPEND / RESUME (a PROD Stage asks first), CONFIG MANAGEMENT, and the
+ * one-click Release of a changed Configuration. Results arrive through the page's subscriptions.
+ */
+import { useState } from "react";
+import { useMutation } from "urql";
+import {
+  deployReleaseMutation, promoteReleaseMutation, resumeStageMutation, rollbackStageMutation, suspendStageMutation,
+  type ConfigurationView, type ReleaseSummary, type StageRow, type StageType,
+} from "@pergola/schema";
+import { ConfigManagement } from "./config-management";
+import { Dialog } from "./dialog";
+import { ErrorNote } from "./errors";
+
+type Stage = StageRow & { configs?: ConfigurationView[] };
+type Build = { name: string; createdAt: string; createdBy: string; branch: string | null };
+
+export function StageActions({ project, stage, stages, builds, releases }: { project: string; stage: Stage; stages: { slug: string; name: string; type: StageType }[]; builds: Build[]; releases: ReleaseSummary[] }) {
+  const [dialog, setDialog] = useState<"release" | "promote" | "suspend" | "config" | null>(null);
+  const [suspend, doSuspend] = useMutation(suspendStageMutation);
+  const [resume, doResume] = useMutation(resumeStageMutation);
+  const [rollback, doRollback] = useMutation(rollbackStageMutation);
+  const vars = { project, slug: stage.slug };
+  const close = () => setDialog(null);
+  const canSuspend = stage.state === "RUNNING";
+  const canResume = stage.state === "SUSPENDED";
+  return (
+    <div className="head-actions">
+      <button type="button" className="btn btn-primary" onClick={() => setDialog("release")}>+ NEW RELEASE</button>
+      <button type="button" className="btn" onClick={() => setDialog("config")}>CONFIG MANAGEMENT</button>
+      <button type="button" className="btn" disabled={!stage.currentRelease} onClick={() => setDialog("promote")}>PROMOTE</button>
+      <button type="button" className="btn" disabled={releases.length < 2 || rollback.fetching} onClick={() => doRollback(vars)}>ROLLBACK</button>
+      {canResume || stage.state === "RESUMING" ? (
+        <button type="button" className="btn" disabled={!canResume || resume.fetching} onClick={() => doResume(vars)}>RESUME</button>
+      ) : (
+        <button type="button" className="btn btn-danger" disabled={!canSuspend || suspend.fetching} onClick={() => (stage.type === "PROD" ? setDialog("suspend") : doSuspend(vars))}>SUSPEND</button>
+      )}
+      <div className="actions-errors" aria-live="polite"><ErrorNote error={suspend.error ?? resume.error ?? rollback.error} /></div>
+
+      <Dialog title="New Release" open={dialog === "release"} onClose={close}>
+        <NewRelease project={project} stage={stage} builds={builds} onDone={close} />
+      </Dialog>
+      <Dialog title={`Promote ${stage.name}`} open={dialog === "promote"} onClose={close}>
+        <Promote project={project} from={stage} stages={stages.filter((s) => s.slug !== stage.slug)} onDone={close} />
+      </Dialog>
+      <Dialog title="Suspend a PROD Stage?" open={dialog === "suspend"} onClose={close}>
+        <p>{stage.name} is a PROD Stage: suspending it stops its Components and its links answer 503 until it is resumed.</p>
+        <div className="actions">
+          <button type="button" className="btn btn-ghost" onClick={close}>Cancel</button>
+          <button type="button" className="btn btn-danger" onClick={async () => { await doSuspend(vars); close(); }}>SUSPEND</button>
+        </div>
+      </Dialog>
+      <Dialog title="Config management" open={dialog === "config"} onClose={close} wide>
+        <ConfigManagement project={project} stage={stage} />
+      </Dialog>
+    </div>
+  );
+}
+
+function NewRelease({ project, stage, builds, onDone }: { project: string; stage: Stage; builds: Build[]; onDone: () => void }) {
+  const configNames = Array.from(new Set(["default", ...(stage.configs ?? []).map((c) => c.name)]));
+  const [build, setBuild] = useState(stage.currentRelease?.build.name ?? builds[0]?.name ?? "");
+  const [config, setConfig] = useState(stage.currentRelease?.config?.name ?? configNames[0] ?? "default");
+  const [{ fetching, error }, deploy] = useMutation(deployReleaseMutation);
+  const hasConfig = (stage.configs ?? []).some((c) => c.name === config);
+  return (
+    <form className="stack" onSubmit={async (e) => { e.preventDefault(); const r = await deploy({ project, stage: stage.slug, build, config: hasConfig ? config : null }); if (r.data) onDone(); }}>
+      {builds.length === 0 ? <p className="muted">No Builds in this Project yet: push one (<code>pergola push</code>, or createBuild).</p> : null}
+      <label className="field">
+        <span>Build</span>
+        <select value={build} onChange={(e) => setBuild(e.target.value)} required>
+          {builds.map((b) => <option key={b.name} value={b.name}>{b.name} — {b.createdBy}, {new Date(b.createdAt).toLocaleString()}</option>)}
+        </select>
+      </label>
+      <label className="field">
+        <span>Configuration</span>
+        <select value={config} onChange={(e) => setConfig(e.target.value)}>
+          {configNames.map((n) => {
+            const c = (stage.configs ?? []).find((x) => x.name === n);
+            return <option key={n} value={n}>{n}{c ? ` (v${c.version})` : " (none yet)"}</option>;
+          })}
+        </select>
+      </label>
+      <ErrorNote error={error} />
+      <div className="actions"><button type="submit" className="btn btn-primary" disabled={!build || fetching}>DEPLOY</button></div>
+    </form>
+  );
+}
+
+function Promote({ project, from, stages, onDone }: { project: string; from: Stage; stages: { slug: string; name: string; type: StageType }[]; onDone: () => void }) {
+  const [to, setTo] = useState(stages[0]?.slug ?? "");
+  const [{ fetching, error }, promote] = useMutation(promoteReleaseMutation);
+  return (
+    <form className="stack" onSubmit={async (e) => { e.preventDefault(); const r = await promote({ project, from: from.slug, to }); if (r.data) onDone(); }}>
+      <p className="muted">Deploys Build <span className="mono">{from.currentRelease?.build.name}</span> to another Stage, which keeps its own Configuration.</p>
+      <label className="field">
+        <span>To Stage</span>
+        <select value={to} onChange={(e) => setTo(e.target.value)} required>
+          {stages.map((s) => <option key={s.slug} value={s.slug}>{s.name} ({s.type})</option>)}
+        </select>
+      </label>
+      <ErrorNote error={error} />
+      <div className="actions"><button type="submit" className="btn btn-primary" disabled={!to || fetching}>PROMOTE</button></div>
+    </form>
+  );
+}
+
+export function ConfigDrift({ project, stage }: { project: string; stage: Stage }) {
+  const [{ fetching, error }, deploy] = useMutation(deployReleaseMutation);
+  return (
+    <div className="drift" role="note" data-testid="config-drift">
+      <span>Config changed since the running Release: the change waits for the next Release.</span>
+      <button type="button" className="btn btn-primary btn-small" disabled={fetching} onClick={() => deploy({ project, stage: stage.slug, config: stage.currentRelease?.config?.name ?? "default" })}>RELEASE CONFIG CHANGE</button>
+      <ErrorNote error={error} />
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { deriveSlug, slugProblem } from "./slug.js";
+
+describe("the dashboard's Stage ID rule (same as the API's)", () => {
+  it("derives DNS labels from names", () => {
+    expect(deriveSlug("My New Stage")).toBe("my-new-stage");
+    expect(deriveSlug("  Straße & Ærø ")).toBe("strasse-aero");
+    expect(deriveSlug("!!!")).toBe("");
+    expect(deriveSlug("a".repeat(70))).toHaveLength(63);
+  });
+  it("names what is wrong with an edited ID", () => {
+    expect(slugProblem("ok-1")).toBeUndefined();
+    expect(slugProblem("-bad")).toBeDefined();
+    expect(slugProblem("")).toBe("must not be empty");
+  });
+});

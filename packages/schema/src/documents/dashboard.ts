@@ -1,0 +1,379 @@
+/**
+ * The dashboard's documents. Every list the dashboard shows is read with a `cursor` and then
+ * followed by a subscription `after` it (list, then watch); each subscription takes `$after`
+ * so the dashboard's client can resume from the last event it received after a reconnect.
+ */
+import { typed } from "./typed.js";
+
+export type StageType = "DEV" | "QA" | "PROD";
+export type StageState = "RUNNING" | "SUSPENDING" | "SUSPENDED" | "RESUMING";
+export type Health = "HEALTHY" | "DEGRADED" | "UNHEALTHY" | "UNKNOWN";
+export type LinkStatus = "PENDING" | "CONNECTING" | "ONLINE" | "OFFLINE" | "ERROR";
+export type ReleaseState = "PENDING" | "DEPLOYING" | "DEPLOYED" | "FAILED" | "SUPERSEDED";
+export type Role = "ADMIN" | "MEMBER" | "AGENT";
+
+export interface ReleaseSummary {
+  id: string;
+  number: number;
+  state: ReleaseState;
+  message: string | null;
+  createdAt: string;
+  createdBy: string;
+  configVersion: number | null;
+  build: { name: string };
+  config: { name: string; version: number } | null;
+}
+
+export interface StageRow {
+  id: string;
+  name: string;
+  slug: string;
+  type: StageType;
+  state: StageState;
+  health: Health;
+  isOutpost: boolean;
+  configDrift: boolean;
+  updatedAt: string;
+  currentRelease: ReleaseSummary | null;
+  outpost: { status: LinkStatus; since: string; outpost: { slug: string; name: string } } | null;
+}
+
+const releaseFields = `id number state message createdAt createdBy configVersion build { name } config { name version }`;
+const stageFields = `id name slug type state health isOutpost configDrift updatedAt
+  currentRelease { ${releaseFields} }
+  outpost { status since outpost { slug name } }`;
+
+export const meQuery = typed<{ me: { name: string; role: Role } }>("dashboard.me", `query DashboardMe { me { name role } }`);
+
+export const createSocketTicketMutation = typed<{ createSocketTicket: { ticket: string; expiresAt: string } }>(
+  "dashboard.createSocketTicket",
+  `mutation DashboardSocketTicket { createSocketTicket { ticket expiresAt } }`,
+);
+
+export interface ProjectRow {
+  id: string;
+  name: string;
+  slug: string;
+  createdAt: string;
+  stages: { id: string }[];
+}
+
+export const projectsQuery = typed<{ projects: ProjectRow[] }>(
+  "dashboard.projects",
+  `query DashboardProjects { projects { id name slug createdAt stages { id } } }`,
+);
+
+export const createProjectMutation = typed<{ createProject: ProjectRow }, { name: string; slug?: string | null }>(
+  "dashboard.createProject",
+  `mutation DashboardCreateProject($name: String!, $slug: String) {
+    createProject(input: { name: $name, slug: $slug }) { id name slug createdAt stages { id } }
+  }`,
+);
+
+export const projectStagesQuery = typed<
+  { project: { id: string; name: string; slug: string; cursor: string; stages: StageRow[] } | null },
+  { project: string }
+>(
+  "dashboard.projectStages",
+  `query DashboardProjectStages($project: String!) {
+    project(slug: $project) { id name slug cursor stages { ${stageFields} } }
+  }`,
+);
+
+export const stageChangedSubscription = typed<
+  { stageChanged: { cursor: string; kind: string; stage: StageRow } },
+  { project: string; after?: string | null }
+>(
+  "dashboard.stageChanged",
+  `subscription DashboardStageChanged($project: String!, $after: String) {
+    stageChanged(project: $project, after: $after) { cursor kind stage { ${stageFields} } }
+  }`,
+);
+
+export interface OutpostFacts {
+  slug: string;
+  name: string;
+  uri: string;
+  description: string | null;
+  region: string | null;
+  labels: string[];
+  agentVersion: string | null;
+  status: LinkStatus;
+}
+
+export interface OutpostValidationResult {
+  uri: string;
+  valid: boolean;
+  problems: { code: string; message: string; warning: boolean }[];
+  outpost: OutpostFacts | null;
+}
+
+export const validateOutpostUriQuery = typed<{ validateOutpostUri: OutpostValidationResult }, { uri: string }>(
+  "dashboard.validateOutpostUri",
+  `query DashboardValidateOutpostUri($uri: String!) {
+    validateOutpostUri(uri: $uri) {
+      uri valid problems { code message warning }
+      outpost { slug name uri description region labels agentVersion status }
+    }
+  }`,
+);
+
+export const createStageMutation = typed<
+  { createStage: StageRow },
+  { project: string; name: string; type: StageType; slug?: string | null; outpostUri?: string | null }
+>(
+  "dashboard.createStage",
+  `mutation DashboardCreateStage($project: String!, $name: String!, $type: StageType!, $slug: String, $outpostUri: String) {
+    createStage(input: { project: $project, name: $name, type: $type, slug: $slug, outpostUri: $outpostUri }) { ${stageFields} }
+  }`,
+);
+
+export interface ComponentRow {
+  name: string;
+  kind: "SERVICE" | "JOB" | "CRON";
+  state: string;
+  health: Health;
+  lastKnownHealth: Health | null;
+  restarts: number;
+  message: string | null;
+  links: string[];
+  observedAt: string | null;
+}
+
+export interface ConfigEntry {
+  kind: "ENV" | "FILE";
+  name: string;
+  value: string | null;
+  secret: boolean;
+}
+
+export interface ConfigurationView {
+  name: string;
+  version: number;
+  updatedAt: string;
+  data: ConfigEntry[];
+}
+
+const componentFields = `name kind state health lastKnownHealth restarts message links observedAt`;
+const configFields = `name version updatedAt data { kind name value secret }`;
+
+export interface StageDetail extends StageRow {
+  suspendGraceSeconds: number;
+  components: (ComponentRow & { logs: string[] })[];
+  configs: ConfigurationView[];
+}
+
+export const stagePageQuery = typed<
+  {
+    project: { id: string; name: string; slug: string; cursor: string; stages: { slug: string; name: string; type: StageType }[] } | null;
+    stage: StageDetail | null;
+    releases: ReleaseSummary[];
+    builds: { name: string; createdAt: string; createdBy: string; branch: string | null }[];
+  },
+  { project: string; stage: string }
+>(
+  "dashboard.stagePage",
+  `query DashboardStagePage($project: String!, $stage: String!) {
+    project(slug: $project) { id name slug cursor stages { slug name type } }
+    stage(project: $project, slug: $stage) {
+      ${stageFields} suspendGraceSeconds
+      components { ${componentFields} logs(tail: 5) }
+      configs { ${configFields} }
+    }
+    releases(project: $project, stage: $stage, first: 20) { ${releaseFields} }
+    builds(project: $project, first: 50) { name createdAt createdBy branch }
+  }`,
+);
+
+export const componentChangedSubscription = typed<
+  { componentChanged: { cursor: string; kind: string; component: ComponentRow } },
+  { project: string; stage: string; after?: string | null }
+>(
+  "dashboard.componentChanged",
+  `subscription DashboardComponentChanged($project: String!, $stage: String!, $after: String) {
+    componentChanged(project: $project, stage: $stage, after: $after) { cursor kind component { ${componentFields} } }
+  }`,
+);
+
+export const releaseChangedSubscription = typed<
+  { releaseChanged: { cursor: string; kind: string; release: ReleaseSummary; stage: StageRow } },
+  { project: string; stage: string; after?: string | null }
+>(
+  "dashboard.releaseChanged",
+  `subscription DashboardReleaseChanged($project: String!, $stage: String!, $after: String) {
+    releaseChanged(project: $project, stage: $stage, after: $after) { cursor kind release { ${releaseFields} } stage { ${stageFields} } }
+  }`,
+);
+
+export interface ProjectEventRow {
+  cursor: string;
+  kind: string;
+  at: string;
+  payload: unknown;
+  stage: { slug: string } | null;
+}
+
+export const eventsSubscription = typed<{ events: ProjectEventRow }, { project: string; after?: string | null }>(
+  "dashboard.events",
+  `subscription DashboardEvents($project: String!, $after: String) {
+    events(project: $project, after: $after) { cursor kind at payload stage { slug } }
+  }`,
+);
+
+export interface OutpostLinkView {
+  status: LinkStatus;
+  since: string;
+  lastHeartbeatAt: string | null;
+  latencyMs: number | null;
+  agentVersion: string | null;
+  generation: number;
+  observedGeneration: number | null;
+  inSync: boolean;
+  errors: { component: string; message: string; at: string }[];
+  outpost: { slug: string; name: string; uri: string; region: string | null };
+}
+
+const linkFields = `status since lastHeartbeatAt latencyMs agentVersion generation observedGeneration inSync
+  errors { component message at } outpost { slug name uri region }`;
+
+export const stageLinkQuery = typed<
+  { project: { cursor: string } | null; stage: { slug: string; isOutpost: boolean; outpost: OutpostLinkView | null } | null },
+  { project: string; stage: string }
+>(
+  "dashboard.stageLink",
+  `query DashboardStageLink($project: String!, $stage: String!) {
+    project(slug: $project) { cursor }
+    stage(project: $project, slug: $stage) { slug isOutpost outpost { ${linkFields} } }
+  }`,
+);
+
+export const outpostLinkChangedSubscription = typed<
+  { outpostLinkChanged: { cursor: string; kind: string; link: OutpostLinkView } },
+  { project: string; stage: string; after?: string | null }
+>(
+  "dashboard.outpostLinkChanged",
+  `subscription DashboardOutpostLinkChanged($project: String!, $stage: String!, $after: String) {
+    outpostLinkChanged(project: $project, stage: $stage, after: $after) { cursor kind link { ${linkFields} } }
+  }`,
+);
+
+export interface HistoryEntry {
+  kind: string;
+  message: string;
+  at: string;
+}
+
+export interface OutpostRow extends OutpostFacts {
+  id: string;
+  statusSince: string;
+  lastSeenAt: string | null;
+  latencyMs: number | null;
+  publicUrl: string | null;
+  stageCount: number;
+  heartbeatIntervalSeconds: number;
+  offlineAfterSeconds: number;
+  history: HistoryEntry[];
+}
+
+const outpostFields = `id slug name uri description region labels agentVersion status statusSince lastSeenAt latencyMs
+  publicUrl stageCount heartbeatIntervalSeconds offlineAfterSeconds history(last: 20) { kind message at }`;
+
+export const outpostsQuery = typed<{ outposts: OutpostRow[] }>(
+  "dashboard.outposts",
+  `query DashboardOutposts { outposts { ${outpostFields} } }`,
+);
+
+export const outpostChangedSubscription = typed<{ outpostChanged: OutpostRow }, { outpost: string }>(
+  "dashboard.outpostChanged",
+  `subscription DashboardOutpostChanged($outpost: String!) { outpostChanged(outpost: $outpost) { ${outpostFields} } }`,
+);
+
+export interface OutpostCredentialsView {
+  agentToken: string;
+  agentCommand: string;
+  outpost: OutpostRow;
+}
+
+export const createOutpostMutation = typed<
+  { createOutpost: OutpostCredentialsView },
+  { name: string; description?: string | null; region?: string | null; labels?: string[] | null }
+>(
+  "dashboard.createOutpost",
+  `mutation DashboardCreateOutpost($name: String!, $description: String, $region: String, $labels: [String!]) {
+    createOutpost(input: { name: $name, description: $description, region: $region, labels: $labels }) {
+      agentToken agentCommand outpost { ${outpostFields} }
+    }
+  }`,
+);
+
+export const rotateOutpostTokenMutation = typed<{ rotateOutpostToken: OutpostCredentialsView }, { slug: string }>(
+  "dashboard.rotateOutpostToken",
+  `mutation DashboardRotateOutpostToken($slug: String!) {
+    rotateOutpostToken(slug: $slug) { agentToken agentCommand outpost { ${outpostFields} } }
+  }`,
+);
+
+export const deleteOutpostMutation = typed<{ deleteOutpost: boolean }, { slug: string }>(
+  "dashboard.deleteOutpost",
+  `mutation DashboardDeleteOutpost($slug: String!) { deleteOutpost(slug: $slug) }`,
+);
+
+export const deployReleaseMutation = typed<
+  { deployRelease: ReleaseSummary },
+  { project: string; stage: string; build?: string | null; config?: string | null }
+>(
+  "dashboard.deployRelease",
+  `mutation DashboardDeployRelease($project: String!, $stage: String!, $build: String, $config: String) {
+    deployRelease(input: { project: $project, stage: $stage, build: $build, config: $config }) { ${releaseFields} }
+  }`,
+);
+
+export const promoteReleaseMutation = typed<{ promoteRelease: ReleaseSummary }, { project: string; from: string; to: string }>(
+  "dashboard.promoteRelease",
+  `mutation DashboardPromoteRelease($project: String!, $from: String!, $to: String!) {
+    promoteRelease(project: $project, from: $from, to: $to) { ${releaseFields} }
+  }`,
+);
+
+export const rollbackStageMutation = typed<{ rollbackStage: ReleaseSummary }, { project: string; slug: string }>(
+  "dashboard.rollbackStage",
+  `mutation DashboardRollbackStage($project: String!, $slug: String!) { rollbackStage(project: $project, slug: $slug) { ${releaseFields} } }`,
+);
+
+export const suspendStageMutation = typed<{ suspendStage: StageRow }, { project: string; slug: string }>(
+  "dashboard.suspendStage",
+  `mutation DashboardSuspendStage($project: String!, $slug: String!) { suspendStage(project: $project, slug: $slug) { ${stageFields} } }`,
+);
+
+export const resumeStageMutation = typed<{ resumeStage: StageRow }, { project: string; slug: string }>(
+  "dashboard.resumeStage",
+  `mutation DashboardResumeStage($project: String!, $slug: String!) { resumeStage(project: $project, slug: $slug) { ${stageFields} } }`,
+);
+
+export const addConfigDataMutation = typed<
+  { addConfigData: ConfigurationView },
+  {
+    project: string;
+    stage: string;
+    config: string;
+    expectedVersion?: number | null;
+    env: { name: string; value: string; secret?: boolean | null }[];
+    files: { name: string; content: string; secret?: boolean | null }[];
+  }
+>(
+  "dashboard.addConfigData",
+  `mutation DashboardAddConfigData($project: String!, $stage: String!, $config: String!, $expectedVersion: Int,
+      $env: [ConfigEnvInput!]!, $files: [ConfigFileInput!]!) {
+    addConfigData(input: { project: $project, stage: $stage, config: $config, expectedVersion: $expectedVersion, env: $env, files: $files }) { ${configFields} }
+  }`,
+);
+
+export const removeConfigDataMutation = typed<
+  { removeConfigData: ConfigurationView },
+  { project: string; stage: string; config: string; names: string[]; expectedVersion?: number | null }
+>(
+  "dashboard.removeConfigData",
+  `mutation DashboardRemoveConfigData($project: String!, $stage: String!, $config: String!, $names: [String!]!, $expectedVersion: Int) {
+    removeConfigData(input: { project: $project, stage: $stage, config: $config, names: $names, expectedVersion: $expectedVersion }) { ${configFields} }
+  }`,
+);
