@@ -209,16 +209,5 @@ export async function getStage(api: TestApi, project: string, stage: string): Pr
   return view;
 }
 
-/** Whether `pid` is a live process (a zombie is not). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
+/** Whether `pid` is a live process (a zombie is not): the runtime tests' own check. */
+export { isAlive } from "../../packages/runtime/src/process/process.test-utils.js";
