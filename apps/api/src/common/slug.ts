@@ -1,33 +1,13 @@
 /**
  * Stage IDs and Project slugs: DNS labels (RFC 1123) of at most 63 characters, because they
- * become host names of shareable links (`<host>.<stage>.<project>.localhost`).
+ * become host names of shareable links (`<host>.<stage>.<project>.localhost`). The rule
+ * itself is shared with the clients (@pergola/schema); here it becomes typed errors.
  */
 import { badInput } from "../errors.js";
 
-export const SLUG_MAX = 63;
-const SLUG_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+import { deriveSlug, SLUG_MAX, slugProblem } from "@pergola/schema";
 
-/** `My New Stage` → `my-new-stage`; accents folded, everything else a separator. "" when nothing is left. */
-export function deriveSlug(name: string): string {
-  const folded = name
-    .normalize("NFKD")
-    .replace(/\p{M}/gu, "")
-    .replace(/ß/g, "ss")
-    .replace(/[æÆ]/g, "ae")
-    .replace(/[øØ]/g, "o")
-    .replace(/[łŁ]/g, "l")
-    .toLowerCase();
-  const dashed = folded.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-  return dashed.slice(0, SLUG_MAX).replace(/-+$/, "");
-}
-
-export function slugProblem(slug: string): string | undefined {
-  if (slug.length === 0) return "must not be empty";
-  if (slug.length > SLUG_MAX) return `must be at most ${SLUG_MAX} characters`;
-  if (!SLUG_PATTERN.test(slug))
-    return "must be lowercase letters, digits and hyphens, starting and ending with a letter or digit";
-  return undefined;
-}
+export { deriveSlug, SLUG_MAX, slugProblem };
 
 /** The slug to use: the explicit one (validated) or one derived from the name. */
 export function resolveSlug(field: string, name: string, explicit: string | null | undefined): string {
