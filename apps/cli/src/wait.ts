@@ -37,8 +37,9 @@ export async function waitForRelease(
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      sub.stop();
+      // Reject before stopping: stopping settles `done`, and the race must end as a timeout.
       reject(new CliError(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for release #${target.release.number} to deploy`, ExitCode.TIMED_OUT));
+      sub.stop();
     }, timeoutMs);
   });
   try {

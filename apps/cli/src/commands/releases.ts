@@ -17,7 +17,7 @@ const waitOptions = (cmd: Command) =>
 
 /** Reads the cursor, runs the mutation, then (with --wait) follows the Release from that cursor. */
 async function release(ctx: Context, project: string, stage: string, deploy: () => Promise<ReleaseRow>): Promise<void> {
-  const timeoutMs = parseDuration(ctx.opts.timeout ?? "5m");
+  const timeoutMs = parseDuration(ctx.opts.timeout);
   const cursor = ctx.opts.wait ? (await ctx.client.request(cliProjectCursor, { project })).project?.cursor : undefined;
   if (ctx.opts.wait && cursor === undefined) throw new CliError(`not found: Project "${project}"`, ExitCode.NOT_FOUND);
   const made = await deploy();
@@ -50,6 +50,7 @@ export function registerReleases(verbs: Verbs): void {
       ),
     async (ctx) => {
       const { project, stage } = ctx.opts as { project: string; stage: string };
+      parseDuration(ctx.opts.timeout); // a bad --timeout fails before anything is deployed
       let build: string | undefined = ctx.opts.build;
       if (!build && !ctx.opts.config) {
         const { builds } = await ctx.client.request(cliListBuilds, { project, first: 1 });

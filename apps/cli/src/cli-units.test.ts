@@ -1,0 +1,107 @@
+/** The CLI's pure parts: parsing flags, formatting, packing, error mapping. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { errorCodes } from "@pergola/schema";
+import { afterEach, describe, expect, it } from "vitest";
+import { newLines } from "./commands/components.js";
+import { parseAssignment, parseFileFlag } from "./commands/configs.js";
+import { normalizeEndpoint } from "./config.js";
+import { CliError, fromApiError } from "./errors.js";
+import { ExitCode, exitCodeOf } from "./exit-codes.js";
+import { ago, parseDuration, renderTable } from "./output.js";
+import { listFiles } from "./pack.js";
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe("flags", () => {
+  it("parses durations", () => {
+    expect(parseDuration("90")).toBe(90_000);
+    expect(parseDuration("30s")).toBe(30_000);
+    expect(parseDuration("5m")).toBe(300_000);
+    expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(() => parseDuration("soon")).toThrow(CliError);
+    expect(() => parseDuration("5m later")).toThrow(/not a duration/);
+  });
+
+  it("parses NAME=VALUE (the value may hold =) and --file [NAME=]PATH", () => {
+    expect(parseAssignment("--env", "A=b=c")).toEqual(["A", "b=c"]);
+    expect(() => parseAssignment("--env", "=x")).toThrow(/NAME=VALUE/);
+    expect(parseFileFlag("/home/silas/config.json")).toEqual({ name: "config.json", path: "/home/silas/config.json" });
+    expect(parseFileFlag("config/app.json=./app.json")).toEqual({ name: "config/app.json", path: "./app.json" });
+  });
+
+  it("normalizes endpoints and refuses what is not http(s)", () => {
+    expect(normalizeEndpoint("http://127.0.0.1:4000/graphql/")).toBe("http://127.0.0.1:4000");
+    expect(normalizeEndpoint("https://pergola.example.com")).toBe("https://pergola.example.com");
+    expect(() => normalizeEndpoint("ftp://x")).toThrow(CliError);
+    expect(() => normalizeEndpoint("localhost")).toThrow(/not a URL|http/);
+  });
+});
+
+describe("output", () => {
+  it("says how long ago", () => {
+    const now = Date.parse("2026-01-01T12:00:00Z");
+    expect(ago("2026-01-01T11:59:31Z", now)).toBe("29 seconds ago");
+    expect(ago("2026-01-01T11:57:00Z", now)).toBe("3 minutes ago");
+    expect(ago("2025-12-30T12:00:00Z", now)).toBe("2 days ago");
+    expect(ago(null, now)).toBe("-");
+  });
+
+  it("draws a table with a title and dashes for empty cells", () => {
+    const text = renderTable(["stage", "type", "state"], [["my-new-stage", "dev", null]], "stages (my-new-project)");
+    expect(text.split("\n")[0]).toBe("stages (my-new-project)");
+    expect(text).toMatch(/│ stage\s+│ type │ state │/);
+    expect(text).toMatch(/│ my-new-stage │ dev\s+│ -\s+│/);
+  });
+
+  it("prints only log lines not shown yet", () => {
+    expect(newLines(["a", "b"], ["a", "b", "c"])).toEqual(["c"]);
+    expect(newLines(["a", "b", "c"], ["b", "c", "d", "e"])).toEqual(["d", "e"]);
+    expect(newLines(["x"], ["y"])).toEqual(["y"]);
+    expect(newLines([], ["y"])).toEqual(["y"]);
+  });
+});
+
+describe("errors", () => {
+  it("gives every API error code an exit code of its own (INTERNAL_SERVER_ERROR: 1)", () => {
+    const codes = errorCodes.map((c) => exitCodeOf[c]);
+    expect(codes.every((c) => typeof c === "number")).toBe(true);
+    expect(new Set(codes).size).toBe(errorCodes.length);
+    expect(exitCodeOf.INTERNAL_SERVER_ERROR).toBe(ExitCode.ERROR);
+  });
+
+  it("makes one line of an API error, with a manifest's problems after it", () => {
+    const e = fromApiError({ message: "invalid manifest", extensions: { code: "BAD_USER_INPUT", problems: [{ path: "components[0].name", message: "required" }] } });
+    expect(e.exitCode).toBe(ExitCode.BAD_INPUT);
+    expect(e.message).toBe("invalid input: invalid manifest");
+    expect(e.details).toEqual(["  components[0].name: required"]);
+    expect(fromApiError({ message: 'Project "x" not found', extensions: { code: "NOT_FOUND" } }).message).toBe('Project "x" not found');
+    expect(fromApiError({ message: "boom" }).exitCode).toBe(ExitCode.ERROR);
+  });
+});
+
+describe("packing", () => {
+  it("honours .gitignore files (nested ones for their own directory) and leaves out .git", () => {
+    const root = mkdtempSync(join(tmpdir(), "pergola-pack-"));
+    dirs.push(root);
+    const put = (path: string, content = "x") => {
+      mkdirSync(join(root, path, ".."), { recursive: true });
+      writeFileSync(join(root, path), content);
+    };
+    put(".gitignore", "node_modules/\n*.log\n/build\n");
+    put("pergola.yaml");
+    put("server.js");
+    put("debug.log");
+    put("node_modules/x/index.js");
+    put("build/out.js");
+    put("src/build/keep.js");
+    put("src/.gitignore", "secret.txt\n");
+    put("src/secret.txt");
+    put("src/app.js");
+    put("secret.txt");
+    put(".git/HEAD");
+    expect(listFiles(root)).toEqual([".gitignore", "pergola.yaml", "secret.txt", "server.js", "src/.gitignore", "src/app.js", "src/build/keep.js"]);
+  });
+});

@@ -1,0 +1,394 @@
+/**
+ * The `pergola` CLI as a person or a script runs it: the built binary (apps/cli/dist/cli.js)
+ * as a subprocess, against a real API on a database of its own and a real agent that runs
+ * the Releases (in-process, short timings), with its config in a temporary XDG_CONFIG_HOME.
+ * One stack for the file; every test makes its own Project. Waits are on output, with timeouts.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAgent, type Agent } from "../apps/agent/src/agent.js";
+import { generateToken } from "../apps/api/src/auth/token.service.js";
+import { freshDatabaseOptions, startTestApi, uniqueSlug, withTimeout, type TestApi } from "../apps/api/src/testing/harness.js";
+import { createRecordingLogger, FAST_RUNTIME } from "./support/stack.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLI = join(ROOT, "apps/cli/dist/cli.js");
+
+let api: TestApi;
+let agent: Agent;
+let endpoint: string;
+let configHome: string;
+let work: string;
+let dropDatabase: () => Promise<void>;
+const cleanup: string[] = [];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `pergola args…`; `env` adds to (or, with undefined, removes from) its environment. */
+function pergola(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
+  const child = spawnCli(args, options);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (c: Buffer) => (stdout += c));
+  child.stderr!.on("data", (c: Buffer) => (stderr += c));
+  const exited = new Promise<Run>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  return withTimeout(exited, options.timeoutMs ?? 30_000, `pergola ${args.join(" ")} did not exit`).catch((error) => {
+    child.kill("SIGKILL");
+    throw new Error(`${(error as Error).message}\nstdout: ${stdout}\nstderr: ${stderr}`);
+  });
+}
+
+function spawnCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}) {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: work, XDG_CONFIG_HOME: configHome, NO_COLOR: "1" };
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** A long-running `pergola …` (events --follow, watch): its output lines, waited on. */
+function follow(args: string[]) {
+  const child = spawnCli(args);
+  const lines: string[] = [];
+  let partial = "";
+  let stderr = "";
+  const waiters: (() => void)[] = [];
+  child.stdout!.on("data", (chunk: Buffer) => {
+    partial += chunk.toString("utf8");
+    const parts = partial.split("\n");
+    partial = parts.pop()!;
+    lines.push(...parts.filter(Boolean));
+    waiters.splice(0).forEach((w) => w());
+  });
+  child.stderr!.on("data", (c: Buffer) => (stderr += c));
+  return {
+    lines,
+    async until<T>(check: (lines: string[]) => T | undefined, ms = 15_000): Promise<T> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const value = check(lines);
+        if (value !== undefined) return value;
+        const left = deadline - Date.now();
+        if (left <= 0 || child.exitCode !== null) throw new Error(`pergola ${args.join(" ")}: not seen within ${ms} ms\n${lines.join("\n")}\nstderr: ${stderr}`);
+        await withTimeout(new Promise<void>((resolve) => waiters.push(resolve)), left, "no output").catch(() => {});
+      }
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await new Promise((resolve) => child.once("close", resolve));
+    },
+  };
+}
+
+/** Runs and expects exit 0; returns stdout (parsed when `-o json`). */
+async function ok(args: string[]): Promise<any> {
+  const run = await pergola(args);
+  if (run.code !== 0) throw new Error(`pergola ${args.join(" ")} exited ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  return args.includes("json") ? JSON.parse(run.stdout) : run.stdout;
+}
+
+/** Expects a failure with `code`, one line on stderr and no stack trace. */
+async function fails(args: string[], code: number, message: RegExp, env?: Record<string, string | undefined>): Promise<Run> {
+  const run = await pergola(args, { env });
+  expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code, stderr: expect.stringMatching(message) });
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+  return run;
+}
+
+async function newProject(): Promise<string> {
+  const slug = uniqueSlug("cli");
+  await ok(["create", "project", slug]);
+  return slug;
+}
+
+/** A directory with a pergola.yaml and a few files. */
+function appDir(manifest: string, files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(work, "app-"));
+  writeFileSync(join(dir, "pergola.yaml"), manifest);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "pergola-cli-"));
+  configHome = join(work, "config");
+  const database = await freshDatabaseOptions();
+  dropDatabase = database.drop;
+  const apiDataDir = join(work, "api");
+  const agentDataDir = join(work, "agent");
+  mkdirSync(apiDataDir);
+  const token = generateToken();
+  api = await startTestApi({ database: database.options, localAgentToken: token, dataDir: apiDataDir });
+  endpoint = api.server.url;
+  agent = startAgent({
+    server: endpoint,
+    token,
+    dataDir: agentDataDir,
+    logger: createRecordingLogger(),
+    runtime: FAST_RUNTIME,
+    connection: { backoff: { initialMs: 100, maxMs: 1000, jitter: 0.2 } },
+  });
+  await ok(["login", "--endpoint", endpoint, "--access-key", api.adminToken]);
+});
+
+afterAll(async () => {
+  await agent?.close();
+  await api?.close();
+  await dropDatabase?.();
+  for (const dir of [work, ...cleanup]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("pergola: session and errors", () => {
+  it("login saves endpoint and key in config.json (mode 0600); info tells who you are", async () => {
+    const file = join(configHome, "pergola", "config.json");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ endpoint, accessKey: api.adminToken });
+    const info = await ok(["info", "-o", "json"]);
+    expect(info).toMatchObject({ cli: { version: "0.1.0" }, endpoint, server: { status: "ok" }, me: { name: "admin", role: "ADMIN" } });
+    expect(await ok(["info"])).toMatch(/you:\s+admin \(admin\)/);
+  });
+
+  it("refuses a wrong access key at login (exit 4) and keeps the saved one", async () => {
+    const other = join(work, "other-config");
+    await fails(["login", "--endpoint", endpoint, "--access-key", "pgl_wrong"], 4, /^error: not authenticated: .*access key/, { XDG_CONFIG_HOME: other });
+    expect(() => statSync(join(other, "pergola", "config.json"))).toThrow();
+  });
+
+  it("a wrong key, no key, no server, a bad flag: one clear line and a documented exit code", async () => {
+    await fails(["list", "project", "--access-key", "pgl_nope"], 4, /^error: not authenticated: Unknown or revoked API token/);
+    await fails(["list", "project"], 4, /^error: not authenticated/, { PERGOLA_ACCESS_KEY: "pgl_nope" });
+    await fails(["list", "project"], 4, /^error: no access key: run pergola login/, { XDG_CONFIG_HOME: join(work, "empty-config") });
+    const port = await closedPort();
+    await fails(["list", "project", "--endpoint", `http://127.0.0.1:${port}`], 9, /^error: cannot reach the Pergola API at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/);
+    await fails(["events", "-p", "x", "--endpoint", `http://127.0.0.1:${port}`], 9, /cannot reach/);
+    await fails(["list", "stage", "-p", "x", "--bogus"], 2, /unknown option '--bogus'/);
+    await fails(["list", "stage"], 2, /required option '-p, --project <project>' not specified/);
+    await fails(["frobnicate"], 2, /unknown command 'frobnicate'/);
+    await fails(["list", "project", "-o", "xml"], 2, /^error: -o xml: choose table, json or yaml/);
+    await fails(["list", "stage", "-p", "no-such-project"], 3, /^error: Project "no-such-project" not found/);
+    await fails(["push", "release", "-p", "x", "-s", "y", "--wait", "--timeout", "soon"], 2, /not a duration/);
+  });
+
+  it("--help shows examples and the exit codes; completion scripts for bash and zsh", async () => {
+    expect(await ok(["--help"])).toMatch(/Exit codes:[\s\S]*10\s+--wait: the Release FAILED/);
+    expect(await ok(["create", "stage", "--help"])).toMatch(/Examples:\n\s+\$ pergola create stage my-new-stage --type dev -p my-new-project/);
+    const bash = await ok(["completion", "bash"]);
+    expect(bash).toMatch(/complete -o default -F _pergola pergola/);
+    expect(bash).toMatch(/list\) COMPREPLY=\(\$\(compgen -W "project stage build release config config-data component outpost"/);
+    expect(await ok(["completion", "zsh"])).toMatch(/bashcompinit/);
+    await fails(["completion", "fish"], 2, /choose bash or zsh/);
+  });
+});
+
+describe("pergola: Projects and Stages", () => {
+  it("the seed's session: create stage, then list stage as a table, as JSON and as YAML", async () => {
+    const project = await newProject();
+    expect(await ok(["create", "stage", "my-new-stage", "--type", "dev", "-p", project])).toBe("stage my-new-stage created (dev, running)\n");
+    const table: string = await ok(["list", "stage", "-p", project]);
+    const lines = table.trimEnd().split("\n");
+    expect(lines[0]).toBe(`stages (${project})`);
+    expect(lines[2]).toMatch(/^│ stage\s+│ type │ state\s+│ health\s+│ release │$/);
+    expect(lines[4]).toMatch(/^│ my-new-stage │ dev\s+│ running │ unknown │ -\s+│$/);
+    expect(await ok(["list", "stage", "-p", project, "-o", "json"])).toEqual([
+      expect.objectContaining({ slug: "my-new-stage", name: "my-new-stage", type: "DEV", state: "RUNNING", currentRelease: null }),
+    ]);
+    expect(await ok(["list", "stages", "-p", project, "-o", "yaml"])).toMatch(/^- slug: my-new-stage\n\s+name: my-new-stage\n\s+type: DEV/);
+    const listed = await ok(["list", "project", "-o", "json"]);
+    expect(listed).toEqual(expect.arrayContaining([expect.objectContaining({ slug: project })]));
+  });
+
+  it("a taken Stage ID is a conflict (6); update keeps the ID; suspend twice is a state conflict (7); delete", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "My QA", "--type", "qa", "-p", project, "--grace", "5"]);
+    await fails(["create", "stage", "my-qa", "--type", "qa", "-p", project], 6, /^error: conflict: Stage ID "my-qa" is taken .*"my-qa-2" is free/);
+    await fails(["create", "stage", "x", "--type", "huge", "-p", project], 2, /--type huge: choose dev, qa or prod/);
+    const updated = await ok(["update", "stage", "my-qa", "-p", project, "--name", "Renamed", "--type", "prod", "-o", "json"]);
+    expect(updated).toMatchObject({ slug: "my-qa", name: "Renamed", type: "PROD", suspendGraceSeconds: 5 });
+    expect(await ok(["suspend", "stage", "my-qa", "-p", project])).toMatch(/^stage my-qa: suspend(ing|ed)\n$/);
+    await fails(["suspend", "stage", "-s", "my-qa", "-p", project], 7, /^error: not possible now: Stage "my-qa" is SUSPEND/);
+    expect(await ok(["resume", "stage", "my-qa", "-p", project])).toMatch(/^stage my-qa: (resuming|running)\n$/);
+    expect(await ok(["delete", "stage", "my-qa", "-p", project])).toBe("stage my-qa deleted\n");
+    await fails(["delete", "stage", "my-qa", "-p", project], 3, /not found/);
+    await fails(["suspend", "stage", "-p", project], 2, /which Stage\?/);
+  });
+});
+
+const HELLO = join(ROOT, "examples/hello");
+
+describe("pergola: Builds and Releases, deployed by a real agent", () => {
+  it("push build of examples/hello, push release --wait deploys; list release, component, logs; promote; rollback", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
+    await ok(["create", "stage", "qa", "--type", "qa", "-p", project]);
+    expect(await ok(["validate", "manifest", HELLO])).toBe(`${HELLO}/pergola.yaml: valid\n`);
+    expect(await ok(["push", "build", "-p", project, "--dir", HELLO, "--branch", "master"])).toBe("master_b1\n");
+    const b2 = await ok(["push", "build", "-p", project, "--dir", HELLO, "--branch", "master", "-o", "json"]);
+    expect(b2).toMatchObject({ name: "master_b2", branch: "master", status: "READY", files: 5 });
+
+    const deployed = await pergola(["push", "release", "-p", project, "-s", "dev", "-b", "master_b1", "--wait", "--timeout", "30s"]);
+    expect(deployed).toMatchObject({ code: 0, stdout: "release #1 of master_b1: deployed\n" });
+    const second = await ok(["push", "release", "-p", project, "-s", "dev", "--wait", "-o", "json"]);
+    expect(second).toMatchObject({ number: 2, state: "DEPLOYED", build: { name: "master_b2" } });
+
+    const releases: string = await ok(["list", "release", "-p", project, "-s", "dev"]);
+    expect(releases.split("\n")[0]).toBe(`releases (${project}/dev)`);
+    expect(releases).toMatch(/│ build\s+│ config │ released\s+│ status\s+│/);
+    expect(releases).toMatch(/│ master_b2 │ -\s+│ (just now|\d+ seconds ago) by admin\s+│ deployed\s+│/);
+    expect(releases).toMatch(/│ master_b1 │ -\s+│ .* by admin\s+│ superseded │/);
+
+    const components = await ok(["list", "component", "-p", project, "-s", "dev", "-o", "json"]);
+    expect(components.find((c: any) => c.name === "web")).toMatchObject({ kind: "SERVICE", state: "RUNNING", health: "HEALTHY" });
+    expect(await ok(["list", "component", "-p", project, "-s", "dev"])).toMatch(new RegExp(`│ web\\s+│ service │ running\\s+│ healthy │ 0\\s+│ http://127\\.0\\.0\\.1:\\d+/s/${project}/dev/hello/`));
+    expect(await ok(["logs", "component", "web", "-p", project, "-s", "dev"])).toMatch(/hello listening on http/);
+    await fails(["logs", "component", "nope", "-p", project, "-s", "dev"], 3, /Component "nope"/);
+    expect(await ok(["list", "build", "-p", project])).toMatch(/│ master_b2 │ master │ .* by admin\s+│ \d+ KiB │ ready\s+│/);
+
+    const promoted = await ok(["promote", "release", "-p", project, "--from", "dev", "--to", "qa", "--wait", "-o", "json"]);
+    expect(promoted).toMatchObject({ state: "DEPLOYED", build: { name: "master_b2" } });
+    const rolledBack = await ok(["rollback", "stage", "-p", project, "-s", "dev", "--wait", "-o", "json"]);
+    expect(rolledBack).toMatchObject({ number: 3, state: "DEPLOYED", build: { name: "master_b1" } });
+    expect(await ok(["list", "stage", "-p", project])).toMatch(/│ dev\s+│ dev\s+│ running │ healthy │ master_b1 \(deployed\) │/);
+  });
+
+  it("push release --wait of a Release that fails exits 10; one that waits past --timeout exits 11; an invalid manifest exits 2", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
+    const dockerOnly = appDir("version: v1\ncomponents:\n  - name: db\n    docker:\n      image: postgres:16\n");
+    expect(await ok(["push", "build", "-p", project, "--dir", dockerOnly])).toMatch(/^b1\n$/);
+    const failed = await pergola(["push", "release", "-p", project, "-s", "dev", "-b", "b1", "--wait", "-o", "json"]);
+    expect(failed.code).toBe(10);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ state: "FAILED", message: expect.stringMatching(/docker/i) });
+
+    const invalid = appDir("version: v1\ncomponents:\n  - name: web\n    command: [node]\n    scheduled: every tuesday\n");
+    const validation = await pergola(["validate", "manifest", join(invalid, "pergola.yaml")]);
+    expect(validation).toMatchObject({ code: 2, stdout: expect.stringMatching(/components\[0\]\.scheduled: /) });
+    await fails(["push", "build", "-p", project, "--dir", invalid], 2, /^error: invalid input: [\s\S]*components\[0\]\.scheduled/);
+    await fails(["push", "build", "-p", project, "--dir", work], 2, /no manifest in/);
+
+    // A Stage on an Outpost whose agent never connects: its Release waits.
+    const outpost = uniqueSlug("op");
+    await ok(["create", "outpost", outpost, "--id", outpost]);
+    await ok(["create", "stage", "far", "--type", "prod", "-p", project, "--outpost-uri", `outpost://${outpost}`]);
+    const hello = await ok(["push", "build", "-p", project, "--dir", HELLO, "-o", "json"]);
+    await fails(["push", "release", "-p", project, "-s", "far", "-b", hello.name, "--wait", "--timeout", "2s"], 11, /timed out after 2s/);
+  });
+});
+
+describe("pergola: Configurations", () => {
+  it("add config-data (env, secret, file), list config, list config-data with masked secrets, remove; expected version", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
+    const file = join(work, "app.json");
+    writeFileSync(file, '{"debug":true}');
+    const added = await ok(["add", "config-data", "-p", project, "-s", "dev", "--env", "GREETING=hi=there", "--secret", "DB_PASSWORD=s3cr3t", "--file", file, "-o", "json"]);
+    expect(added).toMatchObject({ name: "default", version: 1 });
+    expect(await ok(["list", "config", "-p", project, "-s", "dev"])).toMatch(/│ default │ 1\s+│ 3\s+│/);
+    const plain: string = await ok(["list", "config-data", "-p", project, "-s", "dev"]);
+    expect(plain).not.toMatch(/hi=there|s3cr3t|value/);
+    const withValues: string = await ok(["list", "config-data", "default", "-p", project, "-s", "dev", "--with-values"]);
+    expect(withValues).toMatch(/│ GREETING\s+│ env\s+│ no\s+│ hi=there\s+│/);
+    expect(withValues).toMatch(/│ DB_PASSWORD │ env\s+│ yes\s+│ \*{8}\s+│/);
+    expect(withValues).toMatch(/│ app\.json\s+│ file │ no\s+│ \{"debug":true\}/);
+    expect(withValues).not.toMatch(/s3cr3t/);
+    const json = await ok(["list", "config-data", "-p", project, "-s", "dev", "--with-values", "-o", "json"]);
+    expect(json.data).toContainEqual({ name: "DB_PASSWORD", kind: "ENV", secret: true, value: "********" });
+    await fails(["add", "config-data", "-p", project, "-s", "dev", "--env", "X=1", "--expected-version", "0"], 6, /^error: conflict: /);
+    await fails(["add", "config-data", "-p", project, "-s", "dev", "--env", "novalue"], 2, /expected NAME=VALUE/);
+    expect(await ok(["remove", "config-data", "-p", project, "-s", "dev", "--env", "GREETING", "--expected-version", "1"])).toMatch(/version 2 \(2 entries\)/);
+    await fails(["list", "config-data", "other", "-p", project, "-s", "dev"], 3, /Configuration "other"/);
+  });
+});
+
+describe("pergola: Outposts", () => {
+  it("create, list, validate, get, rotate the token, delete (refused while a Stage lives there)", async () => {
+    const slug = uniqueSlug("berlin");
+    const created = await ok(["create", "outpost", "Factory Berlin", "--id", slug, "--region", "eu-central", "--label", "site=berlin", "-o", "json"]);
+    expect(created).toMatchObject({ agentToken: expect.stringMatching(/^pgl_/), agentCommand: expect.stringContaining("pergola-agent"), outpost: { uri: `outpost://${slug}`, status: "PENDING" } });
+    expect(await ok(["list", "outpost"])).toMatch(new RegExp(`│ ${slug} │ outpost://${slug} │ pending │ eu-central │ 0`));
+    expect(await ok(["validate", "outpost-uri", `outpost://${slug}`])).toMatch(/valid\n[\s\S]*region:\s+eu-central[\s\S]*warning NEVER_CONNECTED/);
+    const unknown = await pergola(["validate", "outpost-uri", "outpost://nowhere-at-all"]);
+    expect(unknown).toMatchObject({ code: 2, stdout: expect.stringMatching(/not valid\n\s+problem UNKNOWN_OUTPOST/) });
+    const project = await newProject();
+    await fails(["create", "stage", "x", "--type", "prod", "-p", project, "--outpost-uri", "outpost://nowhere-at-all"], 2, /not a usable Outpost URI/);
+    const onOutpost = await pergola(["create", "stage", "berlin", "--type", "prod", "-p", project, "--outpost-uri", `outpost://${slug}`]);
+    expect(onOutpost).toMatchObject({ code: 0, stdout: expect.stringMatching(/valid\n[\s\S]*stage berlin created/) });
+    expect(await ok(["list", "stage", "-p", project])).toMatch(new RegExp(`│ stage\\s+│ type │ state\\s+│ health\\s+│ release │ outpost\\s+│ connection │[\\s\\S]*│ berlin │ prod │ running │ unknown │ -\\s+│ ${slug} │ pending\\s+│`));
+    expect(await ok(["get", "outpost", slug])).toMatch(/stages:\s+1[\s\S]*history[\s\S]*│ created │ registered by admin/);
+    const rotated = await ok(["rotate", "outpost-token", slug, "-o", "json"]);
+    expect(rotated.agentToken).not.toBe(created.agentToken);
+    await fails(["delete", "outpost", slug], 7, /still runs 1 Stage/);
+    await ok(["delete", "stage", "berlin", "-p", project]);
+    expect(await ok(["delete", "outpost", slug])).toBe(`outpost ${slug} deleted\n`);
+    await fails(["get", "outpost", slug], 3, /not found/);
+  });
+});
+
+describe("pergola: watching", () => {
+  it("events --follow --after CURSOR replays from right after it, then follows live: no gap, no duplicate", async () => {
+    const project = await newProject();
+    for (const s of ["a", "b", "c"]) await ok(["create", "stage", s, "--type", "dev", "-p", project]);
+    const history = (await pergola(["events", "-p", project, "-o", "json"])).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(history.map((e) => e.kind)).toEqual(["PROJECT_CREATED", "STAGE_CREATED", "STAGE_CREATED", "STAGE_CREATED"]);
+    const after = history[1].cursor as string;
+    const events = follow(["events", "-p", project, "--follow", "--after", after, "-o", "json"]);
+    try {
+      await events.until((lines) => (lines.length >= 2 ? true : undefined));
+      await ok(["create", "stage", "d", "--type", "dev", "-p", project]);
+      await ok(["suspend", "stage", "d", "-p", project]);
+      const seen = await events.until((lines) => {
+        const parsed = lines.map((l) => JSON.parse(l) as { cursor: string; kind: string; stage: { slug: string; state: string } | null });
+        return parsed.some((e) => e.stage?.slug === "d" && e.stage.state === "SUSPENDED") ? parsed : undefined;
+      });
+      const cursors = seen.map((e) => Number(e.cursor));
+      expect(cursors[0]).toBe(Number(after) + 1);
+      expect(cursors).toEqual(cursors.map((_, i) => cursors[0]! + i));
+      expect(seen.slice(0, 2).map((e) => e.stage?.slug)).toEqual(["b", "c"]);
+    } finally {
+      await events.stop();
+    }
+    expect((await pergola(["events", "-p", project, "--after", "99999"])).code).toBe(2);
+    expect(await ok(["events", "-p", project, "--after", after])).toMatch(new RegExp(`^#${Number(after) + 1}  \\S+  stage_created  stage b running`));
+  });
+
+  it("watch stage draws the table, then again on every change", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "first", "--type", "dev", "-p", project]);
+    const watch = follow(["watch", "stage", "-p", project, "-o", "json"]);
+    try {
+      await watch.until((lines) => (lines.some((l) => l.includes('"first"')) ? true : undefined));
+      await ok(["create", "stage", "second", "--type", "qa", "-p", project]);
+      await ok(["suspend", "stage", "second", "-p", project]);
+      const last = await watch.until((lines) => {
+        const stages = JSON.parse(lines[lines.length - 1]!) as { slug: string; state: string }[];
+        return stages.find((s) => s.slug === "second")?.state === "SUSPENDED" ? stages : undefined;
+      });
+      expect(last.map((s) => s.slug)).toEqual(["first", "second"]);
+    } finally {
+      await watch.stop();
+    }
+    const table = follow(["watch", "stage", "-p", project]);
+    try {
+      await table.until((lines) => (lines.includes(`stages (${project})`) && lines.some((l) => /│ second │ qa\s+│ suspended │/.test(l)) ? true : undefined));
+    } finally {
+      await table.stop();
+    }
+  });
+});
