@@ -36,7 +36,7 @@ const expectedOption = (cmd: Command) =>
   cmd.option("--expected-version <n>", "fail with a conflict (exit 6) unless the Configuration is at this version (0: it must not exist yet)");
 
 function summary(config: ConfigurationRow): string {
-  return `config ${config.name} is at version ${config.version} (${config.data.length} entries); it takes effect with the next release`;
+  return `config ${config.name} is at version ${config.version} (${config.data.length} ${config.data.length === 1 ? "entry" : "entries"}); it takes effect with the next release`;
 }
 
 export function registerConfigs(verbs: Verbs): void {
