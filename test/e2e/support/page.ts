@@ -31,7 +31,7 @@ export async function signedInContext(browser: Browser, state: Awaited<ReturnTyp
 export async function openProject(page: Page, dashboard: string, name: string): Promise<void> {
   await page.goto(dashboard);
   await page.getByRole("link", { name }).first().click();
-  await page.getByRole("button", { name: "+ NEW STAGE" }).waitFor({ timeout: UI_TIMEOUT });
+  await page.getByRole("button", { name: "+ NEW STAGE" }).first().waitFor({ timeout: UI_TIMEOUT });
 }
 
 /** The Stage list's row for a Stage ID. */

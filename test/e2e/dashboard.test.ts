@@ -1,0 +1,300 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core), against Pergola
+ * started as `npm start` starts it: API, local agent and dashboard. One stack for the file (it
+ * takes seconds to start); every test makes its own Project through the API. Changes "made
+ * elsewhere" go through the API, never the page; every wait is on a page condition with a
+ * timeout.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { browserTestsEnabled, launchChromium, screenshot, type Chromium } from "./support/browser.js";
+import { spawnOutpostAgent, type OutpostAgent } from "./support/outpost-agent.js";
+import { openProject, openStage, signIn, signedInContext, stageRow, UI_TIMEOUT, untilEqual } from "./support/page.js";
+import { startPergola, type Pergola } from "./support/pergola.js";
+
+const enabled = browserTestsEnabled();
+
+describe.skipIf(!enabled)("the dashboard in Chromium", () => {
+  let pergola: Pergola;
+  let chromium: Chromium;
+  let state: Awaited<ReturnType<BrowserContext["storageState"]>>;
+  const contexts: BrowserContext[] = [];
+  const agents: OutpostAgent[] = [];
+  let n = 0;
+
+  /** A Project of the test's own, made through the API. */
+  async function newProject(label: string): Promise<{ slug: string; name: string }> {
+    const name = `${label} ${Date.now().toString(36)}${++n}`;
+    const { createProject } = await pergola.gql(`mutation($n: String!) { createProject(input: { name: $n }) { slug name } }`, { n: name });
+    return createProject;
+  }
+
+  async function newPage(width = 1280, height = 800): Promise<Page> {
+    const context = await signedInContext(chromium.browser, state, width, height);
+    contexts.push(context);
+    return context.newPage();
+  }
+
+  beforeAll(async () => {
+    const [started, launched] = await Promise.allSettled([startPergola(), launchChromium()]);
+    if (started.status === "fulfilled") pergola = started.value;
+    if (launched.status === "fulfilled") chromium = launched.value;
+    if (started.status === "rejected") throw started.reason;
+    if (launched.status === "rejected") throw launched.reason;
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    await signIn(page, pergola.dashboard, pergola.token);
+    state = await context.storageState();
+    await context.close();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const agent of agents) await agent.kill();
+    for (const context of contexts) await context.close().catch(() => {});
+    await chromium?.close();
+    // Stops npm start with SIGTERM and fails if any process it started is left.
+    await pergola?.stop();
+  }, 60_000);
+
+  it("signs in with the API token and creates a Project", async () => {
+    const context = await chromium.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(pergola.dashboard);
+    await page.getByLabel(/api token/i).waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(page, "sign-in");
+    await signIn(page, pergola.dashboard, pergola.token);
+    // The session lives in an httpOnly cookie, out of the page's scripts' reach.
+    const cookies = await context.cookies();
+    expect(cookies.length).toBeGreaterThan(0);
+    for (const cookie of cookies.filter((c) => c.value.includes(pergola.token))) expect(cookie.httpOnly).toBe(true);
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + document.cookie)).not.toContain(pergola.token);
+
+    const name = `Browser Project ${Date.now().toString(36)}`;
+    await page.getByRole("button", { name: /new project/i }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name").fill(name);
+    await dialog.getByRole("button", { name: "CREATE" }).click();
+    await dialog.waitFor({ state: "hidden", timeout: UI_TIMEOUT });
+    const link = page.getByRole("link", { name });
+    await link.waitFor({ timeout: UI_TIMEOUT });
+    const { projects } = await pergola.gql(`{ projects { name slug } }`);
+    expect(projects.map((p: { name: string }) => p.name)).toContain(name);
+    await screenshot(page, "projects");
+    await link.click();
+    await page.getByRole("button", { name: "+ NEW STAGE" }).first().waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(page, "stage-list-empty");
+  });
+
+  it("creates a Stage in the dialog: derived ID, a taken ID on the field, an Outpost URI validated with its facts", async () => {
+    const project = await newProject("Dialog");
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Existing", type: DEV }) { slug } }`, { p: project.slug });
+    const slug = `berlin-${Date.now().toString(36)}`;
+    const { createOutpost } = await pergola.gql(
+      `mutation($n: String!, $s: String!) { createOutpost(input: { name: $n, slug: $s, description: "Line 2 controller", region: "eu-central", labels: ["site=berlin"] }) { outpost { uri } } }`,
+      { n: `Factory ${slug}`, s: slug },
+    );
+    const uri: string = createOutpost.outpost.uri;
+
+    const page = await newPage();
+    await openProject(page, pergola.dashboard, project.name);
+    await page.getByRole("button", { name: "+ NEW STAGE" }).first().click();
+    const dialog = page.getByRole("dialog");
+    const id = dialog.getByLabel("Stage ID");
+    const create = dialog.getByRole("button", { name: "CREATE" });
+
+    await dialog.getByLabel("Name").pressSequentially("My New Stage");
+    await untilEqual(() => id.inputValue(), "my-new-stage");
+
+    // A taken ID: the API's CONFLICT is shown on the Stage ID field.
+    await id.fill("existing");
+    if (await create.isEnabled()) await create.click();
+    await dialog.getByText(/taken/i).first().waitFor({ timeout: UI_TIMEOUT });
+    await untilEqual(() => id.getAttribute("aria-invalid"), "true");
+    await screenshot(page, "new-stage-conflict");
+    await id.fill("my-new-stage");
+
+    await dialog.getByLabel("THIS STAGE IS AN OUTPOST").check();
+    await dialog.getByLabel("Outpost URI").fill(uri);
+    await dialog.getByRole("button", { name: "VALIDATE" }).click();
+    for (const fact of ["Line 2 controller", "eu-central", "site=berlin"]) await dialog.getByText(fact).first().waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(page, "new-stage-outpost-validated");
+    await untilEqual(() => create.isEnabled(), true);
+    await create.click();
+    await dialog.waitFor({ state: "hidden", timeout: UI_TIMEOUT });
+    // CREATE opens the new Stage's page.
+    await page.waitForURL(/\/stages\/my-new-stage$/, { timeout: UI_TIMEOUT });
+
+    const { stage } = await pergola.gql(`query($p: String!) { stage(project: $p, slug: "my-new-stage") { name isOutpost } }`, { p: project.slug });
+    expect(stage).toEqual({ name: "My New Stage", isOutpost: true });
+  });
+
+  it("shows a Stage created and then suspended through the API within 2 s, without reload", async () => {
+    const project = await newProject("Live");
+    const page = await newPage();
+    await openProject(page, pergola.dashboard, project.name);
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+
+    const created = Date.now();
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Live One", type: QA }) { slug } }`, { p: project.slug });
+    const row = stageRow(page, "live-one");
+    await row.waitFor({ timeout: 2_000 });
+    expect(Date.now() - created).toBeLessThan(2_000);
+
+    const suspended = Date.now();
+    await pergola.gql(`mutation($p: String!) { suspendStage(project: $p, slug: "live-one") { state } }`, { p: project.slug });
+    await row.getByTestId("stage-state").filter({ hasText: "SUSPENDED" }).waitFor({ timeout: 2_000 });
+    expect(Date.now() - suspended).toBeLessThan(2_000);
+
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    await screenshot(page, "stage-list");
+  });
+
+  it("shows the Outpost ONLINE in the connection popup, then OFFLINE with a history entry when its agent dies", async () => {
+    const project = await newProject("Popup");
+    const slug = `edge-${Date.now().toString(36)}`;
+    const { createOutpost } = await pergola.gql(`mutation($s: String!) { createOutpost(input: { name: $s, slug: $s, region: "edge" }) { agentToken outpost { uri } } }`, { s: slug });
+    await pergola.gql(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "Edge", type: PROD, outpostUri: $u }) { slug } }`, {
+      p: project.slug,
+      u: createOutpost.outpost.uri,
+    });
+    const agent = spawnOutpostAgent(pergola.api, createOutpost.agentToken);
+    agents.push(agent);
+
+    const page = await newPage();
+    await openProject(page, pergola.dashboard, project.name);
+    await stageRow(page, "edge").getByRole("button", { name: /outpost connection/i }).click();
+    const popup = page.getByRole("dialog");
+    const status = popup.getByTestId("outpost-status");
+    await status.filter({ hasText: "ONLINE" }).waitFor({ timeout: 20_000 });
+    await screenshot(page, "outpost-popup-online");
+
+    await agent.kill();
+    await status.filter({ hasText: "OFFLINE" }).waitFor({ timeout: UI_TIMEOUT });
+    await popup.getByTestId("outpost-history").getByText("disconnected").first().waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(page, "outpost-popup-offline");
+  });
+
+  it("deploys examples/hello with + NEW RELEASE, follows its link, releases a config change, suspends and resumes", async () => {
+    const project = await newProject("Hello");
+    const p = project.slug;
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p });
+    await pergola.gql(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Hello from the browser test" }] }) { version } }`, { p });
+    const build = await pergola.createHelloBuild(p);
+
+    const page = await newPage();
+    await openProject(page, pergola.dashboard, project.name);
+    await openStage(page, "dev");
+    const state = page.getByTestId("stage-state");
+    await page.getByRole("button", { name: "+ NEW RELEASE" }).click();
+    const dialog = page.getByRole("dialog");
+    await untilEqual(() => dialog.getByLabel("Build").inputValue(), build);
+    await screenshot(page, "new-release");
+    await dialog.getByRole("button", { name: "DEPLOY" }).click();
+    await dialog.waitFor({ state: "hidden", timeout: UI_TIMEOUT });
+
+    // The web Component's shareable link, on the page once the Release runs; followed as a person would.
+    await page.getByTestId("current-release").getByText("DEPLOYED").waitFor({ timeout: 60_000 });
+    const link = page.getByTestId("component-web").locator(`a[href*="/s/${p}/dev/hello/"]`).first();
+    await link.waitFor({ timeout: UI_TIMEOUT });
+    const href = (await link.getAttribute("href"))!;
+    expect(await link.textContent()).toBe(href);
+    const [visitor] = await Promise.all([page.context().waitForEvent("page"), link.click()]);
+    await visitor!.getByText("Hello from the browser test").waitFor({ timeout: UI_TIMEOUT });
+    await visitor!.close();
+    await screenshot(page, "stage-page");
+
+    await page.getByRole("button", { name: "CONFIG MANAGEMENT" }).click();
+    const config = page.getByRole("dialog");
+    await config.getByRole("button", { name: "+ NEW ENTRY" }).click();
+    await config.getByLabel("Name", { exact: true }).fill("GREETING");
+    await config.getByLabel("Value", { exact: true }).fill("Bonjour");
+    await config.getByRole("button", { name: "ADD ENTRY" }).click();
+    await screenshot(page, "config-management");
+    await config.getByRole("button", { name: "SAVE" }).click();
+    // Saved: the dialog shows the Configuration's new version (its "Saved as version 2" note
+    // goes when the page reads the Configuration again).
+    await config.getByText(/^Version 2,/).waitFor({ timeout: UI_TIMEOUT });
+    await config.getByRole("button", { name: "Close" }).click();
+    await config.waitFor({ state: "hidden", timeout: UI_TIMEOUT });
+
+    const drift = page.getByTestId("config-drift");
+    await drift.getByText(/config changed since the running release/i).waitFor({ timeout: UI_TIMEOUT });
+    // Nothing changed yet: the change waits for the next Release.
+    expect(await (await fetch(href)).text()).toContain("Hello from the browser test");
+    await screenshot(page, "config-drift");
+    await drift.getByRole("button", { name: "RELEASE CONFIG CHANGE" }).click();
+    await drift.waitFor({ state: "hidden", timeout: 60_000 });
+    await page.getByTestId("release-2").getByText("DEPLOYED").waitFor({ timeout: 60_000 });
+    expect(await (await fetch(href)).text()).toContain("<h1>Bonjour</h1>");
+
+    await page.getByRole("button", { name: "SUSPEND" }).click();
+    await state.filter({ hasText: "SUSPENDED" }).waitFor({ timeout: 60_000 });
+    expect((await fetch(href)).status).toBe(503);
+    await page.getByRole("button", { name: "RESUME" }).click();
+    await state.filter({ hasText: "RUNNING" }).waitFor({ timeout: 60_000 });
+    await page.getByTestId("component-web").getByText("HEALTHY").first().waitFor({ timeout: 60_000 });
+    expect(await (await fetch(href)).text()).toContain("<h1>Bonjour</h1>");
+    await page.getByTestId("stage-health").filter({ hasText: /^HEALTHY$/ }).waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(page, "stage-resumed");
+  }, 180_000);
+
+  it("shows 'reconnecting' while the socket is down and, once it is back, every change made meanwhile", async () => {
+    const project = await newProject("Socket");
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Before", type: DEV }) { slug } }`, { p: project.slug });
+    const page = await newPage();
+    // Every WebSocket of the page goes through this route: passed to the server while `up`,
+    // refused (closed at once, "try again later") while not.
+    let up = true;
+    const open = new Set<{ close(options?: { code?: number; reason?: string }): Promise<void> }>();
+    await page.routeWebSocket(/.*/, (ws) => {
+      if (!up) return void ws.close({ code: 1013, reason: "e2e: socket down" });
+      ws.connectToServer();
+      open.add(ws);
+    });
+    await openProject(page, pergola.dashboard, project.name);
+    await stageRow(page, "before").waitFor({ timeout: UI_TIMEOUT });
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+
+    up = false;
+    for (const ws of open) await ws.close({ code: 1012, reason: "e2e: dropped" });
+    open.clear();
+    const banner = page.getByRole("status").filter({ hasText: /reconnecting/i });
+    await banner.waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(page, "reconnecting");
+
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Meanwhile", type: QA }) { slug } }`, { p: project.slug });
+    await pergola.gql(`mutation($p: String!) { suspendStage(project: $p, slug: "before") { state } }`, { p: project.slug });
+    // Nothing arrives while the socket is down (the page could not have heard of it).
+    expect(await stageRow(page, "meanwhile").count()).toBe(0);
+
+    up = true;
+    await banner.waitFor({ state: "hidden", timeout: 30_000 });
+    await stageRow(page, "meanwhile").waitFor({ timeout: UI_TIMEOUT });
+    await stageRow(page, "before").getByTestId("stage-state").filter({ hasText: "SUSPENDED" }).waitFor({ timeout: UI_TIMEOUT });
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+  });
+
+  it("lists the Outposts for an admin, with their status", async () => {
+    const slug = `depot-${Date.now().toString(36)}`;
+    await pergola.gql(`mutation($s: String!) { createOutpost(input: { name: $s, slug: $s, region: "north" }) { outpost { uri } } }`, { s: slug });
+    const page = await newPage();
+    await page.goto(pergola.dashboard);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Outposts" }).click();
+    const row = page.getByTestId(`outpost-row-${slug}`);
+    await row.getByTestId("outpost-status").filter({ hasText: "PENDING" }).waitFor({ timeout: UI_TIMEOUT });
+    await row.getByText(`outpost://${slug}`).first().waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(page, "outposts");
+  });
+
+  it("is usable 390 px wide", async () => {
+    const project = await newProject("Narrow");
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Phone", type: DEV }) { slug } }`, { p: project.slug });
+    const page = await newPage(390, 844);
+    await openProject(page, pergola.dashboard, project.name);
+    await stageRow(page, "phone").waitFor({ timeout: UI_TIMEOUT });
+    // Nothing wider than the screen: no sideways scrolling of the whole page.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, "stage-list-390px");
+  });
+});
