@@ -181,6 +181,10 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p });
     await pergola.gql(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Hello from the browser test" }] }) { version } }`, { p });
     const build = await pergola.createHelloBuild(p);
+    // The Stage list stays open beside the Stage page: what the Release does shows there too, live.
+    const list = await newPage();
+    await openProject(list, pergola.dashboard, project.name);
+    await stageRow(list, "dev").waitFor({ timeout: UI_TIMEOUT });
 
     const page = await newPage();
     await openProject(page, pergola.dashboard, project.name);
@@ -237,6 +241,10 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     expect(await (await fetch(href)).text()).toContain("<h1>Bonjour</h1>");
     await page.getByTestId("stage-health").filter({ hasText: /^HEALTHY$/ }).waitFor({ timeout: UI_TIMEOUT });
     await screenshot(page, "stage-resumed");
+    const row = stageRow(list, "dev");
+    await row.getByText(`#2 ${build}`).waitFor({ timeout: UI_TIMEOUT });
+    await row.getByTestId("stage-state").filter({ hasText: "RUNNING" }).waitFor({ timeout: UI_TIMEOUT });
+    await row.getByTestId("stage-health").filter({ hasText: /^HEALTHY$/ }).waitFor({ timeout: UI_TIMEOUT });
   }, 180_000);
 
   it("shows 'reconnecting' while the socket is down and, once it is back, every change made meanwhile", async () => {

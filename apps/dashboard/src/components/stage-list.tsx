@@ -1,12 +1,14 @@
 "use client";
 /**
- * A Project's Stages, live: the list is read with the Project's cursor, then `stageChanged` is
- * followed after it. An event replaces its Stage when it is newer than the list it lands on.
+ * A Project's Stages, live: the list is read with the Project's cursor, then every event that
+ * names a Stage (its state, its Releases, its Components' health, its Outpost link) is followed
+ * after it, each carrying the Stage as it then is. An event replaces its Stage when it is newer
+ * than the list it lands on.
  */
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useQuery, useSubscription } from "urql";
-import { projectStagesQuery, stageChangedSubscription, type StageRow, type StageType } from "@pergola/schema";
+import { projectStagesQuery, stageEventsSubscription, type StageRow, type StageType } from "@pergola/schema";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
 import { NewStageDialog } from "./new-stage-dialog";
@@ -21,11 +23,11 @@ export function StageList({ project }: { project: string }) {
   const listCursor = data?.project?.cursor;
   const after = useFirst(listCursor);
   const [live] = useSubscription(
-    { query: stageChangedSubscription, variables: { project, after }, pause: after === undefined },
-    (changes: Record<string, Change> = {}, event) => ({
-      ...changes,
-      [event.stageChanged.stage.slug]: { cursor: event.stageChanged.cursor, deleted: event.stageChanged.kind === "STAGE_DELETED", stage: event.stageChanged.stage },
-    }),
+    { query: stageEventsSubscription, variables: { project, after }, pause: after === undefined },
+    (changes: Record<string, Change> = {}, { events: event }) =>
+      event.stage
+        ? { ...changes, [event.stage.slug]: { cursor: event.cursor, deleted: event.kind === "STAGE_DELETED", stage: event.stage } }
+        : changes,
   );
   const [filter, setFilter] = useState<"ALL" | StageType>("ALL");
   const [open, setOpen] = useState(false);

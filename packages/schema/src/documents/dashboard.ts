@@ -90,6 +90,21 @@ export const stageChangedSubscription = typed<
   }`,
 );
 
+/**
+ * Every event of the Project that names a Stage, with the Stage as it is when the event is
+ * sent (health and current Release included): what keeps a Stage list's Health and Release
+ * columns live, which `stageChanged` alone (created, updated, deleted, state) does not.
+ */
+export const stageEventsSubscription = typed<
+  { events: { cursor: string; kind: string; stage: StageRow | null } },
+  { project: string; after?: string | null }
+>(
+  "dashboard.stageEvents",
+  `subscription DashboardStageEvents($project: String!, $after: String) {
+    events(project: $project, after: $after) { cursor kind stage { ${stageFields} } }
+  }`,
+);
+
 export interface OutpostFacts {
   slug: string;
   name: string;
