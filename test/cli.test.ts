@@ -162,7 +162,7 @@ describe("pergola: session and errors", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ endpoint, accessKey: api.adminToken });
     const info = await ok(["info", "-o", "json"]);
-    expect(info).toMatchObject({ cli: { version: "0.1.0" }, endpoint, server: { status: "ok" }, me: { name: "admin", role: "ADMIN" } });
+    expect(info).toMatchObject({ cli: { version: "0.1.0" }, endpoint, server: { status: "ok", version: "0.1.0" }, me: { name: "admin", role: "ADMIN" } });
     expect(await ok(["info"])).toMatch(/you:\s+admin \(admin\)/);
   });
 
@@ -234,6 +234,27 @@ describe("pergola: Projects and Stages", () => {
 const HELLO = join(ROOT, "examples/hello");
 
 describe("pergola: Builds and Releases, deployed by a real agent", () => {
+  it("logs component --follow prints output as the agent ships it, with no change of state in between", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
+    const dir = appDir(
+      "version: v1\ncomponents:\n  - name: web\n    command: [node, server.js]\n    ports: [8080]\n    ingresses:\n      - host: app\n        port: 8080\n",
+      {
+        "server.js": `require("http").createServer((req, res) => { console.log("request " + req.url); res.end("ok"); })
+          .listen(8080, process.env.HOST, () => console.log("up"));
+          process.on("SIGTERM", () => process.exit(0));`,
+      },
+    );
+    await ok(["push", "build", "-p", project, "--dir", dir, "--branch", "logs"]);
+    await ok(["push", "release", "-p", project, "-s", "dev", "--wait", "--timeout", "30s"]);
+    const logs = follow(["logs", "component", "web", "-p", project, "-s", "dev", "--follow", "--tail", "5"]);
+    await logs.until((lines) => (lines.includes("up") ? true : undefined));
+    for (const path of ["/one", "/two"]) expect(await (await fetch(`${endpoint}/s/${project}/dev/app${path}`)).text()).toBe("ok");
+    await logs.until((lines) => (lines.includes("request /one") && lines.includes("request /two") ? true : undefined));
+    expect(logs.lines.filter((l) => l === "up")).toHaveLength(1);
+    await logs.stop();
+  });
+
   it("push build of examples/hello, push release --wait deploys; list release, component, logs; promote; rollback", async () => {
     const project = await newProject();
     await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);

@@ -4,6 +4,7 @@
  * `index.ts` only reads the environment and calls it; tests start real servers on port 0.
  */
 import "reflect-metadata";
+import { readFileSync } from "node:fs";
 import { once } from "node:events";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -69,6 +70,9 @@ export interface ServerOptions {
   outposts?: OutpostSessionsOptions;
 }
 
+/** The API's version, from its package.json. */
+export const API_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
 export interface PergolaServer {
   /** `http://host:port` */
   url: string;
@@ -96,6 +100,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   if (options.localAgentToken) await ensureAgentToken(database.db, options.localAgentToken, LOCAL_OUTPOST);
   await services.bus.start();
   await services.outpostAnnouncer.start();
+  await services.logFeed.start();
   services.outpostSessions.start();
 
   const schema = await createSchema();
@@ -146,8 +151,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   });
   await apollo.start();
 
+  // Anonymous callers learn only that it runs and which version (clients such as `pergola info` show it).
   app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
+    res.json({ status: "ok", version: API_VERSION });
   });
   app.get("/readyz", async (_req, res) => {
     const ready = await isReady(database.db).catch(() => false);
@@ -207,6 +213,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
         await sockets.close();
         await services.outpostSessions.stop();
         await services.outpostAnnouncer.stop();
+        await services.logFeed.stop();
         gateway.close();
         await apollo.stop();
         await closeHttp(httpServer);

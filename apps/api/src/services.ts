@@ -9,6 +9,7 @@ import { BuildService } from "./builds/build.service.js";
 import { ReleaseService } from "./releases/release.service.js";
 import { DesiredStateService } from "./agents/desired-state.service.js";
 import { ComponentService } from "./components/component.service.js";
+import { LogFeed } from "./components/log-feed.js";
 import { LinkService } from "./links/link.service.js";
 import { ConfigurationService } from "./configurations/configuration.service.js";
 import { EventBus } from "./events/event-bus.js";
@@ -33,6 +34,7 @@ export interface Services {
   releases: ReleaseService;
   desiredState: DesiredStateService;
   components: ComponentService;
+  logFeed: LogFeed;
   links: LinkService;
   outposts: OutpostService;
   outpostAnnouncer: OutpostAnnouncer;
@@ -57,6 +59,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
   });
   const outpostAnnouncer = new OutpostAnnouncer(database, log, logger);
   const outposts = new OutpostService(database.db, outpostAnnouncer);
+  const logFeed = new LogFeed(database, logger);
   const artifacts = new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes);
   return {
     database,
@@ -70,7 +73,8 @@ export function createServices(database: Database, logger: Logger, options: Serv
     builds: new BuildService(database.db, log, artifacts),
     releases: new ReleaseService(database.db, log),
     desiredState: new DesiredStateService(database.db),
-    components: new ComponentService(database.db, log, outpostAnnouncer),
+    components: new ComponentService(database.db, log, outpostAnnouncer, logFeed),
+    logFeed,
     links: new LinkService(database.db),
     configurations: new ConfigurationService(database.db, log),
     outposts,

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errorCodes } from "@pergola/schema";
 import { afterEach, describe, expect, it } from "vitest";
-import { newLines } from "./commands/components.js";
 import { parseAssignment, parseFileFlag } from "./commands/configs.js";
 import { normalizeEndpoint } from "./config.js";
 import { CliError, fromApiError } from "./errors.js";
@@ -54,13 +53,6 @@ describe("output", () => {
     expect(text.split("\n")[0]).toBe("stages (my-new-project)");
     expect(text).toMatch(/│ stage\s+│ type │ state │/);
     expect(text).toMatch(/│ my-new-stage │ dev\s+│ -\s+│/);
-  });
-
-  it("prints only log lines not shown yet", () => {
-    expect(newLines(["a", "b"], ["a", "b", "c"])).toEqual(["c"]);
-    expect(newLines(["a", "b", "c"], ["b", "c", "d", "e"])).toEqual(["d", "e"]);
-    expect(newLines(["x"], ["y"])).toEqual(["y"]);
-    expect(newLines([], ["y"])).toEqual(["y"]);
   });
 });
 

@@ -313,6 +313,8 @@ export const components = pgTable(
     message: text("message"),
     /** The newest lines of its output the agent shipped (at most 200: COMPONENT_LOG_LINES). */
     logs: text("logs").array().notNull().default(sql`'{}'::text[]`),
+    /** How many lines were ever shipped for it: `logs` holds lines (logsTotal - len, logsTotal]. */
+    logsTotal: integer("logs_total").notNull().default(0),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.releaseId, t.name] }), index("components_stage_idx").on(t.stageId)],

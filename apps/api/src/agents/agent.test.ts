@@ -115,6 +115,22 @@ describe("the agent protocol", () => {
 
     await send(["starting", "listening on 8080"]);
     expect(await read()).toEqual(["starting", "listening on 8080"]);
+
+    // Followed live: the last lines first, then only what is new; resumable by cursor.
+    const FOLLOW = `subscription($p: String!, $a: String) { componentLogs(project: $p, stage: "logs", component: "web", tail: 1, after: $a) { cursor lines } }`;
+    const follow = subscribe(api.ws(), FOLLOW, { p: project });
+    const firstBatch = (await follow.next()).componentLogs;
+    expect(firstBatch.lines).toEqual(["listening on 8080"]);
+    await send(["GET / 200", "GET /health 200"]);
+    const second = (await follow.next()).componentLogs;
+    expect(second.lines).toEqual(["GET / 200", "GET /health 200"]);
+    follow.close();
+    await send(["GET /later 200"]);
+    const resumed = subscribe(api.ws(), FOLLOW, { p: project, a: second.cursor });
+    expect((await resumed.next()).componentLogs.lines).toEqual(["GET /later 200"]);
+    resumed.close();
+    const badCursor = await subscribe(api.ws(), FOLLOW, { p: project, a: "yesterday" }).error();
+    expect(badCursor.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });
     // A report with no change of state still brings its lines (and no event).
     await send(Array.from({ length: 150 }, (_, i) => `request ${i}`));
     await send(Array.from({ length: 150 }, (_, i) => `request ${150 + i}`));

@@ -15,6 +15,7 @@ import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import type { OutpostAnnouncer } from "../outposts/outpost-announcer.js";
 import { emitLinkChanged } from "../outposts/outpost-announcer.js";
 import type { AgentSession } from "../outposts/outpost-sessions.js";
+import type { LogFeed } from "./log-feed.js";
 import { getOutpostViews } from "../outposts/outpost-views.js";
 import { badInput } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
@@ -62,6 +63,7 @@ export class ComponentService {
     private readonly db: Db,
     private readonly log: EventLog,
     private readonly announcer: OutpostAnnouncer,
+    private readonly logFeed: LogFeed,
   ) {}
 
   /**
@@ -88,6 +90,7 @@ export class ComponentService {
     const [owner] = await this.db.select({ projectId: stages.projectId }).from(stages).where(eq(stages.id, report.stageId));
     if (!owner) return { accepted: false, reason: "the Stage no longer exists" };
     let changedOutpost: string | null = null;
+    let logged: string[] = [];
     return this.log.inProject({ id: owner.projectId }, async (ptx) => {
       const [stage] = await ptx.tx.select().from(stages).where(eq(stages.id, report.stageId)).for("update");
       if (!stage) return { accepted: false, reason: "the Stage no longer exists" };
@@ -101,7 +104,7 @@ export class ComponentService {
       if (!release || release.stageId !== stage.id || !(ACTIVE_STATES as readonly string[]).includes(release.state)) {
         return { accepted: false, reason: "that Release is not the Stage's active Release" };
       }
-      await this.storeComponents(ptx, stage, release, report.components);
+      logged = await this.storeComponents(ptx, stage, release, report.components);
       await moveRelease(ptx, stage, release, report.components);
       await moveStage(ptx, stage, report.components);
       const newErrors = await recordObserved(ptx, stage, report);
@@ -112,13 +115,21 @@ export class ComponentService {
         changedOutpost = stage.outpostId;
       }
       return { accepted: true, reason: null };
-    }).finally(() => {
-      if (changedOutpost) void this.announcer.outpostChanged(changedOutpost).catch(() => undefined);
-    });
+    })
+      .then((result) => {
+        // Committed: followers of these Components' output read the new lines.
+        if (result.accepted) for (const name of logged) this.logFeed.signal(report.stageId, name);
+        return result;
+      })
+      .finally(() => {
+        if (changedOutpost) void this.announcer.outpostChanged(changedOutpost).catch(() => undefined);
+      });
   }
 
-  private async storeComponents(ptx: ProjectTx, stage: StageRow, release: ReleaseRow, reported: ComponentReport[]) {
+  /** Returns the names of the Components that brought new output lines. */
+  private async storeComponents(ptx: ProjectTx, stage: StageRow, release: ReleaseRow, reported: ComponentReport[]): Promise<string[]> {
     const before = await ptx.tx.select().from(components).where(eq(components.releaseId, release.id));
+    const logged: string[] = [];
     for (const c of reported) {
       const old = before.find((b) => b.name === c.name);
       const values = {
@@ -132,25 +143,28 @@ export class ComponentService {
         message: c.message ?? null,
       };
       const logs = c.logs?.length ? [...(old?.logs ?? []), ...c.logs].slice(-COMPONENT_LOG_LINES) : (old?.logs ?? []);
+      const logsTotal = (old?.logsTotal ?? 0) + (c.logs?.length ?? 0);
+      if (c.logs?.length) logged.push(c.name);
       const changed = !old || (["state", "health", "restarts", "message", "host"] as const).some((k) => old[k] !== values[k]);
       if (!changed) {
         // Output alone is no change of state: stored, but no event (logs are read, not watched).
-        const set = c.logs?.length ? { observedAt: values.observedAt, logs } : { observedAt: values.observedAt };
+        const set = c.logs?.length ? { observedAt: values.observedAt, logs, logsTotal } : { observedAt: values.observedAt };
         await ptx.tx.update(components).set(set).where(and(eq(components.releaseId, release.id), eq(components.name, c.name)));
         continue;
       }
       const [row] = await ptx.tx
         .insert(components)
-        .values({ releaseId: release.id, stageId: stage.id, name: c.name, ...values, logs })
-        .onConflictDoUpdate({ target: [components.releaseId, components.name], set: { ...values, logs, updatedAt: new Date() } })
+        .values({ releaseId: release.id, stageId: stage.id, name: c.name, ...values, logs, logsTotal })
+        .onConflictDoUpdate({ target: [components.releaseId, components.name], set: { ...values, logs, logsTotal, updatedAt: new Date() } })
         .returning();
-      const { logs: _logs, ...snapshot } = row!;
+      const { logs: _logs, logsTotal: _total, ...snapshot } = row!;
       ptx.emit({
         kind: EventKind.COMPONENT_CHANGED,
         stageId: stage.id,
         payload: { stage: toStageSnapshot(stage), component: { ...snapshot, observedAt: snapshot.observedAt?.toISOString() ?? null, updatedAt: snapshot.updatedAt.toISOString() } },
       });
     }
+    return logged;
   }
 }
 

@@ -13,11 +13,12 @@ import { ProjectResolver } from "../projects/project.resolver.js";
 import { StageResolver } from "../stages/stage.resolver.js";
 import { OutpostLinkResolver } from "../outposts/outpost-link.resolver.js";
 import { OutpostResolver } from "../outposts/outpost.resolver.js";
+import { ComponentLogsResolver } from "../components/component-logs.resolver.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, ComponentResolver, AgentResolver, EventResolver, OutpostResolver, OutpostLinkResolver],
+    resolvers: [AuthResolver, ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, ComponentResolver, AgentResolver, EventResolver, OutpostResolver, OutpostLinkResolver, ComponentLogsResolver],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).
     validate: false,

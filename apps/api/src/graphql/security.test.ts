@@ -154,7 +154,7 @@ describe("the WebSocket upgrade and connection", () => {
 describe("plain HTTP routes", () => {
   it("answers the health probes without a token", async () => {
     const health = await fetch(`${api.server.url}/healthz`);
-    expect([health.status, await health.json()]).toEqual([200, { status: "ok" }]);
+    expect([health.status, await health.json()]).toEqual([200, { status: "ok", version: "0.1.0" }]);
     const ready = await fetch(`${api.server.url}/readyz`);
     expect([ready.status, await ready.json()]).toEqual([200, { status: "ready" }]);
   });

@@ -1,26 +1,11 @@
 /** `list component`, `logs component [--follow]`. */
-import { cliComponentChanged, cliComponentLogs, cliListComponents } from "../documents.js";
+import { cliComponentLogs, cliFollowComponentLogs, cliListComponents } from "../documents.js";
 import { leaf, projectOption, stageOption } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import { followResumable } from "../follow.js";
 import type { Verbs } from "../groups.js";
 import { lower, print, renderTable } from "../output.js";
-
-/** The lines of `next` that `previous` has not shown: the longest suffix of one that starts the other. */
-export function newLines(previous: string[], next: string[]): string[] {
-  for (let overlap = Math.min(previous.length, next.length); overlap > 0; overlap--) {
-    let same = true;
-    for (let i = 0; i < overlap; i++) {
-      if (previous[previous.length - overlap + i] !== next[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return next.slice(overlap);
-  }
-  return next;
-}
 
 export function registerComponents(verbs: Verbs): void {
   leaf(
@@ -58,38 +43,30 @@ export function registerComponents(verbs: Verbs): void {
       stageOption(projectOption(cmd))
         .alias("components")
         .option("-n, --tail <lines>", "how many of the last lines (at most 200 are kept)", "50")
-        .option("-f, --follow", "keep printing new lines; re-reads them whenever the Stage's Components change"),
+        .option("-f, --follow", "keep printing new lines as the agent ships them (resumes after a lost connection)"),
     async (ctx, name) => {
       const tail = Number(ctx.opts.tail);
       if (!Number.isInteger(tail) || tail < 0) throw badInput(`--tail ${ctx.opts.tail}: a whole number`);
-      const read = async () => {
-        const data = await ctx.client.request(cliComponentLogs, { project: ctx.opts.project, stage: ctx.opts.stage, tail: ctx.opts.follow ? 200 : tail });
-        if (!data.stage) throw new CliError(`not found: Stage "${ctx.opts.stage}" in Project "${ctx.opts.project}"`, ExitCode.NOT_FOUND);
-        const component = data.stage.components.find((c) => c.name === name);
-        return { cursor: data.project?.cursor ?? null, lines: component?.logs ?? null };
-      };
-      const first = await read();
-      if (!first.lines && !ctx.opts.follow) throw new CliError(`not found: Component "${name}" on Stage "${ctx.opts.stage}"`, ExitCode.NOT_FOUND);
       const emit = (lines: string[]) => {
         for (const line of lines) {
           if (ctx.format === "table") process.stdout.write(`${line}\n`);
           else print(ctx.format, { component: name, line }, () => line);
         }
       };
-      let shown = first.lines ?? [];
-      emit(ctx.opts.follow ? shown.slice(-tail) : shown);
-      if (!ctx.opts.follow) return;
-      // The API sends no event for output alone (only for changes of state), so new lines are
-      // read whenever the Stage's Components change.
-      await followResumable(ctx.client, cliComponentChanged, { project: ctx.opts.project, stage: ctx.opts.stage, after: first.cursor }, async ({ componentChanged }) => {
-        const { lines } = await read();
-        // An empty list is a Component between rows (a new Release), not output taken back.
-        if (lines?.length) {
-          emit(newLines(shown, lines));
-          shown = lines;
-        }
-        return componentChanged.cursor;
-      });
+      if (ctx.opts.follow) {
+        // The last lines first, then each batch the agent ships, resumed by cursor after a drop.
+        const variables = { project: ctx.opts.project, stage: ctx.opts.stage, component: name, tail: Math.min(tail, 200), after: null };
+        await followResumable(ctx.client, cliFollowComponentLogs, variables, ({ componentLogs }) => {
+          emit(componentLogs.lines);
+          return componentLogs.cursor;
+        });
+        return;
+      }
+      const data = await ctx.client.request(cliComponentLogs, { project: ctx.opts.project, stage: ctx.opts.stage, tail });
+      if (!data.stage) throw new CliError(`not found: Stage "${ctx.opts.stage}" in Project "${ctx.opts.project}"`, ExitCode.NOT_FOUND);
+      const component = data.stage.components.find((c) => c.name === name);
+      if (!component) throw new CliError(`not found: Component "${name}" on Stage "${ctx.opts.stage}"`, ExitCode.NOT_FOUND);
+      emit(component.logs);
     },
   );
 }

@@ -53,7 +53,7 @@ export function registerSession(program: Command): void {
   );
 }
 
-/** `/healthz` needs no token. The API does not tell its version yet: null until it does. */
+/** `/healthz` needs no token and tells the API's version. */
 async function serverStatus(endpoint: string): Promise<{ status: string; version: string | null }> {
   let res: Response;
   try {

@@ -230,13 +230,13 @@ export const cliComponentLogs = typed<
     project(slug: $project) { cursor } stage(project: $project, slug: $stage) { components { name logs(tail: $tail) } } }`,
 );
 
-export const cliComponentChanged = typed<
-  { componentChanged: { cursor: string; component: { name: string; state: string } } },
-  { project: string; stage: string; after?: string | null }
+export const cliFollowComponentLogs = typed<
+  { componentLogs: { cursor: string; lines: string[] } },
+  { project: string; stage: string; component: string; tail: number; after?: string | null }
 >(
-  "cliComponentChanged",
-  `subscription cliComponentChanged($project: String!, $stage: String!, $after: String) {
-    componentChanged(project: $project, stage: $stage, after: $after) { cursor component { name state } } }`,
+  "cliFollowComponentLogs",
+  `subscription cliFollowComponentLogs($project: String!, $stage: String!, $component: String!, $tail: Int!, $after: String) {
+    componentLogs(project: $project, stage: $stage, component: $component, tail: $tail, after: $after) { cursor lines } }`,
 );
 
 export const cliEvents = typed<

@@ -1,0 +1,1 @@
+ALTER TABLE "components" ADD COLUMN "logs_total" integer DEFAULT 0 NOT NULL;
