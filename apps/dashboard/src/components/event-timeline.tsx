@@ -7,17 +7,19 @@ import { useEffect, useState } from "react";
 import { useSubscription } from "urql";
 import { eventsSubscription, type ProjectEventRow } from "@pergola/schema";
 import { ago, newer, utc } from "@/lib/format";
-import { useNow } from "@/lib/hooks";
+import { useFirst, useNow } from "@/lib/hooks";
 
 const BACKLOG = 200n;
 
 export function EventTimeline({ project, stage, cursor, onEvent }: { project: string; stage: string; cursor: string | undefined; onEvent: () => void }) {
   const [resync, setResync] = useState(false);
-  const after = cursor === undefined ? undefined : resync ? cursor : String(BigInt(cursor) > BACKLOG ? BigInt(cursor) - BACKLOG : 0n);
+  // Where the stream starts must not move when the page refetches (a new cursor would restart it).
+  const start = useFirst(cursor);
+  const after = start === undefined ? undefined : resync ? start : String(BigInt(start) > BACKLOG ? BigInt(start) - BACKLOG : 0n);
   const now = useNow(5000);
   const [live] = useSubscription(
     { query: eventsSubscription, variables: { project, after }, pause: after === undefined },
-    (prev: ProjectEventRow[] = [], e) => (e.events.stage?.slug === stage || (e.events.payload as { stage?: string } | null)?.stage === stage ? [e.events, ...prev].slice(0, 50) : prev),
+    (prev: ProjectEventRow[] = [], e) => (e.events.stage?.slug === stage || (e.events.payload as { stage?: string } | null)?.stage === stage ? addEvent(prev, e.events) : prev),
   );
   useEffect(() => {
     if (live.error?.graphQLErrors.some((e) => e.extensions?.code === "RESYNC_REQUIRED")) setResync(true);
@@ -43,6 +45,12 @@ export function EventTimeline({ project, stage, cursor, onEvent }: { project: st
       )}
     </section>
   );
+}
+
+/** Newest first, each event once (a resumed stream may hand one over again), at most 50. */
+function addEvent(list: ProjectEventRow[], event: ProjectEventRow): ProjectEventRow[] {
+  if (list.some((e) => e.cursor === event.cursor)) return list;
+  return [...list, event].sort((a, b) => (BigInt(b.cursor) > BigInt(a.cursor) ? 1 : -1)).slice(0, 50);
 }
 
 function describe(event: ProjectEventRow): string {
