@@ -2,7 +2,8 @@
 /**
  * A Stage, live. The page is read with the Project's cursor; `stageChanged`, `releaseChanged`
  * and `componentChanged` after it update what they carry at once, and each `events` entry for
- * this Stage refetches the rest (logs, Configurations, drift) — driven by events, never a timer.
+ * this Stage refetches the rest (Configurations, drift) — driven by events, never a timer; each
+ * Component's output follows `componentLogs`.
  * An event's snapshot wins over the page only when its cursor is newer than the page's.
  */
 import Link from "next/link";
@@ -14,6 +15,7 @@ import {
 } from "@pergola/schema";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
+import { ComponentLogs } from "./component-logs";
 import { EventTimeline } from "./event-timeline";
 import { OutpostConnectionButton } from "./outpost-connection";
 import { ConfigDrift, StageActions } from "./stage-actions";
@@ -125,7 +127,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
                     </div>
                     {c.message ? <p className="small muted">{c.message}</p> : null}
                     {c.links.length ? <div className="links">{c.links.map((l) => <a key={l} href={l} target="_blank" rel="noreferrer">{l}</a>)}</div> : null}
-                    {c.logs.length ? <pre className="logs" aria-label={`Last log lines of ${c.name}`}>{c.logs.join("\n")}</pre> : null}
+                    <ComponentLogs project={project} stage={slug} component={c.name} />
                   </li>
                 ))}
               </ul>

@@ -105,6 +105,17 @@ export const stageEventsSubscription = typed<
   }`,
 );
 
+/** A Component's output, live: the last lines, then each new batch (resumable by cursor). */
+export const componentLogsSubscription = typed<
+  { componentLogs: { cursor: string; releaseId: string; lines: string[] } },
+  { project: string; stage: string; component: string; tail: number; after?: string | null }
+>(
+  "dashboard.componentLogs",
+  `subscription DashboardComponentLogs($project: String!, $stage: String!, $component: String!, $tail: Int!, $after: String) {
+    componentLogs(project: $project, stage: $stage, component: $component, tail: $tail, after: $after) { cursor releaseId lines }
+  }`,
+);
+
 export interface OutpostFacts {
   slug: string;
   name: string;
