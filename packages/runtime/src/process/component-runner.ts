@@ -16,6 +16,7 @@ import type { Component } from "../manifest/manifest.type.js";
 import { formatDelay, getBackoffMs, type Backoff } from "./backoff.js";
 import { startChild, type ChildHandle, type Exit, type Launch } from "./child-process.js";
 import { HealthProbe } from "./health-probe.js";
+import { hasJobCompleted, recordJobCompleted } from "./job-record.js";
 import { prepareLaunch, removeRunDir, type ComponentDirs } from "./launch.js";
 import { LogBuffer } from "./log-buffer.js";
 import type { PidRecords } from "./pid-records.js";
@@ -94,6 +95,10 @@ export class ComponentRunner {
       this.failures = 0;
       this.launch();
     } else if (kind === "JOB") {
+      if (!this.finished && !this.child && hasJobCompleted(this.context.dirs, this.context.spec.releaseId)) {
+        this.finished = true;
+        this.update({ state: "COMPLETED", health: "HEALTHY", message: "completed for this Release before the agent restarted" });
+      }
       if (!this.finished && !this.child) this.launch();
     } else {
       this.cron = new Cron(this.component.scheduled ?? "", { timezone: "UTC", mode: "5-part" }, () => {
@@ -227,6 +232,11 @@ export class ComponentRunner {
   private onJobExit(exit: Exit, reason: string): void {
     if (exit.code === 0) {
       this.finished = true;
+      try {
+        recordJobCompleted(this.context.dirs, this.context.spec.releaseId);
+      } catch {
+        // Not fatal: at worst a later agent runs the job once more.
+      }
       this.update({ state: "COMPLETED", health: "HEALTHY", pid: null, message: undefined });
       return;
     }

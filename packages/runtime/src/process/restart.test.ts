@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createSandbox, createSpec, inState, NODE, waitForStatus, type Sandbox } from "./process.test-utils.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ProcessRuntime } from "./process-runtime.js";
+import { createSandbox, createSpec, FAST, inState, NODE, waitForStatus, type Sandbox } from "./process.test-utils.js";
 
 let sandbox: Sandbox;
 afterEach(async () => sandbox.dispose());
@@ -64,6 +67,30 @@ describe("restarts, retries and schedules", () => {
     await sandbox.runtime.apply(spec);
     expect(sandbox.runtime.status(spec.stageKey).map((s) => s.state)).toEqual(["COMPLETED", "FAILED"]);
     expect(sandbox.runtime.logs(spec.stageKey, "migrate", 10)).toEqual(["run 1", "run 2", "run 3"]);
+  });
+
+  it("runs a @release job once per Release, also across runtimes (an agent restarted), and again for a new Release", async () => {
+    sandbox = createSandbox();
+    sandbox.writeApp({ "flaky.js": FLAKY_JS });
+    const manifest = { version: "v1", components: [flaky("migrate", 0, { scheduled: "@release" })] };
+    const spec = createSpec(sandbox, manifest);
+    await sandbox.runtime.apply(spec);
+    await waitForStatus(sandbox.runtime, spec.stageKey, "migrate", inState("COMPLETED"));
+    await sandbox.runtime.close();
+    const runs = () => readFileSync(join(sandbox.dataDir, "storage", ...spec.stageKey.split("/"), "migrate", "data", "runs"), "utf8");
+    expect(runs()).toBe("1");
+
+    // The agent starts again on the same data dir: the same Release's job is done already.
+    const again = new ProcessRuntime({ ...FAST, dataDir: sandbox.dataDir });
+    await again.apply(spec);
+    expect(again.status(spec.stageKey)[0]).toMatchObject({ state: "COMPLETED", health: "HEALTHY", message: expect.stringMatching(/before the agent restarted/) });
+    expect(runs()).toBe("1");
+    // A new Release runs it again.
+    const next = { ...spec, releaseId: `${spec.releaseId}-2` };
+    await again.apply(next);
+    await waitForStatus(again, spec.stageKey, "migrate", (s) => s.releaseId === next.releaseId && s.state === "COMPLETED");
+    expect(runs()).toBe("2");
+    await again.close();
   });
 
   it("keeps a cron Component SCHEDULED between runs and never runs it twice at once", async () => {

@@ -1,0 +1,23 @@
+/**
+ * A `@release` job runs once per Release (Pergola's rule), also when the agent restarts (after
+ * a crash, an upgrade or `npm start` again): its success is written beside the Component's
+ * storage, which outlives runtimes, so a new runtime reports it COMPLETED instead of running
+ * a migration twice. Files are per Release, so a new Release runs its job again.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ComponentDirs } from "./launch.js";
+
+function recordPath(dirs: ComponentDirs, releaseId: string): string {
+  return join(dirs.storage, ".pergola-jobs", `${releaseId.replace(/[^A-Za-z0-9_-]/g, "_")}.completed`);
+}
+
+export function hasJobCompleted(dirs: ComponentDirs, releaseId: string): boolean {
+  return existsSync(recordPath(dirs, releaseId));
+}
+
+export function recordJobCompleted(dirs: ComponentDirs, releaseId: string): void {
+  const path = recordPath(dirs, releaseId);
+  mkdirSync(join(path, ".."), { recursive: true });
+  writeFileSync(path, `${new Date().toISOString()}\n`);
+}
