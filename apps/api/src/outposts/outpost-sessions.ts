@@ -11,10 +11,11 @@
  *    UPDATE … RETURNING makes each change happen once even with several API processes.
  */
 import type { Db } from "@pergola/db/client";
-import { outpostHeartbeats, outpostHistory, outposts, type OutpostRow } from "@pergola/db/schema";
+import { outpostHeartbeats, outposts, type OutpostRow } from "@pergola/db/schema";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { OutpostAnnouncer } from "./outpost-announcer.js";
+import { SessionOpener, type AgentFacts } from "./session-opener.js";
 
 export interface AgentSession {
   outpostId: string;
@@ -37,6 +38,7 @@ export class OutpostSessions {
   private flushTimer?: NodeJS.Timeout;
   private monitorTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly opener: SessionOpener;
   /**
    * Status announcements run in their own queue: a heartbeat write never waits behind them
    * (were it to, a mass reconnect could delay heartbeats past offlineAfterSeconds and flap).
@@ -48,7 +50,9 @@ export class OutpostSessions {
     private readonly announcer: OutpostAnnouncer,
     private readonly logger: Logger,
     private readonly options: OutpostSessionsOptions = {},
-  ) {}
+  ) {
+    this.opener = new SessionOpener(db, announcer);
+  }
 
   start(): void {
     this.monitorTimer = setInterval(() => void this.markSilentOffline().catch((error) => this.logger.error({ err: error }, "outpost monitor failed")), this.options.monitorMs ?? 1000);
@@ -58,40 +62,16 @@ export class OutpostSessions {
   async stop(): Promise<void> {
     clearInterval(this.monitorTimer);
     clearTimeout(this.flushTimer);
+    await this.opener.drain();
     await this.flushing;
     await this.announcing;
   }
 
-  /** A socket of the Outpost's agent authenticated; null when the Outpost no longer exists. */
-  async open(slug: string, agent: { agentVersion?: string; publicUrl?: string }): Promise<AgentSession | null> {
-    const [before] = await this.db.select().from(outposts).where(eq(outposts.slug, slug));
-    if (!before) return null;
-    const [row] = await this.db
-      .update(outposts)
-      .set({
-        session: sql`${outposts.session} + 1`,
-        status: "CONNECTING",
-        statusSince: sql`now()`,
-        agentVersion: agent.agentVersion ?? null,
-        publicUrl: agent.publicUrl ?? null,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(outposts.id, before.id))
-      .returning();
+  /** A socket of the Outpost's agent authenticated; null when the Outpost no longer exists. Batched (session-opener.ts). */
+  async open(slug: string, agent: AgentFacts): Promise<AgentSession | null> {
+    const row = await this.opener.open(slug, agent);
     if (!row) return null;
-    await this.db
-      .insert(outpostHeartbeats)
-      .values({ outpostId: row.id, session: row.session })
-      .onConflictDoUpdate({ target: outpostHeartbeats.outpostId, set: { session: row.session, lastSeenAt: sql`now()` } });
-    this.newest.set(row.id, row.session);
-    if (before.status === "ONLINE" || before.status === "CONNECTING") {
-      await this.db.insert(outpostHistory).values({
-        outpostId: row.id,
-        kind: "superseded",
-        message: `agent session ${before.session} superseded by a new connection (session ${row.session}); the old one's reports are refused`,
-      });
-    }
-    await this.announcer.statusChanged(row, "connected", `agent ${agent.agentVersion ?? "(version unknown)"} connected (session ${row.session})`);
+    if (row.session > (this.newest.get(row.id) ?? 0)) this.newest.set(row.id, row.session);
     return { outpostId: row.id, slug, epoch: row.session, intervalSeconds: row.heartbeatIntervalSeconds };
   }
 
