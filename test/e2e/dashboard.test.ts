@@ -129,6 +129,21 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     expect(stage).toEqual({ name: "My New Stage", isOutpost: true });
   });
 
+  it("shows a Project created through the API in the open Project list within 2 s, without reload", async () => {
+    const page = await newPage();
+    await page.goto(pergola.dashboard);
+    await page.getByRole("heading", { name: "Projects" }).waitFor({ timeout: UI_TIMEOUT });
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+    // Made once the page has its list, Projects can reach it only through its subscription.
+    const before = await newProject("Listed");
+    await page.getByTestId(`project-${before.slug}`).waitFor({ timeout: UI_TIMEOUT });
+    const created = Date.now();
+    const project = await newProject("Arrives");
+    await page.getByTestId(`project-${project.slug}`).waitFor({ timeout: 2_000 });
+    expect(Date.now() - created).toBeLessThan(2_000);
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+  });
+
   it("shows a Stage created and then suspended through the API within 2 s, without reload", async () => {
     const project = await newProject("Live");
     const page = await newPage();

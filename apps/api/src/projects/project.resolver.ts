@@ -1,8 +1,10 @@
-import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { ProjectRow } from "@pergola/db/schema";
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { Context } from "../context.js";
 import { formatCursor } from "../events/cursor.js";
 import { Stage } from "../stages/stage.type.js";
 import { CreateProjectInput } from "./project.input.js";
+import { streamProjects } from "./project-stream.js";
 import { Project } from "./project.type.js";
 
 @Resolver(() => Project)
@@ -20,6 +22,14 @@ export class ProjectResolver {
   @Mutation(() => Project)
   createProject(@Arg("input", () => CreateProjectInput) input: CreateProjectInput, @Ctx() { actor, services }: Context) {
     return services.projects.createProject(actor, input);
+  }
+
+  @Subscription(() => [Project], {
+    description: "The Projects the caller may see, as they are now, then the whole list again whenever one is created.",
+    subscribe: ({ context }: SubscribeResolverData<unknown, object, Context>) => streamProjects(context.services, context.actor),
+  })
+  projectsChanged(@Root() projects: ProjectRow[]): Project[] {
+    return projects as Project[];
   }
 
   @FieldResolver(() => String, {

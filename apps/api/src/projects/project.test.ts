@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, uniqueSlug, type TestApi } from "../testing/harness.js";
+import { startTestApi, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
 
 const CREATE = `mutation($i: CreateProjectInput!) { createProject(input: $i) { slug name cursor stages { slug } } }`;
 
@@ -26,5 +26,25 @@ describe("Projects", () => {
     await api.ok(CREATE, { i: { name: "one", slug } });
     const res = await api.gql(CREATE, { i: { name: "two", slug } });
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", taken: slug, suggestion: `${slug}-2` });
+  });
+
+  it("keeps a Project list live: the list first, then again with each new Project the token may see", async () => {
+    const { createApiToken } = await api.ok(`mutation { createApiToken(input: { name: "member", role: MEMBER, projects: [] }) { token } }`);
+    const LIVE = `subscription { projectsChanged { slug } }`;
+    const asAdmin = subscribe(api.ws(), LIVE, {});
+    const asMember = subscribe(api.ws(createApiToken.token), LIVE, {});
+    const first = (await asAdmin.next()).projectsChanged as { slug: string }[];
+    expect((await asMember.next()).projectsChanged).toEqual([]);
+    const adminOnly = uniqueSlug("live");
+    await api.ok(CREATE, { i: { name: adminOnly, slug: adminOnly } });
+    const mine = uniqueSlug("mine");
+    await api.ok(CREATE, { i: { name: mine, slug: mine } }, createApiToken.token);
+    // The admin sees both (in one list or two); the member only its own.
+    let seen: { slug: string }[] = [];
+    while (!seen.some((p) => p.slug === mine)) seen = (await asAdmin.next()).projectsChanged;
+    expect(seen.map((p) => p.slug)).toEqual(expect.arrayContaining([...first.map((p) => p.slug), adminOnly, mine]));
+    expect((await asMember.next()).projectsChanged).toEqual([{ slug: mine }]);
+    asAdmin.close();
+    asMember.close();
   });
 });

@@ -1,23 +1,25 @@
 "use client";
 import Link from "next/link";
 import { useState } from "react";
-import { useMutation, useQuery } from "urql";
-import { createProjectMutation, projectsQuery } from "@pergola/schema";
+import { useMutation, useQuery, useSubscription } from "urql";
+import { createProjectMutation, projectsChangedSubscription, projectsQuery } from "@pergola/schema";
 import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
 import { deriveSlug } from "@/lib/slug";
 
+/** The Project list: read once for the first paint, then live (`projectsChanged` sends the whole list on each new Project). */
 export function ProjectList() {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: projectsQuery });
+  const [{ data, error, fetching }] = useQuery({ query: projectsQuery });
+  const [live] = useSubscription({ query: projectsChangedSubscription });
   const [open, setOpen] = useState(false);
-  const projects = data?.projects ?? [];
+  const projects = live.data?.projectsChanged ?? data?.projects ?? [];
   return (
     <section aria-labelledby="projects-title">
       <div className="page-head">
         <h1 id="projects-title">Projects</h1>
         <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>+ NEW PROJECT</button>
       </div>
-      <ErrorNote error={error} />
+      <ErrorNote error={error ?? live.error} />
       {!data && fetching ? <p className="muted">Loading…</p> : null}
       {data && projects.length === 0 ? (
         <div className="empty">
@@ -38,7 +40,7 @@ export function ProjectList() {
         ))}
       </ul>
       <Dialog title="New Project" open={open} onClose={() => setOpen(false)}>
-        <NewProjectForm onDone={() => { setOpen(false); refetch({ requestPolicy: "network-only" }); }} />
+        <NewProjectForm onDone={() => setOpen(false)} />
       </Dialog>
     </section>
   );

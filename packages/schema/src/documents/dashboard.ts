@@ -63,6 +63,12 @@ export const projectsQuery = typed<{ projects: ProjectRow[] }>(
   `query DashboardProjects { projects { id name slug createdAt stages { id } } }`,
 );
 
+/** The Projects the caller may see, then the whole list again whenever one is created. */
+export const projectsChangedSubscription = typed<{ projectsChanged: ProjectRow[] }>(
+  "dashboard.projectsChanged",
+  `subscription DashboardProjectsChanged { projectsChanged { id name slug createdAt stages { id } } }`,
+);
+
 export const createProjectMutation = typed<{ createProject: ProjectRow }, { name: string; slug?: string | null }>(
   "dashboard.createProject",
   `mutation DashboardCreateProject($name: String!, $slug: String) {

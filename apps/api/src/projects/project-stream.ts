@@ -1,0 +1,60 @@
+/**
+ * `projects` live: the Projects the caller may see as they are now, then the whole list again
+ * whenever one appears (so there is no gap between a list and a watch). Project creation
+ * commits the Project's first event, so the event bus's commit signal (in this process, and
+ * through NOTIFY from other replicas) says when to look: a Project this stream has not seen is new.
+ */
+import type { ProjectRow } from "@pergola/db/schema";
+import { Repeater } from "@repeaterjs/repeater";
+import type { Actor } from "../auth/token.service.js";
+import { AppError, ErrorCode } from "../errors.js";
+import type { Services } from "../services.js";
+
+export function streamProjects(services: Services, actor: Actor) {
+  return new Repeater<ProjectRow[]>(async (push, stop) => {
+    const unseen = new Set<string>();
+    let wake: (() => void) | undefined;
+    // Listen before listing: a Project created in between is then either listed or signalled.
+    const unlisten = services.bus.onCommit((projectId) => {
+      unseen.add(projectId);
+      wake?.();
+    });
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+      wake?.();
+    });
+    try {
+      const listed = await services.projects.listProjects(actor);
+      const known = new Set(listed.map((p) => p.id));
+      await push(listed);
+      while (!stopped) {
+        const fresh = [...unseen].filter((id) => !known.has(id));
+        unseen.clear();
+        if (fresh.length === 0) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        let added = false;
+        for (const row of await services.projects.listByIds(fresh)) {
+          known.add(row.id);
+          if (await mayUse(services, actor, row)) added = true;
+        }
+        if (added) await push(await services.projects.listProjects(actor));
+      }
+    } finally {
+      unlisten();
+    }
+  });
+}
+
+async function mayUse(services: Services, actor: Actor, project: ProjectRow): Promise<boolean> {
+  try {
+    await services.projects.authorize(actor, project);
+    return true;
+  } catch (error) {
+    if (error instanceof AppError && error.code === ErrorCode.FORBIDDEN) return false;
+    throw error;
+  }
+}
