@@ -6,6 +6,7 @@
 import { Repeater } from "@repeaterjs/repeater";
 import { Arg, Ctx, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { Actor } from "../auth/token.service.js";
+import { Signals } from "../common/signals.js";
 import type { Context } from "../context.js";
 import { forbidden } from "../errors.js";
 import type { Services } from "../services.js";
@@ -22,29 +23,13 @@ function streamDesiredState(services: Services, outpost: string) {
   return new Repeater<DesiredStateEvent>(async (push, stop) => {
     const sent = new Map<string, { projectId: string; generation: number }>();
     const remember = (stage: DesiredStage) => sent.set(stage.stageId, { projectId: stage.projectId, generation: stage.generation });
-    let dirty = new Set<string>();
-    let wake: (() => void) | undefined;
-    const unlisten = services.bus.onCommit((projectId) => {
-      dirty.add(projectId);
-      wake?.();
-    });
+    const signals = new Signals<string>(stop);
+    const unlisten = services.bus.onCommit(signals.add);
     try {
       const all = await services.desiredState.listDesired(outpost);
       all.forEach(remember);
       await push({ full: true, stages: all, removed: [] });
-      let stopped = false;
-      void stop.then(() => {
-        stopped = true;
-        wake?.();
-      });
-      while (!stopped) {
-        if (dirty.size === 0) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          continue;
-        }
-        const projects = dirty;
-        dirty = new Set();
+      for (let projects = await signals.next(); projects; projects = await signals.next()) {
         const changed: DesiredStage[] = [];
         const removed: string[] = [];
         for (const projectId of projects) {

@@ -10,6 +10,7 @@ import { components, releases } from "@pergola/db/schema";
 import { Repeater } from "@repeaterjs/repeater";
 import { and, eq, inArray } from "drizzle-orm";
 import { Arg, Field, ID, Int, ObjectType, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { Signals } from "../common/signals.js";
 import type { Context } from "../context.js";
 import { badInput, notFound } from "../errors.js";
 import { ACTIVE_STATES } from "../releases/release.service.js";
@@ -58,30 +59,16 @@ async function readComponent(services: Services, stageId: string, name: string):
 
 function streamLogs(services: Services, projectId: string, stageId: string, name: string, tail: number, after: Position | null) {
   return new Repeater<ComponentLogLines>(async (push, stop) => {
-    let dirty = true;
-    let wake: (() => void) | undefined;
-    const poke = () => {
-      dirty = true;
-      wake?.();
-    };
+    const signals = new Signals(stop);
+    const poke = () => signals.add(true);
     // New lines, and a new Release (a commit in the Project) that starts its output anew.
     const unwatch = services.logFeed.watch(stageId, name, poke);
     const unlisten = services.bus.onCommit((id) => id === projectId && poke());
-    let stopped = false;
-    void stop.then(() => {
-      stopped = true;
-      wake?.();
-    });
+    poke();
     let position = after;
     let first = true;
     try {
-      while (!stopped) {
-        if (!dirty) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          continue;
-        }
-        dirty = false;
+      while (await signals.next()) {
         const row = await readComponent(services, stageId, name);
         if (!row) continue;
         const unchanged = position?.releaseId === row.releaseId && position.total === row.logsTotal;

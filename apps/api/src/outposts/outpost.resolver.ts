@@ -4,6 +4,7 @@
  */
 import { Repeater } from "@repeaterjs/repeater";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { Signals } from "../common/signals.js";
 import type { Context } from "../context.js";
 import { forbidden, notFound } from "../errors.js";
 import type { Services } from "../services.js";
@@ -13,25 +14,11 @@ import { HeartbeatResult, Outpost, OutpostCredentials, OutpostHistoryEntry, Outp
 
 function streamOutpost(services: Services, outpost: OutpostView) {
   return new Repeater<OutpostView>(async (push, stop) => {
-    let dirty = true;
-    let wake: (() => void) | undefined;
-    const unwatch = services.outpostAnnouncer.watch(outpost.id, () => {
-      dirty = true;
-      wake?.();
-    });
-    let stopped = false;
-    void stop.then(() => {
-      stopped = true;
-      wake?.();
-    });
+    const signals = new Signals(stop);
+    const unwatch = services.outpostAnnouncer.watch(outpost.id, () => signals.add(true));
+    signals.add(true);
     try {
-      while (!stopped) {
-        if (!dirty) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          continue;
-        }
-        dirty = false;
+      while (await signals.next()) {
         const [now] = await services.outposts.listByIds([outpost.id]);
         if (!now) break;
         await push(now);

@@ -8,34 +8,21 @@ import type { ProjectRow } from "@pergola/db/schema";
 import { Repeater } from "@repeaterjs/repeater";
 import type { Actor } from "../auth/token.service.js";
 import { AppError, ErrorCode } from "../errors.js";
+import { Signals } from "../common/signals.js";
 import type { Services } from "../services.js";
 
 export function streamProjects(services: Services, actor: Actor) {
   return new Repeater<ProjectRow[]>(async (push, stop) => {
-    const unseen = new Set<string>();
-    let wake: (() => void) | undefined;
     // Listen before listing: a Project created in between is then either listed or signalled.
-    const unlisten = services.bus.onCommit((projectId) => {
-      unseen.add(projectId);
-      wake?.();
-    });
-    let stopped = false;
-    void stop.then(() => {
-      stopped = true;
-      wake?.();
-    });
+    const signals = new Signals<string>(stop);
+    const unlisten = services.bus.onCommit(signals.add);
     try {
       const listed = await services.projects.listProjects(actor);
       const known = new Set(listed.map((p) => p.id));
       await push(listed);
-      while (!stopped) {
-        const fresh = [...unseen].filter((id) => !known.has(id));
-        unseen.clear();
-        if (fresh.length === 0) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          continue;
-        }
+      for (let committed = await signals.next(); committed; committed = await signals.next()) {
+        const fresh = [...committed].filter((id) => !known.has(id));
+        if (fresh.length === 0) continue;
         let added = false;
         for (const row of await services.projects.listByIds(fresh)) {
           known.add(row.id);
