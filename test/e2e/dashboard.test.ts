@@ -71,7 +71,8 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + document.cookie)).not.toContain(pergola.token);
 
     const name = `Browser Project ${Date.now().toString(36)}`;
-    await page.getByRole("button", { name: /new project/i }).click();
+    // The header's button (an empty list shows a second one).
+    await page.getByRole("button", { name: /new project/i }).first().click();
     const dialog = page.getByRole("dialog");
     await dialog.getByLabel("Name").fill(name);
     await dialog.getByRole("button", { name: "CREATE" }).click();
