@@ -12,9 +12,9 @@ import { createGateway, type GatewayOptions } from "./gateway.js";
 import { LinkStages } from "./link-stages.js";
 import { Reconciler, type AgentLogger } from "./reconciler.js";
 
-
 /** This agent's version, as the Outpost shows it (`pergola-agent/<package version>`). */
 export const AGENT_VERSION = `pergola-agent/${(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version}`;
+
 export interface AgentOptions {
   /** The API's URL, `http(s)://host:port`. */
   server: string;

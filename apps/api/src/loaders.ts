@@ -25,6 +25,10 @@ export interface Loaders {
 }
 
 export function createLoaders(services: Services): Loaders {
+  const outpostById = new DataLoader<string, OutpostView | null>(async (ids) => {
+    const rows = await services.outposts.listByIds(ids);
+    return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+  }, { cache: false });
   return {
     projectById: new DataLoader(async (ids) => {
       const rows = await services.projects.listByIds(ids);
@@ -44,14 +48,13 @@ export function createLoaders(services: Services): Loaders {
     }, { cache: false }),
     activeReleaseByStageId: new DataLoader((ids) => services.releases.activeReleases(ids), { cache: false }),
     componentsByStageId: new DataLoader((ids) => services.components.listForStages(ids), { cache: false }),
-    outpostById: new DataLoader(async (ids) => {
-      const rows = await services.outposts.listByIds(ids);
-      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
-    }, { cache: false }),
+    outpostById,
     outpostByStageId: new DataLoader(async (stageIds) => {
       const rows = await services.database.db.select({ id: stages.id, outpostId: stages.outpostId }).from(stages).where(inArray(stages.id, [...stageIds]));
-      const views = await services.outposts.listByIds([...new Set(rows.flatMap((r) => (r.outpostId ? [r.outpostId] : [])))]);
-      return stageIds.map((id) => views.find((v) => v.id === rows.find((r) => r.id === id)?.outpostId) ?? null);
+      return Promise.all(stageIds.map((id) => {
+        const outpostId = rows.find((r) => r.id === id)?.outpostId;
+        return outpostId ? outpostById.load(outpostId) : null;
+      }));
     }, { cache: false }),
     linksByComponent: new DataLoader(async (keys) => {
       const links = await services.links.linksFor([...new Set(keys.map((k) => k.slice(0, k.indexOf("/"))))]);

@@ -159,9 +159,10 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
  */
 async function openAgentSession(options: WebSocketOptions, outpost: string, params: Record<string, unknown>, socket: WebSocket) {
   const text = (value: unknown, max: number) => (typeof value === "string" && value.length > 0 && value.length <= max ? value : undefined);
+  const publicUrl = text(params.publicUrl, 500);
   const session = await options.services.outpostSessions.open(outpost, {
     agentVersion: text(params.agentVersion, 100),
-    publicUrl: text(params.publicUrl, 500)?.match(/^https?:\/\//) ? text(params.publicUrl, 500) : undefined,
+    publicUrl: publicUrl && /^https?:\/\//.test(publicUrl) ? publicUrl : undefined,
   });
   if (!session) {
     socket.close(4403, "Forbidden: the Outpost no longer exists");

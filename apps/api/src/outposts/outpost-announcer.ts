@@ -55,9 +55,13 @@ export class OutpostAnnouncer {
     for (const id of outpostIds) this.local.emit(id);
   }
 
-  async outpostChanged(outpostId: string): Promise<void> {
-    if (this.database.listen) await this.notify(`changed:${outpostId}`);
-    else this.local.emit(outpostId);
+  /** Wakes the Outposts' watchers here and, with PostgreSQL, on every replica (one statement). */
+  async outpostChanged(...outpostIds: string[]): Promise<void> {
+    if (!this.database.listen) {
+      for (const id of outpostIds) this.local.emit(id);
+      return;
+    }
+    await this.database.db.execute(sql`select pg_notify(${OUTPOSTS_CHANNEL}, 'changed:' || id) from unnest(${`{${outpostIds.join(",")}}`}::text[]) as id`);
   }
 
   async tokensRevoked(tokenIds: readonly string[]): Promise<void> {
@@ -95,11 +99,7 @@ export class OutpostAnnouncer {
         }
       });
     }
-    if (this.database.listen) {
-      await db.execute(sql`select pg_notify(${OUTPOSTS_CHANNEL}, 'changed:' || id) from unnest(${`{${ids.join(",")}}`}::text[]) as id`);
-    } else {
-      for (const id of ids) this.local.emit(id);
-    }
+    await this.outpostChanged(...ids);
     if (changes.length === 1) this.logger.info({ outpost: changes[0]!.outpost.slug, status: changes[0]!.outpost.status, kind: changes[0]!.kind }, changes[0]!.message);
     else this.logger.info({ outposts: changes.length, kind: changes[0]!.kind }, "Outposts changed status");
   }

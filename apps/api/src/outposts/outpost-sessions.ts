@@ -109,7 +109,7 @@ export class OutpostSessions {
     this.pending.clear();
     if (batch.length === 0) return;
     const ids = batch.map((b) => b.session.outpostId);
-    await this.db
+    const written = await this.db
       .insert(outpostHeartbeats)
       .values(batch.map((b) => ({ outpostId: b.session.outpostId, session: b.session.epoch, latencyMs: b.latencyMs })))
       .onConflictDoUpdate({
@@ -117,15 +117,20 @@ export class OutpostSessions {
         set: { session: sql`excluded.session`, lastSeenAt: sql`now()`, latencyMs: sql`excluded.latency_ms` },
         // A superseded session's heartbeat (from another process) never overwrites the newer one's.
         setWhere: sql`${outpostHeartbeats.session} <= excluded.session`,
-      });
+      })
+      .returning({ outpostId: outpostHeartbeats.outpostId });
+    // A heartbeat the table refused came from a superseded session: a newer one exists (its
+    // `open` wrote the row), perhaps on another replica. Its next heartbeat is refused here too.
+    const kept = new Set(written.map((w) => w.outpostId));
+    for (const { session } of batch) {
+      if (!kept.has(session.outpostId)) this.newest.set(session.outpostId, Math.max(this.newest.get(session.outpostId) ?? 0, session.epoch + 1));
+    }
     const pairs = sql.join(batch.map((b) => sql`(${b.session.outpostId}::uuid, ${b.session.epoch}::int)`), sql`, `);
     const back = await this.db
       .update(outposts)
       .set({ status: "ONLINE", statusSince: sql`now()`, updatedAt: sql`now()` })
       .where(and(inArray(outposts.status, ["CONNECTING", "OFFLINE"]), sql`(${outposts.id}, ${outposts.session}) in (${pairs})`))
       .returning();
-    const current = await this.db.select({ id: outposts.id, session: outposts.session }).from(outposts).where(inArray(outposts.id, ids));
-    for (const { id, session } of current) if (session > (this.newest.get(id) ?? 0)) this.newest.set(id, session);
     this.announce(back.map((row) => ({ outpost: row, kind: "online", message: onlineMessage(row, batch) })));
     this.announcer.heartbeatsRecorded(ids);
   }

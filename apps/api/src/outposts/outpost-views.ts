@@ -17,12 +17,11 @@ export async function getOutpostViews(db: Db | Tx, rows: OutpostRow[]): Promise<
     .groupBy(stages.outpostId);
   return rows.map((row) => {
     const beat = beats.find((b) => b.outpostId === row.id);
-    return {
-      ...row,
-      uri: `outpost://${row.slug}`,
-      lastSeenAt: beat?.lastSeenAt ?? null,
-      latencyMs: beat?.latencyMs ?? null,
-      stageCount: counts.find((c) => c.outpostId === row.id)?.n ?? 0,
-    };
+    return toOutpostView(row, beat ?? null, counts.find((c) => c.outpostId === row.id)?.n ?? 0);
   });
+}
+
+/** The view of an Outpost row, given its last heartbeat and its number of Stages. */
+export function toOutpostView(row: OutpostRow, beat: { lastSeenAt: Date; latencyMs: number | null } | null, stageCount: number): OutpostView {
+  return { ...row, uri: `outpost://${row.slug}`, lastSeenAt: beat?.lastSeenAt ?? null, latencyMs: beat?.latencyMs ?? null, stageCount };
 }

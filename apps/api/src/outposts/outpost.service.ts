@@ -6,14 +6,14 @@
 import type { Db, Tx } from "@pergola/db/client";
 import { apiTokens, outpostHistory, outposts, stages, type OutpostRow } from "@pergola/db/schema";
 import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
+import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import type { Actor } from "../auth/token.service.js";
 import { createToken, hashToken } from "../auth/token.service.js";
 import { requireName, resolveSlug } from "../common/slug.js";
 import { AppError, badInput, ErrorCode, forbidden, notFound, pgErrorCode, PgCode, stateConflict } from "../errors.js";
 import type { OutpostAnnouncer } from "./outpost-announcer.js";
-import { getOutpostViews, type OutpostView } from "./outpost-views.js";
+import { getOutpostViews, toOutpostView, type OutpostView } from "./outpost-views.js";
 import { checkHeartbeatSettings, checkLabels, checkText, parseOutpostUri } from "./outpost.rules.js";
-
 
 export interface CreateOutpostFields {
   name: string;
@@ -46,7 +46,7 @@ export class OutpostService {
     requireAdmin(actor);
     const name = requireName("name", input.name);
     const slug = resolveSlug("slug", name, input.slug);
-    if (slug === "local") throw badInput("slug", '"local" is the built-in Outpost of the API\'s own host');
+    if (slug === LOCAL_OUTPOST) throw badInput("slug", `"${LOCAL_OUTPOST}" is the built-in Outpost of the API's own host`);
     const values = {
       slug,
       name,
@@ -166,7 +166,7 @@ export class OutpostService {
 
   private credentials(row: OutpostRow, token: string) {
     return {
-      outpost: { ...row, uri: `outpost://${row.slug}`, lastSeenAt: null, latencyMs: null, stageCount: 0 },
+      outpost: toOutpostView(row, null, 0),
       agentToken: token,
       agentCommand: `pergola-agent --server ${this.serverUrl} --token ${token} --data-dir ./pergola-agent`,
     };

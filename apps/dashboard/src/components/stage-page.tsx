@@ -48,7 +48,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
     (prev: Record<string, Stamped<ComponentRow>> = {}, e) => ({ ...prev, [e.componentChanged.component.name]: { cursor: e.componentChanged.cursor, value: e.componentChanged.component } }),
   );
 
-  // Whatever the events do not carry (logs, Configurations, drift): read again after them, at most every 300 ms.
+  // Whatever the events do not carry (Configurations, drift): read again after them, at most every 300 ms.
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const refresh = useMemo(() => () => {
     if (timer.current) return;
@@ -69,7 +69,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
     const byName = new Map((data?.stage?.components ?? []).map((c) => [c.name, c]));
     for (const c of Object.values(componentLive.data ?? {})) {
       if (!newer(c.cursor, pageCursor)) continue;
-      byName.set(c.value.name, { ...c.value, logs: byName.get(c.value.name)?.logs ?? [] });
+      byName.set(c.value.name, c.value);
     }
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }, [data, componentLive.data, pageCursor]);

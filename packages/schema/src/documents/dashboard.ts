@@ -191,7 +191,7 @@ const configFields = `name version updatedAt data { kind name value secret }`;
 
 export interface StageDetail extends StageRow {
   suspendGraceSeconds: number;
-  components: (ComponentRow & { logs: string[] })[];
+  components: ComponentRow[];
   configs: ConfigurationView[];
 }
 
@@ -209,7 +209,7 @@ export const stagePageQuery = typed<
     project(slug: $project) { id name slug cursor stages { slug name type } }
     stage(project: $project, slug: $stage) {
       ${stageFields} suspendGraceSeconds
-      components { ${componentFields} logs(tail: 5) }
+      components { ${componentFields} }
       configs { ${configFields} }
     }
     releases(project: $project, stage: $stage, first: 20) { ${releaseFields} }
