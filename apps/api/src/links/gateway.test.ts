@@ -58,10 +58,18 @@ describe("shareable links", () => {
     let desired;
     do desired = (await agent.next()).desiredState.stages.find((s: { key: string; release: unknown }) => s.key === `${project}/dev` && s.release);
     while (!desired);
-    const report = (state: string) =>
-      api.ok(`mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted } }`, {
-        i: { stageId: desired.stageId, releaseId: desired.release.id, observedGeneration: desired.generation, components: [{ name: "web", kind: "SERVICE", state, health: "HEALTHY", restarts: 0, host: "127.0.0.1" }] },
-      }, agentToken);
+    // As an agent does: a report the API refuses for an older generation is sent again for the newer one.
+    const report = async (state: string) => {
+      for (;;) {
+        const { reportStatus } = await api.ok(`mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`, {
+          i: { stageId: desired.stageId, releaseId: desired.release.id, observedGeneration: desired.generation, components: [{ name: "web", kind: "SERVICE", state, health: "HEALTHY", restarts: 0, host: "127.0.0.1" }] },
+        }, agentToken);
+        if (reportStatus.accepted) return;
+        expect(reportStatus.reason).toMatch(/older than the Stage's/);
+        do desired = (await agent.next(10_000)).desiredState.stages.find((s: { key: string; release: unknown }) => s.key === `${project}/dev` && s.release) ?? desired;
+        while (!desired);
+      }
+    };
 
     expect((await get(`/s/${project}/dev/app/`)).status).toBe(502);
     await report("RUNNING");
