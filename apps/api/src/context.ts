@@ -8,10 +8,12 @@ export interface Context {
   actor: Actor;
   services: Services;
   loaders: Loaders;
+  /** The caller's address (the sign-in rate limit counts by it). */
+  address?: string;
   /** On the socket of a remote Outpost's agent: its session (reports and heartbeats name it). */
   agentSession?: AgentSession;
 }
 
-export function createContext(services: Services, actor: Actor): Context {
-  return { actor, services, loaders: createLoaders(services) };
+export function createContext(services: Services, actor: Actor, address?: string): Context {
+  return { actor, services, loaders: createLoaders(services), address };
 }

@@ -15,6 +15,8 @@ const schema = z.object({
     .regex(/^pgl_[A-Za-z0-9_-]{20,}$/, "must look like pgl_ followed by at least 20 letters, digits, _ or -")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  /** The admin user the first start creates (and prints a one-time password for). */
+  PERGOLA_ADMIN_EMAIL: z.string().regex(/^[^\s@]{1,64}@[^\s@]{1,253}$/, "must be an email address").default("admin@localhost"),
   /** Set by `npm start`: the token the local agent presents (the built-in `local` Outpost). */
   PERGOLA_LOCAL_AGENT_TOKEN: z
     .string()

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { DataDirLockedError, openDatabase } from "@pergola/db/client";
 import { pino } from "pino";
-import { bootstrapAdminToken } from "./auth/bootstrap.js";
+import { bootstrapAdmin } from "./auth/bootstrap.js";
 import { readEnv } from "./env.js";
 import { createServer } from "./server.js";
 
@@ -12,12 +12,14 @@ const dataDir = resolve(env.PERGOLA_DATA_DIR);
 
 try {
   const database = await openDatabase({ url: env.DATABASE_URL, dataDir });
-  const admin = await bootstrapAdminToken(database.db, dataDir, env.PERGOLA_ADMIN_TOKEN);
+  const bootstrap = await bootstrapAdmin(database.db, dataDir, { email: env.PERGOLA_ADMIN_EMAIL, presetToken: env.PERGOLA_ADMIN_TOKEN });
+  const admin = bootstrap.token;
   const server = await createServer({
     port: env.PORT,
     host: env.HOST,
     dataDir,
     localAgentToken: env.PERGOLA_LOCAL_AGENT_TOKEN,
+    adminEmail: env.PERGOLA_ADMIN_EMAIL,
     publicUrl: env.PERGOLA_PUBLIC_URL,
     maxArtifactBytes: env.PERGOLA_MAX_ARTIFACT_MB * 1024 * 1024,
     database,
@@ -46,6 +48,16 @@ try {
     `  GraphiQL      ${publicUrl}/graphiql`,
     `  Health        ${publicUrl}/healthz  ${publicUrl}/readyz`,
   ];
+  if (bootstrap.password) {
+    lines.push(
+      "",
+      `  Admin user ${bootstrap.email}, one-time password (shown once; also in ${bootstrap.passwordFile}, readable by you only;`,
+      "  change it with updateUser):",
+      `    ${bootstrap.password}`,
+    );
+  } else {
+    lines.push("", `  Admin user    ${bootstrap.email}`);
+  }
   if (admin.source === "created") {
     lines.push(
       "",
@@ -53,7 +65,7 @@ try {
       `    ${admin.token}`,
       "",
       `  Try it:  curl -s ${publicUrl}/graphql -H 'Authorization: Bearer ${admin.token}' \\`,
-      `             -H 'Content-Type: application/json' -d '{"query":"{ me { name role } }"}'`,
+      `             -H 'Content-Type: application/json' -d '{"query":"{ me { name email role } }"}'`,
     );
   } else if (admin.source === "preset") {
     lines.push("", "  Admin token   from PERGOLA_ADMIN_TOKEN");

@@ -8,10 +8,12 @@ import { inArray } from "drizzle-orm";
 import DataLoader from "dataloader";
 import type { Configuration } from "./configurations/configuration.type.js";
 import type { OutpostView } from "./outposts/outpost-views.js";
+import type { MemberView } from "./projects/project.service.js";
 import type { Services } from "./services.js";
 
 export interface Loaders {
   projectById: DataLoader<string, ProjectRow | null>;
+  membersByProjectId: DataLoader<string, MemberView[]>;
   artifactBySha: DataLoader<string, ArtifactRow | null>;
   configsByStageId: DataLoader<string, Configuration[]>;
   buildById: DataLoader<string, BuildRow | null>;
@@ -35,6 +37,7 @@ export function createLoaders(services: Services): Loaders {
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     }, { cache: false }),
+    membersByProjectId: new DataLoader((ids) => services.projects.listMembers(ids), { cache: false }),
     artifactBySha: new DataLoader(async (shas) => {
       const rows = await services.database.db.select().from(artifacts).where(inArray(artifacts.sha256, [...shas]));
       const bySha = new Map(rows.map((r) => [r.sha256, r]));

@@ -20,11 +20,12 @@ import { isReady, openDatabase, type Database, type OpenDatabaseOptions } from "
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { pino, type Logger } from "pino";
-import { checkOperationScope } from "./auth/agent-scope.js";
+import { checkOperation } from "./auth/operation-gate.js";
 import { authenticateRequest, HttpError } from "./auth/http-auth.js";
 import { LOCAL_OUTPOST } from "./agents/desired-state.service.js";
 import type { OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
-import { ensureAdminToken, ensureAgentToken } from "./auth/token.service.js";
+import { ensureAgentToken } from "./auth/token.service.js";
+import { ensureAdminToken } from "./auth/bootstrap.js";
 import { artifactRoutes } from "./builds/artifact.routes.js";
 import { createGateway } from "./links/gateway.js";
 import { createContext, type Context } from "./context.js";
@@ -44,8 +45,10 @@ export interface ServerOptions {
   database?: Database | OpenDatabaseOptions;
   /** The URL people reach the API at (links are built on it). Default: the URL it listens on. */
   publicUrl?: string;
-  /** Makes sure this token exists as an admin token. */
+  /** Makes sure this token exists as a key of the admin user (`adminEmail`). */
   adminToken?: string;
+  /** The admin user's email. Default admin@localhost. */
+  adminEmail?: string;
   /** Makes sure this token exists as the agent token of the built-in `local` Outpost. */
   localAgentToken?: string;
   /** Default: pino at `info`. */
@@ -96,7 +99,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     maxArtifactBytes: options.maxArtifactBytes ?? 200 * 1024 * 1024,
     outposts: options.outposts,
   });
-  if (options.adminToken) await ensureAdminToken(database.db, options.adminToken);
+  if (options.adminToken) await ensureAdminToken(database.db, options.adminToken, options.adminEmail);
   if (options.localAgentToken) await ensureAgentToken(database.db, options.localAgentToken, LOCAL_OUTPOST);
   await services.bus.start();
   await services.outpostAnnouncer.start();
@@ -137,12 +140,13 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
-        // Agent tokens reach only the agent fields; other tokens never reach them.
+        // The policy's gate, before any resolver: anonymous callers only sign in, agents only act
+        // for their Outpost, read-only keys run no mutation.
         async requestDidStart() {
           return {
             async didResolveOperation({ document, operationName, contextValue }) {
-              const refused = checkOperationScope(contextValue.actor, document, operationName);
-              if (refused) throw toGraphQLError(refused, 403);
+              const refused = checkOperation(contextValue.actor, document, operationName);
+              if (refused) throw toGraphQLError(refused, refused.code === "UNAUTHENTICATED" ? 401 : 403);
             },
           };
         },
@@ -166,7 +170,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     defaultHeaders: JSON.stringify({ Authorization: "Bearer PASTE_YOUR_TOKEN_HERE" }, null, 2),
     // The token stays out of localStorage.
     shouldPersistHeaders: false,
-    defaultQuery: "{\n  me { name role }\n  projects { slug name cursor stages { slug name type state } }\n}\n",
+    defaultQuery: "{\n  me { name email role }\n  projects { slug name cursor stages { slug name type state } }\n}\n",
   } as never);
   app.get("/graphiql", (_req, res) => {
     res.type("html").send(graphiql);
@@ -178,7 +182,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
-          return createContext(services, await authenticateRequest(services.tokens, logger, req));
+          return createContext(services, await authenticateRequest(services.tokens, logger, req), req.socket.remoteAddress);
         } catch (error) {
           throw error instanceof HttpError ? toGraphQLError(error, error.status) : error;
         }
@@ -194,7 +198,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   services.links.baseUrl = options.publicUrl ?? url;
   services.outposts.serverUrl = options.publicUrl ?? url;
-  // A revoked or rotated token (here or, through NOTIFY, on another replica) loses its sockets at once.
+  // A disabled or deleted key, an ended session, a disabled user's credentials, a rotated agent
+  // token (here or, through NOTIFY, on another replica) lose their sockets at once.
   services.outpostAnnouncer.onTokenRevoked = (tokenId) => {
     services.tokens.forget(tokenId);
     sockets.closeSocketsOf(tokenId, "Forbidden: token revoked");

@@ -4,6 +4,10 @@ import type { Database } from "@pergola/db/client";
 import type { Logger } from "pino";
 import { SocketTicketService } from "./auth/socket-ticket.service.js";
 import { TokenService } from "./auth/token.service.js";
+import { AccessKeyService } from "./access-keys/access-key.service.js";
+import { AuditService } from "./audit/audit.service.js";
+import { SignInService } from "./users/sign-in.service.js";
+import { UserService } from "./users/user.service.js";
 import { ArtifactStore } from "./builds/artifact.store.js";
 import { BuildService } from "./builds/build.service.js";
 import { ReleaseService } from "./releases/release.service.js";
@@ -27,6 +31,10 @@ export interface Services {
   projects: ProjectService;
   stages: StageService;
   tokens: TokenService;
+  users: UserService;
+  signIn: SignInService;
+  accessKeys: AccessKeyService;
+  audit: AuditService;
   tickets: SocketTicketService;
   artifacts: ArtifactStore;
   builds: BuildService;
@@ -60,6 +68,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const outpostAnnouncer = new OutpostAnnouncer(database, log, logger);
   const outposts = new OutpostService(database.db, outpostAnnouncer);
   const logFeed = new LogFeed(database, logger);
+  const audit = new AuditService(database.db);
   const artifacts = new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes);
   return {
     database,
@@ -68,6 +77,10 @@ export function createServices(database: Database, logger: Logger, options: Serv
     projects: new ProjectService(database.db, log),
     stages: new StageService(database.db, log, outposts),
     tokens: new TokenService(database.db),
+    users: new UserService(database.db, outpostAnnouncer),
+    signIn: new SignInService(database.db, audit, outpostAnnouncer),
+    accessKeys: new AccessKeyService(database.db, outpostAnnouncer),
+    audit,
     tickets: new SocketTicketService(database.db),
     artifacts,
     builds: new BuildService(database.db, log, artifacts),

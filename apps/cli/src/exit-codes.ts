@@ -40,6 +40,7 @@ export const exitCodeOf: Record<ErrorCode, ExitCode> = {
   STATE_CONFLICT: ExitCode.STATE_CONFLICT,
   UNAUTHENTICATED: ExitCode.UNAUTHENTICATED,
   FORBIDDEN: ExitCode.FORBIDDEN,
+  TOO_MANY_REQUESTS: ExitCode.UNAUTHENTICATED,
   RESYNC_REQUIRED: ExitCode.RESYNC_REQUIRED,
   INTERNAL_SERVER_ERROR: ExitCode.ERROR,
 };
@@ -52,6 +53,7 @@ export const labelOf: Record<ErrorCode, string> = {
   STATE_CONFLICT: "not possible now",
   UNAUTHENTICATED: "not authenticated",
   FORBIDDEN: "forbidden",
+  TOO_MANY_REQUESTS: "too many attempts",
   RESYNC_REQUIRED: "cursor too old",
   INTERNAL_SERVER_ERROR: "server error",
 };
@@ -62,7 +64,7 @@ export const EXIT_CODE_HELP = `Exit codes:
   1  any other error; the server failed (INTERNAL_SERVER_ERROR)
   2  bad command line, invalid input (BAD_USER_INPUT), invalid manifest or Outpost URI
   3  not found (NOT_FOUND)
-  4  no access key, or a wrong one (UNAUTHENTICATED)
+  4  no access key, or a wrong one (UNAUTHENTICATED); too many failed sign-ins (TOO_MANY_REQUESTS)
   5  the access key may not do this (FORBIDDEN)
   6  conflict: a taken ID, a changed expected version (CONFLICT)
   7  not possible in the current state (STATE_CONFLICT)

@@ -5,6 +5,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   index,
   integer,
@@ -20,7 +21,13 @@ import {
 
 export const stageType = pgEnum("stage_type", ["DEV", "QA", "PROD"]);
 export const stageState = pgEnum("stage_state", ["RUNNING", "SUSPENDING", "SUSPENDED", "RESUMING"]);
-export const tokenRole = pgEnum("token_role", ["ADMIN", "MEMBER", "AGENT"]);
+/**
+ * What a credential is: ACCESS_KEY (`<id>:<secret>`, made by createAccessKey), LEGACY (a `pgl_`
+ * token from before users, or the preset PERGOLA_ADMIN_TOKEN), SESSION (signIn, 12 h) or AGENT
+ * (an Outpost's agent token).
+ */
+export const credentialKind = pgEnum("credential_kind", ["ACCESS_KEY", "LEGACY", "SESSION", "AGENT"]);
+export const memberRole = pgEnum("member_role", ["OWNER", "MEMBER"]);
 export const releaseState = pgEnum("release_state", ["PENDING", "DEPLOYING", "DEPLOYED", "FAILED", "SUPERSEDED"]);
 
 export const outpostStatus = pgEnum("outpost_link_status", ["PENDING", "CONNECTING", "ONLINE", "OFFLINE", "ERROR"]);
@@ -136,12 +143,35 @@ export const events = pgTable(
     stageId: uuid("stage_id"),
     kind: text("kind").notNull(),
     payload: jsonb("payload").notNull(),
+    /** Who caused it: "email (key name)", "email" for a session, "agent of <outpost>", or "system". */
+    actor: text("actor").notNull().default("system"),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.seq] })],
 );
 
-/** API tokens, stored only as SHA-256 hashes. `prefix` is the visible start, for people. */
+/**
+ * The people of this Pergola. `email` is stored lower-case; `passwordHash` is argon2id (null for
+ * users who sign in only with SSO). A disabled user's credentials all stop at once.
+ */
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  email: text("email").notNull().unique(),
+  name: text("name").notNull(),
+  passwordHash: text("password_hash"),
+  isAdmin: boolean("is_admin").notNull().default(false),
+  /** The OpenID Connect `sub` (with its issuer) of an SSO user, once they signed in with it. */
+  oidcSubject: text("oidc_subject").unique(),
+  disabledAt: timestamp("disabled_at", { withTimezone: true }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  lastSeenAt: timestamp("last_seen_at", { withTimezone: true }),
+});
+
+/**
+ * Every credential: access keys, sessions, legacy tokens and agent tokens, stored only as
+ * SHA-256 hashes of their secrets (they are long and random: a slow hash adds nothing).
+ * `revokedAt` set: disabled. User credentials have `userId`; agent tokens have `outpost`.
+ */
 export const apiTokens = pgTable(
   "api_tokens",
   {
@@ -149,13 +179,19 @@ export const apiTokens = pgTable(
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
     hash: text("hash").notNull().unique(),
-    role: tokenRole("role").notNull(),
+    kind: credentialKind("kind").notNull(),
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    /** Read-only keys: every query and subscription their user may see, no mutation. */
+    readOnly: boolean("read_only").notNull().default(false),
     /** AGENT tokens only: the Outpost they act for (`local` is the built-in one). */
     outpost: text("outpost"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    /** Sessions only. */
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
-  (t) => [index("api_tokens_role_idx").on(t.role)],
+  (t) => [index("api_tokens_user_idx").on(t.userId), index("api_tokens_kind_idx").on(t.kind)],
 );
 
 /**
@@ -170,19 +206,85 @@ export const socketTickets = pgTable("socket_tickets", {
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
 });
 
-/** Which Projects a MEMBER token may use. ADMIN tokens may use all. */
+/** Who may use a Project, and as what: OWNER (manages members, may delete it) or MEMBER. Admins may use all. */
 export const projectMembers = pgTable(
   "project_members",
   {
     projectId: uuid("project_id")
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
-    tokenId: uuid("token_id")
+    userId: uuid("user_id")
       .notNull()
-      .references(() => apiTokens.id, { onDelete: "cascade" }),
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: memberRole("role").notNull(),
+    addedAt: timestamp("added_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.tokenId] })],
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index("project_members_user_idx").on(t.userId)],
 );
+
+/** The Projects an Outpost may run Stages of (admins grant them). */
+export const outpostGrants = pgTable(
+  "outpost_grants",
+  {
+    outpostId: uuid("outpost_id")
+      .notNull()
+      .references(() => outposts.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    grantedAt: timestamp("granted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.outpostId, t.projectId] }), index("outpost_grants_project_idx").on(t.projectId)],
+);
+
+/** The Projects an artifact was uploaded for: only their members read it or build from it. */
+export const artifactProjects = pgTable(
+  "artifact_projects",
+  {
+    sha256: text("sha256")
+      .notNull()
+      .references(() => artifacts.sha256, { onDelete: "cascade" }),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.sha256, t.projectId] })],
+);
+
+/**
+ * What people did to access: sign-ins and failed ones, keys, members, users. Failed sign-ins
+ * are also what the sign-in rate limit counts (by `email` and by `address`).
+ */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    action: text("action").notNull(),
+    /** Who did it: "email" or "email (key name)"; the email tried, for a failed sign-in. */
+    actor: text("actor").notNull(),
+    userId: uuid("user_id"),
+    projectId: uuid("project_id"),
+    /** The email a sign-in was tried with (lower-case), and the caller's address. */
+    email: text("email"),
+    address: text("address"),
+    detail: jsonb("detail").notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [
+    index("audit_log_failures_email_idx").on(t.email, t.at).where(sql`${t.action} = 'SIGN_IN_FAILED'`),
+    index("audit_log_failures_address_idx").on(t.address, t.at).where(sql`${t.action} = 'SIGN_IN_FAILED'`),
+    index("audit_log_user_idx").on(t.userId, t.id),
+    index("audit_log_project_idx").on(t.projectId, t.id),
+  ],
+);
+
+/** Short-lived sign-in state (OpenID Connect `state` and PKCE verifier, one-time hand-off codes), by hash. */
+export const authFlows = pgTable("auth_flows", {
+  hash: text("hash").primaryKey(),
+  kind: text("kind").notNull(),
+  data: jsonb("data").notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
 
 /** Uploaded application files (tar.gz), stored content-addressed under the data dir. */
 export const artifacts = pgTable("artifacts", {
@@ -333,7 +435,10 @@ export type EventRow = typeof events.$inferSelect;
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
 export type StageType = (typeof stageType.enumValues)[number];
 export type StageState = (typeof stageState.enumValues)[number];
-export type TokenRole = (typeof tokenRole.enumValues)[number];
+export type CredentialKind = (typeof credentialKind.enumValues)[number];
+export type MemberRole = (typeof memberRole.enumValues)[number];
+export type UserRow = typeof users.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
 export type OutpostRow = typeof outposts.$inferSelect;
 export type OutpostStatus = (typeof outpostStatus.enumValues)[number];
 export type OutpostHistoryRow = typeof outpostHistory.$inferSelect;

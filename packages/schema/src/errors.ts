@@ -15,6 +15,8 @@ export const ErrorCode = {
   UNAUTHENTICATED: "UNAUTHENTICATED",
   /** A valid token without the right to do this. */
   FORBIDDEN: "FORBIDDEN",
+  /** Too many failed attempts (sign-in); `extensions.retryAfterSeconds` says how long to wait. */
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
   /** The subscription's `after` cursor is older than the retained event log: refetch, then subscribe again. */
   RESYNC_REQUIRED: "RESYNC_REQUIRED",
   /** Anything else; the message is masked and the details are in the server log. */

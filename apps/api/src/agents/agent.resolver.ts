@@ -8,14 +8,14 @@ import { Arg, Ctx, Mutation, Resolver, Root, Subscription, type SubscribeResolve
 import type { Actor } from "../auth/token.service.js";
 import { Signals } from "../common/signals.js";
 import type { Context } from "../context.js";
-import { forbidden } from "../errors.js";
+import { authorize } from "../auth/policy.js";
 import type { Services } from "../services.js";
 import { DesiredStateEvent, StatusReportInput, StatusReportResult } from "./agent.type.js";
 import type { DesiredStage } from "./desired-state.service.js";
 
 function requireAgent(actor: Actor): string {
-  if (actor.role !== "AGENT" || !actor.outpost) throw forbidden("Only an Outpost's agent token can do this");
-  return actor.outpost;
+  authorize(actor, "agent.act", undefined);
+  return actor.outpost!;
 }
 
 /** The full state first; then, after each commit anywhere, the Stages whose generation moved. */

@@ -6,7 +6,7 @@
 import { pipeline } from "node:stream/promises";
 import express from "express";
 import type { Logger } from "pino";
-import { authenticateRequest, HttpError } from "../auth/http-auth.js";
+import { authenticateCaller, HttpError } from "../auth/http-auth.js";
 import type { TokenService } from "../auth/token.service.js";
 import { AppError, ErrorCode } from "../errors.js";
 import { ArtifactTooLargeError, type ArtifactStore } from "./artifact.store.js";
@@ -16,7 +16,7 @@ export function artifactRoutes(store: ArtifactStore, tokens: TokenService, logge
 
   router.post("/", async (req, res) => {
     try {
-      await authenticateRequest(tokens, logger, req);
+      await authenticateCaller(tokens, logger, req);
       const declared = Number(req.headers["content-length"]);
       if (Number.isFinite(declared) && declared > store.maxBytes) throw new ArtifactTooLargeError(store.maxBytes);
       const stored = await store.put(req);
@@ -30,7 +30,7 @@ export function artifactRoutes(store: ArtifactStore, tokens: TokenService, logge
 
   router.get("/:sha256", async (req, res) => {
     try {
-      await authenticateRequest(tokens, logger, req);
+      await authenticateCaller(tokens, logger, req);
       const { stream, size } = await store.open(req.params.sha256);
       res.status(200).type("application/gzip").setHeader("content-length", String(size));
       await pipeline(stream, res);

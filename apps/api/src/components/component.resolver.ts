@@ -41,6 +41,7 @@ export class ComponentResolver {
       cursor: formatCursor(row.seq),
       at: row.at,
       kind: row.kind as EventKind,
+      actor: row.actor,
       component: { ...component, observedAt: component.observedAt ? new Date(component.observedAt) : null },
       stage: stageOf(row)!,
     };

@@ -91,7 +91,7 @@ export class ComponentService {
     if (!owner) return { accepted: false, reason: "the Stage no longer exists" };
     let changedOutpost: string | null = null;
     let logged: string[] = [];
-    return this.log.inProject({ id: owner.projectId }, async (ptx) => {
+    return this.log.inProject({ id: owner.projectId, actor: `agent of ${agent.outpost}` }, async (ptx) => {
       const [stage] = await ptx.tx.select().from(stages).where(eq(stages.id, report.stageId)).for("update");
       if (!stage) return { accepted: false, reason: "the Stage no longer exists" };
       const refused = await refuseAgent(ptx, stage, agent);

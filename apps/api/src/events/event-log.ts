@@ -49,7 +49,10 @@ export class EventLog {
    * Serialization failures and deadlocks are retried a bounded number of times.
    */
   async inProject<T>(
-    project: { id: string } | { slug: string; authorize(tx: Tx, project: ProjectRow): Promise<void> },
+    project: ({ id: string } | { slug: string; authorize(tx: Tx, project: ProjectRow): Promise<void> }) & {
+      /** Who causes the change, as the events will name them (actorLabel); default "system". */
+      actor?: string;
+    },
     work: (ptx: ProjectTx) => Promise<T>,
   ): Promise<T> {
     return this.withRetry(async () => {
@@ -63,7 +66,7 @@ export class EventLog {
         projectId = row.id;
         const queued: NewEvent[] = [];
         const value = await work({ tx, project: row, emit: (e) => queued.push(e) });
-        written = await this.append(tx, row, queued);
+        written = await this.append(tx, row, queued, project.actor);
         return value;
       });
       this.committed(projectId, written);
@@ -77,7 +80,7 @@ export class EventLog {
    * returns them as written. Two statements: the insert, and the seq update (with the NOTIFY
    * folded into it on PostgreSQL); a third, the prune, once per tenth of the retention.
    */
-  async append(tx: Tx, project: ProjectRow, queued: readonly NewEvent[]): Promise<EventRow[]> {
+  async append(tx: Tx, project: ProjectRow, queued: readonly NewEvent[], actor = "system"): Promise<EventRow[]> {
     if (queued.length === 0) return [];
     const first = project.seq + 1n;
     const last = project.seq + BigInt(queued.length);
@@ -90,6 +93,7 @@ export class EventLog {
           stageId: e.stageId ?? null,
           kind: e.kind,
           payload: e.payload,
+          actor,
         })),
       )
       .returning();

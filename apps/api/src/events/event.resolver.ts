@@ -53,7 +53,7 @@ export class EventResolver {
     @Arg("project", () => String) _project: string,
     @Arg("after", () => String, { nullable: true }) _after?: string,
   ): StageEvent {
-    return { cursor: formatCursor(row.seq), at: row.at, kind: row.kind as EventKind, stage: stageOf(row)! };
+    return { cursor: formatCursor(row.seq), at: row.at, kind: row.kind as EventKind, actor: row.actor, stage: stageOf(row)! };
   }
 
   @Subscription(() => ProjectEvent, {
@@ -69,6 +69,7 @@ export class EventResolver {
       cursor: formatCursor(row.seq),
       at: row.at,
       kind: row.kind as EventKind,
+      actor: row.actor,
       stage: stageOf(row),
       payload: row.payload,
     };

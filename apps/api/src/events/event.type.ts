@@ -16,6 +16,9 @@ export abstract class EventFields {
 
   @Field(() => EventKind)
   kind: EventKind;
+
+  @Field(() => String, { description: 'Who caused it: "email (key name)", "email" for a dashboard session, "agent of <outpost>", or "system".' })
+  actor: string;
 }
 
 @ObjectType({ description: "A change of a Stage: created, updated, deleted, or a state transition." })

@@ -14,11 +14,22 @@ import { StageResolver } from "../stages/stage.resolver.js";
 import { OutpostLinkResolver } from "../outposts/outpost-link.resolver.js";
 import { OutpostResolver } from "../outposts/outpost.resolver.js";
 import { ComponentLogsResolver } from "../components/component-logs.resolver.js";
+import { UserResolver } from "../users/user.resolver.js";
+import { AccessKeyResolver } from "../access-keys/access-key.resolver.js";
+import { MemberResolver } from "../projects/member.resolver.js";
+import { AuditResolver } from "../audit/audit.resolver.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
 export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, ComponentResolver, AgentResolver, EventResolver, OutpostResolver, OutpostLinkResolver, ComponentLogsResolver],
+    resolvers: [
+      AuthResolver,
+      UserResolver,
+      AccessKeyResolver,
+      MemberResolver,
+      AuditResolver,
+      ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, ComponentResolver, AgentResolver, EventResolver, OutpostResolver, OutpostLinkResolver, ComponentLogsResolver,
+    ],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).
     validate: false,

@@ -14,7 +14,7 @@ import type { Actor } from "../auth/token.service.js";
 import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import { createContext, type Context } from "../context.js";
 import type { Services } from "../services.js";
-import { checkOperationScope } from "../auth/agent-scope.js";
+import { checkOperation } from "../auth/operation-gate.js";
 import { createFormatError, toGraphQLError } from "./errors.js";
 import { createSharedSubscribe, DocumentCache, groupKey, type SubscriptionTarget } from "./shared-execution.js";
 import type { Logger } from "pino";
@@ -89,7 +89,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
           ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token, or a used or expired ticket");
           return false;
         }
-        ctx.extra.context = createContext(options.services, actor);
+        ctx.extra.context = createContext(options.services, actor, ctx.extra.request.socket.remoteAddress);
         if (actor.role === "AGENT" && actor.outpost && actor.outpost !== LOCAL_OUTPOST) {
           const session = await openAgentSession(options, actor.outpost, ctx.connectionParams ?? {}, ctx.extra.socket);
           if (!session) return false;
@@ -104,7 +104,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         }
         const prepared = documents.prepare(payload.query);
         if (prepared.errors.length) return prepared.errors;
-        const refused = checkOperationScope(ctx.extra.context!.actor, prepared.document, payload.operationName);
+        const refused = checkOperation(ctx.extra.context!.actor, prepared.document, payload.operationName);
         if (refused) return [toGraphQLError(refused)];
         const args: ExecutionArgs = {
           schema: options.schema,

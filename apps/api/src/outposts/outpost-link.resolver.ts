@@ -36,6 +36,6 @@ export class OutpostLinkResolver {
     @Arg("after", () => String, { nullable: true }) _after?: string,
   ): OutpostLinkEvent {
     const link = fromLinkSnapshot((row.payload as { link: unknown }).link);
-    return { cursor: formatCursor(row.seq), at: row.at, kind: row.kind as EventKind, link: link as never, stage: stageOf(row)! };
+    return { cursor: formatCursor(row.seq), at: row.at, kind: row.kind as EventKind, actor: row.actor, link: link as never, stage: stageOf(row)! };
   }
 }

@@ -6,7 +6,8 @@ import { Repeater } from "@repeaterjs/repeater";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import { Signals } from "../common/signals.js";
 import type { Context } from "../context.js";
-import { forbidden, notFound } from "../errors.js";
+import { authorize } from "../auth/policy.js";
+import { notFound } from "../errors.js";
 import type { Services } from "../services.js";
 import { CreateOutpostInput } from "./outpost.input.js";
 import type { OutpostView } from "./outpost.service.js";
@@ -43,8 +44,7 @@ export class OutpostResolver {
   }
 
   @Query(() => OutpostValidation, { description: "Checks an outpost://<slug> URI and tells what the Outpost is; `problems` say what is wrong (or, as warnings, worth knowing)." })
-  validateOutpostUri(@Arg("uri", () => String) uri: string, @Ctx() { actor, services }: Context) {
-    if (actor.role === "AGENT") throw forbidden("Agent tokens cannot do this");
+  validateOutpostUri(@Arg("uri", () => String) uri: string, @Ctx() { services }: Context) {
     return services.outposts.validateUri(uri);
   }
 
@@ -65,7 +65,7 @@ export class OutpostResolver {
 
   @Mutation(() => HeartbeatResult, { description: "Agents only, over their socket: I am alive. `latencyMs` is the round trip of the previous heartbeat." })
   heartbeat(@Arg("latencyMs", () => Int, { nullable: true }) latencyMs: number | null, @Ctx() { actor, services, agentSession }: Context) {
-    if (actor.role !== "AGENT") throw forbidden("Only an Outpost's agent token can do this");
+    authorize(actor, "agent.act", undefined);
     // The local agent runs beside the API: nothing to watch.
     if (!agentSession) return { accepted: true, reason: null, intervalSeconds: 5 };
     const latency = latencyMs == null || !Number.isFinite(latencyMs) ? null : Math.max(0, Math.min(Math.round(latencyMs), 600_000));

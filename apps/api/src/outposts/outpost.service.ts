@@ -8,9 +8,10 @@ import { apiTokens, outpostHistory, outposts, stages, type OutpostRow } from "@p
 import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
 import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import type { Actor } from "../auth/token.service.js";
-import { createToken, hashToken } from "../auth/token.service.js";
+import { createCredential, hashToken } from "../auth/token.service.js";
+import { authorize } from "../auth/policy.js";
 import { requireName, resolveSlug } from "../common/slug.js";
-import { AppError, badInput, ErrorCode, forbidden, notFound, pgErrorCode, PgCode, stateConflict } from "../errors.js";
+import { AppError, badInput, ErrorCode, notFound, pgErrorCode, PgCode, stateConflict } from "../errors.js";
 import type { OutpostAnnouncer } from "./outpost-announcer.js";
 import { getOutpostViews, toOutpostView, type OutpostView } from "./outpost-views.js";
 import { checkHeartbeatSettings, checkLabels, checkText, parseOutpostUri } from "./outpost.rules.js";
@@ -58,7 +59,7 @@ export class OutpostService {
     try {
       const created = await this.db.transaction(async (tx) => {
         const [row] = await tx.insert(outposts).values(values).returning();
-        const { token } = await createToken(tx, { name: `agent of ${slug}`, role: "AGENT", outpost: slug });
+        const { token } = await createCredential(tx, { name: `agent of ${slug}`, kind: "AGENT", outpost: slug });
         await tx.insert(outpostHistory).values({ outpostId: row!.id, kind: "created", message: `registered by ${actor.name}` });
         return { row: row!, token };
       });
@@ -77,7 +78,7 @@ export class OutpostService {
     const row = await this.requireRow(slug);
     const { token, revoked } = await this.db.transaction(async (tx) => {
       const revoked = await revokeAgentTokens(tx, slug);
-      const created = await createToken(tx, { name: `agent of ${slug}`, role: "AGENT", outpost: slug });
+      const created = await createCredential(tx, { name: `agent of ${slug}`, kind: "AGENT", outpost: slug });
       await tx.insert(outpostHistory).values({ outpostId: row.id, kind: "token-rotated", message: `agent token rotated by ${actor.name}` });
       return { token: created.token, revoked };
     });
@@ -150,7 +151,7 @@ export class OutpostService {
     const [row] = await this.db
       .select({ outpost: apiTokens.outpost, prefix: apiTokens.prefix })
       .from(apiTokens)
-      .where(and(eq(apiTokens.hash, hashToken(token)), eq(apiTokens.role, "AGENT")));
+      .where(and(eq(apiTokens.hash, hashToken(token)), eq(apiTokens.kind, "AGENT")));
     if (!row?.outpost) return;
     const [outpost] = await this.db.select({ id: outposts.id }).from(outposts).where(eq(outposts.slug, row.outpost));
     if (!outpost) return;
@@ -174,7 +175,7 @@ export class OutpostService {
 }
 
 function requireAdmin(actor: Actor): void {
-  if (actor.role !== "ADMIN") throw forbidden("Only an admin token can manage Outposts");
+  authorize(actor, "outpost.manage", undefined);
 }
 
 /** Revokes every live agent token of the Outpost; returns their ids (their sockets must close). */
@@ -182,7 +183,7 @@ async function revokeAgentTokens(tx: Tx, slug: string): Promise<string[]> {
   const rows = await tx
     .update(apiTokens)
     .set({ revokedAt: new Date() })
-    .where(and(eq(apiTokens.role, "AGENT"), eq(apiTokens.outpost, slug), isNull(apiTokens.revokedAt)))
+    .where(and(eq(apiTokens.kind, "AGENT"), eq(apiTokens.outpost, slug), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
   return rows.map((r) => r.id);
 }

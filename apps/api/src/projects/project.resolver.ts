@@ -6,6 +6,8 @@ import { Stage } from "../stages/stage.type.js";
 import { CreateProjectInput } from "./project.input.js";
 import { streamProjects } from "./project-stream.js";
 import { Project } from "./project.type.js";
+import { Member } from "./member.type.js";
+import { toMember } from "./member.resolver.js";
 
 @Resolver(() => Project)
 export class ProjectResolver {
@@ -24,6 +26,11 @@ export class ProjectResolver {
     return services.projects.createProject(actor, input);
   }
 
+  @Mutation(() => Boolean, { description: "Owners and admins; a Project without Stages (STATE_CONFLICT otherwise)." })
+  deleteProject(@Arg("slug", () => String) slug: string, @Ctx() { actor, services }: Context): Promise<boolean> {
+    return services.projects.deleteProject(actor, slug);
+  }
+
   @Subscription(() => [Project], {
     description: "The Projects the caller may see, as they are now, then the whole list again whenever one is created.",
     subscribe: ({ context }: SubscribeResolverData<unknown, object, Context>) => streamProjects(context.services, context.actor),
@@ -37,6 +44,11 @@ export class ProjectResolver {
   })
   cursor(@Root() project: Project): string {
     return formatCursor(project.seq);
+  }
+
+  @FieldResolver(() => [Member], { description: "Who may use the Project, owners first added first." })
+  async members(@Root() project: Project, @Ctx() { loaders }: Context): Promise<Member[]> {
+    return (await loaders.membersByProjectId.load(project.id)).map(toMember);
   }
 
   @FieldResolver(() => [Stage])

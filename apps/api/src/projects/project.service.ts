@@ -1,17 +1,34 @@
-/** The rules of Projects: who may see them, their slugs, their creation. */
+/**
+ * The rules of Projects: who may see them (members and admins; to anyone else a Project does
+ * not exist), their slugs, their creation, their members and their deletion.
+ * Lock order: the Project row (FOR UPDATE), then its member rows.
+ */
 import type { Db, Tx } from "@pergola/db/client";
-import { projectMembers, projects, type ProjectRow } from "@pergola/db/schema";
-import { and, asc, eq, inArray, like } from "drizzle-orm";
-import { addProjectMember, type Actor } from "../auth/token.service.js";
+import { projectMembers, projects, stages, users, type MemberRole, type ProjectRow, type UserRow } from "@pergola/db/schema";
+import { and, asc, count, eq, inArray, like } from "drizzle-orm";
+import type { Actor } from "../auth/actor.js";
+import { actorLabel } from "../auth/actor.js";
+import { authorize, can, refusal, type Action } from "../auth/policy.js";
+import { AuditAction } from "../audit/audit-action.js";
+import { recordAudit } from "../audit/audit.service.js";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
-import { AppError, ErrorCode, forbidden, notFound, PgCode, pgErrorCode } from "../errors.js";
+import { AppError, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog } from "../events/event-log.js";
+import { checkEmail } from "../users/user.service.js";
 
 export interface CreateProjectInput {
   name: string;
   slug?: string | null;
 }
+
+export interface MemberView {
+  user: UserRow;
+  role: MemberRole;
+  addedAt: Date;
+}
+
+type ProjectAction = Extract<Action, "project.read" | "project.write" | "project.manage">;
 
 export class ProjectService {
   constructor(
@@ -20,12 +37,14 @@ export class ProjectService {
   ) {}
 
   async listProjects(actor: Actor): Promise<ProjectRow[]> {
-    if (actor.role === "ADMIN") return this.db.select().from(projects).orderBy(asc(projects.createdAt));
+    // Who may see a Project without being its member sees them all (admins).
+    if (can(actor, "project.read", { slug: "", membership: null })) return this.db.select().from(projects).orderBy(asc(projects.createdAt));
+    if (!actor.userId) return [];
     const rows = await this.db
       .select({ project: projects })
       .from(projects)
       .innerJoin(projectMembers, eq(projectMembers.projectId, projects.id))
-      .where(eq(projectMembers.tokenId, actor.tokenId))
+      .where(eq(projectMembers.userId, actor.userId))
       .orderBy(asc(projects.createdAt));
     return rows.map((r) => r.project);
   }
@@ -34,41 +53,43 @@ export class ProjectService {
     return this.db.select().from(projects).where(inArray(projects.id, [...ids]));
   }
 
-  /** The Project, or null when it does not exist; FORBIDDEN when the actor may not use it. */
-  async findProject(actor: Actor, slug: string): Promise<ProjectRow | null> {
+  /** The Project, or null when it does not exist or the actor is not a member (the same answer). */
+  async findProject(actor: Actor, slug: string, action: ProjectAction = "project.read"): Promise<ProjectRow | null> {
     const [row] = await this.db.select().from(projects).where(eq(projects.slug, slug));
     if (!row) return null;
-    await this.authorize(actor, row);
+    const refused = refusal(actor, action, { slug, membership: await this.membership(this.db, actor, row.id) });
+    if (refused?.code === ErrorCode.NOT_FOUND) return null;
+    if (refused) throw refused;
     return row;
   }
 
-  async requireProject(actor: Actor, slug: string): Promise<ProjectRow> {
-    const row = await this.findProject(actor, slug);
+  async requireProject(actor: Actor, slug: string, action: ProjectAction = "project.read"): Promise<ProjectRow> {
+    const row = await this.findProject(actor, slug, action);
     if (!row) throw notFound(`Project "${slug}"`);
     return row;
   }
 
-  /** Inside a transaction pass `tx` as `db` (PGlite has one connection). */
-  async authorize(actor: Actor, project: ProjectRow, db: Db | Tx = this.db): Promise<void> {
-    if (actor.role === "ADMIN") return;
-    const [member] = await db
-      .select({ projectId: projectMembers.projectId })
-      .from(projectMembers)
-      .where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.tokenId, actor.tokenId)));
-    if (!member) throw forbidden(`This token is not a member of Project "${project.slug}"`);
+  /** Whether the actor may `action` the Project. Inside a transaction pass `tx` as `db` (PGlite has one connection). */
+  async authorize(actor: Actor, project: ProjectRow, db: Db | Tx = this.db, action: ProjectAction = "project.write"): Promise<void> {
+    authorize(actor, action, { slug: project.slug, membership: await this.membership(db, actor, project.id) });
   }
 
   async createProject(actor: Actor, input: CreateProjectInput): Promise<ProjectRow> {
+    authorize(actor, "project.create", undefined);
     const name = requireName("name", input.name);
     const slug = resolveSlug("slug", name, input.slug);
     try {
       const { project, written } = await this.db.transaction(async (tx) => {
         const [created] = await tx.insert(projects).values({ name, slug }).onConflictDoNothing().returning();
         if (!created) throw await this.slugTaken(tx, slug);
-        if (actor.role !== "ADMIN") await addProjectMember(tx, created.id, actor.tokenId);
-        const written = await this.log.append(tx, created, [
-          { kind: EventKind.PROJECT_CREATED, payload: { project: { id: created.id, slug, name } } },
-        ]);
+        // The creator owns it (admins too: they then appear among its members).
+        if (actor.userId) await tx.insert(projectMembers).values({ projectId: created.id, userId: actor.userId, role: "OWNER" });
+        const written = await this.log.append(
+          tx,
+          created,
+          [{ kind: EventKind.PROJECT_CREATED, payload: { project: { id: created.id, slug, name } } }],
+          actorLabel(actor),
+        );
         return { project: created, written };
       });
       this.log.committed(project.id, written);
@@ -77,6 +98,105 @@ export class ProjectService {
       if (pgErrorCode(error) === PgCode.uniqueViolation) throw await this.slugTaken(this.db, slug);
       throw error;
     }
+  }
+
+  /** Owners and admins; only a Project without Stages (delete them first). */
+  async deleteProject(actor: Actor, slug: string): Promise<boolean> {
+    await this.db.transaction(async (tx) => {
+      const project = await this.lockProject(tx, actor, slug, "project.manage");
+      const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(stages).where(eq(stages.projectId, project.id));
+      if (n > 0) throw stateConflict(`Project "${slug}" still has ${n} Stage${n === 1 ? "" : "s"}: delete them first`);
+      await tx.delete(projects).where(eq(projects.id, project.id));
+    });
+    return true;
+  }
+
+  async listMembers(projectIds: readonly string[]): Promise<MemberView[][]> {
+    const rows = await this.db
+      .select({ projectId: projectMembers.projectId, user: users, role: projectMembers.role, addedAt: projectMembers.addedAt })
+      .from(projectMembers)
+      .innerJoin(users, eq(users.id, projectMembers.userId))
+      .where(inArray(projectMembers.projectId, [...projectIds]))
+      .orderBy(asc(projectMembers.addedAt));
+    return projectIds.map((id) => rows.filter((r) => r.projectId === id));
+  }
+
+  async addMember(actor: Actor, slug: string, email: string, role: MemberRole): Promise<MemberView> {
+    const address = checkEmail("email", email);
+    return this.db.transaction(async (tx) => {
+      const project = await this.lockProject(tx, actor, slug, "project.manage");
+      const [user] = await tx.select().from(users).where(eq(users.email, address));
+      if (!user) throw new AppError(ErrorCode.NOT_FOUND, `No user with email "${address}": an admin creates users first`, { field: "email" });
+      const [row] = await tx.insert(projectMembers).values({ projectId: project.id, userId: user.id, role }).onConflictDoNothing().returning();
+      if (!row) throw new AppError(ErrorCode.CONFLICT, `${address} is already a member of Project "${slug}"`, { field: "email" });
+      await recordAudit(tx, { action: AuditAction.MEMBER_ADDED, actor, projectId: project.id, detail: { member: address, role } });
+      return { user, role: row.role, addedAt: row.addedAt };
+    });
+  }
+
+  async updateMember(actor: Actor, slug: string, email: string, role: MemberRole): Promise<MemberView> {
+    const address = checkEmail("email", email);
+    return this.db.transaction(async (tx) => {
+      const project = await this.lockProject(tx, actor, slug, "project.manage");
+      const member = await this.requireMember(tx, project, address);
+      if (member.role === "OWNER" && role !== "OWNER") await this.keepAnOwner(tx, project);
+      const [row] = await tx
+        .update(projectMembers)
+        .set({ role })
+        .where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.userId, member.user.id)))
+        .returning();
+      await recordAudit(tx, { action: AuditAction.MEMBER_UPDATED, actor, projectId: project.id, detail: { member: address, role } });
+      return { user: member.user, role: row!.role, addedAt: row!.addedAt };
+    });
+  }
+
+  /** Owners remove anyone; a member may remove themself (leave). The last owner cannot leave. */
+  async removeMember(actor: Actor, slug: string, email: string): Promise<boolean> {
+    const address = checkEmail("email", email);
+    return this.db.transaction(async (tx) => {
+      const leaving = address === actor.email;
+      const project = await this.lockProject(tx, actor, slug, leaving ? "project.write" : "project.manage");
+      const member = await this.requireMember(tx, project, address);
+      if (member.role === "OWNER") await this.keepAnOwner(tx, project);
+      await tx.delete(projectMembers).where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.userId, member.user.id)));
+      await recordAudit(tx, { action: AuditAction.MEMBER_REMOVED, actor, projectId: project.id, detail: { member: address } });
+      return true;
+    });
+  }
+
+  private async lockProject(tx: Tx, actor: Actor, slug: string, action: ProjectAction): Promise<ProjectRow> {
+    const [project] = await tx.select().from(projects).where(eq(projects.slug, slug)).for("update");
+    if (!project) throw notFound(`Project "${slug}"`);
+    await this.authorize(actor, project, tx, action);
+    return project;
+  }
+
+  private async requireMember(tx: Tx, project: ProjectRow, email: string): Promise<{ user: UserRow; role: MemberRole }> {
+    const [row] = await tx
+      .select({ user: users, role: projectMembers.role })
+      .from(projectMembers)
+      .innerJoin(users, eq(users.id, projectMembers.userId))
+      .where(and(eq(projectMembers.projectId, project.id), eq(users.email, email)));
+    if (!row) throw new AppError(ErrorCode.NOT_FOUND, `${email} is not a member of Project "${project.slug}"`, { field: "email" });
+    return row;
+  }
+
+  /** Refuses to take away the Project's only owner (called with the Project row locked). */
+  private async keepAnOwner(tx: Tx, project: ProjectRow): Promise<void> {
+    const [{ n } = { n: 0 }] = await tx
+      .select({ n: count() })
+      .from(projectMembers)
+      .where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.role, "OWNER")));
+    if (n <= 1) throw new AppError(ErrorCode.CONFLICT, `The last owner of Project "${project.slug}" cannot leave: make another member an owner first`);
+  }
+
+  private async membership(db: Db | Tx, actor: Actor, projectId: string): Promise<MemberRole | null> {
+    if (!actor.userId) return null;
+    const [row] = await db
+      .select({ role: projectMembers.role })
+      .from(projectMembers)
+      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, actor.userId)));
+    return row?.role ?? null;
   }
 
   /** Inside a transaction pass `tx`: PGlite has one connection, and `this.db` would wait for it forever. */
@@ -95,6 +215,6 @@ export class ProjectService {
 }
 
 /** How services address a Project in a write: by slug, the actor authorized under the row lock. */
-export function projectFor(projects: ProjectService, actor: Actor, slug: string) {
-  return { slug, authorize: (tx: Tx, row: ProjectRow) => projects.authorize(actor, row, tx) };
+export function projectFor(projects: ProjectService, actor: Actor, slug: string, action: ProjectAction = "project.write") {
+  return { slug, actor: actorLabel(actor), authorize: (tx: Tx, row: ProjectRow) => projects.authorize(actor, row, tx, action) };
 }

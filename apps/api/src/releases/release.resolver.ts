@@ -76,6 +76,7 @@ export class ReleaseResolver {
       cursor: formatCursor(row.seq),
       at: row.at,
       kind: row.kind as EventKind,
+      actor: row.actor,
       release: { ...release, createdAt: new Date(release.createdAt), updatedAt: new Date(release.updatedAt) },
       stage: stageOf(row)!,
     };

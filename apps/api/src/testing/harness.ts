@@ -92,6 +92,43 @@ export async function createTestProject(api: TestApi, token?: string): Promise<s
   return slug;
 }
 
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  /** A session token (signIn); `readOnly: true` gives a read-only access key instead. */
+  token: string;
+}
+
+/**
+ * A new user (created by the admin), signed in. With `projects`, a MEMBER (or `role`) of each;
+ * with `readOnly`, its token is a read-only access key.
+ */
+export async function createTestUser(
+  api: TestApi,
+  options: { isAdmin?: boolean; projects?: string[]; role?: "OWNER" | "MEMBER"; readOnly?: boolean; name?: string } = {},
+): Promise<TestUser> {
+  const email = `${uniqueSlug("u")}@example.test`;
+  const password = `pw-${randomBytes(12).toString("hex")}`;
+  const { createUser } = await api.ok(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, {
+    i: { email, name: options.name ?? email.split("@")[0], password, isAdmin: options.isAdmin ?? false },
+  });
+  for (const project of options.projects ?? []) {
+    await api.ok(`mutation($p: String!, $e: String!, $r: MemberRole!) { addMember(project: $p, email: $e, role: $r) { role } }`, {
+      p: project,
+      e: email,
+      r: options.role ?? "MEMBER",
+    });
+  }
+  const { signIn } = await api.ok(`mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: email, p: password }, null as never);
+  let token: string = signIn.token;
+  if (options.readOnly) {
+    const { createAccessKey } = await api.ok(`mutation { createAccessKey(input: { name: "read-only", readOnly: true }) { token } }`, {}, token);
+    token = createAccessKey.token;
+  }
+  return { id: createUser.id, email, password, token };
+}
+
 /**
  * A subscription as a queue: `next()` waits (with a timeout) for the next payload, so tests
  * wait on events, never on time.
