@@ -409,3 +409,119 @@ export const removeConfigDataMutation = typed<
     removeConfigData(input: { project: $project, stage: $stage, config: $config, names: $names, expectedVersion: $expectedVersion }) { ${configFields} }
   }`,
 );
+
+// ── People: the signed-in user, their access keys, Project members, users (admins) ──
+
+export type MemberRole = "OWNER" | "MEMBER";
+
+export interface UserRow {
+  id: string;
+  name: string;
+  email: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  createdAt: string;
+  lastSeenAt: string | null;
+}
+
+export interface AccessKeyRow {
+  id: string;
+  name: string;
+  readOnly: boolean;
+  enabled: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface MemberRow {
+  role: MemberRole;
+  addedAt: string;
+  user: { id: string; name: string; email: string };
+}
+
+const userFields = `id name email isAdmin disabled createdAt lastSeenAt`;
+const accessKeyFields = `id name readOnly enabled createdAt lastUsedAt`;
+const memberFields = `role addedAt user { id name email }`;
+
+/** The Profile page: who you are (and whether this credential is read-only), and your keys. */
+export const profileQuery = typed<{ me: UserRow & { role: Role; readOnly: boolean }; accessKeys: AccessKeyRow[] }>(
+  "dashboard.profile",
+  `query DashboardProfile { me { ${userFields} role readOnly } accessKeys { ${accessKeyFields} } }`,
+);
+
+/** The token is in this answer only: the page shows it once. */
+export const createAccessKeyMutation = typed<{ createAccessKey: { token: string; accessKey: AccessKeyRow } }, { name: string; readOnly: boolean }>(
+  "dashboard.createAccessKey",
+  `mutation DashboardCreateAccessKey($name: String!, $readOnly: Boolean!) {
+    createAccessKey(input: { name: $name, readOnly: $readOnly }) { token accessKey { ${accessKeyFields} } }
+  }`,
+);
+
+export const disableAccessKeyMutation = typed<{ disableAccessKey: AccessKeyRow }, { id: string }>(
+  "dashboard.disableAccessKey",
+  `mutation DashboardDisableAccessKey($id: ID!) { disableAccessKey(id: $id) { ${accessKeyFields} } }`,
+);
+
+export const enableAccessKeyMutation = typed<{ enableAccessKey: AccessKeyRow }, { id: string }>(
+  "dashboard.enableAccessKey",
+  `mutation DashboardEnableAccessKey($id: ID!) { enableAccessKey(id: $id) { ${accessKeyFields} } }`,
+);
+
+export const deleteAccessKeyMutation = typed<{ deleteAccessKey: boolean }, { id: string }>(
+  "dashboard.deleteAccessKey",
+  `mutation DashboardDeleteAccessKey($id: ID!) { deleteAccessKey(id: $id) }`,
+);
+
+/** A Project's members, and who is asking (to know whether they may manage them). */
+export const projectMembersQuery = typed<
+  { me: { id: string; isAdmin: boolean }; project: { id: string; name: string; slug: string; members: MemberRow[] } | null },
+  { project: string }
+>(
+  "dashboard.projectMembers",
+  `query DashboardProjectMembers($project: String!) {
+    me { id isAdmin }
+    project(slug: $project) { id name slug members { ${memberFields} } }
+  }`,
+);
+
+export const addMemberMutation = typed<{ addMember: MemberRow }, { project: string; email: string; role: MemberRole }>(
+  "dashboard.addMember",
+  `mutation DashboardAddMember($project: String!, $email: String!, $role: MemberRole!) {
+    addMember(project: $project, email: $email, role: $role) { ${memberFields} }
+  }`,
+);
+
+export const updateMemberMutation = typed<{ updateMember: MemberRow }, { project: string; email: string; role: MemberRole }>(
+  "dashboard.updateMember",
+  `mutation DashboardUpdateMember($project: String!, $email: String!, $role: MemberRole!) {
+    updateMember(project: $project, email: $email, role: $role) { ${memberFields} }
+  }`,
+);
+
+export const removeMemberMutation = typed<{ removeMember: boolean }, { project: string; email: string }>(
+  "dashboard.removeMember",
+  `mutation DashboardRemoveMember($project: String!, $email: String!) { removeMember(project: $project, email: $email) }`,
+);
+
+/** Admins only. */
+export const usersQuery = typed<{ me: { id: string }; users: UserRow[] }>(
+  "dashboard.users",
+  `query DashboardUsers { me { id } users { ${userFields} } }`,
+);
+
+export const createUserMutation = typed<{ createUser: UserRow }, { email: string; name: string; password: string | null; isAdmin: boolean }>(
+  "dashboard.createUser",
+  `mutation DashboardCreateUser($email: String!, $name: String!, $password: String, $isAdmin: Boolean!) {
+    createUser(input: { email: $email, name: $name, password: $password, isAdmin: $isAdmin }) { ${userFields} }
+  }`,
+);
+
+export const disableUserMutation = typed<{ disableUser: UserRow }, { id: string }>(
+  "dashboard.disableUser",
+  `mutation DashboardDisableUser($id: ID!) { disableUser(id: $id) { ${userFields} } }`,
+);
+
+export const enableUserMutation = typed<{ enableUser: UserRow }, { id: string }>(
+  "dashboard.enableUser",
+  `mutation DashboardEnableUser($id: ID!) { enableUser(id: $id) { ${userFields} } }`,
+);
