@@ -1,3 +1,4 @@
+-- Enum values are compared as text: on a fresh database every migration runs in one transaction, and PostgreSQL refuses a value added to an enum (token_role gained AGENT in 0005) in the transaction that added it.
 CREATE TYPE "public"."credential_kind" AS ENUM('ACCESS_KEY', 'LEGACY', 'SESSION', 'AGENT');--> statement-breakpoint
 CREATE TYPE "public"."member_role" AS ENUM('OWNER', 'MEMBER');--> statement-breakpoint
 CREATE TABLE "artifact_projects" (
@@ -50,18 +51,18 @@ CREATE TABLE "users" (
 -- LEGACY access keys of users: all ADMIN tokens of the admin user (admin@localhost, who gets a
 -- password on the next start), each MEMBER token a user of its own, owner of its Projects.
 ALTER TABLE "api_tokens" ADD COLUMN "kind" "credential_kind";--> statement-breakpoint
-UPDATE "api_tokens" SET "kind" = CASE WHEN "role" = 'AGENT' THEN 'AGENT'::credential_kind ELSE 'LEGACY'::credential_kind END;--> statement-breakpoint
+UPDATE "api_tokens" SET "kind" = CASE WHEN "role"::text = 'AGENT' THEN 'AGENT'::credential_kind ELSE 'LEGACY'::credential_kind END;--> statement-breakpoint
 ALTER TABLE "api_tokens" ALTER COLUMN "kind" SET NOT NULL;--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD COLUMN "user_id" uuid;--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD COLUMN "read_only" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD COLUMN "last_used_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD COLUMN "expires_at" timestamp with time zone;--> statement-breakpoint
 INSERT INTO "users" ("email", "name", "is_admin")
-  SELECT 'admin@localhost', 'Admin', true WHERE EXISTS (SELECT 1 FROM "api_tokens" WHERE "role" = 'ADMIN')
+  SELECT 'admin@localhost', 'admin', true WHERE EXISTS (SELECT 1 FROM "api_tokens" WHERE "role"::text = 'ADMIN')
   ON CONFLICT ("email") DO NOTHING;--> statement-breakpoint
-UPDATE "api_tokens" SET "user_id" = (SELECT "id" FROM "users" WHERE "email" = 'admin@localhost') WHERE "role" = 'ADMIN';--> statement-breakpoint
-INSERT INTO "users" ("email", "name") SELECT 'token-' || "id" || '@legacy.invalid', "name" FROM "api_tokens" WHERE "role" = 'MEMBER';--> statement-breakpoint
-UPDATE "api_tokens" t SET "user_id" = u."id" FROM "users" u WHERE t."role" = 'MEMBER' AND u."email" = 'token-' || t."id" || '@legacy.invalid';--> statement-breakpoint
+UPDATE "api_tokens" SET "user_id" = (SELECT "id" FROM "users" WHERE "email" = 'admin@localhost') WHERE "role"::text = 'ADMIN';--> statement-breakpoint
+INSERT INTO "users" ("email", "name") SELECT 'token-' || "id" || '@legacy.invalid', "name" FROM "api_tokens" WHERE "role"::text = 'MEMBER';--> statement-breakpoint
+UPDATE "api_tokens" t SET "user_id" = u."id" FROM "users" u WHERE t."role"::text = 'MEMBER' AND u."email" = 'token-' || t."id" || '@legacy.invalid';--> statement-breakpoint
 DROP INDEX "api_tokens_role_idx";--> statement-breakpoint
 ALTER TABLE "api_tokens" DROP COLUMN "role";--> statement-breakpoint
 DROP TYPE "public"."token_role";--> statement-breakpoint

@@ -4,7 +4,7 @@
  * Each time nothing is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestProject, startTestApi, uniqueSlug, type TestApi } from "../testing/harness.js";
+import { createTestProject, createTestUser, startTestApi, uniqueSlug, type TestApi } from "../testing/harness.js";
 
 const ADD = `mutation($i: AddConfigDataInput!) { addConfigData(input: $i) { version data { name } } }`;
 const REMOVE = `mutation($i: RemoveConfigDataInput!) { removeConfigData(input: $i) { version } }`;
@@ -112,15 +112,12 @@ describe("addressing and authorization", () => {
     expect((await api.ok(GET, { p: project })).configuration.version).toBe(1);
   });
 
-  it("answers FORBIDDEN to a MEMBER token outside the Project", async () => {
-    const { createApiToken } = await api.ok(`mutation($i: CreateApiTokenInput!) { createApiToken(input: $i) { token } }`, {
-      i: { name: uniqueSlug("m"), role: "MEMBER", projects: [] },
-    });
-    const member: string = createApiToken.token;
-    expect(await codeOf(ADD, { i: { project, stage: "web", env: [ok] } }, member)).toBe("FORBIDDEN");
-    expect(await codeOf(REMOVE, { i: { project, stage: "web", names: ["KEPT"] } }, member)).toBe("FORBIDDEN");
-    expect(await codeOf(GET, { p: project }, member)).toBe("FORBIDDEN");
-    expect(await codeOf(`query($p: String!) { stages(project: $p) { configs { name } } }`, { p: project }, member)).toBe("FORBIDDEN");
+  it("answers NOT_FOUND to a user outside the Project, as for a Project that does not exist", async () => {
+    const { token: member } = await createTestUser(api);
+    expect(await codeOf(ADD, { i: { project, stage: "web", env: [ok] } }, member)).toBe("NOT_FOUND");
+    expect(await codeOf(REMOVE, { i: { project, stage: "web", names: ["KEPT"] } }, member)).toBe("NOT_FOUND");
+    expect(await codeOf(GET, { p: project }, member)).toBe("NOT_FOUND");
+    expect(await codeOf(`query($p: String!) { stages(project: $p) { configs { name } } }`, { p: project }, member)).toBe("NOT_FOUND");
     expect((await api.ok(GET, { p: project })).configuration.version).toBe(1);
   });
 });

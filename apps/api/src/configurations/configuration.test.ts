@@ -7,7 +7,7 @@ import { configurations, configurationVersions } from "@pergola/db/schema";
 import { and, asc, eq } from "drizzle-orm";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestProject, startTestApi, subscribe, type TestApi } from "../testing/harness.js";
+import { SYSTEM_ADMIN, createTestProject, startTestApi, subscribe, type TestApi } from "../testing/harness.js";
 
 const CONFIG = `name version updatedAt data { name kind value secret }`;
 const ADD = `mutation($i: AddConfigDataInput!) { addConfigData(input: $i) { ${CONFIG} } }`;
@@ -75,7 +75,7 @@ describe("addConfigData", () => {
 /** The stored versions of the Stage `web`'s default Configuration, secret values included. */
 async function versionsOf(project: string) {
   const { services } = api.server;
-  const row = await services.projects.requireProject({ tokenId: "", name: "test", role: "ADMIN" }, project);
+  const row = await services.projects.requireProject(SYSTEM_ADMIN, project);
   const stage = await services.stages.findStage(row, "web");
   return services.database.db
     .select({ version: configurationVersions.version, data: configurationVersions.data, createdBy: configurationVersions.createdBy })

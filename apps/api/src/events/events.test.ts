@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventKind } from "./event-kind.js";
-import { createTestProject, startTestApi, subscribe, withTimeout, type TestApi } from "../testing/harness.js";
+import { SYSTEM_ADMIN, createTestProject, startTestApi, subscribe, withTimeout, type TestApi } from "../testing/harness.js";
 
 const STAGE_CHANGED = `subscription($p: String!, $after: String) {
   stageChanged(project: $p, after: $after) { cursor kind stage { slug name state } }
@@ -127,7 +127,7 @@ describe("EventStream as an AsyncIterable", () => {
   it("replays and goes live for in-process consumers, and stops when returned", async () => {
     const project = await createTestProject(api);
     const { services } = api.server;
-    const row = await services.projects.requireProject({ tokenId: "", name: "test", role: "ADMIN" }, project);
+    const row = await services.projects.requireProject(SYSTEM_ADMIN, project);
     await api.ok(CREATE, { i: { project, name: "one", type: "DEV" } });
     const iterator = services.bus.subscribe(row.id, 0n, (e) => e.kind === EventKind.STAGE_CREATED)[Symbol.asyncIterator]();
     const first = await withTimeout(iterator.next(), 5_000, "no replayed event");
@@ -153,7 +153,7 @@ describe("commit order", () => {
   it("gives a waiting writer the next seq only after the earlier one commits", async () => {
     const project = await createTestProject(api);
     const { services } = api.server;
-    const row = await services.projects.requireProject({ tokenId: "", name: "test", role: "ADMIN" }, project);
+    const row = await services.projects.requireProject(SYSTEM_ADMIN, project);
     const start = await cursorOf(project);
     const sub = subscribe(api.ws(), EVENTS, { p: project, after: start });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   createTestProject,
+  createTestUser,
   startTestApi,
   subscribe,
   withTimeout,
@@ -20,7 +21,8 @@ const UPDATE_STAGE = `mutation($i: UpdateStageInput!) { updateStage(input: $i) {
 const DELETE_STAGE = `mutation($p: String!, $s: String!) { deleteStage(project: $p, slug: $s) }`;
 const SUSPEND_STAGE = `mutation($p: String!, $s: String!) { suspendStage(project: $p, slug: $s) { state } }`;
 const RESUME_STAGE = `mutation($p: String!, $s: String!) { resumeStage(project: $p, slug: $s) { state } }`;
-const CREATE_TOKEN = `mutation($i: CreateApiTokenInput!) { createApiToken(input: $i) { token } }`;
+const CREATE_KEY = `mutation($i: CreateAccessKeyInput!) { createAccessKey(input: $i) { token } }`;
+const CREATE_USER = `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`;
 const STAGES = `query($p: String!) { stages(project: $p) { slug } }`;
 /** What an unmasked internal error would show: a stack frame, the driver, SQL. */
 const LEAKS = /stack|\.[jt]s:\d+|pglite|postgres|select /i;
@@ -79,9 +81,10 @@ describe("BAD_USER_INPUT", () => {
     ["deleteStage: no slug", DELETE_STAGE, () => ({ p: project }), undefined],
     ["suspendStage: syntax error", `mutation { suspendStage(project: "x", slug: "y") { state }`, () => ({}), undefined],
     ["resumeStage: missing argument", `mutation($p: String!) { resumeStage(project: $p) { state } }`, () => ({ p: project }), undefined],
-    ["createApiToken: empty name", CREATE_TOKEN, () => ({ i: { name: "" } }), "name"],
-    ["createApiToken: unknown Project", CREATE_TOKEN, () => ({ i: { name: "t", projects: ["no-such-project"] } }), "projects"],
-    ["createApiToken: role ROOT", CREATE_TOKEN, () => ({ i: { name: "t", role: "ROOT" } }), undefined],
+    ["createAccessKey: empty name", CREATE_KEY, () => ({ i: { name: "" } }), "name"],
+    ["createAccessKey: readOnly not a Boolean", CREATE_KEY, () => ({ i: { name: "t", readOnly: "yes" } }), undefined],
+    ["createUser: not an email", CREATE_USER, () => ({ i: { email: "nobody", name: "n", password: "long enough password" } }), "email"],
+    ["createUser: short password", CREATE_USER, () => ({ i: { email: "short@example.test", name: "n", password: "short" } }), "password"],
   ];
 
   it.each(cases)("%s", async (_what, query, variables, field) => {
@@ -148,13 +151,12 @@ describe("the other codes", () => {
     expect(res.errors?.[0]?.extensions?.code).toBe("STATE_CONFLICT");
   });
 
-  it("UNAUTHENTICATED without a token, FORBIDDEN outside the token's Projects", async () => {
+  it("UNAUTHENTICATED without a token, NOT_FOUND outside the user's Projects", async () => {
     const anonymous = await gql(STAGES, { p: project }, null);
     expect(anonymous.status).toBe(401);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-    const { createApiToken } = await api.ok(CREATE_TOKEN, { i: { name: "outsider", role: "MEMBER" } });
-    const outsider = await gql(STAGES, { p: project }, createApiToken.token);
-    expect(outsider.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const outsider = await gql(STAGES, { p: project }, (await createTestUser(api)).token);
+    expect(outsider.errors?.[0]).toMatchObject({ message: `Project "${project}" not found`, extensions: { code: "NOT_FOUND" } });
   });
 
   it("RESYNC_REQUIRED for a cursor older than the retained log", async () => {
@@ -181,7 +183,7 @@ describe("the other codes", () => {
       await broken.ok(CREATE_STAGE, { i: { project: p, name: "s", type: "DEV" } });
       await held.next();
       // A token this server has not seen yet: its lookup needs the database.
-      const { createApiToken } = await broken.ok(CREATE_TOKEN, { i: { name: "unseen", role: "ADMIN" } });
+      const { token: unseen } = await createTestUser(broken, { isAdmin: true });
       await broken.server.services.database.close();
 
       const post = (token: string) =>
@@ -190,7 +192,7 @@ describe("the other codes", () => {
           headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
           body: JSON.stringify({ query: "{ projects { slug } }" }),
         });
-      const res = await post(createApiToken.token);
+      const res = await post(unseen);
       const text = await res.text();
       expect(JSON.parse(text).errors).toEqual([{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }]);
       expect(text).not.toMatch(LEAKS);

@@ -64,10 +64,11 @@ export class OutpostAnnouncer {
     await this.database.db.execute(sql`select pg_notify(${OUTPOSTS_CHANNEL}, 'changed:' || id) from unnest(${`{${outpostIds.join(",")}}`}::text[]) as id`);
   }
 
+  /** Here at once (the caller's next request must fail), then on every other replica. */
   async tokensRevoked(tokenIds: readonly string[]): Promise<void> {
     for (const id of tokenIds) {
+      this.onTokenRevoked(id);
       if (this.database.listen) await this.notify(`revoked:${id}`);
-      else this.onTokenRevoked(id);
     }
   }
 

@@ -7,7 +7,6 @@
 import type { ProjectRow } from "@pergola/db/schema";
 import { Repeater } from "@repeaterjs/repeater";
 import type { Actor } from "../auth/token.service.js";
-import { AppError, ErrorCode } from "../errors.js";
 import { Signals } from "../common/signals.js";
 import type { Services } from "../services.js";
 
@@ -26,7 +25,7 @@ export function streamProjects(services: Services, actor: Actor) {
         let added = false;
         for (const row of await services.projects.listByIds(fresh)) {
           known.add(row.id);
-          if (await mayUse(services, actor, row)) added = true;
+          if (await services.projects.maySee(actor, row)) added = true;
         }
         if (added) await push(await services.projects.listProjects(actor));
       }
@@ -34,14 +33,4 @@ export function streamProjects(services: Services, actor: Actor) {
       unlisten();
     }
   });
-}
-
-async function mayUse(services: Services, actor: Actor, project: ProjectRow): Promise<boolean> {
-  try {
-    await services.projects.authorize(actor, project);
-    return true;
-  } catch (error) {
-    if (error instanceof AppError && error.code === ErrorCode.FORBIDDEN) return false;
-    throw error;
-  }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
+import { createTestUser, startTestApi, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
 
 const CREATE = `mutation($i: CreateProjectInput!) { createProject(input: $i) { slug name cursor stages { slug } } }`;
 
@@ -29,16 +29,16 @@ describe("Projects", () => {
   });
 
   it("keeps a Project list live: the list first, then again with each new Project the token may see", async () => {
-    const { createApiToken } = await api.ok(`mutation { createApiToken(input: { name: "member", role: MEMBER, projects: [] }) { token } }`);
+    const member = await createTestUser(api);
     const LIVE = `subscription { projectsChanged { slug } }`;
     const asAdmin = subscribe(api.ws(), LIVE, {});
-    const asMember = subscribe(api.ws(createApiToken.token), LIVE, {});
+    const asMember = subscribe(api.ws(member.token), LIVE, {});
     const first = (await asAdmin.next()).projectsChanged as { slug: string }[];
     expect((await asMember.next()).projectsChanged).toEqual([]);
     const adminOnly = uniqueSlug("live");
     await api.ok(CREATE, { i: { name: adminOnly, slug: adminOnly } });
     const mine = uniqueSlug("mine");
-    await api.ok(CREATE, { i: { name: mine, slug: mine } }, createApiToken.token);
+    await api.ok(CREATE, { i: { name: mine, slug: mine } }, member.token);
     // The admin sees both (in one list or two); the member only its own.
     let seen: { slug: string }[] = [];
     while (!seen.some((p) => p.slug === mine)) seen = (await asAdmin.next()).projectsChanged;

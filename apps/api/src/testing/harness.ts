@@ -11,6 +11,7 @@ import { inject } from "vitest";
 import WebSocket from "ws";
 import type { OpenDatabaseOptions } from "@pergola/db/client";
 import { generateToken } from "../auth/token.service.js";
+import type { Actor } from "../auth/actor.js";
 import { createServer, type PergolaServer, type ServerOptions } from "../server.js";
 
 export const testDb = (process.env.PERGOLA_TEST_DB ?? "pglite") as "pglite" | "postgres";
@@ -46,10 +47,13 @@ export async function startTestApi(options: Partial<ServerOptions> = {}): Promis
     ...options,
   });
   const clients: Client[] = [];
+  // Each test server's callers come from an address of their own (through X-Forwarded-For, as
+  // from a proxy on loopback): failed sign-ins in one test file never lock out another.
+  const address = `10.${randomBytes(3).join(".")}`;
   const gql: TestApi["gql"] = async (query, variables, token = adminToken) => {
     const res = await fetch(server.graphqlUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { "content-type": "application/json", "x-forwarded-for": address, ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
     });
     return { status: res.status, ...((await res.json()) as object) };
@@ -91,6 +95,19 @@ export async function createTestProject(api: TestApi, token?: string): Promise<s
   await api.ok(`mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`, { i: { name: slug, slug } }, token);
   return slug;
 }
+
+/** An admin actor for tests that call services directly. */
+export const SYSTEM_ADMIN: Actor = {
+  role: "ADMIN",
+  tokenId: "",
+  kind: "LEGACY",
+  name: "test",
+  userId: null,
+  email: "test@example.test",
+  keyName: "test",
+  readOnly: false,
+  outpost: null,
+};
 
 export interface TestUser {
   id: string;
