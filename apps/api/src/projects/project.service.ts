@@ -74,6 +74,11 @@ export class ProjectService {
     authorize(actor, action, { slug: project.slug, membership: await this.membership(db, actor, project.id) });
   }
 
+  /** Whether the actor may see the Project (live lists ask this of each new Project). */
+  async maySee(actor: Actor, project: ProjectRow): Promise<boolean> {
+    return can(actor, "project.read", { slug: project.slug, membership: await this.membership(this.db, actor, project.id) });
+  }
+
   async createProject(actor: Actor, input: CreateProjectInput): Promise<ProjectRow> {
     authorize(actor, "project.create", undefined);
     const name = requireName("name", input.name);
