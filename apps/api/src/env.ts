@@ -23,6 +23,22 @@ const schema = z.object({
     .regex(/^pgl_[A-Za-z0-9_-]{20,}$/, "must look like pgl_ followed by at least 20 letters, digits, _ or -")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  /**
+   * Single sign-on: the OpenID Connect provider's issuer URL (https; plain http only on
+   * localhost/127.0.0.1). With the client id and secret below, the sign-in page offers SSO.
+   */
+  PERGOLA_OIDC_ISSUER: z
+    .url()
+    .refine((value) => {
+      const url = new URL(value);
+      return url.protocol === "https:" || (url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
+    }, "must be an https:// URL (http:// only on localhost)")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  /** The client id Pergola is registered with at the provider (redirect URI: <public URL>/auth/oidc/callback). */
+  PERGOLA_OIDC_CLIENT_ID: z.string().optional().or(z.literal("").transform(() => undefined)),
+  /** That client's secret (sent with client_secret_basic). */
+  PERGOLA_OIDC_CLIENT_SECRET: z.string().optional().or(z.literal("").transform(() => undefined)),
   PERGOLA_PUBLIC_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
   PERGOLA_MAX_ARTIFACT_MB: z.coerce.number().int().min(1).max(10_240).default(200),
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -32,11 +48,19 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+/** SSO takes all three PERGOLA_OIDC_* variables or none. */
+function checkOidc(env: Env): string | undefined {
+  const set = [env.PERGOLA_OIDC_ISSUER, env.PERGOLA_OIDC_CLIENT_ID, env.PERGOLA_OIDC_CLIENT_SECRET].filter(Boolean).length;
+  return set === 0 || set === 3 ? undefined : "  PERGOLA_OIDC_*: set PERGOLA_OIDC_ISSUER, PERGOLA_OIDC_CLIENT_ID and PERGOLA_OIDC_CLIENT_SECRET together (or none)";
+}
+
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`Invalid environment:\n${problems}`);
   }
+  const oidc = checkOidc(parsed.data);
+  if (oidc) throw new Error(`Invalid environment:\n${oidc}`);
   return parsed.data;
 }

@@ -25,6 +25,10 @@ try {
     database,
     logger,
     production: env.NODE_ENV === "production",
+    oidc:
+      env.PERGOLA_OIDC_ISSUER && env.PERGOLA_OIDC_CLIENT_ID && env.PERGOLA_OIDC_CLIENT_SECRET
+        ? { issuer: env.PERGOLA_OIDC_ISSUER, clientId: env.PERGOLA_OIDC_CLIENT_ID, clientSecret: env.PERGOLA_OIDC_CLIENT_SECRET }
+        : undefined,
     allowedOrigins: [env.PERGOLA_PUBLIC_URL, `http://localhost:${env.DASHBOARD_PORT}`, `http://127.0.0.1:${env.DASHBOARD_PORT}`].filter(
       (o): o is string => Boolean(o),
     ),
@@ -48,6 +52,7 @@ try {
     `  GraphiQL      ${publicUrl}/graphiql`,
     `  Health        ${publicUrl}/healthz  ${publicUrl}/readyz`,
   ];
+  if (server.services.oidc.enabled) lines.push(`  SSO           ${env.PERGOLA_OIDC_ISSUER}   (redirect URI ${server.services.oidc.redirectUri})`);
   if (bootstrap.password) {
     lines.push(
       "",

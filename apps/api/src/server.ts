@@ -27,6 +27,7 @@ import type { OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
 import { ensureAgentToken } from "./auth/token.service.js";
 import { ensureAdminToken } from "./auth/bootstrap.js";
 import { artifactRoutes } from "./builds/artifact.routes.js";
+import { oidcRoutes } from "./auth/oidc/oidc.routes.js";
 import { createGateway } from "./links/gateway.js";
 import { createContext, type Context } from "./context.js";
 import { createFormatError, toGraphQLError } from "./graphql/errors.js";
@@ -71,6 +72,18 @@ export interface ServerOptions {
   maxArtifactBytes?: number;
   /** Heartbeat batching and OFFLINE monitor timings (outposts/outpost-sessions.ts). */
   outposts?: OutpostSessionsOptions;
+  /**
+   * Single sign-on with an OpenID Connect provider (auth/oidc): register `<publicUrl>/auth/oidc/callback`
+   * as the client's redirect URI there. SSO may send browsers back only to `allowedOrigins` and
+   * the API's own. Default: none (signInOptions says `sso: false`).
+   */
+  oidc?: {
+    /** The issuer URL (https, or http on localhost/127.0.0.1). */
+    issuer: string;
+    clientId: string;
+    /** Sent with client_secret_basic. */
+    clientSecret: string;
+  };
 }
 
 /** The API's version, from its package.json. */
@@ -98,6 +111,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), "pergola-"))),
     maxArtifactBytes: options.maxArtifactBytes ?? 200 * 1024 * 1024,
     outposts: options.outposts,
+    oidc: options.oidc,
+    allowedOrigins: options.allowedOrigins,
   });
   if (options.adminToken) await ensureAdminToken(database.db, options.adminToken, options.adminEmail);
   if (options.localAgentToken) await ensureAgentToken(database.db, options.localAgentToken, LOCAL_OUTPOST);
@@ -176,6 +191,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     res.type("html").send(graphiql);
   });
   app.use("/artifacts", artifactRoutes(services.artifacts, services.tokens, logger));
+  app.use("/auth/oidc", oidcRoutes(services.oidc, logger));
   app.use(
     WS_PATH,
     express.json({ limit: options.maxBodyBytes ?? 1024 * 1024 }),
@@ -198,6 +214,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   services.links.baseUrl = options.publicUrl ?? url;
   services.outposts.serverUrl = options.publicUrl ?? url;
+  services.oidc.baseUrl = options.publicUrl ?? url;
   // A disabled or deleted key, an ended session, a disabled user's credentials, a rotated agent
   // token (here or, through NOTIFY, on another replica) lose their sockets at once.
   services.outpostAnnouncer.onTokenRevoked = (tokenId) => {

@@ -7,6 +7,7 @@ import { TokenService } from "./auth/token.service.js";
 import { AccessKeyService } from "./access-keys/access-key.service.js";
 import { AuditService } from "./audit/audit.service.js";
 import { SignInService } from "./users/sign-in.service.js";
+import { OidcService, type OidcOptions } from "./auth/oidc/oidc.service.js";
 import { UserService } from "./users/user.service.js";
 import { ArtifactStore } from "./builds/artifact.store.js";
 import { BuildService } from "./builds/build.service.js";
@@ -33,6 +34,7 @@ export interface Services {
   tokens: TokenService;
   users: UserService;
   signIn: SignInService;
+  oidc: OidcService;
   accessKeys: AccessKeyService;
   audit: AuditService;
   tickets: SocketTicketService;
@@ -56,6 +58,10 @@ export interface ServicesOptions {
   maxArtifactBytes: number;
   /** Heartbeat batching and the OFFLINE monitor's timings. */
   outposts?: OutpostSessionsOptions;
+  /** Single sign-on (auth/oidc); none without it. */
+  oidc?: OidcOptions;
+  /** Origins besides the API's own that SSO may send a browser back to (the dashboard's). */
+  allowedOrigins?: string[];
 }
 
 export function createServices(database: Database, logger: Logger, options: ServicesOptions): Services {
@@ -70,6 +76,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const logFeed = new LogFeed(database, logger);
   const audit = new AuditService(database.db);
   const artifacts = new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes);
+  const signIn = new SignInService(database.db, audit, outpostAnnouncer);
   return {
     database,
     bus,
@@ -78,7 +85,8 @@ export function createServices(database: Database, logger: Logger, options: Serv
     stages: new StageService(database.db, log, outposts),
     tokens: new TokenService(database.db),
     users: new UserService(database.db, outpostAnnouncer),
-    signIn: new SignInService(database.db, audit, outpostAnnouncer),
+    signIn,
+    oidc: new OidcService(database.db, signIn, logger, options.oidc, options.allowedOrigins),
     accessKeys: new AccessKeyService(database.db, outpostAnnouncer),
     audit,
     tickets: new SocketTicketService(database.db),

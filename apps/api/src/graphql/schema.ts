@@ -3,6 +3,7 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AgentResolver } from "../agents/agent.resolver.js";
 import { AuthResolver } from "../auth/auth.resolver.js";
+import { OidcResolver } from "../auth/oidc/oidc.resolver.js";
 import { ComponentResolver } from "../components/component.resolver.js";
 import { BuildResolver } from "../builds/build.resolver.js";
 import { DateTime } from "../common/scalars.js";
@@ -24,6 +25,7 @@ export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [
       AuthResolver,
+      OidcResolver,
       UserResolver,
       AccessKeyResolver,
       MemberResolver,

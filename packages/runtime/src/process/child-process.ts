@@ -12,6 +12,9 @@ export interface Launch {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Run as this user and group (the Stage's user); unset: the runtime's own. */
+  uid?: number;
+  gid?: number;
 }
 
 export interface Exit {
@@ -48,6 +51,7 @@ export function startChild(launch: Launch, logs: LogBuffer): ChildHandle {
   const child = spawn(program ?? "", argv, {
     cwd: launch.cwd,
     env: launch.env,
+    ...(launch.uid !== undefined && { uid: launch.uid, gid: launch.gid }),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });

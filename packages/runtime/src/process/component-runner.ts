@@ -21,6 +21,7 @@ import { prepareLaunch, removeRunDir, type ComponentDirs } from "./launch.js";
 import { LogBuffer } from "./log-buffer.js";
 import type { PidRecords } from "./pid-records.js";
 import type { ComponentStatus, ReleaseSpec } from "./runtime.type.js";
+import type { StageSandbox } from "./stage-sandbox.js";
 
 export interface RunnerOptions {
   /** Service restarts. */
@@ -38,6 +39,8 @@ export interface RunnerContext {
   host: string;
   hosts: Map<string, string>;
   dirs: ComponentDirs;
+  /** The Stage's user and working directory. */
+  sandbox: StageSandbox;
   options: RunnerOptions;
   emit: (status: ComponentStatus) => void;
 }

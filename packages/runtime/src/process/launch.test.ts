@@ -79,10 +79,11 @@ describe("a Component's env, files and storage", () => {
       expect(dir?.startsWith(join(sandbox.dataDir, "run"))).toBe(true);
       expect(existsSync(dir ?? "")).toBe(false);
     }
-    // Only PATH of the runtime's env is passed on.
-    expect(Object.keys(out.env).filter((k) => !/^(PLAIN|GREETING|LEVEL|WEB_HOST|HOST|PORT|TMPDIR|PERGOLA_.*)$/.test(k))).toEqual(
-      ["PATH"],
+    // Only PATH of the runtime's env is passed on, with LANG and a HOME of its own.
+    expect(Object.keys(out.env).filter((k) => !/^(PLAIN|GREETING|LEVEL|WEB_HOST|HOST|PORT|TMPDIR|PERGOLA_.*)$/.test(k)).sort()).toEqual(
+      ["HOME", "LANG", "PATH"],
     );
+    expect(out.env.HOME?.startsWith(join(sandbox.dataDir, "run", "shop", "test", "dump"))).toBe(true);
   });
 
   it("fails a Component whose config-ref is missing and has no default, and one that only has docker", async () => {

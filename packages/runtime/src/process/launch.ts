@@ -7,12 +7,13 @@
  * Directories are made synchronously on purpose: a Component's state changes in one tick
  * from "about to start" to "started", so a suspend or stop never lands in between.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Component } from "../manifest/manifest.type.js";
 import type { Launch } from "./child-process.js";
 import type { ReleaseSpec } from "./runtime.type.js";
+import { chownTreeSync, toPathSegments, type StageSandbox } from "./stage-sandbox.js";
 
 /** A Component that cannot start as specified (a missing Configuration entry, say): it FAILS with this message. */
 export class LaunchError extends Error {}
@@ -22,11 +23,6 @@ export interface ComponentDirs {
   run: string;
   /** `<dataDir>/storage/<stage>/<component>`: the standard volumes, kept. */
   storage: string;
-}
-
-/** `project/stage` → `project/stage`, but no segment may climb out (`..`) or be empty. */
-function toPathSegments(key: string): string[] {
-  return key.split("/").map((part) => (/^\.*$/.test(part) ? part.replaceAll(".", "%2E") || "%20" : encodeURIComponent(part)));
 }
 
 export function getComponentDirs(dataDir: string, stageKey: string, component: string): ComponentDirs {
@@ -89,6 +85,8 @@ export interface LaunchInput {
   dirs: ComponentDirs;
   /** Passed to every process before anything else (PATH, typically). */
   baseEnv: Record<string, string>;
+  /** The Stage's user (if any) and working directory. Default: the runtime's user, in `spec.appDir`. */
+  sandbox?: StageSandbox;
 }
 
 /**
@@ -97,6 +95,7 @@ export interface LaunchInput {
  */
 export function prepareLaunch(input: LaunchInput): Launch {
   const { component, spec, host, dirs } = input;
+  const user = input.sandbox?.user;
   if (component.command === undefined) {
     const image = component.docker && "image" in component.docker ? component.docker.image : "built from a Dockerfile";
     throw new LaunchError(`needs a container runtime (docker image ${image}); the process runtime runs commands`);
@@ -105,23 +104,30 @@ export function prepareLaunch(input: LaunchInput): Launch {
   removeRunDir(dirs);
   const filesDir = join(dirs.run, "files");
   const tmpDir = join(dirs.run, "tmp");
-  mkdirSync(filesDir, { recursive: true });
-  mkdirSync(tmpDir, { recursive: true });
+  const homeDir = join(dirs.run, "home");
+  mkdirSync(dirs.run, { recursive: true, mode: 0o700 });
+  chmodSync(dirs.run, 0o700);
+  for (const dir of [filesDir, tmpDir, homeDir]) mkdirSync(dir, { recursive: true });
   writeFiles(component, spec, filesDir);
   const volumes: Record<string, string> = {};
   for (const volume of component.storage) {
     const path = volume.type === "standard" ? join(dirs.storage, volume.name) : join(dirs.run, "temporary", volume.name);
-    mkdirSync(path, { recursive: true });
+    const created = mkdirSync(path, { recursive: true, mode: 0o700 });
+    if (user && created && volume.type === "standard") chownTreeSync(created, user);
     volumes[getStorageEnvName(volume.name)] = path;
   }
+  // Everything the process is given is its own (its files are 0600), and nobody else's.
+  if (user) chownTreeSync(dirs.run, user);
   const port = component.ports[0];
   return {
     command: component.command,
     args: component.args,
-    cwd: spec.appDir,
+    cwd: input.sandbox?.appDir ?? spec.appDir,
+    ...(user && { uid: user.uid, gid: user.gid }),
     // The runtime's own variables come last: HOST must be the address the Component was given.
     env: {
       ...input.baseEnv,
+      HOME: homeDir,
       ...env,
       HOST: host,
       ...(port !== undefined && { PORT: String(port) }),

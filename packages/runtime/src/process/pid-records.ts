@@ -58,7 +58,7 @@ export class PidRecords {
     // With the start time in the name, a pid used again later can never share a file name.
     const file = join(this.dir, `${entry.pid}-${startTime ?? Date.now()}.json`);
     try {
-      mkdirSync(this.dir, { recursive: true });
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       // Written whole, then renamed: a crash mid-write leaves a .tmp, never a torn record.
       writeFileSync(`${file}.tmp`, JSON.stringify(record));
       renameSync(`${file}.tmp`, file);

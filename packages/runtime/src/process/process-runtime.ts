@@ -8,6 +8,7 @@
  * stops them (`recover`) before its first `apply` starts anything.
  */
 import { EventEmitter } from "node:events";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Backoff } from "./backoff.js";
 import type { RunnerOptions } from "./component-runner.js";
@@ -15,15 +16,28 @@ import { LoopbackAllocator } from "./loopback.js";
 import { PidRecords, type ReapedProcess } from "./pid-records.js";
 import type { ChangeListener, ComponentStatus, ReleaseSpec, Runtime } from "./runtime.type.js";
 import { StageRunner } from "./stage-runner.js";
+import { getStageDirs, prepareStageSandbox, removeReleaseCopy } from "./stage-sandbox.js";
+import { StageUsers } from "./stage-users.js";
 
 export interface ProcessRuntimeOptions {
   /** Where storage (`<dataDir>/storage/…`, kept) and each process's run dir (`<dataDir>/run/…`, discarded) live. */
   dataDir: string;
   /**
-   * The env every process starts from, before its manifest env. Default: only `PATH` of the
-   * runtime's own process — a Component sees none of the agent's secrets.
+   * The env every process starts from, before its manifest env. Default: `PATH` of the
+   * runtime's own process and `LANG=C.UTF-8` — a Component sees none of the agent's secrets.
+   * (Each process also gets `HOME`, its own directory under its run dir.)
    */
   baseEnv?: Record<string, string>;
+  /**
+   * Who runs the Components. `stage-user` (needs root): each Stage as its own unprivileged
+   * system user (`pergola-s-<hash of the Stage's id>`, made with useradd), its directories
+   * 0700 and its own, the runtime's directories closed to it (see stage-sandbox.ts).
+   * `self` (the default): the runtime's own user — no isolation between Stages, nor from the
+   * runtime; for development, tests, or a machine that runs one tenant's Stages only.
+   */
+  runAs?: "stage-user" | "self";
+  /** The Stage users' name prefix. Default `pergola-s-`. */
+  stageUserPrefix?: string;
   /**
    * Service restarts: 0.5 s doubling to 30 s; `stableMs` (10 s) up counts as a recovery; after
    * `crashLoopAfter` (3) quick exits in a row the state is CRASHLOOP.
@@ -53,6 +67,7 @@ export class ProcessRuntime implements Runtime {
   private readonly events = new EventEmitter();
   private readonly options: RunnerOptions & { dataDir: string };
   private readonly recoverGraceMs: number;
+  private readonly users: StageUsers | undefined;
   private recovery: Promise<ReapedProcess[]> | undefined;
   private closed = false;
 
@@ -60,13 +75,14 @@ export class ProcessRuntime implements Runtime {
     const path = process.env.PATH;
     this.options = {
       dataDir: options.dataDir,
-      baseEnv: options.baseEnv ?? (path === undefined ? {} : { PATH: path }),
+      baseEnv: options.baseEnv ?? { ...(path !== undefined && { PATH: path }), LANG: "C.UTF-8" },
       restart: { ...DEFAULT_RESTART, ...options.restart },
       retry: { ...DEFAULT_RETRY, ...options.retry },
       logLines: options.logLines ?? 200,
       pids: new PidRecords(join(options.dataDir, "pids")),
     };
     this.recoverGraceMs = options.recoverGraceMs ?? DEFAULT_RECOVER_GRACE_MS;
+    this.users = options.runAs === "stage-user" ? new StageUsers(options.stageUserPrefix) : undefined;
   }
 
   /**
@@ -96,11 +112,15 @@ export class ProcessRuntime implements Runtime {
         if (!spec.suspended && wasSuspended) running.resume();
         return;
       }
+      // Prepared before the running Release stops: if the Stage's user or files cannot be made, it keeps running.
+      const user = await this.users?.ensure(spec.stageId ?? spec.stageKey);
+      const sandbox = await prepareStageSandbox(this.options.dataDir, spec, user, running ? [running.spec.releaseId] : []);
       if (running) {
         running.spec.graceSeconds = spec.graceSeconds;
         await running.stop();
+        await removeReleaseCopy(this.options.dataDir, spec.stageKey, running.spec.releaseId);
       }
-      const stage = new StageRunner({ ...spec }, this.allocator, this.options, (status) =>
+      const stage = new StageRunner({ ...spec }, this.allocator, this.options, sandbox, (status) =>
         this.events.emit("change", spec.stageKey, status),
       );
       this.stages.set(spec.stageKey, stage);
@@ -110,9 +130,12 @@ export class ProcessRuntime implements Runtime {
 
   remove(stageKey: string): Promise<void> {
     return this.enqueue(stageKey, async () => {
-      await this.stages.get(stageKey)?.stop();
+      const running = this.stages.get(stageKey);
+      await running?.stop();
       this.stages.delete(stageKey);
       this.allocator.releaseStage(stageKey);
+      // The run dirs are gone with the processes; the Release's copy goes too. Storage is kept.
+      if (running?.sandbox.user) await rm(join(getStageDirs(this.options.dataDir, stageKey).run, ".releases"), { recursive: true, force: true });
     });
   }
 

@@ -8,6 +8,8 @@ import type { ComponentKind, Manifest } from "../manifest/manifest.type.js";
 export interface ReleaseSpec {
   /** Unique per Stage, e.g. `<project>/<stage>`; also names the Stage's directories under the data dir. */
   stageKey: string;
+  /** The Stage's stable id (the API's): names the Stage's user (`runAs: "stage-user"`). Default: `stageKey`. */
+  stageId?: string;
   /** The Release to run. A new id replaces the running Release; the same id is the same Release. */
   releaseId: string;
   /** Normalized (see `validateManifest`). */

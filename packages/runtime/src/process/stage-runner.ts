@@ -3,6 +3,7 @@ import type { LoopbackAllocator } from "./loopback.js";
 import { ComponentRunner, type RunnerOptions } from "./component-runner.js";
 import { getComponentDirs } from "./launch.js";
 import type { ComponentStatus, ReleaseSpec } from "./runtime.type.js";
+import type { StageSandbox } from "./stage-sandbox.js";
 
 export class StageRunner {
   readonly runners = new Map<string, ComponentRunner>();
@@ -11,6 +12,7 @@ export class StageRunner {
     public spec: ReleaseSpec,
     allocator: LoopbackAllocator,
     options: RunnerOptions & { dataDir: string },
+    readonly sandbox: StageSandbox,
     emit: (status: ComponentStatus) => void,
   ) {
     // Every address first: `component-ref` may point at a Component further down the manifest.
@@ -21,6 +23,7 @@ export class StageRunner {
         host: hosts.get(component.name) ?? "",
         hosts,
         dirs: getComponentDirs(options.dataDir, spec.stageKey, component.name),
+        sandbox,
         options,
         emit,
       };

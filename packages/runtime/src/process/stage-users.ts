@@ -1,0 +1,87 @@
+/**
+ * Stage users: a tenant's code is a trust boundary. When the runtime runs as root, each Stage's
+ * Components run as an unprivileged system user of that Stage's own (`pergola-s-<hash of the
+ * Stage's id>`), created once with `useradd` and reused by every later start, Release and agent.
+ * Such a process cannot read the environment of the agent, the API or another Stage's processes
+ * (`/proc/<pid>/environ` is readable by the same user only), nor their 0700 directories.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+
+export interface StageUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+export const DEFAULT_STAGE_USER_PREFIX = "pergola-s-";
+
+/** `<prefix><12 hex digits of SHA-256(stageId)>`: stable per Stage, at most 32 characters with the default prefix. */
+export function getStageUserName(stageId: string, prefix = DEFAULT_STAGE_USER_PREFIX): string {
+  return `${prefix}${createHash("sha256").update(stageId).digest("hex").slice(0, 12)}`;
+}
+
+function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { encoding: "utf8", timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+      resolve({ code, stdout, stderr: stderr || (error && typeof error.code !== "number" ? error.message : "") });
+    });
+  });
+}
+
+/** `getent passwd <name>` → the user, or undefined when there is none. */
+export async function findUser(name: string): Promise<StageUser | undefined> {
+  const { code, stdout } = await run("getent", ["passwd", name]);
+  if (code !== 0) return undefined;
+  const [, , uid, gid] = stdout.trim().split(":");
+  if (uid === undefined || gid === undefined) return undefined;
+  return { name, uid: Number(uid), gid: Number(gid) };
+}
+
+const NOLOGIN = ["/usr/sbin/nologin", "/sbin/nologin", "/bin/false"].find((shell) => existsSync(shell)) ?? "/bin/false";
+
+export class StageUsers {
+  private readonly known = new Map<string, Promise<StageUser>>();
+
+  constructor(private readonly prefix = DEFAULT_STAGE_USER_PREFIX) {}
+
+  /** The Stage's user, created when it does not exist yet (no home, no login shell, a group of its own). */
+  ensure(stageId: string): Promise<StageUser> {
+    const name = getStageUserName(stageId, this.prefix);
+    let user = this.known.get(name);
+    if (!user) {
+      user = this.create(name);
+      this.known.set(name, user);
+      // A failure is not remembered: the next apply tries again.
+      user.catch(() => this.known.delete(name));
+    }
+    return user;
+  }
+
+  private async create(name: string): Promise<StageUser> {
+    const existing = await findUser(name);
+    if (existing) return existing;
+    const added = await run("useradd", [
+      "--system",
+      "--no-create-home",
+      "--home-dir",
+      "/nonexistent",
+      "--shell",
+      NOLOGIN,
+      "--user-group",
+      "--comment",
+      "Pergola Stage",
+      name,
+    ]);
+    // 9: another agent (or a concurrent call) created it first.
+    if (added.code !== 0 && added.code !== 9) {
+      throw new Error(`cannot create the Stage's user ${name} (useradd exited with ${added.code}: ${added.stderr.trim() || "no output"})`);
+    }
+    const user = await findUser(name);
+    if (!user) throw new Error(`cannot find the Stage's user ${name} after useradd`);
+    if (user.uid === 0 || user.gid === 0) throw new Error(`the Stage's user ${name} has uid or gid 0; refusing to run as it`);
+    return user;
+  }
+}
