@@ -3,13 +3,16 @@
  * `npm start`: after `turbo run build`, runs the API on the embedded database (or
  * DATABASE_URL) and, beside it, the local agent — the built-in `local` Outpost that runs every
  * Stage not on a remote Outpost. The local agent's token is made once and kept in
- * `<data dir>/local-agent-token` (mode 0600). Once the API listens, the dashboard is served
+ * `<data dir>/local-agent-token` (mode 0600), which the agent reads with --token-file (a token
+ * on a command line is readable by every user of the machine). As root the agent runs each
+ * Stage as a user of its own; otherwise it is started with --allow-same-user, and we say why.
+ * Once the API listens, the dashboard is served
  * too (`next start` on DASHBOARD_PORT, default 3000) with PERGOLA_API_URL set to the API's URL.
  * Ctrl-C stops everything, Components included.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -23,7 +26,7 @@ function localAgentToken() {
   try {
     return readFileSync(file, "utf8").trim();
   } catch {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const token = `pgl_${randomBytes(24).toString("base64url")}`;
     writeFileSync(file, `${token}\n`, { mode: 0o600 });
     return token;
@@ -62,6 +65,10 @@ process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
 const token = localAgentToken();
+const isRoot = process.getuid?.() === 0;
+// The Stage users reach their directories under <data dir>/agent by path: they may pass through
+// the data dir (0711), not list it; what the API keeps there is 0600/0700 on its own.
+if (isRoot) chmodSync(dataDir, 0o711);
 let output = "";
 let agentStarted = false;
 run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, PERGOLA_LOCAL_AGENT_TOKEN: token }, (chunk) => {
@@ -73,9 +80,16 @@ run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, PERGOLA_LOCA
   agentStarted = true;
   output = "";
   console.log(`  CLI           npx pergola login --endpoint ${url} --access-key $(cat ${join(dataDir, "admin-token")})\n`);
-  run("agent", ["apps/agent/dist/cli.js", "--server", url, "--token", token, "--data-dir", join(dataDir, "agent")], {
-    PERGOLA_PUBLIC_URL: "",
-  });
+  const agentArgs = ["apps/agent/dist/cli.js", "--server", url, "--token-file", join(dataDir, "local-agent-token"), "--data-dir", join(dataDir, "agent")];
+  if (!isRoot) {
+    console.log(
+      "  Local agent   not running as root, so it cannot give each Stage a user of its own: started with --allow-same-user,\n" +
+        "                its Components run as you and are not isolated from each other. Run npm start as root to isolate them.\n",
+    );
+    agentArgs.push("--allow-same-user");
+  }
+  // Not the API's secrets: the agent needs none of them (and its Components get none of its env).
+  run("agent", agentArgs, { PERGOLA_PUBLIC_URL: "", PERGOLA_ADMIN_TOKEN: "", PERGOLA_LOCAL_AGENT_TOKEN: "", PERGOLA_SECRET_KEY: "" });
   startDashboard(url);
 });
 

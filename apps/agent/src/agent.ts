@@ -3,9 +3,16 @@
  * fetcher, the Reconciler, the graphql-ws Connection and (with a public URL) the links
  * gateway, and returns `{ close() }`; `cli.ts` only reads flags and env and calls it.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fetchArtifact, ProcessRuntime, type ProcessRuntimeOptions, type ReapedProcess } from "@pergola/runtime";
+import {
+  fetchArtifact,
+  findUnpassableAncestor,
+  ProcessRuntime,
+  secureDataDir,
+  type ProcessRuntimeOptions,
+  type ReapedProcess,
+} from "@pergola/runtime";
 import { pino } from "pino";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { createGateway, type GatewayOptions } from "./gateway.js";
@@ -28,7 +35,12 @@ export interface AgentOptions {
   dataDir: string;
   /** Default: pino at level info. */
   logger?: AgentLogger;
-  /** Passed to the process runtime (restart and retry timings, base env). */
+  /**
+   * Passed to the process runtime (restart and retry timings, base env, `runAs`). With
+   * `runAs: "stage-user"` (what `pergola-agent` does as root) each Stage runs as a user of its
+   * own; the data dir is then 0711 (Stage users pass through to their own directories, cannot
+   * list it) and every ancestor must let them pass, or the agent refuses to start.
+   */
   runtime?: Omit<ProcessRuntimeOptions, "dataDir">;
   /**
    * Passed to the graphql-ws connection: `backoff` (reconnects: 1 s doubling to 30 s, ±20 %),
@@ -47,8 +59,19 @@ export interface Agent {
 export function startAgent(options: AgentOptions): Agent {
   const logger = options.logger ?? pino({ level: "info" });
   const dataDir = resolve(options.dataDir);
+  const stageUsers = options.runtime?.runAs === "stage-user";
+  secureDataDir(dataDir, stageUsers);
+  const blocked = stageUsers ? findUnpassableAncestor(dataDir) : undefined;
+  if (blocked) {
+    throw new Error(
+      `The Stages' users cannot reach ${dataDir}: ${blocked} does not let others pass (no o+x). ` +
+        `Run "chmod o+x ${blocked}" or choose a --data-dir elsewhere (such as /var/lib/pergola-agent).`,
+    );
+  }
+  // Unpacked Builds of every Project: the agent's alone (Stage users get copies of their own).
   const artifactsDir = join(dataDir, "artifacts");
-  mkdirSync(artifactsDir, { recursive: true });
+  mkdirSync(artifactsDir, { recursive: true, mode: 0o700 });
+  chmodSync(artifactsDir, 0o700);
   const runtime = new ProcessRuntime({ ...options.runtime, dataDir: join(dataDir, "runtime") });
 
   let connection: Connection | undefined;
@@ -78,7 +101,7 @@ export function startAgent(options: AgentOptions): Agent {
     agentVersion: AGENT_VERSION,
     publicUrl: options.publicUrl,
   });
-  logger.info({ server: options.server, dataDir, publicUrl: options.publicUrl }, "pergola-agent started");
+  logger.info({ server: options.server, dataDir, publicUrl: options.publicUrl, runAs: options.runtime?.runAs ?? "self" }, "pergola-agent started");
 
   let closing: Promise<void> | undefined;
   // A previous agent on this data dir that was killed (SIGKILL, OOM) left its Components

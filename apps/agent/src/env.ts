@@ -6,8 +6,10 @@ const optional = <T extends z.ZodType>(type: T) => type.optional().or(z.literal(
 const schema = z.object({
   /** The API's URL (http(s)://host:port); the agent dials `<server>/graphql` over WebSocket. */
   PERGOLA_SERVER: optional(z.url()),
-  /** The Outpost's agent token (role AGENT). */
+  /** The Outpost's agent token (role AGENT). Components never inherit it (their env is built from scratch). */
   PERGOLA_AGENT_TOKEN: optional(z.string().min(1)),
+  /** A file holding the agent token (mode 0600), instead of PERGOLA_AGENT_TOKEN. */
+  PERGOLA_AGENT_TOKEN_FILE: optional(z.string().min(1)),
   /** Where this agent's gateway serves the Stages' links (remote Outposts). */
   PERGOLA_PUBLIC_URL: optional(z.url()),
   /** The agent's own data: `runtime/` (storage, run dirs) and `artifacts/` (unpacked Builds). */

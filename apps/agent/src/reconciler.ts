@@ -234,6 +234,7 @@ export class Reconciler {
   private createSpec(stage: DesiredStage, release: DesiredRelease, manifest: Manifest, appDir: string): ReleaseSpec {
     return {
       stageKey: stage.key,
+      stageId: stage.stageId,
       releaseId: release.id,
       manifest,
       appDir,

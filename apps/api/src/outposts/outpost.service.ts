@@ -9,10 +9,11 @@ import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
 import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import type { Actor } from "../auth/token.service.js";
 import { createCredential, hashToken } from "../auth/token.service.js";
-import { authorize } from "../auth/policy.js";
+import { authorize, can } from "../auth/policy.js";
 import { requireName, resolveSlug } from "../common/slug.js";
 import { AppError, badInput, ErrorCode, notFound, pgErrorCode, PgCode, stateConflict } from "../errors.js";
 import type { OutpostAnnouncer } from "./outpost-announcer.js";
+import { isGrantedToUser } from "./outpost-grants.js";
 import { getOutpostViews, toOutpostView, type OutpostView } from "./outpost-views.js";
 import { checkHeartbeatSettings, checkLabels, checkText, parseOutpostUri } from "./outpost.rules.js";
 
@@ -30,6 +31,13 @@ export interface OutpostProblemView {
   code: "MALFORMED" | "UNKNOWN_OUTPOST" | "NEVER_CONNECTED";
   message: string;
   warning: boolean;
+}
+
+export interface OutpostValidationView {
+  valid: boolean;
+  uri: string;
+  outpost: OutpostView | null;
+  problems: OutpostProblemView[];
 }
 
 export type { OutpostView };
@@ -117,28 +125,39 @@ export class OutpostService {
     return getOutpostViews(this.db, await this.db.select().from(outposts).where(inArray(outposts.id, [...ids])));
   }
 
-  /** Anyone who may create a Stage may check a URI: the answer names only what the Stage form shows. */
-  async validateUri(uri: string): Promise<{ valid: boolean; uri: string; outpost: OutpostView | null; problems: OutpostProblemView[] }> {
+  /**
+   * Anyone who may create a Stage may check a URI. A non-admin learns of an Outpost only when it
+   * is granted to one of their Projects (otherwise UNKNOWN_OUTPOST, as for a missing one), and
+   * then only what the Stage form shows: the Outpost type nulls the admins' facts.
+   */
+  async validateUri(actor: Actor, uri: string): Promise<OutpostValidationView> {
+    const result = await this.inspectUri(uri, actor);
+    if (!result.outpost) return result;
+    const granted = can(actor, "outpost.inspect", undefined) || (await isGrantedToUser(this.db, result.outpost.id, actor.userId));
+    if (can(actor, "outpost.read", { outpost: result.outpost.slug, granted })) return result;
+    return unknownOutpost(uri, result.outpost.slug, actor);
+  }
+
+  /** The Outpost a new Stage's `outpostUri` names, or BAD_USER_INPUT with the problem; whether it may be placed there is the Stage's check. */
+  async requireForStage(uri: string): Promise<OutpostRow> {
+    const result = await this.inspectUri(uri, null);
+    const problem = result.problems.find((p) => !p.warning);
+    if (!result.outpost || problem) throw badInput("outpostUri", problem?.message ?? "not a valid Outpost URI", { problems: result.problems });
+    return result.outpost;
+  }
+
+  /** What the URI names, whoever asks (`actor` only words the UNKNOWN_OUTPOST message). */
+  private async inspectUri(uri: string, actor: Actor | null): Promise<OutpostValidationView> {
     const parsed = parseOutpostUri(uri);
     if ("problem" in parsed) return { valid: false, uri, outpost: null, problems: [{ code: "MALFORMED", message: parsed.problem, warning: false }] };
     const rows = await this.db.select().from(outposts).where(eq(outposts.slug, parsed.slug));
     const [outpost] = await getOutpostViews(this.db, rows);
-    if (!outpost) {
-      return { valid: false, uri, outpost: null, problems: [{ code: "UNKNOWN_OUTPOST", message: `no Outpost "${parsed.slug}" is registered`, warning: false }] };
-    }
+    if (!outpost) return unknownOutpost(uri, parsed.slug, actor);
     const problems: OutpostProblemView[] =
       outpost.status === "PENDING"
         ? [{ code: "NEVER_CONNECTED", message: `the agent of "${parsed.slug}" has never connected; Releases will wait for it`, warning: true }]
         : [];
     return { valid: true, uri, outpost, problems };
-  }
-
-  /** The Outpost a new Stage's `outpostUri` names, or BAD_USER_INPUT with the problem. */
-  async requireForStage(uri: string): Promise<OutpostRow> {
-    const result = await this.validateUri(uri);
-    const problem = result.problems.find((p) => !p.warning);
-    if (!result.outpost || problem) throw badInput("outpostUri", problem?.message ?? "not a valid Outpost URI", { problems: result.problems });
-    return result.outpost;
   }
 
   async history(outpostId: string, last: number) {
@@ -165,13 +184,29 @@ export class OutpostService {
     return row;
   }
 
+  /**
+   * The command to run on the Outpost's host. The token goes into a file only its owner reads
+   * (printf is a shell builtin: no process shows it), never onto the agent's command line,
+   * which every user of that machine can read.
+   */
   private credentials(row: OutpostRow, token: string) {
     return {
       outpost: toOutpostView(row, null, 0),
       agentToken: token,
-      agentCommand: `pergola-agent --server ${this.serverUrl} --token ${token} --data-dir ./pergola-agent`,
+      agentCommand:
+        `(umask 077 && printf '%s\\n' '${token}' > ./pergola-agent.token) && ` +
+        `pergola-agent --server ${this.serverUrl} --token-file ./pergola-agent.token --data-dir ./pergola-agent`,
     };
   }
+}
+
+/** One answer for a missing Outpost and, to a non-admin, one not granted to their Projects. */
+function unknownOutpost(uri: string, slug: string, actor: Actor | null): OutpostValidationView {
+  const message =
+    actor === null || can(actor, "outpost.inspect", undefined)
+      ? `no Outpost "${slug}" is registered`
+      : `no Outpost "${slug}" is available to your Projects (an admin registers Outposts and grants them to Projects)`;
+  return { valid: false, uri, outpost: null, problems: [{ code: "UNKNOWN_OUTPOST", message, warning: false }] };
 }
 
 function requireAdmin(actor: Actor): void {

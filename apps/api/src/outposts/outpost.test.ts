@@ -61,7 +61,9 @@ describe("Outposts", () => {
   it("registers an Outpost for admins only, with a URI, a one-time token and the agent command", async () => {
     const { slug, token, created } = await createOutpost();
     expect(created.outpost).toEqual({ slug, uri: `outpost://${slug}`, status: "PENDING", labels: ["site=berlin", "tier=edge"], heartbeatIntervalSeconds: 5, offlineAfterSeconds: 20 });
-    expect(created.agentCommand).toBe(`pergola-agent --server ${api.server.url} --token ${token} --data-dir ./pergola-agent`);
+    expect(created.agentCommand).toBe(
+      `(umask 077 && printf '%s\\n' '${token}' > ./pergola-agent.token) && pergola-agent --server ${api.server.url} --token-file ./pergola-agent.token --data-dir ./pergola-agent`,
+    );
     const again = await api.gql(CREATE, { i: { name: "again", slug } });
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "slug" });
     const badLabel = await api.gql(CREATE, { i: { name: "x", labels: ["site"] } });
