@@ -303,6 +303,18 @@ describe("Project members", () => {
     expect((await api.ok(`{ projects { slug } }`, {}, owner.token)).projects).toEqual([]);
   });
 
+  it("a removed member's open subscriptions end (the socket closes), and subscribing again is NOT_FOUND", async () => {
+    const project = await createTestProject(api);
+    const member = await createTestUser(api, { projects: [project] });
+    const socket = rawSocket();
+    await socket.send({ type: "connection_init", payload: { authToken: member.token } });
+    await withTimeout(new Promise((resolve) => socket.ws.once("message", resolve)), 5_000, "no connection_ack");
+    await socket.send({ id: "1", type: "subscribe", payload: { query: STAGE_CHANGED, variables: { p: project } } });
+    await api.ok(`mutation($p: String!, $e: String!) { removeMember(project: $p, email: $e) }`, { p: project, e: member.email });
+    expect(await socket.closed).toBe(4403);
+    expect((await subscribe(api.ws(member.token), STAGE_CHANGED, { p: project }).error()).extensions?.code).toBe("NOT_FOUND");
+  });
+
   it("a non-member's subscription gets NOT_FOUND over the socket, worded as for a missing Project", async () => {
     const project = await createTestProject(api);
     const outsider = await createTestUser(api);

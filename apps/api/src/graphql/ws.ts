@@ -49,6 +49,8 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
   const targets = new WeakMap<ExecutionArgs, SubscriptionTarget>();
   const formatError = createFormatError({ logger: options.logger, hideSchemaDetails: options.production });
   const sockets = new Map<string, Set<WebSocket>>();
+  /** The same sockets by user, for when a user's membership of a Project ends. */
+  const socketsByUser = new Map<string, Set<WebSocket>>();
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (options.upgradeOther?.(request, socket, head)) return;
@@ -96,6 +98,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
           ctx.extra.context.agentSession = session;
         }
         track(sockets, actor.tokenId, ctx.extra.socket);
+        if (actor.userId) track(socketsByUser, actor.userId, ctx.extra.socket);
         return true;
       },
       onSubscribe: (ctx, id, payload) => {
@@ -145,6 +148,13 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
     closeSocketsOf(tokenId: string, reason: string) {
       for (const ws of sockets.get(tokenId) ?? []) ws.close(CloseCode.Forbidden, reason);
     },
+    /**
+     * Closes every socket of a user whose membership of a Project ended: their subscriptions to
+     * it must stop. Clients reconnect (4403 is retried) and resume the others from their cursors.
+     */
+    closeSocketsOfUser(userId: string, reason: string) {
+      for (const ws of socketsByUser.get(userId) ?? []) ws.close(CloseCode.Forbidden, reason);
+    },
     async close() {
       server.off("upgrade", onUpgrade);
       for (const ws of wss.clients) ws.terminate();
@@ -174,13 +184,13 @@ async function openAgentSession(options: WebSocketOptions, outpost: string, para
   return session;
 }
 
-function track(sockets: Map<string, Set<WebSocket>>, tokenId: string, ws: WebSocket) {
-  let set = sockets.get(tokenId);
-  if (!set) sockets.set(tokenId, (set = new Set()));
+function track(sockets: Map<string, Set<WebSocket>>, key: string, ws: WebSocket) {
+  let set = sockets.get(key);
+  if (!set) sockets.set(key, (set = new Set()));
   set.add(ws);
   ws.once("close", () => {
     set.delete(ws);
-    if (set.size === 0) sockets.delete(tokenId);
+    if (set.size === 0) sockets.delete(key);
   });
 }
 

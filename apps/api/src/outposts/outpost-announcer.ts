@@ -3,8 +3,9 @@
  * and, as OUTPOST_LINK_CHANGED, to the event log of every Project with a Stage on it (so
  * `outpostLinkChanged` resumes by cursor like every Project subscription). `outpostChanged`
  * subscribers are woken in this process and, with PostgreSQL, in every other API process
- * through NOTIFY on `pergola_outposts` (payload `changed:<outpostId>` or `revoked:<tokenId>`:
- * a token revoked on one replica closes its sockets on all of them).
+ * through NOTIFY on `pergola_outposts` (payload `changed:<outpostId>`, `revoked:<tokenId>`: a
+ * credential revoked on one replica closes its sockets on all of them, or `left:<userId>`: a
+ * user who left a Project loses their sockets, and their subscriptions to it, everywhere).
  */
 import { EventEmitter } from "node:events";
 import type { Database } from "@pergola/db/client";
@@ -24,6 +25,8 @@ export class OutpostAnnouncer {
   private unlisten?: () => Promise<void>;
   /** Set by the server: closes this process's sockets of a revoked token. */
   onTokenRevoked: (tokenId: string) => void = () => undefined;
+  /** Set by the server: closes this process's sockets of a user who left a Project. */
+  onMembershipEnded: (userId: string) => void = () => undefined;
 
   constructor(
     private readonly database: Database,
@@ -37,6 +40,7 @@ export class OutpostAnnouncer {
       const [kind, id] = payload.split(":");
       if (kind === "changed" && id) this.local.emit(id);
       if (kind === "revoked" && id) this.onTokenRevoked(id);
+      if (kind === "left" && id) this.onMembershipEnded(id);
     });
   }
 
@@ -70,6 +74,12 @@ export class OutpostAnnouncer {
       this.onTokenRevoked(id);
       if (this.database.listen) await this.notify(`revoked:${id}`);
     }
+  }
+
+  /** A user's membership of a Project ended (removed, or left): here at once, then on every other replica. */
+  async membershipEnded(userId: string): Promise<void> {
+    this.onMembershipEnded(userId);
+    if (this.database.listen) await this.notify(`left:${userId}`);
   }
 
   /** The Outpost's status moved (the row already says so): see `statusesChanged`. */

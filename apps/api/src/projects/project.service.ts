@@ -30,10 +30,16 @@ export interface MemberView {
 
 type ProjectAction = Extract<Action, "project.read" | "project.write" | "project.manage">;
 
+/** Ends what a user who left a Project still has open (sockets, so their subscriptions), on every replica. */
+export interface MembershipWatcher {
+  membershipEnded(userId: string): Promise<void>;
+}
+
 export class ProjectService {
   constructor(
     private readonly db: Db,
     private readonly log: EventLog,
+    private readonly memberships: MembershipWatcher,
   ) {}
 
   async listProjects(actor: Actor): Promise<ProjectRow[]> {
@@ -158,15 +164,18 @@ export class ProjectService {
   /** Owners remove anyone; a member may remove themself (leave). The last owner cannot leave. */
   async removeMember(actor: Actor, slug: string, email: string): Promise<boolean> {
     const address = checkEmail("email", email);
-    return this.db.transaction(async (tx) => {
+    const removed = await this.db.transaction(async (tx) => {
       const leaving = address === actor.email;
       const project = await this.lockProject(tx, actor, slug, leaving ? "project.write" : "project.manage");
       const member = await this.requireMember(tx, project, address);
       if (member.role === "OWNER") await this.keepAnOwner(tx, project);
       await tx.delete(projectMembers).where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.userId, member.user.id)));
       await recordAudit(tx, { action: AuditAction.MEMBER_REMOVED, actor, projectId: project.id, detail: { member: address } });
-      return true;
+      return member.user;
     });
+    // Admins see every Project anyway; anyone else's open subscriptions to it must end.
+    if (!removed.isAdmin) await this.memberships.membershipEnded(removed.id);
+    return true;
   }
 
   private async lockProject(tx: Tx, actor: Actor, slug: string, action: ProjectAction): Promise<ProjectRow> {
