@@ -276,7 +276,7 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
     const archive = join(work, "app.tar.gz");
     await createTar({ gzip: true, file: archive, cwd: appDir, portable: true }, ["server.mjs"]);
     const upload = await ok(
-      fetch(`${url}/artifacts`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: readFileSync(archive), signal: AbortSignal.timeout(timeoutMs) }),
+      fetch(`${url}/artifacts?project=${p}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: readFileSync(archive), signal: AbortSignal.timeout(timeoutMs) }),
       "POST /artifacts",
     );
     const { sha256 } = await upload.json();

@@ -109,7 +109,7 @@ describe("pergola-agent after a crash", () => {
   it("stops the Components the killed agent left running before it starts them again: one process, none after SIGTERM", async () => {
     const project = await createTestProject(api);
     await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p: project });
-    const upload = await fetch(`${api.server.url}/artifacts`, {
+    const upload = await fetch(`${api.server.url}/artifacts?project=${project}`, {
       method: "POST",
       headers: { authorization: `Bearer ${api.adminToken}` },
       body: new Uint8Array(await makeArchive({ "server.js": SERVER_JS })),

@@ -96,7 +96,7 @@ describe("npm start with the local agent", () => {
 
     const archive = join(dataDir, "hello.tar.gz");
     await create({ gzip: true, file: archive, cwd: join(root, "examples/hello"), portable: true }, ["."]);
-    const upload = await fetch(`${url}/artifacts`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: readFileSync(archive) });
+    const upload = await fetch(`${url}/artifacts?project=${p}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: readFileSync(archive) });
     const { sha256 } = (await upload.json()) as { sha256: string };
     const manifest = parse(readFileSync(join(root, "examples/hello/pergola.yaml"), "utf8"));
     const { createBuild } = await gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project: p, branch: "master", artifact: sha256, manifest } });

@@ -45,7 +45,7 @@ const proxies: Server[] = [];
 
 beforeAll(async () => {
   api = await startTestApi({ outposts: { flushMs: 20, monitorMs: 200 } });
-  const upload = await fetch(`${api.server.url}/artifacts`, {
+  const upload = await fetch(`${api.server.url}/artifacts?project=${await createTestProject(api)}`, {
     method: "POST",
     headers: { authorization: `Bearer ${api.adminToken}` },
     body: new Uint8Array(await makeArchive({ "server.js": SERVER_JS })),

@@ -17,7 +17,7 @@ import { onTestFailed, onTestFinished } from "vitest";
 import { startAgent, type Agent, type AgentOptions } from "../../apps/agent/src/agent.js";
 import type { AgentLogger } from "../../apps/agent/src/reconciler.js";
 import { makeArchive } from "../../apps/api/src/testing/archive.js";
-import { freshDatabaseOptions, startTestApi, withTimeout, type TestApi } from "../../apps/api/src/testing/harness.js";
+import { createTestProject, freshDatabaseOptions, startTestApi, withTimeout, type TestApi } from "../../apps/api/src/testing/harness.js";
 import { generateToken } from "../../apps/api/src/auth/token.service.js";
 
 /** The node running the tests: Components do not depend on PATH. */
@@ -156,10 +156,13 @@ function spawnAgent(server: string, token: string, dataDir: string, clockOffsetM
   };
 }
 
-/** Uploads the application `files` as a tar.gz (POST /artifacts); returns its SHA-256. */
+/**
+ * Uploads the application `files` as a tar.gz (POST /artifacts?project=) as the admin, for a
+ * Project of its own (admins build from any artifact); returns its SHA-256.
+ */
 export async function uploadApp(api: TestApi, files: Record<string, string>): Promise<string> {
   const body = await makeArchive(files);
-  const res = await fetch(`${api.server.url}/artifacts`, { method: "POST", headers: { authorization: `Bearer ${api.adminToken}` }, body: new Uint8Array(body) });
+  const res = await fetch(`${api.server.url}/artifacts?project=${await createTestProject(api)}`, { method: "POST", headers: { authorization: `Bearer ${api.adminToken}` }, body: new Uint8Array(body) });
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
   const { sha256 } = (await res.json()) as { sha256: string };
   if (sha256 !== sha256Of(body)) throw new Error("the API hashed the upload differently");

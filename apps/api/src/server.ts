@@ -190,7 +190,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   app.get("/graphiql", (_req, res) => {
     res.type("html").send(graphiql);
   });
-  app.use("/artifacts", artifactRoutes(services.artifacts, services.tokens, logger));
+  app.use("/artifacts", artifactRoutes(services.artifacts, services.tokens, services.projects, logger));
   app.use("/auth/oidc", oidcRoutes(services.oidc, logger));
   app.use(
     WS_PATH,

@@ -23,6 +23,7 @@ import { ProjectService } from "./projects/project.service.js";
 import { StageService } from "./stages/stage.service.js";
 import { OutpostAnnouncer } from "./outposts/outpost-announcer.js";
 import { OutpostService } from "./outposts/outpost.service.js";
+import { OutpostGrantService } from "./outposts/outpost-grants.js";
 import { OutpostSessions, type OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
 
 export interface Services {
@@ -47,6 +48,7 @@ export interface Services {
   logFeed: LogFeed;
   links: LinkService;
   outposts: OutpostService;
+  outpostGrants: OutpostGrantService;
   outpostAnnouncer: OutpostAnnouncer;
   outpostSessions: OutpostSessions;
 }
@@ -99,6 +101,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     links: new LinkService(database.db),
     configurations: new ConfigurationService(database.db, log),
     outposts,
+    outpostGrants: new OutpostGrantService(database.db, outpostAnnouncer),
     outpostAnnouncer,
     outpostSessions: new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts),
   };

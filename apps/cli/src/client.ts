@@ -42,12 +42,12 @@ export class ApiClient {
     return body.data;
   }
 
-  /** `POST /artifacts` with a tar.gz; the API answers its SHA-256. */
-  async uploadArtifact(bytes: Buffer): Promise<{ sha256: string; size: number }> {
+  /** `POST /artifacts?project=` with a tar.gz, for that Project; the API answers its SHA-256. */
+  async uploadArtifact(bytes: Buffer, project: string): Promise<{ sha256: string; size: number }> {
     const key = this.requireKey();
     let res: Response;
     try {
-      res = await fetch(`${this.session.endpoint}/artifacts`, {
+      res = await fetch(`${this.session.endpoint}/artifacts?project=${encodeURIComponent(project)}`, {
         method: "POST",
         headers: { "content-type": "application/gzip", authorization: `Bearer ${key}` },
         body: new Uint8Array(bytes),

@@ -44,6 +44,18 @@ interface Resources {
   "outpost.manage": undefined;
   /** Place a Stage on an Outpost: granted to the Project (admins grant it by placing one). */
   "outpost.place": { outpost: string; granted: boolean };
+  /**
+   * Know that an Outpost exists, its name, description, region and status: admins, and members
+   * of a Project it is granted to (`granted`). To anyone else it does not exist, as for a
+   * missing one, so Outpost slugs cannot be probed through validateOutpostUri.
+   */
+  "outpost.read": { outpost: string; granted: boolean };
+  /**
+   * An Outpost's other facts — labels, agent version, public URL, heartbeats, Stage count (across
+   * Projects), history, granted Projects: admins only (read-only admin keys too). They describe
+   * the host and other Projects' use of it, nothing a member placing a Stage needs.
+   */
+  "outpost.inspect": undefined;
   /** Users: create, update others, disable, list. */
   "user.manage": undefined;
   /** Update a user: oneself (name, password) or, for admins, anyone. */
@@ -53,8 +65,11 @@ interface Resources {
   "audit.read": undefined;
   /** The agent API, for this Outpost. */
   "agent.act": undefined;
-  /** Read an artifact or build from it: members of a Project it was uploaded for, or an agent that runs it. */
-  "artifact.read": { memberOfOwner: boolean; agentRunsIt: boolean };
+  /**
+   * Read an artifact or build from it: admins, members of a Project it was uploaded for, or an
+   * agent whose desired state includes it. Anyone else gets the answer for a missing artifact.
+   */
+  "artifact.read": { sha256: string; memberOfOwner: boolean; agentRunsIt: boolean };
   /** Open a WebSocket with a one-time ticket (browsers). */
   "ticket.create": undefined;
 }
@@ -104,6 +119,13 @@ export function refusal<A extends Action>(actor: Actor, action: A, resource: Res
         field: "outpostUri",
       });
     }
+    case "outpost.read": {
+      const { outpost, granted } = resource as Resources["outpost.read"];
+      if (isAdmin || (isUser && granted)) return undefined;
+      return notFound(`Outpost "${outpost}"`);
+    }
+    case "outpost.inspect":
+      return isAdmin ? undefined : forbidden("Only admins see an Outpost's labels, agent, heartbeats, Stages and history");
     case "user.manage":
       if (!isAdmin) return forbidden("Only admins manage users");
       return writable(actor);
@@ -124,9 +146,9 @@ export function refusal<A extends Action>(actor: Actor, action: A, resource: Res
     case "agent.act":
       return actor.role === "AGENT" && actor.outpost ? undefined : forbidden("Only an Outpost's agent token can do this");
     case "artifact.read": {
-      const { memberOfOwner, agentRunsIt } = resource as Resources["artifact.read"];
+      const { sha256, memberOfOwner, agentRunsIt } = resource as Resources["artifact.read"];
       if (isAdmin || (isUser && memberOfOwner) || (actor.role === "AGENT" && agentRunsIt)) return undefined;
-      return notFound("Artifact");
+      return notFound(`Artifact ${sha256}`);
     }
     case "ticket.create":
       return isUser ? undefined : forbidden("Agents authenticate their sockets with their token");

@@ -2,7 +2,8 @@
  * Artifacts: the application's files as a tar.gz, stored content-addressed by SHA-256 under
  * `<dataDir>/artifacts/<aa>/<sha256>.tar.gz`. An upload is hashed and counted while it streams
  * to a temporary file, refused past the size limit, and checked as an archive — every entry a
- * file, directory or link inside the root — before it is kept. The same bytes twice are kept once.
+ * file, directory or link inside the root — before it is kept. The same bytes twice are kept once;
+ * uploaded for two Projects, they belong to both (`artifact_projects`).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -11,10 +12,12 @@ import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Db } from "@pergola/db/client";
-import { artifacts } from "@pergola/db/schema";
+import { artifactProjects, artifacts } from "@pergola/db/schema";
 import { getArchiveEntryProblem } from "@pergola/runtime";
 import { list } from "tar";
+import type { Actor } from "../auth/actor.js";
 import { AppError, badInput, ErrorCode, notFound } from "../errors.js";
+import { getArtifactAccess, type ArtifactAccess } from "./artifact-access.js";
 
 export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -36,8 +39,8 @@ export class ArtifactStore {
     return join(this.dir, sha256.slice(0, 2), `${sha256}.tar.gz`);
   }
 
-  /** Streams `body` in, checks it, keeps it. Returns its SHA-256 and size. */
-  async put(body: Readable): Promise<{ sha256: string; size: number }> {
+  /** Streams `body` in, checks it, keeps it for the Project `projectId`. Returns its SHA-256 and size. */
+  async put(body: Readable, projectId: string): Promise<{ sha256: string; size: number }> {
     const tmp = join(this.dir, "tmp");
     await mkdir(tmp, { recursive: true });
     const file = join(tmp, `${randomUUID()}.tar.gz`);
@@ -60,7 +63,10 @@ export class ArtifactStore {
       const target = this.pathOf(sha256);
       await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
       await rename(file, target);
-      await this.db.insert(artifacts).values({ sha256, size }).onConflictDoNothing();
+      await this.db.transaction(async (tx) => {
+        await tx.insert(artifacts).values({ sha256, size }).onConflictDoNothing();
+        await tx.insert(artifactProjects).values({ sha256, projectId }).onConflictDoNothing();
+      });
       return { sha256, size };
     } finally {
       await rm(file, { force: true });
@@ -74,6 +80,11 @@ export class ArtifactStore {
     const info = await stat(path).catch(() => null);
     if (!info) throw notFound(`Artifact ${sha256}`);
     return { stream: createReadStream(path), size: info.size };
+  }
+
+  /** What "artifact.read" decides on, for this actor and artifact. */
+  access(actor: Actor, sha256: string): Promise<ArtifactAccess> {
+    return getArtifactAccess(this.db, actor, sha256);
   }
 
   async exists(sha256: string): Promise<boolean> {

@@ -26,7 +26,7 @@ export class BuildResolver {
 
   @Mutation(() => Build, { description: "Registers an immutable Build of an uploaded artifact." })
   createBuild(@Arg("input", () => CreateBuildInput) input: CreateBuildInput, @Ctx() { actor, services }: Context) {
-    return services.builds.createBuild(projectFor(services.projects, actor, input.project), actor.name, input);
+    return services.builds.createBuild(projectFor(services.projects, actor, input.project), actor, input);
   }
 
   @FieldResolver(() => BuildStatus)

@@ -1,10 +1,14 @@
 /**
  * Builds: immutable once made — a name, the validated manifest, the artifact. Creating one
- * checks the manifest (every problem at once) and that the artifact was uploaded.
+ * checks the manifest (every problem at once) and that the artifact was uploaded and may be read
+ * by the caller ("artifact.read": one answer for a missing artifact and another Project's). The
+ * Build's Project then owns the artifact too, so its members may download what they build.
  */
 import type { Db } from "@pergola/db/client";
-import { builds, type BuildRow, type ProjectRow } from "@pergola/db/schema";
+import { artifactProjects, builds, type BuildRow, type ProjectRow } from "@pergola/db/schema";
 import { and, desc, eq, isNull, max, sql } from "drizzle-orm";
+import type { Actor } from "../auth/actor.js";
+import { can } from "../auth/policy.js";
 import { AppError, badInput, ErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog } from "../events/event-log.js";
@@ -46,13 +50,14 @@ export class BuildService {
     return row ?? null;
   }
 
-  async createBuild(project: ProjectTarget, createdBy: string, input: CreateBuildInput): Promise<BuildRow> {
+  async createBuild(project: ProjectTarget, actor: Actor, input: CreateBuildInput): Promise<BuildRow> {
     const branch = checkBranch(input.branch);
     const explicitName = checkBuildName(input.name);
     checkManifest(input.manifest);
     if (!SHA256_PATTERN.test(input.artifact)) throw badInput("artifact", "must be the SHA-256 (64 lowercase hex digits) that POST /artifacts answered");
-    if (!(await this.artifacts.exists(input.artifact))) {
-      throw badInput("artifact", `no artifact ${input.artifact}: upload the application's tar.gz with POST /artifacts first`);
+    const readable = can(actor, "artifact.read", await this.artifacts.access(actor, input.artifact));
+    if (!readable || !(await this.artifacts.exists(input.artifact))) {
+      throw badInput("artifact", `no artifact ${input.artifact}: upload the application's tar.gz with POST /artifacts?project=<project> first`);
     }
     return this.log.inProject(project, async ({ tx, project: row, emit }) => {
       const [{ last } = { last: 0 }] = await tx
@@ -63,12 +68,13 @@ export class BuildService {
       const name = explicitName ?? deriveBuildName(branch, number);
       const [build] = await tx
         .insert(builds)
-        .values({ projectId: row.id, name, branch, number, manifest: input.manifest as object, artifactSha256: input.artifact, createdBy })
+        .values({ projectId: row.id, name, branch, number, manifest: input.manifest as object, artifactSha256: input.artifact, createdBy: actor.name })
         .onConflictDoNothing()
         .returning();
       if (!build) {
         throw new AppError(ErrorCode.CONFLICT, `Build "${name}" already exists in Project "${row.slug}"`, { field: "name", taken: name });
       }
+      await tx.insert(artifactProjects).values({ sha256: input.artifact, projectId: row.id }).onConflictDoNothing();
       emit({ kind: EventKind.BUILD_CREATED, payload: { build: { id: build.id, name, branch, artifact: build.artifactSha256 } } });
       return build;
     });

@@ -15,7 +15,7 @@ let api: TestApi;
 let artifact: string;
 beforeAll(async () => {
   api = await startTestApi();
-  const res = await fetch(`${api.server.url}/artifacts`, {
+  const res = await fetch(`${api.server.url}/artifacts?project=${await createTestProject(api)}`, {
     method: "POST",
     headers: { authorization: `Bearer ${api.adminToken}` },
     body: await makeArchive({ "server.js": "require('http').createServer().listen()" }),

@@ -1,14 +1,16 @@
 /**
- * Outposts: admins register, rotate and delete them; anyone who may create a Stage validates a
- * URI; agents heartbeat. `outpostChanged` sends the Outpost as it is, then again on every change.
+ * Outposts: admins register, rotate, delete and grant them to Projects; anyone who may create a
+ * Stage validates a URI (seeing only Outposts granted to their Projects); agents heartbeat.
+ * `outpostChanged` sends the Outpost as it is, then again on every change.
  */
 import { Repeater } from "@repeaterjs/repeater";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import { Signals } from "../common/signals.js";
 import type { Context } from "../context.js";
-import { authorize } from "../auth/policy.js";
+import { authorize, can } from "../auth/policy.js";
 import { notFound } from "../errors.js";
 import type { Services } from "../services.js";
+import { Project } from "../projects/project.type.js";
 import { CreateOutpostInput } from "./outpost.input.js";
 import type { OutpostView } from "./outpost.service.js";
 import { HeartbeatResult, Outpost, OutpostCredentials, OutpostHistoryEntry, OutpostValidation } from "./outpost.type.js";
@@ -44,8 +46,8 @@ export class OutpostResolver {
   }
 
   @Query(() => OutpostValidation, { description: "Checks an outpost://<slug> URI and tells what the Outpost is; `problems` say what is wrong (or, as warnings, worth knowing)." })
-  validateOutpostUri(@Arg("uri", () => String) uri: string, @Ctx() { services }: Context) {
-    return services.outposts.validateUri(uri);
+  validateOutpostUri(@Arg("uri", () => String) uri: string, @Ctx() { actor, services }: Context) {
+    return services.outposts.validateUri(actor, uri);
   }
 
   @Mutation(() => OutpostCredentials, { description: "Admins only. The agent token is shown here once." })
@@ -63,6 +65,16 @@ export class OutpostResolver {
     return services.outposts.deleteOutpost(actor, slug);
   }
 
+  @Mutation(() => Outpost, { description: "Admins only. Members of the Project may then place Stages on the Outpost (and see it). Granting twice changes nothing." })
+  grantOutpost(@Arg("outpost", () => String) outpost: string, @Arg("project", () => String) project: string, @Ctx() { actor, services }: Context) {
+    return services.outpostGrants.grant(actor, outpost, project);
+  }
+
+  @Mutation(() => Outpost, { description: "Admins only. STATE_CONFLICT, naming them, while the Project has Stages on the Outpost." })
+  revokeOutpost(@Arg("outpost", () => String) outpost: string, @Arg("project", () => String) project: string, @Ctx() { actor, services }: Context) {
+    return services.outpostGrants.revoke(actor, outpost, project);
+  }
+
   @Mutation(() => HeartbeatResult, { description: "Agents only, over their socket: I am alive. `latencyMs` is the round trip of the previous heartbeat." })
   heartbeat(@Arg("latencyMs", () => Int, { nullable: true }) latencyMs: number | null, @Ctx() { actor, services, agentSession }: Context) {
     authorize(actor, "agent.act", undefined);
@@ -72,9 +84,15 @@ export class OutpostResolver {
     return services.outpostSessions.heartbeat(agentSession, latency);
   }
 
-  @FieldResolver(() => [OutpostHistoryEntry], { description: "Newest first." })
-  history(@Root() outpost: OutpostView, @Arg("last", () => Int, { defaultValue: 20 }) last: number, @Ctx() { services }: Context) {
+  @FieldResolver(() => [OutpostHistoryEntry], { nullable: true, description: "Newest first. Admins only (null for others)." })
+  history(@Root() outpost: OutpostView, @Arg("last", () => Int, { defaultValue: 20 }) last: number, @Ctx() { actor, services }: Context) {
+    if (!can(actor, "outpost.inspect", undefined)) return null;
     return services.outposts.history(outpost.id, last);
+  }
+
+  @FieldResolver(() => [Project], { description: "The Projects whose Stages it may run (grantOutpost); to a non-admin, only their own." })
+  projects(@Root() outpost: OutpostView, @Ctx() { actor, services }: Context) {
+    return services.outpostGrants.listProjects(actor, outpost.id);
   }
 
   @Subscription(() => Outpost, {

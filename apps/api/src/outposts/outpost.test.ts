@@ -8,7 +8,7 @@ import { createClient, type Client } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createBuilds, uploadArtifact } from "../testing/builds.js";
-import { createTestProject, eventually, startTestApi, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
+import { createTestProject, createTestUser, eventually, startTestApi, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
 
 const DESIRED = `subscription { desiredState { full stages { stageId key generation release { id } } removed } }`;
 const REPORT = `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`;
@@ -70,8 +70,8 @@ describe("Outposts", () => {
     expect(badLabel.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "labels[0]" });
     const badBeat = await api.gql(CREATE, { i: { name: "x", heartbeatIntervalSeconds: 5, offlineAfterSeconds: 6 } });
     expect(badBeat.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "offlineAfterSeconds" });
-    const { createApiToken } = await api.ok(`mutation { createApiToken(input: { name: "member", role: MEMBER, projects: [] }) { token } }`);
-    expect((await api.gql(CREATE, { i: { name: "x" } }, createApiToken.token)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const member = await createTestUser(api);
+    expect((await api.gql(CREATE, { i: { name: "x" } }, member.token)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect((await api.gql(`{ outposts { slug } }`, {}, token)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 

@@ -1,5 +1,7 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Field, ID, Int, ObjectType, registerEnumType, UseMiddleware, type MiddlewareFn } from "type-graphql";
+import { can } from "../auth/policy.js";
 import { DateTime } from "../common/scalars.js";
+import type { Context } from "../context.js";
 import { EventFields } from "../events/event.type.js";
 import { Stage } from "../stages/stage.type.js";
 
@@ -28,7 +30,18 @@ export class OutpostHistoryEntry {
   at: Date;
 }
 
-@ObjectType({ description: "A remote environment whose agent runs Stages: a cluster, an edge device, a factory host." })
+/**
+ * The facts of an Outpost only admins see (policy "outpost.inspect"): null for anyone else, on
+ * every path that reaches an Outpost (validateOutpostUri, a Stage's Outpost link).
+ */
+const adminFact: MiddlewareFn<Context> = ({ context }, next) => (can(context.actor, "outpost.inspect", undefined) ? next() : Promise.resolve(null));
+
+const ADMINS_ONLY = "Admins only (null for others).";
+
+@ObjectType({
+  description:
+    "A remote environment whose agent runs Stages: a cluster, an edge device, a factory host. Members of a Project it is granted to see its name, description, region and status; the other facts are for admins.",
+})
 export class Outpost {
   @Field(() => ID)
   id: string;
@@ -48,7 +61,8 @@ export class Outpost {
   @Field(() => String, { nullable: true })
   region: string | null;
 
-  @Field(() => [String], { description: "key=value" })
+  @Field(() => [String], { nullable: true, description: `key=value. ${ADMINS_ONLY}` })
+  @UseMiddleware(adminFact)
   labels: string[];
 
   @Field(() => OutpostLinkStatus)
@@ -57,25 +71,32 @@ export class Outpost {
   @Field(() => DateTime, { description: "Since when the status is what it is." })
   statusSince: Date;
 
-  @Field(() => String, { nullable: true, description: "What the agent said it is, when it connected." })
+  @Field(() => String, { nullable: true, description: `What the agent said it is, when it connected. ${ADMINS_ONLY}` })
+  @UseMiddleware(adminFact)
   agentVersion: string | null;
 
-  @Field(() => String, { nullable: true, description: "Where the agent serves its Stages' links (--public-url)." })
+  @Field(() => String, { nullable: true, description: `Where the agent serves its Stages' links (--public-url). ${ADMINS_ONLY}` })
+  @UseMiddleware(adminFact)
   publicUrl: string | null;
 
-  @Field(() => DateTime, { nullable: true, description: "The last heartbeat, by the database's clock." })
+  @Field(() => DateTime, { nullable: true, description: `The last heartbeat, by the database's clock. ${ADMINS_ONLY}` })
+  @UseMiddleware(adminFact)
   lastSeenAt: Date | null;
 
-  @Field(() => Int, { nullable: true, description: "Round trip of a heartbeat, as the agent measured it, in ms." })
+  @Field(() => Int, { nullable: true, description: `Round trip of a heartbeat, as the agent measured it, in ms. ${ADMINS_ONLY}` })
+  @UseMiddleware(adminFact)
   latencyMs: number | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { nullable: true, description: ADMINS_ONLY })
+  @UseMiddleware(adminFact)
   heartbeatIntervalSeconds: number;
 
-  @Field(() => Int, { description: "OFFLINE after this long without a heartbeat." })
+  @Field(() => Int, { nullable: true, description: `OFFLINE after this long without a heartbeat. ${ADMINS_ONLY}` })
+  @UseMiddleware(adminFact)
   offlineAfterSeconds: number;
 
-  @Field(() => Int, { description: "How many Stages live on it." })
+  @Field(() => Int, { nullable: true, description: `How many Stages live on it, of every Project. ${ADMINS_ONLY}` })
+  @UseMiddleware(adminFact)
   stageCount: number;
 
   @Field(() => DateTime)
@@ -96,7 +117,7 @@ export class OutpostCredentials {
 
 @ObjectType({ description: "Something wrong (or worth knowing) about an Outpost URI." })
 export class OutpostProblem {
-  @Field(() => String, { description: "MALFORMED, UNKNOWN_OUTPOST or NEVER_CONNECTED." })
+  @Field(() => String, { description: "MALFORMED, UNKNOWN_OUTPOST (also: not granted to any of the caller's Projects) or NEVER_CONNECTED." })
   code: string;
 
   @Field(() => String)

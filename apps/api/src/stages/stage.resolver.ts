@@ -28,7 +28,7 @@ export class StageResolver {
 
   @Mutation(() => Stage)
   async createStage(@Arg("input", () => CreateStageInput) input: CreateStageInput, @Ctx() { actor, services }: Context) {
-    return services.stages.createStage(projectFor(services.projects, actor, input.project), input);
+    return services.stages.createStage(projectFor(services.projects, actor, input.project), input, actor);
   }
 
   @Mutation(() => Stage, { description: "Renaming keeps the Stage ID." })

@@ -9,6 +9,8 @@ import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
+import type { Actor } from "../auth/actor.js";
+import { placeOnOutpost } from "../outposts/outpost-grants.js";
 import type { OutpostService } from "../outposts/outpost.service.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
@@ -53,7 +55,11 @@ export class StageService {
     return row ?? null;
   }
 
-  async createStage(project: ProjectTarget, input: CreateStageInput): Promise<StageRow> {
+  /**
+   * `actor` decides the placement on an Outpost (policy "outpost.place"): a member only on one
+   * granted to the Project; an admin's placement grants it.
+   */
+  async createStage(project: ProjectTarget, input: CreateStageInput, actor: Actor): Promise<StageRow> {
     const name = requireName("name", input.name);
     const slug = resolveSlug("slug", name, input.slug);
     const suspendGraceSeconds = graceOf(input.suspendGraceSeconds) ?? DEFAULT_GRACE_SECONDS;
@@ -63,6 +69,7 @@ export class StageService {
     try {
       return await this.log.inProject(project, async ({ tx, project: row, emit }) => {
         locked = row;
+        if (outpost) await placeOnOutpost(tx, actor, outpost, row);
         const [stage] = await tx
           .insert(stages)
           .values({ projectId: row.id, name, slug, type: input.type, suspendGraceSeconds, outpostId: outpost?.id ?? null })

@@ -1,11 +1,16 @@
 /** Test data for Releases: an uploaded artifact and Builds of it. */
 import { makeArchive } from "./archive.js";
-import type { TestApi } from "./harness.js";
+import { createTestProject, type TestApi } from "./harness.js";
 
 export const SIMPLE_MANIFEST = { version: "v1", components: [{ name: "web", command: "node", args: ["server.js"] }] };
 
-export async function uploadArtifact(api: TestApi): Promise<string> {
-  const res = await fetch(`${api.server.url}/artifacts`, {
+/**
+ * Uploads a small app for `project` (by default a new Project of its own) as the admin; admins
+ * build from any artifact, so the SHA-256 serves Builds in every Project of the test.
+ */
+export async function uploadArtifact(api: TestApi, project?: string): Promise<string> {
+  const owner = project ?? (await createTestProject(api));
+  const res = await fetch(`${api.server.url}/artifacts?project=${encodeURIComponent(owner)}`, {
     method: "POST",
     headers: { authorization: `Bearer ${api.adminToken}` },
     body: await makeArchive({ "server.js": "require('node:http').createServer((q, s) => s.end('hi')).listen(process.env.PORT)" }),

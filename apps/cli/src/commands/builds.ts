@@ -50,7 +50,7 @@ export function registerBuilds(verbs: Verbs): void {
       const branch: string | undefined = ctx.opts.branch ?? (await gitBranch(dir));
       const { bytes, files } = await packDirectory(dir);
       if (files.length === 0) throw new CliError(`${dir} has no files to push`, ExitCode.BAD_INPUT);
-      const artifact = await ctx.client.uploadArtifact(bytes);
+      const artifact = await ctx.client.uploadArtifact(bytes, ctx.opts.project);
       const { createBuild } = await ctx.client.request(cliCreateBuild, {
         input: { project: ctx.opts.project, manifest, artifact: artifact.sha256, ...(branch && { branch }), ...(ctx.opts.name && { name: ctx.opts.name }) },
       });

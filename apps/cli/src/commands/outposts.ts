@@ -11,7 +11,8 @@ export function renderValidation(v: {
   uri: string;
   valid: boolean;
   problems: { code: string; message: string; warning: boolean }[];
-  outpost: { slug: string; name: string; description: string | null; region: string | null; labels: string[]; agentVersion: string | null; status: string } | null;
+  /** `labels` and `agentVersion` are null for non-admins. */
+  outpost: { slug: string; name: string; description: string | null; region: string | null; labels: string[] | null; agentVersion: string | null; status: string } | null;
 }): string {
   const lines = [`${v.uri}: ${v.valid ? "valid" : "not valid"}`];
   if (v.outpost)
@@ -20,7 +21,7 @@ export function renderValidation(v: {
         ["  name", v.outpost.name],
         ["  description", v.outpost.description],
         ["  region", v.outpost.region],
-        ["  labels", v.outpost.labels.join(", ")],
+        ["  labels", v.outpost.labels?.join(", ")],
         ["  agent", v.outpost.agentVersion],
         ["  status", lower(v.outpost.status)],
       ]),

@@ -136,7 +136,7 @@ function OutpostValidationView({ result }: { result: OutpostValidationResult }) 
           <dt>Outpost</dt><dd>{o.name}</dd>
           <dt>Description</dt><dd>{o.description ?? "—"}</dd>
           <dt>Region</dt><dd>{o.region ?? "—"}</dd>
-          <dt>Labels</dt><dd>{o.labels.length ? o.labels.map((l) => <span key={l} className="chip">{l}</span>) : "—"}</dd>
+          <dt>Labels</dt><dd>{o.labels?.length ? o.labels.map((l) => <span key={l} className="chip">{l}</span>) : "—"}</dd>
           <dt>Agent version</dt><dd>{o.agentVersion ?? "—"}</dd>
           <dt>Status</dt><dd><Badge value={o.status} /></dd>
         </dl>

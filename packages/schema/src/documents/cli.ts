@@ -278,7 +278,8 @@ export const cliValidateOutpostUri = typed<
       uri: string;
       valid: boolean;
       problems: { code: string; message: string; warning: boolean }[];
-      outpost: { slug: string; name: string; description: string | null; region: string | null; labels: string[]; agentVersion: string | null; status: string } | null;
+      /** `labels` and `agentVersion` are admins' facts: null for others. */
+      outpost: { slug: string; name: string; description: string | null; region: string | null; labels: string[] | null; agentVersion: string | null; status: string } | null;
     };
   },
   { uri: string }

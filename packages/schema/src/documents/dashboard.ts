@@ -128,7 +128,8 @@ export interface OutpostFacts {
   uri: string;
   description: string | null;
   region: string | null;
-  labels: string[];
+  /** Admins' facts (with agentVersion): null for others. */
+  labels: string[] | null;
   agentVersion: string | null;
   status: LinkStatus;
 }
