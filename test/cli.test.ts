@@ -5,7 +5,7 @@
  * One stack for the file; every test makes its own Project. Waits are on output, with timeouts.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,9 +13,11 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../apps/agent/src/agent.js";
 import { generateToken } from "../apps/api/src/auth/token.service.js";
-import { freshDatabaseOptions, startTestApi, uniqueSlug, withTimeout, type TestApi } from "../apps/api/src/testing/harness.js";
+import { createTestUser, freshDatabaseOptions, startTestApi, uniqueSlug, withTimeout, type TestApi } from "../apps/api/src/testing/harness.js";
 import { createRecordingLogger, FAST_RUNTIME } from "./support/stack.js";
 
+/** util-linux `script`, for the prompts on a pseudo-terminal. */
+const hasScript = existsSync("/usr/bin/script");
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "apps/cli/dist/cli.js");
 
@@ -33,9 +35,18 @@ interface Run {
   stderr: string;
 }
 
+interface RunOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Piped to stdin (a password); without it stdin is /dev/null. */
+  stdin?: string;
+}
+
 /** Runs `pergola args…`; `env` adds to (or, with undefined, removes from) its environment. */
-function pergola(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
+function pergola(args: string[], options: RunOptions = {}): Promise<Run> {
   const child = spawnCli(args, options);
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (c: Buffer) => (stdout += c));
@@ -47,13 +58,13 @@ function pergola(args: string[], options: { env?: Record<string, string | undefi
   });
 }
 
-function spawnCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}) {
+function spawnCli(args: string[], options: RunOptions = {}) {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: work, XDG_CONFIG_HOME: configHome, NO_COLOR: "1" };
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  return spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
 }
 
 /** A long-running `pergola …` (events --follow, watch): its output lines, waited on. */
@@ -91,18 +102,45 @@ function follow(args: string[]) {
 }
 
 /** Runs and expects exit 0; returns stdout (parsed when `-o json`). */
-async function ok(args: string[]): Promise<any> {
-  const run = await pergola(args);
+async function ok(args: string[], options: RunOptions = {}): Promise<any> {
+  const run = await pergola(args, options);
   if (run.code !== 0) throw new Error(`pergola ${args.join(" ")} exited ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
   return args.includes("json") ? JSON.parse(run.stdout) : run.stdout;
 }
 
 /** Expects a failure with `code`, one line on stderr and no stack trace. */
-async function fails(args: string[], code: number, message: RegExp, env?: Record<string, string | undefined>): Promise<Run> {
-  const run = await pergola(args, { env });
+async function fails(args: string[], code: number, message: RegExp, env?: Record<string, string | undefined>, stdin?: string): Promise<Run> {
+  const run = await pergola(args, { env, stdin });
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code, stderr: expect.stringMatching(message) });
   expect(run.stderr).not.toMatch(/\n\s+at /);
   return run;
+}
+
+/**
+ * `pergola args…` on a pseudo-terminal (util-linux `script`), as a person runs it: each answer
+ * is typed once its prompt shows (typed earlier, the terminal would still echo it).
+ */
+function onTerminal(args: string[], env: Record<string, string>, answers: { prompt: string; text: string }[]): Promise<Run> {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  const child = spawn("script", ["-qec", command, "/dev/null"], {
+    env: { PATH: process.env.PATH ?? "", HOME: work, XDG_CONFIG_HOME: configHome, NO_COLOR: "1", TERM: "dumb", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  let seen = 0;
+  const pending = [...answers];
+  child.stdout!.on("data", (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+    for (let at: number; pending.length && (at = output.indexOf(pending[0]!.prompt, seen)) >= 0; ) {
+      seen = at + pending[0]!.prompt.length;
+      child.stdin!.write(`${pending.shift()!.text}\r`);
+    }
+  });
+  const exited = new Promise<Run>((resolve) => child.on("close", (code) => resolve({ code, stdout: output, stderr: "" })));
+  return withTimeout(exited, 30_000, `pergola ${args.join(" ")} on a terminal did not exit`).catch((error) => {
+    child.kill("SIGKILL");
+    throw new Error(`${(error as Error).message}\noutput: ${output}`);
+  });
 }
 
 async function newProject(): Promise<string> {
@@ -162,8 +200,14 @@ describe("pergola: session and errors", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ endpoint, accessKey: api.adminToken });
     const info = await ok(["info", "-o", "json"]);
-    expect(info).toMatchObject({ cli: { version: "0.1.0" }, endpoint, server: { status: "ok", version: "0.1.0" }, me: { name: "admin", role: "ADMIN" } });
-    expect(await ok(["info"])).toMatch(/you:\s+admin \(admin\)/);
+    expect(info).toMatchObject({
+      cli: { version: "0.1.0" },
+      endpoint,
+      server: { status: "ok", version: "0.1.0" },
+      me: { name: "admin", email: "admin@localhost", role: "ADMIN", readOnly: false },
+      credential: { kind: "access key", readOnly: false, expiresAt: null },
+    });
+    expect(await ok(["info"])).toMatch(/you:\s+admin \(admin\)\nemail:\s+admin@localhost\nwith:\s+an access key, read-write\n/);
   });
 
   it("refuses a wrong access key at login (exit 4) and keeps the saved one", async () => {
@@ -173,7 +217,7 @@ describe("pergola: session and errors", () => {
   });
 
   it("a wrong key, no key, no server, a bad flag: one clear line and a documented exit code", async () => {
-    await fails(["list", "project", "--access-key", "pgl_nope"], 4, /^error: not authenticated: Unknown or revoked API token/);
+    await fails(["list", "project", "--access-key", "pgl_nope"], 4, /^error: not authenticated: Unknown, disabled or expired access key or session/);
     await fails(["list", "project"], 4, /^error: not authenticated/, { PERGOLA_ACCESS_KEY: "pgl_nope" });
     await fails(["list", "project"], 4, /^error: no access key: run pergola login/, { XDG_CONFIG_HOME: join(work, "empty-config") });
     const port = await closedPort();
@@ -192,9 +236,136 @@ describe("pergola: session and errors", () => {
     expect(await ok(["create", "stage", "--help"])).toMatch(/Examples:\n\s+\$ pergola create stage my-new-stage --type dev -p my-new-project/);
     const bash = await ok(["completion", "bash"]);
     expect(bash).toMatch(/complete -o default -F _pergola pergola/);
-    expect(bash).toMatch(/list\) COMPREPLY=\(\$\(compgen -W "project stage build release config config-data component outpost"/);
+    expect(bash).toMatch(/list\) COMPREPLY=\(\$\(compgen -W "project stage build release config config-data component outpost access-key member user"/);
+    expect(bash).toMatch(/disable\) COMPREPLY=\(\$\(compgen -W "access-key user"/);
+    expect(bash).toMatch(/--role\) COMPREPLY=\(\$\(compgen -W "owner member"/);
+    expect(bash).toMatch(/"update member"\) opts="-p --project --role /);
+    expect(await ok(["login", "--help"])).toMatch(/--email <email>[\s\S]*Examples:\n\s+\$ pergola login --endpoint \S+ --email /);
     expect(await ok(["completion", "zsh"])).toMatch(/bashcompinit/);
     await fails(["completion", "fish"], 2, /choose bash or zsh/);
+  });
+});
+
+describe("pergola: users, members, sessions and access keys", () => {
+  // One person's story, step on step: ~50 runs of the CLI, hence the longer timeout.
+  it("admin creates a user and adds them; they log in with --email, make keys; limits, read-only keys, removal and deletion end in documented exit codes", { timeout: 240_000 }, async () => {
+    const project = await newProject();
+    const email = `${uniqueSlug("silas")}@example.test`;
+    const password = "correct horse battery staple";
+    const silas = { XDG_CONFIG_HOME: join(work, `config-${email}`) };
+    const file = join(silas.XDG_CONFIG_HOME, "pergola", "config.json");
+
+    // The password from stdin, as a script gives it.
+    const created = await ok(["create", "user", email, "--name", "Silas", "-o", "json"], { stdin: `${password}\n` });
+    expect(created).toMatchObject({ id: expect.any(String), email, name: "Silas", isAdmin: false, disabled: false });
+    await fails(["create", "user", email, "--name", "Again", "--password", password], 6, /^error: conflict: A user with email/);
+    expect(await ok(["list", "user"])).toMatch(new RegExp(`│ ${email} │ Silas │ no\\s+│ enabled │`));
+    expect(await ok(["add", "member", email, "-p", project])).toBe(`${email} added to ${project} as member\n`);
+    await fails(["add", "member", email, "-p", project, "--role", "boss"], 2, /--role boss: choose owner or member/);
+    expect(await ok(["update", "member", email, "-p", project, "--role", "owner"])).toBe(`${email} is now owner of ${project}\n`);
+    expect(await ok(["list", "member", "-p", project, "-o", "json"])).toContainEqual(expect.objectContaining({ role: "OWNER", user: { email, name: "Silas" } }));
+    await ok(["update", "member", email, "-p", project, "--role", "member"]);
+    expect(await ok(["list", "members", "-p", project])).toMatch(new RegExp(`members \\(${project}\\)[\\s\\S]*│ ${email} │ Silas │ member │`));
+
+    // Login with email and password (piped): a session saved with its end, mode 0600.
+    await fails(["login", "--endpoint", endpoint, "--email", email], 4, new RegExp(`^error: not authenticated: wrong email or password for ${email}\n$`), silas, "not-the-password\n");
+    expect(() => statSync(file)).toThrow();
+    const login = await pergola(["login", "--endpoint", endpoint, "--email", email], { env: silas, stdin: `${password}\n` });
+    expect(login).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Logged in to ${endpoint} as Silas <${email}> \\(member\\) until \\S+; saved in ${file}\n$`)) });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const saved = JSON.parse(readFileSync(file, "utf8"));
+    expect(saved).toEqual({ endpoint, session: { token: expect.stringMatching(/^pgs_/), email, expiresAt: expect.any(String) } });
+    expect(Date.parse(saved.session.expiresAt)).toBeGreaterThan(Date.now() + 11 * 3600_000);
+    expect(await ok(["info", "-o", "json"], { env: silas })).toMatchObject({
+      me: { email, name: "Silas", role: "MEMBER", readOnly: false },
+      credential: { kind: "session", readOnly: false, expiresAt: saved.session.expiresAt },
+    });
+    await ok(["list", "stage", "-p", project], { env: silas });
+
+    // Two enabled keys, a third refused; the token is printed once.
+    const wall: string = await ok(["create", "access-key", "wall", "--read-only"], { env: silas });
+    expect(wall).toMatch(/^access key wall created \(read-only\), id \S+\n\nToken \(shown once, now; keep it secret\):\n {2}\S+:\S+\n/);
+    const readOnlyToken = /secret\):\n {2}(\S+)/.exec(wall)![1]!;
+    const deploy = await ok(["create", "access-key", "deploy", "-o", "json"], { env: silas });
+    expect(deploy).toMatchObject({ token: expect.stringMatching(/^[0-9a-f-]{36}:/), accessKey: { name: "deploy", readOnly: false, enabled: true, lastUsedAt: null } });
+    await fails(["create", "access-key", "third"], 6, /^error: conflict: At most 2 access keys may be enabled per user/, silas);
+    const keys: string = await ok(["list", "access-key"], { env: silas });
+    expect(keys).toMatch(/│ id\s+│ name\s+│ read-only │ enabled │ created\s+│ last used\s+│/);
+    expect(keys).toMatch(/│ wall\s+│ yes\s+│ yes\s+│/);
+    expect(keys).toMatch(new RegExp(`│ ${deploy.accessKey.id} │ deploy │ no\\s+│ yes\\s+│`));
+    expect(keys).not.toContain(deploy.token.split(":")[1]);
+    expect((await ok(["list", "access-keys", "--user", email, "-o", "json"])).map((k: { name: string }) => k.name)).toEqual(["wall", "deploy"]);
+
+    // A read-only key reads but may not change anything.
+    const readOnly = { PERGOLA_ACCESS_KEY: readOnlyToken };
+    await ok(["list", "stage", "-p", project], { env: readOnly });
+    await fails(["create", "stage", "x", "--type", "dev", "-p", project], 5, /^error: forbidden: /, readOnly);
+    expect(await ok(["info"], { env: readOnly })).toMatch(new RegExp(`email:\\s+${email}\\nwith:\\s+an access key, read-only\\n`));
+    expect(await ok(["info", "-o", "json"], { env: readOnly })).toMatchObject({ me: { email, readOnly: true }, credential: { kind: "access key", readOnly: true } });
+
+    // Disabled, the key is refused; enabled again, it works.
+    const withDeploy = { PERGOLA_ACCESS_KEY: deploy.token };
+    expect(await ok(["disable", "access-key", deploy.accessKey.id], { env: silas })).toBe(`access key ${deploy.accessKey.id} (deploy) disabled\n`);
+    await fails(["list", "project"], 4, /^error: not authenticated: /, withDeploy);
+    await ok(["enable", "access-key", deploy.accessKey.id], { env: silas });
+    await ok(["create", "stage", "from-key", "--type", "dev", "-p", project], { env: withDeploy });
+
+    // Removed from the Project, its Stages are out of sight (not found).
+    expect(await ok(["remove", "member", email, "-p", project])).toBe(`${email} removed from ${project}\n`);
+    await fails(["list", "stage", "-p", project], 3, /not found/, silas);
+    await fails(["remove", "member", email, "-p", project], 3, /is not a member/);
+
+    // A deleted key is refused (4).
+    expect(await ok(["delete", "access-key", deploy.accessKey.id], { env: silas })).toBe(`access key ${deploy.accessKey.id} deleted\n`);
+    await fails(["list", "project"], 4, /^error: not authenticated: /, withDeploy);
+    await fails(["delete", "access-key", deploy.accessKey.id], 3, /not found/, silas);
+
+    // A disabled user's keys stop; enabled again (by email), they work.
+    expect(await ok(["disable", "user", email])).toBe(`user ${email} disabled\n`);
+    await fails(["list", "project"], 4, /^error: not authenticated: /, readOnly);
+    await fails(["list", "project"], 4, new RegExp(`^error: not authenticated: your session as ${email} has ended: log in again with pergola login --email ${email}\n$`), silas);
+    expect(await ok(["enable", "user", created.id, "-o", "json"])).toMatchObject({ email, disabled: false });
+    await ok(["list", "project"], { env: readOnly });
+    await fails(["disable", "user", "nobody@example.test"], 3, /not found: User "nobody@example.test"/);
+
+    // logout ends the session on the server and forgets it here.
+    await ok(["login", "--email", email], { env: { ...silas, PERGOLA_PASSWORD: password } });
+    const session = JSON.parse(readFileSync(file, "utf8")).session.token as string;
+    expect(await ok(["logout"], { env: silas })).toBe(`Logged out of ${endpoint}: the session of ${email} ended\n`);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ endpoint });
+    await fails(["list", "project"], 4, /^error: no access key: run pergola login/, silas);
+    await fails(["list", "project"], 4, /^error: not authenticated: /, { PERGOLA_ACCESS_KEY: session });
+    expect(await ok(["logout"], { env: silas })).toMatch(/^Not logged in/);
+
+
+    // A saved session past its end is refused here, without asking the API.
+    writeFileSync(file, JSON.stringify({ endpoint, session: { token: session, email, expiresAt: "2020-01-01T00:00:00.000Z" } }));
+    await fails(["list", "project"], 4, new RegExp(`^error: not authenticated: your session as ${email} expired at 2020-01-01T00:00:00.000Z: log in again with pergola login --email ${email}\n$`), silas);
+  });
+
+  it.skipIf(!hasScript)("on a terminal, login --email and create user ask for the password and do not show it", async () => {
+    const user = await createTestUser(api, { name: "Ana" });
+    const env = { XDG_CONFIG_HOME: join(work, `config-${user.email}`) };
+    const login = await onTerminal(["login", "--endpoint", endpoint, "--email", user.email], env, [{ prompt: `Password for ${user.email}: `, text: user.password }]);
+    expect(login).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`Password for ${user.email}: \\r?\\n[\\s\\S]*Logged in to ${endpoint} as Ana <${user.email}>`)) });
+    expect(login.stdout).not.toContain(user.password);
+    expect(await ok(["info", "-o", "json"], { env })).toMatchObject({ me: { email: user.email }, credential: { kind: "session" } });
+
+    const email = `${uniqueSlug("bo")}@example.test`;
+    const password = "a long enough password";
+    const prompt = `Password for ${email} (at least 12 characters; empty: SSO only): `;
+    const differ = await onTerminal(["create", "user", email, "--name", "Bo"], {}, [
+      { prompt, text: password },
+      { prompt: "Again: ", text: "something else entirely" },
+    ]);
+    expect(differ).toMatchObject({ code: 2, stdout: expect.stringContaining("error: the two passwords differ") });
+    const created = await onTerminal(["create", "user", email, "--name", "Bo"], {}, [
+      { prompt, text: password },
+      { prompt: "Again: ", text: password },
+    ]);
+    expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`user ${email} created, id `)) });
+    expect(created.stdout).not.toContain(password);
+    await ok(["login", "--endpoint", endpoint, "--email", email], { env: { XDG_CONFIG_HOME: join(work, `config-${email}`) }, stdin: `${password}\n` });
   });
 });
 

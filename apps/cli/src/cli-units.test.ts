@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { errorCodes } from "@pergola/schema";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAssignment, parseFileFlag } from "./commands/configs.js";
+import { parseRole } from "./commands/members.js";
 import { normalizeEndpoint } from "./config.js";
 import { CliError, fromApiError } from "./errors.js";
 import { ExitCode, exitCodeOf } from "./exit-codes.js";
@@ -57,11 +58,12 @@ describe("output", () => {
 });
 
 describe("errors", () => {
-  it("gives every API error code an exit code of its own (INTERNAL_SERVER_ERROR: 1)", () => {
-    const codes = errorCodes.map((c) => exitCodeOf[c]);
+  it("gives every API error code an exit code of its own (INTERNAL_SERVER_ERROR: 1), but too many sign-ins ends like a refused one (4)", () => {
+    const codes = errorCodes.filter((c) => c !== "TOO_MANY_REQUESTS").map((c) => exitCodeOf[c]);
     expect(codes.every((c) => typeof c === "number")).toBe(true);
-    expect(new Set(codes).size).toBe(errorCodes.length);
+    expect(new Set(codes).size).toBe(errorCodes.length - 1);
     expect(exitCodeOf.INTERNAL_SERVER_ERROR).toBe(ExitCode.ERROR);
+    expect(exitCodeOf.TOO_MANY_REQUESTS).toBe(ExitCode.UNAUTHENTICATED);
   });
 
   it("makes one line of an API error, with a manifest's problems after it", () => {
@@ -71,6 +73,18 @@ describe("errors", () => {
     expect(e.details).toEqual(["  components[0].name: required"]);
     expect(fromApiError({ message: 'Project "x" not found', extensions: { code: "NOT_FOUND" } }).message).toBe('Project "x" not found');
     expect(fromApiError({ message: "boom" }).exitCode).toBe(ExitCode.ERROR);
+    const tooMany = fromApiError({ message: "Too many failed sign-ins; try again in 42 s", extensions: { code: "TOO_MANY_REQUESTS", retryAfterSeconds: 42 } });
+    expect({ exitCode: tooMany.exitCode, code: tooMany.code, message: tooMany.message }).toEqual({
+      exitCode: ExitCode.UNAUTHENTICATED,
+      code: "TOO_MANY_REQUESTS",
+      message: "too many attempts: Too many failed sign-ins; try again in 42 s",
+    });
+  });
+
+  it("parses --role owner|member in any case", () => {
+    expect(parseRole("owner")).toBe("OWNER");
+    expect(parseRole("Member")).toBe("MEMBER");
+    expect(() => parseRole("admin")).toThrow(/--role admin: choose owner or member/);
   });
 });
 

@@ -5,12 +5,12 @@
  */
 import type { Command } from "commander";
 import { ApiClient } from "./client.js";
-import { resolveSession, type Session } from "./config.js";
+import { resolveConnection, type Connection } from "./config.js";
 import { parseFormat, type OutputFormat } from "./output.js";
 
 export interface Context {
   client: ApiClient;
-  session: Session;
+  connection: Connection;
   format: OutputFormat;
   /** The leaf command's own options. */
   opts: Record<string, any>;
@@ -29,7 +29,7 @@ export function addGlobalOptions(cmd: Command): Command {
   return cmd
     .option("-o, --output <format>", "table (default), json or yaml")
     .option("--endpoint <url>", "the Pergola API (default: PERGOLA_ENDPOINT, then the saved login)")
-    .option("--access-key <token>", "the API token (default: PERGOLA_ACCESS_KEY, then the saved login)");
+    .option("--access-key <token>", "an access key (default: PERGOLA_ACCESS_KEY, then the saved login: a session or a key)");
 }
 
 export function examples(cmd: Command, lines: string[]): Command {
@@ -52,8 +52,8 @@ export function leaf(
   cmd.action(async (...received: unknown[]) => {
     const self = received[received.length - 1] as Command;
     const args = received.slice(0, -2).map((a) => a as string);
-    const session = resolveSession({ endpoint: inherited(self, "endpoint"), accessKey: inherited(self, "accessKey") });
-    const ctx: Context = { client: new ApiClient(session), session, format: parseFormat(inherited(self, "output") ?? "table"), opts: self.opts() };
+    const connection = resolveConnection({ endpoint: inherited(self, "endpoint"), accessKey: inherited(self, "accessKey") });
+    const ctx: Context = { client: new ApiClient(connection), connection, format: parseFormat(inherited(self, "output") ?? "table"), opts: self.opts() };
     try {
       await action(ctx, ...args);
     } finally {

@@ -8,6 +8,8 @@ const schema = z.object({
   PERGOLA_ENDPOINT: z.string().url().optional(),
   /** Overrides the access key saved by `pergola login`. */
   PERGOLA_ACCESS_KEY: z.string().min(1).optional(),
+  /** The password for `pergola login --email`, for scripts (else it is asked, or read from stdin). */
+  PERGOLA_PASSWORD: z.string().min(1).optional(),
   /** Where config.json lives: `$XDG_CONFIG_HOME/pergola/`, default `~/.config/pergola/`. */
   XDG_CONFIG_HOME: z.string().min(1).optional(),
   /** Set (to anything) to turn off colours and the spinner. */

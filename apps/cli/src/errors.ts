@@ -12,6 +12,8 @@ export class CliError extends Error {
     readonly exitCode: ExitCode = ExitCode.ERROR,
     /** Lines printed after the message (a manifest's problems, say). */
     readonly details: string[] = [],
+    /** The API's error code (extensions.code), when the API answered with one. */
+    readonly code?: ErrorCode,
   ) {
     super(message);
   }
@@ -30,7 +32,7 @@ export function fromApiError(error: ApiErrorBody): CliError {
   let message = error.message.toLowerCase().includes(labelOf[code]) ? error.message : `${labelOf[code]}: ${error.message}`;
   if (code === "UNAUTHENTICATED") message += " (check the access key: pergola login, --access-key or PERGOLA_ACCESS_KEY)";
   if (code === "RESYNC_REQUIRED") message += " (start again without --after, or with a newer cursor)";
-  return new CliError(message, exitCodeOf[code], details);
+  return new CliError(message, exitCodeOf[code], details, code);
 }
 
 function problemsOf(problems: unknown): string[] {

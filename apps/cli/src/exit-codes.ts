@@ -12,9 +12,9 @@ export const ExitCode = {
   /** A bad command line (unknown command or option, missing argument), BAD_USER_INPUT, an invalid manifest or Outpost URI. */
   BAD_INPUT: 2,
   NOT_FOUND: 3,
-  /** No access key, or one the server does not know (UNAUTHENTICATED). */
+  /** No access key or session, one the server does not take (UNAUTHENTICATED: unknown, disabled, expired), too many failed sign-ins (TOO_MANY_REQUESTS). */
   UNAUTHENTICATED: 4,
-  /** The access key may not do this (FORBIDDEN). */
+  /** The caller may not do this (FORBIDDEN), e.g. any mutation with a read-only key. */
   FORBIDDEN: 5,
   /** A taken ID or a changed `expectedVersion` (CONFLICT). */
   CONFLICT: 6,
@@ -64,8 +64,9 @@ export const EXIT_CODE_HELP = `Exit codes:
   1  any other error; the server failed (INTERNAL_SERVER_ERROR)
   2  bad command line, invalid input (BAD_USER_INPUT), invalid manifest or Outpost URI
   3  not found (NOT_FOUND)
-  4  no access key, or a wrong one (UNAUTHENTICATED); too many failed sign-ins (TOO_MANY_REQUESTS)
-  5  the access key may not do this (FORBIDDEN)
+  4  no access key or session, a wrong, disabled or deleted key, an ended session: log in again
+     (UNAUTHENTICATED); too many failed sign-ins (TOO_MANY_REQUESTS)
+  5  you may not do this, e.g. a mutation with a read-only key (FORBIDDEN)
   6  conflict: a taken ID, a changed expected version (CONFLICT)
   7  not possible in the current state (STATE_CONFLICT)
   8  --after cursor older than the kept event log (RESYNC_REQUIRED)

@@ -19,25 +19,29 @@ export interface Verbs {
   logs: Command;
   rotate: Command;
   watch: Command;
+  disable: Command;
+  enable: Command;
 }
 
 const VERBS: [keyof Verbs, string, string][] = [
-  ["create", "Create a project, stage or outpost", "pergola create stage my-new-stage --type dev -p my-new-project"],
-  ["list", "List projects, stages, builds, releases, configs, config-data, components or outposts", "pergola list stage -p my-new-project"],
+  ["create", "Create a project, stage, outpost, access key or user", "pergola create stage my-new-stage --type dev -p my-new-project"],
+  ["list", "List projects, stages, builds, releases, configs, config-data, components, outposts, access keys, members or users", "pergola list stage -p my-new-project"],
   ["get", "Show one outpost in detail", "pergola get outpost factory-berlin"],
-  ["update", "Change a stage", "pergola update stage my-new-stage -p my-new-project --type qa"],
-  ["delete", "Delete a stage or an outpost", "pergola delete stage my-new-stage -p my-new-project"],
+  ["update", "Change a stage or a member's role", "pergola update stage my-new-stage -p my-new-project --type qa"],
+  ["delete", "Delete a stage, an outpost or an access key", "pergola delete stage my-new-stage -p my-new-project"],
   ["suspend", "Suspend a stage", "pergola suspend stage my-new-stage -p my-new-project"],
   ["resume", "Resume a stage", "pergola resume stage my-new-stage -p my-new-project"],
   ["validate", "Validate a manifest or an outpost URI", "pergola validate manifest examples/hello/pergola.yaml"],
   ["push", "Push a build or a release", "pergola push build -p my-new-project --dir examples/hello"],
   ["promote", "Promote the release of one stage to another", "pergola promote release -p my-new-project --from dev --to qa"],
   ["rollback", "Redeploy a stage's previous build", "pergola rollback stage -p my-new-project -s my-new-stage"],
-  ["add", "Add config-data", "pergola add config-data -p my-new-project -s my-new-stage --env GREETING=hello"],
-  ["remove", "Remove config-data", "pergola remove config-data -p my-new-project -s my-new-stage --env GREETING"],
+  ["add", "Add config-data or a member", "pergola add config-data -p my-new-project -s my-new-stage --env GREETING=hello"],
+  ["remove", "Remove config-data or a member", "pergola remove config-data -p my-new-project -s my-new-stage --env GREETING"],
   ["logs", "Show a component's output", "pergola logs component web -p my-new-project -s my-new-stage --follow"],
   ["rotate", "Rotate an outpost's agent token", "pergola rotate outpost-token factory-berlin"],
   ["watch", "Watch stages live", "pergola watch stage -p my-new-project"],
+  ["disable", "Disable an access key or a user (their credentials stop at once)", "pergola disable access-key 0b6f2c1e-…"],
+  ["enable", "Enable an access key or a user again", "pergola enable user silas@example.com"],
 ];
 
 export function registerVerbs(program: Command): Verbs {

@@ -28,6 +28,7 @@ _pergola() {
   case "$prev" in
     -o|--output) COMPREPLY=($(compgen -W "table json yaml" -- "$cur")); return ;;
     -t|--type) COMPREPLY=($(compgen -W "dev qa prod" -- "$cur")); return ;;
+    --role) COMPREPLY=($(compgen -W "owner member" -- "$cur")); return ;;
     -d|--dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
   esac
   if [[ $COMP_CWORD -eq 1 ]]; then

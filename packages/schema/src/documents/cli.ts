@@ -90,7 +90,116 @@ const OUTPOST_FIELDS = `slug uri name description region labels status statusSin
 const COMPONENT_FIELDS = `name kind state health lastKnownHealth observedAt restarts message links`;
 const CONFIG_FIELDS = `name version updatedAt data { name kind secret value }`;
 
-export const cliMe = typed<{ me: { name: string; role: string } }>("cliMe", `query cliMe { me { name role } }`);
+export interface MeRow {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  isAdmin: boolean;
+  readOnly: boolean;
+}
+
+export interface AccessKeyRow {
+  id: string;
+  name: string;
+  readOnly: boolean;
+  enabled: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  isAdmin: boolean;
+  disabled: boolean;
+  createdAt: string;
+  lastSeenAt: string | null;
+}
+
+export type MemberRole = "OWNER" | "MEMBER";
+
+export interface MemberRow {
+  role: MemberRole;
+  addedAt: string;
+  user: { email: string; name: string };
+}
+
+const ACCESS_KEY_FIELDS = `id name readOnly enabled createdAt lastUsedAt`;
+const USER_FIELDS = `id email name isAdmin disabled createdAt lastSeenAt`;
+const MEMBER_FIELDS = `role addedAt user { email name }`;
+
+export const cliMe = typed<{ me: MeRow }>("cliMe", `query cliMe { me { id email name role isAdmin readOnly } }`);
+
+export const cliSignIn = typed<{ signIn: { token: string; expiresAt: string; user: { email: string; name: string; role: string } } }, { email: string; password: string }>(
+  "cliSignIn",
+  `mutation cliSignIn($email: String!, $password: String!) { signIn(email: $email, password: $password) { token expiresAt user { email name role } } }`,
+);
+
+export const cliSignOut = typed<{ signOut: boolean }>("cliSignOut", `mutation cliSignOut { signOut }`);
+
+export const cliCreateAccessKey = typed<{ createAccessKey: { token: string; accessKey: AccessKeyRow } }, { input: { name: string; readOnly: boolean } }>(
+  "cliCreateAccessKey",
+  `mutation cliCreateAccessKey($input: CreateAccessKeyInput!) { createAccessKey(input: $input) { token accessKey { ${ACCESS_KEY_FIELDS} } } }`,
+);
+
+export const cliListAccessKeys = typed<{ accessKeys: AccessKeyRow[] }, { user?: string | null }>(
+  "cliListAccessKeys",
+  `query cliListAccessKeys($user: String) { accessKeys(user: $user) { ${ACCESS_KEY_FIELDS} } }`,
+);
+
+export const cliDeleteAccessKey = typed<{ deleteAccessKey: boolean }, { id: string }>(
+  "cliDeleteAccessKey",
+  `mutation cliDeleteAccessKey($id: ID!) { deleteAccessKey(id: $id) }`,
+);
+
+export const cliDisableAccessKey = typed<{ disableAccessKey: AccessKeyRow }, { id: string }>(
+  "cliDisableAccessKey",
+  `mutation cliDisableAccessKey($id: ID!) { disableAccessKey(id: $id) { ${ACCESS_KEY_FIELDS} } }`,
+);
+
+export const cliEnableAccessKey = typed<{ enableAccessKey: AccessKeyRow }, { id: string }>(
+  "cliEnableAccessKey",
+  `mutation cliEnableAccessKey($id: ID!) { enableAccessKey(id: $id) { ${ACCESS_KEY_FIELDS} } }`,
+);
+
+export const cliListMembers = typed<{ project: { slug: string; members: MemberRow[] } | null }, { project: string }>(
+  "cliListMembers",
+  `query cliListMembers($project: String!) { project(slug: $project) { slug members { ${MEMBER_FIELDS} } } }`,
+);
+
+export const cliAddMember = typed<{ addMember: MemberRow }, { project: string; email: string; role: MemberRole }>(
+  "cliAddMember",
+  `mutation cliAddMember($project: String!, $email: String!, $role: MemberRole!) { addMember(project: $project, email: $email, role: $role) { ${MEMBER_FIELDS} } }`,
+);
+
+export const cliUpdateMember = typed<{ updateMember: MemberRow }, { project: string; email: string; role: MemberRole }>(
+  "cliUpdateMember",
+  `mutation cliUpdateMember($project: String!, $email: String!, $role: MemberRole!) { updateMember(project: $project, email: $email, role: $role) { ${MEMBER_FIELDS} } }`,
+);
+
+export const cliRemoveMember = typed<{ removeMember: boolean }, { project: string; email: string }>(
+  "cliRemoveMember",
+  `mutation cliRemoveMember($project: String!, $email: String!) { removeMember(project: $project, email: $email) }`,
+);
+
+export const cliCreateUser = typed<{ createUser: UserRow }, { input: { email: string; name: string; isAdmin: boolean; password?: string } }>(
+  "cliCreateUser",
+  `mutation cliCreateUser($input: CreateUserInput!) { createUser(input: $input) { ${USER_FIELDS} } }`,
+);
+
+export const cliListUsers = typed<{ users: UserRow[] }>("cliListUsers", `query cliListUsers { users { ${USER_FIELDS} } }`);
+
+export const cliDisableUser = typed<{ disableUser: UserRow }, { id: string }>(
+  "cliDisableUser",
+  `mutation cliDisableUser($id: ID!) { disableUser(id: $id) { ${USER_FIELDS} } }`,
+);
+
+export const cliEnableUser = typed<{ enableUser: UserRow }, { id: string }>(
+  "cliEnableUser",
+  `mutation cliEnableUser($id: ID!) { enableUser(id: $id) { ${USER_FIELDS} } }`,
+);
 
 export const cliListProjects = typed<{ projects: { slug: string; name: string; cursor: string; createdAt: string; stages: { slug: string }[] }[] }>(
   "cliListProjects",

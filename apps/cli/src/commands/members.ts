@@ -1,0 +1,74 @@
+/** `add member`, `list member`, `update member`, `remove member`: who may work in a Project, and as what. */
+import type { Command } from "commander";
+import { cliAddMember, cliListMembers, cliRemoveMember, cliUpdateMember, type MemberRole } from "../documents.js";
+import { leaf, projectOption } from "../command.js";
+import { badInput, CliError } from "../errors.js";
+import { ExitCode } from "../exit-codes.js";
+import type { Verbs } from "../groups.js";
+import { ago, lower, print, renderTable } from "../output.js";
+
+/** `owner` / `member` (any case) → the API's enum. */
+export function parseRole(value: string): MemberRole {
+  const role = value.toUpperCase();
+  if (role === "OWNER" || role === "MEMBER") return role;
+  throw badInput(`--role ${value}: choose owner or member`);
+}
+
+const ROLE_HELP = "owner (manages the members, may delete the Project) or member";
+
+export function registerMembers(verbs: Verbs): void {
+  leaf(
+    verbs.add,
+    "member <email>",
+    "Add a user to a Project (owners and admins); the user must exist (admins create users)",
+    ["pergola add member silas@example.com -p my-new-project", "pergola add member ana@example.com -p my-new-project --role owner"],
+    (cmd: Command) => projectOption(cmd.alias("members")).option("--role <role>", `${ROLE_HELP}; default member`, "member"),
+    async (ctx, email) => {
+      const { addMember } = await ctx.client.request(cliAddMember, { project: ctx.opts.project, email: email!, role: parseRole(ctx.opts.role) });
+      print(ctx.format, addMember, () => `${addMember.user.email} added to ${ctx.opts.project} as ${lower(addMember.role)}`);
+    },
+  );
+
+  leaf(
+    verbs.list,
+    "member",
+    "List a Project's members and their roles",
+    ["pergola list member -p my-new-project", "pergola list members -p my-new-project -o json"],
+    (cmd: Command) => projectOption(cmd.alias("members")),
+    async (ctx) => {
+      const { project } = await ctx.client.request(cliListMembers, { project: ctx.opts.project });
+      if (!project) throw new CliError(`not found: Project "${ctx.opts.project}"`, ExitCode.NOT_FOUND);
+      print(ctx.format, project.members, () =>
+        renderTable(
+          ["email", "name", "role", "added"],
+          project.members.map((m) => [m.user.email, m.user.name, lower(m.role), ago(m.addedAt)]),
+          `members (${project.slug})`,
+        ),
+      );
+    },
+  );
+
+  leaf(
+    verbs.update,
+    "member <email>",
+    "Change a member's role (owners and admins); the last owner stays an owner (exit 6)",
+    ["pergola update member silas@example.com -p my-new-project --role owner"],
+    (cmd: Command) => projectOption(cmd.alias("members")).requiredOption("--role <role>", ROLE_HELP),
+    async (ctx, email) => {
+      const { updateMember } = await ctx.client.request(cliUpdateMember, { project: ctx.opts.project, email: email!, role: parseRole(ctx.opts.role) });
+      print(ctx.format, updateMember, () => `${updateMember.user.email} is now ${lower(updateMember.role)} of ${ctx.opts.project}`);
+    },
+  );
+
+  leaf(
+    verbs.remove,
+    "member <email>",
+    "Remove a member from a Project (owners and admins; members may remove themselves); the last owner cannot leave (exit 6)",
+    ["pergola remove member silas@example.com -p my-new-project"],
+    (cmd: Command) => projectOption(cmd.alias("members")),
+    async (ctx, email) => {
+      const { removeMember } = await ctx.client.request(cliRemoveMember, { project: ctx.opts.project, email: email! });
+      print(ctx.format, { removed: removeMember, email, project: ctx.opts.project }, () => `${email} removed from ${ctx.opts.project}`);
+    },
+  );
+}
