@@ -1,0 +1,377 @@
+/**
+ * The authorization matrix: every Query, Mutation and Subscription field of the executable
+ * schema, run as each actor (admin, owner, member, read-only member, non-member, agent,
+ * anonymous) against one Project and one Outpost, each answer compared with the table in
+ * authorization-matrix.table.ts. Operations are generated from the schema (testing/schema-
+ * operations.ts); the few fields that need particular input, or act on something they destroy,
+ * get it from OVERRIDES, which prepares a throwaway target (as the admin) before each attempt,
+ * so every attempt meets the same world. Queries and mutations go over HTTP, subscriptions over
+ * graphql-ws (first message, or the error).
+ */
+import { randomBytes } from "node:crypto";
+import type { Client } from "graphql-ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeArchive } from "../testing/archive.js";
+import { SIMPLE_MANIFEST, createBuilds } from "../testing/builds.js";
+import { createTestProject, createTestUser, startTestApi, subscribe, uniqueSlug, type TestApi, type TestUser } from "../testing/harness.js";
+import { buildOperation, fillArguments, listRootFields, operationProblems, type RootField, type ValueSlot } from "../testing/schema-operations.js";
+import { ACTORS, MATRIX, parseRow, type ActorName, type Expected } from "./authorization-matrix.table.js";
+
+let api: TestApi;
+
+/** The world every attempt meets. */
+interface Fixture {
+  project: string;
+  stage: string;
+  stageId: string;
+  generation: number;
+  /** A cursor of P's log before its Stage was created: subscriptions `after` it replay at once. */
+  cursor: string;
+  build: string;
+  artifact: string;
+  outpost: string;
+  /** A user in no Project: "someone else" for the user and access-key fields. */
+  bystander: TestUser;
+  users: Record<"owner" | "member" | "readOnly" | "nonMember", TestUser>;
+  tokens: Record<ActorName, string | null>;
+}
+let fx: Fixture;
+
+const gqlOk = (query: string, variables: Record<string, unknown> = {}) => api.ok(query, variables);
+
+async function createStage(name = uniqueSlug("s")): Promise<string> {
+  const { createStage } = await gqlOk(`mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`, { p: fx.project, n: name });
+  return createStage.slug;
+}
+
+async function createOutpost(): Promise<{ slug: string; token: string }> {
+  const slug = uniqueSlug("o");
+  const { createOutpost } = await gqlOk(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, { i: { name: slug, slug } });
+  return { slug, token: createOutpost.agentToken };
+}
+
+/** A user (no password: nobody signs in as it) to act on. */
+async function createBareUser(): Promise<{ id: string; email: string }> {
+  const email = `${uniqueSlug("x")}@example.test`;
+  const { createUser } = await gqlOk(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email, name: email.split("@")[0] } });
+  return { id: createUser.id, email };
+}
+
+async function addMember(project: string, email: string, role: "OWNER" | "MEMBER") {
+  await gqlOk(`mutation($p: String!, $e: String!, $r: MemberRole!) { addMember(project: $p, email: $e, role: $r) { role } }`, { p: project, e: email, r: role });
+}
+
+/** Another user's enabled access key. */
+async function createOthersKey(): Promise<string> {
+  const other = await createTestUser(api);
+  const { createAccessKey } = await api.ok(`mutation { createAccessKey(input: { name: "victim" }) { accessKey { id } } }`, {}, other.token);
+  return createAccessKey.accessKey.id;
+}
+
+async function upload(archive: Buffer, project: string, token: string): Promise<string> {
+  const res = await fetch(`${api.server.url}/artifacts?project=${project}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(archive) });
+  if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { sha256: string }).sha256;
+}
+
+/** What a field needs beyond the generated arguments. */
+interface Override {
+  /** Run as the admin before each actor's attempt: arguments (over the generated ones) and, if given, the token to send instead of the actor's. */
+  prepare?: (actor: ActorName) => Promise<{ args?: Record<string, unknown>; token?: string | null }>;
+  args?: () => Record<string, unknown>;
+  selection?: string;
+  /** For answers that may leave P out: whether P is in this one (false → nil). */
+  reveals?: (data: any) => boolean;
+}
+
+const hasProject = (list: { slug: string }[]) => list.some((p) => p.slug === fx.project);
+
+const OVERRIDES: Record<string, Override> = {
+  "Query.accessKeys": { args: () => ({ user: fx.bystander.email }) },
+  "Query.projects": { selection: "{ slug }", reveals: hasProject },
+  // Members of P see O (granted to P by the admin's Stage on it); anyone else is told it does not exist.
+  "Query.validateOutpostUri": { selection: "{ outpost { slug } }", reveals: (v) => v.outpost?.slug === fx.outpost },
+  // Its cursor is its own (<release>:<line>), not the log's.
+  "Subscription.componentLogs": { args: () => ({ after: undefined }) },
+  "Subscription.projectsChanged": { selection: "{ slug }", reveals: hasProject },
+  "Mutation.addConfigData": { args: () => ({ input: { project: fx.project, stage: fx.stage, env: [{ name: `E_${randomBytes(4).toString("hex")}`, value: "v" }] } }) },
+  "Mutation.removeConfigData": {
+    async prepare() {
+      const name = `E_${randomBytes(4).toString("hex")}`;
+      await gqlOk(`mutation($p: String!, $s: String!, $n: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: $n, value: "v" }] }) { version } }`, { p: fx.project, s: fx.stage, n: name });
+      return { args: { input: { project: fx.project, stage: fx.stage, names: [name] } } };
+    },
+  },
+  "Mutation.addMember": { prepare: async () => ({ args: { email: (await createBareUser()).email } }) },
+  "Mutation.updateMember": {
+    async prepare() {
+      const user = await createBareUser();
+      await addMember(fx.project, user.email, "MEMBER");
+      return { args: { email: user.email, role: "OWNER" } };
+    },
+  },
+  "Mutation.removeMember": {
+    async prepare() {
+      const user = await createBareUser();
+      await addMember(fx.project, user.email, "MEMBER");
+      return { args: { email: user.email } };
+    },
+  },
+  "Mutation.deleteProject": {
+    // A Project with P's members in P's roles.
+    async prepare() {
+      const slug = await createTestProject(api);
+      await addMember(slug, fx.users.owner.email, "OWNER");
+      await addMember(slug, fx.users.member.email, "MEMBER");
+      await addMember(slug, fx.users.readOnly.email, "MEMBER");
+      return { args: { slug } };
+    },
+  },
+  "Mutation.createBuild": { args: () => ({ input: { project: fx.project, artifact: fx.artifact, manifest: SIMPLE_MANIFEST } }) },
+  "Mutation.deployRelease": { prepare: async () => ({ args: { input: { project: fx.project, stage: await createStage(), build: fx.build } } }) },
+  "Mutation.promoteRelease": { prepare: async () => ({ args: { project: fx.project, from: fx.stage, to: await createStage() } }) },
+  "Mutation.deleteStage": { prepare: async () => ({ args: { project: fx.project, slug: await createStage() } }) },
+  "Mutation.suspendStage": { prepare: async () => ({ args: { project: fx.project, slug: await createStage() } }) },
+  "Mutation.resumeStage": {
+    async prepare() {
+      const slug = await createStage();
+      await gqlOk(`mutation($p: String!, $s: String!) { suspendStage(project: $p, slug: $s) { state } }`, { p: fx.project, s: slug });
+      return { args: { project: fx.project, slug } };
+    },
+  },
+  "Mutation.rollbackStage": { prepare: async () => ({ args: { project: fx.project, slug: await createStage() } }) },
+  "Mutation.updateStage": { prepare: async () => ({ args: { input: { project: fx.project, slug: await createStage(), name: uniqueSlug("renamed") } } }) },
+  "Mutation.deleteOutpost": { prepare: async () => ({ args: { slug: (await createOutpost()).slug } }) },
+  "Mutation.rotateOutpostToken": { prepare: async () => ({ args: { slug: (await createOutpost()).slug } }) },
+  "Mutation.grantOutpost": { prepare: async () => ({ args: { outpost: (await createOutpost()).slug, project: fx.project } }) },
+  "Mutation.revokeOutpost": {
+    async prepare() {
+      const { slug } = await createOutpost();
+      await gqlOk(`mutation($o: String!, $p: String!) { grantOutpost(outpost: $o, project: $p) { slug } }`, { o: slug, p: fx.project });
+      return { args: { outpost: slug, project: fx.project } };
+    },
+  },
+  "Mutation.disableUser": { prepare: async () => ({ args: { id: (await createBareUser()).id } }) },
+  "Mutation.enableUser": { prepare: async () => ({ args: { id: (await createBareUser()).id } }) },
+  "Mutation.updateUser": { prepare: async () => ({ args: { input: { id: (await createBareUser()).id, name: "renamed" } } }) },
+  "Mutation.deleteAccessKey": { prepare: async () => ({ args: { id: await createOthersKey() } }) },
+  "Mutation.disableAccessKey": { prepare: async () => ({ args: { id: await createOthersKey() } }) },
+  "Mutation.enableAccessKey": { prepare: async () => ({ args: { id: await createOthersKey() } }) },
+  "Mutation.signIn": { args: () => ({ email: fx.users.member.email, password: fx.users.member.password }) },
+  "Mutation.signOut": {
+    // A session of its own, so the actor's stays valid for the next fields.
+    async prepare(actor) {
+      if (actor !== "owner" && actor !== "member" && actor !== "nonMember") return {};
+      const { email, password } = fx.users[actor];
+      const { signIn } = await api.ok(`mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: email, p: password }, null as never);
+      return { token: signIn.token };
+    },
+  },
+  "Mutation.reportStatus": {
+    // An older generation: accepted: false, and nothing changes.
+    args: () => ({ input: { stageId: fx.stageId, observedGeneration: 0, components: [] } }),
+  },
+};
+
+/** Arguments by name, for those the overrides do not give. */
+function argumentRule(slot: ValueSlot): unknown {
+  const { root, name, required } = slot;
+  if (!required) return name === "after" && root.kind === "subscription" ? fx.cursor : undefined;
+  switch (name) {
+    case "project":
+      return fx.project;
+    case "stage":
+      return fx.stage;
+    case "slug":
+      if (root.field.args.some((a) => a.name === "project")) return fx.stage;
+      return /outpost/i.test(root.field.name) ? fx.outpost : fx.project;
+    case "outpost":
+      return fx.outpost;
+    case "uri":
+      return `outpost://${fx.outpost}`;
+    case "component":
+      return "web";
+    case "manifest":
+      return SIMPLE_MANIFEST;
+    case "artifact":
+      return fx.artifact;
+    case "build":
+      return fx.build;
+    default:
+      return undefined;
+  }
+}
+
+/** What came back: OK, HIDDEN (null, or P left out), an error code, or what went wrong with the test itself. */
+type Outcome = string;
+
+function classify(root: RootField, override: Override | undefined, data: any, errors: { message: string; extensions?: { code?: string } }[] | undefined): Outcome {
+  if (errors?.length) return errors[0]!.extensions?.code ?? `NO_CODE(${errors[0]!.message})`;
+  const value = data?.[root.field.name];
+  if (value === null || value === undefined) return "HIDDEN";
+  if (override?.reveals && !override.reveals(value)) return "HIDDEN";
+  return "OK";
+}
+
+const BUSINESS_ERRORS = new Set(["CONFLICT", "STATE_CONFLICT", "BAD_USER_INPUT", "TOO_MANY_REQUESTS"]);
+
+function answerClass(outcome: Outcome): Expected | "?" {
+  if (outcome === "OK" || BUSINESS_ERRORS.has(outcome)) return "ok";
+  return ({ UNAUTHENTICATED: "401", FORBIDDEN: "403", NOT_FOUND: "404", HIDDEN: "nil" } as Record<string, Expected>)[outcome] ?? "?";
+}
+
+/** The first answer of a subscription: its first message, or its error (a closed socket as its code). */
+function firstAnswer(client: Client, query: string, variables: Record<string, unknown>, ms = 5_000): Promise<{ data?: any; errors?: any[]; outcome?: Outcome }> {
+  return new Promise((resolve) => {
+    let done = false;
+    let unsubscribe: (() => void) | undefined;
+    const finish = (answer: { data?: any; errors?: any[]; outcome?: Outcome }) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      queueMicrotask(() => unsubscribe?.());
+      resolve(answer);
+    };
+    const timer = setTimeout(() => finish({ outcome: "TIMEOUT" }), ms);
+    unsubscribe = client.subscribe(
+      { query, variables },
+      {
+        next: (result) => finish({ data: result.data, errors: result.errors as any[] }),
+        error: (error: any) => {
+          if (Array.isArray(error)) return finish({ errors: error });
+          const close = ({ 4401: "UNAUTHENTICATED", 4403: "FORBIDDEN" } as Record<number, string>)[error?.code];
+          finish({ outcome: close ?? `SOCKET(${error?.code ?? error?.message})` });
+        },
+        complete: () => finish({ outcome: "COMPLETED" }),
+      },
+    );
+  });
+}
+
+interface Cell {
+  key: string;
+  actor: ActorName;
+  expected: Expected;
+  outcome: Outcome;
+}
+
+const sockets = new Map<ActorName, Client>();
+function socketOf(actor: ActorName): Client {
+  let client = sockets.get(actor);
+  if (!client) sockets.set(actor, (client = api.ws(fx.tokens[actor])));
+  return client;
+}
+
+async function attempt(root: RootField, actor: ActorName): Promise<Outcome> {
+  const override = OVERRIDES[root.key];
+  const prepared = (await override?.prepare?.(actor)) ?? {};
+  const args = { ...fillArguments(root, argumentRule), ...override?.args?.(), ...prepared.args };
+  const operation = buildOperation(root, args, override?.selection);
+  const problems = operationProblems(api.server.schema, operation);
+  if (problems.length) return `INVALID_OPERATION(${problems.join("; ")})`;
+  const token = prepared.token !== undefined ? prepared.token : fx.tokens[actor];
+  if (root.kind === "subscription") {
+    const client = prepared.token !== undefined ? api.ws(token) : socketOf(actor);
+    const answer = await firstAnswer(client, operation.query, operation.variables);
+    return answer.outcome ?? classify(root, override, answer.data, answer.errors);
+  }
+  const res = await api.gql(operation.query, operation.variables, token);
+  return classify(root, override, res.data, res.errors);
+}
+
+beforeAll(async () => {
+  api = await startTestApi({ outposts: { flushMs: 20, monitorMs: 200 } });
+  const project = await createTestProject(api);
+  const { project: created } = await gqlOk(`query($p: String!) { project(slug: $p) { cursor } }`, { p: project });
+  const outpost = await createOutpost();
+  const { createStage } = await gqlOk(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "dev", type: DEV, outpostUri: $u }) { slug } }`, {
+    p: project,
+    u: `outpost://${outpost.slug}`,
+  });
+  await gqlOk(`mutation($p: String!, $s: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: "GREETING", value: "hi" }] }) { version } }`, { p: project, s: createStage.slug });
+  const [owner, member, readOnly, nonMember, bystander] = await Promise.all([
+    createTestUser(api, { projects: [project], role: "OWNER" }),
+    createTestUser(api, { projects: [project], role: "MEMBER" }),
+    createTestUser(api, { projects: [project], readOnly: true }),
+    createTestUser(api),
+    createTestUser(api),
+  ]);
+  // One artifact, uploaded for P and, by the non-member, for a Project of its own: the
+  // non-member may read it, so what stops it from building in P is P's door, not the artifact's.
+  const archive = await makeArchive({ "server.js": "require('node:http').createServer((q, s) => s.end('hi')).listen(process.env.PORT)" });
+  const artifact = await upload(archive, project, api.adminToken);
+  expect(await upload(archive, await createTestProject(api, nonMember.token), nonMember.token)).toBe(artifact);
+  const [build] = await createBuilds(api, project, artifact, 1);
+
+  // The agent takes the Release and reports its Component running, with output: the Stage's
+  // Component, log and link subscriptions then have something to send first.
+  const agent = api.ws(outpost.token);
+  const desired = subscribe(agent, `subscription { desiredState { stages { stageId key generation release { id } } } }`, {});
+  await gqlOk(`mutation($p: String!, $s: String!, $b: String!) { deployRelease(input: { project: $p, stage: $s, build: $b }) { id } }`, { p: project, s: createStage.slug, b: build });
+  let stage: { stageId: string; generation: number; release: { id: string } | null } | undefined;
+  while (!stage?.release) stage = (await desired.next(10_000)).desiredState.stages.find((s: { key: string }) => s.key === `${project}/${createStage.slug}`);
+  const component = { name: "web", kind: "SERVICE", state: "RUNNING", health: "HEALTHY", restarts: 0, logs: ["listening"], observedAt: new Date().toISOString() };
+  // An Outpost's agent reports over its socket.
+  const report = await firstAnswer(agent, `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`, {
+    i: { stageId: stage.stageId, releaseId: stage.release.id, observedGeneration: stage.generation, components: [component] },
+  });
+  expect(report.data?.reportStatus).toEqual({ accepted: true, reason: null });
+  desired.close();
+  await agent.dispose();
+
+  fx = {
+    project,
+    stage: createStage.slug,
+    stageId: stage.stageId,
+    generation: stage.generation,
+    cursor: created.cursor,
+    build: build!,
+    artifact,
+    outpost: outpost.slug,
+    bystander,
+    users: { owner, member, readOnly, nonMember },
+    tokens: { admin: api.adminToken, owner: owner.token, member: member.token, readOnly: readOnly.token, nonMember: nonMember.token, agent: outpost.token, anonymous: null },
+  };
+}, 60_000);
+afterAll(() => api?.close());
+
+describe("the authorization matrix", () => {
+  it("has a row for every root field of the schema, and none for a field it no longer has", () => {
+    const fields = listRootFields(api.server.schema).map((r) => r.key);
+    const missing = fields.filter((f) => !(f in MATRIX)).map((f) => `add a row to authorization-matrix.table.ts for ${f}`);
+    const stale = Object.keys(MATRIX).filter((k) => !fields.includes(k)).map((k) => `remove the row of ${k} from authorization-matrix.table.ts: the schema has no such field`);
+    expect([...missing, ...stale]).toEqual([]);
+    for (const [key, row] of Object.entries(MATRIX)) parseRow(key, row);
+  });
+
+  it("answers every field, for every actor, as the table says: 0 leaks", async () => {
+    const roots = listRootFields(api.server.schema).filter((r) => r.key in MATRIX);
+    const cells: Cell[] = [];
+    for (const root of roots) {
+      const row = parseRow(root.key, MATRIX[root.key]!);
+      // The actors of one field at once: each attempt prepares its own target.
+      const outcomes = await Promise.all(ACTORS.map((actor) => attempt(root, actor)));
+      ACTORS.forEach((actor, i) => cells.push({ key: root.key, actor, expected: row[actor], outcome: outcomes[i]! }));
+    }
+    const wrong = cells.filter((c) => answerClass(c.outcome) !== c.expected);
+    // A leak: the table refuses, the API let it through.
+    const leaks = wrong.filter((c) => c.expected !== "ok" && answerClass(c.outcome) === "ok");
+    const allowedWithError = cells.filter((c) => c.outcome !== "OK" && answerClass(c.outcome) === "ok");
+    console.info(
+      `authorization matrix: ${roots.length} fields × ${ACTORS.length} actors = ${cells.length} answers; ${wrong.length} differ from the table, ${leaks.length} leaks` +
+        (allowedWithError.length ? `\nallowed, with a business error: ${allowedWithError.map((c) => `${c.key}/${c.actor}=${c.outcome}`).join(", ")}` : ""),
+    );
+    const diff = wrong.map((c) => `${c.key.padEnd(34)} ${c.actor.padEnd(10)} table ${c.expected.padEnd(4)} got ${c.outcome}${leaks.includes(c) ? "   ← LEAK" : ""}`);
+    expect(diff, `\n${diff.join("\n")}\n`).toEqual([]);
+  });
+
+  it("gives a non-member the same NOT_FOUND for a Project's events as for a Project that does not exist", async () => {
+    const query = `subscription($p: String!) { events(project: $p) { cursor } }`;
+    const member = await firstAnswer(socketOf("nonMember"), query, { p: fx.project });
+    const missing = uniqueSlug("p");
+    const none = await firstAnswer(socketOf("nonMember"), query, { p: missing });
+    expect(member.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect(member.errors?.[0]?.message.replace(fx.project, "<slug>")).toBe(none.errors?.[0]?.message.replace(missing, "<slug>"));
+    expect(Object.keys(member.errors![0]!.extensions)).toEqual(Object.keys(none.errors![0]!.extensions));
+  });
+});
