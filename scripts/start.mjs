@@ -68,7 +68,12 @@ const token = localAgentToken();
 const isRoot = process.getuid?.() === 0;
 // The Stage users reach their directories under <data dir>/agent by path: they may pass through
 // the data dir (0711), not list it; what the API keeps there is 0600/0700 on its own.
-if (isRoot) chmodSync(dataDir, 0o711);
+if (isRoot) {
+  chmodSync(dataDir, 0o711);
+  // The API's uploads (every Project's Builds) stay closed to them.
+  mkdirSync(join(dataDir, "artifacts"), { recursive: true, mode: 0o700 });
+  chmodSync(join(dataDir, "artifacts"), 0o700);
+}
 let output = "";
 let agentStarted = false;
 run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, PERGOLA_LOCAL_AGENT_TOKEN: token }, (chunk) => {

@@ -40,6 +40,12 @@ const schema = z.object({
   /** That client's secret (sent with client_secret_basic). */
   PERGOLA_OIDC_CLIENT_SECRET: z.string().optional().or(z.literal("").transform(() => undefined)),
   PERGOLA_PUBLIC_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  /** Encrypts secret Configuration values at rest: base64 of 32 bytes (openssl rand -base64 32). Unset: <data dir>/secret-key, made once. */
+  PERGOLA_SECRET_KEY: z
+    .string()
+    .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   PERGOLA_MAX_ARTIFACT_MB: z.coerce.number().int().min(1).max(10_240).default(200),
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),

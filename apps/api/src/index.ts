@@ -22,6 +22,7 @@ try {
     adminEmail: env.PERGOLA_ADMIN_EMAIL,
     publicUrl: env.PERGOLA_PUBLIC_URL,
     maxArtifactBytes: env.PERGOLA_MAX_ARTIFACT_MB * 1024 * 1024,
+    secretKey: env.PERGOLA_SECRET_KEY,
     database,
     logger,
     production: env.NODE_ENV === "production",

@@ -68,6 +68,11 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** Where Pergola keeps files (artifacts under `artifacts/`). Default: a new temporary directory. */
   dataDir?: string;
+  /**
+   * Encrypts secret Configuration values at rest (AES-256-GCM): base64 of 32 bytes. Default:
+   * `<dataDir>/secret-key`, made once (0600). Replicas sharing a database need the same key.
+   */
+  secretKey?: string;
   /** Largest artifact upload, bytes. Default 200 MiB. */
   maxArtifactBytes?: number;
   /** Heartbeat batching and OFFLINE monitor timings (outposts/outpost-sessions.ts). */
@@ -110,6 +115,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     eventRetention: options.eventRetention ?? 10_000,
     dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), "pergola-"))),
     maxArtifactBytes: options.maxArtifactBytes ?? 200 * 1024 * 1024,
+    secretKey: options.secretKey,
     outposts: options.outposts,
     oidc: options.oidc,
     allowedOrigins: options.allowedOrigins,

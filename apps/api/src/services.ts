@@ -17,6 +17,7 @@ import { ComponentService } from "./components/component.service.js";
 import { LogFeed } from "./components/log-feed.js";
 import { LinkService } from "./links/link.service.js";
 import { ConfigurationService } from "./configurations/configuration.service.js";
+import { loadSecretBox } from "./configurations/secret-box.js";
 import { EventBus } from "./events/event-bus.js";
 import { EventLog } from "./events/event-log.js";
 import { ProjectService } from "./projects/project.service.js";
@@ -58,6 +59,8 @@ export interface ServicesOptions {
   /** Where artifacts are kept: `<dataDir>/artifacts`. */
   dataDir: string;
   maxArtifactBytes: number;
+  /** Encrypts secret Configuration values at rest: base64 of 32 bytes. Unset: `<dataDir>/secret-key`, made once. */
+  secretKey?: string;
   /** Heartbeat batching and the OFFLINE monitor's timings. */
   outposts?: OutpostSessionsOptions;
   /** Single sign-on (auth/oidc); none without it. */
@@ -77,6 +80,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const outposts = new OutpostService(database.db, outpostAnnouncer);
   const logFeed = new LogFeed(database, logger);
   const audit = new AuditService(database.db);
+  const secrets = loadSecretBox(options.dataDir, options.secretKey);
   const artifacts = new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes);
   const signIn = new SignInService(database.db, audit, outpostAnnouncer);
   return {
@@ -95,11 +99,11 @@ export function createServices(database: Database, logger: Logger, options: Serv
     artifacts,
     builds: new BuildService(database.db, log, artifacts),
     releases: new ReleaseService(database.db, log),
-    desiredState: new DesiredStateService(database.db),
+    desiredState: new DesiredStateService(database.db, secrets, logger),
     components: new ComponentService(database.db, log, outpostAnnouncer, logFeed),
     logFeed,
     links: new LinkService(database.db),
-    configurations: new ConfigurationService(database.db, log),
+    configurations: new ConfigurationService(database.db, log, secrets),
     outposts,
     outpostGrants: new OutpostGrantService(database.db, outpostAnnouncer),
     outpostAnnouncer,

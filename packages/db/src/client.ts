@@ -6,7 +6,7 @@
  * Migrations are applied on open, under an advisory lock on PostgreSQL.
  */
 import { readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -74,8 +74,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   let release: (() => Promise<void>) | undefined;
   let client: PGlite;
+  let dbFiles: string | undefined;
   if (options.dataDir) {
-    await mkdir(options.dataDir, { recursive: true });
+    await secureDataDir(options.dataDir);
     try {
       // A stale lock (a crashed process) is taken over after 10 s without updates.
       release = await lockfile.lock(options.dataDir, {
@@ -89,12 +90,14 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
       throw error;
     }
     client = await PGlite.create({ dataDir: join(options.dataDir, "data"), loadDataDir: options.snapshot });
+    dbFiles = join(options.dataDir, "data");
   } else {
     client = await PGlite.create({ loadDataDir: options.snapshot });
   }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   try {
     if (!options.skipMigrations) await migratePglite(drizzlePglite(client), { migrationsFolder });
+    if (dbFiles) await restrictTree(dbFiles);
   } catch (error) {
     await client.close();
     await release?.();
@@ -105,9 +108,36 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
     driver: "pglite",
     async close() {
       await client.close();
+      // Files PGlite made since it opened (new relations, WAL) are 0666 too.
+      if (dbFiles) await restrictTree(dbFiles).catch(() => undefined);
       await release?.();
     },
   };
+}
+
+/**
+ * The data dir holds the database, tokens and secrets. A new one is 0700; an existing one loses
+ * read and write for group and others, keeping their execute bit if it has one: a local agent's
+ * data dir inside it (`npm start` as root) must stay reachable for its Stage users, and every
+ * file of the API's in it is 0600 or in a 0700 directory on its own.
+ */
+async function secureDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const { mode } = await lstat(dataDir);
+  if (mode & 0o066) await chmod(dataDir, mode & 0o711);
+}
+
+/**
+ * PGlite (Emscripten's NODEFS) creates its files 0666 whatever the umask: the database's
+ * directories become 0700 and its files 0600, so no other user of the machine (a Component
+ * running as a Stage user, say) reads them.
+ */
+async function restrictTree(path: string): Promise<void> {
+  const stat = await lstat(path);
+  if (stat.isSymbolicLink()) return;
+  const wanted = stat.isDirectory() ? 0o700 : 0o600;
+  if ((stat.mode & 0o777) !== wanted) await chmod(path, wanted);
+  if (stat.isDirectory()) for (const entry of await readdir(path)) await restrictTree(join(path, entry));
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {

@@ -1,13 +1,16 @@
 /**
  * The desired state of an Outpost's Stages, as the agent receives it (apps/agent/PROTOCOL.md):
  * per Stage its generation, whether it is suspended, its grace period and its active Release
- * with the manifest, the artifact and the resolved Configuration version (secrets included —
- * only agent tokens read this). A Stage with no Outpost belongs to the built-in `local` one.
+ * with the manifest, the artifact and the resolved Configuration version (secrets included,
+ * decrypted here and nowhere else — only agent tokens read this, and each only its own
+ * Outpost's Stages). A Stage with no Outpost belongs to the built-in `local` one.
  */
 import type { Db } from "@pergola/db/client";
 import { builds, configurations, configurationVersions, outposts, projects, releases, stages } from "@pergola/db/schema";
 import { and, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import type { Logger } from "pino";
 import type { ConfigVersionData } from "../configurations/configuration.rules.js";
+import type { SecretBox } from "../configurations/secret-box.js";
 import { ACTIVE_STATES } from "../releases/release.service.js";
 
 export interface DesiredRelease {
@@ -30,7 +33,11 @@ export interface DesiredStage {
 export const LOCAL_OUTPOST = "local";
 
 export class DesiredStateService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+    private readonly logger: Pick<Logger, "error">,
+  ) {}
 
   /** Every Stage of the Outpost, or those of one Project. */
   async listDesired(outpost: string, projectId?: string): Promise<DesiredStage[]> {
@@ -76,7 +83,13 @@ export class DesiredStateService {
     const result = new Map<string, DesiredRelease["config"]>();
     if (wanted.length === 0) return result;
     const rows = await this.db
-      .select({ stageId: configurations.stageId, name: configurations.name, version: configurationVersions.version, data: configurationVersions.data })
+      .select({
+        configurationId: configurations.id,
+        stageId: configurations.stageId,
+        name: configurations.name,
+        version: configurationVersions.version,
+        data: configurationVersions.data,
+      })
       .from(configurationVersions)
       .innerJoin(configurations, eq(configurations.id, configurationVersions.configurationId))
       .where(
@@ -89,7 +102,18 @@ export class DesiredStateService {
       const row = rows.find((r) => r.stageId === release.stageId && r.name === release.configName && r.version === release.configVersion);
       const config = { env: {} as Record<string, string>, files: {} as Record<string, string> };
       for (const entry of (row?.data as ConfigVersionData | undefined)?.entries ?? []) {
-        (entry.kind === "ENV" ? config.env : config.files)[entry.name] = entry.value;
+        let value: string;
+        try {
+          value = this.secrets.openEntry(entry, row!.configurationId);
+        } catch (error) {
+          // Left out: the Component then fails naming the missing entry; the log says why.
+          this.logger.error(
+            { stageId: release.stageId, configuration: release.configName, version: release.configVersion, entry: entry.name, reason: (error as Error).message },
+            "a secret Configuration value does not decrypt (is PERGOLA_SECRET_KEY the key it was written with?)",
+          );
+          continue;
+        }
+        (entry.kind === "ENV" ? config.env : config.files)[entry.name] = value;
       }
       result.set(release.id, config);
     }

@@ -12,6 +12,8 @@ export interface ConfigEntry {
   name: string;
   value: string;
   secret: boolean;
+  /** Set when `value` is sealed (secret-box.ts); entries stored before encryption have none. */
+  encrypted?: boolean;
 }
 
 /** `configuration_versions.data`: the whole data of one version. */

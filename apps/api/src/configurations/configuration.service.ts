@@ -23,6 +23,7 @@ import {
   type ConfigEntry,
   type ConfigVersionData,
 } from "./configuration.rules.js";
+import type { SecretBox } from "./secret-box.js";
 
 export interface AddConfigDataInput {
   stage: string;
@@ -55,6 +56,8 @@ export class ConfigurationService {
   constructor(
     private readonly db: Db,
     private readonly log: EventLog,
+    /** Secret values are sealed with it before they are stored. */
+    private readonly secrets: SecretBox,
   ) {}
 
   /** The newest version; null when the Stage has none of that name, NOT_FOUND for an unknown Stage. */
@@ -131,7 +134,8 @@ export class ConfigurationService {
             .where(eq(configurations.id, current.configuration.id))
             .returning()
         : await tx.insert(configurations).values({ stageId: stage.id, name: change.config, version }).returning();
-      const data: ConfigVersionData = { entries };
+      // Secret values are stored encrypted, bound to this Configuration (plaintext ones from before included).
+      const data: ConfigVersionData = { entries: this.secrets.sealEntries(entries, configuration!.id) };
       await insertVersion(tx, { configurationId: configuration!.id, version, data, createdBy: change.createdBy });
       // Names, kinds and flags only: event payloads are replayed to every subscriber of the Project.
       const summary = entries.map(({ name, kind, secret }) => ({ name, kind, secret }));

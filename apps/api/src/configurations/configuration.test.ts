@@ -142,9 +142,11 @@ describe("secrets", () => {
       ],
     });
 
-    // Stored all the same: the next Release needs them.
-    const stored = (await versionsOf(project)).map((v) => (v.data as { entries: { name: string; value: string }[] }).entries[0]?.value);
-    expect(stored).toEqual([secret, `${secret}-2`, "public now"]);
+    // Stored all the same (the next Release needs them), the secret ones encrypted (secret-box.ts).
+    const stored = (await versionsOf(project)).map((v) => (v.data as { entries: { name: string; value: string; encrypted?: boolean }[] }).entries[0]);
+    expect(stored.map((e) => e?.encrypted ?? false)).toEqual([true, true, false]);
+    expect(stored.map((e) => e?.value)).toEqual([expect.stringMatching(/^v1:/), expect.stringMatching(/^v1:/), "public now"]);
+    expect(JSON.stringify(stored)).not.toContain(secret);
 
     const seen = JSON.stringify([responses, events]) + logged.join("");
     expect(seen).toContain("public now");

@@ -14,6 +14,9 @@ import { generateToken } from "../auth/token.service.js";
 import type { Actor } from "../auth/actor.js";
 import { createServer, type PergolaServer, type ServerOptions } from "../server.js";
 
+/** One key for every server of a test file: replicas on one PostgreSQL read each other's secrets. */
+const TEST_SECRET_KEY = randomBytes(32).toString("base64");
+
 export const testDb = (process.env.PERGOLA_TEST_DB ?? "pglite") as "pglite" | "postgres";
 
 export async function testDatabaseOptions(): Promise<OpenDatabaseOptions> {
@@ -44,6 +47,7 @@ export async function startTestApi(options: Partial<ServerOptions> = {}): Promis
     database: await testDatabaseOptions(),
     adminToken,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    secretKey: TEST_SECRET_KEY,
     ...options,
   });
   const clients: Client[] = [];
