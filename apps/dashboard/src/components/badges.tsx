@@ -6,6 +6,7 @@ const tone: Record<string, string> = {
   SUSPENDED: "muted", SUPERSEDED: "muted", UNKNOWN: "muted", STOPPED: "muted",
   UNHEALTHY: "bad", FAILED: "bad", OFFLINE: "bad", ERROR: "bad", CRASHLOOP: "bad",
   PROD: "bad", QA: "info", DEV: "ok",
+  ENABLED: "ok", DISABLED: "muted", ACTIVE: "ok", READ_ONLY: "info", READ_WRITE: "muted", ADMIN: "warn", OWNER: "info", MEMBER: "muted",
 };
 
 export function Badge({ value, label, testId }: { value: StageState | Health | ReleaseState | LinkStatus | StageType | string; label?: string; testId?: string }) {

@@ -7,6 +7,7 @@ import { useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { createOutpostMutation, deleteOutpostMutation, outpostChangedSubscription, outpostsQuery, rotateOutpostTokenMutation, type OutpostCredentialsView, type OutpostRow } from "@pergola/schema";
 import { Badge } from "./badges";
+import { CopyField } from "./copy-field";
 import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
 import { ago, utc } from "@/lib/format";
@@ -101,19 +102,6 @@ function Credentials({ credentials }: { credentials: OutpostCredentialsView }) {
       <p className="error">The token is shown only this once. Copy it now.</p>
       <CopyField label="Agent token" value={credentials.agentToken} />
       <CopyField label="Agent command" value={credentials.agentCommand} />
-    </div>
-  );
-}
-
-function CopyField({ label, value }: { label: string; value: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="field">
-      <span>{label}</span>
-      <div className="row">
-        <input className="mono grow" readOnly value={value} aria-label={label} onFocus={(e) => e.target.select()} />
-        <button type="button" className="btn" aria-label={`Copy ${label.toLowerCase()}`} onClick={async () => { await navigator.clipboard?.writeText(value).catch(() => {}); setCopied(true); }}>{copied ? "COPIED" : "COPY"}</button>
-      </div>
     </div>
   );
 }

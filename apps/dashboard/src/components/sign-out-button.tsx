@@ -1,9 +1,10 @@
 "use client";
-export function SignOutButton() {
+/** Sign out through the session route (DELETE), which clears the httpOnly cookie. */
+export function SignOutButton({ className = "btn btn-ghost" }: { className?: string }) {
   return (
     <button
       type="button"
-      className="btn btn-ghost"
+      className={className}
       onClick={async () => {
         await fetch("/api/session", { method: "DELETE", credentials: "same-origin" });
         window.location.assign("/sign-in");

@@ -59,6 +59,7 @@ export function StageList({ project }: { project: string }) {
               <option value="PROD">PROD</option>
             </select>
           </label>
+          <Link href={`/projects/${project}/members`} className="btn">MEMBERS</Link>
           <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>+ NEW STAGE</button>
         </div>
       </div>

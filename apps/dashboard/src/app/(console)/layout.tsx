@@ -6,7 +6,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { Providers } from "@/components/providers";
-import { SignOutButton } from "@/components/sign-out-button";
+import { UserMenu } from "@/components/user-menu";
 import { getEnv } from "@/env";
 import { getMe, getSessionToken } from "@/lib/server/session";
 
@@ -25,10 +25,10 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
         <nav aria-label="Main" className="topnav">
           <Link href="/">Projects</Link>
           {me.role === "ADMIN" ? <Link href="/outposts">Outposts</Link> : null}
+          {me.role === "ADMIN" ? <Link href="/users">Users</Link> : null}
         </nav>
         <div className="who">
-          <span className="muted" title={`role ${me.role}`}>{me.name}</span>
-          <SignOutButton />
+          <UserMenu name={me.name} email={me.email} isAdmin={me.role === "ADMIN"} />
         </div>
       </header>
       <main className="page">

@@ -1,14 +1,17 @@
+import { getSignInOptions } from "../api/session/session-api";
 import { SignInForm } from "./sign-in-form";
+import { describeSsoError } from "./sso-errors";
 
 export const dynamic = "force-dynamic";
 
-export default function SignInPage() {
+export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string | string[] }> }) {
+  const { error } = await searchParams;
+  const options = await getSignInOptions();
   return (
     <main className="signin">
       <div className="card signin-card">
         <h1><span className="logo" aria-hidden="true">▲</span> Sign in to Pergola</h1>
-        <p className="muted">Paste an API token. <code>npm start</code> prints the admin token on its first start (and keeps it in <code>.pergola/admin-token</code>).</p>
-        <SignInForm />
+        <SignInForm sso={options.sso} ssoError={describeSsoError(typeof error === "string" ? error : undefined)} />
       </div>
     </main>
   );

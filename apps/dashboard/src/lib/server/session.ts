@@ -66,16 +66,27 @@ export async function callApi(token: string | undefined, body: string): Promise<
 
 export interface Me {
   name: string;
+  /** Empty for an agent's token. */
+  email: string;
   role: "ADMIN" | "MEMBER" | "AGENT";
 }
 
 /** Who the token belongs to, or undefined when the API does not know it (or cannot be reached). */
 export async function getMe(token: string): Promise<Me | undefined> {
   try {
-    const answer = await callApi(token, JSON.stringify({ query: "{ me { name role } }" }));
+    const answer = await callApi(token, JSON.stringify({ query: "{ me { name email role } }" }));
     const parsed = JSON.parse(answer.body) as { data?: { me?: Me } | null };
     return parsed.data?.me ?? undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The access key this session's token is, when it is one (`<id>:<secret>`): the Profile page
+ * marks it, since disabling or deleting it signs this browser out. Only the id leaves the server.
+ */
+export function currentAccessKeyId(token: string | undefined): string | undefined {
+  const match = /^([0-9a-f-]{36}):/i.exec(token ?? "");
+  return match?.[1]?.toLowerCase();
 }
