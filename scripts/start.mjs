@@ -7,7 +7,9 @@
  * on a command line is readable by every user of the machine). As root the agent runs each
  * Stage as a user of its own; otherwise it is started with --allow-same-user, and we say why.
  * Once the API listens, the dashboard is served
- * too (`next start` on DASHBOARD_PORT, default 3000) with PERGOLA_API_URL set to the API's URL.
+ * too (`next start` on DASHBOARD_PORT, default 3000) with PERGOLA_API_URL set to the API's URL;
+ * its line says how to sign in: the admin's email and the one-time password the API printed on
+ * its first start (later, where that first password is kept).
  * Ctrl-C stops everything, Components included.
  */
 import { spawn } from "node:child_process";
@@ -75,8 +77,11 @@ if (isRoot) {
   chmodSync(join(dataDir, "artifacts"), 0o700);
 }
 let output = "";
+/** The API's start-up lines (the admin's email and first password are in them), for the dashboard's line. */
+let apiBanner = "";
 let agentStarted = false;
 run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, PERGOLA_LOCAL_AGENT_TOKEN: token }, (chunk) => {
+  if (apiBanner.length < 64 * 1024) apiBanner += chunk;
   if (agentStarted) return;
   output += chunk;
   // The API prints its URL once it listens; the agent dials it there.
@@ -98,6 +103,14 @@ run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, PERGOLA_LOCA
   startDashboard(url);
 });
 
+/** The admin's email and, on the first start, the one-time password the API printed. */
+function signInHint() {
+  const email = /Admin user\s+([^\s,]+)/.exec(apiBanner)?.[1] ?? "admin@localhost";
+  const password = /one-time password[^\n]*\n[^\n]*\):\n\s+(\S+)/.exec(apiBanner)?.[1];
+  if (password) return `                email ${email}   password ${password}`;
+  return `                email ${email}   password: yours (the first one is in ${join(dataDir, "admin-password")})`;
+}
+
 /** The dashboard, if it was built (`npm start` builds it; `npm start -w @pergola/api` does not need it). */
 function startDashboard(apiUrl) {
   const dir = join(root, "apps/dashboard");
@@ -113,6 +126,6 @@ function startDashboard(apiUrl) {
     if (announced || !/Ready|started server|Local:/i.test(chunk)) return;
     announced = true;
     const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
-    console.log(`\n  Dashboard     http://${shown}:${port}   (sign in with the admin token)\n`);
+    console.log(`\n  Dashboard     http://${shown}:${port}   (sign in with the admin email and password)\n${signInHint()}\n`);
   }, dir);
 }

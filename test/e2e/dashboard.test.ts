@@ -56,13 +56,12 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await pergola?.stop();
   }, 60_000);
 
-  it("signs in with the API token and creates a Project", async () => {
+  it("signs in with an access key and creates a Project", async () => {
     const context = await chromium.newContext();
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(pergola.dashboard);
-    await page.getByLabel(/api token/i).waitFor({ timeout: UI_TIMEOUT });
-    await screenshot(page, "sign-in");
+    await page.getByLabel("Email", { exact: true }).waitFor({ timeout: UI_TIMEOUT });
     await signIn(page, pergola.dashboard, pergola.token);
     // The session lives in an httpOnly cookie, out of the page's scripts' reach.
     const cookies = await context.cookies();

@@ -13,10 +13,11 @@ export async function untilEqual<T>(read: () => Promise<T>, expected: T, timeout
   await expect.poll(read, { timeout, interval: 50, message }).toEqual(expected);
 }
 
-/** Signs in through the sign-in page with the API token; the page is left on what comes after. */
+/** Signs in through the sign-in page with an access key (or API token); the page is left on what comes after. */
 export async function signIn(page: Page, dashboard: string, token: string): Promise<void> {
   await page.goto(dashboard);
-  const field = page.getByLabel(/api token/i);
+  await page.getByRole("button", { name: /use an access key instead/i }).click();
+  const field = page.getByLabel("Access key", { exact: true });
   await field.fill(token);
   await page.getByRole("button", { name: /sign in/i }).click();
   await field.waitFor({ state: "detached", timeout: UI_TIMEOUT });

@@ -82,7 +82,8 @@ function alive(pid: number): boolean {
   }
 }
 
-export async function startPergola(): Promise<Pergola> {
+/** `env`: more environment for npm start (PERGOLA_OIDC_* for SSO). */
+export async function startPergola(options: { env?: Record<string, string> } = {}): Promise<Pergola> {
   const database = await freshDatabaseOptions();
   const dataDir = mkdtempSync(join(tmpdir(), "pergola-e2e-"));
   const token = `pgl_e2e${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
@@ -101,6 +102,7 @@ export async function startPergola(): Promise<Pergola> {
       PERGOLA_ADMIN_TOKEN: token,
       // In the suite's PostgreSQL run, `npm start` runs on PostgreSQL too.
       ...(database.options.url ? { DATABASE_URL: database.options.url } : {}),
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -9,13 +9,16 @@ export function SignInForm({ sso, ssoError }: { sso: boolean; ssoError?: string 
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [token, setToken] = useState("");
-  const [error, setError] = useState<string | null>(ssoError ?? null);
+  // Why the last SSO sign-in came back refused; it goes with the next attempt.
+  const [notice, setNotice] = useState<string | null>(ssoError ?? null);
+  const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function submit(event: FormEvent, body: Record<string, string>) {
     event.preventDefault();
     setBusy(true);
     setError(null);
+    setNotice(null);
     const response = await fetch("/api/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).catch(() => undefined);
     if (response?.ok) {
       window.location.assign("/");
@@ -27,6 +30,7 @@ export function SignInForm({ sso, ssoError }: { sso: boolean; ssoError?: string 
   }
 
   const errorLine = error ? <p id="signin-error" role="alert" className="error">{error}</p> : null;
+  const noticeLine = notice ? <p role="alert" className="error">{notice}</p> : null;
   const described = error ? "signin-error" : undefined;
 
   if (mode === "key") {
@@ -46,6 +50,7 @@ export function SignInForm({ sso, ssoError }: { sso: boolean; ssoError?: string 
 
   return (
     <div className="stack">
+      {noticeLine}
       <form className="stack" aria-label="Sign in with email and password" onSubmit={(e) => submit(e, { email, password })}>
         <label className="field">
           <span>Email</span>
