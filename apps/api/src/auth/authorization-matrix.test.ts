@@ -375,3 +375,31 @@ describe("the authorization matrix", () => {
     expect(Object.keys(member.errors![0]!.extensions)).toEqual(Object.keys(none.errors![0]!.extensions));
   });
 });
+
+describe("subscription payloads", () => {
+  it("are each subscriber's own: a member of P only is not shown another member's Projects on an Outpost", async () => {
+    // The member is also in Q, on the same Outpost; the owner is in P only. Both watch P's
+    // Stages with the same document, the member first: the owner's live event must still be
+    // executed as the owner (Outpost.projects: the caller's own Projects).
+    const q = await createTestProject(api);
+    await addMember(q, fx.users.member.email, "MEMBER");
+    await gqlOk(`mutation($o: String!, $p: String!) { grantOutpost(outpost: $o, project: $p) { slug } }`, { o: fx.outpost, p: q });
+    const doc = `subscription($p: String!, $a: String) { stageChanged(project: $p, after: $a) { kind stage { name outpost { outpost { projects { slug } } } } } }`;
+    const projectsOf = (m: any) => m.stageChanged.stage.outpost.outpost.projects.map((p: { slug: string }) => p.slug).sort();
+    const member = subscribe(socketOf("member"), doc, { p: fx.project, a: fx.cursor });
+    expect(projectsOf(await member.next())).toEqual([fx.project, q].sort());
+    const owner = subscribe(socketOf("owner"), doc, { p: fx.project, a: fx.cursor });
+    expect(projectsOf(await owner.next())).toEqual([fx.project]);
+    await gqlOk(`mutation($p: String!, $s: String!) { updateStage(input: { project: $p, slug: $s, name: "dev again" }) { slug } }`, { p: fx.project, s: fx.stage });
+    const live = async (sub: typeof member) => {
+      for (;;) {
+        const message = await sub.next();
+        if (message.stageChanged.stage.name === "dev again") return message;
+      }
+    };
+    expect(projectsOf(await live(member))).toEqual([fx.project, q].sort());
+    expect(projectsOf(await live(owner))).toEqual([fx.project]);
+    member.close();
+    owner.close();
+  });
+});

@@ -3,13 +3,14 @@
  * subscription once per subscriber. Here:
  *  - each distinct document is parsed and validated once (`prepare`, an LRU-ish cache);
  *  - each event is executed once per group of alike subscriptions — same document, same
- *    variables apart from `after`, same role — and serialized once; every member's socket
+ *    variables apart from `after`, same caller (ws.ts) — and serialized once; every member's socket
  *    gets the same bytes, framed with its operation id. The event bus hands every subscriber
  *    the same row object, so the cache lives on that row (a WeakMap) and dies with it;
  *  - delivery is a plain callback from the event stream to the socket: no async iterator,
  *    no promise per subscriber per event in the usual (in-order, synchronous) case.
  * This relies on a contract of the Subscription resolvers (events/event.resolver.ts): a
- * payload's fields depend on the event row alone, and `after` only picks where the stream starts.
+ * payload's fields depend on the event row and the caller alone, and `after` only picks where the
+ * stream starts.
  */
 import {
   createSourceEventStream,

@@ -119,7 +119,9 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         if (getOperationAST(prepared.document, payload.operationName)?.operation === "subscription") {
           const socket = ctx.extra.socket;
           targets.set(args, {
-            key: groupKey(prepared, payload.variables, ctx.extra.context!.actor.role),
+            // One caller's alike subscriptions, not one role's: a payload may hold what only this
+            // user may see (Outpost.projects lists the caller's own Projects).
+            key: groupKey(prepared, payload.variables, `${ctx.extra.context!.actor.role}:${ctx.extra.context!.actor.userId ?? ctx.extra.context!.actor.tokenId}`),
             id,
             send: (message) => {
               if (socket.readyState === socket.OPEN) socket.send(message);
