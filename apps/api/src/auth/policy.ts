@@ -12,6 +12,11 @@
  * - An agent's token acts for its Outpost only (desired state, reports, heartbeats); no other
  *   credential reaches those fields.
  * - ANONYMOUS callers may only sign in.
+ * - Outposts belong to the Projects they are granted to: members place Stages and see an Outpost
+ *   (name, description, region, status) only there; the rest of its facts — its host, and other
+ *   Projects' use of it — are the admins'. To others an Outpost is as missing.
+ * - Artifacts belong to the Projects they were uploaded for (or built in): their members, admins
+ *   and the agents that run them read them; to anyone else an artifact is as missing.
  */
 import type { MemberRole } from "@pergola/db/schema";
 import { AppError, ErrorCode, forbidden, notFound, unauthenticated } from "../errors.js";
