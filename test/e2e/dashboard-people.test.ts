@@ -174,6 +174,17 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
     await untilEqual(members, ["admin@localhost OWNER"]);
     await theirs.goto(`${pergola.dashboard}/projects/${project.slug}/members`);
     await theirs.getByRole("alert").getByText(/not one of its members/).waitFor({ timeout: UI_TIMEOUT });
+
+    // Signing out from the menu ends Dana's session at the API, not only in this browser.
+    await theirs.getByRole("button", { name: dana.name }).click();
+    await theirs.getByRole("button", { name: "Sign out" }).click();
+    await theirs.waitForURL(/\/sign-in/, { timeout: UI_TIMEOUT });
+    const ended = await fetch(`${pergola.api}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${signIn.token}` },
+      body: JSON.stringify({ query: "{ me { email } }" }),
+    });
+    expect(ended.status).toBe(401);
   });
 
   it("creates an access key on the Profile page, shows it once, disables and deletes it", async () => {

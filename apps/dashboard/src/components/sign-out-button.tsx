@@ -1,5 +1,5 @@
 "use client";
-/** Sign out through the session route (DELETE), which clears the httpOnly cookie. */
+/** Sign out through the session route (DELETE): it ends a session at the API and clears the httpOnly cookie. */
 export function SignOutButton({ className = "btn btn-ghost" }: { className?: string }) {
   return (
     <button

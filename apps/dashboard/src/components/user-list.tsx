@@ -60,7 +60,7 @@ function UserRowView({ user, you, onChanged }: { user: UserRow; you: boolean; on
           {user.disabled ? (
             <button type="button" className="btn btn-small" aria-label={`Enable ${user.email}`} disabled={enable.fetching} onClick={async () => { if ((await doEnable({ id: user.id })).data) onChanged(); }}>ENABLE</button>
           ) : (
-            <button type="button" className="btn btn-small btn-danger" aria-label={`Disable ${user.email}`} disabled={disable.fetching} onClick={() => setConfirming(true)}>DISABLE</button>
+            <button type="button" className="btn btn-small btn-danger" aria-label={`Disable ${user.email}`} disabled={you || disable.fetching} title={you ? "You cannot disable yourself" : undefined} onClick={() => setConfirming(true)}>DISABLE</button>
           )}
           <ConfirmDialog
             title="Disable user"
