@@ -268,5 +268,11 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
     const { accessKeys } = await pergola.gql(`{ accessKeys { name enabled } }`);
     expect(accessKeys.map((k: { name: string }) => k.name)).not.toContain(`wall display ${stamp}`);
     expect(accessKeys).toContainEqual({ name: `laptop ${stamp}`, enabled: true });
+
+    // A phone's width: the table's rows become cards, the menu still opens.
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.getByRole("button", { name: "admin", exact: true }).click();
+    await page.getByRole("link", { name: "Profile" }).waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(page, "profile-390");
   });
 });
