@@ -16,6 +16,7 @@ import { SIMPLE_MANIFEST, createBuilds } from "../testing/builds.js";
 import { createTestProject, createTestUser, startTestApi, subscribe, uniqueSlug, type TestApi, type TestUser } from "../testing/harness.js";
 import { buildOperation, fillArguments, listRootFields, operationProblems, type RootField, type ValueSlot } from "../testing/schema-operations.js";
 import { ACTORS, MATRIX, parseRow, type ActorName, type Expected } from "./authorization-matrix.table.js";
+import { AGENT_ONLY_FIELDS } from "./policy.js";
 
 let api: TestApi;
 
@@ -255,6 +256,16 @@ interface Cell {
   outcome: Outcome;
 }
 
+/** The cells that differ from the table, one line each; a leak (the table refuses, the API let it through) is marked. */
+function differences(cells: Cell[]): string[] {
+  return cells
+    .filter((c) => answerClass(c.outcome) !== c.expected)
+    .map((c) => {
+      const leak = c.expected !== "ok" && answerClass(c.outcome) === "ok";
+      return `${c.key.padEnd(34)} ${c.actor.padEnd(10)} table ${c.expected.padEnd(4)} got ${c.outcome}${leak ? "   ← LEAK" : ""}`;
+    });
+}
+
 const sockets = new Map<ActorName, Client>();
 function socketOf(actor: ActorName): Client {
   let client = sockets.get(actor);
@@ -262,15 +273,16 @@ function socketOf(actor: ActorName): Client {
   return client;
 }
 
-async function attempt(root: RootField, actor: ActorName): Promise<Outcome> {
+/** One actor's attempt at one field: over HTTP (subscriptions: the socket), or with `overSocket` always over the socket. */
+async function attempt(root: RootField, actor: ActorName, options: { overSocket?: boolean; inFragment?: boolean } = {}): Promise<Outcome> {
   const override = OVERRIDES[root.key];
   const prepared = (await override?.prepare?.(actor)) ?? {};
   const args = { ...fillArguments(root, argumentRule), ...override?.args?.(), ...prepared.args };
-  const operation = buildOperation(root, args, override?.selection);
+  const operation = buildOperation(root, args, override?.selection, { inFragment: options.inFragment });
   const problems = operationProblems(api.server.schema, operation);
   if (problems.length) return `INVALID_OPERATION(${problems.join("; ")})`;
   const token = prepared.token !== undefined ? prepared.token : fx.tokens[actor];
-  if (root.kind === "subscription") {
+  if (root.kind === "subscription" || options.overSocket) {
     const client = prepared.token !== undefined ? api.ws(token) : socketOf(actor);
     const answer = await firstAnswer(client, operation.query, operation.variables);
     return answer.outcome ?? classify(root, override, answer.data, answer.errors);
@@ -353,16 +365,40 @@ describe("the authorization matrix", () => {
       const outcomes = await Promise.all(ACTORS.map((actor) => attempt(root, actor)));
       ACTORS.forEach((actor, i) => cells.push({ key: root.key, actor, expected: row[actor], outcome: outcomes[i]! }));
     }
-    const wrong = cells.filter((c) => answerClass(c.outcome) !== c.expected);
-    // A leak: the table refuses, the API let it through.
-    const leaks = wrong.filter((c) => c.expected !== "ok" && answerClass(c.outcome) === "ok");
     const allowedWithError = cells.filter((c) => c.outcome !== "OK" && answerClass(c.outcome) === "ok");
+    const diff = differences(cells);
     console.info(
-      `authorization matrix: ${roots.length} fields × ${ACTORS.length} actors = ${cells.length} answers; ${wrong.length} differ from the table, ${leaks.length} leaks` +
+      `authorization matrix: ${roots.length} fields × ${ACTORS.length} actors = ${cells.length} answers; ${diff.length} differ from the table, ${diff.filter((d) => d.endsWith("LEAK")).length} leaks` +
         (allowedWithError.length ? `\nallowed, with a business error: ${allowedWithError.map((c) => `${c.key}/${c.actor}=${c.outcome}`).join(", ")}` : ""),
     );
-    const diff = wrong.map((c) => `${c.key.padEnd(34)} ${c.actor.padEnd(10)} table ${c.expected.padEnd(4)} got ${c.outcome}${leaks.includes(c) ? "   ← LEAK" : ""}`);
     expect(diff, `\n${diff.join("\n")}\n`).toEqual([]);
+  });
+
+  it("answers every query over the socket as over HTTP (anonymous callers: no socket at all)", async () => {
+    const roots = listRootFields(api.server.schema).filter((r) => r.kind === "query" && r.key in MATRIX);
+    const cells: Cell[] = [];
+    for (const root of roots) {
+      const row = parseRow(root.key, MATRIX[root.key]!);
+      const outcomes = await Promise.all(ACTORS.map((actor) => attempt(root, actor, { overSocket: true })));
+      ACTORS.forEach((actor, i) => cells.push({ key: root.key, actor, expected: actor === "anonymous" ? "401" : row[actor], outcome: outcomes[i]! }));
+    }
+    expect(differences(cells)).toEqual([]);
+  });
+
+  it("refuses the agents' fields to users in the resolvers too: a root fragment hides them from the operation gate", async () => {
+    // The gate reads root field names; `... on Mutation { reportStatus }` shows it none, so it
+    // refuses the fragment to agents and anonymous callers and leaves users to the resolvers.
+    const roots = listRootFields(api.server.schema).filter((r) => AGENT_ONLY_FIELDS.has(r.field.name));
+    expect(roots.map((r) => r.field.name).sort()).toEqual([...AGENT_ONLY_FIELDS].sort());
+    const cells: Cell[] = [];
+    for (const root of [...roots, ...listRootFields(api.server.schema).filter((r) => r.key === "Query.me")]) {
+      const outcomes = await Promise.all(ACTORS.map((actor) => attempt(root, actor, { inFragment: true })));
+      ACTORS.forEach((actor, i) => {
+        const expected: Expected = actor === "anonymous" ? "401" : actor === "agent" ? "403" : root.key === "Query.me" ? "ok" : "403";
+        cells.push({ key: `${root.key} (in a fragment)`, actor, expected, outcome: outcomes[i]! });
+      });
+    }
+    expect(differences(cells)).toEqual([]);
   });
 
   it("gives a non-member the same NOT_FOUND for a Project's events as for a Project that does not exist", async () => {

@@ -114,10 +114,10 @@ export interface Operation {
 
 /**
  * `query($a0: T!, …) { field(arg: $a0, …) { __typename } }`: every argument given (not
- * undefined) a variable, the
- * selection `selection` (default `{ __typename }` for object results, none for leaves).
+ * undefined) a variable, the selection `selection` (default `{ __typename }` for object
+ * results, none for leaves); with `inFragment`, the field inside `... on Query { }`.
  */
-export function buildOperation(root: RootField, args: Record<string, unknown>, selection?: string): Operation {
+export function buildOperation(root: RootField, args: Record<string, unknown>, selection?: string, options: { inFragment?: boolean } = {}): Operation {
   const variables: Record<string, unknown> = {};
   const declarations: string[] = [];
   const passed: string[] = [];
@@ -130,7 +130,10 @@ export function buildOperation(root: RootField, args: Record<string, unknown>, s
   const select = selection ?? (isLeafType(getNamedType(root.field.type)) ? "" : "{ __typename }");
   const vars = declarations.length ? `(${declarations.join(", ")})` : "";
   const call = passed.length ? `(${passed.join(", ")})` : "";
-  return { query: `${root.kind} Matrix${vars} { ${root.field.name}${call} ${select} }`, variables };
+  const field = `${root.field.name}${call} ${select}`;
+  // In an inline fragment, the root field is hidden from whatever reads only the root's fields.
+  const body = options.inFragment ? `... on ${root.key.split(".")[0]} { ${field} }` : field;
+  return { query: `${root.kind} Matrix${vars} { ${body} }`, variables };
 }
 
 /** GraphQL's own complaints about an operation (validation, variable coercion): a generator bug, never an answer to classify. */
