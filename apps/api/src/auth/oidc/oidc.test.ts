@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readEnv } from "../../env.js";
 import { startTestApi, uniqueSlug, type TestApi } from "../../testing/harness.js";
 import { loginAtProvider, startTestOidcProvider, type TestOidcProvider } from "../../testing/oidc-provider.js";
 
@@ -65,6 +66,19 @@ async function signInWithSso(login: string) {
   expect(status, JSON.stringify(body)).toBe(200);
   return { code, verifier, token: body.token as string };
 }
+
+describe("PERGOLA_OIDC_*", () => {
+  const oidc = { PERGOLA_OIDC_ISSUER: "https://accounts.example.com", PERGOLA_OIDC_CLIENT_ID: "pergola", PERGOLA_OIDC_CLIENT_SECRET: "s3cret" };
+  it("takes all three or none", () => {
+    expect(readEnv({ ...oidc }).PERGOLA_OIDC_ISSUER).toBe("https://accounts.example.com");
+    expect(readEnv({}).PERGOLA_OIDC_ISSUER).toBeUndefined();
+    expect(() => readEnv({ PERGOLA_OIDC_ISSUER: oidc.PERGOLA_OIDC_ISSUER, PERGOLA_OIDC_CLIENT_ID: "pergola" })).toThrow(/together/);
+  });
+  it("refuses a plain-http issuer other than this machine", () => {
+    expect(() => readEnv({ ...oidc, PERGOLA_OIDC_ISSUER: "http://accounts.example.com" })).toThrow(/PERGOLA_OIDC_ISSUER: must be an https/);
+    expect(readEnv({ ...oidc, PERGOLA_OIDC_ISSUER: "http://127.0.0.1:9000" }).PERGOLA_OIDC_ISSUER).toBe("http://127.0.0.1:9000");
+  });
+});
 
 describe("signInOptions", () => {
   it("tells anyone, without a credential, that SSO is on and where it starts", async () => {
