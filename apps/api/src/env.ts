@@ -47,6 +47,11 @@ const schema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   PERGOLA_MAX_ARTIFACT_MB: z.coerce.number().int().min(1).max(10_240).default(200),
+  /** Whose X-Forwarded-For names the caller: "loopback" (default), comma-separated addresses/subnets, or "false". */
+  PERGOLA_TRUST_PROXY: z
+    .string()
+    .default("loopback")
+    .transform((v) => (v === "false" ? false : v.includes(",") ? v.split(",").map((s) => s.trim()) : v)),
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -20,6 +20,7 @@ try {
     dataDir,
     localAgentToken: env.PERGOLA_LOCAL_AGENT_TOKEN,
     adminEmail: env.PERGOLA_ADMIN_EMAIL,
+    trustProxy: env.PERGOLA_TRUST_PROXY,
     publicUrl: env.PERGOLA_PUBLIC_URL,
     maxArtifactBytes: env.PERGOLA_MAX_ARTIFACT_MB * 1024 * 1024,
     secretKey: env.PERGOLA_SECRET_KEY,

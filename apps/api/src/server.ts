@@ -62,6 +62,12 @@ export interface ServerOptions {
   allowedOrigins?: string[];
   /** Default 100. */
   maxSubscriptionsPerSocket?: number;
+  /**
+   * Which peers' `X-Forwarded-For` names the caller (Express "trust proxy": "loopback", a list of
+   * addresses or subnets, or false). Default "loopback": the dashboard's server and a load
+   * balancer on this host forward the browser's address.
+   */
+  trustProxy?: string | string[] | boolean;
   /** Milliseconds a WebSocket client has to send `connection_init` before it is closed with 4408. Default 5 s. */
   connectionInitWaitTimeout?: number;
   /** Largest JSON body accepted over HTTP. Default 1 MiB. */
@@ -131,6 +137,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   const rules = validationRules({ production });
   const app = express();
   app.disable("x-powered-by");
+  // The caller's address (sign-in limits count by it) is X-Forwarded-For's only from these proxies.
+  app.set("trust proxy", options.trustProxy ?? "loopback");
   const httpServer = createHttpServer(app);
   const gateway = createGateway(services.links, logger);
   // Links first: a host-form link (`web.dev.shop.localhost`) may use any path, /graphql included.
@@ -204,7 +212,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
-          return createContext(services, await authenticateRequest(services.tokens, logger, req), req.socket.remoteAddress);
+          return createContext(services, await authenticateRequest(services.tokens, logger, req), req.ip);
         } catch (error) {
           throw error instanceof HttpError ? toGraphQLError(error, error.status) : error;
         }
@@ -227,6 +235,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     services.tokens.forget(tokenId);
     sockets.closeSocketsOf(tokenId, "Forbidden: token revoked");
   };
+  services.outpostAnnouncer.onMembershipEnded = (userId) => sockets.closeSocketsOfUser(userId, "Forbidden: membership changed");
 
   let closing: Promise<void> | undefined;
   return {

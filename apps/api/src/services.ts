@@ -87,7 +87,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     database,
     bus,
     log,
-    projects: new ProjectService(database.db, log),
+    projects: new ProjectService(database.db, log, outpostAnnouncer),
     stages: new StageService(database.db, log, outposts),
     tokens: new TokenService(database.db),
     users: new UserService(database.db, outpostAnnouncer),
