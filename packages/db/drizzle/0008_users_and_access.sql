@@ -93,3 +93,8 @@ ALTER TABLE "project_members" ADD CONSTRAINT "project_members_user_id_users_id_f
 CREATE INDEX "api_tokens_user_idx" ON "api_tokens" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "api_tokens_kind_idx" ON "api_tokens" USING btree ("kind");--> statement-breakpoint
 CREATE INDEX "project_members_user_idx" ON "project_members" USING btree ("user_id");
+--> statement-breakpoint
+-- What already runs stays allowed: Outposts are granted to the Projects with Stages on them,
+-- artifacts belong to the Projects that built from them.
+INSERT INTO "outpost_grants" ("outpost_id", "project_id") SELECT DISTINCT "outpost_id", "project_id" FROM "stages" WHERE "outpost_id" IS NOT NULL ON CONFLICT DO NOTHING;--> statement-breakpoint
+INSERT INTO "artifact_projects" ("sha256", "project_id") SELECT DISTINCT "artifact_sha256", "project_id" FROM "builds" ON CONFLICT DO NOTHING;

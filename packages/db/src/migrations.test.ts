@@ -1,7 +1,8 @@
 /**
  * Upgrading a database from before users (migration 0007) keeps every token working: agent
  * tokens stay agent tokens; ADMIN tokens become keys of the admin user; each MEMBER token a key
- * of a user of its own, owner of the Projects it could use.
+ * of a user of its own, owner of the Projects it could use. Outposts with Stages are granted to
+ * those Projects, and artifacts belong to the Projects that built from them.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -43,6 +44,12 @@ describe("migration 0008 (users and access)", () => {
         ('00000000-0000-4000-8000-0000000000c1', 'agent of local', 'pgl_dddd', 'hash-agent', 'AGENT', 'local');
       insert into project_members (project_id, token_id) values
         ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000b1');
+      insert into outposts (id, slug, name) values ('00000000-0000-4000-8000-0000000000d1', 'berlin', 'Berlin');
+      insert into stages (project_id, slug, name, type, outpost_id) values
+        ('00000000-0000-4000-8000-000000000001', 'edge', 'edge', 'DEV', '00000000-0000-4000-8000-0000000000d1');
+      insert into artifacts (sha256, size) values ('${"a".repeat(64)}', 1);
+      insert into builds (project_id, name, number, manifest, artifact_sha256, created_by) values
+        ('00000000-0000-4000-8000-000000000001', 'b1', 1, '{}', '${"a".repeat(64)}', 'ci');
     `);
     await migrate(drizzle(client), { migrationsFolder: migrations });
 
@@ -60,6 +67,11 @@ describe("migration 0008 (users and access)", () => {
     const members = await client.query<{ email: string; role: string }>(`
       select u.email, m.role from project_members m join users u on u.id = m.user_id`);
     expect(members.rows).toEqual([{ email: "token-00000000-0000-4000-8000-0000000000b1@legacy.invalid", role: "OWNER" }]);
+    // What ran before keeps running: the Outpost is granted, the artifact belongs to its Project.
+    expect((await client.query(`select outpost_id, project_id from outpost_grants`)).rows).toEqual([
+      { outpost_id: "00000000-0000-4000-8000-0000000000d1", project_id: "00000000-0000-4000-8000-000000000001" },
+    ]);
+    expect((await client.query(`select project_id from artifact_projects`)).rows).toEqual([{ project_id: "00000000-0000-4000-8000-000000000001" }]);
     const events = await client.query<{ column_default: string }>(`
       select column_default from information_schema.columns where table_name = 'events' and column_name = 'actor'`);
     expect(events.rows[0]?.column_default).toContain("system");
