@@ -9,7 +9,7 @@
  * Stage's secret — while the same scan does find its own secret in its own environ (so the
  * scan works) and does read the agent's command line (which holds no token).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeArchive } from "../apps/api/src/testing/archive.js";
 import { eventually, freshDatabaseOptions, withTimeout } from "../apps/api/src/testing/harness.js";
+import { getStageUserName } from "../packages/runtime/src/process/stage-users.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const isRoot = process.getuid?.() === 0;
@@ -30,6 +31,8 @@ const attackerSecret = `tenant-secret-attacker-${randomBytes(8).toString("hex")}
 let child: ChildProcess;
 let url: string;
 let database: Awaited<ReturnType<typeof freshDatabaseOptions>>;
+/** The Stages whose users the agent made: removed after the test. */
+const stageIds: string[] = [];
 
 /** The victim: keeps its secret in its env, in a file it was given and in its storage, and idles. */
 const IDLE_JS = `
@@ -123,6 +126,13 @@ afterAll(async () => {
   }
   rmSync(dataDir, { recursive: true, force: true });
   await database?.drop();
+  for (const id of stageIds) {
+    try {
+      execFileSync("userdel", [getStageUserName(id)], { stdio: "ignore" });
+    } catch {
+      // Never made (the test failed before): nothing to remove.
+    }
+  }
 });
 
 async function gql(query: string, variables: Record<string, unknown> = {}) {
@@ -140,7 +150,8 @@ const STAGE = `query($p: String!, $s: String!) { stage(project: $p, slug: $s) { 
 
 async function createProject(): Promise<string> {
   const { createProject } = await gql(`mutation($n: String!) { createProject(input: { name: $n }) { slug } }`, { n: `Tenant ${randomBytes(4).toString("hex")}` });
-  await gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p: createProject.slug });
+  const { createStage } = await gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { id } }`, { p: createProject.slug });
+  stageIds.push(createStage.id);
   return createProject.slug;
 }
 
@@ -311,6 +322,7 @@ describe.skipIf(!isRoot)("a deployed job on the local Outpost (npm start as root
     expect(owners[0]).not.toBe(0);
     expect(owners[1]).not.toBe(0);
     expect(owners[0]).not.toBe(owners[1]);
+    expect(execFileSync("id", ["-u", getStageUserName(stageIds[0]!)], { encoding: "utf8" }).trim()).toBe(String(owners[0]));
   }, 150_000);
 });
 

@@ -98,7 +98,7 @@ export class Connection {
           if (this.closed) return;
           const { code, reason } = readCloseEvent(event);
           if (code !== undefined && TOKEN_REJECTED.has(code)) {
-            logger.error({ code, reason }, `token rejected by the server (${code}): check --token`);
+            logger.error({ code, reason }, `token rejected by the server (${code}): check the agent token (--token-file)`);
           } else {
             logger.warn({ url, code, reason }, "disconnected from the server; reconnecting");
           }

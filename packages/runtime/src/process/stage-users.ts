@@ -65,6 +65,9 @@ export class StageUsers {
     if (existing) return existing;
     const added = await run("useradd", [
       "--system",
+      // Not the system range (100–999 on Debian: a few hundred Stages would exhaust it, and the
+      // distribution's own services need it): 20000–59999, below the ranges of /etc/subuid.
+      ...["SYS_UID_MIN=20000", "SYS_UID_MAX=59999", "SYS_GID_MIN=20000", "SYS_GID_MAX=59999"].flatMap((key) => ["-K", key]),
       "--no-create-home",
       "--home-dir",
       "/nonexistent",
