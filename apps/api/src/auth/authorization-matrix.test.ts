@@ -9,8 +9,9 @@
  * graphql-ws (first message, or the error).
  */
 import { randomBytes } from "node:crypto";
-import type { Client } from "graphql-ws";
+import { createClient, type Client } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { makeArchive } from "../testing/archive.js";
 import { SIMPLE_MANIFEST, createBuilds } from "../testing/builds.js";
 import { createTestProject, createTestUser, startTestApi, subscribe, uniqueSlug, type TestApi, type TestUser } from "../testing/harness.js";
@@ -45,9 +46,9 @@ async function createStage(name = uniqueSlug("s")): Promise<string> {
   return createStage.slug;
 }
 
-async function createOutpost(): Promise<{ slug: string; token: string }> {
+async function createOutpost(labels: string[] = []): Promise<{ slug: string; token: string }> {
   const slug = uniqueSlug("o");
-  const { createOutpost } = await gqlOk(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, { i: { name: slug, slug } });
+  const { createOutpost } = await gqlOk(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, { i: { name: slug, slug, labels } });
   return { slug, token: createOutpost.agentToken };
 }
 
@@ -266,10 +267,24 @@ function differences(cells: Cell[]): string[] {
     });
 }
 
+/** An agent's socket, as the agent opens it: it tells its version and public URL. */
+function agentSocket(token: string): Client {
+  const client = createClient({
+    url: api.server.wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authToken: token, agentVersion: "pergola-agent/matrix", publicUrl: "http://127.0.0.1:4999" },
+    retryAttempts: 0,
+    lazy: true,
+  });
+  agentSockets.push(client);
+  return client;
+}
+const agentSockets: Client[] = [];
+
 const sockets = new Map<ActorName, Client>();
 function socketOf(actor: ActorName): Client {
   let client = sockets.get(actor);
-  if (!client) sockets.set(actor, (client = api.ws(fx.tokens[actor])));
+  if (!client) sockets.set(actor, (client = actor === "agent" ? agentSocket(fx.tokens.agent!) : api.ws(fx.tokens[actor])));
   return client;
 }
 
@@ -295,7 +310,7 @@ beforeAll(async () => {
   api = await startTestApi({ outposts: { flushMs: 20, monitorMs: 200 } });
   const project = await createTestProject(api);
   const { project: created } = await gqlOk(`query($p: String!) { project(slug: $p) { cursor } }`, { p: project });
-  const outpost = await createOutpost();
+  const outpost = await createOutpost(["site=berlin"]);
   const { createStage } = await gqlOk(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "dev", type: DEV, outpostUri: $u }) { slug } }`, {
     p: project,
     u: `outpost://${outpost.slug}`,
@@ -317,7 +332,7 @@ beforeAll(async () => {
 
   // The agent takes the Release and reports its Component running, with output: the Stage's
   // Component, log and link subscriptions then have something to send first.
-  const agent = api.ws(outpost.token);
+  const agent = agentSocket(outpost.token);
   const desired = subscribe(agent, `subscription { desiredState { stages { stageId key generation release { id } } } }`, {});
   await gqlOk(`mutation($p: String!, $s: String!, $b: String!) { deployRelease(input: { project: $p, stage: $s, build: $b }) { id } }`, { p: project, s: createStage.slug, b: build });
   let stage: { stageId: string; generation: number; release: { id: string } | null } | undefined;
@@ -345,7 +360,10 @@ beforeAll(async () => {
     tokens: { admin: api.adminToken, owner: owner.token, member: member.token, readOnly: readOnly.token, nonMember: nonMember.token, agent: outpost.token, anonymous: null },
   };
 }, 60_000);
-afterAll(() => api?.close());
+afterAll(async () => {
+  await Promise.all(agentSockets.map((c) => c.dispose()));
+  await api?.close();
+});
 
 describe("the authorization matrix", () => {
   it("has a row for every root field of the schema, and none for a field it no longer has", () => {
@@ -437,5 +455,38 @@ describe("subscription payloads", () => {
     expect(projectsOf(await live(owner))).toEqual([fx.project]);
     member.close();
     owner.close();
+  });
+});
+
+describe("Outpost facts", () => {
+  it("show a Project's members an Outpost's name and status, not its admin facts, in typed fields and raw event payloads alike", async () => {
+    const LINK = `query($p: String!, $s: String!) { stage(project: $p, slug: $s) { outpost { agentVersion outpost { labels agentVersion publicUrl stageCount } } } }`;
+    const EVENTS = `subscription($p: String!, $a: String) { events(project: $p, after: $a) { kind payload } }`;
+    const linkPayload = async (actor: ActorName) => {
+      const sub = subscribe(socketOf(actor), EVENTS, { p: fx.project, a: fx.cursor });
+      try {
+        for (;;) {
+          const { events } = await sub.next();
+          if (events.kind === "OUTPOST_LINK_CHANGED" && events.payload.link.outpost.slug === fx.outpost) return events.payload.link;
+        }
+      } finally {
+        sub.close();
+      }
+    };
+    const admin = await linkPayload("admin");
+    expect(admin).toMatchObject({ outpost: { labels: ["site=berlin"], publicUrl: "http://127.0.0.1:4999", stageCount: expect.any(Number) } });
+    expect((await api.ok(LINK, { p: fx.project, s: fx.stage })).stage.outpost).toEqual({
+      agentVersion: "pergola-agent/matrix",
+      outpost: { labels: ["site=berlin"], agentVersion: "pergola-agent/matrix", publicUrl: "http://127.0.0.1:4999", stageCount: expect.any(Number) },
+    });
+    for (const actor of ["owner", "member", "readOnly"] as const) {
+      const link = await linkPayload(actor);
+      expect(Object.keys(link.outpost).sort(), actor).toEqual(["createdAt", "description", "id", "name", "region", "slug", "status", "statusSince", "uri"]);
+      expect(link.agentVersion, actor).toBeNull();
+      expect((await api.ok(LINK, { p: fx.project, s: fx.stage }, fx.tokens[actor]!)).stage.outpost, actor).toEqual({
+        agentVersion: null,
+        outpost: { labels: null, agentVersion: null, publicUrl: null, stageCount: null },
+      });
+    }
   });
 });

@@ -1,18 +1,18 @@
 /**
  * Project-scoped subscriptions. Each replays the log after `after` (when given), then goes
  * live, with no gap and no duplicate. The payload each receives is the shared event row, so
- * every field below must depend on the row alone, never on the subscriber (see
- * graphql/shared-execution.ts).
+ * every field below must depend on the row and the caller alone (see graphql/shared-execution.ts).
  */
 import type { EventRow } from "@pergola/db/schema";
-import { Arg, Root, Subscription, Resolver } from "type-graphql";
+import { Arg, Ctx, Root, Subscription, Resolver } from "type-graphql";
 import type { SubscribeResolverData } from "type-graphql";
 import type { Context } from "../context.js";
 import { fromStageSnapshot, type StageSnapshot } from "../stages/stage.snapshot.js";
 import type { Stage } from "../stages/stage.type.js";
 import { notFound } from "../errors.js";
 import { formatCursor, parseCursor } from "./cursor.js";
-import { stageEventKinds, type EventKind } from "./event-kind.js";
+import { EventKind, stageEventKinds } from "./event-kind.js";
+import { linkSnapshotFor } from "../outposts/outpost-link.js";
 import { ProjectEvent, StageEvent } from "./event.type.js";
 
 type ProjectArgs = { project: string; after?: string | null };
@@ -62,16 +62,19 @@ export class EventResolver {
   })
   events(
     @Root() row: EventRow,
+    @Ctx() { actor }: Context,
     @Arg("project", () => String) _project: string,
     @Arg("after", () => String, { nullable: true }) _after?: string,
   ): ProjectEvent {
+    const payload = row.payload as Record<string, any>;
     return {
       cursor: formatCursor(row.seq),
       at: row.at,
       kind: row.kind as EventKind,
       actor: row.actor,
       stage: stageOf(row),
-      payload: row.payload,
+      // The raw payload shows a link's Outpost only as far as the caller may see it.
+      payload: row.kind === EventKind.OUTPOST_LINK_CHANGED ? { ...payload, link: linkSnapshotFor(actor, payload.link) } : payload,
     };
   }
 }

@@ -3,6 +3,8 @@
  * same function serves queries and the snapshots stored in OUTPOST_LINK_CHANGED events.
  */
 import type { StageRow } from "@pergola/db/schema";
+import type { Actor } from "../auth/actor.js";
+import { can } from "../auth/policy.js";
 import type { OutpostView } from "./outpost.service.js";
 
 export interface ApplyErrorView {
@@ -47,6 +49,20 @@ export function getLink(stage: Pick<StageRow, "generation" | "observedGeneration
 /** JSON-safe, for event payloads. */
 export function toLinkSnapshot(link: LinkView) {
   return JSON.parse(JSON.stringify(link)) as Record<string, unknown>;
+}
+
+/** The Outpost facts a member of a Project on it sees (the Outpost type's fields without `adminFact`). */
+const MEMBER_OUTPOST_FACTS = ["id", "slug", "uri", "name", "description", "region", "status", "statusSince", "createdAt"] as const;
+
+/**
+ * A stored link snapshot as `actor` may see it in a raw event payload (`ProjectEvent.payload`):
+ * without "outpost.inspect", the Outpost's admin facts (labels, agent version, public URL,
+ * heartbeat settings, Stage count of every Project) are left out, as the typed fields leave them.
+ */
+export function linkSnapshotFor(actor: Actor, snapshot: Record<string, any>): Record<string, unknown> {
+  if (can(actor, "outpost.inspect", undefined)) return snapshot;
+  const outpost = Object.fromEntries(MEMBER_OUTPOST_FACTS.map((fact) => [fact, snapshot.outpost?.[fact] ?? null]));
+  return { ...snapshot, agentVersion: null, outpost };
 }
 
 /** Back from an event payload: the dates are Dates again. */

@@ -168,7 +168,8 @@ export class OutpostLink {
   @Field(() => Int, { nullable: true })
   latencyMs: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `What the agent said it is, when it connected. ${ADMINS_ONLY}` })
+  @UseMiddleware(adminFact)
   agentVersion: string | null;
 
   @Field(() => Int, { description: "The Stage's desired-state generation." })
