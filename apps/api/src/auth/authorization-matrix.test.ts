@@ -6,75 +6,24 @@
  * operations.ts); the few fields that need particular input, or act on something they destroy,
  * get it from OVERRIDES, which prepares a throwaway target (as the admin) before each attempt,
  * so every attempt meets the same world. Queries and mutations go over HTTP, subscriptions over
- * graphql-ws (first message, or the error).
+ * graphql-ws (first message, or the error); queries once more over the socket.
+ * Beside it, what a root-field table cannot see: fields hidden from the operation gate in a
+ * fragment, one NOT_FOUND for a hidden and a missing Project, subscription payloads executed as
+ * their own subscriber, and an Outpost's admin facts kept from members on every path.
  */
 import { randomBytes } from "node:crypto";
-import { createClient, type Client } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import { makeArchive } from "../testing/archive.js";
-import { SIMPLE_MANIFEST, createBuilds } from "../testing/builds.js";
-import { createTestProject, createTestUser, startTestApi, subscribe, uniqueSlug, type TestApi, type TestUser } from "../testing/harness.js";
+import { AGENT_PUBLIC_URL, AGENT_VERSION, createWorld, firstAnswer, type World } from "../testing/authorization-world.js";
+import { SIMPLE_MANIFEST } from "../testing/builds.js";
+import { createTestProject, startTestApi, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
 import { buildOperation, fillArguments, listRootFields, operationProblems, type RootField, type ValueSlot } from "../testing/schema-operations.js";
 import { ACTORS, MATRIX, parseRow, type ActorName, type Expected } from "./authorization-matrix.table.js";
 import { AGENT_ONLY_FIELDS } from "./policy.js";
 
 let api: TestApi;
-
-/** The world every attempt meets. */
-interface Fixture {
-  project: string;
-  stage: string;
-  stageId: string;
-  generation: number;
-  /** A cursor of P's log before its Stage was created: subscriptions `after` it replay at once. */
-  cursor: string;
-  build: string;
-  artifact: string;
-  outpost: string;
-  /** A user in no Project: "someone else" for the user and access-key fields. */
-  bystander: TestUser;
-  users: Record<"owner" | "member" | "readOnly" | "nonMember", TestUser>;
-  tokens: Record<ActorName, string | null>;
-}
-let fx: Fixture;
+let fx: World;
 
 const gqlOk = (query: string, variables: Record<string, unknown> = {}) => api.ok(query, variables);
-
-async function createStage(name = uniqueSlug("s")): Promise<string> {
-  const { createStage } = await gqlOk(`mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`, { p: fx.project, n: name });
-  return createStage.slug;
-}
-
-async function createOutpost(labels: string[] = []): Promise<{ slug: string; token: string }> {
-  const slug = uniqueSlug("o");
-  const { createOutpost } = await gqlOk(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, { i: { name: slug, slug, labels } });
-  return { slug, token: createOutpost.agentToken };
-}
-
-/** A user (no password: nobody signs in as it) to act on. */
-async function createBareUser(): Promise<{ id: string; email: string }> {
-  const email = `${uniqueSlug("x")}@example.test`;
-  const { createUser } = await gqlOk(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email, name: email.split("@")[0] } });
-  return { id: createUser.id, email };
-}
-
-async function addMember(project: string, email: string, role: "OWNER" | "MEMBER") {
-  await gqlOk(`mutation($p: String!, $e: String!, $r: MemberRole!) { addMember(project: $p, email: $e, role: $r) { role } }`, { p: project, e: email, r: role });
-}
-
-/** Another user's enabled access key. */
-async function createOthersKey(): Promise<string> {
-  const other = await createTestUser(api);
-  const { createAccessKey } = await api.ok(`mutation { createAccessKey(input: { name: "victim" }) { accessKey { id } } }`, {}, other.token);
-  return createAccessKey.accessKey.id;
-}
-
-async function upload(archive: Buffer, project: string, token: string): Promise<string> {
-  const res = await fetch(`${api.server.url}/artifacts?project=${project}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(archive) });
-  if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { sha256: string }).sha256;
-}
 
 /** What a field needs beyond the generated arguments. */
 interface Override {
@@ -104,18 +53,18 @@ const OVERRIDES: Record<string, Override> = {
       return { args: { input: { project: fx.project, stage: fx.stage, names: [name] } } };
     },
   },
-  "Mutation.addMember": { prepare: async () => ({ args: { email: (await createBareUser()).email } }) },
+  "Mutation.addMember": { prepare: async () => ({ args: { email: (await fx.createBareUser()).email } }) },
   "Mutation.updateMember": {
     async prepare() {
-      const user = await createBareUser();
-      await addMember(fx.project, user.email, "MEMBER");
+      const user = await fx.createBareUser();
+      await fx.addMember(fx.project, user.email, "MEMBER");
       return { args: { email: user.email, role: "OWNER" } };
     },
   },
   "Mutation.removeMember": {
     async prepare() {
-      const user = await createBareUser();
-      await addMember(fx.project, user.email, "MEMBER");
+      const user = await fx.createBareUser();
+      await fx.addMember(fx.project, user.email, "MEMBER");
       return { args: { email: user.email } };
     },
   },
@@ -123,42 +72,42 @@ const OVERRIDES: Record<string, Override> = {
     // A Project with P's members in P's roles.
     async prepare() {
       const slug = await createTestProject(api);
-      await addMember(slug, fx.users.owner.email, "OWNER");
-      await addMember(slug, fx.users.member.email, "MEMBER");
-      await addMember(slug, fx.users.readOnly.email, "MEMBER");
+      await fx.addMember(slug, fx.users.owner.email, "OWNER");
+      await fx.addMember(slug, fx.users.member.email, "MEMBER");
+      await fx.addMember(slug, fx.users.readOnly.email, "MEMBER");
       return { args: { slug } };
     },
   },
   "Mutation.createBuild": { args: () => ({ input: { project: fx.project, artifact: fx.artifact, manifest: SIMPLE_MANIFEST } }) },
-  "Mutation.deployRelease": { prepare: async () => ({ args: { input: { project: fx.project, stage: await createStage(), build: fx.build } } }) },
-  "Mutation.promoteRelease": { prepare: async () => ({ args: { project: fx.project, from: fx.stage, to: await createStage() } }) },
-  "Mutation.deleteStage": { prepare: async () => ({ args: { project: fx.project, slug: await createStage() } }) },
-  "Mutation.suspendStage": { prepare: async () => ({ args: { project: fx.project, slug: await createStage() } }) },
+  "Mutation.deployRelease": { prepare: async () => ({ args: { input: { project: fx.project, stage: await fx.createStage(), build: fx.build } } }) },
+  "Mutation.promoteRelease": { prepare: async () => ({ args: { project: fx.project, from: fx.stage, to: await fx.createStage() } }) },
+  "Mutation.deleteStage": { prepare: async () => ({ args: { project: fx.project, slug: await fx.createStage() } }) },
+  "Mutation.suspendStage": { prepare: async () => ({ args: { project: fx.project, slug: await fx.createStage() } }) },
   "Mutation.resumeStage": {
     async prepare() {
-      const slug = await createStage();
+      const slug = await fx.createStage();
       await gqlOk(`mutation($p: String!, $s: String!) { suspendStage(project: $p, slug: $s) { state } }`, { p: fx.project, s: slug });
       return { args: { project: fx.project, slug } };
     },
   },
-  "Mutation.rollbackStage": { prepare: async () => ({ args: { project: fx.project, slug: await createStage() } }) },
-  "Mutation.updateStage": { prepare: async () => ({ args: { input: { project: fx.project, slug: await createStage(), name: uniqueSlug("renamed") } } }) },
-  "Mutation.deleteOutpost": { prepare: async () => ({ args: { slug: (await createOutpost()).slug } }) },
-  "Mutation.rotateOutpostToken": { prepare: async () => ({ args: { slug: (await createOutpost()).slug } }) },
-  "Mutation.grantOutpost": { prepare: async () => ({ args: { outpost: (await createOutpost()).slug, project: fx.project } }) },
+  "Mutation.rollbackStage": { prepare: async () => ({ args: { project: fx.project, slug: await fx.createStage() } }) },
+  "Mutation.updateStage": { prepare: async () => ({ args: { input: { project: fx.project, slug: await fx.createStage(), name: uniqueSlug("renamed") } } }) },
+  "Mutation.deleteOutpost": { prepare: async () => ({ args: { slug: (await fx.createOutpost()).slug } }) },
+  "Mutation.rotateOutpostToken": { prepare: async () => ({ args: { slug: (await fx.createOutpost()).slug } }) },
+  "Mutation.grantOutpost": { prepare: async () => ({ args: { outpost: (await fx.createOutpost()).slug, project: fx.project } }) },
   "Mutation.revokeOutpost": {
     async prepare() {
-      const { slug } = await createOutpost();
+      const { slug } = await fx.createOutpost();
       await gqlOk(`mutation($o: String!, $p: String!) { grantOutpost(outpost: $o, project: $p) { slug } }`, { o: slug, p: fx.project });
       return { args: { outpost: slug, project: fx.project } };
     },
   },
-  "Mutation.disableUser": { prepare: async () => ({ args: { id: (await createBareUser()).id } }) },
-  "Mutation.enableUser": { prepare: async () => ({ args: { id: (await createBareUser()).id } }) },
-  "Mutation.updateUser": { prepare: async () => ({ args: { input: { id: (await createBareUser()).id, name: "renamed" } } }) },
-  "Mutation.deleteAccessKey": { prepare: async () => ({ args: { id: await createOthersKey() } }) },
-  "Mutation.disableAccessKey": { prepare: async () => ({ args: { id: await createOthersKey() } }) },
-  "Mutation.enableAccessKey": { prepare: async () => ({ args: { id: await createOthersKey() } }) },
+  "Mutation.disableUser": { prepare: async () => ({ args: { id: (await fx.createBareUser()).id } }) },
+  "Mutation.enableUser": { prepare: async () => ({ args: { id: (await fx.createBareUser()).id } }) },
+  "Mutation.updateUser": { prepare: async () => ({ args: { input: { id: (await fx.createBareUser()).id, name: "renamed" } } }) },
+  "Mutation.deleteAccessKey": { prepare: async () => ({ args: { id: await fx.createOthersKey() } }) },
+  "Mutation.disableAccessKey": { prepare: async () => ({ args: { id: await fx.createOthersKey() } }) },
+  "Mutation.enableAccessKey": { prepare: async () => ({ args: { id: await fx.createOthersKey() } }) },
   "Mutation.signIn": { args: () => ({ email: fx.users.member.email, password: fx.users.member.password }) },
   "Mutation.signOut": {
     // A session of its own, so the actor's stays valid for the next fields.
@@ -222,34 +171,6 @@ function answerClass(outcome: Outcome): Expected | "?" {
   return ({ UNAUTHENTICATED: "401", FORBIDDEN: "403", NOT_FOUND: "404", HIDDEN: "nil" } as Record<string, Expected>)[outcome] ?? "?";
 }
 
-/** The first answer of a subscription: its first message, or its error (a closed socket as its code). */
-function firstAnswer(client: Client, query: string, variables: Record<string, unknown>, ms = 5_000): Promise<{ data?: any; errors?: any[]; outcome?: Outcome }> {
-  return new Promise((resolve) => {
-    let done = false;
-    let unsubscribe: (() => void) | undefined;
-    const finish = (answer: { data?: any; errors?: any[]; outcome?: Outcome }) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      queueMicrotask(() => unsubscribe?.());
-      resolve(answer);
-    };
-    const timer = setTimeout(() => finish({ outcome: "TIMEOUT" }), ms);
-    unsubscribe = client.subscribe(
-      { query, variables },
-      {
-        next: (result) => finish({ data: result.data, errors: result.errors as any[] }),
-        error: (error: any) => {
-          if (Array.isArray(error)) return finish({ errors: error });
-          const close = ({ 4401: "UNAUTHENTICATED", 4403: "FORBIDDEN" } as Record<number, string>)[error?.code];
-          finish({ outcome: close ?? `SOCKET(${error?.code ?? error?.message})` });
-        },
-        complete: () => finish({ outcome: "COMPLETED" }),
-      },
-    );
-  });
-}
-
 interface Cell {
   key: string;
   actor: ActorName;
@@ -267,27 +188,6 @@ function differences(cells: Cell[]): string[] {
     });
 }
 
-/** An agent's socket, as the agent opens it: it tells its version and public URL. */
-function agentSocket(token: string): Client {
-  const client = createClient({
-    url: api.server.wsUrl,
-    webSocketImpl: WebSocket,
-    connectionParams: { authToken: token, agentVersion: "pergola-agent/matrix", publicUrl: "http://127.0.0.1:4999" },
-    retryAttempts: 0,
-    lazy: true,
-  });
-  agentSockets.push(client);
-  return client;
-}
-const agentSockets: Client[] = [];
-
-const sockets = new Map<ActorName, Client>();
-function socketOf(actor: ActorName): Client {
-  let client = sockets.get(actor);
-  if (!client) sockets.set(actor, (client = actor === "agent" ? agentSocket(fx.tokens.agent!) : api.ws(fx.tokens[actor])));
-  return client;
-}
-
 /** One actor's attempt at one field: over HTTP (subscriptions: the socket), or with `overSocket` always over the socket. */
 async function attempt(root: RootField, actor: ActorName, options: { overSocket?: boolean; inFragment?: boolean } = {}): Promise<Outcome> {
   const override = OVERRIDES[root.key];
@@ -298,7 +198,7 @@ async function attempt(root: RootField, actor: ActorName, options: { overSocket?
   if (problems.length) return `INVALID_OPERATION(${problems.join("; ")})`;
   const token = prepared.token !== undefined ? prepared.token : fx.tokens[actor];
   if (root.kind === "subscription" || options.overSocket) {
-    const client = prepared.token !== undefined ? api.ws(token) : socketOf(actor);
+    const client = prepared.token !== undefined ? api.ws(token) : fx.socketOf(actor);
     const answer = await firstAnswer(client, operation.query, operation.variables);
     return answer.outcome ?? classify(root, override, answer.data, answer.errors);
   }
@@ -308,60 +208,10 @@ async function attempt(root: RootField, actor: ActorName, options: { overSocket?
 
 beforeAll(async () => {
   api = await startTestApi({ outposts: { flushMs: 20, monitorMs: 200 } });
-  const project = await createTestProject(api);
-  const { project: created } = await gqlOk(`query($p: String!) { project(slug: $p) { cursor } }`, { p: project });
-  const outpost = await createOutpost(["site=berlin"]);
-  const { createStage } = await gqlOk(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "dev", type: DEV, outpostUri: $u }) { slug } }`, {
-    p: project,
-    u: `outpost://${outpost.slug}`,
-  });
-  await gqlOk(`mutation($p: String!, $s: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: "GREETING", value: "hi" }] }) { version } }`, { p: project, s: createStage.slug });
-  const [owner, member, readOnly, nonMember, bystander] = await Promise.all([
-    createTestUser(api, { projects: [project], role: "OWNER" }),
-    createTestUser(api, { projects: [project], role: "MEMBER" }),
-    createTestUser(api, { projects: [project], readOnly: true }),
-    createTestUser(api),
-    createTestUser(api),
-  ]);
-  // One artifact, uploaded for P and, by the non-member, for a Project of its own: the
-  // non-member may read it, so what stops it from building in P is P's door, not the artifact's.
-  const archive = await makeArchive({ "server.js": "require('node:http').createServer((q, s) => s.end('hi')).listen(process.env.PORT)" });
-  const artifact = await upload(archive, project, api.adminToken);
-  expect(await upload(archive, await createTestProject(api, nonMember.token), nonMember.token)).toBe(artifact);
-  const [build] = await createBuilds(api, project, artifact, 1);
-
-  // The agent takes the Release and reports its Component running, with output: the Stage's
-  // Component, log and link subscriptions then have something to send first.
-  const agent = agentSocket(outpost.token);
-  const desired = subscribe(agent, `subscription { desiredState { stages { stageId key generation release { id } } } }`, {});
-  await gqlOk(`mutation($p: String!, $s: String!, $b: String!) { deployRelease(input: { project: $p, stage: $s, build: $b }) { id } }`, { p: project, s: createStage.slug, b: build });
-  let stage: { stageId: string; generation: number; release: { id: string } | null } | undefined;
-  while (!stage?.release) stage = (await desired.next(10_000)).desiredState.stages.find((s: { key: string }) => s.key === `${project}/${createStage.slug}`);
-  const component = { name: "web", kind: "SERVICE", state: "RUNNING", health: "HEALTHY", restarts: 0, logs: ["listening"], observedAt: new Date().toISOString() };
-  // An Outpost's agent reports over its socket.
-  const report = await firstAnswer(agent, `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`, {
-    i: { stageId: stage.stageId, releaseId: stage.release.id, observedGeneration: stage.generation, components: [component] },
-  });
-  expect(report.data?.reportStatus).toEqual({ accepted: true, reason: null });
-  desired.close();
-  await agent.dispose();
-
-  fx = {
-    project,
-    stage: createStage.slug,
-    stageId: stage.stageId,
-    generation: stage.generation,
-    cursor: created.cursor,
-    build: build!,
-    artifact,
-    outpost: outpost.slug,
-    bystander,
-    users: { owner, member, readOnly, nonMember },
-    tokens: { admin: api.adminToken, owner: owner.token, member: member.token, readOnly: readOnly.token, nonMember: nonMember.token, agent: outpost.token, anonymous: null },
-  };
+  fx = await createWorld(api);
 }, 60_000);
 afterAll(async () => {
-  await Promise.all(agentSockets.map((c) => c.dispose()));
+  await fx?.close();
   await api?.close();
 });
 
@@ -421,12 +271,12 @@ describe("the authorization matrix", () => {
 
   it("gives a non-member the same NOT_FOUND for a Project's events as for a Project that does not exist", async () => {
     const query = `subscription($p: String!) { events(project: $p) { cursor } }`;
-    const member = await firstAnswer(socketOf("nonMember"), query, { p: fx.project });
+    const member = await firstAnswer(fx.socketOf("nonMember"), query, { p: fx.project });
     const missing = uniqueSlug("p");
-    const none = await firstAnswer(socketOf("nonMember"), query, { p: missing });
+    const none = await firstAnswer(fx.socketOf("nonMember"), query, { p: missing });
     expect(member.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     expect(member.errors?.[0]?.message.replace(fx.project, "<slug>")).toBe(none.errors?.[0]?.message.replace(missing, "<slug>"));
-    expect(Object.keys(member.errors![0]!.extensions)).toEqual(Object.keys(none.errors![0]!.extensions));
+    expect(Object.keys(member.errors![0]!.extensions!)).toEqual(Object.keys(none.errors![0]!.extensions!));
   });
 });
 
@@ -436,13 +286,13 @@ describe("subscription payloads", () => {
     // Stages with the same document, the member first: the owner's live event must still be
     // executed as the owner (Outpost.projects: the caller's own Projects).
     const q = await createTestProject(api);
-    await addMember(q, fx.users.member.email, "MEMBER");
+    await fx.addMember(q, fx.users.member.email, "MEMBER");
     await gqlOk(`mutation($o: String!, $p: String!) { grantOutpost(outpost: $o, project: $p) { slug } }`, { o: fx.outpost, p: q });
     const doc = `subscription($p: String!, $a: String) { stageChanged(project: $p, after: $a) { kind stage { name outpost { outpost { projects { slug } } } } } }`;
     const projectsOf = (m: any) => m.stageChanged.stage.outpost.outpost.projects.map((p: { slug: string }) => p.slug).sort();
-    const member = subscribe(socketOf("member"), doc, { p: fx.project, a: fx.cursor });
+    const member = subscribe(fx.socketOf("member"), doc, { p: fx.project, a: fx.cursor });
     expect(projectsOf(await member.next())).toEqual([fx.project, q].sort());
-    const owner = subscribe(socketOf("owner"), doc, { p: fx.project, a: fx.cursor });
+    const owner = subscribe(fx.socketOf("owner"), doc, { p: fx.project, a: fx.cursor });
     expect(projectsOf(await owner.next())).toEqual([fx.project]);
     await gqlOk(`mutation($p: String!, $s: String!) { updateStage(input: { project: $p, slug: $s, name: "dev again" }) { slug } }`, { p: fx.project, s: fx.stage });
     const live = async (sub: typeof member) => {
@@ -463,7 +313,7 @@ describe("Outpost facts", () => {
     const LINK = `query($p: String!, $s: String!) { stage(project: $p, slug: $s) { outpost { agentVersion outpost { labels agentVersion publicUrl stageCount } } } }`;
     const EVENTS = `subscription($p: String!, $a: String) { events(project: $p, after: $a) { kind payload } }`;
     const linkPayload = async (actor: ActorName) => {
-      const sub = subscribe(socketOf(actor), EVENTS, { p: fx.project, a: fx.cursor });
+      const sub = subscribe(fx.socketOf(actor), EVENTS, { p: fx.project, a: fx.cursor });
       try {
         for (;;) {
           const { events } = await sub.next();
@@ -474,10 +324,10 @@ describe("Outpost facts", () => {
       }
     };
     const admin = await linkPayload("admin");
-    expect(admin).toMatchObject({ outpost: { labels: ["site=berlin"], publicUrl: "http://127.0.0.1:4999", stageCount: expect.any(Number) } });
+    expect(admin).toMatchObject({ outpost: { labels: ["site=berlin"], publicUrl: AGENT_PUBLIC_URL, stageCount: expect.any(Number) } });
     expect((await api.ok(LINK, { p: fx.project, s: fx.stage })).stage.outpost).toEqual({
-      agentVersion: "pergola-agent/matrix",
-      outpost: { labels: ["site=berlin"], agentVersion: "pergola-agent/matrix", publicUrl: "http://127.0.0.1:4999", stageCount: expect.any(Number) },
+      agentVersion: AGENT_VERSION,
+      outpost: { labels: ["site=berlin"], agentVersion: AGENT_VERSION, publicUrl: AGENT_PUBLIC_URL, stageCount: expect.any(Number) },
     });
     for (const actor of ["owner", "member", "readOnly"] as const) {
       const link = await linkPayload(actor);
