@@ -42,7 +42,7 @@ export class ArtifactStore {
   /** Streams `body` in, checks it, keeps it for the Project `projectId`. Returns its SHA-256 and size. */
   async put(body: Readable, projectId: string): Promise<{ sha256: string; size: number }> {
     const tmp = join(this.dir, "tmp");
-    await mkdir(tmp, { recursive: true });
+    await mkdir(tmp, { recursive: true, mode: 0o700 });
     const file = join(tmp, `${randomUUID()}.tar.gz`);
     const hash = createHash("sha256");
     let size = 0;
@@ -61,7 +61,7 @@ export class ArtifactStore {
       await checkArchive(file);
       const sha256 = hash.digest("hex");
       const target = this.pathOf(sha256);
-      await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
+      await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 });
       await rename(file, target);
       await this.db.transaction(async (tx) => {
         await tx.insert(artifacts).values({ sha256, size }).onConflictDoNothing();
