@@ -12,6 +12,7 @@
  * their own subscriber, and an Outpost's admin facts kept from members on every path.
  */
 import { randomBytes } from "node:crypto";
+import { getNamedType, isInputObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_PUBLIC_URL, AGENT_VERSION, createWorld, firstAnswer, type World } from "../testing/authorization-world.js";
 import { SIMPLE_MANIFEST } from "../testing/builds.js";
@@ -188,22 +189,58 @@ function differences(cells: Cell[]): string[] {
     });
 }
 
-/** One actor's attempt at one field: over HTTP (subscriptions: the socket), or with `overSocket` always over the socket. */
-async function attempt(root: RootField, actor: ActorName, options: { overSocket?: boolean; inFragment?: boolean } = {}): Promise<Outcome> {
+/** The fields whose `slug` names a Project. */
+const PROJECT_SLUG_FIELDS = new Set(["Query.project", "Mutation.deleteProject"]);
+
+/** Whether a field names a Project: a `project` argument, an input with a `project` field, or a Project's slug. */
+function namesProject(root: RootField): boolean {
+  if (PROJECT_SLUG_FIELDS.has(root.key)) return true;
+  return root.field.args.some((arg) => {
+    const type = getNamedType(arg.type);
+    return arg.name === "project" || (isInputObjectType(type) && "project" in type.getFields());
+  });
+}
+
+/** `args` with every argument that names a Project naming `project` instead. */
+function namingProject(root: RootField, args: Record<string, unknown>, project: string): Record<string, unknown> {
+  const named = { ...args };
+  if ("project" in named) named.project = project;
+  if (named.input && typeof named.input === "object" && "project" in named.input) named.input = { ...named.input, project };
+  if (PROJECT_SLUG_FIELDS.has(root.key)) named.slug = project;
+  return named;
+}
+
+interface AttemptOptions {
+  /** Queries and mutations over the socket too (subscriptions always are). */
+  overSocket?: boolean;
+  /** The field inside `... on <Root> { }`. */
+  inFragment?: boolean;
+  /** Name this Project wherever the arguments name P. */
+  project?: string;
+}
+
+/** One actor's attempt at one field, prepared as OVERRIDES says: what came back, and the first error's message. */
+async function attempt(root: RootField, actor: ActorName, options: AttemptOptions = {}): Promise<{ outcome: Outcome; message?: string }> {
   const override = OVERRIDES[root.key];
   const prepared = (await override?.prepare?.(actor)) ?? {};
-  const args = { ...fillArguments(root, argumentRule), ...override?.args?.(), ...prepared.args };
+  let args = { ...fillArguments(root, argumentRule), ...override?.args?.(), ...prepared.args };
+  if (options.project) args = namingProject(root, args, options.project);
   const operation = buildOperation(root, args, override?.selection, { inFragment: options.inFragment });
   const problems = operationProblems(api.server.schema, operation);
-  if (problems.length) return `INVALID_OPERATION(${problems.join("; ")})`;
+  if (problems.length) return { outcome: `INVALID_OPERATION(${problems.join("; ")})` };
   const token = prepared.token !== undefined ? prepared.token : fx.tokens[actor];
   if (root.kind === "subscription" || options.overSocket) {
     const client = prepared.token !== undefined ? api.ws(token) : fx.socketOf(actor);
     const answer = await firstAnswer(client, operation.query, operation.variables);
-    return answer.outcome ?? classify(root, override, answer.data, answer.errors);
+    return { outcome: answer.outcome ?? classify(root, override, answer.data, answer.errors), message: answer.errors?.[0]?.message };
   }
   const res = await api.gql(operation.query, operation.variables, token);
-  return classify(root, override, res.data, res.errors);
+  return { outcome: classify(root, override, res.data, res.errors), message: res.errors?.[0]?.message };
+}
+
+/** Every actor's attempt at one field, at once (each attempt prepares its own target). */
+async function attemptAll(root: RootField, options: AttemptOptions = {}): Promise<Outcome[]> {
+  return Promise.all(ACTORS.map(async (actor) => (await attempt(root, actor, options)).outcome));
 }
 
 beforeAll(async () => {
@@ -229,8 +266,7 @@ describe("the authorization matrix", () => {
     const cells: Cell[] = [];
     for (const root of roots) {
       const row = parseRow(root.key, MATRIX[root.key]!);
-      // The actors of one field at once: each attempt prepares its own target.
-      const outcomes = await Promise.all(ACTORS.map((actor) => attempt(root, actor)));
+      const outcomes = await attemptAll(root);
       ACTORS.forEach((actor, i) => cells.push({ key: root.key, actor, expected: row[actor], outcome: outcomes[i]! }));
     }
     const allowedWithError = cells.filter((c) => c.outcome !== "OK" && answerClass(c.outcome) === "ok");
@@ -247,7 +283,7 @@ describe("the authorization matrix", () => {
     const cells: Cell[] = [];
     for (const root of roots) {
       const row = parseRow(root.key, MATRIX[root.key]!);
-      const outcomes = await Promise.all(ACTORS.map((actor) => attempt(root, actor, { overSocket: true })));
+      const outcomes = await attemptAll(root, { overSocket: true });
       ACTORS.forEach((actor, i) => cells.push({ key: root.key, actor, expected: actor === "anonymous" ? "401" : row[actor], outcome: outcomes[i]! }));
     }
     expect(differences(cells)).toEqual([]);
@@ -260,13 +296,27 @@ describe("the authorization matrix", () => {
     expect(roots.map((r) => r.field.name).sort()).toEqual([...AGENT_ONLY_FIELDS].sort());
     const cells: Cell[] = [];
     for (const root of [...roots, ...listRootFields(api.server.schema).filter((r) => r.key === "Query.me")]) {
-      const outcomes = await Promise.all(ACTORS.map((actor) => attempt(root, actor, { inFragment: true })));
+      const outcomes = await attemptAll(root, { inFragment: true });
       ACTORS.forEach((actor, i) => {
         const expected: Expected = actor === "anonymous" ? "401" : actor === "agent" ? "403" : root.key === "Query.me" ? "ok" : "403";
         cells.push({ key: `${root.key} (in a fragment)`, actor, expected, outcome: outcomes[i]! });
       });
     }
     expect(differences(cells)).toEqual([]);
+  });
+
+  it("answers a non-member on every field that names P exactly as for a Project that does not exist", async () => {
+    const roots = listRootFields(api.server.schema).filter((r) => r.key in MATRIX && namesProject(r));
+    expect(roots.length).toBeGreaterThan(20);
+    // Every Project here has a uniqueSlug("p"): P, a throwaway one like P (deleteProject), the missing one.
+    const normalize = ({ outcome, message }: { outcome: Outcome; message?: string }) => `${outcome}: ${message?.replace(/p-[0-9a-f]{8}/g, "<project>") ?? ""}`;
+    const differ: string[] = [];
+    for (const root of roots) {
+      const missing = uniqueSlug("p");
+      const [hidden, none] = await Promise.all([attempt(root, "nonMember"), attempt(root, "nonMember", { project: missing })]);
+      if (normalize(hidden) !== normalize(none)) differ.push(`${root.key}: P → ${normalize(hidden)}; missing → ${normalize(none)}`);
+    }
+    expect(differ).toEqual([]);
   });
 
   it("gives a non-member the same NOT_FOUND for a Project's events as for a Project that does not exist", async () => {
