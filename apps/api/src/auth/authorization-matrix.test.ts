@@ -6,7 +6,7 @@
  * operations.ts); the few fields that need particular input, or act on something they destroy,
  * get it from OVERRIDES, which prepares a throwaway target (as the admin) before each attempt,
  * so every attempt meets the same world. Queries and mutations go over HTTP, subscriptions over
- * graphql-ws (first message, or the error); queries once more over the socket.
+ * graphql-ws (first message, or the error); queries and mutations once more over the socket.
  * Beside it, what a root-field table cannot see: fields hidden from the operation gate in a
  * fragment, one NOT_FOUND for a hidden and a missing Project, subscription payloads executed as
  * their own subscriber, and an Outpost's admin facts kept from members on every path.
@@ -278,8 +278,9 @@ describe("the authorization matrix", () => {
     expect(diff, `\n${diff.join("\n")}\n`).toEqual([]);
   });
 
-  it("answers every query over the socket as over HTTP (anonymous callers: no socket at all)", async () => {
-    const roots = listRootFields(api.server.schema).filter((r) => r.kind === "query" && r.key in MATRIX);
+  it("answers every query and mutation over the socket as over HTTP (anonymous callers: no socket at all)", async () => {
+    // signOut ends the session its socket runs on: the socket closes (4403) before the answer.
+    const roots = listRootFields(api.server.schema).filter((r) => r.kind !== "subscription" && r.key in MATRIX && r.key !== "Mutation.signOut");
     const cells: Cell[] = [];
     for (const root of roots) {
       const row = parseRow(root.key, MATRIX[root.key]!);
