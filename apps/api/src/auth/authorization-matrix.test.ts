@@ -331,6 +331,20 @@ describe("the authorization matrix", () => {
   });
 });
 
+describe("agents", () => {
+  it("see only their own Outpost: another Outpost's agent gets none of P's Stages and its reports on them are refused", async () => {
+    const other = await fx.createOutpost();
+    const socket = fx.agentSocket(other.token);
+    const desired = await firstAnswer(socket, `subscription { desiredState { full stages { stageId key } } }`, {});
+    expect(desired.data?.desiredState).toEqual({ full: true, stages: [] });
+    const report = await firstAnswer(socket, `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`, {
+      i: { stageId: fx.stageId, observedGeneration: 1_000, components: [] },
+    });
+    expect(report.data?.reportStatus).toEqual({ accepted: false, reason: "that Stage is not on this agent's Outpost" });
+    await socket.dispose();
+  });
+});
+
 describe("subscription payloads", () => {
   it("are each subscriber's own: a member of P only is not shown another member's Projects on an Outpost", async () => {
     // The member is also in Q, on the same Outpost; the owner is in P only. Both watch P's

@@ -30,6 +30,8 @@ export interface World {
   tokens: Record<ActorName, string | null>;
   /** One socket per actor, opened on first use (the agent's as its agent opens it). */
   socketOf(actor: ActorName): Client;
+  /** A socket as an Outpost's agent opens it, with its version and public URL. */
+  agentSocket(token: string): Client;
   createStage(): Promise<string>;
   createOutpost(labels?: string[]): Promise<{ slug: string; token: string }>;
   /** A user without a password (nobody signs in as it), to act on. */
@@ -135,6 +137,7 @@ export async function createWorld(api: TestApi): Promise<World> {
       const { createStage } = await admin(`mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`, { p: project, n: uniqueSlug("s") });
       return createStage.slug;
     },
+    agentSocket,
     createOutpost,
     async createBareUser() {
       const email = `${uniqueSlug("x")}@example.test`;
