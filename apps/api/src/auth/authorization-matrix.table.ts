@@ -9,7 +9,7 @@
  *   owner      a user, OWNER of P (session)
  *   member     a user, MEMBER of P (session)
  *   readOnly   a user, MEMBER of P, with a read-only access key
- *   nonMember  a user of another Project only (session)
+ *   nonMember  a user of another Project only, holding P's artifact there (session)
  *   agent      O's agent token
  *   anonymous  no credential (over WebSocket: no authToken)
  *
@@ -19,11 +19,14 @@
  *   401  UNAUTHENTICATED
  *   403  FORBIDDEN
  *   404  NOT_FOUND — the answer for something that does not exist, so Projects cannot be probed
- *   nil  answered, without P: null, or a list that leaves P out
+ *   nil  answered, without P: null, or a list that leaves P out (or, for validateOutpostUri, O)
+ * Over the socket, anonymous callers get no further than connection_init (closed 4401: 401).
  *
  * Targets, where a field acts on something (the test builds them, see its OVERRIDES): Project
- * fields act on P and its Stage; member fields on another member of P; access-key fields on
- * another user's key; user fields on another user; Outpost fields on an Outpost of their own.
+ * fields act on P and its Stage (or a throwaway Stage of P; deleteProject: a throwaway Project
+ * with P's members); member fields on another member of P; access-key fields on another user's
+ * key; user fields on another user; Outpost fields on a throwaway Outpost (queries: O); signOut
+ * on a session of its own.
  */
 
 export const ACTORS = ["admin", "owner", "member", "readOnly", "nonMember", "agent", "anonymous"] as const;
