@@ -125,7 +125,7 @@ export class AccessKeyService {
           .for("update")
       : [];
     if (!key) throw notFound(`Access key "${id}"`);
-    authorize(actor, "accessKey.manage", { ownerId: key.userId, write: true });
+    authorize(actor, "accessKey.manage", { ownerId: key.userId, write: true, key: id });
     return key;
   }
 

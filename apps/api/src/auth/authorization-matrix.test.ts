@@ -11,7 +11,7 @@
  * fragment, one NOT_FOUND for a hidden and a missing Project, subscription payloads executed as
  * their own subscriber, and an Outpost's admin facts kept from members on every path.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { getNamedType, isInputObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_PUBLIC_URL, AGENT_VERSION, createWorld, firstAnswer, type World } from "../testing/authorization-world.js";
@@ -318,6 +318,19 @@ describe("the authorization matrix", () => {
       if (normalize(hidden) !== normalize(none)) differ.push(`${root.key}: P → ${normalize(hidden)}; missing → ${normalize(none)}`);
     }
     expect(differ).toEqual([]);
+  });
+
+  it("answers a user about another user's access key exactly as about a key that does not exist", async () => {
+    const roots = listRootFields(api.server.schema).filter((r) => /^Mutation\.(disable|enable|delete)AccessKey$/.test(r.key));
+    expect(roots).toHaveLength(3);
+    for (const root of roots) {
+      const id = await fx.createOthersKey();
+      const ask = (key: string) => api.gql(buildOperation(root, { id: key }).query, { a0: key }, fx.tokens.member);
+      const missing = randomUUID();
+      const [theirs, none] = await Promise.all([ask(id), ask(missing)]);
+      expect(theirs.errors?.[0]?.extensions?.code, root.key).toBe("NOT_FOUND");
+      expect(JSON.stringify(theirs.errors).replaceAll(id, "<id>"), root.key).toBe(JSON.stringify(none.errors).replaceAll(missing, "<id>"));
+    }
   });
 
   it("gives a non-member the same NOT_FOUND for a Project's events as for a Project that does not exist", async () => {

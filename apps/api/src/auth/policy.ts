@@ -65,8 +65,11 @@ interface Resources {
   "user.manage": undefined;
   /** Update a user: oneself (name, password) or, for admins, anyone. */
   "user.update": { userId: string; changesAdmin: boolean };
-  /** Access keys of a user: one's own, or anyone's for admins. */
-  "accessKey.manage": { ownerId: string | null; write: boolean };
+  /**
+   * Access keys of a user: one's own, or anyone's for admins. To anyone else a key (`key`: the
+   * id asked for) gets the answer for a missing one, so key ids cannot be probed.
+   */
+  "accessKey.manage": { ownerId: string | null; write: boolean; key?: string };
   "audit.read": undefined;
   /** The agent API, for this Outpost. */
   "agent.act": undefined;
@@ -141,9 +144,9 @@ export function refusal<A extends Action>(actor: Actor, action: A, resource: Res
       return writable(actor);
     }
     case "accessKey.manage": {
-      const { ownerId, write } = resource as Resources["accessKey.manage"];
+      const { ownerId, write, key } = resource as Resources["accessKey.manage"];
       if (!isUser) return forbidden("Only users have access keys");
-      if (!isAdmin && ownerId !== actor.userId) return notFound("Access key");
+      if (!isAdmin && ownerId !== actor.userId) return notFound(key ? `Access key "${key}"` : "Access key");
       return write ? writable(actor) : undefined;
     }
     case "audit.read":
