@@ -344,6 +344,20 @@ describe("the authorization matrix", () => {
   });
 });
 
+describe("Outposts not granted to the caller", () => {
+  it("answer createStage as Outposts that do not exist, as validateOutpostUri does: their slugs cannot be probed", async () => {
+    const hidden = await fx.createOutpost();
+    const CREATE = `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`;
+    for (const actor of ["owner", "member", "nonMember"] as const) {
+      const missing = uniqueSlug("o");
+      const ask = (slug: string) => api.gql(CREATE, { p: fx.project, u: `outpost://${slug}` }, fx.tokens[actor]);
+      const [theirs, none] = await Promise.all([ask(hidden.slug), ask(missing)]);
+      expect(theirs.errors?.[0]?.extensions?.code, actor).toBe("BAD_USER_INPUT");
+      expect(JSON.stringify(theirs.errors).replaceAll(hidden.slug, "<o>"), actor).toBe(JSON.stringify(none.errors).replaceAll(missing, "<o>"));
+    }
+  });
+});
+
 describe("agents", () => {
   it("see only their own Outpost: another Outpost's agent gets none of P's Stages and its reports on them are refused", async () => {
     const other = await fx.createOutpost();

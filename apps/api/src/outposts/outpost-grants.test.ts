@@ -34,9 +34,10 @@ describe("Outpost grants", () => {
     const member = await createTestUser(api, { projects: [project] });
     const outpost = await createOutpost();
 
+    // Granted to none of the member's Projects, it does not exist for them (as in validateOutpostUri).
     const refused = await api.gql(CREATE_STAGE, stageInput(project, outpost), member.token);
-    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", field: "outpostUri" });
-    expect(refused.errors?.[0]?.message).toBe(`Outpost "${outpost}" is not granted to this Project: an admin grants it (grantOutpost)`);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "outpostUri" });
+    expect(refused.errors?.[0]?.message).toBe(`outpostUri: no Outpost "${outpost}" is available to your Projects (an admin registers Outposts and grants them to Projects)`);
     expect((await api.ok(`query($p: String!) { stages(project: $p) { slug } }`, { p: project }, member.token)).stages).toEqual([]);
 
     const { grantOutpost } = await api.ok(GRANT, { o: outpost, p: project });
@@ -47,7 +48,9 @@ describe("Outpost grants", () => {
     // Granted to one Project is not granted to the member's other one.
     const second = await createTestProject(api);
     await api.ok(`mutation($p: String!, $e: String!) { addMember(project: $p, email: $e, role: MEMBER) { role } }`, { p: second, e: member.email });
-    expect((await api.gql(CREATE_STAGE, stageInput(second, outpost), member.token)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const other = await api.gql(CREATE_STAGE, stageInput(second, outpost), member.token);
+    expect(other.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", field: "outpostUri" });
+    expect(other.errors?.[0]?.message).toBe(`Outpost "${outpost}" is not granted to this Project: an admin grants it (grantOutpost)`);
 
     const audit = (await api.ok(AUDIT, { p: project })).auditLog;
     expect(audit).toContainEqual(expect.objectContaining({ action: "OUTPOST_GRANTED", project, detail: expect.objectContaining({ outpost, project, via: "grantOutpost" }) }));
@@ -85,7 +88,7 @@ describe("Outpost grants", () => {
     ]);
 
     const member = await createTestUser(api, { projects: [project] });
-    expect((await api.gql(CREATE_STAGE, stageInput(project, outpost), member.token)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect((await api.gql(CREATE_STAGE, stageInput(project, outpost), member.token)).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 
   it("lets only admins grant and revoke; unknown Outposts and Projects are NOT_FOUND", async () => {

@@ -138,9 +138,13 @@ export class OutpostService {
     return unknownOutpost(uri, result.outpost.slug, actor);
   }
 
-  /** The Outpost a new Stage's `outpostUri` names, or BAD_USER_INPUT with the problem; whether it may be placed there is the Stage's check. */
-  async requireForStage(uri: string): Promise<OutpostRow> {
-    const result = await this.inspectUri(uri, null);
+  /**
+   * The Outpost a new Stage's `outpostUri` names, or BAD_USER_INPUT with the problem; whether it
+   * may be placed there is the Stage's check. As in validateUri, an Outpost the actor may not
+   * know of is unknown, so createStage cannot probe Outpost slugs either.
+   */
+  async requireForStage(actor: Actor, uri: string): Promise<OutpostRow> {
+    const result = await this.validateUri(actor, uri);
     const problem = result.problems.find((p) => !p.warning);
     if (!result.outpost || problem) throw badInput("outpostUri", problem?.message ?? "not a valid Outpost URI", { problems: result.problems });
     return result.outpost;

@@ -64,7 +64,7 @@ export class StageService {
     const slug = resolveSlug("slug", name, input.slug);
     const suspendGraceSeconds = graceOf(input.suspendGraceSeconds) ?? DEFAULT_GRACE_SECONDS;
     // Checked before anything is written: an unknown or malformed URI never reaches the Stage.
-    const outpost = input.outpostUri ? await this.outposts.requireForStage(input.outpostUri) : null;
+    const outpost = input.outpostUri ? await this.outposts.requireForStage(actor, input.outpostUri) : null;
     let locked: ProjectRow | undefined;
     try {
       return await this.log.inProject(project, async ({ tx, project: row, emit }) => {
