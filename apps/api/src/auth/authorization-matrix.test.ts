@@ -16,7 +16,7 @@ import { getNamedType, isInputObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_PUBLIC_URL, AGENT_VERSION, createWorld, firstAnswer, type World } from "../testing/authorization-world.js";
 import { SIMPLE_MANIFEST } from "../testing/builds.js";
-import { createTestProject, startTestApi, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
+import { createTestProject, createTestUser, startTestApi, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
 import { buildOperation, fillArguments, listRootFields, operationProblems, type RootField, type ValueSlot } from "../testing/schema-operations.js";
 import { ACTORS, MATRIX, parseRow, type ActorName, type Expected } from "./authorization-matrix.table.js";
 import { AGENT_ONLY_FIELDS } from "./policy.js";
@@ -331,6 +331,16 @@ describe("the authorization matrix", () => {
       expect(theirs.errors?.[0]?.extensions?.code, root.key).toBe("NOT_FOUND");
       expect(JSON.stringify(theirs.errors).replaceAll(id, "<id>"), root.key).toBe(JSON.stringify(none.errors).replaceAll(missing, "<id>"));
     }
+  });
+
+  it("lets a user change their own name but not make themselves an admin or change their email", async () => {
+    const UPDATE = `mutation($i: UpdateUserInput!) { updateUser(input: $i) { name isAdmin } }`;
+    const { id, token } = await createTestUser(api);
+    expect((await api.ok(UPDATE, { i: { id, name: "renamed" } }, token)).updateUser).toEqual({ name: "renamed", isAdmin: false });
+    for (const change of [{ isAdmin: true }, { email: `${uniqueSlug("e")}@example.test` }]) {
+      expect((await api.gql(UPDATE, { i: { id, ...change } }, token)).errors?.[0]?.extensions?.code, JSON.stringify(change)).toBe("FORBIDDEN");
+    }
+    expect((await api.ok(`{ me { isAdmin } }`, {}, token)).me).toEqual({ isAdmin: false });
   });
 
   it("gives a non-member the same NOT_FOUND for a Project's events as for a Project that does not exist", async () => {
