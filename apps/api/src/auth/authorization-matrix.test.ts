@@ -9,11 +9,13 @@
  * graphql-ws (first message, or the error); queries and mutations once more over the socket.
  * Beside it, what a root-field table cannot see: fields hidden from the operation gate in a
  * fragment, one NOT_FOUND for a hidden and a missing Project, subscription payloads executed as
- * their own subscriber, and an Outpost's admin facts kept from members on every path.
+ * their own subscriber, an Outpost's admin facts kept from members on every path, probes of
+ * key ids and Outpost slugs, self-promotion, agents of other Outposts, and /artifacts.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { getNamedType, isInputObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeArchive } from "../testing/archive.js";
 import { AGENT_PUBLIC_URL, AGENT_VERSION, createWorld, firstAnswer, type World } from "../testing/authorization-world.js";
 import { SIMPLE_MANIFEST } from "../testing/builds.js";
 import { createTestProject, createTestUser, startTestApi, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
@@ -365,6 +367,29 @@ describe("Outposts not granted to the caller", () => {
       expect(theirs.errors?.[0]?.extensions?.code, actor).toBe("BAD_USER_INPUT");
       expect(JSON.stringify(theirs.errors).replaceAll(hidden.slug, "<o>"), actor).toBe(JSON.stringify(none.errors).replaceAll(missing, "<o>"));
     }
+  });
+});
+
+describe("artifacts over HTTP", () => {
+  it("are uploaded for P by who may write in it, and read by who may read it (anyone else: the missing artifact's 404)", async () => {
+    const archive = new Uint8Array(await makeArchive({ "server.js": `// ${uniqueSlug("a")}` }));
+    const headers = (actor: ActorName): Record<string, string> => (fx.tokens[actor] ? { authorization: `Bearer ${fx.tokens[actor]}` } : {});
+    const statuses = async (request: (actor: ActorName) => Promise<Response>) =>
+      Object.fromEntries(
+        await Promise.all(
+          ACTORS.map(async (actor) => {
+            const res = await request(actor);
+            await res.arrayBuffer();
+            return [actor, res.status] as const;
+          }),
+        ),
+      );
+    const upload = (actor: ActorName) => fetch(`${api.server.url}/artifacts?project=${fx.project}`, { method: "POST", headers: headers(actor), body: archive });
+    expect(await statuses(upload)).toEqual({ admin: 201, owner: 201, member: 201, readOnly: 403, nonMember: 404, agent: 404, anonymous: 401 });
+    const { sha256 } = (await (await upload("member")).json()) as { sha256: string };
+    const read = (actor: ActorName) => fetch(`${api.server.url}/artifacts/${sha256}`, { headers: headers(actor) });
+    // The agent runs no Release of it.
+    expect(await statuses(read)).toEqual({ admin: 200, owner: 200, member: 200, readOnly: 200, nonMember: 404, agent: 404, anonymous: 401 });
   });
 });
 
