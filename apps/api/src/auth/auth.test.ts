@@ -380,7 +380,7 @@ describe("bootstrap", () => {
       expect(first.token.source).toBe("created");
       for (const file of [first.passwordFile, first.token.file]) expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(readFileSync(first.passwordFile, "utf8").trim()).toBe(first.password);
-      expect(await getActorByToken(own.db, first.token.token!)).toMatchObject({ role: "ADMIN", email: "root@example.test" });
+      expect(await getActorByToken(own.db, first.token.token!)).toMatchObject({ role: "ADMIN", email: "root@example.test", keyName: "admin token" });
       const [admin] = await own.db.select().from(users).where(eq(users.email, "root@example.test"));
       expect(await verifyPassword(admin!.passwordHash, first.password!)).toBe(true);
       const second = await bootstrapAdmin(own.db, dataDir, { email: "root@example.test" });

@@ -70,17 +70,17 @@ export async function bootstrapAdminToken(db: Db, dataDir: string, preset?: stri
     return { token: kept, source: "existing", file };
   }
   const token = generateToken();
-  await ensureAdminToken(db, token, email);
+  await ensureAdminToken(db, token, email, "admin token");
   await writeSecret(file, token);
   return { token, source: "created", file };
 }
 
-/** Makes sure `token` is a key of the admin user (the PERGOLA_ADMIN_TOKEN preset, or the first start). */
-export async function ensureAdminToken(db: Db, token: string, email = DEFAULT_ADMIN_EMAIL): Promise<void> {
+/** Makes sure `token` is a key of the admin user (the PERGOLA_ADMIN_TOKEN preset, or the first start's "admin token"). */
+export async function ensureAdminToken(db: Db, token: string, email = DEFAULT_ADMIN_EMAIL, name = "PERGOLA_ADMIN_TOKEN"): Promise<void> {
   const [existing] = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.hash, hashToken(token)));
   if (existing) return;
   const admin = await ensureAdminUser(db, email);
-  await createCredential(db, { name: "PERGOLA_ADMIN_TOKEN", kind: "LEGACY", userId: admin.id, token });
+  await createCredential(db, { name, kind: "LEGACY", userId: admin.id, token });
 }
 
 /** Whether any admin user has an enabled key. */
