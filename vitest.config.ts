@@ -9,7 +9,8 @@ const postgres = process.env.TEST_DATABASE_URL;
 const include = ["apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "test/**/*.test.ts"];
 
 const shared = {
-  // One copy of graphql, whatever each package's resolution says (STACK-NOTES).
+  // One copy of graphql, whatever each package's resolution says (otherwise "Cannot use
+  // GraphQLSchema from another module or realm").
   alias: { graphql: "graphql/index.js" },
   globalSetup: ["test/global-setup.ts"],
   testTimeout: 60_000,

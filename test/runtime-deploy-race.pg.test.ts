@@ -16,7 +16,7 @@ const MANIFEST = { version: "v1", components: [{ name: "web", command: [NODE, "s
 
 /** Errors a refused deploy may carry: typed, never INTERNAL_SERVER_ERROR. */
 const TYPED = ["CONFLICT", "STATE_CONFLICT"];
-/** Where a Release can go from each state (DESIGN "State machines"). */
+/** Where a Release can go from each state when no Component fails (docs/design.md, "Release"). */
 const NEXT: Record<string, string[]> = {
   PENDING: ["DEPLOYING", "DEPLOYED", "FAILED", "SUPERSEDED"],
   DEPLOYING: ["DEPLOYED", "FAILED", "SUPERSEDED"],

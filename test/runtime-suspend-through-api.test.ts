@@ -1,5 +1,5 @@
 /**
- * Suspend and resume end to end, as DESIGN "State machines" says them: a real API, the real
+ * Suspend and resume end to end, as docs/design.md ("Stage") says them: a real API, the real
  * `pergola-agent` process, real Components, and only GraphQL, the gateway and the files the
  * Components write to look at them. Links answer 503, services get SIGTERM and, after the
  * Stage's grace period, SIGKILL; schedules stop; standard storage stays, temporary goes;

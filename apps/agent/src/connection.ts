@@ -1,12 +1,12 @@
 /**
- * The thin graphql-ws adapter around the Reconciler (CONVENTIONS "Transport apart from logic"):
+ * The thin graphql-ws adapter around the Reconciler (the transport, kept apart from the logic):
  * it dials the API, subscribes to the desired state and hands each message to the target, and
  * sends the target's status reports. All decisions about Stages stay in the Reconciler.
  *
  * Reports go over the same socket (`reportStatus` as a graphql-ws operation), not as HTTP POSTs:
  * the connection is already open and authenticated (one path out through NAT and proxies, one
  * auth), and the API can tie each report to this agent's session, which is how it ignores
- * reports of a superseded session (DESIGN "Outposts").
+ * reports of a superseded session (docs/adr/0002-level-triggered-agent.md).
  */
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";

@@ -1,5 +1,5 @@
 /**
- * Application-level heartbeats (DESIGN "Outposts"): WebSocket pings alone do not say the agent
+ * Application-level heartbeats (docs/design.md, "Outpost and OutpostLink"): WebSocket pings alone do not say the agent
  * still works (a frozen process's kernel answers TCP), so the agent sends `heartbeat` every
  * interval the server asks for (5 s by default), each carrying the round trip of the previous
  * one. A refusal (a superseded session) is logged once per change, not on every beat.

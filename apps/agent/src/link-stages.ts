@@ -5,7 +5,7 @@
  * Reconciler keeps no state for the gateway's sake.
  *
  * The desired state, not the applied one: a suspend closes the links (503) the moment it
- * arrives, before the Components have stopped, as the API's gateway does (DESIGN "Suspend").
+ * arrives, before the Components have stopped, as the API's gateway does (docs/design.md, "Stage").
  */
 import { validateManifest, type Manifest, type Runtime } from "@pergola/runtime";
 import type { DesiredStateTarget } from "./connection.js";

@@ -1,5 +1,5 @@
 /**
- * The agent's logic, apart from any transport (CONVENTIONS "Transport apart from logic"): it is
+ * The agent's logic, apart from any transport (connection.ts is only the graphql-ws adapter): it is
  * told the desired state of the Outpost's Stages, converges the runtime to it, and hands status
  * reports to a `report` function. It is level-triggered (PROTOCOL.md): every message is the
  * whole truth for the Stages it names, and a full one removes whatever else runs.

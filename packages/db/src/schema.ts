@@ -80,7 +80,7 @@ export const stages = pgTable(
 );
 
 /**
- * A remote environment whose agent runs Stages (DESIGN "Outposts"). `session` is the epoch of
+ * A remote environment whose agent runs Stages (docs/design.md, "Outpost"). `session` is the epoch of
  * the agent's newest connection: reports of an older one are refused. The status is written
  * only when it changes; heartbeats go to the narrow `outpost_heartbeats` table.
  */

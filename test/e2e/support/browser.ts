@@ -1,5 +1,6 @@
 /**
- * Debian's Chromium driven by playwright-core (STACK-NOTES: the flags, a fresh profile).
+ * Debian's Chromium driven by playwright-core: headless, with FLAGS (no sandbox, no GPU,
+ * nothing that phones home) and a fresh profile.
  * CI sets REQUIRE_E2E=1: there a missing browser fails the run. Elsewhere a machine without
  * /usr/bin/chromium skips the browser tests, saying why.
  */

@@ -5,7 +5,7 @@ import { EventKind } from "./event-kind.js";
 
 registerEnumType(EventKind, { name: "EventKind", description: "What happened." });
 
-/** What every event type carries (DESIGN: `cursor`, `at`, `kind` and the changed object). */
+/** What every event type carries: `cursor`, `at`, `kind` and the changed object (docs/design.md). */
 @ObjectType({ description: "Not used on its own: the fields every event type has." })
 export abstract class EventFields {
   @Field(() => String, { description: "Pass as `after` to resume right after this event." })

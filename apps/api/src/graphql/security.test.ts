@@ -1,5 +1,6 @@
 /**
- * The WebSocket path gets every rule the HTTP path has (DESIGN.md, Security), and the few
+ * The WebSocket path gets every rule the HTTP path has (limits, masked errors, Origin check,
+ * init timeout, message size: ARCHITECTURE.md, "The WebSocket path"), and the few
  * plain HTTP routes answer as documented.
  */
 import { once } from "node:events";

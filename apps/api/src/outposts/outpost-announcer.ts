@@ -54,7 +54,7 @@ export class OutpostAnnouncer {
     return () => this.local.off(outpostId, listener);
   }
 
-  /** In this process only: heartbeats never go through NOTIFY (DESIGN "Performance design"). */
+  /** In this process only: heartbeats never go through NOTIFY (one per heartbeat would flood every replica). */
   heartbeatsRecorded(outpostIds: readonly string[]): void {
     for (const id of outpostIds) this.local.emit(id);
   }

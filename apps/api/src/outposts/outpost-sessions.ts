@@ -1,5 +1,5 @@
 /**
- * Agent sessions and heartbeats (DESIGN "Outposts"):
+ * Agent sessions and heartbeats (docs/design.md, "Outpost and OutpostLink"):
  *  - Each agent socket of a remote Outpost opens a session: `outposts.session` grows by one, so
  *    a second connection with the same token supersedes the first, whose later reports and
  *    heartbeats are refused (the session epoch).

@@ -31,7 +31,7 @@ export function checkText(field: string, value: string | null | undefined, max: 
 }
 
 /**
- * Heartbeat every 5 s, OFFLINE after 20 s of silence (DESIGN): the grace must exceed the time
+ * Heartbeat every 5 s, OFFLINE after 20 s of silence (the defaults): the grace must exceed the time
  * to notice a dead socket and reconnect, so it is at least twice the interval.
  */
 export function checkHeartbeatSettings(interval: number | null | undefined, offlineAfter: number | null | undefined) {

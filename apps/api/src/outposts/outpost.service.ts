@@ -1,5 +1,5 @@
 /**
- * Outposts (DESIGN "Outposts"): registration by admins, agent tokens (shown once, stored as a
+ * Outposts (docs/design.md, "Outpost and OutpostLink"): registration by admins, agent tokens (shown once, stored as a
  * hash, rotatable), URI validation, and the read side (Outposts with their last heartbeat,
  * history). Sessions, heartbeats and status changes live in outpost-sessions.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * One Component of one Release, as a state machine (DESIGN "Component.state"):
+ * One Component of one Release, as a state machine (docs/design.md, "Component", draws it):
  *
  *   SERVICE  PENDING → RUNNING ⇄ STARTING (exited, waiting out the back-off)
  *                      RUNNING → CRASHLOOP after `crashLoopAfter` quick exits in a row,

@@ -1,6 +1,6 @@
 /**
  * The process runtime: each Component of a Stage's Release is a child process on this host
- * (DESIGN "Builds, Configurations, Releases and the runtime"). Calls for one Stage run one
+ * (docs/design.md, "Vocabulary" and "Component"). Calls for one Stage run one
  * after another; different Stages do not wait for each other.
  *
  * Every process it starts is recorded under `<dataDir>/pids/` until it has exited. A runtime

@@ -18,13 +18,13 @@ export interface ReleaseSpec {
   appDir: string;
   /** The Release's resolved Configuration data: env entries and files by name. */
   config: { env: Record<string, string>; files: Record<string, string> };
-  /** True: services stopped, schedules off, running jobs finish (DESIGN "Suspend"). */
+  /** True: services stopped, schedules off, running jobs finish (a suspended Stage). */
   suspended: boolean;
   /** How long a stopping Component has between SIGTERM and SIGKILL. */
   graceSeconds: number;
 }
 
-/** DESIGN's Component.state. */
+/** A Component's state, as the API's `ComponentState` has it (docs/design.md, "Component"). */
 export type ComponentState =
   | "PENDING"
   | "STARTING"
