@@ -15,7 +15,6 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { isReady, openDatabase, type Database, type OpenDatabaseOptions } from "@pergola/db/client";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
@@ -28,6 +27,7 @@ import { ensureAgentToken } from "./auth/token.service.js";
 import { ensureAdminToken } from "./auth/bootstrap.js";
 import { artifactRoutes } from "./builds/artifact.routes.js";
 import { oidcRoutes } from "./auth/oidc/oidc.routes.js";
+import { graphiqlRoutes } from "./graphiql.js";
 import { createGateway } from "./links/gateway.js";
 import { createContext, type Context } from "./context.js";
 import { createFormatError, toGraphQLError } from "./graphql/errors.js";
@@ -192,18 +192,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     const ready = await isReady(database.db).catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready" });
   });
-  const graphiql = renderGraphiQL({
-    endpoint: WS_PATH,
-    title: "Pergola GraphiQL",
-    subscriptionsProtocol: "WS",
-    defaultHeaders: JSON.stringify({ Authorization: "Bearer PASTE_YOUR_TOKEN_HERE" }, null, 2),
-    // The token stays out of localStorage.
-    shouldPersistHeaders: false,
-    defaultQuery: "{\n  me { name email role }\n  projects { slug name cursor stages { slug name type state } }\n}\n",
-  } as never);
-  app.get("/graphiql", (_req, res) => {
-    res.type("html").send(graphiql);
-  });
+  app.use("/graphiql", graphiqlRoutes(WS_PATH));
   app.use("/artifacts", artifactRoutes(services.artifacts, services.tokens, services.projects, logger));
   app.use("/auth/oidc", oidcRoutes(services.oidc, logger));
   app.use(
