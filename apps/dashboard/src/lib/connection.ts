@@ -81,7 +81,7 @@ function lastCursor(data: unknown): string | undefined {
 export function createUrql(ws: WsClient): Client {
   return new Client({
     url: "/api/graphql",
-    // Apollo's CSRF prevention refuses GET queries (STACK-NOTES).
+    // Apollo's CSRF prevention refuses GET queries, and urql 5 sends queries as GET by default.
     preferGetMethod: false,
     fetchOptions: { credentials: "same-origin" },
     requestPolicy: "cache-and-network",
