@@ -1,4 +1,4 @@
 export { ErrorCode, errorCodes, isErrorCode } from "./errors.js";
 export { listDocuments, typed, type TypedDocument } from "./documents/typed.js";
 export * from "./documents/dashboard.js";
-export { deriveSlug, SLUG_MAX, slugProblem } from "./slug.js";
+export { deriveSlug, SLUG_MAX, slugProblem, suggestFreeSlug } from "./slug.js";

@@ -26,3 +26,15 @@ export function slugProblem(slug: string): string | undefined {
   if (!SLUG_PATTERN.test(slug)) return "must be lowercase letters, digits and hyphens, starting and ending with a letter or digit";
   return undefined;
 }
+
+/**
+ * The first of `slug-2`, `slug-3`, … not in `taken`, trimmed to stay a valid label: what the API
+ * offers with a CONFLICT on a taken ID, and what the dashboard offers before asking.
+ */
+export function suggestFreeSlug(slug: string, taken: ReadonlySet<string>): string {
+  for (let n = 2; ; n++) {
+    const suffix = `-${n}`;
+    const candidate = slug.slice(0, SLUG_MAX - suffix.length).replace(/-+$/, "") + suffix;
+    if (!taken.has(candidate)) return candidate;
+  }
+}

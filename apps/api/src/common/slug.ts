@@ -5,9 +5,9 @@
  */
 import { badInput } from "../errors.js";
 
-import { deriveSlug, SLUG_MAX, slugProblem } from "@pergola/schema";
+import { deriveSlug, SLUG_MAX, slugProblem, suggestFreeSlug } from "@pergola/schema";
 
-export { deriveSlug, SLUG_MAX, slugProblem };
+export { deriveSlug, SLUG_MAX, slugProblem, suggestFreeSlug };
 
 /** The slug to use: the explicit one (validated) or one derived from the name. */
 export function resolveSlug(field: string, name: string, explicit: string | null | undefined): string {
@@ -19,15 +19,6 @@ export function resolveSlug(field: string, name: string, explicit: string | null
   const derived = deriveSlug(name);
   if (!derived) throw badInput(field, `cannot be derived from the name "${name}" (no letters or digits); give one`);
   return derived;
-}
-
-/** The first of `slug-2`, `slug-3`, … not in `taken`, trimmed to stay a valid label. */
-export function suggestFreeSlug(slug: string, taken: ReadonlySet<string>): string {
-  for (let n = 2; ; n++) {
-    const suffix = `-${n}`;
-    const candidate = slug.slice(0, SLUG_MAX - suffix.length).replace(/-+$/, "") + suffix;
-    if (!taken.has(candidate)) return candidate;
-  }
 }
 
 export function requireName(field: string, name: string): string {
