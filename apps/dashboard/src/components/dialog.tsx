@@ -1,9 +1,13 @@
 "use client";
 /**
  * A modal dialog on the native <dialog>: showModal() makes the rest of the page inert (focus
- * stays inside), Escape closes it, and focus returns to what opened it.
+ * stays inside), Escape closes it, and focus returns to what opened it. It opens on its first
+ * field (showModal() alone would pick the first focusable element, the ✕ in the header); a
+ * dialog without fields keeps that default.
  */
 import { useEffect, useId, useRef, type ReactNode } from "react";
+
+const FIRST_FIELD = ".dialog-body input:not([type=hidden]):not([disabled]), .dialog-body select:not([disabled]), .dialog-body textarea:not([disabled])";
 
 export function Dialog({ title, open, onClose, children, wide }: { title: string; open: boolean; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -14,6 +18,7 @@ export function Dialog({ title, open, onClose, children, wide }: { title: string
     if (open && !dialog.open) {
       const opener = document.activeElement as HTMLElement | null;
       dialog.showModal();
+      dialog.querySelector<HTMLElement>(FIRST_FIELD)?.focus();
       return () => opener?.focus?.();
     }
     if (!open && dialog.open) dialog.close();

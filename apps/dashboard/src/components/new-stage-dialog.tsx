@@ -1,17 +1,22 @@
 "use client";
 /**
  * "+ NEW STAGE": Name, Type, the Stage ID derived as you type (editable), and for an Outpost
- * Stage its URI, validated by the API before CREATE is enabled. A taken ID comes back from the
- * API as CONFLICT on the `slug` field with a free `suggestion`, shown on the field.
+ * Stage its URI, validated by the API before CREATE is enabled. A taken ID shows on the field as
+ * the user types (the Project's Stages read again once typing pauses, the free ID suggested by
+ * the API's own rule); the API stays the judge: its CONFLICT on CREATE, with its `suggestion`,
+ * shows the same way.
  */
 import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { useClient, useMutation } from "urql";
-import { createStageMutation, validateOutpostUriQuery, type OutpostValidationResult, type StageType } from "@pergola/schema";
+import { createStageMutation, projectStagesQuery, validateOutpostUriQuery, type OutpostValidationResult, type StageType } from "@pergola/schema";
 import { Badge } from "./badges";
 import { Dialog } from "./dialog";
 import { errorMessage } from "./errors";
-import { deriveSlug, slugProblem } from "@/lib/slug";
+import { deriveSlug, slugProblem, suggestFreeSlug } from "@/lib/slug";
+
+/** How long typing must pause before the Project's Stage IDs are read again. */
+const CHECK_DELAY_MS = 250;
 
 
 export function NewStageDialog({ project, open, onClose }: { project: string; open: boolean; onClose: () => void }) {
@@ -31,6 +36,7 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
   const [slug, setSlug] = useState("");
   const [slugEdited, setSlugEdited] = useState(false);
   const [slugError, setSlugError] = useState<{ message: string; suggestion?: string } | null>(null);
+  const [taken, setTaken] = useState<{ slug: string; suggestion: string } | null>(null);
   const [isOutpost, setIsOutpost] = useState(false);
   const [uri, setUri] = useState("");
   const [validation, setValidation] = useState<{ uri: string; result: OutpostValidationResult } | null>(null);
@@ -41,7 +47,30 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
   const effectiveSlug = slugEdited ? slug : deriveSlug(name);
   const localSlugProblem = name.trim() ? slugProblem(effectiveSlug) : undefined;
   const outpostValid = !isOutpost || (validation !== null && validation.uri === uri.trim() && validation.result.valid);
-  const canCreate = name.trim() !== "" && !localSlugProblem && !slugError && outpostValid && !fetching;
+  const takenNow = taken?.slug === effectiveSlug ? taken : null;
+  const idError = slugError ?? (takenNow ? { message: `Stage ID "${takenNow.slug}" is taken in this Project; "${takenNow.suggestion}" is free.`, suggestion: takenNow.suggestion } : null);
+  const canCreate = name.trim() !== "" && !localSlugProblem && !idError && outpostValid && !fetching;
+
+  useEffect(() => {
+    if (!effectiveSlug || slugProblem(effectiveSlug)) return undefined;
+    let current = true;
+    const timer = setTimeout(async () => {
+      const result = await client.query(projectStagesQuery, { project }, { requestPolicy: "network-only" }).toPromise();
+      if (!current || !result.data?.project) return;
+      const slugs = new Set(result.data.project.stages.map((s) => s.slug));
+      setTaken(slugs.has(effectiveSlug) ? { slug: effectiveSlug, suggestion: suggestFreeSlug(effectiveSlug, slugs) } : null);
+    }, CHECK_DELAY_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [client, project, effectiveSlug]);
+
+  function takeSuggestion(suggestion: string) {
+    setSlug(suggestion);
+    setSlugEdited(true);
+    setSlugError(null);
+  }
 
   async function validate() {
     setValidating(true);
@@ -90,14 +119,14 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
           id={ids.slug}
           className="mono"
           value={effectiveSlug}
-          aria-invalid={slugError || localSlugProblem ? true : undefined}
+          aria-invalid={idError || localSlugProblem ? true : undefined}
           aria-describedby={ids.slugHelp}
           onChange={(e) => { setSlug(e.target.value); setSlugEdited(true); setSlugError(null); }}
         />
-        <p id={ids.slugHelp} className={slugError || localSlugProblem ? "field-error" : "hint"} data-testid="stage-id-message">
-          {slugError ? slugError.message : localSlugProblem ? `Stage ID ${localSlugProblem}` : "Derived from the name; a DNS label, fixed for life."}
-          {slugError?.suggestion ? (
-            <> <button type="button" className="link-button" onClick={() => { setSlug(slugError.suggestion!); setSlugEdited(true); setSlugError(null); }}>Use {slugError.suggestion}</button></>
+        <p id={ids.slugHelp} className={idError || localSlugProblem ? "field-error" : "hint"} data-testid="stage-id-message" aria-live="polite">
+          {idError ? idError.message : localSlugProblem ? `Stage ID ${localSlugProblem}` : "Derived from the name; a DNS label, fixed for life."}
+          {idError?.suggestion ? (
+            <> <button type="button" className="link-button" onClick={() => takeSuggestion(idError.suggestion!)}>Use {idError.suggestion}</button></>
           ) : null}
         </p>
       </div>

@@ -1,11 +1,17 @@
 "use client";
 /**
- * Outposts (admins): the list, each row live through its own `outpostChanged` (the Outpost as it
- * is, then after every change); create shows the URI, the agent token once and the command.
+ * Outposts (admins): the built-in `local` one first, then the list, each row live through its own
+ * `outpostChanged` (the Outpost as it is, then after every change); create shows the URI, the
+ * agent token once and the command.
+ *
+ * `local` has no row in the API: it is where every Stage without an Outpost runs, on the agent
+ * `npm start` runs beside the API. The API keeps no connection state for that agent, so its row
+ * says so instead of showing a status; its Stage count is every Stage an admin sees less those
+ * on the listed Outposts.
  */
 import { useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
-import { createOutpostMutation, deleteOutpostMutation, outpostChangedSubscription, outpostsQuery, rotateOutpostTokenMutation, type OutpostCredentialsView, type OutpostRow } from "@pergola/schema";
+import { createOutpostMutation, deleteOutpostMutation, outpostChangedSubscription, outpostsQuery, projectsQuery, rotateOutpostTokenMutation, type OutpostCredentialsView, type OutpostRow } from "@pergola/schema";
 import { Badge } from "./badges";
 import { CopyField } from "./copy-field";
 import { Dialog } from "./dialog";
@@ -15,6 +21,7 @@ import { useNow } from "@/lib/hooks";
 
 export function OutpostList() {
   const [{ data, error, fetching }, refetch] = useQuery({ query: outpostsQuery, requestPolicy: "network-only" });
+  const [projects] = useQuery({ query: projectsQuery, requestPolicy: "network-only" });
   const [open, setOpen] = useState(false);
   const [credentials, setCredentials] = useState<OutpostCredentialsView | null>(null);
   const [removed, setRemoved] = useState<string[]>([]);
@@ -28,15 +35,18 @@ export function OutpostList() {
       </div>
       <ErrorNote error={error} />
       {!data && fetching ? <p className="muted">Loading…</p> : null}
-      {data && outposts.length === 0 ? <div className="empty"><h2>No Outposts</h2><p className="muted">An Outpost is a remote host whose agent runs Stages; it dials out, so it works behind NAT.</p></div> : null}
-      {outposts.length ? (
+      {data ? (
         <div className="table-wrap">
           <table className="table">
             <thead><tr><th scope="col">Name</th><th scope="col">URI</th><th scope="col">Region</th><th scope="col">Status</th><th scope="col">Last heartbeat</th><th scope="col">Agent</th><th scope="col">Stages</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
-            <tbody>{outposts.map((o) => <OutpostRowView key={o.slug} initial={o} onCredentials={setCredentials} onDeleted={() => setRemoved((r) => [...r, o.slug])} />)}</tbody>
+            <tbody>
+              <LocalOutpostRow stageCount={localStageCount(data.outposts, projects.data?.projects)} />
+              {outposts.map((o) => <OutpostRowView key={o.slug} initial={o} onCredentials={setCredentials} onDeleted={() => setRemoved((r) => [...r, o.slug])} />)}
+            </tbody>
           </table>
         </div>
       ) : null}
+      {data && outposts.length === 0 ? <p className="muted small empty-note">No remote Outposts yet. An Outpost is a remote host whose agent runs Stages; it dials out, so it works behind NAT. + NEW OUTPOST makes one.</p> : null}
       <Dialog title="New Outpost" open={open} onClose={() => setOpen(false)}>
         <NewOutpost onCreated={(c) => { setOpen(false); setCredentials(c); reload(); }} />
       </Dialog>
@@ -44,6 +54,28 @@ export function OutpostList() {
         {credentials ? <Credentials credentials={credentials} /> : null}
       </Dialog>
     </section>
+  );
+}
+
+/** Stages on the local agent: all Stages less those on the listed Outposts; null when a count is not visible (members). */
+function localStageCount(outposts: OutpostRow[], projects: { stages: unknown[] }[] | undefined): number | null {
+  if (!projects || outposts.some((o) => o.stageCount == null)) return null;
+  const all = projects.reduce((n, p) => n + p.stages.length, 0);
+  const remote = outposts.reduce((n, o) => n + (o.stageCount ?? 0), 0);
+  return all >= remote ? all - remote : null;
+}
+
+function LocalOutpostRow({ stageCount }: { stageCount: number | null }) {
+  return (
+    <tr data-testid="outpost-row-local">
+      <td data-label="Name"><strong>local</strong> <span className="badge badge-muted">BUILT-IN</span><div className="small muted">The agent <code>npm start</code> runs on the API&apos;s host: Stages created without an Outpost run here.</div></td>
+      <td data-label="URI" className="nowrap"><span className="muted" title="Stages created without an Outpost URI run here">— (default)</span></td>
+      <td data-label="Region">—</td>
+      <td data-label="Status" colSpan={2}><span className="small muted">Not tracked: the API keeps no connection state for the local agent. Its Stages&apos; Components show what it last reported.</span></td>
+      <td data-label="Agent">—</td>
+      <td data-label="Stages" title="Stages of every Project that name no Outpost">{stageCount ?? "—"}</td>
+      <td data-label="Actions"><span className="sr-only">Built in: nothing to rotate or delete</span></td>
+    </tr>
   );
 }
 

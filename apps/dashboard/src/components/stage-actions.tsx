@@ -3,8 +3,9 @@
  * What can be done to a Stage: '+ NEW RELEASE' (a Build and a Configuration → DEPLOY), PROMOTE to
  * another Stage, ROLLBACK, SUSPEND / RESUME (a PROD Stage asks first), CONFIG MANAGEMENT, and the
  * one-click Release of a changed Configuration. Results arrive through the page's subscriptions.
+ * A greyed-out PROMOTE or ROLLBACK says why, in its tooltip and in a hint under the buttons.
  */
-import { useState } from "react";
+import { useId, useState } from "react";
 import { useMutation } from "urql";
 import {
   deployReleaseMutation, promoteReleaseMutation, resumeStageMutation, rollbackStageMutation, suspendStageMutation,
@@ -26,24 +27,33 @@ export function StageActions({ project, stage, stages, builds, releases }: { pro
   const close = () => setDialog(null);
   const canSuspend = stage.state === "RUNNING";
   const canResume = stage.state === "SUSPENDED";
+  const others = stages.filter((s) => s.slug !== stage.slug);
+  const whyNot = { promote: whyNoPromote(stage, others.length), rollback: whyNoRollback(releases) };
+  const hintIds = { promote: useId(), rollback: useId() };
   return (
     <div className="head-actions">
       <button type="button" className="btn btn-primary" onClick={() => setDialog("release")}>+ NEW RELEASE</button>
       <button type="button" className="btn" onClick={() => setDialog("config")}>CONFIG MANAGEMENT</button>
-      <button type="button" className="btn" disabled={!stage.currentRelease} onClick={() => setDialog("promote")}>PROMOTE</button>
-      <button type="button" className="btn" disabled={releases.length < 2 || rollback.fetching} onClick={() => doRollback(vars)}>ROLLBACK</button>
+      <button type="button" className="btn" disabled={whyNot.promote !== null} title={whyNot.promote ?? undefined} aria-describedby={whyNot.promote ? hintIds.promote : undefined} onClick={() => setDialog("promote")}>PROMOTE</button>
+      <button type="button" className="btn" disabled={whyNot.rollback !== null || rollback.fetching} title={whyNot.rollback ?? undefined} aria-describedby={whyNot.rollback ? hintIds.rollback : undefined} onClick={() => doRollback(vars)}>ROLLBACK</button>
       {canResume || stage.state === "RESUMING" ? (
         <button type="button" className="btn" disabled={!canResume || resume.fetching} onClick={() => doResume(vars)}>RESUME</button>
       ) : (
         <button type="button" className="btn btn-danger" disabled={!canSuspend || suspend.fetching} onClick={() => (stage.type === "PROD" ? setDialog("suspend") : doSuspend(vars))}>SUSPEND</button>
       )}
+      {whyNot.promote || whyNot.rollback ? (
+        <p className="hint action-hints" data-testid="action-hints">
+          {whyNot.promote ? <span id={hintIds.promote}>PROMOTE: {whyNot.promote}.</span> : null}
+          {whyNot.rollback ? <span id={hintIds.rollback}>ROLLBACK: {whyNot.rollback}.</span> : null}
+        </p>
+      ) : null}
       <div className="actions-errors" aria-live="polite"><ErrorNote error={suspend.error ?? resume.error ?? rollback.error} /></div>
 
       <Dialog title="New Release" open={dialog === "release"} onClose={close}>
-        <NewRelease project={project} stage={stage} builds={builds} onDone={close} />
+        <NewRelease project={project} stage={stage} builds={builds} onDone={close} onCancel={close} />
       </Dialog>
       <Dialog title={`Promote ${stage.name}`} open={dialog === "promote"} onClose={close}>
-        <Promote project={project} from={stage} stages={stages.filter((s) => s.slug !== stage.slug)} onDone={close} />
+        <Promote project={project} from={stage} stages={others} onDone={close} onCancel={close} />
       </Dialog>
       <Dialog title="Suspend a PROD Stage?" open={dialog === "suspend"} onClose={close}>
         <p>{stage.name} is a PROD Stage: suspending it stops its Components and its links answer 503 until it is resumed.</p>
@@ -59,7 +69,21 @@ export function StageActions({ project, stage, stages, builds, releases }: { pro
   );
 }
 
-function NewRelease({ project, stage, builds, onDone }: { project: string; stage: Stage; builds: Build[]; onDone: () => void }) {
+/** Why PROMOTE is greyed out, or null when it is not. */
+function whyNoPromote(stage: Stage, otherStages: number): string | null {
+  if (!stage.currentRelease) return "no Release on this Stage to promote yet";
+  if (otherStages === 0) return "no other Stage in this Project to promote to";
+  return null;
+}
+
+/** Why ROLLBACK is greyed out, or null when it is not (the API redeploys the Release before the current one). */
+function whyNoRollback(releases: ReleaseSummary[]): string | null {
+  if (releases.length === 0) return "no Release on this Stage yet";
+  if (releases.length < 2) return "no earlier Release to roll back to";
+  return null;
+}
+
+function NewRelease({ project, stage, builds, onDone, onCancel }: { project: string; stage: Stage; builds: Build[]; onDone: () => void; onCancel: () => void }) {
   const configNames = Array.from(new Set(["default", ...(stage.configs ?? []).map((c) => c.name)]));
   const [build, setBuild] = useState(stage.currentRelease?.build.name ?? builds[0]?.name ?? "");
   const [config, setConfig] = useState(stage.currentRelease?.config?.name ?? configNames[0] ?? "default");
@@ -84,12 +108,15 @@ function NewRelease({ project, stage, builds, onDone }: { project: string; stage
         </select>
       </label>
       <ErrorNote error={error} />
-      <div className="actions"><button type="submit" className="btn btn-primary" disabled={!build || fetching}>DEPLOY</button></div>
+      <div className="actions">
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
+        <button type="submit" className="btn btn-primary" disabled={!build || fetching}>DEPLOY</button>
+      </div>
     </form>
   );
 }
 
-function Promote({ project, from, stages, onDone }: { project: string; from: Stage; stages: { slug: string; name: string; type: StageType }[]; onDone: () => void }) {
+function Promote({ project, from, stages, onDone, onCancel }: { project: string; from: Stage; stages: { slug: string; name: string; type: StageType }[]; onDone: () => void; onCancel: () => void }) {
   const [to, setTo] = useState(stages[0]?.slug ?? "");
   const [{ fetching, error }, promote] = useMutation(promoteReleaseMutation);
   return (
@@ -102,7 +129,10 @@ function Promote({ project, from, stages, onDone }: { project: string; from: Sta
         </select>
       </label>
       <ErrorNote error={error} />
-      <div className="actions"><button type="submit" className="btn btn-primary" disabled={!to || fetching}>PROMOTE</button></div>
+      <div className="actions">
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
+        <button type="submit" className="btn btn-primary" disabled={!to || fetching}>PROMOTE</button>
+      </div>
     </form>
   );
 }

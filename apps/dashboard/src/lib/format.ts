@@ -1,13 +1,19 @@
-/** Times as people read them: "4 s ago", "3 min ago", and a full UTC date for titles. */
+/** Times as people read them: "4 seconds ago", "3 minutes ago", "yesterday", and a full UTC date for titles. */
+const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [["day", 86_400], ["hour", 3_600], ["minute", 60]];
+
+/**
+ * How long ago `iso` was, at `now` (ms), in the largest whole unit up to days; "never" for no
+ * time. The locale is fixed ("en", as the rest of the dashboard) so the server's render and the
+ * browser's agree.
+ */
 export function ago(iso: string | null | undefined, now: number): string {
   if (!iso) return "never";
   const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${hours} h ago`;
-  return `${Math.floor(hours / 24)} d ago`;
+  for (const [unit, size] of UNITS) {
+    if (seconds >= size) return relative.format(-Math.floor(seconds / size), unit);
+  }
+  return relative.format(-seconds, "second");
 }
 
 export function utc(iso: string | null | undefined): string {
