@@ -10,7 +10,7 @@
  */
 import type { Db } from "@pergola/db/client";
 import { COMPONENT_LOG_LINES, components, outpostHistory, outposts, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import type { OutpostAnnouncer } from "../outposts/outpost-announcer.js";
 import { emitLinkChanged } from "../outposts/outpost-announcer.js";
@@ -20,14 +20,16 @@ import { getOutpostViews } from "../outposts/outpost-views.js";
 import { badInput } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
-import { ACTIVE_STATES, releaseEvent } from "../releases/release.service.js";
-import { setStageState } from "../stages/stage.service.js";
+import { ACTIVE_STATES, applyReleaseChange } from "../releases/release.service.js";
+import { stepRelease } from "../domain/release.machine.js";
+import { accepted } from "../domain/outcome.js";
+import { stepStage } from "../domain/stage.machine.js";
+import { applyStageSteps } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 
 const KINDS = new Set(["SERVICE", "JOB", "CRON"]);
 const STATES = new Set(["PENDING", "STARTING", "RUNNING", "SCHEDULED", "COMPLETED", "STOPPING", "STOPPED", "SUSPENDED", "FAILED", "CRASHLOOP"]);
 const HEALTHS = new Set(["HEALTHY", "UNHEALTHY", "UNKNOWN"]);
-const ACTIVE_COMPONENT_STATES = new Set(["PENDING", "STARTING", "RUNNING", "STOPPING", "CRASHLOOP"]);
 
 export interface ComponentReport {
   name: string;
@@ -215,28 +217,12 @@ async function recordObserved(ptx: ProjectTx, stage: StageRow, report: StatusRep
 }
 
 async function moveRelease(ptx: ProjectTx, stage: StageRow, release: ReleaseRow, reported: ComponentReport[]) {
-  if (stage.state !== "RUNNING" && stage.state !== "RESUMING") return;
-  const failed = reported.find((c) => c.state === "FAILED");
-  const services = reported.filter((c) => c.kind === "SERVICE");
-  // Deployed means serving: every service running and its probe (if any) green, not merely started.
-  const serving = services.every((c) => c.state === "RUNNING" && c.health === "HEALTHY");
-  const next = failed ? "FAILED" : serving ? "DEPLOYED" : "DEPLOYING";
-  if (next === release.state || (release.state === "DEPLOYED" && next === "DEPLOYING")) return;
-  const message = failed ? `${failed.name}: ${failed.message ?? "failed"}` : null;
-  const [moved] = await ptx.tx.update(releases).set({ state: next, message, updatedAt: new Date() }).where(eq(releases.id, release.id)).returning();
-  ptx.emit(releaseEvent(EventKind.RELEASE_STATE_CHANGED, stage, moved!));
-  if (next === "FAILED") {
-    // A failed Release is no longer the Stage's: a new generation tells the agent to stop what is left of it.
-    await ptx.tx.update(stages).set({ generation: sql`${stages.generation} + 1` }).where(eq(stages.id, stage.id));
-  }
+  await applyReleaseChange(ptx, stage, release, accepted(stepRelease(release, { kind: "report", stage: stage.state, components: reported })));
 }
 
 async function moveStage(ptx: ProjectTx, stage: StageRow, reported: ComponentReport[]) {
-  if (stage.state === "SUSPENDING" && !reported.some((c) => ACTIVE_COMPONENT_STATES.has(c.state))) {
-    await setStageState(ptx, stage, "SUSPENDED");
-  } else if (stage.state === "RESUMING" && reported.filter((c) => c.kind === "SERVICE").every((c) => c.state === "RUNNING")) {
-    await setStageState(ptx, stage, "RUNNING");
-  }
+  const { events } = accepted(stepStage(stage, { kind: "report", components: reported }));
+  await applyStageSteps(ptx, stage, events);
 }
 
 function checkComponent(c: ComponentReport, i: number): void {

@@ -2,7 +2,8 @@
  * Releases: a Build plus a Configuration version, immutable once made. Deploying makes a new
  * PENDING Release and supersedes the Stage's active one, in one transaction under the Project
  * and Stage locks; the partial unique index `releases_one_active_per_stage` backs the rule.
- * The agent (issue 2's next part) moves PENDING → DEPLOYING → DEPLOYED | FAILED.
+ * The agent's reports move PENDING → DEPLOYING → DEPLOYED | FAILED; domain/release.machine.ts
+ * decides every move, this service loads, locks and writes.
  */
 import type { Db, Tx } from "@pergola/db/client";
 import {
@@ -15,13 +16,16 @@ import {
   type StageRow,
 } from "@pergola/db/schema";
 import { and, desc, eq, inArray, max, sql } from "drizzle-orm";
+import { accepted } from "../domain/outcome.js";
+import { ACTIVE_RELEASE_STATES, createRelease, stepRelease, type ReleaseChange } from "../domain/release.machine.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
 import { lockStage, type ProjectTarget } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 
-export const ACTIVE_STATES = ["PENDING", "DEPLOYING", "DEPLOYED"] as const;
+/** The states of a Stage's active Release; declared in domain/release.machine.ts. */
+export const ACTIVE_STATES = ACTIVE_RELEASE_STATES;
 
 export interface DeployInput {
   stage: string;
@@ -116,14 +120,7 @@ export class ReleaseService {
     createdBy: string,
   ): Promise<ReleaseRow> {
     const config = configName ? await configVersion(tx, stage, configName) : null;
-    if (current) {
-      const [superseded] = await tx
-        .update(releases)
-        .set({ state: "SUPERSEDED", updatedAt: new Date(), message: current.state === "DEPLOYED" ? current.message : "replaced before it was deployed" })
-        .where(eq(releases.id, current.id))
-        .returning();
-      emit(releaseEvent(EventKind.RELEASE_STATE_CHANGED, stage, superseded!));
-    }
+    if (current) await applyReleaseChange({ tx, emit }, stage, current, accepted(stepRelease(current, { kind: "supersede" })));
     const [{ last } = { last: 0 }] = await tx
       .select({ last: sql<number>`coalesce(${max(releases.number)}, 0)::int` })
       .from(releases)
@@ -138,7 +135,7 @@ export class ReleaseService {
         configName: config?.name ?? null,
         configVersion: config?.version ?? null,
         createdBy,
-        message: stage.state === "RUNNING" ? "waiting for the agent" : "the Stage is suspended; it starts on resume",
+        ...createRelease(stage.state),
       })
       .returning();
     // The agent has something new to run: a new generation of the Stage's desired state.
@@ -146,6 +143,26 @@ export class ReleaseService {
     emit(releaseEvent(EventKind.RELEASE_CREATED, stage, created!));
     return created!;
   }
+}
+
+/**
+ * Writes what the Release machine decided: the new state and message with their event and,
+ * when the machine says so, a new generation of the Stage. Returns the Release as written.
+ */
+export async function applyReleaseChange(
+  { tx, emit }: Pick<ProjectTx, "tx" | "emit">,
+  stage: StageRow,
+  release: ReleaseRow,
+  { events }: { events: ReleaseChange[] },
+): Promise<ReleaseRow> {
+  let row = release;
+  for (const { state, message, newStageGeneration } of events) {
+    const [moved] = await tx.update(releases).set({ state, message, updatedAt: new Date() }).where(eq(releases.id, row.id)).returning();
+    emit(releaseEvent(EventKind.RELEASE_STATE_CHANGED, stage, moved!));
+    if (newStageGeneration) await tx.update(stages).set({ generation: sql`${stages.generation} + 1` }).where(eq(stages.id, stage.id));
+    row = moved!;
+  }
+  return row;
 }
 
 export function releaseEvent(kind: EventKind, stage: StageRow, release: ReleaseRow) {

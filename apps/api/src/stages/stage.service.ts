@@ -1,13 +1,16 @@
 /**
- * The rules of Stages: Stage IDs, and the state machine
- * RUNNING → SUSPENDING → SUSPENDED → RESUMING → RUNNING.
+ * Stages: Stage IDs, settings, and the commands of the state machine
+ * RUNNING → SUSPENDING → SUSPENDED → RESUMING → RUNNING, which domain/stage.machine.ts decides.
  * Every write locks the Project row (event order) and then the Stage row, in that order.
  */
 import type { Db, Tx } from "@pergola/db/client";
-import { releases, stages, type ProjectRow, type StageRow, type StageState, type StageType } from "@pergola/db/schema";
+import { releases, stages, type ProjectRow, type StageRow, type StageType } from "@pergola/db/schema";
 import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
-import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
+import { accepted } from "../domain/outcome.js";
+import { ACTIVE_RELEASE_STATES } from "../domain/release.machine.js";
+import { stepStage, type StageStep } from "../domain/stage.machine.js";
+import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { Actor } from "../auth/actor.js";
 import { placeOnOutpost } from "../outposts/outpost-grants.js";
@@ -118,40 +121,26 @@ export class StageService {
 
   /** RUNNING → SUSPENDING → SUSPENDED (once the agent reports that everything stopped). */
   suspendStage(project: ProjectTarget, slug: string): Promise<StageRow> {
-    return this.transition(project, slug, "RUNNING", ["SUSPENDING", "SUSPENDED"], "suspended");
+    return this.command(project, slug, "suspend");
   }
 
   /** SUSPENDED → RESUMING → RUNNING: the same Release, config and storage as before. */
   resumeStage(project: ProjectTarget, slug: string): Promise<StageRow> {
-    return this.transition(project, slug, "SUSPENDED", ["RESUMING", "RUNNING"], "resumed");
+    return this.command(project, slug, "resume");
   }
 
-  /**
-   * The first step is taken now and tells the agent (a new generation). The second waits for
-   * the agent's report that the Components stopped (or run again) — unless no Release runs
-   * here, and then there is nothing to wait for.
-   */
-  private transition(
-    project: ProjectTarget,
-    slug: string,
-    from: StageState,
-    [first, settled]: [StageState, StageState],
-    verb: string,
-  ): Promise<StageRow> {
+  /** The state machine (domain/stage.machine.ts) decides; this loads, locks and writes. */
+  private command(project: ProjectTarget, slug: string, kind: "suspend" | "resume"): Promise<StageRow> {
     return this.log.inProject(project, async (ptx) => {
       const stage = await lockStage(ptx, slug);
-      if (stage.state !== from) {
-        throw stateConflict(`Stage "${slug}" is ${stage.state}; only a ${from} Stage can be ${verb}`);
-      }
-      const moved = await setStageState(ptx, stage, first, { newGeneration: true });
       const [active] = await ptx.tx
         .select({ id: releases.id })
         .from(releases)
-        .where(and(eq(releases.stageId, stage.id), inArray(releases.state, ["PENDING", "DEPLOYING", "DEPLOYED"])));
-      return active ? moved : setStageState(ptx, moved, settled);
+        .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
+      const { events } = accepted(stepStage(stage, { kind, activeRelease: Boolean(active) }));
+      return applyStageSteps(ptx, stage, events);
     });
   }
-
 
   private async stageIdTaken(db: Db | Tx, project: ProjectRow, slug: string): Promise<AppError> {
     const taken = await db
@@ -186,18 +175,24 @@ export async function lockStage({ tx, project }: Pick<ProjectTx, "tx" | "project
   return stage;
 }
 
-/** Moves the Stage's state machine one step, with its event; a new generation when the agent must act. */
-export async function setStageState(
+/**
+ * Writes the steps the Stage machine took, one update and one STAGE_STATE_CHANGED event each
+ * (with a new generation where the agent must act). Returns the Stage as it is after the last.
+ */
+export async function applyStageSteps(
   { tx, emit }: Pick<ProjectTx, "tx" | "emit">,
   stage: StageRow,
-  state: StageState,
-  options: { newGeneration?: boolean } = {},
+  steps: readonly StageStep[],
 ): Promise<StageRow> {
-  const [next] = await tx
-    .update(stages)
-    .set({ state, updatedAt: new Date(), ...(options.newGeneration ? { generation: sql`${stages.generation} + 1` } : {}) })
-    .where(eq(stages.id, stage.id))
-    .returning();
-  emit({ kind: EventKind.STAGE_STATE_CHANGED, stageId: next!.id, payload: { stage: toStageSnapshot(next!) } });
-  return next!;
+  let row = stage;
+  for (const { state, newGeneration } of steps) {
+    const [next] = await tx
+      .update(stages)
+      .set({ state, updatedAt: new Date(), ...(newGeneration ? { generation: sql`${stages.generation} + 1` } : {}) })
+      .where(eq(stages.id, row.id))
+      .returning();
+    emit({ kind: EventKind.STAGE_STATE_CHANGED, stageId: next!.id, payload: { stage: toStageSnapshot(next!) } });
+    row = next!;
+  }
+  return row;
 }

@@ -1,0 +1,73 @@
+/**
+ * The Release state machine. A Release is made PENDING; the agent's reports move it
+ * PENDING → DEPLOYING → DEPLOYED, or to FAILED when a Component failed; deploying another
+ * Release to its Stage moves an active one (PENDING, DEPLOYING, DEPLOYED) to SUPERSEDED.
+ * FAILED and SUPERSEDED are final.
+ */
+import { releaseState, type ReleaseState, type StageState } from "@pergola/db/schema";
+import { EventKind } from "../events/event-kind.js";
+import type { ObservedComponent } from "./component.machine.js";
+import { refuse, type Outcome } from "./outcome.js";
+
+export const RELEASE_STATES: readonly ReleaseState[] = releaseState.enumValues;
+
+/** A Stage has at most one Release in these states (the index `releases_one_active_per_stage`). */
+export const ACTIVE_RELEASE_STATES = ["PENDING", "DEPLOYING", "DEPLOYED"] as const satisfies readonly ReleaseState[];
+
+export function isActiveRelease(state: string): boolean {
+  return (ACTIVE_RELEASE_STATES as readonly string[]).includes(state);
+}
+
+export interface ReleaseFacts {
+  state: ReleaseState;
+  message: string | null;
+}
+
+export type ReleaseInput =
+  /** Another Release was deployed to the Stage. */
+  | { kind: "supersede" }
+  /** The agent's report for this Release, with the state of its Stage when it came. */
+  | { kind: "report"; stage: StageState; components: readonly Pick<ObservedComponent, "name" | "kind" | "state" | "health" | "message">[] };
+
+/** One RELEASE_STATE_CHANGED event; `newStageGeneration` when the agent must stop what is left. */
+export interface ReleaseChange {
+  kind: EventKind.RELEASE_STATE_CHANGED;
+  state: ReleaseState;
+  message: string | null;
+  newStageGeneration: boolean;
+}
+
+export type ReleaseOutcome = Outcome<ReleaseFacts, ReleaseChange>;
+
+/** A new Release: PENDING, and why it waits. */
+export function createRelease(stage: StageState): ReleaseFacts {
+  return { state: "PENDING", message: stage === "RUNNING" ? "waiting for the agent" : "the Stage is suspended; it starts on resume" };
+}
+
+export function stepRelease(release: ReleaseFacts, input: ReleaseInput): ReleaseOutcome {
+  if (input.kind === "supersede") {
+    if (!isActiveRelease(release.state)) return refuse(`a ${release.state} Release cannot be superseded`);
+    // A deployed Release keeps what it said; one that never got there says why it ends.
+    const message = release.state === "DEPLOYED" ? release.message : "replaced before it was deployed";
+    return change({ state: "SUPERSEDED", message }, false);
+  }
+  if (!isActiveRelease(release.state)) return refuse("that Release is not the Stage's active Release");
+  // A suspending or suspended Stage stops its Components: their state says nothing of the Release.
+  if (input.stage !== "RUNNING" && input.stage !== "RESUMING") return unchanged(release);
+  const failed = input.components.find((c) => c.state === "FAILED");
+  const services = input.components.filter((c) => c.kind === "SERVICE");
+  // Deployed means serving: every service running and its probe (if any) green, not merely started.
+  const serving = services.every((c) => c.state === "RUNNING" && c.health === "HEALTHY");
+  const next: ReleaseState = failed ? "FAILED" : serving ? "DEPLOYED" : "DEPLOYING";
+  if (next === release.state || (release.state === "DEPLOYED" && next === "DEPLOYING")) return unchanged(release);
+  // A failed Release is no longer the Stage's: a new generation tells the agent to stop what is left of it.
+  return change({ state: next, message: failed ? `${failed.name}: ${failed.message ?? "failed"}` : null }, next === "FAILED");
+}
+
+function change(next: ReleaseFacts, newStageGeneration: boolean): ReleaseOutcome {
+  return { next, events: [{ kind: EventKind.RELEASE_STATE_CHANGED, ...next, newStageGeneration }] };
+}
+
+function unchanged(release: ReleaseFacts): ReleaseOutcome {
+  return { next: release, events: [] };
+}
