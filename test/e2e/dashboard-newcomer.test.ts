@@ -33,8 +33,8 @@ describe.skipIf(!enabled)("the dashboard for a newcomer", () => {
     await pergola.gql(`mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`, { p: project, n: name });
   }
 
-  async function newPage(): Promise<Page> {
-    const context = await signedInContext(chromium.browser, state);
+  async function newPage(width = 1280, height = 800): Promise<Page> {
+    const context = await signedInContext(chromium.browser, state, width, height);
     contexts.push(context);
     return context.newPage();
   }
@@ -146,6 +146,13 @@ describe.skipIf(!enabled)("the dashboard for a newcomer", () => {
     expect(local).toBeGreaterThan(0);
     await untilEqual(() => row.locator('[data-label="Stages"]').textContent(), String(local));
     await screenshot(page, "outposts-local");
+
+    // 390 px wide too: the row fits, nothing scrolls sideways.
+    const narrow = await newPage(390, 844);
+    await narrow.goto(`${pergola.dashboard}/outposts`);
+    await narrow.getByTestId("outpost-row-local").getByText("BUILT-IN").waitFor({ timeout: UI_TIMEOUT });
+    expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(narrow, "outposts-local-390px");
   });
 
   it("has an icon: no 404 while a page loads, /favicon.ico answers 200", async () => {

@@ -68,13 +68,13 @@ function localStageCount(outposts: OutpostRow[], projects: { stages: unknown[] }
 function LocalOutpostRow({ stageCount }: { stageCount: number | null }) {
   return (
     <tr data-testid="outpost-row-local">
-      <td data-label="Name"><strong>local</strong> <span className="badge badge-muted">BUILT-IN</span><div className="small muted">The agent <code>npm start</code> runs on the API&apos;s host: Stages created without an Outpost run here.</div></td>
+      <td data-label="Name"><div><strong>local</strong> <span className="badge badge-muted">BUILT-IN</span><div className="small muted">The agent <code>npm start</code> runs on the API&apos;s host: Stages created without an Outpost run here.</div></div></td>
       <td data-label="URI" className="nowrap"><span className="muted" title="Stages created without an Outpost URI run here">— (default)</span></td>
       <td data-label="Region">—</td>
       <td data-label="Status" colSpan={2}><span className="small muted">Not tracked: the API keeps no connection state for the local agent. Its Stages&apos; Components show what it last reported.</span></td>
       <td data-label="Agent">—</td>
       <td data-label="Stages" title="Stages of every Project that name no Outpost">{stageCount ?? "—"}</td>
-      <td data-label="Actions"><span className="sr-only">Built in: nothing to rotate or delete</span></td>
+      <td data-label="Actions" title="Built in: nothing to rotate or delete" />
     </tr>
   );
 }
