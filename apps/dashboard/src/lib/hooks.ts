@@ -6,7 +6,7 @@ export function useSocketState(): SocketState {
   return useSyncExternalStore(socketStore.subscribe, socketStore.get, socketStore.getServer);
 }
 
-/** The current time, every `ms` (for "4 s ago" labels that tick on their own). */
+/** The current time, every `ms` (for "4 seconds ago" labels that tick on their own). */
 export function useNow(ms = 1000): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
