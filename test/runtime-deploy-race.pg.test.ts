@@ -4,7 +4,8 @@
  * is the same burst with nobody reporting; here every report races the deploys for the Stage's
  * row lock, and Releases move PENDING → DEPLOYING → DEPLOYED while others supersede them.
  */
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { describeWithPostgres } from "../apps/api/src/testing/postgres-only.js";
 import { createTestProject, subscribe } from "../apps/api/src/testing/harness.js";
 import { createBuild, createStage, getCursor, getStage, NODE, startStack, uploadApp } from "./support/stack.js";
 
@@ -26,7 +27,7 @@ const NEXT: Record<string, string[]> = {
 const EVENTS = `subscription($p: String!, $a: String) { events(project: $p, after: $a) { cursor kind payload } }`;
 type ReleaseRow = { id: string; number: number; state: string };
 
-describe("50 concurrent deployRelease on one Stage with a live agent", () => {
+describeWithPostgres("50 concurrent deployRelease on one Stage with a live agent", () => {
   it("end with one DEPLOYED Release, the rest SUPERSEDED or refused with a typed error, each state change in the log once", async () => {
     const stack = await startStack();
     const { api } = stack;

@@ -2,7 +2,8 @@
  * Two API processes on one PostgreSQL: a key disabled or deleted through one closes its open
  * sockets on the other within a second (NOTIFY), and the other answers 401 at once.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithPostgres } from "../testing/postgres-only.js";
 import WebSocket from "ws";
 import { generateToken } from "./token.service.js";
 import { spawnApi, type ApiProcess } from "../testing/process.js";
@@ -39,7 +40,7 @@ async function openSocket(api: ApiProcess, token: string) {
   return { closed: new Promise<{ code: number; at: number }>((resolve) => ws.once("close", (code) => resolve({ code, at: Date.now() }))) };
 }
 
-describe("revocation across replicas", () => {
+describeWithPostgres("revocation across replicas", () => {
   it("closes a disabled key's socket on the other replica within 1 s, and a deleted one's", async () => {
     const email = `${uniqueSlug("u")}@example.test`;
     const password = "a long enough password";

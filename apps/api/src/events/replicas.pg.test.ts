@@ -3,7 +3,8 @@
  * another, through LISTEN/NOTIFY (the notification carries only project and seq).
  */
 import { createClient } from "graphql-ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithPostgres } from "../testing/postgres-only.js";
 import WebSocket from "ws";
 import { generateToken } from "../auth/token.service.js";
 import { spawnApi, type ApiProcess } from "../testing/process.js";
@@ -32,7 +33,7 @@ async function gql(api: ApiProcess, query: string, variables: Record<string, unk
   return body.data;
 }
 
-describe("two API processes on one PostgreSQL", () => {
+describeWithPostgres("two API processes on one PostgreSQL", () => {
   it("delivers a mutation made on one to a subscriber on the other, and back", async () => {
     const project = uniqueSlug("p");
     const { createProject } = await gql(a, `mutation($i: CreateProjectInput!) { createProject(input: $i) { cursor } }`, {

@@ -144,6 +144,18 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
     },
     wss,
   );
+  // After graphql-ws's own "connection" listener: its socket error handler prints every error
+  // with console.error as "Internal error … check your implementation" — also a client's frame
+  // that breaks the protocol (a message above maxPayload), which ws has already closed with the
+  // right code (1009, 1002). Ours logs those at debug, and the others as errors, closing with 1011.
+  wss.on("connection", (ws: WebSocket) => {
+    ws.removeAllListeners("error");
+    ws.on("error", (error: Error & { code?: string }) => {
+      if (error.code?.startsWith("WS_ERR_")) return options.logger.debug({ err: error }, "WebSocket client broke the protocol");
+      options.logger.error({ err: error }, "WebSocket error");
+      ws.close(CloseCode.InternalServerError, "Internal server error");
+    });
+  });
 
   return {
     /** Closes every socket of a token (used when it is revoked or rotated). */

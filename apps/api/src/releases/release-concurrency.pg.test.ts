@@ -1,5 +1,6 @@
 /** 50 concurrent deployRelease on one Stage (PostgreSQL): one active Release, the rest superseded, no 500. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithPostgres } from "../testing/postgres-only.js";
 import { createBuilds, uploadArtifact } from "../testing/builds.js";
 import { createTestProject, startTestApi, subscribe, type TestApi } from "../testing/harness.js";
 
@@ -9,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-describe("50 concurrent deployRelease on one Stage", () => {
+describeWithPostgres("50 concurrent deployRelease on one Stage", () => {
   it("leave exactly one active Release and one event per state change", async () => {
     const project = await createTestProject(api);
     await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "hot", type: PROD }) { slug } }`, { p: project });

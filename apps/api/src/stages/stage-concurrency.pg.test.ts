@@ -3,7 +3,8 @@
  * call either makes its transition or is refused with STATE_CONFLICT; the final state agrees
  * with what succeeded; exactly two events per successful call; never a 500.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithPostgres } from "../testing/postgres-only.js";
 import { createTestProject, startTestApi, subscribe, type TestApi } from "../testing/harness.js";
 
 let api: TestApi;
@@ -12,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-describe("50 concurrent suspend/resume calls on one Stage", () => {
+describeWithPostgres("50 concurrent suspend/resume calls on one Stage", () => {
   it("stay consistent", async () => {
     const project = await createTestProject(api);
     await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "hot", type: PROD }) { slug } }`, { p: project });
