@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm start`: after `turbo run build`, runs the API on the embedded database (or
+ * `npm start` (`node scripts/start.mjs --build`): builds (`turbo run build`), then runs the API on
+ * the embedded database (or
  * DATABASE_URL) and, beside it, the local agent — the built-in `local` Outpost that runs every
  * Stage not on a remote Outpost. The local agent's token is made once and kept in
  * `<data dir>/local-agent-token` (mode 0600), which the agent reads with --token-file (a token
@@ -10,9 +11,14 @@
  * too (`next start` on DASHBOARD_PORT, default 3000) with PERGOLA_API_URL set to the API's URL;
  * its line says how to sign in: the admin's email and the one-time password the API printed on
  * its first start (later, where that first password is kept).
- * Ctrl-C stops everything, Components included.
+ * Before anything, a taken API or dashboard port is said in one line naming the variable that
+ * picks another (PORT, DASHBOARD_PORT), and it exits 1.
+ * SIGINT (Ctrl-C) or SIGTERM — to this process or to the npm process running it, which forwards
+ * it — stops everything, Components included (the local agent stops them): each child gets
+ * SIGTERM and we exit once all have exited (0), or after 30 s, killing what is left (1).
  */
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -22,6 +28,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const dataDir = resolve(process.env.PERGOLA_DATA_DIR ?? "./.pergola");
 const children = [];
 let stopping = false;
+/** The API's process: stopped last. */
+let apiChild = null;
 
 function localAgentToken() {
   const file = join(dataDir, "local-agent-token");
@@ -50,21 +58,87 @@ function run(name, args, env, onOutput, cwd = root) {
   return child;
 }
 
+/** Children started in a process group of their own (the build): signalled as a group. */
+const groups = new Set();
+
+/**
+ * SIGTERM to every child, the API last (once the agent and the dashboard are gone, so the agent
+ * does not see it go and try to reconnect); exits with `code` once all have exited.
+ */
 function stop(code) {
+  if (stopping) return;
   stopping = true;
   let left = children.filter((c) => c.exitCode === null && c.signalCode === null);
   if (left.length === 0) process.exit(code);
+  const api = left.find((c) => c === apiChild);
+  const firstWave = left.filter((c) => c !== api);
   for (const child of left) {
     child.once("exit", () => {
       left = left.filter((c) => c !== child);
       if (left.length === 0) process.exit(code);
+      if (api && left.length === 1 && left[0] === api) signal(api, "SIGTERM");
     });
-    child.kill("SIGTERM");
+  }
+  if (firstWave.length === 0) signal(api, "SIGTERM");
+  for (const child of firstWave) signal(child, "SIGTERM");
+  setTimeout(() => {
+    console.error(`Still running 30 s after SIGTERM: ${left.map((c) => c.spawnargs.slice(1, 2).join(" ")).join(", ")}; killed.`);
+    for (const child of left) signal(child, "SIGKILL");
+    process.exit(1);
+  }, 30_000).unref();
+}
+
+function signal(child, name) {
+  try {
+    if (groups.has(child)) process.kill(-child.pid, name);
+    else child.kill(name);
+  } catch {
+    // already gone
   }
 }
 
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
+
+/** Says, in one line, that a port is taken and which variable picks another; exits 1. */
+async function checkPort(port, host, variable, what) {
+  if (port === 0) return;
+  const error = await new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", resolve);
+    server.listen(port, host, () => server.close(() => resolve(null)));
+  });
+  if (error?.code !== "EADDRINUSE") return;
+  console.error(`Port ${port} on ${host} (the ${what}) is already in use: set ${variable} to pick another, e.g. ${variable}=${port + 1} npm start`);
+  process.exit(1);
+}
+
+/** `turbo run build`, in a process group of its own so that a signal stops all of it. */
+async function build() {
+  const child = spawn(process.execPath, [join(root, "node_modules/turbo/bin/turbo"), "run", "build", "--output-logs=errors-only"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+  });
+  children.push(child);
+  groups.add(child);
+  const [code, signalName] = await new Promise((resolve) => child.once("exit", (...result) => resolve(result)));
+  children.splice(children.indexOf(child), 1);
+  if (stopping) return new Promise(() => {}); // stop() exits
+  if (code !== 0) {
+    console.error(`The build failed (${signalName ?? `exit ${code}`}).`);
+    process.exit(code || 1);
+  }
+}
+
+const host = process.env.HOST || "127.0.0.1";
+const dashboardPort = Number(process.env.DASHBOARD_PORT || "3000");
+const dashboardDir = join(root, "apps/dashboard");
+// `npm start -- --no-build` skips the build (already built).
+const willBuild = process.argv.includes("--build") && !process.argv.includes("--no-build");
+await checkPort(Number(process.env.PORT || "4000"), host, "PORT", "API's");
+if (willBuild || existsSync(join(dashboardDir, ".next/BUILD_ID"))) await checkPort(dashboardPort, host, "DASHBOARD_PORT", "dashboard's");
+if (willBuild) await build();
 
 const token = localAgentToken();
 const isRoot = process.getuid?.() === 0;
@@ -80,7 +154,7 @@ let output = "";
 /** The API's start-up lines (the admin's email and first password are in them), for the dashboard's line. */
 let apiBanner = "";
 let agentStarted = false;
-run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, PERGOLA_LOCAL_AGENT_TOKEN: token }, (chunk) => {
+apiChild = run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, PERGOLA_LOCAL_AGENT_TOKEN: token }, (chunk) => {
   if (apiBanner.length < 64 * 1024) apiBanner += chunk;
   if (agentStarted) return;
   output += chunk;

@@ -86,5 +86,10 @@ try {
     console.error(error.message);
     process.exit(1);
   }
+  if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    // One line saying which variable picks another port, not a stack.
+    console.error(`Port ${env.PORT} on ${env.HOST} is already in use: set PORT to pick another (e.g. PORT=4001 npm start).`);
+    process.exit(1);
+  }
   throw error;
 }
