@@ -1,12 +1,23 @@
 /**
- * Components as the agent reports them.
+ * Components as the agent reports them. A Component has no commands: each accepted report
+ * replaces what the agent said before. The machine decides what a report changes: a change of
+ * state, health, restarts, message or host is news (a COMPONENT_CHANGED event); new output
+ * lines alone are stored and signalled to log followers, never logged as an event.
  */
+import { EventKind } from "../events/event-kind.js";
+import { ErrorCode } from "../errors.js";
+import type { Outcome, Refusal } from "./outcome.js";
+
 export const COMPONENT_KINDS = ["SERVICE", "JOB", "CRON"] as const;
 export const COMPONENT_STATES = ["PENDING", "STARTING", "RUNNING", "SCHEDULED", "COMPLETED", "STOPPING", "STOPPED", "SUSPENDED", "FAILED", "CRASHLOOP"] as const;
 export const COMPONENT_HEALTHS = ["HEALTHY", "UNHEALTHY", "UNKNOWN"] as const;
+export type ComponentState = (typeof COMPONENT_STATES)[number];
 
 /** States in which a Component still holds on to something: a Stage is not suspended while one is. */
-const ACTIVE_COMPONENT_STATES: ReadonlySet<string> = new Set(["PENDING", "STARTING", "RUNNING", "STOPPING", "CRASHLOOP"]);
+const ACTIVE_COMPONENT_STATES: ReadonlySet<string> = new Set<ComponentState>(["PENDING", "STARTING", "RUNNING", "STOPPING", "CRASHLOOP"]);
+
+/** At most this many characters of a Component's message. */
+export const MAX_COMPONENT_MESSAGE = 4000;
 
 export interface ObservedComponent {
   name: string;
@@ -21,6 +32,79 @@ export interface ObservedComponent {
   logs?: string[] | null;
 }
 
+/** What is kept of a Component between reports. */
+export interface ComponentFacts {
+  kind: string;
+  state: string;
+  health: string;
+  /** The last verdict other than UNKNOWN: shown while nobody can see the Component. */
+  lastKnownHealth: string | null;
+  observedAt: Date | null;
+  restarts: number;
+  host: string | null;
+  message: string | null;
+  /** The newest `maxLogLines` lines of output, and how many were ever reported. */
+  logs: string[];
+  logsTotal: number;
+}
+
+export type ComponentEvent =
+  | { kind: EventKind.COMPONENT_CHANGED }
+  /** Not an event of the log: after commit, followers of this Component's output are signalled. */
+  | { kind: "OUTPUT"; lines: number };
+
+export type ComponentOutcome = Outcome<ComponentFacts, ComponentEvent>;
+
 export function isActiveComponent(state: string): boolean {
   return ACTIVE_COMPONENT_STATES.has(state);
+}
+
+const NEWS = ["state", "health", "restarts", "message", "host"] as const;
+
+/** `before`: null for a Component the Release did not have yet. */
+export function stepComponent(before: ComponentFacts | null, reported: ObservedComponent, maxLogLines: number, index = 0): ComponentOutcome {
+  const refused = checkComponent(reported, index, maxLogLines);
+  if (refused) return { refused };
+  const lines = reported.logs ?? [];
+  const next: ComponentFacts = {
+    kind: reported.kind,
+    state: reported.state,
+    health: reported.health,
+    lastKnownHealth: reported.health !== "UNKNOWN" ? reported.health : (before?.lastKnownHealth ?? null),
+    observedAt: reported.observedAt ?? null,
+    restarts: reported.restarts,
+    host: reported.host ?? null,
+    message: reported.message ?? null,
+    logs: lines.length ? [...(before?.logs ?? []), ...lines].slice(-maxLogLines) : (before?.logs ?? []),
+    logsTotal: (before?.logsTotal ?? 0) + lines.length,
+  };
+  const events: ComponentEvent[] = [];
+  if (!before || NEWS.some((k) => before[k] !== next[k])) events.push({ kind: EventKind.COMPONENT_CHANGED });
+  if (lines.length) events.push({ kind: "OUTPUT", lines: lines.length });
+  return { next, events };
+}
+
+/** Why a reported Component is malformed (the field at fault is `components[<index>].<field>`), if it is. */
+export function checkComponent(c: ObservedComponent, index: number, maxLogLines: number): Refusal | null {
+  const bad = (field: string, message: string): Refusal => {
+    const at = `components[${index}].${field}`;
+    return { code: ErrorCode.BAD_USER_INPUT, message: `${at}: ${message}`, details: { field: at } };
+  };
+  if (!(COMPONENT_KINDS as readonly string[]).includes(c.kind)) return bad("kind", `"${c.kind}" is not SERVICE, JOB or CRON`);
+  if (!(COMPONENT_STATES as readonly string[]).includes(c.state)) return bad("state", `"${c.state}" is not a Component state`);
+  if (!(COMPONENT_HEALTHS as readonly string[]).includes(c.health)) return bad("health", `"${c.health}" is not HEALTHY, UNHEALTHY or UNKNOWN`);
+  if (!Number.isInteger(c.restarts) || c.restarts < 0) return bad("restarts", "must be a whole number ≥ 0");
+  if ((c.message?.length ?? 0) > MAX_COMPONENT_MESSAGE) return bad("message", `at most ${MAX_COMPONENT_MESSAGE} characters`);
+  if ((c.logs?.length ?? 0) > maxLogLines) return bad("logs", `at most ${maxLogLines} lines`);
+  return null;
+}
+
+/**
+ * A Component as a reader sees it: on an Outpost that is not ONLINE nobody sees it now, so its
+ * health reads UNKNOWN and the last verdict stays in lastKnownHealth.
+ */
+export function componentAsSeen<C extends Pick<ComponentFacts, "health" | "lastKnownHealth">>(component: C, outpostStatus: string | null): C {
+  if (!outpostStatus || outpostStatus === "ONLINE") return component;
+  const lastKnownHealth = component.health !== "UNKNOWN" ? component.health : component.lastKnownHealth;
+  return { ...component, health: "UNKNOWN", lastKnownHealth };
 }

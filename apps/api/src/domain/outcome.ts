@@ -9,6 +9,8 @@ import { AppError, ErrorCode } from "../errors.js";
 export interface Refusal {
   code: ErrorCode;
   message: string;
+  /** Client-visible facts, as AppError's (`field` for bad input). */
+  details?: Record<string, unknown>;
 }
 
 export type Outcome<S, E> = { next: S; events: E[] } | { refused: Refusal };
@@ -23,6 +25,10 @@ export function isRefused<S, E>(outcome: Outcome<S, E>): outcome is { refused: R
 
 /** For commands: the refusal as the error the API answers with. */
 export function accepted<S, E>(outcome: Outcome<S, E>): { next: S; events: E[] } {
-  if (isRefused(outcome)) throw new AppError(outcome.refused.code, outcome.refused.message);
+  if (isRefused(outcome)) throw toAppError(outcome.refused);
   return outcome;
+}
+
+export function toAppError(refusal: Refusal): AppError {
+  return new AppError(refusal.code, refusal.message, refusal.details);
 }

@@ -1,10 +1,12 @@
 /**
- * A Stage's OutpostLink, derived from its Outpost and what the agent last reported of it: the
- * same function serves queries and the snapshots stored in OUTPOST_LINK_CHANGED events.
+ * A Stage's OutpostLink, derived from its Outpost and what the agent last reported of it (the
+ * rules are domain/outpost-link.machine.ts'): the same function serves queries and the snapshots
+ * stored in OUTPOST_LINK_CHANGED events.
  */
 import type { StageRow } from "@pergola/db/schema";
 import type { Actor } from "../auth/actor.js";
 import { can } from "../auth/policy.js";
+import { isInSync, linkStatus, type ApplyError } from "../domain/outpost-link.machine.js";
 import type { OutpostView } from "./outpost.service.js";
 
 export interface ApplyErrorView {
@@ -26,12 +28,11 @@ export interface LinkView {
   outpost: OutpostView;
 }
 
-type StoredApplyError = { component: string; message: string; at: string };
+type StoredApplyError = ApplyError;
 
 export function getLink(stage: Pick<StageRow, "generation" | "observedGeneration" | "applyErrors">, outpost: OutpostView): LinkView {
   const errors = ((stage.applyErrors ?? []) as StoredApplyError[]).map((e) => ({ ...e, at: new Date(e.at) }));
-  // The agent is there but says it cannot apply: that is the link's news, not "ONLINE".
-  const status = outpost.status === "ONLINE" && errors.length > 0 ? "ERROR" : outpost.status;
+  const status = linkStatus(outpost.status, errors.length);
   return {
     status,
     since: outpost.statusSince,
@@ -40,7 +41,7 @@ export function getLink(stage: Pick<StageRow, "generation" | "observedGeneration
     agentVersion: outpost.agentVersion,
     generation: stage.generation,
     observedGeneration: stage.observedGeneration ?? null,
-    inSync: stage.observedGeneration != null && stage.observedGeneration >= stage.generation,
+    inSync: isInSync(stage),
     errors,
     outpost,
   };
