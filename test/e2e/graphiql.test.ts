@@ -1,10 +1,11 @@
 /**
  * GET /graphiql: the page and its static build (apps/api/graphiql, bundled into dist/graphiql
  * by the API's build) answer, load nothing from elsewhere, and in Chromium run a query against
- * /graphql with the token typed into the Headers tab, which is never written to localStorage.
+ * /graphql with the token typed into the Headers tab, which is never written to localStorage,
+ * and a subscription over graphql-ws with the same token.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "../../apps/api/src/testing/harness.js";
+import { createTestProject, startTestApi, type TestApi } from "../../apps/api/src/testing/harness.js";
 import { browserTestsEnabled, launchChromium, screenshot, type Chromium } from "./support/browser.js";
 import { UI_TIMEOUT } from "./support/page.js";
 
@@ -45,7 +46,7 @@ describe.skipIf(!enabled)("GraphiQL in Chromium", () => {
     await chromium?.close();
   });
 
-  it("runs a query with the token of the Headers tab and keeps the token out of localStorage", async () => {
+  it("runs a query and a subscription with the token of the Headers tab and keeps the token out of localStorage", async () => {
     const context = await chromium.newContext();
     const page = await context.newPage();
     const errors: string[] = [];
@@ -76,6 +77,17 @@ describe.skipIf(!enabled)("GraphiQL in Chromium", () => {
       );
       const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
       expect(stored).not.toContain(api.adminToken);
+
+      // A subscription goes over graphql-ws with the same token: a Stage created meanwhile shows.
+      const project = await createTestProject(api);
+      const { project: p } = await api.ok(`query($p: String!) { project(slug: $p) { cursor } }`, { p: project });
+      const query = page.locator(".graphiql-query-editor .CodeMirror");
+      await query.click();
+      await page.keyboard.press("ControlOrMeta+A");
+      await page.keyboard.insertText(`subscription { stageChanged(project: "${project}", after: "${p.cursor}") { kind stage { slug } } }`);
+      await page.locator(".graphiql-execute-button").click();
+      await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "seen-in-graphiql", type: DEV }) { slug } }`, { p: project });
+      await page.locator(".result-window").getByText("seen-in-graphiql").waitFor({ timeout: UI_TIMEOUT });
       expect(errors).toEqual([]);
       expect(outside).toEqual([]);
     } catch (error) {
