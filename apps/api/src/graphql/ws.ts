@@ -147,11 +147,14 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
   // After graphql-ws's own "connection" listener: its socket error handler prints every error
   // with console.error as "Internal error … check your implementation" — also a client's frame
   // that breaks the protocol (a message above maxPayload), which ws has already closed with the
-  // right code (1009, 1002). Ours logs those at debug, and the others as errors, closing with 1011.
+  // right code (1009, 1002), or a client gone mid-write. Ours logs those at debug, and the others
+  // as errors, closing with 1011.
   wss.on("connection", (ws: WebSocket) => {
     ws.removeAllListeners("error");
     ws.on("error", (error: Error & { code?: string }) => {
-      if (error.code?.startsWith("WS_ERR_")) return options.logger.debug({ err: error }, "WebSocket client broke the protocol");
+      if (error.code?.startsWith("WS_ERR_") || error.code === "ECONNRESET" || error.code === "EPIPE") {
+        return options.logger.debug({ err: error }, "WebSocket client broke the protocol or went away");
+      }
       options.logger.error({ err: error }, "WebSocket error");
       ws.close(CloseCode.InternalServerError, "Internal server error");
     });
