@@ -15,8 +15,8 @@ export interface Refusal {
 
 export type Outcome<S, E> = { next: S; events: E[] } | { refused: Refusal };
 
-export function refuse(message: string, code: ErrorCode = ErrorCode.STATE_CONFLICT): { refused: Refusal } {
-  return { refused: { code, message } };
+export function refuse(message: string, code: ErrorCode = ErrorCode.STATE_CONFLICT, details?: Record<string, unknown>): { refused: Refusal } {
+  return { refused: details ? { code, message, details } : { code, message } };
 }
 
 export function isRefused<S, E>(outcome: Outcome<S, E>): outcome is { refused: Refusal } {

@@ -4,7 +4,7 @@
  */
 import type { ReleaseState } from "@pergola/db/schema";
 import { describe, expect, it } from "vitest";
-import { createRelease, RELEASE_STATES, stepRelease, type ReleaseInput } from "./release.machine.js";
+import { createRelease, planRelease, RELEASE_STATES, stepRelease, type ReleaseCommand, type ReleaseInput } from "./release.machine.js";
 
 const web = (state: string, health = "HEALTHY") => ({ name: "web", kind: "SERVICE", state, health, message: null });
 const migrate = { name: "migrate", kind: "JOB", state: "FAILED", health: "UNKNOWN", message: "exit 1" };
@@ -100,5 +100,37 @@ describe("Release machine", () => {
     for (const stage of ["SUSPENDING", "SUSPENDED", "RESUMING"] as const) {
       expect(createRelease(stage)).toEqual({ state: "PENDING", message: "the Stage is suspended; it starts on resume" });
     }
+  });
+
+  /** The commands that make a Release, with and without the Releases they take from. */
+  const cur = { buildId: "b-current", configName: "prod" };
+  const old = { buildId: "b-previous", configName: "old" };
+  const live = { buildId: "b-live", configName: "qa" };
+  const COMMANDS: [string, ReleaseCommand, object][] = [
+    ["deploy a Build, a Release current", { kind: "deploy", stage: "web", build: "v2", config: null, current: cur }, { build: { name: "v2" }, configName: "prod" }],
+    ["deploy a Build, none current", { kind: "deploy", stage: "web", build: "v2", config: null, current: null }, { build: { name: "v2" }, configName: "default" }],
+    ["deploy a Configuration, a Release current", { kind: "deploy", stage: "web", build: null, config: "blue", current: cur }, { build: { id: "b-current" }, configName: "blue" }],
+    ["deploy a Configuration, none current", { kind: "deploy", stage: "web", build: null, config: "blue", current: null }, { refused: { code: "BAD_USER_INPUT", message: `build: Stage "web" has no Release yet: give a Build`, details: { field: "build" } } }],
+    ["promote a live Release, a Release current", { kind: "promote", from: "qa", live, current: cur }, { build: { id: "b-live" }, configName: "prod" }],
+    ["promote a live Release, none current", { kind: "promote", from: "qa", live, current: null }, { build: { id: "b-live" }, configName: "default" }],
+    ["promote, nothing live", { kind: "promote", from: "qa", live: null, current: null }, { refused: { code: "STATE_CONFLICT", message: `Stage "qa" has no Release to promote` } }],
+    ["rollback, a Release before the current", { kind: "rollback", stage: "web", current: cur, previous: old }, { build: { id: "b-previous" }, configName: "prod" }],
+    ["rollback, none before the current", { kind: "rollback", stage: "web", current: cur, previous: null }, { refused: { code: "STATE_CONFLICT", message: `Stage "web" has no earlier Release to roll back to` } }],
+    ["rollback, none current", { kind: "rollback", stage: "web", current: null, previous: null }, { refused: { code: "STATE_CONFLICT", message: `Stage "web" has no Release to roll back` } }],
+  ];
+
+  it.each(COMMANDS)("%s", (_what, command, expected) => {
+    expect(planRelease(command)).toEqual("refused" in expected ? expected : { plan: expected });
+  });
+
+  it("the command table covers every command with and without the Releases it takes from", () => {
+    const seen = new Set(COMMANDS.map(([, c]) => `${c.kind}:${"build" in c ? Boolean(c.build) : ""}:${"live" in c ? Boolean(c.live) : ""}:${Boolean(c.current)}:${"previous" in c ? Boolean(c.previous) : ""}`));
+    expect(seen).toEqual(
+      new Set([
+        "deploy:true::true:", "deploy:true::false:", "deploy:false::true:", "deploy:false::false:",
+        "promote::true:true:", "promote::true:false:", "promote::false:false:",
+        "rollback:::true:true", "rollback:::true:false", "rollback:::false:false",
+      ]),
+    );
   });
 });

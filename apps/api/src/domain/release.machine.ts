@@ -7,7 +7,8 @@
 import { releaseState, type ReleaseState, type StageState } from "@pergola/db/schema";
 import { EventKind } from "../events/event-kind.js";
 import type { ObservedComponent } from "./component.machine.js";
-import { refuse, type Outcome } from "./outcome.js";
+import { ErrorCode } from "../errors.js";
+import { refuse, type Outcome, type Refusal } from "./outcome.js";
 
 export const RELEASE_STATES: readonly ReleaseState[] = releaseState.enumValues;
 
@@ -70,4 +71,50 @@ function change(next: ReleaseFacts, newStageGeneration: boolean): ReleaseOutcome
 
 function unchanged(release: ReleaseFacts): ReleaseOutcome {
   return { next: release, events: [] };
+}
+
+/** A Release a new one can take its Build or Configuration from. */
+export interface ReleaseSource {
+  buildId: string;
+  configName: string | null;
+}
+
+/**
+ * The commands that make a Release. `current` is the target Stage's active Release; promote
+ * takes the Build `live` on another Stage, rollback the Build of the Release before `current`.
+ */
+export type ReleaseCommand =
+  | { kind: "deploy"; stage: string; build: string | null; config: string | null; current: ReleaseSource | null }
+  | { kind: "promote"; from: string; live: ReleaseSource | null; current: ReleaseSource | null }
+  | { kind: "rollback"; stage: string; current: ReleaseSource | null; previous: ReleaseSource | null };
+
+/** The new Release's Build (by name when the caller gave one, else by id) and Configuration. */
+export interface ReleasePlan {
+  build: { name: string } | { id: string };
+  configName: string;
+}
+
+/**
+ * What a command's new Release runs, or why there is none. The one of Build and Configuration a
+ * deploy leaves out is the current Release's; a promoted Build keeps the target's Configuration
+ * (as Heroku pipelines do); a rollback keeps the current Configuration. The new Release is
+ * PENDING (createRelease) and the current one moves to SUPERSEDED (stepRelease "supersede").
+ */
+export function planRelease(command: ReleaseCommand): { plan: ReleasePlan } | { refused: Refusal } {
+  switch (command.kind) {
+    case "deploy": {
+      const { build, config, current } = command;
+      if (!build && !current) {
+        return refuse(`build: Stage "${command.stage}" has no Release yet: give a Build`, ErrorCode.BAD_USER_INPUT, { field: "build" });
+      }
+      return { plan: { build: build ? { name: build } : { id: current!.buildId }, configName: config ?? current?.configName ?? "default" } };
+    }
+    case "promote":
+      if (!command.live) return refuse(`Stage "${command.from}" has no Release to promote`);
+      return { plan: { build: { id: command.live.buildId }, configName: command.current?.configName ?? "default" } };
+    case "rollback":
+      if (!command.current) return refuse(`Stage "${command.stage}" has no Release to roll back`);
+      if (!command.previous) return refuse(`Stage "${command.stage}" has no earlier Release to roll back to`);
+      return { plan: { build: { id: command.previous.buildId }, configName: command.current.configName ?? "default" } };
+  }
 }

@@ -16,9 +16,9 @@ import {
   type StageRow,
 } from "@pergola/db/schema";
 import { and, desc, eq, inArray, max, sql } from "drizzle-orm";
-import { accepted } from "../domain/outcome.js";
-import { ACTIVE_RELEASE_STATES, createRelease, stepRelease, type ReleaseChange } from "../domain/release.machine.js";
-import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
+import { accepted, toAppError } from "../domain/outcome.js";
+import { ACTIVE_RELEASE_STATES, createRelease, planRelease, stepRelease, type ReleaseChange, type ReleasePlan } from "../domain/release.machine.js";
+import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
 import { lockStage, type ProjectTarget } from "../stages/stage.service.js";
@@ -63,8 +63,8 @@ export class ReleaseService {
     if (!input.build && !input.config) throw badInput("build", "give a Build, a Configuration, or both");
     return this.inStage(project, input.stage, async (ptx, stage) => {
       const current = await activeRelease(ptx.tx, stage.id);
-      const build = input.build ? await findBuild(ptx, input.build) : await buildOf(ptx.tx, current, stage);
-      return this.release(ptx, stage, current, build, input.config ?? current?.configName ?? "default", createdBy);
+      const plan = planned(planRelease({ kind: "deploy", stage: stage.slug, build: input.build ?? null, config: input.config ?? null, current }));
+      return this.release(ptx, stage, current, await buildOf(ptx, plan), plan.configName, createdBy);
     });
   }
 
@@ -75,10 +75,9 @@ export class ReleaseService {
       const source = await lockStage(ptx, from);
       const target = await lockStage(ptx, to);
       const live = await activeRelease(ptx.tx, source.id);
-      if (!live) throw stateConflict(`Stage "${from}" has no Release to promote`);
-      const current = await activeRelease(ptx.tx, target.id);
-      const build = await buildById(ptx.tx, live.buildId);
-      return this.release(ptx, target, current, build, current?.configName ?? "default", createdBy);
+      const current = live ? await activeRelease(ptx.tx, target.id) : null;
+      const plan = planned(planRelease({ kind: "promote", from, live, current }));
+      return this.release(ptx, target, current, await buildOf(ptx, plan), plan.configName, createdBy);
     });
   }
 
@@ -86,16 +85,16 @@ export class ReleaseService {
   rollbackStage(project: ProjectTarget, createdBy: string, slug: string): Promise<ReleaseRow> {
     return this.inStage(project, slug, async (ptx, stage) => {
       const current = await activeRelease(ptx.tx, stage.id);
-      if (!current) throw stateConflict(`Stage "${slug}" has no Release to roll back`);
-      const [previous] = await ptx.tx
-        .select()
-        .from(releases)
-        .where(and(eq(releases.stageId, stage.id), sql`${releases.number} < ${current.number}`))
-        .orderBy(desc(releases.number))
-        .limit(1);
-      if (!previous) throw stateConflict(`Stage "${slug}" has no earlier Release to roll back to`);
-      const build = await buildById(ptx.tx, previous.buildId);
-      return this.release(ptx, stage, current, build, current.configName ?? "default", createdBy);
+      const [previous] = current
+        ? await ptx.tx
+            .select()
+            .from(releases)
+            .where(and(eq(releases.stageId, stage.id), sql`${releases.number} < ${current.number}`))
+            .orderBy(desc(releases.number))
+            .limit(1)
+        : [];
+      const plan = planned(planRelease({ kind: "rollback", stage: slug, current, previous: previous ?? null }));
+      return this.release(ptx, stage, current, await buildOf(ptx, plan), plan.configName, createdBy);
     });
   }
 
@@ -196,9 +195,14 @@ async function buildById(tx: Tx, id: string): Promise<BuildRow> {
   return row!;
 }
 
-async function buildOf(tx: Tx, current: ReleaseRow | null, stage: StageRow): Promise<BuildRow> {
-  if (!current) throw badInput("build", `Stage "${stage.slug}" has no Release yet: give a Build`);
-  return buildById(tx, current.buildId);
+/** The Build a planned Release runs: the caller's, by name, or another Release's, by id. */
+function buildOf(ptx: Pick<ProjectTx, "tx" | "project">, plan: ReleasePlan): Promise<BuildRow> {
+  return "name" in plan.build ? findBuild(ptx, plan.build.name) : buildById(ptx.tx, plan.build.id);
+}
+
+function planned(result: ReturnType<typeof planRelease>): ReleasePlan {
+  if ("refused" in result) throw toAppError(result.refused);
+  return result.plan;
 }
 
 async function configVersion(tx: Tx, stage: StageRow, name: string): Promise<{ name: string; version: number } | null> {
