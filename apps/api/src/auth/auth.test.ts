@@ -369,6 +369,14 @@ describe("bootstrap", () => {
     expect(existsSync(join(dataDir, "admin-token"))).toBe(false);
   });
 
+  it("lets replicas that start together with one preset token all start", async () => {
+    const preset = generateToken();
+    const starts = await Promise.all(Array.from({ length: 8 }, () => bootstrapAdmin(database.db, dataDir, { presetToken: preset })));
+    expect(starts.every((s) => s.token.source === "preset")).toBe(true);
+    const hash = createHash("sha256").update(preset).digest("hex");
+    expect(await database.db.select().from(apiTokens).where(eq(apiTokens.hash, hash))).toHaveLength(1);
+  });
+
   it("creates the admin user with a one-time password and the first admin token in a fresh database, 0600, once", async () => {
     const fresh = await freshDatabaseOptions();
     const own = await openDatabase(fresh.options);

@@ -13,7 +13,7 @@ import { apiTokens, users } from "@pergola/db/schema";
 import { and, eq, isNull } from "drizzle-orm";
 import { hashPassword } from "../users/password.js";
 import { ensureAdminUser } from "../users/user.service.js";
-import { createCredential, generateToken, hashToken } from "./token.service.js";
+import { createCredential, generateToken, hashToken, ignoreTaken } from "./token.service.js";
 
 export const DEFAULT_ADMIN_EMAIL = "admin@localhost";
 
@@ -80,7 +80,7 @@ export async function ensureAdminToken(db: Db, token: string, email = DEFAULT_AD
   const [existing] = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.hash, hashToken(token)));
   if (existing) return;
   const admin = await ensureAdminUser(db, email);
-  await createCredential(db, { name, kind: "LEGACY", userId: admin.id, token });
+  await ignoreTaken(createCredential(db, { name, kind: "LEGACY", userId: admin.id, token }));
 }
 
 /** Whether any admin user has an enabled key. */

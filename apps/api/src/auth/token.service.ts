@@ -10,6 +10,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Db, Tx } from "@pergola/db/client";
 import { apiTokens, users, type CredentialKind } from "@pergola/db/schema";
 import { and, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
+import { PgCode, pgErrorCode } from "../errors.js";
 import type { Actor } from "./actor.js";
 
 export type { Actor } from "./actor.js";
@@ -122,7 +123,19 @@ async function loadActor(db: Db, which: SQL): Promise<Actor | null> {
 /** Makes sure `token` is the agent token of `outpost` (the local agent's, preset by `npm start`). */
 export async function ensureAgentToken(db: Db, token: string, outpost: string): Promise<void> {
   const [existing] = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.hash, hashToken(token)));
-  if (!existing) await createCredential(db, { name: `agent of ${outpost}`, kind: "AGENT", token, outpost });
+  if (!existing) await ignoreTaken(createCredential(db, { name: `agent of ${outpost}`, kind: "AGENT", token, outpost }));
+}
+
+/**
+ * For credentials preset from the environment: replicas starting together each find the token
+ * missing and insert it; the second insert is the same credential, already there.
+ */
+export async function ignoreTaken(insert: Promise<unknown>): Promise<void> {
+  try {
+    await insert;
+  } catch (error) {
+    if (pgErrorCode(error) !== PgCode.uniqueViolation) throw error;
+  }
 }
 
 /**
