@@ -2,7 +2,9 @@
  * The `pergola` CLI as a person or a script runs it: the built binary (apps/cli/dist/cli.js)
  * as a subprocess, against a real API on a database of its own and a real agent that runs
  * the Releases (in-process, short timings), with its config in a temporary XDG_CONFIG_HOME.
- * One stack for the file; every test makes its own Project. Waits are on output, with timeouts.
+ * One stack for the file; every test makes its own Project (and its users their own config
+ * directories), so the tests run concurrently, and so do a test's CLI runs that do not depend
+ * on each other. Waits are on output, with timeouts.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -194,7 +196,7 @@ afterAll(async () => {
   for (const dir of [work, ...cleanup]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("pergola: session and errors", () => {
+describe.concurrent("pergola: session and errors", () => {
   it("login saves endpoint and key in config.json (mode 0600); info tells who you are", async () => {
     const file = join(configHome, "pergola", "config.json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -217,36 +219,44 @@ describe("pergola: session and errors", () => {
   });
 
   it("a wrong key, no key, no server, a bad flag: one clear line and a documented exit code", async () => {
-    await fails(["list", "project", "--access-key", "pgl_nope"], 4, /^error: not authenticated: Unknown, disabled or expired access key or session/);
-    await fails(["list", "project"], 4, /^error: not authenticated/, { PERGOLA_ACCESS_KEY: "pgl_nope" });
-    await fails(["list", "project"], 4, /^error: no access key: run pergola login/, { XDG_CONFIG_HOME: join(work, "empty-config") });
     const port = await closedPort();
-    await fails(["list", "project", "--endpoint", `http://127.0.0.1:${port}`], 9, /^error: cannot reach the Pergola API at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/);
-    await fails(["events", "-p", "x", "--endpoint", `http://127.0.0.1:${port}`], 9, /cannot reach/);
-    await fails(["list", "stage", "-p", "x", "--bogus"], 2, /unknown option '--bogus'/);
-    await fails(["list", "stage"], 2, /required option '-p, --project <project>' not specified/);
-    await fails(["frobnicate"], 2, /unknown command 'frobnicate'/);
-    await fails(["list", "project", "-o", "xml"], 2, /^error: -o xml: choose table, json or yaml/);
-    await fails(["list", "stage", "-p", "no-such-project"], 3, /^error: Project "no-such-project" not found/);
-    await fails(["push", "release", "-p", "x", "-s", "y", "--wait", "--timeout", "soon"], 2, /not a duration/);
+    await Promise.all([
+      fails(["list", "project", "--access-key", "pgl_nope"], 4, /^error: not authenticated: Unknown, disabled or expired access key or session/),
+      fails(["list", "project"], 4, /^error: not authenticated/, { PERGOLA_ACCESS_KEY: "pgl_nope" }),
+      fails(["list", "project"], 4, /^error: no access key: run pergola login/, { XDG_CONFIG_HOME: join(work, "empty-config") }),
+      fails(["list", "project", "--endpoint", `http://127.0.0.1:${port}`], 9, /^error: cannot reach the Pergola API at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/),
+      fails(["events", "-p", "x", "--endpoint", `http://127.0.0.1:${port}`], 9, /cannot reach/),
+      fails(["list", "stage", "-p", "x", "--bogus"], 2, /unknown option '--bogus'/),
+      fails(["list", "stage"], 2, /required option '-p, --project <project>' not specified/),
+      fails(["frobnicate"], 2, /unknown command 'frobnicate'/),
+      fails(["list", "project", "-o", "xml"], 2, /^error: -o xml: choose table, json or yaml/),
+      fails(["list", "stage", "-p", "no-such-project"], 3, /^error: Project "no-such-project" not found/),
+      fails(["push", "release", "-p", "x", "-s", "y", "--wait", "--timeout", "soon"], 2, /not a duration/),
+    ]);
   });
 
   it("--help shows examples and the exit codes; completion scripts for bash and zsh", async () => {
-    expect(await ok(["--help"])).toMatch(/Exit codes:[\s\S]*10\s+--wait: the Release FAILED/);
-    expect(await ok(["create", "stage", "--help"])).toMatch(/Examples:\n\s+\$ pergola create stage my-new-stage --type dev -p my-new-project/);
-    const bash = await ok(["completion", "bash"]);
+    const [help, createStageHelp, bash, loginHelp, zsh] = await Promise.all([
+      ok(["--help"]),
+      ok(["create", "stage", "--help"]),
+      ok(["completion", "bash"]),
+      ok(["login", "--help"]),
+      ok(["completion", "zsh"]),
+      fails(["completion", "fish"], 2, /choose bash or zsh/),
+    ]);
+    expect(help).toMatch(/Exit codes:[\s\S]*10\s+--wait: the Release FAILED/);
+    expect(createStageHelp).toMatch(/Examples:\n\s+\$ pergola create stage my-new-stage --type dev -p my-new-project/);
     expect(bash).toMatch(/complete -o default -F _pergola pergola/);
     expect(bash).toMatch(/list\) COMPREPLY=\(\$\(compgen -W "project stage build release config config-data component outpost access-key member user"/);
     expect(bash).toMatch(/disable\) COMPREPLY=\(\$\(compgen -W "access-key user"/);
     expect(bash).toMatch(/--role\) COMPREPLY=\(\$\(compgen -W "owner member"/);
     expect(bash).toMatch(/"update member"\) opts="-p --project --role /);
-    expect(await ok(["login", "--help"])).toMatch(/--email <email>[\s\S]*Examples:\n\s+\$ pergola login --endpoint \S+ --email /);
-    expect(await ok(["completion", "zsh"])).toMatch(/bashcompinit/);
-    await fails(["completion", "fish"], 2, /choose bash or zsh/);
+    expect(loginHelp).toMatch(/--email <email>[\s\S]*Examples:\n\s+\$ pergola login --endpoint \S+ --email /);
+    expect(zsh).toMatch(/bashcompinit/);
   });
 });
 
-describe("pergola: users, members, sessions and access keys", () => {
+describe.concurrent("pergola: users, members, sessions and access keys", () => {
   // One person's story, step on step: ~50 runs of the CLI, hence the longer timeout.
   it("admin creates a user and adds them; they log in with --email, make keys; limits, read-only keys, removal and deletion end in documented exit codes", { timeout: 240_000 }, async () => {
     const project = await newProject();
@@ -258,10 +268,14 @@ describe("pergola: users, members, sessions and access keys", () => {
     // The password from stdin, as a script gives it.
     const created = await ok(["create", "user", email, "--name", "Silas", "-o", "json"], { stdin: `${password}\n` });
     expect(created).toMatchObject({ id: expect.any(String), email, name: "Silas", isAdmin: false, disabled: false });
-    await fails(["create", "user", email, "--name", "Again", "--password", password], 6, /^error: conflict: A user with email/);
-    expect(await ok(["list", "user"])).toMatch(new RegExp(`│ ${email} │ Silas │ no\\s+│ enabled │`));
-    expect(await ok(["add", "member", email, "-p", project])).toBe(`${email} added to ${project} as member\n`);
-    await fails(["add", "member", email, "-p", project, "--role", "boss"], 2, /--role boss: choose owner or member/);
+    const [, users, added] = await Promise.all([
+      fails(["create", "user", email, "--name", "Again", "--password", password], 6, /^error: conflict: A user with email/),
+      ok(["list", "user"]),
+      ok(["add", "member", email, "-p", project]),
+      fails(["add", "member", email, "-p", project, "--role", "boss"], 2, /--role boss: choose owner or member/),
+    ]);
+    expect(users).toMatch(new RegExp(`│ ${email} │ Silas │ no\\s+│ enabled │`));
+    expect(added).toBe(`${email} added to ${project} as member\n`);
     expect(await ok(["update", "member", email, "-p", project, "--role", "owner"])).toBe(`${email} is now owner of ${project}\n`);
     expect(await ok(["list", "member", "-p", project, "-o", "json"])).toContainEqual(expect.objectContaining({ role: "OWNER", user: { email, name: "Silas" } }));
     await ok(["update", "member", email, "-p", project, "--role", "member"]);
@@ -289,19 +303,26 @@ describe("pergola: users, members, sessions and access keys", () => {
     const deploy = await ok(["create", "access-key", "deploy", "-o", "json"], { env: silas });
     expect(deploy).toMatchObject({ token: expect.stringMatching(/^[0-9a-f-]{36}:/), accessKey: { name: "deploy", readOnly: false, enabled: true, lastUsedAt: null } });
     await fails(["create", "access-key", "third"], 6, /^error: conflict: At most 2 access keys may be enabled per user/, silas);
-    const keys: string = await ok(["list", "access-key"], { env: silas });
+    const [keys, keysOfSilas]: [string, { name: string }[]] = await Promise.all([
+      ok(["list", "access-key"], { env: silas }),
+      ok(["list", "access-keys", "--user", email, "-o", "json"]),
+    ]);
     expect(keys).toMatch(/│ id\s+│ name\s+│ read-only │ enabled │ created\s+│ last used\s+│/);
     expect(keys).toMatch(/│ wall\s+│ yes\s+│ yes\s+│/);
     expect(keys).toMatch(new RegExp(`│ ${deploy.accessKey.id} │ deploy │ no\\s+│ yes\\s+│`));
     expect(keys).not.toContain(deploy.token.split(":")[1]);
-    expect((await ok(["list", "access-keys", "--user", email, "-o", "json"])).map((k: { name: string }) => k.name)).toEqual(["wall", "deploy"]);
+    expect(keysOfSilas.map((k) => k.name)).toEqual(["wall", "deploy"]);
 
     // A read-only key reads but may not change anything.
     const readOnly = { PERGOLA_ACCESS_KEY: readOnlyToken };
-    await ok(["list", "stage", "-p", project], { env: readOnly });
-    await fails(["create", "stage", "x", "--type", "dev", "-p", project], 5, /^error: forbidden: /, readOnly);
-    expect(await ok(["info"], { env: readOnly })).toMatch(new RegExp(`email:\\s+${email}\\nwith:\\s+an access key, read-only\\n`));
-    expect(await ok(["info", "-o", "json"], { env: readOnly })).toMatchObject({ me: { email, readOnly: true }, credential: { kind: "access key", readOnly: true } });
+    const [, , info, infoJson] = await Promise.all([
+      ok(["list", "stage", "-p", project], { env: readOnly }),
+      fails(["create", "stage", "x", "--type", "dev", "-p", project], 5, /^error: forbidden: /, readOnly),
+      ok(["info"], { env: readOnly }),
+      ok(["info", "-o", "json"], { env: readOnly }),
+    ]);
+    expect(info).toMatch(new RegExp(`email:\\s+${email}\\nwith:\\s+an access key, read-only\\n`));
+    expect(infoJson).toMatchObject({ me: { email, readOnly: true }, credential: { kind: "access key", readOnly: true } });
 
     // Disabled, the key is refused; enabled again, it works.
     const withDeploy = { PERGOLA_ACCESS_KEY: deploy.token };
@@ -312,29 +333,39 @@ describe("pergola: users, members, sessions and access keys", () => {
 
     // Removed from the Project, its Stages are out of sight (not found).
     expect(await ok(["remove", "member", email, "-p", project])).toBe(`${email} removed from ${project}\n`);
-    await fails(["list", "stage", "-p", project], 3, /not found/, silas);
-    await fails(["remove", "member", email, "-p", project], 3, /is not a member/);
+    await Promise.all([
+      fails(["list", "stage", "-p", project], 3, /not found/, silas),
+      fails(["remove", "member", email, "-p", project], 3, /is not a member/),
+    ]);
 
     // A deleted key is refused (4).
     expect(await ok(["delete", "access-key", deploy.accessKey.id], { env: silas })).toBe(`access key ${deploy.accessKey.id} deleted\n`);
-    await fails(["list", "project"], 4, /^error: not authenticated: /, withDeploy);
-    await fails(["delete", "access-key", deploy.accessKey.id], 3, /not found/, silas);
+    await Promise.all([
+      fails(["list", "project"], 4, /^error: not authenticated: /, withDeploy),
+      fails(["delete", "access-key", deploy.accessKey.id], 3, /not found/, silas),
+    ]);
 
     // A disabled user's keys stop; enabled again (by email), they work.
     expect(await ok(["disable", "user", email])).toBe(`user ${email} disabled\n`);
-    await fails(["list", "project"], 4, /^error: not authenticated: /, readOnly);
-    await fails(["list", "project"], 4, new RegExp(`^error: not authenticated: your session as ${email} has ended: log in again with pergola login --email ${email}\n$`), silas);
+    await Promise.all([
+      fails(["list", "project"], 4, /^error: not authenticated: /, readOnly),
+      fails(["list", "project"], 4, new RegExp(`^error: not authenticated: your session as ${email} has ended: log in again with pergola login --email ${email}\n$`), silas),
+    ]);
     expect(await ok(["enable", "user", created.id, "-o", "json"])).toMatchObject({ email, disabled: false });
-    await ok(["list", "project"], { env: readOnly });
-    await fails(["disable", "user", "nobody@example.test"], 3, /not found: User "nobody@example.test"/);
+    await Promise.all([
+      ok(["list", "project"], { env: readOnly }),
+      fails(["disable", "user", "nobody@example.test"], 3, /not found: User "nobody@example.test"/),
+    ]);
 
     // logout ends the session on the server and forgets it here.
     await ok(["login", "--email", email], { env: { ...silas, PERGOLA_PASSWORD: password } });
     const session = JSON.parse(readFileSync(file, "utf8")).session.token as string;
     expect(await ok(["logout"], { env: silas })).toBe(`Logged out of ${endpoint}: the session of ${email} ended\n`);
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ endpoint });
-    await fails(["list", "project"], 4, /^error: no access key: run pergola login/, silas);
-    await fails(["list", "project"], 4, /^error: not authenticated: /, { PERGOLA_ACCESS_KEY: session });
+    await Promise.all([
+      fails(["list", "project"], 4, /^error: no access key: run pergola login/, silas),
+      fails(["list", "project"], 4, /^error: not authenticated: /, { PERGOLA_ACCESS_KEY: session }),
+    ]);
     expect(await ok(["logout"], { env: silas })).toMatch(/^Not logged in/);
 
 
@@ -369,7 +400,7 @@ describe("pergola: users, members, sessions and access keys", () => {
   });
 });
 
-describe("pergola: Projects and Stages", () => {
+describe.concurrent("pergola: Projects and Stages", () => {
   it("the seed's session: create stage, then list stage as a table, as JSON and as YAML", async () => {
     const project = await newProject();
     expect(await ok(["create", "stage", "my-new-stage", "--type", "dev", "-p", project])).toBe("stage my-new-stage created (dev, running)\n");
@@ -404,7 +435,7 @@ describe("pergola: Projects and Stages", () => {
 
 const HELLO = join(ROOT, "examples/hello");
 
-describe("pergola: Builds and Releases, deployed by a real agent", () => {
+describe.concurrent("pergola: Builds and Releases, deployed by a real agent", () => {
   it("logs component --follow prints output as the agent ships it, with no change of state in between", async () => {
     const project = await newProject();
     await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
@@ -484,7 +515,7 @@ describe("pergola: Builds and Releases, deployed by a real agent", () => {
   });
 });
 
-describe("pergola: Configurations", () => {
+describe.concurrent("pergola: Configurations", () => {
   it("add config-data (env, secret, file), list config, list config-data with masked secrets, remove; expected version", async () => {
     const project = await newProject();
     await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
@@ -509,7 +540,7 @@ describe("pergola: Configurations", () => {
   });
 });
 
-describe("pergola: Outposts", () => {
+describe.concurrent("pergola: Outposts", () => {
   it("create, list, validate, get, rotate the token, delete (refused while a Stage lives there)", async () => {
     const slug = uniqueSlug("berlin");
     const created = await ok(["create", "outpost", "Factory Berlin", "--id", slug, "--region", "eu-central", "--label", "site=berlin", "-o", "json"]);
@@ -533,7 +564,7 @@ describe("pergola: Outposts", () => {
   });
 });
 
-describe("pergola: watching", () => {
+describe.concurrent("pergola: watching", () => {
   it("events --follow --after CURSOR replays from right after it, then follows live: no gap, no duplicate", async () => {
     const project = await newProject();
     for (const s of ["a", "b", "c"]) await ok(["create", "stage", s, "--type", "dev", "-p", project]);
