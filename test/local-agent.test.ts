@@ -4,22 +4,21 @@
  * greeting, deploy, follow the link; change the config, see the drift, release it; suspend and
  * resume; stop, with no process left behind.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { create } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createClient } from "graphql-ws";
 import { parse } from "yaml";
-import { eventually, freshDatabaseOptions, subscribe, withTimeout } from "../apps/api/src/testing/harness.js";
+import { eventually, freshDatabaseOptions, subscribe } from "../apps/api/src/testing/harness.js";
+import { ROOT as root, graphqlClient, spawnPergola, type PergolaProcess } from "./support/processes.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "pergola-start-"));
-let child: ChildProcess;
+let pergola: PergolaProcess;
 let url: string;
+let gql: ReturnType<typeof graphqlClient>["gql"];
 // Preset, as automation would: on a shared PostgreSQL an admin already exists and no file is written.
 const token = `pgl_${"t".repeat(8)}${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 
@@ -28,54 +27,24 @@ let database: Awaited<ReturnType<typeof freshDatabaseOptions>>;
 beforeAll(async () => {
   // A database of its own: the local agent runs every local Stage it sees, other tests' too.
   database = await freshDatabaseOptions();
-  child = spawn(process.execPath, ["scripts/start.mjs"], {
-    cwd: root,
+  pergola = await spawnPergola({
+    dataDir,
+    timeoutMs: 60_000,
     env: {
-      PATH: process.env.PATH ?? "",
-      PERGOLA_DATA_DIR: dataDir,
-      PORT: "0",
-      LOG_LEVEL: "warn",
       PERGOLA_ADMIN_TOKEN: token,
       // In the suite's PostgreSQL run, `npm start` runs on PostgreSQL too.
       ...(database.options.url ? { DATABASE_URL: database.options.url } : {}),
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  child.stderr!.on("data", (d) => (output += d));
-  url = await withTimeout(
-    new Promise<string>((resolve, reject) => {
-      child.stdout!.on("data", (d) => {
-        output += d;
-        const match = /Pergola API\s+(http:\/\/\S+?)\/graphql/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      child.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
-    }),
-    60_000,
-    "npm start did not print its URL",
-  );
+  url = pergola.api;
+  gql = graphqlClient(url, token).gql;
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
-  }
+  await pergola?.stop();
   rmSync(dataDir, { recursive: true, force: true });
   await database?.drop();
 });
-
-async function gql(query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
 
 describe("npm start with the local agent", () => {
   it("deploys examples/hello, serves its link, follows config changes, suspends and resumes, stops clean", async () => {
@@ -145,8 +114,7 @@ describe("npm start with the local agent", () => {
     for (const sub of [components, stages, releases]) sub.close();
     await client.dispose();
 
-    child.kill("SIGTERM");
-    expect(await new Promise((resolve) => child.once("exit", resolve))).toBe(0);
+    expect((await pergola.stop()).code).toBe(0);
     // Everything stopped: the API is gone, and so is the service (on its own address).
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     await expect(fetch(`http://${web.host}:8080/`)).rejects.toThrow();

@@ -4,58 +4,23 @@
  * Components: npm exits 0, every port is released, no process is left. And a taken port is
  * said in one line naming the variable that picks another (PORT, DASHBOARD_PORT), exit 1.
  */
-import { execSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { execSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { create } from "tar";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createClient } from "graphql-ws";
 import { parse } from "yaml";
 import { freshDatabaseOptions, subscribe, withTimeout } from "../apps/api/src/testing/harness.js";
-import { freePort } from "./e2e/support/pergola.js";
+import { ROOT as root, alive, descendants, freePort, graphqlClient, spawnLogged, spawnPergola, type Spawned } from "./support/processes.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-/** Every live descendant of `pid`, from /proc. */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      found.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
 
 /** Whether something accepts connections on host:port. */
 function listening(host: string, port: number): Promise<boolean> {
@@ -65,86 +30,33 @@ function listening(host: string, port: number): Promise<boolean> {
   );
 }
 
-interface Run {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function start(command: string, args: string[], env: Record<string, string>): Promise<Run> {
+/** A fresh data dir and database; `env` for what is run in them, removed after the file. */
+async function fresh(): Promise<Record<string, string>> {
   const database = await freshDatabaseOptions();
   const dataDir = mkdtempSync(join(tmpdir(), "pergola-npm-start-"));
   cleanups.push(async () => {
     rmSync(dataDir, { recursive: true, force: true });
     await database.drop();
   });
-  const child = spawn(command, args, {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? dataDir,
-      PERGOLA_DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      ...(database.options.url ? { DATABASE_URL: database.options.url } : {}),
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      // Each one and its process group (a Component is a group of its own).
-      for (const pid of descendants(child.pid!)) {
-        for (const target of [-pid, pid]) {
-          try {
-            process.kill(target, "SIGKILL");
-          } catch {
-            // gone, or not a group leader
-          }
-        }
-      }
-      child.kill("SIGKILL");
-      await exited;
-    }
-  });
-  return { child, output: () => output, exited };
+  return {
+    HOME: process.env.HOME ?? dataDir,
+    PERGOLA_DATA_DIR: dataDir,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...(database.options.url ? { DATABASE_URL: database.options.url } : {}),
+  };
 }
 
-function waitFor(run: Run, pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
-  return withTimeout(
-    new Promise<RegExpExecArray>((resolve, reject) => {
-      const look = () => {
-        const match = pattern.exec(run.output());
-        if (match) resolve(match);
-      };
-      run.child.stdout!.on("data", look);
-      look();
-      void run.exited.then(({ code }) => reject(new Error(`exited with ${code} before ${what}:\n${run.output()}`)));
-    }),
-    ms,
-    `${what} did not happen:\n${run.output()}`,
-  );
+/** `command args` in a fresh data dir and database, with its whole tree killed after the file. */
+async function start(command: string, args: string[], env: Record<string, string>): Promise<Spawned> {
+  const run = spawnLogged(command, args, { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...(await fresh()), ...env });
+  cleanups.push(() => run.kill());
+  return run;
 }
 
 /** Deploys examples/hello on a new Project's Stage "dev" and resolves once its web Component runs and answers its probe. */
 async function deployHello(api: string, token: string): Promise<void> {
-  const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-    const res = await fetch(`${api}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: any; errors?: unknown[] };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+  const { gql } = graphqlClient(api, token);
   const { createProject } = await gql(`mutation { createProject(input: { name: "Signals" }) { slug cursor } }`);
   const p = createProject.slug;
   await gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p });
@@ -176,8 +88,9 @@ describe("npm start", () => {
       const [apiPort, dashboardPort] = [await freePort(), await freePort()];
       const token = `pgl_sig${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
       // `--no-build`: the suite has built already; a build here would rewrite dist/ under other tests.
-      const run = await start("npm", ["start", "--", "--no-build"], { PORT: String(apiPort), DASHBOARD_PORT: String(dashboardPort), PERGOLA_ADMIN_TOKEN: token });
-      await waitFor(run, /Dashboard\s+http:\/\/\S+/, 90_000, "the dashboard's line");
+      const env = await fresh();
+      const run = await spawnPergola({ npm: true, args: ["--no-build"], dashboard: true, dataDir: env.PERGOLA_DATA_DIR!, env: { ...env, PORT: String(apiPort), DASHBOARD_PORT: String(dashboardPort), PERGOLA_ADMIN_TOKEN: token } });
+      cleanups.push(() => run.kill());
       const api = `http://127.0.0.1:${apiPort}`;
       await deployHello(api, token);
       const tree = descendants(run.child.pid!);

@@ -9,18 +9,17 @@
  * Stage's secret — while the same scan does find its own secret in its own environ (so the
  * scan works) and does read the agent's command line (which holds no token).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeArchive } from "../apps/api/src/testing/archive.js";
 import { eventually, freshDatabaseOptions, withTimeout } from "../apps/api/src/testing/harness.js";
 import { getStageUserName } from "../packages/runtime/src/process/stage-users.js";
+import { ROOT as root, graphqlClient, spawnPergola, type PergolaProcess } from "./support/processes.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const isRoot = process.getuid?.() === 0;
 const dataDir = mkdtempSync(join(tmpdir(), "pergola-tenants-"));
 const agentDir = join(dataDir, "agent");
@@ -28,7 +27,7 @@ const agentDir = join(dataDir, "agent");
 const adminToken = `pgl_${randomBytes(24).toString("base64url")}`;
 const victimSecret = `tenant-secret-victim-${randomBytes(8).toString("hex")}`;
 const attackerSecret = `tenant-secret-attacker-${randomBytes(8).toString("hex")}`;
-let child: ChildProcess;
+let pergola: PergolaProcess | undefined;
 let url: string;
 let database: Awaited<ReturnType<typeof freshDatabaseOptions>>;
 /** The Stages whose users the agent made: removed after the test. */
@@ -90,40 +89,20 @@ console.log("DONE");
 beforeAll(async () => {
   if (!isRoot) return;
   database = await freshDatabaseOptions();
-  child = spawn(process.execPath, ["scripts/start.mjs"], {
-    cwd: root,
+  pergola = await spawnPergola({
+    dataDir,
+    timeoutMs: 60_000,
     env: {
-      PATH: process.env.PATH ?? "",
-      PERGOLA_DATA_DIR: dataDir,
-      PORT: "0",
       DASHBOARD_PORT: String(20000 + Math.floor(Math.random() * 20000)),
-      LOG_LEVEL: "warn",
       PERGOLA_ADMIN_TOKEN: adminToken,
       ...(database.options.url ? { DATABASE_URL: database.options.url } : {}),
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  child.stderr!.on("data", (d) => (output += d));
-  url = await withTimeout(
-    new Promise<string>((resolve, reject) => {
-      child.stdout!.on("data", (d) => {
-        output += d;
-        const match = /Pergola API\s+(http:\/\/\S+?)\/graphql/.exec(output);
-        if (match) resolve(match[1]!);
-      });
-      child.once("exit", (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
-    }),
-    60_000,
-    "npm start did not print its URL",
-  );
+  url = pergola.api;
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
-  }
+  await pergola?.stop();
   rmSync(dataDir, { recursive: true, force: true });
   await database?.drop();
   for (const id of stageIds) {
@@ -135,16 +114,7 @@ afterAll(async () => {
   }
 });
 
-async function gql(query: string, variables: Record<string, unknown> = {}) {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = (query: string, variables: Record<string, unknown> = {}) => graphqlClient(url, adminToken).gql(query, variables);
 
 const STAGE = `query($p: String!, $s: String!) { stage(project: $p, slug: $s) { components { name state message logs(tail: 200) } } }`;
 

@@ -5,17 +5,15 @@
  * sees, other tests' too). `stop()` ends it with SIGTERM, as Ctrl-C would, and checks that no
  * process it started is left.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { create } from "tar";
 import { parse } from "yaml";
-import { freshDatabaseOptions, withTimeout } from "../../../apps/api/src/testing/harness.js";
+import { freshDatabaseOptions } from "../../../apps/api/src/testing/harness.js";
+import { ROOT, alive, descendants, freePort, graphqlClient, spawnPergola, type PergolaProcess } from "../../support/processes.js";
 
-export const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+export { ROOT };
 
 export interface Pergola {
   /** The API's base URL (no path): `<api>/graphql`, `<api>/artifacts`. */
@@ -36,51 +34,7 @@ export interface Pergola {
   stop(): Promise<void>;
 }
 
-/** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Every live descendant of `pid` (from /proc), so that stop() can check none outlives it. */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      found.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie is dead for our purposes.
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
+export { freePort };
 
 /** `env`: more environment for npm start (PERGOLA_OIDC_* for SSO). */
 export async function startPergola(options: { env?: Record<string, string> } = {}): Promise<Pergola> {
@@ -88,75 +42,39 @@ export async function startPergola(options: { env?: Record<string, string> } = {
   const dataDir = mkdtempSync(join(tmpdir(), "pergola-e2e-"));
   const token = `pgl_e2e${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
   const dashboardPort = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ["scripts/start.mjs"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? dataDir,
-      PERGOLA_DATA_DIR: dataDir,
-      PORT: "0",
-      DASHBOARD_PORT: String(dashboardPort),
-      LOG_LEVEL: "warn",
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      PERGOLA_ADMIN_TOKEN: token,
-      // In the suite's PostgreSQL run, `npm start` runs on PostgreSQL too.
-      ...(database.options.url ? { DATABASE_URL: database.options.url } : {}),
-      ...options.env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const cleanup = async () => {
     rmSync(dataDir, { recursive: true, force: true });
     await database.drop();
   };
-
-  let urls: { api: string; dashboard: string };
+  let run: PergolaProcess;
   try {
-    urls = await withTimeout(
-      new Promise<{ api: string; dashboard: string }>((resolve, reject) => {
-        const look = () => {
-          const api = /Pergola API\s+(http:\/\/\S+?)\/graphql/.exec(output)?.[1];
-          const dashboard = /Dashboard\s+(http:\/\/\S+?)\/?(\s|$)/.exec(output)?.[1];
-          if (api && dashboard) resolve({ api, dashboard });
-        };
-        child.stdout!.on("data", look);
-        void exited.then((code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
-      }),
-      90_000,
-      "npm start did not print the API's and the dashboard's URLs",
-    );
-  } catch (error) {
-    child.kill("SIGTERM");
-    await exited;
-    await cleanup();
-    throw new Error(`${(error as Error).message}\n--- npm start output ---\n${output}`);
-  }
-
-  const gqlRaw: Pergola["gqlRaw"] = async (query, variables = {}) => {
-    const res = await fetch(`${urls.api}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
+    run = await spawnPergola({
+      dataDir,
+      dashboard: true,
+      env: {
+        HOME: process.env.HOME ?? dataDir,
+        DASHBOARD_PORT: String(dashboardPort),
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        PERGOLA_ADMIN_TOKEN: token,
+        // In the suite's PostgreSQL run, `npm start` runs on PostgreSQL too.
+        ...(database.options.url ? { DATABASE_URL: database.options.url } : {}),
+        ...options.env,
+      },
     });
-    return (await res.json()) as { data?: any; errors?: { message: string; extensions?: any }[] };
-  };
-  const gql: Pergola["gql"] = async (query, variables) => {
-    const body = await gqlRaw(query, variables);
-    if (body.errors) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
-    return body.data;
-  };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  const urls = { api: run.api, dashboard: run.dashboard! };
+  const { raw: gqlRaw, gql } = graphqlClient(urls.api, token);
 
   let stopping: Promise<void> | undefined;
   return {
     ...urls,
     token,
     dataDir,
-    output: () => output,
+    output: run.output,
     gql,
     gqlRaw,
     async createHelloBuild(project) {
@@ -173,13 +91,12 @@ export async function startPergola(options: { env?: Record<string, string> } = {
     },
     stop() {
       stopping ??= (async () => {
-        const tree = child.pid ? descendants(child.pid) : [];
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-        const code = await withTimeout(exited, 30_000, "npm start did not stop within 30 s of SIGTERM");
+        const tree = run.child.pid ? descendants(run.child.pid) : [];
+        const { code } = await run.stop(30_000);
         const left = tree.filter(alive);
         for (const pid of left) process.kill(pid, "SIGKILL");
         await cleanup();
-        if (code !== 0) throw new Error(`npm start exited with ${code} on SIGTERM:\n${output.slice(-4000)}`);
+        if (code !== 0) throw new Error(`npm start exited with ${code} on SIGTERM:\n${run.output().slice(-4000)}`);
         if (left.length > 0) throw new Error(`processes left after npm start stopped: ${left.join(", ")}`);
         for (const url of [urls.api, urls.dashboard]) {
           const answered = await fetch(`${url}/`).then(
