@@ -8,8 +8,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeArchive } from "../testing/archive.js";
-import { AGENT_PUBLIC_URL, AGENT_VERSION, createWorld, firstAnswer, type World } from "../testing/authorization-world.js";
-import { createTestProject, createTestUser, startTestApi, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
+import { AGENT_PUBLIC_URL, AGENT_VERSION, firstAnswer, startWorld, stopWorld, type World } from "../testing/authorization-world.js";
+import { createTestProject, createTestUser, subscribe, uniqueSlug, type TestApi } from "../testing/harness.js";
 import { buildOperation, listRootFields } from "../testing/schema-operations.js";
 import { ACTORS, type ActorName } from "./authorization-matrix.table.js";
 
@@ -18,14 +18,8 @@ let fx: World;
 
 const gqlOk = (query: string, variables: Record<string, unknown> = {}) => api.ok(query, variables);
 
-beforeAll(async () => {
-  api = await startTestApi({ outposts: { flushMs: 20, monitorMs: 200 } });
-  fx = await createWorld(api);
-}, 60_000);
-afterAll(async () => {
-  await fx?.close();
-  await api?.close();
-});
+beforeAll(async () => void ({ api, fx } = await startWorld()), 60_000);
+afterAll(() => stopWorld({ api, fx }));
 
 describe("users and their keys", () => {
   it("answers a user about another user's access key exactly as about a key that does not exist", async () => {

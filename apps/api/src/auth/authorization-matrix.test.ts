@@ -14,9 +14,9 @@
 import { randomBytes } from "node:crypto";
 import { getNamedType, isInputObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorld, firstAnswer, type World } from "../testing/authorization-world.js";
+import { firstAnswer, startWorld, stopWorld, type World } from "../testing/authorization-world.js";
 import { SIMPLE_MANIFEST } from "../testing/builds.js";
-import { createTestProject, startTestApi, uniqueSlug, type TestApi } from "../testing/harness.js";
+import { createTestProject, uniqueSlug, type TestApi } from "../testing/harness.js";
 import { buildOperation, fillArguments, listRootFields, operationProblems, type RootField, type ValueSlot } from "../testing/schema-operations.js";
 import { ACTORS, MATRIX, parseRow, type ActorName, type Expected } from "./authorization-matrix.table.js";
 import { AGENT_ONLY_FIELDS } from "./policy.js";
@@ -243,14 +243,8 @@ async function attemptAll(root: RootField, options: AttemptOptions = {}): Promis
   return Promise.all(ACTORS.map(async (actor) => (await attempt(root, actor, options)).outcome));
 }
 
-beforeAll(async () => {
-  api = await startTestApi({ outposts: { flushMs: 20, monitorMs: 200 } });
-  fx = await createWorld(api);
-}, 60_000);
-afterAll(async () => {
-  await fx?.close();
-  await api?.close();
-});
+beforeAll(async () => void ({ api, fx } = await startWorld()), 60_000);
+afterAll(() => stopWorld({ api, fx }));
 
 describe("the authorization matrix", () => {
   it("has a row for every root field of the schema, and none for a field it no longer has", () => {

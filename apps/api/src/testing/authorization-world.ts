@@ -11,7 +11,7 @@ import WebSocket from "ws";
 import type { ActorName } from "../auth/authorization-matrix.table.js";
 import { makeArchive } from "./archive.js";
 import { createBuilds } from "./builds.js";
-import { createTestProject, createTestUser, subscribe, uniqueSlug, type TestApi, type TestUser } from "./harness.js";
+import { createTestProject, createTestUser, startTestApi, subscribe, uniqueSlug, type TestApi, type TestUser } from "./harness.js";
 
 export interface World {
   project: string;
@@ -44,6 +44,18 @@ export interface World {
 
 export const AGENT_VERSION = "pergola-agent/matrix";
 export const AGENT_PUBLIC_URL = "http://127.0.0.1:4999";
+
+/** An API (Outposts flushed and monitored quickly, as the matrix needs) and the world in it. */
+export async function startWorld(): Promise<{ api: TestApi; fx: World }> {
+  const api = await startTestApi({ outposts: { flushMs: 20, monitorMs: 200 } });
+  return { api, fx: await createWorld(api) };
+}
+
+/** Ends what startWorld started (either may be missing if it failed). */
+export async function stopWorld(world: { api?: TestApi; fx?: World }): Promise<void> {
+  await world.fx?.close();
+  await world.api?.close();
+}
 
 export async function createWorld(api: TestApi): Promise<World> {
   const admin = (query: string, variables: Record<string, unknown> = {}) => api.ok(query, variables);
