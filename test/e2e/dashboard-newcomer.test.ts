@@ -6,10 +6,11 @@
  * that can be cancelled. Changes "made elsewhere" go through the API; every wait has a timeout.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Locator, Page } from "playwright-core";
-import { browserTestsEnabled, launchChromium, screenshot, type Chromium } from "./support/browser.js";
-import { openProject, openStage, signIn, signedInContext, UI_TIMEOUT, untilEqual } from "./support/page.js";
-import { startPergola, type Pergola } from "./support/pergola.js";
+import type { Locator, Page } from "playwright-core";
+import { browserTestsEnabled, screenshot } from "./support/browser.js";
+import { openProject, openStage, UI_TIMEOUT, untilEqual } from "./support/page.js";
+import type { Pergola } from "./support/pergola.js";
+import { startStack, type Stack } from "./support/stack.js";
 
 const enabled = browserTestsEnabled();
 
@@ -17,10 +18,8 @@ const enabled = browserTestsEnabled();
 const focused = (field: Locator) => field.evaluate((el) => el === document.activeElement);
 
 describe.skipIf(!enabled)("the dashboard for a newcomer", () => {
+  let stack: Stack;
   let pergola: Pergola;
-  let chromium: Chromium;
-  let state: Awaited<ReturnType<BrowserContext["storageState"]>>;
-  const contexts: BrowserContext[] = [];
   let n = 0;
 
   async function newProject(label: string): Promise<{ slug: string; name: string }> {
@@ -33,30 +32,14 @@ describe.skipIf(!enabled)("the dashboard for a newcomer", () => {
     await pergola.gql(`mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`, { p: project, n: name });
   }
 
-  async function newPage(width = 1280, height = 800): Promise<Page> {
-    const context = await signedInContext(chromium.browser, state, width, height);
-    contexts.push(context);
-    return context.newPage();
-  }
+  const newPage = (width?: number, height?: number): Promise<Page> => stack.signedInPage(width, height);
 
   beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startPergola(), launchChromium()]);
-    if (started.status === "fulfilled") pergola = started.value;
-    if (launched.status === "fulfilled") chromium = launched.value;
-    if (started.status === "rejected") throw started.reason;
-    if (launched.status === "rejected") throw launched.reason;
-    const context = await chromium.newContext();
-    const page = await context.newPage();
-    await signIn(page, pergola.dashboard, pergola.token);
-    state = await context.storageState();
-    await context.close();
+    stack = await startStack({ signIn: true });
+    pergola = stack.pergola;
   }, 120_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await chromium?.close();
-    await pergola?.stop();
-  }, 60_000);
+  afterAll(() => stack?.stop(), 60_000);
 
   it("says a Stage ID is taken while it is typed, before CREATE, and offers the free one the API would", async () => {
     const project = await newProject("Taken");

@@ -6,24 +6,23 @@
  * in with the session `signIn` gives them. What the pages did is checked through the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Page } from "playwright-core";
-import { browserTestsEnabled, launchChromium, screenshot, type Chromium } from "./support/browser.js";
+import type { Page } from "playwright-core";
+import { browserTestsEnabled, screenshot } from "./support/browser.js";
 import { UI_TIMEOUT, untilEqual } from "./support/page.js";
-import { startPergola, type Pergola } from "./support/pergola.js";
+import type { Pergola } from "./support/pergola.js";
+import { startStack, type Stack } from "./support/stack.js";
 
 const enabled = browserTestsEnabled();
 
 describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
+  let stack: Stack;
   let pergola: Pergola;
-  let chromium: Chromium;
-  const contexts: BrowserContext[] = [];
   const stamp = Date.now().toString(36);
   const dana = { email: `dana-${stamp}@example.com`, name: "Dana Developer", password: "correct horse battery" };
 
   /** A page in a fresh context whose httpOnly cookie holds `token` (the session route checks it with the API). */
   async function pageSignedInWith(token: string): Promise<Page> {
-    const context = await chromium.newContext();
-    contexts.push(context);
+    const context = await stack.newContext();
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: pergola.dashboard });
     const answer = await context.request.post(`${pergola.dashboard}/api/session`, { data: { token } });
     expect(answer.status(), await answer.text()).toBe(200);
@@ -38,23 +37,16 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
   }
 
   beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startPergola(), launchChromium()]);
-    if (started.status === "fulfilled") pergola = started.value;
-    if (launched.status === "fulfilled") chromium = launched.value;
-    if (started.status === "rejected") throw started.reason;
-    if (launched.status === "rejected") throw launched.reason;
+    stack = await startStack();
+    pergola = stack.pergola;
   }, 120_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await chromium?.close();
-    await pergola?.stop();
-  }, 60_000);
+  afterAll(() => stack?.stop(), 60_000);
 
   it("shows who is signed in top right, with Profile and Sign out", async () => {
     const page = await pageSignedInWith(pergola.token);
     await page.goto(pergola.dashboard);
-    await page.getByRole("heading", { name: "Projects" }).waitFor({ timeout: UI_TIMEOUT });
+    await page.getByRole("heading", { name: "Projects", exact: true }).waitFor({ timeout: UI_TIMEOUT });
     const who = page.getByRole("button", { name: "admin", exact: true });
     await who.waitFor({ timeout: UI_TIMEOUT });
     expect(await who.getAttribute("title")).toBe("admin@localhost");
@@ -191,7 +183,7 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
     const page = await pageSignedInWith(pergola.token);
     await page.goto(pergola.dashboard);
     // The list renders once the page's scripts run: the menu button works from then on.
-    await page.getByRole("heading", { name: "Projects" }).waitFor({ timeout: UI_TIMEOUT });
+    await page.getByRole("heading", { name: "Projects", exact: true }).waitFor({ timeout: UI_TIMEOUT });
     await page.getByRole("button", { name: "admin", exact: true }).click();
     await page.getByRole("link", { name: "Profile" }).click();
     await page.getByRole("heading", { name: "Profile" }).waitFor({ timeout: UI_TIMEOUT });

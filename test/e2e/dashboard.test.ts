@@ -6,19 +6,18 @@
  * timeout.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Page } from "playwright-core";
-import { browserTestsEnabled, launchChromium, screenshot, type Chromium } from "./support/browser.js";
+import type { Page } from "playwright-core";
+import { browserTestsEnabled, screenshot } from "./support/browser.js";
 import { spawnOutpostAgent, type OutpostAgent } from "./support/outpost-agent.js";
-import { openProject, openStage, signIn, signedInContext, stageRow, UI_TIMEOUT, untilEqual } from "./support/page.js";
-import { startPergola, type Pergola } from "./support/pergola.js";
+import { openProject, openStage, signIn, stageRow, UI_TIMEOUT, untilEqual } from "./support/page.js";
+import type { Pergola } from "./support/pergola.js";
+import { startStack, type Stack } from "./support/stack.js";
 
 const enabled = browserTestsEnabled();
 
 describe.skipIf(!enabled)("the dashboard in Chromium", () => {
+  let stack: Stack;
   let pergola: Pergola;
-  let chromium: Chromium;
-  let state: Awaited<ReturnType<BrowserContext["storageState"]>>;
-  const contexts: BrowserContext[] = [];
   const agents: OutpostAgent[] = [];
   let n = 0;
 
@@ -29,36 +28,21 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     return createProject;
   }
 
-  async function newPage(width = 1280, height = 800): Promise<Page> {
-    const context = await signedInContext(chromium.browser, state, width, height);
-    contexts.push(context);
-    return context.newPage();
-  }
+  const newPage = (width?: number, height?: number): Promise<Page> => stack.signedInPage(width, height);
 
   beforeAll(async () => {
-    const [started, launched] = await Promise.allSettled([startPergola(), launchChromium()]);
-    if (started.status === "fulfilled") pergola = started.value;
-    if (launched.status === "fulfilled") chromium = launched.value;
-    if (started.status === "rejected") throw started.reason;
-    if (launched.status === "rejected") throw launched.reason;
-    const context = await chromium.newContext();
-    const page = await context.newPage();
-    await signIn(page, pergola.dashboard, pergola.token);
-    state = await context.storageState();
-    await context.close();
+    stack = await startStack({ signIn: true });
+    pergola = stack.pergola;
   }, 120_000);
 
   afterAll(async () => {
     for (const agent of agents) await agent.kill();
-    for (const context of contexts) await context.close().catch(() => {});
-    await chromium?.close();
     // Stops npm start with SIGTERM and fails if any process it started is left.
-    await pergola?.stop();
+    await stack?.stop();
   }, 60_000);
 
   it("signs in with an access key and creates a Project", async () => {
-    const context = await chromium.newContext();
-    contexts.push(context);
+    const context = await stack.newContext();
     const page = await context.newPage();
     await page.goto(pergola.dashboard);
     await page.getByLabel("Email", { exact: true }).waitFor({ timeout: UI_TIMEOUT });
@@ -132,7 +116,7 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
   it("shows a Project created through the API in the open Project list within 2 s, without reload", async () => {
     const page = await newPage();
     await page.goto(pergola.dashboard);
-    await page.getByRole("heading", { name: "Projects" }).waitFor({ timeout: UI_TIMEOUT });
+    await page.getByRole("heading", { name: "Projects", exact: true }).waitFor({ timeout: UI_TIMEOUT });
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
     // Made once the page has its list, Projects can reach it only through its subscription.
     const before = await newProject("Listed");

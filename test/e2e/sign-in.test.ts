@@ -6,23 +6,22 @@
  * one; the sign-in limit's wait shown.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { startTestOidcProvider, type TestOidcProvider } from "../../apps/api/src/testing/oidc-provider.js";
-import { browserTestsEnabled, launchChromium, screenshot, type Chromium } from "./support/browser.js";
+import { browserTestsEnabled, screenshot } from "./support/browser.js";
 import { UI_TIMEOUT } from "./support/page.js";
-import { startPergola, type Pergola } from "./support/pergola.js";
+import type { Pergola } from "./support/pergola.js";
+import { startStack, type Stack } from "./support/stack.js";
 
 const enabled = browserTestsEnabled();
 
 describe.skipIf(!enabled)("signing in to the dashboard", () => {
+  let stack: Stack;
   let pergola: Pergola;
   let idp: TestOidcProvider;
-  let chromium: Chromium;
-  const contexts: BrowserContext[] = [];
 
   async function newPage(): Promise<Page> {
-    const context = await chromium.newContext();
-    contexts.push(context);
+    const context = await stack.newContext();
     // The provider's development pages import a web font; nothing here may reach the Internet.
     await context.route(/^https:\/\/fonts\./, (route) => route.abort());
     return context.newPage();
@@ -61,17 +60,12 @@ describe.skipIf(!enabled)("signing in to the dashboard", () => {
   beforeAll(async () => {
     idp = await startTestOidcProvider(() => `${pergola.api}/auth/oidc/callback`);
     const env = { PERGOLA_OIDC_ISSUER: idp.issuer, PERGOLA_OIDC_CLIENT_ID: idp.clientId, PERGOLA_OIDC_CLIENT_SECRET: idp.clientSecret };
-    const [started, launched] = await Promise.allSettled([startPergola({ env }), launchChromium()]);
-    if (started.status === "fulfilled") pergola = started.value;
-    if (launched.status === "fulfilled") chromium = launched.value;
-    if (started.status === "rejected") throw started.reason;
-    if (launched.status === "rejected") throw launched.reason;
+    stack = await startStack({ env });
+    pergola = stack.pergola;
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await chromium?.close();
-    await pergola?.stop();
+    await stack?.stop();
     await idp?.close();
   }, 60_000);
 
