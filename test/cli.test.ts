@@ -435,7 +435,7 @@ describe.concurrent("pergola: Projects and Stages", () => {
 
 const HELLO = join(ROOT, "examples/hello");
 
-describe.concurrent("pergola: Builds and Releases, deployed by a real agent", () => {
+describe.concurrent("pergola: Builds and Releases, deployed by a real agent", { timeout: 180_000 }, () => {
   it("logs component --follow prints output as the agent ships it, with no change of state in between", async () => {
     const project = await newProject();
     await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
@@ -457,7 +457,7 @@ describe.concurrent("pergola: Builds and Releases, deployed by a real agent", ()
     await logs.stop();
   });
 
-  it("push build of examples/hello, push release --wait deploys; list release, component, logs; promote; rollback", async () => {
+  it("push build of examples/hello, push release --wait deploys; list release, component, logs; promote; rollback", { timeout: 180_000 }, async () => {
     const project = await newProject();
     await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
     await ok(["create", "stage", "qa", "--type", "qa", "-p", project]);
@@ -564,7 +564,7 @@ describe.concurrent("pergola: Outposts", () => {
   });
 });
 
-describe.concurrent("pergola: watching", () => {
+describe.concurrent("pergola: watching", { timeout: 180_000 }, () => {
   it("events --follow --after CURSOR replays from right after it, then follows live: no gap, no duplicate", async () => {
     const project = await newProject();
     for (const s of ["a", "b", "c"]) await ok(["create", "stage", s, "--type", "dev", "-p", project]);
