@@ -2,7 +2,10 @@
  * The `pergola` CLI's documents. Each asks for what one command prints (its table columns and
  * its `-o json` output), nothing more.
  */
+import { ACCESS_KEY_FIELDS, USER_FIELDS, idMutation, type AccessKeyRow, type MemberRole, type UserRow } from "./people.js";
 import { typed } from "./typed.js";
+
+export type { AccessKeyRow, MemberRole, UserRow };
 
 type StageType = "DEV" | "QA" | "PROD";
 
@@ -99,35 +102,12 @@ export interface MeRow {
   readOnly: boolean;
 }
 
-export interface AccessKeyRow {
-  id: string;
-  name: string;
-  readOnly: boolean;
-  enabled: boolean;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-export interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  isAdmin: boolean;
-  disabled: boolean;
-  createdAt: string;
-  lastSeenAt: string | null;
-}
-
-export type MemberRole = "OWNER" | "MEMBER";
-
 export interface MemberRow {
   role: MemberRole;
   addedAt: string;
   user: { email: string; name: string };
 }
 
-const ACCESS_KEY_FIELDS = `id name readOnly enabled createdAt lastUsedAt`;
-const USER_FIELDS = `id email name isAdmin disabled createdAt lastSeenAt`;
 const MEMBER_FIELDS = `role addedAt user { email name }`;
 
 export const cliMe = typed<{ me: MeRow }>("cliMe", `query cliMe { me { id email name role isAdmin readOnly } }`);
@@ -149,20 +129,9 @@ export const cliListAccessKeys = typed<{ accessKeys: AccessKeyRow[] }, { user?: 
   `query cliListAccessKeys($user: String) { accessKeys(user: $user) { ${ACCESS_KEY_FIELDS} } }`,
 );
 
-export const cliDeleteAccessKey = typed<{ deleteAccessKey: boolean }, { id: string }>(
-  "cliDeleteAccessKey",
-  `mutation cliDeleteAccessKey($id: ID!) { deleteAccessKey(id: $id) }`,
-);
-
-export const cliDisableAccessKey = typed<{ disableAccessKey: AccessKeyRow }, { id: string }>(
-  "cliDisableAccessKey",
-  `mutation cliDisableAccessKey($id: ID!) { disableAccessKey(id: $id) { ${ACCESS_KEY_FIELDS} } }`,
-);
-
-export const cliEnableAccessKey = typed<{ enableAccessKey: AccessKeyRow }, { id: string }>(
-  "cliEnableAccessKey",
-  `mutation cliEnableAccessKey($id: ID!) { enableAccessKey(id: $id) { ${ACCESS_KEY_FIELDS} } }`,
-);
+export const cliDeleteAccessKey = idMutation<"deleteAccessKey", boolean>("cliDeleteAccessKey", "cliDeleteAccessKey", "deleteAccessKey");
+export const cliDisableAccessKey = idMutation<"disableAccessKey", AccessKeyRow>("cliDisableAccessKey", "cliDisableAccessKey", "disableAccessKey", ACCESS_KEY_FIELDS);
+export const cliEnableAccessKey = idMutation<"enableAccessKey", AccessKeyRow>("cliEnableAccessKey", "cliEnableAccessKey", "enableAccessKey", ACCESS_KEY_FIELDS);
 
 export const cliListMembers = typed<{ project: { slug: string; members: MemberRow[] } | null }, { project: string }>(
   "cliListMembers",
@@ -191,15 +160,8 @@ export const cliCreateUser = typed<{ createUser: UserRow }, { input: { email: st
 
 export const cliListUsers = typed<{ users: UserRow[] }>("cliListUsers", `query cliListUsers { users { ${USER_FIELDS} } }`);
 
-export const cliDisableUser = typed<{ disableUser: UserRow }, { id: string }>(
-  "cliDisableUser",
-  `mutation cliDisableUser($id: ID!) { disableUser(id: $id) { ${USER_FIELDS} } }`,
-);
-
-export const cliEnableUser = typed<{ enableUser: UserRow }, { id: string }>(
-  "cliEnableUser",
-  `mutation cliEnableUser($id: ID!) { enableUser(id: $id) { ${USER_FIELDS} } }`,
-);
+export const cliDisableUser = idMutation<"disableUser", UserRow>("cliDisableUser", "cliDisableUser", "disableUser", USER_FIELDS);
+export const cliEnableUser = idMutation<"enableUser", UserRow>("cliEnableUser", "cliEnableUser", "enableUser", USER_FIELDS);
 
 export const cliListProjects = typed<{ projects: { slug: string; name: string; cursor: string; createdAt: string; stages: { slug: string }[] }[] }>(
   "cliListProjects",

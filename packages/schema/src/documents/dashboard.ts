@@ -3,7 +3,10 @@
  * followed by a subscription `after` it (list, then watch); each subscription takes `$after`
  * so the dashboard's client can resume from the last event it received after a reconnect.
  */
+import { ACCESS_KEY_FIELDS as accessKeyFields, USER_FIELDS as userFields, idMutation, type AccessKeyRow, type MemberRole, type UserRow } from "./people.js";
 import { typed } from "./typed.js";
+
+export type { AccessKeyRow, MemberRole, UserRow };
 
 export type StageType = "DEV" | "QA" | "PROD";
 export type StageState = "RUNNING" | "SUSPENDING" | "SUSPENDED" | "RESUMING";
@@ -413,35 +416,12 @@ export const removeConfigDataMutation = typed<
 
 // ── People: the signed-in user, their access keys, Project members, users (admins) ──
 
-export type MemberRole = "OWNER" | "MEMBER";
-
-export interface UserRow {
-  id: string;
-  name: string;
-  email: string;
-  isAdmin: boolean;
-  disabled: boolean;
-  createdAt: string;
-  lastSeenAt: string | null;
-}
-
-export interface AccessKeyRow {
-  id: string;
-  name: string;
-  readOnly: boolean;
-  enabled: boolean;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
 export interface MemberRow {
   role: MemberRole;
   addedAt: string;
   user: { id: string; name: string; email: string };
 }
 
-const userFields = `id name email isAdmin disabled createdAt lastSeenAt`;
-const accessKeyFields = `id name readOnly enabled createdAt lastUsedAt`;
 const memberFields = `role addedAt user { id name email }`;
 
 /** The Profile page: who you are (and whether this credential is read-only), and your keys. */
@@ -458,20 +438,9 @@ export const createAccessKeyMutation = typed<{ createAccessKey: { token: string;
   }`,
 );
 
-export const disableAccessKeyMutation = typed<{ disableAccessKey: AccessKeyRow }, { id: string }>(
-  "dashboard.disableAccessKey",
-  `mutation DashboardDisableAccessKey($id: ID!) { disableAccessKey(id: $id) { ${accessKeyFields} } }`,
-);
-
-export const enableAccessKeyMutation = typed<{ enableAccessKey: AccessKeyRow }, { id: string }>(
-  "dashboard.enableAccessKey",
-  `mutation DashboardEnableAccessKey($id: ID!) { enableAccessKey(id: $id) { ${accessKeyFields} } }`,
-);
-
-export const deleteAccessKeyMutation = typed<{ deleteAccessKey: boolean }, { id: string }>(
-  "dashboard.deleteAccessKey",
-  `mutation DashboardDeleteAccessKey($id: ID!) { deleteAccessKey(id: $id) }`,
-);
+export const disableAccessKeyMutation = idMutation<"disableAccessKey", AccessKeyRow>("dashboard.disableAccessKey", "DashboardDisableAccessKey", "disableAccessKey", accessKeyFields);
+export const enableAccessKeyMutation = idMutation<"enableAccessKey", AccessKeyRow>("dashboard.enableAccessKey", "DashboardEnableAccessKey", "enableAccessKey", accessKeyFields);
+export const deleteAccessKeyMutation = idMutation<"deleteAccessKey", boolean>("dashboard.deleteAccessKey", "DashboardDeleteAccessKey", "deleteAccessKey");
 
 /** A Project's members, and who is asking (to know whether they may manage them). */
 export const projectMembersQuery = typed<
@@ -517,12 +486,5 @@ export const createUserMutation = typed<{ createUser: UserRow }, { email: string
   }`,
 );
 
-export const disableUserMutation = typed<{ disableUser: UserRow }, { id: string }>(
-  "dashboard.disableUser",
-  `mutation DashboardDisableUser($id: ID!) { disableUser(id: $id) { ${userFields} } }`,
-);
-
-export const enableUserMutation = typed<{ enableUser: UserRow }, { id: string }>(
-  "dashboard.enableUser",
-  `mutation DashboardEnableUser($id: ID!) { enableUser(id: $id) { ${userFields} } }`,
-);
+export const disableUserMutation = idMutation<"disableUser", UserRow>("dashboard.disableUser", "DashboardDisableUser", "disableUser", userFields);
+export const enableUserMutation = idMutation<"enableUser", UserRow>("dashboard.enableUser", "DashboardEnableUser", "enableUser", userFields);
