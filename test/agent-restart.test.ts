@@ -53,8 +53,8 @@ afterAll(async () => {
 });
 
 function startAgentProcess(): { child: ChildProcess; output(): string } {
-  const child = spawn(process.execPath, [agentCli, "--server", api.server.url, "--token", agentToken, "--data-dir", dataDir], {
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info" },
+  const child = spawn(process.execPath, [agentCli, "--server", api.server.url, "--data-dir", dataDir], {
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", PERGOLA_AGENT_TOKEN: agentToken },
     stdio: ["ignore", "pipe", "pipe"],
   });
   agents.push(child);

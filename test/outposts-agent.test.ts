@@ -85,8 +85,8 @@ function listServiceProcesses(marker?: string): number[] {
 }
 
 function startAgent(token: string, dataDir: string, server = api.server.url): { child: ChildProcess; output(): string } {
-  const child = spawn(process.execPath, [agentCli, "--server", server, "--token", token, "--data-dir", dataDir], {
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info" },
+  const child = spawn(process.execPath, [agentCli, "--server", server, "--data-dir", dataDir], {
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", PERGOLA_AGENT_TOKEN: token },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);

@@ -127,9 +127,10 @@ function spawnAgent(server: string, token: string, dataDir: string, clockOffsetM
   const preload = pathToFileURL(join(ROOT, "test/support/clock-offset.mjs")).href;
   const child: ChildProcess = spawn(
     NODE,
-    ["--import", preload, join(ROOT, "apps/agent/dist/cli.js"), "--server", server, "--token", token, "--data-dir", dataDir],
+    ["--import", preload, join(ROOT, "apps/agent/dist/cli.js"), "--server", server, "--data-dir", dataDir],
     {
-      env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "debug", PERGOLA_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs) },
+      // The token in the environment, never on a command line (other processes can read those).
+      env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "debug", PERGOLA_AGENT_TOKEN: token, PERGOLA_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs) },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );

@@ -14,8 +14,8 @@ export interface OutpostAgent {
 
 export function spawnOutpostAgent(server: string, token: string): OutpostAgent {
   const dataDir = mkdtempSync(join(tmpdir(), "pergola-e2e-outpost-"));
-  const child = spawn(process.execPath, [join(ROOT, "apps/agent/dist/cli.js"), "--server", server, "--token", token, "--data-dir", dataDir], {
-    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info" },
+  const child = spawn(process.execPath, [join(ROOT, "apps/agent/dist/cli.js"), "--server", server, "--data-dir", dataDir], {
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", PERGOLA_AGENT_TOKEN: token },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
