@@ -15,7 +15,8 @@ import { AuditAction } from "../audit/audit-action.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { requireName } from "../common/slug.js";
 import { AppError, ErrorCode, notFound } from "../errors.js";
-import { isUuid, type CredentialRevoker } from "../users/user.service.js";
+import { findUserId, isUuid } from "../users/user-lookup.js";
+import type { CredentialRevoker } from "../users/user.service.js";
 
 export const MAX_ENABLED_KEYS = 2;
 const KEY_KINDS = ["ACCESS_KEY", "LEGACY"] as const;
@@ -54,7 +55,7 @@ export class AccessKeyService {
 
   /** The caller's keys; an admin may name another user (id or email). */
   async listAccessKeys(actor: Actor, user?: string | null): Promise<AccessKeyView[]> {
-    const ownerId = user ? await this.resolveUser(user) : actor.userId;
+    const ownerId = user ? await findUserId(this.db, user) : actor.userId;
     authorize(actor, "accessKey.manage", { ownerId, write: false });
     if (!ownerId) return [];
     const rows = await this.db
@@ -127,14 +128,6 @@ export class AccessKeyService {
     if (!key) throw notFound(`Access key "${id}"`);
     authorize(actor, "accessKey.manage", { ownerId: key.userId, write: true, key: id });
     return key;
-  }
-
-  private async resolveUser(user: string): Promise<string | null> {
-    const [row] = await this.db
-      .select({ id: users.id })
-      .from(users)
-      .where(isUuid(user) ? eq(users.id, user) : eq(users.email, user.trim().toLowerCase()));
-    return row?.id ?? null;
   }
 }
 

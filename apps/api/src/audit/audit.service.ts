@@ -1,10 +1,11 @@
 /** The audit log: written in the transaction of what it records; read by admins, newest first. */
 import type { Db, Tx } from "@pergola/db/client";
-import { auditLog, projects, users, type AuditRow } from "@pergola/db/schema";
-import { and, desc, eq, gt, lt, or, sql, type SQL } from "drizzle-orm";
+import { auditLog, projects, type AuditRow } from "@pergola/db/schema";
+import { and, desc, eq, gt, lt, sql, type SQL } from "drizzle-orm";
 import { actorLabel, type Actor } from "../auth/actor.js";
 import { authorize } from "../auth/policy.js";
 import { badInput } from "../errors.js";
+import { findUserId } from "../users/user-lookup.js";
 import type { AuditAction } from "./audit-action.js";
 
 export interface AuditEntryInput {
@@ -50,10 +51,9 @@ export class AuditService {
       where.push(lt(auditLog.id, Number(query.after)));
     }
     if (query.user) {
-      const byEmail = eq(users.email, query.user.toLowerCase());
-      const [user] = await this.db.select({ id: users.id }).from(users).where(isUuid(query.user) ? or(eq(users.id, query.user), byEmail) : byEmail);
-      if (!user) return [];
-      where.push(eq(auditLog.userId, user.id));
+      const userId = await findUserId(this.db, query.user);
+      if (!userId) return [];
+      where.push(eq(auditLog.userId, userId));
     }
     if (query.project) {
       const [project] = await this.db.select({ id: projects.id }).from(projects).where(eq(projects.slug, query.project));
@@ -82,8 +82,4 @@ export class AuditService {
     const [e, a] = await Promise.all([count(auditLog.email, email), count(auditLog.address, address)]);
     return { byEmail: e.n, byAddress: a.n, retryAfterSeconds: Math.max(e.wait, a.wait, 1) };
   }
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

@@ -9,6 +9,7 @@ import { recordAudit } from "../audit/audit.service.js";
 import { requireName } from "../common/slug.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
 import { checkPassword, hashPassword } from "./password.js";
+import { isUuid } from "./user-lookup.js";
 
 export interface CreateUserInput {
   email: string;
@@ -36,10 +37,6 @@ export function checkEmail(field: string, email: string): string {
   const trimmed = email.trim().toLowerCase();
   if (trimmed.length > 254 || !EMAIL_PATTERN.test(trimmed)) throw badInput(field, "must be an email address (name@domain)");
   return trimmed;
-}
-
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 export class UserService {
