@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeArchive } from "../apps/api/src/testing/archive.js";
 import { eventually, freshDatabaseOptions, withTimeout } from "../apps/api/src/testing/harness.js";
 import { getStageUserName } from "../packages/runtime/src/process/stage-users.js";
-import { ROOT as root, graphqlClient, spawnPergola, type PergolaProcess } from "./support/processes.js";
+import { ROOT as root, freePort, graphqlClient, spawnPergola, type PergolaProcess } from "./support/processes.js";
 
 const isRoot = process.getuid?.() === 0;
 const dataDir = mkdtempSync(join(tmpdir(), "pergola-tenants-"));
@@ -93,7 +93,8 @@ beforeAll(async () => {
     dataDir,
     timeoutMs: 60_000,
     env: {
-      DASHBOARD_PORT: String(20000 + Math.floor(Math.random() * 20000)),
+      // A port the system just handed out and freed: a random one may be in use (it was, once, in CI).
+      DASHBOARD_PORT: String(await freePort()),
       PERGOLA_ADMIN_TOKEN: adminToken,
       ...(database.options.url ? { DATABASE_URL: database.options.url } : {}),
     },
