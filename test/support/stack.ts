@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { onTestFailed, onTestFinished } from "vitest";
 import { startAgent, type Agent, type AgentOptions } from "../../apps/agent/src/agent.js";
-import type { AgentLogger } from "../../apps/agent/src/reconciler.js";
+import type { AgentLogger } from "../../apps/agent/src/ports.js";
 import { makeArchive } from "../../apps/api/src/testing/archive.js";
 import { createTestProject, freshDatabaseOptions, startTestApi, withTimeout, type TestApi } from "../../apps/api/src/testing/harness.js";
 import { generateToken } from "../../apps/api/src/auth/token.service.js";

@@ -17,7 +17,8 @@ import { pino } from "pino";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { createGateway, type GatewayOptions } from "./gateway.js";
 import { LinkStages } from "./link-stages.js";
-import { Reconciler, type AgentLogger } from "./reconciler.js";
+import type { AgentLogger } from "./ports.js";
+import { Reconciler } from "./reconciler.js";
 
 /** This agent's version, as the Outpost shows it (`pergola-agent/<package version>`). */
 export const AGENT_VERSION = `pergola-agent/${(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version}`;

@@ -24,7 +24,7 @@ import {
   type Manifest,
 } from "@pergola/runtime";
 import { createProxyServer } from "http-proxy-3";
-import type { AgentLogger } from "./reconciler.js";
+import type { AgentLogger } from "./ports.js";
 
 /** One Stage this agent runs, as much as a link needs of it. */
 export interface LinkStage {

@@ -12,15 +12,13 @@
  * Reports (stage-reports.ts) are held while a Stage's Release is being replaced, and flow while
  * only its settings change (a suspend reports each Component stopping as it stops).
  */
-import { formatProblem, validateManifest, type Manifest, type ReleaseSpec, type Runtime } from "@pergola/runtime";
-import type { Logger } from "pino";
-import { getBackoffDelay, type Backoff } from "./backoff.js";
+import { formatProblem, validateManifest, type Manifest, type ReleaseSpec } from "@pergola/runtime";
+import { backoffDelay, type Backoff } from "@pergola/schema/time";
 import type { DesiredRelease, DesiredStage, ReportResult, StatusReport } from "./desired-state.js";
 import { getFailedComponents } from "./report.js";
+import type { AgentLogger, RuntimeLike } from "./ports.js";
 import { StageReports } from "./stage-reports.js";
 
-export type RuntimeLike = Pick<Runtime, "apply" | "remove" | "status" | "logsSince" | "on" | "off">;
-export type AgentLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
 
 export interface ReconcilerOptions {
   runtime: RuntimeLike;
@@ -245,7 +243,7 @@ export class Reconciler {
   }
 
   private scheduleRetry(slot: Slot, stage: DesiredStage): void {
-    const delay = getBackoffDelay(slot.retryAttempt++, this.retry);
+    const delay = backoffDelay(slot.retryAttempt++, this.retry);
     slot.retryTimer = setTimeout(() => {
       slot.retryTimer = undefined;
       if (!slot.pending) this.setPending(slot, { kind: "apply", stage, retry: true });

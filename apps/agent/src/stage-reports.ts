@@ -7,10 +7,10 @@
  * New output lines ride along, and are shipped on a timer when nothing else changed.
  */
 import type { ChangeListener } from "@pergola/runtime";
-import { getBackoffDelay, type Backoff } from "./backoff.js";
+import { backoffDelay, type Backoff } from "@pergola/schema/time";
 import type { ReportResult, ReportedComponent, StatusReport } from "./desired-state.js";
 import { fitLines, LOG_CHARS_PER_REPORT, readNewLines } from "./log-lines.js";
-import type { AgentLogger, RuntimeLike } from "./reconciler.js";
+import type { AgentLogger, RuntimeLike } from "./ports.js";
 import { toReportedComponent } from "./report.js";
 
 /** What a Stage's next report says. */
@@ -125,7 +125,7 @@ export class StageReports {
           else this.options.logger.debug({ stage: key, reason: result.reason }, "report refused by the server");
         } catch (error) {
           state.dirty = true;
-          const delay = getBackoffDelay(state.attempt++, this.options.retry);
+          const delay = backoffDelay(state.attempt++, this.options.retry);
           this.options.logger.warn({ stage: key, err: error, retryInMs: delay }, "could not send the report");
           state.timer = setTimeout(() => {
             state.timer = undefined;

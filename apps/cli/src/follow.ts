@@ -5,9 +5,13 @@
  * what was missed: no gap, no duplicate. Authentication and input errors end it.
  */
 import type { TypedDocument } from "@pergola/schema";
+import { type Backoff, backoffDelay, formatDelay } from "@pergola/schema/time";
 import type { ApiClient } from "./client.js";
 import { CliError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
+
+/** Reconnects: 0.5 s, doubling up to 10 s, ±20 %. */
+const RESUME_BACKOFF: Backoff = { initialMs: 500, maxMs: 10_000, jitter: 0.2 };
 
 export async function followResumable<R, V extends { after?: string | null }>(
   client: ApiClient,
@@ -32,8 +36,8 @@ export async function followResumable<R, V extends { after?: string | null }>(
     } catch (error) {
       if (!options.resume || !(error instanceof CliError) || error.exitCode !== ExitCode.UNREACHABLE) throw error;
       failures += 1;
-      const delay = Math.min(10_000, 250 * 2 ** Math.min(failures, 6)) * (0.8 + Math.random() * 0.4);
-      process.stderr.write(`connection lost (${error.message.split(" (")[0]}); resuming after cursor ${after ?? "start"} in ${Math.round(delay / 100) / 10}s\n`);
+      const delay = backoffDelay(failures - 1, RESUME_BACKOFF);
+      process.stderr.write(`connection lost (${error.message.split(" (")[0]}); resuming after cursor ${after ?? "start"} in ${formatDelay(delay)}\n`);
       await client.resetSocket();
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

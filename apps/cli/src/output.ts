@@ -3,6 +3,7 @@
  * lower case, times as "29 seconds ago"), or the API's own objects with `-o json` / `-o yaml`.
  * Tables and messages go to stdout; spinners and progress go to stderr.
  */
+import { ago as sharedAgo, parseDuration as parseSharedDuration } from "@pergola/schema/time";
 import Table from "cli-table3";
 import { stringify } from "yaml";
 import { badInput } from "./errors.js";
@@ -51,36 +52,14 @@ export function lower(value: string | null | undefined): string {
   return value ? value.toLowerCase() : "-";
 }
 
-/** "29 seconds ago", "3 minutes ago", "2 days ago". */
+/** "29 seconds ago", "3 minutes ago", "2 days ago"; "-" for no time. */
 export function ago(iso: string | null | undefined, now = Date.now()): string {
-  if (!iso) return "-";
-  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  const units: [string, number][] = [
-    ["day", 86_400],
-    ["hour", 3_600],
-    ["minute", 60],
-  ];
-  for (const [unit, size] of units) {
-    if (seconds >= size) {
-      const n = Math.floor(seconds / size);
-      return `${n} ${unit}${n === 1 ? "" : "s"} ago`;
-    }
-  }
-  return seconds < 2 ? "just now" : `${seconds} seconds ago`;
+  return sharedAgo(iso, now, "-");
 }
 
-/** "5m", "30s", "1h30m", "90" (seconds) → milliseconds. */
+/** "5m", "30s", "1h30m", or a bare number of seconds ("90") → milliseconds. */
 export function parseDuration(value: string): number {
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const re = /(\d+)(ms|h|m|s)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const match of text.matchAll(re)) {
-    const n = Number(match[1]);
-    total += match[2] === "h" ? n * 3_600_000 : match[2] === "m" ? n * 60_000 : match[2] === "s" ? n * 1000 : n;
-    consumed += match[0].length;
-  }
-  if (consumed === 0 || consumed !== text.length) throw badInput(`"${value}" is not a duration (e.g. 30s, 5m, 1h)`);
-  return total;
+  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : parseSharedDuration(value);
+  if (ms === undefined) throw badInput(`"${value}" is not a duration (e.g. 30s, 5m, 1h)`);
+  return ms;
 }

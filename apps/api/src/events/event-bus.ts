@@ -13,14 +13,9 @@ import { events, projects, type EventRow } from "@pergola/db/schema";
 import { and, asc, eq, gt, lt } from "drizzle-orm";
 import type { Logger } from "pino";
 import { EVENTS_CHANNEL } from "./event-kind.js";
-import { EventStream } from "./event-stream.js";
+import { type EventFeed, EventStream, type FeedLink, type Subscriber } from "./event-stream.js";
 
 const PAGE = 500;
-
-export interface Subscriber {
-  deliver(rows: readonly EventRow[]): void;
-}
-
 
 interface ProjectFeed {
   lastSeq: bigint;
@@ -32,7 +27,7 @@ interface ProjectFeed {
   subscribers: Set<Subscriber>;
 }
 
-export class EventBus {
+export class EventBus implements EventFeed {
   private readonly feeds = new Map<string, ProjectFeed>();
   private readonly commitListeners = new Set<(projectId: string) => void>();
   private unlisten?: () => Promise<void>;
@@ -116,7 +111,7 @@ export class EventBus {
   }
 
   /** @internal The moving parts an `EventStream` needs. */
-  connect(projectId: string, subscriber: Subscriber) {
+  connect(projectId: string, subscriber: Subscriber): FeedLink {
     const feed = this.attach(projectId, subscriber);
     return {
       ready: feed.ready,

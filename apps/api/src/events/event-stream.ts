@@ -2,7 +2,25 @@
 import type { EventRow } from "@pergola/db/schema";
 import { FixedBuffer, Repeater } from "@repeaterjs/repeater";
 import { AppError, ErrorCode } from "../errors.js";
-import type { EventBus } from "./event-bus.js";
+
+/** Receives a Project's batches of new events, as the feed reads them. */
+export interface Subscriber {
+  deliver(rows: readonly EventRow[]): void;
+}
+
+/** A stream's attachment to its Project's feed: the batches, and the log to replay and fill gaps from. */
+export interface FeedLink {
+  /** Settles once the feed knows where the log ends. */
+  ready: Promise<void>;
+  readProject(): Promise<{ seq: bigint; logStart: bigint } | undefined>;
+  readAll(after: bigint, before: bigint | null): Promise<EventRow[]>;
+  detach(): void;
+}
+
+/** What a stream needs of the EventBus (event-bus.ts), which implements it. */
+export interface EventFeed {
+  connect(projectId: string, subscriber: Subscriber): FeedLink;
+}
 
 /** Receives a stream's events, in order, synchronously when they arrive in order. */
 export interface EventSink {
@@ -20,7 +38,7 @@ export interface EventSink {
  */
 export class EventStream implements AsyncIterable<EventRow> {
   constructor(
-    private readonly bus: EventBus,
+    private readonly bus: EventFeed,
     private readonly projectId: string,
     private readonly after: bigint | null,
     private readonly accept: (row: EventRow) => boolean,

@@ -7,7 +7,7 @@ import type { StageRow } from "@pergola/db/schema";
 import type { Actor } from "../auth/actor.js";
 import { can } from "../auth/policy.js";
 import { isInSync, linkStatus, type ApplyError } from "../domain/outpost-link.machine.js";
-import type { OutpostView } from "./outpost.service.js";
+import type { OutpostView } from "./outpost-views.js";
 
 export interface ApplyErrorView {
   component: string;

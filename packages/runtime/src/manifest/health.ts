@@ -11,7 +11,7 @@ import { isPresent, readCommand, readFields, readInteger, readString } from "./f
 import type { Health, HealthProbe } from "./manifest.type.js";
 import { readDeclaredPort } from "./network.js";
 import type { Scope } from "./problems.js";
-import { parseDuration } from "./units.js";
+import { parseDuration } from "@pergola/schema/time";
 
 export const HEALTH_DEFAULTS = { intervalMs: 10_000, timeoutMs: 5_000, threshold: 3 } as const;
 

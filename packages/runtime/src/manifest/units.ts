@@ -1,4 +1,4 @@
-/** Sizes, CPU amounts and durations as people write them in a manifest. */
+/** Sizes and CPU amounts as people write them in a manifest (durations: `parseDuration` of @pergola/schema/time). */
 
 const SIZE_UNITS: Record<string, number> = {
   "": 1,
@@ -18,17 +18,4 @@ export function parseSize(text: string): number | undefined {
 export function isCpuAmount(text: string): boolean {
   const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(text.trim());
   return match !== null && Number(match[1]) > 0;
-}
-
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A duration such as `10s`, `500ms`, `1m30s`, `1.5s`, in milliseconds; undefined if it is not one. */
-export function parseDuration(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (!/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(trimmed)) return undefined;
-  let ms = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    ms += Number(amount) * DURATION_UNITS[unit!]!;
-  }
-  return Math.round(ms);
 }

@@ -13,7 +13,7 @@
  */
 import { Cron } from "croner";
 import type { Component } from "../manifest/manifest.type.js";
-import { formatDelay, getBackoffMs, type Backoff } from "./backoff.js";
+import { backoffDelay, formatDelay, type Backoff } from "@pergola/schema/time";
 import { startChild, type ChildHandle, type Exit, type Launch } from "./child-process.js";
 import { HealthProbe } from "./health-probe.js";
 import { hasJobCompleted, recordJobCompleted } from "./job-record.js";
@@ -221,7 +221,7 @@ export class ComponentRunner {
     const { restart } = this.context.options;
     const quick = Date.now() - this.startedAt < restart.stableMs;
     this.failures = quick ? this.failures + 1 : 1;
-    const delay = getBackoffMs(restart, this.failures - 1);
+    const delay = backoffDelay(this.failures - 1, restart);
     this.update({
       state: this.failures >= restart.crashLoopAfter ? "CRASHLOOP" : "STARTING",
       health: "UNHEALTHY",
@@ -251,7 +251,7 @@ export class ComponentRunner {
     } else if (this.mode !== "active") {
       this.update({ state: "SUSPENDED", health: "UNHEALTHY", pid: null, message: `${reason}; retries on resume` });
     } else {
-      const delay = getBackoffMs(this.context.options.retry, this.failures - 1);
+      const delay = backoffDelay(this.failures - 1, this.context.options.retry);
       this.update({
         state: "STARTING",
         health: "UNHEALTHY",

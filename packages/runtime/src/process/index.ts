@@ -1,4 +1,4 @@
-export type { Backoff } from "./backoff.js";
+export type { Backoff } from "@pergola/schema/time";
 export { getStorageEnvName } from "./launch.js";
 export type { PidRecord, ReapedProcess, ReapOutcome } from "./pid-records.js";
 export {

@@ -10,7 +10,7 @@
 import { EventEmitter } from "node:events";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Backoff } from "./backoff.js";
+import type { Backoff } from "@pergola/schema/time";
 import type { RunnerOptions } from "./component-runner.js";
 import { LoopbackAllocator } from "./loopback.js";
 import { PidRecords, type ReapedProcess } from "./pid-records.js";
