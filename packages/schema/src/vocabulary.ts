@@ -1,0 +1,153 @@
+/**
+ * Every closed set of values Pergola has, declared once. The database's enums (`pgEnum`), the
+ * GraphQL enums (type-graphql), the clients' unions and the validation sets (`z.enum`,
+ * `includes`) are all derived from these arrays; a value added here reaches all of them. The
+ * order of each array is the order of its database and GraphQL enum.
+ */
+
+/** What a Stage is for. */
+export const STAGE_TYPES = ["DEV", "QA", "PROD"] as const;
+export type StageType = (typeof STAGE_TYPES)[number];
+
+/** RUNNING → SUSPENDING → SUSPENDED → RESUMING → RUNNING (docs/design.md, "Stage"). */
+export const STAGE_STATES = ["RUNNING", "SUSPENDING", "SUSPENDED", "RESUMING"] as const;
+export type StageState = (typeof STAGE_STATES)[number];
+
+/** A verdict from probes. DEGRADED only for Stages (some Components healthy). */
+export const HEALTHS = ["HEALTHY", "DEGRADED", "UNHEALTHY", "UNKNOWN"] as const;
+export type Health = (typeof HEALTHS)[number];
+
+/** The verdicts an agent reports for one Component: a Component is never DEGRADED. */
+export const COMPONENT_HEALTHS = ["HEALTHY", "UNHEALTHY", "UNKNOWN"] as const satisfies readonly Health[];
+export type ComponentHealth = (typeof COMPONENT_HEALTHS)[number];
+
+/** PENDING → DEPLOYING → DEPLOYED | FAILED; an active Release → SUPERSEDED when another takes the Stage. */
+export const RELEASE_STATES = ["PENDING", "DEPLOYING", "DEPLOYED", "FAILED", "SUPERSEDED"] as const;
+export type ReleaseState = (typeof RELEASE_STATES)[number];
+
+/** A Stage has at most one Release in these states (the index `releases_one_active_per_stage`). */
+export const ACTIVE_RELEASE_STATES = ["PENDING", "DEPLOYING", "DEPLOYED"] as const satisfies readonly ReleaseState[];
+export type ActiveReleaseState = (typeof ACTIVE_RELEASE_STATES)[number];
+
+/** From the manifest's `scheduled`: none → SERVICE, `@release` → JOB, a cron expression → CRON. */
+export const COMPONENT_KINDS = ["SERVICE", "JOB", "CRON"] as const;
+export type ComponentKind = (typeof COMPONENT_KINDS)[number];
+
+/** SCHEDULED is a cron job between runs, COMPLETED a `@release` job done. */
+export const COMPONENT_STATES = [
+  "PENDING",
+  "STARTING",
+  "RUNNING",
+  "SCHEDULED",
+  "COMPLETED",
+  "STOPPING",
+  "STOPPED",
+  "SUSPENDED",
+  "FAILED",
+  "CRASHLOOP",
+] as const;
+export type ComponentState = (typeof COMPONENT_STATES)[number];
+
+/** How an Outpost's agent is connected (the API's `OutpostLinkStatus`). */
+export const OUTPOST_LINK_STATUSES = ["PENDING", "CONNECTING", "ONLINE", "OFFLINE", "ERROR"] as const;
+export type OutpostLinkStatus = (typeof OUTPOST_LINK_STATUSES)[number];
+
+/**
+ * What an entry of an Outpost's history records. The database and the `kind: String` field keep
+ * the older spelling, lower case with dashes (`heartbeat-missed`): see `outpostHistoryText`.
+ */
+export const OUTPOST_HISTORY_KINDS = [
+  "CREATED",
+  "TOKEN_ROTATED",
+  "TOKEN_REJECTED",
+  "CONNECTED",
+  "ONLINE",
+  "DISCONNECTED",
+  "HEARTBEAT_MISSED",
+  "SUPERSEDED",
+  "APPLY_ERROR",
+] as const;
+export type OutpostHistoryKind = (typeof OUTPOST_HISTORY_KINDS)[number];
+
+/** `HEARTBEAT_MISSED` → `heartbeat-missed`: how the history kind is stored and was first shown. */
+export function outpostHistoryText(kind: OutpostHistoryKind): string {
+  return kind.toLowerCase().replaceAll("_", "-");
+}
+
+/** What validateOutpostUri finds wrong with a URI (NEVER_CONNECTED is a warning). */
+export const OUTPOST_PROBLEM_CODES = ["MALFORMED", "UNKNOWN_OUTPOST", "NEVER_CONNECTED"] as const;
+export type OutpostProblemCode = (typeof OUTPOST_PROBLEM_CODES)[number];
+
+/** The slug of the built-in Outpost: the API's own host, whose Stages have no `outpostId`. */
+export const LOCAL_OUTPOST = "local";
+
+/** Who a caller is: ADMIN and MEMBER are users, AGENT an Outpost's agent. */
+export const ROLES = ["ADMIN", "MEMBER", "AGENT"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A user's place in a Project: OWNER manages its members and may delete it. */
+export const MEMBER_ROLES = ["OWNER", "MEMBER"] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+/**
+ * What a credential is: ACCESS_KEY (`<id>:<secret>`, made by createAccessKey), LEGACY (a `pgl_`
+ * token from before users, or the preset PERGOLA_ADMIN_TOKEN), SESSION (signIn, 12 h) or AGENT
+ * (an Outpost's agent token).
+ */
+export const CREDENTIAL_KINDS = ["ACCESS_KEY", "LEGACY", "SESSION", "AGENT"] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+/** ENV: an environment variable. FILE: a file written into the Component's file system. */
+export const CONFIG_DATA_KINDS = ["ENV", "FILE"] as const;
+export type ConfigDataKind = (typeof CONFIG_DATA_KINDS)[number];
+
+/** READY: the manifest is valid and the artifact stored. */
+export const BUILD_STATUSES = ["READY"] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+
+/** Every kind of event in the Project event log. */
+export const EVENT_KINDS = [
+  "PROJECT_CREATED",
+  "STAGE_CREATED",
+  "STAGE_UPDATED",
+  "STAGE_DELETED",
+  /** One per transition of the Stage state machine; the payload holds the new state. */
+  "STAGE_STATE_CHANGED",
+  "BUILD_CREATED",
+  "RELEASE_CREATED",
+  /** A Release moved: PENDING → DEPLOYING → DEPLOYED | FAILED, DEPLOYED → SUPERSEDED. */
+  "RELEASE_STATE_CHANGED",
+  /** A Component's state, health, restarts or message changed (from the agent's reports). */
+  "COMPONENT_CHANGED",
+  /** addConfigData / removeConfigData: names, kinds and secret flags in the payload, never values. */
+  "CONFIGURATION_CHANGED",
+  /** A Stage's Outpost link moved: the Outpost's status, the agent's observed generation, its apply errors. */
+  "OUTPOST_LINK_CHANGED",
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** What the audit log records: everything that changes who may do what, and every sign-in. */
+export const AUDIT_ACTIONS = [
+  "SIGN_IN",
+  "SIGN_IN_FAILED",
+  "SIGN_OUT",
+  "USER_CREATED",
+  "USER_UPDATED",
+  "USER_DISABLED",
+  "USER_ENABLED",
+  "ACCESS_KEY_CREATED",
+  "ACCESS_KEY_DISABLED",
+  "ACCESS_KEY_ENABLED",
+  "ACCESS_KEY_DELETED",
+  "MEMBER_ADDED",
+  "MEMBER_UPDATED",
+  "MEMBER_REMOVED",
+  "OUTPOST_GRANTED",
+  "OUTPOST_REVOKED",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** `value` is one of `values`: narrows a string read from a flag, a row or the wire. */
+export function isOneOf<const T extends string>(values: readonly T[], value: unknown): value is T {
+  return typeof value === "string" && (values as readonly string[]).includes(value);
+}
