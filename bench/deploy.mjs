@@ -173,7 +173,10 @@ async function pollHealthy(run, port) {
   for (;;) {
     if (run.failure) throw run.failure;
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1_000) }).then(
-      async (res) => (await res.arrayBuffer(), res.status === 200),
+      async (res) => {
+        await res.arrayBuffer();
+        return res.status === 200;
+      },
       () => false,
     );
     if (ok) return;

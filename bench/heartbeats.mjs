@@ -118,7 +118,7 @@ export async function run(argv) {
         if (outposts.length < maxN) {
           const t = performance.now();
           outposts = await createOutposts(runState, server.info.graphqlUrl, adminToken, prefix, maxN);
-          const rows = await sql`select id, slug from outposts where slug like ${prefix + "%"}`;
+          const rows = await sql`select id, slug from outposts where slug like ${`${prefix}%`}`;
           const ids = new Map(rows.map((r) => [r.slug, r.id]));
           for (const o of outposts) o.id = ids.get(o.slug);
           if (outposts.some((o) => !o.id)) throw new BenchError("some created Outposts are not in the database");
@@ -147,8 +147,8 @@ export async function run(argv) {
   } finally {
     // The Outposts (heartbeats and history cascade), their agent tokens and the admin token were made for this run only.
     try {
-      await sql`delete from api_tokens where outpost like ${prefix + "%"} or hash = ${hashToken(adminToken)}`;
-      await sql`delete from outposts where slug like ${prefix + "%"}`;
+      await sql`delete from api_tokens where outpost like ${`${prefix}%`} or hash = ${hashToken(adminToken)}`;
+      await sql`delete from outposts where slug like ${`${prefix}%`}`;
     } catch (error) {
       console.error(`warning: could not remove this run's Outposts and tokens: ${error.message}`);
     }
@@ -157,7 +157,7 @@ export async function run(argv) {
 
   for (const r of results) {
     console.log(`N = ${r.n} agents, heartbeat ${r.intervalMs > 0 ? `every ${r.intervalMs} ms` : "closed loop"}, ${r.windowMs / 1000} s window`);
-    console.log(table(r) + "\n");
+    console.log(`${table(r)}\n`);
   }
   if (values.json) console.log(JSON.stringify({ benchmark: "heartbeats", date: new Date().toISOString(), machine, results }));
   return 0;

@@ -134,14 +134,14 @@ export async function run(argv) {
   for (const r of results) {
     const med = r.repeat > 1 ? `, medians of ${r.repeat} runs` : "";
     console.log(`N = ${r.n} subscribers, M = ${r.events} events (${r.n * r.events} deliveries each), message ${r.pergola.messageBytes} B${med}`);
-    console.log(table(r.pergola, r.baseline) + "\n");
+    console.log(`${table(r.pergola, r.baseline)}\n`);
   }
   if (profileDir) {
     for (const r of results) {
       for (const m of [r.pergola, r.baseline]) {
         if (!m.profile) continue;
         console.log(`${m.system}, N=${r.n}: ${m.profile}`);
-        console.log(summarizeProfile(m.profile, { top: 20 }) + "\n");
+        console.log(`${summarizeProfile(m.profile, { top: 20 })}\n`);
       }
     }
   }
@@ -427,7 +427,11 @@ function pergolaSystem({ adminToken, project, databaseUrl }) {
           connected: () => onConnected(),
           closed: (event) => fail(`socket closed (${event?.code} ${event?.reason ?? ""})`),
           // The size of one `next` message as sent, to give the baseline the same.
-          ...(index === 0 && { message: (m) => m.type === "next" && (messageBytes ??= Buffer.byteLength(JSON.stringify(m))) }),
+          ...(index === 0 && {
+            message: (m) => {
+              if (m.type === "next") messageBytes ??= Buffer.byteLength(JSON.stringify(m));
+            },
+          }),
         },
       });
       const unsubscribe = client.subscribe(

@@ -81,7 +81,7 @@ function follow(args: string[]) {
     const parts = partial.split("\n");
     partial = parts.pop()!;
     lines.push(...parts.filter(Boolean));
-    waiters.splice(0).forEach((w) => w());
+    for (const w of waiters.splice(0)) w();
   });
   child.stderr!.on("data", (c: Buffer) => (stderr += c));
   return {
@@ -133,7 +133,9 @@ function onTerminal(args: string[], env: Record<string, string>, answers: { prom
   const pending = [...answers];
   child.stdout!.on("data", (chunk: Buffer) => {
     output += chunk.toString("utf8");
-    for (let at: number; pending.length && (at = output.indexOf(pending[0]!.prompt, seen)) >= 0; ) {
+    while (pending.length) {
+      const at = output.indexOf(pending[0]!.prompt, seen);
+      if (at < 0) break;
       seen = at + pending[0]!.prompt.length;
       child.stdin!.write(`${pending.shift()!.text}\r`);
     }

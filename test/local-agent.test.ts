@@ -57,7 +57,7 @@ describe("npm start with the local agent", () => {
     const releases = subscribe(client, `subscription($p: String!, $a: String) { releaseChanged(project: $p, stage: "dev", after: $a) { release { number state } } }`, { p, a: createProject.cursor });
     /** Waits for the web service to be RUNNING and HEALTHY (its HTTP probe answered). */
     const webHealthy = async () => {
-      for (let web; !(web?.state === "RUNNING" && web.health === "HEALTHY"); ) {
+      for (let web: { state: string; health: string } | undefined; !(web?.state === "RUNNING" && web.health === "HEALTHY"); ) {
         const { component } = (await components.next(60_000)).componentChanged;
         if (component.name === "web") web = component;
       }

@@ -141,7 +141,7 @@ describe("the runtime through the API, with a real agent", () => {
     });
 
     const release = await deploy(api, project, "qa", build);
-    let failed;
+    let failed: { id: string; state: string; message: string };
     do failed = (await releases.next(15_000)).releaseChanged.release;
     while (failed.state !== "FAILED");
     expect(failed.id).toBe(release.id);
@@ -234,9 +234,9 @@ describe("the runtime through the API, with a real agent", () => {
     const key = `${project}/live`;
     const { id } = await getStage(api, project, "live");
     const from = stack.log.length;
-    const { db } = api.server.services.database;
+    const { db } = api.server.database;
     await db.update(stages).set({ state: "SUSPENDING", generation: sql`${stages.generation} + 1` }).where(eq(stages.id, id));
-    let state;
+    let state: string;
     do state = (await stageEvents.next(resyncMs * 5)).stageChanged.stage.state;
     while (state !== "SUSPENDED");
 

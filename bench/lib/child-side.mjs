@@ -53,7 +53,7 @@ export function serveChild(info, close) {
   process.on("disconnect", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
   process.on("SIGINT", () => void shutdown(0));
-  process.stdout.write(JSON.stringify(info) + "\n");
+  process.stdout.write(`${JSON.stringify(info)}\n`);
 }
 
 let session;

@@ -25,10 +25,10 @@ const server = createServer((req, res) => {
   const visits = countVisit();
   const greeting = process.env.GREETING ?? "Hello";
   res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-  res.end(`<!doctype html><title>hello</title><h1>${escape(greeting)}</h1><p>Visit number ${visits}.</p>\n`);
+  res.end(`<!doctype html><title>hello</title><h1>${escapeHtml(greeting)}</h1><p>Visit number ${visits}.</p>\n`);
 });
 
-function escape(text) {
+function escapeHtml(text) {
   return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 }
 

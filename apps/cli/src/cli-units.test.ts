@@ -13,7 +13,9 @@ import { ago, parseDuration, renderTable } from "./output.js";
 import { listFiles } from "./pack.js";
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe("flags", () => {
   it("parses durations", () => {

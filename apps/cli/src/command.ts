@@ -3,7 +3,7 @@
  * (so `--help` shows them and they work before or after the noun), examples in `--help`, and
  * an action that receives a ready API client and the output format.
  */
-import type { Command } from "commander";
+import type { Command, OptionValues } from "commander";
 import { ApiClient } from "./client.js";
 import { resolveConnection, type Connection } from "./config.js";
 import { parseFormat, type OutputFormat } from "./output.js";
@@ -13,7 +13,7 @@ export interface Context {
   connection: Connection;
   format: OutputFormat;
   /** The leaf command's own options. */
-  opts: Record<string, any>;
+  opts: OptionValues;
 }
 
 /** The first value an option has on `cmd` or one of its parents (leaf first). */

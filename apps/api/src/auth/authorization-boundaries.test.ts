@@ -18,7 +18,9 @@ let fx: World;
 
 const gqlOk = (query: string, variables: Record<string, unknown> = {}) => api.ok(query, variables);
 
-beforeAll(async () => void ({ api, fx } = await startWorld()), 60_000);
+beforeAll(async () => {
+  ({ api, fx } = await startWorld());
+}, 60_000);
 afterAll(() => stopWorld({ api, fx }));
 
 describe("users and their keys", () => {

@@ -243,7 +243,9 @@ async function attemptAll(root: RootField, options: AttemptOptions = {}): Promis
   return Promise.all(ACTORS.map(async (actor) => (await attempt(root, actor, options)).outcome));
 }
 
-beforeAll(async () => void ({ api, fx } = await startWorld()), 60_000);
+beforeAll(async () => {
+  ({ api, fx } = await startWorld());
+}, 60_000);
 afterAll(() => stopWorld({ api, fx }));
 
 describe("the authorization matrix", () => {
@@ -261,7 +263,7 @@ describe("the authorization matrix", () => {
     for (const root of roots) {
       const row = parseRow(root.key, MATRIX[root.key]!);
       const outcomes = await attemptAll(root);
-      ACTORS.forEach((actor, i) => cells.push({ key: root.key, actor, expected: row[actor], outcome: outcomes[i]! }));
+      for (const [i, actor] of ACTORS.entries()) cells.push({ key: root.key, actor, expected: row[actor], outcome: outcomes[i]! });
     }
     const allowedWithError = cells.filter((c) => c.outcome !== "OK" && answerClass(c.outcome) === "ok");
     const diff = differences(cells);
@@ -279,7 +281,9 @@ describe("the authorization matrix", () => {
     for (const root of roots) {
       const row = parseRow(root.key, MATRIX[root.key]!);
       const outcomes = await attemptAll(root, { overSocket: true });
-      ACTORS.forEach((actor, i) => cells.push({ key: root.key, actor, expected: actor === "anonymous" ? "401" : row[actor], outcome: outcomes[i]! }));
+      for (const [i, actor] of ACTORS.entries()) {
+        cells.push({ key: root.key, actor, expected: actor === "anonymous" ? "401" : row[actor], outcome: outcomes[i]! });
+      }
     }
     expect(differences(cells)).toEqual([]);
   });

@@ -49,8 +49,14 @@ describe("POST /artifacts", () => {
     ["random bytes", () => Promise.resolve(randomBytes(2048)), /not a valid tar\.gz archive/],
     ["an empty body", () => Promise.resolve(Buffer.alloc(0)), /empty/],
     ["a gzip of no tar", async () => (await import("node:zlib")).gzipSync(Buffer.from("hello")), /not a valid tar\.gz|no entries/],
-    ["a path escaping the root", () => makeArchive({ "ok.txt": "ok" }, (app) => (writeFileSync(join(app, "..", "evil.txt"), "x"), ["../evil.txt"])), /escapes the archive's root/],
-    ["a symlink out of the root", () => makeArchive({ "ok.txt": "ok" }, (app) => (symlinkSync("/etc/passwd", join(app, "link")), ["link"])), /links outside/],
+    ["a path escaping the root", () => makeArchive({ "ok.txt": "ok" }, (app) => {
+      writeFileSync(join(app, "..", "evil.txt"), "x");
+      return ["../evil.txt"];
+    }), /escapes the archive's root/],
+    ["a symlink out of the root", () => makeArchive({ "ok.txt": "ok" }, (app) => {
+      symlinkSync("/etc/passwd", join(app, "link"));
+      return ["link"];
+    }), /links outside/],
   ])("refuses %s with BAD_USER_INPUT", async (_name, make, message) => {
     const res = await upload(await make());
     expect(res.status).toBe(400);

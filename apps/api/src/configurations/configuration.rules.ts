@@ -73,8 +73,8 @@ export function checkAdditions(
     if (valueProblem) throw badInput(`${at}.${valueField}`, valueProblem);
     changes.push({ kind, name: input.name, value, secret: input.secret ?? undefined });
   };
-  env.forEach((e, i) => take(`env[${i}]`, ConfigDataKind.ENV, e, e.value, "value"));
-  files.forEach((f, i) => take(`files[${i}]`, ConfigDataKind.FILE, f, f.content, "content"));
+  for (const [i, e] of env.entries()) take(`env[${i}]`, ConfigDataKind.ENV, e, e.value, "value");
+  for (const [i, f] of files.entries()) take(`files[${i}]`, ConfigDataKind.FILE, f, f.content, "content");
   return changes;
 }
 

@@ -10,7 +10,9 @@ const ConfigDataKind = { ENV: "ENV", FILE: "FILE" } as unknown as Record<"ENV" |
 import { loadSecretBox, SecretBox, SecretDecryptError } from "./secret-box.js";
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), "pergola-secret-"));
   dirs.push(dir);

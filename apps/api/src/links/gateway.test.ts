@@ -55,7 +55,7 @@ describe("shareable links", () => {
     await api.ok(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project, manifest, artifact: await uploadArtifact(api) } });
     const agent = subscribe(api.ws(agentToken), `subscription { desiredState { stages { stageId key generation release { id } } } }`, {});
     await api.ok(`mutation($p: String!) { deployRelease(input: { project: $p, stage: "dev", build: "b1" }) { id } }`, { p: project });
-    let desired;
+    let desired: any;
     do desired = (await agent.next()).desiredState.stages.find((s: { key: string; release: unknown }) => s.key === `${project}/dev` && s.release);
     while (!desired);
     // As an agent does: a report the API refuses for an older generation is sent again for the newer one.

@@ -45,7 +45,17 @@ function agentClient(token: string): { client: Client; closed: Promise<number> }
 function run<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
     let data: any;
-    client.subscribe({ query, variables }, { next: (r) => (r.errors ? reject(new Error(JSON.stringify(r.errors))) : (data = r.data)), error: reject, complete: () => resolve(data) });
+    client.subscribe(
+      { query, variables },
+      {
+        next: (r) => {
+          if (r.errors) reject(new Error(JSON.stringify(r.errors)));
+          else data = r.data;
+        },
+        error: reject,
+        complete: () => resolve(data),
+      },
+    );
   });
 }
 

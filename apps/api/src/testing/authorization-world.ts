@@ -142,7 +142,10 @@ export async function createWorld(api: TestApi): Promise<World> {
     tokens,
     socketOf(actor) {
       let client = sockets.get(actor);
-      if (!client) sockets.set(actor, (client = actor === "agent" ? agentSocket(outpost.token) : api.ws(tokens[actor])));
+      if (!client) {
+        client = actor === "agent" ? agentSocket(outpost.token) : api.ws(tokens[actor]);
+        sockets.set(actor, client);
+      }
       return client;
     },
     async createStage() {

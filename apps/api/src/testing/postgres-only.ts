@@ -9,7 +9,10 @@
 import { describe } from "vitest";
 
 export function describeWithPostgres(name: string, fn: () => void): void {
-  if (process.env.TEST_DATABASE_URL) return describe(name, fn);
+  if (process.env.TEST_DATABASE_URL) {
+    describe(name, fn);
+    return;
+  }
   const reason = "needs PostgreSQL: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)";
   if (process.env.CI) throw new Error(`${name}: ${reason}; CI is set, so this is a failure, not a skip`);
   console.warn(`SKIPPED: ${name}: ${reason}`);

@@ -25,6 +25,7 @@ export function Dialog({ title, open, onClose, children, wide }: { title: string
     return undefined;
   }, [open]);
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: a click on the backdrop closes it; the keyboard's way is Escape (onCancel)
     <dialog
       ref={ref}
       className={wide ? "dialog dialog-wide" : "dialog"}

@@ -14,6 +14,7 @@ export function UserMenu({ name, email, isAdmin }: { name: string; email: string
   const ref = useRef<HTMLDivElement>(null);
   const panelId = useId();
   const pathname = usePathname();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the menu closes whenever the route changes
   useEffect(() => setOpen(false), [pathname]);
   useEffect(() => {
     if (!open) return;

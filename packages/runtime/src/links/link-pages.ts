@@ -22,14 +22,16 @@ type PageLink = Pick<LinkRequest, "project" | "stage" | "host">;
 /** 503 while the Stage is suspended, 502 while the Component is not running, 404 for no such link. */
 export function writeLinkRefusal(res: ServerResponse, target: LinkRefusal, link: PageLink): void {
   if (target.kind === "suspended") {
-    return writeLinkPage(res, 503, "Stage suspended", `The Stage “${link.stage}” of “${link.project}” is suspended. It answers again once it is resumed.`);
+    writeLinkPage(res, 503, "Stage suspended", `The Stage “${link.stage}” of “${link.project}” is suspended. It answers again once it is resumed.`);
+    return;
   }
   if (target.kind === "elsewhere") {
     res.writeHead(307, { location: target.url, "cache-control": "no-store" }).end();
     return;
   }
   if (target.kind === "down") {
-    return writeLinkPage(res, 502, "Component not running", `The Component “${target.component}” of the Stage “${link.stage}” is ${target.state.toLowerCase()}, not running.`);
+    writeLinkPage(res, 502, "Component not running", `The Component “${target.component}” of the Stage “${link.stage}” is ${target.state.toLowerCase()}, not running.`);
+    return;
   }
   writeLinkPage(res, 404, "No such link", `Nothing in “${link.project}/${link.stage}” answers to “${link.host}”.`);
 }

@@ -68,7 +68,7 @@ describe("suspend, resume, Releases and close", () => {
     const messages: Record<string, string[]> = {};
     const suspendedAt: Record<string, number> = {};
     sandbox.runtime.on("change", (_key, s) => {
-      (messages[s.name] ??= []).push(s.message ?? "");
+      messages[s.name] = [...(messages[s.name] ?? []), s.message ?? ""];
       if (s.state === "SUSPENDED") suspendedAt[s.name] ??= Date.now();
     });
     const start = Date.now();

@@ -24,20 +24,25 @@ export function callerAddress(request: Request): string | undefined {
   return request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim() || undefined;
 }
 
-async function graphql(body: unknown, headers: Record<string, string> = {}): Promise<{ data?: any; errors?: { message: string; extensions?: Record<string, any> }[] }> {
+interface GraphQLAnswer<Data> {
+  data?: Data | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+async function graphql<Data>(body: unknown, headers: Record<string, string> = {}): Promise<GraphQLAnswer<Data>> {
   const response = await fetch(`${getEnv().PERGOLA_API_URL}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
     cache: "no-store",
   });
-  return (await response.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, any> }[] };
+  return (await response.json()) as GraphQLAnswer<Data>;
 }
 
 /** Whether SSO is offered; password only when the API cannot be reached (the form then says so). */
 export async function getSignInOptions(): Promise<SignInOptions> {
   try {
-    const answer = await graphql({ query: "{ signInOptions { password sso ssoUrl } }" });
+    const answer = await graphql<{ signInOptions: SignInOptions }>({ query: "{ signInOptions { password sso ssoUrl } }" });
     return answer.data?.signInOptions ?? { password: true, sso: false, ssoUrl: null };
   } catch {
     return { password: true, sso: false, ssoUrl: null };
@@ -45,7 +50,7 @@ export async function getSignInOptions(): Promise<SignInOptions> {
 }
 
 export async function signInWithPassword(email: string, password: string, address: string | undefined): Promise<SignInAnswer> {
-  let answer: Awaited<ReturnType<typeof graphql>>;
+  let answer: GraphQLAnswer<{ signIn: { token: string; expiresAt: string } }>;
   try {
     answer = await graphql(
       { query: "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token expiresAt } }", variables: { e: email, p: password } },
@@ -54,7 +59,7 @@ export async function signInWithPassword(email: string, password: string, addres
   } catch {
     return { ok: false, status: 502, error: "The API cannot be reached." };
   }
-  const session = answer.data?.signIn as { token: string; expiresAt: string } | undefined;
+  const session = answer.data?.signIn;
   if (session) return { ok: true, ...session };
   const error = answer.errors?.[0];
   switch (error?.extensions?.code) {
