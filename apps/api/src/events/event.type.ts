@@ -32,6 +32,9 @@ export class ProjectEvent extends EventFields {
   @Field(() => Stage, { nullable: true, description: "The Stage as it was at this event, for Stage events." })
   stage: Stage | null;
 
-  @Field(() => JSONScalar, { description: "The event's full payload." })
+  @Field(() => JSONScalar, {
+    description: "The event's full payload: the stored rows, untyped.",
+    deprecationReason: "Use `subject`: the same facts, typed (StageSnapshot, ReleaseSnapshot, ComponentSnapshot, OutpostLinkSnapshot, ConfigurationSnapshot).",
+  })
   payload: unknown;
 }

@@ -9,6 +9,7 @@ import { BuildResolver } from "../builds/build.resolver.js";
 import { DateTime } from "../common/scalars.js";
 import { ConfigurationResolver } from "../configurations/configuration.resolver.js";
 import { EventResolver } from "../events/event.resolver.js";
+import { EventSubjectResolver } from "../events/event-subject.resolver.js";
 import { ReleaseResolver } from "../releases/release.resolver.js";
 import { ProjectResolver } from "../projects/project.resolver.js";
 import { StageResolver } from "../stages/stage.resolver.js";
@@ -30,7 +31,7 @@ export function createSchema(): Promise<GraphQLSchema> {
       AccessKeyResolver,
       MemberResolver,
       AuditResolver,
-      ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, ComponentResolver, AgentResolver, EventResolver, OutpostResolver, OutpostLinkResolver, ComponentLogsResolver,
+      ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, ComponentResolver, AgentResolver, EventResolver, EventSubjectResolver, OutpostResolver, OutpostLinkResolver, ComponentLogsResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).

@@ -1,0 +1,203 @@
+/**
+ * `ProjectEvent.subject`: every kind of event, caused for real (the test plays an Outpost's agent
+ * over graphql-ws), arrives with the snapshot type of its kind and that snapshot's fields, live
+ * and replayed; the deprecated `payload` still says the same.
+ */
+import { createClient, type Client } from "graphql-ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { createBuilds, uploadArtifact } from "../testing/builds.js";
+import { createTestProject, createTestUser, startTestApi, subscribe, uniqueSlug, withTimeout, type TestApi } from "../testing/harness.js";
+import { EventKind } from "./event-kind.js";
+
+// `state` is a StageState, a ReleaseState or a ComponentState: one selection needs an alias for each.
+const STAGE = `stageId slug name type stageState: state suspendGraceSeconds isOutpost createdAt updatedAt`;
+const EVENTS = `subscription($p: String!, $after: String) {
+  events(project: $p, after: $after) {
+    cursor kind payload
+    subject {
+      __typename
+      ... on StageSnapshot { ${STAGE} }
+      ... on ReleaseSnapshot { releaseId number releaseState: state message buildId configName configVersion createdBy createdAt updatedAt stage { slug stageState: state } }
+      ... on ComponentSnapshot { name releaseId kind componentState: state health lastKnownHealth observedAt restarts message host updatedAt stage { slug } }
+      ... on OutpostLinkSnapshot { status since lastHeartbeatAt latencyMs inSync errors { component message at }
+        outpost { outpostId slug uri name description region status statusSince } stage { slug isOutpost } }
+      ... on ConfigurationSnapshot { name version entries { name kind secret } stage { slug } }
+    }
+  }
+}`;
+
+const OBSERVED_AT = "2026-05-01T10:00:00.000Z";
+
+let api: TestApi;
+let artifact: string;
+beforeAll(async () => {
+  api = await startTestApi({ outposts: { flushMs: 20, monitorMs: 200 } });
+  artifact = await uploadArtifact(api);
+});
+afterAll(() => api?.close());
+
+function agent(token: string): Client {
+  return createClient({ url: api.server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authToken: token, agentVersion: "pergola-agent/test" }, retryAttempts: 0 });
+}
+
+function run(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<any> {
+  return new Promise((resolve, reject) => {
+    let data: unknown;
+    client.subscribe({ query, variables }, { next: (r) => (r.errors ? reject(new Error(JSON.stringify(r.errors))) : (data = r.data)), error: reject, complete: () => resolve(data) });
+  });
+}
+
+type Event = { cursor: string; kind: string; payload: any; subject: any };
+const isOnline = (e: Event) => e.kind === EventKind.OUTPOST_LINK_CHANGED && e.subject.status === "ONLINE";
+
+/** Events of `project` from its first on, until those seen are `enough`. */
+async function eventsUntil(token: string, project: string, enough: (seen: Event[]) => boolean): Promise<Event[]> {
+  const sub = subscribe<{ events: Event }>(api.ws(token), EVENTS, { p: project, after: "0" });
+  const seen: Event[] = [];
+  try {
+    while (!enough(seen)) seen.push((await sub.next()).events);
+  } finally {
+    sub.close();
+  }
+  return seen;
+}
+
+/**
+ * A Project whose Stage `edge` lives on an Outpost, with a Configuration, a Build and a Release
+ * its agent reports DEPLOYED with one Component: one event of every kind.
+ */
+async function eventfulProject() {
+  const outpost = uniqueSlug("edge");
+  const { createOutpost } = await api.ok(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, {
+    i: { name: `Factory ${outpost}`, slug: outpost, region: "eu-central", description: "line 3" },
+  });
+  const project = await createTestProject(api);
+  const member = await createTestUser(api, { projects: [project] });
+  await api.ok(`mutation($p: String!, $o: String!) { grantOutpost(outpost: $o, project: $p) { slug } }`, { p: project, o: outpost });
+  await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "gone", type: DEV }) { slug } }`, { p: project });
+  await api.ok(`mutation($p: String!) { suspendStage(project: $p, slug: "gone") { state } }`, { p: project });
+  await api.ok(`mutation($p: String!) { deleteStage(project: $p, slug: "gone") }`, { p: project });
+  await api.ok(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: QA, outpostUri: $u }) { slug } }`, { p: project, u: `outpost://${outpost}` });
+  await api.ok(`mutation($p: String!) { updateStage(input: { project: $p, slug: "edge", suspendGraceSeconds: 5 }) { slug } }`, { p: project });
+  await api.ok(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "edge", env: [{ name: "PLAIN", value: "1" }, { name: "KEY", value: "s3cret", secret: true }] }) { version } }`, { p: project });
+  const [build] = await createBuilds(api, project, artifact, 1);
+  await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b, config: "default" }) { id } }`, { p: project, b: build });
+
+  const client = agent(createOutpost.agentToken);
+  const desired = subscribe(client, `subscription { desiredState { stages { stageId generation release { id } } } }`, {});
+  const [target] = (await desired.next()).desiredState.stages;
+  await run(client, `mutation { heartbeat(latencyMs: 4) { accepted } }`);
+  const report = { stageId: target.stageId, releaseId: target.release.id, observedGeneration: target.generation };
+  const component = { name: "web", kind: "SERVICE", state: "RUNNING", health: "HEALTHY", restarts: 1, host: "127.0.0.9", message: null, observedAt: OBSERVED_AT };
+  expect((await run(client, `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted } }`, { i: { ...report, components: [component] } })).reportStatus.accepted).toBe(true);
+  desired.close();
+  await client.dispose();
+  return { project, outpost, member, stageId: target.stageId as string, releaseId: target.release.id as string };
+}
+
+describe("ProjectEvent.subject", () => {
+  it("gives every kind of event its snapshot type, with the fields of its subject as it was then", async () => {
+    const { project, outpost, stageId, releaseId } = await eventfulProject();
+    const events = await withTimeout(
+      eventsUntil(api.adminToken, project, (seen) => seen.some((e) => e.kind === EventKind.OUTPOST_LINK_CHANGED && e.subject.status === "OFFLINE")),
+      15_000,
+      "the agent's events did not all arrive",
+    );
+    const first = (kind: string, where: (e: Event) => boolean = () => true) => events.find((e) => e.kind === kind && where(e))!;
+
+    expect(first(EventKind.PROJECT_CREATED).subject).toBeNull();
+    expect(first(EventKind.BUILD_CREATED).subject).toBeNull();
+
+    const created = first(EventKind.STAGE_CREATED, (e) => e.subject.slug === "edge").subject;
+    expect(created).toEqual({
+      __typename: "StageSnapshot",
+      stageId,
+      slug: "edge",
+      name: "edge",
+      type: "QA",
+      stageState: "RUNNING",
+      suspendGraceSeconds: 60,
+      isOutpost: true,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    // The Stage as it was at each event, not as it is now.
+    expect(first(EventKind.STAGE_STATE_CHANGED).subject).toMatchObject({ __typename: "StageSnapshot", slug: "gone", stageState: expect.stringMatching(/^SUSPEND/) });
+    expect(first(EventKind.STAGE_DELETED).subject).toMatchObject({ __typename: "StageSnapshot", slug: "gone", isOutpost: false });
+    expect(first(EventKind.STAGE_UPDATED).subject).toMatchObject({ __typename: "StageSnapshot", suspendGraceSeconds: 5 });
+
+    expect(first(EventKind.CONFIGURATION_CHANGED).subject).toEqual({
+      __typename: "ConfigurationSnapshot",
+      name: "default",
+      version: 1,
+      entries: expect.arrayContaining([
+        { name: "PLAIN", kind: "ENV", secret: false },
+        { name: "KEY", kind: "ENV", secret: true },
+      ]),
+      stage: { slug: "edge" },
+    });
+
+    const pending = first(EventKind.RELEASE_CREATED).subject;
+    expect(pending).toEqual({
+      __typename: "ReleaseSnapshot",
+      releaseId,
+      number: 1,
+      releaseState: "PENDING",
+      message: "waiting for the agent",
+      buildId: expect.any(String),
+      configName: "default",
+      configVersion: 1,
+      createdBy: expect.any(String),
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+      stage: { slug: "edge", stageState: "RUNNING" },
+    });
+    expect(first(EventKind.RELEASE_STATE_CHANGED, (e) => e.subject.releaseState === "DEPLOYED").subject).toMatchObject({ releaseId, number: 1, message: null });
+
+    expect(first(EventKind.COMPONENT_CHANGED).subject).toEqual({
+      __typename: "ComponentSnapshot",
+      name: "web",
+      releaseId,
+      kind: "SERVICE",
+      componentState: "RUNNING",
+      health: "HEALTHY",
+      lastKnownHealth: "HEALTHY",
+      observedAt: OBSERVED_AT,
+      restarts: 1,
+      message: null,
+      host: "127.0.0.9",
+      updatedAt: expect.any(String),
+      stage: { slug: "edge" },
+    });
+
+    const online = first(EventKind.OUTPOST_LINK_CHANGED, (e) => e.subject.status === "ONLINE").subject;
+    expect(online).toMatchObject({
+      __typename: "OutpostLinkSnapshot",
+      since: expect.any(String),
+      errors: [],
+      outpost: { slug: outpost, uri: `outpost://${outpost}`, name: `Factory ${outpost}`, description: "line 3", region: "eu-central", status: "ONLINE" },
+      stage: { slug: "edge", isOutpost: true },
+    });
+    expect(online.outpost.outpostId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // The deprecated payload still works, and says the same.
+    for (const e of events.filter((e) => e.subject?.__typename === "StageSnapshot")) expect(e.payload.stage.slug).toBe(e.subject.slug);
+    const kinds = new Set(events.map((e) => e.kind));
+    expect([...kinds].sort()).toEqual(Object.values(EventKind).sort());
+  });
+
+  it("shows a member the same subjects, the Outpost without its admin facts", async () => {
+    const { project, member } = await eventfulProject();
+    const events = await withTimeout(
+      eventsUntil(member.token, project, (seen) => seen.some(isOnline) && seen.some((e) => e.kind === EventKind.COMPONENT_CHANGED)),
+      15_000,
+      "no ONLINE link event for the member",
+    );
+    const link = events.find(isOnline)!;
+    expect(link.subject.outpost).toMatchObject({ region: "eu-central", status: "ONLINE" });
+    // The raw payload is cut to what members see; the snapshot type has no admin facts at all.
+    expect(link.payload.link.outpost).not.toHaveProperty("labels");
+    expect(events.find((e) => e.kind === EventKind.COMPONENT_CHANGED)!.subject.__typename).toBe("ComponentSnapshot");
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * An event's typed subject, read from the payload its writer stored (stage.snapshot.ts,
+ * releaseEvent, storeComponents, emitLinkChanged, the Configuration service). Only the fields
+ * the snapshot types declare are copied: internal columns in the stored rows stay out of reach.
+ */
+import { fromStageSnapshot, type StageSnapshot as StoredStage } from "../stages/stage.snapshot.js";
+import { EventKind, componentEventKinds, outpostLinkEventKinds, releaseEventKinds, stageEventKinds } from "./event-kind.js";
+import {
+  ComponentSnapshot,
+  ConfigurationSnapshot,
+  OutpostLinkSnapshot,
+  OutpostSnapshot,
+  ReleaseSnapshot,
+  StageSnapshot,
+  type EventSubject,
+} from "./event-subject.type.js";
+
+type Stored = Record<string, any>;
+
+const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+
+function stageSnapshot(stored: StoredStage): StageSnapshot {
+  const stage = fromStageSnapshot(stored);
+  return Object.assign(new StageSnapshot(), {
+    stageId: stage.id,
+    slug: stage.slug,
+    name: stage.name,
+    type: stage.type,
+    state: stage.state,
+    suspendGraceSeconds: stage.suspendGraceSeconds,
+    isOutpost: stage.outpostId != null,
+    createdAt: stage.createdAt,
+    updatedAt: stage.updatedAt,
+  });
+}
+
+function releaseSnapshot(release: Stored, stage: StageSnapshot): ReleaseSnapshot {
+  return Object.assign(new ReleaseSnapshot(), {
+    releaseId: release.id,
+    number: release.number,
+    state: release.state,
+    message: release.message ?? null,
+    buildId: release.buildId,
+    configName: release.configName ?? null,
+    configVersion: release.configVersion ?? null,
+    createdBy: release.createdBy,
+    createdAt: new Date(release.createdAt),
+    updatedAt: new Date(release.updatedAt),
+    stage,
+  });
+}
+
+function componentSnapshot(component: Stored, stage: StageSnapshot): ComponentSnapshot {
+  return Object.assign(new ComponentSnapshot(), {
+    name: component.name,
+    releaseId: component.releaseId,
+    kind: component.kind,
+    state: component.state,
+    health: component.health,
+    lastKnownHealth: component.lastKnownHealth ?? null,
+    observedAt: date(component.observedAt),
+    restarts: component.restarts,
+    message: component.message ?? null,
+    host: component.host ?? null,
+    updatedAt: new Date(component.updatedAt),
+    stage,
+  });
+}
+
+function outpostLinkSnapshot(link: Stored, stage: StageSnapshot): OutpostLinkSnapshot {
+  const outpost: Stored = link.outpost ?? {};
+  return Object.assign(new OutpostLinkSnapshot(), {
+    status: link.status,
+    since: new Date(link.since),
+    lastHeartbeatAt: date(link.lastHeartbeatAt),
+    latencyMs: link.latencyMs ?? null,
+    inSync: Boolean(link.inSync),
+    errors: ((link.errors ?? []) as Stored[]).map((e) => ({ component: e.component, message: e.message, at: new Date(e.at) })),
+    outpost: Object.assign(new OutpostSnapshot(), {
+      outpostId: outpost.id,
+      slug: outpost.slug,
+      uri: outpost.uri ?? `outpost://${outpost.slug}`,
+      name: outpost.name,
+      description: outpost.description ?? null,
+      region: outpost.region ?? null,
+      status: outpost.status,
+      statusSince: new Date(outpost.statusSince),
+    }),
+    stage,
+  });
+}
+
+function configurationSnapshot(configuration: Stored, stage: StageSnapshot): ConfigurationSnapshot {
+  return Object.assign(new ConfigurationSnapshot(), {
+    name: configuration.name,
+    version: configuration.version,
+    entries: ((configuration.entries ?? []) as Stored[]).map(({ name, kind, secret }) => ({ name, kind, secret: Boolean(secret) })),
+    stage,
+  });
+}
+
+/** The subject of an event of `kind` with `payload`; null for Project and Build events, which have none of these. */
+export function subjectOf(kind: string, payload: unknown): EventSubject | null {
+  const stored = (payload ?? {}) as Stored;
+  if (!stored.stage) return null;
+  const stage = stageSnapshot(stored.stage);
+  if (stageEventKinds.has(kind)) return stage;
+  if (releaseEventKinds.has(kind) && stored.release) return releaseSnapshot(stored.release, stage);
+  if (componentEventKinds.has(kind) && stored.component) return componentSnapshot(stored.component, stage);
+  if (outpostLinkEventKinds.has(kind) && stored.link) return outpostLinkSnapshot(stored.link, stage);
+  if (kind === EventKind.CONFIGURATION_CHANGED && stored.configuration) return configurationSnapshot(stored.configuration, stage);
+  return null;
+}
