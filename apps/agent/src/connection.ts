@@ -10,16 +10,17 @@
  */
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
+import { getSource } from "@pergola/schema";
+import {
+  AgentDesiredStateDocument,
+  AgentReportStatusDocument,
+  type AgentDesiredStateSubscription,
+  type AgentReportStatusMutation,
+  type AgentReportStatusMutationVariables,
+} from "@pergola/schema/generated";
 import { getBackoffDelay, type Backoff } from "./backoff.js";
 import { Heartbeater } from "./heartbeat.js";
-import {
-  DESIRED_STATE_SUBSCRIPTION,
-  REPORT_STATUS_MUTATION,
-  desiredStateSchema,
-  type DesiredStage,
-  type ReportResult,
-  type StatusReport,
-} from "./desired-state.js";
+import { desiredStateSchema, type DesiredStage, type ReportResult, type StatusReport } from "./desired-state.js";
 import type { AgentLogger } from "./reconciler.js";
 
 export interface DesiredStateTarget {
@@ -117,13 +118,14 @@ export class Connection {
   /** Sends one report over the socket; rejects when it could not be sent or the server answered with errors. */
   report(report: StatusReport): Promise<ReportResult> {
     return new Promise((resolve, reject) => {
-      let result: FormattedExecutionResult<{ reportStatus: ReportResult }, unknown> | undefined;
+      let result: FormattedExecutionResult<AgentReportStatusMutation, unknown> | undefined;
       const timer = setTimeout(() => {
         dispose();
         reject(new Error(`no answer to the report within ${this.options.reportTimeoutMs ?? 30_000} ms`));
       }, this.options.reportTimeoutMs ?? 30_000);
-      const dispose = this.client.subscribe<{ reportStatus: ReportResult }>(
-        { query: REPORT_STATUS_MUTATION, variables: { i: report } },
+      const variables: AgentReportStatusMutationVariables = { i: report };
+      const dispose = this.client.subscribe<AgentReportStatusMutation>(
+        { query: getSource(AgentReportStatusDocument), variables },
         {
           next: (value) => (result = value),
           error: (error) => {
@@ -171,8 +173,8 @@ export class Connection {
     this.resubscribeTimer = undefined;
     const id = ++this.current;
     const previous = this.dispose;
-    this.dispose = this.client.subscribe(
-      { query: DESIRED_STATE_SUBSCRIPTION },
+    this.dispose = this.client.subscribe<AgentDesiredStateSubscription>(
+      { query: getSource(AgentDesiredStateDocument) },
       {
         next: (result) => {
           if (id === this.current) this.receive(result);
@@ -190,7 +192,8 @@ export class Connection {
     previous?.();
   }
 
-  private receive(result: FormattedExecutionResult<Record<string, unknown>, unknown>): void {
+  /** The data's type is what the API promises; zod checks that it kept the promise. */
+  private receive(result: FormattedExecutionResult<AgentDesiredStateSubscription, unknown>): void {
     const { logger } = this.options;
     if (result.errors?.length) {
       logger.error({ errors: result.errors.map((e) => e.message) }, "the server sent errors for the desired state");

@@ -1,10 +1,18 @@
 /**
  * The agent protocol's messages (PROTOCOL.md): the desired state the API sends, and the status
- * report the agent sends back. The zod schema checks what arrives over the wire; a message that
- * fails it is "a message it cannot apply", and the connection resubscribes for a full state.
+ * report the agent sends back. Their types are generated from the schema (the documents are in
+ * packages/schema/src/documents/agent.graphql). The zod schema checks what arrives over the
+ * wire, and its output must fit the generated type, so a schema change that breaks the agent
+ * fails the typecheck; a message that fails it is "a message it cannot apply", and the
+ * connection resubscribes for a full state.
  */
 import { z } from "zod";
-import type { ComponentHealth, ComponentKind, ComponentState } from "@pergola/runtime";
+import type {
+  AgentDesiredStateSubscription,
+  AgentReportStatusMutation,
+  ComponentReportInput,
+  StatusReportInput,
+} from "@pergola/schema/generated";
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -34,46 +42,16 @@ export const desiredStateSchema = z.object({
   full: z.boolean(),
   stages: z.array(stageSchema),
   removed: z.array(z.string()).nullish().transform((r) => r ?? []),
-});
+}) satisfies z.ZodType<AgentDesiredStateSubscription["desiredState"]>;
 
 export type DesiredRelease = z.infer<typeof releaseSchema>;
 export type DesiredStage = z.infer<typeof stageSchema>;
 export type DesiredState = z.infer<typeof desiredStateSchema>;
 
-/** PROTOCOL.md's subscription, word for word. */
-export const DESIRED_STATE_SUBSCRIPTION = `subscription { desiredState { full stages { stageId key generation suspended graceSeconds
-  release { id manifest artifact config { env files } } } removed } }`;
+/** `StatusReportInput`: `releaseId` null when the Stage has no Release to run (the report acknowledges `observedGeneration` only). */
+export type StatusReport = StatusReportInput;
 
-/** PROTOCOL.md's mutation, word for word. */
-export const REPORT_STATUS_MUTATION = `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`;
+/** One Component in a report (`ComponentReportInput`): the runtime's ComponentStatus, limited to the fields the input has. */
+export type ReportedComponent = ComponentReportInput;
 
-/** One Component in a report: the runtime's ComponentStatus, limited to the fields StatusReportInput has. */
-export interface ReportedComponent {
-  name: string;
-  kind: ComponentKind;
-  state: ComponentState;
-  health: ComponentHealth;
-  /** ISO 8601, or null before the first observation. */
-  observedAt: string | null;
-  restarts: number;
-  /** The Component's address; empty when nothing was started (a failed apply). */
-  host: string;
-  message: string | null;
-  /** Output lines since the last accepted report. */
-  logs?: string[];
-}
-
-/** `StatusReportInput`. */
-export interface StatusReport {
-  stageId: string;
-  /** null: the Stage has no Release to run; the report acknowledges `observedGeneration` only. */
-  releaseId: string | null;
-  /** The generation the report describes: the one applied, or the one whose apply failed. */
-  observedGeneration: number;
-  components: ReportedComponent[];
-}
-
-export interface ReportResult {
-  accepted: boolean;
-  reason?: string | null;
-}
+export type ReportResult = AgentReportStatusMutation["reportStatus"];

@@ -68,7 +68,7 @@ beforeAll(async () => {
   writeFileSync(join(root, "app", "server.js"), SERVER_JS);
   // A long restart back-off keeps a crashed service STARTING for the whole test.
   runtime = new ProcessRuntime({ dataDir: join(root, "runtime"), restart: { initialMs: 60_000, maxMs: 60_000, stableMs: 3000, crashLoopAfter: 3 } });
-  reconciler = new Reconciler({ runtime, logger, report: async () => ({ accepted: true }), fetchRelease: async () => join(root, "app") });
+  reconciler = new Reconciler({ runtime, logger, report: async () => ({ accepted: true, reason: null }), fetchRelease: async () => join(root, "app") });
   stages = new LinkStages(reconciler, runtime);
   gateway = await createGateway({ publicUrl: "http://agent.example:8000", listen: { host: "127.0.0.1", port: 0 }, stages, logger });
 });

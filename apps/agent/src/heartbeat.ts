@@ -5,15 +5,11 @@
  * one. A refusal (a superseded session) is logged once per change, not on every beat.
  */
 import type { Client } from "graphql-ws";
+import { getSource } from "@pergola/schema";
+import { AgentHeartbeatDocument, type AgentHeartbeatMutation, type AgentHeartbeatMutationVariables } from "@pergola/schema/generated";
 import type { AgentLogger } from "./reconciler.js";
 
-export const HEARTBEAT_MUTATION = `mutation($l: Int) { heartbeat(latencyMs: $l) { accepted reason intervalSeconds } }`;
-
-interface HeartbeatAnswer {
-  accepted: boolean;
-  reason: string | null;
-  intervalSeconds: number;
-}
+type HeartbeatAnswer = AgentHeartbeatMutation["heartbeat"];
 
 export class Heartbeater {
   private timer?: NodeJS.Timeout;
@@ -64,8 +60,9 @@ export class Heartbeater {
   private send(): Promise<HeartbeatAnswer> {
     return new Promise((resolve, reject) => {
       let answer: HeartbeatAnswer | undefined;
-      this.client.subscribe<{ heartbeat: HeartbeatAnswer }>(
-        { query: HEARTBEAT_MUTATION, variables: { l: this.latencyMs } },
+      const variables: AgentHeartbeatMutationVariables = { l: this.latencyMs };
+      this.client.subscribe<AgentHeartbeatMutation>(
+        { query: getSource(AgentHeartbeatDocument), variables },
         {
           next: (result) => (answer = result.data?.heartbeat ?? undefined),
           error: reject,

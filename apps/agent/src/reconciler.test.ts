@@ -44,7 +44,7 @@ function createRecorder() {
     async report(report: StatusReport) {
       reports.push(structuredClone(report));
       for (const listener of listeners) listener();
-      return { accepted: true };
+      return { accepted: true, reason: null };
     },
     waitFor(predicate: (report: StatusReport) => boolean, from = 0, timeoutMs = 10_000): Promise<StatusReport> {
       return new Promise((resolve, reject) => {

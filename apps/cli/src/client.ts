@@ -5,7 +5,7 @@
  */
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
-import type { TypedDocument } from "@pergola/schema";
+import { getSource, type TypedDocument } from "@pergola/schema";
 import { sessionEndedMessage, type Connection } from "./config.js";
 import { CliError, fromApiError, unreachable, type ApiErrorBody } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
@@ -45,7 +45,7 @@ export class ApiClient {
     if (!options.anonymous) headers.authorization = `Bearer ${this.requireKey()}`;
     let res: Response;
     try {
-      res = await fetch(`${this.connection.endpoint}/graphql`, { method: "POST", headers, body: JSON.stringify({ query: document.source, variables }) });
+      res = await fetch(`${this.connection.endpoint}/graphql`, { method: "POST", headers, body: JSON.stringify({ query: getSource(document), variables }) });
     } catch (error) {
       throw unreachable(this.connection.endpoint, error);
     }
@@ -102,7 +102,7 @@ export class ApiClient {
       let finished = false;
       let chain = Promise.resolve();
       const unsubscribe = this.ws().subscribe<R>(
-        { query: document.source, variables: variables as Record<string, unknown> },
+        { query: getSource(document), variables: variables as Record<string, unknown> },
         {
           next: (value) => {
             chain = chain.then(async () => {

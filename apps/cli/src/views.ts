@@ -63,7 +63,7 @@ export function renderOutpost(o: OutpostRow): string {
     ["name", o.name],
     ["description", o.description],
     ["region", o.region],
-    ["labels", o.labels.join(", ")],
+    ["labels", (o.labels ?? []).join(", ")],
     ["status", `${lower(o.status)} since ${ago(o.statusSince)}`],
     ["agent", o.agentVersion],
     ["public url", o.publicUrl],

@@ -5,16 +5,13 @@
  */
 import { createSpinner } from "nanospinner";
 import type { ApiClient } from "./client.js";
-import { cliReleaseChanged, type ReleaseRow } from "./documents.js";
+import { CliReleaseChangedDocument, type ReleaseRow } from "./documents.js";
 import { readEnv } from "./env.js";
 import { CliError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
 import type { OutputFormat } from "./output.js";
 
-export interface WaitResult {
-  state: string;
-  message: string | null;
-}
+export type WaitResult = Pick<ReleaseRow, "state" | "message">;
 
 export async function waitForRelease(
   client: ApiClient,
@@ -25,7 +22,7 @@ export async function waitForRelease(
   const spin = format === "table" && process.stderr.isTTY && !readEnv().NO_COLOR;
   const spinner = spin ? createSpinner(`release #${target.release.number} of ${target.release.build.name}: ${target.release.state.toLowerCase()}`, { stream: process.stderr }).start() : null;
   let result: WaitResult | undefined;
-  const sub = client.subscribe(cliReleaseChanged, { project: target.project, stage: target.stage, after: target.after }, ({ releaseChanged }) => {
+  const sub = client.subscribe(CliReleaseChangedDocument, { project: target.project, stage: target.stage, after: target.after }, ({ releaseChanged }) => {
     const { release } = releaseChanged;
     if (release.id !== target.release.id) return;
     spinner?.update({ text: `release #${release.number} of ${target.release.build.name}: ${release.state.toLowerCase()}` });

@@ -1,5 +1,5 @@
 /** `create access-key`, `list access-key`, `disable access-key`, `enable access-key`, `delete access-key`: your personal access keys. */
-import { cliCreateAccessKey, cliDeleteAccessKey, cliDisableAccessKey, cliEnableAccessKey, cliListAccessKeys, type AccessKeyRow } from "../documents.js";
+import { CliCreateAccessKeyDocument, CliDeleteAccessKeyDocument, CliDisableAccessKeyDocument, CliEnableAccessKeyDocument, CliListAccessKeysDocument, type AccessKeyRow } from "../documents.js";
 import { leaf } from "../command.js";
 import type { Verbs } from "../groups.js";
 import { ago, print, renderTable } from "../output.js";
@@ -22,7 +22,7 @@ export function registerAccessKeys(verbs: Verbs): void {
     ["pergola create access-key ci-deploy", "pergola create access-key wall-display --read-only -o json"],
     (cmd) => cmd.alias("access-keys").option("--read-only", "queries and subscriptions only: every mutation is refused (exit 5)"),
     async (ctx, name) => {
-      const { createAccessKey } = await ctx.client.request(cliCreateAccessKey, { input: { name: name!, readOnly: Boolean(ctx.opts.readOnly) } });
+      const { createAccessKey } = await ctx.client.request(CliCreateAccessKeyDocument, { input: { name: name!, readOnly: Boolean(ctx.opts.readOnly) } });
       const key = createAccessKey.accessKey;
       print(ctx.format, createAccessKey, () =>
         [
@@ -44,7 +44,7 @@ export function registerAccessKeys(verbs: Verbs): void {
     ["pergola list access-key", "pergola list access-keys --user silas@example.com -o json"],
     (cmd) => cmd.alias("access-keys").option("--user <email-or-id>", "whose keys (admins only); default: yours"),
     async (ctx) => {
-      const { accessKeys } = await ctx.client.request(cliListAccessKeys, { user: ctx.opts.user ?? null });
+      const { accessKeys } = await ctx.client.request(CliListAccessKeysDocument, { user: ctx.opts.user ?? null });
       print(ctx.format, accessKeys, () => renderAccessKeys(accessKeys, ctx.opts.user ? `access keys (${ctx.opts.user})` : "access keys"));
     },
   );
@@ -56,7 +56,7 @@ export function registerAccessKeys(verbs: Verbs): void {
     ["pergola disable access-key 0b6f2c1e-…"],
     (cmd) => cmd.alias("access-keys"),
     async (ctx, id) => {
-      const { disableAccessKey } = await ctx.client.request(cliDisableAccessKey, { id: id! });
+      const { disableAccessKey } = await ctx.client.request(CliDisableAccessKeyDocument, { id: id! });
       print(ctx.format, disableAccessKey, () => `access key ${disableAccessKey.id} (${disableAccessKey.name}) disabled`);
     },
   );
@@ -68,7 +68,7 @@ export function registerAccessKeys(verbs: Verbs): void {
     ["pergola enable access-key 0b6f2c1e-…"],
     (cmd) => cmd.alias("access-keys"),
     async (ctx, id) => {
-      const { enableAccessKey } = await ctx.client.request(cliEnableAccessKey, { id: id! });
+      const { enableAccessKey } = await ctx.client.request(CliEnableAccessKeyDocument, { id: id! });
       print(ctx.format, enableAccessKey, () => `access key ${enableAccessKey.id} (${enableAccessKey.name}) enabled`);
     },
   );
@@ -80,7 +80,7 @@ export function registerAccessKeys(verbs: Verbs): void {
     ["pergola delete access-key 0b6f2c1e-…"],
     (cmd) => cmd.alias("access-keys"),
     async (ctx, id) => {
-      const { deleteAccessKey } = await ctx.client.request(cliDeleteAccessKey, { id: id! });
+      const { deleteAccessKey } = await ctx.client.request(CliDeleteAccessKeyDocument, { id: id! });
       print(ctx.format, { deleted: deleteAccessKey, id }, () => `access key ${id} deleted`);
     },
   );

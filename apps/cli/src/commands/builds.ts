@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
-import { cliCreateBuild, cliListBuilds, cliValidateManifest } from "../documents.js";
+import { CliCreateBuildDocument, CliListBuildsDocument, CliValidateManifestDocument } from "../documents.js";
 import { leaf, projectOption } from "../command.js";
 import { CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -20,7 +20,7 @@ export function registerBuilds(verbs: Verbs): void {
     (cmd) => cmd.alias("manifests"),
     async (ctx, path) => {
       const file = findManifest(path ?? ".");
-      const { validateManifest } = await ctx.client.request(cliValidateManifest, { manifest: readManifest(file) });
+      const { validateManifest } = await ctx.client.request(CliValidateManifestDocument, { manifest: readManifest(file) });
       print(ctx.format, { file, ...validateManifest }, () =>
         validateManifest.valid
           ? `${file}: valid`
@@ -51,7 +51,7 @@ export function registerBuilds(verbs: Verbs): void {
       const { bytes, files } = await packDirectory(dir);
       if (files.length === 0) throw new CliError(`${dir} has no files to push`, ExitCode.BAD_INPUT);
       const artifact = await ctx.client.uploadArtifact(bytes, ctx.opts.project);
-      const { createBuild } = await ctx.client.request(cliCreateBuild, {
+      const { createBuild } = await ctx.client.request(CliCreateBuildDocument, {
         input: { project: ctx.opts.project, manifest, artifact: artifact.sha256, ...(branch && { branch }), ...(ctx.opts.name && { name: ctx.opts.name }) },
       });
       print(ctx.format, { ...createBuild, files: files.length }, () => createBuild.name);
@@ -65,7 +65,7 @@ export function registerBuilds(verbs: Verbs): void {
     ["pergola list build -p my-new-project", "pergola list build -p my-new-project --first 5 -o json"],
     (cmd) => projectOption(cmd).alias("builds").option("--first <n>", "how many", "20"),
     async (ctx) => {
-      const { builds } = await ctx.client.request(cliListBuilds, { project: ctx.opts.project, first: Number(ctx.opts.first) || 20 });
+      const { builds } = await ctx.client.request(CliListBuildsDocument, { project: ctx.opts.project, first: Number(ctx.opts.first) || 20 });
       print(ctx.format, builds, () =>
         renderTable(
           ["build", "branch", "created", "size", "status"],

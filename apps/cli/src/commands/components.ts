@@ -1,5 +1,5 @@
 /** `list component`, `logs component [--follow]`. */
-import { cliComponentLogs, cliFollowComponentLogs, cliListComponents } from "../documents.js";
+import { CliComponentLogsDocument, CliFollowComponentLogsDocument, CliListComponentsDocument } from "../documents.js";
 import { leaf, projectOption, stageOption } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -15,7 +15,7 @@ export function registerComponents(verbs: Verbs): void {
     ["pergola list component -p my-new-project -s my-new-stage", "pergola list components -p my-new-project -s my-new-stage -o yaml"],
     (cmd) => stageOption(projectOption(cmd)).alias("components"),
     async (ctx) => {
-      const { stage } = await ctx.client.request(cliListComponents, { project: ctx.opts.project, stage: ctx.opts.stage });
+      const { stage } = await ctx.client.request(CliListComponentsDocument, { project: ctx.opts.project, stage: ctx.opts.stage });
       if (!stage) throw new CliError(`not found: Stage "${ctx.opts.stage}" in Project "${ctx.opts.project}"`, ExitCode.NOT_FOUND);
       print(ctx.format, stage.components, () =>
         renderTable(
@@ -56,13 +56,13 @@ export function registerComponents(verbs: Verbs): void {
       if (ctx.opts.follow) {
         // The last lines first, then each batch the agent ships, resumed by cursor after a drop.
         const variables = { project: ctx.opts.project, stage: ctx.opts.stage, component: name, tail: Math.min(tail, 200), after: null };
-        await followResumable(ctx.client, cliFollowComponentLogs, variables, ({ componentLogs }) => {
+        await followResumable(ctx.client, CliFollowComponentLogsDocument, variables, ({ componentLogs }) => {
           emit(componentLogs.lines);
           return componentLogs.cursor;
         });
         return;
       }
-      const data = await ctx.client.request(cliComponentLogs, { project: ctx.opts.project, stage: ctx.opts.stage, tail });
+      const data = await ctx.client.request(CliComponentLogsDocument, { project: ctx.opts.project, stage: ctx.opts.stage, tail });
       if (!data.stage) throw new CliError(`not found: Stage "${ctx.opts.stage}" in Project "${ctx.opts.project}"`, ExitCode.NOT_FOUND);
       const component = data.stage.components.find((c) => c.name === name);
       if (!component) throw new CliError(`not found: Component "${name}" on Stage "${ctx.opts.stage}"`, ExitCode.NOT_FOUND);

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { cliAddConfigData, cliGetConfiguration, cliListConfigs, cliRemoveConfigData, type ConfigurationRow } from "../documents.js";
+import { CliAddConfigDataDocument, CliGetConfigurationDocument, CliListConfigsDocument, CliRemoveConfigDataDocument, type ConfigurationRow } from "../documents.js";
 import { leaf, projectOption, stageOption } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -76,7 +76,7 @@ export function registerConfigs(verbs: Verbs): void {
       ];
       if (env.length === 0 && files.length === 0) throw badInput("nothing to add: give --env, --secret, --file or --secret-file");
       const expectedVersion = parseExpected(ctx.opts.expectedVersion);
-      const { addConfigData } = await ctx.client.request(cliAddConfigData, {
+      const { addConfigData } = await ctx.client.request(CliAddConfigDataDocument, {
         input: { project: ctx.opts.project, stage: ctx.opts.stage, config, env, files, ...(expectedVersion !== undefined && { expectedVersion }) },
       });
       print(ctx.format, addConfigData, () => summary(addConfigData));
@@ -98,7 +98,7 @@ export function registerConfigs(verbs: Verbs): void {
       const names = [...((ctx.opts.env as string[] | undefined) ?? []), ...((ctx.opts.file as string[] | undefined) ?? [])];
       if (names.length === 0) throw badInput("nothing to remove: give --env NAME or --file NAME");
       const expectedVersion = parseExpected(ctx.opts.expectedVersion);
-      const { removeConfigData } = await ctx.client.request(cliRemoveConfigData, {
+      const { removeConfigData } = await ctx.client.request(CliRemoveConfigDataDocument, {
         input: { project: ctx.opts.project, stage: ctx.opts.stage, config, names, ...(expectedVersion !== undefined && { expectedVersion }) },
       });
       print(ctx.format, removeConfigData, () => summary(removeConfigData));
@@ -112,7 +112,7 @@ export function registerConfigs(verbs: Verbs): void {
     ["pergola list config -p my-new-project -s my-new-stage"],
     (cmd) => stageOption(projectOption(cmd)).alias("configs"),
     async (ctx) => {
-      const { stage } = await ctx.client.request(cliListConfigs, { project: ctx.opts.project, stage: ctx.opts.stage });
+      const { stage } = await ctx.client.request(CliListConfigsDocument, { project: ctx.opts.project, stage: ctx.opts.stage });
       if (!stage) throw new CliError(`not found: Stage "${ctx.opts.stage}" in Project "${ctx.opts.project}"`, ExitCode.NOT_FOUND);
       const configs = stage.configs.map(({ data, ...c }) => ({ ...c, entries: data.length }));
       print(ctx.format, { configDrift: stage.configDrift, configs }, () =>
@@ -131,7 +131,7 @@ export function registerConfigs(verbs: Verbs): void {
     ["pergola list config-data my-new-config -p my-new-project -s my-new-stage", "pergola list config-data -p my-new-project -s my-new-stage --with-values"],
     (cmd) => stageOption(projectOption(cmd)).option("--with-values", "show the values (secrets stay masked: they are write-only)"),
     async (ctx, name = "default") => {
-      const { configuration } = await ctx.client.request(cliGetConfiguration, { project: ctx.opts.project, stage: ctx.opts.stage, name });
+      const { configuration } = await ctx.client.request(CliGetConfigurationDocument, { project: ctx.opts.project, stage: ctx.opts.stage, name });
       if (!configuration) throw new CliError(`not found: Configuration "${name}" of Stage "${ctx.opts.stage}"`, ExitCode.NOT_FOUND);
       const withValues = Boolean(ctx.opts.withValues);
       const data = configuration.data.map((d) => ({

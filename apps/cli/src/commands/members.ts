@@ -1,6 +1,6 @@
 /** `add member`, `list member`, `update member`, `remove member`: who may work in a Project, and as what. */
 import type { Command } from "commander";
-import { cliAddMember, cliListMembers, cliRemoveMember, cliUpdateMember, type MemberRole } from "../documents.js";
+import { CliAddMemberDocument, CliListMembersDocument, CliRemoveMemberDocument, CliUpdateMemberDocument, type MemberRole } from "../documents.js";
 import { leaf, projectOption } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -24,7 +24,7 @@ export function registerMembers(verbs: Verbs): void {
     ["pergola add member silas@example.com -p my-new-project", "pergola add member ana@example.com -p my-new-project --role owner"],
     (cmd: Command) => projectOption(cmd.alias("members")).option("--role <role>", `${ROLE_HELP}; default member`, "member"),
     async (ctx, email) => {
-      const { addMember } = await ctx.client.request(cliAddMember, { project: ctx.opts.project, email: email!, role: parseRole(ctx.opts.role) });
+      const { addMember } = await ctx.client.request(CliAddMemberDocument, { project: ctx.opts.project, email: email!, role: parseRole(ctx.opts.role) });
       print(ctx.format, addMember, () => `${addMember.user.email} added to ${ctx.opts.project} as ${lower(addMember.role)}`);
     },
   );
@@ -36,7 +36,7 @@ export function registerMembers(verbs: Verbs): void {
     ["pergola list member -p my-new-project", "pergola list members -p my-new-project -o json"],
     (cmd: Command) => projectOption(cmd.alias("members")),
     async (ctx) => {
-      const { project } = await ctx.client.request(cliListMembers, { project: ctx.opts.project });
+      const { project } = await ctx.client.request(CliListMembersDocument, { project: ctx.opts.project });
       if (!project) throw new CliError(`not found: Project "${ctx.opts.project}"`, ExitCode.NOT_FOUND);
       print(ctx.format, project.members, () =>
         renderTable(
@@ -55,7 +55,7 @@ export function registerMembers(verbs: Verbs): void {
     ["pergola update member silas@example.com -p my-new-project --role owner"],
     (cmd: Command) => projectOption(cmd.alias("members")).requiredOption("--role <role>", ROLE_HELP),
     async (ctx, email) => {
-      const { updateMember } = await ctx.client.request(cliUpdateMember, { project: ctx.opts.project, email: email!, role: parseRole(ctx.opts.role) });
+      const { updateMember } = await ctx.client.request(CliUpdateMemberDocument, { project: ctx.opts.project, email: email!, role: parseRole(ctx.opts.role) });
       print(ctx.format, updateMember, () => `${updateMember.user.email} is now ${lower(updateMember.role)} of ${ctx.opts.project}`);
     },
   );
@@ -67,7 +67,7 @@ export function registerMembers(verbs: Verbs): void {
     ["pergola remove member silas@example.com -p my-new-project"],
     (cmd: Command) => projectOption(cmd.alias("members")),
     async (ctx, email) => {
-      const { removeMember } = await ctx.client.request(cliRemoveMember, { project: ctx.opts.project, email: email! });
+      const { removeMember } = await ctx.client.request(CliRemoveMemberDocument, { project: ctx.opts.project, email: email! });
       print(ctx.format, { removed: removeMember, email, project: ctx.opts.project }, () => `${email} removed from ${ctx.opts.project}`);
     },
   );

@@ -1,5 +1,5 @@
 /** `create outpost`, `list outpost`, `get outpost`, `validate outpost-uri`, `rotate outpost-token`, `delete outpost`. */
-import { cliCreateOutpost, cliDeleteOutpost, cliGetOutpost, cliListOutposts, cliRotateOutpostToken, cliValidateOutpostUri, type OutpostCredentialsRow } from "../documents.js";
+import { CliCreateOutpostDocument, CliDeleteOutpostDocument, CliGetOutpostDocument, CliListOutpostsDocument, CliRotateOutpostTokenDocument, CliValidateOutpostUriDocument, type OutpostCredentialsRow } from "../documents.js";
 import { leaf } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -68,7 +68,7 @@ export function registerOutposts(verbs: Verbs): void {
       for (const l of labels) if (!/^[^=]+=.*$/.test(l)) throw badInput(`--label ${l}: expected key=value`);
       const heartbeat = int("--heartbeat-interval", ctx.opts.heartbeatInterval);
       const offline = int("--offline-after", ctx.opts.offlineAfter);
-      const { createOutpost } = await ctx.client.request(cliCreateOutpost, {
+      const { createOutpost } = await ctx.client.request(CliCreateOutpostDocument, {
         input: {
           name: name!,
           ...(ctx.opts.id && { slug: ctx.opts.id }),
@@ -90,7 +90,7 @@ export function registerOutposts(verbs: Verbs): void {
     ["pergola list outpost", "pergola list outposts -o json"],
     (cmd) => cmd.alias("outposts"),
     async (ctx) => {
-      const { outposts } = await ctx.client.request(cliListOutposts);
+      const { outposts } = await ctx.client.request(CliListOutpostsDocument);
       print(ctx.format, outposts, () => renderOutposts(outposts));
     },
   );
@@ -102,10 +102,10 @@ export function registerOutposts(verbs: Verbs): void {
     ["pergola get outpost factory-berlin", "pergola get outpost factory-berlin --history 50 -o yaml"],
     (cmd) => cmd.alias("outposts").option("--history <n>", "how many history entries", "20"),
     async (ctx, slug) => {
-      const { outpost } = await ctx.client.request(cliGetOutpost, { slug: slug!.replace(/^outpost:\/\//, ""), last: Number(ctx.opts.history) || 20 });
+      const { outpost } = await ctx.client.request(CliGetOutpostDocument, { slug: slug!.replace(/^outpost:\/\//, ""), last: Number(ctx.opts.history) || 20 });
       if (!outpost) throw new CliError(`not found: Outpost "${slug}"`, ExitCode.NOT_FOUND);
       print(ctx.format, outpost, () =>
-        [renderOutpost(outpost), "", renderTable(["when", "event", "message"], outpost.history.map((h) => [ago(h.at), h.kind, h.message]), "history")].join("\n"),
+        [renderOutpost(outpost), "", renderTable(["when", "event", "message"], (outpost.history ?? []).map((h) => [ago(h.at), h.kind, h.message]), "history")].join("\n"),
       );
     },
   );
@@ -117,7 +117,7 @@ export function registerOutposts(verbs: Verbs): void {
     ["pergola validate outpost-uri outpost://factory-berlin"],
     (cmd) => cmd,
     async (ctx, uri) => {
-      const { validateOutpostUri } = await ctx.client.request(cliValidateOutpostUri, { uri: uri! });
+      const { validateOutpostUri } = await ctx.client.request(CliValidateOutpostUriDocument, { uri: uri! });
       print(ctx.format, validateOutpostUri, () => renderValidation(validateOutpostUri));
       if (!validateOutpostUri.valid) process.exitCode = ExitCode.BAD_INPUT;
     },
@@ -130,7 +130,7 @@ export function registerOutposts(verbs: Verbs): void {
     ["pergola rotate outpost-token factory-berlin"],
     (cmd) => cmd,
     async (ctx, slug) => {
-      const { rotateOutpostToken } = await ctx.client.request(cliRotateOutpostToken, { slug: slug!.replace(/^outpost:\/\//, "") });
+      const { rotateOutpostToken } = await ctx.client.request(CliRotateOutpostTokenDocument, { slug: slug!.replace(/^outpost:\/\//, "") });
       print(ctx.format, rotateOutpostToken, () => renderCredentials(rotateOutpostToken));
     },
   );
@@ -143,7 +143,7 @@ export function registerOutposts(verbs: Verbs): void {
     (cmd) => cmd.alias("outposts"),
     async (ctx, slug) => {
       const id = slug!.replace(/^outpost:\/\//, "");
-      const { deleteOutpost } = await ctx.client.request(cliDeleteOutpost, { slug: id });
+      const { deleteOutpost } = await ctx.client.request(CliDeleteOutpostDocument, { slug: id });
       print(ctx.format, { deleted: deleteOutpost, outpost: id }, () => `outpost ${id} deleted`);
     },
   );

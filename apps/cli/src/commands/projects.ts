@@ -1,5 +1,5 @@
 /** `create project`, `list project`. */
-import { cliCreateProject, cliListProjects } from "../documents.js";
+import { CliCreateProjectDocument, CliListProjectsDocument } from "../documents.js";
 import { leaf } from "../command.js";
 import type { Verbs } from "../groups.js";
 import { ago, print, renderTable } from "../output.js";
@@ -12,7 +12,7 @@ export function registerProjects(verbs: Verbs): void {
     ['pergola create project my-new-project', 'pergola create project "My New Project" --id shop'],
     (cmd) => cmd.alias("projects").option("--id <project-id>", "the Project's ID (slug); default: derived from the name"),
     async (ctx, name) => {
-      const { createProject } = await ctx.client.request(cliCreateProject, { input: { name: name!, ...(ctx.opts.id && { slug: ctx.opts.id }) } });
+      const { createProject } = await ctx.client.request(CliCreateProjectDocument, { input: { name: name!, ...(ctx.opts.id && { slug: ctx.opts.id }) } });
       print(ctx.format, createProject, () => `project ${createProject.slug} created`);
     },
   );
@@ -24,7 +24,7 @@ export function registerProjects(verbs: Verbs): void {
     ["pergola list project", "pergola list project -o json"],
     (cmd) => cmd.alias("projects"),
     async (ctx) => {
-      const { projects } = await ctx.client.request(cliListProjects);
+      const { projects } = await ctx.client.request(CliListProjectsDocument);
       print(ctx.format, projects, () =>
         renderTable(
           ["project", "name", "stages", "created"],

@@ -1,6 +1,6 @@
 /** `push release`, `list release`, `promote release`, `rollback stage`. */
 import type { Command } from "commander";
-import { cliDeployRelease, cliListBuilds, cliListReleases, cliProjectCursor, cliPromoteRelease, cliRollbackStage, type ReleaseRow } from "../documents.js";
+import { CliDeployReleaseDocument, CliListBuildsDocument, CliListReleasesDocument, CliProjectCursorDocument, CliPromoteReleaseDocument, CliRollbackStageDocument, type ReleaseRow } from "../documents.js";
 import { leaf, projectOption, stageOption, type Context } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -18,7 +18,7 @@ const waitOptions = (cmd: Command) =>
 /** Reads the cursor, runs the mutation, then (with --wait) follows the Release from that cursor. */
 async function release(ctx: Context, project: string, stage: string, deploy: () => Promise<ReleaseRow>): Promise<void> {
   const timeoutMs = parseDuration(ctx.opts.timeout);
-  const cursor = ctx.opts.wait ? (await ctx.client.request(cliProjectCursor, { project })).project?.cursor : undefined;
+  const cursor = ctx.opts.wait ? (await ctx.client.request(CliProjectCursorDocument, { project })).project?.cursor : undefined;
   if (ctx.opts.wait && cursor === undefined) throw new CliError(`not found: Project "${project}"`, ExitCode.NOT_FOUND);
   const made = await deploy();
   if (!ctx.opts.wait) {
@@ -53,13 +53,13 @@ export function registerReleases(verbs: Verbs): void {
       parseDuration(ctx.opts.timeout); // a bad --timeout fails before anything is deployed
       let build: string | undefined = ctx.opts.build;
       if (!build && !ctx.opts.config) {
-        const { builds } = await ctx.client.request(cliListBuilds, { project, first: 1 });
+        const { builds } = await ctx.client.request(CliListBuildsDocument, { project, first: 1 });
         build = builds[0]?.name;
         if (!build) throw badInput(`Project "${project}" has no Build yet: pergola push build -p ${project}`);
       }
       await release(ctx, project, stage, async () => {
         const input = { project, stage, ...(build && { build }), ...(ctx.opts.config && { config: ctx.opts.config }) };
-        return (await ctx.client.request(cliDeployRelease, { input })).deployRelease;
+        return (await ctx.client.request(CliDeployReleaseDocument, { input })).deployRelease;
       });
     },
   );
@@ -71,7 +71,7 @@ export function registerReleases(verbs: Verbs): void {
     ["pergola list release -p my-new-project -s my-new-stage", "pergola list releases -p my-new-project -s my-new-stage -o json"],
     (cmd) => stageOption(projectOption(cmd)).alias("releases").option("--first <n>", "how many", "20"),
     async (ctx) => {
-      const { releases } = await ctx.client.request(cliListReleases, { project: ctx.opts.project, stage: ctx.opts.stage, first: Number(ctx.opts.first) || 20 });
+      const { releases } = await ctx.client.request(CliListReleasesDocument, { project: ctx.opts.project, stage: ctx.opts.stage, first: Number(ctx.opts.first) || 20 });
       print(ctx.format, releases, () => renderReleases(ctx.opts.project, ctx.opts.stage, releases));
     },
   );
@@ -85,7 +85,7 @@ export function registerReleases(verbs: Verbs): void {
       waitOptions(projectOption(cmd).alias("releases").requiredOption("--from <stage>", "the Stage whose Build is promoted").requiredOption("--to <stage>", "the Stage it is deployed to")),
     async (ctx) => {
       const { project, from, to } = ctx.opts as { project: string; from: string; to: string };
-      await release(ctx, project, to, async () => (await ctx.client.request(cliPromoteRelease, { project, from, to })).promoteRelease);
+      await release(ctx, project, to, async () => (await ctx.client.request(CliPromoteReleaseDocument, { project, from, to })).promoteRelease);
     },
   );
 
@@ -98,7 +98,7 @@ export function registerReleases(verbs: Verbs): void {
     async (ctx, positional) => {
       const project: string = ctx.opts.project;
       const slug = stageArg(ctx, positional);
-      await release(ctx, project, slug, async () => (await ctx.client.request(cliRollbackStage, { project, slug })).rollbackStage);
+      await release(ctx, project, slug, async () => (await ctx.client.request(CliRollbackStageDocument, { project, slug })).rollbackStage);
     },
   );
 }

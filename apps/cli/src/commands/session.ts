@@ -1,6 +1,6 @@
 /** `pergola login` (an access key, or email and password for a session), `pergola logout`, `pergola info`. */
 import type { Command } from "commander";
-import { cliMe, cliSignIn, cliSignOut } from "../documents.js";
+import { CliMeDocument, CliSignInDocument, CliSignOutDocument } from "../documents.js";
 import { ApiClient } from "../client.js";
 import { configPath, normalizeEndpoint, readConfig, writeConfig, type SavedConfig, type SavedSession } from "../config.js";
 import { leaf, type Context } from "../command.js";
@@ -28,7 +28,7 @@ export function registerSession(program: Command): void {
       if (ctx.opts.email) return logInWithPassword(ctx, endpoint, ctx.opts.email as string);
       // A saved session is not an access key: without --access-key, ask for one.
       const accessKey = ctx.opts.accessKey ?? (ctx.connection.session ? undefined : ctx.connection.token) ?? (await askAccessKey());
-      const { me } = await new ApiClient({ endpoint, token: accessKey, session: undefined }).request(cliMe);
+      const { me } = await new ApiClient({ endpoint, token: accessKey, session: undefined }).request(CliMeDocument);
       const { session: _replaced, ...kept } = readConfig();
       const file = writeConfig({ ...kept, endpoint, accessKey });
       print(ctx.format, { endpoint, me, config: file }, () => `Logged in to ${endpoint} as ${me.name} <${me.email}> (${lower(me.role)}${me.readOnly ? ", read-only key" : ""}); saved in ${file}`);
@@ -65,7 +65,7 @@ export function registerSession(program: Command): void {
     (cmd) => cmd,
     async (ctx) => {
       const server = await serverStatus(ctx.connection.endpoint);
-      const me = ctx.connection.token ? (await ctx.client.request(cliMe)).me : null;
+      const me = ctx.connection.token ? (await ctx.client.request(CliMeDocument)).me : null;
       const session = ctx.connection.session;
       const credential = me ? { kind: session ? "session" : "access key", readOnly: me.readOnly, expiresAt: session?.expiresAt ?? null } : null;
       const data = { cli: { version: CLI_VERSION }, endpoint: ctx.connection.endpoint, server, me, credential, config: configPath() };
@@ -90,7 +90,7 @@ async function logInWithPassword(ctx: Context, endpoint: string, email: string):
   if (!password)
     throw badInput(`no password for ${email}: type it when asked, pipe it on stdin or set PERGOLA_PASSWORD`);
   const client = new ApiClient({ endpoint, token: undefined, session: undefined });
-  const { signIn } = await client.request(cliSignIn, { email, password }, { anonymous: true }).catch((error: unknown) => {
+  const { signIn } = await client.request(CliSignInDocument, { email, password }, { anonymous: true }).catch((error: unknown) => {
     // The hint fromApiError adds is about access keys; here it was the password.
     if (error instanceof CliError && error.code === "UNAUTHENTICATED") throw new CliError(`not authenticated: wrong email or password for ${email}`, ExitCode.UNAUTHENTICATED, [], error.code);
     throw error;
@@ -109,7 +109,7 @@ async function logInWithPassword(ctx: Context, endpoint: string, email: string):
  */
 async function signOut(endpoint: string, session: SavedSession): Promise<"ended" | "already ended" | "not reached"> {
   try {
-    const { signOut } = await new ApiClient({ endpoint, token: session.token, session: undefined }).request(cliSignOut);
+    const { signOut } = await new ApiClient({ endpoint, token: session.token, session: undefined }).request(CliSignOutDocument);
     return signOut ? "ended" : "already ended";
   } catch (error) {
     if (error instanceof CliError && error.exitCode === ExitCode.UNAUTHENTICATED) return "already ended";

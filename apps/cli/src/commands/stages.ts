@@ -1,6 +1,6 @@
 /** `create/list/update/delete/suspend/resume stage`. */
 import type { Command } from "commander";
-import { cliCreateStage, cliDeleteStage, cliListStages, cliResumeStage, cliSuspendStage, cliUpdateStage, cliValidateOutpostUri } from "../documents.js";
+import { CliCreateStageDocument, CliDeleteStageDocument, CliListStagesDocument, CliResumeStageDocument, CliSuspendStageDocument, CliUpdateStageDocument, CliValidateOutpostUriDocument } from "../documents.js";
 import { leaf, projectOption, type Context } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -52,11 +52,11 @@ export function registerStages(verbs: Verbs): void {
       const type = parseType(ctx.opts.type);
       const grace = parseGrace(ctx.opts.grace);
       if (ctx.opts.outpostUri) {
-        const { validateOutpostUri } = await ctx.client.request(cliValidateOutpostUri, { uri: ctx.opts.outpostUri });
+        const { validateOutpostUri } = await ctx.client.request(CliValidateOutpostUriDocument, { uri: ctx.opts.outpostUri });
         if (ctx.format === "table") process.stdout.write(`${renderValidation(validateOutpostUri)}\n`);
         if (!validateOutpostUri.valid) throw new CliError(`${ctx.opts.outpostUri} is not a usable Outpost URI`, ExitCode.BAD_INPUT);
       }
-      const { createStage } = await ctx.client.request(cliCreateStage, {
+      const { createStage } = await ctx.client.request(CliCreateStageDocument, {
         input: {
           project: ctx.opts.project,
           name: name!,
@@ -77,7 +77,7 @@ export function registerStages(verbs: Verbs): void {
     ["pergola list stage -p my-new-project", "pergola list stage -p my-new-project -o json"],
     (cmd) => projectOption(cmd).alias("stages"),
     async (ctx) => {
-      const { project, stages } = await ctx.client.request(cliListStages, { project: ctx.opts.project });
+      const { project, stages } = await ctx.client.request(CliListStagesDocument, { project: ctx.opts.project });
       if (!project) throw new CliError(`not found: Project "${ctx.opts.project}"`, ExitCode.NOT_FOUND);
       print(ctx.format, stages, () => renderStages(project.slug, stages));
     },
@@ -98,7 +98,7 @@ export function registerStages(verbs: Verbs): void {
       const slug = stageArg(ctx, positional);
       const grace = parseGrace(ctx.opts.grace);
       if (!ctx.opts.name && !ctx.opts.type && grace === undefined) throw badInput("nothing to change: give --name, --type or --grace");
-      const { updateStage } = await ctx.client.request(cliUpdateStage, {
+      const { updateStage } = await ctx.client.request(CliUpdateStageDocument, {
         input: {
           project: ctx.opts.project,
           slug,
@@ -119,7 +119,7 @@ export function registerStages(verbs: Verbs): void {
     (cmd) => optionalStage(projectOption(cmd)).alias("stages"),
     async (ctx, positional) => {
       const slug = stageArg(ctx, positional);
-      const { deleteStage } = await ctx.client.request(cliDeleteStage, { project: ctx.opts.project, slug });
+      const { deleteStage } = await ctx.client.request(CliDeleteStageDocument, { project: ctx.opts.project, slug });
       print(ctx.format, { deleted: deleteStage, stage: slug }, () => `stage ${slug} deleted`);
     },
   );
@@ -129,13 +129,13 @@ export function registerStages(verbs: Verbs): void {
       verbs.suspend,
       "suspend",
       "Suspend a Stage: its links answer 503, schedules stop, Components get SIGTERM (SIGKILL after the grace period)",
-      async (ctx, slug) => (await ctx.client.request(cliSuspendStage, { project: ctx.opts.project, slug })).suspendStage,
+      async (ctx, slug) => (await ctx.client.request(CliSuspendStageDocument, { project: ctx.opts.project, slug })).suspendStage,
     ],
     [
       verbs.resume,
       "resume",
       "Resume a suspended Stage with the same Release, config and storage",
-      async (ctx, slug) => (await ctx.client.request(cliResumeStage, { project: ctx.opts.project, slug })).resumeStage,
+      async (ctx, slug) => (await ctx.client.request(CliResumeStageDocument, { project: ctx.opts.project, slug })).resumeStage,
     ],
   ];
   for (const [verb, name, doing, run] of transitions) {

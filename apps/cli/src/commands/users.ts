@@ -1,5 +1,5 @@
 /** `create user`, `list user`, `disable user`, `enable user` (admins). */
-import { cliCreateUser, cliDisableUser, cliEnableUser, cliListUsers, type UserRow } from "../documents.js";
+import { CliCreateUserDocument, CliDisableUserDocument, CliEnableUserDocument, CliListUsersDocument, type UserRow } from "../documents.js";
 import type { ApiClient } from "../client.js";
 import { leaf } from "../command.js";
 import { badInput, CliError } from "../errors.js";
@@ -32,7 +32,7 @@ async function newPassword(flag: string | undefined, email: string): Promise<str
 /** An email or a user ID → the ID (`disableUser` and `enableUser` take IDs). */
 async function userId(client: ApiClient, who: string): Promise<string> {
   if (!who.includes("@")) return who;
-  const { users } = await client.request(cliListUsers);
+  const { users } = await client.request(CliListUsersDocument);
   const user = users.find((u) => u.email === who.trim().toLowerCase());
   if (!user) throw new CliError(`not found: User "${who}"`, ExitCode.NOT_FOUND);
   return user.id;
@@ -56,7 +56,7 @@ export function registerUsers(verbs: Verbs): void {
         .option("--password <password>", "at least 12 characters (visible in the shell's history: prefer the prompt or stdin)"),
     async (ctx, email) => {
       const password = await newPassword(ctx.opts.password, email!);
-      const { createUser } = await ctx.client.request(cliCreateUser, {
+      const { createUser } = await ctx.client.request(CliCreateUserDocument, {
         input: { email: email!, name: ctx.opts.name, isAdmin: Boolean(ctx.opts.admin), ...(password && { password }) },
       });
       print(ctx.format, createUser, () =>
@@ -72,7 +72,7 @@ export function registerUsers(verbs: Verbs): void {
     ["pergola list user", "pergola list users -o json"],
     (cmd) => cmd.alias("users"),
     async (ctx) => {
-      const { users } = await ctx.client.request(cliListUsers);
+      const { users } = await ctx.client.request(CliListUsersDocument);
       print(ctx.format, users, () => renderUsers(users));
     },
   );
@@ -84,7 +84,7 @@ export function registerUsers(verbs: Verbs): void {
     ["pergola disable user silas@example.com"],
     (cmd) => cmd.alias("users"),
     async (ctx, who) => {
-      const { disableUser } = await ctx.client.request(cliDisableUser, { id: await userId(ctx.client, who!) });
+      const { disableUser } = await ctx.client.request(CliDisableUserDocument, { id: await userId(ctx.client, who!) });
       print(ctx.format, disableUser, () => `user ${disableUser.email} disabled`);
     },
   );
@@ -96,7 +96,7 @@ export function registerUsers(verbs: Verbs): void {
     ["pergola enable user silas@example.com"],
     (cmd) => cmd.alias("users"),
     async (ctx, who) => {
-      const { enableUser } = await ctx.client.request(cliEnableUser, { id: await userId(ctx.client, who!) });
+      const { enableUser } = await ctx.client.request(CliEnableUserDocument, { id: await userId(ctx.client, who!) });
       print(ctx.format, enableUser, () => `user ${enableUser.email} enabled`);
     },
   );

@@ -1,6 +1,6 @@
 /** `events -p P [--follow] [--after CURSOR]`, `watch stage -p P`. */
 import type { Command } from "commander";
-import { cliEvents, cliListStages, cliProjectCursor, type StageRow } from "../documents.js";
+import { CliEventsDocument, CliListStagesDocument, CliProjectCursorDocument, type StageRow } from "../documents.js";
 import { leaf, projectOption, type Context } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -27,7 +27,7 @@ export function describeEvent(e: ProjectEvent): string {
 }
 
 async function projectCursor(ctx: Context, project: string): Promise<string> {
-  const { project: found } = await ctx.client.request(cliProjectCursor, { project });
+  const { project: found } = await ctx.client.request(CliProjectCursorDocument, { project });
   if (!found) throw new CliError(`not found: Project "${project}"`, ExitCode.NOT_FOUND);
   return found.cursor;
 }
@@ -50,7 +50,7 @@ export function registerWatching(program: Command, verbs: Verbs): void {
       const now = BigInt(await projectCursor(ctx, project));
       if (BigInt(after) > now) throw badInput(`--after ${after} is ahead of the Project's log (its newest event is ${now})`);
       if (!ctx.opts.follow && BigInt(after) === now) return;
-      await followResumable(ctx.client, cliEvents, { project, after }, ({ events }) => {
+      await followResumable(ctx.client, CliEventsDocument, { project, after }, ({ events }) => {
         printRecord(ctx.format, events, () => describeEvent(events));
         return !ctx.opts.follow && BigInt(events.cursor) >= now ? "stop" : events.cursor;
       });
@@ -67,7 +67,7 @@ export function registerWatching(program: Command, verbs: Verbs): void {
       const project: string = ctx.opts.project;
       // The cursor first, then the list: whatever changes in between is replayed (list+watch).
       const after = await projectCursor(ctx, project);
-      const { stages: listed } = await ctx.client.request(cliListStages, { project });
+      const { stages: listed } = await ctx.client.request(CliListStagesDocument, { project });
       const rows = new Map(listed.map((s) => [s.slug, s]));
       const tty = ctx.format === "table" && process.stdout.isTTY;
       const draw = () => {
@@ -76,7 +76,7 @@ export function registerWatching(program: Command, verbs: Verbs): void {
         printRecord(ctx.format, stages, () => `${renderStages(project, stages)}\n${tty ? "watching; Ctrl-C to stop" : ""}`);
       };
       draw();
-      await followResumable(ctx.client, cliEvents, { project, after }, ({ events }) => {
+      await followResumable(ctx.client, CliEventsDocument, { project, after }, ({ events }) => {
         const slug = events.stage?.slug ?? (events.payload as { stage?: { slug?: string } })?.stage?.slug;
         if (events.kind === "STAGE_DELETED" && slug) rows.delete(slug);
         else if (events.stage) rows.set(events.stage.slug, events.stage);

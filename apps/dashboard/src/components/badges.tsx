@@ -1,4 +1,4 @@
-import type { Health, LinkStatus, ReleaseState, StageState, StageType } from "@pergola/schema";
+import type { Health, LinkStatus, ReleaseState, StageState, StageType } from "@/lib/documents";
 
 const tone: Record<string, string> = {
   RUNNING: "ok", HEALTHY: "ok", DEPLOYED: "ok", ONLINE: "ok", COMPLETED: "ok", SCHEDULED: "info",

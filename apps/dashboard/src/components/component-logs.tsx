@@ -4,13 +4,13 @@
  * event brings it. Lines of a new Release replace the old ones; at most `tail` are shown.
  */
 import { useSubscription } from "urql";
-import { componentLogsSubscription } from "@pergola/schema";
+import { DashboardComponentLogsDocument } from "@/lib/documents";
 
 type Shown = { releaseId: string; lines: string[] };
 
 export function ComponentLogs({ project, stage, component, tail = 5 }: { project: string; stage: string; component: string; tail?: number }) {
   const [live] = useSubscription(
-    { query: componentLogsSubscription, variables: { project, stage, component, tail } },
+    { query: DashboardComponentLogsDocument, variables: { project, stage, component, tail } },
     (prev: Shown | undefined, { componentLogs: batch }): Shown => {
       const kept = prev && prev.releaseId === batch.releaseId ? prev.lines : [];
       return { releaseId: batch.releaseId, lines: [...kept, ...batch.lines].slice(-tail) };

@@ -7,7 +7,7 @@
  */
 import { useState } from "react";
 import { useMutation } from "urql";
-import { addConfigDataMutation, removeConfigDataMutation, type ConfigurationView, type StageRow } from "@pergola/schema";
+import { DashboardAddConfigDataDocument, DashboardRemoveConfigDataDocument, type ConfigurationView, type StageRow } from "@/lib/documents";
 import { ErrorNote } from "./errors";
 
 type Pending = { kind: "ENV" | "FILE"; name: string; value: string; secret: boolean };
@@ -46,8 +46,8 @@ function ConfigEditor({ project, stage, name, config }: { project: string; stage
   const [removed, setRemoved] = useState<string[]>([]);
   const [adding, setAdding] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
-  const [add, doAdd] = useMutation(addConfigDataMutation);
-  const [remove, doRemove] = useMutation(removeConfigDataMutation);
+  const [add, doAdd] = useMutation(DashboardAddConfigDataDocument);
+  const [remove, doRemove] = useMutation(DashboardRemoveConfigDataDocument);
   const version = config?.version ?? 0;
   const dirty = pending.length > 0 || removed.length > 0;
 

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from "react";
 import { useSubscription } from "urql";
-import { eventsSubscription, type ProjectEventRow } from "@pergola/schema";
+import { DashboardEventsDocument, type ProjectEventRow } from "@/lib/documents";
 import { ago, newer, utc } from "@/lib/format";
 import { useFirst, useNow } from "@/lib/hooks";
 
@@ -18,7 +18,7 @@ export function EventTimeline({ project, stage, cursor, onEvent }: { project: st
   const after = start === undefined ? undefined : resync ? start : String(BigInt(start) > BACKLOG ? BigInt(start) - BACKLOG : 0n);
   const now = useNow(5000);
   const [live] = useSubscription(
-    { query: eventsSubscription, variables: { project, after }, pause: after === undefined },
+    { query: DashboardEventsDocument, variables: { project, after }, pause: after === undefined },
     (prev: ProjectEventRow[] = [], e) => (e.events.stage?.slug === stage || (e.events.payload as { stage?: string } | null)?.stage === stage ? addEvent(prev, e.events) : prev),
   );
   useEffect(() => {

@@ -7,7 +7,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
-import { addMemberMutation, projectMembersQuery, removeMemberMutation, updateMemberMutation, type MemberRole, type MemberRow } from "@pergola/schema";
+import { DashboardAddMemberDocument, DashboardProjectMembersDocument, DashboardRemoveMemberDocument, DashboardUpdateMemberDocument, type MemberRole, type MemberRow } from "@/lib/documents";
 import { Badge } from "./badges";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ErrorNote, RowError } from "./errors";
@@ -15,7 +15,7 @@ import { ago, utc } from "@/lib/format";
 import { useNow } from "@/lib/hooks";
 
 export function MemberList({ project }: { project: string }) {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: projectMembersQuery, variables: { project }, requestPolicy: "network-only" });
+  const [{ data, error, fetching }, refetch] = useQuery({ query: DashboardProjectMembersDocument, variables: { project }, requestPolicy: "network-only" });
   const reload = () => refetch({ requestPolicy: "network-only" });
   if (data && !data.project) return <p role="alert" className="error">No Project “{project}”, or you are not one of its members.</p>;
   const members = data?.project?.members ?? [];
@@ -49,7 +49,7 @@ export function MemberList({ project }: { project: string }) {
 function AddMember({ project, onAdded }: { project: string; onAdded: () => void }) {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<MemberRole>("MEMBER");
-  const [{ fetching, error }, add] = useMutation(addMemberMutation);
+  const [{ fetching, error }, add] = useMutation(DashboardAddMemberDocument);
   return (
     <form
       className="panel"
@@ -85,8 +85,8 @@ function AddMember({ project, onAdded }: { project: string; onAdded: () => void 
 
 function MemberRowView({ project, member, you, canManage, onChanged }: { project: string; member: MemberRow; you: boolean; canManage: boolean; onChanged: () => void }) {
   const now = useNow(10_000);
-  const [update, doUpdate] = useMutation(updateMemberMutation);
-  const [remove, doRemove] = useMutation(removeMemberMutation);
+  const [update, doUpdate] = useMutation(DashboardUpdateMemberDocument);
+  const [remove, doRemove] = useMutation(DashboardRemoveMemberDocument);
   const [confirming, setConfirming] = useState(false);
   const email = member.user.email;
   return (

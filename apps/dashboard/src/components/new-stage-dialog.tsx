@@ -9,7 +9,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
 import { useClient, useMutation } from "urql";
-import { createStageMutation, projectStagesQuery, validateOutpostUriQuery, type OutpostValidationResult, type StageType } from "@pergola/schema";
+import { DashboardCreateStageDocument, DashboardProjectStagesDocument, DashboardValidateOutpostUriDocument, type OutpostValidationResult, type StageType } from "@/lib/documents";
 import { Badge } from "./badges";
 import { Dialog } from "./dialog";
 import { errorMessage } from "./errors";
@@ -42,7 +42,7 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
   const [validation, setValidation] = useState<{ uri: string; result: OutpostValidationResult } | null>(null);
   const [validating, setValidating] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
-  const [{ fetching }, createStage] = useMutation(createStageMutation);
+  const [{ fetching }, createStage] = useMutation(DashboardCreateStageDocument);
 
   const effectiveSlug = slugEdited ? slug : deriveSlug(name);
   const localSlugProblem = name.trim() ? slugProblem(effectiveSlug) : undefined;
@@ -55,7 +55,7 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
     if (!effectiveSlug || slugProblem(effectiveSlug)) return undefined;
     let current = true;
     const timer = setTimeout(async () => {
-      const result = await client.query(projectStagesQuery, { project }, { requestPolicy: "network-only" }).toPromise();
+      const result = await client.query(DashboardProjectStagesDocument, { project }, { requestPolicy: "network-only" }).toPromise();
       if (!current || !result.data?.project) return;
       const slugs = new Set(result.data.project.stages.map((s) => s.slug));
       setTaken(slugs.has(effectiveSlug) ? { slug: effectiveSlug, suggestion: suggestFreeSlug(effectiveSlug, slugs) } : null);
@@ -74,7 +74,7 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
 
   async function validate() {
     setValidating(true);
-    const result = await client.query(validateOutpostUriQuery, { uri: uri.trim() }, { requestPolicy: "network-only" }).toPromise();
+    const result = await client.query(DashboardValidateOutpostUriDocument, { uri: uri.trim() }, { requestPolicy: "network-only" }).toPromise();
     setValidating(false);
     if (result.data) setValidation({ uri: uri.trim(), result: result.data.validateOutpostUri });
     else setFormError(errorMessage(result.error) ?? "Validation failed.");

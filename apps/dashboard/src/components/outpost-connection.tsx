@@ -8,18 +8,18 @@
  */
 import { useState } from "react";
 import { useQuery, useSubscription } from "urql";
-import { outpostChangedSubscription, outpostLinkChangedSubscription, stageLinkQuery, type LinkStatus, type OutpostLinkView, type OutpostRow } from "@pergola/schema";
+import { DashboardOutpostChangedDocument, DashboardOutpostLinkChangedDocument, DashboardStageLinkDocument, type LinkStatus, type OutpostLinkView, type OutpostRow } from "@/lib/documents";
 import { Badge } from "./badges";
 import { Dialog } from "./dialog";
 import { ago, newer, utc } from "@/lib/format";
 import { useFirst, useNow } from "@/lib/hooks";
 
 function useOutpostLink(project: string, stage: string) {
-  const [{ data }] = useQuery({ query: stageLinkQuery, variables: { project, stage }, requestPolicy: "network-only" });
+  const [{ data }] = useQuery({ query: DashboardStageLinkDocument, variables: { project, stage }, requestPolicy: "network-only" });
   const cursor = data?.project?.cursor;
   const after = useFirst(cursor);
   const [live] = useSubscription(
-    { query: outpostLinkChangedSubscription, variables: { project, stage, after }, pause: after === undefined },
+    { query: DashboardOutpostLinkChangedDocument, variables: { project, stage, after }, pause: after === undefined },
     (_prev: { cursor: string; link: OutpostLinkView } | undefined, event) => ({ cursor: event.outpostLinkChanged.cursor, link: event.outpostLinkChanged.link }),
   );
   if (live.data && newer(live.data.cursor, cursor)) return live.data.link;
@@ -44,7 +44,7 @@ export function OutpostConnectionButton({ project, stage, status: listed }: { pr
 
 function ConnectionDetails({ link }: { link: OutpostLinkView }) {
   const now = useNow(1000);
-  const [live] = useSubscription({ query: outpostChangedSubscription, variables: { outpost: link.outpost.slug } }, (_prev: OutpostRow | undefined, event) => event.outpostChanged);
+  const [live] = useSubscription({ query: DashboardOutpostChangedDocument, variables: { outpost: link.outpost.slug } }, (_prev: OutpostRow | undefined, event) => event.outpostChanged);
   const outpost = live.data;
   const heartbeat = latest(link.lastHeartbeatAt, outpost?.lastSeenAt ?? null);
   const forbidden = live.error?.graphQLErrors.some((e) => e.extensions?.code === "FORBIDDEN");
@@ -77,7 +77,7 @@ function ConnectionDetails({ link }: { link: OutpostLinkView }) {
         <h3 id="conn-history">Connection history</h3>
         {forbidden ? <p className="muted">The connection history is for admins.</p> : !outpost ? <p className="muted">Loading…</p> : (
           <ol className="timeline" data-testid="outpost-history">
-            {outpost.history.map((h, i) => (
+            {(outpost.history ?? []).map((h, i) => (
               <li key={`${h.at}-${i}`}><span className={`chip kind-${h.kind}`}>{h.kind}</span> {h.message} <time className="muted small" dateTime={h.at} title={utc(h.at)}>{ago(h.at, now)}</time></li>
             ))}
           </ol>

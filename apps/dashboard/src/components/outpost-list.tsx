@@ -11,7 +11,7 @@
  */
 import { useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
-import { createOutpostMutation, deleteOutpostMutation, outpostChangedSubscription, outpostsQuery, projectsQuery, rotateOutpostTokenMutation, type OutpostCredentialsView, type OutpostRow } from "@pergola/schema";
+import { DashboardCreateOutpostDocument, DashboardDeleteOutpostDocument, DashboardOutpostChangedDocument, DashboardOutpostsDocument, DashboardProjectsDocument, DashboardRotateOutpostTokenDocument, type OutpostCredentialsView, type OutpostRow } from "@/lib/documents";
 import { Badge } from "./badges";
 import { CopyField } from "./copy-field";
 import { Dialog } from "./dialog";
@@ -20,8 +20,8 @@ import { ago, utc } from "@/lib/format";
 import { useNow } from "@/lib/hooks";
 
 export function OutpostList() {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: outpostsQuery, requestPolicy: "network-only" });
-  const [projects] = useQuery({ query: projectsQuery, requestPolicy: "network-only" });
+  const [{ data, error, fetching }, refetch] = useQuery({ query: DashboardOutpostsDocument, requestPolicy: "network-only" });
+  const [projects] = useQuery({ query: DashboardProjectsDocument, requestPolicy: "network-only" });
   const [open, setOpen] = useState(false);
   const [credentials, setCredentials] = useState<OutpostCredentialsView | null>(null);
   const [removed, setRemoved] = useState<string[]>([]);
@@ -80,11 +80,11 @@ function LocalOutpostRow({ stageCount }: { stageCount: number | null }) {
 }
 
 function OutpostRowView({ initial, onCredentials, onDeleted }: { initial: OutpostRow; onCredentials: (c: OutpostCredentialsView) => void; onDeleted: () => void }) {
-  const [live] = useSubscription({ query: outpostChangedSubscription, variables: { outpost: initial.slug } }, (_p: OutpostRow | undefined, e) => e.outpostChanged);
+  const [live] = useSubscription({ query: DashboardOutpostChangedDocument, variables: { outpost: initial.slug } }, (_p: OutpostRow | undefined, e) => e.outpostChanged);
   const o = live.data ?? initial;
   const now = useNow(1000);
-  const [rotate, doRotate] = useMutation(rotateOutpostTokenMutation);
-  const [del, doDelete] = useMutation(deleteOutpostMutation);
+  const [rotate, doRotate] = useMutation(DashboardRotateOutpostTokenDocument);
+  const [del, doDelete] = useMutation(DashboardDeleteOutpostDocument);
   return (
     <tr data-testid={`outpost-row-${o.slug}`}>
       <td data-label="Name"><strong>{o.name}</strong>{o.description ? <div className="small muted">{o.description}</div> : null}</td>
@@ -110,7 +110,7 @@ function NewOutpost({ onCreated }: { onCreated: (c: OutpostCredentialsView) => v
   const [description, setDescription] = useState("");
   const [region, setRegion] = useState("");
   const [labels, setLabels] = useState("");
-  const [{ fetching, error }, create] = useMutation(createOutpostMutation);
+  const [{ fetching, error }, create] = useMutation(DashboardCreateOutpostDocument);
   return (
     <form className="stack" onSubmit={async (e) => {
       e.preventDefault();

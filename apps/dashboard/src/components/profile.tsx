@@ -6,7 +6,7 @@
  */
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
-import { createAccessKeyMutation, deleteAccessKeyMutation, disableAccessKeyMutation, enableAccessKeyMutation, profileQuery, type AccessKeyRow } from "@pergola/schema";
+import { DashboardCreateAccessKeyDocument, DashboardDeleteAccessKeyDocument, DashboardDisableAccessKeyDocument, DashboardEnableAccessKeyDocument, DashboardProfileDocument, type AccessKeyRow } from "@/lib/documents";
 import { Badge } from "./badges";
 import { ConfirmDialog } from "./confirm-dialog";
 import { CopyField } from "./copy-field";
@@ -16,7 +16,7 @@ import { ago, utc } from "@/lib/format";
 import { useNow } from "@/lib/hooks";
 
 export function Profile({ currentKeyId }: { currentKeyId?: string }) {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: profileQuery, requestPolicy: "network-only" });
+  const [{ data, error, fetching }, refetch] = useQuery({ query: DashboardProfileDocument, requestPolicy: "network-only" });
   const [creating, setCreating] = useState(false);
   const reload = () => refetch({ requestPolicy: "network-only" });
   const me = data?.me;
@@ -69,9 +69,9 @@ export function Profile({ currentKeyId }: { currentKeyId?: string }) {
 
 function KeyRow({ accessKey: key, current, onChanged }: { accessKey: AccessKeyRow; current: boolean; onChanged: () => void }) {
   const now = useNow(10_000);
-  const [disable, doDisable] = useMutation(disableAccessKeyMutation);
-  const [enable, doEnable] = useMutation(enableAccessKeyMutation);
-  const [del, doDelete] = useMutation(deleteAccessKeyMutation);
+  const [disable, doDisable] = useMutation(DashboardDisableAccessKeyDocument);
+  const [enable, doEnable] = useMutation(DashboardEnableAccessKeyDocument);
+  const [del, doDelete] = useMutation(DashboardDeleteAccessKeyDocument);
   const [confirming, setConfirming] = useState(false);
   const busy = disable.fetching || enable.fetching || del.fetching;
   return (
@@ -121,7 +121,7 @@ function NewKey({ onCreated, onDone }: { onCreated: () => void; onDone: () => vo
   const [name, setName] = useState("");
   const [readOnly, setReadOnly] = useState(false);
   const [created, setCreated] = useState<{ token: string; name: string; readOnly: boolean } | null>(null);
-  const [{ fetching, error }, create] = useMutation(createAccessKeyMutation);
+  const [{ fetching, error }, create] = useMutation(DashboardCreateAccessKeyDocument);
   if (created) {
     return (
       <div className="stack" data-testid="new-key">

@@ -2,15 +2,15 @@
 import Link from "next/link";
 import { useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
-import { createProjectMutation, projectsChangedSubscription, projectsQuery } from "@pergola/schema";
+import { DashboardCreateProjectDocument, DashboardProjectsChangedDocument, DashboardProjectsDocument } from "@/lib/documents";
 import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
 import { deriveSlug } from "@/lib/slug";
 
 /** The Project list: read once for the first paint, then live (`projectsChanged` sends the whole list on each new Project). */
 export function ProjectList() {
-  const [{ data, error, fetching }] = useQuery({ query: projectsQuery });
-  const [live] = useSubscription({ query: projectsChangedSubscription });
+  const [{ data, error, fetching }] = useQuery({ query: DashboardProjectsDocument });
+  const [live] = useSubscription({ query: DashboardProjectsChangedDocument });
   const [open, setOpen] = useState(false);
   const projects = live.data?.projectsChanged ?? data?.projects ?? [];
   return (
@@ -48,7 +48,7 @@ export function ProjectList() {
 
 function NewProjectForm({ onDone }: { onDone: () => void }) {
   const [name, setName] = useState("");
-  const [{ fetching, error }, create] = useMutation(createProjectMutation);
+  const [{ fetching, error }, create] = useMutation(DashboardCreateProjectDocument);
   return (
     <form
       className="stack"

@@ -8,9 +8,9 @@
 import { useId, useState } from "react";
 import { useMutation } from "urql";
 import {
-  deployReleaseMutation, promoteReleaseMutation, resumeStageMutation, rollbackStageMutation, suspendStageMutation,
+  DashboardDeployReleaseDocument, DashboardPromoteReleaseDocument, DashboardResumeStageDocument, DashboardRollbackStageDocument, DashboardSuspendStageDocument,
   type ConfigurationView, type ReleaseSummary, type StageRow, type StageType,
-} from "@pergola/schema";
+} from "@/lib/documents";
 import { ConfigManagement } from "./config-management";
 import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
@@ -20,9 +20,9 @@ type Build = { name: string; createdAt: string; createdBy: string; branch: strin
 
 export function StageActions({ project, stage, stages, builds, releases }: { project: string; stage: Stage; stages: { slug: string; name: string; type: StageType }[]; builds: Build[]; releases: ReleaseSummary[] }) {
   const [dialog, setDialog] = useState<"release" | "promote" | "suspend" | "config" | null>(null);
-  const [suspend, doSuspend] = useMutation(suspendStageMutation);
-  const [resume, doResume] = useMutation(resumeStageMutation);
-  const [rollback, doRollback] = useMutation(rollbackStageMutation);
+  const [suspend, doSuspend] = useMutation(DashboardSuspendStageDocument);
+  const [resume, doResume] = useMutation(DashboardResumeStageDocument);
+  const [rollback, doRollback] = useMutation(DashboardRollbackStageDocument);
   const vars = { project, slug: stage.slug };
   const close = () => setDialog(null);
   const canSuspend = stage.state === "RUNNING";
@@ -87,7 +87,7 @@ function NewRelease({ project, stage, builds, onDone, onCancel }: { project: str
   const configNames = Array.from(new Set(["default", ...(stage.configs ?? []).map((c) => c.name)]));
   const [build, setBuild] = useState(stage.currentRelease?.build.name ?? builds[0]?.name ?? "");
   const [config, setConfig] = useState(stage.currentRelease?.config?.name ?? configNames[0] ?? "default");
-  const [{ fetching, error }, deploy] = useMutation(deployReleaseMutation);
+  const [{ fetching, error }, deploy] = useMutation(DashboardDeployReleaseDocument);
   const hasConfig = (stage.configs ?? []).some((c) => c.name === config);
   return (
     <form className="stack" onSubmit={async (e) => { e.preventDefault(); const r = await deploy({ project, stage: stage.slug, build, config: hasConfig ? config : null }); if (r.data) onDone(); }}>
@@ -118,7 +118,7 @@ function NewRelease({ project, stage, builds, onDone, onCancel }: { project: str
 
 function Promote({ project, from, stages, onDone, onCancel }: { project: string; from: Stage; stages: { slug: string; name: string; type: StageType }[]; onDone: () => void; onCancel: () => void }) {
   const [to, setTo] = useState(stages[0]?.slug ?? "");
-  const [{ fetching, error }, promote] = useMutation(promoteReleaseMutation);
+  const [{ fetching, error }, promote] = useMutation(DashboardPromoteReleaseDocument);
   return (
     <form className="stack" onSubmit={async (e) => { e.preventDefault(); const r = await promote({ project, from: from.slug, to }); if (r.data) onDone(); }}>
       <p className="muted">Deploys Build <span className="mono">{from.currentRelease?.build.name}</span> to another Stage, which keeps its own Configuration.</p>
@@ -138,7 +138,7 @@ function Promote({ project, from, stages, onDone, onCancel }: { project: string;
 }
 
 export function ConfigDrift({ project, stage }: { project: string; stage: Stage }) {
-  const [{ fetching, error }, deploy] = useMutation(deployReleaseMutation);
+  const [{ fetching, error }, deploy] = useMutation(DashboardDeployReleaseDocument);
   return (
     <div className="drift" role="note" data-testid="config-drift">
       <span>Config changed since the running Release: the change waits for the next Release.</span>

@@ -8,7 +8,7 @@
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useQuery, useSubscription } from "urql";
-import { projectStagesQuery, stageEventsSubscription, type StageRow, type StageType } from "@pergola/schema";
+import { DashboardProjectStagesDocument, DashboardStageEventsDocument, type StageRow, type StageType } from "@/lib/documents";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
 import { NewStageDialog } from "./new-stage-dialog";
@@ -19,11 +19,11 @@ import { newer } from "@/lib/format";
 type Change = { cursor: string; deleted: boolean; stage: StageRow };
 
 export function StageList({ project }: { project: string }) {
-  const [{ data, error, fetching }] = useQuery({ query: projectStagesQuery, variables: { project }, requestPolicy: "network-only" });
+  const [{ data, error, fetching }] = useQuery({ query: DashboardProjectStagesDocument, variables: { project }, requestPolicy: "network-only" });
   const listCursor = data?.project?.cursor;
   const after = useFirst(listCursor);
   const [live] = useSubscription(
-    { query: stageEventsSubscription, variables: { project, after }, pause: after === undefined },
+    { query: DashboardStageEventsDocument, variables: { project, after }, pause: after === undefined },
     (changes: Record<string, Change> = {}, { events: event }) =>
       event.stage
         ? { ...changes, [event.stage.slug]: { cursor: event.cursor, deleted: event.kind === "STAGE_DELETED", stage: event.stage } }

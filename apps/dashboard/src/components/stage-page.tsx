@@ -10,9 +10,9 @@ import Link from "next/link";
 import { useEffect, useMemo, useRef } from "react";
 import { useQuery, useSubscription } from "urql";
 import {
-  componentChangedSubscription, releaseChangedSubscription, stageChangedSubscription, stagePageQuery,
+  DashboardComponentChangedDocument, DashboardReleaseChangedDocument, DashboardStageChangedDocument, DashboardStagePageDocument,
   type ComponentRow, type ReleaseSummary, type StageRow,
-} from "@pergola/schema";
+} from "@/lib/documents";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
 import { ComponentLogs } from "./component-logs";
@@ -25,26 +25,26 @@ import { useFirst, useNow } from "@/lib/hooks";
 type Stamped<T> = { cursor: string; value: T };
 
 export function StagePage({ project, stage: slug }: { project: string; stage: string }) {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: stagePageQuery, variables: { project, stage: slug }, requestPolicy: "network-only" });
+  const [{ data, error, fetching }, refetch] = useQuery({ query: DashboardStagePageDocument, variables: { project, stage: slug }, requestPolicy: "network-only" });
   const pageCursor = data?.project?.cursor;
   const after = useFirst(pageCursor);
   const pause = after === undefined;
   const now = useNow(5000);
 
   const [stageLive] = useSubscription(
-    { query: stageChangedSubscription, variables: { project, after }, pause },
+    { query: DashboardStageChangedDocument, variables: { project, after }, pause },
     (prev: Stamped<StageRow | null> | undefined, e): Stamped<StageRow | null> =>
       e.stageChanged.stage.slug === slug ? { cursor: e.stageChanged.cursor, value: e.stageChanged.stage } : (prev ?? { cursor: "0", value: null }),
   );
   const [releaseLive] = useSubscription(
-    { query: releaseChangedSubscription, variables: { project, stage: slug, after }, pause },
+    { query: DashboardReleaseChangedDocument, variables: { project, stage: slug, after }, pause },
     (prev: { stage?: Stamped<StageRow>; releases: Record<string, Stamped<ReleaseSummary>> } = { releases: {} }, e) => ({
       stage: { cursor: e.releaseChanged.cursor, value: e.releaseChanged.stage },
       releases: { ...prev.releases, [e.releaseChanged.release.id]: { cursor: e.releaseChanged.cursor, value: e.releaseChanged.release } },
     }),
   );
   const [componentLive] = useSubscription(
-    { query: componentChangedSubscription, variables: { project, stage: slug, after }, pause },
+    { query: DashboardComponentChangedDocument, variables: { project, stage: slug, after }, pause },
     (prev: Record<string, Stamped<ComponentRow>> = {}, e) => ({ ...prev, [e.componentChanged.component.name]: { cursor: e.componentChanged.cursor, value: e.componentChanged.component } }),
   );
 

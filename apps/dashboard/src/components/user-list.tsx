@@ -6,7 +6,7 @@
  */
 import { useId, useState } from "react";
 import { useMutation, useQuery } from "urql";
-import { createUserMutation, disableUserMutation, enableUserMutation, usersQuery, type UserRow } from "@pergola/schema";
+import { DashboardCreateUserDocument, DashboardDisableUserDocument, DashboardEnableUserDocument, DashboardUsersDocument, type UserRow } from "@/lib/documents";
 import { Badge } from "./badges";
 import { ConfirmDialog } from "./confirm-dialog";
 import { Dialog } from "./dialog";
@@ -15,7 +15,7 @@ import { ago, utc } from "@/lib/format";
 import { useNow } from "@/lib/hooks";
 
 export function UserList() {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: usersQuery, requestPolicy: "network-only" });
+  const [{ data, error, fetching }, refetch] = useQuery({ query: DashboardUsersDocument, requestPolicy: "network-only" });
   const [open, setOpen] = useState(false);
   const reload = () => refetch({ requestPolicy: "network-only" });
   const users = data?.users ?? [];
@@ -44,8 +44,8 @@ export function UserList() {
 
 function UserRowView({ user, you, onChanged }: { user: UserRow; you: boolean; onChanged: () => void }) {
   const now = useNow(10_000);
-  const [disable, doDisable] = useMutation(disableUserMutation);
-  const [enable, doEnable] = useMutation(enableUserMutation);
+  const [disable, doDisable] = useMutation(DashboardDisableUserDocument);
+  const [enable, doEnable] = useMutation(DashboardEnableUserDocument);
   const [confirming, setConfirming] = useState(false);
   return (
     <tbody data-testid={`user-row-${user.email}`}>
@@ -89,7 +89,7 @@ function NewUser({ onCreated }: { onCreated: () => void }) {
   const [password, setPassword] = useState("");
   const [isAdmin, setIsAdmin] = useState(false);
   const ids = { password: useId(), help: useId() };
-  const [{ fetching, error }, create] = useMutation(createUserMutation);
+  const [{ fetching, error }, create] = useMutation(DashboardCreateUserDocument);
   const shortPassword = password !== "" && password.length < 12;
   return (
     <form

@@ -1,26 +1,22 @@
 /**
- * Typed GraphQL documents shared by the dashboard, the CLI and the agent: each is the query
- * text plus the TypeScript types of its result and variables (TypedDocumentNode, which urql
- * and graphql-ws clients accept). Every document made with `typed` is registered, and
- * `documents.test.ts` validates them all against schema.graphql, so a document that drifts
- * from the API fails the suite rather than a user.
+ * The typed documents' shared parts. The documents themselves are the `*.graphql` files beside
+ * this one; `npm run codegen` turns them into ../generated/graphql.ts: each a TypedDocumentNode
+ * (which urql and the clients here accept) with its result and variable types, generated from
+ * schema.graphql.
  */
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import { parse } from "graphql";
+import { print, type DocumentNode } from "graphql";
 
-export type TypedDocument<Result, Variables = Record<string, never>> = TypedDocumentNode<Result, Variables> & {
-  /** The document's text, for clients that send strings (graphql-ws). */
-  source: string;
-};
+export type TypedDocument<Result, Variables> = TypedDocumentNode<Result, Variables>;
 
-const registry: { name: string; source: string }[] = [];
+const sources = new WeakMap<DocumentNode, string>();
 
-/** Every document made so far, by name: what the schema test validates. */
-export function listDocuments(): readonly { name: string; source: string }[] {
-  return registry;
-}
-
-export function typed<Result, Variables = Record<string, never>>(name: string, source: string): TypedDocument<Result, Variables> {
-  registry.push({ name, source });
-  return Object.assign(parse(source), { source }) as unknown as TypedDocument<Result, Variables>;
+/** A document's text, for clients that send strings (graphql-ws, a plain POST). */
+export function getSource(document: DocumentNode): string {
+  let source = sources.get(document);
+  if (source === undefined) {
+    source = print(document);
+    sources.set(document, source);
+  }
+  return source;
 }
