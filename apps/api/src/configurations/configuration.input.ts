@@ -1,17 +1,19 @@
 import { Field, InputType, Int } from "type-graphql";
+import { ArgDoc } from "../graphql/argument-docs.js";
+import { renamedTo } from "../graphql/renamed-argument.js";
 
 const SECRET =
   "Write-only: its value is never returned. Omitted on an existing secret, it stays secret; only an explicit false makes it plain. Default false for a new entry.";
 const APPLIES = "The change is stored at once and takes effect with the Stage's next Release.";
-const EXPECTED =
-  "The version the caller last saw (0: the Configuration must not exist yet); if it changed meanwhile, CONFLICT with `expected` and `actual`, and nothing is written.";
+const EXPECTED = ArgDoc.expectedVersion;
+const CONFIGURATION = `${ArgDoc.configuration} Default \`default\`.`;
 
-@InputType()
+@InputType({ description: "An environment variable of a Configuration." })
 export class ConfigEnvInput {
-  @Field(() => String, { description: "`^[A-Za-z_][A-Za-z0-9_]*$`, at most 256 characters." })
+  @Field(() => String, { description: "Its name: `^[A-Za-z_][A-Za-z0-9_]*$`, at most 256 characters." })
   name: string;
 
-  @Field(() => String, { description: "At most 64 KiB (UTF-8)." })
+  @Field(() => String, { description: "Its value, at most 64 KiB (UTF-8)." })
   value: string;
 
   // No `= false` default: an omitted flag must be told apart from an explicit false, or
@@ -20,7 +22,7 @@ export class ConfigEnvInput {
   secret?: boolean | null;
 }
 
-@InputType()
+@InputType({ description: "A file of a Configuration, written into the Component's file system." })
 export class ConfigFileInput {
   @Field(() => String, { description: "The file's path, relative or absolute, without `..` segments; at most 1024 characters." })
   name: string;
@@ -34,19 +36,22 @@ export class ConfigFileInput {
 
 @InputType({ description: `Adds or replaces entries, identified by (kind, name). ${APPLIES}` })
 export class AddConfigDataInput {
-  @Field(() => String, { description: "The Project's slug." })
+  @Field(() => String, { description: ArgDoc.project })
   project: string;
 
-  @Field(() => String, { description: "The Stage ID." })
+  @Field(() => String, { description: ArgDoc.stage })
   stage: string;
 
-  @Field(() => String, { nullable: true, defaultValue: "default", description: "Created on first use." })
+  @Field(() => String, { nullable: true, description: `${CONFIGURATION} Created on first use.` })
+  configuration?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Created on first use.", deprecationReason: renamedTo("configuration") })
   config?: string | null;
 
-  @Field(() => [ConfigEnvInput], { nullable: true, defaultValue: [] })
+  @Field(() => [ConfigEnvInput], { nullable: true, defaultValue: [], description: "Environment variables to add or replace." })
   env?: ConfigEnvInput[] | null;
 
-  @Field(() => [ConfigFileInput], { nullable: true, defaultValue: [] })
+  @Field(() => [ConfigFileInput], { nullable: true, defaultValue: [], description: "Files to add or replace." })
   files?: ConfigFileInput[] | null;
 
   @Field(() => Int, { nullable: true, description: EXPECTED })
@@ -55,13 +60,16 @@ export class AddConfigDataInput {
 
 @InputType({ description: `Removes entries by name. ${APPLIES}` })
 export class RemoveConfigDataInput {
-  @Field(() => String)
+  @Field(() => String, { description: ArgDoc.project })
   project: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: ArgDoc.stage })
   stage: string;
 
-  @Field(() => String, { nullable: true, defaultValue: "default" })
+  @Field(() => String, { nullable: true, description: CONFIGURATION })
+  configuration?: string | null;
+
+  @Field(() => String, { nullable: true, description: CONFIGURATION, deprecationReason: renamedTo("configuration") })
   config?: string | null;
 
   @Field(() => [String], { description: "Each removes the env entry and the file of that name; an unknown name is NOT_FOUND." })

@@ -2,6 +2,8 @@ import type { ProjectRow } from "@pergola/db/schema";
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { Context } from "../context.js";
 import { formatCursor } from "../events/cursor.js";
+import { ArgDoc } from "../graphql/argument-docs.js";
+import { renamedTo, requiredRenamed } from "../graphql/renamed-argument.js";
 import { Stage } from "../stages/stage.type.js";
 import { CreateProjectInput } from "./project.input.js";
 import { streamProjects } from "./project-stream.js";
@@ -11,24 +13,32 @@ import { toMember } from "./member.resolver.js";
 
 @Resolver(() => Project)
 export class ProjectResolver {
-  @Query(() => [Project])
+  @Query(() => [Project], { description: "The Projects the caller may see (admins: all), oldest first." })
   projects(@Ctx() { actor, services }: Context): Promise<Project[]> {
     return services.projects.listProjects(actor);
   }
 
-  @Query(() => Project, { nullable: true })
-  project(@Arg("slug", () => String) slug: string, @Ctx() { actor, services }: Context): Promise<Project | null> {
-    return services.projects.findProject(actor, slug);
+  @Query(() => Project, { nullable: true, description: "One Project; null when there is none of that slug or the caller may not see it." })
+  project(
+    @Arg("project", () => String, { nullable: true, description: `${ArgDoc.project} Required (or \`slug\`).` }) project: string | null,
+    @Arg("slug", () => String, { nullable: true, description: ArgDoc.project, deprecationReason: renamedTo("project") }) slug: string | null,
+    @Ctx() { actor, services }: Context,
+  ): Promise<Project | null> {
+    return services.projects.findProject(actor, requiredRenamed({ project }, { slug }));
   }
 
-  @Mutation(() => Project)
-  createProject(@Arg("input", () => CreateProjectInput) input: CreateProjectInput, @Ctx() { actor, services }: Context) {
+  @Mutation(() => Project, { description: "A new Project, owned by the caller; a taken slug is a CONFLICT with a free `suggestion`." })
+  createProject(@Arg("input", () => CreateProjectInput, { description: "The Project to create." }) input: CreateProjectInput, @Ctx() { actor, services }: Context) {
     return services.projects.createProject(actor, input);
   }
 
   @Mutation(() => Boolean, { description: "Owners and admins; a Project without Stages (STATE_CONFLICT otherwise)." })
-  deleteProject(@Arg("slug", () => String) slug: string, @Ctx() { actor, services }: Context): Promise<boolean> {
-    return services.projects.deleteProject(actor, slug);
+  deleteProject(
+    @Arg("project", () => String, { nullable: true, description: `${ArgDoc.project} Required (or \`slug\`).` }) project: string | null,
+    @Arg("slug", () => String, { nullable: true, description: ArgDoc.project, deprecationReason: renamedTo("project") }) slug: string | null,
+    @Ctx() { actor, services }: Context,
+  ): Promise<boolean> {
+    return services.projects.deleteProject(actor, requiredRenamed({ project }, { slug }));
   }
 
   @Subscription(() => [Project], {
@@ -51,7 +61,7 @@ export class ProjectResolver {
     return (await loaders.membersByProjectId.load(project.id)).map(toMember);
   }
 
-  @FieldResolver(() => [Stage])
+  @FieldResolver(() => [Stage], { description: "Its Stages, oldest first." })
   async stages(@Root() project: Project, @Ctx() { services }: Context): Promise<Stage[]> {
     return (await services.stages.listStages(project)) as Stage[];
   }

@@ -1,69 +1,61 @@
-import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Configuration } from "../configurations/configuration.type.js";
 import type { Context } from "../context.js";
 import { projectFor } from "../projects/project.service.js";
 import { Component } from "../components/component.type.js";
 import { Release } from "../releases/release.type.js";
 import { Project } from "../projects/project.type.js";
+import { ArgDoc } from "../graphql/argument-docs.js";
+import { requiredRenamed } from "../graphql/renamed-argument.js";
+import { StageArgs, stageSlug } from "./stage.args.js";
 import { CreateStageInput, UpdateStageInput } from "./stage.input.js";
 import { Health, Stage } from "./stage.type.js";
 
 @Resolver(() => Stage)
 export class StageResolver {
-  @Query(() => [Stage])
-  async stages(@Arg("project", () => String) project: string, @Ctx() { actor, services }: Context): Promise<Stage[]> {
+  @Query(() => [Stage], { description: "The Project's Stages, oldest first." })
+  async stages(@Arg("project", () => String, { description: ArgDoc.project }) project: string, @Ctx() { actor, services }: Context): Promise<Stage[]> {
     const p = await services.projects.requireProject(actor, project);
     return (await services.stages.listStages(p)) as Stage[];
   }
 
-  @Query(() => Stage, { nullable: true })
-  async stage(
-    @Arg("project", () => String) project: string,
-    @Arg("slug", () => String) slug: string,
-    @Ctx() { actor, services }: Context,
-  ): Promise<Stage | null> {
-    const p = await services.projects.requireProject(actor, project);
-    return (await services.stages.findStage(p, slug)) as Stage | null;
+  @Query(() => Stage, { nullable: true, description: "One Stage of a Project; null when the Project has no Stage of that ID." })
+  async stage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context): Promise<Stage | null> {
+    const p = await services.projects.requireProject(actor, args.project);
+    return (await services.stages.findStage(p, stageSlug(args))) as Stage | null;
   }
 
-  @Mutation(() => Stage)
-  async createStage(@Arg("input", () => CreateStageInput) input: CreateStageInput, @Ctx() { actor, services }: Context) {
+  @Mutation(() => Stage, { description: "A new Stage, RUNNING, with no Release yet; a taken Stage ID is a CONFLICT with a free `suggestion`." })
+  async createStage(@Arg("input", () => CreateStageInput, { description: "The Stage to create." }) input: CreateStageInput, @Ctx() { actor, services }: Context) {
     return services.stages.createStage(projectFor(services.projects, actor, input.project), input, actor);
   }
 
   @Mutation(() => Stage, { description: "Renaming keeps the Stage ID." })
-  async updateStage(@Arg("input", () => UpdateStageInput) input: UpdateStageInput, @Ctx() { actor, services }: Context) {
-    return services.stages.updateStage(projectFor(services.projects, actor, input.project), input.slug, input);
+  async updateStage(@Arg("input", () => UpdateStageInput, { description: "The Stage and what changes." }) input: UpdateStageInput, @Ctx() { actor, services }: Context) {
+    const slug = requiredRenamed({ stage: input.stage }, { slug: input.slug });
+    return services.stages.updateStage(projectFor(services.projects, actor, input.project), slug, input);
   }
 
-  @Mutation(() => Boolean)
-  async deleteStage(
-    @Arg("project", () => String) project: string,
-    @Arg("slug", () => String) slug: string,
-    @Ctx() { actor, services }: Context,
-  ): Promise<boolean> {
-    return services.stages.deleteStage(projectFor(services.projects, actor, project), slug);
+  @Mutation(() => Boolean, { description: "Deletes the Stage with its Releases and Configurations; its agent stops its Components. True when done." })
+  async deleteStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context): Promise<boolean> {
+    return services.stages.deleteStage(projectFor(services.projects, actor, args.project), stageSlug(args));
   }
 
-  @Mutation(() => Stage)
-  async suspendStage(
-    @Arg("project", () => String) project: string,
-    @Arg("slug", () => String) slug: string,
-    @Ctx() { actor, services }: Context,
-  ) {
-    return services.stages.suspendStage(projectFor(services.projects, actor, project), slug);
+  @Mutation(() => Stage, {
+    description: "RUNNING → SUSPENDING, then SUSPENDED once its agent reports every Component stopped (at once without a Release); other states are STATE_CONFLICT.",
+  })
+  async suspendStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context) {
+    return services.stages.suspendStage(projectFor(services.projects, actor, args.project), stageSlug(args));
   }
 
-  @Mutation(() => Stage)
-  async resumeStage(
-    @Arg("project", () => String) project: string,
-    @Arg("slug", () => String) slug: string,
-    @Ctx() { actor, services }: Context,
-  ) {
-    return services.stages.resumeStage(projectFor(services.projects, actor, project), slug);
+  @Mutation(() => Stage, {
+    description: "SUSPENDED → RESUMING, then RUNNING once its services run again (the same Release and Configuration); other states are STATE_CONFLICT.",
+  })
+  async resumeStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context) {
+    return services.stages.resumeStage(projectFor(services.projects, actor, args.project), stageSlug(args));
   }
 
-  @FieldResolver(() => Project)
+  @FieldResolver(() => Project, { description: "The Project it belongs to." })
   async project(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Project> {
     return (await loaders.projectById.load(stage.projectId)) as Project;
   }
