@@ -1,9 +1,10 @@
 import { Field, InputType } from "type-graphql";
 import { JSONScalar } from "../common/scalars.js";
+import { ArgDoc } from "../graphql/argument-docs.js";
 
-@InputType()
+@InputType({ description: "A new Build: the manifest and an artifact uploaded with `POST /artifacts`." })
 export class CreateBuildInput {
-  @Field(() => String)
+  @Field(() => String, { description: ArgDoc.project })
   project: string;
 
   @Field(() => JSONScalar, { description: "The pergola.yaml v1 manifest, as JSON." })

@@ -20,22 +20,22 @@ export class UserResolver {
   }
 
   @Mutation(() => User, { description: "Admins only. CONFLICT when the email is taken." })
-  async createUser(@Arg("input", () => CreateUserInput) input: CreateUserInput, @Ctx() { actor, services }: Context): Promise<User> {
+  async createUser(@Arg("input", () => CreateUserInput, { description: "The user to create." }) input: CreateUserInput, @Ctx() { actor, services }: Context): Promise<User> {
     return toUser(await services.users.createUser(actor, input));
   }
 
-  @Mutation(() => User)
-  async updateUser(@Arg("input", () => UpdateUserInput) input: UpdateUserInput, @Ctx() { actor, services }: Context): Promise<User> {
+  @Mutation(() => User, { description: "Changes a user: your own name and password, or (admins) anyone's, their email and admin role." })
+  async updateUser(@Arg("input", () => UpdateUserInput, { description: "The user and what changes." }) input: UpdateUserInput, @Ctx() { actor, services }: Context): Promise<User> {
     return toUser(await services.users.updateUser(actor, input));
   }
 
   @Mutation(() => User, { description: "Admins only. Every key and session of the user stops at once; open sockets close." })
-  async disableUser(@Arg("id", () => ID) id: string, @Ctx() { actor, services }: Context): Promise<User> {
+  async disableUser(@Arg("id", () => ID, { description: "The user's id." }) id: string, @Ctx() { actor, services }: Context): Promise<User> {
     return toUser(await services.users.disableUser(actor, id));
   }
 
   @Mutation(() => User, { description: "Admins only. The user's keys work again; sessions ended for good." })
-  async enableUser(@Arg("id", () => ID) id: string, @Ctx() { actor, services }: Context): Promise<User> {
+  async enableUser(@Arg("id", () => ID, { description: "The user's id." }) id: string, @Ctx() { actor, services }: Context): Promise<User> {
     return toUser(await services.users.enableUser(actor, id));
   }
 
@@ -43,8 +43,8 @@ export class UserResolver {
     description: "Email and password in, a 12-hour session out. One answer (UNAUTHENTICATED) for every wrong combination; TOO_MANY_REQUESTS after 10 failures in 10 minutes (by email or address), with `retryAfterSeconds`.",
   })
   async signIn(
-    @Arg("email", () => String) email: string,
-    @Arg("password", () => String) password: string,
+    @Arg("email", () => String, { description: "The user's email (case does not matter)." }) email: string,
+    @Arg("password", () => String, { description: "The user's password." }) password: string,
     @Ctx() { services, address }: Context,
   ): Promise<Session> {
     const session = await services.signIn.signIn(email, password, address ?? "unknown");

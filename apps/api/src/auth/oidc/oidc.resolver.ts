@@ -18,7 +18,7 @@ export class SignInOptions {
 
 @Resolver()
 export class OidcResolver {
-  @Query(() => SignInOptions)
+  @Query(() => SignInOptions, { description: "How people may sign in here; anyone may ask, signed in or not." })
   signInOptions(@Ctx() { services }: Context): SignInOptions {
     return { password: true, sso: services.oidc.enabled, ssoUrl: services.oidc.startUrl };
   }
