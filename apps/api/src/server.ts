@@ -3,6 +3,7 @@
  * graphql-ws on the same port and path, the event bus — and returns `{ url, close() }`.
  * `index.ts` only reads the environment and calls it; tests start real servers on port 0.
  */
+import { LOCAL_OUTPOST } from "@pergola/schema";
 import "reflect-metadata";
 import { readFileSync } from "node:fs";
 import { once } from "node:events";
@@ -21,7 +22,6 @@ import type { GraphQLSchema } from "graphql";
 import { pino, type Logger } from "pino";
 import { checkOperation } from "./auth/operation-gate.js";
 import { authenticateRequest, HttpError } from "./auth/http-auth.js";
-import { LOCAL_OUTPOST } from "./agents/desired-state.service.js";
 import type { OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
 import { ensureAgentToken } from "./auth/token.service.js";
 import { ensureAdminToken } from "./auth/bootstrap.js";

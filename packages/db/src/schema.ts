@@ -2,6 +2,14 @@
  * The drizzle schema. Importing it never opens a connection: the client is a factory
  * in `./client`.
  */
+import {
+  CREDENTIAL_KINDS,
+  MEMBER_ROLES,
+  OUTPOST_LINK_STATUSES,
+  RELEASE_STATES,
+  STAGE_STATES,
+  STAGE_TYPES,
+} from "@pergola/schema";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -19,18 +27,13 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
-export const stageType = pgEnum("stage_type", ["DEV", "QA", "PROD"]);
-export const stageState = pgEnum("stage_state", ["RUNNING", "SUSPENDING", "SUSPENDED", "RESUMING"]);
-/**
- * What a credential is: ACCESS_KEY (`<id>:<secret>`, made by createAccessKey), LEGACY (a `pgl_`
- * token from before users, or the preset PERGOLA_ADMIN_TOKEN), SESSION (signIn, 12 h) or AGENT
- * (an Outpost's agent token).
- */
-export const credentialKind = pgEnum("credential_kind", ["ACCESS_KEY", "LEGACY", "SESSION", "AGENT"]);
-export const memberRole = pgEnum("member_role", ["OWNER", "MEMBER"]);
-export const releaseState = pgEnum("release_state", ["PENDING", "DEPLOYING", "DEPLOYED", "FAILED", "SUPERSEDED"]);
-
-export const outpostStatus = pgEnum("outpost_link_status", ["PENDING", "CONNECTING", "ONLINE", "OFFLINE", "ERROR"]);
+/** The values come from @pergola/schema's vocabulary: a value added there needs a migration here (`npm run generate`). */
+export const stageType = pgEnum("stage_type", STAGE_TYPES);
+export const stageState = pgEnum("stage_state", STAGE_STATES);
+export const credentialKind = pgEnum("credential_kind", CREDENTIAL_KINDS);
+export const memberRole = pgEnum("member_role", MEMBER_ROLES);
+export const releaseState = pgEnum("release_state", RELEASE_STATES);
+export const outpostStatus = pgEnum("outpost_link_status", OUTPOST_LINK_STATUSES);
 
 const timestamps = {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -53,8 +53,8 @@ export const OUTPOST_LINK_STATUSES = ["PENDING", "CONNECTING", "ONLINE", "OFFLIN
 export type OutpostLinkStatus = (typeof OUTPOST_LINK_STATUSES)[number];
 
 /**
- * What an entry of an Outpost's history records. The database and the `kind: String` field keep
- * the older spelling, lower case with dashes (`heartbeat-missed`): see `outpostHistoryText`.
+ * What an entry of an Outpost's history records. The database and the older `kind: String`
+ * field spell it in lower case with dashes (`heartbeat-missed`): `OutpostHistoryText`.
  */
 export const OUTPOST_HISTORY_KINDS = [
   "CREATED",
@@ -69,9 +69,12 @@ export const OUTPOST_HISTORY_KINDS = [
 ] as const;
 export type OutpostHistoryKind = (typeof OUTPOST_HISTORY_KINDS)[number];
 
-/** `HEARTBEAT_MISSED` → `heartbeat-missed`: how the history kind is stored and was first shown. */
-export function outpostHistoryText(kind: OutpostHistoryKind): string {
-  return kind.toLowerCase().replaceAll("_", "-");
+type Dashed<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}-${Dashed<Tail>}` : S;
+/** `heartbeat-missed` for HEARTBEAT_MISSED: how a history kind is stored. */
+export type OutpostHistoryText = Lowercase<Dashed<OutpostHistoryKind>>;
+
+export function outpostHistoryKindOf(text: OutpostHistoryText): OutpostHistoryKind {
+  return text.toUpperCase().replaceAll("-", "_") as OutpostHistoryKind;
 }
 
 /** What validateOutpostUri finds wrong with a URI (NEVER_CONNECTED is a warning). */

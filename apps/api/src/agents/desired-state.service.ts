@@ -7,11 +7,11 @@
  */
 import type { Db } from "@pergola/db/client";
 import { builds, configurations, configurationVersions, outposts, projects, releases, stages } from "@pergola/db/schema";
+import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { ConfigVersionData } from "../configurations/configuration.rules.js";
 import type { SecretBox } from "../configurations/secret-box.js";
-import { ACTIVE_STATES } from "../releases/release.service.js";
 
 export interface DesiredRelease {
   id: string;
@@ -29,8 +29,6 @@ export interface DesiredStage {
   graceSeconds: number;
   release: DesiredRelease | null;
 }
-
-export const LOCAL_OUTPOST = "local";
 
 export class DesiredStateService {
   constructor(
@@ -53,7 +51,7 @@ export class DesiredStateService {
       .select({ release: releases, build: builds })
       .from(releases)
       .innerJoin(builds, eq(builds.id, releases.buildId))
-      .where(and(inArray(releases.stageId, rows.map((r) => r.stage.id)), inArray(releases.state, [...ACTIVE_STATES])));
+      .where(and(inArray(releases.stageId, rows.map((r) => r.stage.id)), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
     const configs = await this.configsOf(active.map((a) => a.release));
     const byStage = new Map(active.map((a) => [a.release.stageId, a]));
     return rows.map(({ stage, project }) => {

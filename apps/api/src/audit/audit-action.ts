@@ -1,19 +1,6 @@
-/** What the audit log records: everything that changes who may do what, and every sign-in. */
-export enum AuditAction {
-  SIGN_IN = "SIGN_IN",
-  SIGN_IN_FAILED = "SIGN_IN_FAILED",
-  SIGN_OUT = "SIGN_OUT",
-  USER_CREATED = "USER_CREATED",
-  USER_UPDATED = "USER_UPDATED",
-  USER_DISABLED = "USER_DISABLED",
-  USER_ENABLED = "USER_ENABLED",
-  ACCESS_KEY_CREATED = "ACCESS_KEY_CREATED",
-  ACCESS_KEY_DISABLED = "ACCESS_KEY_DISABLED",
-  ACCESS_KEY_ENABLED = "ACCESS_KEY_ENABLED",
-  ACCESS_KEY_DELETED = "ACCESS_KEY_DELETED",
-  MEMBER_ADDED = "MEMBER_ADDED",
-  MEMBER_UPDATED = "MEMBER_UPDATED",
-  MEMBER_REMOVED = "MEMBER_REMOVED",
-  OUTPOST_GRANTED = "OUTPOST_GRANTED",
-  OUTPOST_REVOKED = "OUTPOST_REVOKED",
-}
+import { AUDIT_ACTIONS } from "@pergola/schema";
+import { enumObject } from "../common/enum-object.js";
+
+/** What the audit log records (@pergola/schema's AUDIT_ACTIONS); the GraphQL enum `AuditAction` registers it. */
+export const AuditAction = enumObject(AUDIT_ACTIONS);
+export type AuditAction = keyof typeof AuditAction;

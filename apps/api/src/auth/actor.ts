@@ -1,8 +1,8 @@
 /** Who is calling: built from the credential of every request and socket. */
-import type { CredentialKind } from "@pergola/db/schema";
+import type { CredentialKind, Role } from "@pergola/schema";
 
 /** ADMIN and MEMBER are users (admins see everything); AGENT is an Outpost's agent; ANONYMOUS has no credential. */
-export type ActorRole = "ADMIN" | "MEMBER" | "AGENT" | "ANONYMOUS";
+export type ActorRole = Role | "ANONYMOUS";
 
 export interface Actor {
   role: ActorRole;

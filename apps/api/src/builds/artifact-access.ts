@@ -6,10 +6,9 @@
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { artifactProjects, builds, outposts, projectMembers, releases, stages } from "@pergola/db/schema";
+import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, eq, inArray, isNull } from "drizzle-orm";
-import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import type { Actor } from "../auth/actor.js";
-import { ACTIVE_STATES } from "../releases/release.service.js";
 
 export interface ArtifactAccess {
   sha256: string;
@@ -42,7 +41,7 @@ async function agentRunsIt(db: Db | Tx, actor: Actor, sha256: string): Promise<b
     .innerJoin(builds, eq(builds.id, releases.buildId))
     .innerJoin(stages, eq(stages.id, releases.stageId))
     .leftJoin(outposts, eq(outposts.id, stages.outpostId))
-    .where(and(eq(builds.artifactSha256, sha256), inArray(releases.state, [...ACTIVE_STATES]), onOutpost))
+    .where(and(eq(builds.artifactSha256, sha256), inArray(releases.state, [...ACTIVE_RELEASE_STATES]), onOutpost))
     .limit(1);
   return row !== undefined;
 }

@@ -1,13 +1,13 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { BUILD_STATUSES } from "@pergola/schema";
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime, JSONScalar } from "../common/scalars.js";
 
-export enum BuildStatus {
-  READY = "READY",
-}
-registerEnumType(BuildStatus, {
+export const BuildStatus = graphqlEnum(BUILD_STATUSES, {
   name: "BuildStatus",
   description: "READY: the manifest is valid and the artifact is stored; the Build can be released.",
 });
+export type BuildStatus = keyof typeof BuildStatus;
 
 @ObjectType({ description: "The application's files, a tar.gz stored by SHA-256." })
 export class Artifact {

@@ -7,13 +7,13 @@
  */
 import type { ComponentRow } from "@pergola/db/schema";
 import { components, releases } from "@pergola/db/schema";
+import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
 import { Repeater } from "@repeaterjs/repeater";
 import { and, eq, inArray } from "drizzle-orm";
 import { Arg, Field, ID, Int, ObjectType, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import { Signals } from "../common/signals.js";
 import type { Context } from "../context.js";
 import { badInput, notFound } from "../errors.js";
-import { ACTIVE_STATES } from "../releases/release.service.js";
 import type { Services } from "../services.js";
 
 @ObjectType({ description: "New output lines of a Component." })
@@ -53,7 +53,7 @@ async function readComponent(services: Services, stageId: string, name: string):
     .select({ component: components })
     .from(components)
     .innerJoin(releases, eq(releases.id, components.releaseId))
-    .where(and(eq(components.stageId, stageId), eq(components.name, name), inArray(releases.state, [...ACTIVE_STATES])));
+    .where(and(eq(components.stageId, stageId), eq(components.name, name), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
   return row?.component;
 }
 

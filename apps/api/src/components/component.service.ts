@@ -7,8 +7,8 @@
  */
 import type { Db } from "@pergola/db/client";
 import { COMPONENT_LOG_LINES, components, outposts, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
+import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import { checkComponent, componentAsSeen, stepComponent, type ObservedComponent } from "../domain/component.machine.js";
 import { accepted, isRefused, toAppError } from "../domain/outcome.js";
 import { stepLink } from "../domain/outpost-link.machine.js";
@@ -19,7 +19,7 @@ import type { EventLog, ProjectTx } from "../events/event-log.js";
 import { applyLinkOutcome, getLinkFacts } from "../outposts/link-report.js";
 import type { OutpostAnnouncer } from "../outposts/outpost-announcer.js";
 import type { AgentSession } from "../outposts/outpost-sessions.js";
-import { ACTIVE_STATES, applyReleaseChange } from "../releases/release.service.js";
+import { applyReleaseChange } from "../releases/release.service.js";
 import { applyStageSteps } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 import type { LogFeed } from "./log-feed.js";
@@ -60,7 +60,7 @@ export class ComponentService {
       .innerJoin(releases, eq(releases.id, components.releaseId))
       .innerJoin(stages, eq(stages.id, components.stageId))
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
-      .where(and(inArray(components.stageId, [...stageIds]), inArray(releases.state, [...ACTIVE_STATES])))
+      .where(and(inArray(components.stageId, [...stageIds]), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
       .orderBy(asc(components.name));
     const seen = rows.map(({ component, outpostStatus }) => componentAsSeen(component, outpostStatus));
     return stageIds.map((id) => seen.filter((c) => c.stageId === id));
@@ -141,6 +141,6 @@ async function hasActiveRelease({ tx }: Pick<ProjectTx, "tx">, stage: StageRow):
   const [active] = await tx
     .select({ id: releases.id })
     .from(releases)
-    .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_STATES])));
+    .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
   return Boolean(active);
 }

@@ -1,28 +1,15 @@
-import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { COMPONENT_KINDS, COMPONENT_STATES } from "@pergola/schema";
+import { Field, Int, ObjectType } from "type-graphql";
+import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
 import { EventFields } from "../events/event.type.js";
 import { Health, Stage } from "../stages/stage.type.js";
 
-export enum ComponentKind {
-  SERVICE = "SERVICE",
-  JOB = "JOB",
-  CRON = "CRON",
-}
-registerEnumType(ComponentKind, { name: "ComponentKind", description: "From `scheduled`: none → SERVICE, `@release` → JOB, a cron expression → CRON." });
+export const ComponentKind = graphqlEnum(COMPONENT_KINDS, { name: "ComponentKind", description: "From `scheduled`: none → SERVICE, `@release` → JOB, a cron expression → CRON." });
+export type ComponentKind = keyof typeof ComponentKind;
 
-export enum ComponentState {
-  PENDING = "PENDING",
-  STARTING = "STARTING",
-  RUNNING = "RUNNING",
-  SCHEDULED = "SCHEDULED",
-  COMPLETED = "COMPLETED",
-  STOPPING = "STOPPING",
-  STOPPED = "STOPPED",
-  SUSPENDED = "SUSPENDED",
-  FAILED = "FAILED",
-  CRASHLOOP = "CRASHLOOP",
-}
-registerEnumType(ComponentState, { name: "ComponentState", description: "Pergola's words: SCHEDULED is a cron job between runs, COMPLETED a @release job done." });
+export const ComponentState = graphqlEnum(COMPONENT_STATES, { name: "ComponentState", description: "Pergola's words: SCHEDULED is a cron job between runs, COMPLETED a @release job done." });
+export type ComponentState = keyof typeof ComponentState;
 
 @ObjectType({ description: "A service, job or scheduled job of the Stage's active Release, as its agent last reported it." })
 export class Component {

@@ -1,14 +1,13 @@
-import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { CONFIG_DATA_KINDS } from "@pergola/schema";
+import { Field, Int, ObjectType } from "type-graphql";
+import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
 
-export enum ConfigDataKind {
-  ENV = "ENV",
-  FILE = "FILE",
-}
-registerEnumType(ConfigDataKind, {
+export const ConfigDataKind = graphqlEnum(CONFIG_DATA_KINDS, {
   name: "ConfigDataKind",
   description: "ENV: an environment variable. FILE: a file written into the Component's file system (`config-ref` in the manifest names it).",
 });
+export type ConfigDataKind = keyof typeof ConfigDataKind;
 
 @ObjectType({ description: "One entry of a Configuration; its identity is (kind, name)." })
 export class ConfigData {

@@ -3,8 +3,9 @@
  * and every state a report can bring, whether the report is news (a COMPONENT_CHANGED event);
  * then the other facts of a report, and every refusal. Coverage checks close each table.
  */
+import { COMPONENT_STATES } from "@pergola/schema";
 import { describe, expect, it } from "vitest";
-import { checkComponent, COMPONENT_STATES, componentAsSeen, stepComponent, type ComponentFacts, type ObservedComponent } from "./component.machine.js";
+import { checkComponent, componentAsSeen, stepComponent, type ComponentFacts, type ObservedComponent } from "./component.machine.js";
 
 const MAX_LINES = 5;
 const facts = (over: Partial<ComponentFacts> = {}): ComponentFacts => ({

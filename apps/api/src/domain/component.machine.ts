@@ -4,14 +4,10 @@
  * state, health, restarts, message or host is news (a COMPONENT_CHANGED event); new output
  * lines alone are stored and signalled to log followers, never logged as an event.
  */
+import { COMPONENT_HEALTHS, COMPONENT_KINDS, COMPONENT_STATES, type ComponentState, isOneOf } from "@pergola/schema";
 import { EventKind } from "../events/event-kind.js";
 import { ErrorCode } from "../errors.js";
 import type { Outcome, Refusal } from "./outcome.js";
-
-export const COMPONENT_KINDS = ["SERVICE", "JOB", "CRON"] as const;
-export const COMPONENT_STATES = ["PENDING", "STARTING", "RUNNING", "SCHEDULED", "COMPLETED", "STOPPING", "STOPPED", "SUSPENDED", "FAILED", "CRASHLOOP"] as const;
-export const COMPONENT_HEALTHS = ["HEALTHY", "UNHEALTHY", "UNKNOWN"] as const;
-export type ComponentState = (typeof COMPONENT_STATES)[number];
 
 /** States in which a Component still holds on to something: a Stage is not suspended while one is. */
 const ACTIVE_COMPONENT_STATES: ReadonlySet<string> = new Set<ComponentState>(["PENDING", "STARTING", "RUNNING", "STOPPING", "CRASHLOOP"]);
@@ -49,7 +45,7 @@ export interface ComponentFacts {
 }
 
 export type ComponentEvent =
-  | { kind: EventKind.COMPONENT_CHANGED }
+  | { kind: typeof EventKind.COMPONENT_CHANGED }
   /** Not an event of the log: after commit, followers of this Component's output are signalled. */
   | { kind: "OUTPUT"; lines: number };
 
@@ -90,9 +86,9 @@ export function checkComponent(c: ObservedComponent, index: number, maxLogLines:
     const at = `components[${index}].${field}`;
     return { code: ErrorCode.BAD_USER_INPUT, message: `${at}: ${message}`, details: { field: at } };
   };
-  if (!(COMPONENT_KINDS as readonly string[]).includes(c.kind)) return bad("kind", `"${c.kind}" is not SERVICE, JOB or CRON`);
-  if (!(COMPONENT_STATES as readonly string[]).includes(c.state)) return bad("state", `"${c.state}" is not a Component state`);
-  if (!(COMPONENT_HEALTHS as readonly string[]).includes(c.health)) return bad("health", `"${c.health}" is not HEALTHY, UNHEALTHY or UNKNOWN`);
+  if (!isOneOf(COMPONENT_KINDS, c.kind)) return bad("kind", `"${c.kind}" is not SERVICE, JOB or CRON`);
+  if (!isOneOf(COMPONENT_STATES, c.state)) return bad("state", `"${c.state}" is not a Component state`);
+  if (!isOneOf(COMPONENT_HEALTHS, c.health)) return bad("health", `"${c.health}" is not HEALTHY, UNHEALTHY or UNKNOWN`);
   if (!Number.isInteger(c.restarts) || c.restarts < 0) return bad("restarts", "must be a whole number ≥ 0");
   if ((c.message?.length ?? 0) > MAX_COMPONENT_MESSAGE) return bad("message", `at most ${MAX_COMPONENT_MESSAGE} characters`);
   if ((c.logs?.length ?? 0) > maxLogLines) return bad("logs", `at most ${maxLogLines} lines`);

@@ -2,8 +2,9 @@
  * Every (link, report) pair of the OutpostLink machine: what is kept of the agent's observation
  * and the events, or the refusal; and the link's status. Coverage checks close each table.
  */
+import { OUTPOST_LINK_STATUSES, type OutpostLinkStatus } from "@pergola/schema";
 import { describe, expect, it } from "vitest";
-import { admitAgent, isInSync, LINK_STATUSES, linkStatus, stepLink, type LinkFacts, type LinkReport } from "./outpost-link.machine.js";
+import { admitAgent, isInSync, linkStatus, stepLink, type LinkFacts, type LinkReport } from "./outpost-link.machine.js";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 const T1 = "2026-01-01T00:05:00.000Z";
@@ -132,7 +133,7 @@ describe("OutpostLink machine", () => {
   });
 
   /** [Outpost status, apply errors, link status]: every Outpost status, with and without errors. */
-  const STATUS: [(typeof LINK_STATUSES)[number], number, string][] = [
+  const STATUS: [OutpostLinkStatus, number, string][] = [
     ["PENDING", 0, "PENDING"],
     ["PENDING", 1, "PENDING"],
     ["CONNECTING", 0, "CONNECTING"],
@@ -150,7 +151,7 @@ describe("OutpostLink machine", () => {
   });
 
   it("the status table covers every Outpost status", () => {
-    expect(new Set(STATUS.map(([s]) => s))).toEqual(new Set(LINK_STATUSES));
+    expect(new Set(STATUS.map(([s]) => s))).toEqual(new Set(OUTPOST_LINK_STATUSES));
   });
 
   it("in sync once the agent applied the current generation", () => {

@@ -3,13 +3,11 @@
  * last observed (the generation it applied, the Components it could not apply). The link's
  * status is the Outpost's, except that an ONLINE agent that cannot apply is in ERROR.
  */
+import type { OutpostLinkStatus } from "@pergola/schema";
 import { EventKind } from "../events/event-kind.js";
 import { ErrorCode } from "../errors.js";
 import type { ObservedComponent } from "./component.machine.js";
 import { refuse, type Refusal } from "./outcome.js";
-
-export const LINK_STATUSES = ["PENDING", "CONNECTING", "ONLINE", "OFFLINE", "ERROR"] as const;
-export type LinkStatus = (typeof LINK_STATUSES)[number];
 
 /** A Component the agent could not apply, since `at` (kept while the message stays the same). */
 export interface ApplyError {
@@ -41,7 +39,7 @@ export interface LinkReport {
 }
 
 export type LinkEvent =
-  | { kind: EventKind.OUTPOST_LINK_CHANGED }
+  | { kind: typeof EventKind.OUTPOST_LINK_CHANGED }
   /** Not an event of the log: a line of the Outpost's history ("apply-error"). */
   | { kind: "APPLY_ERROR"; component: string; message: string };
 
@@ -89,7 +87,7 @@ export function stepLink(link: LinkFacts, report: LinkReport): LinkOutcome {
 }
 
 /** The link's status: the Outpost's, or ERROR when its agent is there but cannot apply. */
-export function linkStatus(outpostStatus: LinkStatus, applyErrors: number): LinkStatus {
+export function linkStatus(outpostStatus: OutpostLinkStatus, applyErrors: number): OutpostLinkStatus {
   return outpostStatus === "ONLINE" && applyErrors > 0 ? "ERROR" : outpostStatus;
 }
 

@@ -2,9 +2,9 @@
  * Every (Release state, input) pair of the Release machine: the next state, message and event,
  * or the refusal. The last test fails when a state or an input is added without its rows.
  */
-import type { ReleaseState } from "@pergola/db/schema";
+import { RELEASE_STATES, type ReleaseState } from "@pergola/schema";
 import { describe, expect, it } from "vitest";
-import { createRelease, planRelease, RELEASE_STATES, stepRelease, type ReleaseCommand, type ReleaseInput } from "./release.machine.js";
+import { createRelease, planRelease, stepRelease, type ReleaseCommand, type ReleaseInput } from "./release.machine.js";
 
 const web = (state: string, health = "HEALTHY") => ({ name: "web", kind: "SERVICE", state, health, message: null });
 const migrate = { name: "migrate", kind: "JOB", state: "FAILED", health: "UNKNOWN", message: "exit 1" };

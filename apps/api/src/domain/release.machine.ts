@@ -4,19 +4,14 @@
  * Release to its Stage moves an active one (PENDING, DEPLOYING, DEPLOYED) to SUPERSEDED.
  * FAILED and SUPERSEDED are final.
  */
-import { releaseState, type ReleaseState, type StageState } from "@pergola/db/schema";
+import { ACTIVE_RELEASE_STATES, isOneOf, type ReleaseState, type StageState } from "@pergola/schema";
 import { EventKind } from "../events/event-kind.js";
 import type { ObservedComponent } from "./component.machine.js";
 import { ErrorCode } from "../errors.js";
 import { refuse, type Outcome, type Refusal } from "./outcome.js";
 
-export const RELEASE_STATES: readonly ReleaseState[] = releaseState.enumValues;
-
-/** A Stage has at most one Release in these states (the index `releases_one_active_per_stage`). */
-export const ACTIVE_RELEASE_STATES = ["PENDING", "DEPLOYING", "DEPLOYED"] as const satisfies readonly ReleaseState[];
-
 export function isActiveRelease(state: string): boolean {
-  return (ACTIVE_RELEASE_STATES as readonly string[]).includes(state);
+  return isOneOf(ACTIVE_RELEASE_STATES, state);
 }
 
 export interface ReleaseFacts {
@@ -32,7 +27,7 @@ export type ReleaseInput =
 
 /** One RELEASE_STATE_CHANGED event; `newStageGeneration` when the agent must stop what is left. */
 export interface ReleaseChange {
-  kind: EventKind.RELEASE_STATE_CHANGED;
+  kind: typeof EventKind.RELEASE_STATE_CHANGED;
   state: ReleaseState;
   message: string | null;
   newStageGeneration: boolean;

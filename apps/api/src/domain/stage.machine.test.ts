@@ -2,9 +2,9 @@
  * Every (Stage state, input) pair of the Stage machine: the next state and the steps taken, or
  * the refusal. The last test fails when a state or an input is added without its rows.
  */
-import type { StageState } from "@pergola/db/schema";
+import { STAGE_STATES, type StageState } from "@pergola/schema";
 import { describe, expect, it } from "vitest";
-import { STAGE_STATES, stepStage, type StageInput } from "./stage.machine.js";
+import { stepStage, type StageInput } from "./stage.machine.js";
 
 const service = (state: string) => ({ kind: "SERVICE", state });
 const job = (state: string) => ({ kind: "JOB", state });

@@ -6,12 +6,10 @@
  * run again), unless no Release is active on the Stage: then there is nothing to wait for and
  * both steps are taken together, one event each.
  */
-import { stageState, type StageState } from "@pergola/db/schema";
+import type { StageState } from "@pergola/schema";
 import { EventKind } from "../events/event-kind.js";
 import { isActiveComponent, type ObservedComponent } from "./component.machine.js";
 import { refuse, type Outcome } from "./outcome.js";
-
-export const STAGE_STATES: readonly StageState[] = stageState.enumValues;
 
 export interface StageFacts {
   slug: string;
@@ -27,7 +25,7 @@ export type StageInput =
 
 /** One STAGE_STATE_CHANGED event per step; `newGeneration` when the agent must act on it. */
 export interface StageStep {
-  kind: EventKind.STAGE_STATE_CHANGED;
+  kind: typeof EventKind.STAGE_STATE_CHANGED;
   state: StageState;
   newGeneration: boolean;
 }

@@ -4,6 +4,7 @@
  * error masking, an `Origin` check on upgrade, a `connection_init` timeout, a maximum message
  * size and a cap on subscriptions per socket.
  */
+import { LOCAL_OUTPOST } from "@pergola/schema";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { GraphQLError, getOperationAST, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from "graphql";
@@ -11,7 +12,6 @@ import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Actor } from "../auth/token.service.js";
-import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import { createContext, type Context } from "../context.js";
 import type { Services } from "../services.js";
 import { checkOperation } from "../auth/operation-gate.js";

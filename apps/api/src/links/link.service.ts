@@ -7,8 +7,8 @@
 import type { Db } from "@pergola/db/client";
 import { builds, components, outposts, projects, releases, stages } from "@pergola/db/schema";
 import { getIngress, validateManifest, type LinkTarget, type Manifest } from "@pergola/runtime";
+import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
 import { and, eq, inArray } from "drizzle-orm";
-import { ACTIVE_STATES } from "../releases/release.service.js";
 
 export type { LinkTarget };
 
@@ -38,7 +38,7 @@ export class LinkService {
       .from(stages)
       .innerJoin(projects, eq(projects.id, stages.projectId))
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
-      .leftJoin(releases, and(eq(releases.stageId, stages.id), inArray(releases.state, [...ACTIVE_STATES])))
+      .leftJoin(releases, and(eq(releases.stageId, stages.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
       .leftJoin(builds, eq(builds.id, releases.buildId))
       .where(and(eq(projects.slug, project), eq(stages.slug, stage)));
     if (!row) return { kind: "unknown" };

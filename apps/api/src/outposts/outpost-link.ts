@@ -4,6 +4,7 @@
  * stored in OUTPOST_LINK_CHANGED events.
  */
 import type { StageRow } from "@pergola/db/schema";
+import type { OutpostLinkStatus } from "@pergola/schema";
 import type { Actor } from "../auth/actor.js";
 import { can } from "../auth/policy.js";
 import { isInSync, linkStatus, type ApplyError } from "../domain/outpost-link.machine.js";
@@ -16,7 +17,7 @@ export interface ApplyErrorView {
 }
 
 export interface LinkView {
-  status: "PENDING" | "CONNECTING" | "ONLINE" | "OFFLINE" | "ERROR";
+  status: OutpostLinkStatus;
   since: Date;
   lastHeartbeatAt: Date | null;
   latencyMs: number | null;

@@ -5,8 +5,8 @@
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { apiTokens, outpostHistory, outposts, stages, type OutpostRow } from "@pergola/db/schema";
+import { LOCAL_OUTPOST, type OutpostProblemCode } from "@pergola/schema";
 import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
-import { LOCAL_OUTPOST } from "../agents/desired-state.service.js";
 import type { Actor } from "../auth/token.service.js";
 import { createCredential, hashToken } from "../auth/token.service.js";
 import { authorize, can } from "../auth/policy.js";
@@ -28,7 +28,7 @@ export interface CreateOutpostFields {
 }
 
 export interface OutpostProblemView {
-  code: "MALFORMED" | "UNKNOWN_OUTPOST" | "NEVER_CONNECTED";
+  code: OutpostProblemCode;
   message: string;
   warning: boolean;
 }

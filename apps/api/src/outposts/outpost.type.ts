@@ -1,22 +1,18 @@
-import { Field, ID, Int, ObjectType, registerEnumType, UseMiddleware, type MiddlewareFn } from "type-graphql";
+import { OUTPOST_LINK_STATUSES } from "@pergola/schema";
+import { Field, ID, Int, ObjectType, UseMiddleware, type MiddlewareFn } from "type-graphql";
 import { can } from "../auth/policy.js";
+import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
 import type { Context } from "../context.js";
 import { EventFields } from "../events/event.type.js";
 import { Stage } from "../stages/stage.type.js";
 
-export enum OutpostLinkStatus {
-  PENDING = "PENDING",
-  CONNECTING = "CONNECTING",
-  ONLINE = "ONLINE",
-  OFFLINE = "OFFLINE",
-  ERROR = "ERROR",
-}
-registerEnumType(OutpostLinkStatus, {
+export const OutpostLinkStatus = graphqlEnum(OUTPOST_LINK_STATUSES, {
   name: "OutpostLinkStatus",
   description:
     "PENDING: the agent never connected (or never acknowledged the Stage); CONNECTING: its socket is open, not yet in sync; ONLINE: connected and heartbeating; OFFLINE: socket closed or heartbeats missed; ERROR: the agent reported it cannot apply.",
 });
+export type OutpostLinkStatus = keyof typeof OutpostLinkStatus;
 
 @ObjectType({ description: "One entry of an Outpost's connection history." })
 export class OutpostHistoryEntry {

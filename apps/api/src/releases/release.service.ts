@@ -15,17 +15,15 @@ import {
   type ReleaseRow,
   type StageRow,
 } from "@pergola/db/schema";
+import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
 import { and, desc, eq, inArray, max, sql } from "drizzle-orm";
 import { accepted, toAppError } from "../domain/outcome.js";
-import { ACTIVE_RELEASE_STATES, createRelease, planRelease, stepRelease, type ReleaseChange, type ReleasePlan } from "../domain/release.machine.js";
+import { createRelease, planRelease, stepRelease, type ReleaseChange, type ReleasePlan } from "../domain/release.machine.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
 import { lockStage, type ProjectTarget } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
-
-/** The states of a Stage's active Release; declared in domain/release.machine.ts. */
-export const ACTIVE_STATES = ACTIVE_RELEASE_STATES;
 
 export interface DeployInput {
   stage: string;
@@ -53,7 +51,7 @@ export class ReleaseService {
     const rows = await this.db
       .select()
       .from(releases)
-      .where(and(inArray(releases.stageId, [...stageIds]), inArray(releases.state, [...ACTIVE_STATES])));
+      .where(and(inArray(releases.stageId, [...stageIds]), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
     const byStage = new Map(rows.map((r) => [r.stageId, r]));
     return stageIds.map((id) => byStage.get(id) ?? null);
   }
@@ -179,7 +177,7 @@ async function activeRelease(tx: Tx, stageId: string): Promise<ReleaseRow | null
   const [row] = await tx
     .select()
     .from(releases)
-    .where(and(eq(releases.stageId, stageId), inArray(releases.state, [...ACTIVE_STATES])))
+    .where(and(eq(releases.stageId, stageId), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
     .for("update");
   return row ?? null;
 }

@@ -1,19 +1,15 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { RELEASE_STATES } from "@pergola/schema";
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
 import { EventFields } from "../events/event.type.js";
 import { Stage } from "../stages/stage.type.js";
 
-export enum ReleaseState {
-  PENDING = "PENDING",
-  DEPLOYING = "DEPLOYING",
-  DEPLOYED = "DEPLOYED",
-  FAILED = "FAILED",
-  SUPERSEDED = "SUPERSEDED",
-}
-registerEnumType(ReleaseState, {
+export const ReleaseState = graphqlEnum(RELEASE_STATES, {
   name: "ReleaseState",
   description: "PENDING → DEPLOYING → DEPLOYED | FAILED; DEPLOYED → SUPERSEDED when another Release takes the Stage.",
 });
+export type ReleaseState = keyof typeof ReleaseState;
 
 @ObjectType({ description: "A Build plus a Configuration version, deployed to a Stage. Immutable: any change is a new Release." })
 export class Release {

@@ -5,10 +5,10 @@
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { releases, stages, type ProjectRow, type StageRow, type StageType } from "@pergola/db/schema";
+import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
 import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { accepted } from "../domain/outcome.js";
-import { ACTIVE_RELEASE_STATES } from "../domain/release.machine.js";
 import { stepStage, type StageStep } from "../domain/stage.machine.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";

@@ -1,34 +1,22 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { HEALTHS, STAGE_STATES, STAGE_TYPES } from "@pergola/schema";
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
 
-export enum StageType {
-  DEV = "DEV",
-  QA = "QA",
-  PROD = "PROD",
-}
-registerEnumType(StageType, { name: "StageType", description: "What a Stage is for." });
+export const StageType = graphqlEnum(STAGE_TYPES, { name: "StageType", description: "What a Stage is for." });
+export type StageType = keyof typeof StageType;
 
-export enum StageState {
-  RUNNING = "RUNNING",
-  SUSPENDING = "SUSPENDING",
-  SUSPENDED = "SUSPENDED",
-  RESUMING = "RESUMING",
-}
-registerEnumType(StageState, {
+export const StageState = graphqlEnum(STAGE_STATES, {
   name: "StageState",
   description: "RUNNING → SUSPENDING → SUSPENDED → RESUMING → RUNNING; other moves are STATE_CONFLICT.",
 });
+export type StageState = keyof typeof StageState;
 
-export enum Health {
-  HEALTHY = "HEALTHY",
-  DEGRADED = "DEGRADED",
-  UNHEALTHY = "UNHEALTHY",
-  UNKNOWN = "UNKNOWN",
-}
-registerEnumType(Health, {
+export const Health = graphqlEnum(HEALTHS, {
   name: "Health",
   description: "From probes. DEGRADED only for Stages (some Components healthy); UNKNOWN when nobody has seen it lately.",
 });
+export type Health = keyof typeof Health;
 
 @ObjectType({ description: "A runtime environment of a Project." })
 export class Stage {

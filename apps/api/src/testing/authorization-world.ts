@@ -6,6 +6,7 @@
  * a bystander; a socket per actor; and throwaway targets, made by the admin, for the fields
  * that destroy what they act on.
  */
+import type { MemberRole } from "@pergola/schema";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import type { ActorName } from "../auth/authorization-matrix.table.js";
@@ -36,7 +37,7 @@ export interface World {
   createOutpost(labels?: string[]): Promise<{ slug: string; token: string }>;
   /** A user without a password (nobody signs in as it), to act on. */
   createBareUser(): Promise<{ id: string; email: string }>;
-  addMember(project: string, email: string, role: "OWNER" | "MEMBER"): Promise<void>;
+  addMember(project: string, email: string, role: MemberRole): Promise<void>;
   /** An enabled access key of a new user. */
   createOthersKey(): Promise<string>;
   close(): Promise<void>;

@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { inject } from "vitest";
 import WebSocket from "ws";
 import type { OpenDatabaseOptions } from "@pergola/db/client";
+import type { MemberRole } from "@pergola/schema";
 import { generateToken } from "../auth/token.service.js";
 import type { Actor } from "../auth/actor.js";
 import { createServer, type PergolaServer, type ServerOptions } from "../server.js";
@@ -127,7 +128,7 @@ export interface TestUser {
  */
 export async function createTestUser(
   api: TestApi,
-  options: { isAdmin?: boolean; projects?: string[]; role?: "OWNER" | "MEMBER"; readOnly?: boolean; name?: string } = {},
+  options: { isAdmin?: boolean; projects?: string[]; role?: MemberRole; readOnly?: boolean; name?: string } = {},
 ): Promise<TestUser> {
   const email = `${uniqueSlug("u")}@example.test`;
   const password = `pw-${randomBytes(12).toString("hex")}`;

@@ -1,16 +1,13 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from "type-graphql";
+import { ROLES } from "@pergola/schema";
+import { Field, ID, InputType, ObjectType } from "type-graphql";
+import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
 
-export enum Role {
-  ADMIN = "ADMIN",
-  MEMBER = "MEMBER",
-  AGENT = "AGENT",
-}
-
-registerEnumType(Role, {
+export const Role = graphqlEnum(ROLES, {
   name: "Role",
   description: "ADMIN: a user who sees everything and manages users and Outposts. MEMBER: any other user. AGENT: an Outpost's agent (its token), which may only read its desired state and report.",
 });
+export type Role = keyof typeof Role;
 
 @ObjectType({ description: "A person who uses Pergola." })
 export class User {

@@ -1,6 +1,7 @@
 /** `add member`, `list member`, `update member`, `remove member`: who may work in a Project, and as what. */
+import { isOneOf, MEMBER_ROLES, type MemberRole } from "@pergola/schema";
 import type { Command } from "commander";
-import { CliAddMemberDocument, CliListMembersDocument, CliRemoveMemberDocument, CliUpdateMemberDocument, type MemberRole } from "../documents.js";
+import { CliAddMemberDocument, CliListMembersDocument, CliRemoveMemberDocument, CliUpdateMemberDocument } from "../documents.js";
 import { leaf, projectOption } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -10,7 +11,7 @@ import { ago, lower, print, renderTable } from "../output.js";
 /** `owner` / `member` (any case) → the API's enum. */
 export function parseRole(value: string): MemberRole {
   const role = value.toUpperCase();
-  if (role === "OWNER" || role === "MEMBER") return role;
+  if (isOneOf(MEMBER_ROLES, role)) return role;
   throw badInput(`--role ${value}: choose owner or member`);
 }
 

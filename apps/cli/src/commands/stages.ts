@@ -1,4 +1,5 @@
 /** `create/list/update/delete/suspend/resume stage`. */
+import { isOneOf, STAGE_TYPES, type StageType } from "@pergola/schema";
 import type { Command } from "commander";
 import { CliCreateStageDocument, CliDeleteStageDocument, CliListStagesDocument, CliResumeStageDocument, CliSuspendStageDocument, CliUpdateStageDocument, CliValidateOutpostUriDocument } from "../documents.js";
 import { leaf, projectOption, type Context } from "../command.js";
@@ -9,12 +10,10 @@ import { print } from "../output.js";
 import { renderStage, renderStages } from "../views.js";
 import { renderValidation } from "./outposts.js";
 
-const TYPES = ["dev", "qa", "prod"] as const;
-
-function parseType(value: string): "DEV" | "QA" | "PROD" {
-  const type = value.toLowerCase();
-  if (!(TYPES as readonly string[]).includes(type)) throw badInput(`--type ${value}: choose dev, qa or prod`);
-  return type.toUpperCase() as "DEV" | "QA" | "PROD";
+function parseType(value: string): StageType {
+  const type = value.toUpperCase();
+  if (!isOneOf(STAGE_TYPES, type)) throw badInput(`--type ${value}: choose dev, qa or prod`);
+  return type;
 }
 
 function parseGrace(value: string | undefined): number | undefined {

@@ -5,12 +5,13 @@
  * version shown as `expectedVersion`, so a concurrent change is a CONFLICT instead of a silent
  * overwrite. Secrets are write-only: the API returns them as null and they show as dots.
  */
+import type { ConfigDataKind } from "@pergola/schema";
 import { useState } from "react";
 import { useMutation } from "urql";
 import { DashboardAddConfigDataDocument, DashboardRemoveConfigDataDocument, type ConfigurationView, type StageRow } from "@/lib/documents";
 import { ErrorNote } from "./errors";
 
-type Pending = { kind: "ENV" | "FILE"; name: string; value: string; secret: boolean };
+type Pending = { kind: ConfigDataKind; name: string; value: string; secret: boolean };
 
 export function ConfigManagement({ project, stage }: { project: string; stage: StageRow & { configs?: ConfigurationView[] } }) {
   const configs = stage.configs ?? [];
@@ -110,7 +111,7 @@ function ConfigEditor({ project, stage, name, config }: { project: string; stage
 }
 
 function NewEntry({ onAdd, onCancel }: { onAdd: (p: Pending) => void; onCancel: () => void }) {
-  const [kind, setKind] = useState<"ENV" | "FILE">("ENV");
+  const [kind, setKind] = useState<ConfigDataKind>("ENV");
   const [name, setName] = useState("");
   const [value, setValue] = useState("");
   const [secret, setSecret] = useState(false);
@@ -120,7 +121,7 @@ function NewEntry({ onAdd, onCancel }: { onAdd: (p: Pending) => void; onCancel: 
       <legend className="strong">New entry</legend>
       <div className="row">
         <label className="field"><span>Kind</span>
-          <select value={kind} onChange={(e) => setKind(e.target.value as "ENV" | "FILE")}><option value="ENV">Variable</option><option value="FILE">File</option></select>
+          <select value={kind} onChange={(e) => setKind(e.target.value as ConfigDataKind)}><option value="ENV">Variable</option><option value="FILE">File</option></select>
         </label>
         <label className="field grow"><span>{kind === "ENV" ? "Name" : "File path"}</span>
           <input className="mono" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "ENV" ? "GREETING" : "config/app.json"} aria-invalid={name && !nameOk ? true : undefined} />

@@ -3,6 +3,7 @@
  * problem. Keys are camelCase here (`configRef`), kebab-case in the file (`config-ref`);
  * defaults are applied and every list is present (empty when the file has none).
  */
+import type { ComponentKind } from "@pergola/schema";
 import type { Problem } from "./problems.js";
 
 export type ManifestResult =
@@ -15,7 +16,7 @@ export interface Manifest {
 }
 
 /** From `scheduled`: none → SERVICE, `@release` → JOB, a cron expression → CRON. */
-export type ComponentKind = "SERVICE" | "JOB" | "CRON";
+export type { ComponentKind };
 
 export interface Component {
   /** A DNS label, unique in the manifest; other Components reach it by this name (`component-ref`). */

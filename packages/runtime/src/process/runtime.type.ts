@@ -2,6 +2,7 @@
  * The contract between the agent and whatever runs Components (child processes today,
  * Kubernetes later). It knows Stages, Releases and Components, never GraphQL or sockets.
  */
+import type { ComponentHealth, ComponentState } from "@pergola/schema";
 import type { ComponentKind, Manifest } from "../manifest/manifest.type.js";
 
 /** What one Stage should run. `apply` converges to it; applying it twice changes nothing. */
@@ -24,20 +25,8 @@ export interface ReleaseSpec {
   graceSeconds: number;
 }
 
-/** A Component's state, as the API's `ComponentState` has it (docs/design.md, "Component"). */
-export type ComponentState =
-  | "PENDING"
-  | "STARTING"
-  | "RUNNING"
-  | "SCHEDULED"
-  | "COMPLETED"
-  | "STOPPING"
-  | "STOPPED"
-  | "SUSPENDED"
-  | "FAILED"
-  | "CRASHLOOP";
-
-export type ComponentHealth = "HEALTHY" | "UNHEALTHY" | "UNKNOWN";
+/** A Component's state and health, as the API has them (docs/design.md, "Component"). */
+export type { ComponentHealth, ComponentState };
 
 export interface ComponentStatus {
   name: string;

@@ -3,6 +3,7 @@
  * https), so page scripts — and anything injected into them — can never read it. Every call
  * to the API is made from here, on the server, with that token.
  */
+import type { Role } from "@pergola/schema";
 import { cookies } from "next/headers";
 import { getEnv } from "@/env";
 
@@ -68,7 +69,7 @@ export interface Me {
   name: string;
   /** Empty for an agent's token. */
   email: string;
-  role: "ADMIN" | "MEMBER" | "AGENT";
+  role: Role;
 }
 
 /** Who the token belongs to, or undefined when the API does not know it (or cannot be reached). */
