@@ -6,6 +6,7 @@ import {
   CREDENTIAL_KINDS,
   MEMBER_ROLES,
   OUTPOST_LINK_STATUSES,
+  type OutpostHistoryText,
   RELEASE_STATES,
   STAGE_STATES,
   STAGE_TYPES,
@@ -128,7 +129,7 @@ export const outpostHistory = pgTable(
     outpostId: uuid("outpost_id")
       .notNull()
       .references(() => outposts.id, { onDelete: "cascade" }),
-    kind: text("kind").notNull(),
+    kind: text("kind").$type<OutpostHistoryText>().notNull(),
     message: text("message").notNull(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -155,7 +155,13 @@ describe("the agent protocol", () => {
     expect(asAdmin.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const error = await subscribe(api.ws(), DESIRED, {}).error();
     expect(error.extensions?.code).toBe("FORBIDDEN");
-    const bad = await api.gql(REPORT, { i: { stageId: "00000000-0000-0000-0000-000000000000", releaseId: "00000000-0000-0000-0000-000000000000", observedGeneration: 1, components: [service("DANCING")] } }, agentToken);
-    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "components[0].state" });
+    const report = (component: ReturnType<typeof service>) =>
+      api.gql(REPORT, { i: { stageId: "00000000-0000-0000-0000-000000000000", releaseId: "00000000-0000-0000-0000-000000000000", observedGeneration: 1, components: [component] } }, agentToken);
+    const notAState = await report(service("DANCING"));
+    expect(notAState.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(notAState.errors?.[0]?.message).toMatch(/components\[0\]\.state.*"DANCING" does not exist in "ComponentState"/);
+    // DEGRADED is a Health, but only a Stage's: the Component machine refuses it, naming the field.
+    const degraded = await report(service("RUNNING", "DEGRADED"));
+    expect(degraded.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "components[0].health" });
   });
 });

@@ -1,5 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType } from "type-graphql";
 import { DateTime, JSONScalar } from "../common/scalars.js";
+import { ComponentKind, ComponentState } from "../components/component.type.js";
+import { Health } from "../stages/stage.type.js";
 
 @ObjectType({ description: "A Release's Configuration version, resolved. Secrets included: agent tokens only." })
 export class DesiredConfig {
@@ -63,14 +65,14 @@ export class ComponentReportInput {
   @Field(() => String)
   name: string;
 
-  @Field(() => String, { description: "SERVICE, JOB or CRON." })
-  kind: string;
+  @Field(() => ComponentKind, { description: "SERVICE, JOB or CRON." })
+  kind: ComponentKind;
 
-  @Field(() => String, { description: "A ComponentState." })
-  state: string;
+  @Field(() => ComponentState, { description: "What the agent's runtime reports." })
+  state: ComponentState;
 
-  @Field(() => String, { description: "HEALTHY, UNHEALTHY or UNKNOWN." })
-  health: string;
+  @Field(() => Health, { description: "HEALTHY, UNHEALTHY or UNKNOWN (DEGRADED is for Stages: a Component reported DEGRADED is refused)." })
+  health: Health;
 
   @Field(() => DateTime, { nullable: true })
   observedAt?: Date | null;

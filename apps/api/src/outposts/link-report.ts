@@ -4,6 +4,7 @@
  * errors, the OUTPOST_LINK_CHANGED event, the Outpost's "apply-error" history).
  */
 import { outpostHistory, outposts, stages, type StageRow } from "@pergola/db/schema";
+import type { OutpostHistoryText } from "@pergola/schema";
 import { eq } from "drizzle-orm";
 import type { LinkFacts, LinkOutcome, ApplyError } from "../domain/outpost-link.machine.js";
 import type { ProjectTx } from "../events/event-log.js";
@@ -26,7 +27,7 @@ export async function getLinkFacts({ tx }: Pick<ProjectTx, "tx">, stage: StageRo
 export async function applyLinkOutcome(ptx: ProjectTx, stage: StageRow, outcome: Exclude<LinkOutcome, { refused: unknown }>): Promise<string | null> {
   if (!outcome.changed) return null;
   const [updated] = await ptx.tx.update(stages).set(outcome.next).where(eq(stages.id, stage.id)).returning();
-  const history: { outpostId: string; kind: string; message: string }[] = [];
+  const history: { outpostId: string; kind: OutpostHistoryText; message: string }[] = [];
   for (const event of outcome.events) {
     if (event.kind === "APPLY_ERROR") {
       history.push({ outpostId: stage.outpostId!, kind: "apply-error", message: `${ptx.project.slug}/${stage.slug} ${event.component}: ${event.message}` });

@@ -10,6 +10,7 @@
 import { EventEmitter } from "node:events";
 import type { Database } from "@pergola/db/client";
 import { outpostHistory, outposts, stages, type OutpostRow } from "@pergola/db/schema";
+import type { OutpostHistoryText } from "@pergola/schema";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { EventKind } from "../events/event-kind.js";
@@ -83,7 +84,7 @@ export class OutpostAnnouncer {
   }
 
   /** The Outpost's status moved (the row already says so): see `statusesChanged`. */
-  statusChanged(outpost: OutpostRow, kind: string, message: string): Promise<void> {
+  statusChanged(outpost: OutpostRow, kind: OutpostHistoryText, message: string): Promise<void> {
     return this.statusesChanged([{ outpost, kind, message }]);
   }
 
@@ -93,7 +94,7 @@ export class OutpostAnnouncer {
    * whatever the number of Outposts, so that thousands of agents reconnecting at once (an API
    * restart) cost a few statements, not thousands.
    */
-  async statusesChanged(changes: readonly { outpost: OutpostRow; kind: string; message: string }[]): Promise<void> {
+  async statusesChanged(changes: readonly { outpost: OutpostRow; kind: OutpostHistoryText; message: string }[]): Promise<void> {
     if (changes.length === 0) return;
     const db = this.database.db;
     const ids = changes.map((c) => c.outpost.id);

@@ -12,6 +12,7 @@
  */
 import type { Db } from "@pergola/db/client";
 import { outpostHeartbeats, outposts, type OutpostRow } from "@pergola/db/schema";
+import type { OutpostHistoryText } from "@pergola/schema";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { OutpostAnnouncer } from "./outpost-announcer.js";
@@ -150,7 +151,7 @@ export class OutpostSessions {
     this.announce(silent.map((row) => ({ outpost: row, kind: "heartbeat-missed", message: `no heartbeat for ${row.offlineAfterSeconds} s: OFFLINE` })));
   }
 
-  private announce(changes: { outpost: OutpostRow; kind: string; message: string }[]): void {
+  private announce(changes: { outpost: OutpostRow; kind: OutpostHistoryText; message: string }[]): void {
     if (changes.length === 0) return;
     this.announcing = this.announcing
       .then(() => this.announcer.statusesChanged(changes))

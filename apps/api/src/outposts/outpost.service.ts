@@ -5,7 +5,7 @@
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { apiTokens, outpostHistory, outposts, stages, type OutpostRow } from "@pergola/db/schema";
-import { LOCAL_OUTPOST, type OutpostProblemCode } from "@pergola/schema";
+import { LOCAL_OUTPOST, outpostHistoryKindOf, type OutpostProblemCode } from "@pergola/schema";
 import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
 import type { Actor } from "../auth/token.service.js";
 import { createCredential, hashToken } from "../auth/token.service.js";
@@ -166,7 +166,8 @@ export class OutpostService {
 
   async history(outpostId: string, last: number) {
     if (!Number.isInteger(last) || last < 1 || last > 500) throw badInput("last", "must be between 1 and 500");
-    return this.db.select().from(outpostHistory).where(eq(outpostHistory.outpostId, outpostId)).orderBy(desc(outpostHistory.id)).limit(last);
+    const rows = await this.db.select().from(outpostHistory).where(eq(outpostHistory.outpostId, outpostId)).orderBy(desc(outpostHistory.id)).limit(last);
+    return rows.map((row) => ({ ...row, event: outpostHistoryKindOf(row.kind) }));
   }
 
   /** A revoked agent token was presented: its Outpost's history says so (a wrong token stays anonymous). */

@@ -14,7 +14,7 @@ const DESIRED = `subscription { desiredState { full stages { stageId key generat
 const REPORT = `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`;
 const HEARTBEAT = `mutation($l: Int) { heartbeat(latencyMs: $l) { accepted reason intervalSeconds } }`;
 const CREATE = `mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken agentCommand outpost { slug uri status labels heartbeatIntervalSeconds offlineAfterSeconds } } }`;
-const OUTPOST = `query($s: String!) { outpost(slug: $s) { status agentVersion latencyMs lastSeenAt stageCount history(last: 20) { kind message } } }`;
+const OUTPOST = `query($s: String!) { outpost(slug: $s) { status agentVersion latencyMs lastSeenAt stageCount history(last: 20) { event kind message } } }`;
 const LINK = `query($p: String!) { stage(project: $p, slug: "edge") { isOutpost health outpost { status inSync generation observedGeneration agentVersion errors { component message } outpost { slug } }
   currentRelease { state message } components { name health lastKnownHealth } } }`;
 
@@ -177,8 +177,10 @@ describe("Outposts", () => {
     // The failed Release is no longer the Stage's: a new generation asks the agent to stop what is left of it.
     expect(stage.outpost).toMatchObject({ status: "ERROR", inSync: false, errors: [{ component: "web", message: "port 8080 in use" }] });
     expect(stage.outpost.generation).toBe(again.generation + 1);
-    const kinds = (await statusOf(slug)).history.map((h: { kind: string }) => h.kind);
-    expect(kinds).toEqual(expect.arrayContaining(["created", "connected", "online", "apply-error", "superseded", "disconnected"]));
+    const history: { event: string; kind: string }[] = (await statusOf(slug)).history;
+    expect(history.map((h) => h.event)).toEqual(expect.arrayContaining(["CREATED", "CONNECTED", "ONLINE", "APPLY_ERROR", "SUPERSEDED", "DISCONNECTED"]));
+    // The deprecated `kind` says the same, as it always did.
+    expect(history.map((h) => h.kind)).toEqual(history.map((h) => h.event.toLowerCase().replaceAll("_", "-")));
     desired3.close();
     await third.client.dispose();
 
@@ -221,7 +223,7 @@ describe("Outposts", () => {
     await run(agent.client, HEARTBEAT, {});
     await eventually(async () => ((await statusOf(slug)).status === "ONLINE" ? true : undefined), 5000, "ONLINE");
     await eventually(async () => ((await statusOf(slug)).status === "OFFLINE" ? true : undefined), 6000, "OFFLINE after 2 s of silence");
-    expect((await statusOf(slug)).history[0]).toMatchObject({ kind: "heartbeat-missed" });
+    expect((await statusOf(slug)).history[0]).toMatchObject({ event: "HEARTBEAT_MISSED", kind: "heartbeat-missed" });
     await run(agent.client, HEARTBEAT, {});
     await eventually(async () => ((await statusOf(slug)).status === "ONLINE" ? true : undefined), 5000, "ONLINE again");
     await agent.client.dispose();

@@ -1,4 +1,4 @@
-import { OUTPOST_LINK_STATUSES } from "@pergola/schema";
+import { OUTPOST_HISTORY_KINDS, OUTPOST_LINK_STATUSES, OUTPOST_PROBLEM_CODES } from "@pergola/schema";
 import { Field, ID, Int, ObjectType, UseMiddleware, type MiddlewareFn } from "type-graphql";
 import { can } from "../auth/policy.js";
 import { graphqlEnum } from "../common/graphql-enum.js";
@@ -14,9 +14,43 @@ export const OutpostLinkStatus = graphqlEnum(OUTPOST_LINK_STATUSES, {
 });
 export type OutpostLinkStatus = keyof typeof OutpostLinkStatus;
 
+export const OutpostHistoryKind = graphqlEnum(OUTPOST_HISTORY_KINDS, {
+  name: "OutpostHistoryKind",
+  description: "What an entry of an Outpost's connection history records.",
+  valuesConfig: {
+    CREATED: { description: "The Outpost was registered." },
+    TOKEN_ROTATED: { description: "Its agent token was rotated: the old one stopped working." },
+    TOKEN_REJECTED: { description: "An agent presented a revoked token of this Outpost." },
+    CONNECTED: { description: "An agent connected: a new session." },
+    ONLINE: { description: "Heartbeats arrive from the agent: ONLINE." },
+    DISCONNECTED: { description: "The agent's socket closed: OFFLINE." },
+    HEARTBEAT_MISSED: { description: "No heartbeat within offlineAfterSeconds: OFFLINE." },
+    SUPERSEDED: { description: "A newer connection of the agent replaced an open session, whose reports are refused from then on." },
+    APPLY_ERROR: { description: "The agent reported a Component it could not apply." },
+  },
+});
+export type OutpostHistoryKind = keyof typeof OutpostHistoryKind;
+
+export const OutpostProblemCode = graphqlEnum(OUTPOST_PROBLEM_CODES, {
+  name: "OutpostProblemCode",
+  description: "What validateOutpostUri found wrong with a URI.",
+  valuesConfig: {
+    MALFORMED: { description: "Not an outpost://<slug> URI." },
+    UNKNOWN_OUTPOST: { description: "No such Outpost, or none granted to any of the caller's Projects." },
+    NEVER_CONNECTED: { description: "A warning: its agent has never connected, so Releases will wait for it." },
+  },
+});
+export type OutpostProblemCode = keyof typeof OutpostProblemCode;
+
 @ObjectType({ description: "One entry of an Outpost's connection history." })
 export class OutpostHistoryEntry {
-  @Field(() => String, { description: "connected, disconnected, heartbeat-missed, token-rejected, superseded, apply-error, created, token-rotated." })
+  @Field(() => OutpostHistoryKind, { description: "What happened." })
+  event: OutpostHistoryKind;
+
+  @Field(() => String, {
+    description: "What happened, in lower case with dashes: connected, disconnected, heartbeat-missed, token-rejected, superseded, apply-error, created, token-rotated, online.",
+    deprecationReason: "Use `event`, the same as an OutpostHistoryKind (HEARTBEAT_MISSED for heartbeat-missed).",
+  })
   kind: string;
 
   @Field(() => String)
@@ -113,8 +147,8 @@ export class OutpostCredentials {
 
 @ObjectType({ description: "Something wrong (or worth knowing) about an Outpost URI." })
 export class OutpostProblem {
-  @Field(() => String, { description: "MALFORMED, UNKNOWN_OUTPOST (also: not granted to any of the caller's Projects) or NEVER_CONNECTED." })
-  code: string;
+  @Field(() => OutpostProblemCode, { description: "MALFORMED, UNKNOWN_OUTPOST (also: not granted to any of the caller's Projects) or NEVER_CONNECTED." })
+  code: OutpostProblemCode;
 
   @Field(() => String)
   message: string;

@@ -95,7 +95,7 @@ export class SessionOpener {
     const superseded = rows.flatMap((row) => {
       const old = before.find((b) => b.slug === row.slug);
       return old && (old.status === "ONLINE" || old.status === "CONNECTING")
-        ? [{ outpostId: row.id, kind: "superseded", message: `agent session ${old.session} superseded by a new connection (session ${row.session}); the old one's reports are refused` }]
+        ? [{ outpostId: row.id, kind: "superseded" as const, message: `agent session ${old.session} superseded by a new connection (session ${row.session}); the old one's reports are refused` }]
         : [];
     });
     if (superseded.length) await this.db.insert(outpostHistory).values(superseded);
