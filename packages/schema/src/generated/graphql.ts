@@ -6,15 +6,22 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** Adds or replaces entries, identified by (kind, name). The change is stored at once and takes effect with the Stage's next Release. */
 export type AddConfigDataInput = {
-  /** Created on first use. */
+  /**
+   * Created on first use.
+   * @deprecated Renamed to `configuration`, the name this argument has across the schema.
+   */
   config?: string | null | undefined;
+  /** The Configuration's name; `default` unless the Stage has several. Default `default`. Created on first use. */
+  configuration?: string | null | undefined;
+  /** Environment variables to add or replace. */
   env?: Array<ConfigEnvInput> | null | undefined;
   /** The version the caller last saw (0: the Configuration must not exist yet); if it changed meanwhile, CONFLICT with `expected` and `actual`, and nothing is written. */
   expectedVersion?: number | null | undefined;
+  /** Files to add or replace. */
   files?: Array<ConfigFileInput> | null | undefined;
   /** The Project's slug. */
   project: string;
-  /** The Stage ID. */
+  /** The Stage ID: the Stage's slug, unique in its Project. */
   stage: string;
 };
 
@@ -29,19 +36,19 @@ export type ComponentKind =
   | 'SERVICE';
 
 export type ComponentReportInput = {
-  /** HEALTHY, UNHEALTHY or UNKNOWN. */
-  health: string;
+  /** HEALTHY, UNHEALTHY or UNKNOWN (DEGRADED is for Stages: a Component reported DEGRADED is refused). */
+  health: Health;
   host?: string | null | undefined;
   /** SERVICE, JOB or CRON. */
-  kind: string;
+  kind: ComponentKind;
   /** Lines of output written since the last accepted report; the API keeps the newest 200. */
   logs?: Array<string> | null | undefined;
   message?: string | null | undefined;
   name: string;
   observedAt?: string | null | undefined;
   restarts: number;
-  /** A ComponentState. */
-  state: string;
+  /** What the agent's runtime reports. */
+  state: ComponentState;
 };
 
 /** Pergola's words: SCHEDULED is a cron job between runs, COMPLETED a @release job done. */
@@ -62,15 +69,17 @@ export type ConfigDataKind =
   | 'ENV'
   | 'FILE';
 
+/** An environment variable of a Configuration. */
 export type ConfigEnvInput = {
-  /** `^[A-Za-z_][A-Za-z0-9_]*$`, at most 256 characters. */
+  /** Its name: `^[A-Za-z_][A-Za-z0-9_]*$`, at most 256 characters. */
   name: string;
   /** Write-only: its value is never returned. Omitted on an existing secret, it stays secret; only an explicit false makes it plain. Default false for a new entry. */
   secret?: boolean | null | undefined;
-  /** At most 64 KiB (UTF-8). */
+  /** Its value, at most 64 KiB (UTF-8). */
   value: string;
 };
 
+/** A file of a Configuration, written into the Component's file system. */
 export type ConfigFileInput = {
   /** Text, at most 64 KiB (UTF-8). */
   content: string;
@@ -86,6 +95,7 @@ export type CreateAccessKeyInput = {
   readOnly?: boolean;
 };
 
+/** A new Build: the manifest and an artifact uploaded with `POST /artifacts`. */
 export type CreateBuildInput = {
   /** The SHA-256 that `POST /artifacts` answered. */
   artifact: string;
@@ -95,6 +105,7 @@ export type CreateBuildInput = {
   manifest: unknown;
   /** Replaces the derived name. */
   name?: string | null | undefined;
+  /** The Project's slug. */
   project: string;
 };
 
@@ -113,22 +124,27 @@ export type CreateOutpostInput = {
   slug?: string | null | undefined;
 };
 
+/** A new Project. */
 export type CreateProjectInput = {
+  /** Its display name; at most 200 characters. */
   name: string;
-  /** Derived from the name when omitted. */
+  /** Its slug, a DNS label unique among Projects; derived from the name when omitted. */
   slug?: string | null | undefined;
 };
 
+/** A new Stage of a Project. */
 export type CreateStageInput = {
+  /** Its display name, e.g. Staging; at most 200 characters. */
   name: string;
   /** outpost://<slug>: the Stage lives on that Outpost (validated first, see validateOutpostUri). Omitted: the built-in local one. */
   outpostUri?: string | null | undefined;
   /** The Project's slug. */
   project: string;
-  /** The Stage ID; derived from the name when omitted. */
+  /** The new Stage's ID (a DNS label, fixed for life); derived from the name when omitted. */
   slug?: string | null | undefined;
-  /** Default 60. */
+  /** Seconds between SIGTERM and SIGKILL when the Stage is suspended, 0 to 86400; default 60. */
   suspendGraceSeconds?: number | null | undefined;
+  /** What the Stage is for. */
   type: StageType;
 };
 
@@ -184,6 +200,15 @@ export type OutpostLinkStatus =
   | 'ONLINE'
   | 'PENDING';
 
+/** What validateOutpostUri found wrong with a URI. */
+export type OutpostProblemCode =
+  /** Not an outpost://<slug> URI. */
+  | 'MALFORMED'
+  /** A warning: its agent has never connected, so Releases will wait for it. */
+  | 'NEVER_CONNECTED'
+  /** No such Outpost, or none granted to any of the caller's Projects. */
+  | 'UNKNOWN_OUTPOST';
+
 /** PENDING → DEPLOYING → DEPLOYED | FAILED; DEPLOYED → SUPERSEDED when another Release takes the Stage. */
 export type ReleaseState =
   | 'DEPLOYED'
@@ -194,12 +219,20 @@ export type ReleaseState =
 
 /** Removes entries by name. The change is stored at once and takes effect with the Stage's next Release. */
 export type RemoveConfigDataInput = {
+  /**
+   * The Configuration's name; `default` unless the Stage has several. Default `default`.
+   * @deprecated Renamed to `configuration`, the name this argument has across the schema.
+   */
   config?: string | null | undefined;
+  /** The Configuration's name; `default` unless the Stage has several. Default `default`. */
+  configuration?: string | null | undefined;
   /** The version the caller last saw (0: the Configuration must not exist yet); if it changed meanwhile, CONFLICT with `expected` and `actual`, and nothing is written. */
   expectedVersion?: number | null | undefined;
   /** Each removes the env entry and the file of that name; an unknown name is NOT_FOUND. */
   names: Array<string>;
+  /** The Project's slug. */
   project: string;
+  /** The Stage ID: the Stage's slug, unique in its Project. */
   stage: string;
 };
 
@@ -230,12 +263,22 @@ export type StatusReportInput = {
   stageId: string | number;
 };
 
+/** What changes in a Stage; an omitted field stays as it is. */
 export type UpdateStageInput = {
+  /** A new display name; the Stage ID stays. */
   name?: string | null | undefined;
+  /** The Project's slug. */
   project: string;
-  /** The Stage ID (it never changes). */
-  slug: string;
+  /**
+   * The Stage ID (it never changes).
+   * @deprecated Renamed to `stage`, the name this argument has across the schema.
+   */
+  slug?: string | null | undefined;
+  /** The Stage ID: the Stage's slug, unique in its Project. It never changes. Required (or `slug`). */
+  stage?: string | null | undefined;
+  /** Seconds between SIGTERM and SIGKILL when the Stage is suspended, 0 to 86400. */
   suspendGraceSeconds?: number | null | undefined;
+  /** What the Stage is for, from now on. */
   type?: StageType | null | undefined;
 };
 
@@ -602,7 +645,7 @@ export type CliValidateOutpostUriQueryVariables = Exact<{
 }>;
 
 
-export type CliValidateOutpostUriQuery = { validateOutpostUri: { uri: string, valid: boolean, problems: Array<{ code: string, message: string, warning: boolean }>, outpost: { slug: string, name: string, description: string | null, region: string | null, labels: Array<string> | null, agentVersion: string | null, status: OutpostLinkStatus } | null } };
+export type CliValidateOutpostUriQuery = { validateOutpostUri: { uri: string, valid: boolean, problems: Array<{ code: OutpostProblemCode, message: string, warning: boolean }>, outpost: { slug: string, name: string, description: string | null, region: string | null, labels: Array<string> | null, agentVersion: string | null, status: OutpostLinkStatus } | null } };
 
 export type CliRotateOutpostTokenMutationVariables = Exact<{
   slug: string;
@@ -701,7 +744,7 @@ export type DashboardValidateOutpostUriQueryVariables = Exact<{
 }>;
 
 
-export type DashboardValidateOutpostUriQuery = { validateOutpostUri: { uri: string, valid: boolean, problems: Array<{ code: string, message: string, warning: boolean }>, outpost: { slug: string, name: string, uri: string, description: string | null, region: string | null, labels: Array<string> | null, agentVersion: string | null, status: OutpostLinkStatus } | null } };
+export type DashboardValidateOutpostUriQuery = { validateOutpostUri: { uri: string, valid: boolean, problems: Array<{ code: OutpostProblemCode, message: string, warning: boolean }>, outpost: { slug: string, name: string, uri: string, description: string | null, region: string | null, labels: Array<string> | null, agentVersion: string | null, status: OutpostLinkStatus } | null } };
 
 export type DashboardCreateStageMutationVariables = Exact<{
   project: string;
