@@ -6,6 +6,7 @@ import { errorCodes } from "@pergola/schema";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAssignment, parseFileFlag } from "./commands/configs.js";
 import { parseRole } from "./commands/members.js";
+import { describeEvent } from "./commands/watching.js";
 import { normalizeEndpoint } from "./config.js";
 import { CliError, fromApiError } from "./errors.js";
 import { ExitCode, exitCodeOf } from "./exit-codes.js";
@@ -56,6 +57,21 @@ describe("output", () => {
     expect(text.split("\n")[0]).toBe("stages (my-new-project)");
     expect(text).toMatch(/│ stage\s+│ type │ state │/);
     expect(text).toMatch(/│ my-new-stage │ dev\s+│ -\s+│/);
+  });
+
+  it("describes an event by its typed subject, naming the Stage also once it is deleted", () => {
+    const at = "2026-01-01T12:00:00.000Z";
+    const release = { __typename: "ReleaseSnapshot", number: 3, releaseState: "FAILED", message: "web crashed", stage: { slug: "dev" } } as const;
+    expect(describeEvent({ cursor: "12", at, kind: "RELEASE_STATE_CHANGED", subject: release, stage: null })).toBe(
+      `#12  ${at}  release_state_changed  stage dev  release #3 failed (web crashed)`,
+    );
+    const component = { __typename: "ComponentSnapshot", name: "web", componentState: "RUNNING", health: "HEALTHY", stage: { slug: "dev" } } as const;
+    expect(describeEvent({ cursor: "13", at, kind: "COMPONENT_CHANGED", subject: component, stage: null })).toBe(
+      `#13  ${at}  component_changed  stage dev  component web running/healthy`,
+    );
+    const stage = { __typename: "StageSnapshot", slug: "qa", state: "RUNNING" } as const;
+    expect(describeEvent({ cursor: "14", at, kind: "STAGE_DELETED", subject: stage, stage: null })).toBe(`#14  ${at}  stage_deleted  stage qa`);
+    expect(describeEvent({ cursor: "15", at, kind: "PROJECT_CREATED", subject: null, stage: null })).toBe(`#15  ${at}  project_created`);
   });
 });
 

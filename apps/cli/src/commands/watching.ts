@@ -1,6 +1,6 @@
 /** `events -p P [--follow] [--after CURSOR]`, `watch stage -p P`. */
 import type { Command } from "commander";
-import { CliEventsDocument, CliListStagesDocument, CliProjectCursorDocument, type StageRow } from "../documents.js";
+import { CliEventsDocument, CliListStagesDocument, CliProjectCursorDocument, type CliEventsSubscription } from "../documents.js";
 import { leaf, projectOption, type Context } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -9,21 +9,24 @@ import type { Verbs } from "../groups.js";
 import { lower, printRecord } from "../output.js";
 import { renderStages } from "../views.js";
 
-type ProjectEvent = { cursor: string; at: string; kind: string; payload: unknown; stage: StageRow | null };
+type ProjectEvent = CliEventsSubscription["events"];
 
 /** `#12  2026-05-01T10:00:00.000Z  release_state_changed  stage dev  release #3 deployed`. */
 export function describeEvent(e: ProjectEvent): string {
-  const payload = (e.payload ?? {}) as {
-    release?: { number?: number; state?: string; message?: string | null };
-    component?: { name?: string; state?: string; health?: string };
-    stage?: { slug?: string };
-  };
+  const { subject } = e;
   const parts = [`#${e.cursor}`, e.at, lower(e.kind)];
-  const stage = e.stage?.slug ?? payload.stage?.slug;
-  if (stage) parts.push(`stage ${stage}${e.stage && !payload.release && !payload.component ? ` ${lower(e.stage.state)}` : ""}`);
-  if (payload.release) parts.push(`release #${payload.release.number} ${lower(payload.release.state)}${payload.release.message ? ` (${payload.release.message})` : ""}`);
-  if (payload.component) parts.push(`component ${payload.component.name} ${lower(payload.component.state)}/${lower(payload.component.health)}`);
+  const stage = e.stage?.slug ?? getStageSlug(subject);
+  const aboutStage = subject?.__typename !== "ReleaseSnapshot" && subject?.__typename !== "ComponentSnapshot";
+  if (stage) parts.push(`stage ${stage}${e.stage && aboutStage ? ` ${lower(e.stage.state)}` : ""}`);
+  if (subject?.__typename === "ReleaseSnapshot") parts.push(`release #${subject.number} ${lower(subject.releaseState)}${subject.message ? ` (${subject.message})` : ""}`);
+  if (subject?.__typename === "ComponentSnapshot") parts.push(`component ${subject.name} ${lower(subject.componentState)}/${lower(subject.health)}`);
   return parts.join("  ");
+}
+
+/** The Stage an event's subject belongs to, also when it has been deleted since (then `stage` is null). */
+function getStageSlug(subject: ProjectEvent["subject"]): string | undefined {
+  if (!subject) return undefined;
+  return subject.__typename === "StageSnapshot" ? subject.slug : subject.stage.slug;
 }
 
 async function projectCursor(ctx: Context, project: string): Promise<string> {
@@ -77,7 +80,7 @@ export function registerWatching(program: Command, verbs: Verbs): void {
       };
       draw();
       await followResumable(ctx.client, CliEventsDocument, { project, after }, ({ events }) => {
-        const slug = events.stage?.slug ?? (events.payload as { stage?: { slug?: string } })?.stage?.slug;
+        const slug = events.stage?.slug ?? getStageSlug(events.subject);
         if (events.kind === "STAGE_DELETED" && slug) rows.delete(slug);
         else if (events.stage) rows.set(events.stage.slug, events.stage);
         else return events.cursor;

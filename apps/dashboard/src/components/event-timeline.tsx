@@ -19,7 +19,7 @@ export function EventTimeline({ project, stage, cursor, onEvent }: { project: st
   const now = useNow(5000);
   const [live] = useSubscription(
     { query: DashboardEventsDocument, variables: { project, after }, pause: after === undefined },
-    (prev: ProjectEventRow[] = [], e) => (e.events.stage?.slug === stage || (e.events.payload as { stage?: string } | null)?.stage === stage ? addEvent(prev, e.events) : prev),
+    (prev: ProjectEventRow[] = [], e) => ((e.events.stage?.slug ?? getStageSlug(e.events.subject)) === stage ? addEvent(prev, e.events) : prev),
   );
   useEffect(() => {
     if (live.error?.graphQLErrors.some((e) => e.extensions?.code === "RESYNC_REQUIRED")) setResync(true);
@@ -53,20 +53,19 @@ function addEvent(list: ProjectEventRow[], event: ProjectEventRow): ProjectEvent
   return [...list, event].sort((a, b) => (BigInt(b.cursor) > BigInt(a.cursor) ? 1 : -1)).slice(0, 50);
 }
 
-function describe(event: ProjectEventRow): string {
-  const p = (event.payload ?? {}) as Record<string, unknown>;
-  const pick = (...keys: string[]) => keys.map((k) => p[k]).filter((v) => typeof v === "string" || typeof v === "number").join(" ");
-  const nested = (key: string, ...fields: string[]) => {
-    const v = p[key] as Record<string, unknown> | undefined;
-    return v && typeof v === "object" ? fields.map((f) => v[f]).filter((x) => typeof x === "string" || typeof x === "number").join(" ") : "";
-  };
-  switch (event.kind) {
-    case "STAGE_STATE_CHANGED": return nested("stage", "state") || pick("from", "to", "state");
-    case "COMPONENT_CHANGED": return nested("component", "name", "state", "health");
-    case "RELEASE_CREATED":
-    case "RELEASE_STATE_CHANGED": return nested("release", "number", "state");
-    case "OUTPOST_LINK_CHANGED": return nested("link", "status");
-    case "CONFIGURATION_CHANGED": return nested("configuration", "name", "version") || pick("name", "version");
+/** The Stage an event's subject belongs to, also when it has been deleted since (then `stage` is null). */
+function getStageSlug(subject: ProjectEventRow["subject"]): string | undefined {
+  if (!subject) return undefined;
+  return subject.__typename === "StageSnapshot" ? subject.slug : subject.stage.slug;
+}
+
+function describe({ subject }: ProjectEventRow): string {
+  switch (subject?.__typename) {
+    case "StageSnapshot": return subject.state;
+    case "ComponentSnapshot": return `${subject.name} ${subject.componentState} ${subject.health}`;
+    case "ReleaseSnapshot": return `${subject.number} ${subject.releaseState}`;
+    case "OutpostLinkSnapshot": return subject.status;
+    case "ConfigurationSnapshot": return `${subject.name} ${subject.version}`;
     default: return "";
   }
 }
