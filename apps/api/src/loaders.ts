@@ -1,10 +1,10 @@
 /**
  * Batching: a list of Stages resolving `project` costs one statement, not one per Stage.
  * No caching (`cache: false`): a WebSocket operation keeps its context for hours, and a cache
- * would serve it rows from the day it started. New loaders go here as the schema grows.
+ * would serve it rows from the day it started. New loaders go here as the schema grows; each
+ * batches through a service method, never a table.
  */
-import { artifacts, builds, stages, type ArtifactRow, type BuildRow, type ComponentRow, type ProjectRow, type ReleaseRow } from "@pergola/db/schema";
-import { inArray } from "drizzle-orm";
+import type { ArtifactRow, BuildRow, ComponentRow, ProjectRow, ReleaseRow } from "@pergola/db/schema";
 import DataLoader from "dataloader";
 import type { Configuration } from "./configurations/configuration.type.js";
 import type { OutpostView } from "./outposts/outpost-views.js";
@@ -38,26 +38,15 @@ export function createLoaders(services: Services): Loaders {
       return ids.map((id) => byId.get(id) ?? null);
     }, { cache: false }),
     membersByProjectId: new DataLoader((ids) => services.projects.listMembers(ids), { cache: false }),
-    artifactBySha: new DataLoader(async (shas) => {
-      const rows = await services.database.db.select().from(artifacts).where(inArray(artifacts.sha256, [...shas]));
-      const bySha = new Map(rows.map((r) => [r.sha256, r]));
-      return shas.map((sha) => bySha.get(sha) ?? null);
-    }, { cache: false }),
+    artifactBySha: new DataLoader((shas) => services.artifacts.listBySha(shas), { cache: false }),
     configsByStageId: new DataLoader((ids) => services.configurations.listConfigurations(ids), { cache: false }),
-    buildById: new DataLoader(async (ids) => {
-      const rows = await services.database.db.select().from(builds).where(inArray(builds.id, [...ids]));
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }, { cache: false }),
+    buildById: new DataLoader((ids) => services.builds.listByIds(ids), { cache: false }),
     activeReleaseByStageId: new DataLoader((ids) => services.releases.activeReleases(ids), { cache: false }),
     componentsByStageId: new DataLoader((ids) => services.components.listForStages(ids), { cache: false }),
     outpostById,
     outpostByStageId: new DataLoader(async (stageIds) => {
-      const rows = await services.database.db.select({ id: stages.id, outpostId: stages.outpostId }).from(stages).where(inArray(stages.id, [...stageIds]));
-      return Promise.all(stageIds.map((id) => {
-        const outpostId = rows.find((r) => r.id === id)?.outpostId;
-        return outpostId ? outpostById.load(outpostId) : null;
-      }));
+      const outpostIds = await services.stages.listOutpostIds(stageIds);
+      return Promise.all(outpostIds.map((id) => (id ? outpostById.load(id) : null)));
     }, { cache: false }),
     linksByComponent: new DataLoader(async (keys) => {
       const links = await services.links.linksFor([...new Set(keys.map((k) => k.slice(0, k.indexOf("/"))))]);

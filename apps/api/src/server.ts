@@ -107,6 +107,8 @@ export interface PergolaServer {
   graphqlUrl: string;
   wsUrl: string;
   port: number;
+  /** The database it runs on (tests read rows from it); resolvers never see it, only `services`. */
+  database: Database;
   services: Services;
   schema: GraphQLSchema;
   close(): Promise<void>;
@@ -232,6 +234,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     graphqlUrl: `${url}${WS_PATH}`,
     wsUrl: `${url.replace(/^http/, "ws")}${WS_PATH}`,
     port,
+    database,
     services,
     schema,
     close() {

@@ -1,4 +1,7 @@
-/** The domain services, built once per server and shared by every request and socket. */
+/**
+ * The domain services, built once per server and shared by every request and socket. Resolvers
+ * reach the database only through them: the database handle itself is not among them.
+ */
 import { join } from "node:path";
 import type { Database } from "@pergola/db/client";
 import type { Logger } from "pino";
@@ -26,9 +29,9 @@ import { OutpostAnnouncer } from "./outposts/outpost-announcer.js";
 import { OutpostService } from "./outposts/outpost.service.js";
 import { OutpostGrantService } from "./outposts/outpost-grants.js";
 import { OutpostSessions, type OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
+import { AgentConnections } from "./outposts/agent-connections.js";
 
 export interface Services {
-  database: Database;
   bus: EventBus;
   log: EventLog;
   projects: ProjectService;
@@ -52,6 +55,7 @@ export interface Services {
   outpostGrants: OutpostGrantService;
   outpostAnnouncer: OutpostAnnouncer;
   outpostSessions: OutpostSessions;
+  agentConnections: AgentConnections;
 }
 
 export interface ServicesOptions {
@@ -83,8 +87,8 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const secrets = loadSecretBox(options.dataDir, options.secretKey);
   const artifacts = new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes);
   const signIn = new SignInService(database.db, audit, outpostAnnouncer);
+  const outpostSessions = new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts);
   return {
-    database,
     bus,
     log,
     projects: new ProjectService(database.db, log, outpostAnnouncer),
@@ -107,6 +111,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     outposts,
     outpostGrants: new OutpostGrantService(database.db, outpostAnnouncer),
     outpostAnnouncer,
-    outpostSessions: new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts),
+    outpostSessions,
+    agentConnections: new AgentConnections(outpostSessions, outposts, logger),
   };
 }

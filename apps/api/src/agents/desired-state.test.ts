@@ -82,7 +82,7 @@ describe("the desired state of an agent", () => {
     const project = await createTestProject(api);
     const secret = `at-rest-${uniqueSlug()}`;
     await deployStage(project, "dev", secret);
-    const db = api.server.services.database.db;
+    const db = api.server.database.db;
     const configId = await configurationIdOf(project);
     const stored = await db.select().from(configurationVersions).where(eq(configurationVersions.configurationId, configId));
     expect(stored).toHaveLength(1);
@@ -111,7 +111,7 @@ describe("the desired state of an agent", () => {
 
 async function configurationIdOf(project: string): Promise<string> {
   const { stage } = await api.ok(`query($p: String!) { stage(project: $p, slug: "dev") { id } }`, { p: project });
-  const db = api.server.services.database.db;
+  const db = api.server.database.db;
   const [row] = await db.select({ id: configurations.id }).from(configurations).where(eq(configurations.stageId, stage.id));
   return row!.id;
 }

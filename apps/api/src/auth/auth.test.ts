@@ -155,7 +155,7 @@ describe("sign-in", () => {
     const short = await api.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email, name: "n", password: "short" } });
     expect(short.errors?.[0]).toMatchObject({ message: "password: must be at least 12 characters long", extensions: { code: "BAD_USER_INPUT", field: "password" } });
     const user = await createTestUser(api);
-    const [row] = await api.server.services.database.db.select().from(users).where(eq(users.id, user.id));
+    const [row] = await api.server.database.db.select().from(users).where(eq(users.id, user.id));
     expect(row!.passwordHash).toMatch(/^\$argon2id\$/);
     expect(row!.passwordHash).not.toContain(user.password);
     expect(await verifyPassword(row!.passwordHash, user.password)).toBe(true);
@@ -204,7 +204,7 @@ describe("access keys", () => {
     expect(first.token).toMatch(/^[0-9a-f-]{36}:[A-Za-z0-9_-]{32}$/);
     expect(first.token.split(":")[0]).toBe(first.accessKey.id);
     expect(first.accessKey).toMatchObject({ name: "laptop", readOnly: false, enabled: true, lastUsedAt: null });
-    const [row] = await api.server.services.database.db.select().from(apiTokens).where(eq(apiTokens.id, first.accessKey.id));
+    const [row] = await api.server.database.db.select().from(apiTokens).where(eq(apiTokens.id, first.accessKey.id));
     expect(row!.hash).toBe(createHash("sha256").update(first.token).digest("hex"));
     expect(JSON.stringify(row)).not.toContain(first.token.split(":")[1]);
 

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Db } from "@pergola/db/client";
-import { artifactProjects, artifacts } from "@pergola/db/schema";
+import { artifactProjects, artifacts, type ArtifactRow } from "@pergola/db/schema";
+import { inArray } from "drizzle-orm";
 import { getArchiveEntryProblem } from "@pergola/runtime";
 import { list } from "tar";
 import type { Actor } from "../auth/actor.js";
@@ -85,6 +86,13 @@ export class ArtifactStore {
   /** What "artifact.read" decides on, for this actor and artifact. */
   access(actor: Actor, sha256: string): Promise<ArtifactAccess> {
     return getArtifactAccess(this.db, actor, sha256);
+  }
+
+  /** The artifacts' rows, in the order of `shas` (null for an unknown one); a DataLoader's batch. */
+  async listBySha(shas: readonly string[]): Promise<(ArtifactRow | null)[]> {
+    const rows = await this.db.select().from(artifacts).where(inArray(artifacts.sha256, [...shas]));
+    const bySha = new Map(rows.map((r) => [r.sha256, r]));
+    return shas.map((sha) => bySha.get(sha) ?? null);
   }
 
   async exists(sha256: string): Promise<boolean> {

@@ -6,7 +6,7 @@
  */
 import type { Db } from "@pergola/db/client";
 import { artifactProjects, builds, type BuildRow, type ProjectRow } from "@pergola/db/schema";
-import { and, desc, eq, isNull, max, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, max, sql } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
 import { can } from "../auth/policy.js";
 import { AppError, badInput, ErrorCode } from "../errors.js";
@@ -40,6 +40,13 @@ export class BuildService {
       .where(eq(builds.projectId, project.id))
       .orderBy(desc(builds.createdAt), desc(builds.number))
       .limit(limit);
+  }
+
+  /** The Builds with these ids, in their order (null for an unknown id); a DataLoader's batch. */
+  async listByIds(ids: readonly string[]): Promise<(BuildRow | null)[]> {
+    const rows = await this.db.select().from(builds).where(inArray(builds.id, [...ids]));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   async findBuild(project: Pick<ProjectRow, "id">, name: string): Promise<BuildRow | null> {

@@ -1,10 +1,11 @@
 import type { EventRow } from "@pergola/db/schema";
-import { Arg, Ctx, FieldResolver, Int, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Int, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import { badInput } from "../errors.js";
 import type { Context } from "../context.js";
 import { formatCursor } from "../events/cursor.js";
 import { componentEventKinds, type EventKind } from "../events/event-kind.js";
-import { stageOf, subscribeToStage } from "../events/event.resolver.js";
+import { streamStageEvents, type StageEventRequest } from "../events/project-event-stream.js";
+import { stageOf } from "../stages/stage.snapshot.js";
 import { Component, ComponentEvent } from "./component.type.js";
 
 type ComponentSnapshot = Omit<Component, "observedAt"> & { observedAt: string | null; releaseId: string };
@@ -28,7 +29,7 @@ export class ComponentResolver {
 
   @Subscription(() => ComponentEvent, {
     description: "Every change of the Stage's Components (state, health, restarts). Give `after` a cursor to resume from it.",
-    subscribe: subscribeToStage(componentEventKinds),
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, StageEventRequest, Context>) => streamStageEvents(context.services, context.actor, args, componentEventKinds),
   })
   componentChanged(
     @Root() row: EventRow,

@@ -66,6 +66,16 @@ export class ComponentService {
     return stageIds.map((id) => seen.filter((c) => c.stageId === id));
   }
 
+  /** The Component `name` of the Stage's active Release, as stored (its output included). */
+  async findActive(stageId: string, name: string): Promise<ComponentRow | null> {
+    const [row] = await this.db
+      .select({ component: components })
+      .from(components)
+      .innerJoin(releases, eq(releases.id, components.releaseId))
+      .where(and(eq(components.stageId, stageId), eq(components.name, name), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
+    return row?.component ?? null;
+  }
+
   /** Each machine is called before anything is written; the first refusal ends the report. */
   async applyReport(report: StatusReport, agent: ReportingAgent): Promise<ReportAnswer> {
     const malformed = report.components.map((c, i) => checkComponent(c, i, COMPONENT_LOG_LINES)).find(Boolean);

@@ -77,7 +77,7 @@ async function versionsOf(project: string) {
   const { services } = api.server;
   const row = await services.projects.requireProject(SYSTEM_ADMIN, project);
   const stage = await services.stages.findStage(row, "web");
-  return services.database.db
+  return api.server.database.db
     .select({ version: configurationVersions.version, data: configurationVersions.data, createdBy: configurationVersions.createdBy })
     .from(configurationVersions)
     .innerJoin(configurations, eq(configurations.id, configurationVersions.configurationId))

@@ -184,7 +184,7 @@ describe("the other codes", () => {
       await held.next();
       // A token this server has not seen yet: its lookup needs the database.
       const { token: unseen } = await createTestUser(broken, { isAdmin: true });
-      await broken.server.services.database.close();
+      await broken.server.database.close();
 
       const post = (token: string) =>
         fetch(broken.server.graphqlUrl, {

@@ -2,9 +2,9 @@
  * graphql-ws on the HTTP server's port and path. The socket gets every rule HTTP has:
  * the token checked in `connection_init` before any operation, the same validation rules and
  * error masking, an `Origin` check on upgrade, a `connection_init` timeout, a maximum message
- * size and a cap on subscriptions per socket.
+ * size and a cap on subscriptions per socket. It speaks the protocol only: what an agent's
+ * socket opening and closing means to its Outpost is outposts/agent-connections.ts's business.
  */
-import { LOCAL_OUTPOST } from "@pergola/schema";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { GraphQLError, getOperationAST, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from "graphql";
@@ -86,16 +86,20 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
           return false;
         }
         if (!actor) {
-          // A rotated Outpost token still knocking: its Outpost's history says so.
-          if (typeof token === "string") void options.services.outposts.recordRejectedToken(token).catch((error) => options.logger.warn({ err: error }, "could not record a rejected token"));
+          if (typeof token === "string") options.services.agentConnections.rejected(token);
           ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token, or a used or expired ticket");
           return false;
         }
         ctx.extra.context = createContext(options.services, actor, ctx.extra.request.socket.remoteAddress);
-        if (actor.role === "AGENT" && actor.outpost && actor.outpost !== LOCAL_OUTPOST) {
-          const session = await openAgentSession(options, actor.outpost, ctx.connectionParams ?? {}, ctx.extra.socket);
-          if (!session) return false;
+        const agent = await options.services.agentConnections.connect(actor, ctx.connectionParams ?? {});
+        if (agent.refusal) {
+          ctx.extra.socket.close(4403, `Forbidden: ${agent.refusal}`);
+          return false;
+        }
+        if (agent.session) {
+          const session = agent.session;
           ctx.extra.context.agentSession = session;
+          ctx.extra.socket.once("close", () => options.services.agentConnections.disconnect(session));
         }
         track(sockets, actor.tokenId, ctx.extra.socket);
         if (actor.userId) track(socketsByUser, actor.userId, ctx.extra.socket);
@@ -178,27 +182,6 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
       await disposable.dispose();
     },
   };
-}
-
-/**
- * A remote Outpost's agent connected: a new session (superseding any older one). The socket's
- * close ends it (OFFLINE at once, unless a newer session took over).
- */
-async function openAgentSession(options: WebSocketOptions, outpost: string, params: Record<string, unknown>, socket: WebSocket) {
-  const text = (value: unknown, max: number) => (typeof value === "string" && value.length > 0 && value.length <= max ? value : undefined);
-  const publicUrl = text(params.publicUrl, 500);
-  const session = await options.services.outpostSessions.open(outpost, {
-    agentVersion: text(params.agentVersion, 100),
-    publicUrl: publicUrl && /^https?:\/\//.test(publicUrl) ? publicUrl : undefined,
-  });
-  if (!session) {
-    socket.close(4403, "Forbidden: the Outpost no longer exists");
-    return null;
-  }
-  socket.once("close", () => {
-    void options.services.outpostSessions.close(session).catch((error) => options.logger.error({ err: error }, "could not close an agent session"));
-  });
-  return session;
 }
 
 function track(sockets: Map<string, Set<WebSocket>>, key: string, ws: WebSocket) {

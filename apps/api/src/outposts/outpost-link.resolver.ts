@@ -1,10 +1,11 @@
 /** Stage.isOutpost, Stage.outpost (its OutpostLink) and `outpostLinkChanged`. */
 import type { EventRow } from "@pergola/db/schema";
-import { Arg, Ctx, FieldResolver, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { Context } from "../context.js";
 import { formatCursor } from "../events/cursor.js";
 import { outpostLinkEventKinds, type EventKind } from "../events/event-kind.js";
-import { stageOf, subscribeToStage } from "../events/event.resolver.js";
+import { streamStageEvents, type StageEventRequest } from "../events/project-event-stream.js";
+import { stageOf } from "../stages/stage.snapshot.js";
 import { Stage } from "../stages/stage.type.js";
 import { fromLinkSnapshot, getLink, type LinkView } from "./outpost-link.js";
 import { OutpostLink, OutpostLinkEvent } from "./outpost.type.js";
@@ -27,7 +28,7 @@ export class OutpostLinkResolver {
 
   @Subscription(() => OutpostLinkEvent, {
     description: "Every change of the Stage's Outpost link (status, sync, apply errors). Give `after` a cursor to resume from it.",
-    subscribe: subscribeToStage(outpostLinkEventKinds),
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, StageEventRequest, Context>) => streamStageEvents(context.services, context.actor, args, outpostLinkEventKinds),
   })
   outpostLinkChanged(
     @Root() row: EventRow,

@@ -3,35 +3,14 @@
  * Stage validates a URI (seeing only Outposts granted to their Projects); agents heartbeat.
  * `outpostChanged` sends the Outpost as it is, then again on every change.
  */
-import { Repeater } from "@repeaterjs/repeater";
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
-import { Signals } from "../common/signals.js";
 import type { Context } from "../context.js";
 import { authorize, can } from "../auth/policy.js";
-import { notFound } from "../errors.js";
-import type { Services } from "../services.js";
 import { Project } from "../projects/project.type.js";
 import { CreateOutpostInput } from "./outpost.input.js";
 import type { OutpostView } from "./outpost.service.js";
 import { HeartbeatResult, Outpost, OutpostCredentials, OutpostHistoryEntry, OutpostValidation } from "./outpost.type.js";
-
-function streamOutpost(services: Services, outpost: OutpostView) {
-  return new Repeater<OutpostView>(async (push, stop) => {
-    const signals = new Signals(stop);
-    const unwatch = services.outpostAnnouncer.watch(outpost.id, () => signals.add(true));
-    signals.add(true);
-    try {
-      while (await signals.next()) {
-        const [now] = await services.outposts.listByIds([outpost.id]);
-        if (!now) break;
-        await push(now);
-      }
-    } finally {
-      unwatch();
-    }
-    stop();
-  });
-}
+import { streamOutpost } from "./outpost-stream.js";
 
 @Resolver(() => Outpost)
 export class OutpostResolver {
@@ -97,11 +76,7 @@ export class OutpostResolver {
 
   @Subscription(() => Outpost, {
     description: "Admins only: the Outpost as it is now, then again after every change (status, heartbeat, history).",
-    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { outpost: string }, Context>) => {
-      const outpost = await context.services.outposts.getOutpost(context.actor, args.outpost);
-      if (!outpost) throw notFound(`Outpost "${args.outpost}"`);
-      return streamOutpost(context.services, outpost);
-    },
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { outpost: string }, Context>) => streamOutpost(context.services, context.actor, args.outpost),
   })
   outpostChanged(@Root() outpost: OutpostView, @Arg("outpost", () => String) _outpost: string): OutpostView {
     return outpost;

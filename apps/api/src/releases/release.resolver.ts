@@ -1,11 +1,12 @@
 import type { EventRow } from "@pergola/db/schema";
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import { Build } from "../builds/build.type.js";
 import { Configuration } from "../configurations/configuration.type.js";
 import type { Context } from "../context.js";
 import { formatCursor } from "../events/cursor.js";
 import { releaseEventKinds, type EventKind } from "../events/event-kind.js";
-import { stageOf, subscribeToStage } from "../events/event.resolver.js";
+import { streamStageEvents, type StageEventRequest } from "../events/project-event-stream.js";
+import { stageOf } from "../stages/stage.snapshot.js";
 import { notFound } from "../errors.js";
 import { projectFor } from "../projects/project.service.js";
 import { DeployReleaseInput } from "./release.input.js";
@@ -63,7 +64,7 @@ export class ReleaseResolver {
 
   @Subscription(() => ReleaseEvent, {
     description: "The Stage's Releases as they are created and move. Give `after` a cursor to resume from it.",
-    subscribe: subscribeToStage(releaseEventKinds),
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, StageEventRequest, Context>) => streamStageEvents(context.services, context.actor, args, releaseEventKinds),
   })
   releaseChanged(
     @Root() row: EventRow,

@@ -50,6 +50,20 @@ export class StageService {
     return this.db.select().from(stages).where(eq(stages.projectId, project.id)).orderBy(asc(stages.createdAt));
   }
 
+  /** The Stage, or NOT_FOUND naming it. */
+  async requireStage(project: ProjectRow, slug: string): Promise<StageRow> {
+    const stage = await this.findStage(project, slug);
+    if (!stage) throw notFound(`Stage "${slug}" in Project "${project.slug}"`);
+    return stage;
+  }
+
+  /** The Outpost id of each Stage, in the order of `stageIds`; null for a local or unknown Stage. */
+  async listOutpostIds(stageIds: readonly string[]): Promise<(string | null)[]> {
+    const rows = await this.db.select({ id: stages.id, outpostId: stages.outpostId }).from(stages).where(inArray(stages.id, [...stageIds]));
+    const byId = new Map(rows.map((r) => [r.id, r.outpostId]));
+    return stageIds.map((id) => byId.get(id) ?? null);
+  }
+
   async findStage(project: ProjectRow, slug: string): Promise<StageRow | null> {
     const [row] = await this.db
       .select()

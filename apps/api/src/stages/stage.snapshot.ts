@@ -2,7 +2,8 @@
  * A Stage as stored in an event's payload: what subscribers see is the Stage as it was at
  * that event, not as it is when they read it.
  */
-import type { StageRow } from "@pergola/db/schema";
+import type { EventRow, StageRow } from "@pergola/db/schema";
+import type { Stage } from "./stage.type.js";
 
 export type StageSnapshot = Omit<StageRow, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string };
 
@@ -12,4 +13,10 @@ export function toStageSnapshot(stage: StageRow): StageSnapshot {
 
 export function fromStageSnapshot(snapshot: StageSnapshot): StageRow {
   return { ...snapshot, createdAt: new Date(snapshot.createdAt), updatedAt: new Date(snapshot.updatedAt) };
+}
+
+/** The Stage as it was at the event; null when the event carries none. */
+export function stageOf(row: EventRow): Stage | null {
+  const snapshot = (row.payload as { stage?: StageSnapshot }).stage;
+  return snapshot ? (fromStageSnapshot(snapshot) as Stage) : null;
 }
