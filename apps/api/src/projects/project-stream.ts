@@ -8,9 +8,16 @@ import type { ProjectRow } from "@pergola/db/schema";
 import { Repeater } from "@repeaterjs/repeater";
 import type { Actor } from "../auth/token.service.js";
 import { Signals } from "../common/signals.js";
-import type { Services } from "../services.js";
+import type { EventBus } from "../events/event-bus.js";
+import type { ProjectService } from "./project.service.js";
 
-export function streamProjects(services: Services, actor: Actor) {
+/** What the stream reads and listens to (the server's services). */
+export interface ProjectListSources {
+  projects: Pick<ProjectService, "listProjects" | "listByIds" | "maySee">;
+  bus: Pick<EventBus, "onCommit">;
+}
+
+export function streamProjects(services: ProjectListSources, actor: Actor) {
   return new Repeater<ProjectRow[]>(async (push, stop) => {
     // Listen before listing: a Project created in between is then either listed or signalled.
     const signals = new Signals<string>(stop);
