@@ -1,8 +1,8 @@
 import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
-import { DateTimeResolver, JSONResolver } from "graphql-scalars";
+import { DateTimeResolver } from "graphql-scalars";
 
 export const DateTime = DateTimeResolver;
-export const JSONScalar = JSONResolver;
+export { JSONScalar } from "./json-scalar.js";
 
 const MAX_UINT64 = 2n ** 64n - 1n;
 
