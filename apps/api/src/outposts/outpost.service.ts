@@ -164,9 +164,9 @@ export class OutpostService {
     return { valid: true, uri, outpost, problems };
   }
 
-  async history(outpostId: string, last: number) {
-    if (!Number.isInteger(last) || last < 1 || last > 500) throw badInput("last", "must be between 1 and 500");
-    const rows = await this.db.select().from(outpostHistory).where(eq(outpostHistory.outpostId, outpostId)).orderBy(desc(outpostHistory.id)).limit(last);
+  async history(outpostId: string, first: number) {
+    if (!Number.isInteger(first) || first < 1 || first > 500) throw badInput("first", "must be between 1 and 500");
+    const rows = await this.db.select().from(outpostHistory).where(eq(outpostHistory.outpostId, outpostId)).orderBy(desc(outpostHistory.id)).limit(first);
     return rows.map((row) => ({ ...row, event: outpostHistoryKindOf(row.kind) }));
   }
 

@@ -1,5 +1,5 @@
 import type { EventRow } from "@pergola/db/schema";
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import { Build } from "../builds/build.type.js";
 import { Configuration } from "../configurations/configuration.type.js";
 import type { Context } from "../context.js";
@@ -9,6 +9,9 @@ import { streamStageEvents, type StageEventRequest } from "../events/project-eve
 import { stageOf } from "../stages/stage.snapshot.js";
 import { notFound } from "../errors.js";
 import { projectFor } from "../projects/project.service.js";
+import { ArgDoc } from "../graphql/argument-docs.js";
+import { optionalRenamed } from "../graphql/renamed-argument.js";
+import { StageArgs, stageSlug } from "../stages/stage.args.js";
 import { DeployReleaseInput } from "./release.input.js";
 import type { OutpostView } from "../outposts/outpost-views.js";
 import { Release, ReleaseEvent } from "./release.type.js";
@@ -25,11 +28,11 @@ function describeWait(outpost: OutpostView): string | null {
 
 @Resolver(() => Release)
 export class ReleaseResolver {
-  @Query(() => [Release], { description: "Newest first." })
+  @Query(() => [Release], { description: "The Stage's Releases, newest first." })
   async releases(
-    @Arg("project", () => String) project: string,
-    @Arg("stage", () => String) stage: string,
-    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
+    @Arg("project", () => String, { description: ArgDoc.project }) project: string,
+    @Arg("stage", () => String, { description: ArgDoc.stage }) stage: string,
+    @Arg("first", () => Int, { defaultValue: 20, description: "How many of the newest, 1 to 500." }) first: number,
     @Ctx() { actor, services }: Context,
   ): Promise<Release[]> {
     const p = await services.projects.requireProject(actor, project);
@@ -39,27 +42,24 @@ export class ReleaseResolver {
   }
 
   @Mutation(() => Release, { description: "A new Release of a Build and/or Configuration; the missing one is the Stage's current." })
-  async deployRelease(@Arg("input", () => DeployReleaseInput) input: DeployReleaseInput, @Ctx() { actor, services }: Context) {
-    return (await services.releases.deployRelease(projectFor(services.projects, actor, input.project), actor.name, input)) as Release;
+  async deployRelease(@Arg("input", () => DeployReleaseInput, { description: "What to release, and where." }) input: DeployReleaseInput, @Ctx() { actor, services }: Context) {
+    const config = optionalRenamed({ configuration: input.configuration }, { config: input.config });
+    return (await services.releases.deployRelease(projectFor(services.projects, actor, input.project), actor.name, { ...input, config })) as Release;
   }
 
   @Mutation(() => Release, { description: "Deploys the Build live on `from` to `to`; each Stage keeps its Configuration." })
   async promoteRelease(
-    @Arg("project", () => String) project: string,
-    @Arg("from", () => String) from: string,
-    @Arg("to", () => String) to: string,
+    @Arg("project", () => String, { description: ArgDoc.project }) project: string,
+    @Arg("from", () => String, { description: "The Stage ID whose current Release's Build is promoted." }) from: string,
+    @Arg("to", () => String, { description: "The Stage ID that gets a new Release of that Build." }) to: string,
     @Ctx() { actor, services }: Context,
   ) {
     return (await services.releases.promoteRelease(projectFor(services.projects, actor, project), actor.name, from, to)) as Release;
   }
 
   @Mutation(() => Release, { description: "Redeploys the Build of the Release before the current one." })
-  async rollbackStage(
-    @Arg("project", () => String) project: string,
-    @Arg("slug", () => String) slug: string,
-    @Ctx() { actor, services }: Context,
-  ) {
-    return (await services.releases.rollbackStage(projectFor(services.projects, actor, project), actor.name, slug)) as Release;
+  async rollbackStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context) {
+    return (await services.releases.rollbackStage(projectFor(services.projects, actor, args.project), actor.name, stageSlug(args))) as Release;
   }
 
   @Subscription(() => ReleaseEvent, {
@@ -68,9 +68,9 @@ export class ReleaseResolver {
   })
   releaseChanged(
     @Root() row: EventRow,
-    @Arg("project", () => String) _project: string,
-    @Arg("stage", () => String) _stage: string,
-    @Arg("after", () => String, { nullable: true }) _after?: string,
+    @Arg("project", () => String, { description: ArgDoc.project }) _project: string,
+    @Arg("stage", () => String, { description: ArgDoc.stage }) _stage: string,
+    @Arg("after", () => String, { nullable: true, description: ArgDoc.after }) _after?: string,
   ): ReleaseEvent {
     const release = (row.payload as { release: ReleaseSnapshot }).release;
     return {
@@ -90,7 +90,7 @@ export class ReleaseResolver {
     return (outpost && describeWait(outpost)) ?? release.message;
   }
 
-  @FieldResolver(() => Build)
+  @FieldResolver(() => Build, { description: "The Build it runs." })
   async build(@Root() release: Release, @Ctx() { loaders }: Context): Promise<Build> {
     return (await loaders.buildById.load(release.buildId)) as Build;
   }
