@@ -14,7 +14,7 @@ export class DesiredConfig {
 
 @ObjectType({ description: "A Release as the agent runs it. Agent tokens only: the config holds secrets." })
 export class DesiredRelease {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The Release's ID; reports name it as `releaseId`." })
   id: string;
 
   @Field(() => JSONScalar, { description: "The Build's pergola.yaml as JSON." })
@@ -23,13 +23,13 @@ export class DesiredRelease {
   @Field(() => String, { description: "SHA-256 of the tar.gz: GET /artifacts/<sha256>." })
   artifact: string;
 
-  @Field(() => DesiredConfig)
+  @Field(() => DesiredConfig, { description: "Its Configuration version, resolved, secrets included; empty without one." })
   config: DesiredConfig;
 }
 
 @ObjectType({ description: "What the agent should run for one Stage." })
 export class DesiredStage {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The Stage's ID; reports name it." })
   stageId: string;
 
   @Field(() => String, { description: "<project>/<stage>: the runtime's stage key." })
@@ -38,13 +38,13 @@ export class DesiredStage {
   @Field(() => Int, { description: "Grows with every change of this desired state; reports name the one they describe." })
   generation: number;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: "True: stop everything of the Stage and keep it stopped." })
   suspended: boolean;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Seconds between SIGTERM and SIGKILL when stopping its Components." })
   graceSeconds: number;
 
-  @Field(() => DesiredRelease, { nullable: true })
+  @Field(() => DesiredRelease, { nullable: true, description: "The Release to run; null when the Stage has none (run nothing)." })
   release: DesiredRelease | null;
 }
 
@@ -53,16 +53,16 @@ export class DesiredStateEvent {
   @Field(() => Boolean, { description: "True: `stages` is everything; run nothing else." })
   full: boolean;
 
-  @Field(() => [DesiredStage])
+  @Field(() => [DesiredStage], { description: "The Stages that are new or changed (all of them when `full`)." })
   stages: DesiredStage[];
 
   @Field(() => [ID], { description: "Stages to stop and forget (deleted)." })
   removed: string[];
 }
 
-@InputType()
+@InputType({ description: "One Component as the agent observes it." })
 export class ComponentReportInput {
-  @Field(() => String)
+  @Field(() => String, { description: "Its name, as in the manifest." })
   name: string;
 
   @Field(() => ComponentKind, { description: "SERVICE, JOB or CRON." })
@@ -74,40 +74,40 @@ export class ComponentReportInput {
   @Field(() => Health, { description: "HEALTHY, UNHEALTHY or UNKNOWN (DEGRADED is for Stages: a Component reported DEGRADED is refused)." })
   health: Health;
 
-  @Field(() => DateTime, { nullable: true })
+  @Field(() => DateTime, { nullable: true, description: "When the agent observed this health; null when it does not know." })
   observedAt?: Date | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "How many times its process was restarted in this Release." })
   restarts: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Its address on the agent's host (host:port), if it serves one." })
   host?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Why it is in this state (a crash, a missing config entry…)." })
   message?: string | null;
 
   @Field(() => [String], { nullable: true, description: "Lines of output written since the last accepted report; the API keeps the newest 200." })
   logs?: string[] | null;
 }
 
-@InputType()
+@InputType({ description: "What an agent observes of one Stage, for the generation it has applied." })
 export class StatusReportInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The Stage's ID, from its DesiredStage." })
   stageId: string;
 
   @Field(() => ID, { nullable: true, description: "null: the Stage has nothing to run; the report acknowledges the generation only." })
   releaseId?: string | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "The desired-state generation the agent has applied; one older than the Stage's current generation is refused." })
   observedGeneration: number;
 
-  @Field(() => [ComponentReportInput])
+  @Field(() => [ComponentReportInput], { description: "Every Component of the Release, as observed now." })
   components: ComponentReportInput[];
 }
 
-@ObjectType()
+@ObjectType({ description: "Whether a status report was taken." })
 export class StatusReportResult {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: "True when the report was applied." })
   accepted: boolean;
 
   @Field(() => String, { nullable: true, description: "Why a report was refused (stale generation, not the Stage's Release)." })

@@ -1,5 +1,6 @@
 /** `componentLogs`: a Component's output, live (component-log-stream.ts). */
 import { Arg, Int, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { ArgDoc } from "../graphql/argument-docs.js";
 import type { Context } from "../context.js";
 import { streamComponentLogs, type ComponentLogRequest } from "./component-log-stream.js";
 import { ComponentLogLines } from "./component-log.type.js";
@@ -13,11 +14,11 @@ export class ComponentLogsResolver {
   })
   componentLogs(
     @Root() lines: ComponentLogLines,
-    @Arg("project", () => String) _project: string,
-    @Arg("stage", () => String) _stage: string,
-    @Arg("component", () => String) _component: string,
-    @Arg("tail", () => Int, { defaultValue: 50 }) _tail: number,
-    @Arg("after", () => String, { nullable: true }) _after?: string,
+    @Arg("project", () => String, { description: ArgDoc.project }) _project: string,
+    @Arg("stage", () => String, { description: ArgDoc.stage }) _stage: string,
+    @Arg("component", () => String, { description: "The Component's name, as in the manifest." }) _component: string,
+    @Arg("tail", () => Int, { defaultValue: 50, description: "How many of the last lines to send first (the API keeps 200); ignored with `after`." }) _tail: number,
+    @Arg("after", () => String, { nullable: true, description: "The cursor of the last batch received: send the lines after it instead of the tail." }) _after?: string,
   ): ComponentLogLines {
     return lines;
   }

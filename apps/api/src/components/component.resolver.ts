@@ -1,5 +1,6 @@
 import type { EventRow } from "@pergola/db/schema";
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { ArgDoc } from "../graphql/argument-docs.js";
 import { badInput } from "../errors.js";
 import type { Context } from "../context.js";
 import { formatCursor } from "../events/cursor.js";
@@ -22,7 +23,7 @@ export class ComponentResolver {
   @FieldResolver(() => [String], {
     description: "The last `tail` lines of its output (stdout and stderr interleaved), as the agent shipped them; at most 200 are kept. Empty in componentChanged events: query the Stage for them.",
   })
-  logs(@Root() component: Component & { logs?: string[] }, @Arg("tail", () => Int, { defaultValue: 50 }) tail: number): string[] {
+  logs(@Root() component: Component & { logs?: string[] }, @Arg("tail", () => Int, { defaultValue: 50, description: "How many of the last lines, at most 200." }) tail: number): string[] {
     if (!Number.isInteger(tail) || tail < 0 || tail > 200) throw badInput("tail", "must be between 0 and 200");
     return tail === 0 ? [] : (component.logs ?? []).slice(-tail);
   }
@@ -33,9 +34,9 @@ export class ComponentResolver {
   })
   componentChanged(
     @Root() row: EventRow,
-    @Arg("project", () => String) _project: string,
-    @Arg("stage", () => String) _stage: string,
-    @Arg("after", () => String, { nullable: true }) _after?: string,
+    @Arg("project", () => String, { description: ArgDoc.project }) _project: string,
+    @Arg("stage", () => String, { description: ArgDoc.stage }) _stage: string,
+    @Arg("after", () => String, { nullable: true, description: ArgDoc.after }) _after?: string,
   ): ComponentEvent {
     const component = (row.payload as { component: ComponentSnapshot }).component;
     return {

@@ -5,6 +5,7 @@
  */
 import type { EventRow } from "@pergola/db/schema";
 import { Arg, Ctx, Root, Subscription, Resolver } from "type-graphql";
+import { ArgDoc } from "../graphql/argument-docs.js";
 import type { SubscribeResolverData } from "type-graphql";
 import type { Context } from "../context.js";
 import { stageOf } from "../stages/stage.snapshot.js";
@@ -24,8 +25,8 @@ export class EventResolver {
   })
   stageChanged(
     @Root() row: EventRow,
-    @Arg("project", () => String) _project: string,
-    @Arg("after", () => String, { nullable: true }) _after?: string,
+    @Arg("project", () => String, { description: ArgDoc.project }) _project: string,
+    @Arg("after", () => String, { nullable: true, description: ArgDoc.after }) _after?: string,
   ): StageEvent {
     return { cursor: formatCursor(row.seq), at: row.at, kind: row.kind as EventKind, actor: row.actor, stage: stageOf(row)! };
   }
@@ -37,8 +38,8 @@ export class EventResolver {
   events(
     @Root() row: EventRow,
     @Ctx() { actor }: Context,
-    @Arg("project", () => String) _project: string,
-    @Arg("after", () => String, { nullable: true }) _after?: string,
+    @Arg("project", () => String, { description: ArgDoc.project }) _project: string,
+    @Arg("after", () => String, { nullable: true, description: ArgDoc.after }) _after?: string,
   ): ProjectEvent {
     const payload = row.payload as Record<string, any>;
     return {

@@ -3,7 +3,23 @@ import { DateTime, JSONScalar } from "../common/scalars.js";
 import { Stage } from "../stages/stage.type.js";
 import { EventKind } from "./event-kind.js";
 
-registerEnumType(EventKind, { name: "EventKind", description: "What happened." });
+registerEnumType(EventKind, {
+  name: "EventKind",
+  description: "What happened.",
+  valuesConfig: {
+    PROJECT_CREATED: { description: "The Project was created (its first event)." },
+    STAGE_CREATED: { description: "A Stage was created." },
+    STAGE_UPDATED: { description: "A Stage's name, type or grace period changed." },
+    STAGE_DELETED: { description: "A Stage was deleted." },
+    STAGE_STATE_CHANGED: { description: "A Stage moved to another StageState." },
+    BUILD_CREATED: { description: "A Build was pushed." },
+    RELEASE_CREATED: { description: "A Release was made (deployRelease, promoteRelease, rollbackStage)." },
+    RELEASE_STATE_CHANGED: { description: "A Release moved to another ReleaseState." },
+    COMPONENT_CHANGED: { description: "A Component's state, health, restarts or message changed, as its agent reported." },
+    CONFIGURATION_CHANGED: { description: "A Configuration got a new version." },
+    OUTPOST_LINK_CHANGED: { description: "A Stage's link to its Outpost changed: status, sync, or apply errors." },
+  },
+});
 
 /** What every event type carries: `cursor`, `at`, `kind` and the changed object (docs/design.md). */
 @ObjectType({ description: "Not used on its own: the fields every event type has." })
@@ -11,10 +27,10 @@ export abstract class EventFields {
   @Field(() => String, { description: "Pass as `after` to resume right after this event." })
   cursor: string;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "When it was committed." })
   at: Date;
 
-  @Field(() => EventKind)
+  @Field(() => EventKind, { description: "What happened." })
   kind: EventKind;
 
   @Field(() => String, { description: 'Who caused it: "email (key name)", "email" for a dashboard session, "agent of <outpost>", or "system".' })
