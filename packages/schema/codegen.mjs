@@ -20,22 +20,33 @@ const documentsDir = new URL("src/documents/", root);
 export const OUTPUT = "src/generated/graphql.ts";
 
 const config = {
-  // How the scalars arrive in JSON: DateTime as an ISO 8601 string; JSON as anything, for the
-  // reader to check.
-  scalars: { DateTime: "string", JSON: "unknown" },
+  // How the scalars arrive in JSON: DateTime as an ISO 8601 string, UnsignedInt64 as a string of
+  // digits; JSON as anything, for the reader to check. A new scalar fails generation until it
+  // is named here.
+  scalars: { DateTime: "string", JSON: "unknown", UnsignedInt64: "string" },
+  strictScalars: true,
   // Nullable fields are `T | null`, always present, as the API answers them.
   avoidOptionals: { field: true },
   skipTypename: true,
   useTypeImports: true,
 };
 
-/** The generated file's text. Throws when a document does not validate against the schema. */
-export async function generateClientTypes() {
-  const schemaText = readFileSync(new URL("schema.graphql", root), "utf8");
-  const documents = readdirSync(documentsDir)
+export function readSchema() {
+  return readFileSync(new URL("schema.graphql", root), "utf8");
+}
+
+/** Every document file, parsed, in a stable order. */
+export function readDocuments() {
+  return readdirSync(documentsDir)
     .filter((name) => name.endsWith(".graphql"))
     .sort()
     .map((name) => ({ location: `src/documents/${name}`, document: parse(readFileSync(new URL(name, documentsDir), "utf8")) }));
+}
+
+/** The generated file's text. Throws when a document does not validate against the schema. */
+export async function generateClientTypes() {
+  const schemaText = readSchema();
+  const documents = readDocuments();
   const output = await codegen({
     filename: OUTPUT,
     schema: parse(schemaText),
