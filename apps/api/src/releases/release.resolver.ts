@@ -7,7 +7,6 @@ import { formatCursor } from "../events/cursor.js";
 import { releaseEventKinds, type EventKind } from "../events/event-kind.js";
 import { streamStageEvents, type StageEventRequest } from "../events/project-event-stream.js";
 import { stageOf } from "../stages/stage.snapshot.js";
-import { notFound } from "../errors.js";
 import { projectFor } from "../projects/project.service.js";
 import { ArgDoc } from "../graphql/argument-docs.js";
 import { optionalRenamed } from "../graphql/renamed-argument.js";
@@ -35,9 +34,7 @@ export class ReleaseResolver {
     @Arg("first", () => Int, { defaultValue: 20, description: "How many of the newest, 1 to 500." }) first: number,
     @Ctx() { actor, services }: Context,
   ): Promise<Release[]> {
-    const p = await services.projects.requireProject(actor, project);
-    const s = await services.stages.findStage(p, stage);
-    if (!s) throw notFound(`Stage "${stage}" in Project "${project}"`);
+    const s = await services.stages.requireStage(await services.projects.requireProject(actor, project), stage);
     return (await services.releases.listReleases(s, first)) as Release[];
   }
 
