@@ -77,7 +77,7 @@ export function registerConfigs(verbs: Verbs): void {
       if (env.length === 0 && files.length === 0) throw badInput("nothing to add: give --env, --secret, --file or --secret-file");
       const expectedVersion = parseExpected(ctx.opts.expectedVersion);
       const { addConfigData } = await ctx.client.request(CliAddConfigDataDocument, {
-        input: { project: ctx.opts.project, stage: ctx.opts.stage, config, env, files, ...(expectedVersion !== undefined && { expectedVersion }) },
+        input: { project: ctx.opts.project, stage: ctx.opts.stage, configuration: config, env, files, ...(expectedVersion !== undefined && { expectedVersion }) },
       });
       print(ctx.format, addConfigData, () => summary(addConfigData));
     },
@@ -99,7 +99,7 @@ export function registerConfigs(verbs: Verbs): void {
       if (names.length === 0) throw badInput("nothing to remove: give --env NAME or --file NAME");
       const expectedVersion = parseExpected(ctx.opts.expectedVersion);
       const { removeConfigData } = await ctx.client.request(CliRemoveConfigDataDocument, {
-        input: { project: ctx.opts.project, stage: ctx.opts.stage, config, names, ...(expectedVersion !== undefined && { expectedVersion }) },
+        input: { project: ctx.opts.project, stage: ctx.opts.stage, configuration: config, names, ...(expectedVersion !== undefined && { expectedVersion }) },
       });
       print(ctx.format, removeConfigData, () => summary(removeConfigData));
     },
@@ -131,7 +131,7 @@ export function registerConfigs(verbs: Verbs): void {
     ["pergola list config-data my-new-config -p my-new-project -s my-new-stage", "pergola list config-data -p my-new-project -s my-new-stage --with-values"],
     (cmd) => stageOption(projectOption(cmd)).option("--with-values", "show the values (secrets stay masked: they are write-only)"),
     async (ctx, name = "default") => {
-      const { configuration } = await ctx.client.request(CliGetConfigurationDocument, { project: ctx.opts.project, stage: ctx.opts.stage, name });
+      const { configuration } = await ctx.client.request(CliGetConfigurationDocument, { project: ctx.opts.project, stage: ctx.opts.stage, configuration: name });
       if (!configuration) throw new CliError(`not found: Configuration "${name}" of Stage "${ctx.opts.stage}"`, ExitCode.NOT_FOUND);
       const withValues = Boolean(ctx.opts.withValues);
       const data = configuration.data.map((d) => ({

@@ -65,7 +65,11 @@ export function registerOutposts(verbs: Verbs): void {
         .option("--offline-after <seconds>", "default 20"),
     async (ctx, name) => {
       const labels = (ctx.opts.label as string[] | undefined) ?? [];
-      for (const l of labels) if (!/^[^=]+=.*$/.test(l)) throw badInput(`--label ${l}: expected key=value`);
+      const labelEntries = labels.map((label) => {
+        const at = label.indexOf("=");
+        if (at < 1) throw badInput(`--label ${label}: expected key=value`);
+        return { key: label.slice(0, at), value: label.slice(at + 1) };
+      });
       const heartbeat = int("--heartbeat-interval", ctx.opts.heartbeatInterval);
       const offline = int("--offline-after", ctx.opts.offlineAfter);
       const { createOutpost } = await ctx.client.request(CliCreateOutpostDocument, {
@@ -74,7 +78,7 @@ export function registerOutposts(verbs: Verbs): void {
           ...(ctx.opts.id && { slug: ctx.opts.id }),
           ...(ctx.opts.description && { description: ctx.opts.description }),
           ...(ctx.opts.region && { region: ctx.opts.region }),
-          ...(labels.length && { labels }),
+          ...(labelEntries.length && { labelEntries }),
           ...(heartbeat !== undefined && { heartbeatIntervalSeconds: heartbeat }),
           ...(offline !== undefined && { offlineAfterSeconds: offline }),
         },
@@ -102,7 +106,7 @@ export function registerOutposts(verbs: Verbs): void {
     ["pergola get outpost factory-berlin", "pergola get outpost factory-berlin --history 50 -o yaml"],
     (cmd) => cmd.alias("outposts").option("--history <n>", "how many history entries", "20"),
     async (ctx, slug) => {
-      const { outpost } = await ctx.client.request(CliGetOutpostDocument, { slug: slug!.replace(/^outpost:\/\//, ""), last: Number(ctx.opts.history) || 20 });
+      const { outpost } = await ctx.client.request(CliGetOutpostDocument, { outpost: slug!.replace(/^outpost:\/\//, ""), first: Number(ctx.opts.history) || 20 });
       if (!outpost) throw new CliError(`not found: Outpost "${slug}"`, ExitCode.NOT_FOUND);
       print(ctx.format, outpost, () =>
         [renderOutpost(outpost), "", renderTable(["when", "event", "message"], (outpost.history ?? []).map((h) => [ago(h.at), h.kind, h.message]), "history")].join("\n"),
@@ -130,7 +134,7 @@ export function registerOutposts(verbs: Verbs): void {
     ["pergola rotate outpost-token factory-berlin"],
     (cmd) => cmd,
     async (ctx, slug) => {
-      const { rotateOutpostToken } = await ctx.client.request(CliRotateOutpostTokenDocument, { slug: slug!.replace(/^outpost:\/\//, "") });
+      const { rotateOutpostToken } = await ctx.client.request(CliRotateOutpostTokenDocument, { outpost: slug!.replace(/^outpost:\/\//, "") });
       print(ctx.format, rotateOutpostToken, () => renderCredentials(rotateOutpostToken));
     },
   );
@@ -143,7 +147,7 @@ export function registerOutposts(verbs: Verbs): void {
     (cmd) => cmd.alias("outposts"),
     async (ctx, slug) => {
       const id = slug!.replace(/^outpost:\/\//, "");
-      const { deleteOutpost } = await ctx.client.request(CliDeleteOutpostDocument, { slug: id });
+      const { deleteOutpost } = await ctx.client.request(CliDeleteOutpostDocument, { outpost: id });
       print(ctx.format, { deleted: deleteOutpost, outpost: id }, () => `outpost ${id} deleted`);
     },
   );

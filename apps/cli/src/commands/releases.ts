@@ -58,7 +58,7 @@ export function registerReleases(verbs: Verbs): void {
         if (!build) throw badInput(`Project "${project}" has no Build yet: pergola push build -p ${project}`);
       }
       await release(ctx, project, stage, async () => {
-        const input = { project, stage, ...(build && { build }), ...(ctx.opts.config && { config: ctx.opts.config }) };
+        const input = { project, stage, ...(build && { build }), ...(ctx.opts.config && { configuration: ctx.opts.config }) };
         return (await ctx.client.request(CliDeployReleaseDocument, { input })).deployRelease;
       });
     },
@@ -98,7 +98,7 @@ export function registerReleases(verbs: Verbs): void {
     async (ctx, positional) => {
       const project: string = ctx.opts.project;
       const slug = stageArg(ctx, positional);
-      await release(ctx, project, slug, async () => (await ctx.client.request(CliRollbackStageDocument, { project, slug })).rollbackStage);
+      await release(ctx, project, slug, async () => (await ctx.client.request(CliRollbackStageDocument, { project, stage: slug })).rollbackStage);
     },
   );
 }

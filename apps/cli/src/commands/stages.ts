@@ -100,7 +100,7 @@ export function registerStages(verbs: Verbs): void {
       const { updateStage } = await ctx.client.request(CliUpdateStageDocument, {
         input: {
           project: ctx.opts.project,
-          slug,
+          stage: slug,
           ...(ctx.opts.name && { name: ctx.opts.name }),
           ...(ctx.opts.type && { type: parseType(ctx.opts.type) }),
           ...(grace !== undefined && { suspendGraceSeconds: grace }),
@@ -118,7 +118,7 @@ export function registerStages(verbs: Verbs): void {
     (cmd) => optionalStage(projectOption(cmd)).alias("stages"),
     async (ctx, positional) => {
       const slug = stageArg(ctx, positional);
-      const { deleteStage } = await ctx.client.request(CliDeleteStageDocument, { project: ctx.opts.project, slug });
+      const { deleteStage } = await ctx.client.request(CliDeleteStageDocument, { project: ctx.opts.project, stage: slug });
       print(ctx.format, { deleted: deleteStage, stage: slug }, () => `stage ${slug} deleted`);
     },
   );
@@ -128,13 +128,13 @@ export function registerStages(verbs: Verbs): void {
       verbs.suspend,
       "suspend",
       "Suspend a Stage: its links answer 503, schedules stop, Components get SIGTERM (SIGKILL after the grace period)",
-      async (ctx, slug) => (await ctx.client.request(CliSuspendStageDocument, { project: ctx.opts.project, slug })).suspendStage,
+      async (ctx, slug) => (await ctx.client.request(CliSuspendStageDocument, { project: ctx.opts.project, stage: slug })).suspendStage,
     ],
     [
       verbs.resume,
       "resume",
       "Resume a suspended Stage with the same Release, config and storage",
-      async (ctx, slug) => (await ctx.client.request(CliResumeStageDocument, { project: ctx.opts.project, slug })).resumeStage,
+      async (ctx, slug) => (await ctx.client.request(CliResumeStageDocument, { project: ctx.opts.project, stage: slug })).resumeStage,
     ],
   ];
   for (const [verb, name, doing, run] of transitions) {
