@@ -41,7 +41,10 @@ const stageSchema = z.object({
 export const desiredStateSchema = z.object({
   full: z.boolean(),
   stages: z.array(stageSchema),
-  removed: z.array(z.string()).nullish().transform((r) => r ?? []),
+  removed: z
+    .array(z.string())
+    .nullish()
+    .transform((r) => r ?? []),
 }) satisfies z.ZodType<AgentDesiredStateSubscription["desiredState"]>;
 
 export type DesiredRelease = z.infer<typeof releaseSchema>;

@@ -5,7 +5,11 @@
  * last event it received after a reconnect. They and their result types are generated into
  * ../generated/graphql.ts.
  */
-import type { DashboardCreateOutpostMutation, DashboardEventsSubscription, DashboardValidateOutpostUriQuery } from "../generated/graphql.js";
+import type {
+  DashboardCreateOutpostMutation,
+  DashboardEventsSubscription,
+  DashboardValidateOutpostUriQuery,
+} from "../generated/graphql.js";
 
 export type { AccessKeyRow, UserRow } from "./people.js";
 export type {
