@@ -1,4 +1,5 @@
 /** Human views shared by several commands. */
+import { LOCAL_OUTPOST } from "@pergola/schema";
 import type { OutpostRow, ReleaseRow, StageRow } from "./documents.js";
 import { ago, lower, renderFacts, renderTable, type Cell } from "./output.js";
 
@@ -12,7 +13,7 @@ export function renderStages(project: string, stages: StageRow[]): string {
     lower(s.state),
     lower(s.health),
     s.currentRelease ? `${s.currentRelease.build.name} (${lower(s.currentRelease.state)})` : "-",
-    ...(outposts ? [s.outpost?.outpost.slug ?? "local", s.outpost ? lower(s.outpost.status) : "-"] : []),
+    ...(outposts ? [s.outpost?.outpost.slug ?? LOCAL_OUTPOST, s.outpost ? lower(s.outpost.status) : "-"] : []),
   ]);
   return renderTable(columns, rows, `stages (${project})`);
 }

@@ -9,6 +9,7 @@
  * says so instead of showing a status; its Stage count is every Stage an admin sees less those
  * on the listed Outposts.
  */
+import { LOCAL_OUTPOST } from "@pergola/schema";
 import { useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { DashboardCreateOutpostDocument, DashboardDeleteOutpostDocument, DashboardOutpostChangedDocument, DashboardOutpostsDocument, DashboardProjectsDocument, DashboardRotateOutpostTokenDocument, type OutpostCredentialsView, type OutpostRow } from "@/lib/documents";
@@ -68,7 +69,7 @@ function localStageCount(outposts: OutpostRow[], projects: { stages: unknown[] }
 function LocalOutpostRow({ stageCount }: { stageCount: number | null }) {
   return (
     <tr data-testid="outpost-row-local">
-      <td data-label="Name"><div><strong>local</strong> <span className="badge badge-muted">BUILT-IN</span><div className="small muted">The agent <code>npm start</code> runs on the API&apos;s host: Stages created without an Outpost run here.</div></div></td>
+      <td data-label="Name"><div><strong>{LOCAL_OUTPOST}</strong> <span className="badge badge-muted">BUILT-IN</span><div className="small muted">The agent <code>npm start</code> runs on the API&apos;s host: Stages created without an Outpost run here.</div></div></td>
       <td data-label="URI" className="nowrap"><span className="muted" title="Stages created without an Outpost URI run here">— (default)</span></td>
       <td data-label="Region">—</td>
       <td data-label="Status" colSpan={2}><span className="small muted">Not tracked: the API keeps no connection state for the local agent. Its Stages&apos; Components show what it last reported.</span></td>
