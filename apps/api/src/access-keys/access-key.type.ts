@@ -6,7 +6,7 @@ export class AccessKey {
   @Field(() => ID, { description: "The part before the colon of `<id>:<secret>`." })
   id: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "What it is for, as its owner named it." })
   name: string;
 
   @Field(() => Boolean, { description: "Queries and subscriptions only: every mutation answers FORBIDDEN." })
@@ -15,10 +15,10 @@ export class AccessKey {
   @Field(() => Boolean, { description: "A disabled key answers 401 until enabled again." })
   enabled: boolean;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "When it was created." })
   createdAt: Date;
 
-  @Field(() => DateTime, { nullable: true, description: "To the minute." })
+  @Field(() => DateTime, { nullable: true, description: "When it last authenticated a request, to the minute; null if never." })
   lastUsedAt: Date | null;
 
   userId: string;
@@ -26,16 +26,16 @@ export class AccessKey {
 
 @ObjectType({ description: "A new access key. `token` (`<id>:<secret>`) is shown only this once." })
 export class AccessKeyCredentials {
-  @Field(() => String)
+  @Field(() => String, { description: "`<id>:<secret>`, to send as `Authorization: Bearer <token>`; shown only here." })
   token: string;
 
-  @Field(() => AccessKey)
+  @Field(() => AccessKey, { description: "The new key." })
   accessKey: AccessKey;
 }
 
-@InputType()
+@InputType({ description: "A new access key of the caller's." })
 export class CreateAccessKeyInput {
-  @Field(() => String)
+  @Field(() => String, { description: "What it is for, e.g. CI or wall display." })
   name: string;
 
   @Field(() => Boolean, { defaultValue: false, description: "For monitoring tools and wall displays." })

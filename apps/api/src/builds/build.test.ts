@@ -9,10 +9,11 @@ const MANIFEST = {
     { name: "migrate", command: "node", args: ["migrate.js"], scheduled: "@release" },
   ],
 };
-const CREATE = `mutation($i: CreateBuildInput!) { createBuild(input: $i) { name branch number status manifest createdBy artifact { sha256 size } } }`;
+const CREATE = `mutation($i: CreateBuildInput!) { createBuild(input: $i) { name branch number status manifest createdBy artifact { sha256 size byteSize } } }`;
 
 let api: TestApi;
 let artifact: string;
+let artifactSize: number;
 beforeAll(async () => {
   api = await startTestApi();
   const res = await fetch(`${api.server.url}/artifacts?project=${await createTestProject(api)}`, {
@@ -20,7 +21,7 @@ beforeAll(async () => {
     headers: { authorization: `Bearer ${api.adminToken}` },
     body: await makeArchive({ "server.js": "require('http').createServer().listen()" }),
   });
-  artifact = (await res.json()).sha256;
+  ({ sha256: artifact, size: artifactSize } = await res.json());
 });
 afterAll(() => api?.close());
 
@@ -34,7 +35,8 @@ describe("Builds", () => {
     expect((await make({ branch: "feature/login" })).name).toBe("feature-login_b1");
     expect((await make({ branch: "master" })).name).toBe("master_b3");
     const named = await make({ name: "release-1.0" });
-    expect(named).toMatchObject({ name: "release-1.0", manifest: MANIFEST, createdBy: "admin", artifact: { sha256: artifact } });
+    expect(named).toMatchObject({ name: "release-1.0", manifest: MANIFEST, createdBy: "admin" });
+    expect(named.artifact).toEqual({ sha256: artifact, size: artifactSize, byteSize: String(artifactSize) });
     const again = await api.gql(CREATE, { i: { project, manifest: MANIFEST, artifact, name: "release-1.0" } });
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", taken: "release-1.0" });
 

@@ -5,24 +5,47 @@ import { DateTime } from "../common/scalars.js";
 import { EventFields } from "../events/event.type.js";
 import { Health, Stage } from "../stages/stage.type.js";
 
-export const ComponentKind = graphqlEnum(COMPONENT_KINDS, { name: "ComponentKind", description: "From `scheduled`: none → SERVICE, `@release` → JOB, a cron expression → CRON." });
+export const ComponentKind = graphqlEnum(COMPONENT_KINDS, {
+  name: "ComponentKind",
+  description: "From `scheduled`: none → SERVICE, `@release` → JOB, a cron expression → CRON.",
+  valuesConfig: {
+    SERVICE: { description: "Runs all the time and is restarted when it exits (no `scheduled`)." },
+    JOB: { description: "Runs once per Release (`scheduled: \"@release\"`)." },
+    CRON: { description: "Runs on a cron schedule (`scheduled: \"*/5 * * * *\"`)." },
+  },
+});
 export type ComponentKind = keyof typeof ComponentKind;
 
-export const ComponentState = graphqlEnum(COMPONENT_STATES, { name: "ComponentState", description: "Pergola's words: SCHEDULED is a cron job between runs, COMPLETED a @release job done." });
+export const ComponentState = graphqlEnum(COMPONENT_STATES, {
+  name: "ComponentState",
+  description: "Pergola's words: SCHEDULED is a cron job between runs, COMPLETED a @release job done.",
+  valuesConfig: {
+    PENDING: { description: "Known to the agent, not started yet." },
+    STARTING: { description: "Its process exited and waits out the back-off before a restart." },
+    RUNNING: { description: "Its process runs." },
+    SCHEDULED: { description: "A CRON Component between runs." },
+    COMPLETED: { description: "A JOB that finished successfully." },
+    STOPPING: { description: "Its process was told to stop (SIGTERM) and has not exited yet." },
+    STOPPED: { description: "Stopped for good (its Release was replaced or its Stage deleted)." },
+    SUSPENDED: { description: "Stopped because its Stage is suspended; it starts again on resume." },
+    FAILED: { description: "It cannot start, or a JOB failed on every retry; `message` says why." },
+    CRASHLOOP: { description: "A service that exited quickly several times in a row; it keeps being restarted." },
+  },
+});
 export type ComponentState = keyof typeof ComponentState;
 
 @ObjectType({ description: "A service, job or scheduled job of the Stage's active Release, as its agent last reported it." })
 export class Component {
-  @Field(() => String)
+  @Field(() => String, { description: "Its name, as in the manifest; unique in its Release." })
   name: string;
 
-  @Field(() => ComponentKind)
+  @Field(() => ComponentKind, { description: "A service, a job run per Release, or a cron job." })
   kind: ComponentKind;
 
-  @Field(() => ComponentState)
+  @Field(() => ComponentState, { description: "What its process is doing." })
   state: ComponentState;
 
-  @Field(() => Health)
+  @Field(() => Health, { description: "Its probe's verdict; UNKNOWN without a probe, or when the agent stopped reporting." })
   health: Health;
 
   @Field(() => Health, { nullable: true, description: "The last real verdict, kept while `health` is UNKNOWN." })
@@ -31,7 +54,7 @@ export class Component {
   @Field(() => DateTime, { nullable: true, description: "When the agent last saw this health." })
   observedAt: Date | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "How many times its process was restarted since the Release started it." })
   restarts: number;
 
   @Field(() => String, { nullable: true, description: "Why it is in this state (a crash, a missing config entry…)." })
@@ -43,9 +66,9 @@ export class Component {
 
 @ObjectType({ description: "A Component changed." })
 export class ComponentEvent extends EventFields {
-  @Field(() => Component)
+  @Field(() => Component, { description: "The Component as it was at this event (its `logs` empty)." })
   component: Component;
 
-  @Field(() => Stage)
+  @Field(() => Stage, { description: "Its Stage as it was at this event." })
   stage: Stage;
 }

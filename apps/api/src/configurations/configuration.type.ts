@@ -6,6 +6,10 @@ import { DateTime } from "../common/scalars.js";
 export const ConfigDataKind = graphqlEnum(CONFIG_DATA_KINDS, {
   name: "ConfigDataKind",
   description: "ENV: an environment variable. FILE: a file written into the Component's file system (`config-ref` in the manifest names it).",
+  valuesConfig: {
+    ENV: { description: "An environment variable of every Component." },
+    FILE: { description: "A file written into the Component's file system; `config-ref` in the manifest names it." },
+  },
 });
 export type ConfigDataKind = keyof typeof ConfigDataKind;
 
@@ -14,13 +18,13 @@ export class ConfigData {
   @Field(() => String, { description: "The variable's name, or the file's path." })
   name: string;
 
-  @Field(() => ConfigDataKind)
+  @Field(() => ConfigDataKind, { description: "An environment variable or a file." })
   kind: ConfigDataKind;
 
   @Field(() => String, { nullable: true, description: "The value or file content; always null for a secret (secrets are write-only)." })
   value: string | null;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: "True when its value is write-only (never returned, `value` is null)." })
   secret: boolean;
 }
 
@@ -38,6 +42,6 @@ export class Configuration {
   @Field(() => [ConfigData], { description: "Sorted by kind, then name." })
   data: ConfigData[];
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "When this version was written." })
   updatedAt: Date;
 }

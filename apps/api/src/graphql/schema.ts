@@ -20,10 +20,11 @@ import { UserResolver } from "../users/user.resolver.js";
 import { AccessKeyResolver } from "../access-keys/access-key.resolver.js";
 import { MemberResolver } from "../projects/member.resolver.js";
 import { AuditResolver } from "../audit/audit.resolver.js";
+import { describeRootTypes } from "./root-types.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
-export function createSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function createSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [
       AuthResolver,
       OidcResolver,
@@ -47,4 +48,5 @@ export function createSchema(): Promise<GraphQLSchema> {
       },
     },
   });
+  return describeRootTypes(schema);
 }

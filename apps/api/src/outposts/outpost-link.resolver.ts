@@ -1,6 +1,7 @@
 /** Stage.isOutpost, Stage.outpost (its OutpostLink) and `outpostLinkChanged`. */
 import type { EventRow } from "@pergola/db/schema";
 import { Arg, Ctx, FieldResolver, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { ArgDoc } from "../graphql/argument-docs.js";
 import type { Context } from "../context.js";
 import { formatCursor } from "../events/cursor.js";
 import { outpostLinkEventKinds, type EventKind } from "../events/event-kind.js";
@@ -32,9 +33,9 @@ export class OutpostLinkResolver {
   })
   outpostLinkChanged(
     @Root() row: EventRow,
-    @Arg("project", () => String) _project: string,
-    @Arg("stage", () => String) _stage: string,
-    @Arg("after", () => String, { nullable: true }) _after?: string,
+    @Arg("project", () => String, { description: ArgDoc.project }) _project: string,
+    @Arg("stage", () => String, { description: ArgDoc.stage }) _stage: string,
+    @Arg("after", () => String, { nullable: true, description: ArgDoc.after }) _after?: string,
   ): OutpostLinkEvent {
     const link = fromLinkSnapshot((row.payload as { link: unknown }).link);
     return { cursor: formatCursor(row.seq), at: row.at, kind: row.kind as EventKind, actor: row.actor, link: link as never, stage: stageOf(row)! };

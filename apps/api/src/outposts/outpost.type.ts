@@ -6,11 +6,19 @@ import { DateTime } from "../common/scalars.js";
 import type { Context } from "../context.js";
 import { EventFields } from "../events/event.type.js";
 import { Stage } from "../stages/stage.type.js";
+import { LABELS_AS_STRINGS } from "./label.type.js";
 
 export const OutpostLinkStatus = graphqlEnum(OUTPOST_LINK_STATUSES, {
   name: "OutpostLinkStatus",
   description:
     "PENDING: the agent never connected (or never acknowledged the Stage); CONNECTING: its socket is open, not yet in sync; ONLINE: connected and heartbeating; OFFLINE: socket closed or heartbeats missed; ERROR: the agent reported it cannot apply.",
+  valuesConfig: {
+    PENDING: { description: "The agent never connected (or never acknowledged the Stage)." },
+    CONNECTING: { description: "Its socket is open; not yet in sync." },
+    ONLINE: { description: "Connected and heartbeating." },
+    OFFLINE: { description: "Its socket closed, or heartbeats were missed." },
+    ERROR: { description: "The agent reported it cannot apply something (see `errors`)." },
+  },
 });
 export type OutpostLinkStatus = keyof typeof OutpostLinkStatus;
 
@@ -53,10 +61,10 @@ export class OutpostHistoryEntry {
   })
   kind: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "What happened, in a sentence." })
   message: string;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "When it happened." })
   at: Date;
 }
 
@@ -73,29 +81,29 @@ const ADMINS_ONLY = "Admins only (null for others).";
     "A remote environment whose agent runs Stages: a cluster, an edge device, a factory host. Members of a Project it is granted to see its name, description, region and status; the other facts are for admins.",
 })
 export class Outpost {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Its unique ID." })
   id: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "Its ID in outpost://<slug>: unique, a DNS label, fixed for life." })
   slug: string;
 
   @Field(() => String, { description: "outpost://<slug>: what createStage's outpostUri takes." })
   uri: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "Its display name." })
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Free text from whoever registered it; null when none." })
   description: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "Where it is, e.g. eu-central; null when not given." })
   region: string | null;
 
-  @Field(() => [String], { nullable: true, description: `key=value. ${ADMINS_ONLY}` })
+  @Field(() => [String], { nullable: true, description: `key=value. ${ADMINS_ONLY}`, deprecationReason: LABELS_AS_STRINGS })
   @UseMiddleware(adminFact)
   labels: string[];
 
-  @Field(() => OutpostLinkStatus)
+  @Field(() => OutpostLinkStatus, { description: "How its agent is connected." })
   status: OutpostLinkStatus;
 
   @Field(() => DateTime, { description: "Since when the status is what it is." })
@@ -129,13 +137,13 @@ export class Outpost {
   @UseMiddleware(adminFact)
   stageCount: number;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "When it was registered." })
   createdAt: Date;
 }
 
 @ObjectType({ description: "An Outpost and its agent token, shown only here, once." })
 export class OutpostCredentials {
-  @Field(() => Outpost)
+  @Field(() => Outpost, { description: "The new Outpost." })
   outpost: Outpost;
 
   @Field(() => String, { description: "Shown once; stored only as a hash." })
@@ -150,7 +158,7 @@ export class OutpostProblem {
   @Field(() => OutpostProblemCode, { description: "MALFORMED, UNKNOWN_OUTPOST (also: not granted to any of the caller's Projects) or NEVER_CONNECTED." })
   code: OutpostProblemCode;
 
-  @Field(() => String)
+  @Field(() => String, { description: "What is wrong, in a sentence." })
   message: string;
 
   @Field(() => Boolean, { description: "A warning leaves the URI valid." })
@@ -159,43 +167,43 @@ export class OutpostProblem {
 
 @ObjectType({ description: "What validateOutpostUri found." })
 export class OutpostValidation {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: "True when a Stage may be placed there: no problem but warnings." })
   valid: boolean;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The URI as checked (trimmed)." })
   uri: string;
 
-  @Field(() => Outpost, { nullable: true })
+  @Field(() => Outpost, { nullable: true, description: "The Outpost it names; null when there is none the caller may use." })
   outpost: Outpost | null;
 
-  @Field(() => [OutpostProblem])
+  @Field(() => [OutpostProblem], { description: "What is wrong or worth knowing; empty when all is well." })
   problems: OutpostProblem[];
 }
 
 @ObjectType({ description: "Something the agent reported it could not apply." })
 export class OutpostApplyError {
-  @Field(() => String)
+  @Field(() => String, { description: "The Component's name." })
   component: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "Why the agent could not apply it." })
   message: string;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "When the agent reported it." })
   at: Date;
 }
 
 @ObjectType({ description: "How a Stage on an Outpost is connected to it." })
 export class OutpostLink {
-  @Field(() => OutpostLinkStatus)
+  @Field(() => OutpostLinkStatus, { description: "How the Stage's agent is connected, as far as this Stage is concerned." })
   status: OutpostLinkStatus;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "Since when the status is what it is." })
   since: Date;
 
-  @Field(() => DateTime, { nullable: true })
+  @Field(() => DateTime, { nullable: true, description: "The agent's last heartbeat; null if it never sent one." })
   lastHeartbeatAt: Date | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: "Round trip of the last heartbeat in milliseconds, as the agent measured it; null before the second one." })
   latencyMs: number | null;
 
   @Field(() => String, { nullable: true, description: `What the agent said it is, when it connected. ${ADMINS_ONLY}` })
@@ -211,25 +219,25 @@ export class OutpostLink {
   @Field(() => Boolean, { description: "The agent has applied the newest generation." })
   inSync: boolean;
 
-  @Field(() => [OutpostApplyError])
+  @Field(() => [OutpostApplyError], { description: "What the agent last reported it could not apply; empty when all applied." })
   errors: OutpostApplyError[];
 
-  @Field(() => Outpost)
+  @Field(() => Outpost, { description: "The Outpost the Stage lives on." })
   outpost: Outpost;
 }
 
 @ObjectType({ description: "A Stage's Outpost link changed." })
 export class OutpostLinkEvent extends EventFields {
-  @Field(() => OutpostLink)
+  @Field(() => OutpostLink, { description: "The link as it was at this event." })
   link: OutpostLink;
 
-  @Field(() => Stage)
+  @Field(() => Stage, { description: "Its Stage as it was at this event." })
   stage: Stage;
 }
 
 @ObjectType({ description: "What a heartbeat is answered with." })
 export class HeartbeatResult {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: "False when the session is no longer the Outpost's (`reason` says why)." })
   accepted: boolean;
 
   @Field(() => String, { nullable: true, description: "Why not (a superseded session)." })

@@ -3,19 +3,19 @@ import { DateTime } from "../common/scalars.js";
 
 @ObjectType({ description: "Holds Stages." })
 export class Project {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Its unique ID." })
   id: string;
 
   @Field(() => String, { description: "Unique; addresses the Project everywhere." })
   slug: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "Its display name." })
   name: string;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "When it was created." })
   createdAt: Date;
 
-  @Field(() => DateTime)
+  @Field(() => DateTime, { description: "When its name or slug last changed; neither can change yet, so its creation time." })
   updatedAt: Date;
 
   seq: bigint;
