@@ -38,7 +38,7 @@ export function renderReleases(project: string, stage: string, releases: Release
     releases.map((r) => [
       r.build.name,
       r.config ? `${r.config.name} v${r.configVersion ?? r.config.version}` : "-",
-      `${ago(r.createdAt)} by ${r.createdBy}`,
+      `${ago(r.createdAt)} by ${r.author.name}`,
       `${lower(r.state)}${r.message && (r.state === "FAILED" || r.state === "PENDING") ? `: ${r.message}` : ""}`,
     ]),
     `releases (${project}/${stage})`,
@@ -64,7 +64,7 @@ export function renderOutpost(o: OutpostRow): string {
     ["name", o.name],
     ["description", o.description],
     ["region", o.region],
-    ["labels", (o.labels ?? []).join(", ")],
+    ["labels", formatLabels(o.labelEntries)],
     ["status", `${lower(o.status)} since ${ago(o.statusSince)}`],
     ["agent", o.agentVersion],
     ["public url", o.publicUrl],
@@ -73,4 +73,9 @@ export function renderOutpost(o: OutpostRow): string {
     ["heartbeat", `every ${o.heartbeatIntervalSeconds}s, offline after ${o.offlineAfterSeconds}s`],
     ["stages", o.stageCount],
   ]);
+}
+
+/** `site=berlin, line=2`; nothing for an Outpost without labels (or a caller who may not see them). */
+export function formatLabels(labels: { key: string; value: string }[] | null): string | null {
+  return labels?.length ? labels.map(({ key, value }) => `${key}=${value}`).join(", ") : null;
 }

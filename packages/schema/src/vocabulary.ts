@@ -77,6 +77,10 @@ export function outpostHistoryKindOf(text: OutpostHistoryText): OutpostHistoryKi
   return text.toUpperCase().replaceAll("-", "_") as OutpostHistoryKind;
 }
 
+export function outpostHistoryTextOf(kind: OutpostHistoryKind): OutpostHistoryText {
+  return kind.toLowerCase().replaceAll("_", "-") as OutpostHistoryText;
+}
+
 /** What validateOutpostUri finds wrong with a URI (NEVER_CONNECTED is a warning). */
 export const OUTPOST_PROBLEM_CODES = ["MALFORMED", "UNKNOWN_OUTPOST", "NEVER_CONNECTED"] as const;
 export type OutpostProblemCode = (typeof OUTPOST_PROBLEM_CODES)[number];

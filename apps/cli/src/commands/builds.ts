@@ -69,7 +69,7 @@ export function registerBuilds(verbs: Verbs): void {
       print(ctx.format, builds, () =>
         renderTable(
           ["build", "branch", "created", "size", "status"],
-          builds.map((b) => [b.name, b.branch, `${ago(b.createdAt)} by ${b.createdBy}`, `${Math.ceil(b.artifact.size / 1024)} KiB`, lower(b.status)]),
+          builds.map((b) => [b.name, b.branch, `${ago(b.createdAt)} by ${b.author.name}`, `${Math.ceil(Number(b.artifact.byteSize) / 1024)} KiB`, lower(b.status)]),
           `builds (${ctx.opts.project})`,
         ),
       );

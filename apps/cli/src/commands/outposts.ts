@@ -1,19 +1,24 @@
 /** `create outpost`, `list outpost`, `get outpost`, `validate outpost-uri`, `rotate outpost-token`, `delete outpost`. */
-import { CliCreateOutpostDocument, CliDeleteOutpostDocument, CliGetOutpostDocument, CliListOutpostsDocument, CliRotateOutpostTokenDocument, CliValidateOutpostUriDocument, type OutpostCredentialsRow } from "../documents.js";
+import { outpostHistoryTextOf } from "@pergola/schema";
+import {
+  CliCreateOutpostDocument,
+  CliDeleteOutpostDocument,
+  CliGetOutpostDocument,
+  CliListOutpostsDocument,
+  CliRotateOutpostTokenDocument,
+  CliValidateOutpostUriDocument,
+  type CliValidateOutpostUriQuery,
+  type OutpostCredentialsRow,
+} from "../documents.js";
 import { leaf } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import type { Verbs } from "../groups.js";
 import { ago, lower, print, renderFacts, renderTable } from "../output.js";
-import { renderOutpost, renderOutposts } from "../views.js";
+import { formatLabels, renderOutpost, renderOutposts } from "../views.js";
 
-export function renderValidation(v: {
-  uri: string;
-  valid: boolean;
-  problems: { code: string; message: string; warning: boolean }[];
-  /** `labels` and `agentVersion` are null for non-admins. */
-  outpost: { slug: string; name: string; description: string | null; region: string | null; labels: string[] | null; agentVersion: string | null; status: string } | null;
-}): string {
+/** `labelEntries` and `agentVersion` are null for non-admins. */
+export function renderValidation(v: CliValidateOutpostUriQuery["validateOutpostUri"]): string {
   const lines = [`${v.uri}: ${v.valid ? "valid" : "not valid"}`];
   if (v.outpost)
     lines.push(
@@ -21,7 +26,7 @@ export function renderValidation(v: {
         ["  name", v.outpost.name],
         ["  description", v.outpost.description],
         ["  region", v.outpost.region],
-        ["  labels", v.outpost.labels?.join(", ")],
+        ["  labels", formatLabels(v.outpost.labelEntries)],
         ["  agent", v.outpost.agentVersion],
         ["  status", lower(v.outpost.status)],
       ]),
@@ -109,7 +114,7 @@ export function registerOutposts(verbs: Verbs): void {
       const { outpost } = await ctx.client.request(CliGetOutpostDocument, { outpost: slug!.replace(/^outpost:\/\//, ""), first: Number(ctx.opts.history) || 20 });
       if (!outpost) throw new CliError(`not found: Outpost "${slug}"`, ExitCode.NOT_FOUND);
       print(ctx.format, outpost, () =>
-        [renderOutpost(outpost), "", renderTable(["when", "event", "message"], (outpost.history ?? []).map((h) => [ago(h.at), h.kind, h.message]), "history")].join("\n"),
+        [renderOutpost(outpost), "", renderTable(["when", "event", "message"], (outpost.history ?? []).map((h) => [ago(h.at), outpostHistoryTextOf(h.event), h.message]), "history")].join("\n"),
       );
     },
   );

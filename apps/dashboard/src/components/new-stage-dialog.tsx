@@ -13,6 +13,7 @@ import { DashboardCreateStageDocument, DashboardProjectStagesDocument, Dashboard
 import { Badge } from "./badges";
 import { Dialog } from "./dialog";
 import { errorMessage } from "./errors";
+import { formatLabel } from "@/lib/labels";
 import { deriveSlug, slugProblem, suggestFreeSlug } from "@/lib/slug";
 
 /** How long typing must pause before the Project's Stage IDs are read again. */
@@ -165,7 +166,7 @@ function OutpostValidationView({ result }: { result: OutpostValidationResult }) 
           <dt>Outpost</dt><dd>{o.name}</dd>
           <dt>Description</dt><dd>{o.description ?? "—"}</dd>
           <dt>Region</dt><dd>{o.region ?? "—"}</dd>
-          <dt>Labels</dt><dd>{o.labels?.length ? o.labels.map((l) => <span key={l} className="chip">{l}</span>) : "—"}</dd>
+          <dt>Labels</dt><dd>{o.labelEntries?.length ? o.labelEntries.map((l) => <span key={l.key} className="chip">{formatLabel(l)}</span>) : "—"}</dd>
           <dt>Agent version</dt><dd>{o.agentVersion ?? "—"}</dd>
           <dt>Status</dt><dd><Badge value={o.status} /></dd>
         </dl>

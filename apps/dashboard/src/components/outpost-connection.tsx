@@ -8,6 +8,7 @@
  */
 import { useState } from "react";
 import { useQuery, useSubscription } from "urql";
+import { outpostHistoryTextOf } from "@pergola/schema";
 import { DashboardOutpostChangedDocument, DashboardOutpostLinkChangedDocument, DashboardStageLinkDocument, type LinkStatus, type OutpostLinkView, type OutpostRow } from "@/lib/documents";
 import { Badge } from "./badges";
 import { Dialog } from "./dialog";
@@ -78,7 +79,7 @@ function ConnectionDetails({ link }: { link: OutpostLinkView }) {
         {forbidden ? <p className="muted">The connection history is for admins.</p> : !outpost ? <p className="muted">Loading…</p> : (
           <ol className="timeline" data-testid="outpost-history">
             {(outpost.history ?? []).map((h, i) => (
-              <li key={`${h.at}-${i}`}><span className={`chip kind-${h.kind}`}>{h.kind}</span> {h.message} <time className="muted small" dateTime={h.at} title={utc(h.at)}>{ago(h.at, now)}</time></li>
+              <li key={`${h.at}-${i}`}><span className={`chip kind-${outpostHistoryTextOf(h.event)}`}>{outpostHistoryTextOf(h.event)}</span> {h.message} <time className="muted small" dateTime={h.at} title={utc(h.at)}>{ago(h.at, now)}</time></li>
             ))}
           </ol>
         )}

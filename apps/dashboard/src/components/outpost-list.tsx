@@ -19,6 +19,7 @@ import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
 import { ago, utc } from "@/lib/format";
 import { useNow } from "@/lib/hooks";
+import { parseLabels } from "@/lib/labels";
 
 export function OutpostList() {
   const [{ data, error, fetching }, refetch] = useQuery({ query: DashboardOutpostsDocument, requestPolicy: "network-only" });
@@ -97,8 +98,8 @@ function OutpostRowView({ initial, onCredentials, onDeleted }: { initial: Outpos
       <td data-label="Stages">{o.stageCount}</td>
       <td data-label="Actions">
         <div className="row">
-          <button type="button" className="btn btn-small" aria-label={`Rotate token of ${o.name}`} disabled={rotate.fetching} onClick={async () => { if (!window.confirm(`Rotate the token of ${o.name}? Its agent is disconnected until it gets the new one.`)) return; const r = await doRotate({ slug: o.slug }); if (r.data) onCredentials(r.data.rotateOutpostToken); }}>ROTATE</button>
-          <button type="button" className="btn btn-small btn-danger" aria-label={`Delete ${o.name}`} disabled={del.fetching} onClick={async () => { if (!window.confirm(`Delete ${o.name}?`)) return; const r = await doDelete({ slug: o.slug }); if (r.data?.deleteOutpost) onDeleted(); }}>DELETE</button>
+          <button type="button" className="btn btn-small" aria-label={`Rotate token of ${o.name}`} disabled={rotate.fetching} onClick={async () => { if (!window.confirm(`Rotate the token of ${o.name}? Its agent is disconnected until it gets the new one.`)) return; const r = await doRotate({ outpost: o.slug }); if (r.data) onCredentials(r.data.rotateOutpostToken); }}>ROTATE</button>
+          <button type="button" className="btn btn-small btn-danger" aria-label={`Delete ${o.name}`} disabled={del.fetching} onClick={async () => { if (!window.confirm(`Delete ${o.name}?`)) return; const r = await doDelete({ outpost: o.slug }); if (r.data?.deleteOutpost) onDeleted(); }}>DELETE</button>
         </div>
         <ErrorNote error={rotate.error ?? del.error} />
       </td>
@@ -115,7 +116,7 @@ function NewOutpost({ onCreated }: { onCreated: (c: OutpostCredentialsView) => v
   return (
     <form className="stack" onSubmit={async (e) => {
       e.preventDefault();
-      const r = await create({ name: name.trim(), description: description.trim() || null, region: region.trim() || null, labels: labels.split(",").map((l) => l.trim()).filter(Boolean) });
+      const r = await create({ name: name.trim(), description: description.trim() || null, region: region.trim() || null, labels: parseLabels(labels) });
       if (r.data) onCreated(r.data.createOutpost);
     }}>
       <label className="field"><span>Name</span><input value={name} onChange={(e) => setName(e.target.value)} required autoFocus /></label>

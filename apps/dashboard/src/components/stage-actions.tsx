@@ -16,14 +16,14 @@ import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
 
 type Stage = StageRow & { configs?: ConfigurationView[] };
-type Build = { name: string; createdAt: string; createdBy: string; branch: string | null };
+type Build = { name: string; createdAt: string; author: { name: string }; branch: string | null };
 
 export function StageActions({ project, stage, stages, builds, releases }: { project: string; stage: Stage; stages: { slug: string; name: string; type: StageType }[]; builds: Build[]; releases: ReleaseSummary[] }) {
   const [dialog, setDialog] = useState<"release" | "promote" | "suspend" | "config" | null>(null);
   const [suspend, doSuspend] = useMutation(DashboardSuspendStageDocument);
   const [resume, doResume] = useMutation(DashboardResumeStageDocument);
   const [rollback, doRollback] = useMutation(DashboardRollbackStageDocument);
-  const vars = { project, slug: stage.slug };
+  const vars = { project, stage: stage.slug };
   const close = () => setDialog(null);
   const canSuspend = stage.state === "RUNNING";
   const canResume = stage.state === "SUSPENDED";
@@ -95,7 +95,7 @@ function NewRelease({ project, stage, builds, onDone, onCancel }: { project: str
       <label className="field">
         <span>Build</span>
         <select value={build} onChange={(e) => setBuild(e.target.value)} required>
-          {builds.map((b) => <option key={b.name} value={b.name}>{b.name} — {b.createdBy}, {new Date(b.createdAt).toLocaleString()}</option>)}
+          {builds.map((b) => <option key={b.name} value={b.name}>{b.name} — {b.author.name}, {new Date(b.createdAt).toLocaleString()}</option>)}
         </select>
       </label>
       <label className="field">

@@ -146,7 +146,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
                         <td data-label="Build" className="mono">{r.build.name}</td>
                         <td data-label="Config" className="mono">{r.config ? `${r.config.name} v${r.configVersion}` : "—"}</td>
                         <td data-label="Released" title={utc(r.createdAt)}>{ago(r.createdAt, now)}</td>
-                        <td data-label="By">{r.createdBy}</td>
+                        <td data-label="By">{r.author.name}</td>
                         <td data-label="Status"><Badge value={r.state} />{r.message ? <span className="small muted"> {r.message}</span> : null}</td>
                       </tr>
                     ))}
