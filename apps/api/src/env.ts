@@ -47,6 +47,9 @@ const schema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   PERGOLA_MAX_ARTIFACT_MB: z.coerce.number().int().min(1).max(10_240).default(200),
+  /** An upload's archive, inflated: at most this many MiB and this many entries (a gzip bomb stops there). */
+  PERGOLA_MAX_ARTIFACT_INFLATED_MB: z.coerce.number().int().min(1).max(102_400).default(1024),
+  PERGOLA_MAX_ARTIFACT_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   /** Whose X-Forwarded-For names the caller: "loopback" (default), comma-separated addresses/subnets, or "false". */
   PERGOLA_TRUST_PROXY: z
     .string()

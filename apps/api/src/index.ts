@@ -23,6 +23,7 @@ try {
     trustProxy: env.PERGOLA_TRUST_PROXY,
     publicUrl: env.PERGOLA_PUBLIC_URL,
     maxArtifactBytes: env.PERGOLA_MAX_ARTIFACT_MB * 1024 * 1024,
+    artifactLimits: { maxInflatedBytes: env.PERGOLA_MAX_ARTIFACT_INFLATED_MB * 1024 * 1024, maxEntries: env.PERGOLA_MAX_ARTIFACT_ENTRIES },
     secretKey: env.PERGOLA_SECRET_KEY,
     database,
     logger,

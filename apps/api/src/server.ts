@@ -17,6 +17,7 @@ import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import { isReady, openDatabase, type Database, type OpenDatabaseOptions } from "@pergola/db/client";
+import type { ArchiveLimits } from "@pergola/runtime";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { pino, type Logger } from "pino";
@@ -81,6 +82,8 @@ export interface ServerOptions {
   secretKey?: string;
   /** Largest artifact upload, bytes. Default 200 MiB. */
   maxArtifactBytes?: number;
+  /** Limits on an uploaded archive once inflated. Default @pergola/runtime's DEFAULT_ARCHIVE_LIMITS (1 GiB, 100,000 entries). */
+  artifactLimits?: Partial<ArchiveLimits>;
   /** Heartbeat batching and OFFLINE monitor timings (outposts/outpost-sessions.ts). */
   outposts?: OutpostSessionsOptions;
   /**
@@ -123,6 +126,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     eventRetention: options.eventRetention ?? 10_000,
     dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), "pergola-"))),
     maxArtifactBytes: options.maxArtifactBytes ?? 200 * 1024 * 1024,
+    artifactLimits: options.artifactLimits,
     secretKey: options.secretKey,
     outposts: options.outposts,
     oidc: options.oidc,

@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import type { Database } from "@pergola/db/client";
+import type { ArchiveLimits } from "@pergola/runtime";
 import type { Logger } from "pino";
 import { SocketTicketService } from "./auth/socket-ticket.service.js";
 import { TokenService } from "./auth/token.service.js";
@@ -63,6 +64,8 @@ export interface ServicesOptions {
   /** Where artifacts are kept: `<dataDir>/artifacts`. */
   dataDir: string;
   maxArtifactBytes: number;
+  /** Limits on an uploaded archive once inflated; unset ones take DEFAULT_ARCHIVE_LIMITS. */
+  artifactLimits?: Partial<ArchiveLimits>;
   /** Encrypts secret Configuration values at rest: base64 of 32 bytes. Unset: `<dataDir>/secret-key`, made once. */
   secretKey?: string;
   /** Heartbeat batching and the OFFLINE monitor's timings. */
@@ -85,7 +88,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const logFeed = new LogFeed(database, logger);
   const audit = new AuditService(database.db);
   const secrets = loadSecretBox(options.dataDir, options.secretKey);
-  const artifacts = new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes);
+  const artifacts = new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes, options.artifactLimits);
   const signIn = new SignInService(database.db, audit, outpostAnnouncer);
   const outpostSessions = new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts);
   return {

@@ -14,7 +14,7 @@ import { authorize } from "../auth/policy.js";
 import type { TokenService } from "../auth/token.service.js";
 import { AppError, badInput, ErrorCode } from "../errors.js";
 import type { ProjectService } from "../projects/project.service.js";
-import { ArtifactTooLargeError, SHA256_PATTERN, type ArtifactStore } from "./artifact.store.js";
+import { ArtifactRefusedError, ArtifactTooLargeError, SHA256_PATTERN, type ArtifactStore } from "./artifact.store.js";
 
 export function artifactRoutes(store: ArtifactStore, tokens: TokenService, projects: ProjectService, logger: Logger): express.Router {
   const router = express.Router();
@@ -66,7 +66,8 @@ const STATUS: Partial<Record<string, number>> = {
 
 function sendError(res: express.Response, error: unknown, logger: Logger): void {
   if (error instanceof AppError) {
-    const status = error instanceof HttpError ? error.status : error instanceof ArtifactTooLargeError ? 413 : (STATUS[error.code] ?? 400);
+    const status =
+      error instanceof HttpError || error instanceof ArtifactRefusedError ? error.status : error instanceof ArtifactTooLargeError ? 413 : (STATUS[error.code] ?? 400);
     res.status(status).json({ errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }] });
     return;
   }

@@ -2,7 +2,8 @@
  * Artifacts: the application's files as a tar.gz, stored content-addressed by SHA-256 under
  * `<dataDir>/artifacts/<aa>/<sha256>.tar.gz`. An upload is hashed and counted while it streams
  * to a temporary file, refused past the size limit, and checked as an archive — every entry a
- * file, directory or link inside the root — before it is kept. The same bytes twice are kept once;
+ * file, directory or link inside the root, the inflated size and the entry count within their
+ * limits — before it is kept; a refused upload leaves nothing behind. The same bytes twice are kept once;
  * uploaded for two Projects, they belong to both (`artifact_projects`).
  */
 import { createHash, randomUUID } from "node:crypto";
@@ -14,8 +15,7 @@ import { pipeline } from "node:stream/promises";
 import type { Db } from "@pergola/db/client";
 import { artifactProjects, artifacts, type ArtifactRow } from "@pergola/db/schema";
 import { inArray } from "drizzle-orm";
-import { getArchiveEntryProblem } from "@pergola/runtime";
-import { list } from "tar";
+import { ArchiveRefusal, inspectArchive, type ArchiveLimits } from "@pergola/runtime";
 import type { Actor } from "../auth/actor.js";
 import { AppError, badInput, ErrorCode, notFound } from "../errors.js";
 import { getArtifactAccess, type ArtifactAccess } from "./artifact-access.js";
@@ -28,12 +28,28 @@ export class ArtifactTooLargeError extends AppError {
   }
 }
 
+/** An archive the rules refuse: 413 past a limit, 400 otherwise; the entry and the reason in `extensions`. */
+export class ArtifactRefusedError extends AppError {
+  readonly status: 400 | 413;
+  constructor(refusal: ArchiveRefusal) {
+    super(ErrorCode.BAD_USER_INPUT, `artifact: ${refusal.message}`, {
+      field: "artifact",
+      reason: refusal.reason,
+      ...(refusal.entry === undefined ? {} : { entry: refusal.entry }),
+      ...(refusal.limit === undefined ? {} : { limit: refusal.limit }),
+    });
+    this.status = refusal.kind === "too-large" ? 413 : 400;
+  }
+}
+
 export class ArtifactStore {
   constructor(
     private readonly db: Db,
     private readonly dir: string,
     /** Largest accepted upload, bytes. */
     readonly maxBytes: number,
+    /** Limits on the archive once inflated; unset ones take DEFAULT_ARCHIVE_LIMITS. */
+    private readonly limits: Partial<ArchiveLimits> = {},
   ) {}
 
   pathOf(sha256: string): string {
@@ -59,7 +75,7 @@ export class ArtifactStore {
     try {
       await pipeline(body, meter, createWriteStream(file, { mode: 0o600 }));
       if (size === 0) throw badInput("artifact", "the upload is empty");
-      await checkArchive(file);
+      await checkArchive(file, this.limits);
       const sha256 = hash.digest("hex");
       const target = this.pathOf(sha256);
       await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true, mode: 0o700 });
@@ -100,23 +116,15 @@ export class ArtifactStore {
   }
 }
 
-/** Refuses anything that is not a gzipped tar whose entries all stay inside its root. */
-async function checkArchive(file: string): Promise<void> {
-  const problems: string[] = [];
-  let entries = 0;
+/**
+ * Refuses anything that is not a gzipped tar whose entries all stay inside its root, by the
+ * archive rules the agent applies too (@pergola/runtime's inspectArchive), inflating as a stream.
+ */
+async function checkArchive(file: string, limits: Partial<ArchiveLimits>): Promise<void> {
   try {
-    await list({
-      file,
-      strict: true,
-      onReadEntry(entry) {
-        entries++;
-        const problem = getArchiveEntryProblem(entry.path, entry.type, entry.linkpath);
-        if (problem && problems.length < 10) problems.push(problem);
-      },
-    });
+    await inspectArchive(createReadStream(file), limits);
   } catch (error) {
-    throw badInput("artifact", `not a valid tar.gz archive (${(error as Error).message})`);
+    if (error instanceof ArchiveRefusal) throw new ArtifactRefusedError(error);
+    throw error;
   }
-  if (entries === 0) throw badInput("artifact", "not a valid tar.gz archive (no entries)");
-  if (problems.length) throw badInput("artifact", problems.join("; "), { entries: problems });
 }

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { create, Header } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArtifactError, fetchArtifact, unpackArtifact } from "../index.js";
+import { type ArchiveLimits, ArtifactError, fetchArtifact, unpackArtifact } from "../index.js";
+import { makeGzipBomb, tarGzOf } from "./archives.test-utils.js";
 
 const TOKEN = "agent-token";
 const sha = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -184,11 +185,11 @@ describe("fetchArtifact", () => {
 });
 
 describe("unpackArtifact", () => {
-  async function unpackFails(bytes: Buffer): Promise<string> {
+  async function unpackFails(bytes: Buffer, limits?: Partial<ArchiveLimits>): Promise<string> {
     const dir = tmp();
     const file = join(dir, "a.tar.gz");
     await writeFile(file, bytes);
-    const error = await refusal(unpackArtifact(file, join(dir, "out")));
+    const error = await refusal(unpackArtifact(file, join(dir, "out"), limits));
     expect(await readdir(dir)).toEqual(["a.tar.gz"]);
     return error.message;
   }
@@ -216,6 +217,12 @@ describe("unpackArtifact", () => {
     });
     expect(await unpackFails(chain)).toBe("refusing the archive: x: links outside the archive's root (a/..)");
     expect(await unpackFails(Buffer.from("not a tarball at all"))).toMatch(/^not a valid tar\.gz archive/);
+    expect(await unpackFails(await makeGzipBomb(64 * 1024 * 1024), { maxInflatedBytes: 1024 * 1024 })).toBe(
+      `refusing the archive: inflates to more than the limit of ${1024 * 1024} bytes`,
+    );
+    expect(await unpackFails(tarGzOf([{ path: "h", type: "Link", linkpath: "../../etc/shadow" }]))).toBe(
+      "refusing the archive: h: links outside the archive's root (../../etc/shadow)",
+    );
     expect(await unpackFails(gzipSync(Buffer.alloc(1024)))).toMatch(/^not a valid tar\.gz archive/);
   });
 });

@@ -6,14 +6,16 @@
  * checked, so the directory is either complete or absent.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, readdir, readlink, realpath, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join, posix, sep } from "node:path";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import type { ReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
-import { x } from "tar";
-import { getArchiveEntryProblem } from "./archive-rules.js";
+import { createGunzip } from "node:zlib";
+import { Unpack } from "tar";
+import { ArchiveRefusal, inspectArchive, type ArchiveLimits } from "./archive-inspect.js";
+import { parserSink } from "./parser-sink.js";
 
 export class ArtifactError extends Error {
   override name = "ArtifactError";
@@ -26,6 +28,8 @@ export interface FetchArtifactOptions {
   cacheDir: string;
   /** Largest accepted download, bytes (default 512 MiB). */
   maxBytes?: number;
+  /** Limits on the archive once inflated (default DEFAULT_ARCHIVE_LIMITS: 1 GiB, 100,000 entries). */
+  limits?: Partial<ArchiveLimits>;
   fetch?: typeof fetch;
 }
 
@@ -67,7 +71,7 @@ export async function fetchArtifact(options: FetchArtifactOptions): Promise<stri
     });
     const actual = hash.digest("hex");
     if (actual !== sha256) throw new ArtifactError(`artifact ${sha256}: downloaded bytes hash to ${actual}; refusing it`);
-    await unpackAtomically(file, target);
+    await unpackAtomically(file, target, options.limits);
     return target;
   } finally {
     await rm(file, { force: true });
@@ -75,16 +79,16 @@ export async function fetchArtifact(options: FetchArtifactOptions): Promise<stri
 }
 
 /** Unpacks a local .tar.gz into `targetDir` (which must not exist, or be empty), refusing unsafe archives. */
-export async function unpackArtifact(file: string, targetDir: string): Promise<void> {
-  if (!(await unpackAtomically(file, targetDir))) throw new ArtifactError(`${targetDir} already exists and is not empty`);
+export async function unpackArtifact(file: string, targetDir: string, limits?: Partial<ArchiveLimits>): Promise<void> {
+  if (!(await unpackAtomically(file, targetDir, limits))) throw new ArtifactError(`${targetDir} already exists and is not empty`);
 }
 
 /** Unpacks into a sibling temporary directory, then renames it; false when `target` already existed. */
-async function unpackAtomically(file: string, target: string): Promise<boolean> {
+async function unpackAtomically(file: string, target: string, limits?: Partial<ArchiveLimits>): Promise<boolean> {
   await mkdir(dirname(target), { recursive: true });
   const tmp = await mkdtemp(join(dirname(target), `.unpack-${basename(target)}-`));
   try {
-    await extractChecked(file, tmp);
+    await extractChecked(file, tmp, limits);
     try {
       await rename(tmp, target);
       return true;
@@ -98,47 +102,25 @@ async function unpackAtomically(file: string, target: string): Promise<boolean> 
   }
 }
 
-async function extractChecked(file: string, dir: string): Promise<void> {
-  const problems: string[] = [];
-  let entries = 0;
-  try {
-    await x({
-      file,
-      cwd: dir,
-      strict: true,
-      preserveOwner: false,
-      filter(path, entry) {
-        if (!("type" in entry)) return false;
-        entries++;
-        const problem = getArchiveEntryProblem(path, entry.type, entry.linkpath);
-        if (problem) problems.push(problem);
-        if (entry.mode) entry.mode &= 0o777; // no setuid, setgid or sticky bits
-        return !problem && problems.length === 0;
-      },
-    });
-  } catch (error) {
-    if (!problems.length) throw new ArtifactError(`not a valid tar.gz archive (${(error as Error).message})`);
-  }
-  if (!problems.length && entries === 0) throw new ArtifactError("not a valid tar.gz archive (no entries)");
-  // Links are checked as strings above; links made before the links they go through are checked here.
-  if (!problems.length) problems.push(...(await linksLeavingRoot(dir)));
-  if (problems.length) throw new ArtifactError(`refusing the archive: ${problems.slice(0, 10).join("; ")}`);
-}
-
-/** Every symbolic link must resolve inside `root`; a dangling one may not use `..`. */
-async function linksLeavingRoot(root: string, dir = root, realRoot?: string): Promise<string[]> {
-  const rootReal = realRoot ?? (await realpath(root));
-  const problems: string[] = [];
-  for (const dirent of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, dirent.name);
-    if (dirent.isDirectory()) problems.push(...(await linksLeavingRoot(root, path, rootReal)));
-    if (!dirent.isSymbolicLink()) continue;
-    const link = await readlink(path);
-    const resolved = await realpath(path).catch(() => undefined);
-    const inside = resolved ? resolved === rootReal || resolved.startsWith(rootReal + sep) : !link.split("/").includes("..");
-    if (!inside) problems.push(`${posix.normalize(path.slice(root.length + 1))}: links outside the archive's root (${link})`);
-  }
-  return problems;
+/** Judges the archive whole (archive-inspect.ts), then unpacks it with the same streaming gunzip. */
+async function extractChecked(file: string, dir: string, limits?: Partial<ArchiveLimits>): Promise<void> {
+  await inspectArchive(createReadStream(file), limits).catch((error: unknown) => {
+    if (!(error instanceof ArchiveRefusal)) throw error;
+    throw new ArtifactError(error.kind === "invalid" ? error.message : `refusing the archive: ${error.message}`);
+  });
+  const unpack = new Unpack({
+    cwd: dir,
+    strict: true,
+    zstd: false,
+    preserveOwner: false,
+    filter(_path, entry) {
+      if ("mode" in entry && entry.mode) entry.mode &= 0o777; // no setuid, setgid or sticky bits
+      return true;
+    },
+  });
+  await pipeline(createReadStream(file), createGunzip(), parserSink(unpack)).catch((error: Error) => {
+    throw new ArtifactError(`unpacking the archive failed (${error.message})`);
+  });
 }
 
 async function errorMessage(res: Response): Promise<string> {

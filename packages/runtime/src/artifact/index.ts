@@ -1,2 +1,10 @@
 export { ArtifactError, fetchArtifact, type FetchArtifactOptions, unpackArtifact } from "./artifact.js";
-export { getArchiveEntryProblem } from "./archive-rules.js";
+export {
+  type ArchiveLimits,
+  ArchiveRefusal,
+  type ArchiveRefusalKind,
+  type ArchiveSummary,
+  DEFAULT_ARCHIVE_LIMITS,
+  inspectArchive,
+} from "./archive-inspect.js";
+export { ArchiveJudge, type ArchiveProblem } from "./archive-rules.js";
