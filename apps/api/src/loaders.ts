@@ -4,7 +4,7 @@
  * would serve it rows from the day it started. New loaders go here as the schema grows; each
  * batches through a service method, never a table.
  */
-import type { ArtifactRow, BuildRow, ComponentRow, ProjectRow, ReleaseRow } from "@pergola/db/schema";
+import type { ArtifactRow, BuildRow, ComponentRow, ProjectRow, ReleaseRow, StageRow } from "@pergola/db/schema";
 import DataLoader from "dataloader";
 import type { Configuration } from "./configurations/configuration.type.js";
 import type { OutpostView } from "./outposts/outpost-views.js";
@@ -24,6 +24,8 @@ export interface Loaders {
   outpostByStageId: DataLoader<string, OutpostView | null>;
   /** Keys `<releaseId>/<component>`. */
   linksByComponent: DataLoader<string, string[]>;
+  stageById: DataLoader<string, StageRow | null>;
+  releaseById: DataLoader<string, ReleaseRow | null>;
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -52,5 +54,13 @@ export function createLoaders(services: Services): Loaders {
       const links = await services.links.linksFor([...new Set(keys.map((k) => k.slice(0, k.indexOf("/"))))]);
       return keys.map((k) => links.get(k) ?? []);
     }, { cache: false }),
+    stageById: new DataLoader(async (ids) => inOrder(ids, await services.nodes.listStages(ids)), { cache: false }),
+    releaseById: new DataLoader(async (ids) => inOrder(ids, await services.nodes.listReleases(ids)), { cache: false }),
   };
+}
+
+/** `rows` in the order of `ids`, null where none has that id. */
+function inOrder<R extends { id: string }>(ids: readonly string[], rows: readonly R[]): (R | null)[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id) ?? null);
 }

@@ -31,6 +31,7 @@ import { OutpostService } from "./outposts/outpost.service.js";
 import { OutpostGrantService } from "./outposts/outpost-grants.js";
 import { OutpostSessions, type OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
 import { AgentConnections } from "./outposts/agent-connections.js";
+import { NodeService } from "./node/node.service.js";
 
 export interface Services {
   bus: EventBus;
@@ -57,6 +58,7 @@ export interface Services {
   outpostAnnouncer: OutpostAnnouncer;
   outpostSessions: OutpostSessions;
   agentConnections: AgentConnections;
+  nodes: NodeService;
 }
 
 export interface ServicesOptions {
@@ -116,5 +118,6 @@ export function createServices(database: Database, logger: Logger, options: Serv
     outpostAnnouncer,
     outpostSessions,
     agentConnections: new AgentConnections(outpostSessions, outposts, logger),
+    nodes: new NodeService(database.db),
   };
 }

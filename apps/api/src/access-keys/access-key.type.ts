@@ -1,7 +1,8 @@
 import { Field, ID, InputType, ObjectType } from "type-graphql";
 import { DateTime } from "../common/scalars.js";
+import { Node } from "../node/node.type.js";
 
-@ObjectType({ description: "A personal access key. Its secret is shown once, when it is created." })
+@ObjectType({ implements: Node, description: "A personal access key. Its secret is shown once, when it is created." })
 export class AccessKey {
   @Field(() => ID, { description: "The part before the colon of `<id>:<secret>`." })
   id: string;

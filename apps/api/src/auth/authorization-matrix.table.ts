@@ -42,6 +42,8 @@ export const MATRIX: Record<string, string> = {
   "Query.builds":                    "ok    ok    ok     ok       404       403   401",
   "Query.configuration":             "ok    ok    ok     ok       404       403   401",
   "Query.me":                        "ok    ok    ok     ok       ok        ok    401",
+  "Query.node":                      "ok    ok    ok     ok       nil       403   401", // id: P's Stage
+  "Query.nodes":                     "ok    ok    ok     ok       nil       403   401", // ids: P's Stage
   "Query.outpost":                   "ok    403   403    403      403       403   401",
   "Query.outposts":                  "ok    403   403    403      403       403   401",
   "Query.project":                   "ok    ok    ok     ok       nil       403   401",

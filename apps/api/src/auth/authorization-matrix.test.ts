@@ -41,6 +41,8 @@ const hasProject = (list: { slug: string }[]) => list.some((p) => p.slug === fx.
 const OVERRIDES: Record<string, Override> = {
   "Query.accessKeys": { args: () => ({ user: fx.bystander.email }) },
   "Query.projects": { selection: "{ slug }", reveals: hasProject },
+  "Query.node": { args: () => ({ id: fx.stageId }), selection: "{ id }" },
+  "Query.nodes": { args: () => ({ ids: [fx.stageId] }), selection: "{ id }", reveals: (nodes: ({ id: string } | null)[]) => nodes.some((n) => n?.id === fx.stageId) },
   // Members of P see O (granted to P by the admin's Stage on it); anyone else is told it does not exist.
   "Query.validateOutpostUri": { selection: "{ outpost { slug } }", reveals: (v) => v.outpost?.slug === fx.outpost },
   // Its cursor is its own (<release>:<line>), not the log's.

@@ -2,6 +2,7 @@ import { BUILD_STATUSES } from "@pergola/schema";
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime, JSONScalar, UnsignedInt64 } from "../common/scalars.js";
+import { Node } from "../node/node.type.js";
 
 export const BuildStatus = graphqlEnum(BUILD_STATUSES, {
   name: "BuildStatus",
@@ -22,7 +23,7 @@ export class Artifact {
   byteSize: number;
 }
 
-@ObjectType({ description: "An immutable Build: a name, the manifest (pergola.yaml v1) and the artifact." })
+@ObjectType({ implements: Node, description: "An immutable Build: a name, the manifest (pergola.yaml v1) and the artifact." })
 export class Build {
   @Field(() => ID, { description: "Its unique ID." })
   id: string;

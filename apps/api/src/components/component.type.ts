@@ -4,6 +4,7 @@ import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
 import { EventFields } from "../events/event.type.js";
 import { Health, Stage } from "../stages/stage.type.js";
+import { Node } from "../node/node.type.js";
 
 export const ComponentKind = graphqlEnum(COMPONENT_KINDS, {
   name: "ComponentKind",
@@ -34,7 +35,7 @@ export const ComponentState = graphqlEnum(COMPONENT_STATES, {
 });
 export type ComponentState = keyof typeof ComponentState;
 
-@ObjectType({ description: "A service, job or scheduled job of the Stage's active Release, as its agent last reported it." })
+@ObjectType({ implements: Node, description: "A service, job or scheduled job of the Stage's active Release, as its agent last reported it." })
 export class Component {
   @Field(() => String, { description: "Its name, as in the manifest; unique in its Release." })
   name: string;

@@ -24,6 +24,7 @@ import {
   type ConfigVersionData,
 } from "./configuration.rules.js";
 import type { SecretBox } from "./secret-box.js";
+import { toGlobalId } from "../node/global-id.js";
 
 export interface AddConfigDataInput {
   stage: string;
@@ -192,7 +193,7 @@ const entriesOf = (current: Current): ConfigEntry[] => (current.data as ConfigVe
 
 /** The API's view: a secret's value never leaves the service. */
 function toConfiguration(current: Current): Configuration {
-  const { name, version, updatedAt } = current.configuration;
+  const { id, stageId, name, version, updatedAt } = current.configuration;
   const data = entriesOf(current).map(({ name, kind, value, secret }) => ({ name, kind, secret, value: secret ? null : value }));
-  return { name, version, updatedAt, data };
+  return { id: toGlobalId("Configuration", `${id}/${version}`), stageId, name, version, updatedAt, data };
 }

@@ -1,7 +1,8 @@
 import { CONFIG_DATA_KINDS } from "@pergola/schema";
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
 import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
+import { Node } from "../node/node.type.js";
 
 export const ConfigDataKind = graphqlEnum(CONFIG_DATA_KINDS, {
   name: "ConfigDataKind",
@@ -29,10 +30,16 @@ export class ConfigData {
 }
 
 @ObjectType({
+  implements: Node,
   description:
     "A named, versioned Configuration of a Stage. A change is stored at once but takes effect only with the Stage's next Release.",
 })
 export class Configuration {
+  @Field(() => ID, { description: "Its unique ID, one per version: the version a Release runs and the newest are two objects." })
+  id: string;
+
+  stageId: string;
+
   @Field(() => String, { description: "`default` unless told otherwise; a DNS label." })
   name: string;
 

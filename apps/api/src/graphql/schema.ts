@@ -10,6 +10,12 @@ import { DateTime } from "../common/scalars.js";
 import { ConfigurationResolver } from "../configurations/configuration.resolver.js";
 import { EventResolver } from "../events/event.resolver.js";
 import { EventSubjectResolver } from "../events/event-subject.resolver.js";
+import { NodeResolver } from "../node/node.resolver.js";
+import { ReleaseRelationsResolver } from "../releases/release-relations.resolver.js";
+import { BuildRelationsResolver } from "../builds/build-relations.resolver.js";
+import { ConfigurationRelationsResolver } from "../configurations/configuration-relations.resolver.js";
+import { ComponentIdResolver, ComponentLogLinesRelationsResolver } from "../components/component-relations.resolver.js";
+import { OutpostLinkIdResolver } from "../outposts/outpost-link-id.resolver.js";
 import { ReleaseResolver } from "../releases/release.resolver.js";
 import { ProjectResolver } from "../projects/project.resolver.js";
 import { StageResolver } from "../stages/stage.resolver.js";
@@ -33,6 +39,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       MemberResolver,
       AuditResolver,
       ProjectResolver, StageResolver, ConfigurationResolver, BuildResolver, ReleaseResolver, ComponentResolver, AgentResolver, EventResolver, EventSubjectResolver, OutpostResolver, OutpostLinkResolver, ComponentLogsResolver,
+      NodeResolver, ReleaseRelationsResolver, BuildRelationsResolver, ConfigurationRelationsResolver, ComponentIdResolver, ComponentLogLinesRelationsResolver, OutpostLinkIdResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).

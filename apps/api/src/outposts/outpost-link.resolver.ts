@@ -37,7 +37,8 @@ export class OutpostLinkResolver {
     @Arg("stage", () => String, { description: ArgDoc.stage }) _stage: string,
     @Arg("after", () => String, { nullable: true, description: ArgDoc.after }) _after?: string,
   ): OutpostLinkEvent {
-    const link = fromLinkSnapshot((row.payload as { link: unknown }).link);
+    // Snapshots written before links had ids do not name their Stage: the event row does.
+    const link = { ...fromLinkSnapshot((row.payload as { link: unknown }).link), stageId: row.stageId! };
     return { cursor: formatCursor(row.seq), at: row.at, kind: row.kind as EventKind, actor: row.actor, link: link as never, stage: stageOf(row)! };
   }
 }

@@ -17,6 +17,8 @@ export interface ApplyErrorView {
 }
 
 export interface LinkView {
+  /** The Stage's id: a Stage has one link. */
+  stageId: string;
   status: OutpostLinkStatus;
   since: Date;
   lastHeartbeatAt: Date | null;
@@ -31,10 +33,11 @@ export interface LinkView {
 
 type StoredApplyError = ApplyError;
 
-export function getLink(stage: Pick<StageRow, "generation" | "observedGeneration" | "applyErrors">, outpost: OutpostView): LinkView {
+export function getLink(stage: Pick<StageRow, "id" | "generation" | "observedGeneration" | "applyErrors">, outpost: OutpostView): LinkView {
   const errors = ((stage.applyErrors ?? []) as StoredApplyError[]).map((e) => ({ ...e, at: new Date(e.at) }));
   const status = linkStatus(outpost.status, errors.length);
   return {
+    stageId: stage.id,
     status,
     since: outpost.statusSince,
     lastHeartbeatAt: outpost.lastSeenAt,

@@ -7,6 +7,7 @@ import type { Context } from "../context.js";
 import { EventFields } from "../events/event.type.js";
 import { Stage } from "../stages/stage.type.js";
 import { LABELS_AS_STRINGS } from "./label.type.js";
+import { Node } from "../node/node.type.js";
 
 export const OutpostLinkStatus = graphqlEnum(OUTPOST_LINK_STATUSES, {
   name: "OutpostLinkStatus",
@@ -77,6 +78,7 @@ const adminFact: MiddlewareFn<Context> = ({ context }, next) => (can(context.act
 const ADMINS_ONLY = "Admins only (null for others).";
 
 @ObjectType({
+  implements: Node,
   description:
     "A remote environment whose agent runs Stages: a cluster, an edge device, a factory host. Members of a Project it is granted to see its name, description, region and status; the other facts are for admins.",
 })
@@ -192,7 +194,7 @@ export class OutpostApplyError {
   at: Date;
 }
 
-@ObjectType({ description: "How a Stage on an Outpost is connected to it." })
+@ObjectType({ implements: Node, description: "How a Stage on an Outpost is connected to it." })
 export class OutpostLink {
   @Field(() => OutpostLinkStatus, { description: "How the Stage's agent is connected, as far as this Stage is concerned." })
   status: OutpostLinkStatus;

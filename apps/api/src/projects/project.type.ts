@@ -1,7 +1,8 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { DateTime } from "../common/scalars.js";
+import { Node } from "../node/node.type.js";
 
-@ObjectType({ description: "Holds Stages." })
+@ObjectType({ implements: Node, description: "Holds Stages." })
 export class Project {
   @Field(() => ID, { description: "Its unique ID." })
   id: string;

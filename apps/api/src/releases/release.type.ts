@@ -4,6 +4,7 @@ import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
 import { EventFields } from "../events/event.type.js";
 import { Stage } from "../stages/stage.type.js";
+import { Node } from "../node/node.type.js";
 
 export const ReleaseState = graphqlEnum(RELEASE_STATES, {
   name: "ReleaseState",
@@ -18,7 +19,7 @@ export const ReleaseState = graphqlEnum(RELEASE_STATES, {
 });
 export type ReleaseState = keyof typeof ReleaseState;
 
-@ObjectType({ description: "A Build plus a Configuration version, deployed to a Stage. Immutable: any change is a new Release." })
+@ObjectType({ implements: Node, description: "A Build plus a Configuration version, deployed to a Stage. Immutable: any change is a new Release." })
 export class Release {
   @Field(() => ID, { description: "Its unique ID." })
   id: string;

@@ -2,6 +2,7 @@ import { HEALTHS, STAGE_STATES, STAGE_TYPES } from "@pergola/schema";
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
+import { Node } from "../node/node.type.js";
 
 export const StageType = graphqlEnum(STAGE_TYPES, {
   name: "StageType",
@@ -38,7 +39,7 @@ export const Health = graphqlEnum(HEALTHS, {
 });
 export type Health = keyof typeof Health;
 
-@ObjectType({ description: "A runtime environment of a Project." })
+@ObjectType({ implements: Node, description: "A runtime environment of a Project." })
 export class Stage {
   @Field(() => ID, { description: "Its unique ID across all Projects (not the Stage ID, which is `slug`)." })
   id: string;

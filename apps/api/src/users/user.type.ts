@@ -2,6 +2,7 @@ import { ROLES } from "@pergola/schema";
 import { Field, ID, InputType, ObjectType } from "type-graphql";
 import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
+import { Node } from "../node/node.type.js";
 
 export const Role = graphqlEnum(ROLES, {
   name: "Role",
@@ -14,7 +15,7 @@ export const Role = graphqlEnum(ROLES, {
 });
 export type Role = keyof typeof Role;
 
-@ObjectType({ description: "A person who uses Pergola." })
+@ObjectType({ implements: Node, description: "A person who uses Pergola." })
 export class User {
   @Field(() => ID, { description: "Its unique ID." })
   id: string;
