@@ -476,7 +476,7 @@ describe.concurrent("pergola: Builds and Releases, deployed by a real agent", { 
     const releases: string = await ok(["list", "release", "-p", project, "-s", "dev"]);
     expect(releases.split("\n")[0]).toBe(`releases (${project}/dev)`);
     expect(releases).toMatch(/│ build\s+│ config │ released\s+│ status\s+│/);
-    expect(releases).toMatch(/│ master_b2 │ -\s+│ (just now|\d+ seconds ago) by admin\s+│ deployed\s+│/);
+    expect(releases).toMatch(/│ master_b2 │ -\s+│ (just now|\d+ seconds? ago) by admin\s+│ deployed\s+│/);
     expect(releases).toMatch(/│ master_b1 │ -\s+│ .* by admin\s+│ superseded │/);
 
     const components = await ok(["list", "component", "-p", project, "-s", "dev", "-o", "json"]);
