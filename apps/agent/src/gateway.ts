@@ -13,11 +13,14 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import {
   getIngress,
+  isLinkRequestRefusal,
   parseLinkRequest,
   writeLinkPage,
   writeLinkRefusal,
+  writeLinkRequestRefusal,
   writeLinkUnreachable,
   writeLinkUpgradeRefusal,
+  writeLinkUpgradeRequestRefusal,
   type ComponentStatus,
   type LinkRequest,
   type LinkTarget,
@@ -88,6 +91,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const server = createServer((req, res) => {
     const link = parseLinkRequest(req);
     if (!link) return writeLinkPage(res, 404, "No such link", NOT_A_LINK);
+    if (isLinkRequestRefusal(link)) return writeLinkRequestRefusal(res, link.refusal);
     const target = targetOf(link);
     if (target.kind !== "target") return writeLinkRefusal(res, target, link);
     req.url = link.url;
@@ -98,6 +102,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     socket.on("error", () => socket.destroy());
     const link = parseLinkRequest(req);
     if (!link) return void socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+    if (isLinkRequestRefusal(link)) return writeLinkUpgradeRequestRefusal(socket, link.refusal);
     const target = targetOf(link);
     if (target.kind !== "target") return writeLinkUpgradeRefusal(socket, target);
     upgraded.add(socket);

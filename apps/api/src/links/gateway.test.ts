@@ -77,6 +77,11 @@ describe("shareable links", () => {
     expect(await get(`/s/${project}/dev/app/hello?x=1`)).toEqual({ status: 200, body: "app saw /hello?x=1 (forwarded for a client)" });
     expect(await get("/anything", `app.dev.${project}.localhost:${new URL(api.server.url).port}`)).toEqual({ status: 200, body: "app saw /anything (forwarded for a client)" });
     expect((await get(`/s/${project}/dev/nope/`)).status).toBe(404);
+    // The path is read once, normalized, and that is what the Component receives.
+    expect(await get(`/s/${project}/dev/app/x/%2e%2e/hello?x=1`)).toEqual({ status: 200, body: "app saw /hello?x=1 (forwarded for a client)" });
+    expect((await get(`/s/${project}/dev/app/x%2f..%2fhello`)).status).toBe(400);
+    expect((await get(`/s/${project}/dev/app/${"a".repeat(9000)}`)).status).toBe(414);
+    expect((await get(`/s/${project}/dev/app/../nope/`)).status).toBe(404);
 
     const { stage } = await api.ok(`query($p: String!) { stage(project: $p, slug: "dev") { components { links } } }`, { p: project });
     expect(stage.components[0].links).toEqual([

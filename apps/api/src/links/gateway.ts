@@ -4,17 +4,21 @@
  *   host form  <host>.<stage>.<project>.localhost:<port>  (browsers and curl resolve *.localhost)
  * A suspended Stage answers 503 with a page saying so; a Component that is not running, 502.
  * Links are public, like a deployed app's URL: no token (the app does its own auth).
- * Parsing, the choice of ingress and the pages are @pergola/runtime's `links/`, shared with
+ * The path is normalized once (runtime links/link-path.ts) and the ingress chosen and the request
+ * forwarded on that same path. Parsing, the choice of ingress and the pages are @pergola/runtime's `links/`, shared with
  * the Outpost Agent's gateway, which serves the same links at its own `--public-url`.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import {
+  isLinkRequestRefusal,
   parseLinkRequest,
   writeLinkPage,
   writeLinkRefusal,
+  writeLinkRequestRefusal,
   writeLinkUnreachable,
   writeLinkUpgradeRefusal,
+  writeLinkUpgradeRequestRefusal,
   type LinkRequest,
 } from "@pergola/runtime";
 import { createProxyServer } from "http-proxy-3";
@@ -34,6 +38,7 @@ export function createGateway(links: LinkService, logger: Logger) {
     async handle(req: IncomingMessage, res: ServerResponse, next: () => void): Promise<void> {
       const link = parseLinkRequest(req);
       if (!link) return next();
+      if (isLinkRequestRefusal(link)) return writeLinkRequestRefusal(res, link.refusal);
       const target = await targetOf(link).catch((error: unknown) => {
         logger.error({ err: error }, "link lookup failed");
         return null;
@@ -47,6 +52,10 @@ export function createGateway(links: LinkService, logger: Logger) {
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
       const link = parseLinkRequest(req);
       if (!link) return false;
+      if (isLinkRequestRefusal(link)) {
+        writeLinkUpgradeRequestRefusal(socket, link.refusal);
+        return true;
+      }
       void targetOf(link).then(
         (target) => {
           if (target.kind !== "target") return writeLinkUpgradeRefusal(socket, target);

@@ -4,7 +4,10 @@ export {
   type LinkTarget,
   writeLinkPage,
   writeLinkRefusal,
+  writeLinkRequestRefusal,
   writeLinkUnreachable,
+  writeLinkUpgradeRequestRefusal,
   writeLinkUpgradeRefusal,
 } from "./link-pages.js";
-export { type LinkRequest, type LinkRequestSource, parseLinkRequest } from "./link-request.js";
+export { type LinkPathRefusal, MAX_LINK_TARGET_LENGTH, normalizeLinkTarget } from "./link-path.js";
+export { isLinkRequestRefusal, type LinkRequest, type LinkRequestRefusal, type LinkRequestSource, parseLinkRequest } from "./link-request.js";

@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import type { LinkPathRefusal } from "./link-path.js";
 import type { LinkRequest } from "./link-request.js";
 
 /** Where a link leads, or why it leads nowhere right now. */
@@ -45,6 +46,16 @@ export function writeLinkUnreachable(res: ServerResponse, link: PageLink): void 
 /** A WebSocket upgrade gets no page, only the status line: 503 while suspended, else 502. */
 export function writeLinkUpgradeRefusal(socket: Duplex, target: LinkRefusal): void {
   socket.end(`HTTP/1.1 ${target.kind === "suspended" ? "503 Service Unavailable" : "502 Bad Gateway"}\r\nConnection: close\r\n\r\n`);
+}
+
+/** 400 or 414 for a link request refused before any lookup; an upgrade gets only the status line. */
+export function writeLinkRequestRefusal(res: ServerResponse, refusal: LinkPathRefusal): void {
+  writeLinkPage(res, refusal.status, refusal.status === 414 ? "Link address too long" : "Bad link address", `This address cannot be served: ${refusal.reason}.`);
+}
+
+export function writeLinkUpgradeRequestRefusal(socket: Duplex, refusal: LinkPathRefusal): void {
+  const text = refusal.status === 414 ? "414 URI Too Long" : "400 Bad Request";
+  socket.end(`HTTP/1.1 ${text}\r\nConnection: close\r\n\r\n`);
 }
 
 /** A small HTML page; never cached, since the answer changes as soon as the Stage does. */
