@@ -41,6 +41,9 @@ const hasProject = (list: { slug: string }[]) => list.some((p) => p.slug === fx.
 const OVERRIDES: Record<string, Override> = {
   "Query.accessKeys": { args: () => ({ user: fx.bystander.email }) },
   "Query.projects": { selection: "{ slug }", reveals: hasProject },
+  // Their arguments are optional since renamed (the old name kept, deprecated): name the target.
+  "Query.project": { args: () => ({ project: fx.project }) },
+  "Query.outpost": { args: () => ({ outpost: fx.outpost }) },
   "Query.node": { args: () => ({ id: fx.stageId }), selection: "{ id }" },
   "Query.nodes": { args: () => ({ ids: [fx.stageId] }), selection: "{ id }", reveals: (nodes: ({ id: string } | null)[]) => nodes.some((n) => n?.id === fx.stageId) },
   // Members of P see O (granted to P by the admin's Stage on it); anyone else is told it does not exist.
@@ -192,7 +195,7 @@ function differences(cells: Cell[]): string[] {
 }
 
 /** The fields whose `slug` names a Project. */
-const PROJECT_SLUG_FIELDS = new Set(["Query.project", "Mutation.deleteProject"]);
+const PROJECT_SLUG_FIELDS = new Set(["Mutation.deleteProject"]);
 
 /** Whether a field names a Project: a `project` argument, an input with a `project` field, or a Project's slug. */
 function namesProject(root: RootField): boolean {
