@@ -8,7 +8,8 @@ import { Node } from "../node/node.type.js";
 
 @ObjectType("Actor", {
   implements: Node,
-  description: "Who did something, as it was recorded: a user's name, or an agent token's name. Records that name the same one are the same Actor.",
+  description:
+    "Who did something, as it was recorded: a user's name, or an agent token's name. Records that name the same one are the same Actor.",
 })
 export class RecordedActor {
   @Field(() => ID, { description: "Globally unique: the same for every record of this name." })

@@ -8,7 +8,9 @@ import { Component } from "./component.type.js";
 
 @Resolver(() => Component)
 export class ComponentIdResolver {
-  @FieldResolver(() => ID, { description: "Its unique ID: one per Component of each Release (a new Release's Components are new objects)." })
+  @FieldResolver(() => ID, {
+    description: "Its unique ID: one per Component of each Release (a new Release's Components are new objects).",
+  })
   id(@Root() component: Component & { releaseId: string }): string {
     return toGlobalId("Component", `${component.releaseId}/${component.name}`);
   }

@@ -62,9 +62,17 @@ async function eventfulProject() {
   await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "gone", type: DEV }) { slug } }`, { p: project });
   await api.ok(`mutation($p: String!) { suspendStage(project: $p, slug: "gone") { state } }`, { p: project });
   await api.ok(`mutation($p: String!) { deleteStage(project: $p, slug: "gone") }`, { p: project });
-  await api.ok(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: QA, outpostUri: $u }) { slug } }`, { p: project, u: `outpost://${outpost.slug}` });
-  await api.ok(`mutation($p: String!) { updateStage(input: { project: $p, slug: "edge", suspendGraceSeconds: 5 }) { slug } }`, { p: project });
-  await api.ok(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "edge", env: [{ name: "PLAIN", value: "1" }, { name: "KEY", value: "s3cret", secret: true }] }) { version } }`, { p: project });
+  await api.ok(
+    `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: QA, outpostUri: $u }) { slug } }`,
+    { p: project, u: `outpost://${outpost.slug}` },
+  );
+  await api.ok(`mutation($p: String!) { updateStage(input: { project: $p, slug: "edge", suspendGraceSeconds: 5 }) { slug } }`, {
+    p: project,
+  });
+  await api.ok(
+    `mutation($p: String!) { addConfigData(input: { project: $p, stage: "edge", env: [{ name: "PLAIN", value: "1" }, { name: "KEY", value: "s3cret", secret: true }] }) { version } }`,
+    { p: project },
+  );
   const component = { restarts: 1, observedAt: OBSERVED_AT };
   const ids = await deployAndReport(api, { project, stage: "edge", artifact, token: outpost.token, config: "default", component });
   return { project, outpost: outpost.slug, member, ...ids };
@@ -74,7 +82,9 @@ describe("ProjectEvent.subject", () => {
   it("gives every kind of event its snapshot type, with the fields of its subject as it was then", async () => {
     const { project, outpost, stageId, releaseId } = await eventfulProject();
     const events = await withTimeout(
-      eventsUntil(api.adminToken, project, (seen) => seen.some((e) => e.kind === EventKind.OUTPOST_LINK_CHANGED && e.subject.status === "OFFLINE")),
+      eventsUntil(api.adminToken, project, (seen) =>
+        seen.some((e) => e.kind === EventKind.OUTPOST_LINK_CHANGED && e.subject.status === "OFFLINE"),
+      ),
       15_000,
       "the agent's events did not all arrive",
     );
@@ -97,7 +107,11 @@ describe("ProjectEvent.subject", () => {
       updatedAt: expect.any(String),
     });
     // The Stage as it was at each event, not as it is now.
-    expect(first(EventKind.STAGE_STATE_CHANGED).subject).toMatchObject({ __typename: "StageSnapshot", slug: "gone", stageState: expect.stringMatching(/^SUSPEND/) });
+    expect(first(EventKind.STAGE_STATE_CHANGED).subject).toMatchObject({
+      __typename: "StageSnapshot",
+      slug: "gone",
+      stageState: expect.stringMatching(/^SUSPEND/),
+    });
     expect(first(EventKind.STAGE_DELETED).subject).toMatchObject({ __typename: "StageSnapshot", slug: "gone", isOutpost: false });
     expect(first(EventKind.STAGE_UPDATED).subject).toMatchObject({ __typename: "StageSnapshot", suspendGraceSeconds: 5 });
 
@@ -127,7 +141,11 @@ describe("ProjectEvent.subject", () => {
       updatedAt: expect.any(String),
       stage: { slug: "edge", stageState: "RUNNING" },
     });
-    expect(first(EventKind.RELEASE_STATE_CHANGED, (e) => e.subject.releaseState === "DEPLOYED").subject).toMatchObject({ releaseId, number: 1, message: null });
+    expect(first(EventKind.RELEASE_STATE_CHANGED, (e) => e.subject.releaseState === "DEPLOYED").subject).toMatchObject({
+      releaseId,
+      number: 1,
+      message: null,
+    });
 
     expect(first(EventKind.COMPONENT_CHANGED).subject).toEqual({
       __typename: "ComponentSnapshot",
@@ -152,7 +170,14 @@ describe("ProjectEvent.subject", () => {
       __typename: "OutpostLinkSnapshot",
       since: expect.any(String),
       errors: [],
-      outpost: { slug: outpost, uri: `outpost://${outpost}`, name: `Factory ${outpost}`, description: "line 3", region: "eu-central", status: "CONNECTING" },
+      outpost: {
+        slug: outpost,
+        uri: `outpost://${outpost}`,
+        name: `Factory ${outpost}`,
+        description: "line 3",
+        region: "eu-central",
+        status: "CONNECTING",
+      },
       stage: { slug: "edge", isOutpost: true },
     });
     expect(connecting.outpost.outpostId).toMatch(/^[0-9a-f-]{36}$/);

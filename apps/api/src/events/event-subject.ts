@@ -3,6 +3,8 @@
  * releaseEvent, storeComponents, emitLinkChanged, the Configuration service). Only the fields
  * the snapshot types declare are copied: internal columns in the stored rows stay out of reach.
  */
+import type { ComponentRow, ReleaseRow } from "@pergola/db/schema";
+import type { ApplyError } from "../domain/outpost-link.machine.js";
 import { fromStageSnapshot, type StageSnapshot as StoredStage } from "../stages/stage.snapshot.js";
 import { EventKind, componentEventKinds, outpostLinkEventKinds, releaseEventKinds, stageEventKinds } from "./event-kind.js";
 import {
@@ -15,7 +17,35 @@ import {
   type EventSubject,
 } from "./event-subject.type.js";
 
-type Stored = Record<string, any>;
+/** A row as an event's JSON payload holds it: its dates as ISO strings. */
+type Stored<Row, Dates extends keyof Row> = Omit<Row, Dates> & { [K in Dates]: null extends Row[K] ? string | null : string };
+
+interface StoredLink {
+  status: string;
+  since: string;
+  lastHeartbeatAt: string | null;
+  latencyMs: number | null;
+  inSync: boolean;
+  errors?: ApplyError[];
+  outpost: {
+    id: string;
+    slug: string;
+    uri?: string;
+    name: string;
+    description: string | null;
+    region: string | null;
+    status: string;
+    statusSince: string;
+  };
+}
+
+interface StoredPayload {
+  stage?: StoredStage;
+  release?: Stored<ReleaseRow, "createdAt" | "updatedAt">;
+  component?: Stored<Omit<ComponentRow, "logs" | "logsTotal">, "observedAt" | "updatedAt">;
+  link?: StoredLink;
+  configuration?: { name: string; version: number; entries?: { name: string; kind: string; secret?: boolean }[] };
+}
 
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
 
@@ -34,7 +64,7 @@ function stageSnapshot(stored: StoredStage): StageSnapshot {
   });
 }
 
-function releaseSnapshot(release: Stored, stage: StageSnapshot): ReleaseSnapshot {
+function releaseSnapshot(release: NonNullable<StoredPayload["release"]>, stage: StageSnapshot): ReleaseSnapshot {
   return Object.assign(new ReleaseSnapshot(), {
     releaseId: release.id,
     number: release.number,
@@ -50,7 +80,7 @@ function releaseSnapshot(release: Stored, stage: StageSnapshot): ReleaseSnapshot
   });
 }
 
-function componentSnapshot(component: Stored, stage: StageSnapshot): ComponentSnapshot {
+function componentSnapshot(component: NonNullable<StoredPayload["component"]>, stage: StageSnapshot): ComponentSnapshot {
   return Object.assign(new ComponentSnapshot(), {
     name: component.name,
     releaseId: component.releaseId,
@@ -67,15 +97,15 @@ function componentSnapshot(component: Stored, stage: StageSnapshot): ComponentSn
   });
 }
 
-function outpostLinkSnapshot(link: Stored, stage: StageSnapshot): OutpostLinkSnapshot {
-  const outpost: Stored = link.outpost ?? {};
+function outpostLinkSnapshot(link: StoredLink, stage: StageSnapshot): OutpostLinkSnapshot {
+  const { outpost } = link;
   return Object.assign(new OutpostLinkSnapshot(), {
     status: link.status,
     since: new Date(link.since),
     lastHeartbeatAt: date(link.lastHeartbeatAt),
     latencyMs: link.latencyMs ?? null,
     inSync: Boolean(link.inSync),
-    errors: ((link.errors ?? []) as Stored[]).map((e) => ({ component: e.component, message: e.message, at: new Date(e.at) })),
+    errors: (link.errors ?? []).map((e) => ({ component: e.component, message: e.message, at: new Date(e.at) })),
     outpost: Object.assign(new OutpostSnapshot(), {
       outpostId: outpost.id,
       slug: outpost.slug,
@@ -90,18 +120,18 @@ function outpostLinkSnapshot(link: Stored, stage: StageSnapshot): OutpostLinkSna
   });
 }
 
-function configurationSnapshot(configuration: Stored, stage: StageSnapshot): ConfigurationSnapshot {
+function configurationSnapshot(configuration: NonNullable<StoredPayload["configuration"]>, stage: StageSnapshot): ConfigurationSnapshot {
   return Object.assign(new ConfigurationSnapshot(), {
     name: configuration.name,
     version: configuration.version,
-    entries: ((configuration.entries ?? []) as Stored[]).map(({ name, kind, secret }) => ({ name, kind, secret: Boolean(secret) })),
+    entries: (configuration.entries ?? []).map(({ name, kind, secret }) => ({ name, kind, secret: Boolean(secret) })),
     stage,
   });
 }
 
 /** The subject of an event of `kind` with `payload`; null for Project and Build events, which have none of these. */
 export function subjectOf(kind: string, payload: unknown): EventSubject | null {
-  const stored = (payload ?? {}) as Stored;
+  const stored = (payload ?? {}) as StoredPayload;
   if (!stored.stage) return null;
   const stage = stageSnapshot(stored.stage);
   if (stageEventKinds.has(kind)) return stage;

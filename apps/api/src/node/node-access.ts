@@ -21,7 +21,9 @@ export function projectGate({ actor, services, loaders }: Context): ProjectGate 
   return (projectId) => {
     let answer = answers.get(projectId);
     if (!answer) {
-      answer = loaders.projectById.load(projectId).then((project: ProjectRow | null) => (project ? services.projects.maySee(actor, project) : false));
+      answer = loaders.projectById
+        .load(projectId)
+        .then((project: ProjectRow | null) => (project ? services.projects.maySee(actor, project) : false));
       answers.set(projectId, answer);
     }
     return answer;
@@ -63,7 +65,15 @@ export async function visibleNode(context: Context, record: NodeRecord | null, m
     case "AccessKey": {
       const { row } = record;
       if (!can(actor, "accessKey.manage", { ownerId: row.userId, write: false, key: row.id })) return null;
-      const key = { id: row.id, name: row.name, readOnly: row.readOnly, enabled: row.revokedAt === null, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, userId: row.userId };
+      const key = {
+        id: row.id,
+        name: row.name,
+        readOnly: row.readOnly,
+        enabled: row.revokedAt === null,
+        createdAt: row.createdAt,
+        lastUsedAt: row.lastUsedAt,
+        userId: row.userId,
+      };
       return node("AccessKey", key);
     }
     case "Actor":

@@ -10,7 +10,10 @@ const MAX_IDS = 100;
 
 @Resolver()
 export class NodeResolver {
-  @Query(() => Node, { nullable: true, description: "The object of this id; null when there is none or the caller may not see it (the same answer)." })
+  @Query(() => Node, {
+    nullable: true,
+    description: "The object of this id; null when there is none or the caller may not see it (the same answer).",
+  })
   node(@Arg("id", () => ID, { description: "Any object's `id`." }) id: string, @Ctx() context: Context): Promise<object | null> {
     return resolveNodes(context, [id]).then(([node]) => node ?? null);
   }

@@ -61,7 +61,13 @@ export class NodeService {
       byId("Build", await this.db.select().from(builds).where(inArray(builds.id, uuids)));
       byId("Outpost", await this.db.select().from(outposts).where(inArray(outposts.id, uuids)));
       byId("User", await this.db.select().from(users).where(inArray(users.id, uuids)));
-      byId("AccessKey", await this.db.select().from(apiTokens).where(and(inArray(apiTokens.id, uuids), inArray(apiTokens.kind, ACCESS_KEY_KINDS))));
+      byId(
+        "AccessKey",
+        await this.db
+          .select()
+          .from(apiTokens)
+          .where(and(inArray(apiTokens.id, uuids), inArray(apiTokens.kind, ACCESS_KEY_KINDS))),
+      );
     }
     const keysOf = (type: string) => opaque.flatMap((o) => (o?.type === type ? [o.key] : []));
     const configurationKeys = keysOf("Configuration").flatMap(splitKeys);
@@ -90,17 +96,26 @@ export class NodeService {
 
   listStages(ids: readonly string[]): Promise<StageRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.db.select().from(stages).where(inArray(stages.id, [...ids]));
+    return this.db
+      .select()
+      .from(stages)
+      .where(inArray(stages.id, [...ids]));
   }
 
   listReleases(ids: readonly string[]): Promise<ReleaseRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.db.select().from(releases).where(inArray(releases.id, [...ids]));
+    return this.db
+      .select()
+      .from(releases)
+      .where(inArray(releases.id, [...ids]));
   }
 
   private listConfigurations(ids: readonly string[]): Promise<ConfigurationRow[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.db.select().from(configurations).where(inArray(configurations.id, [...ids]));
+    return this.db
+      .select()
+      .from(configurations)
+      .where(inArray(configurations.id, [...ids]));
   }
 
   /** Components by `<releaseId>/<name>` (their primary key). */

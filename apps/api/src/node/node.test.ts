@@ -25,8 +25,14 @@ afterAll(() => api?.close());
 async function world() {
   const project = await createTestProject(api);
   const outpost = await createGrantedOutpost(api, project);
-  await api.ok(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`, { p: project, u: `outpost://${outpost.slug}` });
-  await api.ok(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "edge", env: [{ name: "A", value: "1" }] }) { version } }`, { p: project });
+  await api.ok(
+    `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`,
+    { p: project, u: `outpost://${outpost.slug}` },
+  );
+  await api.ok(
+    `mutation($p: String!) { addConfigData(input: { project: $p, stage: "edge", env: [{ name: "A", value: "1" }] }) { version } }`,
+    { p: project },
+  );
   await deployAndReport(api, { project, stage: "edge", artifact, token: outpost.token, config: "default" });
   const member = await createTestUser(api, { projects: [project], name: "Mia Member" });
   const { createAccessKey } = await api.ok(`mutation { createAccessKey(input: { name: "ci" }) { accessKey { id } } }`, {}, member.token);
@@ -76,7 +82,13 @@ describe("node and nodes", () => {
   });
 
   it("answer null for ids that name nothing, and refuse more than 100 ids", async () => {
-    const junk = ["00000000-0000-4000-8000-000000000000", "nonsense", "", Buffer.from("Component:x/y").toString("base64url"), Buffer.from("Stage:1").toString("base64url")];
+    const junk = [
+      "00000000-0000-4000-8000-000000000000",
+      "nonsense",
+      "",
+      Buffer.from("Component:x/y").toString("base64url"),
+      Buffer.from("Stage:1").toString("base64url"),
+    ];
     for (const id of junk) expect(await nodeOf(id), id).toBeNull();
     expect((await api.ok(NODES, { ids: junk })).nodes).toEqual(junk.map(() => null));
     const tooMany = await api.gql(NODES, { ids: Array.from({ length: 101 }, (_, i) => String(i)) });
@@ -94,10 +106,28 @@ describe("node and nodes", () => {
       return Object.fromEntries(Object.keys(ids).map((type, i) => [type, nodes[i] !== null]));
     };
     // A member: everything in its Project, itself, its own key and the Actors; not the Outpost (admins only).
-    expect(await visible(member)).toEqual({ ...Object.fromEntries(inProject.map((t) => [t, true])), Actor: true, Outpost: false, User: true, AccessKey: true });
-    expect(await visible(readOnly)).toEqual({ ...Object.fromEntries(inProject.map((t) => [t, true])), Actor: true, Outpost: false, User: false, AccessKey: false });
+    expect(await visible(member)).toEqual({
+      ...Object.fromEntries(inProject.map((t) => [t, true])),
+      Actor: true,
+      Outpost: false,
+      User: true,
+      AccessKey: true,
+    });
+    expect(await visible(readOnly)).toEqual({
+      ...Object.fromEntries(inProject.map((t) => [t, true])),
+      Actor: true,
+      Outpost: false,
+      User: false,
+      AccessKey: false,
+    });
     // Anyone else: nothing of the Project, as for ids that do not exist.
-    expect(await visible(stranger)).toEqual({ ...Object.fromEntries(inProject.map((t) => [t, false])), Actor: true, Outpost: false, User: false, AccessKey: false });
+    expect(await visible(stranger)).toEqual({
+      ...Object.fromEntries(inProject.map((t) => [t, false])),
+      Actor: true,
+      Outpost: false,
+      User: false,
+      AccessKey: false,
+    });
     const stage = await api.gql(`query($id: ID!) { node(id: $id) { ... on Stage { slug } } }`, { id: ids.Stage }, stranger.token);
     expect(stage).toMatchObject({ data: { node: null } });
     expect(stage.errors).toBeUndefined();
@@ -128,21 +158,38 @@ describe("objects instead of keys", () => {
   it("serve a Configuration's Stage, and give each version of it an id of its own", async () => {
     const project = await createTestProject(api);
     for (const name of ["a", "b", "c"]) {
-      await api.ok(`mutation($p: String!, $s: String!) { createStage(input: { project: $p, name: $s, type: DEV }) { slug } }`, { p: project, s: name });
-      await api.ok(`mutation($p: String!, $s: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: "A", value: "1" }] }) { version } }`, { p: project, s: name });
+      await api.ok(`mutation($p: String!, $s: String!) { createStage(input: { project: $p, name: $s, type: DEV }) { slug } }`, {
+        p: project,
+        s: name,
+      });
+      await api.ok(
+        `mutation($p: String!, $s: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: "A", value: "1" }] }) { version } }`,
+        { p: project, s: name },
+      );
     }
     const [build] = await createBuilds(api, project, artifact, 1);
-    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "a", build: $b, config: "default" }) { id } }`, { p: project, b: build });
-    const { addConfigData: newest } = await api.ok(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "a", env: [{ name: "B", value: "2" }] }) { id version stage { slug } } }`, { p: project });
+    await api.ok(
+      `mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "a", build: $b, config: "default" }) { id } }`,
+      { p: project, b: build },
+    );
+    const { addConfigData: newest } = await api.ok(
+      `mutation($p: String!) { addConfigData(input: { project: $p, stage: "a", env: [{ name: "B", value: "2" }] }) { id version stage { slug } } }`,
+      { p: project },
+    );
     expect(newest).toMatchObject({ version: 2, stage: { slug: "a" } });
 
-    const { stages } = await api.ok(`query($p: String!) { stages(project: $p) { slug configs { stage { slug } } currentRelease { config { id version } } } }`, { p: project });
+    const { stages } = await api.ok(
+      `query($p: String!) { stages(project: $p) { slug configs { stage { slug } } currentRelease { config { id version } } } }`,
+      { p: project },
+    );
     expect(stages.map((s: any) => s.configs[0].stage.slug)).toEqual(["a", "b", "c"]);
     // The version the Release runs and the newest are two objects, each found again by its id.
     const running = stages[0].currentRelease.config;
     expect(running.version).toBe(1);
     expect(running.id).not.toBe(newest.id);
-    const both = await api.ok(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Configuration { version data { name } } } }`, { ids: [running.id, newest.id] });
+    const both = await api.ok(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Configuration { version data { name } } } }`, {
+      ids: [running.id, newest.id],
+    });
     expect(both.nodes).toEqual([
       { version: 1, data: [{ name: "A" }] },
       { version: 2, data: [{ name: "A" }, { name: "B" }] },
@@ -152,9 +199,22 @@ describe("objects instead of keys", () => {
   it("serve the Release of a Component's log lines", async () => {
     const project = await createTestProject(api);
     const outpost = await createGrantedOutpost(api, project);
-    await api.ok(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`, { p: project, u: `outpost://${outpost.slug}` });
-    const { releaseId } = await deployAndReport(api, { project, stage: "edge", artifact, token: outpost.token, component: { logs: ["hello"] } });
-    const logs = subscribe(api.ws(), `subscription($p: String!) { componentLogs(project: $p, stage: "edge", component: "web") { lines release { id number stage { slug } } } }`, { p: project });
+    await api.ok(
+      `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`,
+      { p: project, u: `outpost://${outpost.slug}` },
+    );
+    const { releaseId } = await deployAndReport(api, {
+      project,
+      stage: "edge",
+      artifact,
+      token: outpost.token,
+      component: { logs: ["hello"] },
+    });
+    const logs = subscribe(
+      api.ws(),
+      `subscription($p: String!) { componentLogs(project: $p, stage: "edge", component: "web") { lines release { id number stage { slug } } } }`,
+      { p: project },
+    );
     expect((await logs.next()).componentLogs).toEqual({ lines: ["hello"], release: { id: releaseId, number: 1, stage: { slug: "edge" } } });
     logs.close();
   });

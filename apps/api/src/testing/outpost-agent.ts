@@ -10,20 +10,41 @@ import { subscribe, uniqueSlug, type TestApi } from "./harness.js";
 
 /** The agent's socket; `run` sends one operation and resolves with its data. */
 export function agentClient(api: TestApi, token: string): Client {
-  return createClient({ url: api.server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authToken: token, agentVersion: "pergola-agent/test" }, retryAttempts: 0 });
+  return createClient({
+    url: api.server.wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authToken: token, agentVersion: "pergola-agent/test" },
+    retryAttempts: 0,
+  });
 }
 
 export function run(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<any> {
   return new Promise((resolve, reject) => {
     let data: unknown;
-    client.subscribe({ query, variables }, { next: (r) => (r.errors ? reject(new Error(JSON.stringify(r.errors))) : (data = r.data)), error: reject, complete: () => resolve(data) });
+    client.subscribe(
+      { query, variables },
+      {
+        next(result) {
+          if (result.errors) reject(new Error(JSON.stringify(result.errors)));
+          else data = result.data;
+        },
+        error: reject,
+        complete: () => resolve(data),
+      },
+    );
   });
 }
 
 /** A new Outpost granted to `project`, registered by the admin. */
-export async function createGrantedOutpost(api: TestApi, project: string, extra: Record<string, unknown> = {}): Promise<{ slug: string; token: string }> {
+export async function createGrantedOutpost(
+  api: TestApi,
+  project: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ slug: string; token: string }> {
   const slug = uniqueSlug("edge");
-  const { createOutpost } = await api.ok(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, { i: { name: `Factory ${slug}`, slug, ...extra } });
+  const { createOutpost } = await api.ok(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, {
+    i: { name: `Factory ${slug}`, slug, ...extra },
+  });
   await api.ok(`mutation($p: String!, $o: String!) { grantOutpost(outpost: $o, project: $p) { slug } }`, { p: project, o: slug });
   return { slug, token: createOutpost.agentToken };
 }
@@ -48,21 +69,40 @@ export async function deployAndReport(
   options: { project: string; stage: string; artifact: string; token: string; config?: string; component?: ReportedComponent },
 ): Promise<{ stageId: string; releaseId: string }> {
   const [build] = await createBuilds(api, options.project, options.artifact, 1);
-  await api.ok(`mutation($p: String!, $s: String!, $b: String!, $c: String) { deployRelease(input: { project: $p, stage: $s, build: $b, config: $c }) { id } }`, {
-    p: options.project,
-    s: options.stage,
-    b: build,
-    c: options.config ?? null,
-  });
+  await api.ok(
+    `mutation($p: String!, $s: String!, $b: String!, $c: String) { deployRelease(input: { project: $p, stage: $s, build: $b, config: $c }) { id } }`,
+    {
+      p: options.project,
+      s: options.stage,
+      b: build,
+      c: options.config ?? null,
+    },
+  );
   const client = agentClient(api, options.token);
   try {
     const desired = subscribe(client, `subscription { desiredState { stages { stageId key generation release { id } } } }`, {});
     const { stages } = (await desired.next()).desiredState;
     const target = stages.find((s: { key: string }) => s.key === `${options.project}/${options.stage}`);
     await run(client, `mutation { heartbeat(latencyMs: 4) { accepted } }`);
-    const component = { name: "web", kind: "SERVICE", state: "RUNNING", health: "HEALTHY", restarts: 0, host: "127.0.0.9", message: null, ...options.component };
-    const report = { stageId: target.stageId, releaseId: target.release.id, observedGeneration: target.generation, components: [component] };
-    const { reportStatus } = await run(client, `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`, { i: report });
+    const component = {
+      name: "web",
+      kind: "SERVICE",
+      state: "RUNNING",
+      health: "HEALTHY",
+      restarts: 0,
+      host: "127.0.0.9",
+      message: null,
+      ...options.component,
+    };
+    const report = {
+      stageId: target.stageId,
+      releaseId: target.release.id,
+      observedGeneration: target.generation,
+      components: [component],
+    };
+    const { reportStatus } = await run(client, `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`, {
+      i: report,
+    });
     if (!reportStatus.accepted) throw new Error(`report refused: ${reportStatus.reason}`);
     desired.close();
     return { stageId: target.stageId, releaseId: target.release.id };
