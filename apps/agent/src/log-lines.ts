@@ -10,11 +10,15 @@ export const LOG_CHARS_PER_REPORT = 24 * 1024;
 /** A longer line is cut (and marked with "…"). */
 export const LOG_LINE_CHARS = 1000;
 
-/** The newest lines that fit in `budget` characters, each cut at LOG_LINE_CHARS. */
+/**
+ * The newest lines that fit in `budget` characters, each cut at LOG_LINE_CHARS, a NUL shown as
+ * U+FFFD (the API refuses a NUL: it cannot be stored, and a report holding one would fail forever).
+ */
 export function fitLines(lines: string[], budget: number): string[] {
   const kept: string[] = [];
   for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.length > LOG_LINE_CHARS ? `${lines[i]!.slice(0, LOG_LINE_CHARS)}…` : lines[i]!;
+    const whole = lines[i]!.replaceAll("\0", "\ufffd");
+    const line = whole.length > LOG_LINE_CHARS ? `${whole.slice(0, LOG_LINE_CHARS)}…` : whole;
     budget -= line.length + 1;
     if (budget < 0) break;
     kept.unshift(line);

@@ -6,10 +6,10 @@
  * for a Stage of another Outpost, or from a superseded agent session, is refused.
  */
 import type { Db } from "@pergola/db/client";
-import { COMPONENT_LOG_LINES, components, outposts, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
+import { builds, COMPONENT_LOG_LINES, components, outposts, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { checkComponent, componentAsSeen, stepComponent, type ObservedComponent } from "../domain/component.machine.js";
+import { checkComponent, checkComponentNames, componentAsSeen, stepComponent, type ObservedComponent } from "../domain/component.machine.js";
 import { accepted, isRefused, toAppError } from "../domain/outcome.js";
 import { stepLink } from "../domain/outpost-link.machine.js";
 import { stepRelease } from "../domain/release.machine.js";
@@ -19,6 +19,7 @@ import type { EventLog, ProjectTx } from "../events/event-log.js";
 import { applyLinkOutcome, getLinkFacts } from "../outposts/link-report.js";
 import type { OutpostAnnouncer } from "../outposts/outpost-announcer.js";
 import type { AgentSession } from "../outposts/outpost-sessions.js";
+import { isUuid } from "../node/global-id.js";
 import { applyReleaseChange } from "../releases/release.service.js";
 import { applyStageSteps } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
@@ -78,8 +79,11 @@ export class ComponentService {
 
   /** Each machine is called before anything is written; the first refusal ends the report. */
   async applyReport(report: StatusReport, agent: ReportingAgent): Promise<ReportAnswer> {
-    const malformed = report.components.map((c, i) => checkComponent(c, i, COMPONENT_LOG_LINES)).find(Boolean);
+    const malformed = report.components.map((c, i) => checkComponent(c, i, COMPONENT_LOG_LINES)).find(Boolean) ?? checkComponentNames(report.components);
     if (malformed) throw toAppError(malformed);
+    // IDs are UUIDs: anything else names no row, and must not reach the database as one.
+    if (!isUuid(report.stageId)) return no("no Stage has this ID");
+    if (report.releaseId && !isUuid(report.releaseId)) return no("that Release is not the Stage's active Release");
     const [owner] = await this.db.select({ projectId: stages.projectId }).from(stages).where(eq(stages.id, report.stageId));
     if (!owner) return no("the Stage no longer exists");
     const effects = { logged: [] as string[], outpost: null as string | null };
@@ -98,6 +102,8 @@ export class ComponentService {
       }
       const [release] = await ptx.tx.select().from(releases).where(eq(releases.id, report.releaseId)).for("update");
       if (!release || release.stageId !== stage.id) return no("that Release is not the Stage's active Release");
+      const stray = checkComponentNames(reported, await getManifestComponentNames(ptx, release));
+      if (stray) throw toAppError(stray);
       const moved = stepRelease(release, { kind: "report", stage: stage.state, components: reported });
       if (isRefused(moved)) return no(moved.refused.message);
       effects.logged = await storeComponents(ptx, stage, release, reported);
@@ -153,4 +159,11 @@ async function hasActiveRelease({ tx }: Pick<ProjectTx, "tx">, stage: StageRow):
     .from(releases)
     .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
   return Boolean(active);
+}
+
+/** The names of the Components the Release's manifest declares (validated when its Build was made). */
+async function getManifestComponentNames({ tx }: ProjectTx, release: ReleaseRow): Promise<string[]> {
+  const [build] = await tx.select({ manifest: builds.manifest }).from(builds).where(eq(builds.id, release.buildId));
+  const manifest = build?.manifest as { components?: { name: string }[] } | undefined;
+  return manifest?.components?.map((c) => c.name) ?? [];
 }

@@ -14,6 +14,14 @@ const ACTIVE_COMPONENT_STATES: ReadonlySet<string> = new Set<ComponentState>(["P
 
 /** At most this many characters of a Component's message. */
 export const MAX_COMPONENT_MESSAGE = 4000;
+/** At most this many characters in one line of output (the agent cuts its lines at 1,000). */
+export const MAX_LOG_LINE_CHARS = 4096;
+
+const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function isStorableText(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
 
 export interface ObservedComponent {
   name: string;
@@ -92,6 +100,30 @@ export function checkComponent(c: ObservedComponent, index: number, maxLogLines:
   if (!Number.isInteger(c.restarts) || c.restarts < 0) return bad("restarts", "must be a whole number ≥ 0");
   if ((c.message?.length ?? 0) > MAX_COMPONENT_MESSAGE) return bad("message", `at most ${MAX_COMPONENT_MESSAGE} characters`);
   if ((c.logs?.length ?? 0) > maxLogLines) return bad("logs", `at most ${maxLogLines} lines`);
+  const longLine = c.logs?.findIndex((line) => line.length > MAX_LOG_LINE_CHARS) ?? -1;
+  if (longLine >= 0) return bad(`logs[${longLine}]`, `at most ${MAX_LOG_LINE_CHARS} characters a line`);
+  // PostgreSQL stores neither NUL nor half a surrogate pair: refused here, by name, not by the driver.
+  for (const [field, text] of [["name", c.name], ["host", c.host], ["message", c.message], ...(c.logs ?? []).map((line, i) => [`logs[${i}]`, line])] as const) {
+    if (text && !isStorableText(text)) return bad(field, "holds a NUL character or a lone UTF-16 surrogate");
+  }
+  return null;
+}
+
+/**
+ * The names a report gives: each Component once, and only those of the Release's manifest
+ * (`manifestNames`; unknown until the Release is loaded, so the names' first check passes none).
+ * Otherwise a report could add Components that no manifest declared, or say two things of one.
+ */
+export function checkComponentNames(reported: readonly Pick<ObservedComponent, "name">[], manifestNames?: readonly string[]): Refusal | null {
+  const seen = new Set<string>();
+  for (const [index, { name }] of reported.entries()) {
+    const at = `components[${index}].name`;
+    if (seen.has(name)) return { code: ErrorCode.BAD_USER_INPUT, message: `${at}: "${name}" is reported twice`, details: { field: at } };
+    seen.add(name);
+    if (manifestNames && !manifestNames.includes(name)) {
+      return { code: ErrorCode.BAD_USER_INPUT, message: `${at}: "${name}" is not a Component of the Release's manifest`, details: { field: at } };
+    }
+  }
   return null;
 }
 
