@@ -23,9 +23,16 @@ beforeAll(async () => {
   upstream.listen(0, "127.0.0.1");
   await once(upstream, "listening");
   const port = (upstream.address() as AddressInfo).port;
-  const result = validateManifest({ version: "v1", components: [{ name: "web", command: "node", ports: [port], ingresses: [{ host: "app", path: "/public", port }] }] });
+  const result = validateManifest({
+    version: "v1",
+    components: [{ name: "web", command: "node", ports: [port], ingresses: [{ host: "app", path: "/public", port }] }],
+  });
   if (!result.valid) throw new Error(JSON.stringify(result.problems));
-  const stage: LinkStage = { suspended: false, manifest: result.manifest, components: [{ name: "web", host: "127.0.0.1", state: "RUNNING" }] };
+  const stage: LinkStage = {
+    suspended: false,
+    manifest: result.manifest,
+    components: [{ name: "web", host: "127.0.0.1", state: "RUNNING" }],
+  };
   gateway = await createGateway({
     publicUrl: "http://agent.example:8000",
     listen: { host: "127.0.0.1", port: 0 },
@@ -105,7 +112,12 @@ describe("the links gateway is not bypassed", () => {
   });
 
   it("reads the Host as a name: any case, a port or not, a trailing dot; refuses two Hosts and absolute targets", async () => {
-    for (const host of ["APP.Dev.SHOP.localhost:8000", "app.dev.shop.localhost", "app.dev.shop.localhost.", "app.dev.shop.localhost.:8000"]) {
+    for (const host of [
+      "APP.Dev.SHOP.localhost:8000",
+      "app.dev.shop.localhost",
+      "app.dev.shop.localhost.",
+      "app.dev.shop.localhost.:8000",
+    ]) {
       expect(await raw("/public/y", [host]), host).toEqual({ status: 200, body: "upstream saw /public/y" });
     }
     expect((await raw("/public/y", ["agent.example:8000", HOST_FORM])).status).toBe(400);

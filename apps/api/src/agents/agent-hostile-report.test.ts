@@ -21,15 +21,24 @@ beforeAll(async () => {
   const project = await createTestProject(api);
   const [b1] = await createBuilds(api, project, artifact, 1);
   for (const stage of ["dev", "qa"]) {
-    await api.ok(`mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`, { p: project, n: stage });
+    await api.ok(`mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`, {
+      p: project,
+      n: stage,
+    });
   }
   const sub = subscribe(api.ws(agentToken), DESIRED, {});
   await sub.next(10_000);
   const ids: Record<string, { stageId: string; generation: number; releaseId: string }> = {};
   for (const stage of ["dev", "qa"]) {
-    await api.ok(`mutation($p: String!, $s: String!, $b: String!) { deployRelease(input: { project: $p, stage: $s, build: $b }) { id } }`, { p: project, s: stage, b: b1 });
+    await api.ok(`mutation($p: String!, $s: String!, $b: String!) { deployRelease(input: { project: $p, stage: $s, build: $b }) { id } }`, {
+      p: project,
+      s: stage,
+      b: b1,
+    });
     for (;;) {
-      const found = (await sub.next(10_000)).desiredState.stages.find((s: { key: string; release: unknown }) => s.key === `${project}/${stage}` && s.release);
+      const found = (await sub.next(10_000)).desiredState.stages.find(
+        (s: { key: string; release: unknown }) => s.key === `${project}/${stage}` && s.release,
+      );
       if (found) {
         ids[stage] = { stageId: found.stageId, generation: found.generation, releaseId: found.release.id };
         break;
@@ -43,7 +52,20 @@ beforeAll(async () => {
 afterAll(() => api?.close());
 
 const web = (extra: object = {}) => ({ name: "web", kind: "SERVICE", state: "RUNNING", health: "HEALTHY", restarts: 0, ...extra });
-const report = (input: object) => api.gql(REPORT, { i: { stageId: deployed.stageId, releaseId: deployed.releaseId, observedGeneration: deployed.generation, components: [web()], ...input } }, agentToken);
+const report = (input: object) =>
+  api.gql(
+    REPORT,
+    {
+      i: {
+        stageId: deployed.stageId,
+        releaseId: deployed.releaseId,
+        observedGeneration: deployed.generation,
+        components: [web()],
+        ...input,
+      },
+    },
+    agentToken,
+  );
 
 /** A typed answer: a refusal with a reason, or BAD_USER_INPUT naming the field. Never internal. */
 function expectTypedRefusal(res: Awaited<ReturnType<typeof report>>, field?: RegExp): void {
@@ -68,7 +90,14 @@ describe("hostile agent reports", () => {
     ["a Stage ID that is no UUID", { stageId: "'; drop table stages; --" }],
     ["another Stage's Release", { releaseId: null }],
     ["a Release ID that is no UUID", { releaseId: "nope" }],
-    ["another Stage's Release", { get releaseId() { return otherReleaseId; } }],
+    [
+      "another Stage's Release",
+      {
+        get releaseId() {
+          return otherReleaseId;
+        },
+      },
+    ],
     ["a negative restart count", { components: [web({ restarts: -1 })] }, /restarts/],
     ["an unknown state", { components: [web({ state: "EXPLODED" })] }, /state/],
     ["too many log lines", { components: [web({ logs: Array.from({ length: 50_000 }, (_, i) => `line ${i}`) })] }, /logs/],

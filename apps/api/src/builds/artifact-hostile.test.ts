@@ -35,11 +35,39 @@ const file = (path: string): Entry => ({ path, type: "File", body: "x" });
 
 describe("POST /artifacts refuses hostile archives", () => {
   it.each<[string, Buffer, number, { entry?: string; reason: string | RegExp }]>([
-    ["a symlink chain that leaves the root", makeRawArchive([{ path: "x", type: "SymbolicLink", linkpath: "a/.." }, { path: "a", type: "SymbolicLink", linkpath: "." }]), 400, { entry: "x", reason: "links outside the archive's root (a/..)" }],
-    ["a hard link out", makeRawArchive([{ path: "shadow", type: "Link", linkpath: "../../etc/shadow" }]), 400, { entry: "shadow", reason: "links outside the archive's root (../../etc/shadow)" }],
-    ["an absolute path", makeRawArchive([file("/tmp/pergola-owned")]), 400, { entry: "/tmp/pergola-owned", reason: "escapes the archive's root" }],
-    ["a file written through a link", makeRawArchive([{ path: "etc", type: "SymbolicLink", linkpath: "sub" }, file("etc/passwd")]), 400, { entry: "etc/passwd", reason: "is written through the symbolic link etc" }],
-    ["a device", makeRawArchive([{ path: "sda", type: "BlockDevice" }]), 400, { entry: "sda", reason: "entries of type BlockDevice are not allowed" }],
+    [
+      "a symlink chain that leaves the root",
+      makeRawArchive([
+        { path: "x", type: "SymbolicLink", linkpath: "a/.." },
+        { path: "a", type: "SymbolicLink", linkpath: "." },
+      ]),
+      400,
+      { entry: "x", reason: "links outside the archive's root (a/..)" },
+    ],
+    [
+      "a hard link out",
+      makeRawArchive([{ path: "shadow", type: "Link", linkpath: "../../etc/shadow" }]),
+      400,
+      { entry: "shadow", reason: "links outside the archive's root (../../etc/shadow)" },
+    ],
+    [
+      "an absolute path",
+      makeRawArchive([file("/tmp/pergola-owned")]),
+      400,
+      { entry: "/tmp/pergola-owned", reason: "escapes the archive's root" },
+    ],
+    [
+      "a file written through a link",
+      makeRawArchive([{ path: "etc", type: "SymbolicLink", linkpath: "sub" }, file("etc/passwd")]),
+      400,
+      { entry: "etc/passwd", reason: "is written through the symbolic link etc" },
+    ],
+    [
+      "a device",
+      makeRawArchive([{ path: "sda", type: "BlockDevice" }]),
+      400,
+      { entry: "sda", reason: "entries of type BlockDevice are not allowed" },
+    ],
     ["a FIFO", makeRawArchive([{ path: "pipe", type: "FIFO" }]), 400, { entry: "pipe", reason: "entries of type FIFO are not allowed" }],
     ["a duplicate entry", makeRawArchive([file("a"), file("a")]), 400, { entry: "a", reason: "appears twice in the archive (first as a)" }],
     ["a truncated gzip", makeRawArchive([file("a"), file("b")]).subarray(0, 40), 400, { reason: /gzip stream is truncated/ }],
@@ -49,7 +77,11 @@ describe("POST /artifacts refuses hostile archives", () => {
     const res = await upload(body);
     expect(res.status).toBe(status);
     const [error] = (await res.json()).errors;
-    expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "artifact", ...(expected.entry ? { entry: expected.entry } : {}) });
+    expect(error.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "artifact",
+      ...(expected.entry ? { entry: expected.entry } : {}),
+    });
     expect(error.extensions.reason).toEqual(typeof expected.reason === "string" ? expected.reason : expect.stringMatching(expected.reason));
     expect(error.message).toContain(expected.entry ? `${expected.entry}: ` : "artifact: ");
     expect(storedFiles()).toEqual(before);
@@ -83,7 +115,9 @@ describe("a gzip bomb at POST /artifacts", () => {
     expect((await res.json()).errors[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "artifact", limit: 1024 ** 3 });
     expect(storedFiles()).toEqual(before);
     latencies.sort((a, b) => a - b);
-    console.info(`bomb refused in ${Math.round(took)} ms; /healthz during it: ${latencies.length} answers, median ${latencies[latencies.length >> 1]?.toFixed(1)} ms, max ${latencies.at(-1)?.toFixed(1)} ms`);
+    console.info(
+      `bomb refused in ${Math.round(took)} ms; /healthz during it: ${latencies.length} answers, median ${latencies[latencies.length >> 1]?.toFixed(1)} ms, max ${latencies.at(-1)?.toFixed(1)} ms`,
+    );
     expect(latencies.length).toBeGreaterThan(5);
     expect(latencies.at(-1)).toBeLessThan(100);
   }, 60_000);

@@ -12,7 +12,10 @@ const MANIFEST = {
 /** A JSON value as a GraphQL literal: keys bare, strings quoted as JSON quotes them. */
 function literalOf(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(literalOf).join(", ")}]`;
-  if (value && typeof value === "object") return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${literalOf(v)}`).join(", ")} }`;
+  if (value && typeof value === "object")
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k}: ${literalOf(v)}`)
+      .join(", ")} }`;
   return JSON.stringify(value);
 }
 
@@ -29,8 +32,13 @@ async function bothForms(manifest: unknown) {
   const inlineProject = await createTestProject(api);
   const variableProject = await createTestProject(api);
   const literal = literalOf(manifest);
-  const inline = await api.gql(`mutation { createBuild(input: { project: "${inlineProject}", artifact: "${artifact}", manifest: ${literal} }) { ${FIELDS} } }`);
-  const variable = await api.gql(`mutation($m: JSON!) { createBuild(input: { project: "${variableProject}", artifact: "${artifact}", manifest: $m }) { ${FIELDS} } }`, { m: manifest });
+  const inline = await api.gql(
+    `mutation { createBuild(input: { project: "${inlineProject}", artifact: "${artifact}", manifest: ${literal} }) { ${FIELDS} } }`,
+  );
+  const variable = await api.gql(
+    `mutation($m: JSON!) { createBuild(input: { project: "${variableProject}", artifact: "${artifact}", manifest: $m }) { ${FIELDS} } }`,
+    { m: manifest },
+  );
   return { inline, variable };
 }
 

@@ -38,7 +38,9 @@ export function parseJsonLiteral(ast: ValueNode, variables?: Record<string, unkn
       case Kind.LIST: {
         const list: unknown[] = new Array(node.values.length);
         set(list);
-        node.values.forEach((child, i) => work.push({ node: child, set: (value) => (list[i] = value) }));
+        for (const [i, child] of node.values.entries()) {
+          work.push({ node: child, set: (value) => (list[i] = value) });
+        }
         break;
       }
       case Kind.OBJECT:
@@ -55,7 +57,10 @@ function readObject(node: ObjectValueNode, work: { node: ValueNode; set: (value:
   const object: Record<string, unknown> = {};
   for (const field of node.fields) {
     // defineProperty: a key named __proto__ is data, not the object's prototype.
-    work.push({ node: field.value, set: (value) => Object.defineProperty(object, field.name.value, { value, enumerable: true, writable: true, configurable: true }) });
+    work.push({
+      node: field.value,
+      set: (value) => Object.defineProperty(object, field.name.value, { value, enumerable: true, writable: true, configurable: true }),
+    });
   }
   return object as Record<string, Json>;
 }

@@ -24,7 +24,10 @@ const hardlink = (path: string, linkpath: string): RawEntry => ({ path, type: "L
 describe("inspectArchive accepts", () => {
   it.each<[string, RawEntry[]]>([
     ["files and directories", [dir("src/"), file("src/a.js"), file("./b.txt")]],
-    ["links that stay inside, chains included", [file("src/a.js"), symlink("current", "src"), symlink("also", "current/../src/a.js"), symlink("up", "src/../current")]],
+    [
+      "links that stay inside, chains included",
+      [file("src/a.js"), symlink("current", "src"), symlink("also", "current/../src/a.js"), symlink("up", "src/../current")],
+    ],
     ["a dangling link inside", [file("a"), symlink("later", "not/yet/there")]],
     ["a hard link to a file packed before it", [file("a"), hardlink("b", "a")]],
     ["a directory named twice", [dir("d/"), dir("d/"), file("d/x")]],
@@ -42,15 +45,40 @@ describe("inspectArchive refuses, naming the entry and the reason", () => {
     ["a Windows drive path", [file("C:/x")], "C:/x", "escapes the archive's root"],
     ["an absolute symlink", [symlink("passwd", "/etc/passwd")], "passwd", "links outside the archive's root (/etc/passwd)"],
     ["a symlink with ..", [symlink("up", "../..")], "up", "links outside the archive's root (../..)"],
-    ["a chain out, the later link making the earlier one leave", [symlink("x", "a/.."), symlink("a", ".")], "x", "links outside the archive's root (a/..)"],
-    ["a chain of three out", [symlink("a", "b/c"), symlink("b", "d"), dir("d/"), symlink("d/c", "../../out")], "a", "links outside the archive's root (b/c)"],
+    [
+      "a chain out, the later link making the earlier one leave",
+      [symlink("x", "a/.."), symlink("a", ".")],
+      "x",
+      "links outside the archive's root (a/..)",
+    ],
+    [
+      "a chain of three out",
+      [symlink("a", "b/c"), symlink("b", "d"), dir("d/"), symlink("d/c", "../../out")],
+      "a",
+      "links outside the archive's root (b/c)",
+    ],
     ["a loop of links", [symlink("a", "b"), symlink("b", "a/x")], "a", /loop of symbolic links/],
-    ["a file written through a link", [symlink("etc", "sub"), file("etc/passwd")], "etc/passwd", "is written through the symbolic link etc"],
+    [
+      "a file written through a link",
+      [symlink("etc", "sub"), file("etc/passwd")],
+      "etc/passwd",
+      "is written through the symbolic link etc",
+    ],
     ["a hard link out", [hardlink("shadow", "../../etc/shadow")], "shadow", "links outside the archive's root (../../etc/shadow)"],
     ["a hard link to an absolute path", [hardlink("shadow", "/etc/shadow")], "shadow", "links outside the archive's root (/etc/shadow)"],
     ["a hard link to nothing packed", [hardlink("b", "a")], "b", "is a hard link to a, which is not a file packed before it"],
-    ["a hard link to a symlink out", [symlink("s", "/etc/passwd"), hardlink("h", "s")], "h", "is a hard link to s, which is not a file packed before it"],
-    ["a hard link to an inside symlink", [file("f"), symlink("s", "f"), hardlink("h", "s")], "h", "is a hard link to s, which is not a file packed before it"],
+    [
+      "a hard link to a symlink out",
+      [symlink("s", "/etc/passwd"), hardlink("h", "s")],
+      "h",
+      "is a hard link to s, which is not a file packed before it",
+    ],
+    [
+      "a hard link to an inside symlink",
+      [file("f"), symlink("s", "f"), hardlink("h", "s")],
+      "h",
+      "is a hard link to s, which is not a file packed before it",
+    ],
     ["a character device", [{ path: "tty", type: "CharacterDevice" }], "tty", "entries of type CharacterDevice are not allowed"],
     ["a block device", [{ path: "sda", type: "BlockDevice" }], "sda", "entries of type BlockDevice are not allowed"],
     ["a FIFO", [{ path: "pipe", type: "FIFO" }], "pipe", "entries of type FIFO are not allowed"],
@@ -89,21 +117,31 @@ describe("inspectArchive's limits", () => {
     const bomb = await makeGzipBomb(256 * 1024 * 1024);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     let read = 0;
-    const source = Readable.from((function* () {
-      for (let i = 0; i < bomb.length; i += 16 * 1024) {
-        read += 16 * 1024;
-        yield bomb.subarray(i, i + 16 * 1024);
-      }
-    })());
+    const source = Readable.from(
+      (function* () {
+        for (let i = 0; i < bomb.length; i += 16 * 1024) {
+          read += 16 * 1024;
+          yield bomb.subarray(i, i + 16 * 1024);
+        }
+      })(),
+    );
     const error = await inspectArchive(source, { maxInflatedBytes: 4 * 1024 * 1024 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ArchiveRefusal);
-    expect(error).toMatchObject({ kind: "too-large", limit: 4 * 1024 * 1024, message: `inflates to more than the limit of ${4 * 1024 * 1024} bytes` });
+    expect(error).toMatchObject({
+      kind: "too-large",
+      limit: 4 * 1024 * 1024,
+      message: `inflates to more than the limit of ${4 * 1024 * 1024} bytes`,
+    });
     expect(read).toBeLessThan(bomb.length / 2);
   });
 
   it("refuses more entries than allowed, and takes exactly as many", async () => {
     const entries = Array.from({ length: 50 }, (_, i) => file(`f${i}`));
-    expect(await refusalOf(tarGzOf(entries), { maxEntries: 49 })).toMatchObject({ kind: "too-large", limit: 49, message: "more than 49 entries" });
+    expect(await refusalOf(tarGzOf(entries), { maxEntries: 49 })).toMatchObject({
+      kind: "too-large",
+      limit: 49,
+      message: "more than 49 entries",
+    });
     expect(await inspect(tarGzOf(entries), { maxEntries: 50 })).toMatchObject({ entries: 50 });
   });
 });

@@ -42,7 +42,8 @@ export class ArchiveJudge {
       if (parent?.kind === "file") return refuse(`is inside ${parent.name}, which is a file`);
     }
     const earlier = this.entries.get(path);
-    if (earlier && !(earlier.kind === "directory" && kind === "directory")) return refuse(`appears twice in the archive (first as ${earlier.name})`);
+    if (earlier && !(earlier.kind === "directory" && kind === "directory"))
+      return refuse(`appears twice in the archive (first as ${earlier.name})`);
     if (kind !== "directory" && this.parents.has(path)) return refuse("is a directory of earlier entries");
 
     if (type === "SymbolicLink" && linkpath === undefined) return refuse("is a symbolic link without a target");

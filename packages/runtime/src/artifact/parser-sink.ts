@@ -10,7 +10,10 @@ import type { Parser } from "tar";
 export function parserSink(parser: Parser, check: (chunk?: Buffer) => Error | undefined = () => undefined): Writable {
   let failure: Error | undefined;
   const closed = new Promise<void>((resolve, reject) => {
-    parser.on("error", (error: Error) => reject((failure ??= error)));
+    parser.on("error", (error: Error) => {
+      failure ??= error;
+      reject(failure);
+    });
     parser.on("close", () => resolve());
   });
   const sink = new Writable({

@@ -24,7 +24,8 @@ export interface LinkPathRefusal {
 
 /** Reads a request target (`/a/b?q`); a refusal for what is too long, not a path, or encoded to change its meaning. */
 export function normalizeLinkTarget(target: string): LinkTargetPath | LinkPathRefusal {
-  if (target.length > MAX_LINK_TARGET_LENGTH) return { status: 414, reason: `the request target is longer than ${MAX_LINK_TARGET_LENGTH} characters` };
+  if (target.length > MAX_LINK_TARGET_LENGTH)
+    return { status: 414, reason: `the request target is longer than ${MAX_LINK_TARGET_LENGTH} characters` };
   // Absolute-form (`http://other/x`) and `*` would name another host than the Host header does.
   if (!target.startsWith("/")) return { status: 400, reason: "the request target must be a path starting with /" };
   let url: URL;
