@@ -11,7 +11,11 @@ const logger = pino({ level: env.LOG_LEVEL });
 const dataDir = resolve(env.PERGOLA_DATA_DIR);
 
 try {
-  const database = await openDatabase({ url: env.DATABASE_URL, dataDir });
+  const database = await openDatabase({
+    url: env.DATABASE_URL,
+    dataDir,
+    onConnectionError: (message, error) => logger.warn({ err: error }, message),
+  });
   const bootstrap = await bootstrapAdmin(database.db, dataDir, { email: env.PERGOLA_ADMIN_EMAIL, presetToken: env.PERGOLA_ADMIN_TOKEN });
   const admin = bootstrap.token;
   const server = await createServer({

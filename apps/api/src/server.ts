@@ -16,7 +16,7 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
-import { isReady, openDatabase, type Database, type OpenDatabaseOptions } from "@pergola/db/client";
+import { isDatabaseUnavailable, isReady, openDatabase, type Database, type OpenDatabaseOptions } from "@pergola/db/client";
 import type { ArchiveLimits } from "@pergola/runtime";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
@@ -31,7 +31,7 @@ import { oidcRoutes } from "./auth/oidc/oidc.routes.js";
 import { graphiqlRoutes } from "./graphiql.js";
 import { createGateway } from "./links/gateway.js";
 import { createContext, type Context } from "./context.js";
-import { createFormatError, toGraphQLError } from "./graphql/errors.js";
+import { answerUnavailableWith503, createFormatError, serviceUnavailable, toGraphQLError } from "./graphql/errors.js";
 import { createSchema } from "./graphql/schema.js";
 import { validationRules } from "./graphql/security.js";
 import { attachWebSocketServer, WS_PATH } from "./graphql/ws.js";
@@ -174,6 +174,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
       // Costs 1.5–1.8x throughput and nothing here uses HTTP caching.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      answerUnavailableWith503,
       {
         // The policy's gate, before any resolver: anonymous callers only sign in, agents only act
         // for their Outpost, read-only keys run no mutation.
@@ -209,7 +210,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
         try {
           return createContext(services, await authenticateRequest(services.tokens, logger, req), req.ip);
         } catch (error) {
-          throw error instanceof HttpError ? toGraphQLError(error, error.status) : error;
+          if (error instanceof HttpError) throw toGraphQLError(error, error.status);
+          if (isDatabaseUnavailable(error)) throw toGraphQLError(serviceUnavailable(), 503);
+          throw error;
         }
       },
     }),
@@ -265,6 +268,12 @@ function isDatabase(value: ServerOptions["database"]): value is Database {
 /** Body-parser and other middleware errors as JSON with their own status, never an HTML 500 page. */
 function jsonErrors(logger: Logger): express.ErrorRequestHandler {
   return (error, _req, res, _next) => {
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error }, "the database is unavailable");
+      const { code, message } = serviceUnavailable();
+      res.status(503).json({ errors: [{ message, extensions: { code } }] });
+      return;
+    }
     const status = typeof error?.status === "number" && error.status < 500 ? error.status : 500;
     if (status === 500) logger.error({ err: error }, "unexpected HTTP error");
     res.status(status).json({

@@ -22,7 +22,7 @@ export const ExitCode = {
   STATE_CONFLICT: 7,
   /** The `--after` cursor is older than the kept event log (RESYNC_REQUIRED). */
   RESYNC_REQUIRED: 8,
-  /** The endpoint cannot be reached (no server, wrong URL). */
+  /** The endpoint cannot be reached (no server, wrong URL), or its database cannot (SERVICE_UNAVAILABLE). */
   UNREACHABLE: 9,
   /** `--wait`: the Release FAILED (or another Release took the Stage first). */
   RELEASE_FAILED: 10,
@@ -42,6 +42,7 @@ export const exitCodeOf: Record<ErrorCode, ExitCode> = {
   FORBIDDEN: ExitCode.FORBIDDEN,
   TOO_MANY_REQUESTS: ExitCode.UNAUTHENTICATED,
   RESYNC_REQUIRED: ExitCode.RESYNC_REQUIRED,
+  SERVICE_UNAVAILABLE: ExitCode.UNREACHABLE,
   INTERNAL_SERVER_ERROR: ExitCode.ERROR,
 };
 
@@ -55,6 +56,7 @@ export const labelOf: Record<ErrorCode, string> = {
   FORBIDDEN: "forbidden",
   TOO_MANY_REQUESTS: "too many attempts",
   RESYNC_REQUIRED: "cursor too old",
+  SERVICE_UNAVAILABLE: "unavailable, try again",
   INTERNAL_SERVER_ERROR: "server error",
 };
 
@@ -70,6 +72,6 @@ export const EXIT_CODE_HELP = `Exit codes:
   6  conflict: a taken ID, a changed expected version (CONFLICT)
   7  not possible in the current state (STATE_CONFLICT)
   8  --after cursor older than the kept event log (RESYNC_REQUIRED)
-  9  the endpoint cannot be reached
+  9  the endpoint cannot be reached, or its database cannot (SERVICE_UNAVAILABLE): try again
  10  --wait: the Release FAILED
  11  --wait: timed out`;

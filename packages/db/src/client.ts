@@ -1,8 +1,8 @@
 /**
  * The database client factory. Two drivers behind one `Database`:
  *  - embedded PGlite (the default): one in-process connection, data in `<dataDir>/data`,
- *    guarded by a lock file so a second process refuses to open the same directory;
- *  - PostgreSQL through postgres.js when a URL is given, with LISTEN/NOTIFY.
+ *    guarded by a lock so a second live process refuses to open the same directory;
+ *  - PostgreSQL through node-postgres when a URL is given, with LISTEN/NOTIFY (postgres.ts).
  * Migrations are applied on open, under an advisory lock on PostgreSQL.
  */
 import { readFileSync } from "node:fs";
@@ -14,11 +14,12 @@ import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
-import lockfile from "proper-lockfile";
+import { lockDataDir } from "./data-dir-lock.js";
+import { openPostgres } from "./postgres.js";
 import * as schema from "./schema.js";
+
+export { DataDirLockedError } from "./data-dir-lock.js";
+export { isDatabaseUnavailable } from "./faults.js";
 
 export type Schema = typeof schema;
 /** The one drizzle type both drivers satisfy. Services depend on this, never on a driver. */
@@ -31,9 +32,11 @@ export interface Database {
   readonly driver: "pglite" | "postgres";
   /**
    * Subscribe to a NOTIFY channel. PostgreSQL only: all listeners of a process share one
-   * connection. On PGlite there is one process, so callers signal in-process instead.
+   * connection, which reconnects by itself when lost; `onResume` is called after each
+   * reconnection, since NOTIFYs sent meanwhile are lost. On PGlite there is one process, so
+   * callers signal in-process instead.
    */
-  listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  listen?(channel: string, onPayload: (payload: string) => void, onResume?: () => void): Promise<() => Promise<void>>;
   /** Closes every connection and releases the data-dir lock. */
   close(): Promise<void>;
 }
@@ -49,26 +52,17 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** Skip migrations (the snapshot already has them). Default false. */
   skipMigrations?: boolean;
-}
-
-export class DataDirLockedError extends Error {
-  constructor(readonly dataDir: string) {
-    super(
-      `The data directory ${dataDir} is in use by another Pergola process. ` +
-        `Stop it, or point PERGOLA_DATA_DIR at another directory.`,
-    );
-  }
+  /** PostgreSQL only: told of each lost connection (the process carries on). Default: ignored. */
+  onConnectionError?: (message: string, error?: unknown) => void;
 }
 
 const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
 const expectedMigrations = (
   JSON.parse(readFileSync(join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: unknown[] }
 ).entries.length;
-/** Arbitrary constant shared by every replica: the advisory lock serializing migrations. */
-const MIGRATION_LOCK_KEY = 4_711_007;
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
-  return options.url ? openPostgres(options.url, options) : openPglite(options);
+  return options.url ? openPostgres(options.url, migrationsFolder, options) : openPglite(options);
 }
 
 async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
@@ -77,18 +71,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   let dbFiles: string | undefined;
   if (options.dataDir) {
     await secureDataDir(options.dataDir);
-    try {
-      // A stale lock (a crashed process) is taken over after 10 s without updates.
-      release = await lockfile.lock(options.dataDir, {
-        lockfilePath: join(options.dataDir, "pergola.lock"),
-        stale: 10_000,
-        update: 2_000,
-        realpath: false,
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ELOCKED") throw new DataDirLockedError(options.dataDir);
-      throw error;
-    }
+    release = await lockDataDir(options.dataDir);
     client = await PGlite.create({ dataDir: join(options.dataDir, "data"), loadDataDir: options.snapshot });
     dbFiles = join(options.dataDir, "data");
   } else {
@@ -140,38 +123,6 @@ async function restrictTree(path: string): Promise<void> {
   if (stat.isDirectory()) for (const entry of await readdir(path)) await restrictTree(join(path, entry));
 }
 
-async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
-  await migrateUnderLock(url);
-  const client = postgres(url, { max: options.poolSize ?? 10, onnotice: () => {} });
-  const db = drizzlePostgres(client, { schema }) as unknown as Db;
-  return {
-    db,
-    driver: "postgres",
-    async listen(channel, onPayload) {
-      const { unlisten } = await client.listen(channel, onPayload);
-      return unlisten;
-    },
-    async close() {
-      await client.end({ timeout: 5 });
-    },
-  };
-}
-
-/** Replicas that start together must not run the migrator concurrently: it takes no lock. */
-async function migrateUnderLock(url: string): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await client`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
-    try {
-      await migratePostgres(drizzlePostgres(client), { migrationsFolder });
-    } finally {
-      await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
-    }
-  } finally {
-    await client.end({ timeout: 5 });
-  }
-}
-
 /** PGlite only: a migrated, empty database as a tarball, for fast test start-up. */
 export async function dumpMigratedPglite(): Promise<Blob> {
   const client = await PGlite.create();
@@ -191,7 +142,7 @@ export async function isReady(db: Db): Promise<boolean> {
   return (row?.n ?? 0) >= expectedMigrations;
 }
 
-/** `db.execute` answers `{ rows }` on PGlite and an array on postgres.js: one shape for callers. */
+/** `db.execute` answers `{ rows }` on PGlite and node-postgres (an array on postgres.js): one shape for callers. */
 export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];

@@ -19,6 +19,11 @@ export const ErrorCode = {
   TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
   /** The subscription's `after` cursor is older than the retained event log: refetch, then subscribe again. */
   RESYNC_REQUIRED: "RESYNC_REQUIRED",
+  /**
+   * The database cannot be reached right now (a restart, a failover, a lost connection): nothing
+   * was done, or a write's outcome is unknown. Retry after a moment; HTTP answers 503.
+   */
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   /** Anything else; the message is masked and the details are in the server log. */
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;

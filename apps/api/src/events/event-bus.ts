@@ -10,7 +10,7 @@
  */
 import type { Database, Db } from "@pergola/db/client";
 import { events, projects, type EventRow } from "@pergola/db/schema";
-import { and, asc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt } from "drizzle-orm";
 import type { Logger } from "pino";
 import { EVENTS_CHANNEL } from "./event-kind.js";
 import { type EventFeed, EventStream, type FeedLink, type Subscriber } from "./event-stream.js";
@@ -44,10 +44,30 @@ export class EventBus implements EventFeed {
   /** With PostgreSQL: one LISTEN connection for the whole process. */
   async start(): Promise<void> {
     if (!this.database.listen) return;
-    this.unlisten = await this.database.listen(EVENTS_CHANNEL, (payload) => {
-      const [projectId, seq] = payload.split(":");
-      if (projectId && seq && /^\d+$/.test(seq)) this.signal(projectId, BigInt(seq));
-    });
+    this.unlisten = await this.database.listen(
+      EVENTS_CHANNEL,
+      (payload) => {
+        const [projectId, seq] = payload.split(":");
+        if (projectId && seq && /^\d+$/.test(seq)) this.signal(projectId, BigInt(seq));
+      },
+      () => void this.resume(),
+    );
+  }
+
+  /**
+   * The LISTEN connection came back after a fault (a restart, a failover): wake-ups sent
+   * meanwhile are lost, so each followed Project is woken up to its committed seq, and its
+   * feed reads what it missed from the log.
+   */
+  private async resume(): Promise<void> {
+    const followed = [...this.feeds.keys()];
+    if (followed.length === 0) return;
+    try {
+      const rows = await this.db.select({ id: projects.id, seq: projects.seq }).from(projects).where(inArray(projects.id, followed));
+      for (const { id, seq } of rows) this.signal(id, seq);
+    } catch (error) {
+      this.logger.warn({ err: error }, "could not catch up the event feeds after a reconnection; the next wake-up will");
+    }
   }
 
   async stop(): Promise<void> {
@@ -144,6 +164,11 @@ export class EventBus implements EventFeed {
             created.lastSeq = row?.seq ?? 0n;
             created.started = true;
             if (created.wanted > created.lastSeq) void this.pump(projectId, created);
+          })
+          .catch((error: unknown) => {
+            // Its subscribers fail with this error; later ones get a new feed.
+            if (this.feeds.get(projectId) === created) this.feeds.delete(projectId);
+            throw error;
           }),
       };
       feed = created;

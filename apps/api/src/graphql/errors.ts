@@ -1,14 +1,36 @@
 /**
  * The one place where errors become GraphQL errors, for HTTP and WebSocket alike:
  * `AppError` keeps its code and message; GraphQL's own parse/validation/coercion errors are
- * BAD_USER_INPUT; anything else is INTERNAL_SERVER_ERROR with a masked message (logged).
+ * BAD_USER_INPUT; a database that cannot be reached is SERVICE_UNAVAILABLE (HTTP 503, see
+ * `answerUnavailableWith503`); anything else is INTERNAL_SERVER_ERROR with a masked message (logged).
  */
+import type { ApolloServerPlugin } from "@apollo/server";
+import { isDatabaseUnavailable } from "@pergola/db/client";
 import { isErrorCode } from "@pergola/schema";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { Logger } from "pino";
 import { AppError, ErrorCode } from "../errors.js";
 
 const MASKED = "Internal server error";
+const UNAVAILABLE = "The database cannot be reached right now; try again";
+
+/** The AppError for a request that failed because the database cannot be reached. */
+export const serviceUnavailable = () => new AppError(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE);
+
+/**
+ * An HTTP answer whose errors include SERVICE_UNAVAILABLE has status 503, so proxies and
+ * plain HTTP clients see a retryable failure rather than a 200 with errors.
+ */
+export const answerUnavailableWith503: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        const errors = response.body.kind === "single" ? response.body.singleResult.errors : undefined;
+        if (errors?.some((error) => error.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) response.http.status = 503;
+      },
+    };
+  },
+};
 
 export interface FormatOptions {
   logger: Logger;
@@ -34,6 +56,10 @@ export function createFormatError({ logger, hideSchemaDetails }: FormatOptions) 
       return { ...formatted, message, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT } };
     }
     if (isErrorCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+    if (isDatabaseUnavailable(original)) {
+      logger.warn({ err: original }, "the database is unavailable");
+      return { message: UNAVAILABLE, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+    }
     logger.error({ err: original }, "unexpected error in a GraphQL operation");
     return { message: MASKED, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };

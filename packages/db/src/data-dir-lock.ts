@@ -1,0 +1,73 @@
+/**
+ * The lock on a PGlite data directory: one process at a time, and a holder that died (kill -9,
+ * a crash) does not keep it. proper-lockfile alone only knows a lock is stale once its mtime
+ * stops moving (10 s later); the holder's pid, written inside the lock directory, tells at once
+ * whether it still runs. A lock without a pid yet is being taken: it counts as held.
+ */
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import lockfile from "proper-lockfile";
+
+export class DataDirLockedError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly holderPid?: number,
+  ) {
+    super(
+      `The data directory ${dataDir} is in use by another Pergola process${holderPid ? ` (pid ${holderPid})` : ""}. ` +
+        `Stop it, or point PERGOLA_DATA_DIR at another directory.`,
+    );
+  }
+}
+
+/** Takes the lock on `dataDir`; resolves to its release. Throws DataDirLockedError when a live process holds it. */
+export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const lockfilePath = join(dataDir, "pergola.lock");
+  const pidPath = join(lockfilePath, "pid");
+  const take = () => lockfile.lock(dataDir, { lockfilePath, stale: 10_000, update: 2_000, realpath: false });
+  let release: () => Promise<void>;
+  try {
+    release = await take();
+  } catch (error) {
+    // ENOTEMPTY: proper-lockfile found the lock stale but cannot remove it (our pid is inside).
+    if (!isHeld(error)) throw error;
+    const holder = await readHolder(pidPath);
+    if (holder === undefined || isAlive(holder)) throw new DataDirLockedError(dataDir, holder);
+    // The holder is gone: its lock is ours to clear. A rival doing the same loses the race in `take`.
+    await rm(lockfilePath, { recursive: true, force: true });
+    try {
+      release = await take();
+    } catch (retry) {
+      if (isHeld(retry)) throw new DataDirLockedError(dataDir);
+      throw retry;
+    }
+  }
+  await writeFile(pidPath, String(process.pid), { mode: 0o600 });
+  return async () => {
+    // proper-lockfile removes its directory with rmdir: it must be empty.
+    await rm(pidPath, { force: true });
+    await release();
+  };
+}
+
+function isHeld(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ELOCKED" || code === "ENOTEMPTY";
+}
+
+async function readHolder(pidPath: string): Promise<number | undefined> {
+  const text = await readFile(pidPath, "utf8").catch(() => undefined);
+  const pid = Number(text);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * PostgreSQL through node-postgres: a `pg.Pool` for queries and one reconnecting connection for
+ * LISTEN. Chosen over postgres.js, which ends the process when PostgreSQL drops its connections
+ * under load (`nextWrite` on a null socket, porsager/postgres#1154, #1208); bench/db-driver.mjs
+ * compares the two.
+ *
+ * A lost connection never ends the process: the pool drops it and the query in flight fails
+ * with an error `isDatabaseUnavailable` recognizes; the next query opens a new connection.
+ */
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { ReconnectingListener } from "./listener.js";
+import * as schema from "./schema.js";
+import type { Database, Db, OpenDatabaseOptions } from "./client.js";
+
+/** Arbitrary constant shared by every replica: the advisory lock serializing migrations. */
+const MIGRATION_LOCK_KEY = 4_711_007;
+/** How long a query waits for a connection before failing as unavailable. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+export async function openPostgres(url: string, migrationsFolder: string, options: OpenDatabaseOptions): Promise<Database> {
+  const log = options.onConnectionError ?? (() => undefined);
+  // `?application_name=` in the URL takes precedence, so operators (and tests) can tell replicas apart.
+  const config: pg.ClientConfig = { connectionString: url, application_name: "pergola", connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+  await migrateUnderLock(config, migrationsFolder);
+  const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
+  // An idle connection that PostgreSQL closes is reported here; without a listener, Node would
+  // throw the 'error' event and end the process.
+  pool.on("error", (error) => log("idle PostgreSQL connection lost", error));
+  // A checked-out connection that is lost between two queries (inside a transaction) emits
+  // 'error' too; the pool only listens while it is idle.
+  pool.on("connect", (client) => client.on("error", (error) => log("PostgreSQL connection lost", error)));
+  const listener = new ReconnectingListener(config, log);
+  const db = drizzle(pool, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: "postgres",
+    async listen(channel, onPayload, onResume) {
+      return listener.listen(channel, { onPayload, onResume });
+    },
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
+
+/** Replicas that start together must not run the migrator concurrently: it takes no lock. */
+async function migrateUnderLock(config: pg.ClientConfig, migrationsFolder: string): Promise<void> {
+  const client = new pg.Client(config);
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    try {
+      await migrate(drizzle(client), { migrationsFolder });
+    } finally {
+      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await client.end();
+  }
+}
