@@ -10,6 +10,7 @@ import {
   findUnpassableAncestor,
   ProcessRuntime,
   secureDataDir,
+  type ArchiveLimits,
   type ProcessRuntimeOptions,
   type ReapedProcess,
 } from "@pergola/runtime";
@@ -48,6 +49,8 @@ export interface AgentOptions {
    * `resyncMs` (how often to resubscribe for a full desired state: 5 min) and `reportTimeoutMs` (30 s).
    */
   connection?: Pick<ConnectionOptions, "backoff" | "resyncMs" | "reportTimeoutMs">;
+  /** Limits on a Release's archive once inflated, checked before it is unpacked. Default DEFAULT_ARCHIVE_LIMITS (1 GiB, 100,000 entries). */
+  artifactLimits?: Partial<ArchiveLimits>;
 }
 
 export interface Agent {
@@ -80,7 +83,7 @@ export function startAgent(options: AgentOptions): Agent {
     runtime,
     logger,
     fetchRelease: (_stage, release) =>
-      fetchArtifact({ serverUrl: options.server, token: options.token, sha256: release.artifact, cacheDir: artifactsDir }),
+      fetchArtifact({ serverUrl: options.server, token: options.token, sha256: release.artifact, cacheDir: artifactsDir, limits: options.artifactLimits }),
     report: (report) => {
       if (!connection) return Promise.reject(new Error("not connected yet"));
       return connection.report(report);

@@ -80,7 +80,8 @@ if (flags.token !== undefined) {
 const runAs = chooseRunAs();
 let agent: Agent;
 try {
-  agent = startAgent({ server, token, publicUrl: flags.publicUrl, dataDir: flags.dataDir, logger, runtime: { runAs } });
+  const artifactLimits = { maxInflatedBytes: env.PERGOLA_MAX_ARTIFACT_INFLATED_MB * 1024 * 1024, maxEntries: env.PERGOLA_MAX_ARTIFACT_ENTRIES };
+  agent = startAgent({ server, token, publicUrl: flags.publicUrl, dataDir: flags.dataDir, logger, runtime: { runAs }, artifactLimits });
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 }

@@ -14,6 +14,9 @@ const schema = z.object({
   PERGOLA_PUBLIC_URL: optional(z.url()),
   /** The agent's own data: `runtime/` (storage, run dirs) and `artifacts/` (unpacked Builds). */
   PERGOLA_DATA_DIR: z.string().default("./.pergola"),
+  /** A Release's archive, inflated: at most this many MiB and entries before it is unpacked (as the API's limits). */
+  PERGOLA_MAX_ARTIFACT_INFLATED_MB: z.coerce.number().int().min(1).max(102_400).default(1024),
+  PERGOLA_MAX_ARTIFACT_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
