@@ -7,6 +7,7 @@ const benchmarks = {
   subscriptions: () => import("./subscriptions.mjs"),
   deploy: () => import("./deploy.mjs"),
   heartbeats: () => import("./heartbeats.mjs"),
+  "db-driver": () => import("./db-driver.mjs"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

@@ -10,6 +10,7 @@
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
+import { isDatabaseUnavailable } from "./faults.js";
 import { ReconnectingListener } from "./listener.js";
 import * as schema from "./schema.js";
 import type { Database, Db, OpenDatabaseOptions } from "./client.js";
@@ -32,7 +33,7 @@ export async function openPostgres(url: string, migrationsFolder: string, option
   // 'error' too; the pool only listens while it is idle.
   pool.on("connect", (client) => client.on("error", (error) => log("PostgreSQL connection lost", error)));
   const listener = new ReconnectingListener(config, log);
-  const db = drizzle(pool, { schema }) as unknown as Db;
+  const db = withReleasingTransactions(drizzle(pool, { schema }) as unknown as Db, pool);
   return {
     db,
     driver: "postgres",
@@ -44,6 +45,32 @@ export async function openPostgres(url: string, migrationsFolder: string, option
       await pool.end();
     },
   };
+}
+
+/**
+ * drizzle 0.45's `transaction` on a pool never releases the connection when its BEGIN fails
+ * (the `begin` runs before its try/finally): each connection lost at that moment would take a
+ * slot of the pool for good, until every request waits. Here each transaction checks out its
+ * connection itself and always gives it back, dropping it when it was lost. The drizzle
+ * instance bound to a connection is kept with it (building one costs ~90 µs).
+ */
+function withReleasingTransactions(db: Db, pool: pg.Pool): Db {
+  const bound = new WeakMap<pg.PoolClient, Db>();
+  const transaction: Db["transaction"] = async (run, config) => {
+    const client = await pool.connect();
+    let failure: unknown;
+    try {
+      let clientDb = bound.get(client);
+      if (!clientDb) bound.set(client, (clientDb = drizzle(client, { schema }) as unknown as Db));
+      return await clientDb.transaction(run, config);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      client.release(isDatabaseUnavailable(failure) ? (failure as Error) : undefined);
+    }
+  };
+  return Object.assign(db, { transaction });
 }
 
 /** Replicas that start together must not run the migrator concurrently: it takes no lock. */
