@@ -1,7 +1,7 @@
 /**
  * The lock on a PGlite data directory: one process at a time, and a holder that died (kill -9,
  * a crash) does not keep it. proper-lockfile alone only knows a lock is stale once its mtime
- * stops moving (10 s later); the holder's pid, written inside the lock directory, tells at once
+ * stops moving (seconds later); the holder's pid, written inside the lock directory, tells at once
  * whether it still runs. A lock without a pid yet is being taken: it counts as held.
  */
 import { readFile, rm, writeFile } from "node:fs/promises";
@@ -24,7 +24,10 @@ export class DataDirLockedError extends Error {
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const lockfilePath = join(dataDir, "pergola.lock");
   const pidPath = join(lockfilePath, "pid");
-  const take = () => lockfile.lock(dataDir, { lockfilePath, stale: 10_000, update: 2_000, realpath: false });
+  // The pid decides whether the holder lives; the mtime only covers a holder that died before
+  // writing it. A short `stale` would also end a live process whose event loop stalled that long
+  // (PGlite's first start blocks it for seconds), as proper-lockfile then counts its lock lost.
+  const take = () => lockfile.lock(dataDir, { lockfilePath, stale: 10 * 60_000, update: 60_000, realpath: false });
   let release: () => Promise<void>;
   try {
     release = await take();

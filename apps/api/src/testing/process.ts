@@ -53,7 +53,7 @@ export async function spawnApi(env: Record<string, string>): Promise<ApiProcess>
     child,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       return withTimeout(exited, 10_000, "API process did not stop on SIGTERM");
