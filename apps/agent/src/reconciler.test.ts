@@ -41,7 +41,15 @@ function createRecorder() {
   const listeners = new Set<() => void>();
   return {
     reports,
+    /** How many reports to refuse next, as connection.ts does when the API answers with an error. */
+    refuseNext: 0,
+    refused: 0,
     async report(report: StatusReport) {
+      if (this.refuseNext > 0) {
+        this.refuseNext--;
+        this.refused++;
+        throw new Error("The database cannot be reached right now; try again");
+      }
       reports.push(structuredClone(report));
       for (const listener of listeners) listener();
       return { accepted: true, reason: null };
@@ -123,6 +131,14 @@ describe("Reconciler", () => {
       ["health", "host", "kind", "logs", "message", "name", "observedAt", "restarts", "state"].sort(),
     );
     expect(b).toMatchObject({ releaseId: "rel-b", observedGeneration: 1 });
+  });
+
+  it("sends a report again when the API refused it (SERVICE_UNAVAILABLE while its database is down)", async () => {
+    recorder.refuseNext = 3;
+    reconciler.applyFull([createStage()]);
+    const report = await recorder.waitFor(allIn("RUNNING"));
+    expect(recorder.refused).toBe(3);
+    expect(report).toMatchObject({ releaseId: "rel-1", observedGeneration: 1 });
   });
 
   it("applies a generation once: the same state again leaves the same processes", async () => {
