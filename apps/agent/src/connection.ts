@@ -18,10 +18,10 @@ import {
   type AgentReportStatusMutation,
   type AgentReportStatusMutationVariables,
 } from "@pergola/schema/generated";
-import { getBackoffDelay, type Backoff } from "./backoff.js";
+import { backoffDelay, type Backoff } from "@pergola/schema/time";
 import { Heartbeater } from "./heartbeat.js";
 import { desiredStateSchema, type DesiredStage, type ReportResult, type StatusReport } from "./desired-state.js";
-import type { AgentLogger } from "./reconciler.js";
+import type { AgentLogger } from "./ports.js";
 
 export interface DesiredStateTarget {
   applyFull(stages: DesiredStage[]): void;
@@ -88,7 +88,7 @@ export class Connection {
       connectionParams: { authToken: options.token, agentVersion: options.agentVersion, publicUrl: options.publicUrl },
       retryAttempts: Infinity,
       shouldRetry: () => true,
-      retryWait: (retries) => this.wait(getBackoffDelay(retries, this.backoff)),
+      retryWait: (retries) => this.wait(backoffDelay(retries, this.backoff)),
       on: {
         connected: () => {
           logger.info({ url }, "connected to the server");
@@ -216,7 +216,7 @@ export class Connection {
 
   private scheduleResubscribe(): void {
     if (this.closed || this.resubscribeTimer) return;
-    const wait = getBackoffDelay(this.resubscribeAttempt++, this.backoff);
+    const wait = backoffDelay(this.resubscribeAttempt++, this.backoff);
     this.resubscribeTimer = setTimeout(() => this.subscribe(), wait);
   }
 }

@@ -7,7 +7,7 @@
 import type { Client } from "graphql-ws";
 import { getSource } from "@pergola/schema";
 import { AgentHeartbeatDocument, type AgentHeartbeatMutation, type AgentHeartbeatMutationVariables } from "@pergola/schema/generated";
-import type { AgentLogger } from "./reconciler.js";
+import type { AgentLogger } from "./ports.js";
 
 type HeartbeatAnswer = AgentHeartbeatMutation["heartbeat"];
 

@@ -84,7 +84,7 @@ try {
   } else {
     lines.push("", `  Admin token   in ${admin.file}`);
   }
-  console.log(lines.join("\n") + "\n");
+  console.log(`${lines.join("\n")}\n`);
 
 } catch (error) {
   if (error instanceof DataDirLockedError) {

@@ -10,6 +10,9 @@ import { sessionEndedMessage, type Connection } from "./config.js";
 import { CliError, fromApiError, unreachable, type ApiErrorBody } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
 
+/** What a subscription's handler answers: "stop" ends the subscription, anything else goes on. */
+type OnData = "stop" | undefined | Promise<"stop" | undefined>;
+
 /** What the API says to a credential it does not take, for the answers that carry no message. */
 const UNAUTHORIZED = "Unknown, disabled or expired access key or session";
 
@@ -96,7 +99,7 @@ export class ApiClient {
    * Runs a subscription, handing each payload to `onData`; resolves when `onData` returns
    * "stop" (or the server completes), rejects with a CliError.
    */
-  subscribe<R, V>(document: TypedDocument<R, V>, variables: V, onData: (data: R) => "stop" | void | Promise<"stop" | void>): { done: Promise<void>; stop(): void } {
+  subscribe<R, V>(document: TypedDocument<R, V>, variables: V, onData: (data: R) => OnData): { done: Promise<void>; stop(): void } {
     let stop = () => {};
     const done = new Promise<void>((resolve, reject) => {
       let finished = false;

@@ -19,7 +19,7 @@ describe("Stage ID derivation", () => {
   });
 
   it("cuts a 100-character name to a valid 63-character label", () => {
-    const slug = deriveSlug("a".repeat(62) + " " + "b".repeat(37));
+    const slug = deriveSlug(`${"a".repeat(62)} ${"b".repeat(37)}`);
     expect(slug).toBe("a".repeat(62));
     expect(slug.length).toBeLessThanOrEqual(63);
     expect(slugProblem(slug)).toBeUndefined();

@@ -169,11 +169,11 @@ function fanOut(args: ExecutionArgs, source: ListenableSource, target: Subscript
     const close = source.listen({
       next(event) {
         const payload = sharedPayload(args, target.key, event, format);
-        if (waiting === 0 && typeof payload === "string") return target.send(prefix + payload + "}");
+        if (waiting === 0 && typeof payload === "string") return target.send(`${prefix + payload}}`);
         waiting++;
         chain = chain
           .then(() => payload)
-          .then((json) => target.send(prefix + json + "}"))
+          .then((json) => target.send(`${prefix + json}}`))
           .catch((error: unknown) => stop(error))
           .finally(() => waiting--);
       },

@@ -19,7 +19,7 @@ export function ComponentLogs({ project, stage, component, tail = 5 }: { project
   const lines = live.data?.lines ?? [];
   if (lines.length === 0) return null;
   return (
-    <pre className="logs" aria-label={`Last log lines of ${component}`} aria-live="polite">
+    <pre className="logs" role="log" aria-label={`Last log lines of ${component}`}>
       {lines.join("\n")}
     </pre>
   );

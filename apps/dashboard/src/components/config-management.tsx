@@ -82,15 +82,15 @@ function ConfigEditor({ project, stage, name, config }: { project: string; stage
               <tr key={`${d.kind}:${d.name}`}>
                 <td data-label="Kind" className="small muted">{d.kind}</td>
                 <td data-label="Name" className="mono">{d.name}</td>
-                <td data-label="Value" className="mono">{d.secret ? <span className="secret" aria-label="secret, hidden">••••••••</span> : truncate(d.value ?? "")}</td>
+                <td data-label="Value" className="mono">{d.secret ? <span className="secret" role="img" aria-label="secret, hidden">••••••••</span> : truncate(d.value ?? "")}</td>
                 <td data-label="Remove"><button type="button" className="btn btn-ghost btn-small" aria-label={`Remove ${d.name}`} onClick={() => setRemoved((r) => [...r, d.name])}>Remove</button></td>
               </tr>
             ))}
             {pending.map((p, i) => (
-              <tr key={`new-${i}`}>
+              <tr key={`new:${p.kind}:${p.name}`}>
                 <td data-label="Kind" className="small muted">{p.kind} · new</td>
                 <td data-label="Name" className="mono">{p.name}</td>
-                <td data-label="Value" className="mono">{p.secret ? <span className="secret" aria-label="secret, hidden">••••••••</span> : truncate(p.value)}</td>
+                <td data-label="Value" className="mono">{p.secret ? <span className="secret" role="img" aria-label="secret, hidden">••••••••</span> : truncate(p.value)}</td>
                 <td data-label="Remove"><button type="button" className="btn btn-ghost btn-small" aria-label={`Discard ${p.name}`} onClick={() => setPending((all) => all.filter((_, j) => j !== i))}>Discard</button></td>
               </tr>
             ))}
@@ -127,10 +127,15 @@ function NewEntry({ onAdd, onCancel }: { onAdd: (p: Pending) => void; onCancel: 
           <input className="mono" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "ENV" ? "GREETING" : "config/app.json"} aria-invalid={name && !nameOk ? true : undefined} />
         </label>
       </div>
-      <label className="field"><span>Value</span>
-        {kind === "ENV" ? <input className="mono" type={secret ? "password" : "text"} value={value} onChange={(e) => setValue(e.target.value)} autoComplete="off" />
-          : <textarea value={value} onChange={(e) => setValue(e.target.value)} />}
-      </label>
+      {kind === "ENV" ? (
+        <label className="field"><span>Value</span>
+          <input className="mono" type={secret ? "password" : "text"} value={value} onChange={(e) => setValue(e.target.value)} autoComplete="off" />
+        </label>
+      ) : (
+        <label className="field"><span>Value</span>
+          <textarea value={value} onChange={(e) => setValue(e.target.value)} />
+        </label>
+      )}
       <label className="field"><span>Or upload a file</span>
         <input type="file" onChange={async (e) => {
           const file = e.target.files?.[0];

@@ -70,7 +70,7 @@ function ConnectionDetails({ link }: { link: OutpostLinkView }) {
         <h3 id="conn-errors">Apply errors</h3>
         {link.errors.length === 0 ? <p className="muted">None.</p> : (
           <ul className="list" data-testid="outpost-errors">
-            {link.errors.map((e, i) => <li key={`${e.component}-${i}`}><span className="mono strong">{e.component}</span> {e.message} <span className="muted small">{ago(e.at, now)}</span></li>)}
+            {link.errors.map((e) => <li key={`${e.component}:${e.at}:${e.message}`}><span className="mono strong">{e.component}</span> {e.message} <span className="muted small">{ago(e.at, now)}</span></li>)}
           </ul>
         )}
       </section>
@@ -78,8 +78,8 @@ function ConnectionDetails({ link }: { link: OutpostLinkView }) {
         <h3 id="conn-history">Connection history</h3>
         {forbidden ? <p className="muted">The connection history is for admins.</p> : !outpost ? <p className="muted">Loading…</p> : (
           <ol className="timeline" data-testid="outpost-history">
-            {(outpost.history ?? []).map((h, i) => (
-              <li key={`${h.at}-${i}`}><span className={`chip kind-${outpostHistoryTextOf(h.event)}`}>{outpostHistoryTextOf(h.event)}</span> {h.message} <time className="muted small" dateTime={h.at} title={utc(h.at)}>{ago(h.at, now)}</time></li>
+            {(outpost.history ?? []).map((h) => (
+              <li key={`${h.at}:${h.event}:${h.message}`}><span className={`chip kind-${outpostHistoryTextOf(h.event)}`}>{outpostHistoryTextOf(h.event)}</span> {h.message} <time className="muted small" dateTime={h.at} title={utc(h.at)}>{ago(h.at, now)}</time></li>
             ))}
           </ol>
         )}

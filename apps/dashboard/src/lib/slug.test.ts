@@ -18,6 +18,6 @@ describe("the dashboard's Stage ID rule (same as the API's)", () => {
     expect(suggestFreeSlug("web", new Set(["web", "web-2", "web-3"]))).toBe("web-4");
     const long = "a".repeat(63);
     expect(suggestFreeSlug(long, new Set([long]))).toBe(`${"a".repeat(61)}-2`);
-    expect(slugProblem(suggestFreeSlug("a".repeat(61) + "-b", new Set()))).toBeUndefined();
+    expect(slugProblem(suggestFreeSlug(`${"a".repeat(61)}-b`, new Set()))).toBeUndefined();
   });
 });
