@@ -11,50 +11,17 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { lockDataDir } from "./data-dir-lock.js";
+import type { Database, Db, OpenDatabaseOptions } from "./database.js";
 import { openPostgres } from "./postgres.js";
 import * as schema from "./schema.js";
 
 export { DataDirLockedError } from "./data-dir-lock.js";
 export { isDatabaseUnavailable } from "./faults.js";
 
-export type Schema = typeof schema;
-/** The one drizzle type both drivers satisfy. Services depend on this, never on a driver. */
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-/** A transaction handle, as passed to `db.transaction(tx => …)`. */
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
-export interface Database {
-  readonly db: Db;
-  readonly driver: "pglite" | "postgres";
-  /**
-   * Subscribe to a NOTIFY channel. PostgreSQL only: all listeners of a process share one
-   * connection, which reconnects by itself when lost; `onResume` is called after each
-   * reconnection, since NOTIFYs sent meanwhile are lost. On PGlite there is one process, so
-   * callers signal in-process instead.
-   */
-  listen?(channel: string, onPayload: (payload: string) => void, onResume?: () => void): Promise<() => Promise<void>>;
-  /** Closes every connection and releases the data-dir lock. */
-  close(): Promise<void>;
-}
-
-export interface OpenDatabaseOptions {
-  /** `postgres://…` selects PostgreSQL; unset selects embedded PGlite. */
-  url?: string;
-  /** PGlite only: the data directory (the database lives in `<dataDir>/data`). Unset = in memory. */
-  dataDir?: string;
-  /** PGlite only: start from a dump made by `dumpDatabase` (fast test start-up). */
-  snapshot?: Blob;
-  /** PostgreSQL only: connection pool size. Default 10. */
-  poolSize?: number;
-  /** Skip migrations (the snapshot already has them). Default false. */
-  skipMigrations?: boolean;
-  /** PostgreSQL only: told of each lost connection (the process carries on). Default: ignored. */
-  onConnectionError?: (message: string, error?: unknown) => void;
-}
+export type { Database, Db, OpenDatabaseOptions, Schema, Tx } from "./database.js";
 
 const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
 const expectedMigrations = (

@@ -30,9 +30,9 @@ export class ReconnectingListener {
   ) {}
 
   async listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>> {
-    let set = this.channels.get(channel);
-    const first = !set;
-    if (!set) this.channels.set(channel, (set = new Set()));
+    const first = !this.channels.has(channel);
+    const set = this.channels.get(channel) ?? new Set<ListenHandlers>();
+    this.channels.set(channel, set);
     set.add(handlers);
     const client = await this.connect();
     if (first) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);

@@ -13,7 +13,7 @@ import pg from "pg";
 import { isDatabaseUnavailable } from "./faults.js";
 import { ReconnectingListener } from "./listener.js";
 import * as schema from "./schema.js";
-import type { Database, Db, OpenDatabaseOptions } from "./client.js";
+import type { Database, Db, OpenDatabaseOptions } from "./database.js";
 
 /** Arbitrary constant shared by every replica: the advisory lock serializing migrations. */
 const MIGRATION_LOCK_KEY = 4_711_007;
@@ -23,7 +23,14 @@ const CONNECT_TIMEOUT_MS = 5_000;
 export async function openPostgres(url: string, migrationsFolder: string, options: OpenDatabaseOptions): Promise<Database> {
   const log = options.onConnectionError ?? (() => undefined);
   // `?application_name=` in the URL takes precedence, so operators (and tests) can tell replicas apart.
-  const config: pg.ClientConfig = { connectionString: url, application_name: "pergola", connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+  // TCP keep-alive finds a server that vanished without closing (a failover, a cut network).
+  const config: pg.ClientConfig = {
+    connectionString: url,
+    application_name: "pergola",
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
   await migrateUnderLock(config, migrationsFolder);
   const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
   // An idle connection that PostgreSQL closes is reported here; without a listener, Node would
@@ -60,8 +67,8 @@ function withReleasingTransactions(db: Db, pool: pg.Pool): Db {
     const client = await pool.connect();
     let failure: unknown;
     try {
-      let clientDb = bound.get(client);
-      if (!clientDb) bound.set(client, (clientDb = drizzle(client, { schema }) as unknown as Db));
+      const clientDb = bound.get(client) ?? (drizzle(client, { schema }) as unknown as Db);
+      bound.set(client, clientDb);
       return await clientDb.transaction(run, config);
     } catch (error) {
       failure = error;

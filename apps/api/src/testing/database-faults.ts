@@ -4,7 +4,7 @@
  * GraphQL-over-HTTP caller that keeps the HTTP status.
  */
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { generateToken } from "../auth/token.service.js";
 import { spawnApi, type ApiProcess } from "./process.js";
 
