@@ -41,15 +41,17 @@ export async function openPostgres(url: string, migrationsFolder: string, option
   pool.on("connect", (client) => client.on("error", (error) => log("PostgreSQL connection lost", error)));
   const listener = new ReconnectingListener(config, log);
   const db = withReleasingTransactions(drizzle(pool, { schema }) as unknown as Db, pool);
+  let closing: Promise<void> | undefined;
   return {
     db,
     driver: "postgres",
     async listen(channel, onPayload, onResume) {
       return listener.listen(channel, { onPayload, onResume });
     },
-    async close() {
-      await listener.close();
-      await pool.end();
+    close() {
+      // Idempotent: a server and its owner may both close it; pg's pool throws on a second end().
+      closing ??= listener.close().then(() => pool.end());
+      return closing;
     },
   };
 }

@@ -24,7 +24,16 @@ export class LogFeed {
 
   async start(): Promise<void> {
     if (!this.database.listen) return;
-    this.unlisten = await this.database.listen(LOGS_CHANNEL, (key) => this.local.emit(key));
+    this.unlisten = await this.database.listen(
+      LOGS_CHANNEL,
+      (key) => this.local.emit(key),
+      // Signals sent while the connection was down are lost: every follower reads again.
+      () => this.wakeAll(),
+    );
+  }
+
+  private wakeAll(): void {
+    for (const key of this.local.eventNames()) this.local.emit(key);
   }
 
   async stop(): Promise<void> {

@@ -37,12 +37,19 @@ export class OutpostAnnouncer {
 
   async start(): Promise<void> {
     if (!this.database.listen) return;
-    this.unlisten = await this.database.listen(OUTPOSTS_CHANNEL, (payload) => {
-      const [kind, id] = payload.split(":");
-      if (kind === "changed" && id) this.local.emit(id);
-      if (kind === "revoked" && id) this.onTokenRevoked(id);
-      if (kind === "left" && id) this.onMembershipEnded(id);
-    });
+    this.unlisten = await this.database.listen(
+      OUTPOSTS_CHANNEL,
+      (payload) => {
+        const [kind, id] = payload.split(":");
+        if (kind === "changed" && id) this.local.emit(id);
+        if (kind === "revoked" && id) this.onTokenRevoked(id);
+        if (kind === "left" && id) this.onMembershipEnded(id);
+      },
+      // Changes announced while the connection was down are lost: every watcher reads again.
+      () => {
+        for (const id of this.local.eventNames()) this.local.emit(id);
+      },
+    );
   }
 
   async stop(): Promise<void> {
