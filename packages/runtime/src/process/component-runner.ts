@@ -185,7 +185,7 @@ export class ComponentRunner {
       if (this.current.state === "CRASHLOOP") this.update({ state: "RUNNING", message: undefined });
     }, context.options.restart.stableMs);
     if (component.health) {
-      this.probe = new HealthProbe(component.health, context.host, launch, (health) => this.observe(health));
+      this.probe = new HealthProbe(component.health, context.host, launch, child.pid, (health) => this.observe(health));
       this.probe.start();
     }
   }

@@ -1,10 +1,12 @@
 /**
  * A Component's probe (manifest `health`): every `intervalMs` an HTTP GET against its own host
- * or a command; `threshold` failures in a row mean UNHEALTHY, one success HEALTHY.
+ * or a command; `threshold` failures in a row mean UNHEALTHY, one success HEALTHY. An HTTP
+ * answer counts only when the socket that took it is the Component's own (listener-owner.ts).
  */
 import { request } from "node:http";
 import type { Health } from "../manifest/manifest.type.js";
 import { startChild, type Launch } from "./child-process.js";
+import { ListenerOwnership } from "./listener-owner.js";
 import { LogBuffer } from "./log-buffer.js";
 import { signalGroup } from "./proc.js";
 
@@ -39,17 +41,22 @@ export class HealthProbe {
   private startedAt = 0;
   private settled = false;
   private retries = 0;
+  private readonly ownership: ListenerOwnership | undefined;
 
   /**
    * @param launch the Component's own launch, for its env and cwd (command probes)
+   * @param pid the Component's process (its group leader): HTTP answers must come from its group
    * @param report called after every conclusive probe (a success, or a failure that reaches the threshold)
    */
   constructor(
     private readonly health: Health,
     private readonly host: string,
     private readonly launch: Launch,
+    pid: number | null,
     private readonly report: (result: ProbeResult) => void,
-  ) {}
+  ) {
+    this.ownership = pid === null ? undefined : new ListenerOwnership(pid);
+  }
 
   /** The first probe runs at once: a slow starter stays UNKNOWN until it answers or fails `threshold` times. */
   start(): void {
@@ -62,12 +69,17 @@ export class HealthProbe {
     clearTimeout(this.timer);
   }
 
+  /** Checked after the answer: a server that exits after answering is caught by its exit, not here. */
+  private isOwnListener(port: number): boolean {
+    return this.ownership?.check(this.host, port) !== false;
+  }
+
   private async run(): Promise<void> {
     if (this.stopped) return;
     const { health } = this;
     const ok =
       "http" in health
-        ? await probeHttp(this.host, health.http.port, health.http.path, health.timeoutMs)
+        ? (await probeHttp(this.host, health.http.port, health.http.path, health.timeoutMs)) && this.isOwnListener(health.http.port)
         : await probeCommand({ ...this.launch, command: health.command, args: [] }, health.timeoutMs);
     if (this.stopped) return;
     // Within the first interval, before any verdict, a failed probe is tried again soon (from

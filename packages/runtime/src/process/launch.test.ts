@@ -69,20 +69,22 @@ describe("a Component's env, files and storage", () => {
     expect(out.env.HOST).toMatch(/^127\.77\.\d+\.\d+$/);
     expect(out.env.HOST).not.toBe(web?.host);
     expect(out.env.PORT).toBe("9000");
-    expect(out.cwd).toBe(sandbox.appDir);
+    expect(out.cwd).toBe(join(sandbox.dataDir, "run", "shop", "test", "dump", "app"));
     expect(out.motd).toBe("Welcome\n");
     expect(out.secret).toBe('{"key":1}');
     expect(out.env.PERGOLA_STORAGE_DATA).toBe(join(sandbox.dataDir, "storage", "shop", "test", "dump", "data"));
     expect(existsSync(out.env.PERGOLA_STORAGE_DATA ?? "")).toBe(true);
     // The run dir (files, TMPDIR, temporary volumes) goes with the process.
-    for (const dir of [out.env.TMPDIR, out.env.PERGOLA_STORAGE_SCRATCH_SPACE, out.env.PERGOLA_FILES_DIR]) {
+    for (const dir of [out.cwd, out.env.TMPDIR, out.env.PERGOLA_STORAGE_SCRATCH_SPACE, out.env.PERGOLA_FILES_DIR]) {
       expect(dir?.startsWith(join(sandbox.dataDir, "run"))).toBe(true);
       expect(existsSync(dir ?? "")).toBe(false);
     }
     // Only PATH of the runtime's env is passed on, with LANG and a HOME of its own.
-    expect(Object.keys(out.env).filter((k) => !/^(PLAIN|GREETING|LEVEL|WEB_HOST|HOST|PORT|TMPDIR|PERGOLA_.*)$/.test(k)).sort()).toEqual(
-      ["HOME", "LANG", "PATH"],
-    );
+    expect(
+      Object.keys(out.env)
+        .filter((k) => !/^(PLAIN|GREETING|LEVEL|WEB_HOST|HOST|PORT|TMPDIR|PERGOLA_.*)$/.test(k))
+        .sort(),
+    ).toEqual(["HOME", "LANG", "PATH"]);
     expect(out.env.HOME?.startsWith(join(sandbox.dataDir, "run", "shop", "test", "dump"))).toBe(true);
   });
 

@@ -7,7 +7,7 @@
  * Directories are made synchronously on purpose: a Component's state changes in one tick
  * from "about to start" to "started", so a suspend or stop never lands in between.
  */
-import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Component } from "../manifest/manifest.type.js";
@@ -19,7 +19,10 @@ import { chownTreeSync, toPathSegments, type StageSandbox } from "./stage-sandbo
 export class LaunchError extends Error {}
 
 export interface ComponentDirs {
-  /** `<dataDir>/run/<stage>/<component>`: files, temp dir and temporary volumes; removed when the process stops. */
+  /**
+   * `<dataDir>/run/<stage>/<component>`: the working directory (`app/`, a copy of the Release's
+   * files), files, temp dir and temporary volumes; removed when the process stops.
+   */
   run: string;
   /** `<dataDir>/storage/<stage>/<component>`: the standard volumes, kept. */
   storage: string;
@@ -85,12 +88,13 @@ export interface LaunchInput {
   dirs: ComponentDirs;
   /** Passed to every process before anything else (PATH, typically). */
   baseEnv: Record<string, string>;
-  /** The Stage's user (if any) and working directory. Default: the runtime's user, in `spec.appDir`. */
+  /** The Stage's user (if any) and where the Release's files are. Default: the runtime's user, files in `spec.appDir`. */
   sandbox?: StageSandbox;
 }
 
 /**
- * Creates the Component's directories (a fresh run dir) and returns how to start it. Call
+ * Creates the Component's directories (a fresh run dir with its own copy of the Release's files
+ * as the working directory) and returns how to start it. Call
  * `removeRunDir` when the process has stopped. Throws `LaunchError` when the spec cannot be satisfied.
  */
 export function prepareLaunch(input: LaunchInput): Launch {
@@ -105,8 +109,13 @@ export function prepareLaunch(input: LaunchInput): Launch {
   const filesDir = join(dirs.run, "files");
   const tmpDir = join(dirs.run, "tmp");
   const homeDir = join(dirs.run, "home");
+  const workDir = join(dirs.run, "app");
   mkdirSync(dirs.run, { recursive: true, mode: 0o700 });
   chmodSync(dirs.run, 0o700);
+  // Each process gets its own copy, as a container gets a fresh writable layer: what it writes
+  // outside its storage is gone when it stops, and no other Stage running the same Build sees it.
+  // Copied, not hard-linked: a link would share every write with the artifact cache.
+  cpSync(input.sandbox?.appDir ?? spec.appDir, workDir, { recursive: true, verbatimSymlinks: true });
   for (const dir of [filesDir, tmpDir, homeDir]) mkdirSync(dir, { recursive: true });
   writeFiles(component, spec, filesDir);
   const volumes: Record<string, string> = {};
@@ -122,7 +131,7 @@ export function prepareLaunch(input: LaunchInput): Launch {
   return {
     command: component.command,
     args: component.args,
-    cwd: input.sandbox?.appDir ?? spec.appDir,
+    cwd: workDir,
     ...(user && { uid: user.uid, gid: user.gid }),
     // The runtime's own variables come last: HOST must be the address the Component was given.
     env: {

@@ -12,6 +12,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Backoff } from "@pergola/schema/time";
 import type { RunnerOptions } from "./component-runner.js";
+import { getInstallId } from "./install-id.js";
 import { LoopbackAllocator } from "./loopback.js";
 import { PidRecords, type ReapedProcess } from "./pid-records.js";
 import type { ChangeListener, ComponentStatus, ReleaseSpec, Runtime } from "./runtime.type.js";
@@ -20,7 +21,11 @@ import { getStageDirs, prepareStageSandbox, removeReleaseCopy } from "./stage-sa
 import { StageUsers } from "./stage-users.js";
 
 export interface ProcessRuntimeOptions {
-  /** Where storage (`<dataDir>/storage/…`, kept) and each process's run dir (`<dataDir>/run/…`, discarded) live. */
+  /**
+   * Where storage (`<dataDir>/storage/…`, kept) and each process's run dir (`<dataDir>/run/…`,
+   * discarded) live. One data dir is one install: its id (`<dataDir>/install-id`) salts the
+   * Components' loopback addresses, so two installs on one host do not meet on them.
+   */
   dataDir: string;
   /**
    * The env every process starts from, before its manifest env. Default: `PATH` of the
@@ -63,7 +68,8 @@ export class ProcessRuntime implements Runtime {
   private readonly stages = new Map<string, StageRunner>();
   /** Per Stage, the tail of its queue of calls. */
   private readonly queues = new Map<string, Promise<void>>();
-  private readonly allocator = new LoopbackAllocator();
+  /** Made at the first `apply`, when the data dir's install id is read (or made). */
+  private allocator: LoopbackAllocator | undefined;
   private readonly events = new EventEmitter();
   private readonly options: RunnerOptions & { dataDir: string };
   private readonly recoverGraceMs: number;
@@ -115,12 +121,13 @@ export class ProcessRuntime implements Runtime {
       // Prepared before the running Release stops: if the Stage's user or files cannot be made, it keeps running.
       const user = await this.users?.ensure(spec.stageId ?? spec.stageKey);
       const sandbox = await prepareStageSandbox(this.options.dataDir, spec, user, running ? [running.spec.releaseId] : []);
+      const hosts = await this.acquireHosts(spec);
       if (running) {
         running.spec.graceSeconds = spec.graceSeconds;
         await running.stop();
         await removeReleaseCopy(this.options.dataDir, spec.stageKey, running.spec.releaseId);
       }
-      const stage = new StageRunner({ ...spec }, this.allocator, this.options, sandbox, (status) =>
+      const stage = new StageRunner({ ...spec }, hosts, this.options, sandbox, (status) =>
         this.events.emit("change", spec.stageKey, status),
       );
       this.stages.set(spec.stageKey, stage);
@@ -133,9 +140,10 @@ export class ProcessRuntime implements Runtime {
       const running = this.stages.get(stageKey);
       await running?.stop();
       this.stages.delete(stageKey);
-      this.allocator.releaseStage(stageKey);
+      this.allocator?.releaseStage(stageKey);
       // The run dirs are gone with the processes; the Release's copy goes too. Storage is kept.
-      if (running?.sandbox.user) await rm(join(getStageDirs(this.options.dataDir, stageKey).run, ".releases"), { recursive: true, force: true });
+      if (running?.sandbox.user)
+        await rm(join(getStageDirs(this.options.dataDir, stageKey).run, ".releases"), { recursive: true, force: true });
     });
   }
 
@@ -171,6 +179,16 @@ export class ProcessRuntime implements Runtime {
 
   off(event: "change", listener: ChangeListener): void {
     this.events.off(event, listener);
+  }
+
+  private async acquireHosts(spec: ReleaseSpec): Promise<Map<string, string>> {
+    this.allocator ??= new LoopbackAllocator(getInstallId(this.options.dataDir));
+    const hosts = new Map<string, string>();
+    for (const component of spec.manifest.components) {
+      const ports = [...component.ports, ...(component.health && "http" in component.health ? [component.health.http.port] : [])];
+      hosts.set(component.name, await this.allocator.acquire(spec.stageKey, component.name, ports));
+    }
+    return hosts;
   }
 
   private enqueue(stageKey: string, task: () => Promise<void>): Promise<void> {

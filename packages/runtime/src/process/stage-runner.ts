@@ -1,5 +1,4 @@
 /** One Release of one Stage: its Components, their addresses and directories. */
-import type { LoopbackAllocator } from "./loopback.js";
 import { ComponentRunner, type RunnerOptions } from "./component-runner.js";
 import { getComponentDirs } from "./launch.js";
 import type { ComponentStatus, ReleaseSpec } from "./runtime.type.js";
@@ -10,13 +9,12 @@ export class StageRunner {
 
   constructor(
     public spec: ReleaseSpec,
-    allocator: LoopbackAllocator,
+    /** Each Component's loopback address, all known before any starts: `component-ref` may point further down the manifest. */
+    hosts: Map<string, string>,
     options: RunnerOptions & { dataDir: string },
     readonly sandbox: StageSandbox,
     emit: (status: ComponentStatus) => void,
   ) {
-    // Every address first: `component-ref` may point at a Component further down the manifest.
-    const hosts = new Map(spec.manifest.components.map((c) => [c.name, allocator.acquire(spec.stageKey, c.name)]));
     for (const component of spec.manifest.components) {
       const context = {
         spec,
