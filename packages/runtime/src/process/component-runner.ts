@@ -22,6 +22,7 @@ import { LogBuffer } from "./log-buffer.js";
 import type { PidRecords } from "./pid-records.js";
 import type { ComponentStatus, ReleaseSpec } from "./runtime.type.js";
 import type { StageSandbox } from "./stage-sandbox.js";
+import type { WorkDirCopies } from "./work-dir.js";
 
 export interface RunnerOptions {
   /** Service restarts. */
@@ -41,6 +42,8 @@ export interface RunnerContext {
   dirs: ComponentDirs;
   /** The Stage's user and working directory. */
   sandbox: StageSandbox;
+  /** Each run's own copy of the Release's files. */
+  copies: WorkDirCopies;
   options: RunnerOptions;
   emit: (status: ComponentStatus) => void;
 }
@@ -133,6 +136,12 @@ export class ComponentRunner {
     this.clearTimers();
     if (this.child) await this.stopChild(graceMs);
     if (!this.finished) this.update({ state: "STOPPED", health: "UNKNOWN", message: undefined });
+    await this.context.copies.discard();
+  }
+
+  /** Has a copy of the Release's files ready, so that the first start need not copy them in its tick. */
+  prepare(): Promise<void> {
+    return this.context.copies.prepare();
   }
 
   private async stopChild(graceMs: number): Promise<void> {

@@ -2,7 +2,7 @@
  * Components are isolated as the seed says (issue 11, item 7): a working directory of their
  * own, addresses of their own per install, and a probe that only believes their own socket.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -147,5 +147,12 @@ describe("Component isolation", () => {
     // The Build itself was never written to.
     expect(readFileSync(join(sandbox.appDir, "index.html"), "utf8")).toBe("hello\n");
     expect(existsSync(join(sandbox.appDir, "scratch.txt"))).toBe(false);
+
+    // The next run's copy is made ahead, beside the run dir; it goes with the Stage.
+    const stageRun = join(sandbox.dataDir, "run", "shop", "a");
+    const spares = () => readdirSync(stageRun).filter((name) => name.startsWith("web.spare-"));
+    await waitFor(() => spares().length === 1, "a spare copy of the Build is ready");
+    await sandbox.runtime.remove("shop/a");
+    expect(spares()).toEqual([]);
   });
 });

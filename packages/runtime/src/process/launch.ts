@@ -7,13 +7,14 @@
  * Directories are made synchronously on purpose: a Component's state changes in one tick
  * from "about to start" to "started", so a suspend or stop never lands in between.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Component } from "../manifest/manifest.type.js";
 import type { Launch } from "./child-process.js";
 import type { ReleaseSpec } from "./runtime.type.js";
-import { chownTreeSync, toPathSegments, type StageSandbox } from "./stage-sandbox.js";
+import { chownTreeSync, type StageSandbox, toPathSegments } from "./stage-sandbox.js";
+import type { WorkDirCopies } from "./work-dir.js";
 
 /** A Component that cannot start as specified (a missing Configuration entry, say): it FAILS with this message. */
 export class LaunchError extends Error {}
@@ -88,6 +89,8 @@ export interface LaunchInput {
   dirs: ComponentDirs;
   /** Passed to every process before anything else (PATH, typically). */
   baseEnv: Record<string, string>;
+  /** Where the Component's working directory (a copy of the sandbox's `appDir`) comes from. */
+  copies: WorkDirCopies;
   /** The Stage's user (if any) and where the Release's files are. Default: the runtime's user, files in `spec.appDir`. */
   sandbox?: StageSandbox;
 }
@@ -112,10 +115,6 @@ export function prepareLaunch(input: LaunchInput): Launch {
   const workDir = join(dirs.run, "app");
   mkdirSync(dirs.run, { recursive: true, mode: 0o700 });
   chmodSync(dirs.run, 0o700);
-  // Each process gets its own copy, as a container gets a fresh writable layer: what it writes
-  // outside its storage is gone when it stops, and no other Stage running the same Build sees it.
-  // Copied, not hard-linked: a link would share every write with the artifact cache.
-  cpSync(input.sandbox?.appDir ?? spec.appDir, workDir, { recursive: true, verbatimSymlinks: true });
   for (const dir of [filesDir, tmpDir, homeDir]) mkdirSync(dir, { recursive: true });
   writeFiles(component, spec, filesDir);
   const volumes: Record<string, string> = {};
@@ -127,6 +126,8 @@ export function prepareLaunch(input: LaunchInput): Launch {
   }
   // Everything the process is given is its own (its files are 0600), and nobody else's.
   if (user) chownTreeSync(dirs.run, user);
+  // Its own copy of the Release's files (work-dir.ts), already owned by the Stage's user.
+  input.copies.take(workDir);
   const port = component.ports[0];
   return {
     command: component.command,

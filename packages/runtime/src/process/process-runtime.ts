@@ -122,14 +122,15 @@ export class ProcessRuntime implements Runtime {
       const user = await this.users?.ensure(spec.stageId ?? spec.stageKey);
       const sandbox = await prepareStageSandbox(this.options.dataDir, spec, user, running ? [running.spec.releaseId] : []);
       const hosts = await this.acquireHosts(spec);
+      const stage = new StageRunner({ ...spec }, hosts, this.options, sandbox, (status) =>
+        this.events.emit("change", spec.stageKey, status),
+      );
+      await stage.prepare();
       if (running) {
         running.spec.graceSeconds = spec.graceSeconds;
         await running.stop();
         await removeReleaseCopy(this.options.dataDir, spec.stageKey, running.spec.releaseId);
       }
-      const stage = new StageRunner({ ...spec }, hosts, this.options, sandbox, (status) =>
-        this.events.emit("change", spec.stageKey, status),
-      );
       this.stages.set(spec.stageKey, stage);
       await stage.start();
     });

@@ -3,6 +3,7 @@ import { ComponentRunner, type RunnerOptions } from "./component-runner.js";
 import { getComponentDirs } from "./launch.js";
 import type { ComponentStatus, ReleaseSpec } from "./runtime.type.js";
 import type { StageSandbox } from "./stage-sandbox.js";
+import { WorkDirCopies } from "./work-dir.js";
 
 export class StageRunner {
   readonly runners = new Map<string, ComponentRunner>();
@@ -16,12 +17,14 @@ export class StageRunner {
     emit: (status: ComponentStatus) => void,
   ) {
     for (const component of spec.manifest.components) {
+      const dirs = getComponentDirs(options.dataDir, spec.stageKey, component.name);
       const context = {
         spec,
         host: hosts.get(component.name) ?? "",
         hosts,
-        dirs: getComponentDirs(options.dataDir, spec.stageKey, component.name),
+        dirs,
         sandbox,
+        copies: new WorkDirCopies(sandbox.appDir, dirs.run, sandbox.user),
         options,
         emit,
       };
@@ -31,6 +34,11 @@ export class StageRunner {
 
   get graceMs(): number {
     return this.spec.graceSeconds * 1000;
+  }
+
+  /** Copies the Release's files for every Component's first run, before anything starts. */
+  async prepare(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.prepare()));
   }
 
   /** Starts the Release, or puts it straight to SUSPENDED when the Stage is suspended (it starts on resume). */
