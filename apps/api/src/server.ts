@@ -33,7 +33,8 @@ import { createGateway } from "./links/gateway.js";
 import { createContext, type Context } from "./context.js";
 import { answerUnavailableWith503, createFormatError, serviceUnavailable, toGraphQLError } from "./graphql/errors.js";
 import { createSchema } from "./graphql/schema.js";
-import { validationRules } from "./graphql/security.js";
+import { inputRulesPlugin } from "./graphql/input-rules.js";
+import { checkNesting, PARSE_OPTIONS, validationRules } from "./graphql/security.js";
 import { attachWebSocketServer, WS_PATH } from "./graphql/ws.js";
 import { withSafeErrors } from "./logger.js";
 import { createServices, type Services } from "./services.js";
@@ -165,6 +166,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     schema,
     introspection: !production,
     validationRules: rules,
+    parseOptions: PARSE_OPTIONS,
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
     // Shutdown belongs to index.ts; Apollo's own handler would re-raise the signal mid-close.
@@ -187,6 +189,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
           };
         },
       },
+      inputRulesPlugin(schema),
     ],
   });
   await apollo.start();
@@ -205,6 +208,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   app.use(
     WS_PATH,
     express.json({ limit: options.maxBodyBytes ?? 1024 * 1024 }),
+    refuseDeepNesting,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
@@ -264,6 +268,14 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
 function isDatabase(value: ServerOptions["database"]): value is Database {
   return Boolean(value && "db" in value);
 }
+
+/** A document nested too deep for the parser's recursion is refused before Apollo parses it. */
+const refuseDeepNesting: express.RequestHandler = (req, res, next) => {
+  const query: unknown = req.method === "GET" ? req.query.query : req.body?.query;
+  const refused = typeof query === "string" ? checkNesting(query) : undefined;
+  if (!refused) return next();
+  res.status(400).json({ errors: [{ message: refused.message, extensions: { code: "BAD_USER_INPUT" } }] });
+};
 
 /** Body-parser and other middleware errors as JSON with their own status, never an HTML 500 page. */
 function jsonErrors(logger: Logger): express.ErrorRequestHandler {

@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { AppError, ErrorCode } from "../errors.js";
 
 const MASKED = "Internal server error";
+const UNREADABLE = "The operation could not be read: it is too large or too deeply nested";
 const UNAVAILABLE = "The database cannot be reached right now; try again";
 
 /** The AppError for a request that failed because the database cannot be reached. */
@@ -50,6 +51,12 @@ export function createFormatError({ logger, hideSchemaDetails }: FormatOptions) 
       };
     }
     const code = formatted.extensions?.code;
+    if (isRuntimeFailureAsInput(original, code)) {
+      // The client's input made the runtime fail (a stack overflow while parsing, say): still
+      // the client's error, but the runtime's words stay here.
+      logger.error({ err: original }, "an operation's input made the runtime fail");
+      return { message: UNREADABLE, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+    }
     const isGraphQLOwn = original instanceof GraphQLError && !original.originalError;
     if (isGraphQLOwn || code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED" || code === "BAD_USER_INPUT") {
       const message = hideSchemaDetails ? formatted.message.replace(/ ?Did you mean .*\?$/, "") : formatted.message;
@@ -73,6 +80,12 @@ export function toGraphQLError(error: AppError, httpStatus?: number): GraphQLErr
     originalError: error,
     extensions: { ...error.details, code: error.code, ...(httpStatus ? { http: { status: httpStatus } } : {}) },
   });
+}
+
+/** A parse or input error whose cause is no GraphQL error but the runtime's own (RangeError…). */
+function isRuntimeFailureAsInput(original: unknown, code: unknown): boolean {
+  if (original instanceof RangeError) return true;
+  return (code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED") && original instanceof Error && !(original instanceof GraphQLError);
 }
 
 /** The error behind GraphQL's wrappers (resolver errors, and stream errors that carry no path). */

@@ -18,7 +18,7 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
-  type GraphQLError,
+  GraphQLError,
   type GraphQLSchema,
   Kind,
   parse,
@@ -29,6 +29,7 @@ import {
   specifiedRules,
 } from "graphql";
 import { Repeater } from "@repeaterjs/repeater";
+import { checkNesting, PARSE_OPTIONS } from "./security.js";
 
 export interface PreparedDocument {
   document: DocumentNode;
@@ -57,11 +58,13 @@ export class DocumentCache {
     if (cached) return cached;
     let prepared: PreparedDocument;
     try {
-      const document = parse(query, { maxTokens: 2000 });
+      const tooDeep = checkNesting(query);
+      if (tooDeep) throw tooDeep;
+      const document = parse(query, PARSE_OPTIONS);
       const errors = validate(this.schema, document, this.rules);
       prepared = { document, errors, ...groupShape(document) };
     } catch (error) {
-      prepared = { document: { kind: Kind.DOCUMENT, definitions: [] }, errors: [error as GraphQLError], groupDocument: "", cursorVariables: new Set() };
+      prepared = { document: { kind: Kind.DOCUMENT, definitions: [] }, errors: [error instanceof GraphQLError ? error : new GraphQLError("Internal server error", { originalError: error as Error })], groupDocument: "", cursorVariables: new Set() };
     }
     if (this.cache.size >= MAX_CACHED_DOCUMENTS) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(query, prepared);

@@ -16,6 +16,7 @@ import { createContext, type Context } from "../context.js";
 import type { Services } from "../services.js";
 import { checkOperation } from "../auth/operation-gate.js";
 import { createFormatError, toGraphQLError } from "./errors.js";
+import { checkInputs } from "./input-rules.js";
 import { createSharedSubscribe, DocumentCache, groupKey, type SubscriptionTarget } from "./shared-execution.js";
 import type { Logger } from "pino";
 
@@ -65,6 +66,10 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
   };
   server.on("upgrade", onUpgrade);
 
+  const sharedSubscribe = createSharedSubscribe(
+    (args) => targets.get(args),
+    (result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result) as never,
+  );
   const disposable = useServer<{ authToken?: unknown; ticket?: unknown }, Extra>(
     {
       schema: options.schema,
@@ -79,7 +84,10 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         }
         let actor: Actor | null;
         try {
-          actor = typeof token === "string" && token.length > 0 ? await options.services.tokens.getActor(token) : await options.services.tickets.redeemTicket(ticket as string);
+          actor =
+            typeof token === "string" && token.length > 0
+              ? await options.services.tokens.getActor(token)
+              : await options.services.tickets.redeemTicket(ticket as string);
         } catch (error) {
           options.logger.error({ err: error }, "token lookup failed");
           ctx.extra.socket.close(CloseCode.InternalServerError, "Internal server error");
@@ -105,39 +113,53 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         if (actor.userId) track(socketsByUser, actor.userId, ctx.extra.socket);
         return true;
       },
-      onSubscribe: (ctx, id, payload) => {
-        if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
-          return [new GraphQLError(`At most ${options.maxSubscriptionsPerSocket} operations per socket`, { extensions: { code: "BAD_USER_INPUT" } })];
+      onSubscribe: (ctx, id, payload) =>
+        keepSocket(() => {
+          if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
+            return [
+              new GraphQLError(`At most ${options.maxSubscriptionsPerSocket} operations per socket`, {
+                extensions: { code: "BAD_USER_INPUT" },
+              }),
+            ];
+          }
+          const prepared = documents.prepare(payload.query);
+          if (prepared.errors.length) return prepared.errors;
+          const refused = checkOperation(ctx.extra.context!.actor, prepared.document, payload.operationName);
+          if (refused) return [toGraphQLError(refused)];
+          const badInput = checkInputs(options.schema, prepared.document, payload.operationName, payload.variables);
+          if (badInput) return [toGraphQLError(badInput)];
+          const args: ExecutionArgs = {
+            schema: options.schema,
+            document: prepared.document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue: ctx.extra.context,
+          };
+          if (getOperationAST(prepared.document, payload.operationName)?.operation === "subscription") {
+            const socket = ctx.extra.socket;
+            targets.set(args, {
+              // One caller's alike subscriptions, not one role's: a payload may hold what only this
+              // user may see (Outpost.projects lists the caller's own Projects).
+              key: groupKey(
+                prepared,
+                payload.variables,
+                `${ctx.extra.context!.actor.role}:${ctx.extra.context!.actor.userId ?? ctx.extra.context!.actor.tokenId}`,
+              ),
+              id,
+              send: (message) => {
+                if (socket.readyState === socket.OPEN) socket.send(message);
+              },
+            });
+          }
+          return args;
+        }),
+      subscribe: async (args) => {
+        try {
+          return await sharedSubscribe(args);
+        } catch (error) {
+          return { errors: [internalError(error)] };
         }
-        const prepared = documents.prepare(payload.query);
-        if (prepared.errors.length) return prepared.errors;
-        const refused = checkOperation(ctx.extra.context!.actor, prepared.document, payload.operationName);
-        if (refused) return [toGraphQLError(refused)];
-        const args: ExecutionArgs = {
-          schema: options.schema,
-          document: prepared.document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: ctx.extra.context,
-        };
-        if (getOperationAST(prepared.document, payload.operationName)?.operation === "subscription") {
-          const socket = ctx.extra.socket;
-          targets.set(args, {
-            // One caller's alike subscriptions, not one role's: a payload may hold what only this
-            // user may see (Outpost.projects lists the caller's own Projects).
-            key: groupKey(prepared, payload.variables, `${ctx.extra.context!.actor.role}:${ctx.extra.context!.actor.userId ?? ctx.extra.context!.actor.tokenId}`),
-            id,
-            send: (message) => {
-              if (socket.readyState === socket.OPEN) socket.send(message);
-            },
-          });
-        }
-        return args;
       },
-      subscribe: createSharedSubscribe(
-        (args) => targets.get(args),
-        (result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result) as never,
-      ),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors) return;
         return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
@@ -182,6 +204,22 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
       await disposable.dispose();
     },
   };
+}
+
+/**
+ * graphql-ws closes the whole socket (4500) when a hook throws. An operation's failure is that
+ * operation's error instead; formatError logs it with its stack and masks its message.
+ */
+function keepSocket<T>(prepare: () => T): T | GraphQLError[] {
+  try {
+    return prepare();
+  } catch (error) {
+    return [internalError(error)];
+  }
+}
+
+function internalError(error: unknown): GraphQLError {
+  return new GraphQLError("Internal server error", { originalError: error instanceof Error ? error : new Error(String(error)) });
 }
 
 function track(sockets: Map<string, Set<WebSocket>>, key: string, ws: WebSocket) {
