@@ -2,8 +2,11 @@
  * The lock on a PGlite data directory: one process at a time, and a holder that died (kill -9,
  * a crash) does not keep it. proper-lockfile alone only knows a lock is stale once its mtime
  * stops moving (seconds later); the holder's pid, written inside the lock directory, tells at once
- * whether it still runs. A lock without a pid yet is being taken: it counts as held.
+ * whether it still runs. With it goes the process's start time (Linux, /proc): a container
+ * restarted on the same volume often gets the same pid, which must not count as the old holder.
+ * A lock without a pid yet is being taken: it counts as held.
  */
+import { readFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
@@ -35,7 +38,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     // ENOTEMPTY: proper-lockfile found the lock stale but cannot remove it (our pid is inside).
     if (!isHeld(error)) throw error;
     const holder = await readHolder(pidPath);
-    if (holder === undefined || isAlive(holder)) throw new DataDirLockedError(dataDir, holder);
+    if (holder === undefined || isAlive(holder)) throw new DataDirLockedError(dataDir, holder?.pid);
     // The holder is gone: its lock is ours to clear. A rival doing the same loses the race in `take`.
     await rm(lockfilePath, { recursive: true, force: true });
     try {
@@ -45,7 +48,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
       throw retry;
     }
   }
-  await writeFile(pidPath, String(process.pid), { mode: 0o600 });
+  await writeFile(pidPath, [process.pid, startTimeOf(process.pid) ?? ""].join(" ").trim(), { mode: 0o600 });
   return async () => {
     // proper-lockfile removes its directory with rmdir: it must be empty.
     await rm(pidPath, { force: true });
@@ -58,19 +61,35 @@ function isHeld(error: unknown): boolean {
   return code === "ELOCKED" || code === "ENOTEMPTY";
 }
 
-async function readHolder(pidPath: string): Promise<number | undefined> {
-  const text = await readFile(pidPath, "utf8").catch(() => undefined);
-  const pid = Number(text);
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+interface Holder {
+  pid: number;
+  /** When it started, in clock ticks since boot; unknown off Linux. */
+  start?: string;
 }
 
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+async function readHolder(pidPath: string): Promise<Holder | undefined> {
+  const [pidText, start] = ((await readFile(pidPath, "utf8").catch(() => undefined)) ?? "").split(" ");
+  const pid = Number(pidText);
+  return Number.isSafeInteger(pid) && pid > 0 ? { pid, start: start || undefined } : undefined;
+}
+
+function isAlive({ pid, start }: Holder): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  const now = startTimeOf(pid);
+  return start === undefined || now === undefined || now === start;
+}
+
+/** Field 22 of /proc/<pid>/stat, after the command name (which may hold spaces and parentheses). */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
   }
 }
