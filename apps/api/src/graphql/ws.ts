@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { GraphQLError, getOperationAST, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from "graphql";
+import { execute, GraphQLError, getOperationAST, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -70,6 +70,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
     (args) => targets.get(args),
     (result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result) as never,
   );
+  // biome-ignore lint/correctness/useHookAtTopLevel: graphql-ws's useServer is no React hook.
   const disposable = useServer<{ authToken?: unknown; ticket?: unknown }, Extra>(
     {
       schema: options.schema,
@@ -153,6 +154,13 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
           }
           return args;
         }),
+      execute: async (args) => {
+        try {
+          return await execute(args);
+        } catch (error) {
+          return { errors: [internalError(error)] };
+        }
+      },
       subscribe: async (args) => {
         try {
           return await sharedSubscribe(args);
@@ -224,7 +232,10 @@ function internalError(error: unknown): GraphQLError {
 
 function track(sockets: Map<string, Set<WebSocket>>, key: string, ws: WebSocket) {
   let set = sockets.get(key);
-  if (!set) sockets.set(key, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    sockets.set(key, set);
+  }
   set.add(ws);
   ws.once("close", () => {
     set.delete(ws);
