@@ -87,8 +87,7 @@ export function stringProblem(value: string, limit: number): string | undefined 
   return undefined;
 }
 
-/**
- * A `JSON` value (or any value the schema does not describe): its strings, depth and node count. */
+/** A `JSON` value (or any value the schema does not describe): its strings, depth and node count. */
 export function checkJsonValue(root: unknown, path: string): AppError | undefined {
   const work: { value: unknown; path: string; depth: number }[] = [{ value: root, path, depth: 1 }];
   let nodes = 0;
