@@ -108,10 +108,12 @@ export class UserService {
   async disableUser(actor: Actor, id: string): Promise<UserRow> {
     authorize(actor, "user.manage", undefined);
     if (id === actor.userId) throw stateConflict("You cannot disable yourself");
+    // Before the database, which would refuse a non-UUID as an internal error.
+    if (!isUuid(id)) throw notFound(`User "${id}"`);
     const { row, tokenIds } = await this.db.transaction(async (tx) => {
       const [row] = await tx.update(users).set({ disabledAt: new Date() }).where(and(eq(users.id, id), isNull(users.disabledAt))).returning();
       if (!row) {
-        const [exists] = isUuid(id) ? await tx.select().from(users).where(eq(users.id, id)) : [];
+        const [exists] = await tx.select().from(users).where(eq(users.id, id));
         if (!exists) throw notFound(`User "${id}"`);
         return { row: exists, tokenIds: [] as string[] };
       }
