@@ -3,7 +3,7 @@
  * fetchRelease that returns that dir, and a report function that records what the agent
  * would send (the test's observer). Waits are on recorded reports, with timeouts.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProcessRuntime } from "@pergola/runtime";
@@ -87,6 +87,8 @@ describe("Reconciler", () => {
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), "pergola-agent-"));
+    // The Release's files, beside the runtime's data dir as the agent keeps them (each Component runs in a copy).
+    mkdirSync(join(root, "app"));
     runtime = new ProcessRuntime({
       dataDir: join(root, "runtime"),
       restart: { initialMs: 50, maxMs: 200, stableMs: 3000, crashLoopAfter: 3 },
@@ -105,7 +107,7 @@ describe("Reconciler", () => {
           failFetches--;
           throw new Error("404 artifact not found");
         }
-        return root;
+        return join(root, "app");
       },
     });
   });
