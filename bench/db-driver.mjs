@@ -36,7 +36,12 @@ const databaseUrl = () => process.env.BENCH_DATABASE_URL ?? process.env.TEST_DAT
 export async function run(argv) {
   const { values } = parseArgs({
     args: argv,
-    options: { seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "3" }, concurrency: { type: "string", default: "20" }, kills: { type: "string", default: "3" } },
+    options: {
+      seconds: { type: "string", default: "5" },
+      rounds: { type: "string", default: "3" },
+      concurrency: { type: "string", default: "20" },
+      kills: { type: "string", default: "3" },
+    },
   });
   const runId = randomBytes(3).toString("hex");
   const prefix = `bench-dbd-${runId}`;
@@ -55,7 +60,12 @@ export async function run(argv) {
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const [pgQps, pjsQps] = DRIVERS.map((d) => median(results[d]));
     console.log(`\nthroughput: ${values.concurrency} callers, pool 10, ${values.seconds} s × ${rounds} rounds (4 reads : 1 write)`);
-    console.log(formatTable(["driver", "queries/s (median)", "rounds"], DRIVERS.map((d) => [d, fmt(median(results[d]), 0), results[d].map((q) => fmt(q, 0)).join(" / ")])));
+    console.log(
+      formatTable(
+        ["driver", "queries/s (median)", "rounds"],
+        DRIVERS.map((d) => [d, fmt(median(results[d]), 0), results[d].map((q) => fmt(q, 0)).join(" / ")]),
+      ),
+    );
     console.log(`pg ÷ postgres.js = ${fmt(pgQps / pjsQps, 2)}`);
     for (const d of DRIVERS) console.log(`profile ${d}: ${profiles[d]}`);
 
@@ -84,7 +94,9 @@ function child(args) {
 
 async function faultRun(driver, prefix, kills) {
   const applicationName = `${prefix}-fault-${driver.replace(/\W/g, "")}`;
-  const proc = spawn(process.execPath, [self, "--child", "fault", driver, prefix, applicationName, String(kills)], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [self, "--child", "fault", driver, prefix, applicationName, String(kills)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   proc.stdout.on("data", (d) => (out += d));
@@ -131,7 +143,11 @@ async function operation({ db, schema }, prefix, i) {
       await tx.select({ seq: schema.projects.seq }).from(schema.projects).where(eq(schema.projects.id, row.id));
     });
   } else {
-    await db.select({ id: schema.projects.id }).from(schema.projects).where(eq(schema.projects.slug, `${prefix}-none`)).limit(1);
+    await db
+      .select({ id: schema.projects.id })
+      .from(schema.projects)
+      .where(eq(schema.projects.slug, `${prefix}-none`))
+      .limit(1);
   }
 }
 

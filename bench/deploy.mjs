@@ -28,7 +28,8 @@ import { create as createTar } from "tar";
 import WebSocket from "ws";
 import { BenchError, createRun, fmt, formatTable, percentile, sleep, sortNumbers } from "./lib/util.mjs";
 
-export const description = "deployRelease → 10 services RUNNING+HEALTHY, suspend → SUSPENDED (npm start: API + local agent) vs spawning the 10 processes directly";
+export const description =
+  "deployRelease → 10 services RUNNING+HEALTHY, suspend → SUSPENDED (npm start: API + local agent) vs spawning the 10 processes directly";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const COMPONENTS = 10;
@@ -72,7 +73,9 @@ export async function run(argv) {
   if (!Number.isInteger(repeat) || repeat < 1) throw new BenchError(`--repeat: a positive integer, got "${values.repeat}"`);
   const timeoutMs = Number(values.timeout) * 1000;
   if (!(timeoutMs > 0)) throw new BenchError(`--timeout: seconds > 0, got "${values.timeout}"`);
-  const databaseUrl = values.postgres ? (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? DEFAULT_DATABASE_URL) : undefined;
+  const databaseUrl = values.postgres
+    ? (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? DEFAULT_DATABASE_URL)
+    : undefined;
 
   const machine = {
     cores: os.availableParallelism?.() ?? os.cpus().length,
@@ -80,10 +83,15 @@ export async function run(argv) {
     memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
-    load: os.loadavg().map((l) => l.toFixed(2)).join(" "),
+    load: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" "),
   };
   console.log(`deploy: ${COMPONENTS} service Components, health probe every ${PROBE_INTERVAL}, ${repeat} rounds per system`);
-  console.log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}, load ${machine.load}`);
+  console.log(
+    `machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}, load ${machine.load}`,
+  );
   console.log(`database: ${databaseUrl ? redact(databaseUrl) : "embedded (PGlite, as npm start)"}\n`);
 
   const work = mkdtempSync(join(os.tmpdir(), "pergola-bench-deploy-"));
@@ -96,7 +104,17 @@ export async function run(argv) {
     const pergola = await measurePergola({ work, appDir, ports, repeat, timeoutMs, databaseUrl });
     printResults({ pergola, baseline, repeat, machine });
     if (values.json) {
-      console.log(JSON.stringify({ benchmark: "deploy", date: new Date().toISOString(), machine, components: COMPONENTS, probeIntervalMs: PROBE_INTERVAL_MS, pergola, baseline }));
+      console.log(
+        JSON.stringify({
+          benchmark: "deploy",
+          date: new Date().toISOString(),
+          machine,
+          components: COMPONENTS,
+          probeIntervalMs: PROBE_INTERVAL_MS,
+          pergola,
+          baseline,
+        }),
+      );
     }
     return 0;
   } finally {
@@ -125,7 +143,8 @@ async function measureBaseline({ appDir, ports, repeat, timeoutMs }) {
         child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
         child.exited = new Promise((resolve) => child.once("exit", resolve));
         child.once("exit", (code, signal) => {
-          if (!child.stopping) run.fail(new BenchError(`baseline process ${i} (port ${ports[i]}) exited (code ${code}, signal ${signal}): ${stderr.trim()}`));
+          if (!child.stopping)
+            run.fail(new BenchError(`baseline process ${i} (port ${ports[i]}) exited (code ${code}, signal ${signal}): ${stderr.trim()}`));
         });
         child.once("error", (error) => run.fail(new BenchError(`baseline process ${i}: ${error.message}`)));
         children.push(child);
@@ -146,10 +165,13 @@ async function measureBaseline({ appDir, ports, repeat, timeoutMs }) {
       await run.wait(
         Promise.all(children.map((c) => c.exited)),
         timeoutMs,
-        () => `baseline round ${r + 1}: ${children.filter((c) => c.exitCode === null && c.signalCode === null).length} processes did not exit after SIGTERM`,
+        () =>
+          `baseline round ${r + 1}: ${children.filter((c) => c.exitCode === null && c.signalCode === null).length} processes did not exit after SIGTERM`,
       );
       stop.push(performance.now() - t1);
-      console.log(`  baseline round ${r + 1}: start → all healthy ${fmt(start.at(-1), 0)} ms, SIGTERM → all exited ${fmt(stop.at(-1), 0)} ms`);
+      console.log(
+        `  baseline round ${r + 1}: start → all healthy ${fmt(start.at(-1), 0)} ms, SIGTERM → all exited ${fmt(stop.at(-1), 0)} ms`,
+      );
     } finally {
       for (const child of children) {
         if (child.exitCode === null && child.signalCode === null) {
@@ -210,7 +232,8 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
   let stopping = false;
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   void exited.then(({ code, signal }) => {
-    if (!stopping) run.fail(new BenchError(`scripts/start.mjs exited (code ${code}, signal ${signal}); its last output:\n${output.trim()}`));
+    if (!stopping)
+      run.fail(new BenchError(`scripts/start.mjs exited (code ${code}, signal ${signal}); its last output:\n${output.trim()}`));
   });
   child.stderr.on("data", keep);
 
@@ -240,12 +263,16 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
         signal: AbortSignal.timeout(timeoutMs),
       });
       const body = await res.json().catch(() => ({}));
-      if (!res.ok || body.errors) throw new BenchError(`Pergola answered ${res.status} to ${query.slice(0, 70)}…: ${JSON.stringify(body.errors ?? body)}`);
+      if (!res.ok || body.errors)
+        throw new BenchError(`Pergola answered ${res.status} to ${query.slice(0, 70)}…: ${JSON.stringify(body.errors ?? body)}`);
       return body.data;
     };
     const ok = (promise, what) => run.wait(promise, timeoutMs, what);
 
-    const { createProject } = await ok(gql(`mutation($s: String!) { createProject(input: { name: $s, slug: $s }) { slug cursor } }`, { s: project }), "createProject");
+    const { createProject } = await ok(
+      gql(`mutation($s: String!) { createProject(input: { name: $s, slug: $s }) { slug cursor } }`, { s: project }),
+      "createProject",
+    );
     const p = createProject.slug;
 
     // Every event of the Project after its creation, on one graphql-ws connection; each event
@@ -262,24 +289,49 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
       client.subscribe(
         { query, variables: { p, a: createProject.cursor } },
         {
-          next: (value) => (value.errors ? run.fail(new BenchError(`${key}: ${JSON.stringify(value.errors)}`)) : events.push(key, value.data[key])),
+          next: (value) =>
+            value.errors ? run.fail(new BenchError(`${key}: ${JSON.stringify(value.errors)}`)) : events.push(key, value.data[key]),
           error: (error) => !stopping && run.fail(new BenchError(`${key} subscription failed: ${describe(error)}`)),
           complete: () => !stopping && run.fail(new BenchError(`${key} subscription completed`)),
         },
       );
-    subscribe("componentChanged", `subscription($p: String!, $a: String) { componentChanged(project: $p, stage: "dev", after: $a) { cursor component { name state health } } }`);
-    subscribe("releaseChanged", `subscription($p: String!, $a: String) { releaseChanged(project: $p, stage: "dev", after: $a) { cursor kind release { number state } } }`);
-    subscribe("stageChanged", `subscription($p: String!, $a: String) { stageChanged(project: $p, after: $a) { cursor kind stage { slug state } } }`);
+    subscribe(
+      "componentChanged",
+      `subscription($p: String!, $a: String) { componentChanged(project: $p, stage: "dev", after: $a) { cursor component { name state health } } }`,
+    );
+    subscribe(
+      "releaseChanged",
+      `subscription($p: String!, $a: String) { releaseChanged(project: $p, stage: "dev", after: $a) { cursor kind release { number state } } }`,
+    );
+    subscribe(
+      "stageChanged",
+      `subscription($p: String!, $a: String) { stageChanged(project: $p, after: $a) { cursor kind stage { slug state } } }`,
+    );
 
-    await ok(gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", slug: "dev", type: DEV, suspendGraceSeconds: 10 }) { slug } }`, { p }), "createStage");
+    await ok(
+      gql(
+        `mutation($p: String!) { createStage(input: { project: $p, name: "dev", slug: "dev", type: DEV, suspendGraceSeconds: 10 }) { slug } }`,
+        { p },
+      ),
+      "createStage",
+    );
     // The Stage's creation arriving on stageChanged proves the connection and the subscriptions
     // (sent before it on the same socket) are live: no later figure includes connecting.
-    await events.until(() => events.find("stageChanged", (e) => e.value.kind === "STAGE_CREATED"), timeoutMs, "stageChanged: the Stage's creation never arrived");
+    await events.until(
+      () => events.find("stageChanged", (e) => e.value.kind === "STAGE_CREATED"),
+      timeoutMs,
+      "stageChanged: the Stage's creation never arrived",
+    );
 
     const archive = join(work, "app.tar.gz");
     await createTar({ gzip: true, file: archive, cwd: appDir, portable: true }, ["server.mjs"]);
     const upload = await ok(
-      fetch(`${url}/artifacts?project=${p}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: readFileSync(archive), signal: AbortSignal.timeout(timeoutMs) }),
+      fetch(`${url}/artifacts?project=${p}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: readFileSync(archive),
+        signal: AbortSignal.timeout(timeoutMs),
+      }),
       "POST /artifacts",
     );
     const { sha256 } = await upload.json();
@@ -295,7 +347,14 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
       })),
     };
     const createBuild = async () =>
-      (await ok(gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project: p, branch: "bench", artifact: sha256, manifest } }), "createBuild")).createBuild.name;
+      (
+        await ok(
+          gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+            i: { project: p, branch: "bench", artifact: sha256, manifest },
+          }),
+          "createBuild",
+        )
+      ).createBuild.name;
 
     const names = () => manifest.components.map((c) => c.name);
     /** All 10 RUNNING+HEALTHY, judged on the component events accepted by `filter`: the arrival time of the event that made it so. */
@@ -329,8 +388,15 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
         const t0 = performance.now();
         await ok(gql(`mutation($p: String!) { resumeStage(project: $p, slug: "dev") { state } }`, { p }), "resumeStage");
         const filter = (e) => e.index >= from;
-        const at = await events.until(() => allHealthyAt(filter), timeoutMs, () => `round ${r + 1}, resume: not all healthy: ${notHealthy(filter)()}`);
-        const running = events.find("stageChanged", (e) => e.index >= stageFrom && e.value.stage.slug === "dev" && e.value.stage.state === "RUNNING");
+        const at = await events.until(
+          () => allHealthyAt(filter),
+          timeoutMs,
+          () => `round ${r + 1}, resume: not all healthy: ${notHealthy(filter)()}`,
+        );
+        const running = events.find(
+          "stageChanged",
+          (e) => e.index >= stageFrom && e.value.stage.slug === "dev" && e.value.stage.state === "RUNNING",
+        );
         round.resume = at - t0;
         round.resumeStageRunning = running ? running.at - t0 : undefined;
       }
@@ -341,12 +407,21 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
         input = { project: p, stage: "dev", build: await createBuild() };
         round.release = `Build ${input.build}`;
       } else {
-        await ok(gql(`mutation($p: String!, $v: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "BENCH_GEN", value: $v }] }) { version } }`, { p, v: String(r) }), "addConfigData");
+        await ok(
+          gql(
+            `mutation($p: String!, $v: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "BENCH_GEN", value: $v }] }) { version } }`,
+            { p, v: String(r) },
+          ),
+          "addConfigData",
+        );
         input = { project: p, stage: "dev", config: "default" };
         round.release = "config change";
       }
       const t0 = performance.now();
-      const { deployRelease } = await ok(gql(`mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { number } }`, { i: input }), "deployRelease");
+      const { deployRelease } = await ok(
+        gql(`mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { number } }`, { i: input }),
+        "deployRelease",
+      );
       round.answered = performance.now() - t0;
       const number = deployRelease.number;
       // Component events of the new Release are those after its RELEASE_CREATED event: from that
@@ -357,7 +432,11 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
         `releaseChanged: Release ${number}'s creation never arrived`,
       );
       const filter = (e) => e.seq > created.seq;
-      const at = await events.until(() => allHealthyAt(filter), timeoutMs, () => `round ${r + 1}, deploy of Release ${number}: not all healthy: ${notHealthy(filter)()}`);
+      const at = await events.until(
+        () => allHealthyAt(filter),
+        timeoutMs,
+        () => `round ${r + 1}, deploy of Release ${number}: not all healthy: ${notHealthy(filter)()}`,
+      );
       round.deploy = at - t0;
       const firstEvent = events.find("componentChanged", filter);
       round.firstComponentEvent = firstEvent ? firstEvent.at - t0 : undefined;
@@ -369,9 +448,11 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
       const t1 = performance.now();
       await ok(gql(`mutation($p: String!) { suspendStage(project: $p, slug: "dev") { state } }`, { p }), "suspendStage");
       const suspended = await events.until(
-        () => events.find("stageChanged", (e) => e.index >= stageFrom && e.value.stage.slug === "dev" && e.value.stage.state === "SUSPENDED"),
+        () =>
+          events.find("stageChanged", (e) => e.index >= stageFrom && e.value.stage.slug === "dev" && e.value.stage.state === "SUSPENDED"),
         timeoutMs,
-        () => `round ${r + 1}: the Stage never became SUSPENDED (last stageChanged: ${JSON.stringify(events.of("stageChanged").at(-1)?.value.stage)})`,
+        () =>
+          `round ${r + 1}: the Stage never became SUSPENDED (last stageChanged: ${JSON.stringify(events.of("stageChanged").at(-1)?.value.stage)})`,
       );
       round.suspend = suspended.at - t1;
       rounds.push(round);
@@ -403,11 +484,15 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
       child.kill("SIGTERM");
       const result = await Promise.race([exited, sleep(30_000).then(() => undefined)]);
       if (!result) {
-        console.error(`warning: scripts/start.mjs (pid ${child.pid}) did not stop within 30 s of SIGTERM; SIGKILL (its agent's Components may be left running)`);
+        console.error(
+          `warning: scripts/start.mjs (pid ${child.pid}) did not stop within 30 s of SIGTERM; SIGKILL (its agent's Components may be left running)`,
+        );
         child.kill("SIGKILL");
         await Promise.race([exited, sleep(5_000)]);
       } else if (result.code !== 0) {
-        console.error(`warning: scripts/start.mjs exited with ${result.code ?? result.signal} on SIGTERM; its last output:\n${output.trim()}`);
+        console.error(
+          `warning: scripts/start.mjs exited with ${result.code ?? result.signal} on SIGTERM; its last output:\n${output.trim()}`,
+        );
       }
     }
   }
@@ -417,7 +502,10 @@ async function measurePergola({ work, appDir, ports, repeat, timeoutMs, database
 async function removeFromDatabase(databaseUrl, project, token) {
   let sql;
   try {
-    const [{ default: postgres }, { hashToken }] = await Promise.all([import("postgres"), import("../apps/api/dist/auth/token.service.js")]);
+    const [{ default: postgres }, { hashToken }] = await Promise.all([
+      import("postgres"),
+      import("../apps/api/dist/auth/token.service.js"),
+    ]);
     sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
     await sql`delete from projects where slug = ${project}`;
     await sql`delete from api_tokens where hash = ${hashToken(token)}`;
@@ -484,11 +572,36 @@ function printResults({ pergola, baseline, repeat, machine }) {
     formatTable(
       ["", "Pergola", "baseline", "Pergola/baseline"],
       [
-        [`deploy → all healthy (probe every ${PROBE_INTERVAL})`, cell(pergola.deploy), cell(baseline.start), ratio(pergola.deploy.median, baseline.start.median)],
-        ["  first Release (no old one to stop)", fmt(pergola.firstDeploy, 0), cell(baseline.start), ratio(pergola.firstDeploy, baseline.start.median)],
-        ["  later Releases (old one stopped first)", cell(pergola.redeploy), cell(baseline.start), ratio(pergola.redeploy?.median, baseline.start.median)],
-        [`resume → all healthy (probe every ${PROBE_INTERVAL})`, cell(pergola.resume), cell(baseline.start), ratio(pergola.resume?.median, baseline.start.median)],
-        ["suspend → SUSPENDED / SIGTERM → all exited", cell(pergola.suspend), cell(baseline.stop), ratio(pergola.suspend.median, baseline.stop.median)],
+        [
+          `deploy → all healthy (probe every ${PROBE_INTERVAL})`,
+          cell(pergola.deploy),
+          cell(baseline.start),
+          ratio(pergola.deploy.median, baseline.start.median),
+        ],
+        [
+          "  first Release (no old one to stop)",
+          fmt(pergola.firstDeploy, 0),
+          cell(baseline.start),
+          ratio(pergola.firstDeploy, baseline.start.median),
+        ],
+        [
+          "  later Releases (old one stopped first)",
+          cell(pergola.redeploy),
+          cell(baseline.start),
+          ratio(pergola.redeploy?.median, baseline.start.median),
+        ],
+        [
+          `resume → all healthy (probe every ${PROBE_INTERVAL})`,
+          cell(pergola.resume),
+          cell(baseline.start),
+          ratio(pergola.resume?.median, baseline.start.median),
+        ],
+        [
+          "suspend → SUSPENDED / SIGTERM → all exited",
+          cell(pergola.suspend),
+          cell(baseline.stop),
+          ratio(pergola.suspend.median, baseline.stop.median),
+        ],
       ],
     ),
   );

@@ -71,7 +71,8 @@ export async function run(argv) {
   const windowMs = Number(values.window) * 1000;
   const warmupMs = Number(values.warmup) * 1000;
   const intervalMs = Number(values.interval);
-  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 20_000)) throw new BenchError(`--agents: integers 1…20000, got "${values.agents}"`);
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 20_000))
+    throw new BenchError(`--agents: integers 1…20000, got "${values.agents}"`);
   if (!(windowMs > 0 && windowMs <= 120_000)) throw new BenchError(`--window: seconds in (0, 120], got "${values.window}"`);
   if (!(warmupMs >= 0 && warmupMs <= 60_000)) throw new BenchError(`--warmup: seconds in [0, 60], got "${values.warmup}"`);
   if (!(intervalMs >= 0 && intervalMs <= 60_000)) throw new BenchError(`--interval: ms in [0, 60000], got "${values.interval}"`);
@@ -100,8 +101,12 @@ export async function run(argv) {
     postgres: pgVersion,
   };
   const every = intervalMs > 0 ? `every ${intervalMs} ms` : "closed loop (next as soon as acked)";
-  console.log(`heartbeats: N = ${counts.join(", ")} agents, each heartbeating ${every}; ${warmupMs / 1000} s warm-up, ${windowMs / 1000} s window`);
-  console.log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}, PostgreSQL ${machine.postgres}`);
+  console.log(
+    `heartbeats: N = ${counts.join(", ")} agents, each heartbeating ${every}; ${warmupMs / 1000} s warm-up, ${windowMs / 1000} s window`,
+  );
+  console.log(
+    `machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}, PostgreSQL ${machine.postgres}`,
+  );
   console.log(`database: ${redact(databaseUrl)}\n`);
 
   const results = [];
@@ -126,7 +131,13 @@ export async function run(argv) {
         }
         const mine = outposts.slice(0, n);
         const profile = values.profile ? join(here, "profiles", runId, `heartbeats-N${n}.cpuprofile`) : undefined;
-        const measured = await measureApi(runState, server, sql, server.info.wsUrl, mine, agents, { n, intervalMs, warmupMs, windowMs, profile });
+        const measured = await measureApi(runState, server, sql, server.info.wsUrl, mine, agents, {
+          n,
+          intervalMs,
+          warmupMs,
+          windowMs,
+          profile,
+        });
         if (profile) console.log(`  API CPU profile of the window: ${profile}\n${summarizeProfile(profile, { top: 15 })}`);
         await Promise.allSettled(agents.map((a) => a.close()));
         agents = [];
@@ -156,7 +167,9 @@ export async function run(argv) {
   }
 
   for (const r of results) {
-    console.log(`N = ${r.n} agents, heartbeat ${r.intervalMs > 0 ? `every ${r.intervalMs} ms` : "closed loop"}, ${r.windowMs / 1000} s window`);
+    console.log(
+      `N = ${r.n} agents, heartbeat ${r.intervalMs > 0 ? `every ${r.intervalMs} ms` : "closed loop"}, ${r.windowMs / 1000} s window`,
+    );
     console.log(`${table(r)}\n`);
   }
   if (values.json) console.log(JSON.stringify({ benchmark: "heartbeats", date: new Date().toISOString(), machine, results }));
@@ -214,7 +227,8 @@ async function createOutposts(run, graphqlUrl, adminToken, prefix, count) {
         `createOutpost batch ${start}–${end - 1}`,
       );
       const body = await response.json().catch(() => ({}));
-      if (!response.ok || body.errors) throw new BenchError(`createOutpost answered ${response.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+      if (!response.ok || body.errors)
+        throw new BenchError(`createOutpost answered ${response.status}: ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
       for (let i = start; i < end; i++) out[i] = { slug: body.data[`a${i}`].outpost.slug, token: body.data[`a${i}`].agentToken };
     }
   };
@@ -265,7 +279,11 @@ function openAgent(run, wsUrl, outpost, index) {
           { query: HEARTBEAT, variables: { l: latencyMs } },
           {
             next: (r) => (result = r),
-            error: (error) => resolve({ ok: false, reason: Array.isArray(error) ? error.map((e) => e.message).join("; ") : String(error?.message ?? error?.reason ?? error) }),
+            error: (error) =>
+              resolve({
+                ok: false,
+                reason: Array.isArray(error) ? error.map((e) => e.message).join("; ") : String(error?.message ?? error?.reason ?? error),
+              }),
             complete: () => {
               const hb = result?.data?.heartbeat;
               if (result?.errors || !hb) resolve({ ok: false, reason: JSON.stringify(result?.errors ?? result) });
@@ -352,8 +370,12 @@ async function measureApi(run, server, sql, wsUrl, outposts, agents, { n, interv
     await run.wait(sleep(500), 5_000, "waiting for the steady state");
   }
   const steadyMs = performance.now() - s00;
-  if (streak < 2) console.log(`  WARNING: no steady state after 60 s: ${steady.online} of ${n} ONLINE, ${steady.fresh} written in the last 3 s; measuring anyway`);
-  else console.log(`  N=${n}: steady (all ONLINE, all written in the last 3 s) ${fmt(steadyMs / 1000, 1)} s after the last agent connected`);
+  if (streak < 2)
+    console.log(
+      `  WARNING: no steady state after 60 s: ${steady.online} of ${n} ONLINE, ${steady.fresh} written in the last 3 s; measuring anyway`,
+    );
+  else
+    console.log(`  N=${n}: steady (all ONLINE, all written in the last 3 s) ${fmt(steadyMs / 1000, 1)} s after the last agent connected`);
   phase = "warmup";
   await run.wait(sleep(warmupMs), warmupMs + 5_000, "warm-up");
   if (profile) {
@@ -377,7 +399,8 @@ async function measureApi(run, server, sql, wsUrl, outposts, agents, { n, interv
   await run.wait(Promise.all(loops), 60_000, "the agents' last heartbeats");
   // The API flushes every 250 ms.
   await sleep(1_500);
-  const [{ advanced }] = await sql`select count(*)::int as advanced from outpost_heartbeats where outpost_id = any(${ids}::uuid[]) and last_seen_at >= ${dbStart}`;
+  const [{ advanced }] =
+    await sql`select count(*)::int as advanced from outpost_heartbeats where outpost_id = any(${ids}::uuid[]) and last_seen_at >= ${dbStart}`;
   if (failureReasons.size) console.log(`  refused/failed heartbeats: ${[...failureReasons].map(([r, c]) => `${c}× ${r}`).join("; ")}`);
   if (advanced !== n) console.log(`  WARNING: only ${advanced} of ${n} Outposts' last_seen_at advanced during the window`);
 
@@ -395,7 +418,7 @@ async function measureApi(run, server, sql, wsUrl, outposts, agents, { n, interv
     apiCpuPercent: (apiCpu / 1000 / elapsed) * 100,
     apiCpuPerHeartbeat: acks > 0 ? apiCpu / acks : NaN,
     loadCpuPercent: ((l1.user + l1.system) / 1000 / elapsed) * 100,
-    postgresCpuPercent: pg0 === undefined || pg1 === undefined ? NaN : ((pg1 - pg0) * (1000 / CLOCK_TICKS) / elapsed) * 100,
+    postgresCpuPercent: pg0 === undefined || pg1 === undefined ? NaN : (((pg1 - pg0) * (1000 / CLOCK_TICKS)) / elapsed) * 100,
     connectSeconds,
     steadySeconds: streak === 2 ? steadyMs / 1000 : NaN,
   };
@@ -410,7 +433,12 @@ async function measureFloor(databaseUrl, outposts, windowMs, inFlight) {
   try {
     const ids = outposts.map((o) => o.id);
     // Warm the connections and the prepared statement.
-    await Promise.all(Array.from({ length: inFlight }, (_, k) => db`update outpost_heartbeats set last_seen_at = now() where outpost_id = ${ids[k % ids.length]}`));
+    await Promise.all(
+      Array.from(
+        { length: inFlight },
+        (_, k) => db`update outpost_heartbeats set last_seen_at = now() where outpost_id = ${ids[k % ids.length]}`,
+      ),
+    );
     let done = 0;
     let next = 0;
     const t0 = performance.now();

@@ -68,7 +68,8 @@ export async function run(argv) {
   const counts = values.subscribers.split(",").map((s) => Number(s.trim()));
   const events = Number(values.events);
   const eventTimeoutMs = Number(values.timeout) * 1000;
-  if (counts.some((n) => !Number.isInteger(n) || n < 1)) throw new BenchError(`--subscribers: positive integers, got "${values.subscribers}"`);
+  if (counts.some((n) => !Number.isInteger(n) || n < 1))
+    throw new BenchError(`--subscribers: positive integers, got "${values.subscribers}"`);
   if (!Number.isInteger(events) || events < 1) throw new BenchError(`--events: a positive integer, got "${values.events}"`);
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new BenchError(`--repeat: a positive integer, got "${values.repeat}"`);
@@ -99,7 +100,9 @@ export async function run(argv) {
     postgres: pgVersion,
   };
   console.log(`subscriptions: M=${events} sequential Stage changes → N subscribers, N = ${counts.join(", ")}`);
-  console.log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}, PostgreSQL ${machine.postgres}`);
+  console.log(
+    `machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}, PostgreSQL ${machine.postgres}`,
+  );
   console.log(`database: ${redact(databaseUrl)}\n`);
 
   const results = [];
@@ -133,7 +136,9 @@ export async function run(argv) {
 
   for (const r of results) {
     const med = r.repeat > 1 ? `, medians of ${r.repeat} runs` : "";
-    console.log(`N = ${r.n} subscribers, M = ${r.events} events (${r.n * r.events} deliveries each), message ${r.pergola.messageBytes} B${med}`);
+    console.log(
+      `N = ${r.n} subscribers, M = ${r.events} events (${r.n * r.events} deliveries each), message ${r.pergola.messageBytes} B${med}`,
+    );
     console.log(`${table(r.pergola, r.baseline)}\n`);
   }
   if (profileDir) {
@@ -151,7 +156,12 @@ export async function run(argv) {
 
 function table(p, b) {
   const ratio = (x, y) => (Number.isFinite(x) && Number.isFinite(y) && y > 0 ? `${(x / y).toFixed(1)}×` : "n/a");
-  const row = (label, key, digits, withRatio = true) => [label, fmt(p[key], digits), fmt(b[key], digits), withRatio ? ratio(p[key], b[key]) : ""];
+  const row = (label, key, digits, withRatio = true) => [
+    label,
+    fmt(p[key], digits),
+    fmt(b[key], digits),
+    withRatio ? ratio(p[key], b[key]) : "",
+  ];
   return formatTable(
     ["", "Pergola", "baseline", "Pergola/baseline"],
     [
@@ -211,7 +221,8 @@ async function measure(system, { n, events, eventTimeoutMs, profileDir }) {
     const fixedEvents = Math.min(events, 100);
     if (profileDir) await server.startProfile();
     const c0 = await server.stats();
-    for (let i = 0; i < fixedEvents; i++) await run.wait(system.emit(`z${i}`), eventTimeoutMs, `${system.name}: event z${i} was not accepted`);
+    for (let i = 0; i < fixedEvents; i++)
+      await run.wait(system.emit(`z${i}`), eventTimeoutMs, `${system.name}: event z${i} was not accepted`);
     await sleep(100); // a NOTIFY's delivery to the server lags the NOTIFY statement's answer
     const c1 = await server.stats();
     if (profileDir) await server.stopProfile(join(profileDir, `${system.name}-N${n}-no-subscribers.cpuprofile`));
@@ -359,7 +370,9 @@ class Deliveries {
     if (this.t0[i] === undefined) return this.run.fail(new BenchError(`subscriber ${subscriber} received event ${i} before it was sent`));
     if (this.last[subscriber] !== i - 1) {
       return this.run.fail(
-        new BenchError(`subscriber ${subscriber} received event ${i} after event ${this.last[subscriber]}: a duplicate, a gap or out of order`),
+        new BenchError(
+          `subscriber ${subscriber} received event ${i} after event ${this.last[subscriber]}: a duplicate, a gap or out of order`,
+        ),
       );
     }
     this.last[subscriber] = i;

@@ -109,7 +109,9 @@ async function checkPort(port, host, variable, what) {
     server.listen(port, host, () => server.close(() => resolve(null)));
   });
   if (error?.code !== "EADDRINUSE") return;
-  console.error(`Port ${port} on ${host} (the ${what}) is already in use: set ${variable} to pick another, e.g. ${variable}=${port + 1} npm start`);
+  console.error(
+    `Port ${port} on ${host} (the ${what}) is already in use: set ${variable} to pick another, e.g. ${variable}=${port + 1} npm start`,
+  );
   process.exit(1);
 }
 
@@ -164,7 +166,15 @@ apiChild = run("api", ["apps/api/dist/index.js"], { PERGOLA_DATA_DIR: dataDir, P
   agentStarted = true;
   output = "";
   console.log(`  CLI           npx pergola login --endpoint ${url} --access-key $(cat ${join(dataDir, "admin-token")})\n`);
-  const agentArgs = ["apps/agent/dist/cli.js", "--server", url, "--token-file", join(dataDir, "local-agent-token"), "--data-dir", join(dataDir, "agent")];
+  const agentArgs = [
+    "apps/agent/dist/cli.js",
+    "--server",
+    url,
+    "--token-file",
+    join(dataDir, "local-agent-token"),
+    "--data-dir",
+    join(dataDir, "agent"),
+  ];
   if (!isRoot) {
     console.log(
       "  Local agent   not running as root, so it cannot give each Stage a user of its own: started with --allow-same-user,\n" +
@@ -196,10 +206,16 @@ function startDashboard(apiUrl) {
   const host = process.env.HOST || "127.0.0.1";
   const next = join(root, "node_modules/next/dist/bin/next");
   let announced = false;
-  run("dashboard", [next, "start", "-p", port, "-H", host], { PERGOLA_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: "1", DASHBOARD_PORT: port }, (chunk) => {
-    if (announced || !/Ready|started server|Local:/i.test(chunk)) return;
-    announced = true;
-    const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
-    console.log(`\n  Dashboard     http://${shown}:${port}   (sign in with the admin email and password)\n${signInHint()}\n`);
-  }, dir);
+  run(
+    "dashboard",
+    [next, "start", "-p", port, "-H", host],
+    { PERGOLA_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: "1", DASHBOARD_PORT: port },
+    (chunk) => {
+      if (announced || !/Ready|started server|Local:/i.test(chunk)) return;
+      announced = true;
+      const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+      console.log(`\n  Dashboard     http://${shown}:${port}   (sign in with the admin email and password)\n${signInHint()}\n`);
+    },
+    dir,
+  );
 }

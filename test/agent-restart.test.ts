@@ -28,7 +28,9 @@ process.on("SIGTERM", () => process.exit(0));
 `;
 const MANIFEST = {
   version: "v1",
-  components: [{ name: "web", command: [process.execPath, "server.js", marker], ports: [8080], health: { http: { path: "/", port: 8080 } } }],
+  components: [
+    { name: "web", command: [process.execPath, "server.js", marker], ports: [8080], health: { http: { path: "/", port: 8080 } } },
+  ],
 };
 const STAGE = `query($p: String!) { stage(project: $p, slug: "dev") { components { name state health observedAt } } }`;
 
@@ -116,7 +118,9 @@ describe("pergola-agent after a crash", () => {
     });
     expect(upload.status).toBe(201);
     const { sha256 } = (await upload.json()) as { sha256: string };
-    await api.ok(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project, manifest: MANIFEST, artifact: sha256 } });
+    await api.ok(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+      i: { project, manifest: MANIFEST, artifact: sha256 },
+    });
     await api.ok(`mutation($p: String!) { deployRelease(input: { project: $p, stage: "dev", build: "b1" }) { id } }`, { p: project });
 
     const first = startAgentProcess();

@@ -15,7 +15,14 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../apps/agent/src/agent.js";
 import { generateToken } from "../apps/api/src/auth/token.service.js";
-import { createTestUser, freshDatabaseOptions, startTestApi, uniqueSlug, withTimeout, type TestApi } from "../apps/api/src/testing/harness.js";
+import {
+  createTestUser,
+  freshDatabaseOptions,
+  startTestApi,
+  uniqueSlug,
+  withTimeout,
+  type TestApi,
+} from "../apps/api/src/testing/harness.js";
 import { createRecordingLogger, FAST_RUNTIME } from "./support/stack.js";
 
 /** util-linux `script`, for the prompts on a pseudo-terminal. */
@@ -66,7 +73,11 @@ function spawnCli(args: string[], options: RunOptions = {}) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  return spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env, stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env,
+    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+  });
 }
 
 /** A long-running `pergola …` (events --follow, watch): its output lines, waited on. */
@@ -92,7 +103,8 @@ function follow(args: string[]) {
         const value = check(lines);
         if (value !== undefined) return value;
         const left = deadline - Date.now();
-        if (left <= 0 || child.exitCode !== null) throw new Error(`pergola ${args.join(" ")}: not seen within ${ms} ms\n${lines.join("\n")}\nstderr: ${stderr}`);
+        if (left <= 0 || child.exitCode !== null)
+          throw new Error(`pergola ${args.join(" ")}: not seen within ${ms} ms\n${lines.join("\n")}\nstderr: ${stderr}`);
         await withTimeout(new Promise<void>((resolve) => waiters.push(resolve)), left, "no output").catch(() => {});
       }
     },
@@ -111,7 +123,13 @@ async function ok(args: string[], options: RunOptions = {}): Promise<any> {
 }
 
 /** Expects a failure with `code`, one line on stderr and no stack trace. */
-async function fails(args: string[], code: number, message: RegExp, env?: Record<string, string | undefined>, stdin?: string): Promise<Run> {
+async function fails(
+  args: string[],
+  code: number,
+  message: RegExp,
+  env?: Record<string, string | undefined>,
+  stdin?: string,
+): Promise<Run> {
   const run = await pergola(args, { env, stdin });
   expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code, stderr: expect.stringMatching(message) });
   expect(run.stderr).not.toMatch(/\n\s+at /);
@@ -216,17 +234,27 @@ describe.concurrent("pergola: session and errors", () => {
 
   it("refuses a wrong access key at login (exit 4) and keeps the saved one", async () => {
     const other = join(work, "other-config");
-    await fails(["login", "--endpoint", endpoint, "--access-key", "pgl_wrong"], 4, /^error: not authenticated: .*access key/, { XDG_CONFIG_HOME: other });
+    await fails(["login", "--endpoint", endpoint, "--access-key", "pgl_wrong"], 4, /^error: not authenticated: .*access key/, {
+      XDG_CONFIG_HOME: other,
+    });
     expect(() => statSync(join(other, "pergola", "config.json"))).toThrow();
   });
 
   it("a wrong key, no key, no server, a bad flag: one clear line and a documented exit code", async () => {
     const port = await closedPort();
     await Promise.all([
-      fails(["list", "project", "--access-key", "pgl_nope"], 4, /^error: not authenticated: Unknown, disabled or expired access key or session/),
+      fails(
+        ["list", "project", "--access-key", "pgl_nope"],
+        4,
+        /^error: not authenticated: Unknown, disabled or expired access key or session/,
+      ),
       fails(["list", "project"], 4, /^error: not authenticated/, { PERGOLA_ACCESS_KEY: "pgl_nope" }),
       fails(["list", "project"], 4, /^error: no access key: run pergola login/, { XDG_CONFIG_HOME: join(work, "empty-config") }),
-      fails(["list", "project", "--endpoint", `http://127.0.0.1:${port}`], 9, /^error: cannot reach the Pergola API at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/),
+      fails(
+        ["list", "project", "--endpoint", `http://127.0.0.1:${port}`],
+        9,
+        /^error: cannot reach the Pergola API at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/,
+      ),
       fails(["events", "-p", "x", "--endpoint", `http://127.0.0.1:${port}`], 9, /cannot reach/),
       fails(["list", "stage", "-p", "x", "--bogus"], 2, /unknown option '--bogus'/),
       fails(["list", "stage"], 2, /required option '-p, --project <project>' not specified/),
@@ -249,7 +277,9 @@ describe.concurrent("pergola: session and errors", () => {
     expect(help).toMatch(/Exit codes:[\s\S]*10\s+--wait: the Release FAILED/);
     expect(createStageHelp).toMatch(/Examples:\n\s+\$ pergola create stage my-new-stage --type dev -p my-new-project/);
     expect(bash).toMatch(/complete -o default -F _pergola pergola/);
-    expect(bash).toMatch(/list\) COMPREPLY=\(\$\(compgen -W "project stage build release config config-data component outpost access-key member user"/);
+    expect(bash).toMatch(
+      /list\) COMPREPLY=\(\$\(compgen -W "project stage build release config config-data component outpost access-key member user"/,
+    );
     expect(bash).toMatch(/disable\) COMPREPLY=\(\$\(compgen -W "access-key user"/);
     expect(bash).toMatch(/--role\) COMPREPLY=\(\$\(compgen -W "owner member"/);
     expect(bash).toMatch(/"update member"\) opts="-p --project --role /);
@@ -260,7 +290,9 @@ describe.concurrent("pergola: session and errors", () => {
 
 describe.concurrent("pergola: users, members, sessions and access keys", () => {
   // One person's story, step on step: ~50 runs of the CLI, hence the longer timeout.
-  it("admin creates a user and adds them; they log in with --email, make keys; limits, read-only keys, removal and deletion end in documented exit codes", { timeout: 240_000 }, async () => {
+  it("admin creates a user and adds them; they log in with --email, make keys; limits, read-only keys, removal and deletion end in documented exit codes", {
+    timeout: 240_000,
+  }, async () => {
     const project = await newProject();
     const email = `${uniqueSlug("silas")}@example.test`;
     const password = "correct horse battery staple";
@@ -279,15 +311,30 @@ describe.concurrent("pergola: users, members, sessions and access keys", () => {
     expect(users).toMatch(new RegExp(`│ ${email} │ Silas │ no\\s+│ enabled │`));
     expect(added).toBe(`${email} added to ${project} as member\n`);
     expect(await ok(["update", "member", email, "-p", project, "--role", "owner"])).toBe(`${email} is now owner of ${project}\n`);
-    expect(await ok(["list", "member", "-p", project, "-o", "json"])).toContainEqual(expect.objectContaining({ role: "OWNER", user: { email, name: "Silas" } }));
+    expect(await ok(["list", "member", "-p", project, "-o", "json"])).toContainEqual(
+      expect.objectContaining({ role: "OWNER", user: { email, name: "Silas" } }),
+    );
     await ok(["update", "member", email, "-p", project, "--role", "member"]);
-    expect(await ok(["list", "members", "-p", project])).toMatch(new RegExp(`members \\(${project}\\)[\\s\\S]*│ ${email} │ Silas │ member │`));
+    expect(await ok(["list", "members", "-p", project])).toMatch(
+      new RegExp(`members \\(${project}\\)[\\s\\S]*│ ${email} │ Silas │ member │`),
+    );
 
     // Login with email and password (piped): a session saved with its end, mode 0600.
-    await fails(["login", "--endpoint", endpoint, "--email", email], 4, new RegExp(`^error: not authenticated: wrong email or password for ${email}\n$`), silas, "not-the-password\n");
+    await fails(
+      ["login", "--endpoint", endpoint, "--email", email],
+      4,
+      new RegExp(`^error: not authenticated: wrong email or password for ${email}\n$`),
+      silas,
+      "not-the-password\n",
+    );
     expect(() => statSync(file)).toThrow();
     const login = await pergola(["login", "--endpoint", endpoint, "--email", email], { env: silas, stdin: `${password}\n` });
-    expect(login).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Logged in to ${endpoint} as Silas <${email}> \\(member\\) until \\S+; saved in ${file}\n$`)) });
+    expect(login).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        new RegExp(`^Logged in to ${endpoint} as Silas <${email}> \\(member\\) until \\S+; saved in ${file}\n$`),
+      ),
+    });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const saved = JSON.parse(readFileSync(file, "utf8"));
     expect(saved).toEqual({ endpoint, session: { token: expect.stringMatching(/^pgs_/), email, expiresAt: expect.any(String) } });
@@ -303,7 +350,10 @@ describe.concurrent("pergola: users, members, sessions and access keys", () => {
     expect(wall).toMatch(/^access key wall created \(read-only\), id \S+\n\nToken \(shown once, now; keep it secret\):\n {2}\S+:\S+\n/);
     const readOnlyToken = /secret\):\n {2}(\S+)/.exec(wall)![1]!;
     const deploy = await ok(["create", "access-key", "deploy", "-o", "json"], { env: silas });
-    expect(deploy).toMatchObject({ token: expect.stringMatching(/^[0-9a-f-]{36}:/), accessKey: { name: "deploy", readOnly: false, enabled: true, lastUsedAt: null } });
+    expect(deploy).toMatchObject({
+      token: expect.stringMatching(/^[0-9a-f-]{36}:/),
+      accessKey: { name: "deploy", readOnly: false, enabled: true, lastUsedAt: null },
+    });
     await fails(["create", "access-key", "third"], 6, /^error: conflict: At most 2 access keys may be enabled per user/, silas);
     const [keys, keysOfSilas]: [string, { name: string }[]] = await Promise.all([
       ok(["list", "access-key"], { env: silas }),
@@ -328,7 +378,9 @@ describe.concurrent("pergola: users, members, sessions and access keys", () => {
 
     // Disabled, the key is refused; enabled again, it works.
     const withDeploy = { PERGOLA_ACCESS_KEY: deploy.token };
-    expect(await ok(["disable", "access-key", deploy.accessKey.id], { env: silas })).toBe(`access key ${deploy.accessKey.id} (deploy) disabled\n`);
+    expect(await ok(["disable", "access-key", deploy.accessKey.id], { env: silas })).toBe(
+      `access key ${deploy.accessKey.id} (deploy) disabled\n`,
+    );
     await fails(["list", "project"], 4, /^error: not authenticated: /, withDeploy);
     await ok(["enable", "access-key", deploy.accessKey.id], { env: silas });
     await ok(["create", "stage", "from-key", "--type", "dev", "-p", project], { env: withDeploy });
@@ -351,7 +403,12 @@ describe.concurrent("pergola: users, members, sessions and access keys", () => {
     expect(await ok(["disable", "user", email])).toBe(`user ${email} disabled\n`);
     await Promise.all([
       fails(["list", "project"], 4, /^error: not authenticated: /, readOnly),
-      fails(["list", "project"], 4, new RegExp(`^error: not authenticated: your session as ${email} has ended: log in again with pergola login --email ${email}\n$`), silas),
+      fails(
+        ["list", "project"],
+        4,
+        new RegExp(`^error: not authenticated: your session as ${email} has ended: log in again with pergola login --email ${email}\n$`),
+        silas,
+      ),
     ]);
     expect(await ok(["enable", "user", created.id, "-o", "json"])).toMatchObject({ email, disabled: false });
     await Promise.all([
@@ -370,17 +427,30 @@ describe.concurrent("pergola: users, members, sessions and access keys", () => {
     ]);
     expect(await ok(["logout"], { env: silas })).toMatch(/^Not logged in/);
 
-
     // A saved session past its end is refused here, without asking the API.
     writeFileSync(file, JSON.stringify({ endpoint, session: { token: session, email, expiresAt: "2020-01-01T00:00:00.000Z" } }));
-    await fails(["list", "project"], 4, new RegExp(`^error: not authenticated: your session as ${email} expired at 2020-01-01T00:00:00.000Z: log in again with pergola login --email ${email}\n$`), silas);
+    await fails(
+      ["list", "project"],
+      4,
+      new RegExp(
+        `^error: not authenticated: your session as ${email} expired at 2020-01-01T00:00:00.000Z: log in again with pergola login --email ${email}\n$`,
+      ),
+      silas,
+    );
   });
 
   it.skipIf(!hasScript)("on a terminal, login --email and create user ask for the password and do not show it", async () => {
     const user = await createTestUser(api, { name: "Ana" });
     const env = { XDG_CONFIG_HOME: join(work, `config-${user.email}`) };
-    const login = await onTerminal(["login", "--endpoint", endpoint, "--email", user.email], env, [{ prompt: `Password for ${user.email}: `, text: user.password }]);
-    expect(login).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`Password for ${user.email}: \\r?\\n[\\s\\S]*Logged in to ${endpoint} as Ana <${user.email}>`)) });
+    const login = await onTerminal(["login", "--endpoint", endpoint, "--email", user.email], env, [
+      { prompt: `Password for ${user.email}: `, text: user.password },
+    ]);
+    expect(login).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        new RegExp(`Password for ${user.email}: \\r?\\n[\\s\\S]*Logged in to ${endpoint} as Ana <${user.email}>`),
+      ),
+    });
     expect(login.stdout).not.toContain(user.password);
     expect(await ok(["info", "-o", "json"], { env })).toMatchObject({ me: { email: user.email }, credential: { kind: "session" } });
 
@@ -398,14 +468,19 @@ describe.concurrent("pergola: users, members, sessions and access keys", () => {
     ]);
     expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`user ${email} created, id `)) });
     expect(created.stdout).not.toContain(password);
-    await ok(["login", "--endpoint", endpoint, "--email", email], { env: { XDG_CONFIG_HOME: join(work, `config-${email}`) }, stdin: `${password}\n` });
+    await ok(["login", "--endpoint", endpoint, "--email", email], {
+      env: { XDG_CONFIG_HOME: join(work, `config-${email}`) },
+      stdin: `${password}\n`,
+    });
   });
 });
 
 describe.concurrent("pergola: Projects and Stages", () => {
   it("the seed's session: create stage, then list stage as a table, as JSON and as YAML", async () => {
     const project = await newProject();
-    expect(await ok(["create", "stage", "my-new-stage", "--type", "dev", "-p", project])).toBe("stage my-new-stage created (dev, running)\n");
+    expect(await ok(["create", "stage", "my-new-stage", "--type", "dev", "-p", project])).toBe(
+      "stage my-new-stage created (dev, running)\n",
+    );
     const table: string = await ok(["list", "stage", "-p", project]);
     const lines = table.trimEnd().split("\n");
     expect(lines[0]).toBe(`stages (${project})`);
@@ -422,7 +497,11 @@ describe.concurrent("pergola: Projects and Stages", () => {
   it("a taken Stage ID is a conflict (6); update keeps the ID; suspend twice is a state conflict (7); delete", async () => {
     const project = await newProject();
     await ok(["create", "stage", "My QA", "--type", "qa", "-p", project, "--grace", "5"]);
-    await fails(["create", "stage", "my-qa", "--type", "qa", "-p", project], 6, /^error: conflict: Stage ID "my-qa" is taken .*"my-qa-2" is free/);
+    await fails(
+      ["create", "stage", "my-qa", "--type", "qa", "-p", project],
+      6,
+      /^error: conflict: Stage ID "my-qa" is taken .*"my-qa-2" is free/,
+    );
     await fails(["create", "stage", "x", "--type", "huge", "-p", project], 2, /--type huge: choose dev, qa or prod/);
     const updated = await ok(["update", "stage", "my-qa", "-p", project, "--name", "Renamed", "--type", "prod", "-o", "json"]);
     expect(updated).toMatchObject({ slug: "my-qa", name: "Renamed", type: "PROD", suspendGraceSeconds: 5 });
@@ -459,7 +538,9 @@ describe.concurrent("pergola: Builds and Releases, deployed by a real agent", { 
     await logs.stop();
   });
 
-  it("push build of examples/hello, push release --wait deploys; list release, component, logs; promote; rollback", { timeout: 180_000 }, async () => {
+  it("push build of examples/hello, push release --wait deploys; list release, component, logs; promote; rollback", {
+    timeout: 180_000,
+  }, async () => {
     const project = await newProject();
     await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
     await ok(["create", "stage", "qa", "--type", "qa", "-p", project]);
@@ -481,7 +562,9 @@ describe.concurrent("pergola: Builds and Releases, deployed by a real agent", { 
 
     const components = await ok(["list", "component", "-p", project, "-s", "dev", "-o", "json"]);
     expect(components.find((c: any) => c.name === "web")).toMatchObject({ kind: "SERVICE", state: "RUNNING", health: "HEALTHY" });
-    expect(await ok(["list", "component", "-p", project, "-s", "dev"])).toMatch(new RegExp(`│ web\\s+│ service │ running\\s+│ healthy │ 0\\s+│ http://127\\.0\\.0\\.1:\\d+/s/${project}/dev/hello/`));
+    expect(await ok(["list", "component", "-p", project, "-s", "dev"])).toMatch(
+      new RegExp(`│ web\\s+│ service │ running\\s+│ healthy │ 0\\s+│ http://127\\.0\\.0\\.1:\\d+/s/${project}/dev/hello/`),
+    );
     expect(await ok(["logs", "component", "web", "-p", project, "-s", "dev"])).toMatch(/hello listening on http/);
     await fails(["logs", "component", "nope", "-p", project, "-s", "dev"], 3, /Component "nope"/);
     expect(await ok(["list", "build", "-p", project])).toMatch(/│ master_b2 │ master │ .* by admin\s+│ \d+ KiB │ ready\s+│/);
@@ -523,7 +606,22 @@ describe.concurrent("pergola: Configurations", () => {
     await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
     const file = join(work, "app.json");
     writeFileSync(file, '{"debug":true}');
-    const added = await ok(["add", "config-data", "-p", project, "-s", "dev", "--env", "GREETING=hi=there", "--secret", "DB_PASSWORD=s3cr3t", "--file", file, "-o", "json"]);
+    const added = await ok([
+      "add",
+      "config-data",
+      "-p",
+      project,
+      "-s",
+      "dev",
+      "--env",
+      "GREETING=hi=there",
+      "--secret",
+      "DB_PASSWORD=s3cr3t",
+      "--file",
+      file,
+      "-o",
+      "json",
+    ]);
     expect(added).toMatchObject({ name: "default", version: 1 });
     expect(await ok(["list", "config", "-p", project, "-s", "dev"])).toMatch(/│ default │ 1\s+│ 3\s+│/);
     const plain: string = await ok(["list", "config-data", "-p", project, "-s", "dev"]);
@@ -537,7 +635,9 @@ describe.concurrent("pergola: Configurations", () => {
     expect(json.data).toContainEqual({ name: "DB_PASSWORD", kind: "ENV", secret: true, value: "********" });
     await fails(["add", "config-data", "-p", project, "-s", "dev", "--env", "X=1", "--expected-version", "0"], 6, /^error: conflict: /);
     await fails(["add", "config-data", "-p", project, "-s", "dev", "--env", "novalue"], 2, /expected NAME=VALUE/);
-    expect(await ok(["remove", "config-data", "-p", project, "-s", "dev", "--env", "GREETING", "--expected-version", "1"])).toMatch(/version 2 \(2 entries\)/);
+    expect(await ok(["remove", "config-data", "-p", project, "-s", "dev", "--env", "GREETING", "--expected-version", "1"])).toMatch(
+      /version 2 \(2 entries\)/,
+    );
     await fails(["list", "config-data", "other", "-p", project, "-s", "dev"], 3, /Configuration "other"/);
   });
 });
@@ -545,17 +645,43 @@ describe.concurrent("pergola: Configurations", () => {
 describe.concurrent("pergola: Outposts", () => {
   it("create, list, validate, get, rotate the token, delete (refused while a Stage lives there)", async () => {
     const slug = uniqueSlug("berlin");
-    const created = await ok(["create", "outpost", "Factory Berlin", "--id", slug, "--region", "eu-central", "--label", "site=berlin", "-o", "json"]);
-    expect(created).toMatchObject({ agentToken: expect.stringMatching(/^pgl_/), agentCommand: expect.stringContaining("pergola-agent"), outpost: { uri: `outpost://${slug}`, status: "PENDING" } });
+    const created = await ok([
+      "create",
+      "outpost",
+      "Factory Berlin",
+      "--id",
+      slug,
+      "--region",
+      "eu-central",
+      "--label",
+      "site=berlin",
+      "-o",
+      "json",
+    ]);
+    expect(created).toMatchObject({
+      agentToken: expect.stringMatching(/^pgl_/),
+      agentCommand: expect.stringContaining("pergola-agent"),
+      outpost: { uri: `outpost://${slug}`, status: "PENDING" },
+    });
     expect(await ok(["list", "outpost"])).toMatch(new RegExp(`│ ${slug} │ outpost://${slug} │ pending │ eu-central │ 0`));
-    expect(await ok(["validate", "outpost-uri", `outpost://${slug}`])).toMatch(/valid\n[\s\S]*region:\s+eu-central[\s\S]*warning NEVER_CONNECTED/);
+    expect(await ok(["validate", "outpost-uri", `outpost://${slug}`])).toMatch(
+      /valid\n[\s\S]*region:\s+eu-central[\s\S]*warning NEVER_CONNECTED/,
+    );
     const unknown = await pergola(["validate", "outpost-uri", "outpost://nowhere-at-all"]);
     expect(unknown).toMatchObject({ code: 2, stdout: expect.stringMatching(/not valid\n\s+problem UNKNOWN_OUTPOST/) });
     const project = await newProject();
-    await fails(["create", "stage", "x", "--type", "prod", "-p", project, "--outpost-uri", "outpost://nowhere-at-all"], 2, /not a usable Outpost URI/);
+    await fails(
+      ["create", "stage", "x", "--type", "prod", "-p", project, "--outpost-uri", "outpost://nowhere-at-all"],
+      2,
+      /not a usable Outpost URI/,
+    );
     const onOutpost = await pergola(["create", "stage", "berlin", "--type", "prod", "-p", project, "--outpost-uri", `outpost://${slug}`]);
     expect(onOutpost).toMatchObject({ code: 0, stdout: expect.stringMatching(/valid\n[\s\S]*stage berlin created/) });
-    expect(await ok(["list", "stage", "-p", project])).toMatch(new RegExp(`│ stage\\s+│ type │ state\\s+│ health\\s+│ release │ outpost\\s+│ connection │[\\s\\S]*│ berlin │ prod │ running │ unknown │ -\\s+│ ${slug} │ pending\\s+│`));
+    expect(await ok(["list", "stage", "-p", project])).toMatch(
+      new RegExp(
+        `│ stage\\s+│ type │ state\\s+│ health\\s+│ release │ outpost\\s+│ connection │[\\s\\S]*│ berlin │ prod │ running │ unknown │ -\\s+│ ${slug} │ pending\\s+│`,
+      ),
+    );
     expect(await ok(["get", "outpost", slug])).toMatch(/stages:\s+1[\s\S]*history[\s\S]*│ created │ registered by admin/);
     const rotated = await ok(["rotate", "outpost-token", slug, "-o", "json"]);
     expect(rotated.agentToken).not.toBe(created.agentToken);
@@ -570,7 +696,10 @@ describe.concurrent("pergola: watching", { timeout: 180_000 }, () => {
   it("events --follow --after CURSOR replays from right after it, then follows live: no gap, no duplicate", async () => {
     const project = await newProject();
     for (const s of ["a", "b", "c"]) await ok(["create", "stage", s, "--type", "dev", "-p", project]);
-    const history = (await pergola(["events", "-p", project, "-o", "json"])).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const history = (await pergola(["events", "-p", project, "-o", "json"])).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(history.map((e) => e.kind)).toEqual(["PROJECT_CREATED", "STAGE_CREATED", "STAGE_CREATED", "STAGE_CREATED"]);
     const after = history[1].cursor as string;
     const events = follow(["events", "-p", project, "--follow", "--after", after, "-o", "json"]);
@@ -590,7 +719,9 @@ describe.concurrent("pergola: watching", { timeout: 180_000 }, () => {
       await events.stop();
     }
     expect((await pergola(["events", "-p", project, "--after", "99999"])).code).toBe(2);
-    expect(await ok(["events", "-p", project, "--after", after])).toMatch(new RegExp(`^#${Number(after) + 1}  \\S+  stage_created  stage b running`));
+    expect(await ok(["events", "-p", project, "--after", after])).toMatch(
+      new RegExp(`^#${Number(after) + 1}  \\S+  stage_created  stage b running`),
+    );
   });
 
   it("watch stage draws the table, then again on every change", async () => {
@@ -611,7 +742,9 @@ describe.concurrent("pergola: watching", { timeout: 180_000 }, () => {
     }
     const table = follow(["watch", "stage", "-p", project]);
     try {
-      await table.until((lines) => (lines.includes(`stages (${project})`) && lines.some((l) => /│ second │ qa\s+│ suspended │/.test(l)) ? true : undefined));
+      await table.until((lines) =>
+        lines.includes(`stages (${project})`) && lines.some((l) => /│ second │ qa\s+│ suspended │/.test(l)) ? true : undefined,
+      );
     } finally {
       await table.stop();
     }

@@ -48,13 +48,31 @@ afterAll(async () => {
 
 describe("npm start with the local agent", () => {
   it("deploys examples/hello, serves its link, follows config changes, suspends and resumes, stops clean", async () => {
-    const client = createClient({ url: `${url.replace(/^http/, "ws")}/graphql`, webSocketImpl: WebSocket, connectionParams: { authToken: token }, retryAttempts: 0 });
-    const { createProject } = await gql(`mutation($n: String!) { createProject(input: { name: $n }) { slug cursor } }`, { n: `Hello ${Date.now()}` });
+    const client = createClient({
+      url: `${url.replace(/^http/, "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authToken: token },
+      retryAttempts: 0,
+    });
+    const { createProject } = await gql(`mutation($n: String!) { createProject(input: { name: $n }) { slug cursor } }`, {
+      n: `Hello ${Date.now()}`,
+    });
     const p = createProject.slug;
     await gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p });
-    const components = subscribe(client, `subscription($p: String!, $a: String) { componentChanged(project: $p, stage: "dev", after: $a) { component { name state health } } }`, { p, a: createProject.cursor });
-    const stages = subscribe(client, `subscription($p: String!, $a: String) { stageChanged(project: $p, after: $a) { stage { state } } }`, { p, a: createProject.cursor });
-    const releases = subscribe(client, `subscription($p: String!, $a: String) { releaseChanged(project: $p, stage: "dev", after: $a) { release { number state } } }`, { p, a: createProject.cursor });
+    const components = subscribe(
+      client,
+      `subscription($p: String!, $a: String) { componentChanged(project: $p, stage: "dev", after: $a) { component { name state health } } }`,
+      { p, a: createProject.cursor },
+    );
+    const stages = subscribe(client, `subscription($p: String!, $a: String) { stageChanged(project: $p, after: $a) { stage { state } } }`, {
+      p,
+      a: createProject.cursor,
+    });
+    const releases = subscribe(
+      client,
+      `subscription($p: String!, $a: String) { releaseChanged(project: $p, stage: "dev", after: $a) { release { number state } } }`,
+      { p, a: createProject.cursor },
+    );
     /** Waits for the web service to be RUNNING and HEALTHY (its HTTP probe answered). */
     const webHealthy = async () => {
       for (let web: { state: string; health: string } | undefined; !(web?.state === "RUNNING" && web.health === "HEALTHY"); ) {
@@ -65,12 +83,21 @@ describe("npm start with the local agent", () => {
 
     const archive = join(dataDir, "hello.tar.gz");
     await create({ gzip: true, file: archive, cwd: join(root, "examples/hello"), portable: true }, ["."]);
-    const upload = await fetch(`${url}/artifacts?project=${p}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: readFileSync(archive) });
+    const upload = await fetch(`${url}/artifacts?project=${p}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: readFileSync(archive),
+    });
     const { sha256 } = (await upload.json()) as { sha256: string };
     const manifest = parse(readFileSync(join(root, "examples/hello/pergola.yaml"), "utf8"));
-    const { createBuild } = await gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project: p, branch: "master", artifact: sha256, manifest } });
+    const { createBuild } = await gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+      i: { project: p, branch: "master", artifact: sha256, manifest },
+    });
     expect(createBuild.name).toBe("master_b1");
-    await gql(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Hello from npm start" }] }) { version } }`, { p });
+    await gql(
+      `mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Hello from npm start" }] }) { version } }`,
+      { p },
+    );
     await gql(`mutation($p: String!) { deployRelease(input: { project: $p, stage: "dev", build: "master_b1" }) { number } }`, { p });
 
     await webHealthy();
@@ -94,7 +121,10 @@ describe("npm start with the local agent", () => {
     );
     expect(logs.find((c) => c.name === "web")!.logs.length).toBeLessThanOrEqual(5);
 
-    await gql(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Bonjour" }] }) { version } }`, { p });
+    await gql(
+      `mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Bonjour" }] }) { version } }`,
+      { p },
+    );
     expect((await gql(STAGE, { p })).stage.configDrift).toBe(true);
     expect(await (await fetch(link)).text()).toContain("Hello from npm start");
     await gql(`mutation($p: String!) { deployRelease(input: { project: $p, stage: "dev", config: "default" }) { number } }`, { p });

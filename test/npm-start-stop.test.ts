@@ -60,18 +60,36 @@ async function deployHello(api: string, token: string): Promise<void> {
   const { createProject } = await gql(`mutation { createProject(input: { name: "Signals" }) { slug cursor } }`);
   const p = createProject.slug;
   await gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p });
-  const client = createClient({ url: `${api.replace(/^http/, "ws")}/graphql`, webSocketImpl: WebSocket, connectionParams: { authToken: token }, retryAttempts: 0 });
+  const client = createClient({
+    url: `${api.replace(/^http/, "ws")}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authToken: token },
+    retryAttempts: 0,
+  });
   try {
-    const components = subscribe(client, `subscription($p: String!, $a: String) { componentChanged(project: $p, stage: "dev", after: $a) { component { name state health } } }`, { p, a: createProject.cursor });
+    const components = subscribe(
+      client,
+      `subscription($p: String!, $a: String) { componentChanged(project: $p, stage: "dev", after: $a) { component { name state health } } }`,
+      { p, a: createProject.cursor },
+    );
     const dir = mkdtempSync(join(tmpdir(), "pergola-hello-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const archive = join(dir, "hello.tar.gz");
     await create({ gzip: true, file: archive, cwd: join(root, "examples/hello"), portable: true }, ["."]);
-    const upload = await fetch(`${api}/artifacts?project=${p}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: readFileSync(archive) });
+    const upload = await fetch(`${api}/artifacts?project=${p}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: readFileSync(archive),
+    });
     const { sha256 } = (await upload.json()) as { sha256: string };
     const manifest = parse(readFileSync(join(root, "examples/hello/pergola.yaml"), "utf8"));
-    const { createBuild } = await gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project: p, branch: "master", artifact: sha256, manifest } });
-    await gql(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { number } }`, { p, b: createBuild.name });
+    const { createBuild } = await gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+      i: { project: p, branch: "master", artifact: sha256, manifest },
+    });
+    await gql(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { number } }`, {
+      p,
+      b: createBuild.name,
+    });
     for (;;) {
       const { component } = (await components.next(60_000)).componentChanged;
       if (component.name === "web" && component.state === "RUNNING" && component.health === "HEALTHY") break;
@@ -89,13 +107,22 @@ describe("npm start", () => {
       const token = `pgl_sig${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
       // `--no-build`: the suite has built already; a build here would rewrite dist/ under other tests.
       const env = await fresh();
-      const run = await spawnPergola({ npm: true, args: ["--no-build"], dashboard: true, dataDir: env.PERGOLA_DATA_DIR!, env: { ...env, PORT: String(apiPort), DASHBOARD_PORT: String(dashboardPort), PERGOLA_ADMIN_TOKEN: token } });
+      const run = await spawnPergola({
+        npm: true,
+        args: ["--no-build"],
+        dashboard: true,
+        dataDir: env.PERGOLA_DATA_DIR!,
+        env: { ...env, PORT: String(apiPort), DASHBOARD_PORT: String(dashboardPort), PERGOLA_ADMIN_TOKEN: token },
+      });
       cleanups.push(() => run.kill());
       const api = `http://127.0.0.1:${apiPort}`;
       await deployHello(api, token);
       const tree = descendants(run.child.pid!);
       const commands = tree.map((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim());
-      expect(commands.filter((c) => /\bserver\.js\b/.test(c)).length, `the web Component's process among\n${commands.join("\n")}\n${execSync("ps -eo pid,ppid,user,cmd | grep -v grep | grep -E \"server.js|agent\"").toString()}`).toBeGreaterThan(0);
+      expect(
+        commands.filter((c) => /\bserver\.js\b/.test(c)).length,
+        `the web Component's process among\n${commands.join("\n")}\n${execSync('ps -eo pid,ppid,user,cmd | grep -v grep | grep -E "server.js|agent"').toString()}`,
+      ).toBeGreaterThan(0);
       expect(await listening("127.0.0.1", apiPort)).toBe(true);
       expect(await listening("127.0.0.1", dashboardPort)).toBe(true);
 
@@ -135,7 +162,9 @@ describe("npm start", () => {
       const run = await start(process.execPath, ["apps/api/dist/index.js"], { PORT: String(port) });
       const { code } = await withTimeout(run.exited, 60_000, `the API did not exit:\n${run.output()}`);
       expect(code).toBe(1);
-      expect(run.output().trim().split("\n")).toEqual([`Port ${port} on 127.0.0.1 is already in use: set PORT to pick another (e.g. PORT=4001 npm start).`]);
+      expect(run.output().trim().split("\n")).toEqual([
+        `Port ${port} on 127.0.0.1 is already in use: set PORT to pick another (e.g. PORT=4001 npm start).`,
+      ]);
     });
   });
 });

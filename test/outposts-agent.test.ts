@@ -104,32 +104,45 @@ function freshDir(): string {
 
 async function createOutpost(): Promise<{ slug: string; token: string }> {
   const slug = uniqueSlug("edge");
-  const { createOutpost: created } = await api.ok(CREATE, { i: { name: `Outpost ${slug}`, slug, heartbeatIntervalSeconds: 1, offlineAfterSeconds: 3 } });
+  const { createOutpost: created } = await api.ok(CREATE, {
+    i: { name: `Outpost ${slug}`, slug, heartbeatIntervalSeconds: 1, offlineAfterSeconds: 3 },
+  });
   return { slug, token: created.agentToken };
 }
 
 /** A Project with a Stage `edge` on the Outpost, and a function that deploys a new Build of the service. */
 async function createEdgeStage(outpost: string): Promise<{ project: string; marker: string; deploy(): Promise<string> }> {
   const project = await createTestProject(api);
-  await api.ok(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`, { p: project, u: `outpost://${outpost}` });
+  await api.ok(
+    `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`,
+    { p: project, u: `outpost://${outpost}` },
+  );
   const marker = `${markerPrefix}-${project}`;
   const manifest = {
     version: "v1",
-    components: [{ name: "web", command: [process.execPath], args: ["server.js", marker], ports: [8080], health: { http: { path: "/", port: 8080 } } }],
+    components: [
+      { name: "web", command: [process.execPath], args: ["server.js", marker], ports: [8080], health: { http: { path: "/", port: 8080 } } },
+    ],
   };
   return {
     project,
     marker,
     async deploy() {
-      const { createBuild } = await api.ok(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project, manifest, artifact } });
-      const { deployRelease } = await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`, { p: project, b: createBuild.name });
+      const { createBuild } = await api.ok(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+        i: { project, manifest, artifact },
+      });
+      const { deployRelease } = await api.ok(
+        `mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`,
+        { p: project, b: createBuild.name },
+      );
       return deployRelease.id as string;
     },
   };
 }
 
 const stageOf = async (project: string): Promise<Stage> => (await api.ok<{ stage: Stage }>(STAGE, { p: project })).stage;
-const outpostOf = async (slug: string): Promise<{ status: string; history: { kind: string; message: string }[] }> => (await api.ok(OUTPOST, { s: slug })).outpost;
+const outpostOf = async (slug: string): Promise<{ status: string; history: { kind: string; message: string }[] }> =>
+  (await api.ok(OUTPOST, { s: slug })).outpost;
 
 function waitForStatus(slug: string, status: string, ms: number, what: string): Promise<true> {
   return eventually(async () => ((await outpostOf(slug)).status === status ? true : undefined), ms, `${status}: ${what}`, 100);
@@ -141,7 +154,13 @@ function waitForDeployed(project: string, releaseId: string, ms: number, output:
     async () => {
       const stage = await stageOf(project);
       const web = stage.components.find((c) => c.name === "web");
-      const ok = stage.currentRelease?.id === releaseId && stage.currentRelease.state === "DEPLOYED" && web?.state === "RUNNING" && web.health === "HEALTHY" && stage.outpost.status === "ONLINE" && stage.outpost.inSync;
+      const ok =
+        stage.currentRelease?.id === releaseId &&
+        stage.currentRelease.state === "DEPLOYED" &&
+        web?.state === "RUNNING" &&
+        web.health === "HEALTHY" &&
+        stage.outpost.status === "ONLINE" &&
+        stage.outpost.inSync;
       return ok ? stage : undefined;
     },
     ms,
@@ -208,7 +227,11 @@ describe("Outposts with a real pergola-agent", () => {
     expect((await stageOf(project)).components).toMatchObject([{ name: "web", health: "UNKNOWN", lastKnownHealth: "HEALTHY" }]);
 
     const second = await deploy();
-    expect((await stageOf(project)).currentRelease).toMatchObject({ id: second, state: "PENDING", message: expect.stringMatching(/waiting for Outpost .* offline since/) });
+    expect((await stageOf(project)).currentRelease).toMatchObject({
+      id: second,
+      state: "PENDING",
+      message: expect.stringMatching(/waiting for Outpost .* offline since/),
+    });
 
     const restarted = startAgent(token, dataDir);
     await waitForDeployed(project, second, 20_000, restarted.output);
@@ -249,7 +272,12 @@ describe("Outposts with a real pergola-agent", () => {
 
   it("says so when its token is rejected and keeps retrying; a rotated token closes its socket", async () => {
     const wrong = startAgent(`pgl_${randomBytes(24).toString("hex")}`, freshDir());
-    await eventually(() => ((wrong.output().match(/token rejected/g)?.length ?? 0) >= 2 ? true : undefined), 10_000, `two rejections:\n${wrong.output()}`, 100);
+    await eventually(
+      () => ((wrong.output().match(/token rejected/g)?.length ?? 0) >= 2 ? true : undefined),
+      10_000,
+      `two rejections:\n${wrong.output()}`,
+      100,
+    );
     expect(wrong.child.exitCode).toBeNull();
     expect(wrong.output()).toMatch(/"level":50.*token rejected by the server/);
 
@@ -258,7 +286,12 @@ describe("Outposts with a real pergola-agent", () => {
     await waitForStatus(slug, "ONLINE", 10_000, `the agent connected:\n${agent.output()}`);
     await api.ok(`mutation($s: String!) { rotateOutpostToken(slug: $s) { agentToken } }`, { s: slug });
     await waitForStatus(slug, "OFFLINE", 5_000, "the old token's socket closed");
-    await eventually(async () => ((await outpostOf(slug)).history.some((h) => h.kind === "token-rejected") ? true : undefined), 10_000, `token-rejected in the history:\n${agent.output()}`, 100);
+    await eventually(
+      async () => ((await outpostOf(slug)).history.some((h) => h.kind === "token-rejected") ? true : undefined),
+      10_000,
+      `token-rejected in the history:\n${agent.output()}`,
+      100,
+    );
     expect(agent.output()).toContain("token rejected");
     expect(agent.child.exitCode).toBeNull();
   });

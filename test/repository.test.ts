@@ -77,12 +77,16 @@ describe("the repository", () => {
   it("finds each kind of pointer it looks for (the patterns work)", () => {
     const samples = [
       ["see ", "..", "/shared/", designName, ".md"].join(""),
-      ["(", designName, " \"Outposts\")"].join(""),
+      ["(", designName, ' "Outposts")'].join(""),
       ["cat ", "/work", "/shared/notes.md"].join(""),
       ["(", "STACK", "-NOTES)"].join(""),
-      ["(", conventionsName, " \"Transport\")"].join(""),
+      ["(", conventionsName, ' "Transport")'].join(""),
     ];
-    for (const sample of samples) expect(POINTERS.some(({ pattern }) => pattern.test(sample)), sample).toBe(true);
+    for (const sample of samples)
+      expect(
+        POINTERS.some(({ pattern }) => pattern.test(sample)),
+        sample,
+      ).toBe(true);
     const fine = [
       "see docs/design.md",
       `[docs/${designName}.md](docs/${designName}.md)`,
@@ -90,7 +94,11 @@ describe("the repository", () => {
       "../../docs/adr/0001.md",
       "http://host/work/x",
     ];
-    for (const sample of fine) expect(POINTERS.some(({ pattern }) => pattern.test(sample)), sample).toBe(false);
+    for (const sample of fine)
+      expect(
+        POINTERS.some(({ pattern }) => pattern.test(sample)),
+        sample,
+      ).toBe(false);
   });
 
   it("points nowhere outside itself", () => {

@@ -43,9 +43,12 @@ describeWithPostgres("50 concurrent deployRelease on one Stage with a live agent
     const results = await Promise.all(
       Array.from({ length: 50 }, async (_, i) => {
         await new Promise((resolve) => setTimeout(resolve, Math.floor(i / 5) * 100));
-        return api.gql<{ deployRelease: ReleaseRow }>(`mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { id number state } }`, {
-          i: { project, stage: "hot", build: builds[i % 5] },
-        });
+        return api.gql<{ deployRelease: ReleaseRow }>(
+          `mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { id number state } }`,
+          {
+            i: { project, stage: "hot", build: builds[i % 5] },
+          },
+        );
       }),
     );
     expect(results.filter((r) => r.status >= 500)).toEqual([]);
@@ -57,14 +60,24 @@ describeWithPostgres("50 concurrent deployRelease on one Stage with a live agent
     const last = made.reduce((a, b) => (b.number > a.number ? b : a));
 
     // The agent converges on the newest; every other Release was superseded on the way.
-    const events = subscribe<{ events: { cursor: string; kind: string; payload: { release?: ReleaseRow } } }>(api.ws(), EVENTS, { p: project, a: cursor });
+    const events = subscribe<{ events: { cursor: string; kind: string; payload: { release?: ReleaseRow } } }>(api.ws(), EVENTS, {
+      p: project,
+      a: cursor,
+    });
     for (;;) {
       const { kind, payload } = (await events.next(30_000)).events;
       if (kind === "RELEASE_STATE_CHANGED" && payload.release?.id === last.id && payload.release.state === "DEPLOYED") break;
     }
     const stage = await getStage(api, project, "hot");
-    expect(stage).toMatchObject({ state: "RUNNING", currentRelease: { id: last.id, state: "DEPLOYED" }, components: [{ name: "web", state: "RUNNING" }] });
-    const { releases } = await api.ok<{ releases: ReleaseRow[] }>(`query($p: String!) { releases(project: $p, stage: "hot", first: 100) { id number state } }`, { p: project });
+    expect(stage).toMatchObject({
+      state: "RUNNING",
+      currentRelease: { id: last.id, state: "DEPLOYED" },
+      components: [{ name: "web", state: "RUNNING" }],
+    });
+    const { releases } = await api.ok<{ releases: ReleaseRow[] }>(
+      `query($p: String!) { releases(project: $p, stage: "hot", first: 100) { id number state } }`,
+      { p: project },
+    );
     expect(releases.map((r) => r.id).sort()).toEqual(made.map((r) => r.id).sort());
     expect(releases.filter((r) => r.state === "DEPLOYED").map((r) => r.id)).toEqual([last.id]);
     expect(releases.filter((r) => r.id !== last.id).every((r) => r.state === "SUPERSEDED")).toBe(true);

@@ -55,7 +55,12 @@ const MANIFEST = {
       storage: [keep, { name: "scratch", path: "/tmp/scratch", size: "1Mi", type: "temporary" }],
       health: { http: { path: "/", port: 8080 }, interval: "1s", timeout: "1s" },
     },
-    { name: "stubborn", command: [NODE, "stubborn.js"], storage: [keep], health: { command: 'test -e "$TMPDIR/ready"', interval: "1s", timeout: "1s" } },
+    {
+      name: "stubborn",
+      command: [NODE, "stubborn.js"],
+      storage: [keep],
+      health: { command: 'test -e "$TMPDIR/ready"', interval: "1s", timeout: "1s" },
+    },
     tick,
   ],
 };
@@ -96,8 +101,12 @@ describe("suspend and resume through the API, with the agent process", () => {
       }
     };
     const component = (stage: string, name: string, state?: string) => (e: ProjectEvent) =>
-      e.kind === "COMPONENT_CHANGED" && e.stage?.slug === stage && e.payload.component?.name === name && (!state || e.payload.component.state === state);
-    const stageIs = (stage: string, state: string) => (e: ProjectEvent) => e.kind === "STAGE_STATE_CHANGED" && e.stage?.slug === stage && e.stage.state === state;
+      e.kind === "COMPONENT_CHANGED" &&
+      e.stage?.slug === stage &&
+      e.payload.component?.name === name &&
+      (!state || e.payload.component.state === state);
+    const stageIs = (stage: string, state: string) => (e: ProjectEvent) =>
+      e.kind === "STAGE_STATE_CHANGED" && e.stage?.slug === stage && e.stage.state === state;
 
     await deploy(api, project, "dev", build);
     await deploy(api, project, "witness", await createBuild(api, project, WITNESS, artifact));
@@ -150,7 +159,12 @@ describe("suspend and resume through the API, with the agent process", () => {
     const suspendedCursor = all().at(-1)!.cursor;
     for (;;) {
       await waitFor((e) => component("witness", "tick", "SCHEDULED")(e) && /^last run/.test(e.payload.component?.message ?? ""), 75_000);
-      if (runs("witness").split("\n").some((line) => Number(line) > suspendedAt)) break;
+      if (
+        runs("witness")
+          .split("\n")
+          .some((line) => Number(line) > suspendedAt)
+      )
+        break;
     }
     expect(runs("dev")).toBe(before);
     const afterSuspension = all().filter((e) => BigInt(e.cursor) > BigInt(suspendedCursor));
@@ -180,7 +194,9 @@ describe("suspend and resume through the API, with the agent process", () => {
     const deployed = await eventually(
       async () => {
         const stage = await getStage(api, project, "dev");
-        return stage.currentRelease?.id === second.id && stage.currentRelease.state === "DEPLOYED" && stage.health === "HEALTHY" ? stage : undefined;
+        return stage.currentRelease?.id === second.id && stage.currentRelease.state === "DEPLOYED" && stage.health === "HEALTHY"
+          ? stage
+          : undefined;
       },
       20_000,
       "the second Release DEPLOYED and HEALTHY",

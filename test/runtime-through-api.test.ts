@@ -11,18 +11,7 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { makeArchive } from "../apps/api/src/testing/archive.js";
 import { createTestProject, eventually, subscribe } from "../apps/api/src/testing/harness.js";
-import {
-  createBuild,
-  createStage,
-  deploy,
-  getCursor,
-  getStage,
-  isAlive,
-  NODE,
-  sha256Of,
-  startStack,
-  uploadApp,
-} from "./support/stack.js";
+import { createBuild, createStage, deploy, getCursor, getStage, isAlive, NODE, sha256Of, startStack, uploadApp } from "./support/stack.js";
 
 /** Exits 1 until a file called `fixed` appears in its storage; then serves HTTP (the probe's target). */
 const CRASHING_JS = `
@@ -97,10 +86,16 @@ describe("the runtime through the API, with a real agent", () => {
       10_000,
       "the Stage UNHEALTHY while its service is in CRASHLOOP",
     );
-    expect(crashing.components[0]).toMatchObject({ name: "web", health: "UNHEALTHY", message: expect.stringMatching(/exited with code 1; restart in/) });
+    expect(crashing.components[0]).toMatchObject({
+      name: "web",
+      health: "UNHEALTHY",
+      message: expect.stringMatching(/exited with code 1; restart in/),
+    });
     const logs = await eventually(
       async () => {
-        const { stage } = await api.ok(`query($p: String!) { stage(project: $p, slug: "dev") { components { logs(tail: 5) } } }`, { p: project });
+        const { stage } = await api.ok(`query($p: String!) { stage(project: $p, slug: "dev") { components { logs(tail: 5) } } }`, {
+          p: project,
+        });
         const lines: string[] = stage.components[0].logs;
         return lines.some((l) => l.includes("no fixed file yet")) ? lines : undefined;
       },
@@ -134,11 +129,15 @@ describe("the runtime through the API, with a real agent", () => {
     expect(existsSync(stored)).toBe(true);
     const forged = await makeArchive({ "server.js": "console.log('not the Build you released')" });
     writeFileSync(stored, forged);
-    const releases = subscribe<{ releaseChanged: { release: { id: string; state: string; message: string | null } } }>(api.ws(), RELEASE_CHANGED, {
-      p: project,
-      s: "qa",
-      a: await getCursor(api, project),
-    });
+    const releases = subscribe<{ releaseChanged: { release: { id: string; state: string; message: string | null } } }>(
+      api.ws(),
+      RELEASE_CHANGED,
+      {
+        p: project,
+        s: "qa",
+        a: await getCursor(api, project),
+      },
+    );
 
     const release = await deploy(api, project, "qa", build);
     let failed: { id: string; state: string; message: string };
@@ -184,7 +183,11 @@ describe("the runtime through the API, with a real agent", () => {
     const build = await createBuild(api, project, manifest, artifact);
     const release = await deploy(api, project, "dev", build);
     const pidFile = stack.storagePath(project, "dev", "web", "data", "pid");
-    const pid = await eventually(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined), 20_000, "the service started");
+    const pid = await eventually(
+      () => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined),
+      20_000,
+      "the service started",
+    );
     const { releases } = await eventually(
       async () => {
         const list = await api.ok(`query($p: String!) { releases(project: $p, stage: "dev") { id state message } }`, { p: project });
@@ -235,13 +238,18 @@ describe("the runtime through the API, with a real agent", () => {
     const { id } = await getStage(api, project, "live");
     const from = stack.log.length;
     const { db } = api.server.database;
-    await db.update(stages).set({ state: "SUSPENDING", generation: sql`${stages.generation} + 1` }).where(eq(stages.id, id));
+    await db
+      .update(stages)
+      .set({ state: "SUSPENDING", generation: sql`${stages.generation} + 1` })
+      .where(eq(stages.id, id));
     let state: string;
     do state = (await stageEvents.next(resyncMs * 5)).stageChanged.stage.state;
     while (state !== "SUSPENDED");
 
     // The agent learnt it from a full state, and from nothing else: no change message came in between.
-    const applied = stack.log.findIndex((e, i) => i >= from && e.msg === "stage applied" && e.fields.stage === key && e.fields.suspended === true);
+    const applied = stack.log.findIndex(
+      (e, i) => i >= from && e.msg === "stage applied" && e.fields.stage === key && e.fields.suspended === true,
+    );
     expect(applied).toBeGreaterThan(from);
     const messages = received(from).filter((e) => stack.log.indexOf(e) < applied);
     expect(messages.length).toBeGreaterThan(0);

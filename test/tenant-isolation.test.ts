@@ -120,8 +120,12 @@ const gql = (query: string, variables: Record<string, unknown> = {}) => graphqlC
 const STAGE = `query($p: String!, $s: String!) { stage(project: $p, slug: $s) { components { name state message logs(tail: 200) } } }`;
 
 async function createProject(): Promise<string> {
-  const { createProject } = await gql(`mutation($n: String!) { createProject(input: { name: $n }) { slug } }`, { n: `Tenant ${randomBytes(4).toString("hex")}` });
-  const { createStage } = await gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { id } }`, { p: createProject.slug });
+  const { createProject } = await gql(`mutation($n: String!) { createProject(input: { name: $n }) { slug } }`, {
+    n: `Tenant ${randomBytes(4).toString("hex")}`,
+  });
+  const { createStage } = await gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { id } }`, {
+    p: createProject.slug,
+  });
   stageIds.push(createStage.id);
   return createProject.slug;
 }
@@ -135,13 +139,21 @@ async function deploy(
   component: string,
   states: string[],
 ) {
-  await gql(`mutation($p: String!, $e: [ConfigEnvInput!], $f: [ConfigFileInput!]) { addConfigData(input: { project: $p, stage: "dev", env: $e, files: $f }) { version } }`, {
-    p,
-    e: config.env,
-    f: config.files ?? [],
+  await gql(
+    `mutation($p: String!, $e: [ConfigEnvInput!], $f: [ConfigFileInput!]) { addConfigData(input: { project: $p, stage: "dev", env: $e, files: $f }) { version } }`,
+    {
+      p,
+      e: config.env,
+      f: config.files ?? [],
+    },
+  );
+  const { createBuild } = await gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+    i: { project: p, artifact, manifest },
   });
-  const { createBuild } = await gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project: p, artifact, manifest } });
-  await gql(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { number } }`, { p, b: createBuild.name });
+  await gql(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { number } }`, {
+    p,
+    b: createBuild.name,
+  });
   const done = await eventually(
     async () => {
       const c = (await gql(STAGE, { p, s: "dev" })).stage.components.find((x: { name: string }) => x.name === component);
@@ -159,7 +171,11 @@ describe.skipIf(!isRoot)("a deployed job on the local Outpost (npm start as root
     const victimProject = await createProject();
     const attackerProject = await createProject();
     const archive = await makeArchive({ "idle.js": IDLE_JS, "scan.js": SCAN_JS });
-    const upload = await fetch(`${url}/artifacts?project=${victimProject}`, { method: "POST", headers: { authorization: `Bearer ${adminToken}` }, body: archive });
+    const upload = await fetch(`${url}/artifacts?project=${victimProject}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}` },
+      body: archive,
+    });
     expect(upload.status).toBe(201);
     const { sha256 } = (await upload.json()) as { sha256: string };
 
@@ -178,20 +194,27 @@ describe.skipIf(!isRoot)("a deployed job on the local Outpost (npm start as root
           },
         ],
       },
-      { env: [{ name: "VICTIM_SECRET", value: victimSecret, secret: true }], files: [{ name: "secret.txt", content: victimSecret, secret: true }] },
+      {
+        env: [{ name: "VICTIM_SECRET", value: victimSecret, secret: true }],
+        files: [{ name: "secret.txt", content: victimSecret, secret: true }],
+      },
       "idle",
       ["RUNNING"],
     );
     const victimRun = join(agentDir, "runtime", "run", victim.project, "dev");
     const victimStorage = join(agentDir, "runtime", "storage", victim.project, "dev");
     // The victim's secret is on disk (as root sees it): in its storage.
-    await eventually(() => {
-      try {
-        return readFileSync(join(victimStorage, "idle", "data", "secret.txt"), "utf8") === victimSecret;
-      } catch {
-        return undefined;
-      }
-    }, 10_000, "the victim did not write its secret");
+    await eventually(
+      () => {
+        try {
+          return readFileSync(join(victimStorage, "idle", "data", "secret.txt"), "utf8") === victimSecret;
+        } catch {
+          return undefined;
+        }
+      },
+      10_000,
+      "the victim did not write its secret",
+    );
 
     const tryPaths = [
       join(dataDir, "admin-token"),
@@ -273,7 +296,13 @@ describe.skipIf(!isRoot)("a deployed job on the local Outpost (npm start as root
       const line = logs.find((l) => l.startsWith(`TRY ${path} `));
       expect(line, `no TRY line for ${path}`).toBe(`TRY ${path} ${existsSync(path) ? "EACCES" : "ENOENT"}`);
     }
-    for (const path of [join(dataDir, "local-agent-token"), join(dataDir, "secret-key"), join(agentDir, "runtime", "pids"), victimStorage, victimRun]) {
+    for (const path of [
+      join(dataDir, "local-agent-token"),
+      join(dataDir, "secret-key"),
+      join(agentDir, "runtime", "pids"),
+      victimStorage,
+      victimRun,
+    ]) {
       expect(existsSync(path), path).toBe(true);
     }
     // As root sees them: the modes that make it so.
@@ -286,7 +315,11 @@ describe.skipIf(!isRoot)("a deployed job on the local Outpost (npm start as root
     expect(mode(victimStorage)).toBe(0o700);
     if (!database.options.url) {
       expect(mode(join(dataDir, "data"))).toBe(0o700);
-      expect(readdirSync(join(dataDir, "data", "global")).map((f) => mode(join(dataDir, "data", "global", f))).filter((m) => m & 0o077)).toEqual([]);
+      expect(
+        readdirSync(join(dataDir, "data", "global"))
+          .map((f) => mode(join(dataDir, "data", "global", f)))
+          .filter((m) => m & 0o077),
+      ).toEqual([]);
     }
     // The victim and the attacker are two users, neither root.
     const owners = [statSync(victimStorage).uid, statSync(join(agentDir, "runtime", "storage", attacker.project, "dev")).uid];
@@ -330,7 +363,11 @@ describe.skipIf(!isRoot)("pergola-agent's start", () => {
     const dir = mkdtempSync(join(tmpdir(), "pergola-nobody-"));
     chownSync(dir, nobody.uid, nobody.gid);
     try {
-      const refused = await runAgent(["--data-dir", join(dir, "a")], { ...nobody, env: { PERGOLA_AGENT_TOKEN: "pgl_not-a-real-token-at-all" } }, /$^/);
+      const refused = await runAgent(
+        ["--data-dir", join(dir, "a")],
+        { ...nobody, env: { PERGOLA_AGENT_TOKEN: "pgl_not-a-real-token-at-all" } },
+        /$^/,
+      );
       expect(refused.code).not.toBe(0);
       expect(refused.output).toMatch(/runs as \S+ \(uid 65534\), not as root, so it cannot give each Stage a user of its own/);
       expect(refused.output).toContain("--allow-same-user");

@@ -10,7 +10,10 @@ export class BenchError extends Error {
 function timeout(ms, message) {
   let timer;
   const promise = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new BenchError(`${typeof message === "function" ? message() : message} (timed out after ${ms} ms)`)), ms);
+    timer = setTimeout(
+      () => reject(new BenchError(`${typeof message === "function" ? message() : message} (timed out after ${ms} ms)`)),
+      ms,
+    );
   });
   return { promise, cancel: () => clearTimeout(timer) };
 }

@@ -29,7 +29,10 @@ describe.skipIf(!enabled)("the dashboard for a newcomer", () => {
   }
 
   async function createStage(project: string, name: string): Promise<void> {
-    await pergola.gql(`mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`, { p: project, n: name });
+    await pergola.gql(`mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`, {
+      p: project,
+      n: name,
+    });
   }
 
   const newPage = (width?: number, height?: number): Promise<Page> => stack.signedInPage(width, height);
@@ -103,7 +106,12 @@ describe.skipIf(!enabled)("the dashboard for a newcomer", () => {
       const button = page.getByRole("button", { name: open.button, exact: true }).first();
       await button.click();
       const dialog = page.getByRole("dialog");
-      await untilEqual(() => focused(dialog.getByLabel(open.field, { exact: true })), true, UI_TIMEOUT, `${open.button}: focus on ${open.field}`);
+      await untilEqual(
+        () => focused(dialog.getByLabel(open.field, { exact: true })),
+        true,
+        UI_TIMEOUT,
+        `${open.button}: focus on ${open.field}`,
+      );
       await page.keyboard.press("Escape");
       await dialog.waitFor({ state: "hidden", timeout: UI_TIMEOUT });
       // Focus goes back to what opened the dialog.
@@ -124,7 +132,9 @@ describe.skipIf(!enabled)("the dashboard for a newcomer", () => {
     expect(await page.getByText("No Outposts", { exact: true }).count()).toBe(0);
     // Its Stages: every Stage of every Project less those on an Outpost, as the API counts them.
     const { projects, outposts } = await pergola.gql(`{ projects { stages { isOutpost } } outposts { stageCount } }`);
-    const local = projects.flatMap((p: { stages: { isOutpost: boolean }[] }) => p.stages).filter((s: { isOutpost: boolean }) => !s.isOutpost).length;
+    const local = projects
+      .flatMap((p: { stages: { isOutpost: boolean }[] }) => p.stages)
+      .filter((s: { isOutpost: boolean }) => !s.isOutpost).length;
     expect(outposts).toEqual([]);
     expect(local).toBeGreaterThan(0);
     await untilEqual(() => row.locator('[data-label="Stages"]').textContent(), String(local));
@@ -188,7 +198,10 @@ describe.skipIf(!enabled)("the dashboard for a newcomer", () => {
     expect(none.releases).toEqual([]);
 
     // One Release (made elsewhere, seen live): nothing earlier to roll back to, no other Stage.
-    await pergola.gql(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { number } }`, { p, b: build });
+    await pergola.gql(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { number } }`, {
+      p,
+      b: build,
+    });
     await untilEqual(() => rollback.getAttribute("title"), "no earlier Release to roll back to");
     await untilEqual(() => promote.getAttribute("title"), "no other Stage in this Project to promote to");
     await hints.getByText("ROLLBACK: no earlier Release to roll back to.").waitFor({ timeout: UI_TIMEOUT });
@@ -196,7 +209,10 @@ describe.skipIf(!enabled)("the dashboard for a newcomer", () => {
     await screenshot(page, "stage-actions-why");
 
     // A second Release: ROLLBACK has something to go back to; another Stage: PROMOTE has a target.
-    await pergola.gql(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { number } }`, { p, b: build });
+    await pergola.gql(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { number } }`, {
+      p,
+      b: build,
+    });
     await untilEqual(() => rollback.isEnabled(), true, UI_TIMEOUT, "ROLLBACK enabled with an earlier Release");
     expect(await rollback.getAttribute("title")).toBeNull();
     await createStage(p, "qa");

@@ -96,7 +96,10 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
     await dialog.getByLabel("Email").fill(dana.email);
     await dialog.getByLabel("Name").fill("Someone Else");
     await dialog.getByRole("button", { name: "CREATE" }).click();
-    await dialog.getByRole("alert").getByText(/exists/).waitFor({ timeout: UI_TIMEOUT });
+    await dialog
+      .getByRole("alert")
+      .getByText(/exists/)
+      .waitFor({ timeout: UI_TIMEOUT });
     await dialog.getByRole("button", { name: "Close" }).click();
 
     // Disable (asked first), then enable again.
@@ -111,7 +114,9 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
     await screenshot(page, "users");
 
     // Members: from the Project page.
-    const { createProject: project } = await pergola.gql(`mutation($n: String!) { createProject(input: { name: $n }) { slug name } }`, { n: `Team ${stamp}` });
+    const { createProject: project } = await pergola.gql(`mutation($n: String!) { createProject(input: { name: $n }) { slug name } }`, {
+      n: `Team ${stamp}`,
+    });
     await page.goto(`${pergola.dashboard}/projects/${project.slug}`);
     await page.getByRole("link", { name: "MEMBERS" }).click();
     await page.getByRole("heading", { name: /Members/ }).waitFor({ timeout: UI_TIMEOUT });
@@ -119,7 +124,10 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
 
     await form.getByLabel("Email").fill(`nobody-${stamp}@example.com`);
     await form.getByRole("button", { name: "+ ADD MEMBER" }).click();
-    await form.getByRole("alert").getByText(/No user with email/).waitFor({ timeout: UI_TIMEOUT });
+    await form
+      .getByRole("alert")
+      .getByText(/No user with email/)
+      .waitFor({ timeout: UI_TIMEOUT });
 
     await form.getByLabel("Email").fill(dana.email);
     await form.getByLabel("Role").selectOption("MEMBER");
@@ -131,14 +139,17 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
     // The admin made the Project, so it is its only owner: it cannot stop being one.
     const adminRow = page.getByTestId("member-row-admin@localhost");
     await adminRow.getByLabel("Role of admin@localhost").selectOption("MEMBER");
-    await adminRow.getByRole("alert").getByText(/last owner/i).waitFor({ timeout: UI_TIMEOUT });
+    await adminRow
+      .getByRole("alert")
+      .getByText(/last owner/i)
+      .waitFor({ timeout: UI_TIMEOUT });
     await untilEqual(() => adminRow.getByLabel("Role of admin@localhost").inputValue(), "OWNER");
 
     await member.getByLabel(`Role of ${dana.email}`).selectOption("OWNER");
     const members = async () =>
-      (await pergola.gql(`query($p: String!) { project(slug: $p) { members { role user { email } } } }`, { p: project.slug })).project.members.map(
-        (m: { role: string; user: { email: string } }) => `${m.user.email} ${m.role}`,
-      );
+      (
+        await pergola.gql(`query($p: String!) { project(slug: $p) { members { role user { email } } } }`, { p: project.slug })
+      ).project.members.map((m: { role: string; user: { email: string } }) => `${m.user.email} ${m.role}`);
     await untilEqual(members, ["admin@localhost OWNER", `${dana.email} OWNER`]);
     await member.getByLabel(`Role of ${dana.email}`).selectOption("MEMBER");
     await untilEqual(members, ["admin@localhost OWNER", `${dana.email} MEMBER`]);
@@ -146,7 +157,10 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
     await screenshot(page, "members");
 
     // Dana, a plain member, signs in: the list without the controls, and no Users link.
-    const { signIn } = await pergola.gql(`mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: dana.email, p: dana.password });
+    const { signIn } = await pergola.gql(`mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, {
+      e: dana.email,
+      p: dana.password,
+    });
     const theirs = await pageSignedInWith(signIn.token);
     await theirs.goto(`${pergola.dashboard}/projects/${project.slug}/members`);
     await theirs.getByTestId("members-read-only").waitFor({ timeout: UI_TIMEOUT });
@@ -165,7 +179,10 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
     await member.waitFor({ state: "detached", timeout: UI_TIMEOUT });
     await untilEqual(members, ["admin@localhost OWNER"]);
     await theirs.goto(`${pergola.dashboard}/projects/${project.slug}/members`);
-    await theirs.getByRole("alert").getByText(/not one of its members/).waitFor({ timeout: UI_TIMEOUT });
+    await theirs
+      .getByRole("alert")
+      .getByText(/not one of its members/)
+      .waitFor({ timeout: UI_TIMEOUT });
 
     // Signing out from the menu ends Dana's session at the API, not only in this browser.
     await theirs.getByRole("button", { name: dana.name }).click();
@@ -232,7 +249,10 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
     await second.getByRole("button", { name: "DONE" }).click();
     await second.waitFor({ state: "hidden", timeout: UI_TIMEOUT });
     const third = await create(`third ${stamp}`, false);
-    await third.getByRole("alert").getByText(/At most 2 access keys may be enabled/).waitFor({ timeout: UI_TIMEOUT });
+    await third
+      .getByRole("alert")
+      .getByText(/At most 2 access keys may be enabled/)
+      .waitFor({ timeout: UI_TIMEOUT });
     await third.getByRole("button", { name: "Close" }).click();
     await third.waitFor({ state: "hidden", timeout: UI_TIMEOUT });
 
@@ -250,7 +270,10 @@ describe.skipIf(!enabled)("the dashboard's people screens in Chromium", () => {
 
     // Delete asks first; Cancel keeps the key.
     await row.getByRole("button", { name: `Delete wall display ${stamp}` }).click();
-    await page.getByRole("dialog").getByText(/for good/).waitFor({ timeout: UI_TIMEOUT });
+    await page
+      .getByRole("dialog")
+      .getByText(/for good/)
+      .waitFor({ timeout: UI_TIMEOUT });
     await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
     await page.getByRole("dialog").waitFor({ state: "hidden", timeout: UI_TIMEOUT });
     expect(await row.isVisible()).toBe(true);

@@ -55,7 +55,10 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
 
     const name = `Browser Project ${Date.now().toString(36)}`;
     // The header's button (an empty list shows a second one).
-    await page.getByRole("button", { name: /new project/i }).first().click();
+    await page
+      .getByRole("button", { name: /new project/i })
+      .first()
+      .click();
     const dialog = page.getByRole("dialog");
     await dialog.getByLabel("Name").fill(name);
     await dialog.getByRole("button", { name: "CREATE" }).click();
@@ -72,7 +75,9 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
 
   it("creates a Stage in the dialog: derived ID, a taken ID on the field, an Outpost URI validated with its facts", async () => {
     const project = await newProject("Dialog");
-    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Existing", type: DEV }) { slug } }`, { p: project.slug });
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Existing", type: DEV }) { slug } }`, {
+      p: project.slug,
+    });
     const slug = `berlin-${Date.now().toString(36)}`;
     const { createOutpost } = await pergola.gql(
       `mutation($n: String!, $s: String!) { createOutpost(input: { name: $n, slug: $s, description: "Line 2 controller", region: "eu-central", labels: ["site=berlin"] }) { outpost { uri } } }`,
@@ -101,7 +106,8 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await dialog.getByLabel("THIS STAGE IS AN OUTPOST").check();
     await dialog.getByLabel("Outpost URI").fill(uri);
     await dialog.getByRole("button", { name: "VALIDATE" }).click();
-    for (const fact of ["Line 2 controller", "eu-central", "site=berlin"]) await dialog.getByText(fact).first().waitFor({ timeout: UI_TIMEOUT });
+    for (const fact of ["Line 2 controller", "eu-central", "site=berlin"])
+      await dialog.getByText(fact).first().waitFor({ timeout: UI_TIMEOUT });
     await screenshot(page, "new-stage-outpost-validated");
     await untilEqual(() => create.isEnabled(), true);
     await create.click();
@@ -109,7 +115,9 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     // CREATE opens the new Stage's page.
     await page.waitForURL(/\/stages\/my-new-stage$/, { timeout: UI_TIMEOUT });
 
-    const { stage } = await pergola.gql(`query($p: String!) { stage(project: $p, slug: "my-new-stage") { name isOutpost } }`, { p: project.slug });
+    const { stage } = await pergola.gql(`query($p: String!) { stage(project: $p, slug: "my-new-stage") { name isOutpost } }`, {
+      p: project.slug,
+    });
     expect(stage).toEqual({ name: "My New Stage", isOutpost: true });
   });
 
@@ -135,7 +143,9 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
     const created = Date.now();
-    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Live One", type: QA }) { slug } }`, { p: project.slug });
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Live One", type: QA }) { slug } }`, {
+      p: project.slug,
+    });
     const row = stageRow(page, "live-one");
     await row.waitFor({ timeout: 2_000 });
     expect(Date.now() - created).toBeLessThan(2_000);
@@ -152,17 +162,25 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
   it("shows the Outpost ONLINE in the connection popup, then OFFLINE with a history entry when its agent dies", async () => {
     const project = await newProject("Popup");
     const slug = `edge-${Date.now().toString(36)}`;
-    const { createOutpost } = await pergola.gql(`mutation($s: String!) { createOutpost(input: { name: $s, slug: $s, region: "edge" }) { agentToken outpost { uri } } }`, { s: slug });
-    await pergola.gql(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "Edge", type: PROD, outpostUri: $u }) { slug } }`, {
-      p: project.slug,
-      u: createOutpost.outpost.uri,
-    });
+    const { createOutpost } = await pergola.gql(
+      `mutation($s: String!) { createOutpost(input: { name: $s, slug: $s, region: "edge" }) { agentToken outpost { uri } } }`,
+      { s: slug },
+    );
+    await pergola.gql(
+      `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "Edge", type: PROD, outpostUri: $u }) { slug } }`,
+      {
+        p: project.slug,
+        u: createOutpost.outpost.uri,
+      },
+    );
     const agent = spawnOutpostAgent(pergola.api, createOutpost.agentToken);
     agents.push(agent);
 
     const page = await newPage();
     await openProject(page, pergola.dashboard, project.name);
-    await stageRow(page, "edge").getByRole("button", { name: /outpost connection/i }).click();
+    await stageRow(page, "edge")
+      .getByRole("button", { name: /outpost connection/i })
+      .click();
     const popup = page.getByRole("dialog");
     const status = popup.getByTestId("outpost-status");
     await status.filter({ hasText: "ONLINE" }).waitFor({ timeout: 20_000 });
@@ -178,7 +196,10 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     const project = await newProject("Hello");
     const p = project.slug;
     await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p });
-    await pergola.gql(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Hello from the browser test" }] }) { version } }`, { p });
+    await pergola.gql(
+      `mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "Hello from the browser test" }] }) { version } }`,
+      { p },
+    );
     const build = await pergola.createHelloBuild(p);
     // The Stage list stays open beside the Stage page: what the Release does shows there too, live.
     const list = await newPage();
@@ -238,17 +259,25 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await state.filter({ hasText: "RUNNING" }).waitFor({ timeout: 60_000 });
     await page.getByTestId("component-web").getByText("HEALTHY").first().waitFor({ timeout: 60_000 });
     expect(await (await fetch(href)).text()).toContain("<h1>Bonjour</h1>");
-    await page.getByTestId("stage-health").filter({ hasText: /^HEALTHY$/ }).waitFor({ timeout: UI_TIMEOUT });
+    await page
+      .getByTestId("stage-health")
+      .filter({ hasText: /^HEALTHY$/ })
+      .waitFor({ timeout: UI_TIMEOUT });
     await screenshot(page, "stage-resumed");
     const row = stageRow(list, "dev");
     await row.getByText(`#2 ${build}`).waitFor({ timeout: UI_TIMEOUT });
     await row.getByTestId("stage-state").filter({ hasText: "RUNNING" }).waitFor({ timeout: UI_TIMEOUT });
-    await row.getByTestId("stage-health").filter({ hasText: /^HEALTHY$/ }).waitFor({ timeout: UI_TIMEOUT });
+    await row
+      .getByTestId("stage-health")
+      .filter({ hasText: /^HEALTHY$/ })
+      .waitFor({ timeout: UI_TIMEOUT });
   }, 180_000);
 
   it("shows 'reconnecting' while the socket is down and, once it is back, every change made meanwhile", async () => {
     const project = await newProject("Socket");
-    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Before", type: DEV }) { slug } }`, { p: project.slug });
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Before", type: DEV }) { slug } }`, {
+      p: project.slug,
+    });
     const page = await newPage();
     // Every WebSocket of the page goes through this route: passed to the server while `up`,
     // refused (closed at once, "try again later") while not.
@@ -270,7 +299,9 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await banner.waitFor({ timeout: UI_TIMEOUT });
     await screenshot(page, "reconnecting");
 
-    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Meanwhile", type: QA }) { slug } }`, { p: project.slug });
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Meanwhile", type: QA }) { slug } }`, {
+      p: project.slug,
+    });
     await pergola.gql(`mutation($p: String!) { suspendStage(project: $p, slug: "before") { state } }`, { p: project.slug });
     // Nothing arrives while the socket is down (the page could not have heard of it).
     expect(await stageRow(page, "meanwhile").count()).toBe(0);
@@ -284,7 +315,9 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
 
   it("lists the Outposts for an admin, with their status", async () => {
     const slug = `depot-${Date.now().toString(36)}`;
-    await pergola.gql(`mutation($s: String!) { createOutpost(input: { name: $s, slug: $s, region: "north" }) { outpost { uri } } }`, { s: slug });
+    await pergola.gql(`mutation($s: String!) { createOutpost(input: { name: $s, slug: $s, region: "north" }) { outpost { uri } } }`, {
+      s: slug,
+    });
     const page = await newPage();
     await page.goto(pergola.dashboard);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Outposts" }).click();
@@ -296,7 +329,9 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
 
   it("is usable 390 px wide", async () => {
     const project = await newProject("Narrow");
-    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Phone", type: DEV }) { slug } }`, { p: project.slug });
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Phone", type: DEV }) { slug } }`, {
+      p: project.slug,
+    });
     const page = await newPage(390, 844);
     await openProject(page, pergola.dashboard, project.name);
     await stageRow(page, "phone").waitFor({ timeout: UI_TIMEOUT });

@@ -65,7 +65,8 @@ describe.skipIf(!enabled)("GraphiQL in Chromium", () => {
       await page.keyboard.press("ControlOrMeta+A");
       await page.keyboard.insertText(headers);
       await editor.getByText(api.adminToken.slice(0, 12)).waitFor({ timeout: UI_TIMEOUT });
-      const history = () => page.evaluate(() => JSON.parse(localStorage.getItem("graphiql:queries") ?? '{"queries":[]}').queries.length as number);
+      const history = () =>
+        page.evaluate(() => JSON.parse(localStorage.getItem("graphiql:queries") ?? '{"queries":[]}').queries.length as number);
       const before = await history();
       await page.locator(".graphiql-execute-button").click();
       await page.locator(".result-window").getByText("admin@localhost").waitFor({ timeout: UI_TIMEOUT });
@@ -86,7 +87,9 @@ describe.skipIf(!enabled)("GraphiQL in Chromium", () => {
       await page.keyboard.press("ControlOrMeta+A");
       await page.keyboard.insertText(`subscription { stageChanged(project: "${project}", after: "${p.cursor}") { kind stage { slug } } }`);
       await page.locator(".graphiql-execute-button").click();
-      await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "seen-in-graphiql", type: DEV }) { slug } }`, { p: project });
+      await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "seen-in-graphiql", type: DEV }) { slug } }`, {
+        p: project,
+      });
       await page.locator(".result-window").getByText("seen-in-graphiql").waitFor({ timeout: UI_TIMEOUT });
       expect(errors).toEqual([]);
       expect(outside).toEqual([]);

@@ -132,7 +132,9 @@ describe.skipIf(!enabled)("signing in to the dashboard", () => {
   it("refuses SSO for a disabled user, back on the sign-in page saying so", async () => {
     const login = `mallory${Date.now().toString(36)}`;
     const email = `${login}@example.test`;
-    const { createUser } = await pergola.gql(`mutation($e: String!) { createUser(input: { email: $e, name: "Mallory" }) { id } }`, { e: email });
+    const { createUser } = await pergola.gql(`mutation($e: String!) { createUser(input: { email: $e, name: "Mallory" }) { id } }`, {
+      e: email,
+    });
     await pergola.gql(`mutation($id: ID!) { disableUser(id: $id) { id } }`, { id: createUser.id });
     idp.accounts.set(login, { email, email_verified: true, name: "Mallory" });
     const page = await newPage();
@@ -145,7 +147,9 @@ describe.skipIf(!enabled)("signing in to the dashboard", () => {
   // Last: the failures it makes also count against this machine's address.
   it("shows the wait after too many failed sign-ins", async () => {
     const email = `locked${Date.now().toString(36)}@example.test`;
-    await pergola.gql(`mutation($e: String!) { createUser(input: { email: $e, name: "Locked", password: "the right password" }) { id } }`, { e: email });
+    await pergola.gql(`mutation($e: String!) { createUser(input: { email: $e, name: "Locked", password: "the right password" }) { id } }`, {
+      e: email,
+    });
     const page = await newPage();
     await page.goto(pergola.dashboard);
     const alert = page.getByRole("alert").filter({ hasText: /Wrong email or password|Too many failed sign-ins/ });

@@ -147,11 +147,15 @@ export async function spawnPergola(options: {
 }): Promise<PergolaProcess> {
   const args = options.args ?? [];
   const env = { PATH: process.env.PATH ?? "", PERGOLA_DATA_DIR: options.dataDir, PORT: "0", LOG_LEVEL: "warn", ...options.env };
-  const run = options.npm ? spawnLogged("npm", ["start", "--", ...args], env) : spawnLogged(process.execPath, ["scripts/start.mjs", ...args], env);
+  const run = options.npm
+    ? spawnLogged("npm", ["start", "--", ...args], env)
+    : spawnLogged(process.execPath, ["scripts/start.mjs", ...args], env);
   const timeoutMs = options.timeoutMs ?? 90_000;
   try {
     const api = (await run.waitFor(/Pergola API\s+(http:\/\/\S+?)\/graphql/, timeoutMs, "the API's URL"))[1]!;
-    const dashboard = options.dashboard ? (await run.waitFor(/Dashboard\s+(http:\/\/\S+?)\/?(\s|$)/, timeoutMs, "the dashboard's URL"))[1]! : undefined;
+    const dashboard = options.dashboard
+      ? (await run.waitFor(/Dashboard\s+(http:\/\/\S+?)\/?(\s|$)/, timeoutMs, "the dashboard's URL"))[1]!
+      : undefined;
     return { ...run, api, dashboard };
   } catch (error) {
     await run.stop().catch(() => run.kill());

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -130,7 +130,12 @@ function spawnAgent(server: string, token: string, dataDir: string, clockOffsetM
     ["--import", preload, join(ROOT, "apps/agent/dist/cli.js"), "--server", server, "--data-dir", dataDir],
     {
       // The token in the environment, never on a command line (other processes can read those).
-      env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "debug", PERGOLA_AGENT_TOKEN: token, PERGOLA_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs) },
+      env: {
+        PATH: process.env.PATH ?? "",
+        LOG_LEVEL: "debug",
+        PERGOLA_AGENT_TOKEN: token,
+        PERGOLA_TEST_CLOCK_OFFSET_MS: String(clockOffsetMs),
+      },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -163,7 +168,11 @@ function spawnAgent(server: string, token: string, dataDir: string, clockOffsetM
  */
 export async function uploadApp(api: TestApi, files: Record<string, string>): Promise<string> {
   const body = await makeArchive(files);
-  const res = await fetch(`${api.server.url}/artifacts?project=${await createTestProject(api)}`, { method: "POST", headers: { authorization: `Bearer ${api.adminToken}` }, body: new Uint8Array(body) });
+  const res = await fetch(`${api.server.url}/artifacts?project=${await createTestProject(api)}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${api.adminToken}` },
+    body: new Uint8Array(body),
+  });
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
   const { sha256 } = (await res.json()) as { sha256: string };
   if (sha256 !== sha256Of(body)) throw new Error("the API hashed the upload differently");
@@ -181,7 +190,9 @@ export async function createStage(api: TestApi, project: string, slug: string, s
 }
 
 export async function createBuild(api: TestApi, project: string, manifest: unknown, artifact: string): Promise<string> {
-  const { createBuild } = await api.ok(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project, manifest, artifact } });
+  const { createBuild } = await api.ok(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+    i: { project, manifest, artifact },
+  });
   return createBuild.name;
 }
 
@@ -201,7 +212,15 @@ export interface StageView {
   state: string;
   health: string;
   currentRelease: { id: string; number: number; state: string; message: string | null } | null;
-  components: { name: string; kind: string; state: string; health: string; restarts: number; message: string | null; observedAt: string | null }[];
+  components: {
+    name: string;
+    kind: string;
+    state: string;
+    health: string;
+    restarts: number;
+    message: string | null;
+    observedAt: string | null;
+  }[];
 }
 
 export async function getStage(api: TestApi, project: string, stage: string): Promise<StageView> {

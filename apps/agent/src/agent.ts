@@ -83,7 +83,13 @@ export function startAgent(options: AgentOptions): Agent {
     runtime,
     logger,
     fetchRelease: (_stage, release) =>
-      fetchArtifact({ serverUrl: options.server, token: options.token, sha256: release.artifact, cacheDir: artifactsDir, limits: options.artifactLimits }),
+      fetchArtifact({
+        serverUrl: options.server,
+        token: options.token,
+        sha256: release.artifact,
+        cacheDir: artifactsDir,
+        limits: options.artifactLimits,
+      }),
     report: (report) => {
       if (!connection) return Promise.reject(new Error("not connected yet"));
       return connection.report(report);
@@ -92,7 +98,9 @@ export function startAgent(options: AgentOptions): Agent {
   // The gateway reads the desired state on its way to the Reconciler, and the runtime's status.
   const links = options.publicUrl ? new LinkStages(reconciler, runtime) : undefined;
   const gateway =
-    options.publicUrl && links ? createGateway({ publicUrl: options.publicUrl, listen: options.gatewayListen, stages: links, logger }) : undefined;
+    options.publicUrl && links
+      ? createGateway({ publicUrl: options.publicUrl, listen: options.gatewayListen, stages: links, logger })
+      : undefined;
   // The Stages still run without it: say so loudly, and keep going.
   const gatewayUrl = gateway?.then((g) => g.url);
   gatewayUrl?.catch((error: unknown) => logger.error({ err: error, publicUrl: options.publicUrl }, "cannot serve the Stages' links"));
@@ -105,7 +113,10 @@ export function startAgent(options: AgentOptions): Agent {
     agentVersion: AGENT_VERSION,
     publicUrl: options.publicUrl,
   });
-  logger.info({ server: options.server, dataDir, publicUrl: options.publicUrl, runAs: options.runtime?.runAs ?? "self" }, "pergola-agent started");
+  logger.info(
+    { server: options.server, dataDir, publicUrl: options.publicUrl, runAs: options.runtime?.runAs ?? "self" },
+    "pergola-agent started",
+  );
 
   let closing: Promise<void> | undefined;
   // A previous agent on this data dir that was killed (SIGKILL, OOM) left its Components
@@ -127,7 +138,10 @@ export function startAgent(options: AgentOptions): Agent {
     close() {
       closing ??= (async () => {
         await connection.close();
-        await gateway?.then((g) => g.close(), () => undefined);
+        await gateway?.then(
+          (g) => g.close(),
+          () => undefined,
+        );
         await reconciler.close();
         await runtime.close();
         logger.info("pergola-agent stopped");
@@ -166,4 +180,3 @@ export function closeOnSignals(agent: Agent, logger: AgentLogger): void {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 }
-

@@ -17,18 +17,19 @@ try {
 }
 
 const program: Command = new Command("pergola-agent")
-  .description(
-    "The Outpost Agent: dials out to the Pergola API, runs the Outpost's Stages as child processes and reports their status.",
-  )
+  .description("The Outpost Agent: dials out to the Pergola API, runs the Outpost's Stages as child processes and reports their status.")
   .addOption(new Option("--server <url>", "the API's URL (env PERGOLA_SERVER)").default(env.PERGOLA_SERVER, "$PERGOLA_SERVER"))
   .addOption(
-    new Option("--token-file <path>", "a file (mode 0600) holding the Outpost's agent token, from createOutpost (env PERGOLA_AGENT_TOKEN_FILE)").default(
-      env.PERGOLA_AGENT_TOKEN_FILE,
-      "$PERGOLA_AGENT_TOKEN_FILE",
-    ),
+    new Option(
+      "--token-file <path>",
+      "a file (mode 0600) holding the Outpost's agent token, from createOutpost (env PERGOLA_AGENT_TOKEN_FILE)",
+    ).default(env.PERGOLA_AGENT_TOKEN_FILE, "$PERGOLA_AGENT_TOKEN_FILE"),
   )
   .addOption(
-    new Option("--token <token>", "deprecated: every user of this machine can read a command line; use --token-file or env PERGOLA_AGENT_TOKEN"),
+    new Option(
+      "--token <token>",
+      "deprecated: every user of this machine can read a command line; use --token-file or env PERGOLA_AGENT_TOKEN",
+    ),
   )
   .addOption(
     new Option("--public-url <url>", "where this agent serves the Stages' links (env PERGOLA_PUBLIC_URL)").default(
@@ -63,7 +64,14 @@ Example:
   .showHelpAfterError();
 
 program.parse();
-const flags = program.opts<{ server?: string; token?: string; tokenFile?: string; publicUrl?: string; dataDir: string; allowSameUser?: boolean }>();
+const flags = program.opts<{
+  server?: string;
+  token?: string;
+  tokenFile?: string;
+  publicUrl?: string;
+  dataDir: string;
+  allowSameUser?: boolean;
+}>();
 const server = flags.server ?? fail("--server (or PERGOLA_SERVER) is required");
 const token = readToken();
 try {
@@ -75,12 +83,17 @@ try {
 
 const logger = pino({ level: env.LOG_LEVEL });
 if (flags.token !== undefined) {
-  logger.warn("--token puts the token on this agent's command line, which every user of this machine can read (ps, /proc/<pid>/cmdline): use --token-file or PERGOLA_AGENT_TOKEN");
+  logger.warn(
+    "--token puts the token on this agent's command line, which every user of this machine can read (ps, /proc/<pid>/cmdline): use --token-file or PERGOLA_AGENT_TOKEN",
+  );
 }
 const runAs = chooseRunAs();
 let agent: Agent;
 try {
-  const artifactLimits = { maxInflatedBytes: env.PERGOLA_MAX_ARTIFACT_INFLATED_MB * 1024 * 1024, maxEntries: env.PERGOLA_MAX_ARTIFACT_ENTRIES };
+  const artifactLimits = {
+    maxInflatedBytes: env.PERGOLA_MAX_ARTIFACT_INFLATED_MB * 1024 * 1024,
+    maxEntries: env.PERGOLA_MAX_ARTIFACT_ENTRIES,
+  };
   agent = startAgent({ server, token, publicUrl: flags.publicUrl, dataDir: flags.dataDir, logger, runtime: { runAs }, artifactLimits });
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
@@ -105,7 +118,8 @@ function readTokenFile(file: string): string {
   } catch (error) {
     return fail(`cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  if (mode & 0o077) return fail(`the token file ${file} is open to other users (mode ${mode.toString(8).padStart(4, "0")}): run "chmod 600 ${file}"`);
+  if (mode & 0o077)
+    return fail(`the token file ${file} is open to other users (mode ${mode.toString(8).padStart(4, "0")}): run "chmod 600 ${file}"`);
   if (!text) return fail(`the token file ${file} is empty`);
   return text;
 }

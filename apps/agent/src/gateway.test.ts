@@ -39,7 +39,10 @@ const WEB = {
   name: "web",
   command: [NODE, "server.js"],
   ports: [8080, 8081],
-  ingresses: [{ host: "app", port: 8080 }, { host: "deaf", port: 8081 }],
+  ingresses: [
+    { host: "app", port: 8080 },
+    { host: "deaf", port: 8081 },
+  ],
   health: { http: { path: "/", port: 8080 }, interval: "1s", timeout: "1s" },
 };
 const CRASHING = { name: "web", command: [NODE, "-e", "process.exit(3)"], ports: [8080], ingresses: [{ host: "app", port: 8080 }] };
@@ -51,7 +54,12 @@ function createStage(slug: string, component: object, overrides: Partial<Desired
     generation: 1,
     suspended: false,
     graceSeconds: 1,
-    release: { id: `rel-${slug}`, manifest: { version: "v1", components: [component] }, artifact: "ab".repeat(32), config: { env: {}, files: {} } },
+    release: {
+      id: `rel-${slug}`,
+      manifest: { version: "v1", components: [component] },
+      artifact: "ab".repeat(32),
+      config: { env: {}, files: {} },
+    },
     ...overrides,
   };
 }
@@ -67,8 +75,16 @@ beforeAll(async () => {
   mkdirSync(join(root, "app"));
   writeFileSync(join(root, "app", "server.js"), SERVER_JS);
   // A long restart back-off keeps a crashed service STARTING for the whole test.
-  runtime = new ProcessRuntime({ dataDir: join(root, "runtime"), restart: { initialMs: 60_000, maxMs: 60_000, stableMs: 3000, crashLoopAfter: 3 } });
-  reconciler = new Reconciler({ runtime, logger, report: async () => ({ accepted: true, reason: null }), fetchRelease: async () => join(root, "app") });
+  runtime = new ProcessRuntime({
+    dataDir: join(root, "runtime"),
+    restart: { initialMs: 60_000, maxMs: 60_000, stableMs: 3000, crashLoopAfter: 3 },
+  });
+  reconciler = new Reconciler({
+    runtime,
+    logger,
+    report: async () => ({ accepted: true, reason: null }),
+    fetchRelease: async () => join(root, "app"),
+  });
   stages = new LinkStages(reconciler, runtime);
   gateway = await createGateway({ publicUrl: "http://agent.example:8000", listen: { host: "127.0.0.1", port: 0 }, stages, logger });
 });
@@ -130,7 +146,10 @@ describe("the agent's links gateway", () => {
 
     expect(await get(`/s/${project}/dev/app/hello?x=1`)).toEqual({ status: 200, body: "app saw /hello?x=1 (forwarded for a client)" });
     const port = new URL(gateway.url).port;
-    expect(await get("/anything", `app.dev.${project}.localhost:${port}`)).toEqual({ status: 200, body: "app saw /anything (forwarded for a client)" });
+    expect(await get("/anything", `app.dev.${project}.localhost:${port}`)).toEqual({
+      status: 200,
+      body: "app saw /anything (forwarded for a client)",
+    });
 
     const ws = await openSocket(`/s/${project}/dev/app/socket`);
     ws.send("ping");
@@ -185,7 +204,14 @@ describe("the agent's links gateway", () => {
   it("is served by startAgent with a public URL, refuses a taken port, and closes cleanly", async () => {
     const dataDir = join(root, "agent");
     // No API listens at the server URL: the agent keeps retrying, its gateway serves regardless.
-    const agent = startAgent({ server: "http://127.0.0.1:1", token: "pgl_test", publicUrl: "http://127.0.0.1:0", gatewayListen: { port: 0 }, dataDir, logger });
+    const agent = startAgent({
+      server: "http://127.0.0.1:1",
+      token: "pgl_test",
+      publicUrl: "http://127.0.0.1:0",
+      gatewayListen: { port: 0 },
+      dataDir,
+      logger,
+    });
     const url = await agent.gatewayUrl!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await get(`/s/${project}/dev/app/`, undefined, url)).status).toBe(404);

@@ -199,7 +199,13 @@ describe("Reconciler", () => {
   });
 
   it("reports an invalid manifest as FAILED with its problems, and runs nothing", async () => {
-    const manifest = { version: "v1", components: [{ name: "web", comand: "node server.js" }, { name: "nightly", scheduled: "0 2 * * *" }] };
+    const manifest = {
+      version: "v1",
+      components: [
+        { name: "web", comand: "node server.js" },
+        { name: "nightly", scheduled: "0 2 * * *" },
+      ],
+    };
     reconciler.applyFull([createStage({ generation: 4, release: { id: "rel-bad", manifest } })]);
     const report = await recorder.waitFor(allIn("FAILED"));
     expect(report).toMatchObject({ stageId: "stage-a", releaseId: "rel-bad", observedGeneration: 4 });

@@ -19,7 +19,6 @@ import { getFailedComponents } from "./report.js";
 import type { AgentLogger, RuntimeLike } from "./ports.js";
 import { StageReports } from "./stage-reports.js";
 
-
 export interface ReconcilerOptions {
   runtime: RuntimeLike;
   /** Fetches, verifies and unpacks the Release's artifact; resolves with the directory its Components run in. */

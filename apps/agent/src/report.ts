@@ -24,9 +24,7 @@ export const RELEASE_COMPONENT = "release";
  * and when it names none, one Component called "release" carries the message.
  */
 export function getFailedComponents(manifest: Manifest | undefined, raw: unknown, message: string): ReportedComponent[] {
-  const named = manifest
-    ? manifest.components.map((c) => ({ name: c.name, kind: c.kind }))
-    : readRawComponents(raw);
+  const named = manifest ? manifest.components.map((c) => ({ name: c.name, kind: c.kind })) : readRawComponents(raw);
   const components = named.length > 0 ? named : [{ name: RELEASE_COMPONENT, kind: getComponentKind(undefined) }];
   return components.map(({ name, kind }) => ({
     name,

@@ -60,13 +60,18 @@ function isSubscription(params) {
 }
 
 async function* subscribe(params, token) {
-  yield* getClient(token).iterate({ query: params.query, variables: params.variables ?? undefined, operationName: params.operationName ?? undefined });
+  yield* getClient(token).iterate({
+    query: params.query,
+    variables: params.variables ?? undefined,
+    operationName: params.operationName ?? undefined,
+  });
 }
 
 function fetcher(params, options) {
   const headers = options?.headers ?? {};
   const authorization = headers.Authorization ?? headers.authorization;
-  if (isSubscription(params)) return subscribe(params, typeof authorization === "string" ? authorization.replace(/^Bearer\s+/i, "") : undefined);
+  if (isSubscription(params))
+    return subscribe(params, typeof authorization === "string" ? authorization.replace(/^Bearer\s+/i, "") : undefined);
   return fetch(httpUrl, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },

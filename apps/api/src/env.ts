@@ -16,7 +16,10 @@ const schema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   /** The admin user the first start creates (and prints a one-time password for). */
-  PERGOLA_ADMIN_EMAIL: z.string().regex(/^[^\s@]{1,64}@[^\s@]{1,253}$/, "must be an email address").default("admin@localhost"),
+  PERGOLA_ADMIN_EMAIL: z
+    .string()
+    .regex(/^[^\s@]{1,64}@[^\s@]{1,253}$/, "must be an email address")
+    .default("admin@localhost"),
   /** Set by `npm start`: the token the local agent presents (the built-in `local` Outpost). */
   PERGOLA_LOCAL_AGENT_TOKEN: z
     .string()
@@ -36,14 +39,26 @@ const schema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   /** The client id Pergola is registered with at the provider (redirect URI: <public URL>/auth/oidc/callback). */
-  PERGOLA_OIDC_CLIENT_ID: z.string().optional().or(z.literal("").transform(() => undefined)),
+  PERGOLA_OIDC_CLIENT_ID: z
+    .string()
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   /** That client's secret (sent with client_secret_basic). */
-  PERGOLA_OIDC_CLIENT_SECRET: z.string().optional().or(z.literal("").transform(() => undefined)),
-  PERGOLA_PUBLIC_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  PERGOLA_OIDC_CLIENT_SECRET: z
+    .string()
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  PERGOLA_PUBLIC_URL: z
+    .url()
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   /** Encrypts secret Configuration values at rest: base64 of 32 bytes (openssl rand -base64 32). Unset: <data dir>/secret-key, made once. */
   PERGOLA_SECRET_KEY: z
     .string()
-    .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)")
+    .refine(
+      (v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, "base64").length === 32,
+      "must be 32 bytes, base64-encoded (openssl rand -base64 32)",
+    )
     .optional()
     .or(z.literal("").transform(() => undefined)),
   PERGOLA_MAX_ARTIFACT_MB: z.coerce.number().int().min(1).max(10_240).default(200),
@@ -65,7 +80,9 @@ export type Env = z.infer<typeof schema>;
 /** SSO takes all three PERGOLA_OIDC_* variables or none. */
 function checkOidc(env: Env): string | undefined {
   const set = [env.PERGOLA_OIDC_ISSUER, env.PERGOLA_OIDC_CLIENT_ID, env.PERGOLA_OIDC_CLIENT_SECRET].filter(Boolean).length;
-  return set === 0 || set === 3 ? undefined : "  PERGOLA_OIDC_*: set PERGOLA_OIDC_ISSUER, PERGOLA_OIDC_CLIENT_ID and PERGOLA_OIDC_CLIENT_SECRET together (or none)";
+  return set === 0 || set === 3
+    ? undefined
+    : "  PERGOLA_OIDC_*: set PERGOLA_OIDC_ISSUER, PERGOLA_OIDC_CLIENT_ID and PERGOLA_OIDC_CLIENT_SECRET together (or none)";
 }
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {

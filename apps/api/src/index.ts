@@ -59,7 +59,8 @@ try {
     `  GraphiQL      ${publicUrl}/graphiql`,
     `  Health        ${publicUrl}/healthz  ${publicUrl}/readyz`,
   ];
-  if (server.services.oidc.enabled) lines.push(`  SSO           ${env.PERGOLA_OIDC_ISSUER}   (redirect URI ${server.services.oidc.redirectUri})`);
+  if (server.services.oidc.enabled)
+    lines.push(`  SSO           ${env.PERGOLA_OIDC_ISSUER}   (redirect URI ${server.services.oidc.redirectUri})`);
   if (bootstrap.password) {
     lines.push(
       "",
@@ -85,7 +86,6 @@ try {
     lines.push("", `  Admin token   in ${admin.file}`);
   }
   console.log(`${lines.join("\n")}\n`);
-
 } catch (error) {
   if (error instanceof DataDirLockedError) {
     console.error(error.message);

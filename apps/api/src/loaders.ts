@@ -29,16 +29,22 @@ export interface Loaders {
 }
 
 export function createLoaders(services: Services): Loaders {
-  const outpostById = new DataLoader<string, OutpostView | null>(async (ids) => {
-    const rows = await services.outposts.listByIds(ids);
-    return ids.map((id) => rows.find((r) => r.id === id) ?? null);
-  }, { cache: false });
+  const outpostById = new DataLoader<string, OutpostView | null>(
+    async (ids) => {
+      const rows = await services.outposts.listByIds(ids);
+      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+    },
+    { cache: false },
+  );
   return {
-    projectById: new DataLoader(async (ids) => {
-      const rows = await services.projects.listByIds(ids);
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }, { cache: false }),
+    projectById: new DataLoader(
+      async (ids) => {
+        const rows = await services.projects.listByIds(ids);
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      { cache: false },
+    ),
     membersByProjectId: new DataLoader((ids) => services.projects.listMembers(ids), { cache: false }),
     artifactBySha: new DataLoader((shas) => services.artifacts.listBySha(shas), { cache: false }),
     configsByStageId: new DataLoader((ids) => services.configurations.listConfigurations(ids), { cache: false }),
@@ -46,14 +52,20 @@ export function createLoaders(services: Services): Loaders {
     activeReleaseByStageId: new DataLoader((ids) => services.releases.activeReleases(ids), { cache: false }),
     componentsByStageId: new DataLoader((ids) => services.components.listForStages(ids), { cache: false }),
     outpostById,
-    outpostByStageId: new DataLoader(async (stageIds) => {
-      const outpostIds = await services.stages.listOutpostIds(stageIds);
-      return Promise.all(outpostIds.map((id) => (id ? outpostById.load(id) : null)));
-    }, { cache: false }),
-    linksByComponent: new DataLoader(async (keys) => {
-      const links = await services.links.linksFor([...new Set(keys.map((k) => k.slice(0, k.indexOf("/"))))]);
-      return keys.map((k) => links.get(k) ?? []);
-    }, { cache: false }),
+    outpostByStageId: new DataLoader(
+      async (stageIds) => {
+        const outpostIds = await services.stages.listOutpostIds(stageIds);
+        return Promise.all(outpostIds.map((id) => (id ? outpostById.load(id) : null)));
+      },
+      { cache: false },
+    ),
+    linksByComponent: new DataLoader(
+      async (keys) => {
+        const links = await services.links.linksFor([...new Set(keys.map((k) => k.slice(0, k.indexOf("/"))))]);
+        return keys.map((k) => links.get(k) ?? []);
+      },
+      { cache: false },
+    ),
     stageById: new DataLoader(async (ids) => inOrder(ids, await services.nodes.listStages(ids)), { cache: false }),
     releaseById: new DataLoader(async (ids) => inOrder(ids, await services.nodes.listReleases(ids)), { cache: false }),
   };

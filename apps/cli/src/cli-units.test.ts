@@ -61,16 +61,30 @@ describe("output", () => {
 
   it("describes an event by its typed subject, naming the Stage also once it is deleted", () => {
     const at = "2026-01-01T12:00:00.000Z";
-    const release = { __typename: "ReleaseSnapshot", number: 3, releaseState: "FAILED", message: "web crashed", stage: { slug: "dev" } } as const;
+    const release = {
+      __typename: "ReleaseSnapshot",
+      number: 3,
+      releaseState: "FAILED",
+      message: "web crashed",
+      stage: { slug: "dev" },
+    } as const;
     expect(describeEvent({ cursor: "12", at, kind: "RELEASE_STATE_CHANGED", subject: release, stage: null })).toBe(
       `#12  ${at}  release_state_changed  stage dev  release #3 failed (web crashed)`,
     );
-    const component = { __typename: "ComponentSnapshot", name: "web", componentState: "RUNNING", health: "HEALTHY", stage: { slug: "dev" } } as const;
+    const component = {
+      __typename: "ComponentSnapshot",
+      name: "web",
+      componentState: "RUNNING",
+      health: "HEALTHY",
+      stage: { slug: "dev" },
+    } as const;
     expect(describeEvent({ cursor: "13", at, kind: "COMPONENT_CHANGED", subject: component, stage: null })).toBe(
       `#13  ${at}  component_changed  stage dev  component web running/healthy`,
     );
     const stage = { __typename: "StageSnapshot", slug: "qa", state: "RUNNING" } as const;
-    expect(describeEvent({ cursor: "14", at, kind: "STAGE_DELETED", subject: stage, stage: null })).toBe(`#14  ${at}  stage_deleted  stage qa`);
+    expect(describeEvent({ cursor: "14", at, kind: "STAGE_DELETED", subject: stage, stage: null })).toBe(
+      `#14  ${at}  stage_deleted  stage qa`,
+    );
     expect(describeEvent({ cursor: "15", at, kind: "PROJECT_CREATED", subject: null, stage: null })).toBe(`#15  ${at}  project_created`);
   });
 });
@@ -85,13 +99,19 @@ describe("errors", () => {
   });
 
   it("makes one line of an API error, with a manifest's problems after it", () => {
-    const e = fromApiError({ message: "invalid manifest", extensions: { code: "BAD_USER_INPUT", problems: [{ path: "components[0].name", message: "required" }] } });
+    const e = fromApiError({
+      message: "invalid manifest",
+      extensions: { code: "BAD_USER_INPUT", problems: [{ path: "components[0].name", message: "required" }] },
+    });
     expect(e.exitCode).toBe(ExitCode.BAD_INPUT);
     expect(e.message).toBe("invalid input: invalid manifest");
     expect(e.details).toEqual(["  components[0].name: required"]);
     expect(fromApiError({ message: 'Project "x" not found', extensions: { code: "NOT_FOUND" } }).message).toBe('Project "x" not found');
     expect(fromApiError({ message: "boom" }).exitCode).toBe(ExitCode.ERROR);
-    const tooMany = fromApiError({ message: "Too many failed sign-ins; try again in 42 s", extensions: { code: "TOO_MANY_REQUESTS", retryAfterSeconds: 42 } });
+    const tooMany = fromApiError({
+      message: "Too many failed sign-ins; try again in 42 s",
+      extensions: { code: "TOO_MANY_REQUESTS", retryAfterSeconds: 42 },
+    });
     expect({ exitCode: tooMany.exitCode, code: tooMany.code, message: tooMany.message }).toEqual({
       exitCode: ExitCode.UNAUTHENTICATED,
       code: "TOO_MANY_REQUESTS",
@@ -126,6 +146,14 @@ describe("packing", () => {
     put("src/app.js");
     put("secret.txt");
     put(".git/HEAD");
-    expect(listFiles(root)).toEqual([".gitignore", "pergola.yaml", "secret.txt", "server.js", "src/.gitignore", "src/app.js", "src/build/keep.js"]);
+    expect(listFiles(root)).toEqual([
+      ".gitignore",
+      "pergola.yaml",
+      "secret.txt",
+      "server.js",
+      "src/.gitignore",
+      "src/app.js",
+      "src/build/keep.js",
+    ]);
   });
 });

@@ -29,7 +29,12 @@ export class ApiClient {
       );
     // A saved session past its end: say so without asking the API.
     if (this.connection.session && Date.parse(this.connection.session.expiresAt) <= Date.now())
-      throw new CliError(`not authenticated: ${sessionEndedMessage(this.connection.session)}`, ExitCode.UNAUTHENTICATED, [], "UNAUTHENTICATED");
+      throw new CliError(
+        `not authenticated: ${sessionEndedMessage(this.connection.session)}`,
+        ExitCode.UNAUTHENTICATED,
+        [],
+        "UNAUTHENTICATED",
+      );
     return this.connection.token;
   }
 
@@ -48,7 +53,11 @@ export class ApiClient {
     if (!options.anonymous) headers.authorization = `Bearer ${this.requireKey()}`;
     let res: Response;
     try {
-      res = await fetch(`${this.connection.endpoint}/graphql`, { method: "POST", headers, body: JSON.stringify({ query: getSource(document), variables }) });
+      res = await fetch(`${this.connection.endpoint}/graphql`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ query: getSource(document), variables }),
+      });
     } catch (error) {
       throw unreachable(this.connection.endpoint, error);
     }
@@ -71,15 +80,24 @@ export class ApiClient {
     } catch (error) {
       throw unreachable(this.connection.endpoint, error);
     }
-    const body = await readJson<{ sha256?: string; size?: number; error?: string; message?: string; code?: string; errors?: ApiErrorBody[] }>(
-      res,
-      this.connection.endpoint,
-    );
+    const body = await readJson<{
+      sha256?: string;
+      size?: number;
+      error?: string;
+      message?: string;
+      code?: string;
+      errors?: ApiErrorBody[];
+    }>(res, this.connection.endpoint);
     if (res.status === 201 && body.sha256) return { sha256: body.sha256, size: body.size ?? bytes.length };
     if (body.errors?.length) throw this.refused(fromApiError(body.errors[0]!));
-    if (res.status === 401) throw this.refused(fromApiError({ message: body.message ?? UNAUTHORIZED, extensions: { code: "UNAUTHENTICATED" } }));
-    if (res.status === 413) throw new CliError(`the artifact (${bytes.length} bytes) is larger than the server accepts`, ExitCode.BAD_INPUT);
-    throw new CliError(`upload refused (${res.status}): ${body.message ?? body.error ?? "no reason given"}`, res.status < 500 ? ExitCode.BAD_INPUT : ExitCode.ERROR);
+    if (res.status === 401)
+      throw this.refused(fromApiError({ message: body.message ?? UNAUTHORIZED, extensions: { code: "UNAUTHENTICATED" } }));
+    if (res.status === 413)
+      throw new CliError(`the artifact (${bytes.length} bytes) is larger than the server accepts`, ExitCode.BAD_INPUT);
+    throw new CliError(
+      `upload refused (${res.status}): ${body.message ?? body.error ?? "no reason given"}`,
+      res.status < 500 ? ExitCode.BAD_INPUT : ExitCode.ERROR,
+    );
   }
 
   /** The graphql-ws client, opened on first use; it never retries by itself (see `follow`). */
@@ -108,24 +126,26 @@ export class ApiClient {
         { query: getSource(document), variables: variables as Record<string, unknown> },
         {
           next: (value) => {
-            chain = chain.then(async () => {
-              if (finished) return;
-              if (value.errors?.length) {
+            chain = chain
+              .then(async () => {
+                if (finished) return;
+                if (value.errors?.length) {
+                  finished = true;
+                  unsubscribe();
+                  reject(fromApiError(value.errors[0] as ApiErrorBody));
+                  return;
+                }
+                if ((await onData(value.data as R)) === "stop") {
+                  finished = true;
+                  unsubscribe();
+                  resolve();
+                }
+              })
+              .catch((error: unknown) => {
                 finished = true;
                 unsubscribe();
-                reject(fromApiError(value.errors[0] as ApiErrorBody));
-                return;
-              }
-              if ((await onData(value.data as R)) === "stop") {
-                finished = true;
-                unsubscribe();
-                resolve();
-              }
-            }).catch((error: unknown) => {
-              finished = true;
-              unsubscribe();
-              reject(error);
-            });
+                reject(error);
+              });
           },
           error: (error) => {
             if (finished) return;
@@ -155,8 +175,12 @@ export class ApiClient {
     if (Array.isArray(error) && error.length) return this.refused(fromApiError(error[0] as ApiErrorBody));
     const close = error as { code?: number; reason?: string; type?: string };
     if (typeof close?.code === "number" && close.type === "close") {
-      if (close.code === 4401 || close.code === 4403) return this.refused(fromApiError({ message: close.reason || UNAUTHORIZED, extensions: { code: "UNAUTHENTICATED" } }));
-      return new CliError(`the connection to ${this.connection.endpoint} closed (${close.code}${close.reason ? ` ${close.reason}` : ""})`, ExitCode.UNREACHABLE);
+      if (close.code === 4401 || close.code === 4403)
+        return this.refused(fromApiError({ message: close.reason || UNAUTHORIZED, extensions: { code: "UNAUTHENTICATED" } }));
+      return new CliError(
+        `the connection to ${this.connection.endpoint} closed (${close.code}${close.reason ? ` ${close.reason}` : ""})`,
+        ExitCode.UNREACHABLE,
+      );
     }
     if (error instanceof CliError) return error;
     return unreachable(this.connection.endpoint, error);

@@ -53,7 +53,12 @@ export function leaf(
     const self = received[received.length - 1] as Command;
     const args = received.slice(0, -2).map((a) => a as string);
     const connection = resolveConnection({ endpoint: inherited(self, "endpoint"), accessKey: inherited(self, "accessKey") });
-    const ctx: Context = { client: new ApiClient(connection), connection, format: parseFormat(inherited(self, "output") ?? "table"), opts: self.opts() };
+    const ctx: Context = {
+      client: new ApiClient(connection),
+      connection,
+      format: parseFormat(inherited(self, "output") ?? "table"),
+      opts: self.opts(),
+    };
     try {
       await action(ctx, ...args);
     } finally {

@@ -83,8 +83,12 @@ export function normalizeEndpoint(value: string): string {
   } catch {
     throw new CliError(`"${value}" is not a URL (e.g. http://127.0.0.1:4000)`, ExitCode.BAD_INPUT);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`"${value}": the endpoint must be http:// or https://`, ExitCode.BAD_INPUT);
-  return url.toString().replace(/\/+$/, "").replace(/\/graphql$/, "");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new CliError(`"${value}": the endpoint must be http:// or https://`, ExitCode.BAD_INPUT);
+  return url
+    .toString()
+    .replace(/\/+$/, "")
+    .replace(/\/graphql$/, "");
 }
 
 export function resolveConnection(flags: { endpoint?: string; accessKey?: string }): Connection {

@@ -37,7 +37,9 @@ export async function followResumable<R, V extends { after?: string | null }>(
       if (!options.resume || !(error instanceof CliError) || error.exitCode !== ExitCode.UNREACHABLE) throw error;
       failures += 1;
       const delay = backoffDelay(failures - 1, RESUME_BACKOFF);
-      process.stderr.write(`connection lost (${error.message.split(" (")[0]}); resuming after cursor ${after ?? "start"} in ${formatDelay(delay)}\n`);
+      process.stderr.write(
+        `connection lost (${error.message.split(" (")[0]}); resuming after cursor ${after ?? "start"} in ${formatDelay(delay)}\n`,
+      );
       await client.resetSocket();
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

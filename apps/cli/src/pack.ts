@@ -30,7 +30,13 @@ export function listFiles(root: string): string[] {
       if (entry.name === ".git") continue;
       const rel = dir ? `${dir}/${entry.name}` : entry.name;
       const isDir = entry.isDirectory();
-      const ignored = own.some((r) => r.ignore.ignores(`${relative(r.base || ".", rel).split("\\").join("/")}${isDir ? "/" : ""}`));
+      const ignored = own.some((r) =>
+        r.ignore.ignores(
+          `${relative(r.base || ".", rel)
+            .split("\\")
+            .join("/")}${isDir ? "/" : ""}`,
+        ),
+      );
       if (ignored) continue;
       if (isDir) walk(rel, own);
       else files.push(rel);

@@ -20,7 +20,9 @@ import { CLI_VERSION } from "./version.js";
 
 export function createProgram(): Command {
   const program = new Command("pergola")
-    .description("The command-line client of Pergola: Projects, Stages, Builds, Releases, Configurations, Components, Outposts, members, users and access keys")
+    .description(
+      "The command-line client of Pergola: Projects, Stages, Builds, Releases, Configurations, Components, Outposts, members, users and access keys",
+    )
     .version(CLI_VERSION, "-v, --version")
     .exitOverride()
     .showHelpAfterError("(add --help for usage)")
@@ -35,7 +37,10 @@ export function createProgram(): Command {
     "pergola push build -p my-new-project --dir examples/hello --branch master",
     "pergola push release -p my-new-project -s my-new-stage -b master_b1 --wait",
   ]);
-  program.addHelpText("afterAll", `\nConfig: $XDG_CONFIG_HOME/pergola/config.json (default ~/.config/pergola/config.json), written by pergola login.\nEnvironment: PERGOLA_ENDPOINT, PERGOLA_ACCESS_KEY override it; --endpoint and --access-key override both.\nPERGOLA_PASSWORD: the password for pergola login --email, for scripts.\n\n${EXIT_CODE_HELP}\n`);
+  program.addHelpText(
+    "afterAll",
+    `\nConfig: $XDG_CONFIG_HOME/pergola/config.json (default ~/.config/pergola/config.json), written by pergola login.\nEnvironment: PERGOLA_ENDPOINT, PERGOLA_ACCESS_KEY override it; --endpoint and --access-key override both.\nPERGOLA_PASSWORD: the password for pergola login --email, for scripts.\n\n${EXIT_CODE_HELP}\n`,
+  );
   registerSession(program);
   const verbs = registerVerbs(program);
   registerProjects(verbs);

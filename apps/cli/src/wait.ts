@@ -20,22 +20,35 @@ export async function waitForRelease(
   format: OutputFormat,
 ): Promise<WaitResult> {
   const spin = format === "table" && process.stderr.isTTY && !readEnv().NO_COLOR;
-  const spinner = spin ? createSpinner(`release #${target.release.number} of ${target.release.build.name}: ${target.release.state.toLowerCase()}`, { stream: process.stderr }).start() : null;
+  const spinner = spin
+    ? createSpinner(`release #${target.release.number} of ${target.release.build.name}: ${target.release.state.toLowerCase()}`, {
+        stream: process.stderr,
+      }).start()
+    : null;
   let result: WaitResult | undefined;
-  const sub = client.subscribe(CliReleaseChangedDocument, { project: target.project, stage: target.stage, after: target.after }, ({ releaseChanged }) => {
-    const { release } = releaseChanged;
-    if (release.id !== target.release.id) return;
-    spinner?.update({ text: `release #${release.number} of ${target.release.build.name}: ${release.state.toLowerCase()}` });
-    if (release.state === "DEPLOYED" || release.state === "FAILED" || release.state === "SUPERSEDED") {
-      result = { state: release.state, message: release.message };
-      return "stop";
-    }
-  });
+  const sub = client.subscribe(
+    CliReleaseChangedDocument,
+    { project: target.project, stage: target.stage, after: target.after },
+    ({ releaseChanged }) => {
+      const { release } = releaseChanged;
+      if (release.id !== target.release.id) return;
+      spinner?.update({ text: `release #${release.number} of ${target.release.build.name}: ${release.state.toLowerCase()}` });
+      if (release.state === "DEPLOYED" || release.state === "FAILED" || release.state === "SUPERSEDED") {
+        result = { state: release.state, message: release.message };
+        return "stop";
+      }
+    },
+  );
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       // Reject before stopping: stopping settles `done`, and the race must end as a timeout.
-      reject(new CliError(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for release #${target.release.number} to deploy`, ExitCode.TIMED_OUT));
+      reject(
+        new CliError(
+          `timed out after ${Math.round(timeoutMs / 1000)}s waiting for release #${target.release.number} to deploy`,
+          ExitCode.TIMED_OUT,
+        ),
+      );
       sub.stop();
     }, timeoutMs);
   });
@@ -48,7 +61,11 @@ export async function waitForRelease(
     clearTimeout(timer);
   }
   if (!result) throw new CliError("the server ended the subscription before the Release finished", ExitCode.ERROR);
-  if (result.state === "DEPLOYED") spinner?.success({ text: `release #${target.release.number} of ${target.release.build.name}: deployed` });
-  else spinner?.error({ text: `release #${target.release.number}: ${result.state.toLowerCase()}${result.message ? ` (${result.message})` : ""}` });
+  if (result.state === "DEPLOYED")
+    spinner?.success({ text: `release #${target.release.number} of ${target.release.build.name}: deployed` });
+  else
+    spinner?.error({
+      text: `release #${target.release.number}: ${result.state.toLowerCase()}${result.message ? ` (${result.message})` : ""}`,
+    });
   return result;
 }

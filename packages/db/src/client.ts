@@ -24,9 +24,8 @@ export { isDatabaseUnavailable } from "./faults.js";
 export type { Database, Db, OpenDatabaseOptions, Schema, Tx } from "./database.js";
 
 const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
-const expectedMigrations = (
-  JSON.parse(readFileSync(join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: unknown[] }
-).entries.length;
+const expectedMigrations = (JSON.parse(readFileSync(join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: unknown[] })
+  .entries.length;
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   return options.url ? openPostgres(options.url, migrationsFolder, options) : openPglite(options);
@@ -103,9 +102,7 @@ export async function dumpMigratedPglite(): Promise<Blob> {
 
 /** True when the database answers and every migration is applied (for `/readyz`). */
 export async function isReady(db: Db): Promise<boolean> {
-  const [row] = rowsOf<{ n: number }>(
-    await db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
-  );
+  const [row] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`));
   return (row?.n ?? 0) >= expectedMigrations;
 }
 

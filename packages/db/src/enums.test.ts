@@ -22,7 +22,10 @@ afterAll(async () => {
 });
 
 describe("the database's enums", () => {
-  const enums = [stageType, stageState, credentialKind, memberRole, releaseState, outpostStatus].map((e) => ({ name: e.enumName, values: e.enumValues }));
+  const enums = [stageType, stageState, credentialKind, memberRole, releaseState, outpostStatus].map((e) => ({
+    name: e.enumName,
+    values: e.enumValues,
+  }));
 
   it.each(enums)("$name has the vocabulary's values", async ({ name, values }) => {
     const labels = await client.query<{ label: string }>(

@@ -54,7 +54,9 @@ describe.skipIf(!url)("isDatabaseUnavailable", () => {
     // Once the sleep runs (the query may reach the server a moment later).
     let terminated = 0;
     while (terminated === 0) {
-      terminated = (await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where pid = $1 and state = 'active'", [pid])).rowCount ?? 0;
+      terminated =
+        (await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where pid = $1 and state = 'active'", [pid])).rowCount ??
+        0;
     }
     expect(isDatabaseUnavailable(await sleeping)).toBe(true);
     expect(isDatabaseUnavailable(await failureOf(() => client.query("select 1")))).toBe(true);

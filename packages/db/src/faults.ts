@@ -5,7 +5,16 @@
  */
 
 /** Node's socket errors when PostgreSQL's host or port does not answer. */
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
 /**
  * SQLSTATEs of a server going away or not accepting yet: class 08 (connection exception),
  * 57P01–57P03 (terminated by an administrator, crash shutdown, cannot connect now),
@@ -13,7 +22,8 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT
  */
 const UNAVAILABLE_STATES = /^(08\d\d\d|57P0[123]|53300)$/;
 /** node-postgres reports a lost or unusable connection by message only. */
-const LOST_CONNECTION = /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|Connection closed)/;
+const LOST_CONNECTION =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|Connection closed)/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   // drizzle wraps the driver's error in `cause`.

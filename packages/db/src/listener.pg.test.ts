@@ -52,7 +52,9 @@ describe.skipIf(!url)("ReconnectingListener", () => {
     expect(await first).toBe("before");
 
     const resumed = within<void>(10_000, "resume", (resolve) => (onResume = resolve));
-    const { rowCount } = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1", [applicationName]);
+    const { rowCount } = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1", [
+      applicationName,
+    ]);
     expect(rowCount).toBe(1);
     await resumed;
 

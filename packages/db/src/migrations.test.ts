@@ -22,7 +22,10 @@ beforeAll(async () => {
   upTo0007 = await mkdtemp(join(tmpdir(), "pergola-migrations-"));
   await cp(migrations, upTo0007, { recursive: true });
   const journal = JSON.parse(await readFile(join(migrations, "meta", "_journal.json"), "utf8")) as { entries: { tag: string }[] };
-  journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag.startsWith("0008")));
+  journal.entries = journal.entries.slice(
+    0,
+    journal.entries.findIndex((e) => e.tag.startsWith("0008")),
+  );
   await writeFile(join(upTo0007, "meta", "_journal.json"), JSON.stringify(journal));
   client = await PGlite.create();
 });
@@ -53,15 +56,29 @@ describe("migration 0008 (users and access)", () => {
     `);
     await migrate(drizzle(client), { migrationsFolder: migrations });
 
-    const tokens = await client.query<{ hash: string; kind: string; email: string | null; is_admin: boolean | null; outpost: string | null }>(`
+    const tokens = await client.query<{
+      hash: string;
+      kind: string;
+      email: string | null;
+      is_admin: boolean | null;
+      outpost: string | null;
+    }>(`
       select t.hash, t.kind, u.email, u.is_admin, t.outpost from api_tokens t left join users u on u.id = t.user_id order by t.hash`);
     expect(tokens.rows).toEqual([
       { hash: "hash-admin-1", kind: "LEGACY", email: "admin@localhost", is_admin: true, outpost: null },
       { hash: "hash-admin-2", kind: "LEGACY", email: "admin@localhost", is_admin: true, outpost: null },
       { hash: "hash-agent", kind: "AGENT", email: null, is_admin: null, outpost: "local" },
-      { hash: "hash-member", kind: "LEGACY", email: "token-00000000-0000-4000-8000-0000000000b1@legacy.invalid", is_admin: false, outpost: null },
+      {
+        hash: "hash-member",
+        kind: "LEGACY",
+        email: "token-00000000-0000-4000-8000-0000000000b1@legacy.invalid",
+        is_admin: false,
+        outpost: null,
+      },
     ]);
-    const admin = await client.query<{ name: string; password_hash: string | null }>(`select name, password_hash from users where email = 'admin@localhost'`);
+    const admin = await client.query<{ name: string; password_hash: string | null }>(
+      `select name, password_hash from users where email = 'admin@localhost'`,
+    );
     // The next start gives the admin user its one-time password.
     expect(admin.rows).toEqual([{ name: "admin", password_hash: null }]);
     const members = await client.query<{ email: string; role: string }>(`
@@ -71,7 +88,9 @@ describe("migration 0008 (users and access)", () => {
     expect((await client.query(`select outpost_id, project_id from outpost_grants`)).rows).toEqual([
       { outpost_id: "00000000-0000-4000-8000-0000000000d1", project_id: "00000000-0000-4000-8000-000000000001" },
     ]);
-    expect((await client.query(`select project_id from artifact_projects`)).rows).toEqual([{ project_id: "00000000-0000-4000-8000-000000000001" }]);
+    expect((await client.query(`select project_id from artifact_projects`)).rows).toEqual([
+      { project_id: "00000000-0000-4000-8000-000000000001" },
+    ]);
     const events = await client.query<{ column_default: string }>(`
       select column_default from information_schema.columns where table_name = 'events' and column_name = 'actor'`);
     expect(events.rows[0]?.column_default).toContain("system");

@@ -107,7 +107,9 @@ export const outposts = pgTable(
     offlineAfterSeconds: integer("offline_after_seconds").notNull().default(20),
     ...timestamps,
   },
-  (t) => [check("outposts_heartbeat_range", sql`${t.heartbeatIntervalSeconds} >= 1 and ${t.offlineAfterSeconds} > ${t.heartbeatIntervalSeconds}`)],
+  (t) => [
+    check("outposts_heartbeat_range", sql`${t.heartbeatIntervalSeconds} >= 1 and ${t.offlineAfterSeconds} > ${t.heartbeatIntervalSeconds}`),
+  ],
 );
 
 /** The last heartbeat of each Outpost's agent, by the database's clock; written in batches. */
@@ -318,10 +320,7 @@ export const builds = pgTable(
     createdBy: text("created_by").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("builds_project_name_key").on(t.projectId, t.name),
-    index("builds_project_created_idx").on(t.projectId, t.createdAt),
-  ],
+  (t) => [uniqueIndex("builds_project_name_key").on(t.projectId, t.name), index("builds_project_created_idx").on(t.projectId, t.createdAt)],
 );
 
 /** A named Configuration of a Stage; `version` is its newest version. */
@@ -386,9 +385,7 @@ export const releases = pgTable(
   },
   (t) => [
     uniqueIndex("releases_stage_number_key").on(t.stageId, t.number),
-    uniqueIndex("releases_one_active_per_stage")
-      .on(t.stageId)
-      .where(sql`${t.state} in ('PENDING', 'DEPLOYING', 'DEPLOYED')`),
+    uniqueIndex("releases_one_active_per_stage").on(t.stageId).where(sql`${t.state} in ('PENDING', 'DEPLOYING', 'DEPLOYED')`),
   ],
 );
 

@@ -24,7 +24,12 @@ export async function signIn(page: Page, dashboard: string, token: string): Prom
 }
 
 /** A new context already signed in (its httpOnly cookie copied from a signed-in state). */
-export async function signedInContext(browser: Browser, state: Awaited<ReturnType<BrowserContext["storageState"]>>, width = 1280, height = 800) {
+export async function signedInContext(
+  browser: Browser,
+  state: Awaited<ReturnType<BrowserContext["storageState"]>>,
+  width = 1280,
+  height = 800,
+) {
   return browser.newContext({ viewport: { width, height }, storageState: state });
 }
 

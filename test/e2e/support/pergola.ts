@@ -80,7 +80,11 @@ export async function startPergola(options: { env?: Record<string, string> } = {
     async createHelloBuild(project) {
       const archive = join(dataDir, `hello-${Date.now()}.tar.gz`);
       await create({ gzip: true, file: archive, cwd: join(ROOT, "examples/hello"), portable: true }, ["."]);
-      const upload = await fetch(`${urls.api}/artifacts?project=${encodeURIComponent(project)}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: readFileSync(archive) });
+      const upload = await fetch(`${urls.api}/artifacts?project=${encodeURIComponent(project)}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: readFileSync(archive),
+      });
       if (!upload.ok) throw new Error(`POST /artifacts: ${upload.status} ${await upload.text()}`);
       const { sha256 } = (await upload.json()) as { sha256: string };
       const manifest = parse(readFileSync(join(ROOT, "examples/hello/pergola.yaml"), "utf8"));

@@ -9,12 +9,20 @@ const KEY_ID = "The key's id: the part of its token before the colon.";
 @Resolver(() => AccessKey)
 export class AccessKeyResolver {
   @Query(() => [AccessKey], { description: "Your own keys; admins may name another user (id or email)." })
-  accessKeys(@Arg("user", () => String, { nullable: true, description: "Admins only: whose keys, by id or email; omitted: the caller's." }) user: string | null, @Ctx() { actor, services }: Context) {
+  accessKeys(
+    @Arg("user", () => String, { nullable: true, description: "Admins only: whose keys, by id or email; omitted: the caller's." }) user:
+      | string
+      | null,
+    @Ctx() { actor, services }: Context,
+  ) {
     return services.accessKeys.listAccessKeys(actor, user);
   }
 
   @Mutation(() => AccessKeyCredentials, { description: "At most 2 enabled keys per user: a third is a CONFLICT naming the limit." })
-  createAccessKey(@Arg("input", () => CreateAccessKeyInput, { description: "The key to create." }) input: CreateAccessKeyInput, @Ctx() { actor, services }: Context) {
+  createAccessKey(
+    @Arg("input", () => CreateAccessKeyInput, { description: "The key to create." }) input: CreateAccessKeyInput,
+    @Ctx() { actor, services }: Context,
+  ) {
     return services.accessKeys.createAccessKey(actor, input);
   }
 

@@ -41,10 +41,26 @@ const columns = {
   userId: apiTokens.userId,
 };
 
-type KeyRow = { id: string; name: string; readOnly: boolean; revokedAt: Date | null; createdAt: Date; lastUsedAt: Date | null; userId: string | null };
+type KeyRow = {
+  id: string;
+  name: string;
+  readOnly: boolean;
+  revokedAt: Date | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  userId: string | null;
+};
 
 function toView(row: KeyRow): AccessKeyView {
-  return { id: row.id, name: row.name, readOnly: row.readOnly, enabled: row.revokedAt === null, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, userId: row.userId! };
+  return {
+    id: row.id,
+    name: row.name,
+    readOnly: row.readOnly,
+    enabled: row.revokedAt === null,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    userId: row.userId!,
+  };
 }
 
 export class AccessKeyService {
@@ -66,7 +82,10 @@ export class AccessKeyService {
     return rows.map(toView);
   }
 
-  async createAccessKey(actor: Actor, input: { name: string; readOnly?: boolean | null }): Promise<{ token: string; accessKey: AccessKeyView }> {
+  async createAccessKey(
+    actor: Actor,
+    input: { name: string; readOnly?: boolean | null },
+  ): Promise<{ token: string; accessKey: AccessKeyView }> {
     authorize(actor, "accessKey.manage", { ownerId: actor.userId, write: true });
     const name = requireName("name", input.name);
     const userId = actor.userId!;
@@ -74,10 +93,22 @@ export class AccessKeyService {
       await lockUser(tx, userId);
       await checkLimit(tx, userId);
       const created = await createCredential(tx, { name, kind: "ACCESS_KEY", userId, readOnly: input.readOnly ?? false });
-      await recordAudit(tx, { action: AuditAction.ACCESS_KEY_CREATED, actor, detail: { key: created.id, name, readOnly: input.readOnly ?? false } });
+      await recordAudit(tx, {
+        action: AuditAction.ACCESS_KEY_CREATED,
+        actor,
+        detail: { key: created.id, name, readOnly: input.readOnly ?? false },
+      });
       return {
         token: created.token,
-        accessKey: { id: created.id, name, readOnly: input.readOnly ?? false, enabled: true, createdAt: created.createdAt, lastUsedAt: null, userId },
+        accessKey: {
+          id: created.id,
+          name,
+          readOnly: input.readOnly ?? false,
+          enabled: true,
+          createdAt: created.createdAt,
+          lastUsedAt: null,
+          userId,
+        },
       };
     });
   }
@@ -87,7 +118,12 @@ export class AccessKeyService {
       const key = await this.requireKey(tx, actor, id);
       if (key.revokedAt) return toView(key);
       const [row] = await tx.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.id, key.id)).returning(columns);
-      await recordAudit(tx, { action: AuditAction.ACCESS_KEY_DISABLED, actor, userId: key.userId, detail: { key: key.id, name: key.name } });
+      await recordAudit(tx, {
+        action: AuditAction.ACCESS_KEY_DISABLED,
+        actor,
+        userId: key.userId,
+        detail: { key: key.id, name: key.name },
+      });
       return toView(row!);
     });
     await this.revoker.tokensRevoked([view.id]);

@@ -27,7 +27,10 @@ export class AgentResolver {
   }
 
   @Mutation(() => StatusReportResult, { description: "Agents only: what the agent observes of a Stage's Components." })
-  reportStatus(@Arg("input", () => StatusReportInput, { description: "The report of one Stage." }) input: StatusReportInput, @Ctx() { actor, services, agentSession }: Context) {
+  reportStatus(
+    @Arg("input", () => StatusReportInput, { description: "The report of one Stage." }) input: StatusReportInput,
+    @Ctx() { actor, services, agentSession }: Context,
+  ) {
     return services.components.applyReport(input, { outpost: requireAgent(actor), session: agentSession });
   }
 }

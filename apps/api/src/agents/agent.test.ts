@@ -20,7 +20,13 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-type Desired = { stageId: string; key: string; generation: number; suspended: boolean; release: { id: string; config: { env: Record<string, string> } } | null };
+type Desired = {
+  stageId: string;
+  key: string;
+  generation: number;
+  suspended: boolean;
+  release: { id: string; config: { env: Record<string, string> } } | null;
+};
 
 /** The Stage `key` from the next desiredState message that has it as `wanted` (others' Stages come and go too). */
 async function nextFor(sub: Subscription<any>, key: string, wanted: (s: Desired) => boolean = () => true): Promise<Desired> {
@@ -31,13 +37,26 @@ async function nextFor(sub: Subscription<any>, key: string, wanted: (s: Desired)
   }
 }
 
-const service = (state: string, health = "HEALTHY") => ({ name: "web", kind: "SERVICE", state, health, restarts: 0, host: "127.77.0.1", observedAt: new Date().toISOString() });
+const service = (state: string, health = "HEALTHY") => ({
+  name: "web",
+  kind: "SERVICE",
+  state,
+  health,
+  restarts: 0,
+  host: "127.77.0.1",
+  observedAt: new Date().toISOString(),
+});
 
 describe("the agent protocol", () => {
   it("gives the agent its desired state, in full and then as it changes, and takes its reports", async () => {
     const project = await createTestProject(api);
-    await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV, suspendGraceSeconds: 7 }) { slug } }`, { p: project });
-    await api.ok(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "hi" }, { name: "TOKEN", value: "s3cr3t", secret: true }] }) { version } }`, { p: project });
+    await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV, suspendGraceSeconds: 7 }) { slug } }`, {
+      p: project,
+    });
+    await api.ok(
+      `mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "GREETING", value: "hi" }, { name: "TOKEN", value: "s3cr3t", secret: true }] }) { version } }`,
+      { p: project },
+    );
     const [b1] = await createBuilds(api, project, artifact, 1);
     const key = `${project}/dev`;
 
@@ -47,14 +66,24 @@ describe("the agent protocol", () => {
     const before: Desired = full.stages.find((s: Desired) => s.key === key);
     expect(before).toMatchObject({ suspended: false, graceSeconds: 7, release: null });
 
-    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { id } }`, { p: project, b: b1 });
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { id } }`, {
+      p: project,
+      b: b1,
+    });
     const deployed = await nextFor(sub, key, (s) => s.release !== null);
     expect(deployed.generation).toBeGreaterThan(before.generation);
     expect(deployed.release).toMatchObject({ artifact, config: { env: { GREETING: "hi", TOKEN: "s3cr3t" }, files: {} } });
 
     const report = (generation: number, components: unknown[]) =>
-      api.ok(REPORT, { i: { stageId: deployed.stageId, releaseId: deployed.release!.id, observedGeneration: generation, components } }, agentToken);
-    expect((await report(before.generation, [service("RUNNING")])).reportStatus).toMatchObject({ accepted: false, reason: expect.stringMatching(/older/) });
+      api.ok(
+        REPORT,
+        { i: { stageId: deployed.stageId, releaseId: deployed.release!.id, observedGeneration: generation, components } },
+        agentToken,
+      );
+    expect((await report(before.generation, [service("RUNNING")])).reportStatus).toMatchObject({
+      accepted: false,
+      reason: expect.stringMatching(/older/),
+    });
     expect((await report(deployed.generation, [service("STARTING", "UNKNOWN")])).reportStatus).toEqual({ accepted: true, reason: null });
     const STAGE = `query($p: String!) { stage(project: $p, slug: "dev") { state health currentRelease { state } components { name kind state health lastKnownHealth restarts host } } }`;
     expect((await api.ok(STAGE, { p: project })).stage).toMatchObject({ health: "UNKNOWN", currentRelease: { state: "DEPLOYING" } });
@@ -63,7 +92,9 @@ describe("the agent protocol", () => {
       state: "RUNNING",
       health: "HEALTHY",
       currentRelease: { state: "DEPLOYED" },
-      components: [{ name: "web", kind: "SERVICE", state: "RUNNING", health: "HEALTHY", lastKnownHealth: "HEALTHY", restarts: 0, host: "127.77.0.1" }],
+      components: [
+        { name: "web", kind: "SERVICE", state: "RUNNING", health: "HEALTHY", lastKnownHealth: "HEALTHY", restarts: 0, host: "127.77.0.1" },
+      ],
     });
 
     // Suspend waits for the agent: SUSPENDING until its report says nothing runs.
@@ -72,7 +103,10 @@ describe("the agent protocol", () => {
     expect(suspended.suspended).toBe(true);
     expect((await api.ok(STAGE, { p: project })).stage.state).toBe("SUSPENDING");
     await report(suspended.generation, [service("SUSPENDED", "UNKNOWN")]);
-    expect((await api.ok(STAGE, { p: project })).stage).toMatchObject({ state: "SUSPENDED", components: [{ health: "UNKNOWN", lastKnownHealth: "HEALTHY" }] });
+    expect((await api.ok(STAGE, { p: project })).stage).toMatchObject({
+      state: "SUSPENDED",
+      components: [{ health: "UNKNOWN", lastKnownHealth: "HEALTHY" }],
+    });
 
     await api.ok(`mutation($p: String!) { resumeStage(project: $p, slug: "dev") { state } }`, { p: project });
     const resumed = await nextFor(sub, key, (s) => !s.suspended);
@@ -92,9 +126,23 @@ describe("the agent protocol", () => {
     await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "qa", type: QA }) { slug } }`, { p: project });
     const [b1] = await createBuilds(api, project, artifact, 1);
     const sub = subscribe(api.ws(agentToken), DESIRED, {});
-    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "qa", build: $b }) { id } }`, { p: project, b: b1 });
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "qa", build: $b }) { id } }`, {
+      p: project,
+      b: b1,
+    });
     const desired = await nextFor(sub, `${project}/qa`, (s) => s.release !== null);
-    await api.ok(REPORT, { i: { stageId: desired.stageId, releaseId: desired.release!.id, observedGeneration: desired.generation, components: [{ ...service("FAILED", "UNKNOWN"), message: "needs a container runtime" }] } }, agentToken);
+    await api.ok(
+      REPORT,
+      {
+        i: {
+          stageId: desired.stageId,
+          releaseId: desired.release!.id,
+          observedGeneration: desired.generation,
+          components: [{ ...service("FAILED", "UNKNOWN"), message: "needs a container runtime" }],
+        },
+      },
+      agentToken,
+    );
     const { releases } = await api.ok(`query($p: String!) { releases(project: $p, stage: "qa") { state message } }`, { p: project });
     expect(releases[0]).toEqual({ state: "FAILED", message: "web: needs a container runtime" });
     sub.close();
@@ -105,11 +153,25 @@ describe("the agent protocol", () => {
     await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "logs", type: DEV }) { slug } }`, { p: project });
     const [b1] = await createBuilds(api, project, artifact, 1);
     const sub = subscribe(api.ws(agentToken), DESIRED, {});
-    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "logs", build: $b }) { id } }`, { p: project, b: b1 });
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "logs", build: $b }) { id } }`, {
+      p: project,
+      b: b1,
+    });
     const desired = await nextFor(sub, `${project}/logs`, (s) => s.release !== null);
     sub.close();
     const send = (logs: string[]) =>
-      api.ok(REPORT, { i: { stageId: desired.stageId, releaseId: desired.release!.id, observedGeneration: desired.generation, components: [{ ...service("RUNNING"), logs }] } }, agentToken);
+      api.ok(
+        REPORT,
+        {
+          i: {
+            stageId: desired.stageId,
+            releaseId: desired.release!.id,
+            observedGeneration: desired.generation,
+            components: [{ ...service("RUNNING"), logs }],
+          },
+        },
+        agentToken,
+      );
     const LOGS = `query($p: String!, $t: Int) { stage(project: $p, slug: "logs") { components { logs(tail: $t) } } }`;
     const read = async (t?: number) => (await api.ok(LOGS, { p: project, t })).stage.components[0].logs as string[];
 
@@ -151,12 +213,30 @@ describe("the agent protocol", () => {
     expect(asAgent.status).toBe(403);
     expect(asAgent.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     expect((await api.ok(`{ me { role } }`, {}, agentToken)).me.role).toBe("AGENT");
-    const asAdmin = await api.gql(REPORT, { i: { stageId: "00000000-0000-0000-0000-000000000000", releaseId: "00000000-0000-0000-0000-000000000000", observedGeneration: 1, components: [] } });
+    const asAdmin = await api.gql(REPORT, {
+      i: {
+        stageId: "00000000-0000-0000-0000-000000000000",
+        releaseId: "00000000-0000-0000-0000-000000000000",
+        observedGeneration: 1,
+        components: [],
+      },
+    });
     expect(asAdmin.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const error = await subscribe(api.ws(), DESIRED, {}).error();
     expect(error.extensions?.code).toBe("FORBIDDEN");
     const report = (component: ReturnType<typeof service>) =>
-      api.gql(REPORT, { i: { stageId: "00000000-0000-0000-0000-000000000000", releaseId: "00000000-0000-0000-0000-000000000000", observedGeneration: 1, components: [component] } }, agentToken);
+      api.gql(
+        REPORT,
+        {
+          i: {
+            stageId: "00000000-0000-0000-0000-000000000000",
+            releaseId: "00000000-0000-0000-0000-000000000000",
+            observedGeneration: 1,
+            components: [component],
+          },
+        },
+        agentToken,
+      );
     const notAState = await report(service("DANCING"));
     expect(notAState.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(notAState.errors?.[0]?.message).toMatch(/components\[0\]\.state.*"DANCING" does not exist in "ComponentState"/);

@@ -86,7 +86,10 @@ export class ComponentReportInput {
   @Field(() => String, { nullable: true, description: "Why it is in this state (a crash, a missing config entry…)." })
   message?: string | null;
 
-  @Field(() => [String], { nullable: true, description: "Lines of output written since the last accepted report; the API keeps the newest 200." })
+  @Field(() => [String], {
+    nullable: true,
+    description: "Lines of output written since the last accepted report; the API keeps the newest 200.",
+  })
   logs?: string[] | null;
 }
 
@@ -98,7 +101,9 @@ export class StatusReportInput {
   @Field(() => ID, { nullable: true, description: "null: the Stage has nothing to run; the report acknowledges the generation only." })
   releaseId?: string | null;
 
-  @Field(() => Int, { description: "The desired-state generation the agent has applied; one older than the Stage's current generation is refused." })
+  @Field(() => Int, {
+    description: "The desired-state generation the agent has applied; one older than the Stage's current generation is refused.",
+  })
   observedGeneration: number;
 
   @Field(() => [ComponentReportInput], { description: "Every Component of the Release, as observed now." })

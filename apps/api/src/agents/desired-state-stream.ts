@@ -41,8 +41,8 @@ export function streamDesiredState(sources: DesiredStateSources, outpost: string
           changed.push(...diff.changed);
           removed.push(...diff.removed);
         }
-        changed.forEach(remember);
-        removed.forEach((id) => sent.delete(id));
+        for (const stage of changed) remember(stage);
+        for (const id of removed) sent.delete(id);
         if (changed.length || removed.length) await push({ full: false, stages: changed, removed });
       }
     } finally {

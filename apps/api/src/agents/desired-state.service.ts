@@ -51,7 +51,15 @@ export class DesiredStateService {
       .select({ release: releases, build: builds })
       .from(releases)
       .innerJoin(builds, eq(builds.id, releases.buildId))
-      .where(and(inArray(releases.stageId, rows.map((r) => r.stage.id)), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
+      .where(
+        and(
+          inArray(
+            releases.stageId,
+            rows.map((r) => r.stage.id),
+          ),
+          inArray(releases.state, [...ACTIVE_RELEASE_STATES]),
+        ),
+      );
     const configs = await this.configsOf(active.map((a) => a.release));
     const byStage = new Map(active.map((a) => [a.release.stageId, a]));
     return rows.map(({ stage, project }) => {
@@ -92,8 +100,14 @@ export class DesiredStateService {
       .innerJoin(configurations, eq(configurations.id, configurationVersions.configurationId))
       .where(
         and(
-          inArray(configurations.stageId, wanted.map((r) => r.stageId)),
-          inArray(configurationVersions.version, wanted.map((r) => r.configVersion!)),
+          inArray(
+            configurations.stageId,
+            wanted.map((r) => r.stageId),
+          ),
+          inArray(
+            configurationVersions.version,
+            wanted.map((r) => r.configVersion!),
+          ),
         ),
       );
     for (const release of wanted) {
@@ -106,7 +120,13 @@ export class DesiredStateService {
         } catch (error) {
           // Left out: the Component then fails naming the missing entry; the log says why.
           this.logger.error(
-            { stageId: release.stageId, configuration: release.configName, version: release.configVersion, entry: entry.name, reason: (error as Error).message },
+            {
+              stageId: release.stageId,
+              configuration: release.configName,
+              version: release.configVersion,
+              entry: entry.name,
+              reason: (error as Error).message,
+            },
             "a secret Configuration value does not decrypt (is PERGOLA_SECRET_KEY the key it was written with?)",
           );
           continue;

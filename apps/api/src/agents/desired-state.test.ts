@@ -23,11 +23,17 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-type Desired = { stageId: string; key: string; release: { id: string; config: { env: Record<string, string>; files: Record<string, string> } } | null };
+type Desired = {
+  stageId: string;
+  key: string;
+  release: { id: string; config: { env: Record<string, string>; files: Record<string, string> } } | null;
+};
 
 async function createOutpost(): Promise<{ slug: string; token: string }> {
   const slug = uniqueSlug("op");
-  const { createOutpost } = await api.ok(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, { i: { name: slug, slug } });
+  const { createOutpost } = await api.ok(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, {
+    i: { name: slug, slug },
+  });
   return { slug, token: createOutpost.agentToken };
 }
 
@@ -36,13 +42,20 @@ async function deployStage(project: string, stage: string, secret: string, outpo
   await api.ok(`mutation($i: CreateStageInput!) { createStage(input: $i) { slug } }`, {
     i: { project, name: stage, type: "DEV", ...(outpost && { outpostUri: `outpost://${outpost}` }) },
   });
-  await api.ok(`mutation($p: String!, $s: String!, $v: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: "API_KEY", value: $v, secret: true }, { name: "MODE", value: "plain" }], files: [{ name: "key.pem", content: $v, secret: true }] }) { version } }`, {
+  await api.ok(
+    `mutation($p: String!, $s: String!, $v: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: "API_KEY", value: $v, secret: true }, { name: "MODE", value: "plain" }], files: [{ name: "key.pem", content: $v, secret: true }] }) { version } }`,
+    {
+      p: project,
+      s: stage,
+      v: secret,
+    },
+  );
+  const [build] = await createBuilds(api, project, artifact, 1);
+  await api.ok(`mutation($p: String!, $s: String!, $b: String!) { deployRelease(input: { project: $p, stage: $s, build: $b }) { id } }`, {
     p: project,
     s: stage,
-    v: secret,
+    b: build,
   });
-  const [build] = await createBuilds(api, project, artifact, 1);
-  await api.ok(`mutation($p: String!, $s: String!, $b: String!) { deployRelease(input: { project: $p, stage: $s, build: $b }) { id } }`, { p: project, s: stage, b: build });
 }
 
 async function fullStateOf(token: string): Promise<Desired[]> {
@@ -89,22 +102,38 @@ describe("the desired state of an agent", () => {
     const raw = JSON.stringify(stored[0]!.data);
     expect(raw).not.toContain(secret);
     const entries = (stored[0]!.data as ConfigVersionData).entries;
-    expect(entries.find((e) => e.name === "API_KEY")).toMatchObject({ secret: true, encrypted: true, value: expect.stringMatching(/^v1:/) });
+    expect(entries.find((e) => e.name === "API_KEY")).toMatchObject({
+      secret: true,
+      encrypted: true,
+      value: expect.stringMatching(/^v1:/),
+    });
     expect(entries.find((e) => e.name === "MODE")).toEqual({ kind: "ENV", name: "MODE", value: "plain", secret: false });
 
     // As a version written before encryption existed holds it: plaintext, no marker.
     const legacy = `legacy-${uniqueSlug()}`;
     const plain = entries.map((e) => (e.secret ? { kind: e.kind, name: e.name, value: legacy, secret: true } : e));
-    await db.update(configurationVersions).set({ data: { entries: plain } }).where(eq(configurationVersions.configurationId, configId));
+    await db
+      .update(configurationVersions)
+      .set({ data: { entries: plain } })
+      .where(eq(configurationVersions.configurationId, configId));
     const local = (await fullStateOf(localToken)).find((s) => s.key === `${project}/dev`)!;
     expect(local.release?.config).toEqual({ env: { API_KEY: legacy, MODE: "plain" }, files: { "key.pem": legacy } });
 
-    await api.ok(`mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "MORE", value: "x" }] }) { version } }`, { p: project });
-    const [second] = await db.select().from(configurationVersions).where(and(eq(configurationVersions.configurationId, configId), eq(configurationVersions.version, 2)));
+    await api.ok(
+      `mutation($p: String!) { addConfigData(input: { project: $p, stage: "dev", env: [{ name: "MORE", value: "x" }] }) { version } }`,
+      { p: project },
+    );
+    const [second] = await db
+      .select()
+      .from(configurationVersions)
+      .where(and(eq(configurationVersions.configurationId, configId), eq(configurationVersions.version, 2)));
     expect(JSON.stringify(second!.data)).not.toContain(legacy);
     expect((second!.data as ConfigVersionData).entries.filter((e) => e.secret).every((e) => e.encrypted)).toBe(true);
     // The API never shows a secret's value, encrypted or not.
-    const { stage: view } = await api.ok(`query($p: String!) { stage(project: $p, slug: "dev") { configs { data { name value secret } } } }`, { p: project });
+    const { stage: view } = await api.ok(
+      `query($p: String!) { stage(project: $p, slug: "dev") { configs { data { name value secret } } } }`,
+      { p: project },
+    );
     expect(JSON.stringify(view)).not.toContain(legacy);
   });
 });

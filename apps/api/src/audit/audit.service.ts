@@ -60,14 +60,23 @@ export class AuditService {
       if (!project) return [];
       where.push(eq(auditLog.projectId, project.id));
     }
-    return this.db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.id)).limit(first);
+    return this.db
+      .select()
+      .from(auditLog)
+      .where(and(...where))
+      .orderBy(desc(auditLog.id))
+      .limit(first);
   }
 
   /**
    * Failed sign-ins within the window, by email or by address, and when the oldest of them
    * leaves the window (seconds from now). The database's clock decides, on every replica alike.
    */
-  async recentFailures(email: string, address: string, windowSeconds: number): Promise<{ byEmail: number; byAddress: number; retryAfterSeconds: number }> {
+  async recentFailures(
+    email: string,
+    address: string,
+    windowSeconds: number,
+  ): Promise<{ byEmail: number; byAddress: number; retryAfterSeconds: number }> {
     const since = sql`now() - ${`${windowSeconds} seconds`}::interval`;
     const count = async (column: typeof auditLog.email | typeof auditLog.address, value: string) => {
       const [row] = await this.db

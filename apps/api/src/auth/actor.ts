@@ -24,7 +24,18 @@ export interface Actor {
 }
 
 export function anonymousActor(address?: string): Actor {
-  return { role: "ANONYMOUS", tokenId: "", kind: "NONE", name: "anonymous", userId: null, email: null, keyName: "", readOnly: true, outpost: null, address };
+  return {
+    role: "ANONYMOUS",
+    tokenId: "",
+    kind: "NONE",
+    name: "anonymous",
+    userId: null,
+    email: null,
+    keyName: "",
+    readOnly: true,
+    outpost: null,
+    address,
+  };
 }
 
 /** How an actor is named in the event log and the audit log: "email (key name)", "email", or "agent of <outpost>". */

@@ -41,7 +41,10 @@ async function post(headers: Record<string, string>, query = "{ me { name role }
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: res.status, body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, any> }[] } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, any> }[] },
+  };
 }
 
 /** A raw graphql-transport-ws socket; `closed` resolves with the close code the server chose. */
@@ -49,11 +52,7 @@ function rawSocket(url = api.server.wsUrl) {
   const ws = new WebSocket(url, "graphql-transport-ws");
   ws.on("error", () => {});
   const opened = new Promise<void>((resolve) => ws.once("open", () => resolve()));
-  const closed = withTimeout(
-    new Promise<number>((resolve) => ws.once("close", (code) => resolve(code))),
-    5_000,
-    "socket not closed",
-  );
+  const closed = withTimeout(new Promise<number>((resolve) => ws.once("close", (code) => resolve(code))), 5_000, "socket not closed");
   return { send: (message: object) => opened.then(() => ws.send(JSON.stringify(message))), closed, ws };
 }
 
@@ -66,7 +65,13 @@ describe("credentials over HTTP", () => {
     const [id] = (createAccessKey.token as string).split(":");
     const wrongSecret = `${id}:${randomBytes(24).toString("base64url")}`;
     const messages = new Set<string>();
-    for (const authorization of [`Bearer pgl_${randomBytes(24).toString("base64url")}`, `Bearer ${wrongSecret}`, "Bearer not:a:key", `Bearer ${id}`, "Basic x"]) {
+    for (const authorization of [
+      `Bearer pgl_${randomBytes(24).toString("base64url")}`,
+      `Bearer ${wrongSecret}`,
+      "Bearer not:a:key",
+      `Bearer ${id}`,
+      "Basic x",
+    ]) {
       const { status, body } = await post({ authorization });
       expect(status, authorization).toBe(401);
       expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
@@ -152,8 +157,13 @@ describe("sign-in", () => {
 
   it("checks passwords: a minimum length with a clear error, argon2id at rest, never in an answer", async () => {
     const email = `${uniqueSlug("pw")}@example.test`;
-    const short = await api.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email, name: "n", password: "short" } });
-    expect(short.errors?.[0]).toMatchObject({ message: "password: must be at least 12 characters long", extensions: { code: "BAD_USER_INPUT", field: "password" } });
+    const short = await api.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, {
+      i: { email, name: "n", password: "short" },
+    });
+    expect(short.errors?.[0]).toMatchObject({
+      message: "password: must be at least 12 characters long",
+      extensions: { code: "BAD_USER_INPUT", field: "password" },
+    });
     const user = await createTestUser(api);
     const [row] = await api.server.database.db.select().from(users).where(eq(users.id, user.id));
     expect(row!.passwordHash).toMatch(/^\$argon2id\$/);
@@ -167,10 +177,15 @@ describe("users", () => {
     const member = await createTestUser(api, { name: "Ada" });
     const other = await createTestUser(api);
     expect(codeOf(await api.gql(`{ users { email } }`, {}, member.token))).toBe("FORBIDDEN");
-    const taken = await api.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email: member.email, name: "again", password: "long enough password" } });
+    const taken = await api.gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, {
+      i: { email: member.email, name: "again", password: "long enough password" },
+    });
     expect(taken.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "email" });
     const update = `mutation($i: UpdateUserInput!) { updateUser(input: $i) { name isAdmin } }`;
-    expect((await api.ok(update, { i: { id: member.id, name: "Ada L." } }, member.token)).updateUser).toEqual({ name: "Ada L.", isAdmin: false });
+    expect((await api.ok(update, { i: { id: member.id, name: "Ada L." } }, member.token)).updateUser).toEqual({
+      name: "Ada L.",
+      isAdmin: false,
+    });
     expect(codeOf(await api.gql(update, { i: { id: member.id, isAdmin: true } }, member.token))).toBe("FORBIDDEN");
     expect(codeOf(await api.gql(update, { i: { id: other.id, name: "x" } }, member.token))).toBe("FORBIDDEN");
     await api.ok(update, { i: { id: member.id, password: "a brand new password" } }, member.token);
@@ -192,7 +207,9 @@ describe("users", () => {
     for (const token of [user.token, createAccessKey.token]) expect((await api.gql(`{ projects { slug } }`, {}, token)).status).toBe(401);
     await api.ok(`mutation($id: ID!) { enableUser(id: $id) { disabled } }`, { id: user.id });
     // Keys come back with the user; sessions ended for good.
-    expect((await api.ok(`query($p: String!) { project(slug: $p) { slug } }`, { p: project }, createAccessKey.token)).project.slug).toBe(project);
+    expect((await api.ok(`query($p: String!) { project(slug: $p) { slug } }`, { p: project }, createAccessKey.token)).project.slug).toBe(
+      project,
+    );
     expect((await api.gql(`{ me { email } }`, {}, user.token)).status).toBe(401);
   });
 });
@@ -221,7 +238,9 @@ describe("access keys", () => {
     const other = await createTestUser(api);
     expect(codeOf(await api.gql(`query($u: String) { accessKeys(user: $u) { id } }`, { u: user.email }, other.token))).toBe("NOT_FOUND");
     expect((await api.ok(`query($u: String) { accessKeys(user: $u) { id } }`, { u: user.email })).accessKeys).toHaveLength(2);
-    expect(codeOf(await api.gql(`mutation($id: ID!) { deleteAccessKey(id: $id) }`, { id: first.accessKey.id }, other.token))).toBe("NOT_FOUND");
+    expect(codeOf(await api.gql(`mutation($id: ID!) { deleteAccessKey(id: $id) }`, { id: first.accessKey.id }, other.token))).toBe(
+      "NOT_FOUND",
+    );
   });
 
   it("a disabled or deleted key gets 401 on its next request, and its open socket closes within 1 s", async () => {
@@ -232,25 +251,36 @@ describe("access keys", () => {
     await socket.send({ type: "connection_init", payload: { authToken: key.token } });
     await withTimeout(new Promise((resolve) => socket.ws.once("message", resolve)), 5_000, "no connection_ack");
     const started = Date.now();
-    expect((await api.ok(`mutation($id: ID!) { disableAccessKey(id: $id) { enabled } }`, { id: key.accessKey.id }, user.token)).disableAccessKey.enabled).toBe(false);
+    expect(
+      (await api.ok(`mutation($id: ID!) { disableAccessKey(id: $id) { enabled } }`, { id: key.accessKey.id }, user.token)).disableAccessKey
+        .enabled,
+    ).toBe(false);
     expect(await socket.closed).toBe(4403);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect((await api.gql(`{ me { email } }`, {}, key.token)).status).toBe(401);
     // Enabled again, it works; deleted, it is gone for good.
     await api.ok(`mutation($id: ID!) { enableAccessKey(id: $id) { enabled } }`, { id: key.accessKey.id }, user.token);
     await api.ok(`{ me { email } }`, {}, key.token);
-    expect((await api.ok(`mutation($id: ID!) { deleteAccessKey(id: $id) }`, { id: key.accessKey.id }, user.token)).deleteAccessKey).toBe(true);
+    expect((await api.ok(`mutation($id: ID!) { deleteAccessKey(id: $id) }`, { id: key.accessKey.id }, user.token)).deleteAccessKey).toBe(
+      true,
+    );
     expect((await api.gql(`{ me { email } }`, {}, key.token)).status).toBe(401);
   });
 
   it("read-only keys see every query and subscription of their user, and no mutation", async () => {
     const owner = await createTestUser(api);
     const project = await createTestProject(api, owner.token);
-    await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "web", type: DEV }) { slug } }`, { p: project }, owner.token);
+    await api.ok(
+      `mutation($p: String!) { createStage(input: { project: $p, name: "web", type: DEV }) { slug } }`,
+      { p: project },
+      owner.token,
+    );
     const { createAccessKey } = await api.ok(CREATE_KEY, { n: "wall", r: true }, owner.token);
     const readOnly: string = createAccessKey.token;
     expect((await api.ok(`{ me { readOnly } }`, {}, readOnly)).me.readOnly).toBe(true);
-    expect((await api.ok(`query($p: String!) { stages(project: $p) { slug } }`, { p: project }, readOnly)).stages).toEqual([{ slug: "web" }]);
+    expect((await api.ok(`query($p: String!) { stages(project: $p) { slug } }`, { p: project }, readOnly)).stages).toEqual([
+      { slug: "web" },
+    ]);
     for (const mutation of [
       `mutation { createProject(input: { name: "nope" }) { slug } }`,
       `mutation { createAccessKey(input: { name: "more" }) { token } }`,
@@ -277,19 +307,31 @@ describe("Project members", () => {
     const members = `query($p: String!) { project(slug: $p) { members { user { email } role } } }`;
     expect((await api.ok(members, { p: project }, owner.token)).project.members).toEqual([{ user: { email: owner.email }, role: "OWNER" }]);
     const add = `mutation($p: String!, $e: String!, $r: MemberRole) { addMember(project: $p, email: $e, role: $r) { user { email } role addedAt } }`;
-    expect((await api.ok(add, { p: project, e: member.email }, owner.token)).addMember).toMatchObject({ user: { email: member.email }, role: "MEMBER" });
+    expect((await api.ok(add, { p: project, e: member.email }, owner.token)).addMember).toMatchObject({
+      user: { email: member.email },
+      role: "MEMBER",
+    });
     expect(codeOf(await api.gql(add, { p: project, e: member.email }, owner.token))).toBe("CONFLICT");
-    expect((await api.gql(add, { p: project, e: "nobody@example.test" }, owner.token)).errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND", field: "email" });
+    expect((await api.gql(add, { p: project, e: "nobody@example.test" }, owner.token)).errors?.[0]?.extensions).toMatchObject({
+      code: "NOT_FOUND",
+      field: "email",
+    });
 
     // A member works in the Project, but does not manage its members nor delete it.
-    await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "qa", type: QA }) { slug } }`, { p: project }, member.token);
+    await api.ok(
+      `mutation($p: String!) { createStage(input: { project: $p, name: "qa", type: QA }) { slug } }`,
+      { p: project },
+      member.token,
+    );
     const third = await createTestUser(api);
     expect(codeOf(await api.gql(add, { p: project, e: third.email }, member.token))).toBe("FORBIDDEN");
     expect(codeOf(await api.gql(`mutation($p: String!) { deleteProject(slug: $p) }`, { p: project }, member.token))).toBe("FORBIDDEN");
 
     const remove = `mutation($p: String!, $e: String!) { removeMember(project: $p, email: $e) }`;
     const update = `mutation($p: String!, $e: String!, $r: MemberRole!) { updateMember(project: $p, email: $e, role: $r) { role } }`;
-    expect((await api.gql(remove, { p: project, e: owner.email }, owner.token)).errors?.[0]).toMatchObject({ extensions: { code: "CONFLICT" } });
+    expect((await api.gql(remove, { p: project, e: owner.email }, owner.token)).errors?.[0]).toMatchObject({
+      extensions: { code: "CONFLICT" },
+    });
     expect(codeOf(await api.gql(update, { p: project, e: owner.email, r: "MEMBER" }, owner.token))).toBe("CONFLICT");
     await api.ok(update, { p: project, e: member.email, r: "OWNER" }, owner.token);
     expect((await api.ok(remove, { p: project, e: owner.email }, owner.token)).removeMember).toBe(true);
@@ -330,17 +372,26 @@ describe("audit", () => {
     const owner = await createTestUser(api);
     const project = await createTestProject(api, owner.token);
     const { createAccessKey } = await api.ok(CREATE_KEY, { n: "deploy-bot" }, owner.token);
-    await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "web", type: DEV }) { slug } }`, { p: project }, createAccessKey.token);
+    await api.ok(
+      `mutation($p: String!) { createStage(input: { project: $p, name: "web", type: DEV }) { slug } }`,
+      { p: project },
+      createAccessKey.token,
+    );
     await api.gql(SIGN_IN, { e: owner.email, p: "not the password" }, null);
     const events = subscribe(api.ws(), `subscription($p: String!) { events(project: $p, after: "0") { kind actor } }`, { p: project });
     expect((await events.next()).events).toEqual({ kind: "PROJECT_CREATED", actor: owner.email });
     expect((await events.next()).events).toEqual({ kind: "STAGE_CREATED", actor: `${owner.email} (deploy-bot)` });
     events.close();
 
-    const { auditLog } = await api.ok(`query($u: String) { auditLog(first: 20, user: $u) { cursor action actor detail } }`, { u: owner.email });
+    const { auditLog } = await api.ok(`query($u: String) { auditLog(first: 20, user: $u) { cursor action actor detail } }`, {
+      u: owner.email,
+    });
     expect(auditLog.map((e: { action: string }) => e.action)).toEqual(["SIGN_IN_FAILED", "ACCESS_KEY_CREATED", "SIGN_IN"]);
     expect(auditLog[1]).toMatchObject({ actor: owner.email, detail: { name: "deploy-bot" } });
-    const older = await api.ok(`query($u: String, $a: String) { auditLog(first: 20, user: $u, after: $a) { action } }`, { u: owner.email, a: auditLog[0].cursor });
+    const older = await api.ok(`query($u: String, $a: String) { auditLog(first: 20, user: $u, after: $a) { action } }`, {
+      u: owner.email,
+      a: auditLog[0].cursor,
+    });
     expect(older.auditLog.map((e: { action: string }) => e.action)).toEqual(["ACCESS_KEY_CREATED", "SIGN_IN"]);
     expect(codeOf(await api.gql(`{ auditLog { action } }`, {}, owner.token))).toBe("FORBIDDEN");
   });
@@ -361,9 +412,16 @@ describe("bootstrap", () => {
   it("makes sure a preset token is a key of the admin user, once", async () => {
     const preset = generateToken();
     for (let i = 0; i < 2; i++) {
-      expect((await bootstrapAdmin(database.db, dataDir, { presetToken: preset })).token).toMatchObject({ token: preset, source: "preset" });
+      expect((await bootstrapAdmin(database.db, dataDir, { presetToken: preset })).token).toMatchObject({
+        token: preset,
+        source: "preset",
+      });
     }
-    expect(await getActorByToken(database.db, preset)).toMatchObject({ role: "ADMIN", email: "admin@localhost", keyName: "PERGOLA_ADMIN_TOKEN" });
+    expect(await getActorByToken(database.db, preset)).toMatchObject({
+      role: "ADMIN",
+      email: "admin@localhost",
+      keyName: "PERGOLA_ADMIN_TOKEN",
+    });
     const hash = createHash("sha256").update(preset).digest("hex");
     expect(await database.db.select().from(apiTokens).where(eq(apiTokens.hash, hash))).toHaveLength(1);
     expect(existsSync(join(dataDir, "admin-token"))).toBe(false);
@@ -388,7 +446,11 @@ describe("bootstrap", () => {
       expect(first.token.source).toBe("created");
       for (const file of [first.passwordFile, first.token.file]) expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(readFileSync(first.passwordFile, "utf8").trim()).toBe(first.password);
-      expect(await getActorByToken(own.db, first.token.token!)).toMatchObject({ role: "ADMIN", email: "root@example.test", keyName: "admin token" });
+      expect(await getActorByToken(own.db, first.token.token!)).toMatchObject({
+        role: "ADMIN",
+        email: "root@example.test",
+        keyName: "admin token",
+      });
       const [admin] = await own.db.select().from(users).where(eq(users.email, "root@example.test"));
       expect(await verifyPassword(admin!.passwordHash, first.password!)).toBe(true);
       const second = await bootstrapAdmin(own.db, dataDir, { email: "root@example.test" });
@@ -423,7 +485,12 @@ describe("WebSocket credentials", () => {
   it("opens a socket once with a ticket, never twice, and refuses tickets to agents", async () => {
     const { createSocketTicket } = await api.ok(`mutation { createSocketTicket { ticket expiresAt } }`);
     expect(createSocketTicket.ticket).toMatch(/^pgt_/);
-    const client = createClient({ url: api.server.wsUrl, webSocketImpl: WebSocket, connectionParams: { ticket: createSocketTicket.ticket }, retryAttempts: 0 });
+    const client = createClient({
+      url: api.server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { ticket: createSocketTicket.ticket },
+      retryAttempts: 0,
+    });
     const me = await new Promise<any>((resolve, reject) => {
       let data: unknown;
       client.subscribe({ query: "{ me { name role } }" }, { next: (r) => (data = r.data), error: reject, complete: () => resolve(data) });

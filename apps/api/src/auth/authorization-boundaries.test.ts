@@ -42,7 +42,9 @@ describe("users and their keys", () => {
     const { id, token } = await createTestUser(api);
     expect((await api.ok(UPDATE, { i: { id, name: "renamed" } }, token)).updateUser).toEqual({ name: "renamed", isAdmin: false });
     for (const change of [{ isAdmin: true }, { email: `${uniqueSlug("e")}@example.test` }]) {
-      expect((await api.gql(UPDATE, { i: { id, ...change } }, token)).errors?.[0]?.extensions?.code, JSON.stringify(change)).toBe("FORBIDDEN");
+      expect((await api.gql(UPDATE, { i: { id, ...change } }, token)).errors?.[0]?.extensions?.code, JSON.stringify(change)).toBe(
+        "FORBIDDEN",
+      );
     }
     expect((await api.ok(`{ me { isAdmin } }`, {}, token)).me).toEqual({ isAdmin: false });
   });
@@ -57,7 +59,9 @@ describe("Outposts not granted to the caller", () => {
       const ask = (slug: string) => api.gql(CREATE, { p: fx.project, u: `outpost://${slug}` }, fx.tokens[actor]);
       const [theirs, none] = await Promise.all([ask(hidden.slug), ask(missing)]);
       expect(theirs.errors?.[0]?.extensions?.code, actor).toBe("BAD_USER_INPUT");
-      expect(JSON.stringify(theirs.errors).replaceAll(hidden.slug, "<o>"), actor).toBe(JSON.stringify(none.errors).replaceAll(missing, "<o>"));
+      expect(JSON.stringify(theirs.errors).replaceAll(hidden.slug, "<o>"), actor).toBe(
+        JSON.stringify(none.errors).replaceAll(missing, "<o>"),
+      );
     }
   });
 });
@@ -76,12 +80,29 @@ describe("artifacts over HTTP", () => {
           }),
         ),
       );
-    const upload = (actor: ActorName) => fetch(`${api.server.url}/artifacts?project=${fx.project}`, { method: "POST", headers: headers(actor), body: archive });
-    expect(await statuses(upload)).toEqual({ admin: 201, owner: 201, member: 201, readOnly: 403, nonMember: 404, agent: 404, anonymous: 401 });
+    const upload = (actor: ActorName) =>
+      fetch(`${api.server.url}/artifacts?project=${fx.project}`, { method: "POST", headers: headers(actor), body: archive });
+    expect(await statuses(upload)).toEqual({
+      admin: 201,
+      owner: 201,
+      member: 201,
+      readOnly: 403,
+      nonMember: 404,
+      agent: 404,
+      anonymous: 401,
+    });
     const { sha256 } = (await (await upload("member")).json()) as { sha256: string };
     const read = (actor: ActorName) => fetch(`${api.server.url}/artifacts/${sha256}`, { headers: headers(actor) });
     // The agent runs no Release of it.
-    expect(await statuses(read)).toEqual({ admin: 200, owner: 200, member: 200, readOnly: 200, nonMember: 404, agent: 404, anonymous: 401 });
+    expect(await statuses(read)).toEqual({
+      admin: 200,
+      owner: 200,
+      member: 200,
+      readOnly: 200,
+      nonMember: 404,
+      agent: 404,
+      anonymous: 401,
+    });
   });
 });
 
@@ -113,7 +134,10 @@ describe("subscription payloads", () => {
     expect(projectsOf(await member.next())).toEqual([fx.project, q].sort());
     const owner = subscribe(fx.socketOf("owner"), doc, { p: fx.project, a: fx.cursor });
     expect(projectsOf(await owner.next())).toEqual([fx.project]);
-    await gqlOk(`mutation($p: String!, $s: String!) { updateStage(input: { project: $p, slug: $s, name: "dev again" }) { slug } }`, { p: fx.project, s: fx.stage });
+    await gqlOk(`mutation($p: String!, $s: String!) { updateStage(input: { project: $p, slug: $s, name: "dev again" }) { slug } }`, {
+      p: fx.project,
+      s: fx.stage,
+    });
     const live = async (sub: typeof member) => {
       for (;;) {
         const message = await sub.next();
@@ -150,7 +174,17 @@ describe("Outpost facts", () => {
     });
     for (const actor of ["owner", "member", "readOnly"] as const) {
       const link = await linkPayload(actor);
-      expect(Object.keys(link.outpost).sort(), actor).toEqual(["createdAt", "description", "id", "name", "region", "slug", "status", "statusSince", "uri"]);
+      expect(Object.keys(link.outpost).sort(), actor).toEqual([
+        "createdAt",
+        "description",
+        "id",
+        "name",
+        "region",
+        "slug",
+        "status",
+        "statusSince",
+        "uri",
+      ]);
       expect(link.agentVersion, actor).toBeNull();
       expect((await api.ok(LINK, { p: fx.project, s: fx.stage }, fx.tokens[actor]!)).stage.outpost, actor).toEqual({
         agentVersion: null,

@@ -37,71 +37,71 @@ export type Expected = "ok" | "401" | "403" | "404" | "nil";
 export const MATRIX: Record<string, string> = {
   //                                  admin owner member readOnly nonMember agent anonymous
   // Queries: members read their Projects; admins read everything; agents only `me`.
-  "Query.accessKeys":                "ok    404   404    404      404       403   401", // user: someone else
-  "Query.auditLog":                  "ok    403   403    403      403       403   401",
-  "Query.builds":                    "ok    ok    ok     ok       404       403   401",
-  "Query.configuration":             "ok    ok    ok     ok       404       403   401",
-  "Query.me":                        "ok    ok    ok     ok       ok        ok    401",
-  "Query.node":                      "ok    ok    ok     ok       nil       403   401", // id: P's Stage
-  "Query.nodes":                     "ok    ok    ok     ok       nil       403   401", // ids: P's Stage
-  "Query.outpost":                   "ok    403   403    403      403       403   401",
-  "Query.outposts":                  "ok    403   403    403      403       403   401",
-  "Query.project":                   "ok    ok    ok     ok       nil       403   401",
-  "Query.projects":                  "ok    ok    ok     ok       nil       403   401",
-  "Query.signInOptions":             "ok    ok    ok     ok       ok        403   ok",
-  "Query.releases":                  "ok    ok    ok     ok       404       403   401",
-  "Query.stage":                     "ok    ok    ok     ok       404       403   401",
-  "Query.stages":                    "ok    ok    ok     ok       404       403   401",
-  "Query.users":                     "ok    403   403    403      403       403   401",
-  "Query.validateManifest":          "ok    ok    ok     ok       ok        403   401",
-  "Query.validateOutpostUri":        "ok    ok    ok     ok       nil       403   401", // outpost://O
+  "Query.accessKeys": "ok    404   404    404      404       403   401", // user: someone else
+  "Query.auditLog": "ok    403   403    403      403       403   401",
+  "Query.builds": "ok    ok    ok     ok       404       403   401",
+  "Query.configuration": "ok    ok    ok     ok       404       403   401",
+  "Query.me": "ok    ok    ok     ok       ok        ok    401",
+  "Query.node": "ok    ok    ok     ok       nil       403   401", // id: P's Stage
+  "Query.nodes": "ok    ok    ok     ok       nil       403   401", // ids: P's Stage
+  "Query.outpost": "ok    403   403    403      403       403   401",
+  "Query.outposts": "ok    403   403    403      403       403   401",
+  "Query.project": "ok    ok    ok     ok       nil       403   401",
+  "Query.projects": "ok    ok    ok     ok       nil       403   401",
+  "Query.signInOptions": "ok    ok    ok     ok       ok        403   ok",
+  "Query.releases": "ok    ok    ok     ok       404       403   401",
+  "Query.stage": "ok    ok    ok     ok       404       403   401",
+  "Query.stages": "ok    ok    ok     ok       404       403   401",
+  "Query.users": "ok    403   403    403      403       403   401",
+  "Query.validateManifest": "ok    ok    ok     ok       ok        403   401",
+  "Query.validateOutpostUri": "ok    ok    ok     ok       nil       403   401", // outpost://O
 
   // Mutations: read-only keys run none; members write in P, owners also manage it.
-  "Mutation.addConfigData":          "ok    ok    ok     403      404       403   401",
-  "Mutation.addMember":              "ok    ok    403    403      404       403   401",
-  "Mutation.createAccessKey":        "ok    ok    ok     403      ok        403   401",
-  "Mutation.createBuild":            "ok    ok    ok     403      404       403   401",
-  "Mutation.createOutpost":          "ok    403   403    403      403       403   401",
-  "Mutation.createProject":          "ok    ok    ok     403      ok        403   401",
-  "Mutation.createSocketTicket":     "ok    ok    ok     403      ok        403   401",
-  "Mutation.createStage":            "ok    ok    ok     403      404       403   401",
-  "Mutation.createUser":             "ok    403   403    403      403       403   401",
-  "Mutation.deleteAccessKey":        "ok    404   404    403      404       403   401", // someone else's key
-  "Mutation.deleteOutpost":          "ok    403   403    403      403       403   401",
-  "Mutation.deleteProject":          "ok    ok    403    403      404       403   401",
-  "Mutation.deleteStage":            "ok    ok    ok     403      404       403   401",
-  "Mutation.deployRelease":          "ok    ok    ok     403      404       403   401",
-  "Mutation.disableAccessKey":       "ok    404   404    403      404       403   401", // someone else's key
-  "Mutation.disableUser":            "ok    403   403    403      403       403   401",
-  "Mutation.enableAccessKey":        "ok    404   404    403      404       403   401", // someone else's key
-  "Mutation.enableUser":             "ok    403   403    403      403       403   401",
-  "Mutation.grantOutpost":           "ok    403   403    403      403       403   401",
-  "Mutation.heartbeat":              "403   403   403    403      403       ok    401",
-  "Mutation.promoteRelease":         "ok    ok    ok     403      404       403   401",
-  "Mutation.removeConfigData":       "ok    ok    ok     403      404       403   401",
-  "Mutation.removeMember":           "ok    ok    403    403      404       403   401", // another member
-  "Mutation.reportStatus":           "403   403   403    403      403       ok    401",
-  "Mutation.resumeStage":            "ok    ok    ok     403      404       403   401",
-  "Mutation.rollbackStage":          "ok    ok    ok     403      404       403   401",
-  "Mutation.revokeOutpost":          "ok    403   403    403      403       403   401",
-  "Mutation.rotateOutpostToken":     "ok    403   403    403      403       403   401",
-  "Mutation.signIn":                 "ok    ok    ok     403      ok        403   ok",
-  "Mutation.signOut":                "ok    ok    ok     403      ok        403   401",
-  "Mutation.suspendStage":           "ok    ok    ok     403      404       403   401",
-  "Mutation.updateMember":           "ok    ok    403    403      404       403   401",
-  "Mutation.updateStage":            "ok    ok    ok     403      404       403   401",
-  "Mutation.updateUser":             "ok    403   403    403      403       403   401", // another user
+  "Mutation.addConfigData": "ok    ok    ok     403      404       403   401",
+  "Mutation.addMember": "ok    ok    403    403      404       403   401",
+  "Mutation.createAccessKey": "ok    ok    ok     403      ok        403   401",
+  "Mutation.createBuild": "ok    ok    ok     403      404       403   401",
+  "Mutation.createOutpost": "ok    403   403    403      403       403   401",
+  "Mutation.createProject": "ok    ok    ok     403      ok        403   401",
+  "Mutation.createSocketTicket": "ok    ok    ok     403      ok        403   401",
+  "Mutation.createStage": "ok    ok    ok     403      404       403   401",
+  "Mutation.createUser": "ok    403   403    403      403       403   401",
+  "Mutation.deleteAccessKey": "ok    404   404    403      404       403   401", // someone else's key
+  "Mutation.deleteOutpost": "ok    403   403    403      403       403   401",
+  "Mutation.deleteProject": "ok    ok    403    403      404       403   401",
+  "Mutation.deleteStage": "ok    ok    ok     403      404       403   401",
+  "Mutation.deployRelease": "ok    ok    ok     403      404       403   401",
+  "Mutation.disableAccessKey": "ok    404   404    403      404       403   401", // someone else's key
+  "Mutation.disableUser": "ok    403   403    403      403       403   401",
+  "Mutation.enableAccessKey": "ok    404   404    403      404       403   401", // someone else's key
+  "Mutation.enableUser": "ok    403   403    403      403       403   401",
+  "Mutation.grantOutpost": "ok    403   403    403      403       403   401",
+  "Mutation.heartbeat": "403   403   403    403      403       ok    401",
+  "Mutation.promoteRelease": "ok    ok    ok     403      404       403   401",
+  "Mutation.removeConfigData": "ok    ok    ok     403      404       403   401",
+  "Mutation.removeMember": "ok    ok    403    403      404       403   401", // another member
+  "Mutation.reportStatus": "403   403   403    403      403       ok    401",
+  "Mutation.resumeStage": "ok    ok    ok     403      404       403   401",
+  "Mutation.rollbackStage": "ok    ok    ok     403      404       403   401",
+  "Mutation.revokeOutpost": "ok    403   403    403      403       403   401",
+  "Mutation.rotateOutpostToken": "ok    403   403    403      403       403   401",
+  "Mutation.signIn": "ok    ok    ok     403      ok        403   ok",
+  "Mutation.signOut": "ok    ok    ok     403      ok        403   401",
+  "Mutation.suspendStage": "ok    ok    ok     403      404       403   401",
+  "Mutation.updateMember": "ok    ok    403    403      404       403   401",
+  "Mutation.updateStage": "ok    ok    ok     403      404       403   401",
+  "Mutation.updateUser": "ok    403   403    403      403       403   401", // another user
 
   // Subscriptions (graphql-ws): like the queries.
-  "Subscription.componentChanged":   "ok    ok    ok     ok       404       403   401",
-  "Subscription.componentLogs":      "ok    ok    ok     ok       404       403   401",
-  "Subscription.desiredState":       "403   403   403    403      403       ok    401",
-  "Subscription.events":             "ok    ok    ok     ok       404       403   401",
-  "Subscription.outpostChanged":     "ok    403   403    403      403       403   401",
+  "Subscription.componentChanged": "ok    ok    ok     ok       404       403   401",
+  "Subscription.componentLogs": "ok    ok    ok     ok       404       403   401",
+  "Subscription.desiredState": "403   403   403    403      403       ok    401",
+  "Subscription.events": "ok    ok    ok     ok       404       403   401",
+  "Subscription.outpostChanged": "ok    403   403    403      403       403   401",
   "Subscription.outpostLinkChanged": "ok    ok    ok     ok       404       403   401",
-  "Subscription.projectsChanged":    "ok    ok    ok     ok       nil       403   401",
-  "Subscription.releaseChanged":     "ok    ok    ok     ok       404       403   401",
-  "Subscription.stageChanged":       "ok    ok    ok     ok       404       403   401",
+  "Subscription.projectsChanged": "ok    ok    ok     ok       nil       403   401",
+  "Subscription.releaseChanged": "ok    ok    ok     ok       404       403   401",
+  "Subscription.stageChanged": "ok    ok    ok     ok       404       403   401",
 };
 
 /** A row as actor → expected answer; throws on a malformed row. */

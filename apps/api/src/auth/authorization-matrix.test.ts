@@ -17,7 +17,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firstAnswer, startWorld, stopWorld, type World } from "../testing/authorization-world.js";
 import { SIMPLE_MANIFEST } from "../testing/builds.js";
 import { createTestProject, uniqueSlug, type TestApi } from "../testing/harness.js";
-import { buildOperation, fillArguments, listRootFields, operationProblems, type RootField, type ValueSlot } from "../testing/schema-operations.js";
+import {
+  buildOperation,
+  fillArguments,
+  listRootFields,
+  operationProblems,
+  type RootField,
+  type ValueSlot,
+} from "../testing/schema-operations.js";
 import { ACTORS, MATRIX, parseRow, type ActorName, type Expected } from "./authorization-matrix.table.js";
 import { AGENT_ONLY_FIELDS } from "./policy.js";
 
@@ -45,17 +52,26 @@ const OVERRIDES: Record<string, Override> = {
   "Query.project": { args: () => ({ project: fx.project }) },
   "Query.outpost": { args: () => ({ outpost: fx.outpost }) },
   "Query.node": { args: () => ({ id: fx.stageId }), selection: "{ id }" },
-  "Query.nodes": { args: () => ({ ids: [fx.stageId] }), selection: "{ id }", reveals: (nodes: ({ id: string } | null)[]) => nodes.some((n) => n?.id === fx.stageId) },
+  "Query.nodes": {
+    args: () => ({ ids: [fx.stageId] }),
+    selection: "{ id }",
+    reveals: (nodes: ({ id: string } | null)[]) => nodes.some((n) => n?.id === fx.stageId),
+  },
   // Members of P see O (granted to P by the admin's Stage on it); anyone else is told it does not exist.
   "Query.validateOutpostUri": { selection: "{ outpost { slug } }", reveals: (v) => v.outpost?.slug === fx.outpost },
   // Its cursor is its own (<release>:<line>), not the log's.
   "Subscription.componentLogs": { args: () => ({ after: undefined }) },
   "Subscription.projectsChanged": { selection: "{ slug }", reveals: hasProject },
-  "Mutation.addConfigData": { args: () => ({ input: { project: fx.project, stage: fx.stage, env: [{ name: `E_${randomBytes(4).toString("hex")}`, value: "v" }] } }) },
+  "Mutation.addConfigData": {
+    args: () => ({ input: { project: fx.project, stage: fx.stage, env: [{ name: `E_${randomBytes(4).toString("hex")}`, value: "v" }] } }),
+  },
   "Mutation.removeConfigData": {
     async prepare() {
       const name = `E_${randomBytes(4).toString("hex")}`;
-      await gqlOk(`mutation($p: String!, $s: String!, $n: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: $n, value: "v" }] }) { version } }`, { p: fx.project, s: fx.stage, n: name });
+      await gqlOk(
+        `mutation($p: String!, $s: String!, $n: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: $n, value: "v" }] }) { version } }`,
+        { p: fx.project, s: fx.stage, n: name },
+      );
       return { args: { input: { project: fx.project, stage: fx.stage, names: [name] } } };
     },
   },
@@ -85,7 +101,9 @@ const OVERRIDES: Record<string, Override> = {
     },
   },
   "Mutation.createBuild": { args: () => ({ input: { project: fx.project, artifact: fx.artifact, manifest: SIMPLE_MANIFEST } }) },
-  "Mutation.deployRelease": { prepare: async () => ({ args: { input: { project: fx.project, stage: await fx.createStage(), build: fx.build } } }) },
+  "Mutation.deployRelease": {
+    prepare: async () => ({ args: { input: { project: fx.project, stage: await fx.createStage(), build: fx.build } } }),
+  },
   "Mutation.promoteRelease": { prepare: async () => ({ args: { project: fx.project, from: fx.stage, to: await fx.createStage() } }) },
   "Mutation.deleteStage": { prepare: async () => ({ args: { project: fx.project, slug: await fx.createStage() } }) },
   "Mutation.suspendStage": { prepare: async () => ({ args: { project: fx.project, slug: await fx.createStage() } }) },
@@ -97,7 +115,9 @@ const OVERRIDES: Record<string, Override> = {
     },
   },
   "Mutation.rollbackStage": { prepare: async () => ({ args: { project: fx.project, slug: await fx.createStage() } }) },
-  "Mutation.updateStage": { prepare: async () => ({ args: { input: { project: fx.project, slug: await fx.createStage(), name: uniqueSlug("renamed") } } }) },
+  "Mutation.updateStage": {
+    prepare: async () => ({ args: { input: { project: fx.project, slug: await fx.createStage(), name: uniqueSlug("renamed") } } }),
+  },
   "Mutation.deleteOutpost": { prepare: async () => ({ args: { slug: (await fx.createOutpost()).slug } }) },
   "Mutation.rotateOutpostToken": { prepare: async () => ({ args: { slug: (await fx.createOutpost()).slug } }) },
   "Mutation.grantOutpost": { prepare: async () => ({ args: { outpost: (await fx.createOutpost()).slug, project: fx.project } }) },
@@ -120,7 +140,11 @@ const OVERRIDES: Record<string, Override> = {
     async prepare(actor) {
       if (actor !== "owner" && actor !== "member" && actor !== "nonMember") return {};
       const { email, password } = fx.users[actor];
-      const { signIn } = await api.ok(`mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: email, p: password }, null as never);
+      const { signIn } = await api.ok(
+        `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`,
+        { e: email, p: password },
+        null as never,
+      );
       return { token: signIn.token };
     },
   },
@@ -162,7 +186,12 @@ function argumentRule(slot: ValueSlot): unknown {
 /** What came back: OK, HIDDEN (null, or P left out), an error code, or what went wrong with the test itself. */
 type Outcome = string;
 
-function classify(root: RootField, override: Override | undefined, data: any, errors: { message: string; extensions?: { code?: string } }[] | undefined): Outcome {
+function classify(
+  root: RootField,
+  override: Override | undefined,
+  data: any,
+  errors: { message: string; extensions?: { code?: string } }[] | undefined,
+): Outcome {
   if (errors?.length) return errors[0]!.extensions?.code ?? `NO_CODE(${errors[0]!.message})`;
   const value = data?.[root.field.name];
   if (value === null || value === undefined) return "HIDDEN";
@@ -257,7 +286,9 @@ describe("the authorization matrix", () => {
   it("has a row for every root field of the schema, and none for a field it no longer has", () => {
     const fields = listRootFields(api.server.schema).map((r) => r.key);
     const missing = fields.filter((f) => !(f in MATRIX)).map((f) => `add a row to authorization-matrix.table.ts for ${f}`);
-    const stale = Object.keys(MATRIX).filter((k) => !fields.includes(k)).map((k) => `remove the row of ${k} from authorization-matrix.table.ts: the schema has no such field`);
+    const stale = Object.keys(MATRIX)
+      .filter((k) => !fields.includes(k))
+      .map((k) => `remove the row of ${k} from authorization-matrix.table.ts: the schema has no such field`);
     expect([...missing, ...stale]).toEqual([]);
     for (const [key, row] of Object.entries(MATRIX)) parseRow(key, row);
   });
@@ -274,14 +305,18 @@ describe("the authorization matrix", () => {
     const diff = differences(cells);
     console.info(
       `authorization matrix: ${roots.length} fields × ${ACTORS.length} actors = ${cells.length} answers; ${diff.length} differ from the table, ${diff.filter((d) => d.endsWith("LEAK")).length} leaks` +
-        (allowedWithError.length ? `\nallowed, with a business error: ${allowedWithError.map((c) => `${c.key}/${c.actor}=${c.outcome}`).join(", ")}` : ""),
+        (allowedWithError.length
+          ? `\nallowed, with a business error: ${allowedWithError.map((c) => `${c.key}/${c.actor}=${c.outcome}`).join(", ")}`
+          : ""),
     );
     expect(diff, `\n${diff.join("\n")}\n`).toEqual([]);
   });
 
   it("answers every query and mutation over the socket as over HTTP (anonymous callers: no socket at all)", async () => {
     // signOut ends the session its socket runs on: the socket closes (4403) before the answer.
-    const roots = listRootFields(api.server.schema).filter((r) => r.kind !== "subscription" && r.key in MATRIX && r.key !== "Mutation.signOut");
+    const roots = listRootFields(api.server.schema).filter(
+      (r) => r.kind !== "subscription" && r.key in MATRIX && r.key !== "Mutation.signOut",
+    );
     const cells: Cell[] = [];
     for (const root of roots) {
       const row = parseRow(root.key, MATRIX[root.key]!);
@@ -313,7 +348,8 @@ describe("the authorization matrix", () => {
     const roots = listRootFields(api.server.schema).filter((r) => r.key in MATRIX && namesProject(r));
     expect(roots.length).toBeGreaterThan(20);
     // Every Project here has a uniqueSlug("p"): P, a throwaway one like P (deleteProject), the missing one.
-    const normalize = ({ outcome, message }: { outcome: Outcome; message?: string }) => `${outcome}: ${message?.replace(/p-[0-9a-f]{8}/g, "<project>") ?? ""}`;
+    const normalize = ({ outcome, message }: { outcome: Outcome; message?: string }) =>
+      `${outcome}: ${message?.replace(/p-[0-9a-f]{8}/g, "<project>") ?? ""}`;
     const differ: string[] = [];
     for (const root of roots) {
       const missing = uniqueSlug("p");

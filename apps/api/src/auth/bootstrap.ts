@@ -32,7 +32,11 @@ export interface AdminBootstrap {
   token: AdminTokenResult;
 }
 
-export async function bootstrapAdmin(db: Db, dataDir: string, options: { email?: string; presetToken?: string } = {}): Promise<AdminBootstrap> {
+export async function bootstrapAdmin(
+  db: Db,
+  dataDir: string,
+  options: { email?: string; presetToken?: string } = {},
+): Promise<AdminBootstrap> {
   const email = options.email ?? DEFAULT_ADMIN_EMAIL;
   const token = await bootstrapAdminToken(db, dataDir, options.presetToken, email);
   const passwordFile = join(dataDir, "admin-password");
@@ -56,7 +60,12 @@ async function bootstrapAdminPassword(db: Db, email: string, file: string): Prom
   return password;
 }
 
-export async function bootstrapAdminToken(db: Db, dataDir: string, preset?: string, email = DEFAULT_ADMIN_EMAIL): Promise<AdminTokenResult> {
+export async function bootstrapAdminToken(
+  db: Db,
+  dataDir: string,
+  preset?: string,
+  email = DEFAULT_ADMIN_EMAIL,
+): Promise<AdminTokenResult> {
   const file = join(dataDir, "admin-token");
   if (preset) {
     await ensureAdminToken(db, preset, email);
@@ -77,7 +86,10 @@ export async function bootstrapAdminToken(db: Db, dataDir: string, preset?: stri
 
 /** Makes sure `token` is a key of the admin user (the PERGOLA_ADMIN_TOKEN preset, or the first start's "admin token"). */
 export async function ensureAdminToken(db: Db, token: string, email = DEFAULT_ADMIN_EMAIL, name = "PERGOLA_ADMIN_TOKEN"): Promise<void> {
-  const [existing] = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.hash, hashToken(token)));
+  const [existing] = await db
+    .select({ id: apiTokens.id })
+    .from(apiTokens)
+    .where(eq(apiTokens.hash, hashToken(token)));
   if (existing) return;
   const admin = await ensureAdminUser(db, email);
   await ignoreTaken(createCredential(db, { name, kind: "LEGACY", userId: admin.id, token }));

@@ -37,6 +37,7 @@ export async function authenticateRequest(tokens: TokenService, logger: Logger, 
 /** Like authenticateRequest, for routes that have nothing for anonymous callers. */
 export async function authenticateCaller(tokens: TokenService, logger: Logger, req: IncomingMessage): Promise<Actor> {
   const actor = await authenticateRequest(tokens, logger, req);
-  if (actor.role === "ANONYMOUS") throw new HttpError(401, unauthenticated("Send an access key or a session token: Authorization: Bearer <token>"));
+  if (actor.role === "ANONYMOUS")
+    throw new HttpError(401, unauthenticated("Send an access key or a session token: Authorization: Bearer <token>"));
   return actor;
 }

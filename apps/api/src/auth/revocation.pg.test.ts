@@ -45,7 +45,9 @@ describeWithPostgres("revocation across replicas", () => {
     const email = `${uniqueSlug("u")}@example.test`;
     const password = "a long enough password";
     await gql(a, admin, `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email, name: "ops", password } });
-    const session = (await gql(b, null, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: email, p: password })).body.data.signIn.token;
+    const session = (
+      await gql(b, null, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: email, p: password })
+    ).body.data.signIn.token;
     const create = `mutation($n: String!) { createAccessKey(input: { name: $n }) { token accessKey { id } } }`;
     const first = (await gql(a, session, create, { n: "first" })).body.data.createAccessKey;
     const second = (await gql(a, session, create, { n: "second" })).body.data.createAccessKey;

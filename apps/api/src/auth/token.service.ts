@@ -49,7 +49,10 @@ export interface NewCredential {
 export async function createCredential(db: Db | Tx, input: NewCredential): Promise<{ id: string; token: string; createdAt: Date }> {
   const id = crypto.randomUUID();
   const token =
-    input.token ?? (input.kind === "ACCESS_KEY" ? `${id}:${randomBytes(24).toString("base64url")}` : generateToken(input.kind === "SESSION" ? SESSION_PREFIX : TOKEN_PREFIX));
+    input.token ??
+    (input.kind === "ACCESS_KEY"
+      ? `${id}:${randomBytes(24).toString("base64url")}`
+      : generateToken(input.kind === "SESSION" ? SESSION_PREFIX : TOKEN_PREFIX));
   const [row] = await db
     .insert(apiTokens)
     .values({
@@ -103,7 +106,17 @@ async function loadActor(db: Db, which: SQL): Promise<Actor | null> {
     );
   if (!row) return null;
   if (row.kind === "AGENT") {
-    return { role: "AGENT", tokenId: row.id, kind: row.kind, name: row.name, userId: null, email: null, keyName: row.name, readOnly: false, outpost: row.outpost };
+    return {
+      role: "AGENT",
+      tokenId: row.id,
+      kind: row.kind,
+      name: row.name,
+      userId: null,
+      email: null,
+      keyName: row.name,
+      readOnly: false,
+      outpost: row.outpost,
+    };
   }
   // A user's credential whose user is gone (deleted with cascade) cannot exist; be strict anyway.
   if (!row.userId) return null;
@@ -122,7 +135,10 @@ async function loadActor(db: Db, which: SQL): Promise<Actor | null> {
 
 /** Makes sure `token` is the agent token of `outpost` (the local agent's, preset by `npm start`). */
 export async function ensureAgentToken(db: Db, token: string, outpost: string): Promise<void> {
-  const [existing] = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.hash, hashToken(token)));
+  const [existing] = await db
+    .select({ id: apiTokens.id })
+    .from(apiTokens)
+    .where(eq(apiTokens.hash, hashToken(token)));
   if (!existing) await ignoreTaken(createCredential(db, { name: `agent of ${outpost}`, kind: "AGENT", token, outpost }));
 }
 

@@ -67,7 +67,11 @@ const STATUS: Partial<Record<string, number>> = {
 function sendError(res: express.Response, error: unknown, logger: Logger): void {
   if (error instanceof AppError) {
     const status =
-      error instanceof HttpError || error instanceof ArtifactRefusedError ? error.status : error instanceof ArtifactTooLargeError ? 413 : (STATUS[error.code] ?? 400);
+      error instanceof HttpError || error instanceof ArtifactRefusedError
+        ? error.status
+        : error instanceof ArtifactTooLargeError
+          ? 413
+          : (STATUS[error.code] ?? 400);
     res.status(status).json({ errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }] });
     return;
   }

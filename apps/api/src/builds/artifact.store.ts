@@ -106,7 +106,10 @@ export class ArtifactStore {
 
   /** The artifacts' rows, in the order of `shas` (null for an unknown one); a DataLoader's batch. */
   async listBySha(shas: readonly string[]): Promise<(ArtifactRow | null)[]> {
-    const rows = await this.db.select().from(artifacts).where(inArray(artifacts.sha256, [...shas]));
+    const rows = await this.db
+      .select()
+      .from(artifacts)
+      .where(inArray(artifacts.sha256, [...shas]));
     const bySha = new Map(rows.map((r) => [r.sha256, r]));
     return shas.map((sha) => bySha.get(sha) ?? null);
   }

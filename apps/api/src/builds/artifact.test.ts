@@ -49,14 +49,24 @@ describe("POST /artifacts", () => {
     ["random bytes", () => Promise.resolve(randomBytes(2048)), /not a valid tar\.gz archive/],
     ["an empty body", () => Promise.resolve(Buffer.alloc(0)), /empty/],
     ["a gzip of no tar", async () => (await import("node:zlib")).gzipSync(Buffer.from("hello")), /not a valid tar\.gz|no entries/],
-    ["a path escaping the root", () => makeArchive({ "ok.txt": "ok" }, (app) => {
-      writeFileSync(join(app, "..", "evil.txt"), "x");
-      return ["../evil.txt"];
-    }), /escapes the archive's root/],
-    ["a symlink out of the root", () => makeArchive({ "ok.txt": "ok" }, (app) => {
-      symlinkSync("/etc/passwd", join(app, "link"));
-      return ["link"];
-    }), /links outside/],
+    [
+      "a path escaping the root",
+      () =>
+        makeArchive({ "ok.txt": "ok" }, (app) => {
+          writeFileSync(join(app, "..", "evil.txt"), "x");
+          return ["../evil.txt"];
+        }),
+      /escapes the archive's root/,
+    ],
+    [
+      "a symlink out of the root",
+      () =>
+        makeArchive({ "ok.txt": "ok" }, (app) => {
+          symlinkSync("/etc/passwd", join(app, "link"));
+          return ["link"];
+        }),
+      /links outside/,
+    ],
   ])("refuses %s with BAD_USER_INPUT", async (_name, make, message) => {
     const res = await upload(await make());
     expect(res.status).toBe(400);
@@ -93,7 +103,8 @@ describe("POST /artifacts", () => {
 });
 
 const sha256Of = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
-const download = (sha256: string, token: string) => fetch(`${api.server.url}/artifacts/${sha256}`, { headers: { authorization: `Bearer ${token}` } });
+const download = (sha256: string, token: string) =>
+  fetch(`${api.server.url}/artifacts/${sha256}`, { headers: { authorization: `Bearer ${token}` } });
 const CREATE_BUILD = `mutation($i: CreateBuildInput!) { createBuild(input: $i) { name artifact { sha256 } } }`;
 
 describe("artifacts belong to Projects", () => {
@@ -179,7 +190,9 @@ describe("artifacts belong to Projects", () => {
     expect((await upload(archive, api.adminToken, mine)).status).toBe(201);
     const outpost = async () => {
       const slug = uniqueSlug("edge");
-      const { createOutpost } = await api.ok(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, { i: { name: slug, slug } });
+      const { createOutpost } = await api.ok(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, {
+        i: { name: slug, slug },
+      });
       return { slug, token: createOutpost.agentToken as string };
     };
     const running = await outpost();
@@ -190,7 +203,10 @@ describe("artifacts belong to Projects", () => {
     const { createBuild } = await api.ok(CREATE_BUILD, { i: { project: mine, manifest: SIMPLE_MANIFEST, artifact: sha256 } });
     // Before the Release the agent has no business with it.
     expect((await download(sha256, running.token)).status).toBe(404);
-    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`, { p: mine, b: createBuild.name });
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`, {
+      p: mine,
+      b: createBuild.name,
+    });
     const got = await download(sha256, running.token);
     expect(got.status).toBe(200);
     expect(Buffer.from(await got.arrayBuffer()).equals(archive)).toBe(true);

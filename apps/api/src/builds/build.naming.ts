@@ -17,7 +17,8 @@ export function checkBranch(branch: string | null | undefined): string | null {
 
 export function checkBuildName(name: string | null | undefined): string | null {
   if (name == null) return null;
-  if (!NAME.test(name)) throw badInput("name", "must be letters, digits, and . _ -, starting with a letter or digit, at most 100 characters");
+  if (!NAME.test(name))
+    throw badInput("name", "must be letters, digits, and . _ -, starting with a letter or digit, at most 100 characters");
   return name;
 }
 

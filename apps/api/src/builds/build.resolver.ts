@@ -20,13 +20,18 @@ export class BuildResolver {
   }
 
   @Query(() => ManifestValidation, { description: "Every problem of a pergola.yaml v1 manifest (as JSON), each with its path." })
-  validateManifest(@Arg("manifest", () => JSONScalar, { description: "A pergola.yaml v1 document, parsed into JSON." }) manifest: unknown): ManifestValidation {
+  validateManifest(
+    @Arg("manifest", () => JSONScalar, { description: "A pergola.yaml v1 document, parsed into JSON." }) manifest: unknown,
+  ): ManifestValidation {
     const problems = manifestProblems(manifest);
     return { valid: problems.length === 0, problems };
   }
 
   @Mutation(() => Build, { description: "Registers an immutable Build of an uploaded artifact." })
-  createBuild(@Arg("input", () => CreateBuildInput, { description: "The Build to create." }) input: CreateBuildInput, @Ctx() { actor, services }: Context) {
+  createBuild(
+    @Arg("input", () => CreateBuildInput, { description: "The Build to create." }) input: CreateBuildInput,
+    @Ctx() { actor, services }: Context,
+  ) {
     return services.builds.createBuild(projectFor(services.projects, actor, input.project), actor, input);
   }
 

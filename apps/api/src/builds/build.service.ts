@@ -44,7 +44,10 @@ export class BuildService {
 
   /** The Builds with these ids, in their order (null for an unknown id); a DataLoader's batch. */
   async listByIds(ids: readonly string[]): Promise<(BuildRow | null)[]> {
-    const rows = await this.db.select().from(builds).where(inArray(builds.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(builds)
+      .where(inArray(builds.id, [...ids]));
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -61,10 +64,14 @@ export class BuildService {
     const branch = checkBranch(input.branch);
     const explicitName = checkBuildName(input.name);
     checkManifest(input.manifest);
-    if (!SHA256_PATTERN.test(input.artifact)) throw badInput("artifact", "must be the SHA-256 (64 lowercase hex digits) that POST /artifacts answered");
+    if (!SHA256_PATTERN.test(input.artifact))
+      throw badInput("artifact", "must be the SHA-256 (64 lowercase hex digits) that POST /artifacts answered");
     const readable = can(actor, "artifact.read", await this.artifacts.access(actor, input.artifact));
     if (!readable || !(await this.artifacts.exists(input.artifact))) {
-      throw badInput("artifact", `no artifact ${input.artifact}: upload the application's tar.gz with POST /artifacts?project=<project> first`);
+      throw badInput(
+        "artifact",
+        `no artifact ${input.artifact}: upload the application's tar.gz with POST /artifacts?project=<project> first`,
+      );
     }
     return this.log.inProject(project, async ({ tx, project: row, emit }) => {
       const [{ last } = { last: 0 }] = await tx
@@ -75,7 +82,15 @@ export class BuildService {
       const name = explicitName ?? deriveBuildName(branch, number);
       const [build] = await tx
         .insert(builds)
-        .values({ projectId: row.id, name, branch, number, manifest: input.manifest as object, artifactSha256: input.artifact, createdBy: actor.name })
+        .values({
+          projectId: row.id,
+          name,
+          branch,
+          number,
+          manifest: input.manifest as object,
+          artifactSha256: input.artifact,
+          createdBy: actor.name,
+        })
         .onConflictDoNothing()
         .returning();
       if (!build) {

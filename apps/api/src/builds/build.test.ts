@@ -46,14 +46,24 @@ describe("Builds", () => {
 
   it("refuses an invalid manifest with every problem and its path", async () => {
     const project = await createTestProject(api);
-    const manifest = { version: "v1", components: [{ name: "web", command: "node" }, { name: "tick", command: "x", scheduled: "every day" }] };
+    const manifest = {
+      version: "v1",
+      components: [
+        { name: "web", command: "node" },
+        { name: "tick", command: "x", scheduled: "every day" },
+      ],
+    };
     const res = await api.gql(CREATE, { i: { project, manifest, artifact } });
     expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(res.errors?.[0]?.extensions?.problems).toContainEqual(expect.objectContaining({ path: "components[1].scheduled" }));
-    const { validateManifest } = await api.ok(`query($m: JSON!) { validateManifest(manifest: $m) { valid problems { path message } } }`, { m: manifest });
+    const { validateManifest } = await api.ok(`query($m: JSON!) { validateManifest(manifest: $m) { valid problems { path message } } }`, {
+      m: manifest,
+    });
     expect(validateManifest.valid).toBe(false);
     expect(validateManifest.problems.map((p: { path: string }) => p.path)).toContain("components[1].scheduled");
-    expect((await api.ok(`query($m: JSON!) { validateManifest(manifest: $m) { valid problems { path } } }`, { m: MANIFEST })).validateManifest).toEqual({ valid: true, problems: [] });
+    expect(
+      (await api.ok(`query($m: JSON!) { validateManifest(manifest: $m) { valid problems { path } } }`, { m: MANIFEST })).validateManifest,
+    ).toEqual({ valid: true, problems: [] });
   });
 
   it.each([

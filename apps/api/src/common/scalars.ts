@@ -10,7 +10,8 @@ function toUnsignedInt64(value: unknown): bigint {
   const digits = typeof value === "string" && /^(0|[1-9][0-9]*)$/.test(value);
   const whole = (typeof value === "number" && Number.isSafeInteger(value)) || typeof value === "bigint" || digits;
   const n = whole ? BigInt(value as string | number | bigint) : -1n;
-  if (n < 0n || n > MAX_UINT64) throw new GraphQLError(`UnsignedInt64 cannot represent ${String(value)}: a whole number from 0 to 2^64 - 1 is expected`);
+  if (n < 0n || n > MAX_UINT64)
+    throw new GraphQLError(`UnsignedInt64 cannot represent ${String(value)}: a whole number from 0 to 2^64 - 1 is expected`);
   return n;
 }
 
@@ -21,12 +22,12 @@ function toUnsignedInt64(value: unknown): bigint {
  */
 export const UnsignedInt64 = new GraphQLScalarType<bigint, string>({
   name: "UnsignedInt64",
-  description:
-    'A whole number from 0 to 2^64 - 1, written as a string of decimal digits (e.g. "3221225472") so that no client rounds it.',
+  description: 'A whole number from 0 to 2^64 - 1, written as a string of decimal digits (e.g. "3221225472") so that no client rounds it.',
   serialize: (value) => toUnsignedInt64(value).toString(),
   parseValue: toUnsignedInt64,
   parseLiteral(ast) {
-    if (ast.kind !== Kind.STRING && ast.kind !== Kind.INT) throw new GraphQLError("UnsignedInt64 is a string of decimal digits", { nodes: ast });
+    if (ast.kind !== Kind.STRING && ast.kind !== Kind.INT)
+      throw new GraphQLError("UnsignedInt64 is a string of decimal digits", { nodes: ast });
     return toUnsignedInt64(ast.value);
   },
 });

@@ -44,7 +44,11 @@ export interface ComponentLogSources {
 type Position = { releaseId: string; total: number };
 
 /** Checks the request and finds its Stage, so a bad one fails the subscription before it starts. */
-export async function streamComponentLogs(sources: ComponentLogSources, actor: Actor, request: ComponentLogRequest): Promise<AsyncIterable<ComponentLogBatch>> {
+export async function streamComponentLogs(
+  sources: ComponentLogSources,
+  actor: Actor,
+  request: ComponentLogRequest,
+): Promise<AsyncIterable<ComponentLogBatch>> {
   const { tail } = request;
   if (!Number.isInteger(tail) || tail < 0 || tail > 200) throw badInput("tail", "must be between 0 and 200");
   const after = parsePosition(request.after);

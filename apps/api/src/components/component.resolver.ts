@@ -14,23 +14,29 @@ type ComponentSnapshot = Omit<Component, "observedAt"> & { observedAt: string | 
 @Resolver(() => Component)
 export class ComponentResolver {
   @FieldResolver(() => [String], {
-    description: "Its shareable links, one per ingress, in both forms: /s/<project>/<stage>/<host>/ and http://<host>.<stage>.<project>.localhost:<port>/.",
+    description:
+      "Its shareable links, one per ingress, in both forms: /s/<project>/<stage>/<host>/ and http://<host>.<stage>.<project>.localhost:<port>/.",
   })
   links(@Root() component: Component & { releaseId: string }, @Ctx() { loaders }: Context): Promise<string[]> {
     return loaders.linksByComponent.load(`${component.releaseId}/${component.name}`);
   }
 
   @FieldResolver(() => [String], {
-    description: "The last `tail` lines of its output (stdout and stderr interleaved), as the agent shipped them; at most 200 are kept. Empty in componentChanged events: query the Stage for them.",
+    description:
+      "The last `tail` lines of its output (stdout and stderr interleaved), as the agent shipped them; at most 200 are kept. Empty in componentChanged events: query the Stage for them.",
   })
-  logs(@Root() component: Component & { logs?: string[] }, @Arg("tail", () => Int, { defaultValue: 50, description: "How many of the last lines, at most 200." }) tail: number): string[] {
+  logs(
+    @Root() component: Component & { logs?: string[] },
+    @Arg("tail", () => Int, { defaultValue: 50, description: "How many of the last lines, at most 200." }) tail: number,
+  ): string[] {
     if (!Number.isInteger(tail) || tail < 0 || tail > 200) throw badInput("tail", "must be between 0 and 200");
     return tail === 0 ? [] : (component.logs ?? []).slice(-tail);
   }
 
   @Subscription(() => ComponentEvent, {
     description: "Every change of the Stage's Components (state, health, restarts). Give `after` a cursor to resume from it.",
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, StageEventRequest, Context>) => streamStageEvents(context.services, context.actor, args, componentEventKinds),
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, StageEventRequest, Context>) =>
+      streamStageEvents(context.services, context.actor, args, componentEventKinds),
   })
   componentChanged(
     @Root() row: EventRow,

@@ -6,10 +6,26 @@
  * for a Stage of another Outpost, or from a superseded agent session, is refused.
  */
 import type { Db } from "@pergola/db/client";
-import { builds, COMPONENT_LOG_LINES, components, outposts, releases, stages, type ComponentRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
+import {
+  builds,
+  COMPONENT_LOG_LINES,
+  components,
+  outposts,
+  releases,
+  stages,
+  type ComponentRow,
+  type ReleaseRow,
+  type StageRow,
+} from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { checkComponent, checkComponentNames, componentAsSeen, stepComponent, type ObservedComponent } from "../domain/component.machine.js";
+import {
+  checkComponent,
+  checkComponentNames,
+  componentAsSeen,
+  stepComponent,
+  type ObservedComponent,
+} from "../domain/component.machine.js";
 import { accepted, isRefused, toAppError } from "../domain/outcome.js";
 import { stepLink } from "../domain/outpost-link.machine.js";
 import { stepRelease } from "../domain/release.machine.js";
@@ -79,7 +95,8 @@ export class ComponentService {
 
   /** Each machine is called before anything is written; the first refusal ends the report. */
   async applyReport(report: StatusReport, agent: ReportingAgent): Promise<ReportAnswer> {
-    const malformed = report.components.map((c, i) => checkComponent(c, i, COMPONENT_LOG_LINES)).find(Boolean) ?? checkComponentNames(report.components);
+    const malformed =
+      report.components.map((c, i) => checkComponent(c, i, COMPONENT_LOG_LINES)).find(Boolean) ?? checkComponentNames(report.components);
     if (malformed) throw toAppError(malformed);
     // IDs are UUIDs: anything else names no row, and must not reach the database as one.
     if (!isUuid(report.stageId)) return no("no Stage has this ID");
@@ -87,31 +104,38 @@ export class ComponentService {
     const [owner] = await this.db.select({ projectId: stages.projectId }).from(stages).where(eq(stages.id, report.stageId));
     if (!owner) return no("the Stage no longer exists");
     const effects = { logged: [] as string[], outpost: null as string | null };
-    return this.log.inProject({ id: owner.projectId, actor: `agent of ${agent.outpost}` }, async (ptx) => {
-      const [stage] = await ptx.tx.select().from(stages).where(eq(stages.id, report.stageId)).for("update");
-      if (!stage) return no("the Stage no longer exists");
-      const reported = report.releaseId ? report.components : [];
-      const linkAgent = agent.outpost === LOCAL_OUTPOST ? ({ local: true } as const) : { local: false as const, session: agent.session };
-      const link = stepLink(await getLinkFacts(ptx, stage), { kind: "report", agent: linkAgent, observedGeneration: report.observedGeneration, components: reported, now: new Date() });
-      if (isRefused(link)) return no(link.refused.message);
-      if (!report.releaseId) {
-        // "Nothing runs here" is true only when the Stage has no active Release.
-        if (await hasActiveRelease(ptx, stage)) return no("the Stage has a Release to run");
-        await applyLinkOutcome(ptx, stage, link);
+    return this.log
+      .inProject({ id: owner.projectId, actor: `agent of ${agent.outpost}` }, async (ptx) => {
+        const [stage] = await ptx.tx.select().from(stages).where(eq(stages.id, report.stageId)).for("update");
+        if (!stage) return no("the Stage no longer exists");
+        const reported = report.releaseId ? report.components : [];
+        const linkAgent = agent.outpost === LOCAL_OUTPOST ? ({ local: true } as const) : { local: false as const, session: agent.session };
+        const link = stepLink(await getLinkFacts(ptx, stage), {
+          kind: "report",
+          agent: linkAgent,
+          observedGeneration: report.observedGeneration,
+          components: reported,
+          now: new Date(),
+        });
+        if (isRefused(link)) return no(link.refused.message);
+        if (!report.releaseId) {
+          // "Nothing runs here" is true only when the Stage has no active Release.
+          if (await hasActiveRelease(ptx, stage)) return no("the Stage has a Release to run");
+          await applyLinkOutcome(ptx, stage, link);
+          return ok;
+        }
+        const [release] = await ptx.tx.select().from(releases).where(eq(releases.id, report.releaseId)).for("update");
+        if (!release || release.stageId !== stage.id) return no("that Release is not the Stage's active Release");
+        const stray = checkComponentNames(reported, await getManifestComponentNames(ptx, release));
+        if (stray) throw toAppError(stray);
+        const moved = stepRelease(release, { kind: "report", stage: stage.state, components: reported });
+        if (isRefused(moved)) return no(moved.refused.message);
+        effects.logged = await storeComponents(ptx, stage, release, reported);
+        await applyReleaseChange(ptx, stage, release, moved);
+        await applyStageSteps(ptx, stage, accepted(stepStage(stage, { kind: "report", components: reported })).events);
+        effects.outpost = await applyLinkOutcome(ptx, stage, link);
         return ok;
-      }
-      const [release] = await ptx.tx.select().from(releases).where(eq(releases.id, report.releaseId)).for("update");
-      if (!release || release.stageId !== stage.id) return no("that Release is not the Stage's active Release");
-      const stray = checkComponentNames(reported, await getManifestComponentNames(ptx, release));
-      if (stray) throw toAppError(stray);
-      const moved = stepRelease(release, { kind: "report", stage: stage.state, components: reported });
-      if (isRefused(moved)) return no(moved.refused.message);
-      effects.logged = await storeComponents(ptx, stage, release, reported);
-      await applyReleaseChange(ptx, stage, release, moved);
-      await applyStageSteps(ptx, stage, accepted(stepStage(stage, { kind: "report", components: reported })).events);
-      effects.outpost = await applyLinkOutcome(ptx, stage, link);
-      return ok;
-    })
+      })
       .then((answer) => {
         // Committed: followers of these Components' output read the new lines.
         if (answer.accepted) for (const name of effects.logged) this.logFeed.signal(report.stageId, name);
@@ -124,7 +148,12 @@ export class ComponentService {
 }
 
 /** Writes what the Component machine decided for each reported Component; returns those with new output. */
-async function storeComponents(ptx: ProjectTx, stage: StageRow, release: ReleaseRow, reported: readonly ComponentReport[]): Promise<string[]> {
+async function storeComponents(
+  ptx: ProjectTx,
+  stage: StageRow,
+  release: ReleaseRow,
+  reported: readonly ComponentReport[],
+): Promise<string[]> {
   const before = await ptx.tx.select().from(components).where(eq(components.releaseId, release.id));
   const logged: string[] = [];
   for (const c of reported) {
@@ -135,7 +164,10 @@ async function storeComponents(ptx: ProjectTx, stage: StageRow, release: Release
     if (!events.some((e) => e.kind === EventKind.COMPONENT_CHANGED)) {
       // Output alone is no change of state: stored, but no event (logs are read, not watched).
       const set = output ? { observedAt: next.observedAt, logs: next.logs, logsTotal: next.logsTotal } : { observedAt: next.observedAt };
-      await ptx.tx.update(components).set(set).where(and(eq(components.releaseId, release.id), eq(components.name, c.name)));
+      await ptx.tx
+        .update(components)
+        .set(set)
+        .where(and(eq(components.releaseId, release.id), eq(components.name, c.name)));
       continue;
     }
     const [row] = await ptx.tx
@@ -147,7 +179,10 @@ async function storeComponents(ptx: ProjectTx, stage: StageRow, release: Release
     ptx.emit({
       kind: EventKind.COMPONENT_CHANGED,
       stageId: stage.id,
-      payload: { stage: toStageSnapshot(stage), component: { ...snapshot, observedAt: snapshot.observedAt?.toISOString() ?? null, updatedAt: snapshot.updatedAt.toISOString() } },
+      payload: {
+        stage: toStageSnapshot(stage),
+        component: { ...snapshot, observedAt: snapshot.observedAt?.toISOString() ?? null, updatedAt: snapshot.updatedAt.toISOString() },
+      },
     });
   }
   return logged;

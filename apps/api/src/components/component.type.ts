@@ -11,8 +11,8 @@ export const ComponentKind = graphqlEnum(COMPONENT_KINDS, {
   description: "From `scheduled`: none → SERVICE, `@release` → JOB, a cron expression → CRON.",
   valuesConfig: {
     SERVICE: { description: "Runs all the time and is restarted when it exits (no `scheduled`)." },
-    JOB: { description: "Runs once per Release (`scheduled: \"@release\"`)." },
-    CRON: { description: "Runs on a cron schedule (`scheduled: \"*/5 * * * *\"`)." },
+    JOB: { description: 'Runs once per Release (`scheduled: "@release"`).' },
+    CRON: { description: 'Runs on a cron schedule (`scheduled: "*/5 * * * *"`).' },
   },
 });
 export type ComponentKind = keyof typeof ComponentKind;
@@ -35,7 +35,10 @@ export const ComponentState = graphqlEnum(COMPONENT_STATES, {
 });
 export type ComponentState = keyof typeof ComponentState;
 
-@ObjectType({ implements: Node, description: "A service, job or scheduled job of the Stage's active Release, as its agent last reported it." })
+@ObjectType({
+  implements: Node,
+  description: "A service, job or scheduled job of the Stage's active Release, as its agent last reported it.",
+})
 export class Component {
   @Field(() => String, { description: "Its name, as in the manifest; unique in its Release." })
   name: string;

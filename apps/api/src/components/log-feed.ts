@@ -46,7 +46,9 @@ export class LogFeed {
       this.local.emit(key);
       return;
     }
-    this.database.db.execute(sql`select pg_notify(${LOGS_CHANNEL}, ${key})`).catch((error) => this.logger.warn({ err: error }, "could not signal new output"));
+    this.database.db
+      .execute(sql`select pg_notify(${LOGS_CHANNEL}, ${key})`)
+      .catch((error) => this.logger.warn({ err: error }, "could not signal new output"));
   }
 
   watch(stageId: string, component: string, listener: () => void): () => void {

@@ -4,7 +4,7 @@
  * Each time nothing is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestProject, createTestUser, startTestApi, uniqueSlug, type TestApi } from "../testing/harness.js";
+import { createTestProject, createTestUser, startTestApi, type TestApi } from "../testing/harness.js";
 
 const ADD = `mutation($i: AddConfigDataInput!) { addConfigData(input: $i) { version data { name } } }`;
 const REMOVE = `mutation($i: RemoveConfigDataInput!) { removeConfigData(input: $i) { version } }`;
@@ -43,7 +43,15 @@ const badAdds: [string, Record<string, unknown>][] = [
   ["files[0].name", { files: [{ name: "conf/", content: "x" }] }],
   ["files[0].name", { files: [{ name: "a\nb", content: "x" }] }],
   ["files[0].name", { files: [{ name: `/${"d".repeat(1024)}`, content: "x" }] }],
-  ["files[1].name", { files: [{ name: "a", content: "x" }, { name: "a", content: "y" }] }],
+  [
+    "files[1].name",
+    {
+      files: [
+        { name: "a", content: "x" },
+        { name: "a", content: "y" },
+      ],
+    },
+  ],
   // 32 769 characters, 65 538 bytes: the limit is in bytes.
   ["files[0].content", { files: [{ name: "big.txt", content: "é".repeat(KIB64 / 2 + 1) }] }],
   ["files[0].content", { files: [{ name: "bin", content: "\u0000" }] }],
@@ -66,7 +74,10 @@ describe("addConfigData refuses bad input", () => {
         stage: "web",
         config,
         env: [{ name: `A${"B".repeat(255)}`, value: "x".repeat(KIB64) }],
-        files: [{ name: `/${"d".repeat(1023)}`, content: "é".repeat(KIB64 / 2) }, { name: "./a/..b/c.txt", content: "" }],
+        files: [
+          { name: `/${"d".repeat(1023)}`, content: "é".repeat(KIB64 / 2) },
+          { name: "./a/..b/c.txt", content: "" },
+        ],
       },
     });
     expect(addConfigData.data).toHaveLength(3);
@@ -78,7 +89,9 @@ describe("addConfigData refuses bad input", () => {
     expect((await api.ok(ADD, { i: { project, stage: "web", config, env: many(0, 500) } })).addConfigData.data).toHaveLength(500);
     const over = await api.gql(ADD, { i: { project, stage: "web", config, files: [{ name: "one-more", content: "" }] } });
     expect(over.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "files", limit: 500 });
-    expect((await api.ok(ADD, { i: { project, stage: "web", config, env: [{ name: "E0", value: "replaced" }] } })).addConfigData.version).toBe(2);
+    expect(
+      (await api.ok(ADD, { i: { project, stage: "web", config, env: [{ name: "E0", value: "replaced" }] } })).addConfigData.version,
+    ).toBe(2);
     expect((await api.ok(GET, { p: project, n: config })).configuration.version).toBe(2);
   });
 });

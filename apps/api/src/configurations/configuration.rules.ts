@@ -60,7 +60,9 @@ export function checkAdditions(
 ): EntryChange[] {
   if (env.length === 0 && files.length === 0) throw badInput("env", "give at least one env entry or file");
   if (env.length + files.length > MAX_ENTRIES) {
-    throw badInput(env.length >= files.length ? "env" : "files", `at most ${MAX_ENTRIES} entries per Configuration`, { limit: MAX_ENTRIES });
+    throw badInput(env.length >= files.length ? "env" : "files", `at most ${MAX_ENTRIES} entries per Configuration`, {
+      limit: MAX_ENTRIES,
+    });
   }
   const seen = new Set<string>();
   const changes: EntryChange[] = [];

@@ -36,7 +36,18 @@ const env = (name: string, value: string, secret?: boolean) => ({ kind: "ENV", n
 describe("addConfigData", () => {
   it("creates the Configuration on first use, then replaces and adds, one immutable version each", async () => {
     const project = await createStage();
-    const first = (await api.ok(ADD, { i: { project, stage: "web", env: [{ name: "B", value: "2" }, { name: "A", value: "1" }] } })).addConfigData;
+    const first = (
+      await api.ok(ADD, {
+        i: {
+          project,
+          stage: "web",
+          env: [
+            { name: "B", value: "2" },
+            { name: "A", value: "1" },
+          ],
+        },
+      })
+    ).addConfigData;
     expect(first).toMatchObject({ name: "default", version: 1, data: [env("A", "1"), env("B", "2")] });
 
     const second = (await api.ok(ADD, { i: { project, stage: "web", env: [{ name: "A", value: "one" }] } })).addConfigData;
@@ -45,7 +56,11 @@ describe("addConfigData", () => {
     const files = [{ name: "conf/app.yaml", content: "port: 8080\n" }];
     const third = (await api.ok(ADD, { i: { project, stage: "web", files } })).addConfigData;
     expect(third.version).toBe(3);
-    expect(third.data).toEqual([env("A", "one"), env("B", "2"), { kind: "FILE", name: "conf/app.yaml", value: "port: 8080\n", secret: false }]);
+    expect(third.data).toEqual([
+      env("A", "one"),
+      env("B", "2"),
+      { kind: "FILE", name: "conf/app.yaml", value: "port: 8080\n", secret: false },
+    ]);
     expect((await api.ok(GET, { p: project, s: "web" })).configuration).toEqual(third);
 
     const versions = await versionsOf(project);
@@ -62,7 +77,9 @@ describe("addConfigData", () => {
     await api.ok(ADD, { i: { project, stage: "web", config: "worker", env: [{ name: "QUEUE", value: "jobs" }] } });
     await api.ok(ADD, { i: { project, stage: "web", env: [{ name: "X", value: "1" }] } });
     await api.ok(ADD, { i: { project, stage: "web", env: [{ name: "X", value: "2" }] } });
-    const { stages } = await api.ok(`query($p: String!) { stages(project: $p) { configs { name version data { name value } } } }`, { p: project });
+    const { stages } = await api.ok(`query($p: String!) { stages(project: $p) { configs { name version data { name value } } } }`, {
+      p: project,
+    });
     expect(stages[0].configs).toEqual([
       { name: "default", version: 2, data: [{ name: "X", value: "2" }] },
       { name: "worker", version: 1, data: [{ name: "QUEUE", value: "jobs" }] },
@@ -88,7 +105,17 @@ async function versionsOf(project: string) {
 describe("removeConfigData", () => {
   it("removes the env entry and the file of each name, and answers NOT_FOUND for unknown ones", async () => {
     const project = await createStage();
-    await api.ok(ADD, { i: { project, stage: "web", env: [{ name: "X", value: "1" }, { name: "Y", value: "2" }], files: [{ name: "X", content: "x" }] } });
+    await api.ok(ADD, {
+      i: {
+        project,
+        stage: "web",
+        env: [
+          { name: "X", value: "1" },
+          { name: "Y", value: "2" },
+        ],
+        files: [{ name: "X", content: "x" }],
+      },
+    });
     const { removeConfigData } = await api.ok(REMOVE, { i: { project, stage: "web", names: ["X"] } });
     expect(removeConfigData).toMatchObject({ version: 2, data: [env("Y", "2")] });
 
@@ -112,7 +139,13 @@ describe("secrets", () => {
       responses.push(res);
       return res.data!.addConfigData;
     };
-    const created = await add({ env: [{ name: "DB_PASSWORD", value: secret, secret: true }, { name: "PLAIN", value: "p" }], files: [{ name: "/etc/key.pem", content: fileSecret, secret: true }] });
+    const created = await add({
+      env: [
+        { name: "DB_PASSWORD", value: secret, secret: true },
+        { name: "PLAIN", value: "p" },
+      ],
+      files: [{ name: "/etc/key.pem", content: fileSecret, secret: true }],
+    });
     expect(created.data).toEqual([
       { kind: "ENV", name: "DB_PASSWORD", value: null, secret: true },
       env("PLAIN", "p"),
@@ -130,7 +163,13 @@ describe("secrets", () => {
     const events = [];
     for (let n = 0; n < 5; n++) events.push((await sub.next()).events);
     sub.close();
-    expect(events.map((e) => e.kind)).toEqual(["PROJECT_CREATED", "STAGE_CREATED", "CONFIGURATION_CHANGED", "CONFIGURATION_CHANGED", "CONFIGURATION_CHANGED"]);
+    expect(events.map((e) => e.kind)).toEqual([
+      "PROJECT_CREATED",
+      "STAGE_CREATED",
+      "CONFIGURATION_CHANGED",
+      "CONFIGURATION_CHANGED",
+      "CONFIGURATION_CHANGED",
+    ]);
     expect(events[2]).toMatchObject({ stage: { slug: "web" } });
     expect(events[2].payload.configuration).toEqual({
       name: "default",
@@ -143,7 +182,9 @@ describe("secrets", () => {
     });
 
     // Stored all the same (the next Release needs them), the secret ones encrypted (secret-box.ts).
-    const stored = (await versionsOf(project)).map((v) => (v.data as { entries: { name: string; value: string; encrypted?: boolean }[] }).entries[0]);
+    const stored = (await versionsOf(project)).map(
+      (v) => (v.data as { entries: { name: string; value: string; encrypted?: boolean }[] }).entries[0],
+    );
     expect(stored.map((e) => e?.encrypted ?? false)).toEqual([true, true, false]);
     expect(stored.map((e) => e?.value)).toEqual([expect.stringMatching(/^v1:/), expect.stringMatching(/^v1:/), "public now"]);
     expect(JSON.stringify(stored)).not.toContain(secret);
@@ -167,7 +208,8 @@ describe("secrets", () => {
 describe("expectedVersion", () => {
   it("writes when it matches and answers CONFLICT with expected and actual when it does not", async () => {
     const project = await createStage();
-    const at = (expectedVersion: number, value: string) => api.gql(ADD, { i: { project, stage: "web", expectedVersion, env: [{ name: "A", value }] } });
+    const at = (expectedVersion: number, value: string) =>
+      api.gql(ADD, { i: { project, stage: "web", expectedVersion, env: [{ name: "A", value }] } });
     expect((await at(3, "x")).errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", expected: 3, actual: 0 });
     expect((await at(0, "1")).data?.addConfigData.version).toBe(1);
     expect((await at(1, "2")).data?.addConfigData.version).toBe(2);
@@ -178,7 +220,10 @@ describe("expectedVersion", () => {
     const staleRemove = await api.gql(REMOVE, { i: { project, stage: "web", expectedVersion: 1, names: ["A"] } });
     expect(staleRemove.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", expected: 1, actual: 2 });
     expect((await api.ok(GET, { p: project, s: "web" })).configuration).toMatchObject({ version: 2, data: [env("A", "2")] });
-    expect((await api.ok(REMOVE, { i: { project, stage: "web", expectedVersion: 2, names: ["A"] } })).removeConfigData).toMatchObject({ version: 3, data: [] });
+    expect((await api.ok(REMOVE, { i: { project, stage: "web", expectedVersion: 2, names: ["A"] } })).removeConfigData).toMatchObject({
+      version: 3,
+      data: [],
+    });
   });
 });
 
@@ -186,10 +231,14 @@ describe("concurrency", () => {
   it("serializes 20 concurrent changes of one Configuration: version 21, every entry kept, events in version order", async () => {
     const project = await createStage();
     await api.ok(ADD, { i: { project, stage: "web", env: [{ name: "SEED", value: "0" }] } });
-    await Promise.all(Array.from({ length: 20 }, (_, n) => api.ok(ADD, { i: { project, stage: "web", env: [{ name: `K${n}`, value: `${n}` }] } })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, n) => api.ok(ADD, { i: { project, stage: "web", env: [{ name: `K${n}`, value: `${n}` }] } })),
+    );
     const { configuration } = await api.ok(GET, { p: project, s: "web" });
     expect(configuration.version).toBe(21);
-    expect(configuration.data.map((d: { name: string }) => d.name).sort()).toEqual(["SEED", ...Array.from({ length: 20 }, (_, n) => `K${n}`)].sort());
+    expect(configuration.data.map((d: { name: string }) => d.name).sort()).toEqual(
+      ["SEED", ...Array.from({ length: 20 }, (_, n) => `K${n}`)].sort(),
+    );
     const sub = subscribe(api.ws(), EVENTS, { p: project });
     const versions = [];
     for (let n = 0; n < 23; n++) versions.push((await sub.next()).events.payload.configuration?.version);

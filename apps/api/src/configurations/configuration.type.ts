@@ -6,7 +6,8 @@ import { Node } from "../node/node.type.js";
 
 export const ConfigDataKind = graphqlEnum(CONFIG_DATA_KINDS, {
   name: "ConfigDataKind",
-  description: "ENV: an environment variable. FILE: a file written into the Component's file system (`config-ref` in the manifest names it).",
+  description:
+    "ENV: an environment variable. FILE: a file written into the Component's file system (`config-ref` in the manifest names it).",
   valuesConfig: {
     ENV: { description: "An environment variable of every Component." },
     FILE: { description: "A file written into the Component's file system; `config-ref` in the manifest names it." },

@@ -52,7 +52,11 @@ describe("SecretBox", () => {
 
   it("seals only secret entries, binds each to its Configuration and entry, and reads legacy plaintext as it is", () => {
     const box = SecretBox.generate();
-    const entries = [entry("TOKEN", "s3cr3t", true), entry("GREETING", "hi", false), entry("key.pem", "-----BEGIN", true, ConfigDataKind.FILE)];
+    const entries = [
+      entry("TOKEN", "s3cr3t", true),
+      entry("GREETING", "hi", false),
+      entry("key.pem", "-----BEGIN", true, ConfigDataKind.FILE),
+    ];
     const sealed = box.sealEntries(entries, "config-1");
     expect(sealed[0]).toMatchObject({ name: "TOKEN", secret: true, encrypted: true });
     expect(sealed[0]!.value).not.toContain("s3cr3t");

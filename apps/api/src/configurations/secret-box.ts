@@ -64,7 +64,9 @@ export class SecretBox {
   /** Encrypts every secret entry that is not encrypted yet (new values, and plaintext ones from before). */
   sealEntries(entries: readonly ConfigEntry[], configurationId: string): ConfigEntry[] {
     return entries.map((entry) =>
-      entry.secret && !entry.encrypted ? { ...entry, value: this.seal(entry.value, entryContext(configurationId, entry)), encrypted: true } : entry,
+      entry.secret && !entry.encrypted
+        ? { ...entry, value: this.seal(entry.value, entryContext(configurationId, entry)), encrypted: true }
+        : entry,
     );
   }
 

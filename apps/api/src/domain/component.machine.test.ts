@@ -39,21 +39,23 @@ const report = (over: Partial<ObservedComponent> = {}): ObservedComponent => ({
  */
 const COLUMNS = ["PENDING", "STARTING", "RUNNING", "SCHEDULED", "COMPLETED", "STOPPING", "STOPPED", "SUSPENDED", "FAILED", "CRASHLOOP"];
 const STATE_TABLE: Record<string, string> = {
-  "—":         "C C C C C C C C C C",
-  PENDING:     "· C C C C C C C C C",
-  STARTING:    "C · C C C C C C C C",
-  RUNNING:     "C C · C C C C C C C",
-  SCHEDULED:   "C C C · C C C C C C",
-  COMPLETED:   "C C C C · C C C C C",
-  STOPPING:    "C C C C C · C C C C",
-  STOPPED:     "C C C C C C · C C C",
-  SUSPENDED:   "C C C C C C C · C C",
-  FAILED:      "C C C C C C C C · C",
-  CRASHLOOP:   "C C C C C C C C C ·",
+  "—": "C C C C C C C C C C",
+  PENDING: "· C C C C C C C C C",
+  STARTING: "C · C C C C C C C C",
+  RUNNING: "C C · C C C C C C C",
+  SCHEDULED: "C C C · C C C C C C",
+  COMPLETED: "C C C C · C C C C C",
+  STOPPING: "C C C C C · C C C C",
+  STOPPED: "C C C C C C · C C C",
+  SUSPENDED: "C C C C C C C · C C",
+  FAILED: "C C C C C C C C · C",
+  CRASHLOOP: "C C C C C C C C C ·",
 };
 
 describe("Component machine", () => {
-  const pairs = Object.entries(STATE_TABLE).flatMap(([before, row]) => row.split(" ").map((cell, i) => [before, COLUMNS[i]!, cell] as const));
+  const pairs = Object.entries(STATE_TABLE).flatMap(([before, row]) =>
+    row.split(" ").map((cell, i) => [before, COLUMNS[i]!, cell] as const),
+  );
 
   it.each(pairs)("%s + report %s → %s", (before, state, cell) => {
     const outcome = stepComponent(before === "—" ? null : facts({ state: before }), report({ state }), MAX_LINES);
@@ -72,14 +74,26 @@ describe("Component machine", () => {
   const FACTS: [string, Partial<ComponentFacts>, Partial<ObservedComponent>, Partial<ComponentFacts>, string[]][] = [
     ["nothing new but the time", {}, {}, { observedAt: new Date("2026-01-01T00:01:00Z") }, []],
     ["health changes", {}, { health: "UNHEALTHY" }, { health: "UNHEALTHY", lastKnownHealth: "UNHEALTHY" }, ["COMPONENT_CHANGED"]],
-    ["health turns UNKNOWN: the last verdict stays", {}, { health: "UNKNOWN" }, { health: "UNKNOWN", lastKnownHealth: "HEALTHY" }, ["COMPONENT_CHANGED"]],
+    [
+      "health turns UNKNOWN: the last verdict stays",
+      {},
+      { health: "UNKNOWN" },
+      { health: "UNKNOWN", lastKnownHealth: "HEALTHY" },
+      ["COMPONENT_CHANGED"],
+    ],
     ["restarts", {}, { restarts: 2 }, { restarts: 2 }, ["COMPONENT_CHANGED"]],
     ["message", {}, { message: "probe slow" }, { message: "probe slow" }, ["COMPONENT_CHANGED"]],
     ["host", {}, { host: "10.0.0.2" }, { host: "10.0.0.2" }, ["COMPONENT_CHANGED"]],
     ["kind alone is no news", {}, { kind: "JOB" }, { kind: "JOB" }, []],
     ["output alone is no news", {}, { logs: ["c"] }, { logs: ["a", "b", "c"], logsTotal: 3 }, ["OUTPUT:1"]],
     ["output keeps the newest lines", {}, { logs: ["c", "d", "e", "f"] }, { logs: ["b", "c", "d", "e", "f"], logsTotal: 6 }, ["OUTPUT:4"]],
-    ["news and output", {}, { restarts: 1, logs: ["c"] }, { restarts: 1, logs: ["a", "b", "c"], logsTotal: 3 }, ["COMPONENT_CHANGED", "OUTPUT:1"]],
+    [
+      "news and output",
+      {},
+      { restarts: 1, logs: ["c"] },
+      { restarts: 1, logs: ["a", "b", "c"], logsTotal: 3 },
+      ["COMPONENT_CHANGED", "OUTPUT:1"],
+    ],
   ];
 
   it.each(FACTS)("%s", (_what, before, reported, expected, events) => {
@@ -109,7 +123,9 @@ describe("Component machine", () => {
 
   it.each(REFUSALS)("refuses a bad %s", (field, reported, message) => {
     const outcome = stepComponent(facts(), report(reported), MAX_LINES, 3);
-    expect(outcome).toEqual({ refused: { code: "BAD_USER_INPUT", message: `components[3].${field}: ${message}`, details: { field: `components[3].${field}` } } });
+    expect(outcome).toEqual({
+      refused: { code: "BAD_USER_INPUT", message: `components[3].${field}: ${message}`, details: { field: `components[3].${field}` } },
+    });
     expect(checkComponent(report(reported), 3, MAX_LINES)).toEqual("refused" in outcome ? outcome.refused : null);
   });
 
@@ -123,6 +139,9 @@ describe("Component machine", () => {
     expect(componentAsSeen(seen, null)).toBe(seen);
     expect(componentAsSeen(seen, "ONLINE")).toBe(seen);
     expect(componentAsSeen(seen, "OFFLINE")).toEqual({ health: "UNKNOWN", lastKnownHealth: "HEALTHY" });
-    expect(componentAsSeen({ health: "UNKNOWN", lastKnownHealth: "UNHEALTHY" }, "CONNECTING")).toEqual({ health: "UNKNOWN", lastKnownHealth: "UNHEALTHY" });
+    expect(componentAsSeen({ health: "UNKNOWN", lastKnownHealth: "UNHEALTHY" }, "CONNECTING")).toEqual({
+      health: "UNKNOWN",
+      lastKnownHealth: "UNHEALTHY",
+    });
   });
 });

@@ -66,7 +66,12 @@ export function isActiveComponent(state: string): boolean {
 const NEWS = ["state", "health", "restarts", "message", "host"] as const;
 
 /** `before`: null for a Component the Release did not have yet. */
-export function stepComponent(before: ComponentFacts | null, reported: ObservedComponent, maxLogLines: number, index = 0): ComponentOutcome {
+export function stepComponent(
+  before: ComponentFacts | null,
+  reported: ObservedComponent,
+  maxLogLines: number,
+  index = 0,
+): ComponentOutcome {
   const refused = checkComponent(reported, index, maxLogLines);
   if (refused) return { refused };
   const lines = reported.logs ?? [];
@@ -103,7 +108,12 @@ export function checkComponent(c: ObservedComponent, index: number, maxLogLines:
   const longLine = c.logs?.findIndex((line) => line.length > MAX_LOG_LINE_CHARS) ?? -1;
   if (longLine >= 0) return bad(`logs[${longLine}]`, `at most ${MAX_LOG_LINE_CHARS} characters a line`);
   // PostgreSQL stores neither NUL nor half a surrogate pair: refused here, by name, not by the driver.
-  for (const [field, text] of [["name", c.name], ["host", c.host], ["message", c.message], ...(c.logs ?? []).map((line, i) => [`logs[${i}]`, line])] as const) {
+  for (const [field, text] of [
+    ["name", c.name],
+    ["host", c.host],
+    ["message", c.message],
+    ...(c.logs ?? []).map((line, i) => [`logs[${i}]`, line]),
+  ] as const) {
     if (text && !isStorableText(text)) return bad(field, "holds a NUL character or a lone UTF-16 surrogate");
   }
   return null;
@@ -114,14 +124,21 @@ export function checkComponent(c: ObservedComponent, index: number, maxLogLines:
  * (`manifestNames`; unknown until the Release is loaded, so the names' first check passes none).
  * Otherwise a report could add Components that no manifest declared, or say two things of one.
  */
-export function checkComponentNames(reported: readonly Pick<ObservedComponent, "name">[], manifestNames?: readonly string[]): Refusal | null {
+export function checkComponentNames(
+  reported: readonly Pick<ObservedComponent, "name">[],
+  manifestNames?: readonly string[],
+): Refusal | null {
   const seen = new Set<string>();
   for (const [index, { name }] of reported.entries()) {
     const at = `components[${index}].name`;
     if (seen.has(name)) return { code: ErrorCode.BAD_USER_INPUT, message: `${at}: "${name}" is reported twice`, details: { field: at } };
     seen.add(name);
     if (manifestNames && !manifestNames.includes(name)) {
-      return { code: ErrorCode.BAD_USER_INPUT, message: `${at}: "${name}" is not a Component of the Release's manifest`, details: { field: at } };
+      return {
+        code: ErrorCode.BAD_USER_INPUT,
+        message: `${at}: "${name}" is not a Component of the Release's manifest`,
+        details: { field: at },
+      };
     }
   }
   return null;
@@ -131,7 +148,10 @@ export function checkComponentNames(reported: readonly Pick<ObservedComponent, "
  * A Component as a reader sees it: on an Outpost that is not ONLINE nobody sees it now, so its
  * health reads UNKNOWN and the last verdict stays in lastKnownHealth.
  */
-export function componentAsSeen<C extends Pick<ComponentFacts, "health" | "lastKnownHealth">>(component: C, outpostStatus: string | null): C {
+export function componentAsSeen<C extends Pick<ComponentFacts, "health" | "lastKnownHealth">>(
+  component: C,
+  outpostStatus: string | null,
+): C {
   if (!outpostStatus || outpostStatus === "ONLINE") return component;
   const lastKnownHealth = component.health !== "UNKNOWN" ? component.health : component.lastKnownHealth;
   return { ...component, health: "UNKNOWN", lastKnownHealth };

@@ -24,6 +24,8 @@ export interface DesiredStateDiff<S> {
 /** `now`: the Project's Stages on the Outpost as they are. Stages of other Projects are left alone. */
 export function diffDesiredState<S extends DesiredStageKey>(sent: SentStages, projectId: string, now: readonly S[]): DesiredStateDiff<S> {
   const changed = now.filter((stage) => sent.get(stage.stageId)?.generation !== stage.generation);
-  const removed = [...sent].filter(([stageId, seen]) => seen.projectId === projectId && !now.some((s) => s.stageId === stageId)).map(([stageId]) => stageId);
+  const removed = [...sent]
+    .filter(([stageId, seen]) => seen.projectId === projectId && !now.some((s) => s.stageId === stageId))
+    .map(([stageId]) => stageId);
   return { changed, removed };
 }

@@ -15,7 +15,11 @@ export interface Refusal {
 
 export type Outcome<S, E> = { next: S; events: E[] } | { refused: Refusal };
 
-export function refuse(message: string, code: ErrorCode = ErrorCode.STATE_CONFLICT, details?: Record<string, unknown>): { refused: Refusal } {
+export function refuse(
+  message: string,
+  code: ErrorCode = ErrorCode.STATE_CONFLICT,
+  details?: Record<string, unknown>,
+): { refused: Refusal } {
   return { refused: details ? { code, message, details } : { code, message } };
 }
 

@@ -44,7 +44,12 @@ type Expected = { kept: number; errors: string[]; changed: boolean; events: stri
 type Row = [keyof typeof LINKS, keyof typeof REPORTS, Expected];
 
 const same = (kept: number, errors: string[] = []): Expected => ({ kept, errors, changed: false, events: [] });
-const changed = (kept: number, errors: string[] = [], events = ["OUTPOST_LINK_CHANGED"]): Expected => ({ kept, errors, changed: true, events });
+const changed = (kept: number, errors: string[] = [], events = ["OUTPOST_LINK_CHANGED"]): Expected => ({
+  kept,
+  errors,
+  changed: true,
+  events,
+});
 const boom = changed(3, [`web: boom @${T1}`], ["OUTPOST_LINK_CHANGED", "APPLY_ERROR web: boom"]);
 const crash = changed(3, [`web: crash @${T1}`], ["OUTPOST_LINK_CHANGED", "APPLY_ERROR web: crash"]);
 const notHere = { refused: "that Stage is not on this agent's Outpost" };
@@ -110,14 +115,17 @@ describe("OutpostLink machine", () => {
     const outcome = stepLink(LINKS[link], REPORTS[report]);
     if ("refused" in expected) {
       expect(outcome).toEqual({ refused: { code: "STATE_CONFLICT", message: expected.refused } });
-      if (!expected.refused.startsWith("generation")) expect(admitAgent(LINKS[link], REPORTS[report].agent)?.message).toBe(expected.refused);
+      if (!expected.refused.startsWith("generation"))
+        expect(admitAgent(LINKS[link], REPORTS[report].agent)?.message).toBe(expected.refused);
       return;
     }
     if ("refused" in outcome) throw new Error(`refused: ${outcome.refused.message}`);
     expect(outcome.next.observedGeneration).toBe(expected.kept);
     expect(outcome.next.applyErrors.map((e) => `${e.component}: ${e.message} @${e.at}`)).toEqual(expected.errors);
     expect(outcome.changed).toBe(expected.changed);
-    expect(outcome.events.map((e) => (e.kind === "APPLY_ERROR" ? `APPLY_ERROR ${e.component}: ${e.message}` : e.kind))).toEqual(expected.events);
+    expect(outcome.events.map((e) => (e.kind === "APPLY_ERROR" ? `APPLY_ERROR ${e.component}: ${e.message}` : e.kind))).toEqual(
+      expected.events,
+    );
   });
 
   it("the table has one row for every link × report", () => {
@@ -129,7 +137,11 @@ describe("OutpostLink machine", () => {
 
   it("a local Stage's link changes without an event", () => {
     const outcome = stepLink(LINKS["local Stage, in sync"], input({ local: true }, 3, web("FAILED", "boom")));
-    expect(outcome).toMatchObject({ changed: true, events: [], next: { observedGeneration: 3, applyErrors: [{ component: "web", message: "boom", at: T1 }] } });
+    expect(outcome).toMatchObject({
+      changed: true,
+      events: [],
+      next: { observedGeneration: 3, applyErrors: [{ component: "web", message: "boom", at: T1 }] },
+    });
   });
 
   /** [Outpost status, apply errors, link status]: every Outpost status, with and without errors. */

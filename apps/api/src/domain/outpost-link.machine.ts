@@ -71,17 +71,21 @@ export function stepLink(link: LinkFacts, report: LinkReport): LinkOutcome {
   }
   const before = link.applyErrors;
   const at = report.now.toISOString();
-  const known = (component: string, message: string | null | undefined) => before.find((b) => b.component === component && b.message === message);
+  const known = (component: string, message: string | null | undefined) =>
+    before.find((b) => b.component === component && b.message === message);
   const applyErrors = report.components
     .filter((c) => c.state === "FAILED")
     .map((c) => ({ component: c.name, message: c.message ?? "failed", at: known(c.name, c.message)?.at ?? at }));
-  const sameErrors = applyErrors.length === before.length && applyErrors.every((e, i) => e.component === before[i]!.component && e.message === before[i]!.message);
+  const sameErrors =
+    applyErrors.length === before.length &&
+    applyErrors.every((e, i) => e.component === before[i]!.component && e.message === before[i]!.message);
   const next = { observedGeneration: report.observedGeneration, applyErrors };
   if (sameErrors && link.observedGeneration === report.observedGeneration) return { next, changed: false, events: [] };
   const events: LinkEvent[] = [];
   if (link.outpostId) {
     events.push({ kind: EventKind.OUTPOST_LINK_CHANGED });
-    for (const e of applyErrors) if (!known(e.component, e.message)) events.push({ kind: "APPLY_ERROR", component: e.component, message: e.message });
+    for (const e of applyErrors)
+      if (!known(e.component, e.message)) events.push({ kind: "APPLY_ERROR", component: e.component, message: e.message });
   }
   return { next, changed: true, events };
 }

@@ -25,7 +25,12 @@ type Expected = { state: ReleaseState; message: string | null; event: boolean; n
 type Row = [ReleaseState, InputName, Expected];
 
 const same = (state: ReleaseState): Expected => ({ state, message: "was", event: false });
-const moved = (state: ReleaseState, message: string | null = null): Expected => ({ state, message, event: true, newStageGeneration: state === "FAILED" });
+const moved = (state: ReleaseState, message: string | null = null): Expected => ({
+  state,
+  message,
+  event: true,
+  newStageGeneration: state === "FAILED",
+});
 const failed = moved("FAILED", "migrate: exit 1");
 const notActive = { refused: "that Release is not the Stage's active Release" };
 const final = (s: ReleaseState) => ({ refused: `a ${s} Release cannot be superseded` });
@@ -84,7 +89,16 @@ describe("Release machine", () => {
     if ("refused" in outcome) throw new Error(`refused: ${outcome.refused.message}`);
     expect(outcome.next).toEqual({ state: expected.state, message: expected.message });
     expect(outcome.events).toEqual(
-      expected.event ? [{ kind: "RELEASE_STATE_CHANGED", state: expected.state, message: expected.message, newStageGeneration: expected.newStageGeneration }] : [],
+      expected.event
+        ? [
+            {
+              kind: "RELEASE_STATE_CHANGED",
+              state: expected.state,
+              message: expected.message,
+              newStageGeneration: expected.newStageGeneration,
+            },
+          ]
+        : [],
     );
   });
 
@@ -107,16 +121,56 @@ describe("Release machine", () => {
   const old = { buildId: "b-previous", configName: "old" };
   const live = { buildId: "b-live", configName: "qa" };
   const COMMANDS: [string, ReleaseCommand, object][] = [
-    ["deploy a Build, a Release current", { kind: "deploy", stage: "web", build: "v2", config: null, current: cur }, { build: { name: "v2" }, configName: "prod" }],
-    ["deploy a Build, none current", { kind: "deploy", stage: "web", build: "v2", config: null, current: null }, { build: { name: "v2" }, configName: "default" }],
-    ["deploy a Configuration, a Release current", { kind: "deploy", stage: "web", build: null, config: "blue", current: cur }, { build: { id: "b-current" }, configName: "blue" }],
-    ["deploy a Configuration, none current", { kind: "deploy", stage: "web", build: null, config: "blue", current: null }, { refused: { code: "BAD_USER_INPUT", message: `build: Stage "web" has no Release yet: give a Build`, details: { field: "build" } } }],
-    ["promote a live Release, a Release current", { kind: "promote", from: "qa", live, current: cur }, { build: { id: "b-live" }, configName: "prod" }],
-    ["promote a live Release, none current", { kind: "promote", from: "qa", live, current: null }, { build: { id: "b-live" }, configName: "default" }],
-    ["promote, nothing live", { kind: "promote", from: "qa", live: null, current: null }, { refused: { code: "STATE_CONFLICT", message: `Stage "qa" has no Release to promote` } }],
-    ["rollback, a Release before the current", { kind: "rollback", stage: "web", current: cur, previous: old }, { build: { id: "b-previous" }, configName: "prod" }],
-    ["rollback, none before the current", { kind: "rollback", stage: "web", current: cur, previous: null }, { refused: { code: "STATE_CONFLICT", message: `Stage "web" has no earlier Release to roll back to` } }],
-    ["rollback, none current", { kind: "rollback", stage: "web", current: null, previous: null }, { refused: { code: "STATE_CONFLICT", message: `Stage "web" has no Release to roll back` } }],
+    [
+      "deploy a Build, a Release current",
+      { kind: "deploy", stage: "web", build: "v2", config: null, current: cur },
+      { build: { name: "v2" }, configName: "prod" },
+    ],
+    [
+      "deploy a Build, none current",
+      { kind: "deploy", stage: "web", build: "v2", config: null, current: null },
+      { build: { name: "v2" }, configName: "default" },
+    ],
+    [
+      "deploy a Configuration, a Release current",
+      { kind: "deploy", stage: "web", build: null, config: "blue", current: cur },
+      { build: { id: "b-current" }, configName: "blue" },
+    ],
+    [
+      "deploy a Configuration, none current",
+      { kind: "deploy", stage: "web", build: null, config: "blue", current: null },
+      { refused: { code: "BAD_USER_INPUT", message: `build: Stage "web" has no Release yet: give a Build`, details: { field: "build" } } },
+    ],
+    [
+      "promote a live Release, a Release current",
+      { kind: "promote", from: "qa", live, current: cur },
+      { build: { id: "b-live" }, configName: "prod" },
+    ],
+    [
+      "promote a live Release, none current",
+      { kind: "promote", from: "qa", live, current: null },
+      { build: { id: "b-live" }, configName: "default" },
+    ],
+    [
+      "promote, nothing live",
+      { kind: "promote", from: "qa", live: null, current: null },
+      { refused: { code: "STATE_CONFLICT", message: `Stage "qa" has no Release to promote` } },
+    ],
+    [
+      "rollback, a Release before the current",
+      { kind: "rollback", stage: "web", current: cur, previous: old },
+      { build: { id: "b-previous" }, configName: "prod" },
+    ],
+    [
+      "rollback, none before the current",
+      { kind: "rollback", stage: "web", current: cur, previous: null },
+      { refused: { code: "STATE_CONFLICT", message: `Stage "web" has no earlier Release to roll back to` } },
+    ],
+    [
+      "rollback, none current",
+      { kind: "rollback", stage: "web", current: null, previous: null },
+      { refused: { code: "STATE_CONFLICT", message: `Stage "web" has no Release to roll back` } },
+    ],
   ];
 
   it.each(COMMANDS)("%s", (_what, command, expected) => {
@@ -124,12 +178,24 @@ describe("Release machine", () => {
   });
 
   it("the command table covers every command with and without the Releases it takes from", () => {
-    const seen = new Set(COMMANDS.map(([, c]) => `${c.kind}:${"build" in c ? Boolean(c.build) : ""}:${"live" in c ? Boolean(c.live) : ""}:${Boolean(c.current)}:${"previous" in c ? Boolean(c.previous) : ""}`));
+    const seen = new Set(
+      COMMANDS.map(
+        ([, c]) =>
+          `${c.kind}:${"build" in c ? Boolean(c.build) : ""}:${"live" in c ? Boolean(c.live) : ""}:${Boolean(c.current)}:${"previous" in c ? Boolean(c.previous) : ""}`,
+      ),
+    );
     expect(seen).toEqual(
       new Set([
-        "deploy:true::true:", "deploy:true::false:", "deploy:false::true:", "deploy:false::false:",
-        "promote::true:true:", "promote::true:false:", "promote::false:false:",
-        "rollback:::true:true", "rollback:::true:false", "rollback:::false:false",
+        "deploy:true::true:",
+        "deploy:true::false:",
+        "deploy:false::true:",
+        "deploy:false::false:",
+        "promote::true:true:",
+        "promote::true:false:",
+        "promote::false:false:",
+        "rollback:::true:true",
+        "rollback:::true:false",
+        "rollback:::false:false",
       ]),
     );
   });

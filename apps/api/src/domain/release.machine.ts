@@ -102,7 +102,9 @@ export function planRelease(command: ReleaseCommand): { plan: ReleasePlan } | { 
       if (!build && !current) {
         return refuse(`build: Stage "${command.stage}" has no Release yet: give a Build`, ErrorCode.BAD_USER_INPUT, { field: "build" });
       }
-      return { plan: { build: build ? { name: build } : { id: current!.buildId }, configName: config ?? current?.configName ?? "default" } };
+      return {
+        plan: { build: build ? { name: build } : { id: current!.buildId }, configName: config ?? current?.configName ?? "default" },
+      };
     }
     case "promote":
       if (!command.live) return refuse(`Stage "${command.from}" has no Release to promote`);

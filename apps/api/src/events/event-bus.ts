@@ -107,7 +107,6 @@ export class EventBus implements EventFeed {
     void this.pump(projectId, feed);
   }
 
-
   /**
    * The Project's events after `after` (or from now when null), then live ones, in seq order,
    * each exactly once. Fails with RESYNC_REQUIRED when `after` is older than the retained log.

@@ -74,7 +74,6 @@ export class EventLog {
     });
   }
 
-
   /**
    * Appends events for a Project row the caller has locked (or just inserted) in `tx`, and
    * returns them as written. Two statements: the insert, and the seq update (with the NOTIFY

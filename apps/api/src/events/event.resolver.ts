@@ -21,7 +21,8 @@ type Subscribe = SubscribeResolverData<unknown, ProjectEventRequest, Context>;
 export class EventResolver {
   @Subscription(() => StageEvent, {
     description: "Every change of the Project's Stages. Give `after` a cursor to resume from it.",
-    subscribe: ({ args, context }: Subscribe) => streamProjectEvents(context.services, context.actor, args, (row) => stageEventKinds.has(row.kind)),
+    subscribe: ({ args, context }: Subscribe) =>
+      streamProjectEvents(context.services, context.actor, args, (row) => stageEventKinds.has(row.kind)),
   })
   stageChanged(
     @Root() row: EventRow,

@@ -33,7 +33,9 @@ export abstract class EventFields {
   @Field(() => EventKind, { description: "What happened." })
   kind: EventKind;
 
-  @Field(() => String, { description: 'Who caused it: "email (key name)", "email" for a dashboard session, "agent of <outpost>", or "system".' })
+  @Field(() => String, {
+    description: 'Who caused it: "email (key name)", "email" for a dashboard session, "agent of <outpost>", or "system".',
+  })
   actor: string;
 }
 
@@ -50,7 +52,8 @@ export class ProjectEvent extends EventFields {
 
   @Field(() => JSONScalar, {
     description: "The event's full payload: the stored rows, untyped.",
-    deprecationReason: "Use `subject`: the same facts, typed (StageSnapshot, ReleaseSnapshot, ComponentSnapshot, OutpostLinkSnapshot, ConfigurationSnapshot).",
+    deprecationReason:
+      "Use `subject`: the same facts, typed (StageSnapshot, ReleaseSnapshot, ComponentSnapshot, OutpostLinkSnapshot, ConfigurationSnapshot).",
   })
   payload: unknown;
 }

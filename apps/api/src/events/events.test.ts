@@ -37,9 +37,7 @@ describe("stageChanged", () => {
     const sub = subscribe(api.ws(), STAGE_CHANGED, { p: project, after: held });
     const replayed = [];
     for (let n = 1; n <= 200; n++) replayed.push(await sub.next());
-    expect(replayed.map((e) => e.stageChanged.stage.name)).toEqual(
-      Array.from({ length: 200 }, (_, i) => `web ${i + 1}`),
-    );
+    expect(replayed.map((e) => e.stageChanged.stage.name)).toEqual(Array.from({ length: 200 }, (_, i) => `web ${i + 1}`));
     const cursors = replayed.map((e) => BigInt(e.stageChanged.cursor));
     expect(cursors).toEqual(cursors.map((_, i) => BigInt(held) + 1n + BigInt(i)));
 
@@ -57,10 +55,7 @@ describe("stageChanged", () => {
   it("lists, then subscribes after Project.cursor, and misses nothing (list+watch)", async () => {
     const project = await createTestProject(api);
     await api.ok(CREATE, { i: { project, name: "a", type: "DEV" } });
-    const { project: listed } = await api.ok(
-      `query($p: String!) { project(slug: $p) { cursor stages { slug } } }`,
-      { p: project },
-    );
+    const { project: listed } = await api.ok(`query($p: String!) { project(slug: $p) { cursor stages { slug } } }`, { p: project });
     expect(listed.stages).toEqual([{ slug: "a" }]);
     // A change between the list and the subscription still arrives.
     await api.ok(CREATE, { i: { project, name: "b", type: "QA" } });
@@ -182,10 +177,14 @@ describe("commit order", () => {
     expect(BigInt(first.cursor)).toBe(BigInt(start) + 1n);
     expect(BigInt(second.cursor)).toBe(BigInt(start) + 2n);
 
-    const resumed = subscribe(api.ws(), `subscription($p: String!, $after: String) { events(project: $p, after: $after) { cursor payload } }`, {
-      p: project,
-      after: start,
-    });
+    const resumed = subscribe(
+      api.ws(),
+      `subscription($p: String!, $after: String) { events(project: $p, after: $after) { cursor payload } }`,
+      {
+        p: project,
+        after: start,
+      },
+    );
     const writers = [(await resumed.next()).events.payload.writer, (await resumed.next()).events.payload.writer];
     expect(writers).toEqual(["A", "B"]);
     sub.close();
@@ -196,9 +195,7 @@ describe("commit order", () => {
     const project = await createTestProject(api);
     const start = BigInt(await cursorOf(project));
     const sub = subscribe(api.ws(), STAGE_CHANGED, { p: project, after: String(start) });
-    await Promise.all(
-      Array.from({ length: 30 }, (_, i) => api.ok(CREATE, { i: { project, name: `w${i}`, type: "DEV" } })),
-    );
+    await Promise.all(Array.from({ length: 30 }, (_, i) => api.ok(CREATE, { i: { project, name: `w${i}`, type: "DEV" } })));
     const got = [];
     for (let i = 0; i < 30; i++) got.push(await sub.next());
     expect(got.map((e) => BigInt(e.stageChanged.cursor))).toEqual(got.map((_, i) => start + 1n + BigInt(i)));

@@ -41,7 +41,12 @@ export async function streamProjectEvents(
 }
 
 /** The Stage's events of the given kinds. */
-export async function streamStageEvents(sources: ProjectEventSources, actor: Actor, request: StageEventRequest, kinds: ReadonlySet<string>): Promise<EventStream> {
+export async function streamStageEvents(
+  sources: ProjectEventSources,
+  actor: Actor,
+  request: StageEventRequest,
+  kinds: ReadonlySet<string>,
+): Promise<EventStream> {
   const after = parseCursor(request.after);
   const project = await sources.projects.requireProject(actor, request.project);
   const stage = await sources.stages.requireStage(project, request.stage);

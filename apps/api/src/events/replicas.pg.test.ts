@@ -40,10 +40,14 @@ describeWithPostgres("two API processes on one PostgreSQL", () => {
       i: { name: project, slug: project },
     });
     const client = createClient({ url: b.wsUrl, webSocketImpl: WebSocket, connectionParams: { authToken: token }, retryAttempts: 0 });
-    const sub = subscribe(client, `subscription($p: String!, $after: String) { stageChanged(project: $p, after: $after) { cursor stage { slug } } }`, {
-      p: project,
-      after: createProject.cursor,
-    });
+    const sub = subscribe(
+      client,
+      `subscription($p: String!, $after: String) { stageChanged(project: $p, after: $after) { cursor stage { slug } } }`,
+      {
+        p: project,
+        after: createProject.cursor,
+      },
+    );
     await gql(a, `mutation($i: CreateStageInput!) { createStage(input: $i) { slug } }`, {
       i: { project, name: "from-a", type: "DEV" },
     });

@@ -37,7 +37,9 @@ describe.skipIf(testDb === "postgres")("the API on PGlite killed with SIGKILL", 
     started.push(first);
     const slugs = Array.from({ length: 10 }, () => uniqueSlug("k9"));
     for (const slug of slugs) {
-      const answer = await gql(first, `mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`, { i: { name: slug, slug } });
+      const answer = await gql(first, `mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`, {
+        i: { name: slug, slug },
+      });
       expect(answer.errors).toBeUndefined();
     }
     const exited = new Promise((resolve) => first.child.once("exit", resolve));

@@ -35,25 +35,35 @@ afterAll(async () => {
 });
 
 describeWithPostgres("PostgreSQL stopped and started under a live subscription", () => {
-  it.skipIf(!canRunPrivatePostgres())("goes 503 while it is down, then resumes the subscription with the events committed after", async () => {
-    const project = uniqueSlug("p");
-    const { data } = await writer.gql(`mutation($i: CreateProjectInput!) { createProject(input: $i) { cursor } }`, { i: { name: project, slug: project } });
-    const sub = subscribe<{ stageChanged: { stage: { slug: string } } }>(ws, STAGE_CHANGED, { p: project, after: data!.createProject.cursor });
-    await writer.gql(CREATE_STAGE, { i: { project, name: "before", type: "DEV" } });
-    expect((await sub.next(10_000)).stageChanged.stage.slug).toBe("before");
+  it.skipIf(!canRunPrivatePostgres())(
+    "goes 503 while it is down, then resumes the subscription with the events committed after",
+    async () => {
+      const project = uniqueSlug("p");
+      const { data } = await writer.gql(`mutation($i: CreateProjectInput!) { createProject(input: $i) { cursor } }`, {
+        i: { name: project, slug: project },
+      });
+      const sub = subscribe<{ stageChanged: { stage: { slug: string } } }>(ws, STAGE_CHANGED, {
+        p: project,
+        after: data!.createProject.cursor,
+      });
+      await writer.gql(CREATE_STAGE, { i: { project, name: "before", type: "DEV" } });
+      expect((await sub.next(10_000)).stageChanged.stage.slug).toBe("before");
 
-    await server.stop();
-    for (const api of [writer, reader]) await eventually(async () => ((await api.readyz()) === 503 ? true : undefined), 15_000, "/readyz turns 503");
-    const refused = await writer.gql(CREATE_STAGE, { i: { project, name: "while-down", type: "DEV" } });
-    expect(outcomeOf(refused, "createStage"), JSON.stringify(refused)).toBe("unavailable");
+      await server.stop();
+      for (const api of [writer, reader])
+        await eventually(async () => ((await api.readyz()) === 503 ? true : undefined), 15_000, "/readyz turns 503");
+      const refused = await writer.gql(CREATE_STAGE, { i: { project, name: "while-down", type: "DEV" } });
+      expect(outcomeOf(refused, "createStage"), JSON.stringify(refused)).toBe("unavailable");
 
-    await server.start();
-    for (const api of [writer, reader]) await eventually(async () => ((await api.readyz()) === 200 ? true : undefined), 30_000, "/readyz turns 200");
-    await writer.gql(CREATE_STAGE, { i: { project, name: "after", type: "DEV" } });
-    expect((await sub.next(15_000)).stageChanged.stage.slug).toBe("after");
-    expect(sub.received.map((event) => event.stageChanged.stage.slug)).toEqual(["before", "after"]);
+      await server.start();
+      for (const api of [writer, reader])
+        await eventually(async () => ((await api.readyz()) === 200 ? true : undefined), 30_000, "/readyz turns 200");
+      await writer.gql(CREATE_STAGE, { i: { project, name: "after", type: "DEV" } });
+      expect((await sub.next(15_000)).stageChanged.stage.slug).toBe("after");
+      expect(sub.received.map((event) => event.stageChanged.stage.slug)).toEqual(["before", "after"]);
 
-    expect(writer.api.child.exitCode, writer.api.output()).toBeNull();
-    expect(reader.api.child.exitCode, reader.api.output()).toBeNull();
-  });
+      expect(writer.api.child.exitCode, writer.api.output()).toBeNull();
+      expect(reader.api.child.exitCode, reader.api.output()).toBeNull();
+    },
+  );
 });

@@ -39,7 +39,9 @@ describeWithPostgres("the API's PostgreSQL connections terminated during a write
     const client = async () => {
       while (next < WRITES) {
         const slug = slugs[next++]!;
-        const answer = await faulty.gql(`mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`, { i: { name: slug, slug } });
+        const answer = await faulty.gql(`mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`, {
+          i: { name: slug, slug },
+        });
         answers.push({ slug, answer });
         if (KILL_AT.includes(answers.length)) kills.push(terminateBackends(admin, faulty.applicationName));
       }
@@ -56,11 +58,18 @@ describeWithPostgres("the API's PostgreSQL connections terminated during a write
     const acknowledged = answers.filter(({ answer }) => outcomeOf(answer, "createProject") === "acknowledged").map(({ slug }) => slug);
     const { rows } = await admin.query<{ slug: string }>("select slug from projects where slug = any($1)", [acknowledged]);
     expect(rows.map((row) => row.slug).sort()).toEqual([...acknowledged].sort());
-    console.info(`${acknowledged.length} of ${WRITES} writes acknowledged, ${WRITES - acknowledged.length} answered SERVICE_UNAVAILABLE; backends terminated: ${terminated.join(", ")}`);
+    console.info(
+      `${acknowledged.length} of ${WRITES} writes acknowledged, ${WRITES - acknowledged.length} answered SERVICE_UNAVAILABLE; backends terminated: ${terminated.join(", ")}`,
+    );
 
     // And it carries on: ready, and writing.
     expect(await faulty.readyz()).toBe(200);
     const after = uniqueSlug("after");
-    expect(outcomeOf(await faulty.gql(`mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`, { i: { name: after, slug: after } }), "createProject")).toBe("acknowledged");
+    expect(
+      outcomeOf(
+        await faulty.gql(`mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`, { i: { name: after, slug: after } }),
+        "createProject",
+      ),
+    ).toBe("acknowledged");
   });
 });

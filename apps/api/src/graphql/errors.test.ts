@@ -69,13 +69,33 @@ describe("BAD_USER_INPUT", () => {
     ["createStage: 300-character name", CREATE_STAGE, () => ({ i: { project, name: long, type: "DEV" } }), "name"],
     ["createStage: a name with no slug in it", CREATE_STAGE, () => ({ i: { project, name: "🚀", type: "DEV" } }), "slug"],
     ["createStage: slug Bad_Slug", CREATE_STAGE, () => ({ i: { project, name: "x", type: "DEV", slug: "Bad_Slug" } }), "slug"],
-    ["createStage: suspendGraceSeconds -1", CREATE_STAGE, () => ({ i: { project, name: "g", type: "DEV", suspendGraceSeconds: -1 } }), "suspendGraceSeconds"],
-    ["createStage: suspendGraceSeconds 999999", CREATE_STAGE, () => ({ i: { project, name: "g", type: "DEV", suspendGraceSeconds: 999_999 } }), "suspendGraceSeconds"],
+    [
+      "createStage: suspendGraceSeconds -1",
+      CREATE_STAGE,
+      () => ({ i: { project, name: "g", type: "DEV", suspendGraceSeconds: -1 } }),
+      "suspendGraceSeconds",
+    ],
+    [
+      "createStage: suspendGraceSeconds 999999",
+      CREATE_STAGE,
+      () => ({ i: { project, name: "g", type: "DEV", suspendGraceSeconds: 999_999 } }),
+      "suspendGraceSeconds",
+    ],
     ["createStage: type XX", CREATE_STAGE, () => ({ i: { project, name: "t", type: "XX" } }), undefined],
     ["createStage: no name", CREATE_STAGE, () => ({ i: { project, type: "DEV" } }), undefined],
     ["updateStage: blank name", UPDATE_STAGE, () => ({ i: { project, slug: "web", name: " " } }), "name"],
-    ["updateStage: suspendGraceSeconds -1", UPDATE_STAGE, () => ({ i: { project, slug: "web", suspendGraceSeconds: -1 } }), "suspendGraceSeconds"],
-    ["updateStage: suspendGraceSeconds 999999", UPDATE_STAGE, () => ({ i: { project, slug: "web", suspendGraceSeconds: 999_999 } }), "suspendGraceSeconds"],
+    [
+      "updateStage: suspendGraceSeconds -1",
+      UPDATE_STAGE,
+      () => ({ i: { project, slug: "web", suspendGraceSeconds: -1 } }),
+      "suspendGraceSeconds",
+    ],
+    [
+      "updateStage: suspendGraceSeconds 999999",
+      UPDATE_STAGE,
+      () => ({ i: { project, slug: "web", suspendGraceSeconds: 999_999 } }),
+      "suspendGraceSeconds",
+    ],
     ["updateStage: type XX", UPDATE_STAGE, () => ({ i: { project, slug: "web", type: "XX" } }), undefined],
     ["deleteStage: slug of the wrong type", DELETE_STAGE, () => ({ p: project, s: 42 }), undefined],
     ["deleteStage: no slug", DELETE_STAGE, () => ({ p: project }), undefined],
@@ -88,7 +108,11 @@ describe("BAD_USER_INPUT", () => {
     ["createUser: short password", CREATE_USER, () => ({ i: { email: "short@example.test", name: "n", password: "short" } }), "password"],
   ];
 
-  const REFUSED_AT_THE_EDGE = new Set(["createProject: 300-character name", "createProject: 64-character slug", "createStage: 300-character name"]);
+  const REFUSED_AT_THE_EDGE = new Set([
+    "createProject: 300-character name",
+    "createProject: 64-character slug",
+    "createStage: 300-character name",
+  ]);
 
   it.each(cases)("%s", async (_what, query, variables, field) => {
     const res = await gql(query, variables());
@@ -106,7 +130,9 @@ describe("BAD_USER_INPUT", () => {
 
   it("reached the database with none of them", async () => {
     expect((await api.ok(STAGES, { p: project })).stages).toEqual([{ slug: "web" }]);
-    expect((await api.ok(`query($p: String!) { stage(project: $p, slug: "web") { name suspendGraceSeconds } }`, { p: project })).stage).toEqual({
+    expect(
+      (await api.ok(`query($p: String!) { stage(project: $p, slug: "web") { name suspendGraceSeconds } }`, { p: project })).stage,
+    ).toEqual({
       name: "web",
       suspendGraceSeconds: 60,
     });
@@ -207,14 +233,24 @@ describe("the other codes", () => {
       const inResolver = await post(broken.adminToken);
       const body = await inResolver.text();
       expect(JSON.parse(body).errors).toEqual([
-        { message: "Internal server error", locations: [{ line: 1, column: 3 }], path: ["projects"], extensions: { code: "INTERNAL_SERVER_ERROR" } },
+        {
+          message: "Internal server error",
+          locations: [{ line: 1, column: 3 }],
+          path: ["projects"],
+          extensions: { code: "INTERNAL_SERVER_ERROR" },
+        },
       ]);
       expect(body).not.toMatch(LEAKS);
       expect(inResolver.status).toBeLessThan(500);
 
       // In a resolver (the socket's context was built before): masked alike.
       const error = await subscribe(client, `{ projects { slug } }`, {}).error();
-      expect(error).toEqual({ message: "Internal server error", locations: [{ line: 1, column: 3 }], path: ["projects"], extensions: { code: "INTERNAL_SERVER_ERROR" } });
+      expect(error).toEqual({
+        message: "Internal server error",
+        locations: [{ line: 1, column: 3 }],
+        path: ["projects"],
+        extensions: { code: "INTERNAL_SERVER_ERROR" },
+      });
       held.close();
 
       // While authenticating a new socket: closed with 4500 and a masked reason.

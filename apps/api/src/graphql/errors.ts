@@ -65,7 +65,12 @@ export function createFormatError({ logger, hideSchemaDetails }: FormatOptions) 
     if (isErrorCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
     if (isDatabaseUnavailable(original)) {
       logger.warn({ err: original }, "the database is unavailable");
-      return { message: UNAVAILABLE, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+      return {
+        message: UNAVAILABLE,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+      };
     }
     logger.error({ err: original }, "unexpected error in a GraphQL operation");
     return { message: MASKED, locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
@@ -85,7 +90,11 @@ export function toGraphQLError(error: AppError, httpStatus?: number): GraphQLErr
 /** A parse or input error whose cause is no GraphQL error but the runtime's own (RangeError…). */
 function isRuntimeFailureAsInput(original: unknown, code: unknown): boolean {
   if (original instanceof RangeError) return true;
-  return (code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED") && original instanceof Error && !(original instanceof GraphQLError);
+  return (
+    (code === "GRAPHQL_PARSE_FAILED" || code === "GRAPHQL_VALIDATION_FAILED") &&
+    original instanceof Error &&
+    !(original instanceof GraphQLError)
+  );
 }
 
 /** The error behind GraphQL's wrappers (resolver errors, and stream errors that carry no path). */

@@ -106,11 +106,20 @@ const CASES: RenamedCase[] = [
       async call(names) {
         const p = await createTestProject(api);
         const s = await createStage(p);
-        if (field === "resumeStage") await api.ok(`mutation($p: String!, $s: String!) { suspendStage(project: $p, stage: $s) { state } }`, { p, s });
+        if (field === "resumeStage")
+          await api.ok(`mutation($p: String!, $s: String!) { suspendStage(project: $p, stage: $s) { state } }`, { p, s });
         const selection = field === "deleteStage" ? "" : " { slug state }";
         const operation = field === "stage" ? "query" : "mutation";
-        const res = await api.gql(`${operation}${variables(names, "String", "$p: String!")} { ${field}${args(names, "project: $p")}${selection} }`, { p, v: s });
-        const given = { stage: { slug: s, state: "RUNNING" }, deleteStage: true, suspendStage: { slug: s, state: "SUSPENDED" }, resumeStage: { slug: s, state: "RUNNING" } }[field];
+        const res = await api.gql(
+          `${operation}${variables(names, "String", "$p: String!")} { ${field}${args(names, "project: $p")}${selection} }`,
+          { p, v: s },
+        );
+        const given = {
+          stage: { slug: s, state: "RUNNING" },
+          deleteStage: true,
+          suspendStage: { slug: s, state: "SUSPENDED" },
+          resumeStage: { slug: s, state: "RUNNING" },
+        }[field];
         return { res, seen: () => res.data?.[field], given };
       },
     }),
@@ -126,7 +135,10 @@ const CASES: RenamedCase[] = [
       for (const build of await createBuilds(api, p, artifact, 2)) {
         await api.ok(`mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { number } }`, { i: { project: p, stage: s, build } });
       }
-      const res = await api.gql(`mutation${variables(names, "String", "$p: String!")} { rollbackStage${args(names, "project: $p")} { number build { name } } }`, { p, v: s });
+      const res = await api.gql(
+        `mutation${variables(names, "String", "$p: String!")} { rollbackStage${args(names, "project: $p")} { number build { name } } }`,
+        { p, v: s },
+      );
       return { res, seen: () => res.data?.rollbackStage, given: { number: 3, build: { name: "b1" } } };
     },
   },
@@ -138,7 +150,9 @@ const CASES: RenamedCase[] = [
     async call(names) {
       const p = await createTestProject(api);
       const s = await createStage(p);
-      const res = await api.gql(`mutation($i: UpdateStageInput!) { updateStage(input: $i) { slug name } }`, { i: { project: p, name: "Renamed", ...fields(names, s) } });
+      const res = await api.gql(`mutation($i: UpdateStageInput!) { updateStage(input: $i) { slug name } }`, {
+        i: { project: p, name: "Renamed", ...fields(names, s) },
+      });
       return { res, seen: () => res.data?.updateStage, given: { slug: s, name: "Renamed" } };
     },
   },
@@ -152,7 +166,10 @@ const CASES: RenamedCase[] = [
       const s = await createStage(p);
       await addConfig(p, s, "default");
       await addConfig(p, s, "web");
-      const res = await api.gql(`query${variables(names, "String", "$p: String!", "$s: String!")} { configuration${args(names, "project: $p", "stage: $s")} { name } }`, { p, s, v: "web" });
+      const res = await api.gql(
+        `query${variables(names, "String", "$p: String!", "$s: String!")} { configuration${args(names, "project: $p", "stage: $s")} { name } }`,
+        { p, s, v: "web" },
+      );
       return { res, seen: () => res.data?.configuration?.name, given: "web", omitted: "default" };
     },
   },
@@ -167,8 +184,11 @@ const CASES: RenamedCase[] = [
         const s = await createStage(p);
         await addConfig(p, s, "default");
         await addConfig(p, s, "web");
-        const [field, change] = input === "AddConfigDataInput" ? ["addConfigData", { env: [{ name: "B", value: "2" }] }] : ["removeConfigData", { names: ["A"] }];
-        const res = await api.gql(`mutation($i: ${input}!) { ${field}(input: $i) { name version } }`, { i: { project: p, stage: s, ...change, ...fields(names, "web") } });
+        const [field, change] =
+          input === "AddConfigDataInput" ? ["addConfigData", { env: [{ name: "B", value: "2" }] }] : ["removeConfigData", { names: ["A"] }];
+        const res = await api.gql(`mutation($i: ${input}!) { ${field}(input: $i) { name version } }`, {
+          i: { project: p, stage: s, ...change, ...fields(names, "web") },
+        });
         return { res, seen: () => res.data?.[field], given: { name: "web", version: 2 }, omitted: { name: "default", version: 2 } };
       },
     }),
@@ -184,7 +204,9 @@ const CASES: RenamedCase[] = [
       await addConfig(p, s, "default");
       await addConfig(p, s, "web");
       const [build] = await createBuilds(api, p, artifact, 1);
-      const res = await api.gql(`mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { config { name } } }`, { i: { project: p, stage: s, build, ...fields(names, "web") } });
+      const res = await api.gql(`mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { config { name } } }`, {
+        i: { project: p, stage: s, build, ...fields(names, "web") },
+      });
       return { res, seen: () => res.data?.deployRelease?.config?.name, given: "web", omitted: "default" };
     },
   },
@@ -196,7 +218,11 @@ const CASES: RenamedCase[] = [
       required: true,
       async call(names) {
         const o = await newOutpost();
-        const [operation, selection] = { outpost: ["query", " { slug }"], rotateOutpostToken: ["mutation", " { outpost { slug } }"], deleteOutpost: ["mutation", ""] }[field];
+        const [operation, selection] = {
+          outpost: ["query", " { slug }"],
+          rotateOutpostToken: ["mutation", " { outpost { slug } }"],
+          deleteOutpost: ["mutation", ""],
+        }[field];
         const res = await api.gql(`${operation}${variables(names, "String")} { ${field}${args(names)}${selection} }`, { v: o });
         const given = { outpost: { slug: o }, rotateOutpostToken: { outpost: { slug: o } }, deleteOutpost: true }[field];
         return { res, seen: () => res.data?.[field], given };
@@ -212,7 +238,10 @@ const CASES: RenamedCase[] = [
       const o = await newOutpost();
       // created, then token-rotated twice: three entries, newest first.
       for (let i = 0; i < 2; i++) await api.ok(`mutation($o: String!) { rotateOutpostToken(outpost: $o) { agentToken } }`, { o });
-      const res = await api.gql(`query${variables(names, "Int", "$o: String!")} { outpost(outpost: $o) { history${args(names)} { at } } }`, { o, v: 2 });
+      const res = await api.gql(
+        `query${variables(names, "Int", "$o: String!")} { outpost(outpost: $o) { history${args(names)} { at } } }`,
+        { o, v: 2 },
+      );
       return { res, seen: () => res.data?.outpost?.history?.length, given: 2, omitted: 3 };
     },
   },
@@ -225,7 +254,12 @@ const CASES: RenamedCase[] = [
       const values: Record<string, unknown> = { labelEntries: [{ key: "site", value: "berlin" }], labels: ["site=berlin"] };
       const res = await createOutpost(Object.fromEntries(names.map((name) => [name, values[name]])));
       const given = { labels: ["site=berlin"], labelEntries: [{ key: "site", value: "berlin" }] };
-      return { res, seen: () => ({ labels: res.data?.createOutpost?.outpost.labels, labelEntries: res.data?.createOutpost?.outpost.labelEntries }), given, omitted: { labels: [], labelEntries: [] } };
+      return {
+        res,
+        seen: () => ({ labels: res.data?.createOutpost?.outpost.labels, labelEntries: res.data?.createOutpost?.outpost.labelEntries }),
+        given,
+        omitted: { labels: [], labelEntries: [] },
+      };
     },
   },
 ];

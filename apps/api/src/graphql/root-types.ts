@@ -9,7 +9,8 @@ export function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   const mutation = schema.getMutationType();
   const subscription = schema.getSubscriptionType();
   if (query) query.description = "What can be read. Every field needs a credential, except signInOptions.";
-  if (mutation) mutation.description = "What can be changed. Every field needs a credential, except signIn; a read-only access key may use none.";
+  if (mutation)
+    mutation.description = "What can be changed. Every field needs a credential, except signIn; a read-only access key may use none.";
   if (subscription) {
     subscription.description = "What can be watched, over a WebSocket (graphql-ws). Event streams resume from a cursor given as `after`.";
   }

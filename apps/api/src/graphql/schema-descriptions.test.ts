@@ -56,7 +56,9 @@ describe("the public schema's descriptions", () => {
     const stage = schema.getType("Stage");
     if (!isObjectType(stage)) throw new Error("Stage is not an object type");
     stage.getFields().name.description = undefined;
-    const undescribed = elements(schema).filter((e) => !e.description).map((e) => e.path);
+    const undescribed = elements(schema)
+      .filter((e) => !e.description)
+      .map((e) => e.path);
     expect(undescribed).toContain("Stage.name");
   });
 });

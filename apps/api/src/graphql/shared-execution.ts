@@ -64,7 +64,12 @@ export class DocumentCache {
       const errors = validate(this.schema, document, this.rules);
       prepared = { document, errors, ...groupShape(document) };
     } catch (error) {
-      prepared = { document: { kind: Kind.DOCUMENT, definitions: [] }, errors: [error instanceof GraphQLError ? error : new GraphQLError("Internal server error", { originalError: error as Error })], groupDocument: "", cursorVariables: new Set() };
+      prepared = {
+        document: { kind: Kind.DOCUMENT, definitions: [] },
+        errors: [error instanceof GraphQLError ? error : new GraphQLError("Internal server error", { originalError: error as Error })],
+        groupDocument: "",
+        cursorVariables: new Set(),
+      };
     }
     if (this.cache.size >= MAX_CACHED_DOCUMENTS) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(query, prepared);
@@ -118,13 +123,14 @@ const payloadsByEvent = new WeakMap<object, Map<string, string | Promise<string>
 
 function sharedPayload(args: ExecutionArgs, key: string, event: object, format: Formatter): string | Promise<string> {
   let payloads = payloadsByEvent.get(event);
-  if (!payloads) payloadsByEvent.set(event, (payloads = new Map()));
+  if (!payloads) {
+    payloads = new Map();
+    payloadsByEvent.set(event, payloads);
+  }
   let payload = payloads.get(key);
   if (payload === undefined) {
     const result = execute({ ...args, rootValue: event });
-    payload = isPromise(result)
-      ? result.then((r) => JSON.stringify(format(r)))
-      : JSON.stringify(format(result as ExecutionResult));
+    payload = isPromise(result) ? result.then((r) => JSON.stringify(format(r))) : JSON.stringify(format(result as ExecutionResult));
     payloads.set(key, payload);
   }
   return payload;

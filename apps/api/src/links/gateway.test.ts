@@ -52,21 +52,39 @@ describe("shareable links", () => {
     const project = await createTestProject(api);
     await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p: project });
     const manifest = { version: "v1", components: [{ name: "web", command: "node", ports: [port], ingresses: [{ host: "app", port }] }] };
-    await api.ok(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, { i: { project, manifest, artifact: await uploadArtifact(api) } });
+    await api.ok(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+      i: { project, manifest, artifact: await uploadArtifact(api) },
+    });
     const agent = subscribe(api.ws(agentToken), `subscription { desiredState { stages { stageId key generation release { id } } } }`, {});
     await api.ok(`mutation($p: String!) { deployRelease(input: { project: $p, stage: "dev", build: "b1" }) { id } }`, { p: project });
     let desired: any;
-    do desired = (await agent.next()).desiredState.stages.find((s: { key: string; release: unknown }) => s.key === `${project}/dev` && s.release);
+    do
+      desired = (await agent.next()).desiredState.stages.find(
+        (s: { key: string; release: unknown }) => s.key === `${project}/dev` && s.release,
+      );
     while (!desired);
     // As an agent does: a report the API refuses for an older generation is sent again for the newer one.
     const report = async (state: string) => {
       for (;;) {
-        const { reportStatus } = await api.ok(`mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`, {
-          i: { stageId: desired.stageId, releaseId: desired.release.id, observedGeneration: desired.generation, components: [{ name: "web", kind: "SERVICE", state, health: "HEALTHY", restarts: 0, host: "127.0.0.1" }] },
-        }, agentToken);
+        const { reportStatus } = await api.ok(
+          `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`,
+          {
+            i: {
+              stageId: desired.stageId,
+              releaseId: desired.release.id,
+              observedGeneration: desired.generation,
+              components: [{ name: "web", kind: "SERVICE", state, health: "HEALTHY", restarts: 0, host: "127.0.0.1" }],
+            },
+          },
+          agentToken,
+        );
         if (reportStatus.accepted) return;
         expect(reportStatus.reason).toMatch(/older than the Stage's/);
-        do desired = (await agent.next(10_000)).desiredState.stages.find((s: { key: string; release: unknown }) => s.key === `${project}/dev` && s.release) ?? desired;
+        do
+          desired =
+            (await agent.next(10_000)).desiredState.stages.find(
+              (s: { key: string; release: unknown }) => s.key === `${project}/dev` && s.release,
+            ) ?? desired;
         while (!desired);
       }
     };
@@ -75,10 +93,16 @@ describe("shareable links", () => {
     await report("RUNNING");
 
     expect(await get(`/s/${project}/dev/app/hello?x=1`)).toEqual({ status: 200, body: "app saw /hello?x=1 (forwarded for a client)" });
-    expect(await get("/anything", `app.dev.${project}.localhost:${new URL(api.server.url).port}`)).toEqual({ status: 200, body: "app saw /anything (forwarded for a client)" });
+    expect(await get("/anything", `app.dev.${project}.localhost:${new URL(api.server.url).port}`)).toEqual({
+      status: 200,
+      body: "app saw /anything (forwarded for a client)",
+    });
     expect((await get(`/s/${project}/dev/nope/`)).status).toBe(404);
     // The path is read once, normalized, and that is what the Component receives.
-    expect(await get(`/s/${project}/dev/app/x/%2e%2e/hello?x=1`)).toEqual({ status: 200, body: "app saw /hello?x=1 (forwarded for a client)" });
+    expect(await get(`/s/${project}/dev/app/x/%2e%2e/hello?x=1`)).toEqual({
+      status: 200,
+      body: "app saw /hello?x=1 (forwarded for a client)",
+    });
     expect((await get(`/s/${project}/dev/app/x%2f..%2fhello`)).status).toBe(400);
     expect((await get(`/s/${project}/dev/app/${"a".repeat(9000)}`)).status).toBe(414);
     expect((await get(`/s/${project}/dev/app/../nope/`)).status).toBe(404);

@@ -34,7 +34,13 @@ export class LinkService {
 
   async resolve(project: string, stage: string, host: string, path: string): Promise<LinkTarget> {
     const [row] = await this.db
-      .select({ stage: stages, release: releases, buildId: builds.id, manifest: builds.manifest, outpost: { slug: outposts.slug, publicUrl: outposts.publicUrl } })
+      .select({
+        stage: stages,
+        release: releases,
+        buildId: builds.id,
+        manifest: builds.manifest,
+        outpost: { slug: outposts.slug, publicUrl: outposts.publicUrl },
+      })
       .from(stages)
       .innerJoin(projects, eq(projects.id, stages.projectId))
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
@@ -44,8 +50,17 @@ export class LinkService {
     if (!row) return { kind: "unknown" };
     if (row.stage.outpostId) {
       // The control plane cannot reach an Outpost's Components: its agent serves their links.
-      if (!row.outpost?.publicUrl) return { kind: "down", component: host, state: `unreachable from here (it runs on Outpost ${row.outpost?.slug ?? "?"}, whose agent has no --public-url)` };
-      return { kind: "elsewhere", outpost: row.outpost.slug, url: `${row.outpost.publicUrl.replace(/\/$/, "")}/s/${project}/${stage}/${host}${path}` };
+      if (!row.outpost?.publicUrl)
+        return {
+          kind: "down",
+          component: host,
+          state: `unreachable from here (it runs on Outpost ${row.outpost?.slug ?? "?"}, whose agent has no --public-url)`,
+        };
+      return {
+        kind: "elsewhere",
+        outpost: row.outpost.slug,
+        url: `${row.outpost.publicUrl.replace(/\/$/, "")}/s/${project}/${stage}/${host}${path}`,
+      };
     }
     if (row.stage.state === "SUSPENDING" || row.stage.state === "SUSPENDED") return { kind: "suspended", stage };
     const ingress = row.release && row.buildId && getIngress(this.manifestOf(row.buildId, row.manifest), host, path);

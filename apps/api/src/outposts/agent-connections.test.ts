@@ -83,6 +83,8 @@ describe("AgentConnections", () => {
     const seen: string[] = [];
     new AgentConnections(sessions(), { recordRejectedToken: async (token) => void seen.push(token) }, silent).rejected("pgl_old");
     expect(seen).toEqual(["pgl_old"]);
-    expect(() => new AgentConnections(sessions(), { recordRejectedToken: async () => Promise.reject(new Error("down")) }, silent).rejected("pgl_old")).not.toThrow();
+    expect(() =>
+      new AgentConnections(sessions(), { recordRejectedToken: async () => Promise.reject(new Error("down")) }, silent).rejected("pgl_old"),
+    ).not.toThrow();
   });
 });

@@ -13,7 +13,9 @@ import { getOutpostViews } from "./outpost-views.js";
 
 /** The Stage's link; on an Outpost, with the epoch of the agent session it holds now. */
 export async function getLinkFacts({ tx }: Pick<ProjectTx, "tx">, stage: StageRow): Promise<LinkFacts> {
-  const [outpost] = stage.outpostId ? await tx.select({ session: outposts.session }).from(outposts).where(eq(outposts.id, stage.outpostId)) : [];
+  const [outpost] = stage.outpostId
+    ? await tx.select({ session: outposts.session }).from(outposts).where(eq(outposts.id, stage.outpostId))
+    : [];
   return {
     outpostId: stage.outpostId,
     outpostSession: outpost?.session ?? null,
@@ -24,13 +26,21 @@ export async function getLinkFacts({ tx }: Pick<ProjectTx, "tx">, stage: StageRo
 }
 
 /** Writes an accepted report's link outcome. Returns the Outpost whose history grew, if one did. */
-export async function applyLinkOutcome(ptx: ProjectTx, stage: StageRow, outcome: Exclude<LinkOutcome, { refused: unknown }>): Promise<string | null> {
+export async function applyLinkOutcome(
+  ptx: ProjectTx,
+  stage: StageRow,
+  outcome: Exclude<LinkOutcome, { refused: unknown }>,
+): Promise<string | null> {
   if (!outcome.changed) return null;
   const [updated] = await ptx.tx.update(stages).set(outcome.next).where(eq(stages.id, stage.id)).returning();
   const history: { outpostId: string; kind: OutpostHistoryText; message: string }[] = [];
   for (const event of outcome.events) {
     if (event.kind === "APPLY_ERROR") {
-      history.push({ outpostId: stage.outpostId!, kind: "apply-error", message: `${ptx.project.slug}/${stage.slug} ${event.component}: ${event.message}` });
+      history.push({
+        outpostId: stage.outpostId!,
+        kind: "apply-error",
+        message: `${ptx.project.slug}/${stage.slug} ${event.component}: ${event.message}`,
+      });
     } else {
       const [row] = await ptx.tx.select().from(outposts).where(eq(outposts.id, stage.outpostId!));
       const [view] = row ? await getOutpostViews(ptx.tx, [row]) : [];

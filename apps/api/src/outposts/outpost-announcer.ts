@@ -73,7 +73,9 @@ export class OutpostAnnouncer {
       for (const id of outpostIds) this.local.emit(id);
       return;
     }
-    await this.database.db.execute(sql`select pg_notify(${OUTPOSTS_CHANNEL}, 'changed:' || id) from unnest(${`{${outpostIds.join(",")}}`}::text[]) as id`);
+    await this.database.db.execute(
+      sql`select pg_notify(${OUTPOSTS_CHANNEL}, 'changed:' || id) from unnest(${`{${outpostIds.join(",")}}`}::text[]) as id`,
+    );
   }
 
   /** Here at once (the caller's next request must fail), then on every other replica. */
@@ -109,8 +111,14 @@ export class OutpostAnnouncer {
     const onThem = await db.selectDistinct({ projectId: stages.projectId }).from(stages).where(inArray(stages.outpostId, ids));
     for (const { projectId } of onThem) {
       await this.log.inProject({ id: projectId }, async (ptx) => {
-        const rows = await ptx.tx.select().from(stages).where(and(eq(stages.projectId, projectId), inArray(stages.outpostId, ids)));
-        const fresh = await ptx.tx.select().from(outposts).where(inArray(outposts.id, [...new Set(rows.map((r) => r.outpostId!))]));
+        const rows = await ptx.tx
+          .select()
+          .from(stages)
+          .where(and(eq(stages.projectId, projectId), inArray(stages.outpostId, ids)));
+        const fresh = await ptx.tx
+          .select()
+          .from(outposts)
+          .where(inArray(outposts.id, [...new Set(rows.map((r) => r.outpostId!))]));
         const views = await getOutpostViews(ptx.tx, fresh);
         for (const stage of rows) {
           const view = views.find((v) => v.id === stage.outpostId);
@@ -119,7 +127,11 @@ export class OutpostAnnouncer {
       });
     }
     await this.outpostChanged(...ids);
-    if (changes.length === 1) this.logger.info({ outpost: changes[0]!.outpost.slug, status: changes[0]!.outpost.status, kind: changes[0]!.kind }, changes[0]!.message);
+    if (changes.length === 1)
+      this.logger.info(
+        { outpost: changes[0]!.outpost.slug, status: changes[0]!.outpost.status, kind: changes[0]!.kind },
+        changes[0]!.message,
+      );
     else this.logger.info({ outposts: changes.length, kind: changes[0]!.kind }, "Outposts changed status");
   }
 

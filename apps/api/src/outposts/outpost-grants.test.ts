@@ -26,7 +26,9 @@ async function createOutpost(): Promise<string> {
   return slug;
 }
 
-const stageInput = (project: string, outpost: string, slug = uniqueSlug("s")) => ({ i: { project, name: slug, slug, type: "PROD", outpostUri: `outpost://${outpost}` } });
+const stageInput = (project: string, outpost: string, slug = uniqueSlug("s")) => ({
+  i: { project, name: slug, slug, type: "PROD", outpostUri: `outpost://${outpost}` },
+});
 
 describe("Outpost grants", () => {
   it("lets a member place a Stage only on an Outpost granted to the Project", async () => {
@@ -37,7 +39,9 @@ describe("Outpost grants", () => {
     // Granted to none of the member's Projects, it does not exist for them (as in validateOutpostUri).
     const refused = await api.gql(CREATE_STAGE, stageInput(project, outpost), member.token);
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "outpostUri" });
-    expect(refused.errors?.[0]?.message).toBe(`outpostUri: no Outpost "${outpost}" is available to your Projects (an admin registers Outposts and grants them to Projects)`);
+    expect(refused.errors?.[0]?.message).toBe(
+      `outpostUri: no Outpost "${outpost}" is available to your Projects (an admin registers Outposts and grants them to Projects)`,
+    );
     expect((await api.ok(`query($p: String!) { stages(project: $p) { slug } }`, { p: project }, member.token)).stages).toEqual([]);
 
     const { grantOutpost } = await api.ok(GRANT, { o: outpost, p: project });
@@ -47,13 +51,22 @@ describe("Outpost grants", () => {
 
     // Granted to one Project is not granted to the member's other one.
     const second = await createTestProject(api);
-    await api.ok(`mutation($p: String!, $e: String!) { addMember(project: $p, email: $e, role: MEMBER) { role } }`, { p: second, e: member.email });
+    await api.ok(`mutation($p: String!, $e: String!) { addMember(project: $p, email: $e, role: MEMBER) { role } }`, {
+      p: second,
+      e: member.email,
+    });
     const other = await api.gql(CREATE_STAGE, stageInput(second, outpost), member.token);
     expect(other.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", field: "outpostUri" });
     expect(other.errors?.[0]?.message).toBe(`Outpost "${outpost}" is not granted to this Project: an admin grants it (grantOutpost)`);
 
     const audit = (await api.ok(AUDIT, { p: project })).auditLog;
-    expect(audit).toContainEqual(expect.objectContaining({ action: "OUTPOST_GRANTED", project, detail: expect.objectContaining({ outpost, project, via: "grantOutpost" }) }));
+    expect(audit).toContainEqual(
+      expect.objectContaining({
+        action: "OUTPOST_GRANTED",
+        project,
+        detail: expect.objectContaining({ outpost, project, via: "grantOutpost" }),
+      }),
+    );
   });
 
   it("grants the Outpost when an admin places a Stage on it", async () => {
@@ -63,10 +76,14 @@ describe("Outpost grants", () => {
     const { outpost: seen } = await api.ok(`query($s: String!) { outpost(slug: $s) { projects { slug } } }`, { s: outpost });
     expect(seen.projects).toEqual([{ slug: project }]);
     const audit = (await api.ok(AUDIT, { p: project })).auditLog;
-    expect(audit).toContainEqual(expect.objectContaining({ action: "OUTPOST_GRANTED", detail: expect.objectContaining({ outpost, via: "createStage" }) }));
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: "OUTPOST_GRANTED", detail: expect.objectContaining({ outpost, via: "createStage" }) }),
+    );
     // A second Stage finds it granted: one grant, one audit entry.
     await api.ok(CREATE_STAGE, stageInput(project, outpost));
-    expect((await api.ok(AUDIT, { p: project })).auditLog.filter((e: { action: string }) => e.action === "OUTPOST_GRANTED")).toHaveLength(1);
+    expect((await api.ok(AUDIT, { p: project })).auditLog.filter((e: { action: string }) => e.action === "OUTPOST_GRANTED")).toHaveLength(
+      1,
+    );
   });
 
   it("refuses to revoke while the Project has Stages on the Outpost, naming them", async () => {
@@ -76,9 +93,12 @@ describe("Outpost grants", () => {
     await api.ok(CREATE_STAGE, stageInput(project, outpost, "munich"));
     const refused = await api.gql(REVOKE, { o: outpost, p: project });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "STATE_CONFLICT", stages: ["berlin", "munich"] });
-    expect(refused.errors?.[0]?.message).toBe(`Project "${project}" still has Stages "berlin", "munich" on Outpost "${outpost}": delete them first`);
+    expect(refused.errors?.[0]?.message).toBe(
+      `Project "${project}" still has Stages "berlin", "munich" on Outpost "${outpost}": delete them first`,
+    );
 
-    for (const stage of ["berlin", "munich"]) await api.ok(`mutation($p: String!, $s: String!) { deleteStage(project: $p, slug: $s) }`, { p: project, s: stage });
+    for (const stage of ["berlin", "munich"])
+      await api.ok(`mutation($p: String!, $s: String!) { deleteStage(project: $p, slug: $s) }`, { p: project, s: stage });
     expect((await api.ok(REVOKE, { o: outpost, p: project })).revokeOutpost).toEqual({ slug: outpost, projects: [] });
     // Revoking what is not granted changes nothing.
     expect((await api.ok(REVOKE, { o: outpost, p: project })).revokeOutpost.projects).toEqual([]);
@@ -98,8 +118,14 @@ describe("Outpost grants", () => {
     for (const mutation of [GRANT, REVOKE]) {
       const refused = await api.gql(mutation, { o: outpost, p: project }, owner.token);
       expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-      expect((await api.gql(mutation, { o: "no-such-outpost", p: project })).errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND", field: "outpost" });
-      expect((await api.gql(mutation, { o: outpost, p: "no-such-project" })).errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND", field: "project" });
+      expect((await api.gql(mutation, { o: "no-such-outpost", p: project })).errors?.[0]?.extensions).toMatchObject({
+        code: "NOT_FOUND",
+        field: "outpost",
+      });
+      expect((await api.gql(mutation, { o: outpost, p: "no-such-project" })).errors?.[0]?.extensions).toMatchObject({
+        code: "NOT_FOUND",
+        field: "project",
+      });
     }
     expect((await api.ok(`query($s: String!) { outpost(slug: $s) { projects { slug } } }`, { s: outpost })).outpost.projects).toEqual([]);
   });
@@ -112,7 +138,11 @@ describe("validateOutpostUri by who asks", () => {
     const outpost = await createOutpost();
     const hidden = (await api.ok(VALIDATE, { u: `outpost://${outpost}` }, member.token)).validateOutpostUri;
     const missing = (await api.ok(VALIDATE, { u: "outpost://no-such-outpost" }, member.token)).validateOutpostUri;
-    expect(hidden).toEqual({ valid: false, outpost: null, problems: [{ code: "UNKNOWN_OUTPOST", warning: false, message: expect.any(String) }] });
+    expect(hidden).toEqual({
+      valid: false,
+      outpost: null,
+      problems: [{ code: "UNKNOWN_OUTPOST", warning: false, message: expect.any(String) }],
+    });
     expect(missing.problems[0].code).toBe("UNKNOWN_OUTPOST");
     expect(hidden.problems[0].message.replace(outpost, "X")).toBe(missing.problems[0].message.replace("no-such-outpost", "X"));
     // Granted to another Project, of which the member is not a member: still unknown.

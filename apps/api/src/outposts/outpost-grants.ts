@@ -81,7 +81,15 @@ export class OutpostGrantService {
     const mine = await this.db
       .select({ projectId: projectMembers.projectId })
       .from(projectMembers)
-      .where(and(eq(projectMembers.userId, actor.userId), inArray(projectMembers.projectId, rows.map((r) => r.project.id))));
+      .where(
+        and(
+          eq(projectMembers.userId, actor.userId),
+          inArray(
+            projectMembers.projectId,
+            rows.map((r) => r.project.id),
+          ),
+        ),
+      );
     const ids = new Set(mine.map((m) => m.projectId));
     return rows.filter((r) => ids.has(r.project.id)).map((r) => r.project);
   }
@@ -128,7 +136,12 @@ export async function placeOnOutpost(tx: Tx, actor: Actor, outpost: OutpostRow, 
 async function grantIn(tx: Tx, actor: Actor, outpost: OutpostRow, project: ProjectRow, via: string): Promise<boolean> {
   const [row] = await tx.insert(outpostGrants).values({ outpostId: outpost.id, projectId: project.id }).onConflictDoNothing().returning();
   if (!row) return false;
-  await recordAudit(tx, { action: AuditAction.OUTPOST_GRANTED, actor, projectId: project.id, detail: { outpost: outpost.slug, project: project.slug, via } });
+  await recordAudit(tx, {
+    action: AuditAction.OUTPOST_GRANTED,
+    actor,
+    projectId: project.id,
+    detail: { outpost: outpost.slug, project: project.slug, via },
+  });
   return true;
 }
 

@@ -29,7 +29,8 @@ export class OutpostLinkResolver {
 
   @Subscription(() => OutpostLinkEvent, {
     description: "Every change of the Stage's Outpost link (status, sync, apply errors). Give `after` a cursor to resume from it.",
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, StageEventRequest, Context>) => streamStageEvents(context.services, context.actor, args, outpostLinkEventKinds),
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, StageEventRequest, Context>) =>
+      streamStageEvents(context.services, context.actor, args, outpostLinkEventKinds),
   })
   outpostLinkChanged(
     @Root() row: EventRow,
@@ -39,6 +40,13 @@ export class OutpostLinkResolver {
   ): OutpostLinkEvent {
     // Snapshots written before links had ids do not name their Stage: the event row does.
     const link = { ...fromLinkSnapshot((row.payload as { link: unknown }).link), stageId: row.stageId! };
-    return { cursor: formatCursor(row.seq), at: row.at, kind: row.kind as EventKind, actor: row.actor, link: link as never, stage: stageOf(row)! };
+    return {
+      cursor: formatCursor(row.seq),
+      at: row.at,
+      kind: row.kind as EventKind,
+      actor: row.actor,
+      link: link as never,
+      stage: stageOf(row)!,
+    };
   }
 }

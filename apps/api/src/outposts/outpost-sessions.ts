@@ -56,7 +56,10 @@ export class OutpostSessions {
   }
 
   start(): void {
-    this.monitorTimer = setInterval(() => void this.markSilentOffline().catch((error) => this.logger.error({ err: error }, "outpost monitor failed")), this.options.monitorMs ?? 1000);
+    this.monitorTimer = setInterval(
+      () => void this.markSilentOffline().catch((error) => this.logger.error({ err: error }, "outpost monitor failed")),
+      this.options.monitorMs ?? 1000,
+    );
     this.monitorTimer.unref();
   }
 
@@ -95,7 +98,11 @@ export class OutpostSessions {
   /** Answered at once; written with the next flush. */
   heartbeat(session: AgentSession, latencyMs: number | null): { accepted: boolean; reason: string | null; intervalSeconds: number } {
     if (this.isSuperseded(session)) {
-      return { accepted: false, reason: "superseded: another agent connected with this Outpost's token", intervalSeconds: session.intervalSeconds };
+      return {
+        accepted: false,
+        reason: "superseded: another agent connected with this Outpost's token",
+        intervalSeconds: session.intervalSeconds,
+      };
     }
     this.pending.set(session.outpostId, { session, latencyMs });
     this.flushTimer ??= setTimeout(() => {
@@ -124,9 +131,13 @@ export class OutpostSessions {
     // `open` wrote the row), perhaps on another replica. Its next heartbeat is refused here too.
     const kept = new Set(written.map((w) => w.outpostId));
     for (const { session } of batch) {
-      if (!kept.has(session.outpostId)) this.newest.set(session.outpostId, Math.max(this.newest.get(session.outpostId) ?? 0, session.epoch + 1));
+      if (!kept.has(session.outpostId))
+        this.newest.set(session.outpostId, Math.max(this.newest.get(session.outpostId) ?? 0, session.epoch + 1));
     }
-    const pairs = sql.join(batch.map((b) => sql`(${b.session.outpostId}::uuid, ${b.session.epoch}::int)`), sql`, `);
+    const pairs = sql.join(
+      batch.map((b) => sql`(${b.session.outpostId}::uuid, ${b.session.epoch}::int)`),
+      sql`, `,
+    );
     const back = await this.db
       .update(outposts)
       .set({ status: "ONLINE", statusSince: sql`now()`, updatedAt: sql`now()` })
@@ -148,7 +159,9 @@ export class OutpostSessions {
         ),
       )
       .returning();
-    this.announce(silent.map((row) => ({ outpost: row, kind: "heartbeat-missed", message: `no heartbeat for ${row.offlineAfterSeconds} s: OFFLINE` })));
+    this.announce(
+      silent.map((row) => ({ outpost: row, kind: "heartbeat-missed", message: `no heartbeat for ${row.offlineAfterSeconds} s: OFFLINE` })),
+    );
   }
 
   private announce(changes: { outpost: OutpostRow; kind: OutpostHistoryText; message: string }[]): void {

@@ -22,6 +22,10 @@ export async function getOutpostViews(db: Db | Tx, rows: OutpostRow[]): Promise<
 }
 
 /** The view of an Outpost row, given its last heartbeat and its number of Stages. */
-export function toOutpostView(row: OutpostRow, beat: { lastSeenAt: Date; latencyMs: number | null } | null, stageCount: number): OutpostView {
+export function toOutpostView(
+  row: OutpostRow,
+  beat: { lastSeenAt: Date; latencyMs: number | null } | null,
+  stageCount: number,
+): OutpostView {
   return { ...row, uri: `outpost://${row.slug}`, lastSeenAt: beat?.lastSeenAt ?? null, latencyMs: beat?.latencyMs ?? null, stageCount };
 }

@@ -18,7 +18,11 @@ export class CreateOutpostInput {
   @Field(() => [LabelInput], { nullable: true, description: "Its labels, at most 50." })
   labelEntries?: LabelInput[] | null;
 
-  @Field(() => [String], { nullable: true, description: "Its labels as key=value strings, at most 50.", deprecationReason: LABELS_AS_STRINGS })
+  @Field(() => [String], {
+    nullable: true,
+    description: "Its labels as key=value strings, at most 50.",
+    deprecationReason: LABELS_AS_STRINGS,
+  })
   labels?: string[] | null;
 
   @Field(() => Int, { nullable: true, description: "Seconds between the agent's heartbeats, 1 to 300; default 5." })
@@ -26,7 +30,8 @@ export class CreateOutpostInput {
 
   @Field(() => Int, {
     nullable: true,
-    description: "Seconds without a heartbeat before the Outpost is OFFLINE: at least twice the interval, at most 3600; default four heartbeats, at least 20.",
+    description:
+      "Seconds without a heartbeat before the Outpost is OFFLINE: at least twice the interval, at most 3600; default four heartbeats, at least 20.",
   })
   offlineAfterSeconds?: number | null;
 }

@@ -25,19 +25,30 @@ export class OutpostResolver {
   @Query(() => Outpost, { nullable: true, description: "One Outpost; null when there is none of that slug. Admins only." })
   outpost(
     @Arg("outpost", () => String, { nullable: true, description: `${ArgDoc.outpost} Required (or \`slug\`).` }) outpost: string | null,
-    @Arg("slug", () => String, { nullable: true, description: ArgDoc.outpost, deprecationReason: renamedTo("outpost") }) slug: string | null,
+    @Arg("slug", () => String, { nullable: true, description: ArgDoc.outpost, deprecationReason: renamedTo("outpost") }) slug:
+      | string
+      | null,
     @Ctx() { actor, services }: Context,
   ) {
     return services.outposts.getOutpost(actor, requiredRenamed({ outpost }, { slug }));
   }
 
-  @Query(() => OutpostValidation, { description: "Checks an outpost://<slug> URI and tells what the Outpost is; `problems` say what is wrong (or, as warnings, worth knowing)." })
-  validateOutpostUri(@Arg("uri", () => String, { description: "The URI to check, e.g. outpost://factory-berlin." }) uri: string, @Ctx() { actor, services }: Context) {
+  @Query(() => OutpostValidation, {
+    description:
+      "Checks an outpost://<slug> URI and tells what the Outpost is; `problems` say what is wrong (or, as warnings, worth knowing).",
+  })
+  validateOutpostUri(
+    @Arg("uri", () => String, { description: "The URI to check, e.g. outpost://factory-berlin." }) uri: string,
+    @Ctx() { actor, services }: Context,
+  ) {
     return services.outposts.validateUri(actor, uri);
   }
 
   @Mutation(() => OutpostCredentials, { description: "Admins only. The agent token is shown here once." })
-  createOutpost(@Arg("input", () => CreateOutpostInput, { description: "The Outpost to register." }) input: CreateOutpostInput, @Ctx() { actor, services }: Context) {
+  createOutpost(
+    @Arg("input", () => CreateOutpostInput, { description: "The Outpost to register." }) input: CreateOutpostInput,
+    @Ctx() { actor, services }: Context,
+  ) {
     const labels = optionalRenamed({ labelEntries: input.labelEntries?.map(formatLabel) }, { labels: input.labels });
     return services.outposts.createOutpost(actor, { ...input, labels });
   }
@@ -45,7 +56,9 @@ export class OutpostResolver {
   @Mutation(() => OutpostCredentials, { description: "Admins only. The old token stops working; its open sockets are closed." })
   rotateOutpostToken(
     @Arg("outpost", () => String, { nullable: true, description: `${ArgDoc.outpost} Required (or \`slug\`).` }) outpost: string | null,
-    @Arg("slug", () => String, { nullable: true, description: ArgDoc.outpost, deprecationReason: renamedTo("outpost") }) slug: string | null,
+    @Arg("slug", () => String, { nullable: true, description: ArgDoc.outpost, deprecationReason: renamedTo("outpost") }) slug:
+      | string
+      | null,
     @Ctx() { actor, services }: Context,
   ) {
     return services.outposts.rotateToken(actor, requiredRenamed({ outpost }, { slug }));
@@ -54,29 +67,45 @@ export class OutpostResolver {
   @Mutation(() => Boolean, { description: "Admins only. STATE_CONFLICT while Stages live on it." })
   deleteOutpost(
     @Arg("outpost", () => String, { nullable: true, description: `${ArgDoc.outpost} Required (or \`slug\`).` }) outpost: string | null,
-    @Arg("slug", () => String, { nullable: true, description: ArgDoc.outpost, deprecationReason: renamedTo("outpost") }) slug: string | null,
+    @Arg("slug", () => String, { nullable: true, description: ArgDoc.outpost, deprecationReason: renamedTo("outpost") }) slug:
+      | string
+      | null,
     @Ctx() { actor, services }: Context,
   ) {
     return services.outposts.deleteOutpost(actor, requiredRenamed({ outpost }, { slug }));
   }
 
-  @Mutation(() => Outpost, { description: "Admins only. Members of the Project may then place Stages on the Outpost (and see it). Granting twice changes nothing." })
+  @Mutation(() => Outpost, {
+    description: "Admins only. Members of the Project may then place Stages on the Outpost (and see it). Granting twice changes nothing.",
+  })
   grantOutpost(
     @Arg("outpost", () => String, { description: ArgDoc.outpost }) outpost: string,
-    @Arg("project", () => String, { description: ArgDoc.project }) project: string, @Ctx() { actor, services }: Context) {
+    @Arg("project", () => String, { description: ArgDoc.project }) project: string,
+    @Ctx() { actor, services }: Context,
+  ) {
     return services.outpostGrants.grant(actor, outpost, project);
   }
 
   @Mutation(() => Outpost, { description: "Admins only. STATE_CONFLICT, naming them, while the Project has Stages on the Outpost." })
   revokeOutpost(
     @Arg("outpost", () => String, { description: ArgDoc.outpost }) outpost: string,
-    @Arg("project", () => String, { description: ArgDoc.project }) project: string, @Ctx() { actor, services }: Context) {
+    @Arg("project", () => String, { description: ArgDoc.project }) project: string,
+    @Ctx() { actor, services }: Context,
+  ) {
     return services.outpostGrants.revoke(actor, outpost, project);
   }
 
-  @Mutation(() => HeartbeatResult, { description: "Agents only, over their socket: I am alive. `latencyMs` is the round trip of the previous heartbeat." })
+  @Mutation(() => HeartbeatResult, {
+    description: "Agents only, over their socket: I am alive. `latencyMs` is the round trip of the previous heartbeat.",
+  })
   heartbeat(
-    @Arg("latencyMs", () => Int, { nullable: true, description: "The previous heartbeat's round trip in milliseconds; null for the first." }) latencyMs: number | null, @Ctx() { actor, services, agentSession }: Context) {
+    @Arg("latencyMs", () => Int, {
+      nullable: true,
+      description: "The previous heartbeat's round trip in milliseconds; null for the first.",
+    })
+    latencyMs: number | null,
+    @Ctx() { actor, services, agentSession }: Context,
+  ) {
     authorize(actor, "agent.act", undefined);
     // The local agent runs beside the API: nothing to watch.
     if (!agentSession) return { accepted: true, reason: null, intervalSeconds: 5 };
@@ -88,7 +117,9 @@ export class OutpostResolver {
   history(
     @Root() outpost: OutpostView,
     @Arg("first", () => Int, { nullable: true, description: "How many of the newest entries, 1 to 500; default 20." }) first: number | null,
-    @Arg("last", () => Int, { nullable: true, description: "How many of the newest entries.", deprecationReason: renamedTo("first") }) last: number | null,
+    @Arg("last", () => Int, { nullable: true, description: "How many of the newest entries.", deprecationReason: renamedTo("first") }) last:
+      | number
+      | null,
     @Ctx() { actor, services }: Context,
   ) {
     if (!can(actor, "outpost.inspect", undefined)) return null;
@@ -107,9 +138,13 @@ export class OutpostResolver {
 
   @Subscription(() => Outpost, {
     description: "Admins only: the Outpost as it is now, then again after every change (status, heartbeat, history).",
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, { outpost: string }, Context>) => streamOutpost(context.services, context.actor, args.outpost),
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, { outpost: string }, Context>) =>
+      streamOutpost(context.services, context.actor, args.outpost),
   })
-  outpostChanged(@Root() outpost: OutpostView, @Arg("outpost", () => String, { description: ArgDoc.outpost }) _outpost: string): OutpostView {
+  outpostChanged(
+    @Root() outpost: OutpostView,
+    @Arg("outpost", () => String, { description: ArgDoc.outpost }) _outpost: string,
+  ): OutpostView {
     return outpost;
   }
 }

@@ -41,7 +41,10 @@ export function checkHeartbeatSettings(interval: number | null | undefined, offl
     throw badInput("heartbeatIntervalSeconds", "must be a whole number of seconds between 1 and 300");
   }
   if (!Number.isInteger(offlineAfterSeconds) || offlineAfterSeconds < heartbeatIntervalSeconds * 2 || offlineAfterSeconds > 3600) {
-    throw badInput("offlineAfterSeconds", `must be between twice the heartbeat interval (${heartbeatIntervalSeconds * 2}) and 3600 seconds`);
+    throw badInput(
+      "offlineAfterSeconds",
+      `must be between twice the heartbeat interval (${heartbeatIntervalSeconds * 2}) and 3600 seconds`,
+    );
   }
   return { heartbeatIntervalSeconds, offlineAfterSeconds };
 }

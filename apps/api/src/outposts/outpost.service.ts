@@ -122,7 +122,13 @@ export class OutpostService {
 
   async listByIds(ids: readonly string[]): Promise<OutpostView[]> {
     if (ids.length === 0) return [];
-    return getOutpostViews(this.db, await this.db.select().from(outposts).where(inArray(outposts.id, [...ids])));
+    return getOutpostViews(
+      this.db,
+      await this.db
+        .select()
+        .from(outposts)
+        .where(inArray(outposts.id, [...ids])),
+    );
   }
 
   /**
@@ -146,27 +152,40 @@ export class OutpostService {
   async requireForStage(actor: Actor, uri: string): Promise<OutpostRow> {
     const result = await this.validateUri(actor, uri);
     const problem = result.problems.find((p) => !p.warning);
-    if (!result.outpost || problem) throw badInput("outpostUri", problem?.message ?? "not a valid Outpost URI", { problems: result.problems });
+    if (!result.outpost || problem)
+      throw badInput("outpostUri", problem?.message ?? "not a valid Outpost URI", { problems: result.problems });
     return result.outpost;
   }
 
   /** What the URI names, whoever asks (`actor` only words the UNKNOWN_OUTPOST message). */
   private async inspectUri(uri: string, actor: Actor | null): Promise<OutpostValidationView> {
     const parsed = parseOutpostUri(uri);
-    if ("problem" in parsed) return { valid: false, uri, outpost: null, problems: [{ code: "MALFORMED", message: parsed.problem, warning: false }] };
+    if ("problem" in parsed)
+      return { valid: false, uri, outpost: null, problems: [{ code: "MALFORMED", message: parsed.problem, warning: false }] };
     const rows = await this.db.select().from(outposts).where(eq(outposts.slug, parsed.slug));
     const [outpost] = await getOutpostViews(this.db, rows);
     if (!outpost) return unknownOutpost(uri, parsed.slug, actor);
     const problems: OutpostProblemView[] =
       outpost.status === "PENDING"
-        ? [{ code: "NEVER_CONNECTED", message: `the agent of "${parsed.slug}" has never connected; Releases will wait for it`, warning: true }]
+        ? [
+            {
+              code: "NEVER_CONNECTED",
+              message: `the agent of "${parsed.slug}" has never connected; Releases will wait for it`,
+              warning: true,
+            },
+          ]
         : [];
     return { valid: true, uri, outpost, problems };
   }
 
   async history(outpostId: string, first: number) {
     if (!Number.isInteger(first) || first < 1 || first > 500) throw badInput("first", "must be between 1 and 500");
-    const rows = await this.db.select().from(outpostHistory).where(eq(outpostHistory.outpostId, outpostId)).orderBy(desc(outpostHistory.id)).limit(first);
+    const rows = await this.db
+      .select()
+      .from(outpostHistory)
+      .where(eq(outpostHistory.outpostId, outpostId))
+      .orderBy(desc(outpostHistory.id))
+      .limit(first);
     return rows.map((row) => ({ ...row, event: outpostHistoryKindOf(row.kind) }));
   }
 
@@ -179,7 +198,9 @@ export class OutpostService {
     if (!row?.outpost) return;
     const [outpost] = await this.db.select({ id: outposts.id }).from(outposts).where(eq(outposts.slug, row.outpost));
     if (!outpost) return;
-    await this.db.insert(outpostHistory).values({ outpostId: outpost.id, kind: "token-rejected", message: `an agent presented the revoked token ${row.prefix}…` });
+    await this.db
+      .insert(outpostHistory)
+      .values({ outpostId: outpost.id, kind: "token-rejected", message: `an agent presented the revoked token ${row.prefix}…` });
     await this.announcer.outpostChanged(outpost.id);
   }
 

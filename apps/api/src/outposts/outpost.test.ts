@@ -61,7 +61,9 @@ function run<T = any>(client: Client, query: string, variables: Record<string, u
 
 async function createOutpost(extra: Record<string, unknown> = {}) {
   const slug = uniqueSlug("edge");
-  const { createOutpost: created } = await api.ok(CREATE, { i: { name: `Factory ${slug}`, slug, region: "eu-central", labels: ["site=berlin", "tier=edge"], ...extra } });
+  const { createOutpost: created } = await api.ok(CREATE, {
+    i: { name: `Factory ${slug}`, slug, region: "eu-central", labels: ["site=berlin", "tier=edge"], ...extra },
+  });
   return { slug, token: created.agentToken as string, created };
 }
 
@@ -70,7 +72,14 @@ const statusOf = async (slug: string) => (await api.ok(OUTPOST, { s: slug })).ou
 describe("Outposts", () => {
   it("registers an Outpost for admins only, with a URI, a one-time token and the agent command", async () => {
     const { slug, token, created } = await createOutpost();
-    expect(created.outpost).toEqual({ slug, uri: `outpost://${slug}`, status: "PENDING", labels: ["site=berlin", "tier=edge"], heartbeatIntervalSeconds: 5, offlineAfterSeconds: 20 });
+    expect(created.outpost).toEqual({
+      slug,
+      uri: `outpost://${slug}`,
+      status: "PENDING",
+      labels: ["site=berlin", "tier=edge"],
+      heartbeatIntervalSeconds: 5,
+      offlineAfterSeconds: 20,
+    });
     expect(created.agentCommand).toBe(
       `(umask 077 && printf '%s\\n' '${token}' > ./pergola-agent.token) && pergola-agent --server ${api.server.url} --token-file ./pergola-agent.token --data-dir ./pergola-agent`,
     );
@@ -87,17 +96,29 @@ describe("Outposts", () => {
 
   it("validates Outpost URIs: malformed, unknown, never connected (a warning)", async () => {
     const { slug } = await createOutpost();
-    const check = async (uri: string) => (await api.ok(`query($u: String!) { validateOutpostUri(uri: $u) { valid outpost { slug region labels status stageCount } problems { code warning message } } }`, { u: uri })).validateOutpostUri;
+    const check = async (uri: string) =>
+      (
+        await api.ok(
+          `query($u: String!) { validateOutpostUri(uri: $u) { valid outpost { slug region labels status stageCount } problems { code warning message } } }`,
+          { u: uri },
+        )
+      ).validateOutpostUri;
     expect(await check("http://nope")).toMatchObject({ valid: false, outpost: null, problems: [{ code: "MALFORMED", warning: false }] });
     expect(await check("outpost://Bad_Slug")).toMatchObject({ valid: false, problems: [{ code: "MALFORMED" }] });
-    expect(await check("outpost://no-such-outpost")).toMatchObject({ valid: false, problems: [{ code: "UNKNOWN_OUTPOST", message: expect.stringContaining("no-such-outpost") }] });
+    expect(await check("outpost://no-such-outpost")).toMatchObject({
+      valid: false,
+      problems: [{ code: "UNKNOWN_OUTPOST", message: expect.stringContaining("no-such-outpost") }],
+    });
     expect(await check(`outpost://${slug}`)).toEqual({
       valid: true,
       outpost: { slug, region: "eu-central", labels: ["site=berlin", "tier=edge"], status: "PENDING", stageCount: 0 },
       problems: [{ code: "NEVER_CONNECTED", warning: true, message: expect.stringContaining("never connected") }],
     });
     const project = await createTestProject(api);
-    const bad = await api.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: "outpost://no-such-outpost" }) { slug } }`, { p: project });
+    const bad = await api.gql(
+      `mutation($p: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: "outpost://no-such-outpost" }) { slug } }`,
+      { p: project },
+    );
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "outpostUri" });
     expect((await api.ok(`query($p: String!) { stages(project: $p) { slug } }`, { p: project })).stages).toEqual([]);
   });
@@ -105,12 +126,22 @@ describe("Outposts", () => {
   it("runs a Stage on an Outpost: waits for the agent, goes ONLINE, reports, supersedes, goes OFFLINE with stale health", async () => {
     const { slug, token } = await createOutpost();
     const project = await createTestProject(api);
-    await api.ok(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`, { p: project, u: `outpost://${slug}` });
-    const links = subscribe(api.ws(), `subscription($p: String!) { outpostLinkChanged(project: $p, stage: "edge", after: "0") { cursor kind link { status inSync } } }`, { p: project });
+    await api.ok(
+      `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`,
+      { p: project, u: `outpost://${slug}` },
+    );
+    const links = subscribe(
+      api.ws(),
+      `subscription($p: String!) { outpostLinkChanged(project: $p, stage: "edge", after: "0") { cursor kind link { status inSync } } }`,
+      { p: project },
+    );
     const watch = subscribe(api.ws(), `subscription($s: String!) { outpostChanged(outpost: $s) { status } }`, { s: slug });
     expect((await watch.next()).outpostChanged.status).toBe("PENDING");
     const [b1] = await createBuilds(api, project, artifact, 1);
-    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`, { p: project, b: b1 });
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`, {
+      p: project,
+      b: b1,
+    });
     let stage = (await api.ok(LINK, { p: project })).stage;
     expect(stage).toMatchObject({ isOutpost: true, outpost: { status: "PENDING", inSync: false, outpost: { slug } } });
     expect(stage.currentRelease).toEqual({ state: "PENDING", message: `waiting for Outpost ${slug}, whose agent has never connected` });
@@ -130,10 +161,21 @@ describe("Outposts", () => {
 
     const target = full.stages[0];
     const report = (client: Client, state: string, health = "HEALTHY", message: string | null = null) =>
-      run(client, REPORT, { i: { stageId: target.stageId, releaseId: target.release.id, observedGeneration: target.generation, components: [{ name: "web", kind: "SERVICE", state, health, restarts: 0, host: "127.0.0.9", message }] } });
+      run(client, REPORT, {
+        i: {
+          stageId: target.stageId,
+          releaseId: target.release.id,
+          observedGeneration: target.generation,
+          components: [{ name: "web", kind: "SERVICE", state, health, restarts: 0, host: "127.0.0.9", message }],
+        },
+      });
     expect((await report(agent.client, "RUNNING")).reportStatus.accepted).toBe(true);
     stage = (await api.ok(LINK, { p: project })).stage;
-    expect(stage).toMatchObject({ health: "HEALTHY", currentRelease: { state: "DEPLOYED" }, outpost: { status: "ONLINE", inSync: true, agentVersion: "pergola-agent/test" } });
+    expect(stage).toMatchObject({
+      health: "HEALTHY",
+      currentRelease: { state: "DEPLOYED" },
+      outpost: { status: "ONLINE", inSync: true, agentVersion: "pergola-agent/test" },
+    });
 
     // The control plane cannot reach the Outpost's Components: its link redirects to the agent's gateway.
     const viaApi = await fetch(`${api.server.url}/s/${project}/edge/web/orders`, { redirect: "manual" });
@@ -145,7 +187,10 @@ describe("Outposts", () => {
     await run(second.client, HEARTBEAT, {});
     await eventually(async () => ((await statusOf(slug)).status === "ONLINE" ? true : undefined), 5000, "the second session ONLINE");
     expect((await report(agent.client, "RUNNING")).reportStatus).toEqual({ accepted: false, reason: expect.stringMatching(/superseded/) });
-    expect((await run(agent.client, HEARTBEAT, {})).heartbeat).toMatchObject({ accepted: false, reason: expect.stringMatching(/superseded/) });
+    expect((await run(agent.client, HEARTBEAT, {})).heartbeat).toMatchObject({
+      accepted: false,
+      reason: expect.stringMatching(/superseded/),
+    });
     expect((await report(second.client, "RUNNING")).reportStatus).toEqual({ accepted: true, reason: null });
     // The superseded socket closing changes nothing: the winner is still there.
     await agent.client.dispose();
@@ -156,12 +201,21 @@ describe("Outposts", () => {
     await second.client.dispose();
     await eventually(async () => ((await statusOf(slug)).status === "OFFLINE" ? true : undefined), 5000, "OFFLINE after the socket closed");
     stage = (await api.ok(LINK, { p: project })).stage;
-    expect(stage).toMatchObject({ health: "UNKNOWN", outpost: { status: "OFFLINE" }, components: [{ name: "web", health: "UNKNOWN", lastKnownHealth: "HEALTHY" }] });
+    expect(stage).toMatchObject({
+      health: "UNKNOWN",
+      outpost: { status: "OFFLINE" },
+      components: [{ name: "web", health: "UNKNOWN", lastKnownHealth: "HEALTHY" }],
+    });
 
     // A Release deployed meanwhile says what it waits for.
     const [b2] = await createBuilds(api, project, artifact, 1);
-    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`, { p: project, b: b2 });
-    expect((await api.ok(LINK, { p: project })).stage.currentRelease.message).toMatch(new RegExp(`^waiting for Outpost ${slug}, offline since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`));
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`, {
+      p: project,
+      b: b2,
+    });
+    expect((await api.ok(LINK, { p: project })).stage.currentRelease.message).toMatch(
+      new RegExp(`^waiting for Outpost ${slug}, offline since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`),
+    );
 
     // The agent is back and cannot apply it: the link says ERROR, with the agent's words.
     const third = agentClient(token);
@@ -169,7 +223,12 @@ describe("Outposts", () => {
     const again = (await desired3.next()).desiredState.stages[0];
     await run(third.client, HEARTBEAT, {});
     const failed = await run(third.client, REPORT, {
-      i: { stageId: again.stageId, releaseId: again.release.id, observedGeneration: again.generation, components: [{ name: "web", kind: "SERVICE", state: "FAILED", health: "UNKNOWN", restarts: 0, message: "port 8080 in use" }] },
+      i: {
+        stageId: again.stageId,
+        releaseId: again.release.id,
+        observedGeneration: again.generation,
+        components: [{ name: "web", kind: "SERVICE", state: "FAILED", health: "UNKNOWN", restarts: 0, message: "port 8080 in use" }],
+      },
     });
     expect(failed.reportStatus.accepted).toBe(true);
     await eventually(async () => ((await statusOf(slug)).status === "ONLINE" ? true : undefined), 5000, "ONLINE again");
@@ -178,7 +237,9 @@ describe("Outposts", () => {
     expect(stage.outpost).toMatchObject({ status: "ERROR", inSync: false, errors: [{ component: "web", message: "port 8080 in use" }] });
     expect(stage.outpost.generation).toBe(again.generation + 1);
     const history: { event: string; kind: string }[] = (await statusOf(slug)).history;
-    expect(history.map((h) => h.event)).toEqual(expect.arrayContaining(["CREATED", "CONNECTED", "ONLINE", "APPLY_ERROR", "SUPERSEDED", "DISCONNECTED"]));
+    expect(history.map((h) => h.event)).toEqual(
+      expect.arrayContaining(["CREATED", "CONNECTED", "ONLINE", "APPLY_ERROR", "SUPERSEDED", "DISCONNECTED"]),
+    );
     // The deprecated `kind` says the same, as it always did.
     expect(history.map((h) => h.kind)).toEqual(history.map((h) => h.event.toLowerCase().replaceAll("_", "-")));
     desired3.close();
@@ -190,7 +251,9 @@ describe("Outposts", () => {
     links.close();
     watch.close();
 
-    expect((await api.gql(`mutation($s: String!) { deleteOutpost(slug: $s) }`, { s: slug })).errors?.[0]?.extensions?.code).toBe("STATE_CONFLICT");
+    expect((await api.gql(`mutation($s: String!) { deleteOutpost(slug: $s) }`, { s: slug })).errors?.[0]?.extensions?.code).toBe(
+      "STATE_CONFLICT",
+    );
     await api.ok(`mutation($p: String!) { deleteStage(project: $p, slug: "edge") }`, { p: project });
     expect((await api.ok(`mutation($s: String!) { deleteOutpost(slug: $s) }`, { s: slug })).deleteOutpost).toBe(true);
   });
@@ -198,7 +261,10 @@ describe("Outposts", () => {
   it("takes an agent's word that nothing runs on a Stage without a Release, and then shows it in sync", async () => {
     const { slug, token } = await createOutpost();
     const project = await createTestProject(api);
-    await api.ok(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`, { p: project, u: `outpost://${slug}` });
+    await api.ok(
+      `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`,
+      { p: project, u: `outpost://${slug}` },
+    );
     const agent = agentClient(token);
     const desired = subscribe(agent.client, DESIRED, {});
     const [stage] = (await desired.next()).desiredState.stages;
@@ -206,13 +272,23 @@ describe("Outposts", () => {
     await run(agent.client, HEARTBEAT, {});
     const idle = { stageId: stage.stageId, releaseId: null, observedGeneration: stage.generation, components: [] };
     expect((await run(agent.client, REPORT, { i: idle })).reportStatus).toEqual({ accepted: true, reason: null });
-    await eventually(async () => ((await api.ok(LINK, { p: project })).stage.outpost.status === "ONLINE" ? true : undefined), 5000, "ONLINE");
+    await eventually(
+      async () => ((await api.ok(LINK, { p: project })).stage.outpost.status === "ONLINE" ? true : undefined),
+      5000,
+      "ONLINE",
+    );
     expect((await api.ok(LINK, { p: project })).stage.outpost).toMatchObject({ inSync: true, observedGeneration: stage.generation });
     // Once there is a Release, "nothing runs" is no answer.
     const [b1] = await createBuilds(api, project, artifact, 1);
-    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`, { p: project, b: b1 });
+    await api.ok(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "edge", build: $b }) { id } }`, {
+      p: project,
+      b: b1,
+    });
     const later = { ...idle, observedGeneration: stage.generation + 1 };
-    expect((await run(agent.client, REPORT, { i: later })).reportStatus).toEqual({ accepted: false, reason: "the Stage has a Release to run" });
+    expect((await run(agent.client, REPORT, { i: later })).reportStatus).toEqual({
+      accepted: false,
+      reason: "the Stage has a Release to run",
+    });
     desired.close();
     await agent.client.dispose();
   });
@@ -238,7 +314,11 @@ describe("Outposts", () => {
     expect(await agent.closed).toBe(4403);
     const retry = agentClient(token);
     expect(await retry.closed).toBe(4403);
-    await eventually(async () => ((await statusOf(slug)).history.some((h: { kind: string }) => h.kind === "token-rejected") ? true : undefined), 5000, "token-rejected in the history");
+    await eventually(
+      async () => ((await statusOf(slug)).history.some((h: { kind: string }) => h.kind === "token-rejected") ? true : undefined),
+      5000,
+      "token-rejected in the history",
+    );
     const fresh = agentClient(rotateOutpostToken.agentToken);
     expect((await run(fresh.client, HEARTBEAT, {})).heartbeat.accepted).toBe(true);
     await fresh.client.dispose();

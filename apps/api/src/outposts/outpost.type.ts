@@ -57,7 +57,8 @@ export class OutpostHistoryEntry {
   event: OutpostHistoryKind;
 
   @Field(() => String, {
-    description: "What happened, in lower case with dashes: connected, disconnected, heartbeat-missed, token-rejected, superseded, apply-error, created, token-rotated, online.",
+    description:
+      "What happened, in lower case with dashes: connected, disconnected, heartbeat-missed, token-rejected, superseded, apply-error, created, token-rotated, online.",
     deprecationReason: "Use `event`, the same as an OutpostHistoryKind (HEARTBEAT_MISSED for heartbeat-missed).",
   })
   kind: string;
@@ -73,7 +74,8 @@ export class OutpostHistoryEntry {
  * The facts of an Outpost only admins see (policy "outpost.inspect"): null for anyone else, on
  * every path that reaches an Outpost (validateOutpostUri, a Stage's Outpost link).
  */
-const adminFact: MiddlewareFn<Context> = ({ context }, next) => (can(context.actor, "outpost.inspect", undefined) ? next() : Promise.resolve(null));
+const adminFact: MiddlewareFn<Context> = ({ context }, next) =>
+  can(context.actor, "outpost.inspect", undefined) ? next() : Promise.resolve(null);
 
 const ADMINS_ONLY = "Admins only (null for others).";
 
@@ -157,7 +159,9 @@ export class OutpostCredentials {
 
 @ObjectType({ description: "Something wrong (or worth knowing) about an Outpost URI." })
 export class OutpostProblem {
-  @Field(() => OutpostProblemCode, { description: "MALFORMED, UNKNOWN_OUTPOST (also: not granted to any of the caller's Projects) or NEVER_CONNECTED." })
+  @Field(() => OutpostProblemCode, {
+    description: "MALFORMED, UNKNOWN_OUTPOST (also: not granted to any of the caller's Projects) or NEVER_CONNECTED.",
+  })
   code: OutpostProblemCode;
 
   @Field(() => String, { description: "What is wrong, in a sentence." })
@@ -205,7 +209,10 @@ export class OutpostLink {
   @Field(() => DateTime, { nullable: true, description: "The agent's last heartbeat; null if it never sent one." })
   lastHeartbeatAt: Date | null;
 
-  @Field(() => Int, { nullable: true, description: "Round trip of the last heartbeat in milliseconds, as the agent measured it; null before the second one." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Round trip of the last heartbeat in milliseconds, as the agent measured it; null before the second one.",
+  })
   latencyMs: number | null;
 
   @Field(() => String, { nullable: true, description: `What the agent said it is, when it connected. ${ADMINS_ONLY}` })

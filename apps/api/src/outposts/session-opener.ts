@@ -72,10 +72,16 @@ export class SessionOpener {
 
   private async openRound(round: Waiting[]): Promise<Map<string, OutpostRow>> {
     const slugs = round.map((o) => o.slug);
-    const before = await this.db.select({ slug: outposts.slug, status: outposts.status, session: outposts.session }).from(outposts).where(inArray(outposts.slug, slugs));
+    const before = await this.db
+      .select({ slug: outposts.slug, status: outposts.status, session: outposts.session })
+      .from(outposts)
+      .where(inArray(outposts.slug, slugs));
     if (before.length === 0) return new Map();
     const byCase = (value: (agent: AgentFacts) => string | undefined): SQL =>
-      sql`case ${outposts.slug} ${sql.join(round.map((o) => sql`when ${o.slug} then ${value(o.agent) ?? null}::text`), sql` `)} end`;
+      sql`case ${outposts.slug} ${sql.join(
+        round.map((o) => sql`when ${o.slug} then ${value(o.agent) ?? null}::text`),
+        sql` `,
+      )} end`;
     const rows = await this.db
       .update(outposts)
       .set({
@@ -95,13 +101,23 @@ export class SessionOpener {
     const superseded = rows.flatMap((row) => {
       const old = before.find((b) => b.slug === row.slug);
       return old && (old.status === "ONLINE" || old.status === "CONNECTING")
-        ? [{ outpostId: row.id, kind: "superseded" as const, message: `agent session ${old.session} superseded by a new connection (session ${row.session}); the old one's reports are refused` }]
+        ? [
+            {
+              outpostId: row.id,
+              kind: "superseded" as const,
+              message: `agent session ${old.session} superseded by a new connection (session ${row.session}); the old one's reports are refused`,
+            },
+          ]
         : [];
     });
     if (superseded.length) await this.db.insert(outpostHistory).values(superseded);
     const agentOf = (slug: string) => round.find((o) => o.slug === slug)!.agent;
     await this.announcer.statusesChanged(
-      rows.map((row) => ({ outpost: row, kind: "connected", message: `agent ${agentOf(row.slug).agentVersion ?? "(version unknown)"} connected (session ${row.session})` })),
+      rows.map((row) => ({
+        outpost: row,
+        kind: "connected",
+        message: `agent ${agentOf(row.slug).agentVersion ?? "(version unknown)"} connected (session ${row.session})`,
+      })),
     );
     return new Map(rows.map((row) => [row.slug, row]));
   }

@@ -17,7 +17,8 @@ export class MemberResolver {
   async addMember(
     @Arg("project", () => String, { description: ArgDoc.project }) project: string,
     @Arg("email", () => String, { description: EMAIL }) email: string,
-    @Arg("role", () => MemberRole, { defaultValue: MemberRole.MEMBER, description: "What the user may do in the Project." }) role: MemberRole,
+    @Arg("role", () => MemberRole, { defaultValue: MemberRole.MEMBER, description: "What the user may do in the Project." })
+    role: MemberRole,
     @Ctx() { actor, services }: Context,
   ): Promise<Member> {
     return toMember(await services.projects.addMember(actor, project, email, role));
@@ -33,10 +34,14 @@ export class MemberResolver {
     return toMember(await services.projects.updateMember(actor, project, email, role));
   }
 
-  @Mutation(() => Boolean, { description: "Owners and admins remove anyone; members may remove themselves (leave). The last owner cannot leave (CONFLICT)." })
+  @Mutation(() => Boolean, {
+    description: "Owners and admins remove anyone; members may remove themselves (leave). The last owner cannot leave (CONFLICT).",
+  })
   removeMember(
     @Arg("project", () => String, { description: ArgDoc.project }) project: string,
-    @Arg("email", () => String, { description: EMAIL }) email: string, @Ctx() { actor, services }: Context): Promise<boolean> {
+    @Arg("email", () => String, { description: EMAIL }) email: string,
+    @Ctx() { actor, services }: Context,
+  ): Promise<boolean> {
     return services.projects.removeMember(actor, project, email);
   }
 }

@@ -21,21 +21,28 @@ export class ProjectResolver {
   @Query(() => Project, { nullable: true, description: "One Project; null when there is none of that slug or the caller may not see it." })
   project(
     @Arg("project", () => String, { nullable: true, description: `${ArgDoc.project} Required (or \`slug\`).` }) project: string | null,
-    @Arg("slug", () => String, { nullable: true, description: ArgDoc.project, deprecationReason: renamedTo("project") }) slug: string | null,
+    @Arg("slug", () => String, { nullable: true, description: ArgDoc.project, deprecationReason: renamedTo("project") }) slug:
+      | string
+      | null,
     @Ctx() { actor, services }: Context,
   ): Promise<Project | null> {
     return services.projects.findProject(actor, requiredRenamed({ project }, { slug }));
   }
 
   @Mutation(() => Project, { description: "A new Project, owned by the caller; a taken slug is a CONFLICT with a free `suggestion`." })
-  createProject(@Arg("input", () => CreateProjectInput, { description: "The Project to create." }) input: CreateProjectInput, @Ctx() { actor, services }: Context) {
+  createProject(
+    @Arg("input", () => CreateProjectInput, { description: "The Project to create." }) input: CreateProjectInput,
+    @Ctx() { actor, services }: Context,
+  ) {
     return services.projects.createProject(actor, input);
   }
 
   @Mutation(() => Boolean, { description: "Owners and admins; a Project without Stages (STATE_CONFLICT otherwise)." })
   deleteProject(
     @Arg("project", () => String, { nullable: true, description: `${ArgDoc.project} Required (or \`slug\`).` }) project: string | null,
-    @Arg("slug", () => String, { nullable: true, description: ArgDoc.project, deprecationReason: renamedTo("project") }) slug: string | null,
+    @Arg("slug", () => String, { nullable: true, description: ArgDoc.project, deprecationReason: renamedTo("project") }) slug:
+      | string
+      | null,
     @Ctx() { actor, services }: Context,
   ): Promise<boolean> {
     return services.projects.deleteProject(actor, requiredRenamed({ project }, { slug }));

@@ -56,7 +56,10 @@ export class ProjectService {
   }
 
   listByIds(ids: readonly string[]): Promise<ProjectRow[]> {
-    return this.db.select().from(projects).where(inArray(projects.id, [...ids]));
+    return this.db
+      .select()
+      .from(projects)
+      .where(inArray(projects.id, [...ids]));
   }
 
   /** The Project, or null when it does not exist or the actor is not a member (the same answer). */
@@ -137,8 +140,13 @@ export class ProjectService {
     return this.db.transaction(async (tx) => {
       const project = await this.lockProject(tx, actor, slug, "project.manage");
       const [user] = await tx.select().from(users).where(eq(users.email, address));
-      if (!user) throw new AppError(ErrorCode.NOT_FOUND, `No user with email "${address}": an admin creates users first`, { field: "email" });
-      const [row] = await tx.insert(projectMembers).values({ projectId: project.id, userId: user.id, role }).onConflictDoNothing().returning();
+      if (!user)
+        throw new AppError(ErrorCode.NOT_FOUND, `No user with email "${address}": an admin creates users first`, { field: "email" });
+      const [row] = await tx
+        .insert(projectMembers)
+        .values({ projectId: project.id, userId: user.id, role })
+        .onConflictDoNothing()
+        .returning();
       if (!row) throw new AppError(ErrorCode.CONFLICT, `${address} is already a member of Project "${slug}"`, { field: "email" });
       await recordAudit(tx, { action: AuditAction.MEMBER_ADDED, actor, projectId: project.id, detail: { member: address, role } });
       return { user, role: row.role, addedAt: row.addedAt };
@@ -201,7 +209,11 @@ export class ProjectService {
       .select({ n: count() })
       .from(projectMembers)
       .where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.role, "OWNER")));
-    if (n <= 1) throw new AppError(ErrorCode.CONFLICT, `The last owner of Project "${project.slug}" cannot leave: make another member an owner first`);
+    if (n <= 1)
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        `The last owner of Project "${project.slug}" cannot leave: make another member an owner first`,
+      );
   }
 
   private async membership(db: Db | Tx, actor: Actor, projectId: string): Promise<MemberRole | null> {

@@ -1,5 +1,17 @@
 import type { EventRow } from "@pergola/db/schema";
-import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from "type-graphql";
 import { Build } from "../builds/build.type.js";
 import { Configuration } from "../configurations/configuration.type.js";
 import type { Context } from "../context.js";
@@ -39,9 +51,15 @@ export class ReleaseResolver {
   }
 
   @Mutation(() => Release, { description: "A new Release of a Build and/or Configuration; the missing one is the Stage's current." })
-  async deployRelease(@Arg("input", () => DeployReleaseInput, { description: "What to release, and where." }) input: DeployReleaseInput, @Ctx() { actor, services }: Context) {
+  async deployRelease(
+    @Arg("input", () => DeployReleaseInput, { description: "What to release, and where." }) input: DeployReleaseInput,
+    @Ctx() { actor, services }: Context,
+  ) {
     const config = optionalRenamed({ configuration: input.configuration }, { config: input.config });
-    return (await services.releases.deployRelease(projectFor(services.projects, actor, input.project), actor.name, { ...input, config })) as Release;
+    return (await services.releases.deployRelease(projectFor(services.projects, actor, input.project), actor.name, {
+      ...input,
+      config,
+    })) as Release;
   }
 
   @Mutation(() => Release, { description: "Deploys the Build live on `from` to `to`; each Stage keeps its Configuration." })
@@ -56,12 +74,17 @@ export class ReleaseResolver {
 
   @Mutation(() => Release, { description: "Redeploys the Build of the Release before the current one." })
   async rollbackStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context) {
-    return (await services.releases.rollbackStage(projectFor(services.projects, actor, args.project), actor.name, stageSlug(args))) as Release;
+    return (await services.releases.rollbackStage(
+      projectFor(services.projects, actor, args.project),
+      actor.name,
+      stageSlug(args),
+    )) as Release;
   }
 
   @Subscription(() => ReleaseEvent, {
     description: "The Stage's Releases as they are created and move. Give `after` a cursor to resume from it.",
-    subscribe: ({ args, context }: SubscribeResolverData<unknown, StageEventRequest, Context>) => streamStageEvents(context.services, context.actor, args, releaseEventKinds),
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, StageEventRequest, Context>) =>
+      streamStageEvents(context.services, context.actor, args, releaseEventKinds),
   })
   releaseChanged(
     @Root() row: EventRow,
@@ -80,7 +103,10 @@ export class ReleaseResolver {
     };
   }
 
-  @FieldResolver(() => String, { nullable: true, description: "Why it waits (\"waiting for Outpost factory-berlin, offline since 10:42 UTC\"), or why it failed." })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Why it waits ("waiting for Outpost factory-berlin, offline since 10:42 UTC"), or why it failed.',
+  })
   async message(@Root() release: Release & { stageId: string }, @Ctx() { loaders }: Context): Promise<string | null> {
     if (release.state !== "PENDING") return release.message;
     const outpost = await loaders.outpostByStageId.load(release.stageId);

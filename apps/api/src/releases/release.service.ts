@@ -6,15 +6,7 @@
  * decides every move, this service loads, locks and writes.
  */
 import type { Db, Tx } from "@pergola/db/client";
-import {
-  builds,
-  configurations,
-  releases,
-  stages,
-  type BuildRow,
-  type ReleaseRow,
-  type StageRow,
-} from "@pergola/db/schema";
+import { builds, configurations, releases, stages, type BuildRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
 import { and, desc, eq, inArray, max, sql } from "drizzle-orm";
 import { accepted, toAppError } from "../domain/outcome.js";
@@ -61,7 +53,9 @@ export class ReleaseService {
     if (!input.build && !input.config) throw badInput("build", "give a Build, a Configuration, or both");
     return this.inStage(project, input.stage, async (ptx, stage) => {
       const current = await activeRelease(ptx.tx, stage.id);
-      const plan = planned(planRelease({ kind: "deploy", stage: stage.slug, build: input.build ?? null, config: input.config ?? null, current }));
+      const plan = planned(
+        planRelease({ kind: "deploy", stage: stage.slug, build: input.build ?? null, config: input.config ?? null, current }),
+      );
       return this.release(ptx, stage, current, await buildOf(ptx, plan), plan.configName, createdBy);
     });
   }
@@ -136,7 +130,10 @@ export class ReleaseService {
       })
       .returning();
     // The agent has something new to run: a new generation of the Stage's desired state.
-    await tx.update(stages).set({ generation: sql`${stages.generation} + 1` }).where(eq(stages.id, stage.id));
+    await tx
+      .update(stages)
+      .set({ generation: sql`${stages.generation} + 1` })
+      .where(eq(stages.id, stage.id));
     emit(releaseEvent(EventKind.RELEASE_CREATED, stage, created!));
     return created!;
   }
@@ -156,7 +153,11 @@ export async function applyReleaseChange(
   for (const { state, message, newStageGeneration } of events) {
     const [moved] = await tx.update(releases).set({ state, message, updatedAt: new Date() }).where(eq(releases.id, row.id)).returning();
     emit(releaseEvent(EventKind.RELEASE_STATE_CHANGED, stage, moved!));
-    if (newStageGeneration) await tx.update(stages).set({ generation: sql`${stages.generation} + 1` }).where(eq(stages.id, stage.id));
+    if (newStageGeneration)
+      await tx
+        .update(stages)
+        .set({ generation: sql`${stages.generation} + 1` })
+        .where(eq(stages.id, stage.id));
     row = moved!;
   }
   return row;
@@ -183,7 +184,10 @@ async function activeRelease(tx: Tx, stageId: string): Promise<ReleaseRow | null
 }
 
 async function findBuild({ tx, project }: Pick<ProjectTx, "tx" | "project">, name: string): Promise<BuildRow> {
-  const [row] = await tx.select().from(builds).where(and(eq(builds.projectId, project.id), eq(builds.name, name)));
+  const [row] = await tx
+    .select()
+    .from(builds)
+    .where(and(eq(builds.projectId, project.id), eq(builds.name, name)));
   if (!row) throw notFound(`Build "${name}" in Project "${project.slug}"`);
   return row;
 }
@@ -212,4 +216,3 @@ async function configVersion(tx: Tx, stage: StageRow, name: string): Promise<{ n
   if (!row && name !== "default") throw notFound(`Configuration "${name}" of Stage "${stage.slug}"`);
   return row ?? null;
 }
-

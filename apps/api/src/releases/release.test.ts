@@ -32,11 +32,21 @@ describe("Releases", () => {
     const project = await projectWithStages("dev");
     const [b1, b2] = await createBuilds(api, project, artifact, 2);
     const first = (await api.ok(DEPLOY, { i: { project, stage: "dev", build: b1 } })).deployRelease;
-    expect(first).toMatchObject({ number: 1, state: "PENDING", message: "waiting for the agent", createdBy: "admin", build: { name: b1 }, config: null });
+    expect(first).toMatchObject({
+      number: 1,
+      state: "PENDING",
+      message: "waiting for the agent",
+      createdBy: "admin",
+      build: { name: b1 },
+      config: null,
+    });
     const second = (await api.ok(DEPLOY, { i: { project, stage: "dev", build: b2 } })).deployRelease;
     expect(second).toMatchObject({ number: 2, state: "PENDING", build: { name: b2 } });
     const { releases } = await api.ok(`query($p: String!) { releases(project: $p, stage: "dev") { number state } }`, { p: project });
-    expect(releases).toEqual([{ number: 2, state: "PENDING" }, { number: 1, state: "SUPERSEDED" }]);
+    expect(releases).toEqual([
+      { number: 2, state: "PENDING" },
+      { number: 1, state: "SUPERSEDED" },
+    ]);
     expect((await api.ok(STAGE, { p: project, s: "dev" })).stage.currentRelease).toEqual({ number: 2, build: { name: b2 } });
   });
 
@@ -54,7 +64,9 @@ describe("Releases", () => {
     expect(r2).toMatchObject({ number: 2, configVersion: 2, build: { name: b1 }, config: { data: [{ value: "bonjour" }] } });
     expect((await api.ok(STAGE, { p: project, s: "dev" })).stage.configDrift).toBe(false);
     // The first Release still runs with what it was made with: Releases are immutable.
-    const { releases } = await api.ok(`query($p: String!) { releases(project: $p, stage: "dev") { config { version data { value } } } }`, { p: project });
+    const { releases } = await api.ok(`query($p: String!) { releases(project: $p, stage: "dev") { config { version data { value } } } }`, {
+      p: project,
+    });
     expect(releases[1].config).toEqual({ version: 1, data: [{ value: "hello" }] });
   });
 
@@ -64,7 +76,9 @@ describe("Releases", () => {
     await addConfig(project, "qa", "qa-value");
     await api.ok(DEPLOY, { i: { project, stage: "qa", build: b1, config: "default" } });
     await api.ok(DEPLOY, { i: { project, stage: "dev", build: b2 } });
-    const { promoteRelease } = await api.ok(`mutation($p: String!) { promoteRelease(project: $p, from: "dev", to: "qa") { ${RELEASE} } }`, { p: project });
+    const { promoteRelease } = await api.ok(`mutation($p: String!) { promoteRelease(project: $p, from: "dev", to: "qa") { ${RELEASE} } }`, {
+      p: project,
+    });
     expect(promoteRelease).toMatchObject({ number: 2, build: { name: b2 }, config: { data: [{ value: "qa-value" }] } });
   });
 
@@ -107,7 +121,11 @@ describe("Releases", () => {
     await api.ok(DEPLOY, { i: { project, stage: "qa", build: b1 } });
     await api.ok(DEPLOY, { i: { project, stage: "dev", build: b1 } });
     await api.ok(DEPLOY, { i: { project, stage: "dev", build: b2 } });
-    const sub = subscribe(api.ws(), `subscription($p: String!, $a: String) { releaseChanged(project: $p, stage: "dev", after: $a) { kind stage { slug } release { number state } } }`, { p: project, a: p.cursor });
+    const sub = subscribe(
+      api.ws(),
+      `subscription($p: String!, $a: String) { releaseChanged(project: $p, stage: "dev", after: $a) { kind stage { slug } release { number state } } }`,
+      { p: project, a: p.cursor },
+    );
     const got = [await sub.next(), await sub.next(), await sub.next()].map((e) => e.releaseChanged);
     expect(got).toEqual([
       { kind: "RELEASE_CREATED", stage: { slug: "dev" }, release: { number: 1, state: "PENDING" } },

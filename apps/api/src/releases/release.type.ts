@@ -19,7 +19,10 @@ export const ReleaseState = graphqlEnum(RELEASE_STATES, {
 });
 export type ReleaseState = keyof typeof ReleaseState;
 
-@ObjectType({ implements: Node, description: "A Build plus a Configuration version, deployed to a Stage. Immutable: any change is a new Release." })
+@ObjectType({
+  implements: Node,
+  description: "A Build plus a Configuration version, deployed to a Stage. Immutable: any change is a new Release.",
+})
 export class Release {
   @Field(() => ID, { description: "Its unique ID." })
   id: string;

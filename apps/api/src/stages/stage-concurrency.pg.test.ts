@@ -35,10 +35,14 @@ describeWithPostgres("50 concurrent suspend/resume calls on one Stage", () => {
     const { stage } = await api.ok(`query($p: String!) { stage(project: $p, slug: "hot") { state } }`, { p: project });
     expect(stage.state).toBe(suspends > resumes ? "SUSPENDED" : "RUNNING");
 
-    const sub = subscribe(api.ws(), `subscription($p: String!, $after: String) { stageChanged(project: $p, after: $after) { kind stage { state } } }`, {
-      p: project,
-      after: p.cursor,
-    });
+    const sub = subscribe(
+      api.ws(),
+      `subscription($p: String!, $after: String) { stageChanged(project: $p, after: $after) { kind stage { state } } }`,
+      {
+        p: project,
+        after: p.cursor,
+      },
+    );
     const states: string[] = [];
     for (let i = 0; i < succeeded.length * 2; i++) states.push((await sub.next()).stageChanged.stage.state);
     const cycle = ["SUSPENDING", "SUSPENDED", "RESUMING", "RUNNING"];

@@ -14,13 +14,23 @@ export class CreateStageInput {
   @Field(() => StageType, { description: "What the Stage is for." })
   type: StageType;
 
-  @Field(() => String, { nullable: true, description: "The new Stage's ID (a DNS label, fixed for life); derived from the name when omitted." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The new Stage's ID (a DNS label, fixed for life); derived from the name when omitted.",
+  })
   slug?: string | null;
 
-  @Field(() => Int, { nullable: true, description: "Seconds between SIGTERM and SIGKILL when the Stage is suspended, 0 to 86400; default 60." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Seconds between SIGTERM and SIGKILL when the Stage is suspended, 0 to 86400; default 60.",
+  })
   suspendGraceSeconds?: number | null;
 
-  @Field(() => String, { nullable: true, description: "outpost://<slug>: the Stage lives on that Outpost (validated first, see validateOutpostUri). Omitted: the built-in local one." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "outpost://<slug>: the Stage lives on that Outpost (validated first, see validateOutpostUri). Omitted: the built-in local one.",
+  })
   outpostUri?: string | null;
 }
 

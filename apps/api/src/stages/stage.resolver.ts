@@ -14,7 +14,10 @@ import { Health, Stage } from "./stage.type.js";
 @Resolver(() => Stage)
 export class StageResolver {
   @Query(() => [Stage], { description: "The Project's Stages, oldest first." })
-  async stages(@Arg("project", () => String, { description: ArgDoc.project }) project: string, @Ctx() { actor, services }: Context): Promise<Stage[]> {
+  async stages(
+    @Arg("project", () => String, { description: ArgDoc.project }) project: string,
+    @Ctx() { actor, services }: Context,
+  ): Promise<Stage[]> {
     const p = await services.projects.requireProject(actor, project);
     return (await services.stages.listStages(p)) as Stage[];
   }
@@ -25,31 +28,43 @@ export class StageResolver {
     return (await services.stages.findStage(p, stageSlug(args))) as Stage | null;
   }
 
-  @Mutation(() => Stage, { description: "A new Stage, RUNNING, with no Release yet; a taken Stage ID is a CONFLICT with a free `suggestion`." })
-  async createStage(@Arg("input", () => CreateStageInput, { description: "The Stage to create." }) input: CreateStageInput, @Ctx() { actor, services }: Context) {
+  @Mutation(() => Stage, {
+    description: "A new Stage, RUNNING, with no Release yet; a taken Stage ID is a CONFLICT with a free `suggestion`.",
+  })
+  async createStage(
+    @Arg("input", () => CreateStageInput, { description: "The Stage to create." }) input: CreateStageInput,
+    @Ctx() { actor, services }: Context,
+  ) {
     return services.stages.createStage(projectFor(services.projects, actor, input.project), input, actor);
   }
 
   @Mutation(() => Stage, { description: "Renaming keeps the Stage ID." })
-  async updateStage(@Arg("input", () => UpdateStageInput, { description: "The Stage and what changes." }) input: UpdateStageInput, @Ctx() { actor, services }: Context) {
+  async updateStage(
+    @Arg("input", () => UpdateStageInput, { description: "The Stage and what changes." }) input: UpdateStageInput,
+    @Ctx() { actor, services }: Context,
+  ) {
     const slug = requiredRenamed({ stage: input.stage }, { slug: input.slug });
     return services.stages.updateStage(projectFor(services.projects, actor, input.project), slug, input);
   }
 
-  @Mutation(() => Boolean, { description: "Deletes the Stage with its Releases and Configurations; its agent stops its Components. True when done." })
+  @Mutation(() => Boolean, {
+    description: "Deletes the Stage with its Releases and Configurations; its agent stops its Components. True when done.",
+  })
   async deleteStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context): Promise<boolean> {
     return services.stages.deleteStage(projectFor(services.projects, actor, args.project), stageSlug(args));
   }
 
   @Mutation(() => Stage, {
-    description: "RUNNING → SUSPENDING, then SUSPENDED once its agent reports every Component stopped (at once without a Release); other states are STATE_CONFLICT.",
+    description:
+      "RUNNING → SUSPENDING, then SUSPENDED once its agent reports every Component stopped (at once without a Release); other states are STATE_CONFLICT.",
   })
   async suspendStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context) {
     return services.stages.suspendStage(projectFor(services.projects, actor, args.project), stageSlug(args));
   }
 
   @Mutation(() => Stage, {
-    description: "SUSPENDED → RESUMING, then RUNNING once its services run again (the same Release and Configuration); other states are STATE_CONFLICT.",
+    description:
+      "SUSPENDED → RESUMING, then RUNNING once its services run again (the same Release and Configuration); other states are STATE_CONFLICT.",
   })
   async resumeStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context) {
     return services.stages.resumeStage(projectFor(services.projects, actor, args.project), stageSlug(args));
@@ -76,10 +91,7 @@ export class StageResolver {
     description: "True when the Stage's Configuration changed after its current Release was made: the change waits for the next Release.",
   })
   async configDrift(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<boolean> {
-    const [release, configs] = await Promise.all([
-      loaders.activeReleaseByStageId.load(stage.id),
-      loaders.configsByStageId.load(stage.id),
-    ]);
+    const [release, configs] = await Promise.all([loaders.activeReleaseByStageId.load(stage.id), loaders.configsByStageId.load(stage.id)]);
     if (!release) return false;
     const name = release.configName ?? "default";
     const config = configs.find((c) => c.name === name);
@@ -97,7 +109,6 @@ export class StageResolver {
   async health(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Health> {
     return deriveStageHealth(await loaders.componentsByStageId.load(stage.id));
   }
-
 }
 
 /** Services decide a Stage's health; jobs and cron runs come and go. */

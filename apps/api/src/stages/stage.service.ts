@@ -59,7 +59,10 @@ export class StageService {
 
   /** The Outpost id of each Stage, in the order of `stageIds`; null for a local or unknown Stage. */
   async listOutpostIds(stageIds: readonly string[]): Promise<(string | null)[]> {
-    const rows = await this.db.select({ id: stages.id, outpostId: stages.outpostId }).from(stages).where(inArray(stages.id, [...stageIds]));
+    const rows = await this.db
+      .select({ id: stages.id, outpostId: stages.outpostId })
+      .from(stages)
+      .where(inArray(stages.id, [...stageIds]));
     const byId = new Map(rows.map((r) => [r.id, r.outpostId]));
     return stageIds.map((id) => byId.get(id) ?? null);
   }
@@ -116,7 +119,11 @@ export class StageService {
       const [updated] = await ptx.tx
         .update(stages)
         // A new grace period is something the agent must know: a new generation.
-        .set({ ...changes, updatedAt: new Date(), ...(grace !== undefined && grace !== stage.suspendGraceSeconds ? { generation: sql`${stages.generation} + 1` } : {}) })
+        .set({
+          ...changes,
+          updatedAt: new Date(),
+          ...(grace !== undefined && grace !== stage.suspendGraceSeconds ? { generation: sql`${stages.generation} + 1` } : {}),
+        })
         .where(eq(stages.id, stage.id))
         .returning();
       ptx.emit({ kind: EventKind.STAGE_UPDATED, stageId: stage.id, payload: { stage: toStageSnapshot(updated!) } });
@@ -162,11 +169,11 @@ export class StageService {
       .from(stages)
       .where(and(eq(stages.projectId, project.id), like(stages.slug, `${slug}%`)));
     const suggestion = suggestFreeSlug(slug, new Set(taken.map((t) => t.slug)));
-    return new AppError(
-      ErrorCode.CONFLICT,
-      `Stage ID "${slug}" is taken in Project "${project.slug}"; "${suggestion}" is free`,
-      { field: "slug", taken: slug, suggestion },
-    );
+    return new AppError(ErrorCode.CONFLICT, `Stage ID "${slug}" is taken in Project "${project.slug}"; "${suggestion}" is free`, {
+      field: "slug",
+      taken: slug,
+      suggestion,
+    });
   }
 }
 

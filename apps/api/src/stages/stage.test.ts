@@ -53,8 +53,7 @@ describe("Stages", () => {
   it("suspends and resumes, refusing illegal transitions with STATE_CONFLICT", async () => {
     const project = await createTestProject(api);
     await api.ok(create, { i: { project, name: "prod", type: "PROD" } });
-    const call = (verb: string) =>
-      api.gql(`mutation($p: String!) { ${verb}(project: $p, slug: "prod") { state } }`, { p: project });
+    const call = (verb: string) => api.gql(`mutation($p: String!) { ${verb}(project: $p, slug: "prod") { state } }`, { p: project });
     expect((await call("resumeStage")).errors?.[0]?.extensions?.code).toBe("STATE_CONFLICT");
     expect((await call("suspendStage")).data).toEqual({ suspendStage: { state: "SUSPENDED" } });
     const twice = await call("suspendStage");

@@ -21,7 +21,6 @@ export async function makeArchive(files: Record<string, string>, extra?: (root: 
   return readFileSync(out);
 }
 
-
 /**
  * A gzip bomb: a tar.gz whose one file is `inflatedBytes` of zeros, about 1,000 times smaller
  * compressed; made as a stream, so it never holds more than a chunk of the zeros.

@@ -74,11 +74,17 @@ export async function createWorld(api: TestApi): Promise<World> {
   };
   const createOutpost = async (labels: string[] = []) => {
     const slug = uniqueSlug("o");
-    const { createOutpost } = await admin(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, { i: { name: slug, slug, labels } });
+    const { createOutpost } = await admin(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, {
+      i: { name: slug, slug, labels },
+    });
     return { slug, token: createOutpost.agentToken as string };
   };
   const upload = async (archive: Buffer, project: string, token: string): Promise<string> => {
-    const res = await fetch(`${api.server.url}/artifacts?project=${project}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(archive) });
+    const res = await fetch(`${api.server.url}/artifacts?project=${project}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: new Uint8Array(archive),
+    });
     if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
     return ((await res.json()) as { sha256: string }).sha256;
   };
@@ -86,11 +92,17 @@ export async function createWorld(api: TestApi): Promise<World> {
   const project = await createTestProject(api);
   const { project: created } = await admin(`query($p: String!) { project(slug: $p) { cursor } }`, { p: project });
   const outpost = await createOutpost(["site=berlin"]);
-  const { createStage: dev } = await admin(`mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "dev", type: DEV, outpostUri: $u }) { slug } }`, {
-    p: project,
-    u: `outpost://${outpost.slug}`,
-  });
-  await admin(`mutation($p: String!, $s: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: "GREETING", value: "hi" }] }) { version } }`, { p: project, s: dev.slug });
+  const { createStage: dev } = await admin(
+    `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "dev", type: DEV, outpostUri: $u }) { slug } }`,
+    {
+      p: project,
+      u: `outpost://${outpost.slug}`,
+    },
+  );
+  await admin(
+    `mutation($p: String!, $s: String!) { addConfigData(input: { project: $p, stage: $s, env: [{ name: "GREETING", value: "hi" }] }) { version } }`,
+    { p: project, s: dev.slug },
+  );
   const [owner, member, readOnly, nonMember, bystander] = await Promise.all([
     createTestUser(api, { projects: [project], role: "OWNER" }),
     createTestUser(api, { projects: [project], role: "MEMBER" }),
@@ -102,17 +114,31 @@ export async function createWorld(api: TestApi): Promise<World> {
   // non-member may read it, so what keeps it from building in P is P's door, not the artifact's.
   const archive = await makeArchive({ "server.js": "require('node:http').createServer((q, s) => s.end('hi')).listen(process.env.PORT)" });
   const artifact = await upload(archive, project, api.adminToken);
-  if ((await upload(archive, await createTestProject(api, nonMember.token), nonMember.token)) !== artifact) throw new Error("one archive, two SHA-256s");
+  if ((await upload(archive, await createTestProject(api, nonMember.token), nonMember.token)) !== artifact)
+    throw new Error("one archive, two SHA-256s");
   const [build] = await createBuilds(api, project, artifact, 1);
 
   // The agent takes the Release and reports its Component running, with output (over its
   // socket, as agents do): the Component, log and link subscriptions have something to send first.
   const agent = agentSocket(outpost.token);
   const desired = subscribe(agent, `subscription { desiredState { stages { stageId key generation release { id } } } }`, {});
-  await admin(`mutation($p: String!, $s: String!, $b: String!) { deployRelease(input: { project: $p, stage: $s, build: $b }) { id } }`, { p: project, s: dev.slug, b: build });
+  await admin(`mutation($p: String!, $s: String!, $b: String!) { deployRelease(input: { project: $p, stage: $s, build: $b }) { id } }`, {
+    p: project,
+    s: dev.slug,
+    b: build,
+  });
   let stage: { stageId: string; generation: number; release: { id: string } | null } | undefined;
-  while (!stage?.release) stage = (await desired.next(10_000)).desiredState.stages.find((s: { key: string }) => s.key === `${project}/${dev.slug}`);
-  const component = { name: "web", kind: "SERVICE", state: "RUNNING", health: "HEALTHY", restarts: 0, logs: ["listening"], observedAt: new Date().toISOString() };
+  while (!stage?.release)
+    stage = (await desired.next(10_000)).desiredState.stages.find((s: { key: string }) => s.key === `${project}/${dev.slug}`);
+  const component = {
+    name: "web",
+    kind: "SERVICE",
+    state: "RUNNING",
+    health: "HEALTHY",
+    restarts: 0,
+    logs: ["listening"],
+    observedAt: new Date().toISOString(),
+  };
   const report = await firstAnswer(agent, `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`, {
     i: { stageId: stage.stageId, releaseId: stage.release.id, observedGeneration: stage.generation, components: [component] },
   });
@@ -150,22 +176,35 @@ export async function createWorld(api: TestApi): Promise<World> {
       return client;
     },
     async createStage() {
-      const { createStage } = await admin(`mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`, { p: project, n: uniqueSlug("s") });
+      const { createStage } = await admin(
+        `mutation($p: String!, $n: String!) { createStage(input: { project: $p, name: $n, type: DEV }) { slug } }`,
+        { p: project, n: uniqueSlug("s") },
+      );
       return createStage.slug;
     },
     agentSocket,
     createOutpost,
     async createBareUser() {
       const email = `${uniqueSlug("x")}@example.test`;
-      const { createUser } = await admin(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email, name: email.split("@")[0] } });
+      const { createUser } = await admin(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, {
+        i: { email, name: email.split("@")[0] },
+      });
       return { id: createUser.id, email };
     },
     async addMember(target, email, role) {
-      await admin(`mutation($p: String!, $e: String!, $r: MemberRole!) { addMember(project: $p, email: $e, role: $r) { role } }`, { p: target, e: email, r: role });
+      await admin(`mutation($p: String!, $e: String!, $r: MemberRole!) { addMember(project: $p, email: $e, role: $r) { role } }`, {
+        p: target,
+        e: email,
+        r: role,
+      });
     },
     async createOthersKey() {
       const other = await createTestUser(api);
-      const { createAccessKey } = await api.ok(`mutation { createAccessKey(input: { name: "victim" }) { accessKey { id } } }`, {}, other.token);
+      const { createAccessKey } = await api.ok(
+        `mutation { createAccessKey(input: { name: "victim" }) { accessKey { id } } }`,
+        {},
+        other.token,
+      );
       return createAccessKey.accessKey.id;
     },
     async close() {

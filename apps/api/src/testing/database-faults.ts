@@ -50,7 +50,9 @@ export async function spawnApiOn(databaseUrl: string): Promise<FaultyApi> {
 
 /** Terminates every backend of `applicationName`; resolves to how many there were. */
 export async function terminateBackends(admin: pg.Client, applicationName: string): Promise<number> {
-  const { rows } = await admin.query("select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1", [applicationName]);
+  const { rows } = await admin.query("select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1", [
+    applicationName,
+  ]);
   return rows.filter((row) => row.ok).length;
 }
 

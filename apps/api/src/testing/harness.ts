@@ -142,10 +142,18 @@ export async function createTestUser(
       r: options.role ?? "MEMBER",
     });
   }
-  const { signIn } = await api.ok(`mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: email, p: password }, null as never);
+  const { signIn } = await api.ok(
+    `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`,
+    { e: email, p: password },
+    null as never,
+  );
   let token: string = signIn.token;
   if (options.readOnly) {
-    const { createAccessKey } = await api.ok(`mutation { createAccessKey(input: { name: "read-only", readOnly: true }) { token } }`, {}, token);
+    const { createAccessKey } = await api.ok(
+      `mutation { createAccessKey(input: { name: "read-only", readOnly: true }) { token } }`,
+      {},
+      token,
+    );
     token = createAccessKey.token;
   }
   return { id: createUser.id, email, password, token };
@@ -163,11 +171,7 @@ export interface Subscription<T> {
   close(): void;
 }
 
-export function subscribe<T = Record<string, any>>(
-  client: Client,
-  query: string,
-  variables: Record<string, unknown>,
-): Subscription<T> {
+export function subscribe<T = Record<string, any>>(client: Client, query: string, variables: Record<string, unknown>): Subscription<T> {
   const received: T[] = [];
   const queue: T[] = [];
   const waiters: ((v: T) => void)[] = [];
@@ -179,7 +183,7 @@ export function subscribe<T = Record<string, any>>(
       next(value) {
         if (value.errors?.length) {
           failure = value.errors[0];
-          errorWaiters.splice(0).forEach((w) => w(failure));
+          for (const w of errorWaiters.splice(0)) w(failure);
           return;
         }
         const data = value.data as T;
@@ -190,7 +194,7 @@ export function subscribe<T = Record<string, any>>(
       },
       error(error) {
         failure = Array.isArray(error) ? error[0] : error;
-        errorWaiters.splice(0).forEach((w) => w(failure));
+        for (const w of errorWaiters.splice(0)) w(failure);
       },
       complete() {},
     },
@@ -246,7 +250,12 @@ export async function freshDatabaseOptions(): Promise<{ options: OpenDatabaseOpt
  * Waits until `check` returns a value other than undefined, asking again every `everyMs`, for
  * things that announce no event (a log line arriving, a process gone); rejects after `ms`.
  */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms: number, message: string, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  ms: number,
+  message: string,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();

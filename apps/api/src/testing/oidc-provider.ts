@@ -41,7 +41,15 @@ export async function startTestOidcProvider(redirectUri: () => string): Promise<
 
   function createProvider() {
     return new Provider(issuer, {
-      clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri()], response_types: ["code"], grant_types: ["authorization_code"] }],
+      clients: [
+        {
+          client_id: clientId,
+          client_secret: clientSecret,
+          redirect_uris: [redirectUri()],
+          response_types: ["code"],
+          grant_types: ["authorization_code"],
+        },
+      ],
       cookies: { keys: [randomBytes(16).toString("hex")] },
       ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
       claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
@@ -103,7 +111,8 @@ export async function loginAtProvider(authorizationUrl: string, issuer: string, 
     }
     const page = await res.text();
     const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1];
-    if (res.status !== 200 || !action || !page.includes('name="login"')) throw new Error(`no login form at ${url} (${res.status}): ${page.slice(0, 300)}`);
+    if (res.status !== 200 || !action || !page.includes('name="login"'))
+      throw new Error(`no login form at ${url} (${res.status}): ${page.slice(0, 300)}`);
     url = new URL(action.replace(/&amp;/g, "&"), url);
     init = {
       method: "POST",

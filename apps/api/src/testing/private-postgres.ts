@@ -44,7 +44,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   chownSync(root, await idOf("-u"), await idOf("-g"));
   const data = join(root, "data");
   const port = await freePort();
-  const asPostgres = (command: string, args: string[]) => run("runuser", ["-u", "postgres", "--", join(bin, command), ...args], { cwd: root });
+  const asPostgres = (command: string, args: string[]) =>
+    run("runuser", ["-u", "postgres", "--", join(bin, command), ...args], { cwd: root });
   await asPostgres("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
   const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`;
   const start = async () => {

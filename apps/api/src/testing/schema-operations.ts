@@ -117,7 +117,12 @@ export interface Operation {
  * undefined) a variable, the selection `selection` (default `{ __typename }` for object
  * results, none for leaves); with `inFragment`, the field inside `... on Query { }`.
  */
-export function buildOperation(root: RootField, args: Record<string, unknown>, selection?: string, options: { inFragment?: boolean } = {}): Operation {
+export function buildOperation(
+  root: RootField,
+  args: Record<string, unknown>,
+  selection?: string,
+  options: { inFragment?: boolean } = {},
+): Operation {
   const variables: Record<string, unknown> = {};
   const declarations: string[] = [];
   const passed: string[] = [];

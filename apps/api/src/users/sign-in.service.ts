@@ -59,7 +59,14 @@ export class SignInService {
       await tx.delete(apiTokens).where(and(eq(apiTokens.kind, "SESSION"), lt(apiTokens.expiresAt, sql`now()`)));
       const { token } = await createCredential(tx, { name: "session", kind: "SESSION", userId: user.id, expiresAt });
       await tx.update(users).set({ lastSeenAt: new Date() }).where(eq(users.id, user.id));
-      await recordAudit(tx, { action: AuditAction.SIGN_IN, actor: user.email, userId: user.id, email: user.email, address, detail: { method } });
+      await recordAudit(tx, {
+        action: AuditAction.SIGN_IN,
+        actor: user.email,
+        userId: user.id,
+        email: user.email,
+        address,
+        detail: { method },
+      });
       return { token, expiresAt, user };
     });
   }

@@ -20,17 +20,26 @@ export class UserResolver {
   }
 
   @Mutation(() => User, { description: "Admins only. CONFLICT when the email is taken." })
-  async createUser(@Arg("input", () => CreateUserInput, { description: "The user to create." }) input: CreateUserInput, @Ctx() { actor, services }: Context): Promise<User> {
+  async createUser(
+    @Arg("input", () => CreateUserInput, { description: "The user to create." }) input: CreateUserInput,
+    @Ctx() { actor, services }: Context,
+  ): Promise<User> {
     return toUser(await services.users.createUser(actor, input));
   }
 
   @Mutation(() => User, { description: "Changes a user: your own name and password, or (admins) anyone's, their email and admin role." })
-  async updateUser(@Arg("input", () => UpdateUserInput, { description: "The user and what changes." }) input: UpdateUserInput, @Ctx() { actor, services }: Context): Promise<User> {
+  async updateUser(
+    @Arg("input", () => UpdateUserInput, { description: "The user and what changes." }) input: UpdateUserInput,
+    @Ctx() { actor, services }: Context,
+  ): Promise<User> {
     return toUser(await services.users.updateUser(actor, input));
   }
 
   @Mutation(() => User, { description: "Admins only. Every key and session of the user stops at once; open sockets close." })
-  async disableUser(@Arg("id", () => ID, { description: "The user's id." }) id: string, @Ctx() { actor, services }: Context): Promise<User> {
+  async disableUser(
+    @Arg("id", () => ID, { description: "The user's id." }) id: string,
+    @Ctx() { actor, services }: Context,
+  ): Promise<User> {
     return toUser(await services.users.disableUser(actor, id));
   }
 
@@ -40,7 +49,8 @@ export class UserResolver {
   }
 
   @Mutation(() => Session, {
-    description: "Email and password in, a 12-hour session out. One answer (UNAUTHENTICATED) for every wrong combination; TOO_MANY_REQUESTS after 10 failures in 10 minutes (by email or address), with `retryAfterSeconds`.",
+    description:
+      "Email and password in, a 12-hour session out. One answer (UNAUTHENTICATED) for every wrong combination; TOO_MANY_REQUESTS after 10 failures in 10 minutes (by email or address), with `retryAfterSeconds`.",
   })
   async signIn(
     @Arg("email", () => String, { description: "The user's email (case does not matter)." }) email: string,

@@ -68,12 +68,16 @@ export class UserService {
     const passwordHash = input.password != null ? await hashPassword(checkPassword("password", input.password)) : null;
     try {
       return await this.db.transaction(async (tx) => {
-        const [row] = await tx.insert(users).values({ email, name, passwordHash, isAdmin: input.isAdmin ?? false }).returning();
+        const [row] = await tx
+          .insert(users)
+          .values({ email, name, passwordHash, isAdmin: input.isAdmin ?? false })
+          .returning();
         await recordAudit(tx, { action: AuditAction.USER_CREATED, actor, detail: { user: email, isAdmin: row!.isAdmin } });
         return row!;
       });
     } catch (error) {
-      if (pgErrorCode(error) === PgCode.uniqueViolation) throw new AppError(ErrorCode.CONFLICT, `A user with email "${email}" exists`, { field: "email" });
+      if (pgErrorCode(error) === PgCode.uniqueViolation)
+        throw new AppError(ErrorCode.CONFLICT, `A user with email "${email}" exists`, { field: "email" });
       throw error;
     }
   }
@@ -99,7 +103,8 @@ export class UserService {
         return row!;
       });
     } catch (error) {
-      if (pgErrorCode(error) === PgCode.uniqueViolation) throw new AppError(ErrorCode.CONFLICT, `A user with email "${changes.email}" exists`, { field: "email" });
+      if (pgErrorCode(error) === PgCode.uniqueViolation)
+        throw new AppError(ErrorCode.CONFLICT, `A user with email "${changes.email}" exists`, { field: "email" });
       throw error;
     }
   }
@@ -111,7 +116,11 @@ export class UserService {
     // Before the database, which would refuse a non-UUID as an internal error.
     if (!isUuid(id)) throw notFound(`User "${id}"`);
     const { row, tokenIds } = await this.db.transaction(async (tx) => {
-      const [row] = await tx.update(users).set({ disabledAt: new Date() }).where(and(eq(users.id, id), isNull(users.disabledAt))).returning();
+      const [row] = await tx
+        .update(users)
+        .set({ disabledAt: new Date() })
+        .where(and(eq(users.id, id), isNull(users.disabledAt)))
+        .returning();
       if (!row) {
         const [exists] = await tx.select().from(users).where(eq(users.id, id));
         if (!exists) throw notFound(`User "${id}"`);
@@ -143,7 +152,10 @@ export class UserService {
 export async function ensureAdminUser(db: Db | Tx, email: string): Promise<UserRow> {
   const address = checkEmail("PERGOLA_ADMIN_EMAIL", email);
   // The configured admin email is an admin, whatever it was before.
-  await db.insert(users).values({ email: address, name: "admin", isAdmin: true }).onConflictDoUpdate({ target: users.email, set: { isAdmin: true } });
+  await db
+    .insert(users)
+    .values({ email: address, name: "admin", isAdmin: true })
+    .onConflictDoUpdate({ target: users.email, set: { isAdmin: true } });
   const [row] = await db.select().from(users).where(eq(users.email, address));
   return row!;
 }

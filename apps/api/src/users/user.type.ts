@@ -6,7 +6,8 @@ import { Node } from "../node/node.type.js";
 
 export const Role = graphqlEnum(ROLES, {
   name: "Role",
-  description: "ADMIN: a user who sees everything and manages users and Outposts. MEMBER: any other user. AGENT: an Outpost's agent (its token), which may only read its desired state and report.",
+  description:
+    "ADMIN: a user who sees everything and manages users and Outposts. MEMBER: any other user. AGENT: an Outpost's agent (its token), which may only read its desired state and report.",
   valuesConfig: {
     ADMIN: { description: "A user who sees everything and manages users and Outposts." },
     MEMBER: { description: "Any other user: works in the Projects it is a member of." },
@@ -45,7 +46,9 @@ export class User {
   readOnly: boolean;
 }
 
-@ObjectType({ description: "A signed-in session: send `token` as `Authorization: Bearer <token>`. It ends at `expiresAt` or with signOut." })
+@ObjectType({
+  description: "A signed-in session: send `token` as `Authorization: Bearer <token>`. It ends at `expiresAt` or with signOut.",
+})
 export class Session {
   @Field(() => String, { description: "The session's bearer token; secret." })
   token: string;

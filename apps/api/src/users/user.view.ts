@@ -19,5 +19,15 @@ export function toUser(row: UserRow, readOnly = false): User {
 
 /** `me` for an agent: its token, shaped as a user. */
 export function agentAsUser(actor: Actor): User {
-  return { id: actor.tokenId, email: "", name: actor.name, isAdmin: false, disabled: false, createdAt: new Date(0), lastSeenAt: null, role: Role.AGENT, readOnly: false };
+  return {
+    id: actor.tokenId,
+    email: "",
+    name: actor.name,
+    isAdmin: false,
+    disabled: false,
+    createdAt: new Date(0),
+    lastSeenAt: null,
+    role: Role.AGENT,
+    readOnly: false,
+  };
 }

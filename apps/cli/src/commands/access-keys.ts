@@ -1,5 +1,12 @@
 /** `create access-key`, `list access-key`, `disable access-key`, `enable access-key`, `delete access-key`: your personal access keys. */
-import { CliCreateAccessKeyDocument, CliDeleteAccessKeyDocument, CliDisableAccessKeyDocument, CliEnableAccessKeyDocument, CliListAccessKeysDocument, type AccessKeyRow } from "../documents.js";
+import {
+  CliCreateAccessKeyDocument,
+  CliDeleteAccessKeyDocument,
+  CliDisableAccessKeyDocument,
+  CliEnableAccessKeyDocument,
+  CliListAccessKeysDocument,
+  type AccessKeyRow,
+} from "../documents.js";
 import { leaf } from "../command.js";
 import type { Verbs } from "../groups.js";
 import { ago, print, renderTable } from "../output.js";
@@ -22,7 +29,9 @@ export function registerAccessKeys(verbs: Verbs): void {
     ["pergola create access-key ci-deploy", "pergola create access-key wall-display --read-only -o json"],
     (cmd) => cmd.alias("access-keys").option("--read-only", "queries and subscriptions only: every mutation is refused (exit 5)"),
     async (ctx, name) => {
-      const { createAccessKey } = await ctx.client.request(CliCreateAccessKeyDocument, { input: { name: name!, readOnly: Boolean(ctx.opts.readOnly) } });
+      const { createAccessKey } = await ctx.client.request(CliCreateAccessKeyDocument, {
+        input: { name: name!, readOnly: Boolean(ctx.opts.readOnly) },
+      });
       const key = createAccessKey.accessKey;
       print(ctx.format, createAccessKey, () =>
         [

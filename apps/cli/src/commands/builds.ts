@@ -24,7 +24,10 @@ export function registerBuilds(verbs: Verbs): void {
       print(ctx.format, { file, ...validateManifest }, () =>
         validateManifest.valid
           ? `${file}: valid`
-          : [`${file}: ${validateManifest.problems.length} problem(s)`, ...validateManifest.problems.map((p) => `  ${p.path || "(document)"}: ${p.message}`)].join("\n"),
+          : [
+              `${file}: ${validateManifest.problems.length} problem(s)`,
+              ...validateManifest.problems.map((p) => `  ${p.path || "(document)"}: ${p.message}`),
+            ].join("\n"),
       );
       if (!validateManifest.valid) process.exitCode = ExitCode.BAD_INPUT;
     },
@@ -34,10 +37,7 @@ export function registerBuilds(verbs: Verbs): void {
     verbs.push,
     "build",
     "Pack a directory (honouring .gitignore), upload it and register a Build with its manifest; prints the Build's name",
-    [
-      "pergola push build -p my-new-project",
-      "pergola push build -p my-new-project --dir examples/hello --branch master   # → master_b1",
-    ],
+    ["pergola push build -p my-new-project", "pergola push build -p my-new-project --dir examples/hello --branch master   # → master_b1"],
     (cmd) =>
       projectOption(cmd)
         .alias("builds")
@@ -52,7 +52,13 @@ export function registerBuilds(verbs: Verbs): void {
       if (files.length === 0) throw new CliError(`${dir} has no files to push`, ExitCode.BAD_INPUT);
       const artifact = await ctx.client.uploadArtifact(bytes, ctx.opts.project);
       const { createBuild } = await ctx.client.request(CliCreateBuildDocument, {
-        input: { project: ctx.opts.project, manifest, artifact: artifact.sha256, ...(branch && { branch }), ...(ctx.opts.name && { name: ctx.opts.name }) },
+        input: {
+          project: ctx.opts.project,
+          manifest,
+          artifact: artifact.sha256,
+          ...(branch && { branch }),
+          ...(ctx.opts.name && { name: ctx.opts.name }),
+        },
       });
       print(ctx.format, { ...createBuild, files: files.length }, () => createBuild.name);
     },
@@ -65,11 +71,20 @@ export function registerBuilds(verbs: Verbs): void {
     ["pergola list build -p my-new-project", "pergola list build -p my-new-project --first 5 -o json"],
     (cmd) => projectOption(cmd).alias("builds").option("--first <n>", "how many", "20"),
     async (ctx) => {
-      const { builds } = await ctx.client.request(CliListBuildsDocument, { project: ctx.opts.project, first: Number(ctx.opts.first) || 20 });
+      const { builds } = await ctx.client.request(CliListBuildsDocument, {
+        project: ctx.opts.project,
+        first: Number(ctx.opts.first) || 20,
+      });
       print(ctx.format, builds, () =>
         renderTable(
           ["build", "branch", "created", "size", "status"],
-          builds.map((b) => [b.name, b.branch, `${ago(b.createdAt)} by ${b.author.name}`, `${Math.ceil(Number(b.artifact.byteSize) / 1024)} KiB`, lower(b.status)]),
+          builds.map((b) => [
+            b.name,
+            b.branch,
+            `${ago(b.createdAt)} by ${b.author.name}`,
+            `${Math.ceil(Number(b.artifact.byteSize) / 1024)} KiB`,
+            lower(b.status),
+          ]),
           `builds (${ctx.opts.project})`,
         ),
       );

@@ -56,7 +56,10 @@ export function registerCompletion(program: Command): void {
     .action((shell: string) => {
       const script = bashCompletion(program);
       if (shell === "bash") process.stdout.write(script);
-      else if (shell === "zsh") process.stdout.write(`# pergola completion (zsh). Load it with: source <(pergola completion zsh)\nautoload -U +X bashcompinit && bashcompinit\n${script}`);
+      else if (shell === "zsh")
+        process.stdout.write(
+          `# pergola completion (zsh). Load it with: source <(pergola completion zsh)\nautoload -U +X bashcompinit && bashcompinit\n${script}`,
+        );
       else throw badInput(`completion ${shell}: choose bash or zsh`);
     });
   examples(cmd, ["source <(pergola completion bash)     # in ~/.bashrc", "source <(pergola completion zsh)      # in ~/.zshrc"]);

@@ -38,7 +38,10 @@ export function registerComponents(verbs: Verbs): void {
     verbs.logs,
     "component <name>",
     "Print a Component's last output lines (stdout and stderr); --follow keeps printing as it changes",
-    ["pergola logs component web -p my-new-project -s my-new-stage", "pergola logs component web -p my-new-project -s my-new-stage --tail 200 --follow"],
+    [
+      "pergola logs component web -p my-new-project -s my-new-stage",
+      "pergola logs component web -p my-new-project -s my-new-stage --tail 200 --follow",
+    ],
     (cmd) =>
       stageOption(projectOption(cmd))
         .alias("components")

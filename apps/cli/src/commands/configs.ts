@@ -2,7 +2,13 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { CliAddConfigDataDocument, CliGetConfigurationDocument, CliListConfigsDocument, CliRemoveConfigDataDocument, type ConfigurationRow } from "../documents.js";
+import {
+  CliAddConfigDataDocument,
+  CliGetConfigurationDocument,
+  CliListConfigsDocument,
+  CliRemoveConfigDataDocument,
+  type ConfigurationRow,
+} from "../documents.js";
 import { leaf, projectOption, stageOption } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -33,7 +39,10 @@ function parseExpected(value: string | undefined): number | undefined {
 }
 
 const expectedOption = (cmd: Command) =>
-  cmd.option("--expected-version <n>", "fail with a conflict (exit 6) unless the Configuration is at this version (0: it must not exist yet)");
+  cmd.option(
+    "--expected-version <n>",
+    "fail with a conflict (exit 6) unless the Configuration is at this version (0: it must not exist yet)",
+  );
 
 function summary(config: ConfigurationRow): string {
   return `config ${config.name} is at version ${config.version} (${config.data.length} ${config.data.length === 1 ? "entry" : "entries"}); it takes effect with the next release`;
@@ -59,8 +68,12 @@ export function registerConfigs(verbs: Verbs): void {
       ),
     async (ctx, config = "default") => {
       const env = [
-        ...((ctx.opts.env as string[] | undefined) ?? []).map((t) => parseAssignment("--env", t)).map(([name, value]) => ({ name, value, secret: false })),
-        ...((ctx.opts.secret as string[] | undefined) ?? []).map((t) => parseAssignment("--secret", t)).map(([name, value]) => ({ name, value, secret: true })),
+        ...((ctx.opts.env as string[] | undefined) ?? [])
+          .map((t) => parseAssignment("--env", t))
+          .map(([name, value]) => ({ name, value, secret: false })),
+        ...((ctx.opts.secret as string[] | undefined) ?? [])
+          .map((t) => parseAssignment("--secret", t))
+          .map(([name, value]) => ({ name, value, secret: true })),
       ];
       const readFile = (text: string, secret: boolean) => {
         const { name, path } = parseFileFlag(text);
@@ -77,7 +90,14 @@ export function registerConfigs(verbs: Verbs): void {
       if (env.length === 0 && files.length === 0) throw badInput("nothing to add: give --env, --secret, --file or --secret-file");
       const expectedVersion = parseExpected(ctx.opts.expectedVersion);
       const { addConfigData } = await ctx.client.request(CliAddConfigDataDocument, {
-        input: { project: ctx.opts.project, stage: ctx.opts.stage, configuration: config, env, files, ...(expectedVersion !== undefined && { expectedVersion }) },
+        input: {
+          project: ctx.opts.project,
+          stage: ctx.opts.stage,
+          configuration: config,
+          env,
+          files,
+          ...(expectedVersion !== undefined && { expectedVersion }),
+        },
       });
       print(ctx.format, addConfigData, () => summary(addConfigData));
     },
@@ -87,7 +107,10 @@ export function registerConfigs(verbs: Verbs): void {
     verbs.remove,
     "config-data [config]",
     "Remove entries (env entries and files, by name) from a Stage's Configuration; takes effect with the next Release",
-    ["pergola remove config-data -p my-new-project -s my-new-stage --env GREETING", "pergola remove config-data my-new-config -p my-new-project -s my-new-stage --file config.json --env foo"],
+    [
+      "pergola remove config-data -p my-new-project -s my-new-stage --env GREETING",
+      "pergola remove config-data my-new-config -p my-new-project -s my-new-stage --file config.json --env foo",
+    ],
     (cmd) =>
       expectedOption(
         stageOption(projectOption(cmd))
@@ -99,7 +122,13 @@ export function registerConfigs(verbs: Verbs): void {
       if (names.length === 0) throw badInput("nothing to remove: give --env NAME or --file NAME");
       const expectedVersion = parseExpected(ctx.opts.expectedVersion);
       const { removeConfigData } = await ctx.client.request(CliRemoveConfigDataDocument, {
-        input: { project: ctx.opts.project, stage: ctx.opts.stage, configuration: config, names, ...(expectedVersion !== undefined && { expectedVersion }) },
+        input: {
+          project: ctx.opts.project,
+          stage: ctx.opts.stage,
+          configuration: config,
+          names,
+          ...(expectedVersion !== undefined && { expectedVersion }),
+        },
       });
       print(ctx.format, removeConfigData, () => summary(removeConfigData));
     },
@@ -117,7 +146,11 @@ export function registerConfigs(verbs: Verbs): void {
       const configs = stage.configs.map(({ data, ...c }) => ({ ...c, entries: data.length }));
       print(ctx.format, { configDrift: stage.configDrift, configs }, () =>
         [
-          renderTable(["config", "version", "entries", "updated"], configs.map((c) => [c.name, c.version, c.entries, ago(c.updatedAt)]), `configs (${ctx.opts.project}/${ctx.opts.stage})`),
+          renderTable(
+            ["config", "version", "entries", "updated"],
+            configs.map((c) => [c.name, c.version, c.entries, ago(c.updatedAt)]),
+            `configs (${ctx.opts.project}/${ctx.opts.stage})`,
+          ),
           ...(stage.configDrift ? ["The running release is behind its config: pergola push release … -c <config> deploys it."] : []),
         ].join("\n"),
       );
@@ -128,10 +161,17 @@ export function registerConfigs(verbs: Verbs): void {
     verbs.list,
     "config-data [config]",
     "List the entries of a Configuration (default: default); values only with --with-values, secrets always masked",
-    ["pergola list config-data my-new-config -p my-new-project -s my-new-stage", "pergola list config-data -p my-new-project -s my-new-stage --with-values"],
+    [
+      "pergola list config-data my-new-config -p my-new-project -s my-new-stage",
+      "pergola list config-data -p my-new-project -s my-new-stage --with-values",
+    ],
     (cmd) => stageOption(projectOption(cmd)).option("--with-values", "show the values (secrets stay masked: they are write-only)"),
     async (ctx, name = "default") => {
-      const { configuration } = await ctx.client.request(CliGetConfigurationDocument, { project: ctx.opts.project, stage: ctx.opts.stage, configuration: name });
+      const { configuration } = await ctx.client.request(CliGetConfigurationDocument, {
+        project: ctx.opts.project,
+        stage: ctx.opts.stage,
+        configuration: name,
+      });
       if (!configuration) throw new CliError(`not found: Configuration "${name}" of Stage "${ctx.opts.stage}"`, ExitCode.NOT_FOUND);
       const withValues = Boolean(ctx.opts.withValues);
       const data = configuration.data.map((d) => ({

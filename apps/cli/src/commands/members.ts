@@ -25,7 +25,11 @@ export function registerMembers(verbs: Verbs): void {
     ["pergola add member silas@example.com -p my-new-project", "pergola add member ana@example.com -p my-new-project --role owner"],
     (cmd: Command) => projectOption(cmd.alias("members")).option("--role <role>", `${ROLE_HELP}; default member`, "member"),
     async (ctx, email) => {
-      const { addMember } = await ctx.client.request(CliAddMemberDocument, { project: ctx.opts.project, email: email!, role: parseRole(ctx.opts.role) });
+      const { addMember } = await ctx.client.request(CliAddMemberDocument, {
+        project: ctx.opts.project,
+        email: email!,
+        role: parseRole(ctx.opts.role),
+      });
       print(ctx.format, addMember, () => `${addMember.user.email} added to ${ctx.opts.project} as ${lower(addMember.role)}`);
     },
   );
@@ -56,7 +60,11 @@ export function registerMembers(verbs: Verbs): void {
     ["pergola update member silas@example.com -p my-new-project --role owner"],
     (cmd: Command) => projectOption(cmd.alias("members")).requiredOption("--role <role>", ROLE_HELP),
     async (ctx, email) => {
-      const { updateMember } = await ctx.client.request(CliUpdateMemberDocument, { project: ctx.opts.project, email: email!, role: parseRole(ctx.opts.role) });
+      const { updateMember } = await ctx.client.request(CliUpdateMemberDocument, {
+        project: ctx.opts.project,
+        email: email!,
+        role: parseRole(ctx.opts.role),
+      });
       print(ctx.format, updateMember, () => `${updateMember.user.email} is now ${lower(updateMember.role)} of ${ctx.opts.project}`);
     },
   );

@@ -58,7 +58,10 @@ export function registerOutposts(verbs: Verbs): void {
     verbs.create,
     "outpost <name>",
     "Register an Outpost (admins): prints its URI, its one-time agent token and the agent command",
-    ['pergola create outpost "Factory Berlin" --region eu-central --label site=berlin', "pergola create outpost edge-1 --id edge1 --heartbeat-interval 5 --offline-after 20 -o json"],
+    [
+      'pergola create outpost "Factory Berlin" --region eu-central --label site=berlin',
+      "pergola create outpost edge-1 --id edge1 --heartbeat-interval 5 --offline-after 20 -o json",
+    ],
     (cmd) =>
       cmd
         .alias("outposts")
@@ -111,10 +114,21 @@ export function registerOutposts(verbs: Verbs): void {
     ["pergola get outpost factory-berlin", "pergola get outpost factory-berlin --history 50 -o yaml"],
     (cmd) => cmd.alias("outposts").option("--history <n>", "how many history entries", "20"),
     async (ctx, slug) => {
-      const { outpost } = await ctx.client.request(CliGetOutpostDocument, { outpost: slug!.replace(/^outpost:\/\//, ""), first: Number(ctx.opts.history) || 20 });
+      const { outpost } = await ctx.client.request(CliGetOutpostDocument, {
+        outpost: slug!.replace(/^outpost:\/\//, ""),
+        first: Number(ctx.opts.history) || 20,
+      });
       if (!outpost) throw new CliError(`not found: Outpost "${slug}"`, ExitCode.NOT_FOUND);
       print(ctx.format, outpost, () =>
-        [renderOutpost(outpost), "", renderTable(["when", "event", "message"], (outpost.history ?? []).map((h) => [ago(h.at), outpostHistoryTextOf(h.event), h.message]), "history")].join("\n"),
+        [
+          renderOutpost(outpost),
+          "",
+          renderTable(
+            ["when", "event", "message"],
+            (outpost.history ?? []).map((h) => [ago(h.at), outpostHistoryTextOf(h.event), h.message]),
+            "history",
+          ),
+        ].join("\n"),
       );
     },
   );
@@ -139,7 +153,9 @@ export function registerOutposts(verbs: Verbs): void {
     ["pergola rotate outpost-token factory-berlin"],
     (cmd) => cmd,
     async (ctx, slug) => {
-      const { rotateOutpostToken } = await ctx.client.request(CliRotateOutpostTokenDocument, { outpost: slug!.replace(/^outpost:\/\//, "") });
+      const { rotateOutpostToken } = await ctx.client.request(CliRotateOutpostTokenDocument, {
+        outpost: slug!.replace(/^outpost:\/\//, ""),
+      });
       print(ctx.format, rotateOutpostToken, () => renderCredentials(rotateOutpostToken));
     },
   );

@@ -9,10 +9,12 @@ export function registerProjects(verbs: Verbs): void {
     verbs.create,
     "project <name>",
     "Create a Project; its ID is derived from the name unless --id is given",
-    ['pergola create project my-new-project', 'pergola create project "My New Project" --id shop'],
+    ["pergola create project my-new-project", 'pergola create project "My New Project" --id shop'],
     (cmd) => cmd.alias("projects").option("--id <project-id>", "the Project's ID (slug); default: derived from the name"),
     async (ctx, name) => {
-      const { createProject } = await ctx.client.request(CliCreateProjectDocument, { input: { name: name!, ...(ctx.opts.id && { slug: ctx.opts.id }) } });
+      const { createProject } = await ctx.client.request(CliCreateProjectDocument, {
+        input: { name: name!, ...(ctx.opts.id && { slug: ctx.opts.id }) },
+      });
       print(ctx.format, createProject, () => `project ${createProject.slug} created`);
     },
   );

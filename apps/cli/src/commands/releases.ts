@@ -1,6 +1,14 @@
 /** `push release`, `list release`, `promote release`, `rollback stage`. */
 import type { Command } from "commander";
-import { CliDeployReleaseDocument, CliListBuildsDocument, CliListReleasesDocument, CliProjectCursorDocument, CliPromoteReleaseDocument, CliRollbackStageDocument, type ReleaseRow } from "../documents.js";
+import {
+  CliDeployReleaseDocument,
+  CliListBuildsDocument,
+  CliListReleasesDocument,
+  CliProjectCursorDocument,
+  CliPromoteReleaseDocument,
+  CliRollbackStageDocument,
+  type ReleaseRow,
+} from "../documents.js";
 import { leaf, projectOption, stageOption, type Context } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -71,7 +79,11 @@ export function registerReleases(verbs: Verbs): void {
     ["pergola list release -p my-new-project -s my-new-stage", "pergola list releases -p my-new-project -s my-new-stage -o json"],
     (cmd) => stageOption(projectOption(cmd)).alias("releases").option("--first <n>", "how many", "20"),
     async (ctx) => {
-      const { releases } = await ctx.client.request(CliListReleasesDocument, { project: ctx.opts.project, stage: ctx.opts.stage, first: Number(ctx.opts.first) || 20 });
+      const { releases } = await ctx.client.request(CliListReleasesDocument, {
+        project: ctx.opts.project,
+        stage: ctx.opts.stage,
+        first: Number(ctx.opts.first) || 20,
+      });
       print(ctx.format, releases, () => renderReleases(ctx.opts.project, ctx.opts.stage, releases));
     },
   );
@@ -80,12 +92,25 @@ export function registerReleases(verbs: Verbs): void {
     verbs.promote,
     "release",
     "Deploy the Build live on one Stage to another; each Stage keeps its own Configuration",
-    ["pergola promote release -p my-new-project --from dev --to qa", "pergola promote release -p my-new-project --from qa --to prod --wait"],
+    [
+      "pergola promote release -p my-new-project --from dev --to qa",
+      "pergola promote release -p my-new-project --from qa --to prod --wait",
+    ],
     (cmd) =>
-      waitOptions(projectOption(cmd).alias("releases").requiredOption("--from <stage>", "the Stage whose Build is promoted").requiredOption("--to <stage>", "the Stage it is deployed to")),
+      waitOptions(
+        projectOption(cmd)
+          .alias("releases")
+          .requiredOption("--from <stage>", "the Stage whose Build is promoted")
+          .requiredOption("--to <stage>", "the Stage it is deployed to"),
+      ),
     async (ctx) => {
       const { project, from, to } = ctx.opts as { project: string; from: string; to: string };
-      await release(ctx, project, to, async () => (await ctx.client.request(CliPromoteReleaseDocument, { project, from, to })).promoteRelease);
+      await release(
+        ctx,
+        project,
+        to,
+        async () => (await ctx.client.request(CliPromoteReleaseDocument, { project, from, to })).promoteRelease,
+      );
     },
   );
 
@@ -98,7 +123,12 @@ export function registerReleases(verbs: Verbs): void {
     async (ctx, positional) => {
       const project: string = ctx.opts.project;
       const slug = stageArg(ctx, positional);
-      await release(ctx, project, slug, async () => (await ctx.client.request(CliRollbackStageDocument, { project, stage: slug })).rollbackStage);
+      await release(
+        ctx,
+        project,
+        slug,
+        async () => (await ctx.client.request(CliRollbackStageDocument, { project, stage: slug })).rollbackStage,
+      );
     },
   );
 }

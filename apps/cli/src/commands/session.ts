@@ -22,7 +22,11 @@ export function registerSession(program: Command): void {
       "pergola login --endpoint http://127.0.0.1:4000 --access-key 0b6f…:…",
       "pergola login --endpoint https://pergola.example.com   # asks for the access key",
     ],
-    (cmd) => cmd.option("--email <email>", "sign in as this user; the password is asked without echo, read from stdin when it is not a terminal, or taken from PERGOLA_PASSWORD"),
+    (cmd) =>
+      cmd.option(
+        "--email <email>",
+        "sign in as this user; the password is asked without echo, read from stdin when it is not a terminal, or taken from PERGOLA_PASSWORD",
+      ),
     async (ctx) => {
       const endpoint = normalizeEndpoint(ctx.opts.endpoint ?? ctx.connection.endpoint);
       if (ctx.opts.email) return logInWithPassword(ctx, endpoint, ctx.opts.email as string);
@@ -31,7 +35,12 @@ export function registerSession(program: Command): void {
       const { me } = await new ApiClient({ endpoint, token: accessKey, session: undefined }).request(CliMeDocument);
       const { session: _replaced, ...kept } = readConfig();
       const file = writeConfig({ ...kept, endpoint, accessKey });
-      print(ctx.format, { endpoint, me, config: file }, () => `Logged in to ${endpoint} as ${me.name} <${me.email}> (${lower(me.role)}${me.readOnly ? ", read-only key" : ""}); saved in ${file}`);
+      print(
+        ctx.format,
+        { endpoint, me, config: file },
+        () =>
+          `Logged in to ${endpoint} as ${me.name} <${me.email}> (${lower(me.role)}${me.readOnly ? ", read-only key" : ""}); saved in ${file}`,
+      );
     },
   );
 
@@ -50,8 +59,10 @@ export function registerSession(program: Command): void {
       const forgot = saved.session ? "session" : saved.accessKey ? "access key" : null;
       print(ctx.format, { endpoint, forgot, session: ended, config: file }, () => {
         if (!forgot) return `Not logged in; nothing to forget in ${file}`;
-        if (forgot === "access key") return `Forgot the access key saved in ${file} (the key itself still works until it is disabled or deleted)`;
-        const how = ended === "ended" ? "ended" : ended === "already ended" ? "had already ended" : `ends by itself at ${saved.session!.expiresAt}`;
+        if (forgot === "access key")
+          return `Forgot the access key saved in ${file} (the key itself still works until it is disabled or deleted)`;
+        const how =
+          ended === "ended" ? "ended" : ended === "already ended" ? "had already ended" : `ends by itself at ${saved.session!.expiresAt}`;
         return `Logged out of ${endpoint}: the session of ${saved.session!.email} ${how}`;
       });
     },
@@ -67,7 +78,9 @@ export function registerSession(program: Command): void {
       const server = await serverStatus(ctx.connection.endpoint);
       const me = ctx.connection.token ? (await ctx.client.request(CliMeDocument)).me : null;
       const session = ctx.connection.session;
-      const credential = me ? { kind: session ? "session" : "access key", readOnly: me.readOnly, expiresAt: session?.expiresAt ?? null } : null;
+      const credential = me
+        ? { kind: session ? "session" : "access key", readOnly: me.readOnly, expiresAt: session?.expiresAt ?? null }
+        : null;
       const data = { cli: { version: CLI_VERSION }, endpoint: ctx.connection.endpoint, server, me, credential, config: configPath() };
       print(ctx.format, data, () =>
         renderFacts([
@@ -76,7 +89,14 @@ export function registerSession(program: Command): void {
           ["server", `${server.status}${server.version ? ` (version ${server.version})` : ""}`],
           ["you", me ? `${me.name} (${lower(me.role)})` : "not logged in: pergola login --email EMAIL (or --access-key TOKEN)"],
           ["email", me?.email],
-          ["with", credential ? (session ? `a session, until ${session.expiresAt}` : `an access key, ${me!.readOnly ? "read-only" : "read-write"}`) : null],
+          [
+            "with",
+            credential
+              ? session
+                ? `a session, until ${session.expiresAt}`
+                : `an access key, ${me!.readOnly ? "read-only" : "read-write"}`
+              : null,
+          ],
           ["config", configPath()],
         ]),
       );
@@ -87,19 +107,22 @@ export function registerSession(program: Command): void {
 async function logInWithPassword(ctx: Context, endpoint: string, email: string): Promise<void> {
   if (ctx.opts.accessKey) throw badInput("--email and --access-key: choose one");
   const password = readEnv().PERGOLA_PASSWORD ?? (await askSecret(`Password for ${email}: `));
-  if (!password)
-    throw badInput(`no password for ${email}: type it when asked, pipe it on stdin or set PERGOLA_PASSWORD`);
+  if (!password) throw badInput(`no password for ${email}: type it when asked, pipe it on stdin or set PERGOLA_PASSWORD`);
   const client = new ApiClient({ endpoint, token: undefined, session: undefined });
   const { signIn } = await client.request(CliSignInDocument, { email, password }, { anonymous: true }).catch((error: unknown) => {
     // The hint fromApiError adds is about access keys; here it was the password.
-    if (error instanceof CliError && error.code === "UNAUTHENTICATED") throw new CliError(`not authenticated: wrong email or password for ${email}`, ExitCode.UNAUTHENTICATED, [], error.code);
+    if (error instanceof CliError && error.code === "UNAUTHENTICATED")
+      throw new CliError(`not authenticated: wrong email or password for ${email}`, ExitCode.UNAUTHENTICATED, [], error.code);
     throw error;
   });
   const session: SavedSession = { token: signIn.token, email: signIn.user.email, expiresAt: signIn.expiresAt };
   const { accessKey: _replaced, ...kept }: SavedConfig = readConfig();
   const file = writeConfig({ ...kept, endpoint, session });
-  print(ctx.format, { endpoint, me: signIn.user, expiresAt: signIn.expiresAt, config: file }, () =>
-    `Logged in to ${endpoint} as ${signIn.user.name} <${signIn.user.email}> (${lower(signIn.user.role)}) until ${signIn.expiresAt}; saved in ${file}`,
+  print(
+    ctx.format,
+    { endpoint, me: signIn.user, expiresAt: signIn.expiresAt, config: file },
+    () =>
+      `Logged in to ${endpoint} as ${signIn.user.name} <${signIn.user.email}> (${lower(signIn.user.role)}) until ${signIn.expiresAt}; saved in ${file}`,
   );
 }
 
@@ -134,7 +157,8 @@ async function serverStatus(endpoint: string): Promise<{ status: string; version
 }
 
 async function askAccessKey(): Promise<string> {
-  if (!stdinIsTerminal()) throw new CliError("no access key: pass --access-key TOKEN (or PERGOLA_ACCESS_KEY), or log in with --email", ExitCode.UNAUTHENTICATED);
+  if (!stdinIsTerminal())
+    throw new CliError("no access key: pass --access-key TOKEN (or PERGOLA_ACCESS_KEY), or log in with --email", ExitCode.UNAUTHENTICATED);
   const key = (await askSecret("Access key: ")).trim();
   if (!key) throw new CliError("no access key given", ExitCode.UNAUTHENTICATED);
   return key;

@@ -1,7 +1,15 @@
 /** `create/list/update/delete/suspend/resume stage`. */
 import { isOneOf, STAGE_TYPES, type StageType } from "@pergola/schema";
 import type { Command } from "commander";
-import { CliCreateStageDocument, CliDeleteStageDocument, CliListStagesDocument, CliResumeStageDocument, CliSuspendStageDocument, CliUpdateStageDocument, CliValidateOutpostUriDocument } from "../documents.js";
+import {
+  CliCreateStageDocument,
+  CliDeleteStageDocument,
+  CliListStagesDocument,
+  CliResumeStageDocument,
+  CliSuspendStageDocument,
+  CliUpdateStageDocument,
+  CliValidateOutpostUriDocument,
+} from "../documents.js";
 import { leaf, projectOption, type Context } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -65,7 +73,11 @@ export function registerStages(verbs: Verbs): void {
           ...(grace !== undefined && { suspendGraceSeconds: grace }),
         },
       });
-      print(ctx.format, createStage, () => `stage ${createStage.slug} created (${createStage.type.toLowerCase()}, ${createStage.state.toLowerCase()})`);
+      print(
+        ctx.format,
+        createStage,
+        () => `stage ${createStage.slug} created (${createStage.type.toLowerCase()}, ${createStage.state.toLowerCase()})`,
+      );
     },
   );
 
@@ -86,7 +98,10 @@ export function registerStages(verbs: Verbs): void {
     verbs.update,
     "stage [stage]",
     "Rename a Stage, change its type or its suspend grace period (the Stage ID stays)",
-    ['pergola update stage my-new-stage -p my-new-project --name "My QA Stage" --type qa', "pergola update stage -s my-new-stage -p my-new-project --grace 10"],
+    [
+      'pergola update stage my-new-stage -p my-new-project --name "My QA Stage" --type qa',
+      "pergola update stage -s my-new-stage -p my-new-project --grace 10",
+    ],
     (cmd) =>
       optionalStage(projectOption(cmd))
         .alias("stages")

@@ -59,8 +59,11 @@ export function registerUsers(verbs: Verbs): void {
       const { createUser } = await ctx.client.request(CliCreateUserDocument, {
         input: { email: email!, name: ctx.opts.name, isAdmin: Boolean(ctx.opts.admin), ...(password && { password }) },
       });
-      print(ctx.format, createUser, () =>
-        `user ${createUser.email} created${createUser.isAdmin ? " (admin)" : ""}${password ? "" : "; no password: signs in with SSO only"}, id ${createUser.id}`,
+      print(
+        ctx.format,
+        createUser,
+        () =>
+          `user ${createUser.email} created${createUser.isAdmin ? " (admin)" : ""}${password ? "" : "; no password: signs in with SSO only"}, id ${createUser.id}`,
       );
     },
   );

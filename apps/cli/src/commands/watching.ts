@@ -18,8 +18,10 @@ export function describeEvent(e: ProjectEvent): string {
   const stage = e.stage?.slug ?? getStageSlug(subject);
   const aboutStage = subject?.__typename !== "ReleaseSnapshot" && subject?.__typename !== "ComponentSnapshot";
   if (stage) parts.push(`stage ${stage}${e.stage && aboutStage ? ` ${lower(e.stage.state)}` : ""}`);
-  if (subject?.__typename === "ReleaseSnapshot") parts.push(`release #${subject.number} ${lower(subject.releaseState)}${subject.message ? ` (${subject.message})` : ""}`);
-  if (subject?.__typename === "ComponentSnapshot") parts.push(`component ${subject.name} ${lower(subject.componentState)}/${lower(subject.health)}`);
+  if (subject?.__typename === "ReleaseSnapshot")
+    parts.push(`release #${subject.number} ${lower(subject.releaseState)}${subject.message ? ` (${subject.message})` : ""}`);
+  if (subject?.__typename === "ComponentSnapshot")
+    parts.push(`component ${subject.name} ${lower(subject.componentState)}/${lower(subject.health)}`);
   return parts.join("  ");
 }
 
@@ -45,7 +47,10 @@ export function registerWatching(program: Command, verbs: Verbs): void {
       "pergola events -p my-new-project --follow --after 42   # resumes right after event 42: nothing missed, nothing twice",
       "pergola events -p my-new-project --follow -o json | jq .kind",
     ],
-    (cmd) => projectOption(cmd).option("-f, --follow", "keep printing new events (reconnects and resumes after the last one)").option("--after <cursor>", "start right after this event's cursor"),
+    (cmd) =>
+      projectOption(cmd)
+        .option("-f, --follow", "keep printing new events (reconnects and resumes after the last one)")
+        .option("--after <cursor>", "start right after this event's cursor"),
     async (ctx) => {
       const project: string = ctx.opts.project;
       const after: string = ctx.opts.after ?? "0";

@@ -8,7 +8,17 @@ import { DashboardComponentLogsDocument } from "@/lib/documents";
 
 type Shown = { releaseId: string; lines: string[] };
 
-export function ComponentLogs({ project, stage, component, tail = 5 }: { project: string; stage: string; component: string; tail?: number }) {
+export function ComponentLogs({
+  project,
+  stage,
+  component,
+  tail = 5,
+}: {
+  project: string;
+  stage: string;
+  component: string;
+  tail?: number;
+}) {
   const [live] = useSubscription(
     { query: DashboardComponentLogsDocument, variables: { project, stage, component, tail } },
     (prev: Shown | undefined, { componentLogs: batch }): Shown => {

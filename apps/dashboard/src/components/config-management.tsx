@@ -25,8 +25,21 @@ export function ConfigManagement({ project, stage }: { project: string; stage: S
       <div className="row">
         <label className="field grow">
           <span>Configuration</span>
-          <select value={creating ? "__new" : selected} onChange={(e) => { if (e.target.value === "__new") setCreating(true); else { setCreating(false); setSelected(e.target.value); } }}>
-            {configs.map((c) => <option key={c.name} value={c.name}>{c.name} (v{c.version})</option>)}
+          <select
+            value={creating ? "__new" : selected}
+            onChange={(e) => {
+              if (e.target.value === "__new") setCreating(true);
+              else {
+                setCreating(false);
+                setSelected(e.target.value);
+              }
+            }}
+          >
+            {configs.map((c) => (
+              <option key={c.name} value={c.name}>
+                {c.name} (v{c.version})
+              </option>
+            ))}
             <option value="__new">New Configuration…</option>
           </select>
         </label>
@@ -42,7 +55,17 @@ export function ConfigManagement({ project, stage }: { project: string; stage: S
   );
 }
 
-function ConfigEditor({ project, stage, name, config }: { project: string; stage: string; name: string; config: ConfigurationView | undefined }) {
+function ConfigEditor({
+  project,
+  stage,
+  name,
+  config,
+}: {
+  project: string;
+  stage: string;
+  name: string;
+  config: ConfigurationView | undefined;
+}) {
   const [pending, setPending] = useState<Pending[]>([]);
   const [removed, setRemoved] = useState<string[]>([]);
   const [adding, setAdding] = useState(false);
@@ -56,7 +79,10 @@ function ConfigEditor({ project, stage, name, config }: { project: string; stage
     let expected = version;
     if (pending.length) {
       const r = await doAdd({
-        project, stage, config: name, expectedVersion: expected,
+        project,
+        stage,
+        config: name,
+        expectedVersion: expected,
         env: pending.filter((p) => p.kind === "ENV").map((p) => ({ name: p.name, value: p.value, secret: p.secret })),
         files: pending.filter((p) => p.kind === "FILE").map((p) => ({ name: p.name, content: p.value, secret: p.secret })),
       });
@@ -73,38 +99,120 @@ function ConfigEditor({ project, stage, name, config }: { project: string; stage
 
   return (
     <div className="stack">
-      <p className="muted small">{config ? `Version ${config.version}, updated ${new Date(config.updatedAt).toLocaleString()}` : "Not created yet: SAVE creates version 1."}</p>
+      <p className="muted small">
+        {config
+          ? `Version ${config.version}, updated ${new Date(config.updatedAt).toLocaleString()}`
+          : "Not created yet: SAVE creates version 1."}
+      </p>
       <div className="table-wrap">
         <table className="table" aria-label={`Entries of ${name}`}>
-          <thead><tr><th scope="col">Kind</th><th scope="col">Name</th><th scope="col">Value</th><th scope="col"><span className="sr-only">Remove</span></th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Kind</th>
+              <th scope="col">Name</th>
+              <th scope="col">Value</th>
+              <th scope="col">
+                <span className="sr-only">Remove</span>
+              </th>
+            </tr>
+          </thead>
           <tbody>
-            {(config?.data ?? []).filter((d) => !removed.includes(d.name)).map((d) => (
-              <tr key={`${d.kind}:${d.name}`}>
-                <td data-label="Kind" className="small muted">{d.kind}</td>
-                <td data-label="Name" className="mono">{d.name}</td>
-                <td data-label="Value" className="mono">{d.secret ? <span className="secret" role="img" aria-label="secret, hidden">••••••••</span> : truncate(d.value ?? "")}</td>
-                <td data-label="Remove"><button type="button" className="btn btn-ghost btn-small" aria-label={`Remove ${d.name}`} onClick={() => setRemoved((r) => [...r, d.name])}>Remove</button></td>
-              </tr>
-            ))}
+            {(config?.data ?? [])
+              .filter((d) => !removed.includes(d.name))
+              .map((d) => (
+                <tr key={`${d.kind}:${d.name}`}>
+                  <td data-label="Kind" className="small muted">
+                    {d.kind}
+                  </td>
+                  <td data-label="Name" className="mono">
+                    {d.name}
+                  </td>
+                  <td data-label="Value" className="mono">
+                    {d.secret ? (
+                      <span className="secret" role="img" aria-label="secret, hidden">
+                        ••••••••
+                      </span>
+                    ) : (
+                      truncate(d.value ?? "")
+                    )}
+                  </td>
+                  <td data-label="Remove">
+                    <button
+                      type="button"
+                      className="btn btn-ghost btn-small"
+                      aria-label={`Remove ${d.name}`}
+                      onClick={() => setRemoved((r) => [...r, d.name])}
+                    >
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
             {pending.map((p, i) => (
               <tr key={`new:${p.kind}:${p.name}`}>
-                <td data-label="Kind" className="small muted">{p.kind} · new</td>
-                <td data-label="Name" className="mono">{p.name}</td>
-                <td data-label="Value" className="mono">{p.secret ? <span className="secret" role="img" aria-label="secret, hidden">••••••••</span> : truncate(p.value)}</td>
-                <td data-label="Remove"><button type="button" className="btn btn-ghost btn-small" aria-label={`Discard ${p.name}`} onClick={() => setPending((all) => all.filter((_, j) => j !== i))}>Discard</button></td>
+                <td data-label="Kind" className="small muted">
+                  {p.kind} · new
+                </td>
+                <td data-label="Name" className="mono">
+                  {p.name}
+                </td>
+                <td data-label="Value" className="mono">
+                  {p.secret ? (
+                    <span className="secret" role="img" aria-label="secret, hidden">
+                      ••••••••
+                    </span>
+                  ) : (
+                    truncate(p.value)
+                  )}
+                </td>
+                <td data-label="Remove">
+                  <button
+                    type="button"
+                    className="btn btn-ghost btn-small"
+                    aria-label={`Discard ${p.name}`}
+                    onClick={() => setPending((all) => all.filter((_, j) => j !== i))}
+                  >
+                    Discard
+                  </button>
+                </td>
               </tr>
             ))}
-            {!config?.data.length && !pending.length ? <tr><td colSpan={4} className="muted">No entries.</td></tr> : null}
+            {!config?.data.length && !pending.length ? (
+              <tr>
+                <td colSpan={4} className="muted">
+                  No entries.
+                </td>
+              </tr>
+            ) : null}
           </tbody>
         </table>
       </div>
-      {adding ? <NewEntry onAdd={(p) => { setPending((all) => [...all.filter((x) => !(x.kind === p.kind && x.name === p.name)), p]); setAdding(false); setSaved(null); }} onCancel={() => setAdding(false)} /> : (
-        <div><button type="button" className="btn" onClick={() => setAdding(true)}>+ NEW ENTRY</button></div>
+      {adding ? (
+        <NewEntry
+          onAdd={(p) => {
+            setPending((all) => [...all.filter((x) => !(x.kind === p.kind && x.name === p.name)), p]);
+            setAdding(false);
+            setSaved(null);
+          }}
+          onCancel={() => setAdding(false)}
+        />
+      ) : (
+        <div>
+          <button type="button" className="btn" onClick={() => setAdding(true)}>
+            + NEW ENTRY
+          </button>
+        </div>
       )}
       <ErrorNote error={add.error ?? remove.error} />
-      {saved ? <p role="status" className="hint">{saved}</p> : null}
+      {saved ? (
+        <p role="status" className="hint">
+          {saved}
+        </p>
+      ) : null}
       <div className="actions">
-        <button type="button" className="btn btn-primary" disabled={!dirty || add.fetching || remove.fetching} onClick={save}>SAVE</button>
+        <button type="button" className="btn btn-primary" disabled={!dirty || add.fetching || remove.fetching} onClick={save}>
+          SAVE
+        </button>
       </div>
     </div>
   );
@@ -120,34 +228,64 @@ function NewEntry({ onAdd, onCancel }: { onAdd: (p: Pending) => void; onCancel: 
     <fieldset className="card stack">
       <legend className="strong">New entry</legend>
       <div className="row">
-        <label className="field"><span>Kind</span>
-          <select value={kind} onChange={(e) => setKind(e.target.value as ConfigDataKind)}><option value="ENV">Variable</option><option value="FILE">File</option></select>
+        <label className="field">
+          <span>Kind</span>
+          <select value={kind} onChange={(e) => setKind(e.target.value as ConfigDataKind)}>
+            <option value="ENV">Variable</option>
+            <option value="FILE">File</option>
+          </select>
         </label>
-        <label className="field grow"><span>{kind === "ENV" ? "Name" : "File path"}</span>
-          <input className="mono" value={name} onChange={(e) => setName(e.target.value)} placeholder={kind === "ENV" ? "GREETING" : "config/app.json"} aria-invalid={name && !nameOk ? true : undefined} />
+        <label className="field grow">
+          <span>{kind === "ENV" ? "Name" : "File path"}</span>
+          <input
+            className="mono"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder={kind === "ENV" ? "GREETING" : "config/app.json"}
+            aria-invalid={name && !nameOk ? true : undefined}
+          />
         </label>
       </div>
       {kind === "ENV" ? (
-        <label className="field"><span>Value</span>
-          <input className="mono" type={secret ? "password" : "text"} value={value} onChange={(e) => setValue(e.target.value)} autoComplete="off" />
+        <label className="field">
+          <span>Value</span>
+          <input
+            className="mono"
+            type={secret ? "password" : "text"}
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            autoComplete="off"
+          />
         </label>
       ) : (
-        <label className="field"><span>Value</span>
+        <label className="field">
+          <span>Value</span>
           <textarea value={value} onChange={(e) => setValue(e.target.value)} />
         </label>
       )}
-      <label className="field"><span>Or upload a file</span>
-        <input type="file" onChange={async (e) => {
-          const file = e.target.files?.[0];
-          if (!file) return;
-          setValue(await file.text());
-          if (!name) setName(kind === "FILE" ? file.name : file.name.replace(/[^A-Za-z0-9_]/g, "_").toUpperCase());
-        }} />
+      <label className="field">
+        <span>Or upload a file</span>
+        <input
+          type="file"
+          onChange={async (e) => {
+            const file = e.target.files?.[0];
+            if (!file) return;
+            setValue(await file.text());
+            if (!name) setName(kind === "FILE" ? file.name : file.name.replace(/[^A-Za-z0-9_]/g, "_").toUpperCase());
+          }}
+        />
       </label>
-      <label className="check"><input type="checkbox" checked={secret} onChange={(e) => setSecret(e.target.checked)} /><span>Secret (write-only: never shown again)</span></label>
+      <label className="check">
+        <input type="checkbox" checked={secret} onChange={(e) => setSecret(e.target.checked)} />
+        <span>Secret (write-only: never shown again)</span>
+      </label>
       <div className="actions">
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
-        <button type="button" className="btn" disabled={!nameOk} onClick={() => onAdd({ kind, name: name.trim(), value, secret })}>ADD ENTRY</button>
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="button" className="btn" disabled={!nameOk} onClick={() => onAdd({ kind, name: name.trim(), value, secret })}>
+          ADD ENTRY
+        </button>
       </div>
     </fieldset>
   );

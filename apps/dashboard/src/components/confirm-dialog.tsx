@@ -3,7 +3,15 @@
 import type { ReactNode } from "react";
 import { Dialog } from "./dialog";
 
-export function ConfirmDialog({ title, open, action, busy, onConfirm, onClose, children }: {
+export function ConfirmDialog({
+  title,
+  open,
+  action,
+  busy,
+  onConfirm,
+  onClose,
+  children,
+}: {
   title: string;
   open: boolean;
   /** The confirming button's label, e.g. "DELETE". */
@@ -18,8 +26,12 @@ export function ConfirmDialog({ title, open, action, busy, onConfirm, onClose, c
       <div className="stack">
         {children}
         <div className="actions">
-          <button type="button" className="btn btn-ghost" onClick={onClose}>Cancel</button>
-          <button type="button" className="btn btn-danger" disabled={busy} onClick={onConfirm}>{action}</button>
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="btn btn-danger" disabled={busy} onClick={onConfirm}>
+            {action}
+          </button>
         </div>
       </div>
     </Dialog>

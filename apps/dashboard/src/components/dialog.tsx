@@ -7,9 +7,22 @@
  */
 import { useEffect, useId, useRef, type ReactNode } from "react";
 
-const FIRST_FIELD = ".dialog-body input:not([type=hidden]):not([disabled]), .dialog-body select:not([disabled]), .dialog-body textarea:not([disabled])";
+const FIRST_FIELD =
+  ".dialog-body input:not([type=hidden]):not([disabled]), .dialog-body select:not([disabled]), .dialog-body textarea:not([disabled])";
 
-export function Dialog({ title, open, onClose, children, wide }: { title: string; open: boolean; onClose: () => void; children: ReactNode; wide?: boolean }) {
+export function Dialog({
+  title,
+  open,
+  onClose,
+  children,
+  wide,
+}: {
+  title: string;
+  open: boolean;
+  onClose: () => void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -42,7 +55,9 @@ export function Dialog({ title, open, onClose, children, wide }: { title: string
         <div className="dialog-body">
           <header className="dialog-head">
             <h2 id={titleId}>{title}</h2>
-            <button type="button" className="btn btn-ghost icon" aria-label="Close" onClick={onClose}>✕</button>
+            <button type="button" className="btn btn-ghost icon" aria-label="Close" onClick={onClose}>
+              ✕
+            </button>
           </header>
           {children}
         </div>

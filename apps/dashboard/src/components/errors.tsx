@@ -8,7 +8,11 @@ export function errorMessage(error: CombinedError | undefined | null): string | 
 
 export function ErrorNote({ error }: { error: CombinedError | undefined | null }) {
   const message = errorMessage(error);
-  return message ? <p role="alert" className="error">{message}</p> : null;
+  return message ? (
+    <p role="alert" className="error">
+      {message}
+    </p>
+  ) : null;
 }
 
 /** A table row's error, on a full-width row under it (the row and this one share a <tbody>). */
@@ -16,7 +20,11 @@ export function RowError({ error, colSpan }: { error: CombinedError | undefined 
   const message = errorMessage(error);
   return message ? (
     <tr className="row-error">
-      <td colSpan={colSpan}><p role="alert" className="error">{message}</p></td>
+      <td colSpan={colSpan}>
+        <p role="alert" className="error">
+          {message}
+        </p>
+      </td>
     </tr>
   ) : null;
 }

@@ -11,7 +11,17 @@ import { useFirst, useNow } from "@/lib/hooks";
 
 const BACKLOG = 200n;
 
-export function EventTimeline({ project, stage, cursor, onEvent }: { project: string; stage: string; cursor: string | undefined; onEvent: () => void }) {
+export function EventTimeline({
+  project,
+  stage,
+  cursor,
+  onEvent,
+}: {
+  project: string;
+  stage: string;
+  cursor: string | undefined;
+  onEvent: () => void;
+}) {
   const [resync, setResync] = useState(false);
   // Where the stream starts must not move when the page refetches (a new cursor would restart it).
   const start = useFirst(cursor);
@@ -19,7 +29,8 @@ export function EventTimeline({ project, stage, cursor, onEvent }: { project: st
   const now = useNow(5000);
   const [live] = useSubscription(
     { query: DashboardEventsDocument, variables: { project, after }, pause: after === undefined },
-    (prev: ProjectEventRow[] = [], e) => ((e.events.stage?.slug ?? getStageSlug(e.events.subject)) === stage ? addEvent(prev, e.events) : prev),
+    (prev: ProjectEventRow[] = [], e) =>
+      (e.events.stage?.slug ?? getStageSlug(e.events.subject)) === stage ? addEvent(prev, e.events) : prev,
   );
   useEffect(() => {
     if (live.error?.graphQLErrors.some((e) => e.extensions?.code === "RESYNC_REQUIRED")) setResync(true);
@@ -31,14 +42,24 @@ export function EventTimeline({ project, stage, cursor, onEvent }: { project: st
   const events = live.data ?? [];
   return (
     <section className="panel" aria-labelledby="timeline-title">
-      <div className="panel-head"><h2 id="timeline-title">Events</h2><span className="badge badge-ok"><span className="dot" aria-hidden="true" />LIVE</span></div>
-      {events.length === 0 ? <p className="muted">Nothing yet.</p> : (
+      <div className="panel-head">
+        <h2 id="timeline-title">Events</h2>
+        <span className="badge badge-ok">
+          <span className="dot" aria-hidden="true" />
+          LIVE
+        </span>
+      </div>
+      {events.length === 0 ? (
+        <p className="muted">Nothing yet.</p>
+      ) : (
         <ol className="timeline" aria-label="Stage events" data-testid="event-timeline">
           {events.map((e) => (
             <li key={e.cursor}>
               <span className="chip">{e.kind}</span>
               <span className="small">{describe(e)}</span>
-              <time className="muted small" dateTime={e.at} title={utc(e.at)}>{ago(e.at, now)}</time>
+              <time className="muted small" dateTime={e.at} title={utc(e.at)}>
+                {ago(e.at, now)}
+              </time>
             </li>
           ))}
         </ol>
@@ -61,11 +82,17 @@ function getStageSlug(subject: ProjectEventRow["subject"]): string | undefined {
 
 function describe({ subject }: ProjectEventRow): string {
   switch (subject?.__typename) {
-    case "StageSnapshot": return subject.state;
-    case "ComponentSnapshot": return `${subject.name} ${subject.componentState} ${subject.health}`;
-    case "ReleaseSnapshot": return `${subject.number} ${subject.releaseState}`;
-    case "OutpostLinkSnapshot": return subject.status;
-    case "ConfigurationSnapshot": return `${subject.name} ${subject.version}`;
-    default: return "";
+    case "StageSnapshot":
+      return subject.state;
+    case "ComponentSnapshot":
+      return `${subject.name} ${subject.componentState} ${subject.health}`;
+    case "ReleaseSnapshot":
+      return `${subject.number} ${subject.releaseState}`;
+    case "OutpostLinkSnapshot":
+      return subject.status;
+    case "ConfigurationSnapshot":
+      return `${subject.name} ${subject.version}`;
+    default:
+      return "";
   }
 }

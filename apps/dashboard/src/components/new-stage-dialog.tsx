@@ -9,7 +9,13 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
 import { useClient, useMutation } from "urql";
-import { DashboardCreateStageDocument, DashboardProjectStagesDocument, DashboardValidateOutpostUriDocument, type OutpostValidationResult, type StageType } from "@/lib/documents";
+import {
+  DashboardCreateStageDocument,
+  DashboardProjectStagesDocument,
+  DashboardValidateOutpostUriDocument,
+  type OutpostValidationResult,
+  type StageType,
+} from "@/lib/documents";
 import { Badge } from "./badges";
 import { Dialog } from "./dialog";
 import { errorMessage } from "./errors";
@@ -18,7 +24,6 @@ import { deriveSlug, slugProblem, suggestFreeSlug } from "@/lib/slug";
 
 /** How long typing must pause before the Project's Stage IDs are read again. */
 const CHECK_DELAY_MS = 250;
-
 
 export function NewStageDialog({ project, open, onClose }: { project: string; open: boolean; onClose: () => void }) {
   return (
@@ -49,7 +54,14 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
   const localSlugProblem = name.trim() ? slugProblem(effectiveSlug) : undefined;
   const outpostValid = !isOutpost || (validation !== null && validation.uri === uri.trim() && validation.result.valid);
   const takenNow = taken?.slug === effectiveSlug ? taken : null;
-  const idError = slugError ?? (takenNow ? { message: `Stage ID "${takenNow.slug}" is taken in this Project; "${takenNow.suggestion}" is free.`, suggestion: takenNow.suggestion } : null);
+  const idError =
+    slugError ??
+    (takenNow
+      ? {
+          message: `Stage ID "${takenNow.slug}" is taken in this Project; "${takenNow.suggestion}" is free.`,
+          suggestion: takenNow.suggestion,
+        }
+      : null);
   const canCreate = name.trim() !== "" && !localSlugProblem && !idError && outpostValid && !fetching;
 
   useEffect(() => {
@@ -75,7 +87,9 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
 
   async function validate() {
     setValidating(true);
-    const result = await client.query(DashboardValidateOutpostUriDocument, { uri: uri.trim() }, { requestPolicy: "network-only" }).toPromise();
+    const result = await client
+      .query(DashboardValidateOutpostUriDocument, { uri: uri.trim() }, { requestPolicy: "network-only" })
+      .toPromise();
     setValidating(false);
     if (result.data) setValidation({ uri: uri.trim(), result: result.data.validateOutpostUri });
     else setFormError(errorMessage(result.error) ?? "Validation failed.");
@@ -89,7 +103,13 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
         event.preventDefault();
         if (!canCreate) return;
         setFormError(null);
-        const result = await createStage({ project, name: name.trim(), type, slug: effectiveSlug, outpostUri: isOutpost ? uri.trim() : null });
+        const result = await createStage({
+          project,
+          name: name.trim(),
+          type,
+          slug: effectiveSlug,
+          outpostUri: isOutpost ? uri.trim() : null,
+        });
         if (result.data) {
           onClose();
           router.push(`/projects/${project}/stages/${result.data.createStage.slug}`);
@@ -104,7 +124,15 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
     >
       <label className="field">
         <span>Name</span>
-        <input value={name} autoFocus required onChange={(e) => { setName(e.target.value); setSlugError(null); }} />
+        <input
+          value={name}
+          autoFocus
+          required
+          onChange={(e) => {
+            setName(e.target.value);
+            setSlugError(null);
+          }}
+        />
       </label>
       <label className="field">
         <span>Type</span>
@@ -122,12 +150,30 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
           value={effectiveSlug}
           aria-invalid={idError || localSlugProblem ? true : undefined}
           aria-describedby={ids.slugHelp}
-          onChange={(e) => { setSlug(e.target.value); setSlugEdited(true); setSlugError(null); }}
+          onChange={(e) => {
+            setSlug(e.target.value);
+            setSlugEdited(true);
+            setSlugError(null);
+          }}
         />
-        <p id={ids.slugHelp} className={idError || localSlugProblem ? "field-error" : "hint"} data-testid="stage-id-message" aria-live="polite">
-          {idError ? idError.message : localSlugProblem ? `Stage ID ${localSlugProblem}` : "Derived from the name; a DNS label, fixed for life."}
+        <p
+          id={ids.slugHelp}
+          className={idError || localSlugProblem ? "field-error" : "hint"}
+          data-testid="stage-id-message"
+          aria-live="polite"
+        >
+          {idError
+            ? idError.message
+            : localSlugProblem
+              ? `Stage ID ${localSlugProblem}`
+              : "Derived from the name; a DNS label, fixed for life."}
           {idError?.suggestion ? (
-            <> <button type="button" className="link-button" onClick={() => takeSuggestion(idError.suggestion!)}>Use {idError.suggestion}</button></>
+            <>
+              {" "}
+              <button type="button" className="link-button" onClick={() => takeSuggestion(idError.suggestion!)}>
+                Use {idError.suggestion}
+              </button>
+            </>
           ) : null}
         </p>
       </div>
@@ -139,18 +185,39 @@ function NewStageForm({ project, onClose }: { project: string; onClose: () => vo
         <div className="field">
           <label htmlFor={ids.uri}>Outpost URI</label>
           <div className="row">
-            <input id={ids.uri} className="mono grow" placeholder="outpost://factory-berlin" value={uri} aria-describedby={ids.uriHelp} onChange={(e) => setUri(e.target.value)} />
-            <button type="button" className="btn" disabled={!uri.trim() || validating} onClick={validate}>{validating ? "Validating…" : "VALIDATE"}</button>
+            <input
+              id={ids.uri}
+              className="mono grow"
+              placeholder="outpost://factory-berlin"
+              value={uri}
+              aria-describedby={ids.uriHelp}
+              onChange={(e) => setUri(e.target.value)}
+            />
+            <button type="button" className="btn" disabled={!uri.trim() || validating} onClick={validate}>
+              {validating ? "Validating…" : "VALIDATE"}
+            </button>
           </div>
           <div id={ids.uriHelp} aria-live="polite">
-            {validation && validation.uri === uri.trim() ? <OutpostValidationView result={validation.result} /> : <p className="hint">Validate the URI to create the Stage on it.</p>}
+            {validation && validation.uri === uri.trim() ? (
+              <OutpostValidationView result={validation.result} />
+            ) : (
+              <p className="hint">Validate the URI to create the Stage on it.</p>
+            )}
           </div>
         </div>
       ) : null}
-      {formError ? <p role="alert" className="error">{formError}</p> : null}
+      {formError ? (
+        <p role="alert" className="error">
+          {formError}
+        </p>
+      ) : null}
       <div className="actions">
-        <button type="button" className="btn btn-ghost" onClick={onClose}>Cancel</button>
-        <button type="submit" className="btn btn-primary" disabled={!canCreate}>CREATE</button>
+        <button type="button" className="btn btn-ghost" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={!canCreate}>
+          CREATE
+        </button>
       </div>
     </form>
   );
@@ -163,17 +230,37 @@ function OutpostValidationView({ result }: { result: OutpostValidationResult }) 
       <p className="strong">{result.valid ? "✓ Valid Outpost" : "✗ Not a usable Outpost"}</p>
       {o ? (
         <dl className="facts">
-          <dt>Outpost</dt><dd>{o.name}</dd>
-          <dt>Description</dt><dd>{o.description ?? "—"}</dd>
-          <dt>Region</dt><dd>{o.region ?? "—"}</dd>
-          <dt>Labels</dt><dd>{o.labelEntries?.length ? o.labelEntries.map((l) => <span key={l.key} className="chip">{formatLabel(l)}</span>) : "—"}</dd>
-          <dt>Agent version</dt><dd>{o.agentVersion ?? "—"}</dd>
-          <dt>Status</dt><dd><Badge value={o.status} /></dd>
+          <dt>Outpost</dt>
+          <dd>{o.name}</dd>
+          <dt>Description</dt>
+          <dd>{o.description ?? "—"}</dd>
+          <dt>Region</dt>
+          <dd>{o.region ?? "—"}</dd>
+          <dt>Labels</dt>
+          <dd>
+            {o.labelEntries?.length
+              ? o.labelEntries.map((l) => (
+                  <span key={l.key} className="chip">
+                    {formatLabel(l)}
+                  </span>
+                ))
+              : "—"}
+          </dd>
+          <dt>Agent version</dt>
+          <dd>{o.agentVersion ?? "—"}</dd>
+          <dt>Status</dt>
+          <dd>
+            <Badge value={o.status} />
+          </dd>
         </dl>
       ) : null}
       {result.problems.length ? (
         <ul className="problems">
-          {result.problems.map((p) => <li key={p.code} className={p.warning ? "warn" : "bad"}><span className="mono">{p.code}</span> {p.message}</li>)}
+          {result.problems.map((p) => (
+            <li key={p.code} className={p.warning ? "warn" : "bad"}>
+              <span className="mono">{p.code}</span> {p.message}
+            </li>
+          ))}
         </ul>
       ) : null}
     </div>

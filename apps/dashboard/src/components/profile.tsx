@@ -6,7 +6,14 @@
  */
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
-import { DashboardCreateAccessKeyDocument, DashboardDeleteAccessKeyDocument, DashboardDisableAccessKeyDocument, DashboardEnableAccessKeyDocument, DashboardProfileDocument, type AccessKeyRow } from "@/lib/documents";
+import {
+  DashboardCreateAccessKeyDocument,
+  DashboardDeleteAccessKeyDocument,
+  DashboardDisableAccessKeyDocument,
+  DashboardEnableAccessKeyDocument,
+  DashboardProfileDocument,
+  type AccessKeyRow,
+} from "@/lib/documents";
 import { Badge } from "./badges";
 import { ConfirmDialog } from "./confirm-dialog";
 import { CopyField } from "./copy-field";
@@ -31,12 +38,23 @@ export function Profile({ currentKeyId }: { currentKeyId?: string }) {
       {me ? (
         <div className="panel">
           <dl className="facts" aria-label="You">
-            <dt>Name</dt><dd data-testid="profile-name">{me.name}</dd>
-            <dt>Email</dt><dd data-testid="profile-email">{me.email}</dd>
-            <dt>Role</dt><dd>{me.isAdmin ? <Badge value="ADMIN" testId="profile-role" /> : <Badge value="MEMBER" testId="profile-role" />} <span className="muted small">{me.isAdmin ? "manages users, Outposts and every Project" : "works in the Projects they are a member of"}</span></dd>
-            <dt>Member since</dt><dd title={utc(me.createdAt)}>{utc(me.createdAt).slice(0, 10)}</dd>
+            <dt>Name</dt>
+            <dd data-testid="profile-name">{me.name}</dd>
+            <dt>Email</dt>
+            <dd data-testid="profile-email">{me.email}</dd>
+            <dt>Role</dt>
+            <dd>
+              {me.isAdmin ? <Badge value="ADMIN" testId="profile-role" /> : <Badge value="MEMBER" testId="profile-role" />}{" "}
+              <span className="muted small">
+                {me.isAdmin ? "manages users, Outposts and every Project" : "works in the Projects they are a member of"}
+              </span>
+            </dd>
+            <dt>Member since</dt>
+            <dd title={utc(me.createdAt)}>{utc(me.createdAt).slice(0, 10)}</dd>
           </dl>
-          {me.readOnly ? <p className="hint top-gap">This browser is signed in with a read-only key: it cannot change anything, keys included.</p> : null}
+          {me.readOnly ? (
+            <p className="hint top-gap">This browser is signed in with a read-only key: it cannot change anything, keys included.</p>
+          ) : null}
         </div>
       ) : null}
       {data ? (
@@ -44,24 +62,57 @@ export function Profile({ currentKeyId }: { currentKeyId?: string }) {
           <div className="section-head">
             <div>
               <h2 id="keys-title">Access keys</h2>
-              <p className="hint">For the CLI and scripts (<span className="mono">pergola login --access-key KEY</span>); at most 2 enabled at a time.</p>
+              <p className="hint">
+                For the CLI and scripts (<span className="mono">pergola login --access-key KEY</span>); at most 2 enabled at a time.
+              </p>
             </div>
-            <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>+ CREATE ACCESS KEY</button>
+            <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+              + CREATE ACCESS KEY
+            </button>
           </div>
           {keys.length === 0 ? (
-            <div className="empty"><h2>No access keys</h2><p className="muted">Create one for the CLI, a script or a wall display (read-only).</p></div>
+            <div className="empty">
+              <h2>No access keys</h2>
+              <p className="muted">Create one for the CLI, a script or a wall display (read-only).</p>
+            </div>
           ) : (
             <div className="table-wrap">
               <table className="table" aria-labelledby="keys-title">
-                <thead><tr><th scope="col">Name</th><th scope="col">Access</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
-                {keys.map((key) => <KeyRow key={key.id} accessKey={key} current={key.id === currentKeyId} onChanged={reload} />)}
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Access</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">Last used</th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                {keys.map((key) => (
+                  <KeyRow key={key.id} accessKey={key} current={key.id === currentKeyId} onChanged={reload} />
+                ))}
               </table>
             </div>
           )}
         </>
       ) : null}
-      <Dialog title="New access key" open={creating} onClose={() => { setCreating(false); reload(); }}>
-        <NewKey onCreated={reload} onDone={() => { setCreating(false); reload(); }} />
+      <Dialog
+        title="New access key"
+        open={creating}
+        onClose={() => {
+          setCreating(false);
+          reload();
+        }}
+      >
+        <NewKey
+          onCreated={reload}
+          onDone={() => {
+            setCreating(false);
+            reload();
+          }}
+        />
       </Dialog>
     </section>
   );
@@ -76,24 +127,64 @@ function KeyRow({ accessKey: key, current, onChanged }: { accessKey: AccessKeyRo
   const busy = disable.fetching || enable.fetching || del.fetching;
   return (
     <tbody data-testid={`key-row-${key.name}`}>
-      <tr className={disable.error ?? enable.error ?? del.error ? "has-error" : undefined}>
+      <tr className={(disable.error ?? enable.error ?? del.error) ? "has-error" : undefined}>
         <td data-label="Name">
           <strong>{key.name}</strong>
-          {current ? <span className="chip you" title="This browser is signed in with this key">this browser</span> : null}
+          {current ? (
+            <span className="chip you" title="This browser is signed in with this key">
+              this browser
+            </span>
+          ) : null}
           <div className="mono small muted">{key.id.slice(0, 8)}…</div>
         </td>
-        <td data-label="Access">{key.readOnly ? <Badge value="READ_ONLY" label="READ-ONLY" /> : <Badge value="READ_WRITE" label="READ-WRITE" />}</td>
-        <td data-label="Status"><Badge value={key.enabled ? "ENABLED" : "DISABLED"} testId="key-status" /></td>
-        <td data-label="Created" className="nowrap" title={utc(key.createdAt)}>{ago(key.createdAt, now)}</td>
-        <td data-label="Last used" className="nowrap" title={utc(key.lastUsedAt)}>{ago(key.lastUsedAt, now)}</td>
+        <td data-label="Access">
+          {key.readOnly ? <Badge value="READ_ONLY" label="READ-ONLY" /> : <Badge value="READ_WRITE" label="READ-WRITE" />}
+        </td>
+        <td data-label="Status">
+          <Badge value={key.enabled ? "ENABLED" : "DISABLED"} testId="key-status" />
+        </td>
+        <td data-label="Created" className="nowrap" title={utc(key.createdAt)}>
+          {ago(key.createdAt, now)}
+        </td>
+        <td data-label="Last used" className="nowrap" title={utc(key.lastUsedAt)}>
+          {ago(key.lastUsedAt, now)}
+        </td>
         <td data-label="Actions">
           <div className="row">
             {key.enabled ? (
-              <button type="button" className="btn btn-small" aria-label={`Disable ${key.name}`} disabled={busy} onClick={async () => { if ((await doDisable({ id: key.id })).data) onChanged(); }}>DISABLE</button>
+              <button
+                type="button"
+                className="btn btn-small"
+                aria-label={`Disable ${key.name}`}
+                disabled={busy}
+                onClick={async () => {
+                  if ((await doDisable({ id: key.id })).data) onChanged();
+                }}
+              >
+                DISABLE
+              </button>
             ) : (
-              <button type="button" className="btn btn-small" aria-label={`Enable ${key.name}`} disabled={busy} onClick={async () => { if ((await doEnable({ id: key.id })).data) onChanged(); }}>ENABLE</button>
+              <button
+                type="button"
+                className="btn btn-small"
+                aria-label={`Enable ${key.name}`}
+                disabled={busy}
+                onClick={async () => {
+                  if ((await doEnable({ id: key.id })).data) onChanged();
+                }}
+              >
+                ENABLE
+              </button>
             )}
-            <button type="button" className="btn btn-small btn-danger" aria-label={`Delete ${key.name}`} disabled={busy} onClick={() => setConfirming(true)}>DELETE</button>
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              aria-label={`Delete ${key.name}`}
+              disabled={busy}
+              onClick={() => setConfirming(true)}
+            >
+              DELETE
+            </button>
           </div>
           <ConfirmDialog
             title="Delete access key"
@@ -107,7 +198,9 @@ function KeyRow({ accessKey: key, current, onChanged }: { accessKey: AccessKeyRo
               if (result.data?.deleteAccessKey) onChanged();
             }}
           >
-            <p>Delete <strong>{key.name}</strong> for good? Whatever uses it gets 401 from its next request.</p>
+            <p>
+              Delete <strong>{key.name}</strong> for good? Whatever uses it gets 401 from its next request.
+            </p>
             {current ? <p className="error">This browser is signed in with this key: you will be signed out.</p> : null}
           </ConfirmDialog>
         </td>
@@ -125,10 +218,18 @@ function NewKey({ onCreated, onDone }: { onCreated: () => void; onDone: () => vo
   if (created) {
     return (
       <div className="stack" data-testid="new-key">
-        <p>Access key <strong>{created.name}</strong> {created.readOnly ? "(read-only) " : ""}is ready.</p>
-        <p className="secret-once" role="note">Shown once: copy it now. Pergola keeps only its hash and cannot show it again.</p>
+        <p>
+          Access key <strong>{created.name}</strong> {created.readOnly ? "(read-only) " : ""}is ready.
+        </p>
+        <p className="secret-once" role="note">
+          Shown once: copy it now. Pergola keeps only its hash and cannot show it again.
+        </p>
         <CopyField label="Access key" value={created.token} />
-        <div className="actions"><button type="button" className="btn btn-primary" onClick={onDone}>DONE</button></div>
+        <div className="actions">
+          <button type="button" className="btn btn-primary" onClick={onDone}>
+            DONE
+          </button>
+        </div>
       </div>
     );
   }
@@ -153,7 +254,11 @@ function NewKey({ onCreated, onDone }: { onCreated: () => void; onDone: () => vo
       </label>
       <p className="hint">A read-only key may query and follow everything you can see, and change nothing.</p>
       <ErrorNote error={error} />
-      <div className="actions"><button type="submit" className="btn btn-primary" disabled={!name.trim() || fetching}>CREATE</button></div>
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={!name.trim() || fetching}>
+          CREATE
+        </button>
+      </div>
     </form>
   );
 }

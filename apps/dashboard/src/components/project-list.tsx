@@ -17,7 +17,9 @@ export function ProjectList() {
     <section aria-labelledby="projects-title">
       <div className="page-head">
         <h1 id="projects-title">Projects</h1>
-        <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>+ NEW PROJECT</button>
+        <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>
+          + NEW PROJECT
+        </button>
       </div>
       <ErrorNote error={error ?? live.error} />
       {!data && fetching ? <p className="muted">Loading…</p> : null}
@@ -25,7 +27,9 @@ export function ProjectList() {
         <div className="empty">
           <h2>No Projects yet</h2>
           <p className="muted">A Project holds Stages: DEV, QA and PROD environments of one application.</p>
-          <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>+ NEW PROJECT</button>
+          <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>
+            + NEW PROJECT
+          </button>
         </div>
       ) : null}
       <ul className="grid" aria-label="Projects">
@@ -34,7 +38,9 @@ export function ProjectList() {
             <Link href={`/projects/${project.slug}`} className="card card-link" data-testid={`project-${project.slug}`}>
               <strong>{project.name}</strong>
               <span className="mono muted">{project.slug}</span>
-              <span className="muted">{project.stages.length} {project.stages.length === 1 ? "Stage" : "Stages"}</span>
+              <span className="muted">
+                {project.stages.length} {project.stages.length === 1 ? "Stage" : "Stages"}
+              </span>
             </Link>
           </li>
         ))}
@@ -62,10 +68,14 @@ function NewProjectForm({ onDone }: { onDone: () => void }) {
         <span>Name</span>
         <input value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
       </label>
-      <p className="muted small">Slug: <span className="mono">{deriveSlug(name) || "—"}</span></p>
+      <p className="muted small">
+        Slug: <span className="mono">{deriveSlug(name) || "—"}</span>
+      </p>
       <ErrorNote error={error} />
       <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={fetching || !deriveSlug(name)}>CREATE</button>
+        <button type="submit" className="btn btn-primary" disabled={fetching || !deriveSlug(name)}>
+          CREATE
+        </button>
       </div>
     </form>
   );

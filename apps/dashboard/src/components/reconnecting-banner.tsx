@@ -5,7 +5,12 @@ import { useSocketState } from "@/lib/hooks";
 export function ReconnectingBanner() {
   const state = useSocketState();
   return (
-    <div role="status" aria-live="polite" className={state === "reconnecting" ? "banner" : "banner banner-hidden"} data-testid="socket-banner">
+    <div
+      role="status"
+      aria-live="polite"
+      className={state === "reconnecting" ? "banner" : "banner banner-hidden"}
+      data-testid="socket-banner"
+    >
       {state === "reconnecting" ? "Live updates lost — reconnecting…" : ""}
     </div>
   );

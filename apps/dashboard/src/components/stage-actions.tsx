@@ -8,8 +8,15 @@
 import { useId, useState } from "react";
 import { useMutation } from "urql";
 import {
-  DashboardDeployReleaseDocument, DashboardPromoteReleaseDocument, DashboardResumeStageDocument, DashboardRollbackStageDocument, DashboardSuspendStageDocument,
-  type ConfigurationView, type ReleaseSummary, type StageRow, type StageType,
+  DashboardDeployReleaseDocument,
+  DashboardPromoteReleaseDocument,
+  DashboardResumeStageDocument,
+  DashboardRollbackStageDocument,
+  DashboardSuspendStageDocument,
+  type ConfigurationView,
+  type ReleaseSummary,
+  type StageRow,
+  type StageType,
 } from "@/lib/documents";
 import { ConfigManagement } from "./config-management";
 import { Dialog } from "./dialog";
@@ -18,7 +25,19 @@ import { ErrorNote } from "./errors";
 type Stage = StageRow & { configs?: ConfigurationView[] };
 type Build = { name: string; createdAt: string; author: { name: string }; branch: string | null };
 
-export function StageActions({ project, stage, stages, builds, releases }: { project: string; stage: Stage; stages: { slug: string; name: string; type: StageType }[]; builds: Build[]; releases: ReleaseSummary[] }) {
+export function StageActions({
+  project,
+  stage,
+  stages,
+  builds,
+  releases,
+}: {
+  project: string;
+  stage: Stage;
+  stages: { slug: string; name: string; type: StageType }[];
+  builds: Build[];
+  releases: ReleaseSummary[];
+}) {
   const [dialog, setDialog] = useState<"release" | "promote" | "suspend" | "config" | null>(null);
   const [suspend, doSuspend] = useMutation(DashboardSuspendStageDocument);
   const [resume, doResume] = useMutation(DashboardResumeStageDocument);
@@ -32,14 +51,45 @@ export function StageActions({ project, stage, stages, builds, releases }: { pro
   const hintIds = { promote: useId(), rollback: useId() };
   return (
     <div className="head-actions">
-      <button type="button" className="btn btn-primary" onClick={() => setDialog("release")}>+ NEW RELEASE</button>
-      <button type="button" className="btn" onClick={() => setDialog("config")}>CONFIG MANAGEMENT</button>
-      <button type="button" className="btn" disabled={whyNot.promote !== null} title={whyNot.promote ?? undefined} aria-describedby={whyNot.promote ? hintIds.promote : undefined} onClick={() => setDialog("promote")}>PROMOTE</button>
-      <button type="button" className="btn" disabled={whyNot.rollback !== null || rollback.fetching} title={whyNot.rollback ?? undefined} aria-describedby={whyNot.rollback ? hintIds.rollback : undefined} onClick={() => doRollback(vars)}>ROLLBACK</button>
+      <button type="button" className="btn btn-primary" onClick={() => setDialog("release")}>
+        + NEW RELEASE
+      </button>
+      <button type="button" className="btn" onClick={() => setDialog("config")}>
+        CONFIG MANAGEMENT
+      </button>
+      <button
+        type="button"
+        className="btn"
+        disabled={whyNot.promote !== null}
+        title={whyNot.promote ?? undefined}
+        aria-describedby={whyNot.promote ? hintIds.promote : undefined}
+        onClick={() => setDialog("promote")}
+      >
+        PROMOTE
+      </button>
+      <button
+        type="button"
+        className="btn"
+        disabled={whyNot.rollback !== null || rollback.fetching}
+        title={whyNot.rollback ?? undefined}
+        aria-describedby={whyNot.rollback ? hintIds.rollback : undefined}
+        onClick={() => doRollback(vars)}
+      >
+        ROLLBACK
+      </button>
       {canResume || stage.state === "RESUMING" ? (
-        <button type="button" className="btn" disabled={!canResume || resume.fetching} onClick={() => doResume(vars)}>RESUME</button>
+        <button type="button" className="btn" disabled={!canResume || resume.fetching} onClick={() => doResume(vars)}>
+          RESUME
+        </button>
       ) : (
-        <button type="button" className="btn btn-danger" disabled={!canSuspend || suspend.fetching} onClick={() => (stage.type === "PROD" ? setDialog("suspend") : doSuspend(vars))}>SUSPEND</button>
+        <button
+          type="button"
+          className="btn btn-danger"
+          disabled={!canSuspend || suspend.fetching}
+          onClick={() => (stage.type === "PROD" ? setDialog("suspend") : doSuspend(vars))}
+        >
+          SUSPEND
+        </button>
       )}
       {whyNot.promote || whyNot.rollback ? (
         <p className="hint action-hints" data-testid="action-hints">
@@ -47,7 +97,9 @@ export function StageActions({ project, stage, stages, builds, releases }: { pro
           {whyNot.rollback ? <span id={hintIds.rollback}>ROLLBACK: {whyNot.rollback}.</span> : null}
         </p>
       ) : null}
-      <div className="actions-errors" aria-live="polite"><ErrorNote error={suspend.error ?? resume.error ?? rollback.error} /></div>
+      <div className="actions-errors" aria-live="polite">
+        <ErrorNote error={suspend.error ?? resume.error ?? rollback.error} />
+      </div>
 
       <Dialog title="New Release" open={dialog === "release"} onClose={close}>
         <NewRelease project={project} stage={stage} builds={builds} onDone={close} onCancel={close} />
@@ -58,8 +110,19 @@ export function StageActions({ project, stage, stages, builds, releases }: { pro
       <Dialog title="Suspend a PROD Stage?" open={dialog === "suspend"} onClose={close}>
         <p>{stage.name} is a PROD Stage: suspending it stops its Components and its links answer 503 until it is resumed.</p>
         <div className="actions">
-          <button type="button" className="btn btn-ghost" onClick={close}>Cancel</button>
-          <button type="button" className="btn btn-danger" onClick={async () => { await doSuspend(vars); close(); }}>SUSPEND</button>
+          <button type="button" className="btn btn-ghost" onClick={close}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="btn btn-danger"
+            onClick={async () => {
+              await doSuspend(vars);
+              close();
+            }}
+          >
+            SUSPEND
+          </button>
         </div>
       </Dialog>
       <Dialog title="Config management" open={dialog === "config"} onClose={close} wide>
@@ -83,19 +146,46 @@ function whyNoRollback(releases: ReleaseSummary[]): string | null {
   return null;
 }
 
-function NewRelease({ project, stage, builds, onDone, onCancel }: { project: string; stage: Stage; builds: Build[]; onDone: () => void; onCancel: () => void }) {
+function NewRelease({
+  project,
+  stage,
+  builds,
+  onDone,
+  onCancel,
+}: {
+  project: string;
+  stage: Stage;
+  builds: Build[];
+  onDone: () => void;
+  onCancel: () => void;
+}) {
   const configNames = Array.from(new Set(["default", ...(stage.configs ?? []).map((c) => c.name)]));
   const [build, setBuild] = useState(stage.currentRelease?.build.name ?? builds[0]?.name ?? "");
   const [config, setConfig] = useState(stage.currentRelease?.config?.name ?? configNames[0] ?? "default");
   const [{ fetching, error }, deploy] = useMutation(DashboardDeployReleaseDocument);
   const hasConfig = (stage.configs ?? []).some((c) => c.name === config);
   return (
-    <form className="stack" onSubmit={async (e) => { e.preventDefault(); const r = await deploy({ project, stage: stage.slug, build, config: hasConfig ? config : null }); if (r.data) onDone(); }}>
-      {builds.length === 0 ? <p className="muted">No Builds in this Project yet: push one (<code>pergola push</code>, or createBuild).</p> : null}
+    <form
+      className="stack"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const r = await deploy({ project, stage: stage.slug, build, config: hasConfig ? config : null });
+        if (r.data) onDone();
+      }}
+    >
+      {builds.length === 0 ? (
+        <p className="muted">
+          No Builds in this Project yet: push one (<code>pergola push</code>, or createBuild).
+        </p>
+      ) : null}
       <label className="field">
         <span>Build</span>
         <select value={build} onChange={(e) => setBuild(e.target.value)} required>
-          {builds.map((b) => <option key={b.name} value={b.name}>{b.name} — {b.author.name}, {new Date(b.createdAt).toLocaleString()}</option>)}
+          {builds.map((b) => (
+            <option key={b.name} value={b.name}>
+              {b.name} — {b.author.name}, {new Date(b.createdAt).toLocaleString()}
+            </option>
+          ))}
         </select>
       </label>
       <label className="field">
@@ -103,35 +193,73 @@ function NewRelease({ project, stage, builds, onDone, onCancel }: { project: str
         <select value={config} onChange={(e) => setConfig(e.target.value)}>
           {configNames.map((n) => {
             const c = (stage.configs ?? []).find((x) => x.name === n);
-            return <option key={n} value={n}>{n}{c ? ` (v${c.version})` : " (none yet)"}</option>;
+            return (
+              <option key={n} value={n}>
+                {n}
+                {c ? ` (v${c.version})` : " (none yet)"}
+              </option>
+            );
           })}
         </select>
       </label>
       <ErrorNote error={error} />
       <div className="actions">
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
-        <button type="submit" className="btn btn-primary" disabled={!build || fetching}>DEPLOY</button>
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={!build || fetching}>
+          DEPLOY
+        </button>
       </div>
     </form>
   );
 }
 
-function Promote({ project, from, stages, onDone, onCancel }: { project: string; from: Stage; stages: { slug: string; name: string; type: StageType }[]; onDone: () => void; onCancel: () => void }) {
+function Promote({
+  project,
+  from,
+  stages,
+  onDone,
+  onCancel,
+}: {
+  project: string;
+  from: Stage;
+  stages: { slug: string; name: string; type: StageType }[];
+  onDone: () => void;
+  onCancel: () => void;
+}) {
   const [to, setTo] = useState(stages[0]?.slug ?? "");
   const [{ fetching, error }, promote] = useMutation(DashboardPromoteReleaseDocument);
   return (
-    <form className="stack" onSubmit={async (e) => { e.preventDefault(); const r = await promote({ project, from: from.slug, to }); if (r.data) onDone(); }}>
-      <p className="muted">Deploys Build <span className="mono">{from.currentRelease?.build.name}</span> to another Stage, which keeps its own Configuration.</p>
+    <form
+      className="stack"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const r = await promote({ project, from: from.slug, to });
+        if (r.data) onDone();
+      }}
+    >
+      <p className="muted">
+        Deploys Build <span className="mono">{from.currentRelease?.build.name}</span> to another Stage, which keeps its own Configuration.
+      </p>
       <label className="field">
         <span>To Stage</span>
         <select value={to} onChange={(e) => setTo(e.target.value)} required>
-          {stages.map((s) => <option key={s.slug} value={s.slug}>{s.name} ({s.type})</option>)}
+          {stages.map((s) => (
+            <option key={s.slug} value={s.slug}>
+              {s.name} ({s.type})
+            </option>
+          ))}
         </select>
       </label>
       <ErrorNote error={error} />
       <div className="actions">
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>Cancel</button>
-        <button type="submit" className="btn btn-primary" disabled={!to || fetching}>PROMOTE</button>
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={!to || fetching}>
+          PROMOTE
+        </button>
       </div>
     </form>
   );
@@ -142,7 +270,14 @@ export function ConfigDrift({ project, stage }: { project: string; stage: Stage 
   return (
     <div className="drift" role="note" data-testid="config-drift">
       <span>Config changed since the running Release: the change waits for the next Release.</span>
-      <button type="button" className="btn btn-primary btn-small" disabled={fetching} onClick={() => deploy({ project, stage: stage.slug, config: stage.currentRelease?.config?.name ?? "default" })}>RELEASE CONFIG CHANGE</button>
+      <button
+        type="button"
+        className="btn btn-primary btn-small"
+        disabled={fetching}
+        onClick={() => deploy({ project, stage: stage.slug, config: stage.currentRelease?.config?.name ?? "default" })}
+      >
+        RELEASE CONFIG CHANGE
+      </button>
       <ErrorNote error={error} />
     </div>
   );

@@ -19,7 +19,11 @@ import { newer } from "@/lib/format";
 type Change = { cursor: string; deleted: boolean; stage: StageRow };
 
 export function StageList({ project }: { project: string }) {
-  const [{ data, error, fetching }] = useQuery({ query: DashboardProjectStagesDocument, variables: { project }, requestPolicy: "network-only" });
+  const [{ data, error, fetching }] = useQuery({
+    query: DashboardProjectStagesDocument,
+    variables: { project },
+    requestPolicy: "network-only",
+  });
   const listCursor = data?.project?.cursor;
   const after = useFirst(listCursor);
   const [live] = useSubscription(
@@ -43,12 +47,21 @@ export function StageList({ project }: { project: string }) {
   }, [data, live.data, listCursor]);
   const shown = filter === "ALL" ? stages : stages.filter((s) => s.type === filter);
 
-  if (data && !data.project) return <p role="alert" className="error">No Project “{project}”, or your token may not see it.</p>;
+  if (data && !data.project)
+    return (
+      <p role="alert" className="error">
+        No Project “{project}”, or your token may not see it.
+      </p>
+    );
   return (
     <section aria-labelledby="stages-title">
-      <nav aria-label="Breadcrumb" className="crumbs"><Link href="/">Projects</Link> / <span>{data?.project?.name ?? project}</span></nav>
+      <nav aria-label="Breadcrumb" className="crumbs">
+        <Link href="/">Projects</Link> / <span>{data?.project?.name ?? project}</span>
+      </nav>
       <div className="page-head">
-        <h1 id="stages-title">{data?.project?.name ?? project} <span className="muted">· Stages</span></h1>
+        <h1 id="stages-title">
+          {data?.project?.name ?? project} <span className="muted">· Stages</span>
+        </h1>
         <div className="head-actions">
           <label className="field inline">
             <span>Filter by type</span>
@@ -59,8 +72,12 @@ export function StageList({ project }: { project: string }) {
               <option value="PROD">PROD</option>
             </select>
           </label>
-          <Link href={`/projects/${project}/members`} className="btn">MEMBERS</Link>
-          <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>+ NEW STAGE</button>
+          <Link href={`/projects/${project}/members`} className="btn">
+            MEMBERS
+          </Link>
+          <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>
+            + NEW STAGE
+          </button>
         </div>
       </div>
       <ErrorNote error={error ?? live.error} />
@@ -69,7 +86,9 @@ export function StageList({ project }: { project: string }) {
         <div className="empty">
           <h2>No Stages yet</h2>
           <p className="muted">A Stage is a runtime environment: DEV, QA or PROD, here or on an Outpost.</p>
-          <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>+ NEW STAGE</button>
+          <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>
+            + NEW STAGE
+          </button>
         </div>
       ) : null}
       {stages.length > 0 && shown.length === 0 ? <p className="empty muted">No {filter} Stages.</p> : null}
@@ -77,22 +96,55 @@ export function StageList({ project }: { project: string }) {
         <div className="table-wrap">
           <table className="table">
             <thead>
-              <tr><th scope="col">Name</th><th scope="col">Stage ID</th><th scope="col">Type</th><th scope="col">State</th><th scope="col">Health</th><th scope="col">Release</th><th scope="col"><span className="sr-only">Outpost</span></th></tr>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Stage ID</th>
+                <th scope="col">Type</th>
+                <th scope="col">State</th>
+                <th scope="col">Health</th>
+                <th scope="col">Release</th>
+                <th scope="col">
+                  <span className="sr-only">Outpost</span>
+                </th>
+              </tr>
             </thead>
             <tbody>
               {shown.map((stage) => (
                 <tr key={stage.slug} data-testid={`stage-row-${stage.slug}`}>
-                  <td data-label="Name"><Link href={`/projects/${project}/stages/${stage.slug}`} className="strong">{stage.name}</Link></td>
-                  <td data-label="Stage ID" className="mono">{stage.slug}</td>
-                  <td data-label="Type"><Badge value={stage.type} /></td>
-                  <td data-label="State"><Badge value={stage.state} testId="stage-state" /></td>
-                  <td data-label="Health"><Badge value={stage.health} testId="stage-health" /></td>
+                  <td data-label="Name">
+                    <Link href={`/projects/${project}/stages/${stage.slug}`} className="strong">
+                      {stage.name}
+                    </Link>
+                  </td>
+                  <td data-label="Stage ID" className="mono">
+                    {stage.slug}
+                  </td>
+                  <td data-label="Type">
+                    <Badge value={stage.type} />
+                  </td>
+                  <td data-label="State">
+                    <Badge value={stage.state} testId="stage-state" />
+                  </td>
+                  <td data-label="Health">
+                    <Badge value={stage.health} testId="stage-health" />
+                  </td>
                   <td data-label="Release">
                     {stage.currentRelease ? (
-                      <span><span className="mono">#{stage.currentRelease.number} {stage.currentRelease.build.name}</span> <Badge value={stage.currentRelease.state} /></span>
-                    ) : <span className="muted">—</span>}
+                      <span>
+                        <span className="mono">
+                          #{stage.currentRelease.number} {stage.currentRelease.build.name}
+                        </span>{" "}
+                        <Badge value={stage.currentRelease.state} />
+                      </span>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
                   </td>
-                  <td data-label="Outpost">{stage.isOutpost ? <OutpostConnectionButton project={project} stage={stage.slug} status={stage.outpost?.status} /> : null}</td>
+                  <td data-label="Outpost">
+                    {stage.isOutpost ? (
+                      <OutpostConnectionButton project={project} stage={stage.slug} status={stage.outpost?.status} />
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>

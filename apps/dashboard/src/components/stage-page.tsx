@@ -10,8 +10,13 @@ import Link from "next/link";
 import { useEffect, useMemo, useRef } from "react";
 import { useQuery, useSubscription } from "urql";
 import {
-  DashboardComponentChangedDocument, DashboardReleaseChangedDocument, DashboardStageChangedDocument, DashboardStagePageDocument,
-  type ComponentRow, type ReleaseSummary, type StageRow,
+  DashboardComponentChangedDocument,
+  DashboardReleaseChangedDocument,
+  DashboardStageChangedDocument,
+  DashboardStagePageDocument,
+  type ComponentRow,
+  type ReleaseSummary,
+  type StageRow,
 } from "@/lib/documents";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
@@ -25,7 +30,11 @@ import { useFirst, useNow } from "@/lib/hooks";
 type Stamped<T> = { cursor: string; value: T };
 
 export function StagePage({ project, stage: slug }: { project: string; stage: string }) {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: DashboardStagePageDocument, variables: { project, stage: slug }, requestPolicy: "network-only" });
+  const [{ data, error, fetching }, refetch] = useQuery({
+    query: DashboardStagePageDocument,
+    variables: { project, stage: slug },
+    requestPolicy: "network-only",
+  });
   const pageCursor = data?.project?.cursor;
   const after = useFirst(pageCursor);
   const pause = after === undefined;
@@ -34,7 +43,9 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
   const [stageLive] = useSubscription(
     { query: DashboardStageChangedDocument, variables: { project, after }, pause },
     (prev: Stamped<StageRow | null> | undefined, e): Stamped<StageRow | null> =>
-      e.stageChanged.stage.slug === slug ? { cursor: e.stageChanged.cursor, value: e.stageChanged.stage } : (prev ?? { cursor: "0", value: null }),
+      e.stageChanged.stage.slug === slug
+        ? { cursor: e.stageChanged.cursor, value: e.stageChanged.stage }
+        : (prev ?? { cursor: "0", value: null }),
   );
   const [releaseLive] = useSubscription(
     { query: DashboardReleaseChangedDocument, variables: { project, stage: slug, after }, pause },
@@ -45,21 +56,37 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
   );
   const [componentLive] = useSubscription(
     { query: DashboardComponentChangedDocument, variables: { project, stage: slug, after }, pause },
-    (prev: Record<string, Stamped<ComponentRow>> = {}, e) => ({ ...prev, [e.componentChanged.component.name]: { cursor: e.componentChanged.cursor, value: e.componentChanged.component } }),
+    (prev: Record<string, Stamped<ComponentRow>> = {}, e) => ({
+      ...prev,
+      [e.componentChanged.component.name]: { cursor: e.componentChanged.cursor, value: e.componentChanged.component },
+    }),
   );
 
   // Whatever the events do not carry (Configurations, drift): read again after them, at most every 300 ms.
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const refresh = useMemo(() => () => {
-    if (timer.current) return;
-    timer.current = setTimeout(() => { timer.current = null; refetch({ requestPolicy: "network-only" }); }, 300);
-  }, [refetch]);
-  useEffect(() => () => { if (timer.current) clearTimeout(timer.current); }, []);
+  const refresh = useMemo(
+    () => () => {
+      if (timer.current) return;
+      timer.current = setTimeout(() => {
+        timer.current = null;
+        refetch({ requestPolicy: "network-only" });
+      }, 300);
+    },
+    [refetch],
+  );
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
 
   const stage = useMemo(() => {
     if (!data?.stage) return null;
     let current: StageRow & Partial<typeof data.stage> = data.stage;
-    for (const s of [stageLive.data, releaseLive.data?.stage].filter((x): x is Stamped<StageRow> => !!x?.value).sort((a, b) => (newer(a.cursor, b.cursor) ? 1 : -1))) {
+    for (const s of [stageLive.data, releaseLive.data?.stage]
+      .filter((x): x is Stamped<StageRow> => !!x?.value)
+      .sort((a, b) => (newer(a.cursor, b.cursor) ? 1 : -1))) {
       if (newer(s.cursor, pageCursor)) current = { ...current, ...s.value };
     }
     return { ...data.stage, ...current };
@@ -80,13 +107,26 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
     return [...byId.values()].sort((a, b) => b.number - a.number);
   }, [data, releaseLive.data, pageCursor]);
 
-  if (data && !data.stage) return <p role="alert" className="error">No Stage “{slug}” in Project “{project}”.</p>;
-  if (!stage || !data?.project) return <>{fetching ? <p className="muted">Loading…</p> : null}<ErrorNote error={error} /></>;
+  if (data && !data.stage)
+    return (
+      <p role="alert" className="error">
+        No Stage “{slug}” in Project “{project}”.
+      </p>
+    );
+  if (!stage || !data?.project)
+    return (
+      <>
+        {fetching ? <p className="muted">Loading…</p> : null}
+        <ErrorNote error={error} />
+      </>
+    );
   const current = releases.find((r) => r.id === stage.currentRelease?.id) ?? stage.currentRelease;
 
   return (
     <section aria-labelledby="stage-title">
-      <nav aria-label="Breadcrumb" className="crumbs"><Link href="/">Projects</Link> / <Link href={`/projects/${project}`}>{data.project.name}</Link> / <span>{stage.name}</span></nav>
+      <nav aria-label="Breadcrumb" className="crumbs">
+        <Link href="/">Projects</Link> / <Link href={`/projects/${project}`}>{data.project.name}</Link> / <span>{stage.name}</span>
+      </nav>
       <div className="page-head">
         <div className="stage-head">
           <h1 id="stage-title">{stage.name}</h1>
@@ -98,22 +138,49 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
       </div>
       <ErrorNote error={error ?? stageLive.error ?? releaseLive.error ?? componentLive.error} />
       <div className="summary">
-        <div className="card"><span className="label">State</span><Badge value={stage.state} testId="stage-state" /></div>
-        <div className="card"><span className="label">Health</span><Badge value={stage.health} testId="stage-health" /></div>
-        <div className="card"><span className="label">Current Release</span>
-          {current ? <span data-testid="current-release"><span className="mono">#{current.number} {current.build.name}</span> <Badge value={current.state} /></span> : <span className="muted">None yet</span>}
+        <div className="card">
+          <span className="label">State</span>
+          <Badge value={stage.state} testId="stage-state" />
+        </div>
+        <div className="card">
+          <span className="label">Health</span>
+          <Badge value={stage.health} testId="stage-health" />
+        </div>
+        <div className="card">
+          <span className="label">Current Release</span>
+          {current ? (
+            <span data-testid="current-release">
+              <span className="mono">
+                #{current.number} {current.build.name}
+              </span>{" "}
+              <Badge value={current.state} />
+            </span>
+          ) : (
+            <span className="muted">None yet</span>
+          )}
           {current?.message ? <span className="small muted">{current.message}</span> : null}
         </div>
-        <div className="card"><span className="label">Configuration</span>
-          {current?.config ? <span className="mono">{current.config.name} v{current.configVersion}</span> : <span className="muted">—</span>}
+        <div className="card">
+          <span className="label">Configuration</span>
+          {current?.config ? (
+            <span className="mono">
+              {current.config.name} v{current.configVersion}
+            </span>
+          ) : (
+            <span className="muted">—</span>
+          )}
         </div>
       </div>
       {stage.configDrift ? <ConfigDrift project={project} stage={stage} /> : null}
       <div className="layout">
         <div>
           <section className="panel" aria-labelledby="components-title">
-            <div className="panel-head"><h2 id="components-title">Components</h2></div>
-            {components.length === 0 ? <p className="muted">No Components: deploy a Release to run some.</p> : (
+            <div className="panel-head">
+              <h2 id="components-title">Components</h2>
+            </div>
+            {components.length === 0 ? (
+              <p className="muted">No Components: deploy a Release to run some.</p>
+            ) : (
               <ul className="components list">
                 {components.map((c) => (
                   <li key={c.name} className="component" data-testid={`component-${c.name}`}>
@@ -121,12 +188,29 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
                       <strong className="mono">{c.name}</strong>
                       <span className="muted small">{c.kind}</span>
                       <Badge value={c.state} />
-                      <Badge value={c.health} label={c.health === "UNKNOWN" && c.lastKnownHealth ? `UNKNOWN (was ${c.lastKnownHealth})` : c.health} />
-                      <span className="muted small">{c.restarts} {c.restarts === 1 ? "restart" : "restarts"}</span>
-                      {c.observedAt ? <span className="muted small" title={utc(c.observedAt)}>seen {ago(c.observedAt, now)}</span> : null}
+                      <Badge
+                        value={c.health}
+                        label={c.health === "UNKNOWN" && c.lastKnownHealth ? `UNKNOWN (was ${c.lastKnownHealth})` : c.health}
+                      />
+                      <span className="muted small">
+                        {c.restarts} {c.restarts === 1 ? "restart" : "restarts"}
+                      </span>
+                      {c.observedAt ? (
+                        <span className="muted small" title={utc(c.observedAt)}>
+                          seen {ago(c.observedAt, now)}
+                        </span>
+                      ) : null}
                     </div>
                     {c.message ? <p className="small muted">{c.message}</p> : null}
-                    {c.links.length ? <div className="links">{c.links.map((l) => <a key={l} href={l} target="_blank" rel="noreferrer">{l}</a>)}</div> : null}
+                    {c.links.length ? (
+                      <div className="links">
+                        {c.links.map((l) => (
+                          <a key={l} href={l} target="_blank" rel="noreferrer">
+                            {l}
+                          </a>
+                        ))}
+                      </div>
+                    ) : null}
                     <ComponentLogs project={project} stage={slug} component={c.name} />
                   </li>
                 ))}
@@ -134,20 +218,44 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
             )}
           </section>
           <section className="panel" aria-labelledby="releases-title">
-            <div className="panel-head"><h2 id="releases-title">Release history</h2></div>
-            {releases.length === 0 ? <p className="muted">No Releases yet.</p> : (
+            <div className="panel-head">
+              <h2 id="releases-title">Release history</h2>
+            </div>
+            {releases.length === 0 ? (
+              <p className="muted">No Releases yet.</p>
+            ) : (
               <div className="table-wrap">
                 <table className="table" data-testid="release-history">
-                  <thead><tr><th scope="col">#</th><th scope="col">Build</th><th scope="col">Config</th><th scope="col">Released</th><th scope="col">By</th><th scope="col">Status</th></tr></thead>
+                  <thead>
+                    <tr>
+                      <th scope="col">#</th>
+                      <th scope="col">Build</th>
+                      <th scope="col">Config</th>
+                      <th scope="col">Released</th>
+                      <th scope="col">By</th>
+                      <th scope="col">Status</th>
+                    </tr>
+                  </thead>
                   <tbody>
                     {releases.map((r) => (
                       <tr key={r.id} data-testid={`release-${r.number}`}>
-                        <td data-label="#" className="mono">{r.number}</td>
-                        <td data-label="Build" className="mono">{r.build.name}</td>
-                        <td data-label="Config" className="mono">{r.config ? `${r.config.name} v${r.configVersion}` : "—"}</td>
-                        <td data-label="Released" title={utc(r.createdAt)}>{ago(r.createdAt, now)}</td>
+                        <td data-label="#" className="mono">
+                          {r.number}
+                        </td>
+                        <td data-label="Build" className="mono">
+                          {r.build.name}
+                        </td>
+                        <td data-label="Config" className="mono">
+                          {r.config ? `${r.config.name} v${r.configVersion}` : "—"}
+                        </td>
+                        <td data-label="Released" title={utc(r.createdAt)}>
+                          {ago(r.createdAt, now)}
+                        </td>
                         <td data-label="By">{r.author.name}</td>
-                        <td data-label="Status"><Badge value={r.state} />{r.message ? <span className="small muted"> {r.message}</span> : null}</td>
+                        <td data-label="Status">
+                          <Badge value={r.state} />
+                          {r.message ? <span className="small muted"> {r.message}</span> : null}
+                        </td>
                       </tr>
                     ))}
                   </tbody>

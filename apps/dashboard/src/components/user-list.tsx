@@ -6,7 +6,13 @@
  */
 import { useId, useState } from "react";
 import { useMutation, useQuery } from "urql";
-import { DashboardCreateUserDocument, DashboardDisableUserDocument, DashboardEnableUserDocument, DashboardUsersDocument, type UserRow } from "@/lib/documents";
+import {
+  DashboardCreateUserDocument,
+  DashboardDisableUserDocument,
+  DashboardEnableUserDocument,
+  DashboardUsersDocument,
+  type UserRow,
+} from "@/lib/documents";
 import { Badge } from "./badges";
 import { ConfirmDialog } from "./confirm-dialog";
 import { Dialog } from "./dialog";
@@ -23,20 +29,41 @@ export function UserList() {
     <section aria-labelledby="users-title">
       <div className="page-head">
         <h1 id="users-title">Users</h1>
-        <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>+ NEW USER</button>
+        <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>
+          + NEW USER
+        </button>
       </div>
       <ErrorNote error={error} />
       {!data && fetching ? <p className="muted">Loading…</p> : null}
       {users.length ? (
         <div className="table-wrap">
           <table className="table" aria-label="Users">
-            <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Last seen</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
-            {users.map((u) => <UserRowView key={u.id} user={u} you={u.id === data?.me.id} onChanged={reload} />)}
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last seen</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            {users.map((u) => (
+              <UserRowView key={u.id} user={u} you={u.id === data?.me.id} onChanged={reload} />
+            ))}
           </table>
         </div>
       ) : null}
       <Dialog title="New user" open={open} onClose={() => setOpen(false)}>
-        <NewUser onCreated={() => { setOpen(false); reload(); }} />
+        <NewUser
+          onCreated={() => {
+            setOpen(false);
+            reload();
+          }}
+        />
       </Dialog>
     </section>
   );
@@ -49,18 +76,50 @@ function UserRowView({ user, you, onChanged }: { user: UserRow; you: boolean; on
   const [confirming, setConfirming] = useState(false);
   return (
     <tbody data-testid={`user-row-${user.email}`}>
-      <tr className={disable.error ?? enable.error ? "has-error" : undefined}>
-        <td data-label="Name"><strong>{user.name}</strong>{you ? <span className="chip you">you</span> : null}</td>
-        <td data-label="Email" className="mono">{user.email}</td>
-        <td data-label="Role"><Badge value={user.isAdmin ? "ADMIN" : "MEMBER"} testId="user-role" /></td>
-        <td data-label="Status"><Badge value={user.disabled ? "DISABLED" : "ACTIVE"} testId="user-status" /></td>
-        <td data-label="Created" className="nowrap" title={utc(user.createdAt)}>{ago(user.createdAt, now)}</td>
-        <td data-label="Last seen" className="nowrap" title={utc(user.lastSeenAt)}>{ago(user.lastSeenAt, now)}</td>
+      <tr className={(disable.error ?? enable.error) ? "has-error" : undefined}>
+        <td data-label="Name">
+          <strong>{user.name}</strong>
+          {you ? <span className="chip you">you</span> : null}
+        </td>
+        <td data-label="Email" className="mono">
+          {user.email}
+        </td>
+        <td data-label="Role">
+          <Badge value={user.isAdmin ? "ADMIN" : "MEMBER"} testId="user-role" />
+        </td>
+        <td data-label="Status">
+          <Badge value={user.disabled ? "DISABLED" : "ACTIVE"} testId="user-status" />
+        </td>
+        <td data-label="Created" className="nowrap" title={utc(user.createdAt)}>
+          {ago(user.createdAt, now)}
+        </td>
+        <td data-label="Last seen" className="nowrap" title={utc(user.lastSeenAt)}>
+          {ago(user.lastSeenAt, now)}
+        </td>
         <td data-label="Actions">
           {user.disabled ? (
-            <button type="button" className="btn btn-small" aria-label={`Enable ${user.email}`} disabled={enable.fetching} onClick={async () => { if ((await doEnable({ id: user.id })).data) onChanged(); }}>ENABLE</button>
+            <button
+              type="button"
+              className="btn btn-small"
+              aria-label={`Enable ${user.email}`}
+              disabled={enable.fetching}
+              onClick={async () => {
+                if ((await doEnable({ id: user.id })).data) onChanged();
+              }}
+            >
+              ENABLE
+            </button>
           ) : (
-            <button type="button" className="btn btn-small btn-danger" aria-label={`Disable ${user.email}`} disabled={you || disable.fetching} title={you ? "You cannot disable yourself" : undefined} onClick={() => setConfirming(true)}>DISABLE</button>
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              aria-label={`Disable ${user.email}`}
+              disabled={you || disable.fetching}
+              title={you ? "You cannot disable yourself" : undefined}
+              onClick={() => setConfirming(true)}
+            >
+              DISABLE
+            </button>
           )}
           <ConfirmDialog
             title="Disable user"
@@ -74,7 +133,10 @@ function UserRowView({ user, you, onChanged }: { user: UserRow; you: boolean; on
               if (result.data) onChanged();
             }}
           >
-            <p>Disable <strong>{user.name}</strong> ({user.email})? Every key and session of theirs stops working at once; enabling them again brings their keys back, not their sessions.</p>
+            <p>
+              Disable <strong>{user.name}</strong> ({user.email})? Every key and session of theirs stops working at once; enabling them
+              again brings their keys back, not their sessions.
+            </p>
           </ConfirmDialog>
         </td>
       </tr>
@@ -100,16 +162,41 @@ function NewUser({ onCreated }: { onCreated: () => void }) {
         if (result.data) onCreated();
       }}
     >
-      <label className="field"><span>Email</span><input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus /></label>
-      <label className="field"><span>Name</span><input value={name} onChange={(e) => setName(e.target.value)} required /></label>
+      <label className="field">
+        <span>Email</span>
+        <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />
+      </label>
+      <label className="field">
+        <span>Name</span>
+        <input value={name} onChange={(e) => setName(e.target.value)} required />
+      </label>
       <div className="field">
         <label htmlFor={ids.password}>Password</label>
-        <input id={ids.password} type="password" value={password} autoComplete="new-password" aria-invalid={shortPassword || undefined} aria-describedby={ids.help} onChange={(e) => setPassword(e.target.value)} />
-        <p id={ids.help} className={shortPassword ? "field-error" : "hint"}>{shortPassword ? `At least 12 characters (${password.length} so far).` : "At least 12 characters; leave empty for SSO sign-in only."}</p>
+        <input
+          id={ids.password}
+          type="password"
+          value={password}
+          autoComplete="new-password"
+          aria-invalid={shortPassword || undefined}
+          aria-describedby={ids.help}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <p id={ids.help} className={shortPassword ? "field-error" : "hint"}>
+          {shortPassword
+            ? `At least 12 characters (${password.length} so far).`
+            : "At least 12 characters; leave empty for SSO sign-in only."}
+        </p>
       </div>
-      <label className="check"><input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} /><span>ADMINISTRATOR</span></label>
+      <label className="check">
+        <input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} />
+        <span>ADMINISTRATOR</span>
+      </label>
       <ErrorNote error={error} />
-      <div className="actions"><button type="submit" className="btn btn-primary" disabled={!email.trim() || !name.trim() || shortPassword || fetching}>CREATE</button></div>
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={!email.trim() || !name.trim() || shortPassword || fetching}>
+          CREATE
+        </button>
+      </div>
     </form>
   );
 }

@@ -33,10 +33,21 @@ export function UserMenu({ name, email, isAdmin }: { name: string; email: string
   }, [open]);
   return (
     <div className="user-menu" ref={ref}>
-      <button type="button" className="btn btn-ghost user-button" title={email || undefined} aria-expanded={open} aria-controls={panelId} onClick={() => setOpen((o) => !o)}>
-        <span className="avatar" aria-hidden="true">{initials(name)}</span>
+      <button
+        type="button"
+        className="btn btn-ghost user-button"
+        title={email || undefined}
+        aria-expanded={open}
+        aria-controls={panelId}
+        onClick={() => setOpen((o) => !o)}
+      >
+        <span className="avatar" aria-hidden="true">
+          {initials(name)}
+        </span>
         <span className="user-name">{name}</span>
-        <span aria-hidden="true" className="muted">▾</span>
+        <span aria-hidden="true" className="muted">
+          ▾
+        </span>
       </button>
       <div id={panelId} className="user-panel" hidden={!open}>
         <div className="user-id">
@@ -44,7 +55,9 @@ export function UserMenu({ name, email, isAdmin }: { name: string; email: string
           {email ? <span className="muted small">{email}</span> : null}
           {isAdmin ? <span className="muted small">Administrator</span> : null}
         </div>
-        <Link href="/profile" className="user-item">Profile</Link>
+        <Link href="/profile" className="user-item">
+          Profile
+        </Link>
         <SignOutButton className="user-item" />
       </div>
     </div>

@@ -95,7 +95,11 @@ export function createUrql(ws: WsClient): Client {
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {
-          const payload = { query: request.query ?? "", variables: { ...(request.variables ?? {}) } as Record<string, unknown>, operationName: request.operationName };
+          const payload = {
+            query: request.query ?? "",
+            variables: { ...(request.variables ?? {}) } as Record<string, unknown>,
+            operationName: request.operationName,
+          };
           const resumable = payload.query.includes("$after");
           return {
             subscribe(sink) {

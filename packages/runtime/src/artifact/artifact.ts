@@ -66,9 +66,11 @@ export async function fetchArtifact(options: FetchArtifactOptions): Promise<stri
   });
   try {
     if (!res.body) throw new ArtifactError(`artifact ${sha256}: the server sent no body`);
-    await pipeline(Readable.fromWeb(res.body as ReadableStream<Uint8Array>), meter, createWriteStream(file, { mode: 0o600 })).catch((error: Error) => {
-      throw error instanceof ArtifactError ? error : new ArtifactError(`artifact ${sha256}: download failed (${error.message})`);
-    });
+    await pipeline(Readable.fromWeb(res.body as ReadableStream<Uint8Array>), meter, createWriteStream(file, { mode: 0o600 })).catch(
+      (error: Error) => {
+        throw error instanceof ArtifactError ? error : new ArtifactError(`artifact ${sha256}: download failed (${error.message})`);
+      },
+    );
     const actual = hash.digest("hex");
     if (actual !== sha256) throw new ArtifactError(`artifact ${sha256}: downloaded bytes hash to ${actual}; refusing it`);
     await unpackAtomically(file, target, options.limits);

@@ -10,4 +10,10 @@ export {
   writeLinkUpgradeRefusal,
 } from "./link-pages.js";
 export { type LinkPathRefusal, MAX_LINK_TARGET_LENGTH, normalizeLinkTarget } from "./link-path.js";
-export { isLinkRequestRefusal, type LinkRequest, type LinkRequestRefusal, type LinkRequestSource, parseLinkRequest } from "./link-request.js";
+export {
+  isLinkRequestRefusal,
+  type LinkRequest,
+  type LinkRequestRefusal,
+  type LinkRequestSource,
+  parseLinkRequest,
+} from "./link-request.js";

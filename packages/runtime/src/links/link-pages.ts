@@ -23,7 +23,12 @@ type PageLink = Pick<LinkRequest, "project" | "stage" | "host">;
 /** 503 while the Stage is suspended, 502 while the Component is not running, 404 for no such link. */
 export function writeLinkRefusal(res: ServerResponse, target: LinkRefusal, link: PageLink): void {
   if (target.kind === "suspended") {
-    writeLinkPage(res, 503, "Stage suspended", `The Stage “${link.stage}” of “${link.project}” is suspended. It answers again once it is resumed.`);
+    writeLinkPage(
+      res,
+      503,
+      "Stage suspended",
+      `The Stage “${link.stage}” of “${link.project}” is suspended. It answers again once it is resumed.`,
+    );
     return;
   }
   if (target.kind === "elsewhere") {
@@ -31,7 +36,12 @@ export function writeLinkRefusal(res: ServerResponse, target: LinkRefusal, link:
     return;
   }
   if (target.kind === "down") {
-    writeLinkPage(res, 502, "Component not running", `The Component “${target.component}” of the Stage “${link.stage}” is ${target.state.toLowerCase()}, not running.`);
+    writeLinkPage(
+      res,
+      502,
+      "Component not running",
+      `The Component “${target.component}” of the Stage “${link.stage}” is ${target.state.toLowerCase()}, not running.`,
+    );
     return;
   }
   writeLinkPage(res, 404, "No such link", `Nothing in “${link.project}/${link.stage}” answers to “${link.host}”.`);
@@ -50,7 +60,12 @@ export function writeLinkUpgradeRefusal(socket: Duplex, target: LinkRefusal): vo
 
 /** 400 or 414 for a link request refused before any lookup; an upgrade gets only the status line. */
 export function writeLinkRequestRefusal(res: ServerResponse, refusal: LinkPathRefusal): void {
-  writeLinkPage(res, refusal.status, refusal.status === 414 ? "Link address too long" : "Bad link address", `This address cannot be served: ${refusal.reason}.`);
+  writeLinkPage(
+    res,
+    refusal.status,
+    refusal.status === 414 ? "Link address too long" : "Bad link address",
+    `This address cannot be served: ${refusal.reason}.`,
+  );
 }
 
 export function writeLinkUpgradeRequestRefusal(socket: Duplex, refusal: LinkPathRefusal): void {

@@ -28,8 +28,13 @@ describe("parseLinkRequest", () => {
 
   it("normalizes the path once, and refuses what encoding or length would change", () => {
     expect(parseLinkRequest({ url: "/s/shop/dev/app/a/%2e%2e/b\\c?q", headers: {} })).toMatchObject({ path: "/b/c", url: "/b/c?q" });
-    expect(parseLinkRequest({ url: "/a/../b", headers: { host: "App.Dev.Shop.localhost.:80" } })).toMatchObject({ host: "app", path: "/b" });
-    expect(parseLinkRequest({ url: "/s/shop/dev/app/a%2fb", headers: {} })).toEqual({ refusal: { status: 400, reason: "the path has an encoded /, \\ or NUL" } });
+    expect(parseLinkRequest({ url: "/a/../b", headers: { host: "App.Dev.Shop.localhost.:80" } })).toMatchObject({
+      host: "app",
+      path: "/b",
+    });
+    expect(parseLinkRequest({ url: "/s/shop/dev/app/a%2fb", headers: {} })).toEqual({
+      refusal: { status: 400, reason: "the path has an encoded /, \\ or NUL" },
+    });
     expect(parseLinkRequest({ url: `/s/shop/dev/app/${"a".repeat(9000)}`, headers: {} })).toMatchObject({ refusal: { status: 414 } });
     const twoHosts = { url: "/", headers: { host: "app.dev.shop.localhost" }, rawHeaders: ["Host", "app.dev.shop.localhost", "host", "x"] };
     expect(parseLinkRequest(twoHosts)).toMatchObject({ refusal: { status: 400 } });

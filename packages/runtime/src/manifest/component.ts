@@ -2,14 +2,7 @@
 import { readDocker, readResources, readScaling } from "./container.js";
 import type { ManifestContext } from "./context.js";
 import { readEnv, readFiles } from "./env.js";
-import {
-  isPresent,
-  readCommand,
-  readDnsLabel,
-  readFields,
-  readOptionalString,
-  readStringList,
-} from "./fields.js";
+import { isPresent, readCommand, readDnsLabel, readFields, readOptionalString, readStringList } from "./fields.js";
 import { readHealth } from "./health.js";
 import type { Component } from "./manifest.type.js";
 import { readIngresses, readPorts } from "./network.js";

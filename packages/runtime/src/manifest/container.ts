@@ -2,16 +2,7 @@
  * `docker`, `scaling` and `resources`: Pergola's container settings. The process runtime does
  * not use them, but they are checked and kept, so the same manifest runs on a container runtime.
  */
-import {
-  isPresent,
-  readFields,
-  readInteger,
-  readList,
-  readOptionalString,
-  readRequiredString,
-  readString,
-  type Fields,
-} from "./fields.js";
+import { isPresent, readFields, readInteger, readList, readOptionalString, readRequiredString, readString, type Fields } from "./fields.js";
 import type { Docker, Resources, Scaling } from "./manifest.type.js";
 import type { Scope } from "./problems.js";
 import { isCpuAmount, parseSize } from "./units.js";

@@ -1,14 +1,6 @@
 /** A Component's `env[]` and `files[]`: where its settings come from. */
 import type { ManifestContext } from "./context.js";
-import {
-  isPresent,
-  readFields,
-  readList,
-  readOptionalString,
-  readRequiredString,
-  readString,
-  reportDuplicates,
-} from "./fields.js";
+import { isPresent, readFields, readList, readOptionalString, readRequiredString, readString, reportDuplicates } from "./fields.js";
 import type { EnvVar, FileMount } from "./manifest.type.js";
 import type { Scope } from "./problems.js";
 

@@ -32,9 +32,11 @@ export function readFields(value: unknown, scope: Scope, known: readonly string[
 /** A string; empty only where `allowEmpty` (an env value or a file's content may be ""). */
 export function readString(value: unknown, scope: Scope, allowEmpty = false): string | undefined {
   if (typeof value !== "string") {
-    scope.report(typeof value === "number" || typeof value === "boolean"
-      ? `must be a string (write "${String(value)}" in quotes)`
-      : "must be a string");
+    scope.report(
+      typeof value === "number" || typeof value === "boolean"
+        ? `must be a string (write "${String(value)}" in quotes)`
+        : "must be a string",
+    );
     return undefined;
   }
   if (!allowEmpty && value.trim() === "") {

@@ -35,9 +35,7 @@ export function readHealth(value: unknown, scope: Scope, ports: readonly number[
   if (intervalMs !== undefined && timeoutMs !== undefined && timeoutMs > intervalMs) {
     scope.at("timeout").report("must not be longer than interval");
   }
-  const threshold = isPresent(fields.threshold)
-    ? readInteger(fields.threshold, scope.at("threshold"), 1)
-    : HEALTH_DEFAULTS.threshold;
+  const threshold = isPresent(fields.threshold) ? readInteger(fields.threshold, scope.at("threshold"), 1) : HEALTH_DEFAULTS.threshold;
   if (scope.count !== before || !probe || intervalMs === undefined || timeoutMs === undefined || threshold === undefined) {
     return undefined;
   }

@@ -181,7 +181,10 @@ describe("a valid manifest", () => {
   it("accepts a Component with only docker, which needs a container runtime", () => {
     const [db, web] = validComponents({
       version: "v1",
-      components: [{ name: "db", docker: { image: "postgres:16" } }, { name: "web", command: "node server.js", docker: { file: "Dockerfile" } }],
+      components: [
+        { name: "db", docker: { image: "postgres:16" } },
+        { name: "web", command: "node server.js", docker: { file: "Dockerfile" } },
+      ],
     });
     expect(needsContainerRuntime(db!)).toBe(true);
     expect(needsContainerRuntime(web!)).toBe(false);
@@ -211,9 +214,7 @@ describe("syntax errors", () => {
 
   it("reports an empty file and a manifest that is not an object", () => {
     expect(parseManifest("").problems.map(formatProblem)).toEqual(["the manifest is empty"]);
-    expect(parseManifest("- web\n").problems.map(formatProblem)).toEqual([
-      "the manifest must be an object with version and components",
-    ]);
+    expect(parseManifest("- web\n").problems.map(formatProblem)).toEqual(["the manifest must be an object with version and components"]);
   });
 });
 
@@ -254,10 +255,16 @@ describe("each rule names its path", () => {
     ["camelCase field", withWeb({ maxRetries: 1 }), ["components[0].maxRetries: unknown field (did you mean max-retries?)"]],
     ["unknown field", withWeb({ replicas: 2 }), ["components[0].replicas: unknown field"]],
     ["name missing", { version: "v1", components: [{ command: "x" }] }, ["components[0].name: required"]],
-    ["name not a DNS label", withWeb({ name: "Web_1" }), [
-      "components[0].name: not a DNS label (at most 63 lowercase letters, digits and -, starting and ending with a letter or digit)",
-    ]],
-    ["duplicate name", withWeb({}, { name: "web", command: "y" }), ["components[1].name: duplicate component name web (also at components[0].name)"]],
+    [
+      "name not a DNS label",
+      withWeb({ name: "Web_1" }),
+      ["components[0].name: not a DNS label (at most 63 lowercase letters, digits and -, starting and ending with a letter or digit)"],
+    ],
+    [
+      "duplicate name",
+      withWeb({}, { name: "web", command: "y" }),
+      ["components[1].name: duplicate component name web (also at components[0].name)"],
+    ],
     ["neither command nor docker", { version: "v1", components: [{ name: "web" }] }, ["components[0]: needs command or docker"]],
     ["command of wrong type", withWeb({ command: 5 }), ["components[0].command: must be a string or a list of strings"]],
     ["command empty list", withWeb({ command: [] }), ["components[0].command: must not be empty"]],
@@ -265,97 +272,203 @@ describe("each rule names its path", () => {
     ["args not a list", withWeb({ args: "--verbose" }), ["components[0].args: must be a list of strings"]],
     ["env not a list", withWeb({ env: { A: "b" } }), ["components[0].env: must be a list"]],
     ["env without a source", withWeb({ env: [{ name: "A" }] }), ["components[0].env[0]: needs value, config-ref or component-ref"]],
-    ["env with both refs", withWeb({ env: [{ name: "A", "config-ref": "a", "component-ref": "db" }] }, { name: "db", command: "y" }), [
-      "components[0].env[0]: use either config-ref or component-ref, not both",
-    ]],
-    ["env value beside component-ref", withWeb({ env: [{ name: "A", "component-ref": "db", value: "x" }] }, { name: "db", command: "y" }), [
-      "components[0].env[0].value: not allowed beside component-ref",
-    ]],
-    ["env component-ref unknown", withWeb({ env: [{ name: "DB_HOST", "component-ref": "dbb" }] }), [
-      'components[0].env[0].component-ref: no component named "dbb" in this manifest',
-    ]],
-    ["env component-ref to itself", withWeb({ env: [{ name: "SELF", "component-ref": "web" }] }), [
-      "components[0].env[0].component-ref: a component cannot refer to itself",
-    ]],
+    [
+      "env with both refs",
+      withWeb({ env: [{ name: "A", "config-ref": "a", "component-ref": "db" }] }, { name: "db", command: "y" }),
+      ["components[0].env[0]: use either config-ref or component-ref, not both"],
+    ],
+    [
+      "env value beside component-ref",
+      withWeb({ env: [{ name: "A", "component-ref": "db", value: "x" }] }, { name: "db", command: "y" }),
+      ["components[0].env[0].value: not allowed beside component-ref"],
+    ],
+    [
+      "env component-ref unknown",
+      withWeb({ env: [{ name: "DB_HOST", "component-ref": "dbb" }] }),
+      ['components[0].env[0].component-ref: no component named "dbb" in this manifest'],
+    ],
+    [
+      "env component-ref to itself",
+      withWeb({ env: [{ name: "SELF", "component-ref": "web" }] }),
+      ["components[0].env[0].component-ref: a component cannot refer to itself"],
+    ],
     ["env config-ref empty", withWeb({ env: [{ name: "A", "config-ref": "" }] }), ["components[0].env[0].config-ref: must not be empty"]],
-    ["env name invalid", withWeb({ env: [{ name: "1A", value: "x" }] }), [
-      "components[0].env[0].name: not a valid variable name (letters, digits and _, not starting with a digit)",
-    ]],
-    ["env number value", withWeb({ env: [{ name: "PORT", value: 5432 }] }), ['components[0].env[0].value: must be a string (write "5432" in quotes)']],
-    ["env duplicate", withWeb({ env: [{ name: "A", value: "1" }, { name: "A", value: "2" }] }), [
-      "components[0].env[1].name: duplicate variable A (also at components[0].env[0].name)",
-    ]],
-    ["file path relative", withWeb({ files: [{ path: "etc/a", content: "" }] }), ["components[0].files[0].path: must be an absolute path (starting with /)"]],
-    ["file with both sources", withWeb({ files: [{ path: "/a", content: "x", "config-ref": "a" }] }), [
-      "components[0].files[0]: use either config-ref or content, not both",
-    ]],
+    [
+      "env name invalid",
+      withWeb({ env: [{ name: "1A", value: "x" }] }),
+      ["components[0].env[0].name: not a valid variable name (letters, digits and _, not starting with a digit)"],
+    ],
+    [
+      "env number value",
+      withWeb({ env: [{ name: "PORT", value: 5432 }] }),
+      ['components[0].env[0].value: must be a string (write "5432" in quotes)'],
+    ],
+    [
+      "env duplicate",
+      withWeb({
+        env: [
+          { name: "A", value: "1" },
+          { name: "A", value: "2" },
+        ],
+      }),
+      ["components[0].env[1].name: duplicate variable A (also at components[0].env[0].name)"],
+    ],
+    [
+      "file path relative",
+      withWeb({ files: [{ path: "etc/a", content: "" }] }),
+      ["components[0].files[0].path: must be an absolute path (starting with /)"],
+    ],
+    [
+      "file with both sources",
+      withWeb({ files: [{ path: "/a", content: "x", "config-ref": "a" }] }),
+      ["components[0].files[0]: use either config-ref or content, not both"],
+    ],
     ["file without a source", withWeb({ files: [{ path: "/a" }] }), ["components[0].files[0]: needs config-ref or content"]],
-    ["file duplicate path", withWeb({ files: [{ path: "/a", content: "" }, { path: "/a", content: "" }] }), [
-      "components[0].files[1].path: duplicate path /a (also at components[0].files[0].path)",
-    ]],
+    [
+      "file duplicate path",
+      withWeb({
+        files: [
+          { path: "/a", content: "" },
+          { path: "/a", content: "" },
+        ],
+      }),
+      ["components[0].files[1].path: duplicate path /a (also at components[0].files[0].path)"],
+    ],
     ["port out of range", withWeb({ ports: [8080, 70000] }), ["components[0].ports[1]: must be between 1 and 65535"]],
     ["port not an integer", withWeb({ ports: ["8080"] }), ["components[0].ports[0]: must be an integer"]],
     ["port duplicate", withWeb({ ports: [8080, 8080] }), ["components[0].ports[1]: duplicate port 8080 (also at components[0].ports[0])"]],
-    ["ingress port not declared", withWeb({ ingresses: [{ host: "web", port: 9090 }] }), [
-      "components[0].ingresses[0].port: not one of the component's ports (8080)",
-    ]],
-    ["ingress without ports", withWeb({ ports: undefined, ingresses: [{ host: "web", port: 8080 }] }), [
-      "components[0].ingresses[0].port: not one of the component's ports (it declares none)",
-    ]],
+    [
+      "ingress port not declared",
+      withWeb({ ingresses: [{ host: "web", port: 9090 }] }),
+      ["components[0].ingresses[0].port: not one of the component's ports (8080)"],
+    ],
+    [
+      "ingress without ports",
+      withWeb({ ports: undefined, ingresses: [{ host: "web", port: 8080 }] }),
+      ["components[0].ingresses[0].port: not one of the component's ports (it declares none)"],
+    ],
     ["ingress port missing", withWeb({ ingresses: [{ host: "web" }] }), ["components[0].ingresses[0].port: required"]],
-    ["ingress host not a DNS label", withWeb({ ingresses: [{ host: "my.host", port: 8080 }] }), [
-      "components[0].ingresses[0].host: not a DNS label (at most 63 lowercase letters, digits and -, starting and ending with a letter or digit)",
-    ]],
-    ["ingress path relative", withWeb({ ingresses: [{ host: "web", path: "v1", port: 8080 }] }), [
-      "components[0].ingresses[0].path: must be a URL path starting with / (no spaces, ? or #)",
-    ]],
-    ["ingress route taken", withWeb({ ingresses: [{ host: "web", port: 8080 }] }, { name: "api", command: "y", ports: [80], ingresses: [{ host: "web", path: "/", port: 80 }] }), [
-      "components[1].ingresses[0]: host web with path / is already used by components[0].ingresses[0]",
-    ]],
-    ["storage size", withWeb({ storage: [{ name: "data", path: "/data", size: "1 GB" }] }), ["components[0].storage[0].size: not a size (such as 500Mi, 1Gi or 10G)"]],
+    [
+      "ingress host not a DNS label",
+      withWeb({ ingresses: [{ host: "my.host", port: 8080 }] }),
+      [
+        "components[0].ingresses[0].host: not a DNS label (at most 63 lowercase letters, digits and -, starting and ending with a letter or digit)",
+      ],
+    ],
+    [
+      "ingress path relative",
+      withWeb({ ingresses: [{ host: "web", path: "v1", port: 8080 }] }),
+      ["components[0].ingresses[0].path: must be a URL path starting with / (no spaces, ? or #)"],
+    ],
+    [
+      "ingress route taken",
+      withWeb(
+        { ingresses: [{ host: "web", port: 8080 }] },
+        { name: "api", command: "y", ports: [80], ingresses: [{ host: "web", path: "/", port: 80 }] },
+      ),
+      ["components[1].ingresses[0]: host web with path / is already used by components[0].ingresses[0]"],
+    ],
+    [
+      "storage size",
+      withWeb({ storage: [{ name: "data", path: "/data", size: "1 GB" }] }),
+      ["components[0].storage[0].size: not a size (such as 500Mi, 1Gi or 10G)"],
+    ],
     ["storage size missing", withWeb({ storage: [{ name: "data", path: "/data" }] }), ["components[0].storage[0].size: required"]],
-    ["storage type", withWeb({ storage: [{ name: "data", path: "/data", size: "1Gi", type: "fast" }] }), [
-      "components[0].storage[0].type: must be standard or temporary",
-    ]],
-    ["storage duplicate name", withWeb({ storage: [{ name: "d", path: "/a", size: "1Gi" }, { name: "d", path: "/b", size: "1Gi" }] }), [
-      "components[0].storage[1].name: duplicate storage name d (also at components[0].storage[0].name)",
-    ]],
+    [
+      "storage type",
+      withWeb({ storage: [{ name: "data", path: "/data", size: "1Gi", type: "fast" }] }),
+      ["components[0].storage[0].type: must be standard or temporary"],
+    ],
+    [
+      "storage duplicate name",
+      withWeb({
+        storage: [
+          { name: "d", path: "/a", size: "1Gi" },
+          { name: "d", path: "/b", size: "1Gi" },
+        ],
+      }),
+      ["components[0].storage[1].name: duplicate storage name d (also at components[0].storage[0].name)"],
+    ],
     ["scheduled not a string", withWeb({ scheduled: 5 }), ['components[0].scheduled: must be a string (write "5" in quotes)']],
     ["max-retries negative", withWeb({ scheduled: "@release", "max-retries": -1 }), ["components[0].max-retries: must be at least 0"]],
-    ["max-retries not an integer", withWeb({ scheduled: "@release", "max-retries": 1.5 }), ["components[0].max-retries: must be an integer"]],
-    ["max-retries without @release", withWeb({ scheduled: "0 2 * * *", "max-retries": 2 }), ['components[0].max-retries: only allowed with scheduled: "@release"']],
-    ["scaling of wrong type", withWeb({ scaling: { min: "2", max: 0 } }), ["components[0].scaling.min: must be an integer", "components[0].scaling.max: must be at least 1"]],
+    [
+      "max-retries not an integer",
+      withWeb({ scheduled: "@release", "max-retries": 1.5 }),
+      ["components[0].max-retries: must be an integer"],
+    ],
+    [
+      "max-retries without @release",
+      withWeb({ scheduled: "0 2 * * *", "max-retries": 2 }),
+      ['components[0].max-retries: only allowed with scheduled: "@release"'],
+    ],
+    [
+      "scaling of wrong type",
+      withWeb({ scaling: { min: "2", max: 0 } }),
+      ["components[0].scaling.min: must be an integer", "components[0].scaling.max: must be at least 1"],
+    ],
     ["scaling min above max", withWeb({ scaling: { min: 3, max: 2 } }), ["components[0].scaling.min: must not be greater than max (2)"]],
-    ["resources of wrong type", withWeb({ resources: { cpu: "lots", memory: 2, gpu: 1 } }), [
-      "components[0].resources.gpu: unknown field",
-      "components[0].resources.cpu: not a CPU amount (such as 500m or 2)",
-      'components[0].resources.memory: must be a size with a unit, such as "512Mi"',
-    ]],
+    [
+      "resources of wrong type",
+      withWeb({ resources: { cpu: "lots", memory: 2, gpu: 1 } }),
+      [
+        "components[0].resources.gpu: unknown field",
+        "components[0].resources.cpu: not a CPU amount (such as 500m or 2)",
+        'components[0].resources.memory: must be a size with a unit, such as "512Mi"',
+      ],
+    ],
     ["resources not an object", withWeb({ resources: "big" }), ["components[0].resources: must be an object"]],
-    ["docker with image and file", withWeb({ docker: { image: "a", file: "b" } }), ["components[0].docker: use either image or file, not both"]],
+    [
+      "docker with image and file",
+      withWeb({ docker: { image: "a", file: "b" } }),
+      ["components[0].docker: use either image or file, not both"],
+    ],
     ["docker with neither", withWeb({ docker: {} }), ["components[0].docker: needs image or file"]],
-    ["docker build-args with image", withWeb({ docker: { image: "a", "build-args": [] } }), ["components[0].docker.build-args: only allowed with file"]],
+    [
+      "docker build-args with image",
+      withWeb({ docker: { image: "a", "build-args": [] } }),
+      ["components[0].docker.build-args: only allowed with file"],
+    ],
     ["identity not a string", withWeb({ identity: { aws: "x" } }), ["components[0].identity: must be a string"]],
-    ["health with both probes", withWeb({ health: { http: { port: 8080 }, command: "true" } }), ["components[0].health: use either http or command, not both"]],
+    [
+      "health with both probes",
+      withWeb({ health: { http: { port: 8080 }, command: "true" } }),
+      ["components[0].health: use either http or command, not both"],
+    ],
     ["health without a probe", withWeb({ health: { interval: "5s" } }), ["components[0].health: needs http or command"]],
-    ["health port not declared", withWeb({ health: { http: { path: "/healthz", port: 9000 } } }), [
-      "components[0].health.http.port: not one of the component's ports (8080)",
-    ]],
-    ["health duration as a number", withWeb({ health: { command: "true", interval: 10 } }), ['components[0].health.interval: must be a duration with a unit, such as "10s"']],
-    ["health duration invalid", withWeb({ health: { command: "true", timeout: "soon" } }), ["components[0].health.timeout: not a duration (such as 10s, 500ms or 1m)"]],
-    ["health timeout above interval", withWeb({ health: { command: "true", interval: "2s", timeout: "3s" } }), [
-      "components[0].health.timeout: must not be longer than interval",
-    ]],
+    [
+      "health port not declared",
+      withWeb({ health: { http: { path: "/healthz", port: 9000 } } }),
+      ["components[0].health.http.port: not one of the component's ports (8080)"],
+    ],
+    [
+      "health duration as a number",
+      withWeb({ health: { command: "true", interval: 10 } }),
+      ['components[0].health.interval: must be a duration with a unit, such as "10s"'],
+    ],
+    [
+      "health duration invalid",
+      withWeb({ health: { command: "true", timeout: "soon" } }),
+      ["components[0].health.timeout: not a duration (such as 10s, 500ms or 1m)"],
+    ],
+    [
+      "health timeout above interval",
+      withWeb({ health: { command: "true", interval: "2s", timeout: "3s" } }),
+      ["components[0].health.timeout: must not be longer than interval"],
+    ],
     ["health threshold", withWeb({ health: { command: "true", threshold: 0 } }), ["components[0].health.threshold: must be at least 1"]],
-    ["health typo", withWeb({ health: { command: "true", intervall: "5s" } }), ["components[0].health.intervall: unknown field (did you mean interval?)"]],
+    [
+      "health typo",
+      withWeb({ health: { command: "true", intervall: "5s" } }),
+      ["components[0].health.intervall: unknown field (did you mean interval?)"],
+    ],
   ])("%s", (_, manifest, expected) => {
     expect(problemsOf(manifest)).toEqual(expected);
   });
 
   it("keeps the manifest's own key names and indexes in paths", () => {
-    expect(problemsOf(withWeb({}, { name: "a", command: "x" }, { name: "b", command: "y", env: [{ name: "A", "config-ref": 3 }] }))).toEqual([
-      'components[2].env[0].config-ref: must be a string (write "3" in quotes)',
-    ]);
+    expect(
+      problemsOf(withWeb({}, { name: "a", command: "x" }, { name: "b", command: "y", env: [{ name: "A", "config-ref": 3 }] })),
+    ).toEqual(['components[2].env[0].config-ref: must be a string (write "3" in quotes)']);
   });
 });
 

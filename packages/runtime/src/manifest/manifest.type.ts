@@ -6,9 +6,7 @@
 import type { ComponentKind } from "@pergola/schema";
 import type { Problem } from "./problems.js";
 
-export type ManifestResult =
-  | { valid: true; manifest: Manifest; problems: [] }
-  | { valid: false; problems: Problem[] };
+export type ManifestResult = { valid: true; manifest: Manifest; problems: [] } | { valid: false; problems: Problem[] };
 
 export interface Manifest {
   version: "v1";
@@ -93,13 +91,9 @@ export interface Resources {
 }
 
 /** How a container runtime gets the image: a published `image`, or a Dockerfile (`file`) to build. */
-export type Docker =
-  | { image: string }
-  | { file: string; buildContext: string; buildArgs: { name: string; value: string }[] };
+export type Docker = { image: string } | { file: string; buildContext: string; buildArgs: { name: string; value: string }[] };
 
-export type HealthProbe =
-  | { http: { path: string; port: number } }
-  | { command: string | string[] };
+export type HealthProbe = { http: { path: string; port: number } } | { command: string | string[] };
 
 /**
  * The probe runs every `intervalMs`, fails after `timeoutMs`; `threshold` failures in a row make

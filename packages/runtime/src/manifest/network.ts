@@ -30,9 +30,9 @@ export function readDeclaredPort(value: unknown, scope: Scope, ports: readonly n
   }
   const port = readPort(value, scope);
   if (port === undefined || ports === undefined || ports.includes(port)) return port;
-  scope.report(ports.length === 0
-    ? "not one of the component's ports (it declares none)"
-    : `not one of the component's ports (${ports.join(", ")})`);
+  scope.report(
+    ports.length === 0 ? "not one of the component's ports (it declares none)" : `not one of the component's ports (${ports.join(", ")})`,
+  );
   return undefined;
 }
 

@@ -48,7 +48,7 @@ describe("loopback addresses and health", () => {
           ports: [18081, 18082],
           health: { http: { port: 18082 }, interval: "1s", timeout: "500ms", threshold: 2 },
         },
-        { name: "checked", command: "sleep 60", health: { command: "test -d \"$TMPDIR\"", interval: "1s", timeout: "1s" } },
+        { name: "checked", command: "sleep 60", health: { command: 'test -d "$TMPDIR"', interval: "1s", timeout: "1s" } },
         { name: "plain", command: "sleep 60" },
       ],
     });
@@ -68,7 +68,9 @@ describe("loopback addresses and health", () => {
     const spec = createSpec(sandbox, {
       version: "v1",
       // A 60 s interval: HEALTHY within the wait below can only come from the quick retries.
-      components: [{ name: "web", command: [NODE, "late.js"], ports: [18083], health: { http: { port: 18083 }, interval: "60s", timeout: "1s" } }],
+      components: [
+        { name: "web", command: [NODE, "late.js"], ports: [18083], health: { http: { port: 18083 }, interval: "60s", timeout: "1s" } },
+      ],
     });
     await sandbox.runtime.apply(spec);
     const web = await waitForStatus(sandbox.runtime, spec.stageKey, "web", (s) => s.health !== "UNKNOWN", 15_000);

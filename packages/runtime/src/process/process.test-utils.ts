@@ -115,7 +115,10 @@ export async function waitFor<T>(probe: () => T | undefined | null | false, mess
   }
 }
 
-export const inState = (...states: ComponentStatus["state"][]) => (status: ComponentStatus) => states.includes(status.state);
+export const inState =
+  (...states: ComponentStatus["state"][]) =>
+  (status: ComponentStatus) =>
+    states.includes(status.state);
 
 /** Whether `pid` is a live process. A zombie (killed, not yet reaped by a container's PID 1) is not. */
 export function isAlive(pid: number): boolean {

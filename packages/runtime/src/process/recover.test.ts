@@ -100,13 +100,17 @@ describe("recovery after a crash of the runtime", () => {
   it("stops what the crashed runtime left running, leaves a recycled pid alone, and then starts the Stage once", async () => {
     sandbox = createSandbox({ ...FAST, recoverGraceMs: 300 });
     sandbox.writeApp({ "server.js": SERVER_JS });
-    const spec = createSpec(sandbox, {
-      version: "v1",
-      components: [
-        { name: "web", command: [NODE, "server.js"], ports: [8080], health: { http: { port: 8080 } } },
-        { name: "stubborn", command: STUBBORN },
-      ],
-    }, { graceSeconds: 0.2 });
+    const spec = createSpec(
+      sandbox,
+      {
+        version: "v1",
+        components: [
+          { name: "web", command: [NODE, "server.js"], ports: [8080], health: { http: { port: 8080 } } },
+          { name: "stubborn", command: STUBBORN },
+        ],
+      },
+      { graceSeconds: 0.2 },
+    );
     const crashed = startCrashingRuntime({ dataDir: sandbox.dataDir, spec });
     const [web, stubborn] = JSON.parse(await readLine(crashed)) as [number, number];
     leftovers.push(web, stubborn);
@@ -133,7 +137,13 @@ describe("recovery after a crash of the runtime", () => {
 
     const reaped = await sandbox.runtime.recover();
     const outcomes = Object.fromEntries(reaped.map((r) => [r.record?.pid ?? r.file, r.outcome]));
-    expect(outcomes).toEqual({ [web]: "stopped", [stubborn]: "killed", [bystander]: "recycled", [gone]: "gone", "7-1.json.tmp": "unreadable" });
+    expect(outcomes).toEqual({
+      [web]: "stopped",
+      [stubborn]: "killed",
+      [bystander]: "recycled",
+      [gone]: "gone",
+      "7-1.json.tmp": "unreadable",
+    });
     expect([web, stubborn, grandchild].map(isAlive)).toEqual([false, false, false]);
     expect(isAlive(bystander)).toBe(true);
     expect(listRecords(sandbox.dataDir)).toEqual([]);
@@ -160,7 +170,9 @@ describe("recovery after a crash of the runtime", () => {
     const startTime = await waitFor(() => readProcStat(orphan.pid!)?.startTime, "the orphan's start time");
     writeRecord(sandbox.dataDir, `${orphan.pid}-${startTime}.json`, { pid: orphan.pid, pgid: orphan.pid, startTime });
 
-    await sandbox.runtime.apply(createSpec(sandbox, { version: "v1", components: [{ name: "web", command: [NODE, "server.js"], ports: [8080] }] }));
+    await sandbox.runtime.apply(
+      createSpec(sandbox, { version: "v1", components: [{ name: "web", command: [NODE, "server.js"], ports: [8080] }] }),
+    );
     expect(await exited).toEqual([null, "SIGTERM"]);
     expect(listRecords(sandbox.dataDir)).toHaveLength(1);
   });

@@ -53,10 +53,7 @@ describe("restarts, retries and schedules", () => {
     sandbox.writeApp({ "flaky.js": FLAKY_JS });
     const spec = createSpec(sandbox, {
       version: "v1",
-      components: [
-        flaky("migrate", 2, { scheduled: "@release" }),
-        flaky("broken", 99, { scheduled: "@release", "max-retries": 1 }),
-      ],
+      components: [flaky("migrate", 2, { scheduled: "@release" }), flaky("broken", 99, { scheduled: "@release", "max-retries": 1 })],
     });
     await sandbox.runtime.apply(spec);
     const migrate = await waitForStatus(sandbox.runtime, spec.stageKey, "migrate", inState("COMPLETED", "FAILED"));
@@ -83,7 +80,11 @@ describe("restarts, retries and schedules", () => {
     // The agent starts again on the same data dir: the same Release's job is done already.
     const again = new ProcessRuntime({ ...FAST, dataDir: sandbox.dataDir });
     await again.apply(spec);
-    expect(again.status(spec.stageKey)[0]).toMatchObject({ state: "COMPLETED", health: "HEALTHY", message: expect.stringMatching(/before the agent restarted/) });
+    expect(again.status(spec.stageKey)[0]).toMatchObject({
+      state: "COMPLETED",
+      health: "HEALTHY",
+      message: expect.stringMatching(/before the agent restarted/),
+    });
     expect(runs()).toBe("1");
     // A new Release runs it again.
     const next = { ...spec, releaseId: `${spec.releaseId}-2` };

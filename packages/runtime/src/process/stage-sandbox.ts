@@ -57,7 +57,12 @@ export function secureDataDir(dataDir: string, stageUsers: boolean): void {
  * Makes the Stage's directories and, with a Stage user, its copy of the Release's files.
  * `keep`: Release ids whose copies must stay (the Release still running while the new one is prepared).
  */
-export async function prepareStageSandbox(dataDir: string, spec: ReleaseSpec, user: StageUser | undefined, keep: string[] = []): Promise<StageSandbox> {
+export async function prepareStageSandbox(
+  dataDir: string,
+  spec: ReleaseSpec,
+  user: StageUser | undefined,
+  keep: string[] = [],
+): Promise<StageSandbox> {
   secureDataDir(dataDir, user !== undefined);
   const dirs = getStageDirs(dataDir, spec.stageKey);
   if (!user) {

@@ -84,9 +84,18 @@ describe.skipIf(!isRoot)("Components as Stage users", () => {
     // (b ran after a: a's storage exists, and b cannot read it.)
     expect(b.other).toBe("EACCES");
     expect(a.pids).toBe("EACCES");
-    expect(Object.keys(a.env).sort()).toEqual(
-      ["HOME", "HOST", "LANG", "OTHER_STORAGE", "PATH", "PERGOLA_FILES_DIR", "PERGOLA_STORAGE_DATA", "PIDS_DIR", "TMPDIR", "WHO"],
-    );
+    expect(Object.keys(a.env).sort()).toEqual([
+      "HOME",
+      "HOST",
+      "LANG",
+      "OTHER_STORAGE",
+      "PATH",
+      "PERGOLA_FILES_DIR",
+      "PERGOLA_STORAGE_DATA",
+      "PIDS_DIR",
+      "TMPDIR",
+      "WHO",
+    ]);
     const mode = (path: string) => statSync(path).mode & 0o777;
     expect(mode(sandbox.dataDir)).toBe(0o711);
     expect(mode(join(sandbox.dataDir, "pids"))).toBe(0o700);

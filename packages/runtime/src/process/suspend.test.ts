@@ -2,7 +2,17 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ComponentStatus } from "./runtime.type.js";
-import { createSandbox, createSpec, httpGet, inState, isAlive, NODE, SERVER_JS, waitForStatus, type Sandbox } from "./process.test-utils.js";
+import {
+  createSandbox,
+  createSpec,
+  httpGet,
+  inState,
+  isAlive,
+  NODE,
+  SERVER_JS,
+  waitForStatus,
+  type Sandbox,
+} from "./process.test-utils.js";
 
 let sandbox: Sandbox;
 afterEach(async () => sandbox.dispose());

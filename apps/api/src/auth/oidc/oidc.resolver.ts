@@ -11,7 +11,8 @@ export class SignInOptions {
 
   @Field(() => String, {
     nullable: true,
-    description: "Where a browser starts SSO: `<ssoUrl>?returnTo=<URL on an allowed origin>&challenge=<base64url SHA-256 of a verifier>`; null without SSO.",
+    description:
+      "Where a browser starts SSO: `<ssoUrl>?returnTo=<URL on an allowed origin>&challenge=<base64url SHA-256 of a verifier>`; null without SSO.",
   })
   ssoUrl: string | null;
 }

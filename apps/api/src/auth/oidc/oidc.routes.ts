@@ -62,7 +62,9 @@ function text(value: unknown): string {
 
 function sendError(res: express.Response, error: unknown, logger: Logger): void {
   if (error instanceof AppError) {
-    res.status(STATUS[error.code] ?? 400).json({ errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }] });
+    res
+      .status(STATUS[error.code] ?? 400)
+      .json({ errors: [{ message: error.message, extensions: { ...error.details, code: error.code } }] });
     return;
   }
   logger.error({ err: error }, "SSO request failed");

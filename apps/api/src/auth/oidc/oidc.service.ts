@@ -170,24 +170,40 @@ export class OidcService {
     current.search = query.toString();
     let claims: Record<string, unknown>;
     try {
-      const tokens = await client.authorizationCodeGrant(config, current, { pkceCodeVerifier: flow.verifier, expectedState: state, expectedNonce: flow.nonce });
+      const tokens = await client.authorizationCodeGrant(config, current, {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: state,
+        expectedNonce: flow.nonce,
+      });
       claims = { ...tokens.claims() };
       // Providers put `email` in the ID token or only in UserInfo (oidc-provider, Keycloak by default).
-      if (typeof claims.email !== "string") claims = { ...(await client.fetchUserInfo(config, tokens.access_token, String(claims.sub))), ...claims };
+      if (typeof claims.email !== "string")
+        claims = { ...(await client.fetchUserInfo(config, tokens.access_token, String(claims.sub))), ...claims };
     } catch (error) {
       this.logger.warn({ err: error }, "SSO code exchange failed");
       const refused = error instanceof client.AuthorizationResponseError ? (error.error_description ?? error.error) : undefined;
-      throw new SsoFailure(SsoError.PROVIDER, refused ? `The sign-in provider refused: ${refused}` : "The sign-in provider's answer failed its checks");
+      throw new SsoFailure(
+        SsoError.PROVIDER,
+        refused ? `The sign-in provider refused: ${refused}` : "The sign-in provider's answer failed its checks",
+      );
     }
     const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : "";
-    if (!EMAIL_PATTERN.test(email) || email.length > 254) throw new SsoFailure(SsoError.EMAIL, "The sign-in provider shared no email address");
+    if (!EMAIL_PATTERN.test(email) || email.length > 254)
+      throw new SsoFailure(SsoError.EMAIL, "The sign-in provider shared no email address");
     // Absent means the provider does not say; false means someone typed an address nobody proved.
     if (claims.email_verified === false) throw new SsoFailure(SsoError.EMAIL, `The sign-in provider has not verified ${email}`);
     const subject = `${this.options!.issuer} ${String(claims.sub)}`;
     const name = typeof claims.name === "string" && claims.name.trim() ? claims.name.trim().slice(0, 200) : email.split("@")[0]!;
     const user = await this.findOrCreateUser(subject, email, name);
     if (user.disabledAt) {
-      await recordAudit(this.db, { action: AuditAction.SIGN_IN_FAILED, actor: email, userId: user.id, email, address, detail: { method: "sso" } });
+      await recordAudit(this.db, {
+        action: AuditAction.SIGN_IN_FAILED,
+        actor: email,
+        userId: user.id,
+        email,
+        address,
+        detail: { method: "sso" },
+      });
       throw new SsoFailure(SsoError.DISABLED, "This user is disabled; ask an admin");
     }
     return user;
@@ -209,8 +225,16 @@ export class OidcService {
     } else {
       try {
         return await this.db.transaction(async (tx) => {
-          const [row] = await tx.insert(users).values({ email, name, isAdmin: false, passwordHash: null, oidcSubject: subject }).returning();
-          await recordAudit(tx, { action: AuditAction.USER_CREATED, actor: email, userId: row!.id, detail: { user: email, isAdmin: false, method: "sso" } });
+          const [row] = await tx
+            .insert(users)
+            .values({ email, name, isAdmin: false, passwordHash: null, oidcSubject: subject })
+            .returning();
+          await recordAudit(tx, {
+            action: AuditAction.USER_CREATED,
+            actor: email,
+            userId: row!.id,
+            detail: { user: email, isAdmin: false, method: "sso" },
+          });
           return row!;
         });
       } catch (error) {

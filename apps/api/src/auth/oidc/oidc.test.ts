@@ -17,7 +17,10 @@ let api: TestApi;
 let idp: TestOidcProvider;
 beforeAll(async () => {
   idp = await startTestOidcProvider(() => `${api.server.url}/auth/oidc/callback`);
-  api = await startTestApi({ oidc: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret }, allowedOrigins: [DASHBOARD] });
+  api = await startTestApi({
+    oidc: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret },
+    allowedOrigins: [DASHBOARD],
+  });
 });
 afterAll(async () => {
   await api?.close();
@@ -53,7 +56,11 @@ async function ssoRoundTrip(login: string, challenge: string): Promise<URL> {
 }
 
 async function exchange(code: string, verifier: string) {
-  const res = await fetch(`${api.server.url}/auth/oidc/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code, verifier }) });
+  const res = await fetch(`${api.server.url}/auth/oidc/exchange`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ code, verifier }),
+  });
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -68,7 +75,11 @@ async function signInWithSso(login: string) {
 }
 
 describe("PERGOLA_OIDC_*", () => {
-  const oidc = { PERGOLA_OIDC_ISSUER: "https://accounts.example.com", PERGOLA_OIDC_CLIENT_ID: "pergola", PERGOLA_OIDC_CLIENT_SECRET: "s3cret" };
+  const oidc = {
+    PERGOLA_OIDC_ISSUER: "https://accounts.example.com",
+    PERGOLA_OIDC_CLIENT_ID: "pergola",
+    PERGOLA_OIDC_CLIENT_SECRET: "s3cret",
+  };
   it("takes all three or none", () => {
     expect(readEnv({ ...oidc }).PERGOLA_OIDC_ISSUER).toBe("https://accounts.example.com");
     expect(readEnv({}).PERGOLA_OIDC_ISSUER).toBeUndefined();
@@ -91,7 +102,9 @@ describe("signInOptions", () => {
     try {
       const { data } = await plain.gql("{ signInOptions { password sso ssoUrl } }", {}, null);
       expect(data!.signInOptions).toEqual({ password: true, sso: false, ssoUrl: null });
-      const res = await get(`${plain.server.url}/auth/oidc/start?returnTo=${encodeURIComponent(plain.server.url)}&challenge=${newVerifier().challenge}`);
+      const res = await get(
+        `${plain.server.url}/auth/oidc/start?returnTo=${encodeURIComponent(plain.server.url)}&challenge=${newVerifier().challenge}`,
+      );
       expect(res.status).toBe(404);
       expect(((await res.json()) as any).errors[0].extensions.code).toBe("NOT_FOUND");
     } finally {
@@ -138,7 +151,10 @@ describe("SSO sign-in", () => {
 
   it("links an existing user with that email (created by an admin) instead of making a second", async () => {
     const email = `${uniqueSlug("linus")}@example.test`;
-    const created = await api.ok<any>(`mutation($e: String!) { createUser(input: { email: $e, name: "Linus", password: "a long enough password" }) { id } }`, { e: email });
+    const created = await api.ok<any>(
+      `mutation($e: String!) { createUser(input: { email: $e, name: "Linus", password: "a long enough password" }) { id } }`,
+      { e: email },
+    );
     const login = uniqueSlug("linus-idp");
     idp.accounts.set(login, { email, email_verified: true, name: "Someone Else" });
     const { token } = await signInWithSso(login);
@@ -177,16 +193,22 @@ describe("SSO sign-in", () => {
     // The provider's real answer, replayed: its state was taken by the first use.
     const login = uniqueSlug("replay");
     idp.accounts.set(login, { email: `${login}@example.test`, name: "Replay" });
-    const start = await get(`${api.server.url}/auth/oidc/start?returnTo=${encodeURIComponent(RETURN_TO)}&challenge=${newVerifier().challenge}`);
+    const start = await get(
+      `${api.server.url}/auth/oidc/start?returnTo=${encodeURIComponent(RETURN_TO)}&challenge=${newVerifier().challenge}`,
+    );
     const callback = await loginAtProvider(start.headers.get("location")!, idp.issuer, login);
     expect((await get(callback)).status).toBe(302);
     expect((await get(callback)).status).toBe(401);
   });
 
   it("sends the browser back with error=sso_provider when the provider says no", async () => {
-    const start = await get(`${api.server.url}/auth/oidc/start?returnTo=${encodeURIComponent(RETURN_TO)}&challenge=${newVerifier().challenge}`);
+    const start = await get(
+      `${api.server.url}/auth/oidc/start?returnTo=${encodeURIComponent(RETURN_TO)}&challenge=${newVerifier().challenge}`,
+    );
     const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
-    const back = await get(`${api.server.url}/auth/oidc/callback?error=access_denied&error_description=cancelled&state=${state}&iss=${encodeURIComponent(idp.issuer)}`);
+    const back = await get(
+      `${api.server.url}/auth/oidc/callback?error=access_denied&error_description=cancelled&state=${state}&iss=${encodeURIComponent(idp.issuer)}`,
+    );
     expect(back.status).toBe(302);
     const target = new URL(back.headers.get("location")!);
     expect(target.searchParams.get("error")).toBe("sso_provider");
@@ -195,7 +217,9 @@ describe("SSO sign-in", () => {
 
   it("never redirects to an origin it does not know (no open redirect)", async () => {
     for (const returnTo of ["https://evil.example/steal", "//evil.example", "javascript:alert(1)", ""]) {
-      const res = await get(`${api.server.url}/auth/oidc/start?returnTo=${encodeURIComponent(returnTo)}&challenge=${newVerifier().challenge}`);
+      const res = await get(
+        `${api.server.url}/auth/oidc/start?returnTo=${encodeURIComponent(returnTo)}&challenge=${newVerifier().challenge}`,
+      );
       expect(res.status, returnTo).toBe(400);
       expect(res.headers.get("location")).toBeNull();
       expect(((await res.json()) as any).errors[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "returnTo" });

@@ -20,7 +20,10 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
     <>
       <header className="topbar">
         <Link href="/" className="brand" aria-label="Pergola home">
-          <span className="logo" aria-hidden="true">▲</span> Pergola
+          <span className="logo" aria-hidden="true">
+            ▲
+          </span>{" "}
+          Pergola
         </Link>
         <nav aria-label="Main" className="topnav">
           <Link href="/">Projects</Link>

@@ -10,7 +10,12 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   return (
     <main className="signin">
       <div className="card signin-card">
-        <h1><span className="logo" aria-hidden="true">▲</span> Sign in to Pergola</h1>
+        <h1>
+          <span className="logo" aria-hidden="true">
+            ▲
+          </span>{" "}
+          Sign in to Pergola
+        </h1>
         <SignInForm sso={options.sso} ssoError={describeSsoError(typeof error === "string" ? error : undefined)} />
       </div>
     </main>

@@ -19,7 +19,11 @@ export function SignInForm({ sso, ssoError }: { sso: boolean; ssoError?: string 
     setBusy(true);
     setError(null);
     setNotice(null);
-    const response = await fetch("/api/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).catch(() => undefined);
+    const response = await fetch("/api/session", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }).catch(() => undefined);
     if (response?.ok) {
       window.location.assign("/");
       return;
@@ -29,21 +33,54 @@ export function SignInForm({ sso, ssoError }: { sso: boolean; ssoError?: string 
     setBusy(false);
   }
 
-  const errorLine = error ? <p id="signin-error" role="alert" className="error">{error}</p> : null;
-  const noticeLine = notice ? <p role="alert" className="error">{notice}</p> : null;
+  const errorLine = error ? (
+    <p id="signin-error" role="alert" className="error">
+      {error}
+    </p>
+  ) : null;
+  const noticeLine = notice ? (
+    <p role="alert" className="error">
+      {notice}
+    </p>
+  ) : null;
   const described = error ? "signin-error" : undefined;
 
   if (mode === "key") {
     return (
       <form className="stack" aria-label="Sign in with an access key" onSubmit={(e) => submit(e, { token })}>
-        <p className="muted">Paste an access key (<code>&lt;id&gt;:&lt;secret&gt;</code>) or API token. <code>npm start</code> keeps the admin token in <code>.pergola/admin-token</code>.</p>
+        <p className="muted">
+          Paste an access key (<code>&lt;id&gt;:&lt;secret&gt;</code>) or API token. <code>npm start</code> keeps the admin token in{" "}
+          <code>.pergola/admin-token</code>.
+        </p>
         <label className="field">
           <span>Access key</span>
-          <input type="password" name="token" autoComplete="off" required value={token} onChange={(e) => setToken(e.target.value)} aria-invalid={error ? true : undefined} aria-describedby={described} placeholder="pgl_… or id:secret" autoFocus />
+          <input
+            type="password"
+            name="token"
+            autoComplete="off"
+            required
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={described}
+            placeholder="pgl_… or id:secret"
+            autoFocus
+          />
         </label>
         {errorLine}
-        <button type="submit" className="btn btn-primary" disabled={busy || !token.trim()}>{busy ? "Signing in…" : "SIGN IN"}</button>
-        <button type="button" className="btn btn-ghost" onClick={() => { setMode("password"); setError(null); }}>Use email and password instead</button>
+        <button type="submit" className="btn btn-primary" disabled={busy || !token.trim()}>
+          {busy ? "Signing in…" : "SIGN IN"}
+        </button>
+        <button
+          type="button"
+          className="btn btn-ghost"
+          onClick={() => {
+            setMode("password");
+            setError(null);
+          }}
+        >
+          Use email and password instead
+        </button>
       </form>
     );
   }
@@ -54,23 +91,58 @@ export function SignInForm({ sso, ssoError }: { sso: boolean; ssoError?: string 
       <form className="stack" aria-label="Sign in with email and password" onSubmit={(e) => submit(e, { email, password })}>
         <label className="field">
           <span>Email</span>
-          <input type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} aria-invalid={error ? true : undefined} aria-describedby={described} placeholder="you@example.com" autoFocus />
+          <input
+            type="email"
+            name="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={described}
+            placeholder="you@example.com"
+            autoFocus
+          />
         </label>
         <label className="field">
           <span>Password</span>
-          <input type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} aria-invalid={error ? true : undefined} aria-describedby={described} />
+          <input
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={described}
+          />
         </label>
         {errorLine}
-        <button type="submit" className="btn btn-primary" disabled={busy || !email.trim() || !password}>{busy ? "Signing in…" : "SIGN IN"}</button>
+        <button type="submit" className="btn btn-primary" disabled={busy || !email.trim() || !password}>
+          {busy ? "Signing in…" : "SIGN IN"}
+        </button>
       </form>
       {sso ? (
         <>
-          <p className="muted small" style={{ textAlign: "center" }}>or</p>
+          <p className="muted small" style={{ textAlign: "center" }}>
+            or
+          </p>
           {/* A navigation, not a fetch: the browser goes on to the sign-in provider. */}
-          <a className="btn" style={{ justifyContent: "center" }} href="/api/session/sso">SIGN IN WITH SSO</a>
+          <a className="btn" style={{ justifyContent: "center" }} href="/api/session/sso">
+            SIGN IN WITH SSO
+          </a>
         </>
       ) : null}
-      <button type="button" className="btn btn-ghost small" onClick={() => { setMode("key"); setError(null); }}>Use an access key instead</button>
+      <button
+        type="button"
+        className="btn btn-ghost small"
+        onClick={() => {
+          setMode("key");
+          setError(null);
+        }}
+      >
+        Use an access key instead
+      </button>
     </div>
   );
 }

@@ -7,6 +7,11 @@ export default async function UsersPage() {
   const token = await getSessionToken();
   const me = token ? await getMe(token) : undefined;
   // The API refuses `users` to anyone else anyway; this only spares them an error.
-  if (me?.role !== "ADMIN") return <p role="alert" className="error">Only admins manage users.</p>;
+  if (me?.role !== "ADMIN")
+    return (
+      <p role="alert" className="error">
+        Only admins manage users.
+      </p>
+    );
   return <UserList />;
 }

@@ -53,7 +53,10 @@ export async function signInWithPassword(email: string, password: string, addres
   let answer: GraphQLAnswer<{ signIn: { token: string; expiresAt: string } }>;
   try {
     answer = await graphql(
-      { query: "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token expiresAt } }", variables: { e: email, p: password } },
+      {
+        query: "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token expiresAt } }",
+        variables: { e: email, p: password },
+      },
       address ? { "x-forwarded-for": address } : {},
     );
   } catch {
