@@ -5,7 +5,7 @@
  * decrypted here and nowhere else — only agent tokens read this, and each only its own
  * Outpost's Stages). A Stage with no Outpost belongs to the built-in `local` one.
  */
-import type { Db } from "@pergola/db/client";
+import type { Db, Tx } from "@pergola/db/client";
 import { builds, configurations, configurationVersions, outposts, projects, releases, stages } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, eq, inArray, isNull, type SQL } from "drizzle-orm";
@@ -39,15 +39,24 @@ export class DesiredStateService {
 
   /** Every Stage of the Outpost, or those of one Project. */
   async listDesired(outpost: string, projectId?: string): Promise<DesiredStage[]> {
+    // One snapshot: a Stage's generation and its active Release are written in one transaction,
+    // so reading them in two statements could pair the old generation with the new Release.
+    return this.db.transaction((tx) => this.readDesired(tx, outpost, projectId), {
+      isolationLevel: "repeatable read",
+      accessMode: "read only",
+    });
+  }
+
+  private async readDesired(db: Tx, outpost: string, projectId?: string): Promise<DesiredStage[]> {
     const onOutpost: SQL = outpost === LOCAL_OUTPOST ? isNull(stages.outpostId) : eq(outposts.slug, outpost);
-    const rows = await this.db
+    const rows = await db
       .select({ stage: stages, project: projects.slug })
       .from(stages)
       .innerJoin(projects, eq(projects.id, stages.projectId))
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
       .where(projectId ? and(onOutpost, eq(stages.projectId, projectId)) : onOutpost);
     if (rows.length === 0) return [];
-    const active = await this.db
+    const active = await db
       .select({ release: releases, build: builds })
       .from(releases)
       .innerJoin(builds, eq(builds.id, releases.buildId))
@@ -60,7 +69,10 @@ export class DesiredStateService {
           inArray(releases.state, [...ACTIVE_RELEASE_STATES]),
         ),
       );
-    const configs = await this.configsOf(active.map((a) => a.release));
+    const configs = await this.configsOf(
+      db,
+      active.map((a) => a.release),
+    );
     const byStage = new Map(active.map((a) => [a.release.stageId, a]));
     return rows.map(({ stage, project }) => {
       const live = byStage.get(stage.id);
@@ -84,11 +96,11 @@ export class DesiredStateService {
   }
 
   /** Each Release's Configuration version as maps name → value. */
-  private async configsOf(list: { id: string; stageId: string; configName: string | null; configVersion: number | null }[]) {
+  private async configsOf(db: Tx, list: { id: string; stageId: string; configName: string | null; configVersion: number | null }[]) {
     const wanted = list.filter((r) => r.configName && r.configVersion != null);
     const result = new Map<string, DesiredRelease["config"]>();
     if (wanted.length === 0) return result;
-    const rows = await this.db
+    const rows = await db
       .select({
         configurationId: configurations.id,
         stageId: configurations.stageId,

@@ -50,6 +50,7 @@ const OVERRIDES: Record<string, Override> = {
   "Query.projects": { selection: "{ slug }", reveals: hasProject },
   // Their arguments are optional since renamed (the old name kept, deprecated): name the target.
   "Query.project": { args: () => ({ project: fx.project }) },
+  "Query.stage": { args: () => ({ project: fx.project, stage: fx.stage }) },
   "Query.outpost": { args: () => ({ outpost: fx.outpost }) },
   "Query.node": { args: () => ({ id: fx.stageId }), selection: "{ id }" },
   "Query.nodes": {
@@ -105,21 +106,21 @@ const OVERRIDES: Record<string, Override> = {
     prepare: async () => ({ args: { input: { project: fx.project, stage: await fx.createStage(), build: fx.build } } }),
   },
   "Mutation.promoteRelease": { prepare: async () => ({ args: { project: fx.project, from: fx.stage, to: await fx.createStage() } }) },
-  "Mutation.deleteStage": { prepare: async () => ({ args: { project: fx.project, slug: await fx.createStage() } }) },
-  "Mutation.suspendStage": { prepare: async () => ({ args: { project: fx.project, slug: await fx.createStage() } }) },
+  "Mutation.deleteStage": { prepare: async () => ({ args: { project: fx.project, stage: await fx.createStage() } }) },
+  "Mutation.suspendStage": { prepare: async () => ({ args: { project: fx.project, stage: await fx.createStage() } }) },
   "Mutation.resumeStage": {
     async prepare() {
       const slug = await fx.createStage();
-      await gqlOk(`mutation($p: String!, $s: String!) { suspendStage(project: $p, slug: $s) { state } }`, { p: fx.project, s: slug });
-      return { args: { project: fx.project, slug } };
+      await gqlOk(`mutation($p: String!, $s: String!) { suspendStage(project: $p, stage: $s) { state } }`, { p: fx.project, s: slug });
+      return { args: { project: fx.project, stage: slug } };
     },
   },
-  "Mutation.rollbackStage": { prepare: async () => ({ args: { project: fx.project, slug: await fx.createStage() } }) },
+  "Mutation.rollbackStage": { prepare: async () => ({ args: { project: fx.project, stage: await fx.createStage() } }) },
   "Mutation.updateStage": {
     prepare: async () => ({ args: { input: { project: fx.project, slug: await fx.createStage(), name: uniqueSlug("renamed") } } }),
   },
-  "Mutation.deleteOutpost": { prepare: async () => ({ args: { slug: (await fx.createOutpost()).slug } }) },
-  "Mutation.rotateOutpostToken": { prepare: async () => ({ args: { slug: (await fx.createOutpost()).slug } }) },
+  "Mutation.deleteOutpost": { prepare: async () => ({ args: { outpost: (await fx.createOutpost()).slug } }) },
+  "Mutation.rotateOutpostToken": { prepare: async () => ({ args: { outpost: (await fx.createOutpost()).slug } }) },
   "Mutation.grantOutpost": { prepare: async () => ({ args: { outpost: (await fx.createOutpost()).slug, project: fx.project } }) },
   "Mutation.revokeOutpost": {
     async prepare() {
