@@ -3,7 +3,8 @@
  * is set (CI sets it), the whole suite runs again on PostgreSQL, and the tests that need
  * several processes or real concurrency (`*.pg.test.ts`) run there too. Without it, those files
  * are in the pglite project and reported as skipped, each saying it needs TEST_DATABASE_URL
- * (`describeWithPostgres`): none is left out silently.
+ * (`describeWithPostgres`): none is left out silently. Tests of PGlite itself
+ * (`*.pglite.test.ts`) run in the pglite project only.
  */
 import { defineConfig } from "vitest/config";
 
@@ -43,7 +44,7 @@ export default defineConfig({
                 name: "postgres",
                 include,
                 // The runtime and the agent's unit tests touch no database: once, in the pglite project, is enough.
-                exclude: ["**/node_modules/**", "packages/runtime/**", "apps/agent/**", "test/examples.test.ts"],
+                exclude: ["**/node_modules/**", "**/*.pglite.test.ts", "packages/runtime/**", "apps/agent/**", "test/examples.test.ts"],
                 globalSetup: shared.globalSetup,
                 testTimeout: shared.testTimeout,
                 hookTimeout: shared.hookTimeout,

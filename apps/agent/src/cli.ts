@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { readFileSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { closeOnSignals, startAgent, type Agent } from "./agent.js";
+import { parseDuration } from "@pergola/schema/time";
 import { getGraphqlWsUrl } from "./connection.js";
 import { readEnv, type Env } from "./env.js";
 
@@ -45,6 +46,12 @@ const program: Command = new Command("pergola-agent")
   )
   .addOption(
     new Option(
+      "--rollout-timeout <duration>",
+      "how long a new Release starting beside the running one has to get every service running and healthy before it fails and the running one goes on (env PERGOLA_ROLLOUT_TIMEOUT)",
+    ).default(env.PERGOLA_ROLLOUT_TIMEOUT, "$PERGOLA_ROLLOUT_TIMEOUT or 5m"),
+  )
+  .addOption(
+    new Option(
       "--allow-same-user",
       "when not root: run the Components as this agent's own user (they can then read the agent's token and data, and each other's)",
     ),
@@ -71,6 +78,7 @@ const flags = program.opts<{
   publicUrl?: string;
   dataDir: string;
   allowSameUser?: boolean;
+  rolloutTimeout: string;
 }>();
 const server = flags.server ?? fail("--server (or PERGOLA_SERVER) is required");
 const token = readToken();
@@ -88,13 +96,23 @@ if (flags.token !== undefined) {
   );
 }
 const runAs = chooseRunAs();
+const rolloutTimeoutMs =
+  parseDuration(flags.rolloutTimeout) ?? fail(`--rollout-timeout: "${flags.rolloutTimeout}" is not a duration (such as 90s or 5m)`);
 let agent: Agent;
 try {
   const artifactLimits = {
     maxInflatedBytes: env.PERGOLA_MAX_ARTIFACT_INFLATED_MB * 1024 * 1024,
     maxEntries: env.PERGOLA_MAX_ARTIFACT_ENTRIES,
   };
-  agent = startAgent({ server, token, publicUrl: flags.publicUrl, dataDir: flags.dataDir, logger, runtime: { runAs }, artifactLimits });
+  agent = startAgent({
+    server,
+    token,
+    publicUrl: flags.publicUrl,
+    dataDir: flags.dataDir,
+    logger,
+    runtime: { runAs, rolloutTimeoutMs },
+    artifactLimits,
+  });
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
 }

@@ -1,4 +1,5 @@
 /** The agent's environment, validated once at start-up. Nothing else reads `process.env`. */
+import { parseDuration } from "@pergola/schema/time";
 import { z } from "zod";
 
 const optional = <T extends z.ZodType>(type: T) => type.optional().or(z.literal("").transform(() => undefined));
@@ -17,6 +18,11 @@ const schema = z.object({
   /** A Release's archive, inflated: at most this many MiB and entries before it is unpacked (as the API's limits). */
   PERGOLA_MAX_ARTIFACT_INFLATED_MB: z.coerce.number().int().min(1).max(102_400).default(1024),
   PERGOLA_MAX_ARTIFACT_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  /** How long a new Release starting beside the running one has to be ready (all services running and healthy) before it fails. */
+  PERGOLA_ROLLOUT_TIMEOUT: z
+    .string()
+    .default("5m")
+    .refine((text) => (parseDuration(text) ?? 0) >= 1000, "a duration of at least 1s, such as 90s or 5m"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

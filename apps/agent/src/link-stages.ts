@@ -1,6 +1,7 @@
 /**
  * The Stages as the links gateway sees them, from what this agent knows locally: the newest
- * desired state it was given and the runtime's status. It sits between the Connection and the
+ * desired state it was given and the Release the runtime serves them from (during a rollout,
+ * the running one until the new one is ready). It sits between the Connection and the
  * Reconciler (both are `DesiredStateTarget`s), records each message and passes it on, so the
  * Reconciler keeps no state for the gateway's sake.
  *
@@ -24,7 +25,7 @@ export class LinkStages implements DesiredStateTarget, LinkStageSource {
 
   constructor(
     private readonly next: DesiredStateTarget,
-    private readonly runtime: Pick<Runtime, "status">,
+    private readonly runtime: Pick<Runtime, "serving">,
   ) {}
 
   applyFull(stages: DesiredStage[]): void {
@@ -44,12 +45,13 @@ export class LinkStages implements DesiredStateTarget, LinkStageSource {
   getStage(key: string): LinkStage | undefined {
     const entry = this.stages.get(key);
     if (!entry) return undefined;
-    const releaseId = entry.stage.release?.id;
+    if (!entry.stage.release) return { suspended: entry.stage.suspended, manifest: null, components: [] };
+    // While a new Release starts beside the running one, the links lead to the running one until the new one is ready.
+    const serving = this.runtime.serving(key);
     return {
       suspended: entry.stage.suspended,
-      manifest: entry.manifest,
-      // While a new Release replaces the old one both report; the links lead to the new one only.
-      components: releaseId ? this.runtime.status(key).filter((status) => status.releaseId === releaseId) : [],
+      manifest: serving?.manifest ?? entry.manifest,
+      components: serving?.components ?? [],
     };
   }
 

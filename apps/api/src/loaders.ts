@@ -18,6 +18,7 @@ export interface Loaders {
   configsByStageId: DataLoader<string, Configuration[]>;
   buildById: DataLoader<string, BuildRow | null>;
   activeReleaseByStageId: DataLoader<string, ReleaseRow | null>;
+  deployedReleaseByStageId: DataLoader<string, ReleaseRow | null>;
   componentsByStageId: DataLoader<string, ComponentRow[]>;
   outpostById: DataLoader<string, OutpostView | null>;
   /** The Outpost of each Stage; null for local Stages. */
@@ -50,6 +51,7 @@ export function createLoaders(services: Services): Loaders {
     configsByStageId: new DataLoader((ids) => services.configurations.listConfigurations(ids), { cache: false }),
     buildById: new DataLoader((ids) => services.builds.listByIds(ids), { cache: false }),
     activeReleaseByStageId: new DataLoader((ids) => services.releases.activeReleases(ids), { cache: false }),
+    deployedReleaseByStageId: new DataLoader((ids) => services.releases.deployedReleases(ids), { cache: false }),
     componentsByStageId: new DataLoader((ids) => services.components.listForStages(ids), { cache: false }),
     outpostById,
     outpostByStageId: new DataLoader(

@@ -12,6 +12,7 @@ import { CliError, fromApiError } from "./errors.js";
 import { ExitCode, exitCodeOf } from "./exit-codes.js";
 import { ago, parseDuration, renderTable } from "./output.js";
 import { listFiles } from "./pack.js";
+import { MAX_MANIFEST_BYTES, readManifest } from "./manifest.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -155,5 +156,44 @@ describe("packing", () => {
       "src/app.js",
       "src/build/keep.js",
     ]);
+  });
+});
+
+describe("reading a manifest", () => {
+  const write = (name: string, content: string | Buffer) => {
+    const dir = mkdtempSync(join(tmpdir(), "pergola-manifest-"));
+    dirs.push(dir);
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    return file;
+  };
+  const refusal = (file: string) => {
+    try {
+      readManifest(file);
+    } catch (error) {
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).exitCode).toBe(ExitCode.BAD_INPUT);
+      return (error as Error).message;
+    }
+    throw new Error("not refused");
+  };
+
+  it("reads YAML and JSON mappings", () => {
+    expect(readManifest(write("pergola.yaml", "version: v1\ncomponents: []\n"))).toEqual({ version: "v1", components: [] });
+    expect(readManifest(write("pergola.json", '{"version":"v1"}'))).toEqual({ version: "v1" });
+  });
+
+  it("says what is wrong with a hostile or broken file, never with a stack", () => {
+    expect(refusal(write("pergola.yaml", Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3])))).toMatch(/is a binary file, not a manifest$/);
+    expect(refusal(write("pergola.yaml", Buffer.from([0x76, 0x3a, 0x20, 0xff, 0xfe])))).toMatch(/is not UTF-8 text$/);
+    expect(refusal(write("pergola.yaml", "version: v1\n  components: [\n"))).toMatch(/is not valid YAML: /);
+    expect(refusal(write("pergola.json", "{ version: v1 }"))).toMatch(/is not valid JSON: /);
+    expect(refusal(write("pergola.yaml", ""))).toMatch(/a manifest is a mapping \(version, components\), not empty$/);
+    expect(refusal(write("pergola.yaml", "- a\n- b\n"))).toMatch(/not a list$/);
+    expect(refusal(write("pergola.yaml", "just words"))).toMatch(/not a string$/);
+    expect(refusal(write("pergola.yaml", `x: "${"a".repeat(MAX_MANIFEST_BYTES)}"`))).toMatch(/a manifest is at most 1048576 \(1 MiB\)$/);
+    // YAML's billion laughs: aliases are counted, not expanded without end.
+    const laughs = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 9 }, (_, i) => `${"bcdefghij"[i]}: &${"bcdefghij"[i]} [${Array(10).fill(`*${"abcdefghi"[i]}`).join(", ")}]`)];
+    expect(refusal(write("pergola.yaml", laughs.join("\n")))).toMatch(/is not valid YAML: /);
   });
 });

@@ -359,8 +359,9 @@ export const configurationVersions = pgTable(
 
 /**
  * A Release: a Build plus a Configuration version, immutable once made. The partial unique
- * index is the invariant "at most one Release per Stage in PENDING, DEPLOYING or DEPLOYED",
- * backed by the database rather than by the code that writes it.
+ * indexes are the invariants "at most one DEPLOYED Release per Stage" (the one serving) and "at
+ * most one PENDING or DEPLOYING" (the one on its way, which starts beside it), backed by the
+ * database rather than by the code that writes them.
  */
 export const releases = pgTable(
   "releases",
@@ -385,7 +386,8 @@ export const releases = pgTable(
   },
   (t) => [
     uniqueIndex("releases_stage_number_key").on(t.stageId, t.number),
-    uniqueIndex("releases_one_active_per_stage").on(t.stageId).where(sql`${t.state} in ('PENDING', 'DEPLOYING', 'DEPLOYED')`),
+    uniqueIndex("releases_one_deployed_per_stage").on(t.stageId).where(sql`${t.state} = 'DEPLOYED'`),
+    uniqueIndex("releases_one_rolling_per_stage").on(t.stageId).where(sql`${t.state} in ('PENDING', 'DEPLOYING')`),
   ],
 );
 

@@ -21,13 +21,22 @@ export type Health = (typeof HEALTHS)[number];
 export const COMPONENT_HEALTHS = ["HEALTHY", "UNHEALTHY", "UNKNOWN"] as const satisfies readonly Health[];
 export type ComponentHealth = (typeof COMPONENT_HEALTHS)[number];
 
-/** PENDING → DEPLOYING → DEPLOYED | FAILED; an active Release → SUPERSEDED when another takes the Stage. */
+/**
+ * PENDING → DEPLOYING → DEPLOYED | FAILED. A DEPLOYED Release → SUPERSEDED when the next one is
+ * DEPLOYED; a PENDING or DEPLOYING one → SUPERSEDED when another is made before it got there.
+ */
 export const RELEASE_STATES = ["PENDING", "DEPLOYING", "DEPLOYED", "FAILED", "SUPERSEDED"] as const;
 export type ReleaseState = (typeof RELEASE_STATES)[number];
 
-/** A Stage has at most one Release in these states (the index `releases_one_active_per_stage`). */
+/**
+ * The states of a Release that is not over. A Stage has at most two such Releases: one
+ * DEPLOYED (serving) and one ROLLING (on its way), each backed by a partial unique index.
+ */
 export const ACTIVE_RELEASE_STATES = ["PENDING", "DEPLOYING", "DEPLOYED"] as const satisfies readonly ReleaseState[];
 export type ActiveReleaseState = (typeof ACTIVE_RELEASE_STATES)[number];
+
+/** A Release on its way: at most one per Stage (the index `releases_one_rolling_per_stage`). */
+export const ROLLING_RELEASE_STATES = ["PENDING", "DEPLOYING"] as const satisfies readonly ReleaseState[];
 
 /** From the manifest's `scheduled`: none → SERVICE, `@release` → JOB, a cron expression → CRON. */
 export const COMPONENT_KINDS = ["SERVICE", "JOB", "CRON"] as const;

@@ -8,7 +8,7 @@
 import type { Db, Tx } from "@pergola/db/client";
 import { builds, configurations, configurationVersions, outposts, projects, releases, stages } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
-import { and, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { ConfigVersionData } from "../configurations/configuration.rules.js";
 import type { SecretBox } from "../configurations/secret-box.js";
@@ -68,7 +68,9 @@ export class DesiredStateService {
           ),
           inArray(releases.state, [...ACTIVE_RELEASE_STATES]),
         ),
-      );
+      )
+      // The agent runs the newest: a Release on its way starts beside the DEPLOYED one (the agent's rollout).
+      .orderBy(asc(releases.number));
     const configs = await this.configsOf(
       db,
       active.map((a) => a.release),

@@ -18,7 +18,7 @@ import {
   type StageRow,
 } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import {
   checkComponent,
   checkComponentNames,
@@ -36,7 +36,7 @@ import { applyLinkOutcome, getLinkFacts } from "../outposts/link-report.js";
 import type { OutpostAnnouncer } from "../outposts/outpost-announcer.js";
 import type { AgentSession } from "../outposts/outpost-sessions.js";
 import { isUuid } from "../node/global-id.js";
-import { applyReleaseChange } from "../releases/release.service.js";
+import { applyReleaseChange, isCurrentRelease } from "../releases/release.service.js";
 import { applyStageSteps } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 import type { LogFeed } from "./log-feed.js";
@@ -69,7 +69,7 @@ export class ComponentService {
     private readonly logFeed: LogFeed,
   ) {}
 
-  /** The Components of each Stage's active Release, by name, as a reader sees them (componentAsSeen). */
+  /** The Components of each Stage's current Release (during a rollout, the new one's), by name, as a reader sees them (componentAsSeen). */
   async listForStages(stageIds: readonly string[]): Promise<ComponentRow[][]> {
     const rows = await this.db
       .select({ component: components, outpostStatus: outposts.status })
@@ -77,19 +77,19 @@ export class ComponentService {
       .innerJoin(releases, eq(releases.id, components.releaseId))
       .innerJoin(stages, eq(stages.id, components.stageId))
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
-      .where(and(inArray(components.stageId, [...stageIds]), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
+      .where(and(inArray(components.stageId, [...stageIds]), isCurrentRelease))
       .orderBy(asc(components.name));
     const seen = rows.map(({ component, outpostStatus }) => componentAsSeen(component, outpostStatus));
     return stageIds.map((id) => seen.filter((c) => c.stageId === id));
   }
 
-  /** The Component `name` of the Stage's active Release, as stored (its output included). */
+  /** The Component `name` of the Stage's current Release, as stored (its output included). */
   async findActive(stageId: string, name: string): Promise<ComponentRow | null> {
     const [row] = await this.db
       .select({ component: components })
       .from(components)
       .innerJoin(releases, eq(releases.id, components.releaseId))
-      .where(and(eq(components.stageId, stageId), eq(components.name, name), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
+      .where(and(eq(components.stageId, stageId), eq(components.name, name), isCurrentRelease));
     return row?.component ?? null;
   }
 
@@ -110,15 +110,23 @@ export class ComponentService {
         if (!stage) return no("the Stage no longer exists");
         const reported = report.releaseId ? report.components : [];
         const linkAgent = agent.outpost === LOCAL_OUTPOST ? ({ local: true } as const) : { local: false as const, session: agent.session };
-        const link = stepLink(await getLinkFacts(ptx, stage), {
+        const linkFacts = await getLinkFacts(ptx, stage);
+        const linkReport = {
           kind: "report",
           agent: linkAgent,
           observedGeneration: report.observedGeneration,
           components: reported,
-          now: new Date(),
-        });
-        if (isRefused(link)) return no(link.refused.message);
+        } as const;
+        // Asked first whether the agent may report at all; answered again below with what the report did to the Release.
+        const stepLinkWith = (failedRelease: ReleaseRow | null) => {
+          const outcome = stepLink(linkFacts, { ...linkReport, failedRelease, now: new Date() });
+          if (isRefused(outcome)) throw toAppError(outcome.refused);
+          return outcome;
+        };
+        const admitted = stepLink(linkFacts, { ...linkReport, now: new Date() });
+        if (isRefused(admitted)) return no(admitted.refused.message);
         if (!report.releaseId) {
+          const link = stepLinkWith(await newestFailure(ptx, stage));
           // "Nothing runs here" is true only when the Stage has no active Release.
           if (await hasActiveRelease(ptx, stage)) return no("the Stage has a Release to run");
           await applyLinkOutcome(ptx, stage, link);
@@ -131,8 +139,10 @@ export class ComponentService {
         const moved = stepRelease(release, { kind: "report", stage: stage.state, components: reported });
         if (isRefused(moved)) return no(moved.refused.message);
         effects.logged = await storeComponents(ptx, stage, release, reported);
-        await applyReleaseChange(ptx, stage, release, moved);
+        const written = await applyReleaseChange(ptx, stage, release, moved);
         await applyStageSteps(ptx, stage, accepted(stepStage(stage, { kind: "report", components: reported })).events);
+        const failedRelease = written.state === "FAILED" ? written : await newestFailure(ptx, stage);
+        const link = stepLinkWith(failedRelease);
         effects.outpost = await applyLinkOutcome(ptx, stage, link);
         return ok;
       })
@@ -186,6 +196,12 @@ async function storeComponents(
     });
   }
   return logged;
+}
+
+/** The Stage's newest Release, if it FAILED. */
+async function newestFailure({ tx }: Pick<ProjectTx, "tx">, stage: StageRow): Promise<ReleaseRow | null> {
+  const [newest] = await tx.select().from(releases).where(eq(releases.stageId, stage.id)).orderBy(desc(releases.number)).limit(1);
+  return newest?.state === "FAILED" ? newest : null;
 }
 
 async function hasActiveRelease({ tx }: Pick<ProjectTx, "tx">, stage: StageRow): Promise<boolean> {

@@ -35,6 +35,11 @@ export interface LinkReport {
   observedGeneration: number;
   /** What the agent runs for the Stage's active Release; none when nothing is to run. */
   components: readonly Pick<ObservedComponent, "name" | "state" | "message">[];
+  /**
+   * The Stage's newest Release, when it FAILED (this report may be the one that fails it): an
+   * error of the link until a newer Release is made, though the one before goes on serving.
+   */
+  failedRelease?: { number: number; message: string | null } | null;
   now: Date;
 }
 
@@ -73,9 +78,14 @@ export function stepLink(link: LinkFacts, report: LinkReport): LinkOutcome {
   const at = report.now.toISOString();
   const known = (component: string, message: string | null | undefined) =>
     before.find((b) => b.component === component && b.message === message);
-  const applyErrors = report.components
+  const failures = report.components
     .filter((c) => c.state === "FAILED")
-    .map((c) => ({ component: c.name, message: c.message ?? "failed", at: known(c.name, c.message)?.at ?? at }));
+    .map((c) => ({ component: c.name, message: c.message ?? "failed" }));
+  if (report.failedRelease) {
+    const { number, message } = report.failedRelease;
+    failures.push({ component: `release #${number}`, message: `failed${message ? `: ${message}` : ""}` });
+  }
+  const applyErrors = failures.map((f) => ({ ...f, at: known(f.component, f.message)?.at ?? at }));
   const sameErrors =
     applyErrors.length === before.length &&
     applyErrors.every((e, i) => e.component === before[i]!.component && e.message === before[i]!.message);

@@ -120,6 +120,7 @@ describe("Release machine", () => {
   const cur = { buildId: "b-current", configName: "prod" };
   const old = { buildId: "b-previous", configName: "old" };
   const live = { buildId: "b-live", configName: "qa" };
+  const failed = { buildId: "b-failed", configName: "next" };
   const COMMANDS: [string, ReleaseCommand, object][] = [
     [
       "deploy a Build, a Release current",
@@ -158,17 +159,27 @@ describe("Release machine", () => {
     ],
     [
       "rollback, a Release before the current",
-      { kind: "rollback", stage: "web", current: cur, previous: old },
+      { kind: "rollback", stage: "web", latest: cur, current: cur, previous: old },
       { build: { id: "b-previous" }, configName: "prod" },
     ],
     [
-      "rollback, none before the current",
-      { kind: "rollback", stage: "web", current: cur, previous: null },
-      { refused: { code: "STATE_CONFLICT", message: `Stage "web" has no earlier Release to roll back to` } },
+      "rollback of a failed deploy: the Build before it, the Configuration of the one still serving",
+      { kind: "rollback", stage: "web", latest: failed, current: cur, previous: cur },
+      { build: { id: "b-current" }, configName: "prod" },
     ],
     [
-      "rollback, none current",
-      { kind: "rollback", stage: "web", current: null, previous: null },
+      "rollback of a failed deploy with nothing serving: its own Configuration",
+      { kind: "rollback", stage: "web", latest: failed, current: null, previous: old },
+      { build: { id: "b-previous" }, configName: "next" },
+    ],
+    [
+      "rollback, none before the latest",
+      { kind: "rollback", stage: "web", latest: cur, current: cur, previous: null },
+      { refused: { code: "STATE_CONFLICT", message: `Stage "web" has no earlier Release that did not fail to roll back to` } },
+    ],
+    [
+      "rollback, no Release at all",
+      { kind: "rollback", stage: "web", latest: null, current: null, previous: null },
       { refused: { code: "STATE_CONFLICT", message: `Stage "web" has no Release to roll back` } },
     ],
   ];
@@ -181,21 +192,22 @@ describe("Release machine", () => {
     const seen = new Set(
       COMMANDS.map(
         ([, c]) =>
-          `${c.kind}:${"build" in c ? Boolean(c.build) : ""}:${"live" in c ? Boolean(c.live) : ""}:${Boolean(c.current)}:${"previous" in c ? Boolean(c.previous) : ""}`,
+          `${c.kind}:${"build" in c ? Boolean(c.build) : ""}:${"live" in c ? Boolean(c.live) : ""}:${Boolean(c.current)}:${"previous" in c ? Boolean(c.previous) : ""}:${"latest" in c ? Boolean(c.latest) : ""}`,
       ),
     );
     expect(seen).toEqual(
       new Set([
-        "deploy:true::true:",
-        "deploy:true::false:",
-        "deploy:false::true:",
-        "deploy:false::false:",
-        "promote::true:true:",
-        "promote::true:false:",
-        "promote::false:false:",
-        "rollback:::true:true",
-        "rollback:::true:false",
-        "rollback:::false:false",
+        "deploy:true::true::",
+        "deploy:true::false::",
+        "deploy:false::true::",
+        "deploy:false::false::",
+        "promote::true:true::",
+        "promote::true:false::",
+        "promote::false:false::",
+        "rollback:::true:true:true",
+        "rollback:::false:true:true",
+        "rollback:::true:false:true",
+        "rollback:::false:false:false",
       ]),
     );
   });

@@ -1,8 +1,12 @@
 /**
  * The Release state machine. A Release is made PENDING; the agent's reports move it
- * PENDING → DEPLOYING → DEPLOYED, or to FAILED when a Component failed; deploying another
- * Release to its Stage moves an active one (PENDING, DEPLOYING, DEPLOYED) to SUPERSEDED.
- * FAILED and SUPERSEDED are final.
+ * PENDING → DEPLOYING → DEPLOYED, or to FAILED when a Component failed. FAILED and SUPERSEDED
+ * are final.
+ *
+ * A new Release does not take the Stage from the one serving it: the DEPLOYED Release keeps
+ * serving while the new one starts beside it (the agent's rollout), and is SUPERSEDED only
+ * when the new one is DEPLOYED. If the new one FAILS, the DEPLOYED one simply goes on. A
+ * Release still on its way (PENDING, DEPLOYING) is SUPERSEDED as soon as another is made.
  */
 import { ACTIVE_RELEASE_STATES, isOneOf, type ReleaseState, type StageState } from "@pergola/schema";
 import { EventKind } from "../events/event-kind.js";
@@ -20,7 +24,7 @@ export interface ReleaseFacts {
 }
 
 export type ReleaseInput =
-  /** Another Release was deployed to the Stage. */
+  /** Another Release was made (this one is on its way), or was DEPLOYED (this one served). */
   | { kind: "supersede" }
   /** The agent's report for this Release, with the state of its Stage when it came. */
   | { kind: "report"; stage: StageState; components: readonly Pick<ObservedComponent, "name" | "kind" | "state" | "health" | "message">[] };
@@ -75,13 +79,21 @@ export interface ReleaseSource {
 }
 
 /**
- * The commands that make a Release. `current` is the target Stage's active Release; promote
- * takes the Build `live` on another Stage, rollback the Build of the Release before `current`.
+ * The commands that make a Release. `current` is the target Stage's newest active Release (the
+ * one on its way, else the one serving); promote takes the Build `live` on another Stage.
+ * Rollback undoes the Stage's `latest` Release (whatever its state: a failed deploy is undone
+ * too) with the Build of `previous`, the newest Release before it that did not fail.
  */
 export type ReleaseCommand =
   | { kind: "deploy"; stage: string; build: string | null; config: string | null; current: ReleaseSource | null }
   | { kind: "promote"; from: string; live: ReleaseSource | null; current: ReleaseSource | null }
-  | { kind: "rollback"; stage: string; current: ReleaseSource | null; previous: ReleaseSource | null };
+  | {
+      kind: "rollback";
+      stage: string;
+      latest: ReleaseSource | null;
+      current: ReleaseSource | null;
+      previous: ReleaseSource | null;
+    };
 
 /** The new Release's Build (by name when the caller gave one, else by id) and Configuration. */
 export interface ReleasePlan {
@@ -93,7 +105,7 @@ export interface ReleasePlan {
  * What a command's new Release runs, or why there is none. The one of Build and Configuration a
  * deploy leaves out is the current Release's; a promoted Build keeps the target's Configuration
  * (as Heroku pipelines do); a rollback keeps the current Configuration. The new Release is
- * PENDING (createRelease) and the current one moves to SUPERSEDED (stepRelease "supersede").
+ * PENDING (createRelease); one still on its way moves to SUPERSEDED (stepRelease "supersede").
  */
 export function planRelease(command: ReleaseCommand): { plan: ReleasePlan } | { refused: Refusal } {
   switch (command.kind) {
@@ -110,8 +122,13 @@ export function planRelease(command: ReleaseCommand): { plan: ReleasePlan } | { 
       if (!command.live) return refuse(`Stage "${command.from}" has no Release to promote`);
       return { plan: { build: { id: command.live.buildId }, configName: command.current?.configName ?? "default" } };
     case "rollback":
-      if (!command.current) return refuse(`Stage "${command.stage}" has no Release to roll back`);
-      if (!command.previous) return refuse(`Stage "${command.stage}" has no earlier Release to roll back to`);
-      return { plan: { build: { id: command.previous.buildId }, configName: command.current.configName ?? "default" } };
+      if (!command.latest) return refuse(`Stage "${command.stage}" has no Release to roll back`);
+      if (!command.previous) return refuse(`Stage "${command.stage}" has no earlier Release that did not fail to roll back to`);
+      return {
+        plan: {
+          build: { id: command.previous.buildId },
+          configName: (command.current ?? command.latest).configName ?? "default",
+        },
+      };
   }
 }

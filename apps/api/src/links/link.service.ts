@@ -33,7 +33,7 @@ export class LinkService {
   }
 
   async resolve(project: string, stage: string, host: string, path: string): Promise<LinkTarget> {
-    const [row] = await this.db
+    const rows = await this.db
       .select({
         stage: stages,
         release: releases,
@@ -47,6 +47,8 @@ export class LinkService {
       .leftJoin(releases, and(eq(releases.stageId, stages.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
       .leftJoin(builds, eq(builds.id, releases.buildId))
       .where(and(eq(projects.slug, project), eq(stages.slug, stage)));
+    // While a new Release starts beside the DEPLOYED one, the links lead to the DEPLOYED one.
+    const row = rows.find((r) => r.release?.state === "DEPLOYED") ?? rows[0];
     if (!row) return { kind: "unknown" };
     if (row.stage.outpostId) {
       // The control plane cannot reach an Outpost's Components: its agent serves their links.

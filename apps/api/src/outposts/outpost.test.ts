@@ -234,7 +234,15 @@ describe("Outposts", () => {
     await eventually(async () => ((await statusOf(slug)).status === "ONLINE" ? true : undefined), 5000, "ONLINE again");
     stage = (await api.ok(LINK, { p: project })).stage;
     // The failed Release is no longer the Stage's: a new generation asks the agent to stop what is left of it.
-    expect(stage.outpost).toMatchObject({ status: "ERROR", inSync: false, errors: [{ component: "web", message: "port 8080 in use" }] });
+    // The link's errors say what failed, and that the Release failed (until a newer one is made).
+    expect(stage.outpost).toMatchObject({
+      status: "ERROR",
+      inSync: false,
+      errors: [
+        { component: "web", message: "port 8080 in use" },
+        { component: "release #2", message: "failed: web: port 8080 in use" },
+      ],
+    });
     expect(stage.outpost.generation).toBe(again.generation + 1);
     const history: { event: string; kind: string }[] = (await statusOf(slug)).history;
     expect(history.map((h) => h.event)).toEqual(

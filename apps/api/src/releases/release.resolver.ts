@@ -50,7 +50,10 @@ export class ReleaseResolver {
     return (await services.releases.listReleases(s, first)) as Release[];
   }
 
-  @Mutation(() => Release, { description: "A new Release of a Build and/or Configuration; the missing one is the Stage's current." })
+  @Mutation(() => Release, {
+    description:
+      "A new Release of a Build and/or Configuration; the missing one is the Stage's current. It starts beside the DEPLOYED Release, which keeps serving until the new one is DEPLOYED and goes on if the new one FAILS.",
+  })
   async deployRelease(
     @Arg("input", () => DeployReleaseInput, { description: "What to release, and where." }) input: DeployReleaseInput,
     @Ctx() { actor, services }: Context,
@@ -72,7 +75,10 @@ export class ReleaseResolver {
     return (await services.releases.promoteRelease(projectFor(services.projects, actor, project), actor.name, from, to)) as Release;
   }
 
-  @Mutation(() => Release, { description: "Redeploys the Build of the Release before the current one." })
+  @Mutation(() => Release, {
+    description:
+      "Undoes the Stage's latest Release (a failed one too): redeploys the Build of the newest Release before it that did not fail, with the current Configuration. The new Release starts beside the serving one.",
+  })
   async rollbackStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context) {
     return (await services.releases.rollbackStage(
       projectFor(services.projects, actor, args.project),

@@ -1,14 +1,16 @@
 /**
  * Releases: a Build plus a Configuration version, immutable once made. Deploying makes a new
- * PENDING Release and supersedes the Stage's active one, in one transaction under the Project
- * and Stage locks; the partial unique index `releases_one_active_per_stage` backs the rule.
- * The agent's reports move PENDING → DEPLOYING → DEPLOYED | FAILED; domain/release.machine.ts
- * decides every move, this service loads, locks and writes.
+ * PENDING Release, in one transaction under the Project and Stage locks; the DEPLOYED one keeps
+ * serving until the new one is DEPLOYED (then it is SUPERSEDED), and goes on if the new one
+ * FAILS. The partial unique indexes `releases_one_deployed_per_stage` and
+ * `releases_one_rolling_per_stage` back the rules. The agent's reports move
+ * PENDING → DEPLOYING → DEPLOYED | FAILED; domain/release.machine.ts decides every move, this
+ * service loads, locks and writes.
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { builds, configurations, releases, stages, type BuildRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
-import { and, desc, eq, inArray, max, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, max, ne, sql, type SQL } from "drizzle-orm";
 import { accepted, toAppError } from "../domain/outcome.js";
 import { createRelease, planRelease, stepRelease, type ReleaseChange, type ReleasePlan } from "../domain/release.machine.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
@@ -38,12 +40,27 @@ export class ReleaseService {
       .limit(Math.min(Math.max(first, 1), 500));
   }
 
-  /** The active Release of each Stage (PENDING, DEPLOYING or DEPLOYED), for `Stage.currentRelease`. */
+  /**
+   * Each Stage's current Release, for `Stage.currentRelease`: the one on its way (PENDING or
+   * DEPLOYING) if there is one, else the DEPLOYED one.
+   */
   async activeReleases(stageIds: readonly string[]): Promise<(ReleaseRow | null)[]> {
     const rows = await this.db
       .select()
       .from(releases)
-      .where(and(inArray(releases.stageId, [...stageIds]), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
+      .where(and(inArray(releases.stageId, [...stageIds]), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
+      .orderBy(asc(releases.number));
+    // The newer of the two wins: one on its way is newer than the one serving.
+    const byStage = new Map(rows.map((r) => [r.stageId, r]));
+    return stageIds.map((id) => byStage.get(id) ?? null);
+  }
+
+  /** Each Stage's DEPLOYED Release, the one serving it, for `Stage.liveRelease`. */
+  async deployedReleases(stageIds: readonly string[]): Promise<(ReleaseRow | null)[]> {
+    const rows = await this.db
+      .select()
+      .from(releases)
+      .where(and(inArray(releases.stageId, [...stageIds]), eq(releases.state, "DEPLOYED")));
     const byStage = new Map(rows.map((r) => [r.stageId, r]));
     return stageIds.map((id) => byStage.get(id) ?? null);
   }
@@ -52,11 +69,11 @@ export class ReleaseService {
   deployRelease(project: ProjectTarget, createdBy: string, input: DeployInput): Promise<ReleaseRow> {
     if (!input.build && !input.config) throw badInput("build", "give a Build, a Configuration, or both");
     return this.inStage(project, input.stage, async (ptx, stage) => {
-      const current = await activeRelease(ptx.tx, stage.id);
+      const { current, rolling } = await lockActiveReleases(ptx.tx, stage.id);
       const plan = planned(
         planRelease({ kind: "deploy", stage: stage.slug, build: input.build ?? null, config: input.config ?? null, current }),
       );
-      return this.release(ptx, stage, current, await buildOf(ptx, plan), plan.configName, createdBy);
+      return this.release(ptx, stage, rolling, await buildOf(ptx, plan), plan.configName, createdBy);
     });
   }
 
@@ -66,27 +83,31 @@ export class ReleaseService {
     return this.log.inProject(project, async (ptx) => {
       const source = await lockStage(ptx, from);
       const target = await lockStage(ptx, to);
-      const live = await activeRelease(ptx.tx, source.id);
-      const current = live ? await activeRelease(ptx.tx, target.id) : null;
+      const live = (await lockActiveReleases(ptx.tx, source.id)).current;
+      const { current, rolling } = await lockActiveReleases(ptx.tx, target.id);
       const plan = planned(planRelease({ kind: "promote", from, live, current }));
-      return this.release(ptx, target, current, await buildOf(ptx, plan), plan.configName, createdBy);
+      return this.release(ptx, target, rolling, await buildOf(ptx, plan), plan.configName, createdBy);
     });
   }
 
-  /** Redeploys the Build of the Release before the current one, with the current Configuration. */
+  /**
+   * Undoes the Stage's latest Release (a failed one too): redeploys the Build of the newest
+   * Release before it that did not fail, with the current Configuration.
+   */
   rollbackStage(project: ProjectTarget, createdBy: string, slug: string): Promise<ReleaseRow> {
     return this.inStage(project, slug, async (ptx, stage) => {
-      const current = await activeRelease(ptx.tx, stage.id);
-      const [previous] = current
+      const { current, rolling } = await lockActiveReleases(ptx.tx, stage.id);
+      const [latest] = await ptx.tx.select().from(releases).where(eq(releases.stageId, stage.id)).orderBy(desc(releases.number)).limit(1);
+      const [previous] = latest
         ? await ptx.tx
             .select()
             .from(releases)
-            .where(and(eq(releases.stageId, stage.id), sql`${releases.number} < ${current.number}`))
+            .where(and(eq(releases.stageId, stage.id), lt(releases.number, latest.number), ne(releases.state, "FAILED")))
             .orderBy(desc(releases.number))
             .limit(1)
         : [];
-      const plan = planned(planRelease({ kind: "rollback", stage: slug, current, previous: previous ?? null }));
-      return this.release(ptx, stage, current, await buildOf(ptx, plan), plan.configName, createdBy);
+      const plan = planned(planRelease({ kind: "rollback", stage: slug, latest: latest ?? null, current, previous: previous ?? null }));
+      return this.release(ptx, stage, rolling, await buildOf(ptx, plan), plan.configName, createdBy);
     });
   }
 
@@ -102,16 +123,17 @@ export class ReleaseService {
     }
   }
 
+  /** Makes the new Release; `rolling`, a Release still on its way, is SUPERSEDED by it (the DEPLOYED one is not). */
   private async release(
     { tx, emit }: ProjectTx,
     stage: StageRow,
-    current: ReleaseRow | null,
+    rolling: ReleaseRow | null,
     build: BuildRow,
     configName: string | null,
     createdBy: string,
   ): Promise<ReleaseRow> {
     const config = configName ? await configVersion(tx, stage, configName) : null;
-    if (current) await applyReleaseChange({ tx, emit }, stage, current, accepted(stepRelease(current, { kind: "supersede" })));
+    if (rolling) await applyReleaseChange({ tx, emit }, stage, rolling, accepted(stepRelease(rolling, { kind: "supersede" })));
     const [{ last } = { last: 0 }] = await tx
       .select({ last: sql<number>`coalesce(${max(releases.number)}, 0)::int` })
       .from(releases)
@@ -141,7 +163,9 @@ export class ReleaseService {
 
 /**
  * Writes what the Release machine decided: the new state and message with their event and,
- * when the machine says so, a new generation of the Stage. Returns the Release as written.
+ * when the machine says so, a new generation of the Stage. A Release that is DEPLOYED takes the
+ * Stage from the one that served it, which is SUPERSEDED first (one DEPLOYED per Stage).
+ * Returns the Release as written.
  */
 export async function applyReleaseChange(
   { tx, emit }: Pick<ProjectTx, "tx" | "emit">,
@@ -151,6 +175,14 @@ export async function applyReleaseChange(
 ): Promise<ReleaseRow> {
   let row = release;
   for (const { state, message, newStageGeneration } of events) {
+    if (state === "DEPLOYED") {
+      const [serving] = await tx
+        .select()
+        .from(releases)
+        .where(and(eq(releases.stageId, stage.id), eq(releases.state, "DEPLOYED"), ne(releases.id, row.id)))
+        .for("update");
+      if (serving) await applyReleaseChange({ tx, emit }, stage, serving, accepted(stepRelease(serving, { kind: "supersede" })));
+    }
     const [moved] = await tx.update(releases).set({ state, message, updatedAt: new Date() }).where(eq(releases.id, row.id)).returning();
     emit(releaseEvent(EventKind.RELEASE_STATE_CHANGED, stage, moved!));
     if (newStageGeneration)
@@ -163,6 +195,12 @@ export async function applyReleaseChange(
   return row;
 }
 
+/**
+ * A condition on `releases`: the row is its Stage's current Release — the one on its way if
+ * there is one, else the DEPLOYED one (the same one `activeReleases` picks).
+ */
+export const isCurrentRelease: SQL = sql`(${releases.state} in ('PENDING', 'DEPLOYING') or (${releases.state} = 'DEPLOYED' and not exists (select 1 from ${releases} as rolling where rolling.stage_id = ${releases.stageId} and rolling.state in ('PENDING', 'DEPLOYING'))))`;
+
 export function releaseEvent(kind: EventKind, stage: StageRow, release: ReleaseRow) {
   return {
     kind,
@@ -174,13 +212,19 @@ export function releaseEvent(kind: EventKind, stage: StageRow, release: ReleaseR
   };
 }
 
-async function activeRelease(tx: Tx, stageId: string): Promise<ReleaseRow | null> {
-  const [row] = await tx
+/**
+ * The Stage's Releases that are not over, locked: the one on its way (`rolling`), the one
+ * serving (`deployed`), and `current`, the newer of the two.
+ */
+async function lockActiveReleases(tx: Tx, stageId: string) {
+  const rows = await tx
     .select()
     .from(releases)
     .where(and(eq(releases.stageId, stageId), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
     .for("update");
-  return row ?? null;
+  const rolling = rows.find((r) => r.state !== "DEPLOYED") ?? null;
+  const deployed = rows.find((r) => r.state === "DEPLOYED") ?? null;
+  return { rolling, deployed, current: rolling ?? deployed };
 }
 
 async function findBuild({ tx, project }: Pick<ProjectTx, "tx" | "project">, name: string): Promise<BuildRow> {

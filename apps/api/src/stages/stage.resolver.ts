@@ -82,9 +82,22 @@ export class StageResolver {
     return loaders.configsByStageId.load(stage.id);
   }
 
-  @FieldResolver(() => Release, { nullable: true, description: "The active Release: PENDING, DEPLOYING or DEPLOYED." })
+  @FieldResolver(() => Release, {
+    nullable: true,
+    description:
+      "The current Release: the one on its way (PENDING or DEPLOYING) if there is one, else the DEPLOYED one. After a failed Release, the one that went on serving.",
+  })
   async currentRelease(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Release | null> {
     return (await loaders.activeReleaseByStageId.load(stage.id)) as Release | null;
+  }
+
+  @FieldResolver(() => Release, {
+    nullable: true,
+    description:
+      "The DEPLOYED Release, whose Components serve the Stage's links. While a new Release starts beside it, this one keeps serving until the new one is DEPLOYED; if the new one FAILS, this one goes on.",
+  })
+  async liveRelease(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Release | null> {
+    return (await loaders.deployedReleaseByStageId.load(stage.id)) as Release | null;
   }
 
   @FieldResolver(() => Boolean, {

@@ -159,6 +159,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
             <span className="muted">None yet</span>
           )}
           {current?.message ? <span className="small muted">{current.message}</span> : null}
+          <RolloutNote current={current} live={stage.liveRelease} newest={releases[0]} />
         </div>
         <div className="card">
           <span className="label">Configuration</span>
@@ -268,4 +269,34 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
       </div>
     </section>
   );
+}
+
+/**
+ * What a rollout means for the people watching: the DEPLOYED Release serves until the new one
+ * is DEPLOYED, and goes on when the new one fails.
+ */
+function RolloutNote({
+  current,
+  live,
+  newest,
+}: {
+  current: { id: string; number: number; state: string } | null | undefined;
+  live: { id: string; number: number } | null | undefined;
+  newest: { id: string; number: number; state: string; message?: string | null } | undefined;
+}) {
+  if (newest && newest.state === "FAILED" && live && newest.id !== live.id) {
+    return (
+      <span className="small error" data-testid="rollout-note">
+        #{newest.number} failed{newest.message ? `: ${newest.message}` : ""}. #{live.number} goes on serving.
+      </span>
+    );
+  }
+  if (current && live && current.id !== live.id && (current.state === "PENDING" || current.state === "DEPLOYING")) {
+    return (
+      <span className="small muted" data-testid="rollout-note">
+        #{live.number} serves until #{current.number} is deployed.
+      </span>
+    );
+  }
+  return null;
 }

@@ -139,6 +139,19 @@ export class ComponentRunner {
     await this.context.copies.discard();
   }
 
+  /**
+   * A rollout gave up on this Release (runtime.type.ts, "rollout"): the process stops (grace,
+   * then SIGKILL) and the Component stays FAILED with `reason`. The runner is done.
+   */
+  async fail(graceMs: number, reason: string): Promise<void> {
+    this.mode = "stopped";
+    this.clearTimers();
+    if (this.child) await this.stopChild(graceMs);
+    this.finished = true;
+    this.update({ state: "FAILED", health: "UNHEALTHY", pid: null, message: reason });
+    await this.context.copies.discard();
+  }
+
   /** Has a copy of the Release's files ready, so that the first start need not copy them in its tick. */
   prepare(): Promise<void> {
     return this.context.copies.prepare();

@@ -4,7 +4,9 @@ export type { PidRecord, ReapedProcess, ReapOutcome } from "./pid-records.js";
 export {
   DEFAULT_RECOVER_GRACE_MS,
   DEFAULT_RESTART,
+  DEFAULT_DRAIN_MS,
   DEFAULT_RETRY,
+  DEFAULT_ROLLOUT_TIMEOUT_MS,
   ProcessRuntime,
   type ProcessRuntimeOptions,
 } from "./process-runtime.js";
@@ -17,4 +19,5 @@ export type {
   ComponentStatus,
   ReleaseSpec,
   Runtime,
+  ServingRelease,
 } from "./runtime.type.js";

@@ -19,6 +19,9 @@ import type { WorkDirCopies } from "./work-dir.js";
 /** A Component that cannot start as specified (a missing Configuration entry, say): it FAILS with this message. */
 export class LaunchError extends Error {}
 
+/** Which of a Stage's two sets of run dirs and addresses a Release uses (see getComponentDirs). */
+export type Color = "blue" | "green";
+
 export interface ComponentDirs {
   /**
    * `<dataDir>/run/<stage>/<component>`: the working directory (`app/`, a copy of the Release's
@@ -29,10 +32,15 @@ export interface ComponentDirs {
   storage: string;
 }
 
-export function getComponentDirs(dataDir: string, stageKey: string, component: string): ComponentDirs {
+/**
+ * While a new Release starts beside the running one (a rollout, blue/green) the two run in
+ * different colours: green's run dirs are under `<dataDir>/run/<stage>/.green/` (no Component
+ * can be named so). Storage is the Stage's, whatever the colour.
+ */
+export function getComponentDirs(dataDir: string, stageKey: string, component: string, color: Color = "blue"): ComponentDirs {
   const stage = toPathSegments(stageKey);
   return {
-    run: join(dataDir, "run", ...stage, component),
+    run: join(dataDir, "run", ...stage, ...(color === "green" ? [".green"] : []), component),
     storage: join(dataDir, "storage", ...stage, component),
   };
 }

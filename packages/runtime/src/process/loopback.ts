@@ -36,9 +36,13 @@ export class LoopbackAllocator {
 
   constructor(private readonly installId: string) {}
 
-  /** The address of `component` of `stageKey`: the one it already holds, or a new one free on `ports`. */
-  async acquire(stageKey: string, component: string, ports: number[]): Promise<string> {
-    const owner = `${stageKey}\0${component}`;
+  /**
+   * The address of `component` of `stageKey` in `color`: the one it already holds, or a new one
+   * free on `ports`. A rollout starts the new Release in the other colour than the running one's,
+   * so both listen on their declared ports side by side.
+   */
+  async acquire(stageKey: string, component: string, ports: number[], color: "blue" | "green" = "blue"): Promise<string> {
+    const owner = `${stageKey}\0${component}${color === "green" ? "\0green" : ""}`;
     const held = this.byOwner.get(owner);
     if (held) return held;
     const hash = createHash("sha256").update(`${this.installId}\0${owner}`).digest();

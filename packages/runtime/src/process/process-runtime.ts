@@ -9,15 +9,18 @@
  */
 import { EventEmitter } from "node:events";
 import { rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import type { Backoff } from "@pergola/schema/time";
 import type { RunnerOptions } from "./component-runner.js";
+import type { Color } from "./launch.js";
 import { getInstallId } from "./install-id.js";
 import { LoopbackAllocator } from "./loopback.js";
 import { PidRecords, type ReapedProcess } from "./pid-records.js";
-import type { ChangeListener, ComponentStatus, ReleaseSpec, Runtime } from "./runtime.type.js";
+import { Rollout } from "./rollout.js";
+import type { ChangeListener, ComponentStatus, ReleaseSpec, Runtime, ServingRelease } from "./runtime.type.js";
 import { StageRunner } from "./stage-runner.js";
-import { getStageDirs, prepareStageSandbox, removeReleaseCopy } from "./stage-sandbox.js";
+import { getStageDirs, prepareStageSandbox, removeReleaseCopy, type StageSandbox } from "./stage-sandbox.js";
 import { StageUsers } from "./stage-users.js";
 
 export interface ProcessRuntimeOptions {
@@ -58,14 +61,30 @@ export interface ProcessRuntimeOptions {
    * connected (nothing is reported) until recovery is over.
    */
   recoverGraceMs?: number;
+  /**
+   * How long a new Release starting beside the running one (rollout.ts) has to get every
+   * service RUNNING and HEALTHY before it is given up. Default 5 min, as Railway's health check.
+   */
+  rolloutTimeoutMs?: number;
+  /**
+   * How long the old Release keeps running after a rollout switched the links to the new one,
+   * before it is stopped: routers that learn of the switch from the agent's report (the API's
+   * gateway, for local Stages) move first, and requests under way finish. Default 2 s.
+   */
+  drainMs?: number;
 }
 
 export const DEFAULT_RESTART = { initialMs: 500, maxMs: 30_000, stableMs: 10_000, crashLoopAfter: 3 };
 export const DEFAULT_RETRY = { initialMs: 10_000, maxMs: 300_000 };
 export const DEFAULT_RECOVER_GRACE_MS = 5000;
+export const DEFAULT_ROLLOUT_TIMEOUT_MS = 300_000;
+export const DEFAULT_DRAIN_MS = 2000;
 
 export class ProcessRuntime implements Runtime {
+  /** Per Stage, the running Release. */
   private readonly stages = new Map<string, StageRunner>();
+  /** Per Stage, the new Release starting beside the running one (rollout.ts). */
+  private readonly rollouts = new Map<string, Rollout>();
   /** Per Stage, the tail of its queue of calls. */
   private readonly queues = new Map<string, Promise<void>>();
   /** Made at the first `apply`, when the data dir's install id is read (or made). */
@@ -73,6 +92,8 @@ export class ProcessRuntime implements Runtime {
   private readonly events = new EventEmitter();
   private readonly options: RunnerOptions & { dataDir: string };
   private readonly recoverGraceMs: number;
+  private readonly rolloutTimeoutMs: number;
+  private readonly drainMs: number;
   private readonly users: StageUsers | undefined;
   private recovery: Promise<ReapedProcess[]> | undefined;
   private closed = false;
@@ -88,6 +109,8 @@ export class ProcessRuntime implements Runtime {
       pids: new PidRecords(join(options.dataDir, "pids")),
     };
     this.recoverGraceMs = options.recoverGraceMs ?? DEFAULT_RECOVER_GRACE_MS;
+    this.rolloutTimeoutMs = options.rolloutTimeoutMs ?? DEFAULT_ROLLOUT_TIMEOUT_MS;
+    this.drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
     this.users = options.runAs === "stage-user" ? new StageUsers(options.stageUserPrefix) : undefined;
   }
 
@@ -108,36 +131,120 @@ export class ProcessRuntime implements Runtime {
       // records cannot be read, the Stages still run; `recover`'s caller sees (and logs) why.
       await this.recover().catch(() => undefined);
       if (this.closed) throw new Error("the process runtime is closed");
-      const running = this.stages.get(spec.stageKey);
-      if (running && running.spec.releaseId === spec.releaseId) {
-        // The same Release: only the Stage's settings can differ.
-        const wasSuspended = running.spec.suspended;
-        running.spec.graceSeconds = spec.graceSeconds;
-        running.spec.suspended = spec.suspended;
-        if (spec.suspended && !wasSuspended) await running.suspend();
-        if (!spec.suspended && wasSuspended) running.resume();
+      const key = spec.stageKey;
+      const live = this.stages.get(key);
+      const rollout = this.rollouts.get(key);
+      if (live && live.spec.releaseId === spec.releaseId) {
+        // Back to the running Release (the new one failed, or was rolled back): what started beside it goes.
+        if (rollout) await this.dropRollout(key, rollout);
+        await this.changeSettings(live, spec);
         return;
       }
-      // Prepared before the running Release stops: if the Stage's user or files cannot be made, it keeps running.
-      const user = await this.users?.ensure(spec.stageId ?? spec.stageKey);
-      const sandbox = await prepareStageSandbox(this.options.dataDir, spec, user, running ? [running.spec.releaseId] : []);
-      const hosts = await this.acquireHosts(spec);
-      const stage = new StageRunner({ ...spec }, hosts, this.options, sandbox, (status) =>
-        this.events.emit("change", spec.stageKey, status),
-      );
-      await stage.prepare();
-      if (running) {
-        running.spec.graceSeconds = spec.graceSeconds;
-        await running.stop();
-        await removeReleaseCopy(this.options.dataDir, spec.stageKey, running.spec.releaseId);
+      if (rollout && rollout.next.spec.releaseId === spec.releaseId && !rollout.failed) {
+        rollout.next.spec.graceSeconds = spec.graceSeconds;
+        if (!spec.suspended) return;
+        // Suspended mid-rollout: the new Release takes over at once, and is suspended with the Stage.
+        await this.switchTo(key, rollout, false);
+        await this.changeSettings(rollout.next, spec);
+        return;
       }
-      this.stages.set(spec.stageKey, stage);
-      await stage.start();
+      if (rollout) await this.dropRollout(key, rollout);
+      // Prepared before anything of the running Release stops: if the Stage's user or files cannot be made, it keeps running.
+      const user = await this.users?.ensure(spec.stageId ?? key);
+      const sandbox = await prepareStageSandbox(this.options.dataDir, spec, user, live ? [live.spec.releaseId] : []);
+      if (!live || spec.suspended || live.spec.suspended) {
+        // Nothing serves (no Release yet, or the Stage is suspended): the new Release replaces the old in place.
+        const color = live?.color ?? "blue";
+        const next = this.createRunner(spec, await this.acquireHosts(spec, color), sandbox, color);
+        await next.prepare();
+        if (live) await this.retire(live, spec.graceSeconds);
+        this.stages.set(key, next);
+        await next.start();
+        return;
+      }
+      await this.startRollout(spec, live, sandbox);
     });
+  }
+
+  /** A new Release beside the running one (rollout.ts); the verdict switches to it or gives it up. */
+  private async startRollout(spec: ReleaseSpec, live: StageRunner, sandbox: StageSandbox): Promise<void> {
+    const key = spec.stageKey;
+    const color = live.color === "blue" ? "green" : "blue";
+    // A service with standard storage moves from the running Release to the new one (one process per volume), address and all.
+    const handover = spec.manifest.components
+      .filter((c) => c.kind === "SERVICE" && c.storage.some((v) => v.type === "standard") && live.runners.has(c.name))
+      .map((c) => c.name);
+    const kept = new Map(handover.map((name) => [name, live.hosts.get(name) ?? ""]));
+    let rollout: Rollout | undefined;
+    const next = this.createRunner(spec, await this.acquireHosts(spec, color, kept), sandbox, color, () => rollout?.observe());
+    await next.prepare();
+    rollout = new Rollout(next, live, handover, this.rolloutTimeoutMs, (settled, verdict) => {
+      void this.enqueue(key, () => (verdict.ready ? this.switchTo(key, settled) : this.failRollout(key, settled, verdict)));
+    });
+    for (const name of handover) await live.runners.get(name)?.suspend(live.graceMs);
+    this.rollouts.set(key, rollout);
+    next.resume({ schedules: false });
+    rollout.start();
+  }
+
+  /** The same Release, new settings: suspend or resume it, keep its grace. */
+  private async changeSettings(running: StageRunner, spec: ReleaseSpec): Promise<void> {
+    const wasSuspended = running.spec.suspended;
+    running.spec.graceSeconds = spec.graceSeconds;
+    running.spec.suspended = spec.suspended;
+    if (spec.suspended && !wasSuspended) await running.suspend();
+    if (!spec.suspended && wasSuspended) running.resume();
+  }
+
+  private createRunner(spec: ReleaseSpec, hosts: Map<string, string>, sandbox: StageSandbox, color: Color, onChange?: () => void) {
+    return new StageRunner({ ...spec }, hosts, this.options, sandbox, color, (status) => {
+      this.events.emit("change", spec.stageKey, status);
+      onChange?.();
+    });
+  }
+
+  /**
+   * The new Release is ready: the links lead to it, its schedules start, and the old one stops
+   * with its grace after `drainMs` (none when the Stage is being suspended: nothing serves then).
+   */
+  private async switchTo(key: string, rollout: Rollout, drain = true): Promise<void> {
+    if (this.rollouts.get(key) !== rollout) return;
+    this.rollouts.delete(key);
+    rollout.dispose();
+    this.stages.set(key, rollout.next);
+    rollout.next.startSchedules();
+    if (drain && this.drainMs > 0) await sleep(this.drainMs);
+    await this.retire(rollout.live, rollout.next.spec.graceSeconds);
+  }
+
+  /** The new Release failed: it stops (its culprit FAILED), and the services it took over from the old one start again. */
+  private async failRollout(key: string, rollout: Rollout, verdict: { component: string; reason: string }): Promise<void> {
+    if (this.rollouts.get(key) !== rollout) return;
+    rollout.failed = true;
+    await rollout.next.fail(verdict.component, verdict.reason);
+    await removeReleaseCopy(this.options.dataDir, key, rollout.next.spec.releaseId);
+    if (!rollout.live.spec.suspended) for (const name of rollout.handover) rollout.live.runners.get(name)?.start();
+  }
+
+  /** A rollout given up (a newer Release, or back to the running one): the new Release stops, the old one is whole again. */
+  private async dropRollout(key: string, rollout: Rollout): Promise<void> {
+    this.rollouts.delete(key);
+    rollout.dispose();
+    await rollout.next.stop();
+    await removeReleaseCopy(this.options.dataDir, key, rollout.next.spec.releaseId);
+    if (!rollout.failed && !rollout.live.spec.suspended) for (const name of rollout.handover) rollout.live.runners.get(name)?.start();
+  }
+
+  private async retire(old: StageRunner, graceSeconds: number): Promise<void> {
+    old.spec.graceSeconds = graceSeconds;
+    await old.stop();
+    await removeReleaseCopy(this.options.dataDir, old.spec.stageKey, old.spec.releaseId);
   }
 
   remove(stageKey: string): Promise<void> {
     return this.enqueue(stageKey, async () => {
+      const rollout = this.rollouts.get(stageKey);
+      if (rollout) await this.dropRollout(stageKey, rollout);
       const running = this.stages.get(stageKey);
       await running?.stop();
       this.stages.delete(stageKey);
@@ -148,16 +255,28 @@ export class ProcessRuntime implements Runtime {
     });
   }
 
+  /** The Release whose Components serve the Stage's links: the running one, until a rollout's new one is ready. */
+  serving(stageKey: string): ServingRelease | undefined {
+    const live = this.stages.get(stageKey);
+    return live && { releaseId: live.spec.releaseId, manifest: live.spec.manifest, components: live.status() };
+  }
+
+  /** During a rollout, the new Release's Components first, then the running one's. */
   status(stageKey: string): ComponentStatus[] {
-    return this.stages.get(stageKey)?.status() ?? [];
+    return [...(this.rollouts.get(stageKey)?.next.status() ?? []), ...(this.stages.get(stageKey)?.status() ?? [])];
   }
 
   logs(stageKey: string, component: string, tail: number): string[] {
-    return this.stages.get(stageKey)?.runners.get(component)?.logs.tail(tail) ?? [];
+    return this.newest(stageKey)?.runners.get(component)?.logs.tail(tail) ?? [];
   }
 
   logsSince(stageKey: string, component: string, after: number): { lines: string[]; next: number } {
-    return this.stages.get(stageKey)?.runners.get(component)?.logs.since(after) ?? { lines: [], next: 0 };
+    return this.newest(stageKey)?.runners.get(component)?.logs.since(after) ?? { lines: [], next: 0 };
+  }
+
+  /** The Release the agent reports on: during a rollout the new one, else the running one. */
+  private newest(stageKey: string): StageRunner | undefined {
+    return this.rollouts.get(stageKey)?.next ?? this.stages.get(stageKey);
   }
 
   /** Runs a CRON Component now, as its schedule would; false when it is not scheduled or already running. */
@@ -182,12 +301,13 @@ export class ProcessRuntime implements Runtime {
     this.events.off(event, listener);
   }
 
-  private async acquireHosts(spec: ReleaseSpec): Promise<Map<string, string>> {
+  /** Each Component's address in `color`; `kept`: the addresses some Components keep (a service handed over with its storage). */
+  private async acquireHosts(spec: ReleaseSpec, color: Color, kept = new Map<string, string>()): Promise<Map<string, string>> {
     this.allocator ??= new LoopbackAllocator(getInstallId(this.options.dataDir));
     const hosts = new Map<string, string>();
     for (const component of spec.manifest.components) {
       const ports = [...component.ports, ...(component.health && "http" in component.health ? [component.health.http.port] : [])];
-      hosts.set(component.name, await this.allocator.acquire(spec.stageKey, component.name, ports));
+      hosts.set(component.name, kept.get(component.name) ?? (await this.allocator.acquire(spec.stageKey, component.name, ports, color)));
     }
     return hosts;
   }

@@ -15,6 +15,7 @@ export const NODE = process.execPath;
 export const FAST: Omit<ProcessRuntimeOptions, "dataDir"> = {
   restart: { initialMs: 50, maxMs: 200, stableMs: 3000, crashLoopAfter: 3 },
   retry: { initialMs: 50, maxMs: 200 },
+  drainMs: 100,
 };
 
 export interface Sandbox {

@@ -47,19 +47,36 @@ export interface ComponentStatus {
   message?: string;
 }
 
+/** The Release whose Components serve a Stage's links (see Runtime.serving). */
+export interface ServingRelease {
+  releaseId: string;
+  manifest: Manifest;
+  components: ComponentStatus[];
+}
+
 export type ChangeListener = (stageKey: string, status: ComponentStatus) => void;
 
 export interface Runtime {
-  /** Converges the Stage to `spec` (level-triggered, idempotent); resolves once processes are started or stopped. */
+  /**
+   * Converges the Stage to `spec` (level-triggered, idempotent); resolves once processes are
+   * started or stopped. A new Release of a running Stage is a rollout: it starts beside the
+   * running one, which keeps serving until the new one is ready, and goes on if it fails
+   * (its Components then read FAILED or STOPPED until the next `apply`).
+   */
   apply(spec: ReleaseSpec): Promise<void>;
   /** Stops every Component of the Stage and forgets it. Standard storage is kept. */
   remove(stageKey: string): Promise<void>;
-  /** One entry per Component, in manifest order; empty for an unknown Stage. */
+  /**
+   * One entry per Component, in manifest order; empty for an unknown Stage. During a rollout,
+   * the new Release's entries come first, then the running one's (tell them by `releaseId`).
+   */
   status(stageKey: string): ComponentStatus[];
-  /** The last `tail` lines (stdout and stderr interleaved) of a Component of the running Release. */
+  /** The Release whose Components serve the Stage's links: the running one, until a rollout's new one is ready. */
+  serving(stageKey: string): ServingRelease | undefined;
+  /** The last `tail` lines (stdout and stderr interleaved) of a Component of the newest Release (a rollout's new one). */
   logs(stageKey: string, component: string, tail: number): string[];
   /**
-   * The lines a Component of the running Release wrote after position `after` (0, or the `next`
+   * The lines a Component of the newest Release wrote after position `after` (0, or the `next`
    * of an earlier call), for shipping logs incrementally. An unknown Component: none, next 0.
    */
   logsSince(stageKey: string, component: string, after: number): { lines: string[]; next: number };

@@ -1,6 +1,6 @@
 /** One Release of one Stage: its Components, their addresses and directories. */
 import { ComponentRunner, type RunnerOptions } from "./component-runner.js";
-import { getComponentDirs } from "./launch.js";
+import { getComponentDirs, type Color } from "./launch.js";
 import type { ComponentStatus, ReleaseSpec } from "./runtime.type.js";
 import type { StageSandbox } from "./stage-sandbox.js";
 import { WorkDirCopies } from "./work-dir.js";
@@ -11,13 +11,15 @@ export class StageRunner {
   constructor(
     public spec: ReleaseSpec,
     /** Each Component's loopback address, all known before any starts: `component-ref` may point further down the manifest. */
-    hosts: Map<string, string>,
+    readonly hosts: Map<string, string>,
     options: RunnerOptions & { dataDir: string },
     readonly sandbox: StageSandbox,
+    /** Which of the Stage's two sets of run dirs and addresses it uses: a rollout starts the other one. */
+    readonly color: Color,
     emit: (status: ComponentStatus) => void,
   ) {
     for (const component of spec.manifest.components) {
-      const dirs = getComponentDirs(options.dataDir, spec.stageKey, component.name);
+      const dirs = getComponentDirs(options.dataDir, spec.stageKey, component.name, color);
       const context = {
         spec,
         host: hosts.get(component.name) ?? "",
@@ -47,8 +49,16 @@ export class StageRunner {
     else this.resume();
   }
 
-  resume(): void {
-    for (const runner of this.runners.values()) runner.start();
+  /**
+   * Starts (or resumes) every Component. `schedules: false` leaves the CRON ones PENDING: a
+   * Release starting beside the running one does not run its schedules twice (startSchedules).
+   */
+  resume({ schedules = true } = {}): void {
+    for (const runner of this.runners.values()) if (schedules || runner.component.kind !== "CRON") runner.start();
+  }
+
+  startSchedules(): void {
+    for (const runner of this.runners.values()) if (runner.component.kind === "CRON") runner.start();
   }
 
   async suspend(): Promise<void> {
@@ -57,6 +67,15 @@ export class StageRunner {
 
   async stop(): Promise<void> {
     await Promise.all([...this.runners.values()].map((runner) => runner.stop(this.graceMs)));
+  }
+
+  /** Stops every Component: `culprit` ends FAILED with `reason`, the others STOPPED. */
+  async fail(culprit: string, reason: string): Promise<void> {
+    await Promise.all(
+      [...this.runners.values()].map((runner) =>
+        runner.component.name === culprit ? runner.fail(this.graceMs, reason) : runner.stop(this.graceMs),
+      ),
+    );
   }
 
   status(): ComponentStatus[] {

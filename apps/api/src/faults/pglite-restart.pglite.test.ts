@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { generateToken } from "../auth/token.service.js";
-import { testDb, uniqueSlug, withTimeout } from "../testing/harness.js";
+import { uniqueSlug, withTimeout } from "../testing/harness.js";
 import { spawnApi, type ApiProcess } from "../testing/process.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "pergola-kill9-"));
@@ -31,7 +31,7 @@ async function gql(api: ApiProcess, query: string, variables: Record<string, unk
 }
 
 // The embedded database only: the postgres project runs the API on PostgreSQL.
-describe.skipIf(testDb === "postgres")("the API on PGlite killed with SIGKILL", () => {
+describe("the API on PGlite killed with SIGKILL", () => {
   it("starts again at once with every acknowledged write, and still refuses a second live process", async () => {
     const first = await spawnApi(env);
     started.push(first);
