@@ -193,7 +193,10 @@ describe("reading a manifest", () => {
     expect(refusal(write("pergola.yaml", "just words"))).toMatch(/not a string$/);
     expect(refusal(write("pergola.yaml", `x: "${"a".repeat(MAX_MANIFEST_BYTES)}"`))).toMatch(/a manifest is at most 1048576 \(1 MiB\)$/);
     // YAML's billion laughs: aliases are counted, not expanded without end.
-    const laughs = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 9 }, (_, i) => `${"bcdefghij"[i]}: &${"bcdefghij"[i]} [${Array(10).fill(`*${"abcdefghi"[i]}`).join(", ")}]`)];
+    const laughs = [
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      ...Array.from({ length: 9 }, (_, i) => `${"bcdefghij"[i]}: &${"bcdefghij"[i]} [${Array(10).fill(`*${"abcdefghi"[i]}`).join(", ")}]`),
+    ];
     expect(refusal(write("pergola.yaml", laughs.join("\n")))).toMatch(/is not valid YAML: /);
   });
 });
