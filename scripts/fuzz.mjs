@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm run fuzz -- [--runs N] [--seed S] [--path P] [--transport http|ws] [--db pglite|postgres] [--survey] [--check-rss]`
+ * `npm run fuzz -- [--runs N] [--seed S] [--path P] [--transport http|ws] [--db pglite|postgres] [--survey]`
  * runs test/fuzz/api-fuzz.test.ts with those settings (FUZZ_* variables). --seed with --path
  * replays a shrunk case as a failure prints it; --survey goes on past failures and lists one
- * example of each kind; --check-rss also holds the API's RSS growth to 50 MB. --db postgres needs TEST_DATABASE_URL (the default when it is set).
+ * example of each kind. --db postgres needs TEST_DATABASE_URL (the default when it is set).
  */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
@@ -16,7 +16,6 @@ const { values } = parseArgs({
     transport: { type: "string" },
     db: { type: "string", default: process.env.TEST_DATABASE_URL ? "postgres" : "pglite" },
     survey: { type: "boolean", default: false },
-    "check-rss": { type: "boolean", default: false },
   },
 });
 if (values.transport && !["http", "ws"].includes(values.transport)) throw new Error("--transport is http or ws");
@@ -33,7 +32,6 @@ const child = spawn("npx", ["vitest", "run", "--project", values.db, "test/fuzz/
     FUZZ_PATH: values.path ?? "",
     FUZZ_TRANSPORT: values.transport ?? "",
     FUZZ_SURVEY: values.survey ? "1" : "",
-    FUZZ_CHECK_RSS: values["check-rss"] ? "1" : "",
   },
 });
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

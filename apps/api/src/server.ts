@@ -35,6 +35,7 @@ import { answerUnavailableWith503, createFormatError, serviceUnavailable, toGrap
 import { createSchema } from "./graphql/schema.js";
 import { inputRulesPlugin } from "./graphql/input-rules.js";
 import { checkNesting, PARSE_OPTIONS, validationRules } from "./graphql/security.js";
+import { createDocumentStore } from "./graphql/shared-execution.js";
 import { attachWebSocketServer, WS_PATH } from "./graphql/ws.js";
 import { withSafeErrors } from "./logger.js";
 import { createServices, type Services } from "./services.js";
@@ -167,6 +168,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     introspection: !production,
     validationRules: rules,
     parseOptions: PARSE_OPTIONS,
+    documentStore: createDocumentStore(),
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
     // Shutdown belongs to index.ts; Apollo's own handler would re-raise the signal mid-close.

@@ -20,13 +20,16 @@ export interface ApiProcess {
   stop(): Promise<number | null>;
 }
 
-export async function spawnApi(env: Record<string, string>): Promise<ApiProcess> {
-  const child = spawn(process.execPath, [entry], {
+/** `nodeArgs`: flags for node before the entry point (e.g. `--inspect=127.0.0.1:0` for a test that forces a GC). */
+export async function spawnApi(env: Record<string, string>, nodeArgs: string[] = []): Promise<ApiProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: {
       PATH: process.env.PATH ?? "",
       PORT: "0",
       LOG_LEVEL: "warn",
       PERGOLA_DATA_DIR: mkdtempSync(join(tmpdir(), "pergola-api-")),
+      // As npm start runs it (scripts/start.mjs).
+      MALLOC_ARENA_MAX: "2",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
