@@ -1,14 +1,15 @@
 /**
  * PostgreSQL stopped and started under two API processes (a private server: the machine's
  * shared one serves other tests). While it is down the processes stay up, /readyz answers 503
- * and writes SERVICE_UNAVAILABLE; once it is back, /readyz answers 200 and a live subscription
+ * and writes SERVICE_UNAVAILABLE, a new socket is closed 1013 (try again later); once it is back, /readyz answers 200 and a live subscription
  * on one process delivers what the other commits: its LISTEN reconnected, and what it missed
  * meanwhile is read from the log.
  */
 import { createClient, type Client } from "graphql-ws";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
-import { eventually, subscribe, uniqueSlug } from "../testing/harness.js";
+import { generateToken } from "../auth/token.service.js";
+import { eventually, subscribe, uniqueSlug, withTimeout } from "../testing/harness.js";
 import { outcomeOf, spawnApiOn, type FaultyApi } from "../testing/database-faults.js";
 import { describeWithPostgres } from "../testing/postgres-only.js";
 import { canRunPrivatePostgres, startPrivatePostgres, type PrivatePostgres } from "../testing/private-postgres.js";
@@ -54,6 +55,12 @@ describeWithPostgres("PostgreSQL stopped and started under a live subscription",
         await eventually(async () => ((await api.readyz()) === 503 ? true : undefined), 15_000, "/readyz turns 503");
       const refused = await writer.gql(CREATE_STAGE, { i: { project, name: "while-down", type: "DEV" } });
       expect(outcomeOf(refused, "createStage"), JSON.stringify(refused)).toBe("unavailable");
+      // A socket that comes meanwhile is asked to come back later (1013, which graphql-ws clients
+      // retry), not closed as broken (4500, which ends their retries).
+      expect(await closeOfNewSocket(reader.api.wsUrl, generateToken())).toEqual({
+        code: 1013,
+        reason: "Try again later: the database cannot be reached",
+      });
 
       await server.start();
       for (const api of [writer, reader])
@@ -67,3 +74,14 @@ describeWithPostgres("PostgreSQL stopped and started under a live subscription",
     },
   );
 });
+
+/** Opens a socket, sends connection_init with `token`, and resolves with how the server closed it. */
+function closeOfNewSocket(url: string, token: string): Promise<{ code: number; reason: string }> {
+  const socket = new WebSocket(url, "graphql-transport-ws");
+  socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authToken: token } })));
+  return withTimeout(
+    new Promise((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: String(reason) }))),
+    10_000,
+    "the server did not close the socket",
+  );
+}

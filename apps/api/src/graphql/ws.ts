@@ -11,6 +11,7 @@ import { execute, GraphQLError, getOperationAST, type ExecutionArgs, type GraphQ
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
+import { isDatabaseUnavailable } from "@pergola/db/client";
 import type { Actor } from "../auth/token.service.js";
 import { createContext, type Context } from "../context.js";
 import type { Services } from "../services.js";
@@ -84,23 +85,32 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
           return false;
         }
         let actor: Actor | null;
+        let agent: Awaited<ReturnType<Services["agentConnections"]["connect"]>>;
         try {
           actor =
             typeof token === "string" && token.length > 0
               ? await options.services.tokens.getActor(token)
               : await options.services.tickets.redeemTicket(ticket as string);
+          if (!actor) {
+            if (typeof token === "string") options.services.agentConnections.rejected(token);
+            ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token, or a used or expired ticket");
+            return false;
+          }
+          agent = await options.services.agentConnections.connect(actor, ctx.connectionParams ?? {});
         } catch (error) {
+          if (isDatabaseUnavailable(error)) {
+            // 1013 Try Again Later: graphql-ws clients (the dashboard, the CLI, the agent) reconnect
+            // with their back-off, and resume from their cursors once the database is back. 4500
+            // would end their retries.
+            options.logger.warn({ err: error }, "the database cannot be reached: a socket is asked to come back later");
+            ctx.extra.socket.close(1013, "Try again later: the database cannot be reached");
+            return false;
+          }
           options.logger.error({ err: error }, "token lookup failed");
           ctx.extra.socket.close(CloseCode.InternalServerError, "Internal server error");
           return false;
         }
-        if (!actor) {
-          if (typeof token === "string") options.services.agentConnections.rejected(token);
-          ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token, or a used or expired ticket");
-          return false;
-        }
         ctx.extra.context = createContext(options.services, actor, ctx.extra.request.socket.remoteAddress);
-        const agent = await options.services.agentConnections.connect(actor, ctx.connectionParams ?? {});
         if (agent.refusal) {
           ctx.extra.socket.close(4403, `Forbidden: ${agent.refusal}`);
           return false;
