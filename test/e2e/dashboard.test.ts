@@ -192,6 +192,67 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await screenshot(page, "outpost-popup-offline");
   });
 
+  it("shows a failed Release on an Outpost: the Stage page says which one goes on serving, the popup's apply errors say why", async () => {
+    const project = await newProject("Rollout");
+    const p = project.slug;
+    const slug = `line-${Date.now().toString(36)}`;
+    const { createOutpost } = await pergola.gql(
+      `mutation($s: String!) { createOutpost(input: { name: $s, slug: $s, region: "edge" }) { agentToken outpost { uri } } }`,
+      { s: slug },
+    );
+    await pergola.gql(
+      `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "Line", type: PROD, outpostUri: $u }) { slug } }`,
+      {
+        p,
+        u: createOutpost.outpost.uri,
+      },
+    );
+    agents.push(spawnOutpostAgent(pergola.api, createOutpost.agentToken));
+    const deploy = (build: string) =>
+      pergola.gql(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "line", build: $b }) { number } }`, {
+        p,
+        b: build,
+      });
+    const good = await pergola.createHelloBuild(p);
+    await deploy(good);
+
+    const page = await newPage();
+    await openProject(page, pergola.dashboard, project.name);
+    await openStage(page, "line");
+    await page.getByTestId("current-release").getByText("DEPLOYED").waitFor({ timeout: 60_000 });
+
+    // #2: the same files, but its web service exits at once (and it holds storage: #1's web hands it over, and takes it back).
+    const { build } = await pergola.gql(
+      `query($p: String!, $b: String!) { build(project: $p, name: $b) { artifact { sha256 } manifest } }`,
+      {
+        p,
+        b: good,
+      },
+    );
+    const manifest = structuredClone(build.manifest);
+    manifest.components.find((c: { name: string }) => c.name === "web").command = ["node", "-e", "process.exit(1)"];
+    const { createBuild } = await pergola.gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+      i: { project: p, branch: "broken", artifact: build.artifact.sha256, manifest },
+    });
+    await deploy(createBuild.name);
+
+    const note = page.getByTestId("rollout-note");
+    await note.filter({ hasText: "#2 failed: web: crash-looping before it was ever healthy" }).waitFor({ timeout: 60_000 });
+    expect(await note.textContent()).toMatch(/#1 goes on serving\.$/);
+    await page.getByTestId("current-release").getByText("#1").waitFor({ timeout: UI_TIMEOUT });
+    await page.getByTestId("stage-health").getByText("HEALTHY").waitFor({ timeout: 30_000 });
+    await screenshot(page, "release-failed-previous-serving");
+
+    await page.getByRole("button", { name: /outpost connection/i }).click();
+    const popup = page.getByRole("dialog");
+    await popup
+      .getByTestId("outpost-errors")
+      .getByText(/release #2/)
+      .waitFor({ timeout: UI_TIMEOUT });
+    expect(await popup.getByTestId("outpost-errors").textContent()).toMatch(/failed: web: crash-looping/);
+    await screenshot(page, "outpost-popup-release-failed");
+  });
+
   it("deploys examples/hello with + NEW RELEASE, follows its link, releases a config change, suspends and resumes", async () => {
     const project = await newProject("Hello");
     const p = project.slug;

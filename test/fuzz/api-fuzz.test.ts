@@ -62,7 +62,9 @@ describe(`fuzzing the API (${testDb}, ${RUNS} runs, seed ${SEED})`, () => {
   }, 180_000);
 
   afterAll(async () => {
-    expect(await api?.stop()).toBe(0);
+    const code = await api?.stop();
+    // A dead API says why in its own output: the last of it, with the failure.
+    expect(code, `the API exited with ${code}; its last output:\n${api?.output().slice(-4000)}`).toBe(0);
     await database?.drop();
   });
 

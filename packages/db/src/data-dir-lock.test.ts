@@ -3,7 +3,7 @@
  * one that exited, or an earlier process that had the same pid (a restarted container), does not.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -48,5 +48,24 @@ describe("lockDataDir", () => {
     const dataDir = newDataDir();
     abandonedLock(dataDir, `${process.pid} 1`);
     await (await lockDataDir(dataDir))();
+  });
+});
+
+describe("holding the lock", () => {
+  it("keeps refreshing it: the pid written inside does not make proper-lockfile count it lost", async () => {
+    const dataDir = newDataDir();
+    const compromised: Error[] = [];
+    const release = await lockDataDir(dataDir, { updateMs: 50, staleMs: 5_000, onCompromised: (error) => compromised.push(error) });
+    const lock = join(dataDir, "pergola.lock");
+    // Three refreshes seen (each moves the directory's mtime), then no report of a lost lock.
+    const seen = new Set<number>([statSync(lock).mtimeMs]);
+    const deadline = Date.now() + 10_000;
+    while (seen.size < 4 && compromised.length === 0) {
+      if (Date.now() > deadline) throw new Error(`timed out: ${seen.size - 1} refreshes seen`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      seen.add(statSync(lock).mtimeMs);
+    }
+    expect(compromised).toEqual([]);
+    await release();
   });
 });

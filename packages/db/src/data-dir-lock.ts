@@ -7,7 +7,7 @@
  * A lock without a pid yet is being taken: it counts as held.
  */
 import { readFileSync } from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 
@@ -23,14 +23,34 @@ export class DataDirLockedError extends Error {
   }
 }
 
+export interface LockTiming {
+  /** proper-lockfile's: a lock whose mtime is older than this counts as abandoned. */
+  staleMs: number;
+  /** How often the holder refreshes the mtime. */
+  updateMs: number;
+  /**
+   * proper-lockfile found the lock's mtime not as it left it, or could not refresh it. Not fatal
+   * here: the pid inside decides who holds the lock. Default: a line on stderr.
+   */
+  onCompromised(error: Error): void;
+}
+
+const DEFAULT_TIMING: LockTiming = {
+  staleMs: 10 * 60_000,
+  updateMs: 60_000,
+  onCompromised: (error) => console.error(`The data directory's lock could not be refreshed (${error.message}); its pid still holds it.`),
+};
+
 /** Takes the lock on `dataDir`; resolves to its release. Throws DataDirLockedError when a live process holds it. */
-export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+export async function lockDataDir(dataDir: string, timing: Partial<LockTiming> = {}): Promise<() => Promise<void>> {
+  const { staleMs, updateMs, onCompromised } = { ...DEFAULT_TIMING, ...timing };
   const lockfilePath = join(dataDir, "pergola.lock");
   const pidPath = join(lockfilePath, "pid");
   // The pid decides whether the holder lives; the mtime only covers a holder that died before
   // writing it. A short `stale` would also end a live process whose event loop stalled that long
-  // (PGlite's first start blocks it for seconds), as proper-lockfile then counts its lock lost.
-  const take = () => lockfile.lock(dataDir, { lockfilePath, stale: 10 * 60_000, update: 60_000, realpath: false });
+  // (PGlite's first start blocks it for seconds), as proper-lockfile then counts its lock lost;
+  // and proper-lockfile's default reaction to a lost lock is to throw where nothing can catch it.
+  const take = () => lockfile.lock(dataDir, { lockfilePath, stale: staleMs, update: updateMs, realpath: false, onCompromised });
   let release: () => Promise<void>;
   try {
     release = await take();
@@ -48,7 +68,12 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
       throw retry;
     }
   }
+  // Writing the pid file changes the lock directory's mtime, which proper-lockfile compares with
+  // the one it set at its next refresh ("Unable to update lock within the stale threshold"): it
+  // is put back as it was.
+  const { mtime } = await stat(lockfilePath);
   await writeFile(pidPath, [process.pid, startTimeOf(process.pid) ?? ""].join(" ").trim(), { mode: 0o600 });
+  await utimes(lockfilePath, mtime, mtime);
   return async () => {
     // proper-lockfile removes its directory with rmdir: it must be empty.
     await rm(pidPath, { force: true });
