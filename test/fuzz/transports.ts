@@ -21,22 +21,41 @@ export function requestBody(request: FuzzRequest): string {
   return JSON.stringify({ query: request.query, variables: request.variables ?? {} });
 }
 
+/** The last few HTTP exchanges: a failure names them, since a connection is shared with the requests before. */
+const recent: string[] = [];
+
 export async function sendHttp(target: Target, request: FuzzRequest): Promise<Answer> {
   const started = performance.now();
+  const body = requestBody(request);
+  const note = (outcome: string) => {
+    recent.push(`${body.length} bytes → ${outcome}`);
+    if (recent.length > 3) recent.shift();
+  };
   try {
     const res = await fetch(target.graphqlUrl, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${target.token}` },
-      body: requestBody(request),
+      body,
       signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
     });
     const text = await res.text();
+    note(`${res.status} in ${Math.round(performance.now() - started)} ms: ${body.slice(0, 120)} … ${text.slice(0, 160)}`);
     let payload: unknown = null;
     try {
       payload = JSON.parse(text);
     } catch {}
     return { transport: "http", status: res.status, text, codes: codesIn(payload), ms: performance.now() - started, timedOut: false };
   } catch (error) {
+    // undici says "fetch failed" and keeps the why in `cause` (a reset, a refused connection, a parse error).
+    const cause = (error as Error & { cause?: Error & { code?: string } }).cause;
+    if (cause) {
+      const before = recent.map((r) => `  ${r}`).join("\n");
+      const after = Math.round(performance.now() - started);
+      throw new Error(
+        `${(error as Error).message} after ${after} ms: ${cause.code ?? ""} ${cause.message}`.replace(/\s+/g, " ") +
+          `; the exchanges before:\n${before}`,
+      );
+    }
     if ((error as Error).name !== "TimeoutError") throw error;
     return { transport: "http", text: "", codes: [], ms: performance.now() - started, timedOut: true };
   }

@@ -147,7 +147,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   app.disable("x-powered-by");
   // The caller's address (sign-in limits count by it) is X-Forwarded-For's only from these proxies.
   app.set("trust proxy", options.trustProxy ?? "loopback");
-  const httpServer = createHttpServer(app);
+  // An idle keep-alive connection is kept 65 s, longer than the clients and proxies that reuse
+  // them wait (undici 4 s, browsers ~60 s, a load balancer's idle timeout is usually 60 s): with
+  // Node's 5 s, a client could send its next request on a connection the server was just closing
+  // ("other side closed", found by the fuzz suite). headersTimeout must stay above it.
+  const httpServer = createHttpServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, app);
   const gateway = createGateway(services.links, logger);
   // Links first: a host-form link (`web.dev.shop.localhost`) may use any path, /graphql included.
   app.use((req, res, next) => void gateway.handle(req, res, next));
