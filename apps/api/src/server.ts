@@ -244,6 +244,22 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     sockets.closeSocketsOf(tokenId, "Forbidden: token revoked");
   };
   services.outpostAnnouncer.onMembershipEnded = (userId) => sockets.closeSocketsOfUser(userId, "Forbidden: membership changed");
+  // Revocations and membership changes announced while LISTEN was down were lost: the open
+  // sockets' credentials are checked again, and members' sockets are asked to reconnect (4403 is
+  // retried; their subscriptions resume from their cursors, for the Projects they still belong to).
+  services.outpostAnnouncer.onResumed = () => {
+    const open = sockets.openSockets();
+    void services.tokens.recheck(open.tokenIds, open.userIds).then(
+      ({ invalid, members }) => {
+        for (const tokenId of invalid) {
+          services.tokens.forget(tokenId);
+          sockets.closeSocketsOf(tokenId, "Forbidden: token revoked");
+        }
+        for (const userId of members) sockets.closeSocketsOfUser(userId, "Forbidden: membership may have changed");
+      },
+      (error: unknown) => logger.warn({ err: error }, "could not check the open sockets' credentials after LISTEN came back"),
+    );
+  };
 
   let closing: Promise<void> | undefined;
   return {

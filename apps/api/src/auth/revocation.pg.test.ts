@@ -1,21 +1,27 @@
 /**
  * Two API processes on one PostgreSQL: a key disabled or deleted through one closes its open
- * sockets on the other within a second (NOTIFY), and the other answers 401 at once.
+ * sockets on the other within a second (NOTIFY), and the other answers 401 at once. A revocation
+ * whose NOTIFY was lost (the LISTEN connection was down) is found when LISTEN comes back.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWithPostgres } from "../testing/postgres-only.js";
+import pg from "pg";
 import WebSocket from "ws";
 import { generateToken } from "./token.service.js";
 import { spawnApi, type ApiProcess } from "../testing/process.js";
 import { uniqueSlug, withTimeout } from "../testing/harness.js";
 
 const admin = generateToken();
+const A_NAME = `pergola-revocation-${process.pid}`;
 let a: ApiProcess;
 let b: ApiProcess;
 
 beforeAll(async () => {
   const env = { DATABASE_URL: process.env.TEST_DATABASE_URL!, PERGOLA_ADMIN_TOKEN: admin };
-  [a, b] = await Promise.all([spawnApi(env), spawnApi(env)]);
+  // A's connections carry a name of their own: its LISTEN connection can be cut alone.
+  const named = new URL(process.env.TEST_DATABASE_URL!);
+  named.searchParams.set("application_name", A_NAME);
+  [a, b] = await Promise.all([spawnApi({ ...env, DATABASE_URL: named.toString() }), spawnApi(env)]);
 });
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
@@ -71,5 +77,41 @@ describeWithPostgres("revocation across replicas", () => {
     const sessionSocket = await openSocket(b, session);
     await gql(a, session, `mutation { signOut }`);
     expect((await withTimeout(sessionSocket.closed, 5_000, "the session's socket on B stayed open")).code).toBe(4403);
+  });
+});
+
+describeWithPostgres("revocations lost with the LISTEN connection", () => {
+  it("closes the socket of a key revoked while no NOTIFY could arrive, once LISTEN is back; an admin's socket stays", async () => {
+    const email = `${uniqueSlug("u")}@example.test`;
+    const password = "a long enough password";
+    await gql(a, admin, `mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, { i: { email, name: "ops", password } });
+    const session = (
+      await gql(a, null, `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, { e: email, p: password })
+    ).body.data.signIn.token;
+    const key = (await gql(a, session, `mutation { createAccessKey(input: { name: "lost" }) { token accessKey { id } } }`)).body.data
+      .createAccessKey;
+    const member = await openSocket(a, key.token);
+    const admins = await openSocket(a, admin);
+    let adminClosed = false;
+    void admins.closed.then(() => (adminClosed = true));
+
+    // The revocation as a NOTIFY that never arrived: written, announced to no one.
+    const db = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await db.connect();
+    try {
+      await db.query("update api_tokens set revoked_at = now() where id = $1", [key.accessKey.id]);
+      // A's LISTEN connection is cut, as a failover would: it comes back by itself.
+      const { rowCount } = await db.query(
+        "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and query ilike 'listen %'",
+        [A_NAME],
+      );
+      expect(rowCount).toBeGreaterThan(0);
+    } finally {
+      await db.end();
+    }
+    expect((await withTimeout(member.closed, 10_000, "the revoked key's socket stayed open")).code).toBe(4403);
+    // The admin's socket was not asked to go: a round trip later it is still open.
+    expect((await gql(a, admin, `{ me { email } }`)).status).toBe(200);
+    expect(adminClosed).toBe(false);
   });
 });

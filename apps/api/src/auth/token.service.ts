@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Db, Tx } from "@pergola/db/client";
 import { apiTokens, users, type CredentialKind } from "@pergola/db/schema";
-import { and, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { PgCode, pgErrorCode } from "../errors.js";
 import type { Actor } from "./actor.js";
 
@@ -182,6 +182,35 @@ export class TokenService {
       this.touch(actor, now);
     } else this.actors.delete(token);
     return actor;
+  }
+
+  /**
+   * Of these credentials, those no longer valid (revoked, expired, deleted, their user disabled),
+   * and of these users, those who are not admins (whose Project memberships matter).
+   */
+  async recheck(tokenIds: readonly string[], userIds: readonly string[]): Promise<{ invalid: string[]; members: string[] }> {
+    const valid = tokenIds.length
+      ? await this.db
+          .select({ id: apiTokens.id })
+          .from(apiTokens)
+          .leftJoin(users, eq(users.id, apiTokens.userId))
+          .where(
+            and(
+              inArray(apiTokens.id, [...tokenIds]),
+              isNull(apiTokens.revokedAt),
+              or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`now()`)),
+              isNull(users.disabledAt),
+            ),
+          )
+      : [];
+    const kept = new Set(valid.map((row) => row.id));
+    const members = userIds.length
+      ? await this.db
+          .select({ id: users.id })
+          .from(users)
+          .where(and(inArray(users.id, [...userIds]), eq(users.isAdmin, false)))
+      : [];
+    return { invalid: tokenIds.filter((id) => !kept.has(id)), members: members.map((row) => row.id) };
   }
 
   /** Forget every remembered actor of these credentials (disabled, deleted, signed out, user disabled). */

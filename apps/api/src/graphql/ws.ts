@@ -216,6 +216,10 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
     closeSocketsOfUser(userId: string, reason: string) {
       for (const ws of socketsByUser.get(userId) ?? []) ws.close(CloseCode.Forbidden, reason);
     },
+    /** The credentials and users of the open sockets. */
+    openSockets(): { tokenIds: string[]; userIds: string[] } {
+      return { tokenIds: [...sockets.keys()], userIds: [...socketsByUser.keys()] };
+    },
     async close() {
       server.off("upgrade", onUpgrade);
       for (const ws of wss.clients) ws.terminate();

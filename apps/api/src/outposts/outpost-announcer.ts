@@ -28,6 +28,11 @@ export class OutpostAnnouncer {
   onTokenRevoked: (tokenId: string) => void = () => undefined;
   /** Set by the server: closes this process's sockets of a user who left a Project. */
   onMembershipEnded: (userId: string) => void = () => undefined;
+  /**
+   * Set by the server: the LISTEN connection came back, and revocations and membership changes
+   * announced meanwhile were lost; what the open sockets rely on is checked again.
+   */
+  onResumed: () => void = () => undefined;
 
   constructor(
     private readonly database: Database,
@@ -48,6 +53,7 @@ export class OutpostAnnouncer {
       // Changes announced while the connection was down are lost: every watcher reads again.
       () => {
         for (const id of this.local.eventNames()) this.local.emit(id);
+        this.onResumed();
       },
     );
   }
