@@ -8,6 +8,7 @@ const benchmarks = {
   deploy: () => import("./deploy.mjs"),
   heartbeats: () => import("./heartbeats.mjs"),
   "db-driver": () => import("./db-driver.mjs"),
+  queries: () => import("./queries.mjs"),
 };
 
 const [name, ...argv] = process.argv.slice(2);
