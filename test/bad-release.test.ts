@@ -69,6 +69,10 @@ describe("a bad Release does not take a Stage down", () => {
     // #2 crash-loops: it starts beside #1, which keeps serving, and FAILS; #1 goes on.
     await deploy(api, project, "prod", await createBuild(api, project, manifest("two", "crash.js"), artifact));
     expect(await answer()).toBe("200 one");
+    // While #2 starts (its first report made it DEPLOYING), the Stage's health is #1's, which serves.
+    await until(2, "DEPLOYING");
+    const during = (await api.ok(STAGE, { p: project })).stage;
+    expect(during).toMatchObject({ health: "HEALTHY", liveRelease: { number: 1 } });
     const failed = await until(2, "FAILED");
     expect(failed.message).toMatch(/^web: crash-looping before it was ever healthy/);
     expect(await answer()).toBe("200 one");

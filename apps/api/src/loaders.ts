@@ -20,6 +20,8 @@ export interface Loaders {
   activeReleaseByStageId: DataLoader<string, ReleaseRow | null>;
   deployedReleaseByStageId: DataLoader<string, ReleaseRow | null>;
   componentsByStageId: DataLoader<string, ComponentRow[]>;
+  /** The Components of the Release serving each Stage (its health's). */
+  servingComponentsByStageId: DataLoader<string, ComponentRow[]>;
   outpostById: DataLoader<string, OutpostView | null>;
   /** The Outpost of each Stage; null for local Stages. */
   outpostByStageId: DataLoader<string, OutpostView | null>;
@@ -53,6 +55,7 @@ export function createLoaders(services: Services): Loaders {
     activeReleaseByStageId: new DataLoader((ids) => services.releases.activeReleases(ids), { cache: false }),
     deployedReleaseByStageId: new DataLoader((ids) => services.releases.deployedReleases(ids), { cache: false }),
     componentsByStageId: new DataLoader((ids) => services.components.listForStages(ids), { cache: false }),
+    servingComponentsByStageId: new DataLoader((ids) => services.components.listForStages(ids, "serving"), { cache: false }),
     outpostById,
     outpostByStageId: new DataLoader(
       async (stageIds) => {

@@ -36,7 +36,7 @@ import { applyLinkOutcome, getLinkFacts } from "../outposts/link-report.js";
 import type { OutpostAnnouncer } from "../outposts/outpost-announcer.js";
 import type { AgentSession } from "../outposts/outpost-sessions.js";
 import { isUuid } from "../node/global-id.js";
-import { applyReleaseChange, isCurrentRelease } from "../releases/release.service.js";
+import { applyReleaseChange, isCurrentRelease, isServingRelease } from "../releases/release.service.js";
 import { applyStageSteps } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 import type { LogFeed } from "./log-feed.js";
@@ -69,15 +69,19 @@ export class ComponentService {
     private readonly logFeed: LogFeed,
   ) {}
 
-  /** The Components of each Stage's current Release (during a rollout, the new one's), by name, as a reader sees them (componentAsSeen). */
-  async listForStages(stageIds: readonly string[]): Promise<ComponentRow[][]> {
+  /**
+   * The Components of each Stage's current Release (during a rollout, the new one's) or, with
+   * `serving`, of the Release serving it (during a rollout, the old one's), by name, as a reader
+   * sees them (componentAsSeen).
+   */
+  async listForStages(stageIds: readonly string[], which: "current" | "serving" = "current"): Promise<ComponentRow[][]> {
     const rows = await this.db
       .select({ component: components, outpostStatus: outposts.status })
       .from(components)
       .innerJoin(releases, eq(releases.id, components.releaseId))
       .innerJoin(stages, eq(stages.id, components.stageId))
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
-      .where(and(inArray(components.stageId, [...stageIds]), isCurrentRelease))
+      .where(and(inArray(components.stageId, [...stageIds]), which === "serving" ? isServingRelease : isCurrentRelease))
       .orderBy(asc(components.name));
     const seen = rows.map(({ component, outpostStatus }) => componentAsSeen(component, outpostStatus));
     return stageIds.map((id) => seen.filter((c) => c.stageId === id));

@@ -117,10 +117,11 @@ export class StageResolver {
   }
 
   @FieldResolver(() => Health, {
-    description: "From the services' health: HEALTHY all, DEGRADED some, UNHEALTHY none; UNKNOWN while nothing reports.",
+    description:
+      "From the health of the services of the Release serving the Stage (during a rollout, the one still serving): HEALTHY all, DEGRADED some, UNHEALTHY none; UNKNOWN while nothing reports.",
   })
   async health(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Health> {
-    return deriveStageHealth(await loaders.componentsByStageId.load(stage.id));
+    return deriveStageHealth(await loaders.servingComponentsByStageId.load(stage.id));
   }
 }
 
