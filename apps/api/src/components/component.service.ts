@@ -27,7 +27,7 @@ import {
   type ObservedComponent,
 } from "../domain/component.machine.js";
 import { accepted, isRefused, toAppError } from "../domain/outcome.js";
-import { stepLink } from "../domain/outpost-link.machine.js";
+import { hasReleaseFailure, stepLink, type LinkFacts } from "../domain/outpost-link.machine.js";
 import { stepRelease } from "../domain/release.machine.js";
 import { stepStage } from "../domain/stage.machine.js";
 import { EventKind } from "../events/event-kind.js";
@@ -130,7 +130,7 @@ export class ComponentService {
         const admitted = stepLink(linkFacts, { ...linkReport, now: new Date() });
         if (isRefused(admitted)) return no(admitted.refused.message);
         if (!report.releaseId) {
-          const link = stepLinkWith(await newestFailure(ptx, stage));
+          const link = stepLinkWith(await knownFailure(ptx, stage, linkFacts));
           // "Nothing runs here" is true only when the Stage has no active Release.
           if (await hasActiveRelease(ptx, stage)) return no("the Stage has a Release to run");
           await applyLinkOutcome(ptx, stage, link);
@@ -145,7 +145,7 @@ export class ComponentService {
         effects.logged = await storeComponents(ptx, stage, release, reported);
         const written = await applyReleaseChange(ptx, stage, release, moved);
         await applyStageSteps(ptx, stage, accepted(stepStage(stage, { kind: "report", components: reported })).events);
-        const failedRelease = written.state === "FAILED" ? written : await newestFailure(ptx, stage);
+        const failedRelease = written.state === "FAILED" ? written : await knownFailure(ptx, stage, linkFacts);
         const link = stepLinkWith(failedRelease);
         effects.outpost = await applyLinkOutcome(ptx, stage, link);
         return ok;
@@ -202,8 +202,13 @@ async function storeComponents(
   return logged;
 }
 
-/** The Stage's newest Release, if it FAILED. */
-async function newestFailure({ tx }: Pick<ProjectTx, "tx">, stage: StageRow): Promise<ReleaseRow | null> {
+/**
+ * The Stage's newest Release, if it FAILED and the link already says so. A Release fails only
+ * through a report, which records it in the link's errors: without such an error there is
+ * nothing to look up (no query on the report's ordinary path).
+ */
+async function knownFailure({ tx }: Pick<ProjectTx, "tx">, stage: StageRow, link: LinkFacts): Promise<ReleaseRow | null> {
+  if (!hasReleaseFailure(link.applyErrors)) return null;
   const [newest] = await tx.select().from(releases).where(eq(releases.stageId, stage.id)).orderBy(desc(releases.number)).limit(1);
   return newest?.state === "FAILED" ? newest : null;
 }

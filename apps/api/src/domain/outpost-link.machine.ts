@@ -83,7 +83,7 @@ export function stepLink(link: LinkFacts, report: LinkReport): LinkOutcome {
     .map((c) => ({ component: c.name, message: c.message ?? "failed" }));
   if (report.failedRelease) {
     const { number, message } = report.failedRelease;
-    failures.push({ component: `release #${number}`, message: `failed${message ? `: ${message}` : ""}` });
+    failures.push({ component: `${RELEASE_ERROR}${number}`, message: `failed${message ? `: ${message}` : ""}` });
   }
   const applyErrors = failures.map((f) => ({ ...f, at: known(f.component, f.message)?.at ?? at }));
   const sameErrors =
@@ -98,6 +98,14 @@ export function stepLink(link: LinkFacts, report: LinkReport): LinkOutcome {
       if (!known(e.component, e.message)) events.push({ kind: "APPLY_ERROR", component: e.component, message: e.message });
   }
   return { next, changed: true, events };
+}
+
+/** The component of a link error that says a Release failed: `release #<number>`. */
+const RELEASE_ERROR = "release #";
+
+/** Whether the link's errors say a Release failed (then each report asks again whether the Stage's newest Release still is that failure). */
+export function hasReleaseFailure(applyErrors: readonly Pick<ApplyError, "component">[]): boolean {
+  return applyErrors.some((e) => e.component.startsWith(RELEASE_ERROR));
 }
 
 /** The link's status: the Outpost's, or ERROR when its agent is there but cannot apply. */

@@ -7,8 +7,8 @@
 import type { Db } from "@pergola/db/client";
 import { builds, components, outposts, projects, releases, stages } from "@pergola/db/schema";
 import { getIngress, validateManifest, type LinkTarget, type Manifest } from "@pergola/runtime";
-import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
 import { and, eq, inArray } from "drizzle-orm";
+import { isServingRelease } from "../releases/release.service.js";
 
 export type { LinkTarget };
 
@@ -33,7 +33,7 @@ export class LinkService {
   }
 
   async resolve(project: string, stage: string, host: string, path: string): Promise<LinkTarget> {
-    const rows = await this.db
+    const [row] = await this.db
       .select({
         stage: stages,
         release: releases,
@@ -44,11 +44,10 @@ export class LinkService {
       .from(stages)
       .innerJoin(projects, eq(projects.id, stages.projectId))
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
-      .leftJoin(releases, and(eq(releases.stageId, stages.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
+      // While a new Release starts beside the DEPLOYED one, the links lead to the DEPLOYED one.
+      .leftJoin(releases, and(eq(releases.stageId, stages.id), isServingRelease))
       .leftJoin(builds, eq(builds.id, releases.buildId))
       .where(and(eq(projects.slug, project), eq(stages.slug, stage)));
-    // While a new Release starts beside the DEPLOYED one, the links lead to the DEPLOYED one.
-    const row = rows.find((r) => r.release?.state === "DEPLOYED") ?? rows[0];
     if (!row) return { kind: "unknown" };
     if (row.stage.outpostId) {
       // The control plane cannot reach an Outpost's Components: its agent serves their links.

@@ -9,8 +9,8 @@
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { builds, configurations, releases, stages, type BuildRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
-import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
-import { and, asc, desc, eq, inArray, lt, max, ne, sql, type SQL } from "drizzle-orm";
+import { ACTIVE_RELEASE_STATES, isOneOf, ROLLING_RELEASE_STATES } from "@pergola/schema";
+import { and, desc, eq, inArray, lt, max, ne, sql, type SQL } from "drizzle-orm";
 import { accepted, toAppError } from "../domain/outcome.js";
 import { createRelease, planRelease, stepRelease, type ReleaseChange, type ReleasePlan } from "../domain/release.machine.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
@@ -44,23 +44,21 @@ export class ReleaseService {
    * Each Stage's current Release, for `Stage.currentRelease`: the one on its way (PENDING or
    * DEPLOYING) if there is one, else the DEPLOYED one.
    */
-  async activeReleases(stageIds: readonly string[]): Promise<(ReleaseRow | null)[]> {
-    const rows = await this.db
-      .select()
-      .from(releases)
-      .where(and(inArray(releases.stageId, [...stageIds]), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
-      .orderBy(asc(releases.number));
-    // The newer of the two wins: one on its way is newer than the one serving.
-    const byStage = new Map(rows.map((r) => [r.stageId, r]));
-    return stageIds.map((id) => byStage.get(id) ?? null);
+  activeReleases(stageIds: readonly string[]): Promise<(ReleaseRow | null)[]> {
+    return this.releaseOfEach(stageIds, isCurrentRelease);
   }
 
   /** Each Stage's DEPLOYED Release, the one serving it, for `Stage.liveRelease`. */
-  async deployedReleases(stageIds: readonly string[]): Promise<(ReleaseRow | null)[]> {
+  deployedReleases(stageIds: readonly string[]): Promise<(ReleaseRow | null)[]> {
+    return this.releaseOfEach(stageIds, eq(releases.state, "DEPLOYED"));
+  }
+
+  /** For each Stage, its one Release that meets `which` (at most one does), or null. */
+  private async releaseOfEach(stageIds: readonly string[], which: SQL): Promise<(ReleaseRow | null)[]> {
     const rows = await this.db
       .select()
       .from(releases)
-      .where(and(inArray(releases.stageId, [...stageIds]), eq(releases.state, "DEPLOYED")));
+      .where(and(inArray(releases.stageId, [...stageIds]), which));
     const byStage = new Map(rows.map((r) => [r.stageId, r]));
     return stageIds.map((id) => byStage.get(id) ?? null);
   }
@@ -219,8 +217,8 @@ export function releaseEvent(kind: EventKind, stage: StageRow, release: ReleaseR
 }
 
 /**
- * The Stage's Releases that are not over, locked: the one on its way (`rolling`), the one
- * serving (`deployed`), and `current`, the newer of the two.
+ * The Stage's Releases that are not over, locked: the one on its way (`rolling`), and `current`,
+ * that one if there is one, else the DEPLOYED one.
  */
 async function lockActiveReleases(tx: Tx, stageId: string) {
   const rows = await tx
@@ -228,9 +226,8 @@ async function lockActiveReleases(tx: Tx, stageId: string) {
     .from(releases)
     .where(and(eq(releases.stageId, stageId), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
     .for("update");
-  const rolling = rows.find((r) => r.state !== "DEPLOYED") ?? null;
-  const deployed = rows.find((r) => r.state === "DEPLOYED") ?? null;
-  return { rolling, deployed, current: rolling ?? deployed };
+  const rolling = rows.find((r) => isOneOf(ROLLING_RELEASE_STATES, r.state)) ?? null;
+  return { rolling, current: rolling ?? rows.find((r) => r.state === "DEPLOYED") ?? null };
 }
 
 async function findBuild({ tx, project }: Pick<ProjectTx, "tx" | "project">, name: string): Promise<BuildRow> {
