@@ -83,6 +83,9 @@ export class OutpostSessions {
   async close(session: AgentSession): Promise<void> {
     const queued = this.pending.get(session.outpostId);
     if (queued?.session === session) this.pending.delete(session.outpostId);
+    // A flush already under way may hold this session's last heartbeat: were OFFLINE written
+    // first, its ONLINE would follow and outlive the socket until the monitor's grace ran out.
+    await this.flushing;
     const [row] = await this.db
       .update(outposts)
       .set({ status: "OFFLINE", statusSince: sql`now()`, updatedAt: sql`now()` })
