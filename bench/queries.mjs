@@ -34,6 +34,7 @@ const ALIASES = 15; // the API allows at most 15 aliases per operation
 
 const usage = `usage: node bench/run.mjs queries [options]
   --stages 20,500     Stage counts of the list cases
+  --cases me,stages,updateStage   which cases to run
   --requests 2000     requests per case and round (a tenth of it warms up first)
   --concurrency 10    requests in flight
   --rounds 3          rounds per case (medians are printed)
@@ -46,6 +47,7 @@ export async function run(argv) {
     args: argv,
     options: {
       stages: { type: "string", default: "20,500" },
+      cases: { type: "string", default: "me,stages,updateStage" },
       requests: { type: "string", default: "2000" },
       concurrency: { type: "string", default: "10" },
       rounds: { type: "string", default: "3" },
@@ -113,8 +115,9 @@ export async function run(argv) {
       },
     });
 
+    const wanted = new Set(values.cases.split(",").map((c) => c.trim()));
     const results = [];
-    for (const c of cases) {
+    for (const c of cases.filter((c) => wanted.has(c.name.replace(/@.*/, "")))) {
       // Both warm up (JIT, caches, pools), then the rounds interleave them.
       await measure(run, api, gql.url, c.api, Math.ceil(requests / 10), concurrency, c.check);
       await measure(run, floor, floor.info.url, c.floor, Math.ceil(requests / 10), concurrency, c.check);

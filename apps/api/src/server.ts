@@ -145,6 +145,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   const rules = validationRules({ production });
   const app = express();
   app.disable("x-powered-by");
+  // An ETag costs a SHA-1 of every answer; GraphQL POSTs are never revalidated.
+  app.set("etag", false);
   // The caller's address (sign-in limits count by it) is X-Forwarded-For's only from these proxies.
   app.set("trust proxy", options.trustProxy ?? "loopback");
   // An idle keep-alive connection is kept 65 s, longer than the clients and proxies that reuse

@@ -100,6 +100,18 @@ describe("credentials over HTTP", () => {
     expect(status).toBe(200);
     expect(body.data.me).toEqual({ name: "admin", email: "admin@localhost", role: "ADMIN", isAdmin: true, readOnly: false });
   });
+
+  it("answers `me` from the credential as the user's row does (a field the credential lacks reads the row)", async () => {
+    const user = await createTestUser(api);
+    const fields = "id email name isAdmin disabled role readOnly";
+    const fromActor = (await api.ok(`{ me { __typename ${fields} } }`, {}, user.token)).me;
+    const fromRow = (await api.ok(`{ me { __typename ${fields} createdAt } }`, {}, user.token)).me;
+    expect(fromRow.createdAt).toEqual(expect.any(String));
+    expect(new Date(fromRow.createdAt).getTime()).toBeGreaterThan(0);
+    const { createdAt: _, ...rest } = fromRow;
+    expect(fromActor).toEqual(rest);
+    expect(fromActor).toMatchObject({ __typename: "User", id: user.id, email: user.email, role: "MEMBER", disabled: false });
+  });
 });
 
 describe("sign-in", () => {

@@ -8,7 +8,7 @@ import type { Db } from "@pergola/db/client";
 import { builds, components, outposts, projects, releases, stages } from "@pergola/db/schema";
 import { getIngress, validateManifest, type LinkTarget, type Manifest } from "@pergola/runtime";
 import { and, eq, inArray } from "drizzle-orm";
-import { isServingRelease } from "../releases/release.service.js";
+import { isServingRelease } from "../releases/release.conditions.js";
 
 export type { LinkTarget };
 

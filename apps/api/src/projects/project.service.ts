@@ -5,7 +5,7 @@
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { projectMembers, projects, stages, users, type MemberRole, type ProjectRow, type UserRow } from "@pergola/db/schema";
-import { and, asc, count, eq, inArray, like } from "drizzle-orm";
+import { and, asc, count, eq, inArray, like, sql } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
 import { actorLabel } from "../auth/actor.js";
 import { authorize, can, refusal, type Action } from "../auth/policy.js";
@@ -40,7 +40,11 @@ export class ProjectService {
     private readonly db: Db,
     private readonly log: EventLog,
     private readonly memberships: MembershipWatcher,
-  ) {}
+  ) {
+    this.bySlug = projectBySlugStatement(db);
+  }
+
+  private readonly bySlug: ReturnType<typeof projectBySlugStatement>;
 
   async listProjects(actor: Actor): Promise<ProjectRow[]> {
     // Who may see a Project without being its member sees them all (admins).
@@ -64,12 +68,13 @@ export class ProjectService {
 
   /** The Project, or null when it does not exist or the actor is not a member (the same answer). */
   async findProject(actor: Actor, slug: string, action: ProjectAction = "project.read"): Promise<ProjectRow | null> {
-    const [row] = await this.db.select().from(projects).where(eq(projects.slug, slug));
-    if (!row) return null;
-    const refused = refusal(actor, action, { slug, membership: await this.membership(this.db, actor, row.id) });
+    // One statement: the Project with the actor's role in it.
+    const [found] = await this.bySlug.execute({ slug, user: actor.userId });
+    if (!found) return null;
+    const refused = refusal(actor, action, { slug, membership: found.role });
     if (refused?.code === ErrorCode.NOT_FOUND) return null;
     if (refused) throw refused;
-    return row;
+    return found.project;
   }
 
   async requireProject(actor: Actor, slug: string, action: ProjectAction = "project.read"): Promise<ProjectRow> {
@@ -241,6 +246,16 @@ export class ProjectService {
 }
 
 /** How services address a Project in a write: by slug, the actor authorized under the row lock. */
+/** A Project by slug, with the role in it of the user given (null: none, or no user). Built once. */
+function projectBySlugStatement(db: Db) {
+  return db
+    .select({ project: projects, role: projectMembers.role })
+    .from(projects)
+    .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("user"))))
+    .where(eq(projects.slug, sql.placeholder("slug")))
+    .prepare("project_by_slug");
+}
+
 export function projectFor(projects: ProjectService, actor: Actor, slug: string, action: ProjectAction = "project.write") {
   return { slug, actor: actorLabel(actor), authorize: (tx: Tx, row: ProjectRow) => projects.authorize(actor, row, tx, action) };
 }

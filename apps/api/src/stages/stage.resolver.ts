@@ -9,6 +9,7 @@ import { ArgDoc } from "../graphql/argument-docs.js";
 import { requiredRenamed } from "../graphql/renamed-argument.js";
 import { StageArgs, stageSlug } from "./stage.args.js";
 import { CreateStageInput, UpdateStageInput } from "./stage.input.js";
+import type { ListedStage } from "./stage.service.js";
 import { Health, Stage } from "./stage.type.js";
 
 @Resolver(() => Stage)
@@ -87,8 +88,10 @@ export class StageResolver {
     description:
       "The current Release: the one on its way (PENDING or DEPLOYING) if there is one, else the DEPLOYED one. After a failed Release, the one that went on serving.",
   })
-  async currentRelease(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Release | null> {
-    return (await loaders.activeReleaseByStageId.load(stage.id)) as Release | null;
+  currentRelease(@Root() stage: Stage & ListedStage, @Ctx() { loaders }: Context): Release | null | Promise<Release | null> {
+    // Synchronous when the list read it: no promise per Stage.
+    if (stage.listed) return stage.listed.currentRelease as Release | null;
+    return loaders.activeReleaseByStageId.load(stage.id) as Promise<Release | null>;
   }
 
   @FieldResolver(() => Release, {
@@ -104,7 +107,11 @@ export class StageResolver {
     description: "True when the Stage's Configuration changed after its current Release was made: the change waits for the next Release.",
   })
   async configDrift(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<boolean> {
-    const [release, configs] = await Promise.all([loaders.activeReleaseByStageId.load(stage.id), loaders.configsByStageId.load(stage.id)]);
+    const { listed } = stage as Stage & ListedStage;
+    const [release, configs] = await Promise.all([
+      listed ? listed.currentRelease : loaders.activeReleaseByStageId.load(stage.id),
+      loaders.configsByStageId.load(stage.id),
+    ]);
     if (!release) return false;
     const name = release.configName ?? "default";
     const config = configs.find((c) => c.name === name);
@@ -120,8 +127,9 @@ export class StageResolver {
     description:
       "From the health of the services of the Release serving the Stage (during a rollout, the one still serving): HEALTHY all, DEGRADED some, UNHEALTHY none; UNKNOWN while nothing reports.",
   })
-  async health(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Health> {
-    return deriveStageHealth(await loaders.servingComponentsByStageId.load(stage.id));
+  health(@Root() stage: Stage & ListedStage, @Ctx() { loaders }: Context): Health | Promise<Health> {
+    if (stage.listed) return deriveStageHealth(stage.listed.serving);
+    return loaders.servingComponentsByStageId.load(stage.id).then(deriveStageHealth);
   }
 }
 

@@ -4,10 +4,20 @@
  * Every write locks the Project row (event order) and then the Stage row, in that order.
  */
 import type { Db, Tx } from "@pergola/db/client";
-import { releases, stages, type ProjectRow, type StageRow, type StageType } from "@pergola/db/schema";
+import {
+  components,
+  outposts,
+  releases,
+  stages,
+  type ProjectRow,
+  type ReleaseRow,
+  type StageRow,
+  type StageType,
+} from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
 import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
+import { componentAsSeen } from "../domain/component.machine.js";
 import { accepted } from "../domain/outcome.js";
 import { stepStage, type StageStep } from "../domain/stage.machine.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
@@ -16,6 +26,7 @@ import type { Actor } from "../auth/actor.js";
 import { placeOnOutpost } from "../outposts/outpost-grants.js";
 import type { OutpostService } from "../outposts/outpost.service.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
+import { isCurrentRelease, isServingRelease } from "../releases/release.conditions.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
 
 export interface CreateStageInput {
@@ -44,10 +55,24 @@ export class StageService {
     private readonly db: Db,
     private readonly log: EventLog,
     private readonly outposts: Pick<OutpostService, "requireForStage">,
-  ) {}
+  ) {
+    this.listed = listStagesStatement(db);
+  }
 
-  listStages(project: Pick<ProjectRow, "id">): Promise<StageRow[]> {
-    return this.db.select().from(stages).where(eq(stages.projectId, project.id)).orderBy(asc(stages.createdAt));
+  private readonly listed: ReturnType<typeof listStagesStatement>;
+
+  /**
+   * The Project's Stages, oldest first, each with what a list shows beside it (`listed`): its
+   * current Release and the services of the Release serving it, as seen. One statement, built
+   * once, whatever the number of Stages.
+   */
+  async listStages(project: Pick<ProjectRow, "id">): Promise<ListedStage[]> {
+    const rows = await this.listed.execute({ project: project.id });
+    return rows.map(({ stage, release, serving, outpostStatus }) =>
+      Object.assign(stage, {
+        listed: { currentRelease: release, serving: serving.map((c) => componentAsSeen(c, outpostStatus)) },
+      }),
+    );
   }
 
   /** The Stage, or NOT_FOUND naming it. */
@@ -216,4 +241,29 @@ export async function applyStageSteps(
     row = next!;
   }
   return row;
+}
+
+/** What a list of Stages reads with each Stage, so that its fields need no statement of their own. */
+export interface StageListing {
+  currentRelease: ReleaseRow | null;
+  /** Kind and health (as seen: UNKNOWN while its Outpost is not ONLINE) of the serving Release's Components. */
+  serving: { kind: string; health: string; lastKnownHealth: string | null }[];
+}
+
+export type ListedStage = StageRow & { listed?: StageListing };
+
+function listStagesStatement(db: Db) {
+  // At most one Release of a Stage is current (one on its way, else the DEPLOYED one): a join, not a lateral.
+  const serving = sql<StageListing["serving"]>`(
+    select coalesce(json_agg(json_build_object('kind', c.kind, 'health', c.health, 'lastKnownHealth', c.last_known_health)), '[]'::json)
+    from ${components} c join ${releases} on ${releases.id} = c.release_id
+    where c.stage_id = ${stages.id} and ${isServingRelease})`;
+  return db
+    .select({ stage: stages, release: releases, serving, outpostStatus: outposts.status })
+    .from(stages)
+    .leftJoin(releases, and(eq(releases.stageId, stages.id), isCurrentRelease))
+    .leftJoin(outposts, eq(outposts.id, stages.outpostId))
+    .where(eq(stages.projectId, sql.placeholder("project")))
+    .orderBy(asc(stages.createdAt))
+    .prepare("list_stages");
 }

@@ -1,7 +1,7 @@
 /** The people of this Pergola: created by admins (or by a first SSO sign-in), disabled at once everywhere. */
 import type { Db, Tx } from "@pergola/db/client";
 import { apiTokens, users, type UserRow } from "@pergola/db/schema";
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
 import { authorize } from "../auth/policy.js";
 import { AuditAction } from "../audit/audit-action.js";
@@ -43,7 +43,12 @@ export class UserService {
   constructor(
     private readonly db: Db,
     private readonly revoker: CredentialRevoker,
-  ) {}
+  ) {
+    this.byId = prepareUserById(db);
+  }
+
+  /** Built once: every `me` reads it. */
+  private readonly byId: ReturnType<typeof prepareUserById>;
 
   async listUsers(actor: Actor): Promise<UserRow[]> {
     authorize(actor, "user.manage", undefined);
@@ -52,7 +57,7 @@ export class UserService {
 
   async getUser(id: string): Promise<UserRow | null> {
     if (!isUuid(id)) return null;
-    const [row] = await this.db.select().from(users).where(eq(users.id, id));
+    const [row] = await this.byId.execute({ id });
     return row ?? null;
   }
 
@@ -158,4 +163,12 @@ export async function ensureAdminUser(db: Db | Tx, email: string): Promise<UserR
     .onConflictDoUpdate({ target: users.email, set: { isAdmin: true } });
   const [row] = await db.select().from(users).where(eq(users.email, address));
   return row!;
+}
+
+function prepareUserById(db: Db) {
+  return db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder("id")))
+    .prepare("user_by_id");
 }
