@@ -31,10 +31,11 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const STAGES_QUERY = "query($p: String!) { stages(project: $p) { slug name type state health currentRelease { number } } }";
 const UPDATE_STAGE = "mutation($i: UpdateStageInput!) { updateStage(input: $i) { name } }";
 const ALIASES = 15; // the API allows at most 15 aliases per operation
+const WRITERS = 50; // the writes case: clients on distinct Stages of one Project
 
 const usage = `usage: node bench/run.mjs queries [options]
   --stages 20,500     Stage counts of the list cases
-  --cases me,stages,updateStage   which cases to run
+  --cases me,stages,updateStage   which cases to run; also: writes (50 clients updating 50 Stages of one Project; req/s is its figure)
   --requests 2000     requests per case and round (a tenth of it warms up first)
   --concurrency 10    requests in flight
   --rounds 3          rounds per case (medians are printed)
@@ -116,18 +117,38 @@ export async function run(argv) {
     });
 
     const wanted = new Set(values.cases.split(",").map((c) => c.trim()));
+    if (wanted.has("writes")) {
+      // 50 clients, each writing to a Stage of its own, all in one Project.
+      const project = `bench-${runId}-writes`;
+      projects.push(project);
+      const ids = await createWorld(gql, db, project, WRITERS);
+      let k = 0;
+      cases.push({
+        name: "writes",
+        concurrency: WRITERS,
+        api: () => {
+          const i = k++ % WRITERS;
+          return gql.body(UPDATE_STAGE, { i: { project, stage: ids[i].slug, name: `w${i} ${k}` } });
+        },
+        floor: () => {
+          const i = k++ % WRITERS;
+          return { path: "/update", body: JSON.stringify({ id: ids[i].id, name: `w${i} ${k}` }) };
+        },
+      });
+    }
     const results = [];
     for (const c of cases.filter((c) => wanted.has(c.name.replace(/@.*/, "")))) {
       // Both warm up (JIT, caches, pools), then the rounds interleave them.
-      await measure(run, api, gql.url, c.api, Math.ceil(requests / 10), concurrency, c.check);
-      await measure(run, floor, floor.info.url, c.floor, Math.ceil(requests / 10), concurrency, c.check);
+      const inFlight = c.concurrency ?? concurrency;
+      await measure(run, api, gql.url, c.api, Math.ceil(requests / 10), inFlight, c.check);
+      await measure(run, floor, floor.info.url, c.floor, Math.ceil(requests / 10), inFlight, c.check);
       const apiRounds = [];
       const floorRounds = [];
       for (let r = 0; r < rounds; r++) {
         const order = r % 2 === 0 ? ["api", "floor"] : ["floor", "api"];
         for (const side of order) {
-          if (side === "api") apiRounds.push(await measure(run, api, gql.url, c.api, requests, concurrency, c.check));
-          else floorRounds.push(await measure(run, floor, floor.info.url, c.floor, requests, concurrency, c.check));
+          if (side === "api") apiRounds.push(await measure(run, api, gql.url, c.api, requests, inFlight, c.check));
+          else floorRounds.push(await measure(run, floor, floor.info.url, c.floor, requests, inFlight, c.check));
         }
       }
       const a = medians(apiRounds);
@@ -138,7 +159,7 @@ export async function run(argv) {
         mkdirSync(dir, { recursive: true });
         const path = join(dir, `queries-${c.name.replace("@", "-")}.cpuprofile`);
         await api.startProfile();
-        await measure(run, api, gql.url, c.api, requests, concurrency, c.check);
+        await measure(run, api, gql.url, c.api, requests, inFlight, c.check);
         await api.stopProfile(path);
         console.log(`\nprofile of the API, ${c.name} (${path}):\n${summarizeProfile(path, { top: 12 })}`);
       }
@@ -146,7 +167,7 @@ export async function run(argv) {
 
     console.log(
       `\n${formatTable(
-        ["case", "API CPU/req", "floor CPU/req", "ratio", "API req/s", "floor req/s", "API p50", "floor p50"],
+        ["case", "API CPU/req", "floor CPU/req", "ratio", "API req/s", "floor req/s", "API p50", "floor p50", "API p99"],
         results.map((r) => [
           r.case,
           `${fmt(r.api.cpuUs, 0)} µs`,
@@ -156,6 +177,7 @@ export async function run(argv) {
           fmt(r.floor.perSecond, 0),
           `${fmt(r.api.p50Ms, 2)} ms`,
           `${fmt(r.floor.p50Ms, 2)} ms`,
+          `${fmt(r.api.p99Ms, 2)} ms`,
         ]),
       )}`,
     );

@@ -282,6 +282,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
         await apollo.stop();
         await closeHttp(httpServer);
         await services.bus.stop();
+        await services.log.drain();
         if (ownsDatabase) await database.close();
       })();
       return closing;

@@ -110,47 +110,52 @@ export class ComponentService {
     if (!owner) return no("the Stage no longer exists");
     const effects = { logged: [] as string[], outpost: null as string | null };
     return this.log
-      .inProject({ id: owner.projectId, actor: `agent of ${agent.outpost}` }, async (ptx) => {
-        const [stage] = await ptx.tx.select().from(stages).where(eq(stages.id, report.stageId)).for("update");
-        if (!stage) return no("the Stage no longer exists");
-        const reported = report.releaseId ? report.components : [];
-        const linkAgent = agent.outpost === LOCAL_OUTPOST ? ({ local: true } as const) : { local: false as const, session: agent.session };
-        const linkFacts = await getLinkFacts(ptx, stage);
-        const linkReport = {
-          kind: "report",
-          agent: linkAgent,
-          observedGeneration: report.observedGeneration,
-          components: reported,
-        } as const;
-        // Asked first whether the agent may report at all; answered again below with what the report did to the Release.
-        const stepLinkWith = (failedRelease: ReleaseRow | null) => {
-          const outcome = stepLink(linkFacts, { ...linkReport, failedRelease, now: new Date() });
-          if (isRefused(outcome)) throw toAppError(outcome.refused);
-          return outcome;
-        };
-        const admitted = stepLink(linkFacts, { ...linkReport, now: new Date() });
-        if (isRefused(admitted)) return no(admitted.refused.message);
-        if (!report.releaseId) {
-          const link = stepLinkWith(await knownFailure(ptx, stage, linkFacts));
-          // "Nothing runs here" is true only when the Stage has no active Release.
-          if (await hasActiveRelease(ptx, stage)) return no("the Stage has a Release to run");
-          await applyLinkOutcome(ptx, stage, link);
+      .inProject(
+        { id: owner.projectId, actor: `agent of ${agent.outpost}` },
+        async (ptx) => {
+          const [stage] = await ptx.tx.select().from(stages).where(eq(stages.id, report.stageId)).for("update");
+          if (!stage) return no("the Stage no longer exists");
+          const reported = report.releaseId ? report.components : [];
+          const linkAgent =
+            agent.outpost === LOCAL_OUTPOST ? ({ local: true } as const) : { local: false as const, session: agent.session };
+          const linkFacts = await getLinkFacts(ptx, stage);
+          const linkReport = {
+            kind: "report",
+            agent: linkAgent,
+            observedGeneration: report.observedGeneration,
+            components: reported,
+          } as const;
+          // Asked first whether the agent may report at all; answered again below with what the report did to the Release.
+          const stepLinkWith = (failedRelease: ReleaseRow | null) => {
+            const outcome = stepLink(linkFacts, { ...linkReport, failedRelease, now: new Date() });
+            if (isRefused(outcome)) throw toAppError(outcome.refused);
+            return outcome;
+          };
+          const admitted = stepLink(linkFacts, { ...linkReport, now: new Date() });
+          if (isRefused(admitted)) return no(admitted.refused.message);
+          if (!report.releaseId) {
+            const link = stepLinkWith(await knownFailure(ptx, stage, linkFacts));
+            // "Nothing runs here" is true only when the Stage has no active Release.
+            if (await hasActiveRelease(ptx, stage)) return no("the Stage has a Release to run");
+            await applyLinkOutcome(ptx, stage, link);
+            return ok;
+          }
+          const [release] = await ptx.tx.select().from(releases).where(eq(releases.id, report.releaseId)).for("update");
+          if (!release || release.stageId !== stage.id) return no("that Release is not the Stage's active Release");
+          const stray = checkComponentNames(reported, await getManifestComponentNames(ptx, release));
+          if (stray) throw toAppError(stray);
+          const moved = stepRelease(release, { kind: "report", stage: stage.state, components: reported });
+          if (isRefused(moved)) return no(moved.refused.message);
+          effects.logged = await storeComponents(ptx, stage, release, reported);
+          const written = await applyReleaseChange(ptx, stage, release, moved);
+          await applyStageSteps(ptx, stage, accepted(stepStage(stage, { kind: "report", components: reported })).events);
+          const failedRelease = written.state === "FAILED" ? written : await knownFailure(ptx, stage, linkFacts);
+          const link = stepLinkWith(failedRelease);
+          effects.outpost = await applyLinkOutcome(ptx, stage, link);
           return ok;
-        }
-        const [release] = await ptx.tx.select().from(releases).where(eq(releases.id, report.releaseId)).for("update");
-        if (!release || release.stageId !== stage.id) return no("that Release is not the Stage's active Release");
-        const stray = checkComponentNames(reported, await getManifestComponentNames(ptx, release));
-        if (stray) throw toAppError(stray);
-        const moved = stepRelease(release, { kind: "report", stage: stage.state, components: reported });
-        if (isRefused(moved)) return no(moved.refused.message);
-        effects.logged = await storeComponents(ptx, stage, release, reported);
-        const written = await applyReleaseChange(ptx, stage, release, moved);
-        await applyStageSteps(ptx, stage, accepted(stepStage(stage, { kind: "report", components: reported })).events);
-        const failedRelease = written.state === "FAILED" ? written : await knownFailure(ptx, stage, linkFacts);
-        const link = stepLinkWith(failedRelease);
-        effects.outpost = await applyLinkOutcome(ptx, stage, link);
-        return ok;
-      })
+        },
+        { lock: "last" },
+      )
       .then((answer) => {
         // Committed: followers of these Components' output read the new lines.
         if (answer.accepted) for (const name of effects.logged) this.logFeed.signal(report.stageId, name);

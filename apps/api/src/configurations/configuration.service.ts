@@ -113,40 +113,44 @@ export class ConfigurationService {
   }
 
   private change(project: ProjectTarget, change: Change): Promise<Configuration> {
-    return this.log.inProject(project, async ({ tx, project: row, emit }) => {
-      const stage = await lockStage({ tx, project: row }, change.stage);
-      const [current] = await this.selectCurrent(tx, stage.id, change.config).for("update", { of: configurations });
-      const where = `Configuration "${change.config}" of Stage "${stage.slug}"`;
-      if (!current && change.mustExist) throw notFound(where);
-      const actual = current?.configuration.version ?? 0;
-      if (change.expectedVersion !== null && change.expectedVersion !== actual) {
-        throw new AppError(
-          ErrorCode.CONFLICT,
-          `${where} changed meanwhile: expected version ${change.expectedVersion}, it is at ${actual}; read it again and retry`,
-          { field: "expectedVersion", expected: change.expectedVersion, actual },
-        );
-      }
-      const entries = change.apply(current ? entriesOf(current) : [], where);
-      const version = actual + 1;
-      const [configuration] = current
-        ? await tx
-            .update(configurations)
-            .set({ version, updatedAt: new Date() })
-            .where(eq(configurations.id, current.configuration.id))
-            .returning()
-        : await tx.insert(configurations).values({ stageId: stage.id, name: change.config, version }).returning();
-      // Secret values are stored encrypted, bound to this Configuration (plaintext ones from before included).
-      const data: ConfigVersionData = { entries: this.secrets.sealEntries(entries, configuration!.id) };
-      await insertVersion(tx, { configurationId: configuration!.id, version, data, createdBy: change.createdBy });
-      // Names, kinds and flags only: event payloads are replayed to every subscriber of the Project.
-      const summary = entries.map(({ name, kind, secret }) => ({ name, kind, secret }));
-      emit({
-        kind: EventKind.CONFIGURATION_CHANGED,
-        stageId: stage.id,
-        payload: { stage: toStageSnapshot(stage), configuration: { name: change.config, version, entries: summary } },
-      });
-      return toConfiguration({ configuration: configuration!, data });
-    });
+    return this.log.inProject(
+      project,
+      async ({ tx, project: row, emit }) => {
+        const stage = await lockStage({ tx, project: row }, change.stage);
+        const [current] = await this.selectCurrent(tx, stage.id, change.config).for("update", { of: configurations });
+        const where = `Configuration "${change.config}" of Stage "${stage.slug}"`;
+        if (!current && change.mustExist) throw notFound(where);
+        const actual = current?.configuration.version ?? 0;
+        if (change.expectedVersion !== null && change.expectedVersion !== actual) {
+          throw new AppError(
+            ErrorCode.CONFLICT,
+            `${where} changed meanwhile: expected version ${change.expectedVersion}, it is at ${actual}; read it again and retry`,
+            { field: "expectedVersion", expected: change.expectedVersion, actual },
+          );
+        }
+        const entries = change.apply(current ? entriesOf(current) : [], where);
+        const version = actual + 1;
+        const [configuration] = current
+          ? await tx
+              .update(configurations)
+              .set({ version, updatedAt: new Date() })
+              .where(eq(configurations.id, current.configuration.id))
+              .returning()
+          : await tx.insert(configurations).values({ stageId: stage.id, name: change.config, version }).returning();
+        // Secret values are stored encrypted, bound to this Configuration (plaintext ones from before included).
+        const data: ConfigVersionData = { entries: this.secrets.sealEntries(entries, configuration!.id) };
+        await insertVersion(tx, { configurationId: configuration!.id, version, data, createdBy: change.createdBy });
+        // Names, kinds and flags only: event payloads are replayed to every subscriber of the Project.
+        const summary = entries.map(({ name, kind, secret }) => ({ name, kind, secret }));
+        emit({
+          kind: EventKind.CONFIGURATION_CHANGED,
+          stageId: stage.id,
+          payload: { stage: toStageSnapshot(stage), configuration: { name: change.config, version, entries: summary } },
+        });
+        return toConfiguration({ configuration: configuration!, data });
+      },
+      { lock: "last" },
+    );
   }
 
   /** One version as a Release runs it (null when it does not exist). */

@@ -7,6 +7,7 @@
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { events, projects, type EventRow, type ProjectRow } from "@pergola/db/schema";
+import { rowsOf } from "@pergola/db/client";
 import { eq, lte, and, sql } from "drizzle-orm";
 import { AppError, ErrorCode, PgCode, pgErrorCode } from "../errors.js";
 import { EVENTS_CHANNEL, type EventKind } from "./event-kind.js";
@@ -19,10 +20,27 @@ export interface NewEvent {
 
 export interface ProjectTx {
   tx: Tx;
-  /** The Project row, locked for the rest of the transaction. */
+  /** The Project row: locked for the rest of the transaction, unless the write locks it last. */
   project: ProjectRow;
   /** Queue an event; it is written with the next seq when the work returns. */
   emit(event: NewEvent): void;
+}
+
+/** The Project a write is for: by id, or by slug, opened (and the caller authorized) by `open`. */
+export type ProjectTarget = ({ id: string } | { slug: string; open(tx: Tx, lock: boolean): Promise<ProjectRow> }) & {
+  /** Who causes the change, as the events will name them (actorLabel); default "system". */
+  actor?: string;
+};
+
+export interface InProjectOptions {
+  /**
+   * When the Project row is locked. "first" (the default): before the work, which then runs
+   * alone in its Project. "last": only to take the events' seq, at the end — for work that locks
+   * the rows it reads and changes itself (a Stage's row, first), so that writes to different
+   * Stages of one Project run side by side and wait on each other only for that last statement.
+   * Either way seq order is commit order.
+   */
+  lock?: "first" | "last";
 }
 
 export interface EventLogOptions {
@@ -37,84 +55,121 @@ export interface EventLogOptions {
 const MAX_ATTEMPTS = 5;
 
 export class EventLog {
+  /** Projects whose log start moved: their pruned events are deleted after the commit, apart from any write. */
+  private pruning: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly db: Db,
     private readonly options: EventLogOptions,
   ) {}
 
   /**
-   * Runs `work` in a transaction holding the Project row lock, then appends what it emitted.
-   * The Project is found by id, or by slug with the caller's authorization checked under the
-   * lock (one statement fewer than looking it up first).
-   * Serialization failures and deadlocks are retried a bounded number of times.
+   * Runs `work` in a transaction, then appends what it emitted, in one statement that takes the
+   * next seqs from the Project row (locked by it, if not before). The Project is found by id, or
+   * by slug with the caller authorized in the same statement. Serialization failures and
+   * deadlocks are retried a bounded number of times.
    */
-  async inProject<T>(
-    project: ({ id: string } | { slug: string; authorize(tx: Tx, project: ProjectRow): Promise<void> }) & {
-      /** Who causes the change, as the events will name them (actorLabel); default "system". */
-      actor?: string;
-    },
-    work: (ptx: ProjectTx) => Promise<T>,
-  ): Promise<T> {
+  async inProject<T>(project: ProjectTarget, work: (ptx: ProjectTx) => Promise<T>, options: InProjectOptions = {}): Promise<T> {
+    const lockFirst = (options.lock ?? "first") === "first";
     return this.withRetry(async () => {
       let written: EventRow[] = [];
+      let pruneThrough: bigint | null = null;
       let projectId = "";
       const result = await this.db.transaction(async (tx) => {
-        const where = "id" in project ? eq(projects.id, project.id) : eq(projects.slug, project.slug);
-        const [row] = await tx.select().from(projects).where(where).for("update");
-        if (!row) throw new AppError(ErrorCode.NOT_FOUND, "slug" in project ? `Project "${project.slug}" not found` : "Project not found");
-        if ("authorize" in project) await project.authorize(tx, row);
+        const row = "open" in project ? await project.open(tx, lockFirst) : await this.projectById(tx, project.id, lockFirst);
         projectId = row.id;
         const queued: NewEvent[] = [];
         const value = await work({ tx, project: row, emit: (e) => queued.push(e) });
-        written = await this.append(tx, row, queued, project.actor);
+        ({ written, pruneThrough } = await this.write(tx, row, queued, project.actor));
         return value;
       });
       this.committed(projectId, written);
+      if (pruneThrough !== null) this.prune(projectId, pruneThrough);
       return result;
     });
   }
 
+  private async projectById(tx: Tx, id: string, lock: boolean): Promise<ProjectRow> {
+    const query = tx.select().from(projects).where(eq(projects.id, id));
+    const [row] = lock ? await query.for("update") : await query;
+    if (!row) throw new AppError(ErrorCode.NOT_FOUND, "Project not found");
+    return row;
+  }
+
   /**
-   * Appends events for a Project row the caller has locked (or just inserted) in `tx`, and
-   * returns them as written. Two statements: the insert, and the seq update (with the NOTIFY
-   * folded into it on PostgreSQL); a third, the prune, once per tenth of the retention.
+   * Appends events for a Project whose row the caller locked in `tx` (or just inserted), and
+   * returns them as written.
    */
   async append(tx: Tx, project: ProjectRow, queued: readonly NewEvent[], actor = "system"): Promise<EventRow[]> {
-    if (queued.length === 0) return [];
-    const first = project.seq + 1n;
-    const last = project.seq + BigInt(queued.length);
-    const written = await tx
-      .insert(events)
-      .values(
-        queued.map((e, i) => ({
-          projectId: project.id,
-          seq: first + BigInt(i),
-          stageId: e.stageId ?? null,
-          kind: e.kind,
-          payload: e.payload,
-          actor,
-        })),
-      )
-      .returning();
-    const pruneThrough = last - BigInt(this.options.retention);
-    // Prune in batches (a tenth of the retention) so the delete is amortized over many writes.
-    const prune = pruneThrough - project.logStart >= BigInt(Math.max(1, Math.floor(this.options.retention / 10)));
-    const logStart = prune ? sql`, log_start = ${pruneThrough.toString()}::bigint` : sql``;
-    if (this.options.notify) {
-      // Delivered at commit, to every API process (this one included) listening.
+    // A log start moved here is pruned with the next one (each prune deletes everything before its start).
+    return (await this.write(tx, project, queued, actor)).written;
+  }
+
+  /**
+   * One statement: the Project's seq moves by the number of events (this locks its row until the
+   * commit, so seq order is commit order), the events go in with those seqs, the log start moves
+   * once a tenth of the retention has gone past it, and on PostgreSQL a NOTIFY goes to every API
+   * process (delivered at commit). The events' `at` is the transaction's time, as the column's default.
+   */
+  private async write(
+    tx: Tx,
+    project: ProjectRow,
+    queued: readonly NewEvent[],
+    actor = "system",
+  ): Promise<{ written: EventRow[]; pruneThrough: bigint | null }> {
+    if (queued.length === 0) return { written: [], pruneThrough: null };
+    const n = queued.length;
+    const retention = this.options.retention;
+    const step = Math.max(1, Math.floor(retention / 10));
+    const json = JSON.stringify(queued.map((e) => ({ stageId: e.stageId ?? null, kind: e.kind, payload: e.payload })));
+    const notify = this.options.notify ? sql`, pg_notify(${EVENTS_CHANNEL}, ${project.id} || ':' || p.seq)` : sql``;
+    const [row] = rowsOf<{ seq: string; moved: boolean; log_start: string; at: string | Date }>(
       await tx.execute(sql`
-        with updated as (
-          update ${projects} set seq = ${last.toString()}::bigint${logStart} where id = ${project.id} returning id
+        with p as (
+          update ${projects} set seq = seq + ${n},
+            log_start = case when seq + ${n} - ${retention} - log_start >= ${step} then seq + ${n} - ${retention} else log_start end
+          where id = ${project.id}
+          returning seq, log_start, log_start <> ${project.logStart.toString()}::bigint as moved
+        ), e as (
+          insert into ${events} (project_id, seq, stage_id, kind, payload, actor)
+          select ${project.id}, p.seq - ${n} + u.ord, (u.event->>'stageId')::uuid, u.event->>'kind', u.event->'payload', ${actor}
+          from p, jsonb_array_elements(${json}::jsonb) with ordinality as u(event, ord)
         )
-        select pg_notify(${EVENTS_CHANNEL}, ${`${project.id}:${last}`}) from updated`);
-    } else {
-      await tx.execute(sql`update ${projects} set seq = ${last.toString()}::bigint${logStart} where id = ${project.id}`);
-    }
-    if (prune) {
-      await tx.delete(events).where(and(eq(events.projectId, project.id), lte(events.seq, pruneThrough)));
-    }
+        select p.seq::text as seq, p.log_start::text as log_start, p.moved, now() as at${notify} from p`),
+    );
+    if (!row) throw new AppError(ErrorCode.NOT_FOUND, "Project not found");
+    const last = BigInt(row.seq);
+    const at = row.at instanceof Date ? row.at : new Date(row.at);
+    // The payloads as they were stored (JSON), not the objects the work built.
+    const stored = JSON.parse(json) as { stageId: string | null; kind: string; payload: unknown }[];
+    const written = stored.map((e, i) => ({
+      projectId: project.id,
+      seq: last - BigInt(n - 1 - i),
+      stageId: e.stageId,
+      kind: e.kind,
+      payload: e.payload,
+      actor,
+      at,
+    }));
     project.seq = last;
-    return written;
+    const logStart = BigInt(row.log_start);
+    project.logStart = logStart;
+    return { written, pruneThrough: row.moved ? logStart : null };
+  }
+
+  /** Deletes a Project's events up to `through` (its cursors already answer RESYNC_REQUIRED), one prune at a time. */
+  private prune(projectId: string, through: bigint): void {
+    this.pruning = this.pruning
+      .then(() => this.db.delete(events).where(and(eq(events.projectId, projectId), lte(events.seq, through))))
+      .then(
+        () => undefined,
+        () => undefined, // the next prune of the Project deletes these too
+      );
+  }
+
+  /** Waits for the prunes under way (tests, shutdown). */
+  async drain(): Promise<void> {
+    await this.pruning;
   }
 
   /** The in-process hand-over for writes made outside `inProject` (such as creating the Project). */

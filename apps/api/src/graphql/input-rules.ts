@@ -9,6 +9,7 @@
  * The services' own, stricter rules (slug syntax, name lengths…) still apply behind these.
  */
 import {
+  BREAK,
   getNamedType,
   type GraphQLInputType,
   isInputObjectType,
@@ -132,7 +133,7 @@ export function checkInputs(
 ): AppError | undefined {
   const operation = getOperationAST(document, operationName);
   if (!operation) return undefined;
-  const { refusal, usages } = checkLiterals(schema, document, operation, variables);
+  const { refusal, usages } = literalsOf(schema, document, operation, variables);
   if (refusal) return refusal;
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
@@ -145,8 +146,31 @@ export function checkInputs(
 }
 
 /**
+ * What the literals of an operation say does not change from one request to the next unless a
+ * `JSON` literal holds variables: kept per parsed document (the document caches hand out the
+ * same object for the same text), so a repeated operation is walked once.
+ */
+const literalsByDocument = new WeakMap<DocumentNode, Map<OperationDefinitionNode, ReturnType<typeof checkLiterals>>>();
+
+function literalsOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+) {
+  const known = literalsByDocument.get(document)?.get(operation);
+  if (known) return known;
+  const checked = checkLiterals(schema, document, operation, variables);
+  if (checked.usesVariables) return checked;
+  let byOperation = literalsByDocument.get(document);
+  if (!byOperation) literalsByDocument.set(document, (byOperation = new Map()));
+  byOperation.set(operation, checked);
+  return checked;
+}
+
+/**
  * The strings and `JSON` literals written in the document (fragments included), and where each
- * variable is used. graphql-js's `visit` keeps its own stack, so a deep literal costs no call stack.
+ * variable is used. `usesVariables`: a `JSON` literal holds variables, so the answer is this request's only. graphql-js's `visit` keeps its own stack, so a deep literal costs no call stack.
  */
 function checkLiterals(
   schema: GraphQLSchema,
@@ -157,6 +181,7 @@ function checkLiterals(
   const typeInfo = new TypeInfo(schema);
   const usages = new Map<string, Usage>();
   let refusal: AppError | undefined;
+  let usesVariables = false;
   const definitions = document.definitions.filter((d) => d === operation || d.kind === Kind.FRAGMENT_DEFINITION);
   /** graphql-js's `ancestors` stop before `parent`. */
   const where = (
@@ -202,6 +227,7 @@ function checkLiterals(
         const usage = where(ancestors, parent, node);
         if (!named || named.name === "JSON") {
           // A JSON literal, or a value where the schema expects none (validation already said so).
+          usesVariables ||= holdsVariables(node);
           refusal = checkJsonValue(parseJsonLiteral(node, variables), usage.path);
           return false;
         }
@@ -213,7 +239,18 @@ function checkLiterals(
       },
     }),
   );
-  return { refusal, usages };
+  return { refusal, usages, usesVariables };
+}
+
+function holdsVariables(node: ASTNode): boolean {
+  let found = false;
+  visit(node, {
+    Variable() {
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
 }
 
 /** A variable's value against its declared type: strings by class, JSON and the unknown as JSON. */

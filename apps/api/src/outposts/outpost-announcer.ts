@@ -116,21 +116,28 @@ export class OutpostAnnouncer {
     await db.insert(outpostHistory).values(changes.map((c) => ({ outpostId: c.outpost.id, kind: c.kind, message: c.message })));
     const onThem = await db.selectDistinct({ projectId: stages.projectId }).from(stages).where(inArray(stages.outpostId, ids));
     for (const { projectId } of onThem) {
-      await this.log.inProject({ id: projectId }, async (ptx) => {
-        const rows = await ptx.tx
-          .select()
-          .from(stages)
-          .where(and(eq(stages.projectId, projectId), inArray(stages.outpostId, ids)));
-        const fresh = await ptx.tx
-          .select()
-          .from(outposts)
-          .where(inArray(outposts.id, [...new Set(rows.map((r) => r.outpostId!))]));
-        const views = await getOutpostViews(ptx.tx, fresh);
-        for (const stage of rows) {
-          const view = views.find((v) => v.id === stage.outpostId);
-          if (view) emitLinkChanged(ptx, stage, view);
-        }
-      });
+      // The Stages' rows are locked (in one order), as every write to a Stage does before its Project's.
+      await this.log.inProject(
+        { id: projectId },
+        async (ptx) => {
+          const rows = await ptx.tx
+            .select()
+            .from(stages)
+            .where(and(eq(stages.projectId, projectId), inArray(stages.outpostId, ids)))
+            .orderBy(stages.id)
+            .for("update");
+          const fresh = await ptx.tx
+            .select()
+            .from(outposts)
+            .where(inArray(outposts.id, [...new Set(rows.map((r) => r.outpostId!))]));
+          const views = await getOutpostViews(ptx.tx, fresh);
+          for (const stage of rows) {
+            const view = views.find((v) => v.id === stage.outpostId);
+            if (view) emitLinkChanged(ptx, stage, view);
+          }
+        },
+        { lock: "last" },
+      );
     }
     await this.outpostChanged(...ids);
     if (changes.length === 1)

@@ -28,6 +28,9 @@ export interface MemberView {
   addedAt: Date;
 }
 
+/** A user id no row has: an actor without a user is nobody's member. */
+const NO_USER = "00000000-0000-0000-0000-000000000000";
+
 type ProjectAction = Extract<Action, "project.read" | "project.write" | "project.manage">;
 
 /** Ends what a user who left a Project still has open (sockets, so their subscriptions), on every replica. */
@@ -86,6 +89,23 @@ export class ProjectService {
   /** Whether the actor may `action` the Project. Inside a transaction pass `tx` as `db` (PGlite has one connection). */
   async authorize(actor: Actor, project: ProjectRow, db: Db | Tx = this.db, action: ProjectAction = "project.write"): Promise<void> {
     authorize(actor, action, { slug: project.slug, membership: await this.membership(db, actor, project.id) });
+  }
+
+  /**
+   * The Project a write is for, in `tx`, with the actor authorized: one statement, the Project row
+   * and the actor's role in it, the row locked (`FOR UPDATE`) when `lock` is set. NOT_FOUND for a
+   * Project the actor may not see.
+   */
+  async openForWrite(tx: Tx, actor: Actor, slug: string, action: ProjectAction, lock: boolean): Promise<ProjectRow> {
+    const query = tx
+      .select({ project: projects, role: projectMembers.role })
+      .from(projects)
+      .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, actor.userId ?? NO_USER)))
+      .where(eq(projects.slug, slug));
+    const [found] = lock ? await query.for("update", { of: projects }) : await query;
+    if (!found) throw notFound(`Project "${slug}"`);
+    authorize(actor, action, { slug, membership: found.role });
+    return found.project;
   }
 
   /** Whether the actor may see the Project (live lists ask this of each new Project). */
@@ -257,5 +277,5 @@ function projectBySlugStatement(db: Db) {
 }
 
 export function projectFor(projects: ProjectService, actor: Actor, slug: string, action: ProjectAction = "project.write") {
-  return { slug, actor: actorLabel(actor), authorize: (tx: Tx, row: ProjectRow) => projects.authorize(actor, row, tx, action) };
+  return { slug, actor: actorLabel(actor), open: (tx: Tx, lock: boolean) => projects.openForWrite(tx, actor, slug, action, lock) };
 }

@@ -112,7 +112,7 @@ export class ReleaseService {
 
   private async inStage<T>(project: ProjectTarget, slug: string, work: (ptx: ProjectTx, stage: StageRow) => Promise<T>) {
     try {
-      return await this.log.inProject(project, async (ptx) => work(ptx, await lockStage(ptx, slug)));
+      return await this.log.inProject(project, async (ptx) => work(ptx, await lockStage(ptx, slug)), { lock: "last" });
     } catch (error) {
       // The row locks make this unreachable; the index makes it impossible to get wrong.
       if (pgErrorCode(error) === PgCode.uniqueViolation) {

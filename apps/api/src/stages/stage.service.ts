@@ -1,7 +1,8 @@
 /**
  * Stages: Stage IDs, settings, and the commands of the state machine
  * RUNNING → SUSPENDING → SUSPENDED → RESUMING → RUNNING, which domain/stage.machine.ts decides.
- * Every write locks the Project row (event order) and then the Stage row, in that order.
+ * A write to a Stage locks the Stage row first and the Project row last, only to take its events'
+ * seq (event-log.ts, lock "last"): writes to different Stages of a Project run side by side.
  */
 import type { Db, Tx } from "@pergola/db/client";
 import {
@@ -137,32 +138,40 @@ export class StageService {
     if (input.type != null) changes.type = input.type;
     const grace = graceOf(input.suspendGraceSeconds);
     if (grace !== undefined) changes.suspendGraceSeconds = grace;
-    return this.log.inProject(project, async (ptx) => {
-      const stage = await lockStage(ptx, slug);
-      const changed = Object.entries(changes).some(([k, v]) => stage[k as keyof StageRow] !== v);
-      if (!changed) return stage;
-      const [updated] = await ptx.tx
-        .update(stages)
-        // A new grace period is something the agent must know: a new generation.
-        .set({
-          ...changes,
-          updatedAt: new Date(),
-          ...(grace !== undefined && grace !== stage.suspendGraceSeconds ? { generation: sql`${stages.generation} + 1` } : {}),
-        })
-        .where(eq(stages.id, stage.id))
-        .returning();
-      ptx.emit({ kind: EventKind.STAGE_UPDATED, stageId: stage.id, payload: { stage: toStageSnapshot(updated!) } });
-      return updated!;
-    });
+    return this.log.inProject(
+      project,
+      async (ptx) => {
+        const stage = await lockStage(ptx, slug);
+        const changed = Object.entries(changes).some(([k, v]) => stage[k as keyof StageRow] !== v);
+        if (!changed) return stage;
+        const [updated] = await ptx.tx
+          .update(stages)
+          // A new grace period is something the agent must know: a new generation.
+          .set({
+            ...changes,
+            updatedAt: new Date(),
+            ...(grace !== undefined && grace !== stage.suspendGraceSeconds ? { generation: sql`${stages.generation} + 1` } : {}),
+          })
+          .where(eq(stages.id, stage.id))
+          .returning();
+        ptx.emit({ kind: EventKind.STAGE_UPDATED, stageId: stage.id, payload: { stage: toStageSnapshot(updated!) } });
+        return updated!;
+      },
+      { lock: "last" },
+    );
   }
 
   async deleteStage(project: ProjectTarget, slug: string): Promise<boolean> {
-    return this.log.inProject(project, async (ptx) => {
-      const stage = await lockStage(ptx, slug);
-      await ptx.tx.delete(stages).where(eq(stages.id, stage.id));
-      ptx.emit({ kind: EventKind.STAGE_DELETED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
-      return true;
-    });
+    return this.log.inProject(
+      project,
+      async (ptx) => {
+        const stage = await lockStage(ptx, slug);
+        await ptx.tx.delete(stages).where(eq(stages.id, stage.id));
+        ptx.emit({ kind: EventKind.STAGE_DELETED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
+        return true;
+      },
+      { lock: "last" },
+    );
   }
 
   /** RUNNING → SUSPENDING → SUSPENDED (once the agent reports that everything stopped). */
@@ -177,15 +186,19 @@ export class StageService {
 
   /** The state machine (domain/stage.machine.ts) decides; this loads, locks and writes. */
   private command(project: ProjectTarget, slug: string, kind: "suspend" | "resume"): Promise<StageRow> {
-    return this.log.inProject(project, async (ptx) => {
-      const stage = await lockStage(ptx, slug);
-      const [active] = await ptx.tx
-        .select({ id: releases.id })
-        .from(releases)
-        .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
-      const { events } = accepted(stepStage(stage, { kind, activeRelease: Boolean(active) }));
-      return applyStageSteps(ptx, stage, events);
-    });
+    return this.log.inProject(
+      project,
+      async (ptx) => {
+        const stage = await lockStage(ptx, slug);
+        const [active] = await ptx.tx
+          .select({ id: releases.id })
+          .from(releases)
+          .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
+        const { events } = accepted(stepStage(stage, { kind, activeRelease: Boolean(active) }));
+        return applyStageSteps(ptx, stage, events);
+      },
+      { lock: "last" },
+    );
   }
 
   private async stageIdTaken(db: Db | Tx, project: ProjectRow, slug: string): Promise<AppError> {
