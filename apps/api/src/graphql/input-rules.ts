@@ -162,9 +162,8 @@ function literalsOf(
   if (known) return known;
   const checked = checkLiterals(schema, document, operation, variables);
   if (checked.usesVariables) return checked;
-  let byOperation = literalsByDocument.get(document);
-  if (!byOperation) literalsByDocument.set(document, (byOperation = new Map()));
-  byOperation.set(operation, checked);
+  const byOperation = literalsByDocument.get(document) ?? new Map();
+  literalsByDocument.set(document, byOperation.set(operation, checked));
   return checked;
 }
 
