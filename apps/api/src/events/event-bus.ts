@@ -10,12 +10,10 @@
  */
 import type { Database, Db } from "@pergola/db/client";
 import { events, projects, type EventRow } from "@pergola/db/schema";
-import { and, asc, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import type { Logger } from "pino";
 import { EVENTS_CHANNEL } from "./event-kind.js";
-import { type EventFeed, EventStream, type FeedLink, type Subscriber } from "./event-stream.js";
-
-const PAGE = 500;
+import { EVENT_PAGE, type EventFeed, EventStream, type FeedLink, type Subscriber } from "./event-stream.js";
 
 interface ProjectFeed {
   lastSeq: bigint;
@@ -141,7 +139,7 @@ export class EventBus implements EventFeed {
           .where(eq(projects.id, projectId));
         return project;
       },
-      readAll: (after: bigint, before: bigint | null) => this.readAll(projectId, after, before),
+      readPage: (after: bigint) => this.readPage(projectId, after),
       detach: () => this.detach(projectId, subscriber),
     };
   }
@@ -191,7 +189,7 @@ export class EventBus implements EventFeed {
     try {
       await feed.ready;
       while (feed.wanted > feed.lastSeq && this.feeds.get(projectId) === feed) {
-        const rows = await this.readPage(projectId, feed.lastSeq, null);
+        const rows = await this.readPage(projectId, feed.lastSeq);
         if (rows.length === 0) {
           feed.lastSeq = feed.wanted; // pruned or not visible: subscribers fill gaps themselves
           break;
@@ -206,24 +204,12 @@ export class EventBus implements EventFeed {
     }
   }
 
-  private readPage(projectId: string, after: bigint, before: bigint | null): Promise<EventRow[]> {
-    const range = before === null ? gt(events.seq, after) : and(gt(events.seq, after), lt(events.seq, before));
+  private readPage(projectId: string, after: bigint): Promise<EventRow[]> {
     return this.db
       .select()
       .from(events)
-      .where(and(eq(events.projectId, projectId), range))
+      .where(and(eq(events.projectId, projectId), gt(events.seq, after)))
       .orderBy(asc(events.seq))
-      .limit(PAGE);
-  }
-
-  /** Every event in (after, before), page by page. */
-  private async readAll(projectId: string, after: bigint, before: bigint | null): Promise<EventRow[]> {
-    const all: EventRow[] = [];
-    for (let from = after; ; ) {
-      const page = await this.readPage(projectId, from, before);
-      all.push(...page);
-      if (page.length < PAGE) return all;
-      from = page[page.length - 1]!.seq;
-    }
+      .limit(EVENT_PAGE);
   }
 }
