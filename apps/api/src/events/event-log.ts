@@ -9,6 +9,7 @@ import type { Db, Tx } from "@pergola/db/client";
 import { events, projects, type EventRow, type ProjectRow } from "@pergola/db/schema";
 import { eq, lte, and, sql } from "drizzle-orm";
 import { AppError, ErrorCode, PgCode, pgErrorCode } from "../errors.js";
+import { formatCommitNotice, touchedBy } from "./commit.js";
 import { EVENTS_CHANNEL, type EventKind } from "./event-kind.js";
 
 export interface NewEvent {
@@ -106,7 +107,7 @@ export class EventLog {
         with updated as (
           update ${projects} set seq = ${last.toString()}::bigint${logStart} where id = ${project.id} returning id
         )
-        select pg_notify(${EVENTS_CHANNEL}, ${`${project.id}:${last}`}) from updated`);
+        select pg_notify(${EVENTS_CHANNEL}, ${formatCommitNotice(project.id, last, touchedBy(queued))}) from updated`);
     } else {
       await tx.execute(sql`update ${projects} set seq = ${last.toString()}::bigint${logStart} where id = ${project.id}`);
     }
