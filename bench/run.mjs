@@ -9,6 +9,7 @@ const benchmarks = {
   heartbeats: () => import("./heartbeats.mjs"),
   "db-driver": () => import("./db-driver.mjs"),
   queries: () => import("./queries.mjs"),
+  coldstart: () => import("./coldstart.mjs"),
 };
 
 const [name, ...argv] = process.argv.slice(2);
