@@ -9,6 +9,9 @@ const benchmarks = {
   heartbeats: () => import("./heartbeats.mjs"),
   "db-driver": () => import("./db-driver.mjs"),
   queries: () => import("./queries.mjs"),
+  coldstart: () => import("./coldstart.mjs"),
+  replay: () => import("./replay.mjs"),
+  wakeups: () => import("./wakeups.mjs"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

@@ -71,6 +71,12 @@ export interface ServerOptions {
    * balancer on this host forward the browser's address.
    */
   trustProxy?: string | string[] | boolean;
+  /**
+   * Bytes a WebSocket may hold that its client has not read before its subscriptions stop sending
+   * live events and read the event log at the client's pace; one that falls behind the retained
+   * log gets RESYNC_REQUIRED (graphql/ws.ts). Default 4 MiB.
+   */
+  maxSocketBufferedBytes?: number;
   /** Milliseconds a WebSocket client has to send `connection_init` before it is closed with 4408. Default 5 s. */
   connectionInitWaitTimeout?: number;
   /** Largest JSON body accepted over HTTP. Default 1 MiB. */
@@ -167,6 +173,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     allowedOrigins: options.allowedOrigins ?? [],
     maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? 100,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout,
+    maxBufferedBytes: options.maxSocketBufferedBytes,
   });
 
   const apollo = new ApolloServer<Context>({

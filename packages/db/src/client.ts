@@ -9,13 +9,9 @@ import { readFileSync } from "node:fs";
 import { chmod, lstat, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { lockDataDir } from "./data-dir-lock.js";
 import type { Database, Db, OpenDatabaseOptions } from "./database.js";
-import { openPostgres } from "./postgres.js";
 import * as schema from "./schema.js";
 
 export { DataDirLockedError } from "./data-dir-lock.js";
@@ -27,13 +23,31 @@ const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
 const expectedMigrations = (JSON.parse(readFileSync(join(migrationsFolder, "meta", "_journal.json"), "utf8")) as { entries: unknown[] })
   .entries.length;
 
+/**
+ * Each driver is imported when it is opened, not with this module: a process on PostgreSQL never
+ * loads PGlite (its WebAssembly and its drizzle adapter), and one on PGlite never loads `pg`.
+ */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
-  return options.url ? openPostgres(options.url, migrationsFolder, options) : openPglite(options);
+  if (options.url) {
+    const { openPostgres } = await import("./postgres.js");
+    return openPostgres(options.url, migrationsFolder, options);
+  }
+  return openPglite(options);
+}
+
+async function importPglite() {
+  const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("drizzle-orm/pglite"),
+    import("drizzle-orm/pglite/migrator"),
+  ]);
+  return { PGlite, drizzlePglite: drizzle, migratePglite: migrate };
 }
 
 async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
+  const { PGlite, drizzlePglite, migratePglite } = await importPglite();
   let release: (() => Promise<void>) | undefined;
-  let client: PGlite;
+  let client: InstanceType<typeof PGlite>;
   let dbFiles: string | undefined;
   if (options.dataDir) {
     await secureDataDir(options.dataDir);
@@ -91,6 +105,7 @@ async function restrictTree(path: string): Promise<void> {
 
 /** PGlite only: a migrated, empty database as a tarball, for fast test start-up. */
 export async function dumpMigratedPglite(): Promise<Blob> {
+  const { PGlite, drizzlePglite, migratePglite } = await importPglite();
   const client = await PGlite.create();
   try {
     await migratePglite(drizzlePglite(client), { migrationsFolder });

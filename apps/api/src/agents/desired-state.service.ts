@@ -47,6 +47,13 @@ export class DesiredStateService {
     });
   }
 
+  /** The Outpost's id, null for the built-in local one (its Stages have none), undefined for one that does not exist. */
+  async getOutpostId(outpost: string): Promise<string | null | undefined> {
+    if (outpost === LOCAL_OUTPOST) return null;
+    const [row] = await this.db.select({ id: outposts.id }).from(outposts).where(eq(outposts.slug, outpost));
+    return row?.id;
+  }
+
   private async readDesired(db: Tx, outpost: string, projectId?: string): Promise<DesiredStage[]> {
     const onOutpost: SQL = outpost === LOCAL_OUTPOST ? isNull(stages.outpostId) : eq(outposts.slug, outpost);
     const rows = await db

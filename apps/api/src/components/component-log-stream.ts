@@ -78,7 +78,7 @@ function follow(sources: ComponentLogSources, projectId: string, stageId: string
     const poke = () => signals.add(true);
     // New lines, and a new Release (a commit in the Project) that starts its output anew.
     const unwatch = sources.logFeed.watch(stageId, name, poke);
-    const unlisten = sources.bus.onCommit((id) => id === projectId && poke());
+    const unlisten = sources.bus.onCommit((commit) => commit.projectId === projectId && poke());
     poke();
     let position = after;
     let first = true;

@@ -10,12 +10,11 @@
  */
 import type { Database, Db } from "@pergola/db/client";
 import { events, projects, type EventRow } from "@pergola/db/schema";
-import { and, asc, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import type { Logger } from "pino";
+import { type Commit, type CommitTouched, parseCommitNotice, touchedBy } from "./commit.js";
 import { EVENTS_CHANNEL } from "./event-kind.js";
-import { type EventFeed, EventStream, type FeedLink, type Subscriber } from "./event-stream.js";
-
-const PAGE = 500;
+import { EVENT_PAGE, type EventFeed, EventStream, type FeedLink, type Subscriber } from "./event-stream.js";
 
 interface ProjectFeed {
   lastSeq: bigint;
@@ -29,7 +28,7 @@ interface ProjectFeed {
 
 export class EventBus implements EventFeed {
   private readonly feeds = new Map<string, ProjectFeed>();
-  private readonly commitListeners = new Set<(projectId: string) => void>();
+  private readonly commitListeners = new Set<(commit: Commit) => void>();
   private unlisten?: () => Promise<void>;
 
   constructor(
@@ -47,8 +46,8 @@ export class EventBus implements EventFeed {
     this.unlisten = await this.database.listen(
       EVENTS_CHANNEL,
       (payload) => {
-        const [projectId, seq] = payload.split(":");
-        if (projectId && seq && /^\d+$/.test(seq)) this.signal(projectId, BigInt(seq));
+        const commit = parseCommitNotice(payload);
+        if (commit) this.signal(commit.projectId, commit.seq, commit.touched);
       },
       () => void this.resume(),
     );
@@ -80,7 +79,7 @@ export class EventBus implements EventFeed {
    * they follow what the feed has seen, without reading them back; otherwise a wake-up.
    */
   publish(projectId: string, written: readonly EventRow[]): void {
-    this.notifyCommit(projectId);
+    if (this.commitListeners.size > 0) this.notifyCommit({ projectId, touched: touchedBy(written) });
     const feed = this.feeds.get(projectId);
     const first = written[0];
     if (!feed || !first) return;
@@ -94,9 +93,12 @@ export class EventBus implements EventFeed {
     this.wake(projectId, last);
   }
 
-  /** "Project `projectId` has committed events up to `seq`." Cheap when nobody listens. */
-  signal(projectId: string, seq: bigint): void {
-    this.notifyCommit(projectId);
+  /**
+   * "Project `projectId` has committed events up to `seq`", with what they touched when that
+   * is known. Cheap when nobody listens.
+   */
+  signal(projectId: string, seq: bigint, touched?: CommitTouched): void {
+    this.notifyCommit({ projectId, touched });
     this.wake(projectId, seq);
   }
 
@@ -117,16 +119,17 @@ export class EventBus implements EventFeed {
 
   /**
    * Called for every commit in any Project (this process's, and other replicas' through
-   * NOTIFY; a commit may be announced twice). For readers that span Projects, such as an
-   * agent's desired state, which re-read what they need.
+   * NOTIFY; a commit may be announced twice, and after a lost LISTEN connection without
+   * `touched`). For readers that span Projects, such as an agent's desired state, which
+   * re-read what concerns them.
    */
-  onCommit(listener: (projectId: string) => void): () => void {
+  onCommit(listener: (commit: Commit) => void): () => void {
     this.commitListeners.add(listener);
     return () => this.commitListeners.delete(listener);
   }
 
-  private notifyCommit(projectId: string): void {
-    for (const listener of this.commitListeners) listener(projectId);
+  private notifyCommit(commit: Commit): void {
+    for (const listener of this.commitListeners) listener(commit);
   }
 
   /** @internal The moving parts an `EventStream` needs. */
@@ -141,7 +144,7 @@ export class EventBus implements EventFeed {
           .where(eq(projects.id, projectId));
         return project;
       },
-      readAll: (after: bigint, before: bigint | null) => this.readAll(projectId, after, before),
+      readPage: (after: bigint) => this.readPage(projectId, after),
       detach: () => this.detach(projectId, subscriber),
     };
   }
@@ -191,7 +194,7 @@ export class EventBus implements EventFeed {
     try {
       await feed.ready;
       while (feed.wanted > feed.lastSeq && this.feeds.get(projectId) === feed) {
-        const rows = await this.readPage(projectId, feed.lastSeq, null);
+        const rows = await this.readPage(projectId, feed.lastSeq);
         if (rows.length === 0) {
           feed.lastSeq = feed.wanted; // pruned or not visible: subscribers fill gaps themselves
           break;
@@ -206,24 +209,12 @@ export class EventBus implements EventFeed {
     }
   }
 
-  private readPage(projectId: string, after: bigint, before: bigint | null): Promise<EventRow[]> {
-    const range = before === null ? gt(events.seq, after) : and(gt(events.seq, after), lt(events.seq, before));
+  private readPage(projectId: string, after: bigint): Promise<EventRow[]> {
     return this.db
       .select()
       .from(events)
-      .where(and(eq(events.projectId, projectId), range))
+      .where(and(eq(events.projectId, projectId), gt(events.seq, after)))
       .orderBy(asc(events.seq))
-      .limit(PAGE);
-  }
-
-  /** Every event in (after, before), page by page. */
-  private async readAll(projectId: string, after: bigint, before: bigint | null): Promise<EventRow[]> {
-    const all: EventRow[] = [];
-    for (let from = after; ; ) {
-      const page = await this.readPage(projectId, from, before);
-      all.push(...page);
-      if (page.length < PAGE) return all;
-      from = page[page.length - 1]!.seq;
-    }
+      .limit(EVENT_PAGE);
   }
 }

@@ -18,5 +18,5 @@ export const outpostLinkEventKinds: ReadonlySet<string> = new Set([EventKind.OUT
 
 export const componentEventKinds: ReadonlySet<string> = new Set([EventKind.COMPONENT_CHANGED]);
 
-/** The channel PostgreSQL NOTIFY uses; the payload is `<projectId>:<seq>` and nothing else. */
+/** The channel PostgreSQL NOTIFY uses; the payload is `<projectId>:<seq>` and what the commit touched (commit.ts). */
 export const EVENTS_CHANNEL = "pergola_events";

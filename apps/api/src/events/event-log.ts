@@ -10,6 +10,7 @@ import { events, projects, type EventRow, type ProjectRow } from "@pergola/db/sc
 import { rowsOf } from "@pergola/db/client";
 import { eq, lte, and, sql } from "drizzle-orm";
 import { AppError, ErrorCode, PgCode, pgErrorCode } from "../errors.js";
+import { commitNoticeTail, touchedBy } from "./commit.js";
 import { EVENTS_CHANNEL, type EventKind } from "./event-kind.js";
 
 export interface NewEvent {
@@ -122,7 +123,9 @@ export class EventLog {
     const retention = this.options.retention;
     const step = Math.max(1, Math.floor(retention / 10));
     const json = JSON.stringify(queued.map((e) => ({ stageId: e.stageId ?? null, kind: e.kind, payload: e.payload })));
-    const notify = this.options.notify ? sql`, pg_notify(${EVENTS_CHANNEL}, ${project.id} || ':' || p.seq)` : sql``;
+    // The notice names what the commit touched (commit.ts); its seq is the one this statement takes.
+    const tail = commitNoticeTail(project.id, touchedBy(queued));
+    const notify = this.options.notify ? sql`, pg_notify(${EVENTS_CHANNEL}, ${project.id} || ':' || p.seq || ${tail})` : sql``;
     const [row] = rowsOf<{ seq: string; moved: boolean; log_start: string; at: string | Date }>(
       await tx.execute(sql`
         with p as (

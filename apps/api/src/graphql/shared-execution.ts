@@ -30,6 +30,7 @@ import {
 } from "graphql";
 import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import { Repeater } from "@repeaterjs/repeater";
+import type { FlowControl } from "../events/event-stream.js";
 import { checkNesting, PARSE_OPTIONS } from "./security.js";
 
 export interface PreparedDocument {
@@ -141,7 +142,7 @@ export function groupKey(prepared: PreparedDocument, variables: Record<string, u
  * path. Any other AsyncIterable source takes the generic path.
  */
 export interface ListenableSource {
-  listen(sink: { next(event: object): void; error(error: unknown): void }): () => void;
+  listen(sink: { next(event: object): void; error(error: unknown): void; flow?: FlowControl }): () => void;
 }
 
 function isListenable(source: unknown): source is ListenableSource {
@@ -153,6 +154,8 @@ export interface SubscriptionTarget {
   key: string;
   id: string;
   send(message: string): void;
+  /** How much the socket holds that its client has not taken: the source paces itself by it. */
+  flow?: FlowControl;
 }
 
 type Formatter = (result: ExecutionResult) => ExecutionResult;
@@ -208,6 +211,9 @@ export function createSharedSubscribe(targetOf: (args: ExecutionArgs) => Subscri
   };
 }
 
+/** Sends of one subscription that may wait on executions before its source reads the log instead. */
+const MAX_WAITING_SENDS = 1_000;
+
 function fanOut(args: ExecutionArgs, source: ListenableSource, target: SubscriptionTarget, format: Formatter) {
   const prefix = `{"id":${JSON.stringify(target.id)},"type":"next","payload":`;
   return new Repeater<ExecutionResult>(async (_push, stop) => {
@@ -226,6 +232,11 @@ function fanOut(args: ExecutionArgs, source: ListenableSource, target: Subscript
           .finally(() => waiting--);
       },
       error: (error) => stop(error),
+      flow: target.flow && {
+        // Sends still waiting on an execution are held too.
+        full: () => waiting > MAX_WAITING_SENDS || target.flow!.full(),
+        ready: () => chain.then(() => target.flow!.ready()),
+      },
     });
     await stop;
     close();

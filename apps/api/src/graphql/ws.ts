@@ -37,6 +37,12 @@ export interface WebSocketOptions {
   upgradeOther?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Time a client has to send `connection_init`. Default 5 s. */
   connectionInitWaitTimeout?: number;
+  /**
+   * Bytes a socket may hold that its client has not taken before its subscriptions stop sending
+   * live events and read the event log at the client's pace instead (a replay reads its next
+   * page once the socket holds at most a quarter of this). Default 4 MiB.
+   */
+  maxBufferedBytes?: number;
 }
 
 type Extra = {
@@ -51,6 +57,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
   const targets = new WeakMap<ExecutionArgs, SubscriptionTarget>();
   const formatError = createFormatError({ logger: options.logger, hideSchemaDetails: options.production });
   const sockets = new Map<string, Set<WebSocket>>();
+  const maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   /** The same sockets by user, for when a user's membership of a Project ends. */
   const socketsByUser = new Map<string, Set<WebSocket>>();
 
@@ -160,6 +167,10 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
               send: (message) => {
                 if (socket.readyState === socket.OPEN) socket.send(message);
               },
+              flow: {
+                full: () => socket.bufferedAmount > maxBufferedBytes,
+                ready: () => drained(socket, ctx.extra.request.socket, maxBufferedBytes / 4),
+              },
             });
           }
           return args;
@@ -242,6 +253,32 @@ function keepSocket<T>(prepare: () => T): T | GraphQLError[] {
 
 function internalError(error: unknown): GraphQLError {
   return new GraphQLError("Internal server error", { originalError: error instanceof Error ? error : new Error(String(error)) });
+}
+
+/** Settles once `ws` holds at most `bytes` its client has not taken, or is no longer open. */
+async function drained(ws: WebSocket, tcp: Duplex, bytes: number): Promise<void> {
+  while (ws.readyState === ws.OPEN && ws.bufferedAmount > bytes) await drainOf(tcp);
+}
+
+/** One wait per TCP socket, shared by its subscriptions: its "drain" (its buffer was written out) or its close. */
+const drains = new WeakMap<Duplex, Promise<void>>();
+
+function drainOf(tcp: Duplex): Promise<void> {
+  let drain = drains.get(tcp);
+  if (!drain) {
+    drain = new Promise<void>((resolve) => {
+      const done = () => {
+        tcp.off("drain", done);
+        tcp.off("close", done);
+        drains.delete(tcp);
+        resolve();
+      };
+      tcp.on("drain", done);
+      tcp.on("close", done);
+    });
+    drains.set(tcp, drain);
+  }
+  return drain;
 }
 
 function track(sockets: Map<string, Set<WebSocket>>, key: string, ws: WebSocket) {

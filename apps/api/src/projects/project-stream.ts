@@ -21,7 +21,7 @@ export function streamProjects(services: ProjectListSources, actor: Actor) {
   return new Repeater<ProjectRow[]>(async (push, stop) => {
     // Listen before listing: a Project created in between is then either listed or signalled.
     const signals = new Signals<string>(stop);
-    const unlisten = services.bus.onCommit(signals.add);
+    const unlisten = services.bus.onCommit((commit) => signals.add(commit.projectId));
     try {
       const listed = await services.projects.listProjects(actor);
       const known = new Set(listed.map((p) => p.id));
