@@ -73,11 +73,7 @@ export class ProjectService {
   async findProject(actor: Actor, slug: string, action: ProjectAction = "project.read"): Promise<ProjectRow | null> {
     // One statement: the Project with the actor's role in it.
     const [found] = await this.bySlug.execute({ slug, user: actor.userId });
-    if (!found) return null;
-    const refused = refusal(actor, action, { slug, membership: found.role });
-    if (refused?.code === ErrorCode.NOT_FOUND) return null;
-    if (refused) throw refused;
-    return found.project;
+    return admitProject(actor, slug, action, found);
   }
 
   async requireProject(actor: Actor, slug: string, action: ProjectAction = "project.read"): Promise<ProjectRow> {
@@ -266,6 +262,23 @@ export class ProjectService {
 }
 
 /** How services address a Project in a write: by slug, the actor authorized under the row lock. */
+/**
+ * The Project `found` by `slug` (with the actor's role in it), if the actor may `action` it; null
+ * when it does not exist or the actor may not see it (the same answer); FORBIDDEN and the like thrown.
+ */
+export function admitProject(
+  actor: Actor,
+  slug: string,
+  action: ProjectAction,
+  found: { project: ProjectRow; role: MemberRole | null } | undefined,
+): ProjectRow | null {
+  if (!found) return null;
+  const refused = refusal(actor, action, { slug, membership: found.role });
+  if (refused?.code === ErrorCode.NOT_FOUND) return null;
+  if (refused) throw refused;
+  return found.project;
+}
+
 /** A Project by slug, with the role in it of the user given (null: none, or no user). Built once. */
 function projectBySlugStatement(db: Db) {
   return db

@@ -19,8 +19,7 @@ export class StageResolver {
     @Arg("project", () => String, { description: ArgDoc.project }) project: string,
     @Ctx() { actor, services }: Context,
   ): Promise<Stage[]> {
-    const p = await services.projects.requireProject(actor, project);
-    return (await services.stages.listStages(p)) as Stage[];
+    return (await services.stages.listStagesOf(actor, project)) as Stage[];
   }
 
   @Query(() => Stage, { nullable: true, description: "One Stage of a Project; null when the Project has no Stage of that ID." })

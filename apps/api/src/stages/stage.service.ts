@@ -8,6 +8,8 @@ import type { Db, Tx } from "@pergola/db/client";
 import {
   components,
   outposts,
+  projectMembers,
+  projects,
   releases,
   stages,
   type ProjectRow,
@@ -16,7 +18,7 @@ import {
   type StageType,
 } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
-import { and, asc, eq, inArray, like, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, like, sql, type SQL } from "drizzle-orm";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { componentAsSeen } from "../domain/component.machine.js";
 import { accepted } from "../domain/outcome.js";
@@ -25,6 +27,7 @@ import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "..
 import { EventKind } from "../events/event-kind.js";
 import type { Actor } from "../auth/actor.js";
 import { placeOnOutpost } from "../outposts/outpost-grants.js";
+import { admitProject } from "../projects/project.service.js";
 import type { OutpostService } from "../outposts/outpost.service.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
 import { isCurrentRelease, isServingRelease } from "../releases/release.conditions.js";
@@ -57,10 +60,12 @@ export class StageService {
     private readonly log: EventLog,
     private readonly outposts: Pick<OutpostService, "requireForStage">,
   ) {
-    this.listed = listStagesStatement(db);
+    this.listed = listStagesStatement(db, eq(projects.id, sql.placeholder("project")), "list_stages");
+    this.listedBySlug = listStagesStatement(db, eq(projects.slug, sql.placeholder("slug")), "list_stages_by_slug");
   }
 
   private readonly listed: ReturnType<typeof listStagesStatement>;
+  private readonly listedBySlug: ReturnType<typeof listStagesStatement>;
 
   /**
    * The Project's Stages, oldest first, each with what a list shows beside it (`listed`): its
@@ -68,12 +73,18 @@ export class StageService {
    * once, whatever the number of Stages.
    */
   async listStages(project: Pick<ProjectRow, "id">): Promise<ListedStage[]> {
-    const rows = await this.listed.execute({ project: project.id });
-    return rows.map(({ stage, release, serving, outpostStatus }) =>
-      Object.assign(stage, {
-        listed: { currentRelease: release, serving: serving.map((c) => componentAsSeen(c, outpostStatus)) },
-      }),
-    );
+    return toListed(await this.listed.execute({ project: project.id, user: null }));
+  }
+
+  /**
+   * `stages(project)`: the same list, with the Project found by slug and the actor's role in it
+   * read by the same statement; NOT_FOUND where the actor may not see the Project.
+   */
+  async listStagesOf(actor: Actor, slug: string): Promise<ListedStage[]> {
+    const rows = await this.listedBySlug.execute({ slug, user: actor.userId });
+    const [first] = rows;
+    if (!admitProject(actor, slug, "project.read", first)) throw notFound(`Project "${slug}"`);
+    return toListed(rows);
   }
 
   /** The Stage, or NOT_FOUND naming it. */
@@ -265,18 +276,29 @@ export interface StageListing {
 
 export type ListedStage = StageRow & { listed?: StageListing };
 
-function listStagesStatement(db: Db) {
+/** A Project's Stages with what a list shows beside them; one row with no Stage for a Project without any. */
+function listStagesStatement(db: Db, project: SQL, name: string) {
   // At most one Release of a Stage is current (one on its way, else the DEPLOYED one): a join, not a lateral.
   const serving = sql<StageListing["serving"]>`(
     select coalesce(json_agg(json_build_object('kind', c.kind, 'health', c.health, 'lastKnownHealth', c.last_known_health)), '[]'::json)
     from ${components} c join ${releases} on ${releases.id} = c.release_id
     where c.stage_id = ${stages.id} and ${isServingRelease})`;
   return db
-    .select({ stage: stages, release: releases, serving, outpostStatus: outposts.status })
-    .from(stages)
+    .select({ project: projects, role: projectMembers.role, stage: stages, release: releases, serving, outpostStatus: outposts.status })
+    .from(projects)
+    .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("user"))))
+    .leftJoin(stages, eq(stages.projectId, projects.id))
     .leftJoin(releases, and(eq(releases.stageId, stages.id), isCurrentRelease))
     .leftJoin(outposts, eq(outposts.id, stages.outpostId))
-    .where(eq(stages.projectId, sql.placeholder("project")))
+    .where(project)
     .orderBy(asc(stages.createdAt))
-    .prepare("list_stages");
+    .prepare(name);
+}
+
+function toListed(rows: Awaited<ReturnType<ReturnType<typeof listStagesStatement>["execute"]>>): ListedStage[] {
+  return rows.flatMap(({ stage, release, serving, outpostStatus }) =>
+    stage
+      ? [Object.assign(stage, { listed: { currentRelease: release, serving: serving.map((c) => componentAsSeen(c, outpostStatus)) } })]
+      : [],
+  );
 }
