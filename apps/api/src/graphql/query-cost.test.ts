@@ -22,6 +22,11 @@ describe("operationCost", () => {
     expect(page(500)).toBeLessThan(MAX_COST);
   });
 
+  it("charges nothing for __typename, which clients' caches add everywhere", () => {
+    const plain = cost(`{ stagesConnection(project: "p") { edges { node { slug } } } }`);
+    expect(cost(`{ stagesConnection(project: "p") { __typename edges { __typename node { __typename slug } } } }`)).toBe(plain);
+  });
+
   it("takes `first` from a variable, the variable's default, or the argument's default", () => {
     const query = `query($f: Int = 7) { stagesConnection(project: "p", first: $f) { edges { node { slug } } } }`;
     expect(cost(query, { f: 3 })).toBe(2 + 1.5 * 3);
@@ -59,5 +64,7 @@ describe("operationCost", () => {
     expect(operations.length).toBeGreaterThan(20);
     const over = operations.map((name) => ({ name, cost: operationCost(schema, document, name, {}) })).filter((o) => o.cost > MAX_COST);
     expect(over).toEqual([]);
+    // Headroom: the dashboard's Stage list page (40 Stages) stays well inside the limit.
+    expect(operationCost(schema, document, "DashboardStageListPage", {})).toBeLessThan(MAX_COST * 0.8);
   });
 });

@@ -92,6 +92,8 @@ export function operationCost(
   };
 
   const fieldCost = (node: FieldNode, parent: GraphQLNamedType | null | undefined, page: number): number => {
+    // `__typename` is no work (clients' caches, urql's among them, add it to every selection).
+    if (node.name.value === "__typename") return 0;
     if (!node.selectionSet) return LEAF_COST;
     // Introspection (`__schema`, `__type`) is not the data's work, and is off in production.
     if (node.name.value.startsWith("__")) return 0;
