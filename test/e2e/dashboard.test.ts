@@ -159,6 +159,46 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await screenshot(page, "stage-list");
   });
 
+  it("pages a long Stage list: LOAD MORE reads the next page, whose Stages follow live updates too", async () => {
+    const project = await newProject("Long");
+    const slugs = Array.from({ length: 45 }, (_, i) => `s-${String(i).padStart(3, "0")}`);
+    for (const slug of slugs) {
+      await pergola.gql(
+        `mutation($p: String!, $s: String!) { createStage(input: { project: $p, name: $s, slug: $s, type: DEV }) { slug } }`,
+        {
+          p: project.slug,
+          s: slug,
+        },
+      );
+    }
+    const page = await newPage();
+    await openProject(page, pergola.dashboard, project.name);
+    const rows = page.locator('[data-testid^="stage-row-"]');
+    const shown = () => rows.evaluateAll((all) => all.map((r) => r.getAttribute("data-testid")!.slice("stage-row-".length)));
+    // The first page: the 40 oldest, oldest first.
+    await stageRow(page, "s-039").waitFor({ timeout: UI_TIMEOUT });
+    expect(await shown()).toEqual(slugs.slice(0, 40));
+    const more = page.getByRole("button", { name: "Load more Stages" });
+    await more.click();
+    await stageRow(page, "s-044").waitFor({ timeout: UI_TIMEOUT });
+    await more.waitFor({ state: "detached", timeout: UI_TIMEOUT });
+    expect(await shown()).toEqual(slugs);
+    await screenshot(page, "stage-list-paged");
+
+    // A Stage read on the second page, changed elsewhere; and one created meanwhile, at the end.
+    await pergola.gql(`mutation($p: String!) { suspendStage(project: $p, stage: "s-042") { state } }`, { p: project.slug });
+    await stageRow(page, "s-042").getByTestId("stage-state").filter({ hasText: "SUSPENDED" }).waitFor({ timeout: 2_000 });
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Late", type: QA }) { slug } }`, {
+      p: project.slug,
+    });
+    await stageRow(page, "late").waitFor({ timeout: 2_000 });
+    expect(await shown()).toEqual([...slugs, "late"]);
+
+    // The type filter is the API's: one page of QA Stages, the late one alone.
+    await page.getByLabel("Filter by type").selectOption("QA");
+    await untilEqual(shown, ["late"]);
+  });
+
   it("shows the Outpost ONLINE in the connection popup, then OFFLINE with a history entry when its agent dies", async () => {
     const project = await newProject("Popup");
     const slug = `edge-${Date.now().toString(36)}`;

@@ -10,6 +10,7 @@ import type { Configuration } from "./configurations/configuration.type.js";
 import type { OutpostView } from "./outposts/outpost-views.js";
 import type { MemberView } from "./projects/project.service.js";
 import type { Services } from "./services.js";
+import { oneInOrder } from "./common/in-order.js";
 
 export interface Loaders {
   projectById: DataLoader<string, ProjectRow | null>;
@@ -34,20 +35,12 @@ export interface Loaders {
 export function createLoaders(services: Services): Loaders {
   const outpostById = new DataLoader<string, OutpostView | null>(
     async (ids) => {
-      const rows = await services.outposts.listByIds(ids);
-      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+      return oneInOrder(ids, await services.outposts.listByIds(ids), (r) => r.id);
     },
     { cache: false },
   );
   return {
-    projectById: new DataLoader(
-      async (ids) => {
-        const rows = await services.projects.listByIds(ids);
-        const byId = new Map(rows.map((r) => [r.id, r]));
-        return ids.map((id) => byId.get(id) ?? null);
-      },
-      { cache: false },
-    ),
+    projectById: new DataLoader(async (ids) => oneInOrder(ids, await services.projects.listByIds(ids), (r) => r.id), { cache: false }),
     membersByProjectId: new DataLoader((ids) => services.projects.listMembers(ids), { cache: false }),
     artifactBySha: new DataLoader((shas) => services.artifacts.listBySha(shas), { cache: false }),
     configsByStageId: new DataLoader((ids) => services.configurations.listConfigurations(ids), { cache: false }),
@@ -71,13 +64,7 @@ export function createLoaders(services: Services): Loaders {
       },
       { cache: false },
     ),
-    stageById: new DataLoader(async (ids) => inOrder(ids, await services.nodes.listStages(ids)), { cache: false }),
-    releaseById: new DataLoader(async (ids) => inOrder(ids, await services.nodes.listReleases(ids)), { cache: false }),
+    stageById: new DataLoader(async (ids) => oneInOrder(ids, await services.nodes.listStages(ids), (r) => r.id), { cache: false }),
+    releaseById: new DataLoader(async (ids) => oneInOrder(ids, await services.nodes.listReleases(ids), (r) => r.id), { cache: false }),
   };
-}
-
-/** `rows` in the order of `ids`, null where none has that id. */
-function inOrder<R extends { id: string }>(ids: readonly string[], rows: readonly R[]): (R | null)[] {
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => byId.get(id) ?? null);
 }

@@ -35,6 +35,7 @@ import { answerUnavailableWith503, createFormatError, serviceUnavailable, toGrap
 import { createSchema } from "./graphql/schema.js";
 import { inputRulesPlugin } from "./graphql/input-rules.js";
 import { checkNesting, PARSE_OPTIONS, validationRules } from "./graphql/security.js";
+import { costLimitPlugin } from "./graphql/query-cost.js";
 import { createDocumentStore } from "./graphql/shared-execution.js";
 import { attachWebSocketServer, WS_PATH } from "./graphql/ws.js";
 import { withSafeErrors } from "./logger.js";
@@ -205,6 +206,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
         },
       },
       inputRulesPlugin(schema),
+      costLimitPlugin(schema),
     ],
   });
   await apollo.start();

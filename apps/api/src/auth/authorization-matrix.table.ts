@@ -40,18 +40,23 @@ export const MATRIX: Record<string, string> = {
   "Query.accessKeys": "ok    404   404    404      404       403   401", // user: someone else
   "Query.auditLog": "ok    403   403    403      403       403   401",
   "Query.builds": "ok    ok    ok     ok       404       403   401",
+  "Query.buildsConnection": "ok    ok    ok     ok       404       403   401",
   "Query.configuration": "ok    ok    ok     ok       404       403   401",
   "Query.me": "ok    ok    ok     ok       ok        ok    401",
   "Query.node": "ok    ok    ok     ok       nil       403   401", // id: P's Stage
   "Query.nodes": "ok    ok    ok     ok       nil       403   401", // ids: P's Stage
   "Query.outpost": "ok    403   403    403      403       403   401",
   "Query.outposts": "ok    403   403    403      403       403   401",
+  "Query.outpostsConnection": "ok    403   403    403      403       403   401",
   "Query.project": "ok    ok    ok     ok       nil       403   401",
   "Query.projects": "ok    ok    ok     ok       nil       403   401",
+  "Query.projectsConnection": "ok    ok    ok     ok       nil       403   401",
   "Query.signInOptions": "ok    ok    ok     ok       ok        403   ok",
   "Query.releases": "ok    ok    ok     ok       404       403   401",
+  "Query.releasesConnection": "ok    ok    ok     ok       404       403   401",
   "Query.stage": "ok    ok    ok     ok       404       403   401",
   "Query.stages": "ok    ok    ok     ok       404       403   401",
+  "Query.stagesConnection": "ok    ok    ok     ok       404       403   401",
   "Query.users": "ok    403   403    403      403       403   401",
   "Query.validateManifest": "ok    ok    ok     ok       ok        403   401",
   "Query.validateOutpostUri": "ok    ok    ok     ok       nil       403   401", // outpost://O

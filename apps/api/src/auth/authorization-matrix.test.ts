@@ -48,6 +48,14 @@ const hasProject = (list: { slug: string }[]) => list.some((p) => p.slug === fx.
 const OVERRIDES: Record<string, Override> = {
   "Query.accessKeys": { args: () => ({ user: fx.bystander.email }) },
   "Query.projects": { selection: "{ slug }", reveals: hasProject },
+  // P is the newest Project, last in the list: on a PostgreSQL database kept between runs an
+  // admin's first page may end before it (hasNextPage). Members and non-members see a few only.
+  "Query.projectsConnection": {
+    args: () => ({ first: 500 }),
+    selection: "{ edges { node { slug } } pageInfo { hasNextPage } }",
+    reveals: (page: { edges: { node: { slug: string } }[]; pageInfo: { hasNextPage: boolean } }) =>
+      hasProject(page.edges.map((e) => e.node)) || page.pageInfo.hasNextPage,
+  },
   // Their arguments are optional since renamed (the old name kept, deprecated): name the target.
   "Query.project": { args: () => ({ project: fx.project }) },
   "Query.stage": { args: () => ({ project: fx.project, stage: fx.stage }) },

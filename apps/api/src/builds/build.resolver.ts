@@ -1,11 +1,12 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { JSONScalar } from "../common/scalars.js";
 import type { Context } from "../context.js";
 import { projectFor } from "../projects/project.service.js";
 import { ArgDoc } from "../graphql/argument-docs.js";
 import { CreateBuildInput } from "./build.input.js";
 import { manifestProblems } from "./manifest.js";
-import { Artifact, Build, BuildStatus, ManifestValidation } from "./build.type.js";
+import { Artifact, Build, BuildConnection, BuildStatus, ManifestValidation } from "./build.type.js";
+import { BuildPageArgs } from "./build.args.js";
 
 @Resolver(() => Build)
 export class BuildResolver {
@@ -17,6 +18,12 @@ export class BuildResolver {
   ): Promise<Build[]> {
     const p = await services.projects.requireProject(actor, project);
     return (await services.builds.listBuilds(p, first)) as Build[];
+  }
+
+  @Query(() => BuildConnection, { description: "The Project's Builds a page at a time, newest first (as `builds`)." })
+  async buildsConnection(@Args(() => BuildPageArgs) args: BuildPageArgs, @Ctx() { actor, services }: Context): Promise<BuildConnection> {
+    const p = await services.projects.requireProject(actor, args.project);
+    return (await services.builds.listBuildPage(p, args)) as unknown as BuildConnection;
   }
 
   @Query(() => ManifestValidation, { description: "Every problem of a pergola.yaml v1 manifest (as JSON), each with its path." })

@@ -6,8 +6,9 @@
  */
 import type { Db } from "@pergola/db/client";
 import { artifactProjects, builds, type BuildRow, type ProjectRow } from "@pergola/db/schema";
-import { and, desc, eq, inArray, isNull, max, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull, max, sql } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
+import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequest, pageSize, toPage } from "../common/keyset.js";
 import { can } from "../auth/policy.js";
 import { AppError, badInput, ErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
@@ -25,6 +26,17 @@ export interface CreateBuildInput {
   branch?: string | null;
 }
 
+/** The plain list's order, newest first; the id breaks the last ties. */
+const BUILD_KEYSET: Keyset = {
+  list: "Build",
+  columns: [
+    { column: builds.createdAt, part: "timestamp" },
+    { column: builds.number, part: "int" },
+    { column: builds.id, part: "uuid" },
+  ],
+  direction: "desc",
+};
+
 export class BuildService {
   constructor(
     private readonly db: Db,
@@ -40,6 +52,21 @@ export class BuildService {
       .where(eq(builds.projectId, project.id))
       .orderBy(desc(builds.createdAt), desc(builds.number))
       .limit(limit);
+  }
+
+  /** One page of the Project's Builds, in `listBuilds`' order: one statement (and one more if `totalCount` is read). */
+  async listBuildPage(project: Pick<ProjectRow, "id">, request: PageRequest): Promise<Page<BuildRow>> {
+    const size = pageSize(request.first);
+    const rows = await this.db
+      .select({ node: builds, key: keyColumn(BUILD_KEYSET) })
+      .from(builds)
+      .where(and(eq(builds.projectId, project.id), afterCursor(BUILD_KEYSET, project.id, request.after)))
+      .orderBy(...keyOrder(BUILD_KEYSET))
+      .limit(size + 1);
+    return toPage(BUILD_KEYSET, project.id, rows, size, async () => {
+      const [{ n } = { n: 0 }] = await this.db.select({ n: count() }).from(builds).where(eq(builds.projectId, project.id));
+      return n;
+    });
   }
 
   /** The Builds with these ids, in their order (null for an unknown id); a DataLoader's batch. */

@@ -3,6 +3,7 @@ import { Field, ID, Int, ObjectType } from "type-graphql";
 import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime, JSONScalar, UnsignedInt64 } from "../common/scalars.js";
 import { Node } from "../node/node.type.js";
+import { Connection } from "../graphql/connection.type.js";
 
 export const BuildStatus = graphqlEnum(BUILD_STATUSES, {
   name: "BuildStatus",
@@ -66,3 +67,6 @@ export class ManifestValidation {
   @Field(() => [ManifestProblem], { description: "Every problem, in document order; empty when valid." })
   problems: ManifestProblem[];
 }
+
+@ObjectType("BuildConnection", { description: "A page of a Project's Builds, newest first (as `builds`)." })
+export class BuildConnection extends Connection(Build, "Build", "Builds") {}

@@ -41,6 +41,7 @@ import { applyReleaseChange } from "../releases/release.service.js";
 import { applyStageSteps } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 import type { LogFeed } from "./log-feed.js";
+import { groupInOrder } from "../common/in-order.js";
 
 export type ComponentReport = ObservedComponent;
 
@@ -85,7 +86,7 @@ export class ComponentService {
       .where(and(inArray(components.stageId, [...stageIds]), which === "serving" ? isServingRelease : isCurrentRelease))
       .orderBy(asc(components.name));
     const seen = rows.map(({ component, outpostStatus }) => componentAsSeen(component, outpostStatus));
-    return stageIds.map((id) => seen.filter((c) => c.stageId === id));
+    return groupInOrder(stageIds, seen, (c) => c.stageId);
   }
 
   /** The Component `name` of the Stage's current Release, as stored (its output included). */

@@ -25,6 +25,7 @@ import {
 } from "./configuration.rules.js";
 import type { SecretBox } from "./secret-box.js";
 import { toGlobalId } from "../node/global-id.js";
+import { groupInOrder } from "../common/in-order.js";
 
 export interface AddConfigDataInput {
   stage: string;
@@ -80,7 +81,7 @@ export class ConfigurationService {
       .innerJoin(configurationVersions, currentVersion)
       .where(inArray(configurations.stageId, [...stageIds]))
       .orderBy(asc(configurations.name));
-    return stageIds.map((id) => rows.filter((r) => r.configuration.stageId === id).map(toConfiguration));
+    return groupInOrder(stageIds, rows, (r) => r.configuration.stageId).map((group) => group.map(toConfiguration));
   }
 
   addConfigData(project: ProjectTarget, createdBy: string, input: AddConfigDataInput): Promise<Configuration> {

@@ -18,6 +18,7 @@ import type { Services } from "../services.js";
 import { checkOperation } from "../auth/operation-gate.js";
 import { createFormatError, toGraphQLError } from "./errors.js";
 import { checkInputs } from "./input-rules.js";
+import { checkCost } from "./query-cost.js";
 import { createSharedSubscribe, DocumentCache, groupKey, type SubscriptionTarget } from "./shared-execution.js";
 import type { Logger } from "pino";
 
@@ -146,6 +147,8 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
           if (refused) return [toGraphQLError(refused)];
           const badInput = checkInputs(options.schema, prepared.document, payload.operationName, payload.variables);
           if (badInput) return [toGraphQLError(badInput)];
+          const tooCostly = checkCost(options.schema, prepared.document, payload.operationName, payload.variables);
+          if (tooCostly) return [toGraphQLError(tooCostly)];
           const args: ExecutionArgs = {
             schema: options.schema,
             document: prepared.document,

@@ -15,10 +15,9 @@ export async function getOutpostViews(db: Db | Tx, rows: OutpostRow[]): Promise<
     .from(stages)
     .where(inArray(stages.outpostId, ids))
     .groupBy(stages.outpostId);
-  return rows.map((row) => {
-    const beat = beats.find((b) => b.outpostId === row.id);
-    return toOutpostView(row, beat ?? null, counts.find((c) => c.outpostId === row.id)?.n ?? 0);
-  });
+  const beatOf = new Map(beats.map((b) => [b.outpostId, b]));
+  const countOf = new Map(counts.map((c) => [c.outpostId, c.n]));
+  return rows.map((row) => toOutpostView(row, beatOf.get(row.id) ?? null, countOf.get(row.id) ?? 0));
 }
 
 /** The view of an Outpost row, given its last heartbeat and its number of Stages. */

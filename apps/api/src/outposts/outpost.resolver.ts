@@ -3,7 +3,19 @@
  * Stage validates a URI (seeing only Outposts granted to their Projects); agents heartbeat.
  * `outpostChanged` sends the Outpost as it is, then again on every change.
  */
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from "type-graphql";
 import type { Context } from "../context.js";
 import { authorize, can } from "../auth/policy.js";
 import { ArgDoc } from "../graphql/argument-docs.js";
@@ -12,14 +24,20 @@ import { Project } from "../projects/project.type.js";
 import { formatLabel, Label, toLabel } from "./label.type.js";
 import { CreateOutpostInput } from "./outpost.input.js";
 import type { OutpostView } from "./outpost.service.js";
-import { HeartbeatResult, Outpost, OutpostCredentials, OutpostHistoryEntry, OutpostValidation } from "./outpost.type.js";
+import { HeartbeatResult, Outpost, OutpostConnection, OutpostCredentials, OutpostHistoryEntry, OutpostValidation } from "./outpost.type.js";
 import { streamOutpost } from "./outpost-stream.js";
+import { PageArgs } from "../graphql/connection.type.js";
 
 @Resolver(() => Outpost)
 export class OutpostResolver {
   @Query(() => [Outpost], { description: "Every Outpost, the built-in `local` one included. Admins only." })
   outposts(@Ctx() { actor, services }: Context) {
     return services.outposts.listOutposts(actor);
+  }
+
+  @Query(() => OutpostConnection, { description: "Every Outpost a page at a time, by slug (as `outposts`). Admins only." })
+  async outpostsConnection(@Args(() => PageArgs) args: PageArgs, @Ctx() { actor, services }: Context): Promise<OutpostConnection> {
+    return (await services.outposts.listOutpostPage(actor, args)) as unknown as OutpostConnection;
   }
 
   @Query(() => Outpost, { nullable: true, description: "One Outpost; null when there is none of that slug. Admins only." })

@@ -4,12 +4,13 @@
  * history). Sessions, heartbeats and status changes live in outpost-sessions.ts.
  */
 import type { Db, Tx } from "@pergola/db/client";
-import { apiTokens, outpostHistory, outposts, stages, type OutpostRow } from "@pergola/db/schema";
+import { apiTokens, outpostHeartbeats, outpostHistory, outposts, stages, type OutpostRow } from "@pergola/db/schema";
 import { LOCAL_OUTPOST, outpostHistoryKindOf, type OutpostProblemCode } from "@pergola/schema";
-import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Actor } from "../auth/token.service.js";
 import { createCredential, hashToken } from "../auth/token.service.js";
 import { authorize, can } from "../auth/policy.js";
+import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequest, pageSize, toPage } from "../common/keyset.js";
 import { requireName, resolveSlug } from "../common/slug.js";
 import { AppError, badInput, ErrorCode, notFound, pgErrorCode, PgCode, stateConflict } from "../errors.js";
 import type { OutpostAnnouncer } from "./outpost-announcer.js";
@@ -112,6 +113,36 @@ export class OutpostService {
   async listOutposts(actor: Actor): Promise<OutpostView[]> {
     requireAdmin(actor);
     return getOutpostViews(this.db, await this.db.select().from(outposts).orderBy(outposts.slug));
+  }
+
+  /**
+   * One page of `listOutposts` (admins), by slug, each with its last heartbeat and Stage count
+   * (what getOutpostViews reads apart) in the same statement; one more if `totalCount` is read.
+   */
+  async listOutpostPage(actor: Actor, request: PageRequest): Promise<Page<OutpostView>> {
+    requireAdmin(actor);
+    const size = pageSize(request.first);
+    const rows = await this.db
+      .select({
+        row: outposts,
+        key: keyColumn(OUTPOST_KEYSET),
+        lastSeenAt: outpostHeartbeats.lastSeenAt,
+        latencyMs: outpostHeartbeats.latencyMs,
+        stageCount: sql<number>`(select count(*) from ${stages} where ${stages.outpostId} = ${outposts.id})::int`,
+      })
+      .from(outposts)
+      .leftJoin(outpostHeartbeats, eq(outpostHeartbeats.outpostId, outposts.id))
+      .where(afterCursor(OUTPOST_KEYSET, "", request.after))
+      .orderBy(...keyOrder(OUTPOST_KEYSET))
+      .limit(size + 1);
+    const viewed = rows.map((r) => ({
+      node: toOutpostView(r.row, r.lastSeenAt ? { lastSeenAt: r.lastSeenAt, latencyMs: r.latencyMs } : null, r.stageCount),
+      key: r.key,
+    }));
+    return toPage(OUTPOST_KEYSET, "", viewed, size, async () => {
+      const [{ n } = { n: 0 }] = await this.db.select({ n: count() }).from(outposts);
+      return n;
+    });
   }
 
   async getOutpost(actor: Actor, slug: string): Promise<OutpostView | null> {
@@ -234,6 +265,9 @@ function unknownOutpost(uri: string, slug: string, actor: Actor | null): Outpost
       : `no Outpost "${slug}" is available to your Projects (an admin registers Outposts and grants them to Projects)`;
   return { valid: false, uri, outpost: null, problems: [{ code: "UNKNOWN_OUTPOST", message, warning: false }] };
 }
+
+/** The plain list's order: by slug, which is unique. */
+const OUTPOST_KEYSET: Keyset = { list: "Outpost", columns: [{ column: outposts.slug, part: "slug" }], direction: "asc" };
 
 function requireAdmin(actor: Actor): void {
   authorize(actor, "outpost.manage", undefined);

@@ -8,6 +8,7 @@ import { EventFields } from "../events/event.type.js";
 import { Stage } from "../stages/stage.type.js";
 import { LABELS_AS_STRINGS } from "./label.type.js";
 import { Node } from "../node/node.type.js";
+import { Connection } from "../graphql/connection.type.js";
 
 export const OutpostLinkStatus = graphqlEnum(OUTPOST_LINK_STATUSES, {
   name: "OutpostLinkStatus",
@@ -255,3 +256,6 @@ export class HeartbeatResult {
   @Field(() => Int, { description: "When to send the next one." })
   intervalSeconds: number;
 }
+
+@ObjectType("OutpostConnection", { description: "A page of the Outposts (admins only), by slug (as `outposts`)." })
+export class OutpostConnection extends Connection(Outpost, "Outpost", "Outposts") {}

@@ -1,5 +1,5 @@
 import type { ProjectRow } from "@pergola/db/schema";
-import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { Context } from "../context.js";
 import { formatCursor } from "../events/cursor.js";
 import { ArgDoc } from "../graphql/argument-docs.js";
@@ -7,7 +7,8 @@ import { renamedTo, requiredRenamed } from "../graphql/renamed-argument.js";
 import { Stage } from "../stages/stage.type.js";
 import { CreateProjectInput } from "./project.input.js";
 import { streamProjects } from "./project-stream.js";
-import { Project } from "./project.type.js";
+import { Project, ProjectConnection } from "./project.type.js";
+import { PageArgs } from "../graphql/connection.type.js";
 import { Member } from "./member.type.js";
 import { toMember } from "./member.resolver.js";
 
@@ -16,6 +17,13 @@ export class ProjectResolver {
   @Query(() => [Project], { description: "The Projects the caller may see (admins: all), oldest first." })
   projects(@Ctx() { actor, services }: Context): Promise<Project[]> {
     return services.projects.listProjects(actor);
+  }
+
+  @Query(() => ProjectConnection, {
+    description: "The Projects the caller may see (admins: all) a page at a time, oldest first (as `projects`).",
+  })
+  async projectsConnection(@Args(() => PageArgs) args: PageArgs, @Ctx() { actor, services }: Context): Promise<ProjectConnection> {
+    return (await services.projects.listProjectPage(actor, args)) as unknown as ProjectConnection;
   }
 
   @Query(() => Project, { nullable: true, description: "One Project; null when there is none of that slug or the caller may not see it." })

@@ -11,6 +11,8 @@ import { actorLabel } from "../auth/actor.js";
 import { authorize, can, refusal, type Action } from "../auth/policy.js";
 import { AuditAction } from "../audit/audit-action.js";
 import { recordAudit } from "../audit/audit.service.js";
+import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequest, pageSize, toPage } from "../common/keyset.js";
+import { groupInOrder } from "../common/in-order.js";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { AppError, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
@@ -30,6 +32,16 @@ export interface MemberView {
 
 /** A user id no row has: an actor without a user is nobody's member. */
 const NO_USER = "00000000-0000-0000-0000-000000000000";
+
+/** The plain list's order, oldest first; the id breaks ties. */
+const PROJECT_KEYSET: Keyset = {
+  list: "Project",
+  columns: [
+    { column: projects.createdAt, part: "timestamp" },
+    { column: projects.id, part: "uuid" },
+  ],
+  direction: "asc",
+};
 
 type ProjectAction = Extract<Action, "project.read" | "project.write" | "project.manage">;
 
@@ -60,6 +72,30 @@ export class ProjectService {
       .where(eq(projectMembers.userId, actor.userId))
       .orderBy(asc(projects.createdAt));
     return rows.map((r) => r.project);
+  }
+
+  /** One page of `listProjects`, in its order and with its rule of who sees what: one statement (and one more if `totalCount` is read). */
+  async listProjectPage(actor: Actor, request: PageRequest): Promise<Page<ProjectRow>> {
+    const size = pageSize(request.first);
+    const after = afterCursor(PROJECT_KEYSET, "", request.after);
+    const seesAll = can(actor, "project.read", { slug: "", membership: null });
+    if (!seesAll && !actor.userId) return toPage(PROJECT_KEYSET, "", [], size, async () => 0);
+    const visible = seesAll
+      ? undefined
+      : inArray(
+          projects.id,
+          this.db.select({ id: projectMembers.projectId }).from(projectMembers).where(eq(projectMembers.userId, actor.userId!)),
+        );
+    const rows = await this.db
+      .select({ node: projects, key: keyColumn(PROJECT_KEYSET) })
+      .from(projects)
+      .where(and(visible, after))
+      .orderBy(...keyOrder(PROJECT_KEYSET))
+      .limit(size + 1);
+    return toPage(PROJECT_KEYSET, "", rows, size, async () => {
+      const [{ n } = { n: 0 }] = await this.db.select({ n: count() }).from(projects).where(visible);
+      return n;
+    });
   }
 
   listByIds(ids: readonly string[]): Promise<ProjectRow[]> {
@@ -153,7 +189,7 @@ export class ProjectService {
       .innerJoin(users, eq(users.id, projectMembers.userId))
       .where(inArray(projectMembers.projectId, [...projectIds]))
       .orderBy(asc(projectMembers.addedAt));
-    return projectIds.map((id) => rows.filter((r) => r.projectId === id));
+    return groupInOrder(projectIds, rows, (r) => r.projectId);
   }
 
   async addMember(actor: Actor, slug: string, email: string, role: MemberRole): Promise<MemberView> {

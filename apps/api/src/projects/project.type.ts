@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from "type-graphql";
 import { DateTime } from "../common/scalars.js";
 import { Node } from "../node/node.type.js";
+import { Connection } from "../graphql/connection.type.js";
 
 @ObjectType({ implements: Node, description: "Holds Stages." })
 export class Project {
@@ -21,3 +22,6 @@ export class Project {
 
   seq: bigint;
 }
+
+@ObjectType("ProjectConnection", { description: "A page of the Projects the caller may see (admins: all), oldest first (as `projects`)." })
+export class ProjectConnection extends Connection(Project, "Project", "Projects") {}

@@ -25,7 +25,8 @@ import { optionalRenamed } from "../graphql/renamed-argument.js";
 import { StageArgs, stageSlug } from "../stages/stage.args.js";
 import { DeployReleaseInput } from "./release.input.js";
 import type { OutpostView } from "../outposts/outpost-views.js";
-import { Release, ReleaseEvent } from "./release.type.js";
+import { Release, ReleaseConnection, ReleaseEvent } from "./release.type.js";
+import { ReleasePageArgs } from "./release.args.js";
 
 type ReleaseSnapshot = Omit<Release, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string };
 
@@ -48,6 +49,15 @@ export class ReleaseResolver {
   ): Promise<Release[]> {
     const s = await services.stages.requireStage(await services.projects.requireProject(actor, project), stage);
     return (await services.releases.listReleases(s, first)) as Release[];
+  }
+
+  @Query(() => ReleaseConnection, { description: "The Stage's Releases a page at a time, newest first (as `releases`)." })
+  async releasesConnection(
+    @Args(() => ReleasePageArgs) args: ReleasePageArgs,
+    @Ctx() { actor, services }: Context,
+  ): Promise<ReleaseConnection> {
+    const s = await services.stages.requireStage(await services.projects.requireProject(actor, args.project), args.stage);
+    return (await services.releases.listReleasePage(s, args)) as unknown as ReleaseConnection;
   }
 
   @Mutation(() => Release, {

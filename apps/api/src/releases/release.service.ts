@@ -10,7 +10,8 @@
 import type { Db, Tx } from "@pergola/db/client";
 import { builds, configurations, releases, stages, type BuildRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES, isOneOf, ROLLING_RELEASE_STATES } from "@pergola/schema";
-import { and, desc, eq, inArray, lt, max, ne, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, lt, max, ne, sql, type SQL } from "drizzle-orm";
+import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequest, pageSize, toPage } from "../common/keyset.js";
 import { accepted, toAppError } from "../domain/outcome.js";
 import { createRelease, planRelease, stepRelease, type ReleaseChange, type ReleasePlan } from "../domain/release.machine.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
@@ -26,6 +27,9 @@ export interface DeployInput {
   config?: string | null;
 }
 
+/** The plain list's order, newest first: a Release's number is unique in its Stage. */
+const RELEASE_KEYSET: Keyset = { list: "Release", columns: [{ column: releases.number, part: "int" }], direction: "desc" };
+
 export class ReleaseService {
   constructor(
     private readonly db: Db,
@@ -39,6 +43,21 @@ export class ReleaseService {
       .where(eq(releases.stageId, stage.id))
       .orderBy(desc(releases.number))
       .limit(Math.min(Math.max(first, 1), 500));
+  }
+
+  /** One page of the Stage's Releases, in `listReleases`' order: one statement (and one more if `totalCount` is read). */
+  async listReleasePage(stage: Pick<StageRow, "id">, request: PageRequest): Promise<Page<ReleaseRow>> {
+    const size = pageSize(request.first);
+    const rows = await this.db
+      .select({ node: releases, key: keyColumn(RELEASE_KEYSET) })
+      .from(releases)
+      .where(and(eq(releases.stageId, stage.id), afterCursor(RELEASE_KEYSET, stage.id, request.after)))
+      .orderBy(...keyOrder(RELEASE_KEYSET))
+      .limit(size + 1);
+    return toPage(RELEASE_KEYSET, stage.id, rows, size, async () => {
+      const [{ n } = { n: 0 }] = await this.db.select({ n: count() }).from(releases).where(eq(releases.stageId, stage.id));
+      return n;
+    });
   }
 
   /**

@@ -5,6 +5,7 @@ import { DateTime } from "../common/scalars.js";
 import { EventFields } from "../events/event.type.js";
 import { Stage } from "../stages/stage.type.js";
 import { Node } from "../node/node.type.js";
+import { Connection } from "../graphql/connection.type.js";
 
 export const ReleaseState = graphqlEnum(RELEASE_STATES, {
   name: "ReleaseState",
@@ -61,3 +62,6 @@ export class ReleaseEvent extends EventFields {
   @Field(() => Stage, { description: "Its Stage as it was at this event." })
   stage: Stage;
 }
+
+@ObjectType("ReleaseConnection", { description: "A page of a Stage's Releases, newest first (as `releases`)." })
+export class ReleaseConnection extends Connection(Release, "Release", "Releases") {}

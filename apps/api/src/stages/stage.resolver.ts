@@ -7,10 +7,11 @@ import { Release } from "../releases/release.type.js";
 import { Project } from "../projects/project.type.js";
 import { ArgDoc } from "../graphql/argument-docs.js";
 import { requiredRenamed } from "../graphql/renamed-argument.js";
-import { StageArgs, stageSlug } from "./stage.args.js";
+import { formatCursor } from "../events/cursor.js";
+import { StageArgs, StagePageArgs, stageSlug } from "./stage.args.js";
 import { CreateStageInput, UpdateStageInput } from "./stage.input.js";
 import type { ListedStage } from "./stage.service.js";
-import { Health, Stage } from "./stage.type.js";
+import { Health, Stage, StageConnection } from "./stage.type.js";
 
 @Resolver(() => Stage)
 export class StageResolver {
@@ -20,6 +21,16 @@ export class StageResolver {
     @Ctx() { actor, services }: Context,
   ): Promise<Stage[]> {
     return (await services.stages.listStagesOf(actor, project)) as Stage[];
+  }
+
+  @Query(() => StageConnection, {
+    description: "The Project's Stages a page at a time, oldest first (as `stages`), optionally of one type or in one state.",
+  })
+  async stagesConnection(@Args(() => StagePageArgs) args: StagePageArgs, @Ctx() { actor, services }: Context): Promise<StageConnection> {
+    const p = await services.projects.requireProject(actor, args.project);
+    const page = await services.stages.listStagePage(p, args);
+    // Not spread: `totalCount` is a getter that would then count on every page.
+    return Object.assign(page, { eventCursor: formatCursor(p.seq) }) as unknown as StageConnection;
   }
 
   @Query(() => Stage, { nullable: true, description: "One Stage of a Project; null when the Project has no Stage of that ID." })

@@ -15,10 +15,12 @@ import {
   type ProjectRow,
   type ReleaseRow,
   type StageRow,
+  type StageState,
   type StageType,
 } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
-import { and, asc, eq, inArray, like, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, like, sql, type SQL } from "drizzle-orm";
+import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequest, pageSize, toPage } from "../common/keyset.js";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { componentAsSeen } from "../domain/component.machine.js";
 import { accepted } from "../domain/outcome.js";
@@ -50,6 +52,22 @@ export interface UpdateStageInput {
 
 /** The Project a write is for: by id, or by slug with the caller authorized under the lock. */
 export type ProjectTarget = Parameters<EventLog["inProject"]>[0];
+
+/** A page of Stages and its filters (`stagesConnection`). */
+export interface StagePageRequest extends PageRequest {
+  type?: StageType | null;
+  state?: StageState | null;
+}
+
+/** The plain list's order, oldest first; the id breaks ties between Stages created together. */
+const STAGE_KEYSET: Keyset = {
+  list: "Stage",
+  columns: [
+    { column: stages.createdAt, part: "timestamp" },
+    { column: stages.id, part: "uuid" },
+  ],
+  direction: "asc",
+};
 
 export const DEFAULT_GRACE_SECONDS = 60;
 const MAX_GRACE_SECONDS = 86_400;
@@ -85,6 +103,26 @@ export class StageService {
     const [first] = rows;
     if (!admitProject(actor, slug, "project.read", first)) throw notFound(`Project "${slug}"`);
     return toListed(rows);
+  }
+
+  /** One page of the Project's Stages, in `listStages`' order: one statement (and one more if `totalCount` is read). */
+  async listStagePage(project: Pick<ProjectRow, "id">, request: StagePageRequest): Promise<Page<StageRow>> {
+    const size = pageSize(request.first);
+    const filters = and(
+      eq(stages.projectId, project.id),
+      request.type ? eq(stages.type, request.type) : undefined,
+      request.state ? eq(stages.state, request.state) : undefined,
+    );
+    const rows = await this.db
+      .select({ node: stages, key: keyColumn(STAGE_KEYSET) })
+      .from(stages)
+      .where(and(filters, afterCursor(STAGE_KEYSET, project.id, request.after)))
+      .orderBy(...keyOrder(STAGE_KEYSET))
+      .limit(size + 1);
+    return toPage(STAGE_KEYSET, project.id, rows, size, async () => {
+      const [{ n } = { n: 0 }] = await this.db.select({ n: count() }).from(stages).where(filters);
+      return n;
+    });
   }
 
   /** The Stage, or NOT_FOUND naming it. */

@@ -2,6 +2,7 @@ import { HEALTHS, STAGE_STATES, STAGE_TYPES } from "@pergola/schema";
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
+import { Connection } from "../graphql/connection.type.js";
 import { Node } from "../node/node.type.js";
 
 export const StageType = graphqlEnum(STAGE_TYPES, {
@@ -66,4 +67,15 @@ export class Stage {
   updatedAt: Date;
 
   projectId: string;
+}
+
+@ObjectType("StageConnection", {
+  description: "A page of a Project's Stages, oldest first (as `stages`), with the Project's event cursor to follow them live.",
+})
+export class StageConnection extends Connection(Stage, "Stage", "Stages") {
+  @Field(() => String, {
+    description:
+      "The Project's event cursor, read before this page: subscribe `after` it (stageChanged, events) and no change this page misses is lost.",
+  })
+  eventCursor: string;
 }

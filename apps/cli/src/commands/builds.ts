@@ -10,6 +10,7 @@ import type { Verbs } from "../groups.js";
 import { findManifest, readManifest } from "../manifest.js";
 import { packDirectory } from "../pack.js";
 import { ago, lower, print, renderTable } from "../output.js";
+import { historyLimit, historyOptions, readPages } from "../pages.js";
 
 export function registerBuilds(verbs: Verbs): void {
   leaf(
@@ -68,13 +69,14 @@ export function registerBuilds(verbs: Verbs): void {
     verbs.list,
     "build",
     "List a Project's Builds, newest first",
-    ["pergola list build -p my-new-project", "pergola list build -p my-new-project --first 5 -o json"],
-    (cmd) => projectOption(cmd).alias("builds").option("--first <n>", "how many", "20"),
+    ["pergola list build -p my-new-project", "pergola list build -p my-new-project --limit 5 -o json"],
+    (cmd) => historyOptions(projectOption(cmd).alias("builds")),
     async (ctx) => {
-      const { builds } = await ctx.client.request(CliListBuildsDocument, {
-        project: ctx.opts.project,
-        first: Number(ctx.opts.first) || 20,
-      });
+      const project: string = ctx.opts.project;
+      const builds = await readPages(
+        async (first, after) => (await ctx.client.request(CliListBuildsDocument, { project, first, after })).buildsConnection,
+        historyLimit(ctx.opts),
+      );
       print(ctx.format, builds, () =>
         renderTable(
           ["build", "branch", "created", "size", "status"],

@@ -16,6 +16,7 @@ import { ExitCode } from "../exit-codes.js";
 import type { Verbs } from "../groups.js";
 import { ago, lower, print, renderFacts, renderTable } from "../output.js";
 import { formatLabels, renderOutpost, renderOutposts } from "../views.js";
+import { limitOption, parseLimit, readPages } from "../pages.js";
 
 /** `labelEntries` and `agentVersion` are null for non-admins. */
 export function renderValidation(v: CliValidateOutpostUriQuery["validateOutpostUri"]): string {
@@ -99,10 +100,13 @@ export function registerOutposts(verbs: Verbs): void {
     verbs.list,
     "outpost",
     "List the Outposts (admins): status, region, Stages, agent version, last heartbeat",
-    ["pergola list outpost", "pergola list outposts -o json"],
-    (cmd) => cmd.alias("outposts"),
+    ["pergola list outpost", "pergola list outposts --limit 100 -o json"],
+    (cmd) => limitOption(cmd.alias("outposts")),
     async (ctx) => {
-      const { outposts } = await ctx.client.request(CliListOutpostsDocument);
+      const outposts = await readPages(
+        async (first, after) => (await ctx.client.request(CliListOutpostsDocument, { first, after })).outpostsConnection,
+        parseLimit(ctx.opts.limit),
+      );
       print(ctx.format, outposts, () => renderOutposts(outposts));
     },
   );

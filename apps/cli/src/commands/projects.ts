@@ -3,6 +3,7 @@ import { CliCreateProjectDocument, CliListProjectsDocument } from "../documents.
 import { leaf } from "../command.js";
 import type { Verbs } from "../groups.js";
 import { ago, print, renderTable } from "../output.js";
+import { limitOption, parseLimit, readPages } from "../pages.js";
 
 export function registerProjects(verbs: Verbs): void {
   leaf(
@@ -23,10 +24,13 @@ export function registerProjects(verbs: Verbs): void {
     verbs.list,
     "project",
     "List the Projects your access key may see",
-    ["pergola list project", "pergola list project -o json"],
-    (cmd) => cmd.alias("projects"),
+    ["pergola list project", "pergola list project --limit 20 -o json"],
+    (cmd) => limitOption(cmd.alias("projects")),
     async (ctx) => {
-      const { projects } = await ctx.client.request(CliListProjectsDocument);
+      const projects = await readPages(
+        async (first, after) => (await ctx.client.request(CliListProjectsDocument, { first, after })).projectsConnection,
+        parseLimit(ctx.opts.limit),
+      );
       print(ctx.format, projects, () =>
         renderTable(
           ["project", "name", "stages", "created"],

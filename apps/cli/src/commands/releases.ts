@@ -17,6 +17,7 @@ import { parseDuration, print } from "../output.js";
 import { renderRelease, renderReleases } from "../views.js";
 import { waitForRelease } from "../wait.js";
 import { stageArg } from "./stages.js";
+import { historyLimit, historyOptions, readPages } from "../pages.js";
 
 const waitOptions = (cmd: Command) =>
   cmd
@@ -61,8 +62,8 @@ export function registerReleases(verbs: Verbs): void {
       parseDuration(ctx.opts.timeout); // a bad --timeout fails before anything is deployed
       let build: string | undefined = ctx.opts.build;
       if (!build && !ctx.opts.config) {
-        const { builds } = await ctx.client.request(CliListBuildsDocument, { project, first: 1 });
-        build = builds[0]?.name;
+        const { buildsConnection } = await ctx.client.request(CliListBuildsDocument, { project, first: 1 });
+        build = buildsConnection.edges[0]?.node.name;
         if (!build) throw badInput(`Project "${project}" has no Build yet: pergola push build -p ${project}`);
       }
       await release(ctx, project, stage, async () => {
@@ -76,14 +77,14 @@ export function registerReleases(verbs: Verbs): void {
     verbs.list,
     "release",
     "List a Stage's Releases, newest first",
-    ["pergola list release -p my-new-project -s my-new-stage", "pergola list releases -p my-new-project -s my-new-stage -o json"],
-    (cmd) => stageOption(projectOption(cmd)).alias("releases").option("--first <n>", "how many", "20"),
+    ["pergola list release -p my-new-project -s my-new-stage", "pergola list releases -p my-new-project -s my-new-stage --all -o json"],
+    (cmd) => historyOptions(stageOption(projectOption(cmd)).alias("releases")),
     async (ctx) => {
-      const { releases } = await ctx.client.request(CliListReleasesDocument, {
-        project: ctx.opts.project,
-        stage: ctx.opts.stage,
-        first: Number(ctx.opts.first) || 20,
-      });
+      const { project, stage } = ctx.opts as { project: string; stage: string };
+      const releases = await readPages(
+        async (first, after) => (await ctx.client.request(CliListReleasesDocument, { project, stage, first, after })).releasesConnection,
+        historyLimit(ctx.opts),
+      );
       print(ctx.format, releases, () => renderReleases(ctx.opts.project, ctx.opts.stage, releases));
     },
   );

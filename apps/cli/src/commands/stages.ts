@@ -9,6 +9,7 @@ import {
   CliSuspendStageDocument,
   CliUpdateStageDocument,
   CliValidateOutpostUriDocument,
+  type StageRow,
 } from "../documents.js";
 import { leaf, projectOption, type Context } from "../command.js";
 import { badInput, CliError } from "../errors.js";
@@ -17,6 +18,7 @@ import type { Verbs } from "../groups.js";
 import { print } from "../output.js";
 import { renderStage, renderStages } from "../views.js";
 import { renderValidation } from "./outposts.js";
+import { limitOption, parseLimit, readPages } from "../pages.js";
 
 function parseType(value: string): StageType {
   const type = value.toUpperCase();
@@ -28,6 +30,14 @@ function parseGrace(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw badInput(`--grace ${value}: a whole number of seconds`);
   return Number(value);
+}
+
+/** The Project's Stages, oldest first, page after page (a missing Project is the API's NOT_FOUND). */
+export function listStages(ctx: Context, project: string, options: { type?: StageType; limit?: number } = {}): Promise<StageRow[]> {
+  return readPages(async (first, after) => {
+    const { stagesConnection } = await ctx.client.request(CliListStagesDocument, { project, first, after, type: options.type });
+    return stagesConnection;
+  }, options.limit);
 }
 
 /** The Stage ID from the positional argument or `-s`. */
@@ -85,12 +95,13 @@ export function registerStages(verbs: Verbs): void {
     verbs.list,
     "stage",
     "List a Project's Stages: state, health, the running Release and, for Stages on Outposts, the connection",
-    ["pergola list stage -p my-new-project", "pergola list stage -p my-new-project -o json"],
-    (cmd) => projectOption(cmd).alias("stages"),
+    ["pergola list stage -p my-new-project", "pergola list stage -p my-new-project --type prod --limit 10 -o json"],
+    (cmd) => limitOption(projectOption(cmd).alias("stages").option("-t, --type <type>", "only Stages of this type: dev, qa or prod")),
     async (ctx) => {
-      const { project, stages } = await ctx.client.request(CliListStagesDocument, { project: ctx.opts.project });
-      if (!project) throw new CliError(`not found: Project "${ctx.opts.project}"`, ExitCode.NOT_FOUND);
-      print(ctx.format, stages, () => renderStages(project.slug, stages));
+      const project: string = ctx.opts.project;
+      const type = ctx.opts.type ? parseType(ctx.opts.type) : undefined;
+      const stages = await listStages(ctx, project, { type, limit: parseLimit(ctx.opts.limit) });
+      print(ctx.format, stages, () => renderStages(project, stages));
     },
   );
 

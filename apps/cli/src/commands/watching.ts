@@ -1,6 +1,6 @@
 /** `events -p P [--follow] [--after CURSOR]`, `watch stage -p P`. */
 import type { Command } from "commander";
-import { CliEventsDocument, CliListStagesDocument, CliProjectCursorDocument, type CliEventsSubscription } from "../documents.js";
+import { CliEventsDocument, CliProjectCursorDocument, type CliEventsSubscription } from "../documents.js";
 import { leaf, projectOption, type Context } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -8,6 +8,7 @@ import { followResumable } from "../follow.js";
 import type { Verbs } from "../groups.js";
 import { lower, printRecord } from "../output.js";
 import { renderStages } from "../views.js";
+import { listStages } from "./stages.js";
 
 type ProjectEvent = CliEventsSubscription["events"];
 
@@ -75,7 +76,7 @@ export function registerWatching(program: Command, verbs: Verbs): void {
       const project: string = ctx.opts.project;
       // The cursor first, then the list: whatever changes in between is replayed (list+watch).
       const after = await projectCursor(ctx, project);
-      const { stages: listed } = await ctx.client.request(CliListStagesDocument, { project });
+      const listed = await listStages(ctx, project);
       const rows = new Map(listed.map((s) => [s.slug, s]));
       const tty = ctx.format === "table" && process.stdout.isTTY;
       const draw = () => {

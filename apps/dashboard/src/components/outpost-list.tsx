@@ -16,7 +16,7 @@ import {
   DashboardCreateOutpostDocument,
   DashboardDeleteOutpostDocument,
   DashboardOutpostChangedDocument,
-  DashboardOutpostsDocument,
+  DashboardOutpostsPageDocument,
   DashboardProjectsDocument,
   DashboardRotateOutpostTokenDocument,
   type OutpostCredentialsView,
@@ -29,15 +29,21 @@ import { ErrorNote } from "./errors";
 import { ago, utc } from "@/lib/format";
 import { useNow } from "@/lib/hooks";
 import { parseLabels } from "@/lib/labels";
+import { usePages } from "@/lib/pages";
+import { LoadMore } from "./load-more";
+
+const NO_VARIABLES = {};
 
 export function OutpostList() {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: DashboardOutpostsDocument, requestPolicy: "network-only" });
+  const list = usePages(DashboardOutpostsPageDocument, NO_VARIABLES, (d) => d.outpostsConnection);
+  const { error, fetching } = list;
+  const data = list.pages[0];
   const [projects] = useQuery({ query: DashboardProjectsDocument, requestPolicy: "network-only" });
   const [open, setOpen] = useState(false);
   const [credentials, setCredentials] = useState<OutpostCredentialsView | null>(null);
   const [removed, setRemoved] = useState<string[]>([]);
-  const outposts = (data?.outposts ?? []).filter((o) => !removed.includes(o.slug));
-  const reload = () => refetch({ requestPolicy: "network-only" });
+  const outposts = list.nodes.filter((o) => !removed.includes(o.slug));
+  const reload = list.reload;
   return (
     <section aria-labelledby="outposts-title">
       <div className="page-head">
@@ -66,7 +72,7 @@ export function OutpostList() {
               </tr>
             </thead>
             <tbody>
-              <LocalOutpostRow stageCount={localStageCount(data.outposts, projects.data?.projects)} />
+              <LocalOutpostRow stageCount={list.hasNextPage ? null : localStageCount(list.nodes, projects.data?.projects)} />
               {outposts.map((o) => (
                 <OutpostRowView
                   key={o.slug}
@@ -79,6 +85,7 @@ export function OutpostList() {
           </table>
         </div>
       ) : null}
+      <LoadMore list={list} noun="Outposts" />
       {data && outposts.length === 0 ? (
         <p className="muted small empty-note">
           No remote Outposts yet. An Outpost is a remote host whose agent runs Stages; it dials out, so it works behind NAT. + NEW OUTPOST
@@ -101,7 +108,7 @@ export function OutpostList() {
   );
 }
 
-/** Stages on the local agent: all Stages less those on the listed Outposts; null when a count is not visible (members). */
+/** Stages on the local agent: all Stages less those on the listed Outposts (every page read); null when a count is not visible (members). */
 function localStageCount(outposts: OutpostRow[], projects: { stages: unknown[] }[] | undefined): number | null {
   if (!projects || outposts.some((o) => o.stageCount == null)) return null;
   const all = projects.reduce((n, p) => n + p.stages.length, 0);

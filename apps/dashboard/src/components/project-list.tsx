@@ -1,18 +1,35 @@
 "use client";
 import Link from "next/link";
-import { useState } from "react";
-import { useMutation, useQuery, useSubscription } from "urql";
-import { DashboardCreateProjectDocument, DashboardProjectsChangedDocument, DashboardProjectsDocument } from "@/lib/documents";
+import { useMemo, useRef, useState } from "react";
+import { useMutation, useSubscription } from "urql";
+import { DashboardCreateProjectDocument, DashboardProjectsChangedDocument, DashboardProjectsPageDocument } from "@/lib/documents";
+import { usePages } from "@/lib/pages";
 import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
+import { LoadMore } from "./load-more";
 import { deriveSlug } from "@/lib/slug";
 
-/** The Project list: read once for the first paint, then live (`projectsChanged` sends the whole list on each new Project). */
+const NO_VARIABLES = {};
+
+/**
+ * The Project list, a page at a time (oldest first; "LOAD MORE" reads the next), then live:
+ * `projectsChanged` sends the caller's whole list, first as it is and again on each new Project.
+ * Projects it sends that no page holds are shown at the end when every page is read, and new
+ * ones (not in its first list) at once; older ones wait for their page.
+ */
 export function ProjectList() {
-  const [{ data, error, fetching }] = useQuery({ query: DashboardProjectsDocument });
+  const list = usePages(DashboardProjectsPageDocument, NO_VARIABLES, (d) => d.projectsConnection);
   const [live] = useSubscription({ query: DashboardProjectsChangedDocument });
+  const known = useRef<Set<string> | null>(null);
+  if (live.data && !known.current) known.current = new Set(live.data.projectsChanged.map((p) => p.id));
   const [open, setOpen] = useState(false);
-  const projects = live.data?.projectsChanged ?? data?.projects ?? [];
+  const projects = useMemo(() => {
+    const paged = new Set(list.nodes.map((p) => p.id));
+    const extra = (live.data?.projectsChanged ?? []).filter((p) => !paged.has(p.id) && (!list.hasNextPage || !known.current?.has(p.id)));
+    return [...list.nodes, ...extra];
+  }, [list.nodes, list.hasNextPage, live.data]);
+  const data = list.pages[0];
+  const { error, fetching } = list;
   return (
     <section aria-labelledby="projects-title">
       <div className="page-head">
@@ -45,6 +62,7 @@ export function ProjectList() {
           </li>
         ))}
       </ul>
+      <LoadMore list={list} noun="Projects" />
       <Dialog title="New Project" open={open} onClose={() => setOpen(false)}>
         <NewProjectForm onDone={() => setOpen(false)} />
       </Dialog>

@@ -1,53 +1,72 @@
 "use client";
 /**
- * A Project's Stages, live: the list is read with the Project's cursor, then every event that
- * names a Stage (its state, its Releases, its Components' health, its Outpost link) is followed
- * after it, each carrying the Stage as it then is. An event replaces its Stage when it is newer
- * than the list it lands on.
+ * A Project's Stages, live, a page at a time (oldest first; "LOAD MORE" reads the next page).
+ * Each page comes with the Project's event cursor read before it; every event that names a Stage
+ * (its state, its Releases, its Components' health, its Outpost link) is followed after the
+ * first page's, each carrying the Stage as it then is. An event replaces its Stage when it is
+ * newer than the page the Stage was read in; a Stage created meanwhile joins at the end (its page,
+ * when it is read, puts it in its place). The type filter is the API's (`type`).
  */
 import Link from "next/link";
 import { useMemo, useState } from "react";
-import { useQuery, useSubscription } from "urql";
-import { DashboardProjectStagesDocument, DashboardStageEventsDocument, type StageRow, type StageType } from "@/lib/documents";
+import { useSubscription } from "urql";
+import { DashboardStageEventsDocument, DashboardStageListPageDocument, type StageRow, type StageType } from "@/lib/documents";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
+import { LoadMore } from "./load-more";
 import { NewStageDialog } from "./new-stage-dialog";
 import { OutpostConnectionButton } from "./outpost-connection";
 import { useFirst } from "@/lib/hooks";
 import { newer } from "@/lib/format";
+import { usePages } from "@/lib/pages";
 
-type Change = { cursor: string; deleted: boolean; stage: StageRow };
+/** The newest event of each Stage; `created`: the Stage was created after the list's first cursor. */
+type Change = { cursor: string; deleted: boolean; created: boolean; stage: StageRow };
 
 export function StageList({ project }: { project: string }) {
-  const [{ data, error, fetching }] = useQuery({
-    query: DashboardProjectStagesDocument,
-    variables: { project },
-    requestPolicy: "network-only",
-  });
-  const listCursor = data?.project?.cursor;
-  const after = useFirst(listCursor);
+  const [filter, setFilter] = useState<"ALL" | StageType>("ALL");
+  const list = usePages(DashboardStageListPageDocument, { project, type: filter === "ALL" ? null : filter }, (d) => d.stagesConnection);
+  const data = list.pages[0]?.data;
+  const after = useFirst(data?.stagesConnection.eventCursor);
   const [live] = useSubscription(
     { query: DashboardStageEventsDocument, variables: { project, after }, pause: after === undefined },
     (changes: Record<string, Change> = {}, { events: event }) =>
       event.stage
-        ? { ...changes, [event.stage.slug]: { cursor: event.cursor, deleted: event.kind === "STAGE_DELETED", stage: event.stage } }
+        ? {
+            ...changes,
+            [event.stage.slug]: {
+              cursor: event.cursor,
+              deleted: event.kind === "STAGE_DELETED",
+              created: event.kind === "STAGE_CREATED" || Boolean(changes[event.stage.slug]?.created),
+              stage: event.stage,
+            },
+          }
         : changes,
   );
-  const [filter, setFilter] = useState<"ALL" | StageType>("ALL");
   const [open, setOpen] = useState(false);
+  const missing = list.error?.graphQLErrors.some((e) => e.extensions.code === "NOT_FOUND") ?? false;
 
   const stages = useMemo(() => {
-    const bySlug = new Map<string, StageRow>((data?.project?.stages ?? []).map((s) => [s.slug, s]));
-    for (const change of Object.values(live.data ?? {})) {
-      if (!newer(change.cursor, listCursor)) continue;
-      if (change.deleted) bySlug.delete(change.stage.slug);
-      else bySlug.set(change.stage.slug, change.stage);
+    const bySlug = new Map<string, StageRow>();
+    const readAt = new Map<string, string>();
+    for (const page of list.pages) {
+      for (const stage of page.nodes) {
+        bySlug.set(stage.slug, stage);
+        readAt.set(stage.slug, page.data.stagesConnection.eventCursor);
+      }
     }
-    return [...bySlug.values()].sort((a, b) => a.name.localeCompare(b.name));
-  }, [data, live.data, listCursor]);
-  const shown = filter === "ALL" ? stages : stages.filter((s) => s.type === filter);
+    for (const change of Object.values(live.data ?? {})) {
+      const slug = change.stage.slug;
+      if (!newer(change.cursor, readAt.get(slug) ?? after)) continue;
+      // A Stage on a page not read yet: its page will show it as it then is.
+      if (!readAt.has(slug) && !change.created) continue;
+      if (change.deleted || (filter !== "ALL" && change.stage.type !== filter)) bySlug.delete(slug);
+      else bySlug.set(slug, change.stage);
+    }
+    return [...bySlug.values()];
+  }, [list.pages, live.data, after, filter]);
 
-  if (data && !data.project)
+  if (missing)
     return (
       <p role="alert" className="error">
         No Project “{project}”, or your token may not see it.
@@ -80,9 +99,9 @@ export function StageList({ project }: { project: string }) {
           </button>
         </div>
       </div>
-      <ErrorNote error={error ?? live.error} />
-      {!data && fetching ? <p className="muted">Loading…</p> : null}
-      {data?.project && stages.length === 0 ? (
+      <ErrorNote error={list.error ?? live.error} />
+      {!data && list.fetching ? <p className="muted">Loading…</p> : null}
+      {data?.project && stages.length === 0 && filter === "ALL" ? (
         <div className="empty">
           <h2>No Stages yet</h2>
           <p className="muted">A Stage is a runtime environment: DEV, QA or PROD, here or on an Outpost.</p>
@@ -91,8 +110,8 @@ export function StageList({ project }: { project: string }) {
           </button>
         </div>
       ) : null}
-      {stages.length > 0 && shown.length === 0 ? <p className="empty muted">No {filter} Stages.</p> : null}
-      {shown.length > 0 ? (
+      {data && stages.length === 0 && filter !== "ALL" ? <p className="empty muted">No {filter} Stages.</p> : null}
+      {stages.length > 0 ? (
         <div className="table-wrap">
           <table className="table">
             <thead>
@@ -109,7 +128,7 @@ export function StageList({ project }: { project: string }) {
               </tr>
             </thead>
             <tbody>
-              {shown.map((stage) => (
+              {stages.map((stage) => (
                 <tr key={stage.slug} data-testid={`stage-row-${stage.slug}`}>
                   <td data-label="Name">
                     <Link href={`/projects/${project}/stages/${stage.slug}`} className="strong">
@@ -151,6 +170,7 @@ export function StageList({ project }: { project: string }) {
           </table>
         </div>
       ) : null}
+      <LoadMore list={list} noun="Stages" />
       <NewStageDialog project={project} open={open} onClose={() => setOpen(false)} />
     </section>
   );

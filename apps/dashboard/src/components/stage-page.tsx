@@ -12,6 +12,7 @@ import { useQuery, useSubscription } from "urql";
 import {
   DashboardComponentChangedDocument,
   DashboardReleaseChangedDocument,
+  DashboardReleasesPageDocument,
   DashboardStageChangedDocument,
   DashboardStagePageDocument,
   type ComponentRow,
@@ -26,6 +27,8 @@ import { OutpostConnectionButton } from "./outpost-connection";
 import { ConfigDrift, StageActions } from "./stage-actions";
 import { ago, newer, utc } from "@/lib/format";
 import { useFirst, useNow } from "@/lib/hooks";
+import { usePagesAfter } from "@/lib/pages";
+import { LoadMore } from "./load-more";
 
 type Stamped<T> = { cursor: string; value: T };
 
@@ -101,11 +104,18 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }, [data, componentLive.data, pageCursor]);
 
+  // The newest 20 come with the page; older ones a page at a time below the history.
+  const older = usePagesAfter(
+    DashboardReleasesPageDocument,
+    { project, stage: slug },
+    data?.releasesConnection.pageInfo,
+    (d) => d.releasesConnection,
+  );
   const releases = useMemo(() => {
-    const byId = new Map((data?.releases ?? []).map((r) => [r.id, r]));
+    const byId = new Map([...(data?.releasesConnection.edges.map((e) => e.node) ?? []), ...older.nodes].map((r) => [r.id, r]));
     for (const r of Object.values(releaseLive.data?.releases ?? {})) if (newer(r.cursor, pageCursor)) byId.set(r.value.id, r.value);
     return [...byId.values()].sort((a, b) => b.number - a.number);
-  }, [data, releaseLive.data, pageCursor]);
+  }, [data, older.nodes, releaseLive.data, pageCursor]);
 
   if (data && !data.stage)
     return (
@@ -263,6 +273,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
                 </table>
               </div>
             )}
+            <LoadMore list={older} noun="Releases" />
           </section>
         </div>
         <EventTimeline project={project} stage={slug} cursor={after} onEvent={refresh} />
