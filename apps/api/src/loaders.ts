@@ -32,39 +32,55 @@ export interface Loaders {
   releaseById: DataLoader<string, ReleaseRow | null>;
 }
 
-export function createLoaders(services: Services): Loaders {
-  const outpostById = new DataLoader<string, OutpostView | null>(
-    async (ids) => {
-      return oneInOrder(ids, await services.outposts.listByIds(ids), (r) => r.id);
+/** How each loader batches; `loaders` is the context's own set (a loader may use another). */
+type BatchFns = {
+  [K in keyof Loaders]: (
+    services: Services,
+    loaders: Loaders,
+  ) => Loaders[K] extends DataLoader<infer Key, infer Value> ? DataLoader.BatchLoadFn<Key, Value> : never;
+};
+
+const BATCH: BatchFns = {
+  projectById: (services) => async (ids) => oneInOrder(ids, await services.projects.listByIds(ids), (r) => r.id),
+  membersByProjectId: (services) => (ids) => services.projects.listMembers(ids),
+  artifactBySha: (services) => (shas) => services.artifacts.listBySha(shas),
+  configsByStageId: (services) => (ids) => services.configurations.listConfigurations(ids),
+  buildById: (services) => (ids) => services.builds.listByIds(ids),
+  activeReleaseByStageId: (services) => (ids) => services.releases.activeReleases(ids),
+  deployedReleaseByStageId: (services) => (ids) => services.releases.deployedReleases(ids),
+  componentsByStageId: (services) => (ids) => services.components.listForStages(ids),
+  servingComponentsByStageId: (services) => (ids) => services.components.listForStages(ids, "serving"),
+  outpostById: (services) => async (ids) => oneInOrder(ids, await services.outposts.listByIds(ids), (r) => r.id),
+  outpostByStageId: (services, loaders) => async (stageIds) => {
+    const outpostIds = await services.stages.listOutpostIds(stageIds);
+    return Promise.all(outpostIds.map((id) => (id ? loaders.outpostById.load(id) : null)));
+  },
+  linksByComponent: (services) => async (keys) => {
+    const links = await services.links.linksFor([...new Set(keys.map((k) => k.slice(0, k.indexOf("/"))))]);
+    return keys.map((k) => links.get(k) ?? []);
+  },
+  stageById: (services) => async (ids) => oneInOrder(ids, await services.nodes.listStages(ids), (r) => r.id),
+  releaseById: (services) => async (ids) => oneInOrder(ids, await services.nodes.listReleases(ids), (r) => r.id),
+};
+
+const SERVICES = Symbol("services");
+
+/**
+ * Each loader is made on its first use: a socket's context lives as long as the socket, and most
+ * sockets (an agent's, a Stage list's) use one or two loaders, or none. The getters live on one
+ * shared prototype, so a context costs one small object until then.
+ */
+const LAZY_LOADERS: object = Object.create(null);
+for (const name of Object.keys(BATCH) as (keyof Loaders)[]) {
+  Object.defineProperty(LAZY_LOADERS, name, {
+    get(this: Loaders & { [SERVICES]: Services }) {
+      const loader = new DataLoader(BATCH[name](this[SERVICES], this) as DataLoader.BatchLoadFn<string, unknown>, { cache: false });
+      Object.defineProperty(this, name, { value: loader, enumerable: true });
+      return loader;
     },
-    { cache: false },
-  );
-  return {
-    projectById: new DataLoader(async (ids) => oneInOrder(ids, await services.projects.listByIds(ids), (r) => r.id), { cache: false }),
-    membersByProjectId: new DataLoader((ids) => services.projects.listMembers(ids), { cache: false }),
-    artifactBySha: new DataLoader((shas) => services.artifacts.listBySha(shas), { cache: false }),
-    configsByStageId: new DataLoader((ids) => services.configurations.listConfigurations(ids), { cache: false }),
-    buildById: new DataLoader((ids) => services.builds.listByIds(ids), { cache: false }),
-    activeReleaseByStageId: new DataLoader((ids) => services.releases.activeReleases(ids), { cache: false }),
-    deployedReleaseByStageId: new DataLoader((ids) => services.releases.deployedReleases(ids), { cache: false }),
-    componentsByStageId: new DataLoader((ids) => services.components.listForStages(ids), { cache: false }),
-    servingComponentsByStageId: new DataLoader((ids) => services.components.listForStages(ids, "serving"), { cache: false }),
-    outpostById,
-    outpostByStageId: new DataLoader(
-      async (stageIds) => {
-        const outpostIds = await services.stages.listOutpostIds(stageIds);
-        return Promise.all(outpostIds.map((id) => (id ? outpostById.load(id) : null)));
-      },
-      { cache: false },
-    ),
-    linksByComponent: new DataLoader(
-      async (keys) => {
-        const links = await services.links.linksFor([...new Set(keys.map((k) => k.slice(0, k.indexOf("/"))))]);
-        return keys.map((k) => links.get(k) ?? []);
-      },
-      { cache: false },
-    ),
-    stageById: new DataLoader(async (ids) => oneInOrder(ids, await services.nodes.listStages(ids), (r) => r.id), { cache: false }),
-    releaseById: new DataLoader(async (ids) => oneInOrder(ids, await services.nodes.listReleases(ids), (r) => r.id), { cache: false }),
-  };
+  });
+}
+
+export function createLoaders(services: Services): Loaders {
+  return Object.assign(Object.create(LAZY_LOADERS) as Loaders, { [SERVICES]: services });
 }
