@@ -8,14 +8,16 @@
  *   bare        `http.createServer` answering 200, started the same way
  * Each process listens on a free port (PORT=0) and prints its URL; the load generator then asks
  * `/readyz` every 5 ms until it answers 200. Rounds interleave the three (the order rotates), and
- * the figures are the medians. `--profile` writes a CPU profile of one more start of each API
+ * the figures are the medians. `--compare <dir>` adds both API cases started from another build
+ * of the repository (its apps/api/dist/index.js, say the commit before a change, built) to the
+ * same rounds, so before and after are measured under the same load. `--profile` writes a CPU profile of one more start of each API
  * case (`node --cpu-prof`) to bench/profiles/<run>/ and prints its summary.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -31,6 +33,7 @@ const BARE = `require("node:http").createServer((q, s) => s.end("ok")).listen(0,
 const usage = `usage: node bench/run.mjs coldstart [options]
   --rounds 5     starts of each case (medians are printed)
   --profile      one more start of each API case under node --cpu-prof, summarized
+  --compare DIR  also start DIR/apps/api/dist/index.js (another build) in the same rounds
   --json         also print the results as one JSON line
 database: BENCH_DATABASE_URL ?? TEST_DATABASE_URL ?? postgres://postgres@127.0.0.1:5432/test`;
 
@@ -40,6 +43,7 @@ export async function run(argv) {
     options: {
       rounds: { type: "string", default: "5" },
       profile: { type: "boolean", default: false },
+      compare: { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -60,12 +64,20 @@ export async function run(argv) {
     postgres: () => ({ args: [API], env: { ...env, DATABASE_URL: databaseUrl, PERGOLA_DATA_DIR: pgDataDir } }),
     "pglite-new": () => ({ args: [API], env: { ...env, DATABASE_URL: "", PERGOLA_DATA_DIR: mkdtempSync(join(scratch, "pglite-")) } }),
   };
+  if (values.compare) {
+    const other = resolve(values.compare, "apps", "api", "dist", "index.js");
+    cases["postgres (compare)"] = () => ({ args: [other], env: { ...env, DATABASE_URL: databaseUrl, PERGOLA_DATA_DIR: pgDataDir } });
+    cases["pglite-new (compare)"] = () => ({
+      args: [other],
+      env: { ...env, DATABASE_URL: "", PERGOLA_DATA_DIR: mkdtempSync(join(scratch, "pglite-")) },
+    });
+  }
   try {
     console.log(`coldstart: ${rounds} rounds, run ${runId}`);
     // Migrates the database and makes the admin user once, as a first start would.
     await startOnce(cases.postgres());
-    const times = { bare: [], postgres: [], "pglite-new": [] };
     const names = Object.keys(cases);
+    const times = Object.fromEntries(names.map((name) => [name, []]));
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < names.length; i++) {
         const name = names[(i + r) % names.length];

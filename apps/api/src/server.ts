@@ -17,7 +17,7 @@ import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import { isDatabaseUnavailable, isReady, openDatabase, type Database, type OpenDatabaseOptions } from "@pergola/db/client";
-import type { ArchiveLimits } from "@pergola/runtime";
+import type { ArchiveLimits } from "@pergola/runtime/artifact";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { pino, type Logger } from "pino";

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import type { Database } from "@pergola/db/client";
-import type { ArchiveLimits } from "@pergola/runtime";
+import type { ArchiveLimits } from "@pergola/runtime/artifact";
 import type { Logger } from "pino";
 import { SocketTicketService } from "./auth/socket-ticket.service.js";
 import { TokenService } from "./auth/token.service.js";

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { lockDataDir } from "./data-dir-lock.js";
 import type { Database, Db, OpenDatabaseOptions } from "./database.js";
+import { readBuiltSnapshot } from "./pglite-snapshot.js";
 import * as schema from "./schema.js";
 
 export { DataDirLockedError } from "./data-dir-lock.js";
@@ -52,8 +53,10 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   if (options.dataDir) {
     await secureDataDir(options.dataDir);
     release = await lockDataDir(options.dataDir);
-    client = await PGlite.create({ dataDir: join(options.dataDir, "data"), loadDataDir: options.snapshot });
     dbFiles = join(options.dataDir, "data");
+    // A data dir without a database yet starts from the migrated one the build made (pglite-snapshot.ts).
+    const snapshot = options.snapshot ?? ((await isEmptyDir(dbFiles)) ? await readBuiltSnapshot() : undefined);
+    client = await PGlite.create({ dataDir: dbFiles, loadDataDir: snapshot });
   } else {
     client = await PGlite.create({ loadDataDir: options.snapshot });
   }
@@ -76,6 +79,15 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
       await release?.();
     },
   };
+}
+
+async function isEmptyDir(path: string): Promise<boolean> {
+  try {
+    return (await readdir(path)).length === 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
+    throw error;
+  }
 }
 
 /**

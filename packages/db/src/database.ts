@@ -27,7 +27,10 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** PGlite only: the data directory (the database lives in `<dataDir>/data`). Unset = in memory. */
   dataDir?: string;
-  /** PGlite only: start from a dump made by `dumpDatabase` (fast test start-up). */
+  /**
+   * PGlite only: start from a dump made by `dumpMigratedPglite` (fast test start-up). Default: a
+   * data dir with no database yet starts from the one the build made (pglite-snapshot.ts).
+   */
   snapshot?: Blob;
   /** PostgreSQL only: connection pool size. Default 10. */
   poolSize?: number;

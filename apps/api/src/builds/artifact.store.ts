@@ -15,7 +15,7 @@ import { pipeline } from "node:stream/promises";
 import type { Db } from "@pergola/db/client";
 import { artifactProjects, artifacts, type ArtifactRow } from "@pergola/db/schema";
 import { inArray } from "drizzle-orm";
-import { ArchiveRefusal, inspectArchive, type ArchiveLimits } from "@pergola/runtime";
+import type { ArchiveLimits, ArchiveRefusal } from "@pergola/runtime/artifact";
 import type { Actor } from "../auth/actor.js";
 import { AppError, badInput, ErrorCode, notFound } from "../errors.js";
 import { getArtifactAccess, type ArtifactAccess } from "./artifact-access.js";
@@ -124,6 +124,8 @@ export class ArtifactStore {
  * archive rules the agent applies too (@pergola/runtime's inspectArchive), inflating as a stream.
  */
 async function checkArchive(file: string, limits: Partial<ArchiveLimits>): Promise<void> {
+  // Imported on the first upload: the archive rules bring a tar parser no start-up needs.
+  const { ArchiveRefusal, inspectArchive } = await import("@pergola/runtime/artifact");
   try {
     await inspectArchive(createReadStream(file), limits);
   } catch (error) {

@@ -27,10 +27,10 @@ export class BuildResolver {
   }
 
   @Query(() => ManifestValidation, { description: "Every problem of a pergola.yaml v1 manifest (as JSON), each with its path." })
-  validateManifest(
+  async validateManifest(
     @Arg("manifest", () => JSONScalar, { description: "A pergola.yaml v1 document, parsed into JSON." }) manifest: unknown,
-  ): ManifestValidation {
-    const problems = manifestProblems(manifest);
+  ): Promise<ManifestValidation> {
+    const problems = await manifestProblems(manifest);
     return { valid: problems.length === 0, problems };
   }
 

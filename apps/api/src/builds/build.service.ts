@@ -90,7 +90,7 @@ export class BuildService {
   async createBuild(project: ProjectTarget, actor: Actor, input: CreateBuildInput): Promise<BuildRow> {
     const branch = checkBranch(input.branch);
     const explicitName = checkBuildName(input.name);
-    checkManifest(input.manifest);
+    await checkManifest(input.manifest);
     if (!SHA256_PATTERN.test(input.artifact))
       throw badInput("artifact", "must be the SHA-256 (64 lowercase hex digits) that POST /artifacts answered");
     const readable = can(actor, "artifact.read", await this.artifacts.access(actor, input.artifact));

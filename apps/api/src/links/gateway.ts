@@ -20,7 +20,7 @@ import {
   writeLinkUpgradeRefusal,
   writeLinkUpgradeRequestRefusal,
   type LinkRequest,
-} from "@pergola/runtime";
+} from "@pergola/runtime/links";
 import { createProxyServer } from "http-proxy-3";
 import type { Logger } from "pino";
 import type { LinkService, LinkTarget } from "./link.service.js";

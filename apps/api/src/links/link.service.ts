@@ -6,8 +6,10 @@
  */
 import type { Db } from "@pergola/db/client";
 import { builds, components, outposts, projects, releases, stages } from "@pergola/db/schema";
-import { getIngress, validateManifest, type LinkTarget, type Manifest } from "@pergola/runtime";
+import type { Manifest } from "@pergola/runtime/manifest";
+import { getIngress, type LinkTarget } from "@pergola/runtime/links";
 import { and, eq, inArray } from "drizzle-orm";
+import { validateManifest } from "../builds/manifest.js";
 import { isServingRelease } from "../releases/release.conditions.js";
 
 export type { LinkTarget };
@@ -21,10 +23,10 @@ export class LinkService {
 
   constructor(private readonly db: Db) {}
 
-  private manifestOf(buildId: string, raw: unknown): Manifest | null {
+  private async manifestOf(buildId: string, raw: unknown): Promise<Manifest | null> {
     let manifest = this.manifests.get(buildId);
     if (manifest === undefined) {
-      const result = validateManifest(raw);
+      const result = await validateManifest(raw);
       manifest = result.valid ? result.manifest : null;
       if (this.manifests.size >= MANIFEST_CACHE_SIZE) this.manifests.delete(this.manifests.keys().next().value!);
       this.manifests.set(buildId, manifest);
@@ -64,7 +66,7 @@ export class LinkService {
       };
     }
     if (row.stage.state === "SUSPENDING" || row.stage.state === "SUSPENDED") return { kind: "suspended", stage };
-    const ingress = row.release && row.buildId && getIngress(this.manifestOf(row.buildId, row.manifest), host, path);
+    const ingress = row.release && row.buildId && getIngress(await this.manifestOf(row.buildId, row.manifest), host, path);
     if (!row.release || !ingress) return { kind: "unknown" };
     const [component] = await this.db
       .select()
@@ -100,7 +102,7 @@ export class LinkService {
       const baseUrl = row.outpostId ? row.outpostUrl : this.baseUrl;
       if (!baseUrl) continue;
       const base = new URL(baseUrl);
-      for (const component of this.manifestOf(row.buildId, row.manifest)?.components ?? []) {
+      for (const component of (await this.manifestOf(row.buildId, row.manifest))?.components ?? []) {
         links.set(
           `${row.releaseId}/${component.name}`,
           component.ingresses.flatMap((i) => {

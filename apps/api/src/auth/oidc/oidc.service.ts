@@ -21,7 +21,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Db } from "@pergola/db/client";
 import { users, type UserRow } from "@pergola/db/schema";
 import { and, eq, isNull } from "drizzle-orm";
-import * as client from "openid-client";
+import type * as OpenIdClient from "openid-client";
 import type { Logger } from "pino";
 import { AuditAction } from "../../audit/audit-action.js";
 import { recordAudit } from "../../audit/audit.service.js";
@@ -79,10 +79,17 @@ class SsoFailure extends Error {
   }
 }
 
+/** openid-client (and jose) is imported by the first SSO step: a server without SSO never loads it. */
+let openIdClient: Promise<typeof OpenIdClient> | undefined;
+function loadOpenIdClient(): Promise<typeof OpenIdClient> {
+  openIdClient ??= import("openid-client");
+  return openIdClient;
+}
+
 export class OidcService {
   /** The API's public URL (the callback is registered on it); set by createServer once it listens. */
   baseUrl = "";
-  private config?: Promise<client.Configuration>;
+  private config?: Promise<OpenIdClient.Configuration>;
 
   constructor(
     private readonly db: Db,
@@ -116,6 +123,7 @@ export class OidcService {
       return undefined;
     });
     if (!config) return withError(back, SsoError.UNAVAILABLE, "The sign-in provider cannot be reached");
+    const client = await loadOpenIdClient();
     const state = client.randomState();
     const nonce = client.randomNonce();
     const verifier = client.randomPKCECodeVerifier();
@@ -166,6 +174,7 @@ export class OidcService {
     const config = await this.configuration().catch(() => {
       throw new SsoFailure(SsoError.UNAVAILABLE, "The sign-in provider cannot be reached");
     });
+    const client = await loadOpenIdClient();
     const current = new URL(this.redirectUri);
     current.search = query.toString();
     let claims: Record<string, unknown>;
@@ -263,14 +272,16 @@ export class OidcService {
   }
 
   /** The provider's metadata, read once; a failed read is tried again by the next sign-in. */
-  private configuration(): Promise<client.Configuration> {
+  private configuration(): Promise<OpenIdClient.Configuration> {
     const { issuer, clientId, clientSecret } = this.options!;
-    this.config ??= client
-      .discovery(new URL(issuer), clientId, undefined, client.ClientSecretBasic(clientSecret), {
-        timeout: 10,
-        // Plain http only on this machine (a provider in development or a test); env.ts refuses it elsewhere.
-        execute: new URL(issuer).protocol === "http:" ? [client.allowInsecureRequests] : [],
-      })
+    this.config ??= loadOpenIdClient()
+      .then((client) =>
+        client.discovery(new URL(issuer), clientId, undefined, client.ClientSecretBasic(clientSecret), {
+          timeout: 10,
+          // Plain http only on this machine (a provider in development or a test); env.ts refuses it elsewhere.
+          execute: new URL(issuer).protocol === "http:" ? [client.allowInsecureRequests] : [],
+        }),
+      )
       .catch((error: unknown) => {
         this.config = undefined;
         throw error;
