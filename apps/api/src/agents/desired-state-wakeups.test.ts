@@ -65,9 +65,29 @@ describe("desired-state wake-ups", () => {
   it("reads again only for the Outposts a commit concerns, and a moved Stage reaches both", async () => {
     const [a, b, c] = [await createOutpost(), await createOutpost(), await createOutpost()];
     const project = await createTestProject(api);
+    // On PostgreSQL a commit is announced twice here (at once, and by its NOTIFY): the Stage's
+    // creation must have been announced both times before the streams start, or A would read
+    // again for it.
+    const { bus, projects } = api.server.services;
+    const projectId = (await projects.requireProject(SYSTEM_ADMIN, project)).id;
+    const announcements = api.server.database.driver === "postgres" ? 2 : 1;
+    let announced = 0;
+    let onAnnounced = () => {};
+    const stopCounting = bus.onCommit((commit) => {
+      if (commit.projectId === projectId && commit.touched?.outposts.size) announced++;
+      onAnnounced();
+    });
     const { createStage } = await api.ok(`mutation($i: CreateStageInput!) { createStage(input: $i) { id } }`, {
       i: { project, name: "web", type: "DEV", outpostUri: `outpost://${a}` },
     });
+    await withTimeout(
+      (async () => {
+        while (announced < announcements) await new Promise<void>((resolve) => (onAnnounced = resolve));
+      })(),
+      10_000,
+      "the new Stage's commit was not announced",
+    );
+    stopCounting();
     const [onA, onB, onC] = [follow(a), follow(b), follow(c)];
     for (const stream of [onA, onB, onC]) expect((await stream.next()).full).toBe(true);
     expect([onA.reads, onB.reads, onC.reads]).toEqual([1, 1, 1]);
@@ -83,7 +103,6 @@ describe("desired-state wake-ups", () => {
     // event with the new snapshot, in one transaction): A is told it left, B that it came; C
     // is not woken.
     const { services } = api.server;
-    const projectId = (await services.projects.requireProject(SYSTEM_ADMIN, project)).id;
     const bId = (await services.desiredState.getOutpostId(b))!;
     await services.log.inProject({ id: projectId }, async ({ tx, emit }) => {
       const [moved] = await tx.update(stages).set({ outpostId: bId }).where(eq(stages.id, createStage.id)).returning();
