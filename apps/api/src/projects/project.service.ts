@@ -308,11 +308,15 @@ export function admitProject(
   action: ProjectAction,
   found: { project: ProjectRow; role: MemberRole | null } | undefined,
 ): ProjectRow | null {
-  if (!found) return null;
-  const refused = refusal(actor, action, { slug, membership: found.role });
-  if (refused?.code === ErrorCode.NOT_FOUND) return null;
+  return found && mayUseProject(actor, slug, action, found.role) ? found.project : null;
+}
+
+/** Whether the actor, with `role` in the existing Project `slug`, may `action` it: false where it may not see it; FORBIDDEN and the like thrown. */
+export function mayUseProject(actor: Actor, slug: string, action: ProjectAction, role: MemberRole | null): boolean {
+  const refused = refusal(actor, action, { slug, membership: role });
+  if (refused?.code === ErrorCode.NOT_FOUND) return false;
   if (refused) throw refused;
-  return found.project;
+  return true;
 }
 
 /** A Project by slug, with the role in it of the user given (null: none, or no user). Built once. */

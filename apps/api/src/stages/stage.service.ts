@@ -29,7 +29,7 @@ import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "..
 import { EventKind } from "../events/event-kind.js";
 import type { Actor } from "../auth/actor.js";
 import { placeOnOutpost } from "../outposts/outpost-grants.js";
-import { admitProject } from "../projects/project.service.js";
+import { mayUseProject } from "../projects/project.service.js";
 import type { OutpostService } from "../outposts/outpost.service.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
 import { isCurrentRelease, isServingRelease } from "../releases/release.conditions.js";
@@ -101,7 +101,7 @@ export class StageService {
   async listStagesOf(actor: Actor, slug: string): Promise<ListedStage[]> {
     const rows = await this.listedBySlug.execute({ slug, user: actor.userId });
     const [first] = rows;
-    if (!admitProject(actor, slug, "project.read", first)) throw notFound(`Project "${slug}"`);
+    if (!first || !mayUseProject(actor, slug, "project.read", first.role)) throw notFound(`Project "${slug}"`);
     return toListed(rows);
   }
 
@@ -321,16 +321,26 @@ function listStagesStatement(db: Db, project: SQL, name: string) {
     select coalesce(json_agg(json_build_object('kind', c.kind, 'health', c.health, 'lastKnownHealth', c.last_known_health)), '[]'::json)
     from ${components} c join ${releases} on ${releases.id} = c.release_id
     where c.stage_id = ${stages.id} and ${isServingRelease})`;
-  return db
-    .select({ project: projects, role: projectMembers.role, stage: stages, release: releases, serving, outpostStatus: outposts.status })
-    .from(projects)
-    .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("user"))))
-    .leftJoin(stages, eq(stages.projectId, projects.id))
-    .leftJoin(releases, and(eq(releases.stageId, stages.id), isCurrentRelease))
-    .leftJoin(outposts, eq(outposts.id, stages.outpostId))
-    .where(project)
-    .orderBy(asc(stages.createdAt))
-    .prepare(name);
+  return (
+    db
+      // Of the Project only what authorizes the read: every row carries it.
+      .select({
+        projectId: projects.id,
+        role: projectMembers.role,
+        stage: stages,
+        release: releases,
+        serving,
+        outpostStatus: outposts.status,
+      })
+      .from(projects)
+      .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("user"))))
+      .leftJoin(stages, eq(stages.projectId, projects.id))
+      .leftJoin(releases, and(eq(releases.stageId, stages.id), isCurrentRelease))
+      .leftJoin(outposts, eq(outposts.id, stages.outpostId))
+      .where(project)
+      .orderBy(asc(stages.createdAt))
+      .prepare(name)
+  );
 }
 
 function toListed(rows: Awaited<ReturnType<ReturnType<typeof listStagesStatement>["execute"]>>): ListedStage[] {
