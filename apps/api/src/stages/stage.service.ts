@@ -19,7 +19,7 @@ import {
   type StageType,
 } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
-import { and, asc, count, eq, inArray, like, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, inArray, like, sql, type SQL } from "drizzle-orm";
 import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequest, pageSize, toPage } from "../common/keyset.js";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { componentAsSeen } from "../domain/component.machine.js";
@@ -316,7 +316,17 @@ export type ListedStage = StageRow & { listed?: StageListing };
 
 /** A Project's Stages with what a list shows beside them; one row with no Stage for a Project without any. */
 function listStagesStatement(db: Db, project: SQL, name: string) {
-  // At most one Release of a Stage is current (one on its way, else the DEPLOYED one): a join, not a lateral.
+  // The current Release of each Stage, looked up through the Stage's index (a plain join on the
+  // condition scans every Release of the database).
+  const current = db
+    .select()
+    .from(releases)
+    .where(and(eq(releases.stageId, stages.id), isCurrentRelease))
+    .limit(1)
+    .as("current_release");
+  const release = Object.fromEntries(
+    Object.keys(getTableColumns(releases)).map((key) => [key, current[key as keyof typeof current]]),
+  ) as unknown as { [K in keyof ReleaseRow]: (typeof current)[K] };
   const serving = sql<StageListing["serving"]>`(
     select coalesce(json_agg(json_build_object('kind', c.kind, 'health', c.health, 'lastKnownHealth', c.last_known_health)), '[]'::json)
     from ${components} c join ${releases} on ${releases.id} = c.release_id
@@ -328,14 +338,14 @@ function listStagesStatement(db: Db, project: SQL, name: string) {
         projectId: projects.id,
         role: projectMembers.role,
         stage: stages,
-        release: releases,
+        release,
         serving,
         outpostStatus: outposts.status,
       })
       .from(projects)
       .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("user"))))
       .leftJoin(stages, eq(stages.projectId, projects.id))
-      .leftJoin(releases, and(eq(releases.stageId, stages.id), isCurrentRelease))
+      .leftJoinLateral(current, sql`true`)
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
       .where(project)
       .orderBy(asc(stages.createdAt))

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBuilds, uploadArtifact } from "../testing/builds.js";
 import { createTestProject, startTestApi, type TestApi } from "../testing/harness.js";
+import { createGrantedOutpost, deployAndReport } from "../testing/outpost-agent.js";
 
 const STAGE = `slug name type state health suspendGraceSeconds project { slug }`;
 const create = `mutation($i: CreateStageInput!) { createStage(input: $i) { ${STAGE} } }`;
@@ -69,5 +71,38 @@ describe("Stages", () => {
     expect(await api.ok(del, { p: project })).toEqual({ deleteStage: true });
     expect((await api.gql(del, { p: project })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     await api.ok(create, { i: { project, name: "tmp", type: "DEV" } });
+  });
+});
+
+describe("the list of Stages", () => {
+  it("says of each Stage what the Stage itself says: health, current and live Release, drift", async () => {
+    const project = await createTestProject(api);
+    const outpost = await createGrantedOutpost(api, project);
+    const artifact = await uploadArtifact(api);
+    await api.ok(create, { i: { project, name: "plain", type: "DEV" } });
+    await api.ok(create, { i: { project, name: "edge", type: "QA", outpostUri: `outpost://${outpost.slug}` } });
+    // #1 DEPLOYED on the Outpost, then #2 on its way: #2 is current, #1 serves (and decides the health).
+    await deployAndReport(api, { project, stage: "edge", artifact, token: outpost.token });
+    const [build] = await createBuilds(api, project, artifact, 1);
+    await api.ok(`mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { number } }`, { i: { project, stage: "edge", build } });
+
+    const FIELDS = `slug health configDrift currentRelease { number state } liveRelease { number state }`;
+    const { stages } = await api.ok(`query($p: String!) { stages(project: $p) { ${FIELDS} } }`, { p: project });
+    const { project: byProject } = await api.ok(`query($p: String!) { project(slug: $p) { stages { ${FIELDS} } } }`, { p: project });
+    const one = async (slug: string) =>
+      (await api.ok(`query($p: String!, $s: String!) { stage(project: $p, stage: $s) { ${FIELDS} } }`, { p: project, s: slug })).stage;
+    expect(stages).toEqual([await one("plain"), await one("edge")]);
+    expect(byProject.stages).toEqual(stages);
+    expect(stages).toEqual([
+      { slug: "plain", health: "UNKNOWN", configDrift: false, currentRelease: null, liveRelease: null },
+      {
+        slug: "edge",
+        // Its agent reported #1's service HEALTHY and went away: the Outpost is OFFLINE, so UNKNOWN.
+        health: "UNKNOWN",
+        configDrift: false,
+        currentRelease: { number: 2, state: "PENDING" },
+        liveRelease: { number: 1, state: "DEPLOYED" },
+      },
+    ]);
   });
 });
