@@ -13,7 +13,7 @@ import { can } from "../auth/policy.js";
 import { AppError, badInput, ErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog } from "../events/event-log.js";
-import type { ProjectTarget } from "../stages/stage.service.js";
+import type { ProjectTarget } from "../events/event-log.js";
 import type { ArtifactStore } from "./artifact.store.js";
 import { SHA256_PATTERN } from "./artifact.store.js";
 import { checkBranch, checkBuildName, deriveBuildName } from "./build.naming.js";

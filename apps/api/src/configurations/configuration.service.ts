@@ -9,8 +9,8 @@ import { configurations, configurationVersions, stages, type ConfigurationRow, t
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { AppError, ErrorCode, notFound, pgErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
-import type { EventLog } from "../events/event-log.js";
-import { lockStage, type ProjectTarget } from "../stages/stage.service.js";
+import type { EventLog, ProjectTarget } from "../events/event-log.js";
+import { lockStage } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 import type { Configuration } from "./configuration.type.js";
 import {

@@ -56,7 +56,7 @@ export interface EventLogOptions {
 const MAX_ATTEMPTS = 5;
 
 export class EventLog {
-  /** Projects whose log start moved: their pruned events are deleted after the commit, apart from any write. */
+  /** The deletes of pruned events, one after another, after their commits and apart from any write. */
   private pruning: Promise<void> = Promise.resolve();
 
   constructor(

@@ -109,7 +109,7 @@ export class ProjectService {
   async findProject(actor: Actor, slug: string, action: ProjectAction = "project.read"): Promise<ProjectRow | null> {
     // One statement: the Project with the actor's role in it.
     const [found] = await this.bySlug.execute({ slug, user: actor.userId });
-    return admitProject(actor, slug, action, found);
+    return found && mayUseProject(actor, slug, action, found.role) ? found.project : null;
   }
 
   async requireProject(actor: Actor, slug: string, action: ProjectAction = "project.read"): Promise<ProjectRow> {
@@ -118,22 +118,13 @@ export class ProjectService {
     return row;
   }
 
-  /** Whether the actor may `action` the Project. Inside a transaction pass `tx` as `db` (PGlite has one connection). */
-  async authorize(actor: Actor, project: ProjectRow, db: Db | Tx = this.db, action: ProjectAction = "project.write"): Promise<void> {
-    authorize(actor, action, { slug: project.slug, membership: await this.membership(db, actor, project.id) });
-  }
-
   /**
    * The Project a write is for, in `tx`, with the actor authorized: one statement, the Project row
    * and the actor's role in it, the row locked (`FOR UPDATE`) when `lock` is set. NOT_FOUND for a
    * Project the actor may not see.
    */
   async openForWrite(tx: Tx, actor: Actor, slug: string, action: ProjectAction, lock: boolean): Promise<ProjectRow> {
-    const query = tx
-      .select({ project: projects, role: projectMembers.role })
-      .from(projects)
-      .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, actor.userId ?? NO_USER)))
-      .where(eq(projects.slug, slug));
+    const query = selectProjectWithRole(tx, actor.userId ?? NO_USER).where(eq(projects.slug, slug));
     const [found] = lock ? await query.for("update", { of: projects }) : await query;
     if (!found) throw notFound(`Project "${slug}"`);
     authorize(actor, action, { slug, membership: found.role });
@@ -243,11 +234,8 @@ export class ProjectService {
     return true;
   }
 
-  private async lockProject(tx: Tx, actor: Actor, slug: string, action: ProjectAction): Promise<ProjectRow> {
-    const [project] = await tx.select().from(projects).where(eq(projects.slug, slug)).for("update");
-    if (!project) throw notFound(`Project "${slug}"`);
-    await this.authorize(actor, project, tx, action);
-    return project;
+  private lockProject(tx: Tx, actor: Actor, slug: string, action: ProjectAction): Promise<ProjectRow> {
+    return this.openForWrite(tx, actor, slug, action, true);
   }
 
   private async requireMember(tx: Tx, project: ProjectRow, email: string): Promise<{ user: UserRow; role: MemberRole }> {
@@ -297,20 +285,6 @@ export class ProjectService {
   }
 }
 
-/** How services address a Project in a write: by slug, the actor authorized under the row lock. */
-/**
- * The Project `found` by `slug` (with the actor's role in it), if the actor may `action` it; null
- * when it does not exist or the actor may not see it (the same answer); FORBIDDEN and the like thrown.
- */
-export function admitProject(
-  actor: Actor,
-  slug: string,
-  action: ProjectAction,
-  found: { project: ProjectRow; role: MemberRole | null } | undefined,
-): ProjectRow | null {
-  return found && mayUseProject(actor, slug, action, found.role) ? found.project : null;
-}
-
 /** Whether the actor, with `role` in the existing Project `slug`, may `action` it: false where it may not see it; FORBIDDEN and the like thrown. */
 export function mayUseProject(actor: Actor, slug: string, action: ProjectAction, role: MemberRole | null): boolean {
   const refused = refusal(actor, action, { slug, membership: role });
@@ -319,16 +293,22 @@ export function mayUseProject(actor: Actor, slug: string, action: ProjectAction,
   return true;
 }
 
-/** A Project by slug, with the role in it of the user given (null: none, or no user). Built once. */
-function projectBySlugStatement(db: Db) {
+/** Projects with the role in each of the user given (null: none). */
+function selectProjectWithRole(db: Db | Tx, user: string | ReturnType<typeof sql.placeholder>) {
   return db
     .select({ project: projects, role: projectMembers.role })
     .from(projects)
-    .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("user"))))
+    .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, user)));
+}
+
+/** A Project by slug, with the role in it of the user given (null: none, or no user). Built once. */
+function projectBySlugStatement(db: Db) {
+  return selectProjectWithRole(db, sql.placeholder("user"))
     .where(eq(projects.slug, sql.placeholder("slug")))
     .prepare("project_by_slug");
 }
 
+/** How services address a Project in a write: by slug, opened and the actor authorized in the write's transaction. */
 export function projectFor(projects: ProjectService, actor: Actor, slug: string, action: ProjectAction = "project.write") {
   return { slug, actor: actorLabel(actor), open: (tx: Tx, lock: boolean) => projects.openForWrite(tx, actor, slug, action, lock) };
 }

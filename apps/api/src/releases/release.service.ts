@@ -16,8 +16,8 @@ import { accepted, toAppError } from "../domain/outcome.js";
 import { createRelease, planRelease, stepRelease, type ReleaseChange, type ReleasePlan } from "../domain/release.machine.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
-import type { EventLog, ProjectTx } from "../events/event-log.js";
-import { lockStage, type ProjectTarget } from "../stages/stage.service.js";
+import type { EventLog, ProjectTarget, ProjectTx } from "../events/event-log.js";
+import { lockStage } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 import { isCurrentRelease } from "./release.conditions.js";
 

@@ -31,7 +31,7 @@ import type { Actor } from "../auth/actor.js";
 import { placeOnOutpost } from "../outposts/outpost-grants.js";
 import { mayUseProject } from "../projects/project.service.js";
 import type { OutpostService } from "../outposts/outpost.service.js";
-import type { EventLog, ProjectTx } from "../events/event-log.js";
+import type { EventLog, ProjectTarget, ProjectTx } from "../events/event-log.js";
 import { isCurrentRelease, isServingRelease } from "../releases/release.conditions.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
 
@@ -49,9 +49,6 @@ export interface UpdateStageInput {
   type?: StageType | null;
   suspendGraceSeconds?: number | null;
 }
-
-/** The Project a write is for: by id, or by slug with the caller authorized under the lock. */
-export type ProjectTarget = Parameters<EventLog["inProject"]>[0];
 
 /** A page of Stages and its filters (`stagesConnection`). */
 export interface StagePageRequest extends PageRequest {
