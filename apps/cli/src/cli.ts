@@ -35,4 +35,6 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 
 const code = await main(process.argv);
-process.exit(code);
+// Into a pipe, output is written asynchronously: exit once all of it has gone out (a long
+// `-o json` list was cut off at the pipe's buffer otherwise).
+process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
