@@ -418,7 +418,7 @@ async function measureApi(run, server, sql, wsUrl, outposts, agents, { n, interv
     apiCpuPercent: (apiCpu / 1000 / elapsed) * 100,
     apiCpuPerHeartbeat: acks > 0 ? apiCpu / acks : NaN,
     loadCpuPercent: ((l1.user + l1.system) / 1000 / elapsed) * 100,
-    postgresCpuPercent: pg0 === undefined || pg1 === undefined ? NaN : (((pg1 - pg0) * (1000 / CLOCK_TICKS)) / elapsed) * 100,
+    postgresCpuPercent: pg0 === undefined || pg1 === undefined ? NaN : ((ticksBetween(pg0, pg1) * (1000 / CLOCK_TICKS)) / elapsed) * 100,
     connectSeconds,
     steadySeconds: streak === 2 ? steadyMs / 1000 : NaN,
   };
@@ -459,10 +459,14 @@ async function measureFloor(databaseUrl, outposts, windowMs, inFlight) {
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** CPU time (user+system, clock ticks) of every local process named postgres, from /proc; undefined elsewhere. */
+/**
+ * CPU time (user+system, clock ticks) of each local process named postgres, by pid, from /proc;
+ * undefined elsewhere. Compared by pid (ticksBetween): a backend that exits during the window
+ * takes its ticks with it.
+ */
 function postgresTicks() {
   try {
-    let ticks = 0;
+    const ticks = new Map();
     for (const pid of readdirSync("/proc")) {
       if (!/^\d+$/.test(pid)) continue;
       let stat;
@@ -474,12 +478,19 @@ function postgresTicks() {
       const close = stat.lastIndexOf(")");
       if (!stat.slice(stat.indexOf("(") + 1, close).startsWith("postgres")) continue;
       const fields = stat.slice(close + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+      ticks.set(pid, Number(fields[11]) + Number(fields[12])); // utime, stime (fields 14 and 15 of stat)
     }
     return ticks;
   } catch {
     return undefined;
   }
+}
+
+/** Ticks spent between two postgresTicks() readings by the processes alive at the second (new ones count whole). */
+function ticksBetween(before, after) {
+  let ticks = 0;
+  for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
+  return ticks;
 }
 
 function redact(url) {

@@ -15,5 +15,7 @@ export interface Context {
 }
 
 export function createContext(services: Services, actor: Actor, address?: string): Context {
-  return { actor, services, loaders: createLoaders(services), address };
+  // Every field from the start (agentSession is set on an agent's socket later): an object that
+  // gains a field later grows a separate array for it.
+  return { actor, services, loaders: createLoaders(services), address, agentSession: undefined };
 }

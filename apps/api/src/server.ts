@@ -80,6 +80,8 @@ export interface ServerOptions {
   maxSocketBufferedBytes?: number;
   /** Milliseconds a WebSocket client has to send `connection_init` before it is closed with 4408. Default 5 s. */
   connectionInitWaitTimeout?: number;
+  /** Every socket is pinged this often (ms); one that did not answer the previous ping is closed. Default 12 s. */
+  socketKeepAlive?: number;
   /** Largest JSON body accepted over HTTP. Default 1 MiB. */
   maxBodyBytes?: number;
   /** Where Pergola keeps files (artifacts under `artifacts/`). Default: a new temporary directory. */
@@ -174,6 +176,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     allowedOrigins: options.allowedOrigins ?? [],
     maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? 100,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout,
+    keepAlive: options.socketKeepAlive,
     maxBufferedBytes: options.maxSocketBufferedBytes,
   });
 

@@ -14,7 +14,7 @@ import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import type { Logger } from "pino";
 import { type Commit, type CommitTouched, parseCommitNotice, touchedBy } from "./commit.js";
 import { EVENTS_CHANNEL } from "./event-kind.js";
-import { EVENT_PAGE, type EventFeed, EventStream, type FeedLink, type Subscriber } from "./event-stream.js";
+import { EVENT_PAGE, type EventFeed, EventStream, type Subscriber } from "./event-stream.js";
 
 interface ProjectFeed {
   lastSeq: bigint;
@@ -132,24 +132,17 @@ export class EventBus implements EventFeed {
     for (const listener of this.commitListeners) listener(commit);
   }
 
-  /** @internal The moving parts an `EventStream` needs. */
-  connect(projectId: string, subscriber: Subscriber): FeedLink {
-    const feed = this.attach(projectId, subscriber);
-    return {
-      ready: feed.ready,
-      readProject: async () => {
-        const [project] = await this.db
-          .select({ seq: projects.seq, logStart: projects.logStart })
-          .from(projects)
-          .where(eq(projects.id, projectId));
-        return project;
-      },
-      readPage: (after: bigint) => this.readPage(projectId, after),
-      detach: () => this.detach(projectId, subscriber),
-    };
+  /** @internal For `EventStream`s: see EventFeed. */
+  readProject(projectId: string): Promise<{ seq: bigint; logStart: bigint } | undefined> {
+    return this.db
+      .select({ seq: projects.seq, logStart: projects.logStart })
+      .from(projects)
+      .where(eq(projects.id, projectId))
+      .then(([project]) => project);
   }
 
-  private attach(projectId: string, subscriber: Subscriber): ProjectFeed {
+  /** @internal For `EventStream`s: see EventFeed. */
+  attach(projectId: string, subscriber: Subscriber): Promise<void> {
     let feed = this.feeds.get(projectId);
     if (!feed) {
       const created: ProjectFeed = {
@@ -177,10 +170,11 @@ export class EventBus implements EventFeed {
       this.feeds.set(projectId, feed);
     }
     feed.subscribers.add(subscriber);
-    return feed;
+    return feed.ready;
   }
 
-  private detach(projectId: string, subscriber: Subscriber): void {
+  /** @internal For `EventStream`s: see EventFeed. */
+  detach(projectId: string, subscriber: Subscriber): void {
     const feed = this.feeds.get(projectId);
     if (!feed) return;
     feed.subscribers.delete(subscriber);
@@ -209,7 +203,8 @@ export class EventBus implements EventFeed {
     }
   }
 
-  private readPage(projectId: string, after: bigint): Promise<EventRow[]> {
+  /** @internal For `EventStream`s (and the feed's own reads): see EventFeed. */
+  readPage(projectId: string, after: bigint): Promise<EventRow[]> {
     return this.db
       .select()
       .from(events)

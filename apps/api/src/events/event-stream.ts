@@ -10,19 +10,17 @@ export interface Subscriber {
   deliver(rows: readonly EventRow[]): void;
 }
 
-/** A stream's attachment to its Project's feed: the batches, and the log to replay and fill gaps from. */
-export interface FeedLink {
-  /** Settles once the feed knows where the log ends. */
-  ready: Promise<void>;
-  readProject(): Promise<{ seq: bigint; logStart: bigint } | undefined>;
-  /** At most EVENT_PAGE events after `after`, in seq order. */
-  readPage(after: bigint): Promise<EventRow[]>;
-  detach(): void;
-}
-
-/** What a stream needs of the EventBus (event-bus.ts), which implements it. */
+/**
+ * What a stream needs of the EventBus (event-bus.ts), which implements it: the Project's batches
+ * (from `attach` to `detach`), and the log to replay and fill gaps from.
+ */
 export interface EventFeed {
-  connect(projectId: string, subscriber: Subscriber): FeedLink;
+  /** Starts handing `subscriber` the Project's batches; settles once the feed knows where the log ends. */
+  attach(projectId: string, subscriber: Subscriber): Promise<void>;
+  detach(projectId: string, subscriber: Subscriber): void;
+  readProject(projectId: string): Promise<{ seq: bigint; logStart: bigint } | undefined>;
+  /** At most EVENT_PAGE events after `after`, in seq order. */
+  readPage(projectId: string, after: bigint): Promise<EventRow[]>;
 }
 
 /**
@@ -36,9 +34,14 @@ export interface FlowControl {
   ready(): Promise<void>;
 }
 
+/** A stream being listened to. */
+export interface Listening {
+  close(): void;
+}
+
 /** Receives a stream's events, in order, synchronously when they arrive in order. */
 export interface EventSink {
-  next(row: EventRow): void;
+  receive(row: EventRow): void;
   error(error: unknown): void;
   flow?: FlowControl;
 }
@@ -67,86 +70,115 @@ export class EventStream implements AsyncIterable<EventRow> {
     private readonly accept: (row: EventRow) => boolean,
   ) {}
 
-  /** Starts delivering to `sink`; the returned function stops it. */
-  listen(sink: EventSink): () => void {
-    let reading = true;
-    let closed = false;
-    let position = 0n;
-    /** The highest seq the feed has delivered: reading ends at or after it. */
-    let announced = 0n;
-    const link = this.bus.connect(this.projectId, {
-      deliver(rows) {
-        if (closed || rows.length === 0) return;
-        const last = rows[rows.length - 1]!.seq;
-        if (last > announced) announced = last;
-        if (reading) return;
-        for (const row of rows) {
-          if (row.seq <= position) continue;
-          if (row.seq !== position + 1n || sink.flow?.full()) return catchUp();
-          emit(row);
-        }
-      },
-    });
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      link.detach();
-    };
-    const fail = (error: unknown) => {
-      if (closed) return;
-      close();
-      sink.error(error);
-    };
-    const emit = (row: EventRow) => {
-      position = row.seq;
-      if (this.accept(row)) sink.next(row);
-    };
-    const pruned = () =>
-      new AppError(
-        ErrorCode.RESYNC_REQUIRED,
-        `the events after cursor ${position} are no longer in the retained event log; refetch and subscribe again`,
-      );
-    const read = async () => {
-      for (;;) {
-        await sink.flow?.ready();
-        if (closed) return;
-        const page = await link.readPage(position);
-        if (closed) return;
-        if (page.length > 0 && page[0]!.seq !== position + 1n) throw pruned();
-        for (const row of page) emit(row);
-        if (page.length < EVENT_PAGE && position >= announced) break;
-        // Announced, yet not in the log: pruned meanwhile (or the Project is gone).
-        if (page.length === 0) throw pruned();
-      }
-      reading = false;
-    };
-    const catchUp = () => {
-      reading = true;
-      read().catch(fail);
-    };
-    const start = async () => {
-      await link.ready;
-      const project = await link.readProject();
-      if (!project) throw new AppError(ErrorCode.NOT_FOUND, "Project not found");
-      const { after } = this;
-      if (after !== null && after < project.logStart) {
-        throw new AppError(
-          ErrorCode.RESYNC_REQUIRED,
-          `cursor ${after} is older than the retained event log (it starts after ${project.logStart}); refetch and subscribe again`,
-        );
-      }
-      if (after !== null && after > project.seq) {
-        throw new AppError(ErrorCode.BAD_USER_INPUT, `after: cursor ${after} is ahead of the event log`, { field: "after" });
-      }
-      position = after ?? project.seq;
-      await read();
-    };
-    start().catch(fail);
-    return close;
+  /** Starts delivering to `sink` until `close()`. */
+  listen(sink: EventSink): Listening {
+    const listener = new Listener(this.bus, this.projectId, this.accept, sink);
+    listener.start(this.after).catch((error: unknown) => listener.fail(error));
+    return listener;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<EventRow> {
     return iterate(this);
+  }
+}
+
+/**
+ * One `listen`: where its consumer is in the log, and whether it reads the log or takes the
+ * feed's batches. Its state is fields of one object, not closures: a server holds one per
+ * subscription, tens of thousands of them.
+ */
+class Listener implements Subscriber, Listening {
+  private reading = true;
+  private closed = false;
+  private position = 0n;
+  /** The highest seq the feed has delivered: reading ends at or after it. */
+  private announced = 0n;
+  private readonly ready: Promise<void>;
+
+  constructor(
+    private readonly feed: EventFeed,
+    private readonly projectId: string,
+    private readonly accept: (row: EventRow) => boolean,
+    private readonly sink: EventSink,
+  ) {
+    // Attached at once, so that what is committed while the stream starts is announced to it.
+    this.ready = feed.attach(projectId, this);
+  }
+
+  deliver(rows: readonly EventRow[]): void {
+    if (this.closed || rows.length === 0) return;
+    const last = rows[rows.length - 1]!.seq;
+    if (last > this.announced) this.announced = last;
+    if (this.reading) return;
+    for (const row of rows) {
+      if (row.seq <= this.position) continue;
+      if (row.seq !== this.position + 1n || this.sink.flow?.full()) {
+        this.catchUp();
+        return;
+      }
+      this.emit(row);
+    }
+  }
+
+  async start(after: bigint | null): Promise<void> {
+    await this.ready;
+    const project = await this.feed.readProject(this.projectId);
+    if (!project) throw new AppError(ErrorCode.NOT_FOUND, "Project not found");
+    if (after !== null && after < project.logStart) {
+      throw new AppError(
+        ErrorCode.RESYNC_REQUIRED,
+        `cursor ${after} is older than the retained event log (it starts after ${project.logStart}); refetch and subscribe again`,
+      );
+    }
+    if (after !== null && after > project.seq) {
+      throw new AppError(ErrorCode.BAD_USER_INPUT, `after: cursor ${after} is ahead of the event log`, { field: "after" });
+    }
+    this.position = after ?? project.seq;
+    await this.read();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.feed.detach(this.projectId, this);
+  }
+
+  fail(error: unknown): void {
+    if (this.closed) return;
+    this.close();
+    this.sink.error(error);
+  }
+
+  private emit(row: EventRow): void {
+    this.position = row.seq;
+    if (this.accept(row)) this.sink.receive(row);
+  }
+
+  private async read(): Promise<void> {
+    for (;;) {
+      await this.sink.flow?.ready();
+      if (this.closed) return;
+      const page = await this.feed.readPage(this.projectId, this.position);
+      if (this.closed) return;
+      if (page.length > 0 && page[0]!.seq !== this.position + 1n) throw this.pruned();
+      for (const row of page) this.emit(row);
+      if (page.length < EVENT_PAGE && this.position >= this.announced) break;
+      // Announced, yet not in the log: pruned meanwhile (or the Project is gone).
+      if (page.length === 0) throw this.pruned();
+    }
+    this.reading = false;
+  }
+
+  private catchUp(): void {
+    this.reading = true;
+    this.read().catch((error: unknown) => this.fail(error));
+  }
+
+  private pruned(): AppError {
+    return new AppError(
+      ErrorCode.RESYNC_REQUIRED,
+      `the events after cursor ${this.position} are no longer in the retained event log; refetch and subscribe again`,
+    );
   }
 }
 
@@ -160,8 +192,8 @@ function iterate(stream: EventStream): AsyncIterator<EventRow> {
   let done = false;
   let wakeConsumer: (() => void) | undefined;
   let wakeProducer: (() => void) | undefined;
-  const close = stream.listen({
-    next(row) {
+  const listening = stream.listen({
+    receive(row) {
       queue.push(row);
       wakeConsumer?.();
     },
@@ -176,7 +208,7 @@ function iterate(stream: EventStream): AsyncIterator<EventRow> {
   });
   const finish = (): IteratorResult<EventRow> => {
     done = true;
-    close();
+    listening.close();
     queue.length = 0;
     wakeProducer?.();
     wakeConsumer?.();

@@ -30,14 +30,19 @@ import {
 } from "graphql";
 import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import { Repeater } from "@repeaterjs/repeater";
-import type { FlowControl } from "../events/event-stream.js";
+import type { EventSink, FlowControl, Listening } from "../events/event-stream.js";
 import { checkNesting, PARSE_OPTIONS } from "./security.js";
 
 export interface PreparedDocument {
+  /** The document's text (one string for every socket that sends it). */
+  query: string;
   document: DocumentNode;
   errors: readonly GraphQLError[];
-  /** The document printed without `after` arguments: the part of the group key it gives. */
-  groupDocument: string;
+  /**
+   * The document without its `after` arguments, as a number: the part of the group key it gives.
+   * Documents that differ only in `after` share it; a number is never given to another shape.
+   */
+  groupDocument: number;
   /** Variables passed to `after`: left out of the group key. */
   cursorVariables: ReadonlySet<string>;
 }
@@ -74,6 +79,9 @@ export class DocumentCache {
   private readonly cache = new Map<string, PreparedDocument>();
   /** Characters of the cached documents' text. */
   private characters = 0;
+  /** The number of each document shape (printed without `after`), for group keys. */
+  private readonly shapes = new Map<string, number>();
+  private nextShape = 1;
   private readonly rules: readonly ValidationRule[];
 
   constructor(
@@ -92,12 +100,14 @@ export class DocumentCache {
       if (tooDeep) throw tooDeep;
       const document = parse(query, PARSE_OPTIONS);
       const errors = validate(this.schema, document, this.rules);
-      prepared = { document, errors, ...groupShape(document) };
+      const { shape, cursorVariables } = groupShape(document);
+      prepared = { query, document, errors, groupDocument: this.shapeNumber(shape), cursorVariables };
     } catch (error) {
       prepared = {
+        query,
         document: { kind: Kind.DOCUMENT, definitions: [] },
         errors: [error instanceof GraphQLError ? error : new GraphQLError("Internal server error", { originalError: error as Error })],
-        groupDocument: "",
+        groupDocument: 0,
         cursorVariables: new Set(),
       };
     }
@@ -115,9 +125,20 @@ export class DocumentCache {
     this.characters += query.length;
     return prepared;
   }
+
+  private shapeNumber(shape: string): number {
+    let number = this.shapes.get(shape);
+    if (number === undefined) {
+      // Bounded like the documents: forgetting shapes only gives later subscriptions new numbers.
+      if (this.shapes.size >= DOCUMENT_CACHE_LIMITS.documents * 2) this.shapes.clear();
+      number = this.nextShape++;
+      this.shapes.set(shape, number);
+    }
+    return number;
+  }
 }
 
-function groupShape(document: DocumentNode): Pick<PreparedDocument, "groupDocument" | "cursorVariables"> {
+function groupShape(document: DocumentNode): { shape: string; cursorVariables: Set<string> } {
   const cursorVariables = new Set<string>();
   const stripped = visit(document, {
     Argument(node) {
@@ -126,7 +147,7 @@ function groupShape(document: DocumentNode): Pick<PreparedDocument, "groupDocume
       return null;
     },
   });
-  return { groupDocument: print(stripped), cursorVariables };
+  return { shape: print(stripped), cursorVariables };
 }
 
 export function groupKey(prepared: PreparedDocument, variables: Record<string, unknown> | null | undefined, scope: string): string {
@@ -142,8 +163,11 @@ export function groupKey(prepared: PreparedDocument, variables: Record<string, u
  * path. Any other AsyncIterable source takes the generic path.
  */
 export interface ListenableSource {
-  listen(sink: { next(event: object): void; error(error: unknown): void; flow?: FlowControl }): () => void;
+  listen(sink: EventSinkLike): Listening;
 }
+
+/** An EventSink (events/event-stream.ts) of any event. */
+type EventSinkLike = Omit<EventSink, "receive"> & { receive(event: object): void };
 
 function isListenable(source: unknown): source is ListenableSource {
   return typeof (source as Partial<ListenableSource>)?.listen === "function";
@@ -215,30 +239,92 @@ export function createSharedSubscribe(targetOf: (args: ExecutionArgs) => Subscri
 const MAX_WAITING_SENDS = 1_000;
 
 function fanOut(args: ExecutionArgs, source: ListenableSource, target: SubscriptionTarget, format: Formatter) {
-  const prefix = `{"id":${JSON.stringify(target.id)},"type":"next","payload":`;
-  return new Repeater<ExecutionResult>(async (_push, stop) => {
-    // Results that are still executing keep later events waiting, so order holds per member.
-    let waiting = 0;
-    let chain: Promise<void> = Promise.resolve();
-    const close = source.listen({
-      next(event) {
-        const payload = sharedPayload(args, target.key, event, format);
-        if (waiting === 0 && typeof payload === "string") return target.send(`${prefix + payload}}`);
-        waiting++;
-        chain = chain
-          .then(() => payload)
-          .then((json) => target.send(`${prefix + json}}`))
-          .catch((error: unknown) => stop(error))
-          .finally(() => waiting--);
-      },
-      error: (error) => stop(error),
-      flow: target.flow && {
-        // Sends still waiting on an execution are held too.
-        full: () => waiting > MAX_WAITING_SENDS || target.flow!.full(),
-        ready: () => chain.then(() => target.flow!.ready()),
-      },
-    });
-    await stop;
-    close();
-  });
+  return new FanOut(args, source, target, format);
+}
+
+const DONE: IteratorResult<ExecutionResult> = { done: true, value: undefined };
+
+/**
+ * A grouped subscription: the sink of its source, which writes each event's shared payload to
+ * its socket, and what graphql-ws iterates — which yields nothing and ends when the source ends
+ * (or fails with its error), or when graphql-ws returns it (the client's `complete`, the socket's
+ * close). One object per subscription, not a Repeater and a set of closures: a server holds tens
+ * of thousands.
+ */
+class FanOut implements EventSinkLike, AsyncIterableIterator<ExecutionResult> {
+  readonly flow: FlowControl | undefined;
+  /** Sends waiting on an execution (only when one is asynchronous): they keep later events waiting, so order holds. */
+  private waiting = 0;
+  private chain: Promise<void> | undefined;
+  private readonly prefix: string;
+  private readonly listening: Listening;
+  private ended: IteratorResult<ExecutionResult> | { error: unknown } | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly args: ExecutionArgs,
+    source: ListenableSource,
+    private readonly target: SubscriptionTarget,
+    private readonly format: Formatter,
+  ) {
+    this.prefix = `{"id":${JSON.stringify(target.id)},"type":"next","payload":`;
+    this.flow = target.flow ? this : undefined;
+    this.listening = source.listen(this);
+  }
+
+  receive(event: object): void {
+    if (this.ended) return;
+    const payload = sharedPayload(this.args, this.target.key, event, this.format);
+    if (this.waiting === 0 && typeof payload === "string") {
+      this.target.send(`${this.prefix + payload}}`);
+      return;
+    }
+    this.waiting++;
+    this.chain = (this.chain ?? Promise.resolve())
+      .then(() => payload)
+      .then((json) => this.target.send(`${this.prefix + json}}`))
+      .catch((error: unknown) => this.error(error))
+      .finally(() => this.waiting--);
+  }
+
+  error(error: unknown): void {
+    this.finish({ error });
+  }
+
+  full(): boolean {
+    // Sends still waiting on an execution are held too.
+    return this.waiting > MAX_WAITING_SENDS || this.target.flow!.full();
+  }
+
+  ready(): Promise<void> {
+    return (this.chain ?? Promise.resolve()).then(() => this.target.flow!.ready());
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.finish(DONE);
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.finish({ error });
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Settles when the subscription ends: nothing is yielded through graphql-ws, the source writes to the socket. */
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    while (!this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
+    if ("error" in this.ended) throw this.ended.error;
+    return this.ended;
+  }
+
+  private finish(ended: IteratorResult<ExecutionResult> | { error: unknown }): void {
+    if (this.ended) return;
+    this.ended = ended;
+    this.listening.close();
+    this.wake?.();
+  }
 }

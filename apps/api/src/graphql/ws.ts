@@ -8,9 +8,8 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { execute, GraphQLError, getOperationAST, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from "graphql";
-import { CloseCode } from "graphql-ws";
-import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer, type WebSocket } from "ws";
+import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { isDatabaseUnavailable } from "@pergola/db/client";
 import type { Actor } from "../auth/token.service.js";
 import { createContext, type Context } from "../context.js";
@@ -20,6 +19,7 @@ import { createFormatError, toGraphQLError } from "./errors.js";
 import { checkInputs } from "./input-rules.js";
 import { checkCost } from "./query-cost.js";
 import { createSharedSubscribe, DocumentCache, groupKey, type SubscriptionTarget } from "./shared-execution.js";
+import type { FlowControl } from "../events/event-stream.js";
 import type { Logger } from "pino";
 
 export interface WebSocketOptions {
@@ -38,6 +38,8 @@ export interface WebSocketOptions {
   upgradeOther?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Time a client has to send `connection_init`. Default 5 s. */
   connectionInitWaitTimeout?: number;
+  /** Every socket is pinged this often (ms); one that did not answer the previous ping is closed. Default 12 s. */
+  keepAlive?: number;
   /**
    * Bytes a socket may hold that its client has not taken before its subscriptions stop sending
    * live events and read the event log at the client's pace instead (a replay reads its next
@@ -46,14 +48,62 @@ export interface WebSocketOptions {
   maxBufferedBytes?: number;
 }
 
-type Extra = {
-  context?: Context;
-};
+/**
+ * One socket, as graphql-ws's protocol (`makeServer`) sees it — its `send`, `close` and
+ * `onMessage` — and as the API keeps it: its caller's context once `connection_init` was
+ * accepted. One object with methods, not an object of closures, and no upgrade request (whose
+ * headers graphql-ws's own binding keeps): a server holds tens of thousands of sockets.
+ */
+class Connection {
+  readonly protocol: string;
+  context: Context | undefined = undefined;
+  /** graphql-ws's handler of this socket's messages. */
+  handle: ((data: string) => Promise<void>) | undefined = undefined;
+  /** graphql-ws's end of this socket. */
+  closed: ((code?: number, reason?: string) => Promise<void>) | undefined = undefined;
+  private corked = false;
+
+  constructor(
+    readonly socket: WebSocket,
+    /** Its TCP socket, whose "drain" says the client took what was buffered. */
+    readonly tcp: Duplex,
+    readonly address: string | undefined,
+  ) {
+    this.protocol = socket.protocol;
+  }
+
+  /**
+   * An operation's messages (`next`, then `complete`) leave in one TCP write: the socket is
+   * corked from the first until the current tick's work is done.
+   */
+  send(data: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.tcp.cork();
+      process.nextTick(uncork, this);
+    }
+    this.socket.send(data);
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.tcp.uncork();
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(handle: (data: string) => Promise<void>): void {
+    this.handle = handle;
+  }
+}
 
 export const WS_PATH = "/graphql";
 
 export function attachWebSocketServer(server: Server, options: WebSocketOptions) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 64 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 64 * 1024, handleProtocols });
   const documents = new DocumentCache(options.schema, options.rules);
   const targets = new WeakMap<ExecutionArgs, SubscriptionTarget>();
   const formatError = createFormatError({ logger: options.logger, hideSchemaDetails: options.production });
@@ -79,144 +129,172 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
     (args) => targets.get(args),
     (result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result) as never,
   );
-  // biome-ignore lint/correctness/useHookAtTopLevel: graphql-ws's useServer is no React hook.
-  const disposable = useServer<{ authToken?: unknown; ticket?: unknown }, Extra>(
-    {
-      schema: options.schema,
-      connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 5_000,
-      context: (ctx) => ctx.extra.context!,
-      onConnect: async (ctx) => {
-        const token = ctx.connectionParams?.authToken;
-        const ticket = ctx.connectionParams?.ticket;
-        if ((typeof token !== "string" || token.length === 0) && (typeof ticket !== "string" || ticket.length === 0)) {
-          ctx.extra.socket.close(4401, "Unauthorized: send { authToken } or { ticket } in connection_init");
-          return false;
-        }
-        let actor: Actor | null;
-        let agent: Awaited<ReturnType<Services["agentConnections"]["connect"]>>;
-        try {
-          actor =
-            typeof token === "string" && token.length > 0
-              ? await options.services.tokens.getActor(token)
-              : await options.services.tickets.redeemTicket(ticket as string);
-          if (!actor) {
-            if (typeof token === "string") options.services.agentConnections.rejected(token);
-            ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token, or a used or expired ticket");
-            return false;
-          }
-          agent = await options.services.agentConnections.connect(actor, ctx.connectionParams ?? {});
-        } catch (error) {
-          if (isDatabaseUnavailable(error)) {
-            // 1013 Try Again Later: graphql-ws clients (the dashboard, the CLI, the agent) reconnect
-            // with their back-off, and resume from their cursors once the database is back. 4500
-            // would end their retries.
-            options.logger.warn({ err: error }, "the database cannot be reached: a socket is asked to come back later");
-            ctx.extra.socket.close(1013, "Try again later: the database cannot be reached");
-            return false;
-          }
-          options.logger.error({ err: error }, "token lookup failed");
-          ctx.extra.socket.close(CloseCode.InternalServerError, "Internal server error");
-          return false;
-        }
-        ctx.extra.context = createContext(options.services, actor, ctx.extra.request.socket.remoteAddress);
-        if (agent.refusal) {
-          ctx.extra.socket.close(4403, `Forbidden: ${agent.refusal}`);
-          return false;
-        }
-        if (agent.session) {
-          const session = agent.session;
-          ctx.extra.context.agentSession = session;
-          ctx.extra.socket.once("close", () => options.services.agentConnections.disconnect(session));
-        }
-        track(sockets, actor.tokenId, ctx.extra.socket);
-        if (actor.userId) track(socketsByUser, actor.userId, ctx.extra.socket);
-        return true;
-      },
-      onSubscribe: (ctx, id, payload) =>
-        keepSocket(() => {
-          if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
-            return [
-              new GraphQLError(`At most ${options.maxSubscriptionsPerSocket} operations per socket`, {
-                extensions: { code: "BAD_USER_INPUT" },
-              }),
-            ];
-          }
-          const prepared = documents.prepare(payload.query);
-          if (prepared.errors.length) return prepared.errors;
-          const refused = checkOperation(ctx.extra.context!.actor, prepared.document, payload.operationName);
-          if (refused) return [toGraphQLError(refused)];
-          const badInput = checkInputs(options.schema, prepared.document, payload.operationName, payload.variables);
-          if (badInput) return [toGraphQLError(badInput)];
-          const tooCostly = checkCost(options.schema, prepared.document, payload.operationName, payload.variables);
-          if (tooCostly) return [toGraphQLError(tooCostly)];
-          const args: ExecutionArgs = {
-            schema: options.schema,
-            document: prepared.document,
-            operationName: payload.operationName,
-            variableValues: payload.variables,
-            contextValue: ctx.extra.context,
-          };
-          if (getOperationAST(prepared.document, payload.operationName)?.operation === "subscription") {
-            const socket = ctx.extra.socket;
-            targets.set(args, {
-              // One caller's alike subscriptions, not one role's: a payload may hold what only this
-              // user may see (Outpost.projects lists the caller's own Projects).
-              key: groupKey(
-                prepared,
-                payload.variables,
-                `${ctx.extra.context!.actor.role}:${ctx.extra.context!.actor.userId ?? ctx.extra.context!.actor.tokenId}`,
-              ),
-              id,
-              send: (message) => {
-                if (socket.readyState === socket.OPEN) socket.send(message);
-              },
-              flow: {
-                full: () => socket.bufferedAmount > maxBufferedBytes,
-                ready: () => drained(socket, ctx.extra.request.socket, maxBufferedBytes / 4),
-              },
-            });
-          }
-          return args;
-        }),
-      execute: async (args) => {
-        try {
-          return await execute(args);
-        } catch (error) {
-          return { errors: [internalError(error)] };
-        }
-      },
-      subscribe: async (args) => {
-        try {
-          return await sharedSubscribe(args);
-        } catch (error) {
-          return { errors: [internalError(error)] };
-        }
-      },
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if (!result.errors) return;
-        return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
-      },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
-      // Always mask internal errors in close reasons, whatever NODE_ENV says.
-      isProd: true,
-    },
-    wss,
-  );
-  // After graphql-ws's own "connection" listener: its socket error handler prints every error
-  // with console.error as "Internal error … check your implementation" — also a client's frame
-  // that breaks the protocol (a message above maxPayload), which ws has already closed with the
-  // right code (1009, 1002), or a client gone mid-write. Ours logs those at debug, and the others
-  // as errors, closing with 1011.
-  wss.on("connection", (ws: WebSocket) => {
-    ws.removeAllListeners("error");
-    ws.on("error", (error: Error & { code?: string }) => {
-      if (error.code?.startsWith("WS_ERR_") || error.code === "ECONNRESET" || error.code === "EPIPE") {
-        return options.logger.debug({ err: error }, "WebSocket client broke the protocol or went away");
+  const protocol = makeServer<{ authToken?: unknown; ticket?: unknown }, Connection>({
+    schema: options.schema,
+    connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 5_000,
+    context: (ctx) => ctx.extra.context!,
+    onConnect: async (ctx) => {
+      const token = ctx.connectionParams?.authToken;
+      const ticket = ctx.connectionParams?.ticket;
+      if ((typeof token !== "string" || token.length === 0) && (typeof ticket !== "string" || ticket.length === 0)) {
+        ctx.extra.socket.close(4401, "Unauthorized: send { authToken } or { ticket } in connection_init");
+        return false;
       }
-      options.logger.error({ err: error }, "WebSocket error");
-      ws.close(CloseCode.InternalServerError, "Internal server error");
-    });
+      let actor: Actor | null;
+      let agent: Awaited<ReturnType<Services["agentConnections"]["connect"]>>;
+      try {
+        actor =
+          typeof token === "string" && token.length > 0
+            ? await options.services.tokens.getActor(token)
+            : await options.services.tickets.redeemTicket(ticket as string);
+        if (!actor) {
+          if (typeof token === "string") options.services.agentConnections.rejected(token);
+          ctx.extra.socket.close(4403, "Forbidden: unknown or revoked token, or a used or expired ticket");
+          return false;
+        }
+        agent = await options.services.agentConnections.connect(actor, ctx.connectionParams ?? {});
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) {
+          // 1013 Try Again Later: graphql-ws clients (the dashboard, the CLI, the agent) reconnect
+          // with their back-off, and resume from their cursors once the database is back. 4500
+          // would end their retries.
+          options.logger.warn({ err: error }, "the database cannot be reached: a socket is asked to come back later");
+          ctx.extra.socket.close(1013, "Try again later: the database cannot be reached");
+          return false;
+        }
+        options.logger.error({ err: error }, "token lookup failed");
+        ctx.extra.socket.close(CloseCode.InternalServerError, "Internal server error");
+        return false;
+      }
+      ctx.extra.context = createContext(options.services, actor, ctx.extra.address);
+      if (agent.refusal) {
+        ctx.extra.socket.close(4403, `Forbidden: ${agent.refusal}`);
+        return false;
+      }
+      if (agent.session) {
+        const session = agent.session;
+        ctx.extra.context.agentSession = session;
+      }
+      track(sockets, actor.tokenId, ctx.extra.socket);
+      if (actor.userId) track(socketsByUser, actor.userId, ctx.extra.socket);
+      return true;
+    },
+    onSubscribe: (ctx, id, payload) =>
+      keepSocket(() => {
+        if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
+          return [
+            new GraphQLError(`At most ${options.maxSubscriptionsPerSocket} operations per socket`, {
+              extensions: { code: "BAD_USER_INPUT" },
+            }),
+          ];
+        }
+        const prepared = documents.prepare(payload.query);
+        // graphql-ws keeps the message while the subscription lasts: let it keep the one copy of
+        // the text that every socket sending this document shares.
+        (payload as { query: string }).query = prepared.query;
+        if (prepared.errors.length) return prepared.errors;
+        const refused = checkOperation(ctx.extra.context!.actor, prepared.document, payload.operationName);
+        if (refused) return [toGraphQLError(refused)];
+        const badInput = checkInputs(options.schema, prepared.document, payload.operationName, payload.variables);
+        if (badInput) return [toGraphQLError(badInput)];
+        const tooCostly = checkCost(options.schema, prepared.document, payload.operationName, payload.variables);
+        if (tooCostly) return [toGraphQLError(tooCostly)];
+        const args: ExecutionArgs = {
+          schema: options.schema,
+          document: prepared.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: ctx.extra.context,
+        };
+        if (getOperationAST(prepared.document, payload.operationName)?.operation === "subscription") {
+          // One caller's alike subscriptions, not one role's: a payload may hold what only this
+          // user may see (Outpost.projects lists the caller's own Projects).
+          const { actor } = ctx.extra.context!;
+          const key = groupKey(prepared, payload.variables, `${actor.role}:${actor.userId ?? actor.tokenId}`);
+          targets.set(args, new SocketTarget(key, id, ctx.extra, maxBufferedBytes));
+        }
+        return args;
+      }),
+    execute: async (args) => {
+      try {
+        return await execute(args);
+      } catch (error) {
+        return { errors: [internalError(error)] };
+      }
+    },
+    subscribe: async (args) => {
+      try {
+        return await sharedSubscribe(args);
+      } catch (error) {
+        return { errors: [internalError(error)] };
+      }
+    },
+    onNext: (_ctx, _id, _payload, _args, result) => {
+      if (!result.errors) return;
+      return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
+    },
+    onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
   });
+
+  // graphql-ws's own binding for ws (`useServer`) keeps a timer and the upgrade request per
+  // socket and a promise per message sent; this one keeps neither: one timer pings every socket,
+  // and a socket that did not answer the previous ping is closed.
+  const keepAlive = options.keepAlive ?? 12_000;
+  const answered = new WeakSet<WebSocket>();
+  const pinger = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!answered.delete(ws)) ws.terminate();
+      else ws.ping();
+    }
+  }, keepAlive);
+  pinger.unref();
+  const connections = new WeakMap<WebSocket, Connection>();
+  wss.on("connection", (ws: WebSocket, request: IncomingMessage) => {
+    const connection = new Connection(ws, request.socket, request.socket.remoteAddress);
+    connections.set(ws, connection);
+    answered.add(ws);
+    ws.on("pong", markAnswered);
+    ws.on("error", onSocketError);
+    ws.on("message", onSocketMessage);
+    ws.once("close", onSocketClose);
+    connection.closed = protocol.opened(connection, connection);
+  });
+  // The sockets' listeners are shared: each finds its socket's Connection.
+  function onSocketMessage(this: WebSocket, data: RawData) {
+    const connection = connections.get(this);
+    connection?.handle?.(String(data)).catch((error: unknown) => {
+      options.logger.error({ err: error }, "WebSocket message handling failed");
+      this.close(CloseCode.InternalServerError, "Internal server error");
+    });
+  }
+  function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
+    const connection = connections.get(this);
+    if (!connection) return;
+    connections.delete(this);
+    connection
+      .closed?.(code, String(reason))
+      .catch((error: unknown) => options.logger.error({ err: error }, "WebSocket close handling failed"));
+    const actor = connection.context?.actor;
+    if (actor) {
+      untrack(sockets, actor.tokenId, this);
+      if (actor.userId) untrack(socketsByUser, actor.userId, this);
+    }
+    const session = connection.context?.agentSession;
+    if (session) options.services.agentConnections.disconnect(session);
+  }
+  function markAnswered(this: WebSocket) {
+    answered.add(this);
+  }
+  // A client's frame that breaks the protocol (a message above maxPayload), which ws has already
+  // closed with the right code (1009, 1002), or a client gone mid-write, is logged at debug; any
+  // other error as an error, closing with 1011.
+  function onSocketError(this: WebSocket, error: Error & { code?: string }) {
+    if (error.code?.startsWith("WS_ERR_") || error.code === "ECONNRESET" || error.code === "EPIPE") {
+      return options.logger.debug({ err: error }, "WebSocket client broke the protocol or went away");
+    }
+    options.logger.error({ err: error }, "WebSocket error");
+    this.close(CloseCode.InternalServerError, "Internal server error");
+  }
 
   return {
     /** Closes every socket of a token (used when it is revoked or rotated). */
@@ -236,10 +314,40 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
     },
     async close() {
       server.off("upgrade", onUpgrade);
+      clearInterval(pinger);
       for (const ws of wss.clients) ws.terminate();
-      await disposable.dispose();
+      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+function uncork(connection: Connection): void {
+  connection.uncork();
+}
+
+/** Where a grouped subscription's events go: its socket, paced by what the socket still holds. */
+class SocketTarget implements SubscriptionTarget {
+  readonly flow: FlowControl = this;
+
+  constructor(
+    readonly key: string,
+    readonly id: string,
+    private readonly extra: Connection,
+    private readonly maxBufferedBytes: number,
+  ) {}
+
+  send(message: string): void {
+    const { socket } = this.extra;
+    if (socket.readyState === socket.OPEN) socket.send(message);
+  }
+
+  full(): boolean {
+    return this.extra.socket.bufferedAmount > this.maxBufferedBytes;
+  }
+
+  ready(): Promise<void> {
+    return drained(this.extra.socket, this.extra.tcp, this.maxBufferedBytes / 4);
+  }
 }
 
 /**
@@ -291,10 +399,12 @@ function track(sockets: Map<string, Set<WebSocket>>, key: string, ws: WebSocket)
     sockets.set(key, set);
   }
   set.add(ws);
-  ws.once("close", () => {
-    set.delete(ws);
-    if (set.size === 0) sockets.delete(key);
-  });
+}
+
+function untrack(sockets: Map<string, Set<WebSocket>>, key: string, ws: WebSocket) {
+  const set = sockets.get(key);
+  if (!set?.delete(ws)) return;
+  if (set.size === 0) sockets.delete(key);
 }
 
 function isOriginAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {
