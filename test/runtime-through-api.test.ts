@@ -123,12 +123,15 @@ describe("the runtime through the API, with a real agent", () => {
     await createStage(api, project, "qa");
     const sha256 = await uploadApp(api, { "server.js": SERVER_JS, "unique.txt": project });
     const build = await createBuild(api, project, web("server.js"), sha256);
-    // Content-addressed under the API's data dir (builds/artifact.store.ts). Replaced by another
+    // Content-addressed in the API's artifact store (builds/artifact-store.ts). Replaced by another
     // valid archive: only the hash can tell, and the API serves what it has (agents verify).
-    const stored = join(stack.apiDataDir, "artifacts", sha256.slice(0, 2), `${sha256}.tar.gz`);
-    expect(existsSync(stored)).toBe(true);
+    const { store } = api.server.services.artifacts;
+    expect(await store.has(sha256)).toBe(true);
     const forged = await makeArchive({ "server.js": "console.log('not the Build you released')" });
-    writeFileSync(stored, forged);
+    const forgedFile = join(stack.apiDataDir, "forged.tar.gz");
+    writeFileSync(forgedFile, forged);
+    await store.delete(sha256);
+    await store.put(sha256, forgedFile, forged.length);
     const releases = subscribe<{ releaseChanged: { release: { id: string; state: string; message: string | null } } }>(
       api.ws(),
       RELEASE_CHANGED,

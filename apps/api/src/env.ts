@@ -1,5 +1,13 @@
 /** The API's environment, validated once at start-up. Nothing else reads `process.env`. */
 import { z } from "zod";
+import type { ArtifactStoreOptions } from "./builds/artifact-store.js";
+
+/** An empty variable (`NAME=` in a .env file) counts as unset. */
+const emptyAsUnset = z.literal("").transform(() => undefined);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -62,6 +70,33 @@ const schema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   PERGOLA_MAX_ARTIFACT_MB: z.coerce.number().int().min(1).max(10_240).default(200),
+  /** The largest upload in bytes; when set, it wins over PERGOLA_MAX_ARTIFACT_MB. */
+  PERGOLA_MAX_ARTIFACT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_240 * 1024 * 1024)
+    .optional()
+    .or(emptyAsUnset),
+  /** Where artifacts' bytes go: disk, postgres or s3. Unset: s3 when a bucket is named, else postgres with DATABASE_URL, else disk. */
+  PERGOLA_ARTIFACTS_STORE: z.enum(["disk", "postgres", "s3"]).optional().or(emptyAsUnset),
+  PERGOLA_ARTIFACTS_S3_BUCKET: optionalText,
+  PERGOLA_ARTIFACTS_S3_ENDPOINT: z.url().optional().or(emptyAsUnset),
+  PERGOLA_ARTIFACTS_S3_REGION: optionalText,
+  PERGOLA_ARTIFACTS_S3_PREFIX: optionalText,
+  PERGOLA_ARTIFACTS_S3_ACCESS_KEY_ID: optionalText,
+  PERGOLA_ARTIFACTS_S3_SECRET_ACCESS_KEY: optionalText,
+  PERGOLA_ARTIFACTS_S3_FORCE_PATH_STYLE: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional()
+    .or(emptyAsUnset),
+  /** Artifacts no Build references are deleted once their last upload is this many hours old. */
+  PERGOLA_ARTIFACT_GRACE_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .default(24),
   /** An upload's archive, inflated: at most this many MiB and this many entries (a gzip bomb stops there). */
   PERGOLA_MAX_ARTIFACT_INFLATED_MB: z.coerce.number().int().min(1).max(102_400).default(1024),
   PERGOLA_MAX_ARTIFACT_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
@@ -77,6 +112,36 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+/** The artifact store the environment names (server.ts's default when it names none). */
+export function artifactStoreOf(env: Env): ArtifactStoreOptions | undefined {
+  const kind = env.PERGOLA_ARTIFACTS_STORE ?? (env.PERGOLA_ARTIFACTS_S3_BUCKET ? "s3" : undefined);
+  if (kind !== "s3") return kind ? { kind } : undefined;
+  return {
+    kind,
+    bucket: env.PERGOLA_ARTIFACTS_S3_BUCKET!,
+    endpoint: env.PERGOLA_ARTIFACTS_S3_ENDPOINT,
+    region: env.PERGOLA_ARTIFACTS_S3_REGION,
+    prefix: env.PERGOLA_ARTIFACTS_S3_PREFIX,
+    accessKeyId: env.PERGOLA_ARTIFACTS_S3_ACCESS_KEY_ID,
+    secretAccessKey: env.PERGOLA_ARTIFACTS_S3_SECRET_ACCESS_KEY,
+    forcePathStyle: env.PERGOLA_ARTIFACTS_S3_FORCE_PATH_STYLE,
+  };
+}
+
+/** The S3 store needs its bucket; the postgres one, PostgreSQL. */
+function checkArtifactStore(env: Env): string | undefined {
+  if (env.PERGOLA_ARTIFACTS_STORE === "s3" && !env.PERGOLA_ARTIFACTS_S3_BUCKET) {
+    return "  PERGOLA_ARTIFACTS_STORE: s3 needs PERGOLA_ARTIFACTS_S3_BUCKET";
+  }
+  if (env.PERGOLA_ARTIFACTS_STORE === "postgres" && !env.DATABASE_URL) {
+    return "  PERGOLA_ARTIFACTS_STORE: postgres needs DATABASE_URL (the embedded database keeps artifacts on disk or in S3)";
+  }
+  if (Boolean(env.PERGOLA_ARTIFACTS_S3_ACCESS_KEY_ID) !== Boolean(env.PERGOLA_ARTIFACTS_S3_SECRET_ACCESS_KEY)) {
+    return "  PERGOLA_ARTIFACTS_S3_*: set ACCESS_KEY_ID and SECRET_ACCESS_KEY together (or neither, for the AWS SDK's own credentials)";
+  }
+  return undefined;
+}
+
 /** SSO takes all three PERGOLA_OIDC_* variables or none. */
 function checkOidc(env: Env): string | undefined {
   const set = [env.PERGOLA_OIDC_ISSUER, env.PERGOLA_OIDC_CLIENT_ID, env.PERGOLA_OIDC_CLIENT_SECRET].filter(Boolean).length;
@@ -91,7 +156,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`Invalid environment:\n${problems}`);
   }
-  const oidc = checkOidc(parsed.data);
-  if (oidc) throw new Error(`Invalid environment:\n${oidc}`);
+  const problems = [checkOidc(parsed.data), checkArtifactStore(parsed.data)].filter(Boolean);
+  if (problems.length > 0) throw new Error(`Invalid environment:\n${problems.join("\n")}`);
   return parsed.data;
 }

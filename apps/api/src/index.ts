@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { DataDirLockedError, openDatabase } from "@pergola/db/client";
 import { pino } from "pino";
-import { readEnv } from "./env.js";
+import { artifactStoreOf, readEnv } from "./env.js";
 
 const env = readEnv();
 const logger = pino({ level: env.LOG_LEVEL });
@@ -30,7 +30,9 @@ try {
     adminEmail: env.PERGOLA_ADMIN_EMAIL,
     trustProxy: env.PERGOLA_TRUST_PROXY,
     publicUrl: env.PERGOLA_PUBLIC_URL,
-    maxArtifactBytes: env.PERGOLA_MAX_ARTIFACT_MB * 1024 * 1024,
+    maxArtifactBytes: env.PERGOLA_MAX_ARTIFACT_BYTES ?? env.PERGOLA_MAX_ARTIFACT_MB * 1024 * 1024,
+    artifactStore: artifactStoreOf(env),
+    artifactGraceMs: env.PERGOLA_ARTIFACT_GRACE_HOURS * 60 * 60 * 1000,
     artifactLimits: { maxInflatedBytes: env.PERGOLA_MAX_ARTIFACT_INFLATED_MB * 1024 * 1024, maxEntries: env.PERGOLA_MAX_ARTIFACT_ENTRIES },
     secretKey: env.PERGOLA_SECRET_KEY,
     database,

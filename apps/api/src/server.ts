@@ -27,6 +27,8 @@ import type { OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
 import { ensureAgentToken } from "./auth/token.service.js";
 import { ensureAdminToken } from "./auth/bootstrap.js";
 import { artifactRoutes } from "./builds/artifact.routes.js";
+import type { ArtifactStoreOptions } from "./builds/artifact-store.js";
+import { openArtifactStore } from "./builds/open-artifact-store.js";
 import { oidcRoutes } from "./auth/oidc/oidc.routes.js";
 import { graphiqlRoutes } from "./graphiql.js";
 import { createGateway } from "./links/gateway.js";
@@ -91,6 +93,13 @@ export interface ServerOptions {
    * `<dataDir>/secret-key`, made once (0600). Replicas sharing a database need the same key.
    */
   secretKey?: string;
+  /**
+   * Where artifacts' bytes are kept (builds/artifact-store.ts). Default: in the database with
+   * PostgreSQL (every replica sees them), under `<dataDir>/artifacts` with the embedded one.
+   */
+  artifactStore?: ArtifactStoreOptions;
+  /** Artifacts no Build references are collected once their last upload is this old (ms). Default 24 h. */
+  artifactGraceMs?: number;
   /** Largest artifact upload, bytes. Default 200 MiB. */
   maxArtifactBytes?: number;
   /** Limits on an uploaded archive once inflated. Default @pergola/runtime's DEFAULT_ARCHIVE_LIMITS (1 GiB, 100,000 entries). */
@@ -133,9 +142,20 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   const production = options.production ?? false;
   const ownsDatabase = !isDatabase(options.database);
   const database = isDatabase(options.database) ? options.database : await openDatabase(options.database ?? {});
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "pergola-")));
+  // Replicas share their database, not their disks: with PostgreSQL, artifacts go into it by default.
+  const artifactStore = await openArtifactStore(
+    options.artifactStore ?? { kind: database.driver === "postgres" ? "postgres" : "disk" },
+    database,
+    join(dataDir, "artifacts"),
+  ).catch(async (error: unknown) => {
+    if (ownsDatabase) await database.close();
+    throw error;
+  });
   const services = createServices(database, logger, {
     eventRetention: options.eventRetention ?? 10_000,
-    dataDir: options.dataDir ?? (await mkdtemp(join(tmpdir(), "pergola-"))),
+    dataDir,
+    artifactStore,
     maxArtifactBytes: options.maxArtifactBytes ?? 200 * 1024 * 1024,
     artifactLimits: options.artifactLimits,
     secretKey: options.secretKey,
@@ -145,6 +165,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   });
   if (options.adminToken) await ensureAdminToken(database.db, options.adminToken, options.adminEmail);
   if (options.localAgentToken) await ensureAgentToken(database.db, options.localAgentToken, LOCAL_OUTPOST);
+  const adopted = await services.artifacts.adoptDiskArtifacts();
+  if (adopted > 0) logger.info({ adopted, store: artifactStore.kind }, "artifacts kept in the data dir moved into the artifact store");
+  const stopCollecting = services.artifacts.startCollecting(options.artifactGraceMs ?? 24 * 60 * 60 * 1000, logger);
   await services.bus.start();
   await services.outpostAnnouncer.start();
   await services.logFeed.start();
@@ -286,6 +309,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     schema,
     close() {
       closing ??= (async () => {
+        stopCollecting();
         await sockets.close();
         await services.outpostSessions.stop();
         await services.outpostAnnouncer.stop();

@@ -13,7 +13,8 @@ import { AuditService } from "./audit/audit.service.js";
 import { SignInService } from "./users/sign-in.service.js";
 import { OidcService, type OidcOptions } from "./auth/oidc/oidc.service.js";
 import { UserService } from "./users/user.service.js";
-import { ArtifactStore } from "./builds/artifact.store.js";
+import { ArtifactService } from "./builds/artifact.service.js";
+import type { ArtifactStore } from "./builds/artifact-store.js";
 import { BuildService } from "./builds/build.service.js";
 import { ReleaseService } from "./releases/release.service.js";
 import { DesiredStateService } from "./agents/desired-state.service.js";
@@ -45,7 +46,7 @@ export interface Services {
   accessKeys: AccessKeyService;
   audit: AuditService;
   tickets: SocketTicketService;
-  artifacts: ArtifactStore;
+  artifacts: ArtifactService;
   builds: BuildService;
   configurations: ConfigurationService;
   releases: ReleaseService;
@@ -63,8 +64,10 @@ export interface Services {
 
 export interface ServicesOptions {
   eventRetention: number;
-  /** Where artifacts are kept: `<dataDir>/artifacts`. */
+  /** Uploads are staged under `<dataDir>/artifacts/tmp` (the disk store keeps its files beside them). */
   dataDir: string;
+  /** Where artifacts' bytes are kept. */
+  artifactStore: ArtifactStore;
   maxArtifactBytes: number;
   /** Limits on an uploaded archive once inflated; unset ones take DEFAULT_ARCHIVE_LIMITS. */
   artifactLimits?: Partial<ArchiveLimits>;
@@ -90,7 +93,13 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const logFeed = new LogFeed(database, logger);
   const audit = new AuditService(database.db);
   const secrets = loadSecretBox(options.dataDir, options.secretKey);
-  const artifacts = new ArtifactStore(database.db, join(options.dataDir, "artifacts"), options.maxArtifactBytes, options.artifactLimits);
+  const artifacts = new ArtifactService(
+    database.db,
+    options.artifactStore,
+    join(options.dataDir, "artifacts"),
+    options.maxArtifactBytes,
+    options.artifactLimits,
+  );
   const signIn = new SignInService(database.db, audit, outpostAnnouncer);
   const outpostSessions = new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts);
   return {

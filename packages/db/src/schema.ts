@@ -16,6 +16,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -292,12 +293,38 @@ export const authFlows = pgTable("auth_flows", {
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
 });
 
-/** Uploaded application files (tar.gz), stored content-addressed under the data dir. */
+/**
+ * Uploaded application files (tar.gz), content-addressed. The bytes are in the artifact store
+ * (the data dir, `artifact_chunks`, or an S3 bucket: apps/api builds/artifact-stores). One no
+ * Build references is collected once its last upload is older than the grace period.
+ */
 export const artifacts = pgTable("artifacts", {
   sha256: text("sha256").primaryKey(),
   size: bigint("size", { mode: "number" }).notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  /** The last time these bytes were uploaded: the garbage collection's grace runs from it. */
+  uploadedAt: timestamp("uploaded_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+/**
+ * An artifact's bytes in PostgreSQL, in chunks of at most 1 MiB, written in one transaction (a
+ * reader never sees part of an artifact) and read one chunk at a time. No foreign key to
+ * `artifacts`: the bytes are written while the upload holds the artifact's row locked.
+ */
+export const artifactChunks = pgTable(
+  "artifact_chunks",
+  {
+    sha256: text("sha256").notNull(),
+    seq: integer("seq").notNull(),
+    data: bytea("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sha256, t.seq] })],
+);
 
 /**
  * An immutable Build: a name (`master_b2`: branch + counter, or `b7`), the validated manifest

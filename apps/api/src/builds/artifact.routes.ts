@@ -14,9 +14,9 @@ import { authorize } from "../auth/policy.js";
 import type { TokenService } from "../auth/token.service.js";
 import { AppError, badInput, ErrorCode } from "../errors.js";
 import type { ProjectService } from "../projects/project.service.js";
-import { ArtifactRefusedError, ArtifactTooLargeError, SHA256_PATTERN, type ArtifactStore } from "./artifact.store.js";
+import { ArtifactRefusedError, ArtifactTooLargeError, SHA256_PATTERN, type ArtifactService } from "./artifact.service.js";
 
-export function artifactRoutes(store: ArtifactStore, tokens: TokenService, projects: ProjectService, logger: Logger): express.Router {
+export function artifactRoutes(store: ArtifactService, tokens: TokenService, projects: ProjectService, logger: Logger): express.Router {
   const router = express.Router();
 
   router.post("/", async (req, res) => {

@@ -14,8 +14,7 @@ import { AppError, badInput, ErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog } from "../events/event-log.js";
 import type { ProjectTarget } from "../events/event-log.js";
-import type { ArtifactStore } from "./artifact.store.js";
-import { SHA256_PATTERN } from "./artifact.store.js";
+import { SHA256_PATTERN, type ArtifactService } from "./artifact.service.js";
 import { checkBranch, checkBuildName, deriveBuildName } from "./build.naming.js";
 import { checkManifest } from "./manifest.js";
 
@@ -41,7 +40,7 @@ export class BuildService {
   constructor(
     private readonly db: Db,
     private readonly log: EventLog,
-    private readonly artifacts: ArtifactStore,
+    private readonly artifacts: ArtifactService,
   ) {}
 
   listBuilds(project: Pick<ProjectRow, "id">, first: number): Promise<BuildRow[]> {
