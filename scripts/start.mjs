@@ -25,6 +25,10 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+// `.env` (or the file PERGOLA_ENV_FILE names), as the API reads it (apps/api/src/env.ts): the
+// ports and data dir used here, and handed to every child, are the ones it sets.
+const envFile = resolve(process.env.PERGOLA_ENV_FILE || ".env");
+if (existsSync(envFile)) process.loadEnvFile(envFile);
 const dataDir = resolve(process.env.PERGOLA_DATA_DIR ?? "./.pergola");
 const children = [];
 let stopping = false;

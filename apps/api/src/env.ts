@@ -1,4 +1,11 @@
-/** The API's environment, validated once at start-up. Nothing else reads `process.env`. */
+/**
+ * The API's environment, validated once at start-up. Nothing else reads `process.env`. A `.env`
+ * file in the working directory (or the file PERGOLA_ENV_FILE names) is read first; what the
+ * environment sets wins over it. Each secret may come from a file instead (`<NAME>_FILE`, as
+ * container platforms mount secrets).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { z } from "zod";
 import type { ArtifactStoreOptions } from "./builds/artifact-store.js";
 
@@ -105,6 +112,24 @@ const schema = z.object({
     .string()
     .default("loopback")
     .transform((v) => (v === "false" ? false : v.includes(",") ? v.split(",").map((s) => s.trim()) : v)),
+  /** PostgreSQL connections each API process keeps open at most. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Browser origins besides the API's own and PERGOLA_PUBLIC_URL that may use it (a dashboard on another host): comma-separated. */
+  PERGOLA_ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((value, context) => {
+      const origins: string[] = [];
+      for (const item of value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const origin = URL.canParse(item) ? new URL(item).origin : "null";
+        if (origin === "null") context.addIssue({ code: "custom", message: `"${item}" is not an origin (https://host[:port])` });
+        else origins.push(origin);
+      }
+      return origins;
+    }),
   DASHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -150,8 +175,56 @@ function checkOidc(env: Env): string | undefined {
     : "  PERGOLA_OIDC_*: set PERGOLA_OIDC_ISSUER, PERGOLA_OIDC_CLIENT_ID and PERGOLA_OIDC_CLIENT_SECRET together (or none)";
 }
 
+/** The secrets that may be read from a file: `<NAME>_FILE=/run/secrets/…`. */
+export const SECRET_VARIABLES = [
+  "DATABASE_URL",
+  "PERGOLA_ADMIN_TOKEN",
+  "PERGOLA_LOCAL_AGENT_TOKEN",
+  "PERGOLA_SECRET_KEY",
+  "PERGOLA_OIDC_CLIENT_SECRET",
+  "PERGOLA_ARTIFACTS_S3_SECRET_ACCESS_KEY",
+] as const;
+
+/**
+ * Reads `.env` in the working directory, or the file PERGOLA_ENV_FILE names (which must exist),
+ * into process.env; variables the environment already has keep their values. Returns the
+ * file's path, or undefined when there is none.
+ */
+export function loadEnvFile(source: NodeJS.ProcessEnv = process.env): string | undefined {
+  const path = resolve(source.PERGOLA_ENV_FILE || ".env");
+  if (!existsSync(path)) {
+    if (source.PERGOLA_ENV_FILE) throw new Error(`Invalid environment:\n  PERGOLA_ENV_FILE: ${path} does not exist`);
+    return undefined;
+  }
+  process.loadEnvFile(path);
+  return path;
+}
+
+/** `source` with each `<NAME>_FILE` read into `<NAME>`; the problems, one line each. */
+function readSecretFiles(source: NodeJS.ProcessEnv): { values: NodeJS.ProcessEnv; problems: string[] } {
+  const values = { ...source };
+  const problems: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const file = source[`${name}_FILE`];
+    if (!file) continue;
+    if (source[name]) {
+      problems.push(`  ${name}_FILE: set ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      // A file's final newline (echo, most editors) is not part of the secret.
+      values[name] = readFileSync(file, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      problems.push(`  ${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+  return { values, problems };
+}
+
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = schema.safeParse(source);
+  const secrets = readSecretFiles(source);
+  if (secrets.problems.length > 0) throw new Error(`Invalid environment:\n${secrets.problems.join("\n")}`);
+  const parsed = schema.safeParse(secrets.values);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`Invalid environment:\n${problems}`);

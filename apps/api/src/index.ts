@@ -2,10 +2,12 @@
 import { resolve } from "node:path";
 import { DataDirLockedError, openDatabase } from "@pergola/db/client";
 import { pino } from "pino";
-import { artifactStoreOf, readEnv } from "./env.js";
+import { artifactStoreOf, loadEnvFile, readEnv } from "./env.js";
 
+const envFile = loadEnvFile();
 const env = readEnv();
 const logger = pino({ level: env.LOG_LEVEL });
+if (envFile) logger.info({ file: envFile }, "environment read from a file too (the environment's own values win)");
 const dataDir = resolve(env.PERGOLA_DATA_DIR);
 // The API's modules, most of a start's time (bench coldstart), load while the database opens:
 // connecting and PGlite's files are waits this process would otherwise spend idle.
@@ -17,6 +19,7 @@ try {
   const database = await openDatabase({
     url: env.DATABASE_URL,
     dataDir,
+    poolSize: env.DATABASE_POOL_SIZE,
     onConnectionError: (message, error) => logger.warn({ err: error }, message),
   });
   const [{ createServer }, { bootstrapAdmin }] = await modules;
@@ -42,9 +45,12 @@ try {
       env.PERGOLA_OIDC_ISSUER && env.PERGOLA_OIDC_CLIENT_ID && env.PERGOLA_OIDC_CLIENT_SECRET
         ? { issuer: env.PERGOLA_OIDC_ISSUER, clientId: env.PERGOLA_OIDC_CLIENT_ID, clientSecret: env.PERGOLA_OIDC_CLIENT_SECRET }
         : undefined,
-    allowedOrigins: [env.PERGOLA_PUBLIC_URL, `http://localhost:${env.DASHBOARD_PORT}`, `http://127.0.0.1:${env.DASHBOARD_PORT}`].filter(
-      (o): o is string => Boolean(o),
-    ),
+    allowedOrigins: [
+      env.PERGOLA_PUBLIC_URL,
+      ...env.PERGOLA_ALLOWED_ORIGINS,
+      `http://localhost:${env.DASHBOARD_PORT}`,
+      `http://127.0.0.1:${env.DASHBOARD_PORT}`,
+    ].filter((o): o is string => Boolean(o)),
   });
   let stopping = false;
   const shutdown = async (signal: string) => {
