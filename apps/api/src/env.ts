@@ -112,6 +112,11 @@ const schema = z.object({
     .string()
     .default("loopback")
     .transform((v) => (v === "false" ? false : v.includes(",") ? v.split(",").map((s) => s.trim()) : v)),
+  /**
+   * On SIGTERM, `/readyz` answers 503 at once and the API keeps serving this many seconds before
+   * it closes, so a load balancer stops sending it new work first. Default 0.
+   */
+  PERGOLA_DRAIN_SECONDS: z.coerce.number().min(0).max(300).default(0),
   /** PostgreSQL connections each API process keeps open at most. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** Browser origins besides the API's own and PERGOLA_PUBLIC_URL that may use it (a dashboard on another host): comma-separated. */

@@ -56,6 +56,11 @@ try {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    server.drain();
+    if (env.PERGOLA_DRAIN_SECONDS > 0) {
+      logger.info({ signal, seconds: env.PERGOLA_DRAIN_SECONDS }, "draining: /readyz answers 503, requests are still served");
+      await new Promise((resolve) => setTimeout(resolve, env.PERGOLA_DRAIN_SECONDS * 1000));
+    }
     logger.info({ signal }, "shutting down");
     await server.close();
     await database.close();

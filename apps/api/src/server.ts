@@ -134,6 +134,8 @@ export interface PergolaServer {
   database: Database;
   services: Services;
   schema: GraphQLSchema;
+  /** From now on `/readyz` answers 503 ("draining"); everything else is served as before until `close`. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -241,7 +243,11 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", version: API_VERSION });
   });
+  let draining = false;
   app.get("/readyz", async (_req, res) => {
+    // A balancer stops sending new work to a replica that answers 503 here, while what it
+    // already sent is still answered (index.ts waits PERGOLA_DRAIN_SECONDS before closing).
+    if (draining) return void res.status(503).json({ status: "draining" });
     const ready = await isReady(database.db).catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready" });
   });
@@ -307,6 +313,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     database,
     services,
     schema,
+    drain() {
+      draining = true;
+    },
     close() {
       closing ??= (async () => {
         stopCollecting();
