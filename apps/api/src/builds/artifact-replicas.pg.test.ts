@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { makeArchive } from "../testing/archive.js";
-import { SIMPLE_MANIFEST } from "../testing/builds.js";
+import { SIMPLE_MANIFEST, uploadArtifact } from "../testing/builds.js";
 import { createTestProject, startTestApi, type TestApi } from "../testing/harness.js";
 import { describeWithPostgres } from "../testing/postgres-only.js";
 
@@ -34,16 +34,6 @@ async function start(options: Parameters<typeof startTestApi>[0]): Promise<TestA
 
 const sha256Of = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
-async function upload(api: TestApi, project: string, body: Buffer): Promise<string> {
-  const response = await fetch(`${api.server.url}/artifacts?project=${project}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${api.adminToken}` },
-    body,
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { sha256: string }).sha256;
-}
-
 const download = (api: TestApi, sha256: string) =>
   fetch(`${api.server.url}/artifacts/${sha256}`, { headers: { authorization: `Bearer ${api.adminToken}` } });
 
@@ -54,7 +44,7 @@ describeWithPostgres("artifacts across replicas", () => {
     expect(a.server.services.artifacts.store.kind).toBe("postgres");
     const project = await createTestProject(a);
     const archive = await makeArchive({ "server.js": `replicas ${project}` });
-    const sha256 = await upload(a, project, archive);
+    const sha256 = await uploadArtifact(a, project, archive);
     const built = await b.ok<{ createBuild: { artifact: { sha256: string } } }>(
       `mutation($i: CreateBuildInput!) { createBuild(input: $i) { artifact { sha256 } } }`,
       { i: { project, manifest: SIMPLE_MANIFEST, artifact: sha256 } },
@@ -70,7 +60,7 @@ describeWithPostgres("artifacts across replicas", () => {
     const dir = dataDir();
     const onDisk = await start({ dataDir: dir, artifactStore: { kind: "disk" } });
     const project = await createTestProject(onDisk);
-    const sha256 = await upload(onDisk, project, await makeArchive({ "server.js": `adopted ${project}` }));
+    const sha256 = await uploadArtifact(onDisk, project, await makeArchive({ "server.js": `adopted ${project}` }));
     const file = join(dir, "artifacts", sha256.slice(0, 2), `${sha256}.tar.gz`);
     expect(existsSync(file)).toBe(true);
     await onDisk.close();

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestProject, startTestApi, testDb, type TestApi } from "../testing/harness.js";
 import { makeArchive } from "../testing/archive.js";
 import { startTestS3, type TestS3 } from "../testing/s3.js";
-import { SIMPLE_MANIFEST } from "../testing/builds.js";
+import { SIMPLE_MANIFEST, uploadArtifact } from "../testing/builds.js";
 import type { ArtifactStore, ArtifactStoreOptions } from "./artifact-store.js";
 import { CHUNK_BYTES } from "./artifact-store.postgres.js";
 
@@ -86,15 +86,7 @@ describe.each(STORES)("the %s artifact store", (kind, options) => {
 
   it("serves uploads, Builds and downloads through the API, and collects what no Build references", async () => {
     const project = await createTestProject(api);
-    const upload = async (body: Buffer) => {
-      const response = await fetch(`${api.server.url}/artifacts?project=${project}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${api.adminToken}` },
-        body,
-      });
-      expect(response.status).toBe(201);
-      return ((await response.json()) as { sha256: string }).sha256;
-    };
+    const upload = (body: Buffer) => uploadArtifact(api, project, body);
     const used = await upload(await makeArchive({ "server.js": `used ${kind} ${project}` }));
     const unusedArchive = await makeArchive({ "server.js": `unused ${kind} ${project}` });
     const unused = await upload(unusedArchive);

@@ -5,15 +5,15 @@ import { createTestProject, type TestApi } from "./harness.js";
 export const SIMPLE_MANIFEST = { version: "v1", components: [{ name: "web", command: "node", args: ["server.js"] }] };
 
 /**
- * Uploads a small app for `project` (by default a new Project of its own) as the admin; admins
- * build from any artifact, so the SHA-256 serves Builds in every Project of the test.
+ * Uploads a small app (or `body`) for `project` (by default a new Project of its own) as the
+ * admin; admins build from any artifact, so the SHA-256 serves Builds in every Project of the test.
  */
-export async function uploadArtifact(api: TestApi, project?: string): Promise<string> {
+export async function uploadArtifact(api: TestApi, project?: string, body?: Buffer): Promise<string> {
   const owner = project ?? (await createTestProject(api));
   const res = await fetch(`${api.server.url}/artifacts?project=${encodeURIComponent(owner)}`, {
     method: "POST",
     headers: { authorization: `Bearer ${api.adminToken}` },
-    body: await makeArchive({ "server.js": "require('node:http').createServer((q, s) => s.end('hi')).listen(process.env.PORT)" }),
+    body: body ?? (await makeArchive({ "server.js": "require('node:http').createServer((q, s) => s.end('hi')).listen(process.env.PORT)" })),
   });
   if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { sha256: string }).sha256;
