@@ -32,6 +32,9 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+/** Every variable the agent reads (deploy/agent.env.example names no other). */
+export const ENV_NAMES: readonly string[] = Object.keys(schema.shape);
+
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
