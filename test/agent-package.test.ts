@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describe("the pergola-agent package", () => {
-  it("is a tarball named after the package that installs on its own, the workspace packages bundled in", () => {
+  it("is a tarball named after the package that installs on its own, the workspace packages bundled in, deploy/ beside them", () => {
     expect(tarball).toBe(join(dir, "out", `pergola-agent-${version}.tgz`));
     const installed = join(prefix, "lib/node_modules/pergola-agent");
     expect(realpathSync(join(prefix, "bin/pergola-agent"))).toBe(join(installed, "bin/pergola-agent.js"));
@@ -59,6 +59,9 @@ describe("the pergola-agent package", () => {
     expect(Object.keys(manifest.dependencies)).not.toContain("@pergola/runtime");
     for (const exact of Object.values<string>(manifest.dependencies)) expect(exact).toMatch(/^\d+\.\d+\.\d+$/);
     expect(existsSync(join(installed, "node_modules/@pergola"))).toBe(false);
+    for (const file of ["pergola-agent.service", "agent.env.example"]) {
+      expect(readFileSync(join(installed, "deploy", file), "utf8")).toBe(readFileSync(join(ROOT, "deploy", file), "utf8"));
+    }
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 

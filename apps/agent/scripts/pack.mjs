@@ -11,7 +11,8 @@
  * the bundle imports that none of them declares, or declares at two versions, or not exactly,
  * stops the pack: the tarball would install something else than what was tested.
  *
- * The package: package.json (name pergola-agent), bin/pergola-agent.js, dist/cli.js, README.md.
+ * The package: package.json (name pergola-agent), bin/pergola-agent.js, dist/cli.js, README.md,
+ * and the repository's deploy/ (the systemd unit and its env file), for the machine it lands on.
  * dist/cli.js sits one directory below package.json, as in the workspace, so the version the
  * agent reads from `../package.json` is the package's. Prints the tarball's path last.
  */
@@ -92,13 +93,14 @@ try {
     description: agentPackage.description,
     type: "module",
     bin: { "pergola-agent": "bin/pergola-agent.js" },
-    files: ["bin", "dist"],
+    files: ["bin", "dist", "deploy"],
     engines: rootPackage.engines,
     dependencies,
   };
   writeFileSync(join(stage, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   cpSync(join(agentDir, "bin"), join(stage, "bin"), { recursive: true });
   cpSync(join(agentDir, "README.md"), join(stage, "README.md"));
+  cpSync(join(repoDir, "deploy"), join(stage, "deploy"), { recursive: true });
 
   mkdirSync(outDir, { recursive: true });
   const [packed] = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", outDir], { cwd: stage, encoding: "utf8" }));
