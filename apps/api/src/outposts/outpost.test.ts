@@ -152,7 +152,9 @@ describe("Outposts", () => {
     const full = (await desired.next()).desiredState;
     expect(full.full).toBe(true);
     expect(full.stages.map((s: { key: string }) => s.key)).toEqual([`${project}/edge`]);
-    expect(await run(agent.client, HEARTBEAT, { l: 3 })).toEqual({ heartbeat: { accepted: true, reason: null, intervalSeconds: 5, outpost: slug } });
+    expect(await run(agent.client, HEARTBEAT, { l: 3 })).toEqual({
+      heartbeat: { accepted: true, reason: null, intervalSeconds: 5, outpost: slug },
+    });
     await eventually(async () => ((await statusOf(slug)).status === "ONLINE" ? true : undefined), 5000, "ONLINE after a heartbeat");
     expect(await statusOf(slug)).toMatchObject({ agentVersion: "pergola-agent/test", latencyMs: 3, stageCount: 1 });
     const statuses: string[] = [];
