@@ -75,9 +75,9 @@ export interface Spawned {
   kill(): Promise<void>;
 }
 
-/** Spawns `command` (cwd: the repository) with exactly `env`, collecting its output. */
-export function spawnLogged(command: string, args: string[], env: Record<string, string>): Spawned {
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+/** Spawns `command` (cwd: the repository, unless `cwd`) with exactly `env`, collecting its output. */
+export function spawnLogged(command: string, args: string[], env: Record<string, string>, cwd = ROOT): Spawned {
+  const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

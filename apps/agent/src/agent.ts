@@ -1,9 +1,10 @@
 /**
  * `startAgent`: the Outpost Agent as a factory. It wires the process runtime, the artifact
  * fetcher, the Reconciler, the graphql-ws Connection and (with a public URL) the links
- * gateway, and returns `{ close() }`; `cli.ts` only reads flags and env and calls it.
+ * gateway and (with a health port) /healthz, and returns `{ close() }`; `cli.ts` only reads
+ * flags and env and calls it.
  */
-import { chmodSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   fetchArtifact,
@@ -17,12 +18,13 @@ import {
 import { pino } from "pino";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { createGateway, type GatewayOptions } from "./gateway.js";
+import { createHealthServer, getHealth, type HealthServerOptions } from "./health.js";
 import { LinkStages } from "./link-stages.js";
 import type { AgentLogger } from "./ports.js";
 import { Reconciler } from "./reconciler.js";
+import { AGENT_VERSION, VERSION } from "./version.js";
 
-/** This agent's version, as the Outpost shows it (`pergola-agent/<package version>`). */
-export const AGENT_VERSION = `pergola-agent/${(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version}`;
+export { AGENT_VERSION } from "./version.js";
 
 export interface AgentOptions {
   /** The API's URL, `http(s)://host:port`. */
@@ -33,6 +35,8 @@ export interface AgentOptions {
   publicUrl?: string;
   /** Where the gateway listens instead of the public URL's host and port (port 0 in tests). */
   gatewayListen?: GatewayOptions["listen"];
+  /** Where /healthz listens (health.ts); host default 127.0.0.1, port 0 picks one. Unset: no /healthz. */
+  health?: HealthServerOptions["listen"];
   /** `<dataDir>/runtime` holds storage and run dirs, `<dataDir>/artifacts` the unpacked Builds. */
   dataDir: string;
   /** Default: pino at level info. */
@@ -58,6 +62,8 @@ export interface Agent {
   close(): Promise<void>;
   /** With `publicUrl`: the URL the links gateway listens on, once it does; rejects if it cannot listen. */
   gatewayUrl?: Promise<string>;
+  /** With `health`: the URL /healthz is below, once it listens; rejects if it cannot listen. */
+  healthUrl?: Promise<string>;
 }
 
 export function startAgent(options: AgentOptions): Agent {
@@ -113,6 +119,13 @@ export function startAgent(options: AgentOptions): Agent {
     agentVersion: AGENT_VERSION,
     publicUrl: options.publicUrl,
   });
+  const connected = connection;
+  const health = options.health
+    ? createHealthServer({ listen: options.health, logger, getHealth: () => getHealth(connected.getState(), VERSION) })
+    : undefined;
+  // Like the gateway: the Stages run without it, so say so loudly and keep going.
+  const healthUrl = health?.then((h) => h.url);
+  healthUrl?.catch((error: unknown) => logger.error({ err: error, listen: options.health }, "cannot serve /healthz"));
   logger.info(
     { server: options.server, dataDir, publicUrl: options.publicUrl, runAs: options.runtime?.runAs ?? "self" },
     "pergola-agent started",
@@ -135,11 +148,16 @@ export function startAgent(options: AgentOptions): Agent {
 
   return {
     gatewayUrl,
+    healthUrl,
     close() {
       closing ??= (async () => {
         await connection.close();
         await gateway?.then(
           (g) => g.close(),
+          () => undefined,
+        );
+        await health?.then(
+          (h) => h.close(),
           () => undefined,
         );
         await reconciler.close();

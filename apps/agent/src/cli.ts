@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /** `pergola-agent`: reads flags and env, starts the agent, stops it on SIGINT/SIGTERM. */
-import { Command, Option } from "commander";
-import { pino } from "pino";
-import { readFileSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
-import { closeOnSignals, startAgent, type Agent } from "./agent.js";
 import { parseDuration } from "@pergola/schema/time";
+import { pino } from "pino";
+import { closeOnSignals, startAgent, type Agent } from "./agent.js";
+import { createProgram, type Flags } from "./cli-program.js";
 import { getGraphqlWsUrl } from "./connection.js";
 import { readEnv, type Env } from "./env.js";
+import { readToken, TokenError } from "./token.js";
 
 let env: Env;
 try {
@@ -17,71 +17,23 @@ try {
   process.exit(2);
 }
 
-const program: Command = new Command("pergola-agent")
-  .description("The Outpost Agent: dials out to the Pergola API, runs the Outpost's Stages as child processes and reports their status.")
-  .addOption(new Option("--server <url>", "the API's URL (env PERGOLA_SERVER)").default(env.PERGOLA_SERVER, "$PERGOLA_SERVER"))
-  .addOption(
-    new Option(
-      "--token-file <path>",
-      "a file (mode 0600) holding the Outpost's agent token, from createOutpost (env PERGOLA_AGENT_TOKEN_FILE)",
-    ).default(env.PERGOLA_AGENT_TOKEN_FILE, "$PERGOLA_AGENT_TOKEN_FILE"),
-  )
-  .addOption(
-    new Option(
-      "--token <token>",
-      "deprecated: every user of this machine can read a command line; use --token-file or env PERGOLA_AGENT_TOKEN",
-    ),
-  )
-  .addOption(
-    new Option("--public-url <url>", "where this agent serves the Stages' links (env PERGOLA_PUBLIC_URL)").default(
-      env.PERGOLA_PUBLIC_URL,
-      "$PERGOLA_PUBLIC_URL",
-    ),
-  )
-  .addOption(
-    new Option("--data-dir <dir>", "storage, run dirs and unpacked artifacts").default(
-      env.PERGOLA_DATA_DIR,
-      "$PERGOLA_DATA_DIR or ./.pergola",
-    ),
-  )
-  .addOption(
-    new Option(
-      "--rollout-timeout <duration>",
-      "how long a new Release starting beside the running one has to get every service running and healthy before it fails and the running one goes on (env PERGOLA_ROLLOUT_TIMEOUT)",
-    ).default(env.PERGOLA_ROLLOUT_TIMEOUT, "$PERGOLA_ROLLOUT_TIMEOUT or 5m"),
-  )
-  .addOption(
-    new Option(
-      "--allow-same-user",
-      "when not root: run the Components as this agent's own user (they can then read the agent's token and data, and each other's)",
-    ),
-  )
-  .addHelpText(
-    "after",
-    `
-As root (recommended) each Stage's Components run as a system user of their own
-(pergola-s-<hash of the Stage's id>, made with useradd), with a private working directory and
-storage; they can read neither the agent's token nor another Stage's data.
-
-Example:
-  install -m 600 /dev/null /etc/pergola-agent.token && echo 'pgl_…' > /etc/pergola-agent.token
-  pergola-agent --server https://pergola.example.com --token-file /etc/pergola-agent.token --data-dir /var/lib/pergola-agent
-  PERGOLA_SERVER=http://127.0.0.1:4000 PERGOLA_AGENT_TOKEN=pgl_… pergola-agent`,
-  )
-  .showHelpAfterError();
-
+// Every mistake in flags, env or the token file exits 2 (commander's own too); --help and --version exit 0.
+const program = createProgram(env).exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 program.parse();
-const flags = program.opts<{
-  server?: string;
-  token?: string;
-  tokenFile?: string;
-  publicUrl?: string;
-  dataDir: string;
-  allowSameUser?: boolean;
-  rolloutTimeout: string;
-}>();
+const flags = program.opts<Flags>();
 const server = flags.server ?? fail("--server (or PERGOLA_SERVER) is required");
-const token = readToken();
+let token: string;
+try {
+  token = readToken({
+    tokenFileFlag: flags.tokenFile,
+    tokenFlag: flags.token,
+    tokenFileEnv: env.PERGOLA_AGENT_TOKEN_FILE,
+    tokenEnv: env.PERGOLA_AGENT_TOKEN,
+  });
+} catch (error) {
+  if (!(error instanceof TokenError)) throw error;
+  fail(error.message);
+}
 try {
   getGraphqlWsUrl(server);
   if (flags.publicUrl) new URL(flags.publicUrl);
@@ -108,6 +60,7 @@ try {
     server,
     token,
     publicUrl: flags.publicUrl,
+    health: flags.healthPort === undefined ? undefined : { host: flags.healthHost, port: flags.healthPort },
     dataDir: flags.dataDir,
     logger,
     runtime: { runAs, rolloutTimeoutMs },
@@ -117,30 +70,6 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 }
 closeOnSignals(agent, logger);
-
-/** The token from --token-file, --token (deprecated), PERGOLA_AGENT_TOKEN_FILE or PERGOLA_AGENT_TOKEN, in that order. */
-function readToken(): string {
-  if (flags.tokenFile !== undefined) return readTokenFile(flags.tokenFile);
-  if (flags.token !== undefined) return flags.token;
-  if (env.PERGOLA_AGENT_TOKEN) return env.PERGOLA_AGENT_TOKEN;
-  return fail("--token-file (or PERGOLA_AGENT_TOKEN_FILE, or PERGOLA_AGENT_TOKEN) is required");
-}
-
-/** Like ssh with a private key: a token file that others may read or change is refused. */
-function readTokenFile(file: string): string {
-  let mode: number;
-  let text: string;
-  try {
-    mode = statSync(file).mode & 0o777;
-    text = readFileSync(file, "utf8").trim();
-  } catch (error) {
-    return fail(`cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  if (mode & 0o077)
-    return fail(`the token file ${file} is open to other users (mode ${mode.toString(8).padStart(4, "0")}): run "chmod 600 ${file}"`);
-  if (!text) return fail(`the token file ${file} is empty`);
-  return text;
-}
 
 /**
  * As root: a user per Stage. Otherwise the agent cannot switch users, and Components would run
@@ -171,6 +100,8 @@ function chooseRunAs(): "stage-user" | "self" {
   return "self";
 }
 
+/** One line on stderr, no stack, no help text, exit code 2: systemd's journal shows the line as it is. */
 function fail(message: string): never {
-  program.error(`error: ${message}`);
+  process.stderr.write(`pergola-agent: error: ${message}\n`);
+  process.exit(2);
 }

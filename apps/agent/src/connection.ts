@@ -19,7 +19,7 @@ import {
   type AgentReportStatusMutationVariables,
 } from "@pergola/schema/generated";
 import { backoffDelay, type Backoff } from "@pergola/schema/time";
-import { Heartbeater } from "./heartbeat.js";
+import { Heartbeater, type HeartbeatState } from "./heartbeat.js";
 import { desiredStateSchema, type DesiredStage, type ReportResult, type StatusReport } from "./desired-state.js";
 import type { AgentLogger } from "./ports.js";
 
@@ -44,6 +44,12 @@ export interface ConnectionOptions {
   agentVersion?: string;
   /** Told to the server at connection_init: where this agent serves its Stages' links. */
   publicUrl?: string;
+}
+
+/** What /healthz tells of the connection. */
+export interface ConnectionState extends HeartbeatState {
+  /** The socket is open and the server accepted the token (connection_ack), and it has not closed since. */
+  connected: boolean;
 }
 
 export const DEFAULT_BACKOFF: Backoff = { initialMs: 1000, maxMs: 30_000, jitter: 0.2 };
@@ -75,6 +81,7 @@ export class Connection {
   private resubscribeTimer?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
   private closed = false;
+  private connected = false;
   /** Ends the back-off waits early when the connection closes. */
   private readonly wakers = new Set<() => void>();
 
@@ -91,10 +98,12 @@ export class Connection {
       retryWait: (retries) => this.wait(backoffDelay(retries, this.backoff)),
       on: {
         connected: () => {
+          this.connected = true;
           logger.info({ url }, "connected to the server");
           this.heartbeats.start();
         },
         closed: (event) => {
+          this.connected = false;
           this.heartbeats.stop();
           if (this.closed) return;
           const { code, reason } = readCloseEvent(event);
@@ -113,6 +122,10 @@ export class Connection {
   start(): void {
     this.subscribe();
     this.resyncTimer = setInterval(() => this.subscribe(), this.options.resyncMs ?? 5 * 60_000);
+  }
+
+  getState(): ConnectionState {
+    return { connected: this.connected, ...this.heartbeats.getState() };
   }
 
   /** Sends one report over the socket; rejects when it could not be sent or the server answered with errors. */

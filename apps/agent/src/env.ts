@@ -11,6 +11,10 @@ const schema = z.object({
   PERGOLA_AGENT_TOKEN: optional(z.string().min(1)),
   /** A file holding the agent token (mode 0600), instead of PERGOLA_AGENT_TOKEN. */
   PERGOLA_AGENT_TOKEN_FILE: optional(z.string().min(1)),
+  /** Serve /healthz on this port (0: any free one, logged). Unset: no /healthz. */
+  PERGOLA_AGENT_HEALTH_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
+  /** The address /healthz listens on: loopback unless a monitor elsewhere must reach it. */
+  PERGOLA_AGENT_HEALTH_HOST: z.string().min(1).default("127.0.0.1"),
   /** Where this agent's gateway serves the Stages' links (remote Outposts). */
   PERGOLA_PUBLIC_URL: optional(z.url()),
   /** The agent's own data: `runtime/` (storage, run dirs) and `artifacts/` (unpacked Builds). */
@@ -27,6 +31,9 @@ const schema = z.object({
 });
 
 export type Env = z.infer<typeof schema>;
+
+/** Every variable the agent reads (deploy/agent.env.example names no other). */
+export const ENV_NAMES: readonly string[] = Object.keys(schema.shape);
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = schema.safeParse(source);

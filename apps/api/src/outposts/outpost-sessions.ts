@@ -99,12 +99,16 @@ export class OutpostSessions {
   }
 
   /** Answered at once; written with the next flush. */
-  heartbeat(session: AgentSession, latencyMs: number | null): { accepted: boolean; reason: string | null; intervalSeconds: number } {
+  heartbeat(
+    session: AgentSession,
+    latencyMs: number | null,
+  ): { accepted: boolean; reason: string | null; intervalSeconds: number; outpost: string } {
     if (this.isSuperseded(session)) {
       return {
         accepted: false,
         reason: "superseded: another agent connected with this Outpost's token",
         intervalSeconds: session.intervalSeconds,
+        outpost: session.slug,
       };
     }
     this.pending.set(session.outpostId, { session, latencyMs });
@@ -112,7 +116,7 @@ export class OutpostSessions {
       this.flushTimer = undefined;
       this.flushing = this.flushing.then(() => this.flush()).catch((error) => this.logger.error({ err: error }, "heartbeat flush failed"));
     }, this.options.flushMs ?? 250);
-    return { accepted: true, reason: null, intervalSeconds: session.intervalSeconds };
+    return { accepted: true, reason: null, intervalSeconds: session.intervalSeconds, outpost: session.slug };
   }
 
   private async flush(): Promise<void> {

@@ -16,6 +16,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
+import { LOCAL_OUTPOST } from "@pergola/schema";
 import type { Context } from "../context.js";
 import { authorize, can } from "../auth/policy.js";
 import { ArgDoc } from "../graphql/argument-docs.js";
@@ -126,7 +127,7 @@ export class OutpostResolver {
   ) {
     authorize(actor, "agent.act", undefined);
     // The local agent runs beside the API: nothing to watch.
-    if (!agentSession) return { accepted: true, reason: null, intervalSeconds: 5 };
+    if (!agentSession) return { accepted: true, reason: null, intervalSeconds: 5, outpost: actor.outpost ?? LOCAL_OUTPOST };
     const latency = latencyMs == null || !Number.isFinite(latencyMs) ? null : Math.max(0, Math.min(Math.round(latencyMs), 600_000));
     return services.outpostSessions.heartbeat(agentSession, latency);
   }

@@ -12,7 +12,7 @@ import { createTestProject, createTestUser, eventually, startTestApi, subscribe,
 
 const DESIRED = `subscription { desiredState { full stages { stageId key generation release { id } } removed } }`;
 const REPORT = `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`;
-const HEARTBEAT = `mutation($l: Int) { heartbeat(latencyMs: $l) { accepted reason intervalSeconds } }`;
+const HEARTBEAT = `mutation($l: Int) { heartbeat(latencyMs: $l) { accepted reason intervalSeconds outpost } }`;
 const CREATE = `mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken agentCommand outpost { slug uri status labels heartbeatIntervalSeconds offlineAfterSeconds } } }`;
 const OUTPOST = `query($s: String!) { outpost(slug: $s) { status agentVersion latencyMs lastSeenAt stageCount history(last: 20) { event kind message } } }`;
 const LINK = `query($p: String!) { stage(project: $p, slug: "edge") { isOutpost health outpost { status inSync generation observedGeneration agentVersion errors { component message } outpost { slug } }
@@ -152,7 +152,9 @@ describe("Outposts", () => {
     const full = (await desired.next()).desiredState;
     expect(full.full).toBe(true);
     expect(full.stages.map((s: { key: string }) => s.key)).toEqual([`${project}/edge`]);
-    expect(await run(agent.client, HEARTBEAT, { l: 3 })).toEqual({ heartbeat: { accepted: true, reason: null, intervalSeconds: 5 } });
+    expect(await run(agent.client, HEARTBEAT, { l: 3 })).toEqual({
+      heartbeat: { accepted: true, reason: null, intervalSeconds: 5, outpost: slug },
+    });
     await eventually(async () => ((await statusOf(slug)).status === "ONLINE" ? true : undefined), 5000, "ONLINE after a heartbeat");
     expect(await statusOf(slug)).toMatchObject({ agentVersion: "pergola-agent/test", latencyMs: 3, stageCount: 1 });
     const statuses: string[] = [];

@@ -255,6 +255,9 @@ export class HeartbeatResult {
 
   @Field(() => Int, { description: "When to send the next one." })
   intervalSeconds: number;
+
+  @Field(() => String, { description: "The slug of the Outpost this agent's token acts for (its /healthz says it)." })
+  outpost: string;
 }
 
 @ObjectType("OutpostConnection", { description: "A page of the Outposts (admins only), by slug (as `outposts`)." })
