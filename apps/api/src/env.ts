@@ -25,6 +25,15 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  /**
+   * A direct connection to the same database, for LISTEN and migrations, when DATABASE_URL goes
+   * through a transaction-mode pooler (pgbouncer); statements are then sent unnamed.
+   */
+  DATABASE_LISTEN_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional()
+    .or(emptyAsUnset),
   PERGOLA_ADMIN_TOKEN: z
     .string()
     .regex(/^pgl_[A-Za-z0-9_-]{20,}$/, "must look like pgl_ followed by at least 20 letters, digits, _ or -")
@@ -158,6 +167,13 @@ export function artifactStoreOf(env: Env): ArtifactStoreOptions | undefined {
   };
 }
 
+/** A direct connection beside a pooled one: only with DATABASE_URL. */
+function checkListenUrl(env: Env): string | undefined {
+  return env.DATABASE_LISTEN_URL && !env.DATABASE_URL
+    ? "  DATABASE_LISTEN_URL: set it beside DATABASE_URL (the pooled connection), not alone"
+    : undefined;
+}
+
 /** The S3 store needs its bucket; the postgres one, PostgreSQL. */
 function checkArtifactStore(env: Env): string | undefined {
   if (env.PERGOLA_ARTIFACTS_STORE === "s3" && !env.PERGOLA_ARTIFACTS_S3_BUCKET) {
@@ -183,6 +199,7 @@ function checkOidc(env: Env): string | undefined {
 /** The secrets that may be read from a file: `<NAME>_FILE=/run/secrets/…`. */
 export const SECRET_VARIABLES = [
   "DATABASE_URL",
+  "DATABASE_LISTEN_URL",
   "PERGOLA_ADMIN_TOKEN",
   "PERGOLA_LOCAL_AGENT_TOKEN",
   "PERGOLA_SECRET_KEY",
@@ -234,7 +251,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`Invalid environment:\n${problems}`);
   }
-  const problems = [checkOidc(parsed.data), checkArtifactStore(parsed.data)].filter(Boolean);
+  const problems = [checkOidc(parsed.data), checkArtifactStore(parsed.data), checkListenUrl(parsed.data)].filter(Boolean);
   if (problems.length > 0) throw new Error(`Invalid environment:\n${problems.join("\n")}`);
   return parsed.data;
 }

@@ -18,6 +18,7 @@ modules.catch(() => undefined);
 try {
   const database = await openDatabase({
     url: env.DATABASE_URL,
+    listenUrl: env.DATABASE_LISTEN_URL,
     dataDir,
     poolSize: env.DATABASE_POOL_SIZE,
     onConnectionError: (message, error) => logger.warn({ err: error }, message),

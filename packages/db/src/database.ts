@@ -34,6 +34,14 @@ export interface OpenDatabaseOptions {
   snapshot?: Blob;
   /** PostgreSQL only: connection pool size. Default 10. */
   poolSize?: number;
+  /**
+   * PostgreSQL only: a direct connection (`postgres://…`, not through a pooler) for LISTEN and
+   * the migrations, for when `url` goes through a transaction-mode pooler such as pgbouncer,
+   * where neither works (a session's LISTEN and advisory lock stay with a server connection the
+   * next transaction may not get). With it, statements are sent unnamed: one prepared on one
+   * server connection would be unknown on the next.
+   */
+  listenUrl?: string;
   /** Skip migrations (the snapshot already has them). Default false. */
   skipMigrations?: boolean;
   /** PostgreSQL only: told of each lost connection (the process carries on). Default: ignored. */

@@ -31,15 +31,18 @@ export async function openPostgres(url: string, migrationsFolder: string, option
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   };
-  await migrateUnderLock(config, migrationsFolder);
-  const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
+  // LISTEN and the migrations' advisory lock need a session of their own: a direct connection
+  // when `url` goes through a transaction-mode pooler.
+  const direct: pg.ClientConfig = options.listenUrl ? { ...config, connectionString: options.listenUrl } : config;
+  await migrateUnderLock(direct, migrationsFolder);
+  const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10, ...(options.listenUrl ? { Client: UnnamedStatementsClient } : {}) });
   // An idle connection that PostgreSQL closes is reported here; without a listener, Node would
   // throw the 'error' event and end the process.
   pool.on("error", (error) => log("idle PostgreSQL connection lost", error));
   // A checked-out connection that is lost between two queries (inside a transaction) emits
   // 'error' too; the pool only listens while it is idle.
   pool.on("connect", (client) => client.on("error", (error) => log("PostgreSQL connection lost", error)));
-  const listener = new ReconnectingListener(config, log);
+  const listener = new ReconnectingListener(direct, log);
   const db = withReleasingTransactions(drizzle(pool, { schema }) as unknown as Db, pool);
   let closing: Promise<void> | undefined;
   return {
@@ -80,6 +83,19 @@ function withReleasingTransactions(db: Db, pool: pg.Pool): Db {
     }
   };
   return Object.assign(db, { transaction });
+}
+
+/**
+ * A client that sends every statement unnamed, for a pool behind a transaction-mode pooler: a
+ * named statement is prepared on one server connection, and the pooler may give the next
+ * transaction another, where it does not exist ("prepared statement … does not exist").
+ */
+class UnnamedStatementsClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg.Client's query has a dozen overloads; this only strips `name` and passes the rest on.
+  override query(config: any, ...rest: any[]): any {
+    const unnamed = config && typeof config === "object" && config.name ? { ...config, name: undefined } : config;
+    return (super.query as (...args: unknown[]) => unknown)(unnamed, ...rest);
+  }
 }
 
 /** Replicas that start together must not run the migrator concurrently: it takes no lock. */
