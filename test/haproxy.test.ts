@@ -1,0 +1,265 @@
+/**
+ * Two API replicas behind Debian's HAProxy with deploy/haproxy.cfg (round-robin, no sticky
+ * sessions), on PostgreSQL. Through the balancer: sign-in, upload and Build on whichever replica,
+ * subscriptions. Then one replica is SIGKILLed while 200 subscribers follow the Project's events
+ * and a writer keeps changing a Stage: every subscriber reconnects through the balancer and
+ * resumes from its cursor with no gap and no duplicate, and every acknowledged change is seen.
+ * A replica that gets SIGTERM answers 503 on /readyz and leaves the rotation before it closes.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { join } from "node:path";
+import { createClient } from "graphql-ws";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import WebSocket from "ws";
+import { generateToken } from "../apps/api/src/auth/token.service.js";
+import { makeArchive } from "../apps/api/src/testing/archive.js";
+import { SIMPLE_MANIFEST } from "../apps/api/src/testing/builds.js";
+import { uniqueSlug, withTimeout } from "../apps/api/src/testing/harness.js";
+import { describeWithPostgres } from "../apps/api/src/testing/postgres-only.js";
+import { spawnApi, type ApiProcess } from "../apps/api/src/testing/process.js";
+import { ROOT } from "./support/processes.js";
+
+const HAPROXY = existsSync("/usr/sbin/haproxy") ? "/usr/sbin/haproxy" : "haproxy";
+const SUBSCRIBERS = 200;
+const token = generateToken();
+const env = {
+  DATABASE_URL: process.env.TEST_DATABASE_URL!,
+  PERGOLA_ADMIN_TOKEN: token,
+  // Replicas on one database need one key for secret Configuration values.
+  PERGOLA_SECRET_KEY: randomBytes(32).toString("base64"),
+  PERGOLA_DRAIN_SECONDS: "5",
+};
+let replicas: ApiProcess[] = [];
+/** Each replica's port, fixed: HAProxy's configuration names them, and a replica comes back on its own. */
+let ports: number[] = [];
+let haproxy: ChildProcess | undefined;
+let lb: string;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The replicas that answer through the balancer, by X-Pergola-Server, over `requests` requests. */
+async function servers(requests: number): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < requests; i++) {
+    const response = await fetch(`${lb}/healthz`);
+    if (response.status === 200) seen.add(response.headers.get("x-pergola-server") ?? "?");
+  }
+  return seen;
+}
+
+/** Settles once exactly `names` answer through the balancer. */
+async function inRotation(names: string[]): Promise<void> {
+  for (;;) {
+    const seen = await servers(4).catch(() => new Set<string>());
+    if (seen.size === names.length && names.every((n) => seen.has(n))) return;
+  }
+}
+
+async function gql<T = any>(query: string, variables: Record<string, unknown> = {}, bearer = token): Promise<T> {
+  const response = await fetch(`${lb}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data!;
+}
+
+describeWithPostgres("two API replicas behind HAProxy", () => {
+  beforeAll(async () => {
+    ports = [await freePort(), await freePort()];
+    replicas = await Promise.all(ports.map((port) => spawnApi({ ...env, PORT: String(port) })));
+    const port = await freePort();
+    lb = `http://127.0.0.1:${port}`;
+    haproxy = spawn(HAPROXY, ["-f", join(ROOT, "deploy/haproxy.cfg"), "-db"], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        PERGOLA_LB_BIND: `127.0.0.1:${port}`,
+        PERGOLA_API_1: `127.0.0.1:${ports[0]}`,
+        PERGOLA_API_2: `127.0.0.1:${ports[1]}`,
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let errors = "";
+    haproxy.stderr!.on("data", (chunk) => (errors += chunk));
+    const exited = new Promise<never>((_, reject) =>
+      haproxy!.once("exit", (code) => reject(new Error(`haproxy exited (${code}): ${errors}`))),
+    );
+    // Both replicas in rotation: round-robin answers from each.
+    await withTimeout(Promise.race([exited, inRotation(["api1", "api2"])]), 15_000, "HAProxy did not bring both replicas into rotation");
+  }, 60_000);
+  afterAll(async () => {
+    if (haproxy && haproxy.exitCode === null) {
+      const exited = new Promise((resolve) => haproxy!.once("exit", resolve));
+      haproxy.kill("SIGTERM");
+      await exited;
+    }
+    await Promise.all(replicas.map((r) => r.stop()));
+  });
+
+  it("signs in, uploads, builds and serves through the balancer, whichever replica answers", async () => {
+    expect(await servers(6)).toEqual(new Set(["api1", "api2"]));
+    const email = `${uniqueSlug("u")}@example.com`;
+    const password = randomBytes(12).toString("base64url");
+    await gql(`mutation($i: CreateUserInput!) { createUser(input: $i) { id } }`, {
+      i: { email, name: "Team member", password, isAdmin: true },
+    });
+    const { signIn } = await gql(`mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, {
+      e: email,
+      p: password,
+    });
+    const project = uniqueSlug("p");
+    await gql(
+      `mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`,
+      { i: { name: project, slug: project } },
+      signIn.token,
+    );
+    // Upload through one replica, build and download through whichever comes next, several times.
+    for (let i = 0; i < 4; i++) {
+      const upload = await fetch(`${lb}/artifacts?project=${project}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${signIn.token}` },
+        body: await makeArchive({ "server.js": `build ${i} of ${project}` }),
+      });
+      expect(upload.status).toBe(201);
+      const { sha256 } = (await upload.json()) as { sha256: string };
+      const { createBuild } = await gql(
+        `mutation($i: CreateBuildInput!) { createBuild(input: $i) { name artifact { sha256 } } }`,
+        { i: { project, manifest: SIMPLE_MANIFEST, artifact: sha256 } },
+        signIn.token,
+      );
+      expect(createBuild.artifact.sha256).toBe(sha256);
+      const download = await fetch(`${lb}/artifacts/${sha256}`, { headers: { authorization: `Bearer ${signIn.token}` } });
+      expect(download.status).toBe(200);
+    }
+  });
+
+  it("takes a draining replica out of rotation before it closes, and back in when it returns", async () => {
+    const draining = replicas[1]!;
+    const exited = new Promise((resolve) => draining.child.once("exit", resolve));
+    draining.child.kill("SIGTERM");
+    // /readyz answers 503 at once: the balancer stops sending it work while it still serves.
+    await withTimeout(inRotation(["api1"]), 4_000, "the draining replica stayed in rotation");
+    expect(draining.child.exitCode).toBeNull();
+    await withTimeout(exited, 15_000, "the draining replica did not exit");
+    replicas[1] = await spawnApi({ ...env, PORT: String(ports[1]) });
+    await withTimeout(inRotation(["api1", "api2"]), 10_000, "the replica did not come back into rotation");
+  });
+
+  it("keeps 200 subscribers whole when a replica is SIGKILLed: they resume from their cursors, no gap, no duplicate, no acknowledged change lost", async () => {
+    const project = uniqueSlug("p");
+    const { createProject } = await gql(`mutation($i: CreateProjectInput!) { createProject(input: $i) { cursor } }`, {
+      i: { name: project, slug: project },
+    });
+    await gql(`mutation($i: CreateStageInput!) { createStage(input: $i) { slug } }`, { i: { project, name: "web", type: "DEV" } });
+
+    // Each subscriber follows the Project's events from its last cursor, reconnecting (through the
+    // balancer) whenever its socket ends, as the dashboard and CLI do.
+    type Follower = { cursors: bigint[]; names: string[]; reconnects: number; stop(): void; done?: Promise<void> };
+    const follow = (): Follower => {
+      let last = createProject.cursor as string;
+      let stopped = false;
+      let client: ReturnType<typeof createClient> | undefined;
+      const follower: Follower = {
+        cursors: [],
+        names: [],
+        reconnects: -1,
+        stop() {
+          stopped = true;
+          void client?.dispose();
+        },
+      };
+      const run = async () => {
+        while (!stopped) {
+          follower.reconnects++;
+          client = createClient({
+            url: `${lb.replace("http", "ws")}/graphql`,
+            webSocketImpl: WebSocket,
+            connectionParams: { authToken: token },
+            retryAttempts: 0,
+            lazy: true,
+          });
+          await new Promise<void>((resolve) => {
+            client!.subscribe<{ events: { cursor: string; subject: { name?: string } | null } }>(
+              {
+                query: `subscription($p: String!, $after: String) { events(project: $p, after: $after) { cursor subject { ... on StageSnapshot { name } } } }`,
+                variables: { p: project, after: last },
+              },
+              {
+                next: ({ data }) => {
+                  if (!data) return;
+                  last = data.events.cursor;
+                  follower.cursors.push(BigInt(last));
+                  if (data.events.subject?.name) follower.names.push(data.events.subject.name);
+                },
+                error: () => resolve(),
+                complete: () => resolve(),
+              },
+            );
+          });
+          await client.dispose();
+        }
+      };
+      follower.done = run();
+      return follower;
+    };
+    const followers = Array.from({ length: SUBSCRIBERS }, follow);
+
+    // A writer that counts only what was acknowledged; a change refused while the replica dies
+    // (its connection cut) is not acknowledged and is not counted.
+    const acknowledged: string[] = [];
+    let writing = true;
+    let attempt = 0;
+    const writer = (async () => {
+      while (writing) {
+        const name = `n${attempt++}`;
+        try {
+          await gql(`mutation($i: UpdateStageInput!) { updateStage(input: $i) { name } }`, { i: { project, slug: "web", name } });
+          acknowledged.push(name);
+        } catch {
+          // not acknowledged
+        }
+      }
+    })();
+    const seenByAll = (count: number) =>
+      (async () => {
+        while (acknowledged.length < count || !followers.every((f) => acknowledged.slice(0, count).every((n) => f.names.includes(n)))) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+    await withTimeout(seenByAll(20), 30_000, "the subscribers did not see the first 20 changes");
+
+    const victim = replicas[0]!;
+    const killed = new Promise((resolve) => victim.child.once("exit", resolve));
+    victim.child.kill("SIGKILL");
+    await killed;
+    const afterKill = acknowledged.length;
+    await withTimeout(seenByAll(afterKill + 30), 60_000, "the subscribers did not all see 30 more changes after the kill");
+    writing = false;
+    await writer;
+    await withTimeout(seenByAll(acknowledged.length), 30_000, "the subscribers did not all see the last changes");
+    for (const f of followers) f.stop();
+    await Promise.all(followers.map((f) => f.done));
+
+    expect(followers.reduce((n, f) => n + f.reconnects, 0)).toBeGreaterThan(0);
+    for (const f of followers) {
+      // Contiguous cursors: no gap, no duplicate.
+      f.cursors.forEach((cursor, i) => {
+        if (i > 0) expect(cursor).toBe(f.cursors[i - 1]! + 1n);
+      });
+      for (const name of acknowledged) expect(f.names).toContain(name);
+    }
+    // The replica that is left answers everything now.
+    expect(await servers(4)).toEqual(new Set(["api2"]));
+  }, 180_000);
+});
