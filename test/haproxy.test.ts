@@ -8,7 +8,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createClient } from "graphql-ws";
@@ -20,12 +21,15 @@ import { SIMPLE_MANIFEST } from "../apps/api/src/testing/builds.js";
 import { uniqueSlug, withTimeout } from "../apps/api/src/testing/harness.js";
 import { describeWithPostgres } from "../apps/api/src/testing/postgres-only.js";
 import { spawnApi, type ApiProcess } from "../apps/api/src/testing/process.js";
-import { ROOT } from "./support/processes.js";
+import { ROOT, spawnLogged, type Spawned } from "./support/processes.js";
 
 const HAPROXY = existsSync("/usr/sbin/haproxy") ? "/usr/sbin/haproxy" : "haproxy";
 const SUBSCRIBERS = 200;
 const token = generateToken();
-const env = {
+/** The local Outpost's agent, which connects through the balancer like any remote one. */
+const agentToken = generateToken();
+const env: Record<string, string> = {
+  PERGOLA_LOCAL_AGENT_TOKEN: agentToken,
   DATABASE_URL: process.env.TEST_DATABASE_URL!,
   PERGOLA_ADMIN_TOKEN: token,
   // Replicas on one database need one key for secret Configuration values.
@@ -33,6 +37,10 @@ const env = {
   PERGOLA_DRAIN_SECONDS: "5",
 };
 let replicas: ApiProcess[] = [];
+/** The Project whose Stage "dev" the agent runs (deployed through the balancer). */
+let deployed: { project: string; restarts: number; link: string } | undefined;
+let agent: Spawned | undefined;
+const agentDir = mkdtempSync(join(tmpdir(), "pergola-lb-agent-"));
 /** Each replica's port, fixed: HAProxy's configuration names them, and a replica comes back on its own. */
 let ports: number[] = [];
 let haproxy: ChildProcess | undefined;
@@ -54,6 +62,50 @@ async function servers(requests: number): Promise<Set<string>> {
     if (response.status === 200) seen.add(response.headers.get("x-pergola-server") ?? "?");
   }
   return seen;
+}
+
+const SERVER_JS = `
+require("node:http").createServer((req, res) => res.end("hello through the balancer")).listen(Number(process.env.PORT), process.env.HOST, () => console.log("listening"));
+process.on("SIGTERM", () => process.exit(0));
+`;
+const WEB_MANIFEST = {
+  version: "v1",
+  components: [
+    {
+      name: "web",
+      command: [process.execPath, "server.js"],
+      ports: [8080],
+      ingresses: [{ host: "web", port: 8080 }],
+      health: { http: { path: "/", port: 8080 }, interval: "1s", timeout: "1s" },
+    },
+  ],
+};
+
+type StageView = {
+  state: string;
+  health: string;
+  currentRelease: { number: number; state: string } | null;
+  components: { state: string; health: string; links: string[]; restarts: number }[];
+};
+
+/** The Stage once its Release is DEPLOYED and its Component healthy, asked through the balancer. */
+async function runningStage(project: string): Promise<StageView> {
+  for (;;) {
+    const { stage } = await gql<{ stage: StageView }>(
+      `query($p: String!) { stage(project: $p, slug: "dev") { state health currentRelease { number state } components { state health links restarts } } }`,
+      { p: project },
+    );
+    if (stage.currentRelease?.state === "DEPLOYED" && stage.components[0]?.health === "HEALTHY") return stage;
+  }
+}
+
+async function stageIn(project: string, state: string): Promise<void> {
+  for (;;) {
+    const { stage } = await gql<{ stage: { state: string } }>(`query($p: String!) { stage(project: $p, slug: "dev") { state } }`, {
+      p: project,
+    });
+    if (stage.state === state) return;
+  }
 }
 
 /** Settles once exactly `names` answer through the balancer. */
@@ -78,9 +130,11 @@ async function gql<T = any>(query: string, variables: Record<string, unknown> = 
 describeWithPostgres("two API replicas behind HAProxy", () => {
   beforeAll(async () => {
     ports = [await freePort(), await freePort()];
-    replicas = await Promise.all(ports.map((port) => spawnApi({ ...env, PORT: String(port) })));
     const port = await freePort();
     lb = `http://127.0.0.1:${port}`;
+    // What users and agents are told: the balancer's address, not a replica's.
+    env.PERGOLA_PUBLIC_URL = lb;
+    replicas = await Promise.all(ports.map((port) => spawnApi({ ...env, PORT: String(port) })));
     haproxy = spawn(HAPROXY, ["-f", join(ROOT, "deploy/haproxy.cfg"), "-db"], {
       env: {
         PATH: process.env.PATH ?? "",
@@ -97,8 +151,15 @@ describeWithPostgres("two API replicas behind HAProxy", () => {
     );
     // Both replicas in rotation: round-robin answers from each.
     await withTimeout(Promise.race([exited, inRotation(["api1", "api2"])]), 15_000, "HAProxy did not bring both replicas into rotation");
+    agent = spawnLogged(process.execPath, [join(ROOT, "apps/agent/dist/cli.js"), "--server", lb, "--data-dir", agentDir], {
+      PATH: process.env.PATH ?? "",
+      PERGOLA_AGENT_TOKEN: agentToken,
+      LOG_LEVEL: "warn",
+    });
   }, 60_000);
   afterAll(async () => {
+    await agent?.stop();
+    rmSync(agentDir, { recursive: true, force: true });
     if (haproxy && haproxy.exitCode === null) {
       const exited = new Promise((resolve) => haproxy!.once("exit", resolve));
       haproxy.kill("SIGTERM");
@@ -142,6 +203,46 @@ describeWithPostgres("two API replicas behind HAProxy", () => {
       const download = await fetch(`${lb}/artifacts/${sha256}`, { headers: { authorization: `Bearer ${signIn.token}` } });
       expect(download.status).toBe(200);
     }
+  });
+
+  it("deploys through the balancer to the agent connected through it: the Stage runs, its logs and its link answer", async () => {
+    const project = uniqueSlug("p");
+    await gql(`mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`, { i: { name: project, slug: project } });
+    await gql(`mutation($i: CreateStageInput!) { createStage(input: $i) { slug } }`, { i: { project, name: "dev", type: "DEV" } });
+    const upload = await fetch(`${lb}/artifacts?project=${project}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: await makeArchive({ "server.js": SERVER_JS }),
+    });
+    const { sha256 } = (await upload.json()) as { sha256: string };
+    const { createBuild } = await gql(`mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+      i: { project, manifest: WEB_MANIFEST, artifact: sha256 },
+    });
+    await gql(`mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { number } }`, {
+      i: { project, stage: "dev", build: createBuild.name },
+    });
+    const stage = await withTimeout(runningStage(project), 60_000, "the Stage did not run its Release through the balancer");
+    expect(stage.currentRelease).toMatchObject({ number: 1, state: "DEPLOYED" });
+    expect(stage.components[0]).toMatchObject({ state: "RUNNING", health: "HEALTHY" });
+    const link = stage.components[0]!.links.find((l: string) => l.includes("/s/"))!;
+    // The link names the balancer (PERGOLA_PUBLIC_URL), and answers on whichever replica it picks.
+    expect(link.startsWith(`${lb}/s/`)).toBe(true);
+    deployed = { project, restarts: stage.components[0]!.restarts, link };
+    const linked = await fetch(link);
+    expect(await linked.text()).toBe("hello through the balancer");
+    const logged = await withTimeout(
+      (async () => {
+        for (;;) {
+          const { stage: s } = await gql(`query($p: String!) { stage(project: $p, slug: "dev") { components { logs(tail: 5) } } }`, {
+            p: project,
+          });
+          if (s.components[0].logs.some((line: string) => line.includes("listening"))) return true;
+        }
+      })(),
+      20_000,
+      "the Component's log line did not reach the API",
+    );
+    expect(logged).toBe(true);
   });
 
   it("takes a draining replica out of rotation before it closes, and back in when it returns", async () => {
@@ -239,6 +340,8 @@ describeWithPostgres("two API replicas behind HAProxy", () => {
       })();
     await withTimeout(seenByAll(20), 30_000, "the subscribers did not see the first 20 changes");
 
+    // The agent's socket is on api1 now: while api2 drained (the test before), any socket on it was
+    // closed and came back through the balancer to api1. So this kill makes the agent reconnect too.
     const victim = replicas[0]!;
     const killed = new Promise((resolve) => victim.child.once("exit", resolve));
     victim.child.kill("SIGKILL");
@@ -252,6 +355,11 @@ describeWithPostgres("two API replicas behind HAProxy", () => {
     await Promise.all(followers.map((f) => f.done));
 
     expect(followers.reduce((n, f) => n + f.reconnects, 0)).toBeGreaterThan(0);
+    if (process.env.PERGOLA_TEST_FIGURES) {
+      console.info(
+        `haproxy kill: ${followers.reduce((n, f) => n + f.reconnects, 0)} reconnects of ${SUBSCRIBERS} subscribers, ${acknowledged.length} acknowledged changes of ${attempt} tried, ${followers[0]!.cursors.length} events each`,
+      );
+    }
     for (const f of followers) {
       // Contiguous cursors: no gap, no duplicate.
       f.cursors.forEach((cursor, i) => {
@@ -261,5 +369,18 @@ describeWithPostgres("two API replicas behind HAProxy", () => {
     }
     // The replica that is left answers everything now.
     expect(await servers(4)).toEqual(new Set(["api2"]));
+    // The Stage the agent runs stayed as it was: the same Release, not restarted, its link answering.
+    const stage = await runningStage(deployed!.project);
+    expect(stage.currentRelease).toMatchObject({ number: 1, state: "DEPLOYED" });
+    expect(stage.components[0]!.restarts).toBe(deployed!.restarts);
+    expect(await (await fetch(deployed!.link)).text()).toBe("hello through the balancer");
+    // And its agent is connected again, through the balancer: it carries out a suspend and a resume.
+    const p = deployed!.project;
+    await gql(`mutation($p: String!) { suspendStage(project: $p, slug: "dev") { state } }`, { p });
+    await withTimeout(stageIn(p, "SUSPENDED"), 30_000, "the agent did not suspend the Stage after the kill");
+    await gql(`mutation($p: String!) { resumeStage(project: $p, slug: "dev") { state } }`, { p });
+    expect((await withTimeout(runningStage(p), 60_000, "the agent did not resume the Stage after the kill")).currentRelease!.number).toBe(
+      1,
+    );
   }, 180_000);
 });
