@@ -98,4 +98,10 @@ describe("secrets from files, .env, and the team's settings", () => {
     expect(() => readEnv({ PERGOLA_ALLOWED_ORIGINS: "dash.example.com" })).toThrow(/"dash.example.com" is not an origin/);
     expect(() => readEnv({ DATABASE_POOL_SIZE: "0" })).toThrow(/DATABASE_POOL_SIZE/);
   });
+
+  it("takes a links domain, lowercased, and refuses what is not one", () => {
+    expect(readEnv({ PERGOLA_LINKS_DOMAIN: "Apps.Example.com." }).PERGOLA_LINKS_DOMAIN).toBe("apps.example.com");
+    expect(readEnv({}).PERGOLA_LINKS_DOMAIN).toBeUndefined();
+    expect(() => readEnv({ PERGOLA_LINKS_DOMAIN: "https://apps.example.com" })).toThrow(/PERGOLA_LINKS_DOMAIN: must be a domain name/);
+  });
 });

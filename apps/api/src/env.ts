@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { LINKS_DOMAIN_PATTERN } from "@pergola/runtime/links";
 import { z } from "zod";
 import type { ArtifactStoreOptions } from "./builds/artifact-store.js";
 
@@ -116,6 +117,16 @@ const schema = z.object({
   /** An upload's archive, inflated: at most this many MiB and this many entries (a gzip bomb stops there). */
   PERGOLA_MAX_ARTIFACT_INFLATED_MB: z.coerce.number().int().min(1).max(102_400).default(1024),
   PERGOLA_MAX_ARTIFACT_ENTRIES: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  /**
+   * The wildcard domain of the links' host form (`apps.example.com` → `http://web.dev.shop.apps.example.com/`),
+   * for a DNS `*.apps.example.com` record pointing at the API or its balancer. Default: localhost.
+   */
+  PERGOLA_LINKS_DOMAIN: z
+    .string()
+    .transform((v) => v.toLowerCase().replace(/\.$/, ""))
+    .refine((v) => LINKS_DOMAIN_PATTERN.test(v), "must be a domain name such as apps.example.com")
+    .optional()
+    .or(emptyAsUnset),
   /** Whose X-Forwarded-For names the caller: "loopback" (default), comma-separated addresses/subnets, or "false". */
   PERGOLA_TRUST_PROXY: z
     .string()

@@ -94,6 +94,12 @@ export interface ServerOptions {
    */
   secretKey?: string;
   /**
+   * A wildcard domain the host form of links lives under (`apps.example.com`: links
+   * `http://web.dev.shop.apps.example.com/`), for a DNS `*.apps.example.com` record pointing at
+   * the API (or its balancer). Default: `localhost`, which browsers and curl resolve locally.
+   */
+  linksDomain?: string;
+  /**
    * Where artifacts' bytes are kept (builds/artifact-store.ts). Default: in the database with
    * PostgreSQL (every replica sees them), under `<dataDir>/artifacts` with the embedded one.
    */
@@ -278,6 +284,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   const host = options.host && options.host !== "0.0.0.0" ? options.host : "127.0.0.1";
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   services.links.baseUrl = options.publicUrl ?? url;
+  if (options.linksDomain) services.links.domain = options.linksDomain;
   services.outposts.serverUrl = options.publicUrl ?? url;
   services.oidc.baseUrl = options.publicUrl ?? url;
   // A disabled or deleted key, an ended session, a disabled user's credentials, a rotated agent

@@ -18,7 +18,8 @@ let port: number;
 const seen: string[] = [];
 
 beforeAll(async () => {
-  api = await startTestApi({ localAgentToken: agentToken });
+  // Links under an operator's wildcard domain (PERGOLA_LINKS_DOMAIN); *.localhost keeps working.
+  api = await startTestApi({ localAgentToken: agentToken, linksDomain: "apps.example.test" });
   app = createServer((req, res) => {
     seen.push(req.url!);
     res.end(`app saw ${req.url} (forwarded for ${req.headers["x-forwarded-for"] ? "a client" : "nobody"})`);
@@ -93,10 +94,14 @@ describe("shareable links", () => {
     await report("RUNNING");
 
     expect(await get(`/s/${project}/dev/app/hello?x=1`)).toEqual({ status: 200, body: "app saw /hello?x=1 (forwarded for a client)" });
-    expect(await get("/anything", `app.dev.${project}.localhost:${new URL(api.server.url).port}`)).toEqual({
-      status: 200,
-      body: "app saw /anything (forwarded for a client)",
-    });
+    for (const domain of ["apps.example.test", "localhost"]) {
+      expect(await get("/anything", `app.dev.${project}.${domain}:${new URL(api.server.url).port}`)).toEqual({
+        status: 200,
+        body: "app saw /anything (forwarded for a client)",
+      });
+    }
+    // Another domain is not a link: the API answers it itself.
+    expect((await get("/anything", `app.dev.${project}.elsewhere.test`)).body).not.toContain("app saw");
     expect((await get(`/s/${project}/dev/nope/`)).status).toBe(404);
     // The path is read once, normalized, and that is what the Component receives.
     expect(await get(`/s/${project}/dev/app/x/%2e%2e/hello?x=1`)).toEqual({
@@ -110,7 +115,7 @@ describe("shareable links", () => {
     const { stage } = await api.ok(`query($p: String!) { stage(project: $p, slug: "dev") { components { links } } }`, { p: project });
     expect(stage.components[0].links).toEqual([
       `${api.server.url}/s/${project}/dev/app/`,
-      `http://app.dev.${project}.localhost:${new URL(api.server.url).port}/`,
+      `http://app.dev.${project}.apps.example.test:${new URL(api.server.url).port}/`,
     ]);
 
     const ws = new WebSocket(`${api.server.wsUrl.replace("/graphql", "")}/s/${project}/dev/app/socket`);

@@ -1,7 +1,8 @@
 /**
  * The gateway behind shareable links, HTTP and WebSocket alike (http-proxy-3):
  *   path form  /s/<project>/<stage>/<host>/…             (any client)
- *   host form  <host>.<stage>.<project>.localhost:<port>  (browsers and curl resolve *.localhost)
+ *   host form  <host>.<stage>.<project>.localhost:<port>  (browsers and curl resolve *.localhost),
+ *              and <host>.<stage>.<project>.<PERGOLA_LINKS_DOMAIN> when one is set
  * A suspended Stage answers 503 with a page saying so; a Component that is not running, 502.
  * Links are public, like a deployed app's URL: no token (the app does its own auth).
  * The path is normalized once (runtime links/link-path.ts) and the ingress chosen and the request
@@ -36,7 +37,7 @@ export function createGateway(links: LinkService, logger: Logger) {
   return {
     /** Express-style handler; answers link requests and passes the rest on. */
     async handle(req: IncomingMessage, res: ServerResponse, next: () => void): Promise<void> {
-      const link = parseLinkRequest(req);
+      const link = parseLinkRequest(req, links.hostDomains);
       if (!link) return next();
       if (isLinkRequestRefusal(link)) return writeLinkRequestRefusal(res, link.refusal);
       const target = await targetOf(link).catch((error: unknown) => {
@@ -50,7 +51,7 @@ export function createGateway(links: LinkService, logger: Logger) {
     },
     /** WebSocket upgrades of link requests; false when the upgrade is not for a link. */
     upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-      const link = parseLinkRequest(req);
+      const link = parseLinkRequest(req, links.hostDomains);
       if (!link) return false;
       if (isLinkRequestRefusal(link)) {
         writeLinkUpgradeRequestRefusal(socket, link.refusal);

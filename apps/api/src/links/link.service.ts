@@ -17,6 +17,16 @@ export type { LinkTarget };
 export class LinkService {
   /** Where links point: the API's public URL (`PERGOLA_PUBLIC_URL`, else its own). */
   baseUrl = "http://127.0.0.1";
+  /**
+   * What the host form of the API's links ends with: `localhost` (browsers and curl resolve
+   * `*.localhost`), or the operator's wildcard domain (PERGOLA_LINKS_DOMAIN). Set at start.
+   */
+  domain = "localhost";
+
+  /** The domains the gateway takes host-form links under: the configured one, and localhost. */
+  get hostDomains(): readonly string[] {
+    return this.domain === "localhost" ? ["localhost"] : [this.domain, "localhost"];
+  }
 
   /** Builds are immutable: each one's manifest is validated once, not on every proxied request. */
   private readonly manifests = new Map<string, Manifest | null>();
@@ -107,7 +117,9 @@ export class LinkService {
           `${row.releaseId}/${component.name}`,
           component.ingresses.flatMap((i) => {
             const path = i.path === "/" ? "/" : `${i.path}`;
-            const hostForm = `${base.protocol}//${i.host}.${row.stage}.${row.project}.localhost${base.port ? `:${base.port}` : ""}${path}`;
+            // An Outpost's agent serves its links under localhost; the API, under its links domain.
+            const domain = row.outpostId ? "localhost" : this.domain;
+            const hostForm = `${base.protocol}//${i.host}.${row.stage}.${row.project}.${domain}${base.port ? `:${base.port}` : ""}${path}`;
             return [`${baseUrl.replace(/\/$/, "")}/s/${row.project}/${row.stage}/${i.host}${path}`, hostForm];
           }),
         );

@@ -15,5 +15,6 @@ export {
   type LinkRequest,
   type LinkRequestRefusal,
   type LinkRequestSource,
+  LINKS_DOMAIN_PATTERN,
   parseLinkRequest,
 } from "./link-request.js";

@@ -2,7 +2,8 @@
  * Which link a request is for. Both gateways (the API's, and an Outpost Agent's at its
  * `--public-url`) accept the same two forms:
  *   path form  /s/<project>/<stage>/<host>/…             (any client)
- *   host form  <host>.<stage>.<project>.localhost:<port>  (browsers and curl resolve *.localhost)
+ *   host form  <host>.<stage>.<project>.localhost:<port>  (browsers and curl resolve *.localhost),
+ *              or under a wildcard domain of the operator's (`*.apps.example.com`: `domains`)
  * The target is read once (link-path.ts): the ingress is chosen on the normalized path, and that
  * path is what the Component receives.
  */
@@ -33,13 +34,34 @@ export interface LinkRequestSource {
 }
 
 const PATH_FORM = /^\/s\/([a-z0-9-]+)\/([a-z0-9-]+)\/([a-z0-9-]+)(\/.*)?$/;
-const HOST_FORM = /^([a-z0-9-]+)\.([a-z0-9-]+)\.([a-z0-9-]+)\.localhost$/;
+/** A domain links may live under: DNS labels, lowercase, dot-separated (`apps.example.com`). */
+export const LINKS_DOMAIN_PATTERN = /^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
-/** The link a request is for, a refusal, or null when it is not a link request (the API serves it itself). */
-export function parseLinkRequest(req: LinkRequestSource): LinkRequest | LinkRequestRefusal | null {
+/** The host form's pattern for these domains, made once per set. */
+const hostForms = new Map<string, RegExp>();
+function hostFormOf(domains: readonly string[]): RegExp {
+  const key = domains.join(" ");
+  let form = hostForms.get(key);
+  if (!form) {
+    const names = domains.map((d) => d.replaceAll(".", "\\.")).join("|");
+    form = new RegExp(`^([a-z0-9-]+)\\.([a-z0-9-]+)\\.([a-z0-9-]+)\\.(?:${names})$`);
+    hostForms.set(key, form);
+  }
+  return form;
+}
+
+/**
+ * The link a request is for, a refusal, or null when it is not a link request (the API serves it
+ * itself). `domains`: what host-form links end with (each matching LINKS_DOMAIN_PATTERN).
+ */
+export function parseLinkRequest(
+  req: LinkRequestSource,
+  domains: readonly string[] = ["localhost"],
+): LinkRequest | LinkRequestRefusal | null {
   const target = req.url ?? "/";
   const hosts = hostsOf(req);
-  const hostMatches = hosts.map((h) => HOST_FORM.exec(linkHostName(h)));
+  const form = hostFormOf(domains);
+  const hostMatches = hosts.map((h) => form.exec(linkHostName(h)));
   const hostMatch = hostMatches[0];
   const looksLikeLink = hostMatches.some(Boolean) || target.startsWith("/s/");
   if (hosts.length > 1) return looksLikeLink ? { refusal: { status: 400, reason: "the request has more than one Host header" } } : null;

@@ -5,6 +5,20 @@ import { getIngress } from "./ingress.js";
 import { parseLinkRequest } from "./link-request.js";
 
 describe("parseLinkRequest", () => {
+  it("reads the host form under the given domains only", () => {
+    const domains = ["apps.example.com", "localhost"];
+    expect(parseLinkRequest({ url: "/a", headers: { host: "web.dev.shop.apps.example.com" } }, domains)).toMatchObject({
+      project: "shop",
+      stage: "dev",
+      host: "web",
+      path: "/a",
+    });
+    expect(parseLinkRequest({ url: "/a", headers: { host: "web.dev.shop.localhost:4000" } }, domains)).toMatchObject({ project: "shop" });
+    // The dots of the domain are dots: appsXexample.com is another domain.
+    expect(parseLinkRequest({ url: "/a", headers: { host: "web.dev.shop.appsXexample.com" } }, domains)).toBeNull();
+    expect(parseLinkRequest({ url: "/a", headers: { host: "web.dev.shop.apps.example.com" } })).toBeNull();
+  });
+
   it("reads the path form and strips the link's prefix, keeping the query", () => {
     expect(parseLinkRequest({ url: "/s/shop/dev/app/a/b?x=1", headers: { host: "agent:8000" } })).toEqual({
       project: "shop",
