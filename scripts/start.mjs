@@ -212,19 +212,19 @@ function signInHint() {
 
 /** The dashboard, if it was built (`npm start` builds it; `npm start -w @pergola/api` does not need it). */
 function startDashboard(apiUrl) {
-  const dir = join(root, "apps/dashboard");
-  if (!existsSync(join(dir, ".next/BUILD_ID"))) {
+  // The standalone build (next.config.mjs): the same server the container image runs.
+  const dir = join(root, "apps/dashboard/.next/standalone/apps/dashboard");
+  if (!existsSync(join(dir, "server.js"))) {
     console.log("  Dashboard     not built (npm run build); skipped");
     return;
   }
   const port = process.env.DASHBOARD_PORT || "3000";
   const host = process.env.HOST || "127.0.0.1";
-  const next = join(root, "node_modules/next/dist/bin/next");
   let announced = false;
   run(
     "dashboard",
-    [next, "start", "-p", port, "-H", host],
-    { PERGOLA_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: "1", DASHBOARD_PORT: port },
+    [join(dir, "server.js")],
+    { PERGOLA_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: "1", DASHBOARD_PORT: port, PORT: port, HOSTNAME: host },
     (chunk) => {
       if (announced || !/Ready|started server|Local:/i.test(chunk)) return;
       announced = true;
