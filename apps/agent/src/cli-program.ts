@@ -12,6 +12,7 @@ export interface Flags {
   token?: string;
   tokenFile?: string;
   publicUrl?: string;
+  linksListen?: { host: string; port: number };
   healthPort?: number;
   healthHost: string;
   dataDir: string;
@@ -41,6 +42,14 @@ export function createProgram(env: Env): Command {
         env.PERGOLA_PUBLIC_URL,
         "$PERGOLA_PUBLIC_URL",
       ),
+    )
+    .addOption(
+      new Option(
+        "--links-listen <host:port>",
+        "where the links gateway listens when not at the public URL's host and port, e.g. 0.0.0.0:8000 in a container or behind NAT (env PERGOLA_AGENT_LINKS_LISTEN)",
+      )
+        .argParser(parseListen)
+        .default(env.PERGOLA_AGENT_LINKS_LISTEN === undefined ? undefined : parseListen(env.PERGOLA_AGENT_LINKS_LISTEN), "$PERGOLA_AGENT_LINKS_LISTEN"),
     )
     .addOption(
       new Option("--health-port <port>", "serve /healthz on this port (env PERGOLA_AGENT_HEALTH_PORT); unset: no /healthz")
@@ -87,6 +96,13 @@ Example:
   PERGOLA_SERVER=http://127.0.0.1:4000 PERGOLA_AGENT_TOKEN=pgl_… pergola-agent`,
     )
     .showHelpAfterError();
+}
+
+/** `host:port` (`[::]:8000` for IPv6). */
+function parseListen(text: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
+  if (!match) throw new InvalidArgumentError("host:port, such as 0.0.0.0:8000");
+  return { host: match[1]!.replace(/^\[|\]$/g, ""), port: parsePort(match[2]!) };
 }
 
 function parsePort(text: string): number {

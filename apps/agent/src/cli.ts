@@ -60,6 +60,7 @@ try {
     server,
     token,
     publicUrl: flags.publicUrl,
+    gatewayListen: flags.linksListen,
     health: flags.healthPort === undefined ? undefined : { host: flags.healthHost, port: flags.healthPort },
     dataDir: flags.dataDir,
     logger,

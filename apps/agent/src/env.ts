@@ -15,6 +15,12 @@ const schema = z.object({
   PERGOLA_AGENT_HEALTH_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
   /** The address /healthz listens on: loopback unless a monitor elsewhere must reach it. */
   PERGOLA_AGENT_HEALTH_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Where the links gateway listens (host:port) when that is not the public URL's: behind NAT, in a container. */
+  PERGOLA_AGENT_LINKS_LISTEN: z
+    .string()
+    .regex(/^(\[[^\]]+\]|[^:]+):\d{1,5}$/, "host:port, such as 0.0.0.0:8000")
+    .refine((v) => Number(v.slice(v.lastIndexOf(":") + 1)) <= 65_535, "the port is 0 to 65535")
+    .optional(),
   /** Where this agent's gateway serves the Stages' links (remote Outposts). */
   PERGOLA_PUBLIC_URL: optional(z.url()),
   /** The agent's own data: `runtime/` (storage, run dirs) and `artifacts/` (unpacked Builds). */
