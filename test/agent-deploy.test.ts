@@ -58,7 +58,8 @@ describe("deploy/pergola-agent.service", () => {
   const systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].find((path) => existsSync(path));
   // Debian's systemd package has it; where it is missing the check is skipped, saying so — but
   // never in CI, where nothing may be skipped.
-  if (!systemdAnalyze && process.env.CI) throw new Error("systemd-analyze is missing (apt-get install systemd); CI is set, so this is a failure");
+  if (!systemdAnalyze && process.env.CI)
+    throw new Error("systemd-analyze is missing (apt-get install systemd); CI is set, so this is a failure");
   it.skipIf(!systemdAnalyze)("passes systemd-analyze verify (with this node as its binary)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pergola-agent-unit-"));
     try {

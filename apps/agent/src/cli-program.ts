@@ -49,7 +49,10 @@ export function createProgram(env: Env): Command {
         "where the links gateway listens when not at the public URL's host and port, e.g. 0.0.0.0:8000 in a container or behind NAT (env PERGOLA_AGENT_LINKS_LISTEN)",
       )
         .argParser(parseListen)
-        .default(env.PERGOLA_AGENT_LINKS_LISTEN === undefined ? undefined : parseListen(env.PERGOLA_AGENT_LINKS_LISTEN), "$PERGOLA_AGENT_LINKS_LISTEN"),
+        .default(
+          env.PERGOLA_AGENT_LINKS_LISTEN === undefined ? undefined : parseListen(env.PERGOLA_AGENT_LINKS_LISTEN),
+          "$PERGOLA_AGENT_LINKS_LISTEN",
+        ),
     )
     .addOption(
       new Option("--health-port <port>", "serve /healthz on this port (env PERGOLA_AGENT_HEALTH_PORT); unset: no /healthz")
