@@ -3,12 +3,17 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PidRecords } from "../../../packages/runtime/src/process/pid-records.js";
 import { ROOT } from "./pergola.js";
 
 export interface OutpostAgent {
   child: ChildProcess;
   output(): string;
-  /** SIGKILL: the agent dies without a word, its socket closed by the kernel. */
+  /**
+   * SIGKILL: the agent dies without a word, its socket closed by the kernel. Its Components
+   * (process groups of their own, perhaps other users') are then reaped from its PID records, as
+   * the next agent on that data dir would, before the data dir goes.
+   */
   kill(): Promise<void>;
 }
 
@@ -22,13 +27,16 @@ export function spawnOutpostAgent(server: string, token: string): OutpostAgent {
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
+  const cleaned = exited.then(async () => {
+    await new PidRecords(join(dataDir, "runtime", "pids")).reap(2_000);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   return {
     child,
     output: () => output,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await exited;
+      await cleaned;
     },
   };
 }
