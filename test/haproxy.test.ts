@@ -1,7 +1,8 @@
 /**
  * Two API replicas behind Debian's HAProxy with deploy/haproxy.cfg (round-robin, no sticky
  * sessions), on PostgreSQL. Through the balancer: sign-in, upload and Build on whichever replica,
- * subscriptions. Then one replica is SIGKILLed while 200 subscribers follow the Project's events
+ * a deploy to the agent connected through it, its logs and link, the dashboard (standalone, on
+ * another origin: PERGOLA_ALLOWED_ORIGINS) live in Chromium, subscriptions. Then one replica is SIGKILLed while 200 subscribers follow the Project's events
  * and a writer keeps changing a Stage: every subscriber reconnects through the balancer and
  * resumes from its cursor with no gap and no duplicate, and every acknowledged change is seen.
  * A replica that gets SIGTERM answers 503 on /readyz and leaves the rotation before it closes.
@@ -21,6 +22,8 @@ import { SIMPLE_MANIFEST } from "../apps/api/src/testing/builds.js";
 import { uniqueSlug, withTimeout } from "../apps/api/src/testing/harness.js";
 import { describeWithPostgres } from "../apps/api/src/testing/postgres-only.js";
 import { spawnApi, type ApiProcess } from "../apps/api/src/testing/process.js";
+import { browserTestsEnabled, launchChromium } from "./e2e/support/browser.js";
+import { signIn, UI_TIMEOUT } from "./e2e/support/page.js";
 import { ROOT, spawnLogged, type Spawned } from "./support/processes.js";
 
 const HAPROXY = existsSync("/usr/sbin/haproxy") ? "/usr/sbin/haproxy" : "haproxy";
@@ -40,6 +43,9 @@ let replicas: ApiProcess[] = [];
 /** The Project whose Stage "dev" the agent runs (deployed through the balancer). */
 let deployed: { project: string; restarts: number; link: string } | undefined;
 let agent: Spawned | undefined;
+/** The dashboard's standalone server, its API the balancer. */
+let dashboard: Spawned | undefined;
+let dashboardUrl: string;
 const agentDir = mkdtempSync(join(tmpdir(), "pergola-lb-agent-"));
 /** Each replica's port, fixed: HAProxy's configuration names them, and a replica comes back on its own. */
 let ports: number[] = [];
@@ -134,6 +140,10 @@ describeWithPostgres("two API replicas behind HAProxy", () => {
     lb = `http://127.0.0.1:${port}`;
     // What users and agents are told: the balancer's address, not a replica's.
     env.PERGOLA_PUBLIC_URL = lb;
+    // The dashboard's pages come from another origin than the API's: their sockets must be let in.
+    const dashboardPort = await freePort();
+    dashboardUrl = `http://127.0.0.1:${dashboardPort}`;
+    env.PERGOLA_ALLOWED_ORIGINS = dashboardUrl;
     replicas = await Promise.all(ports.map((port) => spawnApi({ ...env, PORT: String(port) })));
     haproxy = spawn(HAPROXY, ["-f", join(ROOT, "deploy/haproxy.cfg"), "-db"], {
       env: {
@@ -151,6 +161,14 @@ describeWithPostgres("two API replicas behind HAProxy", () => {
     );
     // Both replicas in rotation: round-robin answers from each.
     await withTimeout(Promise.race([exited, inRotation(["api1", "api2"])]), 15_000, "HAProxy did not bring both replicas into rotation");
+    dashboard = spawnLogged(process.execPath, [join(ROOT, "apps/dashboard/.next/standalone/apps/dashboard/server.js")], {
+      PATH: process.env.PATH ?? "",
+      PORT: String(dashboardPort),
+      HOSTNAME: "127.0.0.1",
+      PERGOLA_API_URL: lb,
+      NEXT_TELEMETRY_DISABLED: "1",
+    });
+    await dashboard.waitFor(/Ready/, 30_000, "the dashboard's standalone server to start");
     agent = spawnLogged(process.execPath, [join(ROOT, "apps/agent/dist/cli.js"), "--server", lb, "--data-dir", agentDir], {
       PATH: process.env.PATH ?? "",
       PERGOLA_AGENT_TOKEN: agentToken,
@@ -158,6 +176,7 @@ describeWithPostgres("two API replicas behind HAProxy", () => {
     });
   }, 60_000);
   afterAll(async () => {
+    await dashboard?.stop();
     await agent?.stop();
     rmSync(agentDir, { recursive: true, force: true });
     if (haproxy && haproxy.exitCode === null) {
@@ -243,6 +262,26 @@ describeWithPostgres("two API replicas behind HAProxy", () => {
       "the Component's log line did not reach the API",
     );
     expect(logged).toBe(true);
+  });
+
+  it.runIf(browserTestsEnabled())("serves the dashboard through the balancer: sign-in, the Stage the agent runs, live", async () => {
+    const chromium = await launchChromium();
+    try {
+      const page = await (await chromium.newContext()).newPage();
+      await signIn(page, dashboardUrl, token);
+      // Straight to the Project: the shared database's Project list runs to many pages.
+      await page.goto(`${dashboardUrl}/projects/${deployed!.project}`);
+      const row = page.getByRole("row").filter({ hasText: "dev" });
+      await row.getByText("RUNNING").waitFor({ timeout: UI_TIMEOUT });
+      await row.getByText("DEPLOYED").waitFor({ timeout: UI_TIMEOUT });
+      // Live through the balancer's WebSocket: a change made through the API shows without reload.
+      await gql(`mutation($p: String!) { updateStage(input: { project: $p, slug: "dev", name: "renamed-through-lb" }) { name } }`, {
+        p: deployed!.project,
+      });
+      await page.getByText("renamed-through-lb").waitFor({ timeout: UI_TIMEOUT });
+    } finally {
+      await chromium.close();
+    }
   });
 
   it("takes a draining replica out of rotation before it closes, and back in when it returns", async () => {
