@@ -2,8 +2,8 @@
  * Two API replicas behind Debian's HAProxy with deploy/haproxy.cfg (round-robin, no sticky
  * sessions), on PostgreSQL. Through the balancer: sign-in, upload and Build on whichever replica,
  * a deploy to the agent connected through it, its logs and link, the dashboard (standalone, on
- * another origin: PERGOLA_ALLOWED_ORIGINS) live in Chromium, subscriptions. Then one replica is SIGKILLed while 200 subscribers follow the Project's events
- * and a writer keeps changing a Stage: every subscriber reconnects through the balancer and
+ * another origin: PERGOLA_ALLOWED_ORIGINS) live in Chromium, subscriptions. Then one replica is
+ * SIGKILLed while 200 subscribers follow the Project's events and a writer keeps changing a Stage: every subscriber reconnects through the balancer and
  * resumes from its cursor with no gap and no duplicate, and every acknowledged change is seen.
  * A replica that gets SIGTERM answers 503 on /readyz and leaves the rotation before it closes.
  */
