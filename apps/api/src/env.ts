@@ -127,6 +127,8 @@ const schema = z.object({
     .refine((v) => LINKS_DOMAIN_PATTERN.test(v), "must be a domain name such as apps.example.com")
     .optional()
     .or(emptyAsUnset),
+  /** With it, /metrics answers only `Authorization: Bearer <token>`; unset: open (keep it on a private network). */
+  PERGOLA_METRICS_TOKEN: optionalText,
   /** Whose X-Forwarded-For names the caller: "loopback" (default), comma-separated addresses/subnets, or "false". */
   PERGOLA_TRUST_PROXY: z
     .string()
@@ -216,6 +218,7 @@ export const SECRET_VARIABLES = [
   "PERGOLA_SECRET_KEY",
   "PERGOLA_OIDC_CLIENT_SECRET",
   "PERGOLA_ARTIFACTS_S3_SECRET_ACCESS_KEY",
+  "PERGOLA_METRICS_TOKEN",
 ] as const;
 
 /**

@@ -35,6 +35,7 @@ try {
     trustProxy: env.PERGOLA_TRUST_PROXY,
     publicUrl: env.PERGOLA_PUBLIC_URL,
     linksDomain: env.PERGOLA_LINKS_DOMAIN,
+    metricsToken: env.PERGOLA_METRICS_TOKEN,
     maxArtifactBytes: env.PERGOLA_MAX_ARTIFACT_BYTES ?? env.PERGOLA_MAX_ARTIFACT_MB * 1024 * 1024,
     artifactStore: artifactStoreOf(env),
     artifactGraceMs: env.PERGOLA_ARTIFACT_GRACE_HOURS * 60 * 60 * 1000,

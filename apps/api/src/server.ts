@@ -27,6 +27,8 @@ import type { OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
 import { ensureAgentToken } from "./auth/token.service.js";
 import { ensureAdminToken } from "./auth/bootstrap.js";
 import { artifactRoutes } from "./builds/artifact.routes.js";
+import { metricsPlugin } from "./metrics/metrics.plugin.js";
+import { metricsRoutes } from "./metrics/metrics.routes.js";
 import type { ArtifactStoreOptions } from "./builds/artifact-store.js";
 import { openArtifactStore } from "./builds/open-artifact-store.js";
 import { oidcRoutes } from "./auth/oidc/oidc.routes.js";
@@ -106,6 +108,8 @@ export interface ServerOptions {
   artifactStore?: ArtifactStoreOptions;
   /** Artifacts no Build references are collected once their last upload is this old (ms). Default 24 h. */
   artifactGraceMs?: number;
+  /** With it, `/metrics` answers only `Authorization: Bearer <metricsToken>`. Default: open. */
+  metricsToken?: string;
   /** Largest artifact upload, bytes. Default 200 MiB. */
   maxArtifactBytes?: number;
   /** Limits on an uploaded archive once inflated. Default @pergola/runtime's DEFAULT_ARCHIVE_LIMITS (1 GiB, 100,000 entries). */
@@ -208,6 +212,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     maxSubscriptionsPerSocket: options.maxSubscriptionsPerSocket ?? 100,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout,
     keepAlive: options.socketKeepAlive,
+    metrics: services.metrics,
     maxBufferedBytes: options.maxSocketBufferedBytes,
   });
 
@@ -241,6 +246,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
       },
       inputRulesPlugin(schema),
       costLimitPlugin(schema),
+      metricsPlugin(services.metrics),
     ],
   });
   await apollo.start();
@@ -257,6 +263,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     const ready = await isReady(database.db).catch(() => false);
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready" });
   });
+  app.use("/metrics", metricsRoutes(services.metrics, logger, options.metricsToken));
   app.use("/graphiql", graphiqlRoutes(WS_PATH));
   app.use("/artifacts", artifactRoutes(services.artifacts, services.tokens, services.projects, logger));
   app.use("/auth/oidc", oidcRoutes(services.oidc, logger));

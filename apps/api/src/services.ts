@@ -14,6 +14,7 @@ import { SignInService } from "./users/sign-in.service.js";
 import { OidcService, type OidcOptions } from "./auth/oidc/oidc.service.js";
 import { UserService } from "./users/user.service.js";
 import { ArtifactService } from "./builds/artifact.service.js";
+import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import type { ArtifactStore } from "./builds/artifact-store.js";
 import { BuildService } from "./builds/build.service.js";
 import { ReleaseService } from "./releases/release.service.js";
@@ -47,6 +48,7 @@ export interface Services {
   audit: AuditService;
   tickets: SocketTicketService;
   artifacts: ArtifactService;
+  metrics: Metrics;
   builds: BuildService;
   configurations: ConfigurationService;
   releases: ReleaseService;
@@ -83,6 +85,7 @@ export interface ServicesOptions {
 
 export function createServices(database: Database, logger: Logger, options: ServicesOptions): Services {
   const bus = new EventBus(database, logger);
+  const metrics = createMetrics(database.db);
   const log = new EventLog(database.db, {
     retention: options.eventRetention,
     notify: database.driver === "postgres",
@@ -103,6 +106,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const signIn = new SignInService(database.db, audit, outpostAnnouncer);
   const outpostSessions = new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts);
   return {
+    metrics,
     bus,
     log,
     projects: new ProjectService(database.db, log, outpostAnnouncer),
@@ -118,7 +122,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     builds: new BuildService(database.db, log, artifacts),
     releases: new ReleaseService(database.db, log),
     desiredState: new DesiredStateService(database.db, secrets, logger),
-    components: new ComponentService(database.db, log, outpostAnnouncer, logFeed),
+    components: new ComponentService(database.db, log, outpostAnnouncer, logFeed, metrics.deployed),
     logFeed,
     links: new LinkService(database.db),
     configurations: new ConfigurationService(database.db, log, secrets),

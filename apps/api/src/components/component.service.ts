@@ -69,6 +69,8 @@ export class ComponentService {
     private readonly log: EventLog,
     private readonly announcer: OutpostAnnouncer,
     private readonly logFeed: LogFeed,
+    /** Told how long each Release this process saw turn DEPLOYED took from its creation. */
+    private readonly onDeployed: (seconds: number) => void = () => {},
   ) {}
 
   /**
@@ -109,7 +111,7 @@ export class ComponentService {
     if (report.releaseId && !isUuid(report.releaseId)) return no("that Release is not the Stage's active Release");
     const [owner] = await this.db.select({ projectId: stages.projectId }).from(stages).where(eq(stages.id, report.stageId));
     if (!owner) return no("the Stage no longer exists");
-    const effects = { logged: [] as string[], outpost: null as string | null };
+    const effects = { logged: [] as string[], outpost: null as string | null, deployedAfter: null as number | null };
     return this.log
       .inProject(
         { id: owner.projectId, actor: `agent of ${agent.outpost}` },
@@ -149,6 +151,9 @@ export class ComponentService {
           if (isRefused(moved)) return no(moved.refused.message);
           effects.logged = await storeComponents(ptx, stage, release, reported);
           const written = await applyReleaseChange(ptx, stage, release, moved);
+          if (written.state === "DEPLOYED" && release.state !== "DEPLOYED") {
+            effects.deployedAfter = (Date.now() - new Date(release.createdAt).getTime()) / 1000;
+          }
           await applyStageSteps(ptx, stage, accepted(stepStage(stage, { kind: "report", components: reported })).events);
           const failedRelease = written.state === "FAILED" ? written : await knownFailure(ptx, stage, linkFacts);
           const link = stepLinkWith(failedRelease);
@@ -160,6 +165,7 @@ export class ComponentService {
       .then((answer) => {
         // Committed: followers of these Components' output read the new lines.
         if (answer.accepted) for (const name of effects.logged) this.logFeed.signal(report.stageId, name);
+        if (answer.accepted && effects.deployedAfter !== null) this.onDeployed(effects.deployedAfter);
         return answer;
       })
       .finally(() => {

@@ -7,7 +7,18 @@
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { execute, GraphQLError, getOperationAST, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from "graphql";
+import {
+  type DocumentNode,
+  execute,
+  type ExecutionArgs,
+  type ExecutionResult,
+  GraphQLError,
+  getOperationAST,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  type ValidationRule,
+} from "graphql";
 import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { isDatabaseUnavailable } from "@pergola/db/client";
@@ -21,6 +32,7 @@ import { checkCost } from "./query-cost.js";
 import { createSharedSubscribe, DocumentCache, groupKey, type SubscriptionTarget } from "./shared-execution.js";
 import type { FlowControl } from "../events/event-stream.js";
 import type { Logger } from "pino";
+import type { Metrics } from "../metrics/metrics.js";
 
 export interface WebSocketOptions {
   schema: GraphQLSchema;
@@ -36,6 +48,8 @@ export interface WebSocketOptions {
   maxPayload?: number;
   /** Upgrades that are not the API's (the links gateway's): true when it took the socket. */
   upgradeOther?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+  /** Where sockets, subscriptions, operations and delivery lag are counted. */
+  metrics?: Metrics;
   /** Time a client has to send `connection_init`. Default 5 s. */
   connectionInitWaitTimeout?: number;
   /** Every socket is pinged this often (ms); one that did not answer the previous ping is closed. Default 12 s. */
@@ -125,9 +139,12 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
   };
   server.on("upgrade", onUpgrade);
 
+  const { metrics } = options;
   const sharedSubscribe = createSharedSubscribe(
     (args) => targets.get(args),
     (result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result) as never,
+    // An event's first write to a socket of this process: how long after its commit.
+    metrics && ((event) => metrics.delivered((Date.now() - (event as { at: Date }).at.getTime()) / 1000)),
   );
   const protocol = makeServer<{ authToken?: unknown; ticket?: unknown }, Connection>({
     schema: options.schema,
@@ -216,18 +233,41 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         return args;
       }),
     execute: async (args) => {
+      const started = performance.now();
+      let result: ExecutionResult;
       try {
-        return await execute(args);
+        result = await execute(args);
       } catch (error) {
-        return { errors: [internalError(error)] };
+        result = { errors: [internalError(error)] };
       }
+      metrics?.operation(
+        operationOf(args.document, args.operationName)?.operation ?? "query",
+        Boolean(result.errors?.length),
+        (performance.now() - started) / 1000,
+      );
+      return result;
     },
     subscribe: async (args) => {
+      const started = performance.now();
+      let result: Awaited<ReturnType<typeof sharedSubscribe>>;
       try {
-        return await sharedSubscribe(args);
+        result = await sharedSubscribe(args);
       } catch (error) {
-        return { errors: [internalError(error)] };
+        result = { errors: [internalError(error)] };
       }
+      const failed = !(Symbol.asyncIterator in result) && Boolean((result as ExecutionResult).errors?.length);
+      metrics?.operation("subscription", failed, (performance.now() - started) / 1000);
+      return result;
+    },
+    // Live subscriptions by root field: counted from the start of each (onOperation) to its end
+    // (onComplete, which graphql-ws calls once for each, however it ends).
+    onOperation: (_ctx, _id, _payload, args) => {
+      const field = subscriptionField(args.document, args.operationName);
+      if (field) metrics?.subscriptions.inc({ field });
+    },
+    onComplete: (_ctx, _id, payload) => {
+      const field = subscriptionField(documents.prepare(payload.query).document, payload.operationName);
+      if (field) metrics?.subscriptions.dec({ field });
     },
     onNext: (_ctx, _id, _payload, _args, result) => {
       if (!result.errors) return;
@@ -252,6 +292,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
   wss.on("connection", (ws: WebSocket, request: IncomingMessage) => {
     const connection = new Connection(ws, request.socket, request.socket.remoteAddress);
     connections.set(ws, connection);
+    metrics?.sockets.inc();
     answered.add(ws);
     ws.on("pong", markAnswered);
     ws.on("error", onSocketError);
@@ -271,6 +312,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
     const connection = connections.get(this);
     if (!connection) return;
     connections.delete(this);
+    metrics?.sockets.dec();
     connection
       .closed?.(code, String(reason))
       .catch((error: unknown) => options.logger.error({ err: error }, "WebSocket close handling failed"));
@@ -405,6 +447,18 @@ function untrack(sockets: Map<string, Set<WebSocket>>, key: string, ws: WebSocke
   const set = sockets.get(key);
   if (!set?.delete(ws)) return;
   if (set.size === 0) sockets.delete(key);
+}
+
+function operationOf(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | null {
+  return getOperationAST(document, operationName) ?? null;
+}
+
+/** A subscription's root field (the first), or null for any other operation. */
+function subscriptionField(document: DocumentNode, operationName: string | null | undefined): string | null {
+  const operation = operationOf(document, operationName);
+  if (operation?.operation !== "subscription") return null;
+  const first = operation.selectionSet.selections[0];
+  return first?.kind === Kind.FIELD ? first.name.value : null;
 }
 
 function isOriginAllowed(request: IncomingMessage, allowed: readonly string[]): boolean {

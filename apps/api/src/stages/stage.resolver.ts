@@ -12,6 +12,7 @@ import { StageArgs, StagePageArgs, stageSlug } from "./stage.args.js";
 import { CreateStageInput, UpdateStageInput } from "./stage.input.js";
 import type { ListedStage } from "./stage.service.js";
 import { Health, Stage, StageConnection } from "./stage.type.js";
+import { deriveStageHealth } from "./stage.health.js";
 
 @Resolver(() => Stage)
 export class StageResolver {
@@ -141,13 +142,4 @@ export class StageResolver {
     if (stage.listed) return deriveStageHealth(stage.listed.serving);
     return loaders.servingComponentsByStageId.load(stage.id).then(deriveStageHealth);
   }
-}
-
-/** Services decide a Stage's health; jobs and cron runs come and go. */
-export function deriveStageHealth(components: readonly { kind: string; health: string }[]): Health {
-  const services = components.filter((c) => c.kind === "SERVICE");
-  const judged = services.filter((c) => c.health !== "UNKNOWN");
-  if (services.length === 0 || judged.length < services.length) return Health.UNKNOWN;
-  const healthy = judged.filter((c) => c.health === "HEALTHY").length;
-  return healthy === judged.length ? Health.HEALTHY : healthy === 0 ? Health.UNHEALTHY : Health.DEGRADED;
 }
