@@ -18,7 +18,7 @@ async function scrape(target: TestApi, headers: Record<string, string> = {}): Pr
 }
 
 /** The value of one series in the text format, or undefined. */
-function valueOf(text: string, series: string): number | undefined {
+function seriesValue(text: string, series: string): number | undefined {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
@@ -36,15 +36,15 @@ describe("/metrics", () => {
 
     const { status, text } = await scrape(api);
     expect(status).toBe(200);
-    expect(valueOf(text, `pergola_stage_state{project="${project}",stage="web",state="RUNNING"}`)).toBe(1);
-    expect(valueOf(text, `pergola_stage_state{project="${project}",stage="web",state="SUSPENDED"}`)).toBe(0);
+    expect(seriesValue(text, `pergola_stage_state{project="${project}",stage="web",state="RUNNING"}`)).toBe(1);
+    expect(seriesValue(text, `pergola_stage_state{project="${project}",stage="web",state="SUSPENDED"}`)).toBe(0);
     // No Release yet: nobody has seen it healthy.
-    expect(valueOf(text, `pergola_stage_health{project="${project}",stage="web",type="PROD",health="UNKNOWN"}`)).toBe(1);
-    expect(valueOf(text, `pergola_stage_health{project="${project}",stage="web",type="PROD",health="HEALTHY"}`)).toBe(0);
-    expect(valueOf(text, `pergola_graphql_operations_total{type="mutation",status="ok"}`)).toBeGreaterThanOrEqual(2);
-    expect(valueOf(text, "pergola_ws_connections")).toBeGreaterThanOrEqual(1);
-    expect(valueOf(text, `pergola_subscriptions{field="stageChanged"}`)).toBe(1);
-    expect(valueOf(text, "pergola_event_delivery_lag_seconds_count")).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(text, `pergola_stage_health{project="${project}",stage="web",type="PROD",health="UNKNOWN"}`)).toBe(1);
+    expect(seriesValue(text, `pergola_stage_health{project="${project}",stage="web",type="PROD",health="HEALTHY"}`)).toBe(0);
+    expect(seriesValue(text, `pergola_graphql_operations_total{type="mutation",status="ok"}`)).toBeGreaterThanOrEqual(2);
+    expect(seriesValue(text, "pergola_ws_connections")).toBeGreaterThanOrEqual(1);
+    expect(seriesValue(text, `pergola_subscriptions{field="stageChanged"}`)).toBe(1);
+    expect(seriesValue(text, "pergola_event_delivery_lag_seconds_count")).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^process_cpu_user_seconds_total /m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
 
@@ -53,16 +53,16 @@ describe("/metrics", () => {
     const after = await (async () => {
       for (;;) {
         const scraped = await scrape(api);
-        if (valueOf(scraped.text, `pergola_subscriptions{field="stageChanged"}`) === 0) return scraped.text;
+        if (seriesValue(scraped.text, `pergola_subscriptions{field="stageChanged"}`) === 0) return scraped.text;
       }
     })();
-    expect(valueOf(after, `pergola_subscriptions{field="stageChanged"}`)).toBe(0);
+    expect(seriesValue(after, `pergola_subscriptions{field="stageChanged"}`)).toBe(0);
   });
 
   it("counts a refused operation as an error", async () => {
-    const before = valueOf((await scrape(api)).text, `pergola_graphql_operations_total{type="mutation",status="error"}`) ?? 0;
+    const before = seriesValue((await scrape(api)).text, `pergola_graphql_operations_total{type="mutation",status="error"}`) ?? 0;
     await api.gql(`mutation { updateStage(input: { project: "no-such-project", slug: "web", name: "x" }) { name } }`);
-    expect(valueOf((await scrape(api)).text, `pergola_graphql_operations_total{type="mutation",status="error"}`)).toBe(before + 1);
+    expect(seriesValue((await scrape(api)).text, `pergola_graphql_operations_total{type="mutation",status="error"}`)).toBe(before + 1);
   });
 
   it("asks for the bearer token when one is set", async () => {
