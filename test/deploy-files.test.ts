@@ -118,7 +118,7 @@ describe("deploy/compose.yaml", () => {
     const variables = [...new Set([...config.matchAll(/"\$\{([A-Z0-9_]+)\}"/g)].map((m) => m[1]!))].sort();
     expect(Object.keys(haproxy.environment!).sort()).toEqual(variables);
     expect(haproxy.environment).toMatchObject({ PERGOLA_API_1: "api1:4000", PERGOLA_API_2: "api2:4000" });
-    // Debian's haproxy (the one test/haproxy.test.ts runs) checks it, with addresses it can resolve here.
+    // Debian's haproxy (the one test/haproxy.pg.test.ts runs) checks it, with addresses it can resolve here.
     const binary = existsSync("/usr/sbin/haproxy") ? "/usr/sbin/haproxy" : "haproxy";
     const { stdout } = await promisify(execFile)(binary, ["-c", "-f", join(ROOT, "deploy/haproxy.cfg")], {
       env: {

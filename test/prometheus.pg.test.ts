@@ -1,0 +1,213 @@
+/**
+ * Debian's Prometheus scraping two API replicas with deploy/prometheus.yml (its targets and a 1 s
+ * interval set by the test), on PostgreSQL: after a deploy through one replica, PromQL over
+ * Prometheus's HTTP API reads the Stage HEALTHY and RUNNING from both replicas alike, and after a
+ * suspend, SUSPENDED; deploy durations are counted. deploy/alerts.yml passes `promtool check
+ * rules` and its own rule tests (deploy/alerts.test.yml: the PROD-unhealthy alert fires after 2
+ * minutes, not before).
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { generateToken } from "../apps/api/src/auth/token.service.js";
+import { makeArchive } from "../apps/api/src/testing/archive.js";
+import { uniqueSlug, withTimeout } from "../apps/api/src/testing/harness.js";
+import { describeWithPostgres } from "../apps/api/src/testing/postgres-only.js";
+import { spawnApi, type ApiProcess } from "../apps/api/src/testing/process.js";
+import { ROOT, spawnLogged, type Spawned } from "./support/processes.js";
+
+const run = promisify(execFile);
+const binary = (name: string) => (existsSync(`/usr/bin/${name}`) ? `/usr/bin/${name}` : name);
+
+describe("deploy/alerts.yml", () => {
+  it("passes promtool's check and its rule tests: the PROD-unhealthy alert fires after 2 minutes, not before", async () => {
+    const check = await run(binary("promtool"), ["check", "rules", join(ROOT, "deploy/alerts.yml")]);
+    expect(check.stdout).toMatch(/SUCCESS: 3 rules found/);
+    const tested = await run(binary("promtool"), ["test", "rules", join(ROOT, "deploy/alerts.test.yml")]);
+    expect(tested.stdout).toMatch(/SUCCESS/);
+  });
+});
+
+const token = generateToken();
+const agentToken = generateToken();
+let replicas: ApiProcess[] = [];
+let agent: Spawned | undefined;
+let prometheus: ChildProcess | undefined;
+let promUrl: string;
+const dir = mkdtempSync(join(tmpdir(), "pergola-prometheus-"));
+/** Its own: the Stages' users must be able to pass through its parent (the agent checks). */
+const agentDir = mkdtempSync(join(tmpdir(), "pergola-prometheus-agent-"));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function gql<T = any>(api: ApiProcess, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await fetch(api.graphqlUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data!;
+}
+
+type Sample = { metric: Record<string, string>; value: [number, string] };
+
+async function query(promql: string): Promise<Sample[]> {
+  const response = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
+  const body = (await response.json()) as { status: string; data: { result: Sample[] } };
+  if (body.status !== "success") throw new Error(`PromQL ${promql}: ${JSON.stringify(body)}`);
+  return body.data.result;
+}
+
+/** Settles once `promql` answers `value` from every replica (one sample per instance). */
+async function fromEveryReplica(promql: string, value: string): Promise<Sample[]> {
+  for (;;) {
+    const samples = await query(promql);
+    if (samples.length === replicas.length && samples.every((s) => s.value[1] === value)) return samples;
+    await new Promise((resolve) => setTimeout(resolve, 200)); // Prometheus scrapes each second
+  }
+}
+
+describeWithPostgres("Prometheus scraping two replicas", () => {
+  beforeAll(async () => {
+    const env = {
+      DATABASE_URL: process.env.TEST_DATABASE_URL!,
+      PERGOLA_ADMIN_TOKEN: token,
+      PERGOLA_LOCAL_AGENT_TOKEN: agentToken,
+      PERGOLA_SECRET_KEY: randomBytes(32).toString("base64"),
+    };
+    replicas = await Promise.all([spawnApi(env), spawnApi(env)]);
+    agent = spawnLogged(process.execPath, [join(ROOT, "apps/agent/dist/cli.js"), "--server", replicas[0]!.url, "--data-dir", agentDir], {
+      PATH: process.env.PATH ?? "",
+      PERGOLA_AGENT_TOKEN: agentToken,
+      LOG_LEVEL: "warn",
+    });
+    // deploy/prometheus.yml with these replicas as targets, scraped every second.
+    const config = parse(readFileSync(join(ROOT, "deploy/prometheus.yml"), "utf8"));
+    config.global.scrape_interval = "1s";
+    config.global.evaluation_interval = "1s";
+    config.rule_files = [join(ROOT, "deploy/alerts.yml")];
+    config.scrape_configs[0].static_configs = [{ targets: replicas.map((r) => new URL(r.url).host) }];
+    writeFileSync(join(dir, "prometheus.yml"), stringify(config));
+    await run(binary("promtool"), ["check", "config", join(dir, "prometheus.yml")]);
+    const port = await freePort();
+    promUrl = `http://127.0.0.1:${port}`;
+    prometheus = spawn(
+      binary("prometheus"),
+      [
+        `--config.file=${join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let log = "";
+    prometheus.stderr!.on("data", (chunk) => (log += chunk));
+    await withTimeout(
+      (async () => {
+        for (;;) {
+          const up = await query("up").catch(() => []);
+          if (up.length === 2 && up.every((s) => s.value[1] === "1")) return;
+          await new Promise((resolve) => setTimeout(resolve, 200)); // Prometheus's first scrapes
+        }
+      })(),
+      30_000,
+      "Prometheus did not scrape both replicas",
+    ).catch(async (error: Error) => {
+      const targets = await fetch(`${promUrl}/api/v1/targets`).then((r) => r.text(), String);
+      throw new Error(`${error.message}: ${targets}\n${log.slice(-1000)}`);
+    });
+  }, 60_000);
+  afterAll(async () => {
+    if (prometheus && prometheus.exitCode === null) {
+      const exited = new Promise((resolve) => prometheus!.once("exit", resolve));
+      prometheus.kill("SIGTERM");
+      await exited;
+    }
+    await agent?.stop();
+    await Promise.all(replicas.map((r) => r.stop()));
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(agentDir, { recursive: true, force: true });
+  });
+
+  it("answers PromQL with a deployed Stage HEALTHY, then SUSPENDED, from both replicas alike", async () => {
+    const [a] = replicas;
+    const project = uniqueSlug("p");
+    await gql(a!, `mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }`, { i: { name: project, slug: project } });
+    await gql(a!, `mutation($i: CreateStageInput!) { createStage(input: $i) { slug } }`, { i: { project, name: "live", type: "PROD" } });
+    const upload = await fetch(`${a!.url}/artifacts?project=${project}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: await makeArchive({
+        "server.js": `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT), process.env.HOST);
+process.on("SIGTERM", () => process.exit(0));`,
+      }),
+    });
+    const { sha256 } = (await upload.json()) as { sha256: string };
+    const manifest = {
+      version: "v1",
+      components: [
+        {
+          name: "web",
+          command: [process.execPath, "server.js"],
+          ports: [8080],
+          health: { http: { path: "/", port: 8080 }, interval: "1s", timeout: "1s" },
+        },
+      ],
+    };
+    const { createBuild } = await gql(a!, `mutation($i: CreateBuildInput!) { createBuild(input: $i) { name } }`, {
+      i: { project, manifest, artifact: sha256 },
+    });
+    await gql(a!, `mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { number } }`, {
+      i: { project, stage: "live", build: createBuild.name },
+    });
+
+    const selector = `project="${project}",stage="live"`;
+    const healthy = await withTimeout(
+      fromEveryReplica(`pergola_stage_health{${selector},type="PROD",health="HEALTHY"}`, "1"),
+      60_000,
+      "Prometheus never read the Stage HEALTHY from both replicas",
+    ).catch(async (error: Error) => {
+      const seen = await gql(
+        a!,
+        `query($p: String!) { stage(project: $p, slug: "live") { state health currentRelease { state message } components { name state health } } }`,
+        { p: project },
+      );
+      const series = await query(`pergola_stage_health{${selector}}`);
+      throw new Error(`${error.message}: ${JSON.stringify(seen)} ${JSON.stringify(series)} ${agent?.output().slice(-1500)}`);
+    });
+    expect(new Set(healthy.map((s) => s.metric.instance)).size).toBe(2);
+    await withTimeout(
+      fromEveryReplica(`pergola_component_state{${selector},component="web",state="RUNNING"}`, "1"),
+      30_000,
+      "Prometheus never read the Component RUNNING",
+    );
+    // The replica that took the report that made the Release DEPLOYED observed how long it took.
+    const deployed = await query("sum(pergola_release_deploy_duration_seconds_count)");
+    expect(Number(deployed[0]?.value[1])).toBeGreaterThanOrEqual(1);
+
+    await gql(replicas[1]!, `mutation($p: String!) { suspendStage(project: $p, slug: "live") { state } }`, { p: project });
+    await withTimeout(
+      fromEveryReplica(`pergola_stage_state{${selector},state="SUSPENDED"}`, "1"),
+      30_000,
+      "Prometheus never read the Stage SUSPENDED from both replicas",
+    );
+    // One series per Stage once the replicas are aggregated, as the alerts do.
+    const aggregated = await query(`max without (instance) (pergola_stage_state{${selector},state="SUSPENDED"})`);
+    expect(aggregated).toHaveLength(1);
+    expect(aggregated[0]!.value[1]).toBe("1");
+  }, 150_000);
+});
