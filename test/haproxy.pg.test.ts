@@ -11,7 +11,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -19,9 +18,9 @@ import WebSocket from "ws";
 import { generateToken } from "../apps/api/src/auth/token.service.js";
 import { makeArchive } from "../apps/api/src/testing/archive.js";
 import { SIMPLE_MANIFEST } from "../apps/api/src/testing/builds.js";
-import { uniqueSlug, withTimeout } from "../apps/api/src/testing/harness.js";
+import { freshDatabaseOptions, uniqueSlug, withTimeout } from "../apps/api/src/testing/harness.js";
 import { describeWithPostgres } from "../apps/api/src/testing/postgres-only.js";
-import { spawnApi, type ApiProcess } from "../apps/api/src/testing/process.js";
+import { freePort, requestApi, spawnApi, type ApiProcess } from "../apps/api/src/testing/process.js";
 import { browserTestsEnabled, launchChromium } from "./e2e/support/browser.js";
 import { signIn, UI_TIMEOUT } from "./e2e/support/page.js";
 import { ROOT, spawnLogged, type Spawned } from "./support/processes.js";
@@ -33,13 +32,13 @@ const token = generateToken();
 const agentToken = generateToken();
 const env: Record<string, string> = {
   PERGOLA_LOCAL_AGENT_TOKEN: agentToken,
-  DATABASE_URL: process.env.TEST_DATABASE_URL!,
   PERGOLA_ADMIN_TOKEN: token,
   // Replicas on one database need one key for secret Configuration values.
   PERGOLA_SECRET_KEY: randomBytes(32).toString("base64"),
   PERGOLA_DRAIN_SECONDS: "5",
 };
 let replicas: ApiProcess[] = [];
+let fresh: Awaited<ReturnType<typeof freshDatabaseOptions>> | undefined;
 /** The Project whose Stage "dev" the agent runs (deployed through the balancer). */
 let deployed: { project: string; restarts: number; link: string } | undefined;
 let agent: Spawned | undefined;
@@ -51,14 +50,6 @@ const agentDir = mkdtempSync(join(tmpdir(), "pergola-lb-agent-"));
 let ports: number[] = [];
 let haproxy: ChildProcess | undefined;
 let lb: string;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The replicas that answer through the balancer, by X-Pergola-Server, over `requests` requests. */
 async function servers(requests: number): Promise<Set<string>> {
@@ -122,19 +113,16 @@ async function inRotation(names: string[]): Promise<void> {
   }
 }
 
-async function gql<T = any>(query: string, variables: Record<string, unknown> = {}, bearer = token): Promise<T> {
-  const response = await fetch(`${lb}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data!;
-}
+/** A GraphQL request through the balancer. */
+const gql = <T = any>(query: string, variables: Record<string, unknown> = {}, bearer = token) =>
+  requestApi<T>({ graphqlUrl: `${lb}/graphql` }, bearer, query, variables);
 
 describeWithPostgres("two API replicas behind HAProxy", () => {
   beforeAll(async () => {
+    // A database of its own: its agent runs the built-in local Outpost's Stages, and another
+    // test's agent on the shared database would run them too.
+    fresh = await freshDatabaseOptions();
+    env.DATABASE_URL = fresh.options.url!;
     ports = [await freePort(), await freePort()];
     const port = await freePort();
     lb = `http://127.0.0.1:${port}`;
@@ -185,6 +173,7 @@ describeWithPostgres("two API replicas behind HAProxy", () => {
       await exited;
     }
     await Promise.all(replicas.map((r) => r.stop()));
+    await fresh?.drop();
   });
 
   it("signs in, uploads, builds and serves through the balancer, whichever replica answers", async () => {

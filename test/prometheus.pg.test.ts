@@ -9,7 +9,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -17,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { generateToken } from "../apps/api/src/auth/token.service.js";
 import { makeArchive } from "../apps/api/src/testing/archive.js";
-import { uniqueSlug, withTimeout } from "../apps/api/src/testing/harness.js";
+import { freshDatabaseOptions, uniqueSlug, withTimeout } from "../apps/api/src/testing/harness.js";
 import { describeWithPostgres } from "../apps/api/src/testing/postgres-only.js";
-import { spawnApi, type ApiProcess } from "../apps/api/src/testing/process.js";
+import { freePort, requestApi, spawnApi, type ApiProcess } from "../apps/api/src/testing/process.js";
 import { ROOT, spawnLogged, type Spawned } from "./support/processes.js";
 
 const run = promisify(execFile);
@@ -37,6 +36,7 @@ describe("deploy/alerts.yml", () => {
 const token = generateToken();
 const agentToken = generateToken();
 let replicas: ApiProcess[] = [];
+let fresh: Awaited<ReturnType<typeof freshDatabaseOptions>> | undefined;
 let agent: Spawned | undefined;
 let prometheus: ChildProcess | undefined;
 let promUrl: string;
@@ -44,24 +44,8 @@ const dir = mkdtempSync(join(tmpdir(), "pergola-prometheus-"));
 /** Its own: the Stages' users must be able to pass through its parent (the agent checks). */
 const agentDir = mkdtempSync(join(tmpdir(), "pergola-prometheus-agent-"));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function gql<T = any>(api: ApiProcess, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(api.graphqlUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data!;
-}
+const gql = <T = any>(api: ApiProcess, query: string, variables: Record<string, unknown> = {}) =>
+  requestApi<T>(api, token, query, variables);
 
 type Sample = { metric: Record<string, string>; value: [number, string] };
 
@@ -83,8 +67,11 @@ async function fromEveryReplica(promql: string, value: string): Promise<Sample[]
 
 describeWithPostgres("Prometheus scraping two replicas", () => {
   beforeAll(async () => {
+    // A database of its own: its agent runs the built-in local Outpost's Stages, and another
+    // test's agent on the shared database would run them too.
+    fresh = await freshDatabaseOptions();
     const env = {
-      DATABASE_URL: process.env.TEST_DATABASE_URL!,
+      DATABASE_URL: fresh.options.url!,
       PERGOLA_ADMIN_TOKEN: token,
       PERGOLA_LOCAL_AGENT_TOKEN: agentToken,
       PERGOLA_SECRET_KEY: randomBytes(32).toString("base64"),
@@ -139,6 +126,7 @@ describeWithPostgres("Prometheus scraping two replicas", () => {
     }
     await agent?.stop();
     await Promise.all(replicas.map((r) => r.stop()));
+    await fresh?.drop();
     rmSync(dir, { recursive: true, force: true });
     rmSync(agentDir, { recursive: true, force: true });
   });

@@ -5,23 +5,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { withTimeout } from "../../apps/api/src/testing/harness.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../apps/api/src/testing/process.js";
 
 /** Every live descendant of `pid`, from /proc. */
 export function descendants(pid: number): number[] {

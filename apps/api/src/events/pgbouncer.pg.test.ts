@@ -11,7 +11,7 @@ import { generateToken } from "../auth/token.service.js";
 import { subscribe, uniqueSlug } from "../testing/harness.js";
 import { startPgbouncer, type TestPgbouncer } from "../testing/pgbouncer.js";
 import { describeWithPostgres } from "../testing/postgres-only.js";
-import { spawnApi, type ApiProcess } from "../testing/process.js";
+import { requestApi, spawnApi, type ApiProcess } from "../testing/process.js";
 
 const token = generateToken();
 let bouncer: TestPgbouncer;
@@ -29,16 +29,7 @@ describeWithPostgres("two API processes behind pgbouncer in transaction mode", (
     await bouncer?.close();
   });
 
-  async function gql(api: ApiProcess, query: string, variables: Record<string, unknown> = {}) {
-    const res = await fetch(api.graphqlUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: any; errors?: unknown[] };
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  }
+  const gql = (api: ApiProcess, query: string, variables: Record<string, unknown> = {}) => requestApi(api, token, query, variables);
 
   it("delivers every event to every replica, and serves the lists and lookups made of named statements", async () => {
     const project = uniqueSlug("p");

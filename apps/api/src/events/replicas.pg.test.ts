@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWithPostgres } from "../testing/postgres-only.js";
 import WebSocket from "ws";
 import { generateToken } from "../auth/token.service.js";
-import { spawnApi, type ApiProcess } from "../testing/process.js";
+import { requestApi, spawnApi, type ApiProcess } from "../testing/process.js";
 import { subscribe, uniqueSlug } from "../testing/harness.js";
 
 const token = generateToken();
@@ -22,16 +22,7 @@ afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
 });
 
-async function gql(api: ApiProcess, query: string, variables: Record<string, unknown>) {
-  const res = await fetch(api.graphqlUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = (api: ApiProcess, query: string, variables: Record<string, unknown>) => requestApi(api, token, query, variables);
 
 describeWithPostgres("two API processes on one PostgreSQL", () => {
   it("delivers a mutation made on one to a subscriber on the other, and back", async () => {

@@ -6,10 +6,10 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { withTimeout } from "./harness.js";
+import { freePort } from "./process.js";
 
 export interface TestPgbouncer {
   /** `target` with pgbouncer's host and port: what DATABASE_URL names. */
@@ -20,15 +20,6 @@ export interface TestPgbouncer {
 }
 
 const BINARY = existsSync("/usr/sbin/pgbouncer") ? "/usr/sbin/pgbouncer" : "pgbouncer";
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export async function startPgbouncer(target: string): Promise<TestPgbouncer> {
   const upstream = new URL(target);
