@@ -22,7 +22,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-it("answers 200 while the agent is connected and heartbeating, 503 once the API is gone", async () => {
+it("answers 200 while the agent is connected and heartbeating, 503 once the API is gone; /metrics says the same", async () => {
   api = await startTestApi({ outposts: { flushMs: 20, monitorMs: 200 } });
   const slug = uniqueSlug("health");
   const { createOutpost } = await api.ok(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, {
@@ -41,6 +41,11 @@ it("answers 200 while the agent is connected and heartbeating, 503 once the API 
   const up = await fetch(healthz);
   expect(up.status).toBe(200);
   expect(await up.json()).toEqual({ status: "ok", outpost: slug, connected: true, version });
+  // Its Prometheus metrics beside it: the link to the API, the process's own.
+  const metricsUrl = healthz.replace(/\/healthz$/, "/metrics");
+  const metrics = await (await fetch(metricsUrl)).text();
+  expect(metrics).toContain(`pergola_agent_connected{outpost="${slug}"} 1`);
+  expect(metrics).toMatch(/^process_resident_memory_bytes /m);
 
   await api.close();
   api = undefined;
@@ -48,6 +53,7 @@ it("answers 200 while the agent is connected and heartbeating, 503 once the API 
   const down = await fetch(healthz);
   expect(down.status).toBe(503);
   expect(await down.json()).toEqual({ status: "disconnected", outpost: slug, connected: false, version });
+  expect(await (await fetch(metricsUrl)).text()).toContain(`pergola_agent_connected{outpost="${slug}"} 0`);
 
   expect(await agent.stop(15_000)).toEqual({ code: 0, signal: null });
 });

@@ -19,6 +19,7 @@ import { pino } from "pino";
 import { Connection, type ConnectionOptions } from "./connection.js";
 import { createGateway, type GatewayOptions } from "./gateway.js";
 import { createHealthServer, getHealth, type HealthServerOptions } from "./health.js";
+import { createAgentMetrics } from "./metrics.js";
 import { LinkStages } from "./link-stages.js";
 import type { AgentLogger } from "./ports.js";
 import { Reconciler } from "./reconciler.js";
@@ -121,7 +122,18 @@ export function startAgent(options: AgentOptions): Agent {
   });
   const connected = connection;
   const health = options.health
-    ? createHealthServer({ listen: options.health, logger, getHealth: () => getHealth(connected.getState(), VERSION) })
+    ? createHealthServer({
+        listen: options.health,
+        logger,
+        getHealth: () => getHealth(connected.getState(), VERSION),
+        metrics: createAgentMetrics({
+          connection: () => connected.getState(),
+          components: () =>
+            reconciler
+              .appliedStageKeys()
+              .flatMap((stage) => runtime.status(stage).map((c) => ({ stage, component: c.name, state: c.state, restarts: c.restarts }))),
+        }),
+      })
     : undefined;
   // Like the gateway: the Stages run without it, so say so loudly and keep going.
   const healthUrl = health?.then((h) => h.url);

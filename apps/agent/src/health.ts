@@ -7,10 +7,12 @@
  *                → 503 with status "connecting" (socket open, no heartbeat accepted yet),
  *                  "refused" (the server refuses this session's heartbeats, with `reason`) or
  *                  "disconnected" (no socket to the API).
+ *   GET /metrics → the agent's Prometheus metrics (metrics.ts), when it has them.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ConnectionState } from "./connection.js";
+import type { Registry } from "prom-client";
 import type { AgentLogger } from "./ports.js";
 
 export interface Health {
@@ -38,6 +40,8 @@ export interface HealthServerOptions {
   listen: { host?: string; port: number };
   /** Read on every request. */
   getHealth(): Health;
+  /** Served at /metrics. */
+  metrics?: Registry;
   logger: AgentLogger;
 }
 
@@ -51,8 +55,16 @@ export interface HealthServer {
 export async function createHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://agent").pathname;
+    const metrics = options.metrics;
+    if (path === "/metrics" && metrics && req.method === "GET") {
+      metrics.metrics().then(
+        (text) => res.writeHead(200, { "content-type": metrics.contentType, "cache-control": "no-store" }).end(text),
+        () => res.writeHead(500, { "content-type": "text/plain" }).end("metrics unavailable\n"),
+      );
+      return;
+    }
     if (path !== "/healthz") {
-      res.writeHead(404, { "content-type": "text/plain" }).end("Not found: this port serves /healthz only\n");
+      res.writeHead(404, { "content-type": "text/plain" }).end(`Not found: this port serves /healthz${metrics ? " and /metrics" : ""}\n`);
       return;
     }
     if (req.method !== "GET" && req.method !== "HEAD") {

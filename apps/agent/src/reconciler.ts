@@ -88,6 +88,11 @@ export class Reconciler {
     for (const stage of stages) this.setDesired(stage);
   }
 
+  /** The keys (`<project>/<stage>`) of the Stages this agent has applied. */
+  appliedStageKeys(): string[] {
+    return [...this.slots.values()].flatMap((slot) => (slot.applied ? [slot.key] : []));
+  }
+
   /** Resolves once every Stage has applied (or failed to apply) the newest desired state it was given. */
   async whenIdle(): Promise<void> {
     for (;;) {

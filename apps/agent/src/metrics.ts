@@ -1,0 +1,54 @@
+/**
+ * The agent's own Prometheus metrics, at /metrics beside /healthz (health.ts): its process
+ * (prom-client's defaults), its link to the API, and the state of each Component it runs, as it
+ * sees them — what a monitor on the Outpost's host can read when the API cannot be reached.
+ */
+import { COMPONENT_STATES } from "@pergola/schema";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { ConnectionState } from "./connection.js";
+
+export interface AgentMetricsSource {
+  connection(): ConnectionState;
+  /** The Stages this agent runs, and each one's Components as its runtime reports them. */
+  components(): { stage: string; component: string; state: string; restarts: number }[];
+}
+
+export function createAgentMetrics(source: AgentMetricsSource): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  new Gauge({
+    name: "pergola_agent_connected",
+    help: "1 while the agent's socket to the API is open and its heartbeats are accepted, else 0.",
+    labelNames: ["outpost"],
+    registers,
+    collect() {
+      const state = source.connection();
+      this.reset();
+      this.set({ outpost: state.outpost ?? "" }, state.connected && state.accepted && !state.refused ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "pergola_agent_component_state",
+    help: "The state of each Component this agent runs: 1 for its current value, 0 for the others.",
+    labelNames: ["stage", "component", "state"],
+    registers,
+    collect() {
+      this.reset();
+      for (const c of source.components()) {
+        for (const state of COMPONENT_STATES) this.set({ stage: c.stage, component: c.component, state }, c.state === state ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: "pergola_agent_component_restarts",
+    help: "Restarts of each Component this agent runs, since its Release started it.",
+    labelNames: ["stage", "component"],
+    registers,
+    collect() {
+      this.reset();
+      for (const c of source.components()) this.set({ stage: c.stage, component: c.component }, c.restarts);
+    },
+  });
+  return registry;
+}
