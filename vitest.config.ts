@@ -9,6 +9,8 @@
 import { defineConfig } from "vitest/config";
 
 const postgres = process.env.TEST_DATABASE_URL;
+/** The AWS SDK's notice that its 2027 releases need Node 22 (the S3 store's tests): printed once per worker otherwise. */
+const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
 const include = ["apps/*/src/**/*.test.ts", "packages/*/src/**/*.test.ts", "test/**/*.test.ts"];
 
 const shared = {
@@ -33,7 +35,7 @@ export default defineConfig({
           globalSetup: shared.globalSetup,
           testTimeout: shared.testTimeout,
           hookTimeout: shared.hookTimeout,
-          env: { PERGOLA_TEST_DB: "pglite" },
+          env: { PERGOLA_TEST_DB: "pglite", ...QUIET },
         },
       },
       ...(postgres
@@ -44,11 +46,22 @@ export default defineConfig({
                 name: "postgres",
                 include,
                 // The runtime and the agent's unit tests touch no database: once, in the pglite project, is enough.
-                exclude: ["**/node_modules/**", "**/*.pglite.test.ts", "packages/runtime/**", "apps/agent/**", "test/examples.test.ts"],
+                exclude: [
+                  "**/node_modules/**",
+                  "**/*.pglite.test.ts",
+                  "packages/runtime/**",
+                  "apps/agent/**",
+                  "test/examples.test.ts",
+                  // The deploy files, the agent's unit file and its token sources: no database either.
+                  "test/deploy-files.test.ts",
+                  "test/agent-deploy.test.ts",
+                  "test/agent-token.test.ts",
+                  "apps/api/src/env.test.ts",
+                ],
                 globalSetup: shared.globalSetup,
                 testTimeout: shared.testTimeout,
                 hookTimeout: shared.hookTimeout,
-                env: { PERGOLA_TEST_DB: "postgres" },
+                env: { PERGOLA_TEST_DB: "postgres", ...QUIET },
               },
             },
           ]
