@@ -93,8 +93,18 @@ describe.skipIf(!enabled)("signing in to the dashboard", () => {
 
     // Signing out ends the session at the API too.
     const signOut = page.getByRole("button", { name: /sign out/i });
-    // Behind the user's menu, where there is one.
-    if (!(await signOut.isVisible())) await who(page, "admin").click();
+    // Behind the user's menu. A click that lands before the page has hydrated opens nothing, so
+    // the menu is clicked again until the button shows (CI once lost the first click).
+    await expect
+      .poll(
+        async () => {
+          if (await signOut.isVisible()) return true;
+          await who(page, "admin").click();
+          return signOut.isVisible();
+        },
+        { timeout: UI_TIMEOUT, intervals: [250] },
+      )
+      .toBe(true);
     await signOut.click();
     await page.getByLabel("Email", { exact: true }).waitFor({ timeout: UI_TIMEOUT });
     const after = await fetch(`${pergola.api}/graphql`, {
