@@ -16,41 +16,35 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === "" ? undefined : v));
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+  .optional()
+  .or(emptyAsUnset);
+const apiToken = z
+  .string()
+  .regex(/^pgl_[A-Za-z0-9_-]{20,}$/, "must look like pgl_ followed by at least 20 letters, digits, _ or -")
+  .optional()
+  .or(emptyAsUnset);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default("127.0.0.1"),
   PERGOLA_DATA_DIR: z.string().default("./.pergola"),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
+  DATABASE_URL: postgresUrl,
   /**
    * A direct connection to the same database, for LISTEN and migrations, when DATABASE_URL goes
    * through a transaction-mode pooler (pgbouncer); statements are then sent unnamed.
    */
-  DATABASE_LISTEN_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
-    .optional()
-    .or(emptyAsUnset),
-  PERGOLA_ADMIN_TOKEN: z
-    .string()
-    .regex(/^pgl_[A-Za-z0-9_-]{20,}$/, "must look like pgl_ followed by at least 20 letters, digits, _ or -")
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
+  DATABASE_LISTEN_URL: postgresUrl,
+  PERGOLA_ADMIN_TOKEN: apiToken,
   /** The admin user the first start creates (and prints a one-time password for). */
   PERGOLA_ADMIN_EMAIL: z
     .string()
     .regex(/^[^\s@]{1,64}@[^\s@]{1,253}$/, "must be an email address")
     .default("admin@localhost"),
   /** Set by `npm start`: the token the local agent presents (the built-in `local` Outpost). */
-  PERGOLA_LOCAL_AGENT_TOKEN: z
-    .string()
-    .regex(/^pgl_[A-Za-z0-9_-]{20,}$/, "must look like pgl_ followed by at least 20 letters, digits, _ or -")
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
+  PERGOLA_LOCAL_AGENT_TOKEN: apiToken,
   /**
    * Single sign-on: the OpenID Connect provider's issuer URL (https; plain http only on
    * localhost/127.0.0.1). With the client id and secret below, the sign-in page offers SSO.
@@ -62,21 +56,12 @@ const schema = z.object({
       return url.protocol === "https:" || (url.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname));
     }, "must be an https:// URL (http:// only on localhost)")
     .optional()
-    .or(z.literal("").transform(() => undefined)),
+    .or(emptyAsUnset),
   /** The client id Pergola is registered with at the provider (redirect URI: <public URL>/auth/oidc/callback). */
-  PERGOLA_OIDC_CLIENT_ID: z
-    .string()
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
+  PERGOLA_OIDC_CLIENT_ID: optionalText,
   /** That client's secret (sent with client_secret_basic). */
-  PERGOLA_OIDC_CLIENT_SECRET: z
-    .string()
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
-  PERGOLA_PUBLIC_URL: z
-    .url()
-    .optional()
-    .or(z.literal("").transform(() => undefined)),
+  PERGOLA_OIDC_CLIENT_SECRET: optionalText,
+  PERGOLA_PUBLIC_URL: z.url().optional().or(emptyAsUnset),
   /** Encrypts secret Configuration values at rest: base64 of 32 bytes (openssl rand -base64 32). Unset: <data dir>/secret-key, made once. */
   PERGOLA_SECRET_KEY: z
     .string()
@@ -85,7 +70,7 @@ const schema = z.object({
       "must be 32 bytes, base64-encoded (openssl rand -base64 32)",
     )
     .optional()
-    .or(z.literal("").transform(() => undefined)),
+    .or(emptyAsUnset),
   PERGOLA_MAX_ARTIFACT_MB: z.coerce.number().int().min(1).max(10_240).default(200),
   /** The largest upload in bytes; when set, it wins over PERGOLA_MAX_ARTIFACT_MB. */
   PERGOLA_MAX_ARTIFACT_BYTES: z.coerce

@@ -84,8 +84,8 @@ export interface ServicesOptions {
 }
 
 export function createServices(database: Database, logger: Logger, options: ServicesOptions): Services {
-  const bus = new EventBus(database, logger);
   const metrics = createMetrics(database.db);
+  const bus = new EventBus(database, logger, metrics.delivered);
   const log = new EventLog(database.db, {
     retention: options.eventRetention,
     notify: database.driver === "postgres",

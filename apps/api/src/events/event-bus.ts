@@ -34,6 +34,8 @@ export class EventBus implements EventFeed {
   constructor(
     private readonly database: Database,
     private readonly logger: Logger,
+    /** Told of each batch handed live to a Project's subscribers (the event delivery lag metric). */
+    private readonly delivered: (rows: readonly EventRow[]) => void = () => {},
   ) {}
 
   private get db(): Db {
@@ -87,7 +89,7 @@ export class EventBus implements EventFeed {
     if (feed.started && !feed.pumping && feed.lastSeq === first.seq - 1n) {
       feed.lastSeq = last;
       if (last > feed.wanted) feed.wanted = last;
-      for (const subscriber of feed.subscribers) subscriber.deliver(written);
+      this.deliver(feed, written);
       return;
     }
     this.wake(projectId, last);
@@ -130,6 +132,11 @@ export class EventBus implements EventFeed {
 
   private notifyCommit(commit: Commit): void {
     for (const listener of this.commitListeners) listener(commit);
+  }
+
+  private deliver(feed: ProjectFeed, rows: readonly EventRow[]): void {
+    for (const subscriber of feed.subscribers) subscriber.deliver(rows);
+    this.delivered(rows);
   }
 
   /** @internal For `EventStream`s: see EventFeed. */
@@ -194,7 +201,7 @@ export class EventBus implements EventFeed {
           break;
         }
         feed.lastSeq = rows[rows.length - 1]!.seq;
-        for (const subscriber of feed.subscribers) subscriber.deliver(rows);
+        this.deliver(feed, rows);
       }
     } catch (error) {
       this.logger.error({ err: error, projectId }, "event feed read failed; subscribers will fill the gap");

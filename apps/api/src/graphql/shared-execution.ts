@@ -213,17 +213,12 @@ function isPromise<T>(value: unknown): value is Promise<T> {
  * returned to graphql-ws then only carries the end (or an error) of the stream. Anything else
  * runs the usual way, one execution per event.
  */
-export function createSharedSubscribe(
-  targetOf: (args: ExecutionArgs) => SubscriptionTarget | undefined,
-  format: Formatter,
-  /** Called once per event, when a grouped subscription first writes it to a socket. */
-  delivered?: (event: object) => void,
-) {
+export function createSharedSubscribe(targetOf: (args: ExecutionArgs) => SubscriptionTarget | undefined, format: Formatter) {
   return async (args: ExecutionArgs) => {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
     const target = targetOf(args);
-    if (target && isListenable(source)) return fanOut(args, source, target, format, delivered);
+    if (target && isListenable(source)) return new FanOut(args, source, target, format);
     const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     return new Repeater<ExecutionResult>(async (push, stop) => {
       // Returning the source resolves its pending `next()` as done, which ends the loop.
@@ -242,19 +237,6 @@ export function createSharedSubscribe(
 
 /** Sends of one subscription that may wait on executions before its source reads the log instead. */
 const MAX_WAITING_SENDS = 1_000;
-
-function fanOut(
-  args: ExecutionArgs,
-  source: ListenableSource,
-  target: SubscriptionTarget,
-  format: Formatter,
-  delivered?: (event: object) => void,
-) {
-  return new FanOut(args, source, target, format, delivered);
-}
-
-/** The events some socket of this process was written (for `delivered`, once each). */
-const deliveredEvents = new WeakSet<object>();
 
 const DONE: IteratorResult<ExecutionResult> = { done: true, value: undefined };
 
@@ -280,7 +262,6 @@ class FanOut implements EventSinkLike, AsyncIterableIterator<ExecutionResult> {
     source: ListenableSource,
     private readonly target: SubscriptionTarget,
     private readonly format: Formatter,
-    private readonly delivered?: (event: object) => void,
   ) {
     this.prefix = `{"id":${JSON.stringify(target.id)},"type":"next","payload":`;
     this.flow = target.flow ? this : undefined;
@@ -290,10 +271,6 @@ class FanOut implements EventSinkLike, AsyncIterableIterator<ExecutionResult> {
   receive(event: object): void {
     if (this.ended) return;
     const payload = sharedPayload(this.args, this.target.key, event, this.format);
-    if (this.delivered && !deliveredEvents.has(event)) {
-      deliveredEvents.add(event);
-      this.delivered(event);
-    }
     if (this.waiting === 0 && typeof payload === "string") {
       this.target.send(`${this.prefix + payload}}`);
       return;

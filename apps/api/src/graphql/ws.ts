@@ -16,7 +16,6 @@ import {
   getOperationAST,
   type GraphQLSchema,
   Kind,
-  type OperationDefinitionNode,
   type ValidationRule,
 } from "graphql";
 import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
@@ -48,7 +47,7 @@ export interface WebSocketOptions {
   maxPayload?: number;
   /** Upgrades that are not the API's (the links gateway's): true when it took the socket. */
   upgradeOther?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
-  /** Where sockets, subscriptions, operations and delivery lag are counted. */
+  /** Where sockets, subscriptions and operations are counted. */
   metrics?: Metrics;
   /** Time a client has to send `connection_init`. Default 5 s. */
   connectionInitWaitTimeout?: number;
@@ -140,11 +139,11 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
   server.on("upgrade", onUpgrade);
 
   const { metrics } = options;
+  /** The root field of each live subscription, by its message's payload (what onComplete is given). */
+  const subscriptionFields = new WeakMap<object, string>();
   const sharedSubscribe = createSharedSubscribe(
     (args) => targets.get(args),
     (result) => (result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result) as never,
-    // An event's first write to a socket of this process: how long after its commit.
-    metrics && ((event) => metrics.delivered((Date.now() - (event as { at: Date }).at.getTime()) / 1000)),
   );
   const protocol = makeServer<{ authToken?: unknown; ticket?: unknown }, Connection>({
     schema: options.schema,
@@ -188,10 +187,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         ctx.extra.socket.close(4403, `Forbidden: ${agent.refusal}`);
         return false;
       }
-      if (agent.session) {
-        const session = agent.session;
-        ctx.extra.context.agentSession = session;
-      }
+      ctx.extra.context.agentSession = agent.session;
       track(sockets, actor.tokenId, ctx.extra.socket);
       if (actor.userId) track(socketsByUser, actor.userId, ctx.extra.socket);
       return true;
@@ -241,7 +237,7 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
         result = { errors: [internalError(error)] };
       }
       metrics?.operation(
-        operationOf(args.document, args.operationName)?.operation ?? "query",
+        getOperationAST(args.document, args.operationName)?.operation ?? "query",
         Boolean(result.errors?.length),
         (performance.now() - started) / 1000,
       );
@@ -260,14 +256,18 @@ export function attachWebSocketServer(server: Server, options: WebSocketOptions)
       return result;
     },
     // Live subscriptions by root field: counted from the start of each (onOperation) to its end
-    // (onComplete, which graphql-ws calls once for each, however it ends).
-    onOperation: (_ctx, _id, _payload, args) => {
-      const field = subscriptionField(args.document, args.operationName);
-      if (field) metrics?.subscriptions.inc({ field });
+    // (onComplete, which graphql-ws calls once for each, however it ends, with the same payload).
+    onOperation: (_ctx, _id, payload, args) => {
+      const field = metrics && subscriptionField(args.document, args.operationName);
+      if (!field) return;
+      subscriptionFields.set(payload, field);
+      metrics!.subscriptions.inc({ field });
     },
     onComplete: (_ctx, _id, payload) => {
-      const field = subscriptionField(documents.prepare(payload.query).document, payload.operationName);
-      if (field) metrics?.subscriptions.dec({ field });
+      const field = subscriptionFields.get(payload);
+      if (!field) return;
+      subscriptionFields.delete(payload);
+      metrics!.subscriptions.dec({ field });
     },
     onNext: (_ctx, _id, _payload, _args, result) => {
       if (!result.errors) return;
@@ -449,13 +449,9 @@ function untrack(sockets: Map<string, Set<WebSocket>>, key: string, ws: WebSocke
   if (set.size === 0) sockets.delete(key);
 }
 
-function operationOf(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | null {
-  return getOperationAST(document, operationName) ?? null;
-}
-
 /** A subscription's root field (the first), or null for any other operation. */
 function subscriptionField(document: DocumentNode, operationName: string | null | undefined): string | null {
-  const operation = operationOf(document, operationName);
+  const operation = getOperationAST(document, operationName);
   if (operation?.operation !== "subscription") return null;
   const first = operation.selectionSet.selections[0];
   return first?.kind === Kind.FIELD ? first.name.value : null;

@@ -31,7 +31,10 @@ describe("/metrics", () => {
       p: project,
       a: "0",
     });
-    // The socket's subscription is live once the replayed event comes through it.
+    // The socket's subscription is live once the replayed event comes through it; then one event
+    // is delivered live (the delivery lag counts live events only).
+    await subscription.next(5_000);
+    await api.ok(`mutation($p: String!) { updateStage(input: { project: $p, slug: "web", name: "Web" }) { name } }`, { p: project });
     await subscription.next(5_000);
 
     const { status, text } = await scrape(api);

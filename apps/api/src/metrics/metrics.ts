@@ -28,8 +28,8 @@ export interface Metrics {
   subscriptions: Gauge<"field">;
   /** A Release went from PENDING to DEPLOYED in `seconds` (observed by the process that saw it). */
   deployed(seconds: number): void;
-  /** An event reached its first socket `seconds` after its commit. */
-  delivered(seconds: number): void;
+  /** Events handed live to their subscribers' sockets now: the lag since each one's commit. */
+  delivered(rows: readonly { at: Date }[]): void;
 }
 
 /**
@@ -144,7 +144,7 @@ export function createMetrics(db: Db, options: MetricsOptions = {}): Metrics {
   });
   const lag = new Histogram({
     name: "pergola_event_delivery_lag_seconds",
-    help: "From an event's commit to its write to the first subscribed socket of this process.",
+    help: "From an event's commit to its live delivery to this process's subscribed sockets (replays not counted).",
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers,
   });
@@ -166,6 +166,9 @@ export function createMetrics(db: Db, options: MetricsOptions = {}): Metrics {
       registers,
     }),
     deployed: (seconds) => deployDurations.observe(seconds),
-    delivered: (seconds) => lag.observe(Math.max(0, seconds)),
+    delivered(rows) {
+      const now = Date.now();
+      for (const row of rows) lag.observe(Math.max(0, (now - row.at.getTime()) / 1000));
+    },
   };
 }
