@@ -56,9 +56,7 @@ export function createMetrics(db: Db, options: MetricsOptions = {}): Metrics {
     async collect() {
       const { stages } = await fleet();
       this.reset();
-      for (const s of stages) {
-        for (const health of HEALTHS) this.set({ project: s.project, stage: s.stage, type: s.type, health }, s.health === health ? 1 : 0);
-      }
+      for (const s of stages) setOneHot(this, { project: s.project, stage: s.stage, type: s.type }, "health", HEALTHS, s.health);
     },
   });
   new Gauge({
@@ -69,8 +67,7 @@ export function createMetrics(db: Db, options: MetricsOptions = {}): Metrics {
     async collect() {
       const { stages } = await fleet();
       this.reset();
-      for (const s of stages)
-        for (const state of STAGE_STATES) this.set({ project: s.project, stage: s.stage, state }, s.state === state ? 1 : 0);
+      for (const s of stages) setOneHot(this, { project: s.project, stage: s.stage }, "state", STAGE_STATES, s.state);
     },
   });
   new Gauge({
@@ -82,10 +79,8 @@ export function createMetrics(db: Db, options: MetricsOptions = {}): Metrics {
       const { stages } = await fleet();
       this.reset();
       for (const s of stages) {
-        for (const c of s.components) {
-          for (const state of COMPONENT_STATES)
-            this.set({ project: s.project, stage: s.stage, component: c.name, state }, c.state === state ? 1 : 0);
-        }
+        for (const c of s.components)
+          setOneHot(this, { project: s.project, stage: s.stage, component: c.name }, "state", COMPONENT_STATES, c.state);
       }
     },
   });
@@ -171,4 +166,15 @@ export function createMetrics(db: Db, options: MetricsOptions = {}): Metrics {
       for (const row of rows) lag.observe(Math.max(0, (now - row.at.getTime()) / 1000));
     },
   };
+}
+
+/** One series per value of `label`: 1 for `current`, 0 for the others (so a query can ask for either). */
+function setOneHot<L extends string>(
+  gauge: Gauge<L>,
+  labels: Partial<Record<L, string>>,
+  label: L,
+  values: readonly string[],
+  current: string,
+): void {
+  for (const value of values) gauge.set({ ...labels, [label]: value } as Record<L, string>, value === current ? 1 : 0);
 }
