@@ -127,7 +127,10 @@ export function startAgent(options: AgentOptions): Agent {
         logger,
         getHealth: () => getHealth(connected.getState(), VERSION),
         metrics: createAgentMetrics({
-          connection: () => connected.getState(),
+          link: () => {
+            const health = getHealth(connected.getState(), VERSION);
+            return { outpost: health.outpost, up: health.status === "ok" };
+          },
           components: () =>
             reconciler
               .appliedStageKeys()

@@ -9,7 +9,6 @@
  * It reads the Stages through `LinkStageSource` and knows nothing of sockets to the API or GraphQL.
  */
 import { Agent, createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import {
   getIngress,
@@ -27,6 +26,7 @@ import {
   type Manifest,
 } from "@pergola/runtime";
 import { createProxyServer } from "http-proxy-3";
+import { listenHttp } from "./listen.js";
 import type { AgentLogger } from "./ports.js";
 
 /** One Stage this agent runs, as much as a link needs of it. */
@@ -111,15 +111,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     proxy.ws(req, socket, head, { target: target.url }, () => socket.destroy());
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = await listenHttp(server, port, host);
   logger.info({ url, publicUrl: options.publicUrl }, "serving the Stages' links");
 
   let closing: Promise<void> | undefined;

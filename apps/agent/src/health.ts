@@ -10,8 +10,8 @@
  *   GET /metrics → the agent's Prometheus metrics (metrics.ts), when it has them.
  */
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { ConnectionState } from "./connection.js";
+import { listenHttp } from "./listen.js";
 import type { Registry } from "prom-client";
 import type { AgentLogger } from "./ports.js";
 
@@ -82,15 +82,7 @@ export async function createHealthServer(options: HealthServerOptions): Promise<
       .end(req.method === "HEAD" ? undefined : body);
   });
   const host = options.listen.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.listen.port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = await listenHttp(server, options.listen.port, host);
   options.logger.info({ url: `${url}/healthz` }, "serving /healthz");
   let closing: Promise<void> | undefined;
   return {

@@ -6,7 +6,7 @@ describe("createAgentMetrics", () => {
   it("reports the link and each Component's state and restarts", async () => {
     let running = true;
     const registry = createAgentMetrics({
-      connection: () => ({ connected: true, accepted: true, refused: null, outpost: "edge-7" }),
+      link: () => ({ outpost: "edge-7", up: true }),
       components: () => [
         { stage: "shop/prod", component: "web", state: running ? "RUNNING" : "CRASHLOOP", restarts: running ? 0 : 4 },
         { stage: "shop/prod", component: "nightly", state: "SCHEDULED", restarts: 0 },

@@ -5,10 +5,10 @@
  */
 import { COMPONENT_STATES } from "@pergola/schema";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { ConnectionState } from "./connection.js";
 
 export interface AgentMetricsSource {
-  connection(): ConnectionState;
+  /** The Outpost its token acts for (null until the server said), and whether /healthz says ok. */
+  link(): { outpost: string | null; up: boolean };
   /** The Stages this agent runs, and each one's Components as its runtime reports them. */
   components(): { stage: string; component: string; state: string; restarts: number }[];
 }
@@ -23,9 +23,9 @@ export function createAgentMetrics(source: AgentMetricsSource): Registry {
     labelNames: ["outpost"],
     registers,
     collect() {
-      const state = source.connection();
+      const { outpost, up } = source.link();
       this.reset();
-      this.set({ outpost: state.outpost ?? "" }, state.connected && state.accepted && !state.refused ? 1 : 0);
+      this.set({ outpost: outpost ?? "" }, up ? 1 : 0);
     },
   });
   new Gauge({
