@@ -17,15 +17,21 @@ export type { LinkTarget };
 export class LinkService {
   /** Where links point: the API's public URL (`PERGOLA_PUBLIC_URL`, else its own). */
   baseUrl = "http://127.0.0.1";
+  /** The domains the gateway takes host-form links under: the configured one, and localhost. */
+  hostDomains: readonly string[] = ["localhost"];
+  private linksDomain = "localhost";
+
   /**
    * What the host form of the API's links ends with: `localhost` (browsers and curl resolve
    * `*.localhost`), or the operator's wildcard domain (PERGOLA_LINKS_DOMAIN). Set at start.
    */
-  domain = "localhost";
+  get domain(): string {
+    return this.linksDomain;
+  }
 
-  /** The domains the gateway takes host-form links under: the configured one, and localhost. */
-  get hostDomains(): readonly string[] {
-    return this.domain === "localhost" ? ["localhost"] : [this.domain, "localhost"];
+  set domain(domain: string) {
+    this.linksDomain = domain;
+    this.hostDomains = domain === "localhost" ? ["localhost"] : [domain, "localhost"];
   }
 
   /** Builds are immutable: each one's manifest is validated once, not on every proxied request. */

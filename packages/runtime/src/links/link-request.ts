@@ -37,15 +37,17 @@ const PATH_FORM = /^\/s\/([a-z0-9-]+)\/([a-z0-9-]+)\/([a-z0-9-]+)(\/.*)?$/;
 /** A domain links may live under: DNS labels, lowercase, dot-separated (`apps.example.com`). */
 export const LINKS_DOMAIN_PATTERN = /^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
-/** The host form's pattern for these domains, made once per set. */
-const hostForms = new Map<string, RegExp>();
+/** What host-form links end with unless told otherwise. */
+const LOCALHOST: readonly string[] = ["localhost"];
+
+/** The host form's pattern for a list of domains, made once per list (callers keep theirs). */
+const hostForms = new WeakMap<readonly string[], RegExp>();
 function hostFormOf(domains: readonly string[]): RegExp {
-  const key = domains.join(" ");
-  let form = hostForms.get(key);
+  let form = hostForms.get(domains);
   if (!form) {
     const names = domains.map((d) => d.replaceAll(".", "\\.")).join("|");
     form = new RegExp(`^([a-z0-9-]+)\\.([a-z0-9-]+)\\.([a-z0-9-]+)\\.(?:${names})$`);
-    hostForms.set(key, form);
+    hostForms.set(domains, form);
   }
   return form;
 }
@@ -54,10 +56,7 @@ function hostFormOf(domains: readonly string[]): RegExp {
  * The link a request is for, a refusal, or null when it is not a link request (the API serves it
  * itself). `domains`: what host-form links end with (each matching LINKS_DOMAIN_PATTERN).
  */
-export function parseLinkRequest(
-  req: LinkRequestSource,
-  domains: readonly string[] = ["localhost"],
-): LinkRequest | LinkRequestRefusal | null {
+export function parseLinkRequest(req: LinkRequestSource, domains: readonly string[] = LOCALHOST): LinkRequest | LinkRequestRefusal | null {
   const target = req.url ?? "/";
   const hosts = hostsOf(req);
   const form = hostFormOf(domains);
