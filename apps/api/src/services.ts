@@ -34,6 +34,7 @@ import { OutpostGrantService } from "./outposts/outpost-grants.js";
 import { OutpostSessions, type OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
 import { AgentConnections } from "./outposts/agent-connections.js";
 import { NodeService } from "./node/node.service.js";
+import { refreshStageHealth } from "./stages/stage.health.js";
 
 export interface Services {
   bus: EventBus;
@@ -90,6 +91,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     retention: options.eventRetention,
     notify: database.driver === "postgres",
     onCommitted: (projectId, written) => bus.publish(projectId, written),
+    derive: refreshStageHealth,
   });
   const outpostAnnouncer = new OutpostAnnouncer(database, log, logger);
   const outposts = new OutpostService(database.db, outpostAnnouncer);

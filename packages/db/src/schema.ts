@@ -76,6 +76,12 @@ export const stages = pgTable(
     observedGeneration: integer("observed_generation"),
     /** What the agent reported it could not apply: [{ component, message, at }]; empty when all is well. */
     applyErrors: jsonb("apply_errors").notNull().default(sql`'[]'::jsonb`),
+    /**
+     * The Stage's health as of its last change (stages/stage-health.ts keeps it, in the transaction
+     * of the change, and writes STAGE_HEALTH_CHANGED): events carry it as it was then.
+     */
+    health: text("health").notNull().default("UNKNOWN"),
+    healthSince: timestamp("health_since", { withTimezone: true }).notNull().defaultNow(),
     ...timestamps,
   },
   (t) => [

@@ -139,6 +139,8 @@ export const EVENT_KINDS = [
   "CONFIGURATION_CHANGED",
   /** A Stage's Outpost link moved: the Outpost's status, the agent's observed generation, its apply errors. */
   "OUTPOST_LINK_CHANGED",
+  /** A Stage's health moved (from its Components' reports, a new serving Release, or its Outpost's status); the payload holds it as of then. */
+  "STAGE_HEALTH_CHANGED",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

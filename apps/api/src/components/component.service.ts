@@ -208,6 +208,7 @@ async function storeComponents(
       stageId: stage.id,
       payload: {
         stage: toStageSnapshot(stage),
+        ...(old && old.health !== row!.health ? { previousHealth: old.health } : {}),
         component: { ...snapshot, observedAt: snapshot.observedAt?.toISOString() ?? null, updatedAt: snapshot.updatedAt.toISOString() },
       },
     });

@@ -10,6 +10,7 @@ export const stageEventKinds: ReadonlySet<string> = new Set([
   EventKind.STAGE_UPDATED,
   EventKind.STAGE_DELETED,
   EventKind.STAGE_STATE_CHANGED,
+  EventKind.STAGE_HEALTH_CHANGED,
 ]);
 
 export const releaseEventKinds: ReadonlySet<string> = new Set([EventKind.RELEASE_CREATED, EventKind.RELEASE_STATE_CHANGED]);

@@ -51,6 +51,13 @@ export interface EventLogOptions {
   notify: boolean;
   /** Called after commit with the events written: handed to this process's subscribers as they are. */
   onCommitted(projectId: string, written: readonly EventRow[]): void;
+  /**
+   * Facts derived from a commit's events, in its transaction, before they are written: returns
+   * more events to write after them (a Stage's health, stages/stage.health.ts).
+   */
+  derive?(tx: Tx, queued: readonly NewEvent[]): Promise<NewEvent[]>;
+  /** Called in the transaction with the events as written (a webhook's deliveries go in with their cause). */
+  written?(tx: Tx, project: ProjectRow, written: readonly EventRow[]): Promise<void>;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -115,10 +122,12 @@ export class EventLog {
   private async write(
     tx: Tx,
     project: ProjectRow,
-    queued: readonly NewEvent[],
+    emitted: readonly NewEvent[],
     actor = "system",
   ): Promise<{ written: EventRow[]; pruneThrough: bigint | null }> {
-    if (queued.length === 0) return { written: [], pruneThrough: null };
+    if (emitted.length === 0) return { written: [], pruneThrough: null };
+    const derived = (await this.options.derive?.(tx, emitted)) ?? [];
+    const queued = derived.length > 0 ? [...emitted, ...derived] : emitted;
     const n = queued.length;
     const retention = this.options.retention;
     const step = Math.max(1, Math.floor(retention / 10));
@@ -157,6 +166,7 @@ export class EventLog {
     project.seq = last;
     const logStart = BigInt(row.log_start);
     project.logStart = logStart;
+    await this.options.written?.(tx, project, written);
     return { written, pruneThrough: row.moved ? logStart : null };
   }
 

@@ -41,6 +41,8 @@ interface StoredLink {
 
 interface StoredPayload {
   stage?: StoredStage;
+  /** STAGE_HEALTH_CHANGED: the health it moved from; COMPONENT_CHANGED: the Component's, when its health moved. */
+  previousHealth?: string | null;
   release?: Stored<ReleaseRow, "createdAt" | "updatedAt">;
   component?: Stored<Omit<ComponentRow, "logs" | "logsTotal">, "observedAt" | "updatedAt">;
   link?: StoredLink;
@@ -49,7 +51,7 @@ interface StoredPayload {
 
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
 
-function stageSnapshot(stored: StoredStage): StageSnapshot {
+function stageSnapshot(stored: StoredStage, previousHealth: string | null): StageSnapshot {
   const stage = fromStageSnapshot(stored);
   return Object.assign(new StageSnapshot(), {
     stageId: stage.id,
@@ -59,6 +61,8 @@ function stageSnapshot(stored: StoredStage): StageSnapshot {
     state: stage.state,
     suspendGraceSeconds: stage.suspendGraceSeconds,
     isOutpost: stage.outpostId != null,
+    health: stage.health ?? null,
+    previousHealth,
     createdAt: stage.createdAt,
     updatedAt: stage.updatedAt,
   });
@@ -80,7 +84,11 @@ function releaseSnapshot(release: NonNullable<StoredPayload["release"]>, stage: 
   });
 }
 
-function componentSnapshot(component: NonNullable<StoredPayload["component"]>, stage: StageSnapshot): ComponentSnapshot {
+function componentSnapshot(
+  component: NonNullable<StoredPayload["component"]>,
+  previousHealth: string | null,
+  stage: StageSnapshot,
+): ComponentSnapshot {
   return Object.assign(new ComponentSnapshot(), {
     name: component.name,
     releaseId: component.releaseId,
@@ -88,6 +96,7 @@ function componentSnapshot(component: NonNullable<StoredPayload["component"]>, s
     state: component.state,
     health: component.health,
     lastKnownHealth: component.lastKnownHealth ?? null,
+    previousHealth,
     observedAt: date(component.observedAt),
     restarts: component.restarts,
     message: component.message ?? null,
@@ -133,10 +142,11 @@ function configurationSnapshot(configuration: NonNullable<StoredPayload["configu
 export function subjectOf(kind: string, payload: unknown): EventSubject | null {
   const stored = (payload ?? {}) as StoredPayload;
   if (!stored.stage) return null;
-  const stage = stageSnapshot(stored.stage);
-  if (stageEventKinds.has(kind)) return stage;
+  const previousHealth = stored.previousHealth ?? null;
+  if (stageEventKinds.has(kind)) return stageSnapshot(stored.stage, kind === EventKind.STAGE_HEALTH_CHANGED ? previousHealth : null);
+  const stage = stageSnapshot(stored.stage, null);
   if (releaseEventKinds.has(kind) && stored.release) return releaseSnapshot(stored.release, stage);
-  if (componentEventKinds.has(kind) && stored.component) return componentSnapshot(stored.component, stage);
+  if (componentEventKinds.has(kind) && stored.component) return componentSnapshot(stored.component, previousHealth, stage);
   if (outpostLinkEventKinds.has(kind) && stored.link) return outpostLinkSnapshot(stored.link, stage);
   if (kind === EventKind.CONFIGURATION_CHANGED && stored.configuration) return configurationSnapshot(stored.configuration, stage);
   return null;

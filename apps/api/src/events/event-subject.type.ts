@@ -35,6 +35,15 @@ export class StageSnapshot {
   @Field(() => Boolean, { description: "True when the Stage lives on a remote Outpost (false: the built-in local one)." })
   isOutpost: boolean;
 
+  @Field(() => Health, {
+    nullable: true,
+    description: "Its health as of this event (`Stage.health`); null in events written before Stages kept their health.",
+  })
+  health: Health | null;
+
+  @Field(() => Health, { nullable: true, description: "STAGE_HEALTH_CHANGED only: the health it moved from." })
+  previousHealth: Health | null;
+
   @Field(() => DateTime, { description: "When the Stage was created." })
   createdAt: Date;
 
@@ -97,6 +106,12 @@ export class ComponentSnapshot {
 
   @Field(() => Health, { nullable: true, description: "The last real verdict, kept while `health` is UNKNOWN." })
   lastKnownHealth: Health | null;
+
+  @Field(() => Health, {
+    nullable: true,
+    description: "When this event changed its health, the health it moved from (null for a new Component, or when the health stayed).",
+  })
+  previousHealth: Health | null;
 
   @Field(() => DateTime, { nullable: true, description: "When the agent saw this health." })
   observedAt: Date | null;

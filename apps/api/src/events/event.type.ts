@@ -18,6 +18,10 @@ registerEnumType(EventKind, {
     COMPONENT_CHANGED: { description: "A Component's state, health, restarts or message changed, as its agent reported." },
     CONFIGURATION_CHANGED: { description: "A Configuration got a new version." },
     OUTPOST_LINK_CHANGED: { description: "A Stage's link to its Outpost changed: status, sync, or apply errors." },
+    STAGE_HEALTH_CHANGED: {
+      description:
+        "A Stage's health moved: its services' probes, a new serving Release, or its Outpost's status. The Stage carries the new health, `previousHealth` the old.",
+    },
   },
 });
 
@@ -39,7 +43,7 @@ export abstract class EventFields {
   actor: string;
 }
 
-@ObjectType({ description: "A change of a Stage: created, updated, deleted, or a state transition." })
+@ObjectType({ description: "A change of a Stage: created, updated, deleted, a state transition, or a change of health." })
 export class StageEvent extends EventFields {
   @Field(() => Stage, { description: "The Stage as it was at this event." })
   stage: Stage;

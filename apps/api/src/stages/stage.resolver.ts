@@ -13,6 +13,7 @@ import { CreateStageInput, UpdateStageInput } from "./stage.input.js";
 import type { ListedStage } from "./stage.service.js";
 import { Health, Stage, StageConnection } from "./stage.type.js";
 import { deriveStageHealth } from "./stage.health.js";
+import type { StageRow } from "@pergola/db/schema";
 
 @Resolver(() => Stage)
 export class StageResolver {
@@ -136,10 +137,11 @@ export class StageResolver {
 
   @FieldResolver(() => Health, {
     description:
-      "From the health of the services of the Release serving the Stage (during a rollout, the one still serving): HEALTHY all, DEGRADED some, UNHEALTHY none; UNKNOWN while nothing reports.",
+      "From the health of the services of the Release serving the Stage (during a rollout, the one still serving): HEALTHY all, DEGRADED some, UNHEALTHY none; UNKNOWN while nothing reports or its Outpost is not ONLINE. In an event, as it was at that event (STAGE_HEALTH_CHANGED marks each change).",
   })
-  health(@Root() stage: Stage & ListedStage, @Ctx() { loaders }: Context): Health | Promise<Health> {
-    if (stage.listed) return deriveStageHealth(stage.listed.serving);
+  health(@Root() stage: Stage & Partial<Pick<StageRow, "health">>, @Ctx() { loaders }: Context): Health | Promise<Health> {
+    if (stage.health) return stage.health as Health;
+    // An event written before Stages kept their health: derived now.
     return loaders.servingComponentsByStageId.load(stage.id).then(deriveStageHealth);
   }
 }

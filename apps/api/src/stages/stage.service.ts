@@ -6,8 +6,6 @@
  */
 import type { Db, Tx } from "@pergola/db/client";
 import {
-  components,
-  outposts,
   projectMembers,
   projects,
   releases,
@@ -22,7 +20,6 @@ import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
 import { and, asc, count, eq, getTableColumns, inArray, like, sql, type SQL } from "drizzle-orm";
 import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequest, pageSize, toPage } from "../common/keyset.js";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
-import { componentAsSeen } from "../domain/component.machine.js";
 import { accepted } from "../domain/outcome.js";
 import { stepStage, type StageStep } from "../domain/stage.machine.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
@@ -32,7 +29,7 @@ import { placeOnOutpost } from "../outposts/outpost-grants.js";
 import { mayUseProject } from "../projects/project.service.js";
 import type { OutpostService } from "../outposts/outpost.service.js";
 import type { EventLog, ProjectTarget, ProjectTx } from "../events/event-log.js";
-import { isCurrentRelease, isServingRelease } from "../releases/release.conditions.js";
+import { isCurrentRelease } from "../releases/release.conditions.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
 
 export interface CreateStageInput {
@@ -84,7 +81,7 @@ export class StageService {
 
   /**
    * The Project's Stages, oldest first, each with what a list shows beside it (`listed`): its
-   * current Release and the services of the Release serving it, as seen. One statement, built
+   * current Release. One statement, built
    * once, whatever the number of Stages.
    */
   async listStages(project: Pick<ProjectRow, "id">): Promise<ListedStage[]> {
@@ -305,8 +302,6 @@ export async function applyStageSteps(
 /** What a list of Stages reads with each Stage, so that its fields need no statement of their own. */
 export interface StageListing {
   currentRelease: ReleaseRow | null;
-  /** Kind and health (as seen: UNKNOWN while its Outpost is not ONLINE) of the serving Release's Components. */
-  serving: { kind: string; health: string; lastKnownHealth: string | null }[];
 }
 
 export type ListedStage = StageRow & { listed?: StageListing };
@@ -324,10 +319,6 @@ function listStagesStatement(db: Db, project: SQL, name: string) {
   const release = Object.fromEntries(
     Object.keys(getTableColumns(releases)).map((key) => [key, current[key as keyof typeof current]]),
   ) as unknown as { [K in keyof ReleaseRow]: (typeof current)[K] };
-  const serving = sql<StageListing["serving"]>`(
-    select coalesce(json_agg(json_build_object('kind', c.kind, 'health', c.health, 'lastKnownHealth', c.last_known_health)), '[]'::json)
-    from ${components} c join ${releases} on ${releases.id} = c.release_id
-    where c.stage_id = ${stages.id} and ${isServingRelease})`;
   return (
     db
       // Of the Project only what authorizes the read: every row carries it.
@@ -336,14 +327,11 @@ function listStagesStatement(db: Db, project: SQL, name: string) {
         role: projectMembers.role,
         stage: stages,
         release,
-        serving,
-        outpostStatus: outposts.status,
       })
       .from(projects)
       .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("user"))))
       .leftJoin(stages, eq(stages.projectId, projects.id))
       .leftJoinLateral(current, sql`true`)
-      .leftJoin(outposts, eq(outposts.id, stages.outpostId))
       .where(project)
       .orderBy(asc(stages.createdAt))
       .prepare(name)
@@ -351,9 +339,5 @@ function listStagesStatement(db: Db, project: SQL, name: string) {
 }
 
 function toListed(rows: Awaited<ReturnType<ReturnType<typeof listStagesStatement>["execute"]>>): ListedStage[] {
-  return rows.flatMap(({ stage, release, serving, outpostStatus }) =>
-    stage
-      ? [Object.assign(stage, { listed: { currentRelease: release, serving: serving.map((c) => componentAsSeen(c, outpostStatus)) } })]
-      : [],
-  );
+  return rows.flatMap(({ stage, release }) => (stage ? [Object.assign(stage, { listed: { currentRelease: release } })] : []));
 }

@@ -229,6 +229,8 @@ export type EventKind =
   | 'STAGE_CREATED'
   /** A Stage was deleted. */
   | 'STAGE_DELETED'
+  /** A Stage's health moved: its services' probes, a new serving Release, or its Outpost's status. The Stage carries the new health, `previousHealth` the old. */
+  | 'STAGE_HEALTH_CHANGED'
   /** A Stage moved to another StageState. */
   | 'STAGE_STATE_CHANGED'
   /** A Stage's name, type or grace period changed. */
