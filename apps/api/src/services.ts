@@ -35,6 +35,7 @@ import { OutpostSessions, type OutpostSessionsOptions } from "./outposts/outpost
 import { AgentConnections } from "./outposts/agent-connections.js";
 import { NodeService } from "./node/node.service.js";
 import { refreshStageHealth } from "./stages/stage.health.js";
+import { HealthService } from "./health/health.service.js";
 
 export interface Services {
   bus: EventBus;
@@ -63,6 +64,7 @@ export interface Services {
   outpostSessions: OutpostSessions;
   agentConnections: AgentConnections;
   nodes: NodeService;
+  health: HealthService;
 }
 
 export interface ServicesOptions {
@@ -107,11 +109,12 @@ export function createServices(database: Database, logger: Logger, options: Serv
   );
   const signIn = new SignInService(database.db, audit, outpostAnnouncer);
   const outpostSessions = new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts);
+  const projects = new ProjectService(database.db, log, outpostAnnouncer);
   return {
     metrics,
     bus,
     log,
-    projects: new ProjectService(database.db, log, outpostAnnouncer),
+    projects,
     stages: new StageService(database.db, log, outposts),
     tokens: new TokenService(database.db),
     users: new UserService(database.db, outpostAnnouncer),
@@ -134,5 +137,6 @@ export function createServices(database: Database, logger: Logger, options: Serv
     outpostSessions,
     agentConnections: new AgentConnections(outpostSessions, outposts, logger),
     nodes: new NodeService(database.db),
+    health: new HealthService(database.db, projects, bus),
   };
 }

@@ -102,6 +102,7 @@ export const MATRIX: Record<string, string> = {
   "Subscription.componentLogs": "ok    ok    ok     ok       404       403   401",
   "Subscription.desiredState": "403   403   403    403      403       ok    401",
   "Subscription.events": "ok    ok    ok     ok       404       403   401",
+  "Subscription.healthChanged": "ok    ok    ok     ok       nil       403   401",
   "Subscription.outpostChanged": "ok    403   403    403      403       403   401",
   "Subscription.outpostLinkChanged": "ok    ok    ok     ok       404       403   401",
   "Subscription.projectsChanged": "ok    ok    ok     ok       nil       403   401",

@@ -71,6 +71,10 @@ const OVERRIDES: Record<string, Override> = {
   // Its cursor is its own (<release>:<line>), not the log's.
   "Subscription.componentLogs": { args: () => ({ after: undefined }) },
   "Subscription.projectsChanged": { selection: "{ slug }", reveals: hasProject },
+  "Subscription.healthChanged": {
+    selection: "{ kind stages { project } }",
+    reveals: (event: { stages: { project: string }[] }) => event.stages.some((s) => s.project === fx.project),
+  },
   "Mutation.addConfigData": {
     args: () => ({ input: { project: fx.project, stage: fx.stage, env: [{ name: `E_${randomBytes(4).toString("hex")}`, value: "v" }] } }),
   },

@@ -208,7 +208,8 @@ async function storeComponents(
       stageId: stage.id,
       payload: {
         stage: toStageSnapshot(stage),
-        ...(old && old.health !== row!.health ? { previousHealth: old.health } : {}),
+        // When its health moved (or it is new: null), what it moved from; the health feed tells those.
+        ...(!old ? { previousHealth: null } : old.health !== row!.health ? { previousHealth: old.health } : {}),
         component: { ...snapshot, observedAt: snapshot.observedAt?.toISOString() ?? null, updatedAt: snapshot.updatedAt.toISOString() },
       },
     });

@@ -11,6 +11,7 @@ import { ConfigurationResolver } from "../configurations/configuration.resolver.
 import { EventResolver } from "../events/event.resolver.js";
 import { EventSubjectResolver } from "../events/event-subject.resolver.js";
 import { NodeResolver } from "../node/node.resolver.js";
+import { HealthResolver } from "../health/health.resolver.js";
 import { ReleaseRelationsResolver } from "../releases/release-relations.resolver.js";
 import { BuildRelationsResolver } from "../builds/build-relations.resolver.js";
 import { ConfigurationRelationsResolver } from "../configurations/configuration-relations.resolver.js";
@@ -57,6 +58,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       ComponentIdResolver,
       ComponentLogLinesRelationsResolver,
       OutpostLinkIdResolver,
+      HealthResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).
