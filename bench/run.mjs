@@ -12,6 +12,7 @@ const benchmarks = {
   coldstart: () => import("./coldstart.mjs"),
   replay: () => import("./replay.mjs"),
   wakeups: () => import("./wakeups.mjs"),
+  health: () => import("./health.mjs"),
 };
 
 const [name, ...argv] = process.argv.slice(2);
