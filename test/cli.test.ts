@@ -724,6 +724,39 @@ describe.concurrent("pergola: watching", { timeout: 180_000 }, () => {
     );
   });
 
+  it("watch health prints the SNAPSHOT of every Stage, then each change, as JSON lines and as a table", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "first", "--type", "prod", "-p", project]);
+    const watch = follow(["watch", "health", "-o", "json"]);
+    try {
+      const snapshot = await watch.until((lines) => {
+        const event = lines.map((l) => JSON.parse(l)).find((e) => e.kind === "SNAPSHOT");
+        return event;
+      });
+      expect(snapshot.stages).toContainEqual(expect.objectContaining({ project, stage: "first", type: "PROD", health: "UNKNOWN" }));
+      await ok(["create", "stage", "second", "--type", "qa", "-p", project]);
+      await ok(["suspend", "stage", "second", "-p", project]);
+      const changes = await watch.until((lines) => {
+        const events = lines.map((l) => JSON.parse(l)).filter((e) => e.stages.some((s: { project: string }) => s.project === project));
+        return events.some((e) => e.kind === "STAGE_STATE_CHANGED") ? events.map((e) => e.kind) : undefined;
+      });
+      expect(changes).toEqual(expect.arrayContaining(["SNAPSHOT", "STAGE_ADDED", "STAGE_STATE_CHANGED"]));
+    } finally {
+      await watch.stop();
+    }
+    const table = follow(["watch", "health"]);
+    try {
+      await table.until((lines) =>
+        lines.some((l) => l.startsWith("health (")) &&
+        lines.some((l) => new RegExp(`│ ${project}\\s+│ second\\s+│ qa\\s+│ suspend`).test(l))
+          ? true
+          : undefined,
+      );
+    } finally {
+      await table.stop();
+    }
+  });
+
   it("watch stage draws the table, then again on every change", async () => {
     const project = await newProject();
     await ok(["create", "stage", "first", "--type", "dev", "-p", project]);

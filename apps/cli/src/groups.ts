@@ -43,7 +43,7 @@ const VERBS: [keyof Verbs, string, string][] = [
   ["remove", "Remove config-data or a member", "pergola remove config-data -p my-new-project -s my-new-stage --env GREETING"],
   ["logs", "Show a component's output", "pergola logs component web -p my-new-project -s my-new-stage --follow"],
   ["rotate", "Rotate an outpost's agent token", "pergola rotate outpost-token factory-berlin"],
-  ["watch", "Watch stages live", "pergola watch stage -p my-new-project"],
+  ["watch", "Watch stages and the fleet's health live", "pergola watch health"],
   ["disable", "Disable an access key or a user (their credentials stop at once)", "pergola disable access-key 0b6f2c1e-…"],
   ["enable", "Enable an access key or a user again", "pergola enable user silas@example.com"],
 ];

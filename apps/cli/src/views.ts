@@ -1,6 +1,6 @@
 /** Human views shared by several commands. */
 import { LOCAL_OUTPOST } from "@pergola/schema";
-import type { OutpostRow, ReleaseRow, StageRow } from "./documents.js";
+import type { CliHealthChangedSubscription, OutpostRow, ReleaseRow, StageRow } from "./documents.js";
 import { ago, lower, renderFacts, renderTable, type Cell } from "./output.js";
 
 /** The seed's table: `stages (P)`, columns stage, type, state, health, release (+ outpost, connection). */
@@ -78,4 +78,26 @@ export function renderOutpost(o: OutpostRow): string {
 /** `site=berlin, line=2`; nothing for an Outpost without labels (or a caller who may not see them). */
 export function formatLabels(labels: { key: string; value: string }[] | null): string | null {
   return labels?.length ? labels.map(({ key, value }) => `${key}=${value}`).join(", ") : null;
+}
+
+export type FleetStage = CliHealthChangedSubscription["healthChanged"]["stages"][number];
+
+/** `pergola watch health`: every Stage with its health, since when, and its Outpost link. */
+export function renderFleetHealth(stages: FleetStage[]): string {
+  const unwell = stages.filter((s) => s.health === "UNHEALTHY" || s.health === "DEGRADED").length;
+  const rows = stages.map((s) => [
+    s.project,
+    s.stage,
+    lower(s.type),
+    lower(s.state),
+    lower(s.health),
+    ago(s.healthSince),
+    s.outpost ?? LOCAL_OUTPOST,
+    s.link ? lower(s.link) : "-",
+  ]);
+  return renderTable(
+    ["project", "stage", "type", "state", "health", "since", "outpost", "link"],
+    rows,
+    `health (${stages.length} Stages, ${unwell} unhealthy or degraded)`,
+  );
 }

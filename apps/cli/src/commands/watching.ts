@@ -1,13 +1,13 @@
-/** `events -p P [--follow] [--after CURSOR]`, `watch stage -p P`. */
+/** `events -p P [--follow] [--after CURSOR]`, `watch stage -p P`, `watch health`. */
 import type { Command } from "commander";
-import { CliEventsDocument, CliProjectCursorDocument, type CliEventsSubscription } from "../documents.js";
+import { CliEventsDocument, CliHealthChangedDocument, CliProjectCursorDocument, type CliEventsSubscription } from "../documents.js";
 import { leaf, projectOption, type Context } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import { followResumable } from "../follow.js";
 import type { Verbs } from "../groups.js";
 import { lower, printRecord } from "../output.js";
-import { renderStages } from "../views.js";
+import { renderFleetHealth, renderStages, type FleetStage } from "../views.js";
 import { listStages } from "./stages.js";
 
 type ProjectEvent = CliEventsSubscription["events"];
@@ -92,6 +92,35 @@ export function registerWatching(program: Command, verbs: Verbs): void {
         else return events.cursor;
         draw();
         return events.cursor;
+      });
+    },
+  );
+
+  leaf(
+    verbs.watch,
+    "health",
+    "A live table of the health of every Stage you may see, in all Projects, redrawn on every change (Ctrl-C to stop)",
+    ["pergola watch health", "pergola watch health -o json   # one JSON line per event: the SNAPSHOT, then each change"],
+    (cmd) => cmd,
+    async (ctx) => {
+      const rows = new Map<string, FleetStage>();
+      const tty = ctx.format === "table" && process.stdout.isTTY;
+      // Every (re)subscription starts with a SNAPSHOT: the table is redrawn from it, so nothing is missed while away.
+      await followResumable(ctx.client, CliHealthChangedDocument, {}, ({ healthChanged: event }) => {
+        if (ctx.format !== "table") {
+          printRecord(ctx.format, event, () => "");
+          return "";
+        }
+        if (event.kind === "SNAPSHOT") rows.clear();
+        for (const stage of event.stages) {
+          const key = `${stage.project}/${stage.stage}`;
+          if (event.kind === "STAGE_REMOVED") rows.delete(key);
+          else rows.set(key, stage);
+        }
+        if (tty) process.stdout.write("\x1b[H\x1b[2J");
+        const stages = [...rows.values()].sort((a, b) => a.project.localeCompare(b.project) || a.stage.localeCompare(b.stage));
+        process.stdout.write(`${renderFleetHealth(stages)}\n${tty ? "watching; Ctrl-C to stop\n" : ""}`);
+        return "";
       });
     },
   );
