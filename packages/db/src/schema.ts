@@ -160,7 +160,13 @@ export const events = pgTable(
     actor: text("actor").notNull().default("system"),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.seq] })],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.seq] }),
+    // A Stage's health timeline and deploy markers (stages/stage-history.ts); only these kinds pay for it.
+    index("events_stage_history_idx")
+      .on(t.stageId, t.kind, t.seq)
+      .where(sql`${t.kind} in ('STAGE_HEALTH_CHANGED', 'RELEASE_STATE_CHANGED')`),
+  ],
 );
 
 /**

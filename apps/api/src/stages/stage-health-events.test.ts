@@ -88,8 +88,26 @@ describe("STAGE_HEALTH_CHANGED", () => {
     expect(offline).toMatchObject({ subject: { health: "UNKNOWN", previousHealth: "UNHEALTHY" } });
     live.close();
 
-    const { stage } = await api.ok(`query($p: String!) { stage(project: $p, slug: "edge") { health } }`, { p: project });
+    const { stage } = await api.ok(
+      `query($p: String!) { stage(project: $p, slug: "edge") { health healthHistory { health previousHealth } deployMarkers { number state } } }`,
+      { p: project },
+    );
     expect(stage.health).toBe("UNKNOWN");
+    // The Monitoring tab's timeline and markers, from the same log.
+    expect(stage.healthHistory).toEqual([
+      { health: "HEALTHY", previousHealth: "UNKNOWN" },
+      { health: "UNHEALTHY", previousHealth: "HEALTHY" },
+      { health: "UNKNOWN", previousHealth: "UNHEALTHY" },
+    ]);
+    expect(stage.deployMarkers).toEqual([{ number: 1, state: "DEPLOYED" }]);
+    const newest = await api.ok(`query($p: String!) { stage(project: $p, slug: "edge") { healthHistory(first: 1) { health } } }`, {
+      p: project,
+    });
+    expect(newest.stage.healthHistory).toEqual([{ health: "UNKNOWN" }]);
+    const bad = await api.gql(`query($p: String!) { stage(project: $p, slug: "edge") { healthHistory(first: 0) { health } } }`, {
+      p: project,
+    });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
 
     // Replayed from the start: each event carries the health of its time.
     const replay = subscribe<{ events: SeenEvent }>(api.ws(), EVENTS, { p: project, after: "0" });

@@ -1,4 +1,7 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { DateTime } from "../common/scalars.js";
+import { DeployMarker, StageHealthChange } from "./stage-history.type.js";
+import { MAX_HISTORY } from "./stage-history.js";
 import { Configuration } from "../configurations/configuration.type.js";
 import type { Context } from "../context.js";
 import { projectFor } from "../projects/project.service.js";
@@ -133,6 +136,34 @@ export class StageResolver {
   @FieldResolver(() => [Component], { description: "The Components of the active Release, as its agent last reported them." })
   async components(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<Component[]> {
     return (await loaders.componentsByStageId.load(stage.id)) as Component[];
+  }
+
+  @FieldResolver(() => [StageHealthChange], {
+    description: `Its health changes, oldest first: the newest \`first\` (1 to ${MAX_HISTORY}, default 100) since \`since\`, as far back as the event log is kept.`,
+  })
+  healthHistory(
+    @Root() stage: Stage,
+    @Arg("since", () => DateTime, { nullable: true, description: "Only changes at or after this time." }) since: Date | null,
+    @Arg("first", () => Int, { nullable: true, description: `How many of the newest, 1 to ${MAX_HISTORY}; default 100.` }) first:
+      | number
+      | null,
+    @Ctx() { services }: Context,
+  ): Promise<StageHealthChange[]> {
+    return services.stages.listHealthChanges(stage.id, { since, first });
+  }
+
+  @FieldResolver(() => [DeployMarker], {
+    description: `Its Releases' ends (DEPLOYED or FAILED), oldest first: the newest \`first\` (1 to ${MAX_HISTORY}, default 100) since \`since\`. Deploy markers for charts.`,
+  })
+  deployMarkers(
+    @Root() stage: Stage,
+    @Arg("since", () => DateTime, { nullable: true, description: "Only Releases that ended at or after this time." }) since: Date | null,
+    @Arg("first", () => Int, { nullable: true, description: `How many of the newest, 1 to ${MAX_HISTORY}; default 100.` }) first:
+      | number
+      | null,
+    @Ctx() { services }: Context,
+  ): Promise<DeployMarker[]> {
+    return services.stages.listDeployMarkers(stage.id, { since, first });
   }
 
   @FieldResolver(() => Health, {

@@ -30,6 +30,8 @@ import { mayUseProject } from "../projects/project.service.js";
 import type { OutpostService } from "../outposts/outpost.service.js";
 import type { EventLog, ProjectTarget, ProjectTx } from "../events/event-log.js";
 import { isCurrentRelease } from "../releases/release.conditions.js";
+import { listDeployMarkers, listHealthChanges, type HistoryRequest } from "./stage-history.js";
+import type { DeployMarker, StageHealthChange } from "./stage-history.type.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
 
 export interface CreateStageInput {
@@ -134,6 +136,16 @@ export class StageService {
       .where(inArray(stages.id, [...stageIds]));
     const byId = new Map(rows.map((r) => [r.id, r.outpostId]));
     return stageIds.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Its health changes (stage-history.ts). */
+  listHealthChanges(stageId: string, request: HistoryRequest): Promise<StageHealthChange[]> {
+    return listHealthChanges(this.db, stageId, request);
+  }
+
+  /** Its Releases' ends, DEPLOYED or FAILED (stage-history.ts). */
+  listDeployMarkers(stageId: string, request: HistoryRequest): Promise<DeployMarker[]> {
+    return listDeployMarkers(this.db, stageId, request);
   }
 
   async findStage(project: ProjectRow, slug: string): Promise<StageRow | null> {

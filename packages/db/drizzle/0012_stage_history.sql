@@ -1,0 +1,1 @@
+CREATE INDEX "events_stage_history_idx" ON "events" USING btree ("stage_id","kind","seq") WHERE "events"."kind" in ('STAGE_HEALTH_CHANGED', 'RELEASE_STATE_CHANGED');
