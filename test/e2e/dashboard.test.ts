@@ -363,6 +363,18 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
       .filter({ hasText: /^HEALTHY$/ })
       .waitFor({ timeout: UI_TIMEOUT });
     await screenshot(page, "stage-resumed");
+
+    // The Monitoring tab: the health over the last hour (HEALTHY now), both Releases as markers, restarts.
+    await page.getByRole("tab", { name: "Monitoring" }).click();
+    const monitoring = page.getByTestId("monitoring");
+    await monitoring.getByTestId("deploy-marker-2").waitFor({ timeout: UI_TIMEOUT });
+    await monitoring.getByTestId("deploy-marker-1").waitFor({ timeout: UI_TIMEOUT });
+    const band = monitoring.getByTestId("health-band");
+    await band.locator('[data-health="HEALTHY"]').last().waitFor({ timeout: UI_TIMEOUT });
+    expect(await band.locator("[data-health]").last().getAttribute("data-health")).toBe("HEALTHY");
+    await monitoring.getByTestId("monitoring-web").getByText("HEALTHY").waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(page, "stage-monitoring");
+    await page.getByRole("tab", { name: "Overview" }).click();
     const row = stageRow(list, "dev");
     await row.getByText(`#2 ${build}`).waitFor({ timeout: UI_TIMEOUT });
     await row.getByTestId("stage-state").filter({ hasText: "RUNNING" }).waitFor({ timeout: UI_TIMEOUT });

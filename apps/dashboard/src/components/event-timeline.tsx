@@ -80,10 +80,10 @@ function getStageSlug(subject: ProjectEventRow["subject"]): string | undefined {
   return subject.__typename === "StageSnapshot" ? subject.slug : subject.stage.slug;
 }
 
-function describe({ subject }: ProjectEventRow): string {
+function describe({ kind, subject }: ProjectEventRow): string {
   switch (subject?.__typename) {
     case "StageSnapshot":
-      return subject.state;
+      return kind === "STAGE_HEALTH_CHANGED" ? (subject.stageHealth ?? "") : subject.state;
     case "ComponentSnapshot":
       return `${subject.name} ${subject.componentState} ${subject.health}`;
     case "ReleaseSnapshot":

@@ -7,7 +7,7 @@
  * An event's snapshot wins over the page only when its cursor is newer than the page's.
  */
 import Link from "next/link";
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useQuery, useSubscription } from "urql";
 import {
   DashboardComponentChangedDocument,
@@ -29,6 +29,7 @@ import { ago, newer, utc } from "@/lib/format";
 import { useFirst, useNow } from "@/lib/hooks";
 import { usePagesAfter } from "@/lib/pages";
 import { LoadMore } from "./load-more";
+import { StageMonitoring } from "./stage-monitoring";
 
 type Stamped<T> = { cursor: string; value: T };
 
@@ -67,8 +68,12 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
 
   // Whatever the events do not carry (Configurations, drift): read again after them, at most every 300 ms.
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  // Moves on every event of this Stage: the Monitoring tab reads again.
+  const [version, setVersion] = useState(0);
+  const [tab, setTab] = useState<"overview" | "monitoring">("overview");
   const refresh = useMemo(
     () => () => {
+      setVersion((v) => v + 1);
       if (timer.current) return;
       timer.current = setTimeout(() => {
         timer.current = null;
@@ -183,99 +188,121 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
         </div>
       </div>
       {stage.configDrift ? <ConfigDrift project={project} stage={stage} /> : null}
+      <div className="tabs" role="tablist" aria-label="Stage views">
+        {(["overview", "monitoring"] as const).map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            id={`tab-${t}`}
+            aria-selected={tab === t}
+            aria-controls={`panel-${t}`}
+            className={tab === t ? "active" : ""}
+            onClick={() => setTab(t)}
+          >
+            {t === "overview" ? "Overview" : "Monitoring"}
+          </button>
+        ))}
+      </div>
       <div className="layout">
-        <div>
-          <section className="panel" aria-labelledby="components-title">
-            <div className="panel-head">
-              <h2 id="components-title">Components</h2>
-            </div>
-            {components.length === 0 ? (
-              <p className="muted">No Components: deploy a Release to run some.</p>
-            ) : (
-              <ul className="components list">
-                {components.map((c) => (
-                  <li key={c.name} className="component" data-testid={`component-${c.name}`}>
-                    <div className="component-head">
-                      <strong className="mono">{c.name}</strong>
-                      <span className="muted small">{c.kind}</span>
-                      <Badge value={c.state} />
-                      <Badge
-                        value={c.health}
-                        label={c.health === "UNKNOWN" && c.lastKnownHealth ? `UNKNOWN (was ${c.lastKnownHealth})` : c.health}
-                      />
-                      <span className="muted small">
-                        {c.restarts} {c.restarts === 1 ? "restart" : "restarts"}
-                      </span>
-                      {c.observedAt ? (
-                        <span className="muted small" title={utc(c.observedAt)}>
-                          seen {ago(c.observedAt, now)}
-                        </span>
-                      ) : null}
-                    </div>
-                    {c.message ? <p className="small muted">{c.message}</p> : null}
-                    {c.links.length ? (
-                      <div className="links">
-                        {c.links.map((l) => (
-                          <a key={l} href={l} target="_blank" rel="noreferrer">
-                            {l}
-                          </a>
-                        ))}
-                      </div>
-                    ) : null}
-                    <ComponentLogs project={project} stage={slug} component={c.name} />
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
-          <section className="panel" aria-labelledby="releases-title">
-            <div className="panel-head">
-              <h2 id="releases-title">Release history</h2>
-            </div>
-            {releases.length === 0 ? (
-              <p className="muted">No Releases yet.</p>
-            ) : (
-              <div className="table-wrap">
-                <table className="table" data-testid="release-history">
-                  <thead>
-                    <tr>
-                      <th scope="col">#</th>
-                      <th scope="col">Build</th>
-                      <th scope="col">Config</th>
-                      <th scope="col">Released</th>
-                      <th scope="col">By</th>
-                      <th scope="col">Status</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {releases.map((r) => (
-                      <tr key={r.id} data-testid={`release-${r.number}`}>
-                        <td data-label="#" className="mono">
-                          {r.number}
-                        </td>
-                        <td data-label="Build" className="mono">
-                          {r.build.name}
-                        </td>
-                        <td data-label="Config" className="mono">
-                          {r.config ? `${r.config.name} v${r.configVersion}` : "—"}
-                        </td>
-                        <td data-label="Released" title={utc(r.createdAt)}>
-                          {ago(r.createdAt, now)}
-                        </td>
-                        <td data-label="By">{r.author.name}</td>
-                        <td data-label="Status">
-                          <Badge value={r.state} />
-                          {r.message ? <span className="small muted"> {r.message}</span> : null}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+        {tab === "monitoring" ? (
+          <div role="tabpanel" id="panel-monitoring" aria-labelledby="tab-monitoring">
+            <StageMonitoring project={project} stage={slug} version={version} />
+          </div>
+        ) : (
+          <div role="tabpanel" id="panel-overview" aria-labelledby="tab-overview">
+            <section className="panel" aria-labelledby="components-title">
+              <div className="panel-head">
+                <h2 id="components-title">Components</h2>
               </div>
-            )}
-            <LoadMore list={older} noun="Releases" />
-          </section>
-        </div>
+              {components.length === 0 ? (
+                <p className="muted">No Components: deploy a Release to run some.</p>
+              ) : (
+                <ul className="components list">
+                  {components.map((c) => (
+                    <li key={c.name} className="component" data-testid={`component-${c.name}`}>
+                      <div className="component-head">
+                        <strong className="mono">{c.name}</strong>
+                        <span className="muted small">{c.kind}</span>
+                        <Badge value={c.state} />
+                        <Badge
+                          value={c.health}
+                          label={c.health === "UNKNOWN" && c.lastKnownHealth ? `UNKNOWN (was ${c.lastKnownHealth})` : c.health}
+                        />
+                        <span className="muted small">
+                          {c.restarts} {c.restarts === 1 ? "restart" : "restarts"}
+                        </span>
+                        {c.observedAt ? (
+                          <span className="muted small" title={utc(c.observedAt)}>
+                            seen {ago(c.observedAt, now)}
+                          </span>
+                        ) : null}
+                      </div>
+                      {c.message ? <p className="small muted">{c.message}</p> : null}
+                      {c.links.length ? (
+                        <div className="links">
+                          {c.links.map((l) => (
+                            <a key={l} href={l} target="_blank" rel="noreferrer">
+                              {l}
+                            </a>
+                          ))}
+                        </div>
+                      ) : null}
+                      <ComponentLogs project={project} stage={slug} component={c.name} />
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+            <section className="panel" aria-labelledby="releases-title">
+              <div className="panel-head">
+                <h2 id="releases-title">Release history</h2>
+              </div>
+              {releases.length === 0 ? (
+                <p className="muted">No Releases yet.</p>
+              ) : (
+                <div className="table-wrap">
+                  <table className="table" data-testid="release-history">
+                    <thead>
+                      <tr>
+                        <th scope="col">#</th>
+                        <th scope="col">Build</th>
+                        <th scope="col">Config</th>
+                        <th scope="col">Released</th>
+                        <th scope="col">By</th>
+                        <th scope="col">Status</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {releases.map((r) => (
+                        <tr key={r.id} data-testid={`release-${r.number}`}>
+                          <td data-label="#" className="mono">
+                            {r.number}
+                          </td>
+                          <td data-label="Build" className="mono">
+                            {r.build.name}
+                          </td>
+                          <td data-label="Config" className="mono">
+                            {r.config ? `${r.config.name} v${r.configVersion}` : "—"}
+                          </td>
+                          <td data-label="Released" title={utc(r.createdAt)}>
+                            {ago(r.createdAt, now)}
+                          </td>
+                          <td data-label="By">{r.author.name}</td>
+                          <td data-label="Status">
+                            <Badge value={r.state} />
+                            {r.message ? <span className="small muted"> {r.message}</span> : null}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+              <LoadMore list={older} noun="Releases" />
+            </section>
+          </div>
+        )}
         <EventTimeline project={project} stage={slug} cursor={after} onEvent={refresh} />
       </div>
     </section>
