@@ -243,7 +243,10 @@ class HealthFeed {
     const pictures = new Map<string, ProjectPicture>();
     for (const row of rows) {
       let picture = pictures.get(row.project.id);
-      if (!picture) pictures.set(row.project.id, (picture = { project: row.project, stages: [] }));
+      if (!picture) {
+        picture = { project: row.project, stages: [] };
+        pictures.set(row.project.id, picture);
+      }
       if (row.stage) picture.stages.push({ stage: row.stage, outpostSlug: row.outpostSlug, outpostStatus: row.outpostStatus });
     }
     return [...pictures.values()];

@@ -2,7 +2,7 @@ import { Field, ObjectType } from "type-graphql";
 import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
 import { ComponentKind, ComponentState } from "../components/component.type.js";
-import { OutpostLinkStatus } from "../outposts/outpost.type.js";
+import { OutpostLinkStatus } from "../outposts/outpost-link-status.js";
 import { Health, StageState, StageType } from "../stages/stage.type.js";
 
 export const HEALTH_EVENT_KINDS = [

@@ -1,4 +1,7 @@
-import { OUTPOST_HISTORY_KINDS, OUTPOST_LINK_STATUSES, OUTPOST_PROBLEM_CODES } from "@pergola/schema";
+import { OUTPOST_HISTORY_KINDS, OUTPOST_PROBLEM_CODES } from "@pergola/schema";
+import { OutpostLinkStatus } from "./outpost-link-status.js";
+
+export { OutpostLinkStatus };
 import { Field, ID, Int, ObjectType, UseMiddleware, type MiddlewareFn } from "type-graphql";
 import { can } from "../auth/policy.js";
 import { graphqlEnum } from "../common/graphql-enum.js";
@@ -9,20 +12,6 @@ import { Stage } from "../stages/stage.type.js";
 import { LABELS_AS_STRINGS } from "./label.type.js";
 import { Node } from "../node/node.type.js";
 import { Connection } from "../graphql/connection.type.js";
-
-export const OutpostLinkStatus = graphqlEnum(OUTPOST_LINK_STATUSES, {
-  name: "OutpostLinkStatus",
-  description:
-    "PENDING: the agent never connected (or never acknowledged the Stage); CONNECTING: its socket is open, not yet in sync; ONLINE: connected and heartbeating; OFFLINE: socket closed or heartbeats missed; ERROR: the agent reported it cannot apply.",
-  valuesConfig: {
-    PENDING: { description: "The agent never connected (or never acknowledged the Stage)." },
-    CONNECTING: { description: "Its socket is open; not yet in sync." },
-    ONLINE: { description: "Connected and heartbeating." },
-    OFFLINE: { description: "Its socket closed, or heartbeats were missed." },
-    ERROR: { description: "The agent reported it cannot apply something (see `errors`)." },
-  },
-});
-export type OutpostLinkStatus = keyof typeof OutpostLinkStatus;
 
 export const OutpostHistoryKind = graphqlEnum(OUTPOST_HISTORY_KINDS, {
   name: "OutpostHistoryKind",

@@ -73,7 +73,7 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
     <section className="panel" aria-labelledby="monitoring-title" data-testid="monitoring">
       <div className="panel-head">
         <h2 id="monitoring-title">Monitoring</h2>
-        <div className="segmented" role="group" aria-label="Window">
+        <fieldset className="segmented" aria-label="Window">
           {WINDOWS.map((w) => (
             <button
               key={w.label}
@@ -85,7 +85,7 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
               {w.label}
             </button>
           ))}
-        </div>
+        </fieldset>
       </div>
       <ErrorNote error={error} />
       <h3 className="small muted">Health</h3>
