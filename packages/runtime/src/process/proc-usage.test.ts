@@ -57,7 +57,13 @@ function lines(child: ChildProcessWithoutNullStreams) {
     if (earlier >= 0) return Promise.resolve(seen.splice(earlier, 1)[0]!);
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no "${prefix}" line within ${ms} ms`)), ms);
-      waiting.push({ prefix, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+      waiting.push({
+        prefix,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
     });
   };
 }
