@@ -34,6 +34,8 @@ import { OutpostGrantService } from "./outposts/outpost-grants.js";
 import { OutpostSessions, type OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
 import { AgentConnections } from "./outposts/agent-connections.js";
 import { NodeService } from "./node/node.service.js";
+import { UsageFeed } from "./usage/usage-feed.js";
+import { UsageService } from "./usage/usage.service.js";
 
 export interface Services {
   bus: EventBus;
@@ -62,6 +64,8 @@ export interface Services {
   outpostSessions: OutpostSessions;
   agentConnections: AgentConnections;
   nodes: NodeService;
+  usage: UsageService;
+  usageFeed: UsageFeed;
 }
 
 export interface ServicesOptions {
@@ -94,6 +98,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const outpostAnnouncer = new OutpostAnnouncer(database, log, logger);
   const outposts = new OutpostService(database.db, outpostAnnouncer);
   const logFeed = new LogFeed(database, logger);
+  const usageFeed = new UsageFeed(database, logger);
   const audit = new AuditService(database.db);
   const secrets = loadSecretBox(options.dataDir, options.secretKey);
   const artifacts = new ArtifactService(
@@ -132,5 +137,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     outpostSessions,
     agentConnections: new AgentConnections(outpostSessions, outposts, logger),
     nodes: new NodeService(database.db),
+    usage: new UsageService(database.db, usageFeed),
+    usageFeed,
   };
 }

@@ -14,6 +14,9 @@ export const USAGE = {
   historySeconds: 24 * 60 * 60,
   /** `Component.metrics` answers at most this many points: a larger `step` is asked for. */
   maxPoints: 2000,
-  /** Samples in one `reportUsage` (the agent ships a longer backlog in several). */
-  maxSamplesPerReport: 500,
+  /**
+   * Samples in one `reportUsage` (the agent ships a longer backlog in several): ~40 KB of
+   * JSON, under the 64 KiB a socket message may hold.
+   */
+  maxSamplesPerReport: 200,
 } as const;
