@@ -65,6 +65,8 @@ export interface StackOptions {
   /** Passed to `startAgent` (in-process agent only). */
   connection?: AgentOptions["connection"];
   runtime?: AgentOptions["runtime"];
+  /** Passed to `startAgent` (in-process agent only): how often it samples and ships Components' usage. */
+  usageIntervalMs?: number;
   /**
    * Runs `pergola-agent` (apps/agent/dist/cli.js) as its own process instead, with its clock
    * this many milliseconds ahead (test/support/clock-offset.mjs), so that a once-a-minute cron
@@ -93,6 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       logger,
       runtime: options.runtime ?? FAST_RUNTIME,
       connection: { backoff: { initialMs: 100, maxMs: 1000, jitter: 0.2 }, ...options.connection },
+      usageIntervalMs: options.usageIntervalMs,
     });
   }
   onTestFailed(() => {

@@ -1,6 +1,7 @@
 /**
  * `componentMetrics`: a Stage's usage, live. First the newest sample of each of its Components
- * (when there are any from the last hour), then each batch its agent ships. Woken by UsageFeed
+ * from the last hour (none, when there are none: the first message says the subscription is
+ * live either way), then each batch its agent ships. Woken by UsageFeed
  * (NOTIFY across replicas); each wake reads the samples taken after the newest one sent. Usage
  * is not in the event log and has no cursor: a client that reconnects reads `Component.metrics`
  * for what it missed.
@@ -49,7 +50,7 @@ function follow(sources: ComponentMetricsSources, stageId: string) {
     try {
       const latest = await sources.usage.listStageLatest(stageId);
       let newest = latest.newest;
-      if (latest.samples.length > 0) await push({ samples: latest.samples });
+      await push({ samples: latest.samples });
       while (await signals.next()) {
         const samples = await sources.usage.listStageSince(stageId, newest);
         if (samples.length === 0) continue;

@@ -63,7 +63,7 @@ export class UsageResolver {
 
   @Subscription(() => ComponentMetricsEvent, {
     description:
-      "The usage of the Stage's Components as their agent ships it: first the newest sample of each (if any from the last hour), then each new batch (every 10 s). No cursor: read `Component.metrics` for what came before.",
+      "The usage of the Stage's Components as their agent ships it: first the newest sample of each from the last hour (an empty list when there is none: the subscription is live from that first message), then each new batch (every 10 s). No cursor: read `Component.metrics` for what came before.",
     subscribe: ({ args, context }: SubscribeResolverData<unknown, ComponentMetricsRequest, Context>) =>
       streamComponentMetrics(context.services, context.actor, args),
   })

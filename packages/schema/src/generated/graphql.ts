@@ -395,7 +395,7 @@ export type UpdateStageInput = {
   type?: StageType | null | undefined;
 };
 
-/** A batch of usage samples of the Components an agent runs (at most 500). */
+/** A batch of usage samples of the Components an agent runs (at most 200). */
 export type UsageReportInput = {
   /** The samples, of any of the agent's Stages, in any order. */
   samples: Array<UsageSampleInput>;
