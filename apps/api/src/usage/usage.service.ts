@@ -9,7 +9,7 @@ import type { Db } from "@pergola/db/client";
 import { componentUsage, outposts, stages, type ComponentUsageRow } from "@pergola/db/schema";
 import { LOCAL_OUTPOST, USAGE } from "@pergola/schema";
 import { and, asc, desc, eq, gt, gte, inArray, sql } from "drizzle-orm";
-import { badInput } from "../errors.js";
+import { badInput, PgCode, pgErrorCode } from "../errors.js";
 import { isUuid } from "../node/global-id.js";
 import type { ReportingAgent } from "../components/component.service.js";
 import { checkSample, checkSeriesRequest, type Sample, type SeriesRequest } from "./usage.rules.js";
@@ -46,6 +46,9 @@ const point = (row: ComponentUsageRow): UsagePoint => ({
   openFiles: row.openFiles,
 });
 
+/** A sample taken further ahead of this clock than this is from an agent whose clock is off: dropped. */
+const MAX_AHEAD_MS = 5 * 60_000;
+
 /** Rows at the agents' own resolution: the last hour's (older ones are averaged, usage-retention.ts). */
 const asSampled = eq(componentUsage.stepSeconds, USAGE.sampleSeconds);
 
@@ -57,10 +60,11 @@ export class UsageService {
 
   /**
    * Stores the samples of the Stages this agent runs: on the local Outpost, its Stages; on a
-   * remote one, those of its Outpost, and only from its newest session. Others, and samples
-   * older than the hour kept as sampled (the downsampling has moved past them), are dropped.
+   * remote one, those of its Outpost, and only from its newest session. Others, samples older
+   * than the hour kept as sampled (the downsampling has moved past them) and samples from more
+   * than a few minutes ahead (an agent's clock far off) are dropped.
    */
-  async applyUsageReport(samples: readonly Sample[], agent: ReportingAgent): Promise<UsageReportAnswer> {
+  async applyUsageReport(samples: readonly Sample[], agent: ReportingAgent, retried = false): Promise<UsageReportAnswer> {
     if (samples.length > USAGE.maxSamplesPerReport) throw badInput("samples", `at most ${USAGE.maxSamplesPerReport} in one report`);
     for (const [i, sample] of samples.entries()) checkSample(sample, i);
     const ids = [...new Set(samples.map((s) => s.stageId).filter(isUuid))];
@@ -73,38 +77,54 @@ export class UsageService {
       : [];
     const refusals = new Map(owners.map((owner) => [owner.id, refuseOwner(owner, agent)]));
     const oldest = Date.now() - USAGE.rawSeconds * 1000;
+    const newest = Date.now() + MAX_AHEAD_MS;
+    const whyDropped = (s: Sample): string | null => {
+      const refused = refusals.get(s.stageId);
+      if (refused === undefined) return "no Stage has this ID";
+      if (refused) return refused;
+      if (s.at.getTime() < oldest) return "older than the hour kept as sampled";
+      if (s.at.getTime() > newest) return "taken in the future";
+      return null;
+    };
     const reasons = new Set<string>();
     const kept = samples.filter((s) => {
-      const refused = refusals.get(s.stageId);
-      const reason =
-        refused === undefined
-          ? "no Stage has this ID"
-          : (refused ?? (s.at.getTime() < oldest ? "older than the hour kept as sampled" : null));
+      const reason = whyDropped(s);
       if (reason) reasons.add(reason);
       return reason === null;
     });
-    const written = kept.length
-      ? await this.db
-          .insert(componentUsage)
-          .values(
-            kept.map((s) => ({
-              stageId: s.stageId,
-              component: s.component,
-              at: s.at,
-              stepSeconds: USAGE.sampleSeconds,
-              cpuSecondsTotal: s.cpuSecondsTotal,
-              cpu: s.cpu,
-              memoryBytes: Number(s.memoryBytes),
-              openFiles: s.openFiles,
-            })),
-          )
-          .onConflictDoNothing()
-          .returning({ stageId: componentUsage.stageId })
-      : [];
+    let written: { stageId: string }[];
+    try {
+      written = await this.store(kept);
+    } catch (error) {
+      // A Stage deleted since it was read: read the owners again (it is dropped then).
+      if (pgErrorCode(error) === PgCode.foreignKeyViolation && !retried) return this.applyUsageReport(samples, agent, true);
+      throw error;
+    }
     // Committed: the Stages' followers read the new samples.
     for (const stageId of new Set(written.map((w) => w.stageId))) this.feed.signal(stageId);
     const dropped = samples.length - kept.length;
     return { stored: written.length, dropped, reason: dropped ? [...reasons].join("; ") : null };
+  }
+
+  /** Inserts the samples as taken; one already stored (the same Component and time) is skipped. */
+  private store(kept: readonly Sample[]): Promise<{ stageId: string }[]> {
+    if (kept.length === 0) return Promise.resolve([]);
+    return this.db
+      .insert(componentUsage)
+      .values(
+        kept.map((s) => ({
+          stageId: s.stageId,
+          component: s.component,
+          at: s.at,
+          stepSeconds: USAGE.sampleSeconds,
+          cpuSecondsTotal: s.cpuSecondsTotal,
+          cpu: s.cpu,
+          memoryBytes: Number(s.memoryBytes),
+          openFiles: s.openFiles,
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ stageId: componentUsage.stageId });
   }
 
   /** The newest sample of each `<stageId>/<component>` in the last hour; null for none. */

@@ -59,12 +59,12 @@ describe("reportUsage and what reads it", () => {
       expect((await api.ok(USAGE, { p: project })).stage.components).toEqual([{ name: "web", usage: null }]);
       const first = [40, 30, 20].map((ago) => sample(stageId, ago));
       const answer = await run(agent, REPORT_USAGE, {
-        i: { samples: [...first, sample(other.stageId, 20), sample(stageId, 2 * 3600)] },
+        i: { samples: [...first, sample(other.stageId, 20), sample(stageId, 2 * 3600), sample(stageId, -3600, { cpuSecondsTotal: 5 })] },
       });
       expect(answer.reportUsage).toEqual({
         stored: 3,
-        dropped: 2,
-        reason: "a Stage not on this agent's Outpost; older than the hour kept as sampled",
+        dropped: 3,
+        reason: "a Stage not on this agent's Outpost; older than the hour kept as sampled; taken in the future",
       });
       // Sent again (an answer that never came): stored once.
       expect((await run(agent, REPORT_USAGE, { i: { samples: first } })).reportUsage).toMatchObject({ stored: 0, dropped: 0 });

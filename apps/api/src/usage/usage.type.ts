@@ -86,7 +86,7 @@ export class UsageReportResult {
   @Field(() => String, {
     nullable: true,
     description:
-      "Why samples were dropped (a Stage not on this agent's Outpost, a superseded session, older than the hour kept as sampled).",
+      "Why samples were dropped (a Stage not on this agent's Outpost, a superseded session, older than the hour kept as sampled, more than 5 minutes ahead of the API's clock).",
   })
   reason: string | null;
 }
