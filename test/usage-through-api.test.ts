@@ -2,7 +2,8 @@
  * Components' usage end to end: a real agent runs a Stage whose service starts a worker that
  * holds memory and burns some CPU; the agent samples the tree from /proc (every 200 ms here)
  * and ships it; `componentMetrics` brings the batches, `Component.usage` and
- * `metrics(since, step)` answer with the worker counted, and the API's /metrics shows them.
+ * `metrics(since, step)` answer with the worker counted, and the API's /metrics and the
+ * agent's own show them.
  */
 import { describe, expect, it } from "vitest";
 import { createTestProject, eventually, subscribe } from "../apps/api/src/testing/harness.js";
@@ -32,7 +33,7 @@ type Usage = { at: string; cpuSecondsTotal: number; cpu: number; memoryBytes: st
 
 describe("Components' usage through the API, with a real agent", () => {
   it("samples the service's process tree, and answers componentMetrics, Component.usage, metrics(since, step) and /metrics", async () => {
-    const stack = await startStack({ usageIntervalMs: 200 });
+    const stack = await startStack({ usageIntervalMs: 200, health: true });
     const { api } = stack;
     const project = await createTestProject(api);
     await createStage(api, project, "dev");
@@ -82,5 +83,14 @@ describe("Components' usage through the API, with a real agent", () => {
       500,
     );
     expect(memory).toBeGreaterThan(72 * MIB);
+
+    // The agent's /metrics, beside its /healthz: what it sampled last (every 200 ms here).
+    const agentMetrics = await (await fetch(`${await stack.agentHealthUrl!}/metrics`)).text();
+    const agentSeries = `pergola_agent_component_memory_bytes{stage="${project}/dev",component="web"}`;
+    const agentLine = agentMetrics.split("\n").find((l) => l.startsWith(`${agentSeries} `));
+    expect(Number(agentLine?.slice(agentSeries.length + 1))).toBeGreaterThan(72 * MIB);
+    expect(agentMetrics).toMatch(
+      new RegExp(`^pergola_agent_component_cpu_seconds_total\\{stage="${project}/dev",component="web"\\} [0-9.]+$`, "m"),
+    );
   });
 });
