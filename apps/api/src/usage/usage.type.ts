@@ -16,7 +16,10 @@ export class ComponentUsage {
   })
   cpuSecondsTotal: number;
 
-  @Field(() => Float, { description: "CPU cores used: the rate of `cpuSecondsTotal` over the interval before `at` (0.5 = half a core)." })
+  @Field(() => Float, {
+    description:
+      "CPU cores used: the rate of `cpuSecondsTotal` over the interval before `at` (0.5 = half a core; for a process sampled the first time, its average since it started). In `metrics`, the average over the step.",
+  })
   cpu: number;
 
   @Field(() => UnsignedInt64, {
