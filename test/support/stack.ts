@@ -54,6 +54,8 @@ export interface Stack {
   apiDataDir: string;
   /** The agent's data dir: `runtime/storage/<project>/<stage>/<component>/<volume>`, `artifacts/<sha256>/`. */
   agentDataDir: string;
+  /** With `health` (in-process agent): the URL the agent serves /healthz and /metrics below, once it listens. */
+  agentHealthUrl?: Promise<string>;
   /** What the agent logged (in-process agent), or its output lines (agent process). */
   log: LogEntry[];
   /** The standard volume `volume` of a Component, as the process runtime keeps it on the agent's host. */
@@ -65,6 +67,10 @@ export interface StackOptions {
   /** Passed to `startAgent` (in-process agent only). */
   connection?: AgentOptions["connection"];
   runtime?: AgentOptions["runtime"];
+  /** Passed to `startAgent` (in-process agent only): how often it samples and ships Components' usage. */
+  usageIntervalMs?: number;
+  /** Passed to `startAgent` (in-process agent only): serve /healthz and /metrics on a free loopback port. */
+  health?: boolean;
   /**
    * Runs `pergola-agent` (apps/agent/dist/cli.js) as its own process instead, with its clock
    * this many milliseconds ahead (test/support/clock-offset.mjs), so that a once-a-minute cron
@@ -93,6 +99,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       logger,
       runtime: options.runtime ?? FAST_RUNTIME,
       connection: { backoff: { initialMs: 100, maxMs: 1000, jitter: 0.2 }, ...options.connection },
+      usageIntervalMs: options.usageIntervalMs,
+      health: options.health ? { host: "127.0.0.1", port: 0 } : undefined,
     });
   }
   onTestFailed(() => {
@@ -104,6 +112,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     api,
     apiDataDir,
     agentDataDir,
+    agentHealthUrl: agent.healthUrl,
     log: logger.entries,
     storagePath: (project, stage, component, volume, file) =>
       join(agentDataDir, "runtime", "storage", project, stage, component, volume, ...(file ? [file] : [])),

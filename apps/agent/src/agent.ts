@@ -20,6 +20,7 @@ import { Connection, type ConnectionOptions } from "./connection.js";
 import { createGateway, type GatewayOptions } from "./gateway.js";
 import { createHealthServer, getHealth, type HealthServerOptions } from "./health.js";
 import { createAgentMetrics } from "./metrics.js";
+import { UsageSampler } from "./usage-sampler.js";
 import { LinkStages } from "./link-stages.js";
 import type { AgentLogger } from "./ports.js";
 import { Reconciler } from "./reconciler.js";
@@ -56,6 +57,8 @@ export interface AgentOptions {
   connection?: Pick<ConnectionOptions, "backoff" | "resyncMs" | "reportTimeoutMs">;
   /** Limits on a Release's archive once inflated, checked before it is unpacked. Default DEFAULT_ARCHIVE_LIMITS (1 GiB, 100,000 entries). */
   artifactLimits?: Partial<ArchiveLimits>;
+  /** How often each Component's CPU, memory and open files are sampled and shipped (usage-sampler.ts), ms. Default 10 s. */
+  usageIntervalMs?: number;
 }
 
 export interface Agent {
@@ -121,6 +124,14 @@ export function startAgent(options: AgentOptions): Agent {
     publicUrl: options.publicUrl,
   });
   const connected = connection;
+  const usage = new UsageSampler({
+    stages: () => reconciler.appliedStages(),
+    status: (stageKey) => runtime.status(stageKey),
+    send: (samples) => connected.reportUsage(samples),
+    logger,
+    intervalMs: options.usageIntervalMs,
+  });
+  usage.start();
   const health = options.health
     ? createHealthServer({
         listen: options.health,
@@ -135,6 +146,7 @@ export function startAgent(options: AgentOptions): Agent {
             reconciler
               .appliedStageKeys()
               .flatMap((stage) => runtime.status(stage).map((c) => ({ stage, component: c.name, state: c.state, restarts: c.restarts }))),
+          usage: () => usage.now(),
         }),
       })
     : undefined;
@@ -166,6 +178,7 @@ export function startAgent(options: AgentOptions): Agent {
     healthUrl,
     close() {
       closing ??= (async () => {
+        usage.stop();
         await connection.close();
         await gateway?.then(
           (g) => g.close(),

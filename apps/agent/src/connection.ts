@@ -6,7 +6,8 @@
  * Reports go over the same socket (`reportStatus` as a graphql-ws operation), not as HTTP POSTs:
  * the connection is already open and authenticated (one path out through NAT and proxies, one
  * auth), and the API can tie each report to this agent's session, which is how it ignores
- * reports of a superseded session (docs/adr/0002-level-triggered-agent.md).
+ * reports of a superseded session (docs/adr/0002-level-triggered-agent.md). Usage samples
+ * (usage-sampler.ts) go the same way, as `reportUsage`.
  */
 import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
@@ -14,13 +15,23 @@ import { getSource } from "@pergola/schema";
 import {
   AgentDesiredStateDocument,
   AgentReportStatusDocument,
+  AgentReportUsageDocument,
   type AgentDesiredStateSubscription,
   type AgentReportStatusMutation,
   type AgentReportStatusMutationVariables,
+  type AgentReportUsageMutation,
+  type AgentReportUsageMutationVariables,
 } from "@pergola/schema/generated";
 import { backoffDelay, type Backoff } from "@pergola/schema/time";
 import { Heartbeater, type HeartbeatState } from "./heartbeat.js";
-import { desiredStateSchema, type DesiredStage, type ReportResult, type StatusReport } from "./desired-state.js";
+import {
+  desiredStateSchema,
+  type DesiredStage,
+  type ReportResult,
+  type StatusReport,
+  type UsageReportResult,
+  type UsageSample,
+} from "./desired-state.js";
 import type { AgentLogger } from "./ports.js";
 
 export interface DesiredStateTarget {
@@ -130,15 +141,34 @@ export class Connection {
 
   /** Sends one report over the socket; rejects when it could not be sent or the server answered with errors. */
   report(report: StatusReport): Promise<ReportResult> {
+    const variables: AgentReportStatusMutationVariables = { i: report };
+    return this.mutate<AgentReportStatusMutation>(getSource(AgentReportStatusDocument), variables, "report").then(
+      (data) => data.reportStatus,
+    );
+  }
+
+  /**
+   * Sends one batch of usage samples over the socket (`reportUsage`, beside the reports: usage
+   * comes on a clock, for all Stages at once, and changes no state); rejects like `report`.
+   */
+  reportUsage(samples: UsageSample[]): Promise<UsageReportResult> {
+    const variables: AgentReportUsageMutationVariables = { i: { samples } };
+    return this.mutate<AgentReportUsageMutation>(getSource(AgentReportUsageDocument), variables, "usage report").then(
+      (data) => data.reportUsage,
+    );
+  }
+
+  /** One mutation over the socket, answered within `reportTimeoutMs`. */
+  private mutate<TData>(query: string, variables: Record<string, unknown>, what: string): Promise<TData> {
+    const timeoutMs = this.options.reportTimeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
-      let result: FormattedExecutionResult<AgentReportStatusMutation, unknown> | undefined;
+      let result: FormattedExecutionResult<TData, unknown> | undefined;
       const timer = setTimeout(() => {
         dispose();
-        reject(new Error(`no answer to the report within ${this.options.reportTimeoutMs ?? 30_000} ms`));
-      }, this.options.reportTimeoutMs ?? 30_000);
-      const variables: AgentReportStatusMutationVariables = { i: report };
-      const dispose = this.client.subscribe<AgentReportStatusMutation>(
-        { query: getSource(AgentReportStatusDocument), variables },
+        reject(new Error(`no answer to the ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const dispose = this.client.subscribe<TData>(
+        { query, variables },
         {
           next: (value) => (result = value),
           error: (error) => {
@@ -148,8 +178,8 @@ export class Connection {
           complete: () => {
             clearTimeout(timer);
             if (result?.errors?.length) reject(new Error(result.errors.map((e) => e.message).join("; ")));
-            else if (!result?.data?.reportStatus) reject(new Error("the server answered the report without data"));
-            else resolve(result.data.reportStatus);
+            else if (!result?.data) reject(new Error(`the server answered the ${what} without data`));
+            else resolve(result.data);
           },
         },
       );

@@ -10,8 +10,10 @@ import { z } from "zod";
 import type {
   AgentDesiredStateSubscription,
   AgentReportStatusMutation,
+  AgentReportUsageMutation,
   ComponentReportInput,
   StatusReportInput,
+  UsageSampleInput,
 } from "@pergola/schema/generated";
 
 const stringMap = z.record(z.string(), z.string());
@@ -58,3 +60,8 @@ export type StatusReport = StatusReportInput;
 export type ReportedComponent = ComponentReportInput;
 
 export type ReportResult = AgentReportStatusMutation["reportStatus"];
+
+/** One usage sample (`UsageSampleInput`): a Component's process tree, as usage-sampler.ts read it from /proc. */
+export type UsageSample = UsageSampleInput;
+
+export type UsageReportResult = AgentReportUsageMutation["reportUsage"];

@@ -1,16 +1,20 @@
 /**
  * The agent's own Prometheus metrics, at /metrics beside /healthz (health.ts): its process
- * (prom-client's defaults), its link to the API, and the state of each Component it runs, as it
- * sees them — what a monitor on the Outpost's host can read when the API cannot be reached.
+ * (prom-client's defaults), its link to the API, and the state and resource usage of each
+ * Component it runs, as it sees them — what a monitor on the Outpost's host can read when the
+ * API cannot be reached.
  */
 import { COMPONENT_STATES } from "@pergola/schema";
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import type { ComponentUsageNow } from "./usage-sampler.js";
 
 export interface AgentMetricsSource {
   /** The Outpost its token acts for (null until the server said), and whether /healthz says ok. */
   link(): { outpost: string | null; up: boolean };
   /** The Stages this agent runs, and each one's Components as its runtime reports them. */
   components(): { stage: string; component: string; state: string; restarts: number }[];
+  /** What each Component's processes used at the last sampling (usage-sampler.ts); empty before the first. */
+  usage(): ComponentUsageNow[];
 }
 
 export function createAgentMetrics(source: AgentMetricsSource): Registry {
@@ -48,6 +52,36 @@ export function createAgentMetrics(source: AgentMetricsSource): Registry {
     collect() {
       this.reset();
       for (const c of source.components()) this.set({ stage: c.stage, component: c.component }, c.restarts);
+    },
+  });
+  new Counter({
+    name: "pergola_agent_component_cpu_seconds_total",
+    help: "CPU seconds used by each Component's process tree since its process last started (starts again at 0 on a restart), at the last sampling.",
+    labelNames: ["stage", "component"],
+    registers,
+    collect() {
+      this.reset();
+      for (const u of source.usage()) this.inc({ stage: u.stage, component: u.component }, u.cpuSecondsTotal);
+    },
+  });
+  new Gauge({
+    name: "pergola_agent_component_memory_bytes",
+    help: "Resident memory of each Component's process tree (the sum of its processes' RSS), at the last sampling.",
+    labelNames: ["stage", "component"],
+    registers,
+    collect() {
+      this.reset();
+      for (const u of source.usage()) this.set({ stage: u.stage, component: u.component }, u.memoryBytes);
+    },
+  });
+  new Gauge({
+    name: "pergola_agent_component_open_files",
+    help: "Open file descriptors of each Component's process tree, at the last sampling.",
+    labelNames: ["stage", "component"],
+    registers,
+    collect() {
+      this.reset();
+      for (const u of source.usage()) this.set({ stage: u.stage, component: u.component }, u.openFiles);
     },
   });
   return registry;

@@ -90,7 +90,12 @@ export class Reconciler {
 
   /** The keys (`<project>/<stage>`) of the Stages this agent has applied. */
   appliedStageKeys(): string[] {
-    return [...this.slots.values()].flatMap((slot) => (slot.applied ? [slot.key] : []));
+    return this.appliedStages().map((stage) => stage.key);
+  }
+
+  /** The Stages this agent has applied: the runtime's key and the API's id of each. */
+  appliedStages(): { key: string; stageId: string }[] {
+    return [...this.slots.values()].flatMap((slot) => (slot.applied ? [{ key: slot.key, stageId: slot.applied.stageId }] : []));
   }
 
   /** Resolves once every Stage has applied (or failed to apply) the newest desired state it was given. */

@@ -32,6 +32,7 @@ export const unauthenticated = (message: string) => new AppError(ErrorCode.UNAUT
 /** PostgreSQL error codes the services translate (never shown raw). */
 export const PgCode = {
   uniqueViolation: "23505",
+  foreignKeyViolation: "23503",
   serializationFailure: "40001",
   deadlockDetected: "40P01",
 } as const;

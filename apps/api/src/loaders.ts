@@ -11,6 +11,7 @@ import type { OutpostView } from "./outposts/outpost-views.js";
 import type { MemberView } from "./projects/project.service.js";
 import type { Services } from "./services.js";
 import { oneInOrder } from "./common/in-order.js";
+import type { UsagePoint } from "./usage/usage.service.js";
 
 export interface Loaders {
   projectById: DataLoader<string, ProjectRow | null>;
@@ -30,6 +31,8 @@ export interface Loaders {
   linksByComponent: DataLoader<string, string[]>;
   stageById: DataLoader<string, StageRow | null>;
   releaseById: DataLoader<string, ReleaseRow | null>;
+  /** Keys `<stageId>/<component>`: the newest usage sample of each. */
+  usageByComponent: DataLoader<string, UsagePoint | null>;
 }
 
 /** How each loader batches; `loaders` is the context's own set (a loader may use another). */
@@ -61,6 +64,7 @@ const BATCH: BatchFns = {
   },
   stageById: (services) => async (ids) => oneInOrder(ids, await services.nodes.listStages(ids), (r) => r.id),
   releaseById: (services) => async (ids) => oneInOrder(ids, await services.nodes.listReleases(ids), (r) => r.id),
+  usageByComponent: (services) => (keys) => services.usage.listLatest(keys),
 };
 
 const SERVICES = Symbol("services");

@@ -44,6 +44,7 @@ import { createDocumentStore } from "./graphql/shared-execution.js";
 import { attachWebSocketServer, WS_PATH } from "./graphql/ws.js";
 import { withSafeErrors } from "./logger.js";
 import { createServices, type Services } from "./services.js";
+import { startCompactingUsage } from "./usage/usage-retention.js";
 
 export interface ServerOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -116,6 +117,8 @@ export interface ServerOptions {
   artifactLimits?: Partial<ArchiveLimits>;
   /** Heartbeat batching and OFFLINE monitor timings (outposts/outpost-sessions.ts). */
   outposts?: OutpostSessionsOptions;
+  /** How often Components' usage older than an hour is averaged into minutes, and older than a day deleted (usage/usage-retention.ts), ms. Default 60 s. */
+  usageCompactionMs?: number;
   /**
    * Single sign-on with an OpenID Connect provider (auth/oidc): register `<publicUrl>/auth/oidc/callback`
    * as the client's redirect URI there. SSO may send browsers back only to `allowedOrigins` and
@@ -183,6 +186,8 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   await services.bus.start();
   await services.outpostAnnouncer.start();
   await services.logFeed.start();
+  await services.usageFeed.start();
+  const stopCompacting = startCompactingUsage(() => services.usage.compact(), options.usageCompactionMs ?? 60_000, logger);
   services.outpostSessions.start();
 
   const schema = await createSchema();
@@ -333,10 +338,12 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     close() {
       closing ??= (async () => {
         stopCollecting();
+        stopCompacting();
         await sockets.close();
         await services.outpostSessions.stop();
         await services.outpostAnnouncer.stop();
         await services.logFeed.stop();
+        await services.usageFeed.stop();
         gateway.close();
         await apollo.stop();
         await closeHttp(httpServer);

@@ -36,6 +36,8 @@ import { AgentConnections } from "./outposts/agent-connections.js";
 import { NodeService } from "./node/node.service.js";
 import { refreshStageHealth } from "./stages/stage.health.js";
 import { HealthService } from "./health/health.service.js";
+import { UsageFeed } from "./usage/usage-feed.js";
+import { UsageService } from "./usage/usage.service.js";
 
 export interface Services {
   bus: EventBus;
@@ -65,6 +67,8 @@ export interface Services {
   agentConnections: AgentConnections;
   nodes: NodeService;
   health: HealthService;
+  usage: UsageService;
+  usageFeed: UsageFeed;
 }
 
 export interface ServicesOptions {
@@ -98,6 +102,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const outpostAnnouncer = new OutpostAnnouncer(database, log, logger);
   const outposts = new OutpostService(database.db, outpostAnnouncer);
   const logFeed = new LogFeed(database, logger);
+  const usageFeed = new UsageFeed(database, logger);
   const audit = new AuditService(database.db);
   const secrets = loadSecretBox(options.dataDir, options.secretKey);
   const artifacts = new ArtifactService(
@@ -138,5 +143,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     agentConnections: new AgentConnections(outpostSessions, outposts, logger),
     nodes: new NodeService(database.db),
     health: new HealthService(database.db, projects, bus),
+    usage: new UsageService(database.db, usageFeed),
+    usageFeed,
   };
 }

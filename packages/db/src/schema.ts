@@ -17,6 +17,7 @@ import {
   boolean,
   check,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -464,8 +465,33 @@ export const components = pgTable(
   (t) => [primaryKey({ columns: [t.releaseId, t.name] }), index("components_stage_idx").on(t.stageId)],
 );
 
+/**
+ * What each Component's processes use, as its agent sampled it (every 10 s): `step_seconds` 10
+ * for samples as taken, kept for an hour; then averaged into 60-second points, kept for a day
+ * (the API's usage job, usage/usage-retention.ts). Keyed by Stage and Component name (not
+ * Release): a Component's history runs on across Releases. Memory and open files are summed
+ * over its process tree; `cpu` is the cores it used over the interval before `at`.
+ */
+export const componentUsage = pgTable(
+  "component_usage",
+  {
+    stageId: uuid("stage_id")
+      .notNull()
+      .references(() => stages.id, { onDelete: "cascade" }),
+    component: text("component").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    stepSeconds: integer("step_seconds").notNull(),
+    cpuSecondsTotal: doublePrecision("cpu_seconds_total").notNull(),
+    cpu: doublePrecision("cpu").notNull(),
+    memoryBytes: bigint("memory_bytes", { mode: "number" }).notNull(),
+    openFiles: integer("open_files").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stageId, t.component, t.at] }), index("component_usage_step_at_idx").on(t.stepSeconds, t.at)],
+);
+
 export type ProjectRow = typeof projects.$inferSelect;
 export type ComponentRow = typeof components.$inferSelect;
+export type ComponentUsageRow = typeof componentUsage.$inferSelect;
 export type ReleaseRow = typeof releases.$inferSelect;
 export type ReleaseState = (typeof releaseState.enumValues)[number];
 export type ArtifactRow = typeof artifacts.$inferSelect;

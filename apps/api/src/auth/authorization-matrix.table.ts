@@ -86,6 +86,7 @@ export const MATRIX: Record<string, string> = {
   "Mutation.removeConfigData": "ok    ok    ok     403      404       403   401",
   "Mutation.removeMember": "ok    ok    403    403      404       403   401", // another member
   "Mutation.reportStatus": "403   403   403    403      403       ok    401",
+  "Mutation.reportUsage": "403   403   403    403      403       ok    401",
   "Mutation.resumeStage": "ok    ok    ok     403      404       403   401",
   "Mutation.rollbackStage": "ok    ok    ok     403      404       403   401",
   "Mutation.revokeOutpost": "ok    403   403    403      403       403   401",
@@ -100,6 +101,7 @@ export const MATRIX: Record<string, string> = {
   // Subscriptions (graphql-ws): like the queries.
   "Subscription.componentChanged": "ok    ok    ok     ok       404       403   401",
   "Subscription.componentLogs": "ok    ok    ok     ok       404       403   401",
+  "Subscription.componentMetrics": "ok    ok    ok     ok       404       403   401",
   "Subscription.desiredState": "403   403   403    403      403       ok    401",
   "Subscription.events": "ok    ok    ok     ok       404       403   401",
   "Subscription.healthChanged": "ok    ok    ok     ok       nil       403   401",

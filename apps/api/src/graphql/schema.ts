@@ -27,6 +27,7 @@ import { UserResolver } from "../users/user.resolver.js";
 import { AccessKeyResolver } from "../access-keys/access-key.resolver.js";
 import { MemberResolver } from "../projects/member.resolver.js";
 import { AuditResolver } from "../audit/audit.resolver.js";
+import { ComponentUsageResolver, UsageResolver } from "../usage/usage.resolver.js";
 import { describeRootTypes } from "./root-types.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
@@ -59,6 +60,8 @@ export async function createSchema(): Promise<GraphQLSchema> {
       ComponentLogLinesRelationsResolver,
       OutpostLinkIdResolver,
       HealthResolver,
+      ComponentUsageResolver,
+      UsageResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).

@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics (prom-client), served at /metrics (metrics.routes.ts). Two kinds:
- *  - the fleet (Stages, Components, Outposts): gauges read from the database when scraped (cached
+ *  - the fleet (Stages, Components and their usage, Outposts): gauges read from the database when scraped (cached
  *    a few seconds, fleet.ts), so every replica reports the same whichever saw the change;
  *  - this process: its own Node metrics, GraphQL operations, sockets, subscriptions, deploy
  *    durations it saw end, event delivery lag. Prometheus adds them up across replicas.
@@ -93,6 +93,28 @@ export function createMetrics(db: Db, options: MetricsOptions = {}): Metrics {
       const { stages } = await fleet();
       this.reset();
       for (const s of stages) for (const c of s.components) this.inc({ project: s.project, stage: s.stage, component: c.name }, c.restarts);
+    },
+  });
+  new Counter({
+    name: "pergola_component_cpu_seconds_total",
+    help: "CPU seconds used by each Component's processes since its process last started (starts again at 0 on a restart), as its agent last sampled them (within the last minute).",
+    labelNames: ["project", "stage", "component"],
+    registers,
+    async collect() {
+      const { usage } = await fleet();
+      this.reset();
+      for (const u of usage) this.inc({ project: u.project, stage: u.stage, component: u.component }, u.cpuSecondsTotal);
+    },
+  });
+  new Gauge({
+    name: "pergola_component_memory_bytes",
+    help: "Resident memory of each Component's processes (the sum of their RSS), as its agent last sampled it (within the last minute).",
+    labelNames: ["project", "stage", "component"],
+    registers,
+    async collect() {
+      const { usage } = await fleet();
+      this.reset();
+      for (const u of usage) this.set({ project: u.project, stage: u.stage, component: u.component }, u.memoryBytes);
     },
   });
   new Gauge({

@@ -96,6 +96,8 @@ function generate(root: RootField, name: string, type: GraphQLInputType, rule: V
     case "Int":
     case "Float":
       return 1;
+    case "UnsignedInt64":
+      return "1";
     case "Boolean":
       return false;
     case "DateTime":

@@ -1,6 +1,7 @@
 export type { Backoff } from "@pergola/schema/time";
 export { getStorageEnvName } from "./launch.js";
 export type { PidRecord, ReapedProcess, ReapOutcome } from "./pid-records.js";
+export { readTreeUsage, type TreeUsage } from "./proc-usage.js";
 export {
   DEFAULT_RECOVER_GRACE_MS,
   DEFAULT_RESTART,
