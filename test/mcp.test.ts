@@ -301,21 +301,26 @@ describe.concurrent("pergola mcp", () => {
     expect(await refused(client, "resume_stage", { project, stage: "dev" })).toMatch(/^STATE_CONFLICT: /);
   });
 
-  it("uses the stored login: a read-only access key reads, and gets FORBIDDEN on a change; no login is a tool error", async ({
+  it("uses the stored login: a read-only access key reads, and gets FORBIDDEN on a change; no login or a wrong key is a tool error", async ({
     onTestFinished,
   }) => {
     const project = await newProject([["dev", "dev"]]);
     const created = JSON.parse(await pergola(["create", "access-key", uniqueSlug("mcp-ro"), "--read-only", "-o", "json"]));
     const readOnlyHome = join(work, uniqueSlug("read-only"));
     await pergola(["login", "--endpoint", endpoint, "--access-key", created.token], { XDG_CONFIG_HOME: readOnlyHome });
-    const [readOnly, nobody] = await Promise.all([
+    const [readOnly, nobody, wrongKey] = await Promise.all([
       connect(onTestFinished, { XDG_CONFIG_HOME: readOnlyHome }),
       connect(onTestFinished, { XDG_CONFIG_HOME: join(work, uniqueSlug("empty")) }),
+      connect(onTestFinished, { PERGOLA_ACCESS_KEY: "pgl_wrong" }),
     ]);
     expect((await call(readOnly, "list_stages", { project })).stages).toHaveLength(1);
     expect(await refused(readOnly, "suspend_stage", { project, stage: "dev" })).toBe("FORBIDDEN: This access key is read-only");
     expect((await call(readOnly, "get_stage", { project, stage: "dev" })).stage.state).toBe("RUNNING");
     expect(await refused(nobody, "list_projects", {})).toMatch(/^no access key: run pergola login/);
+    // PERGOLA_ACCESS_KEY overrides the saved login, as for every command.
+    expect(await refused(wrongKey, "list_projects", {})).toMatch(
+      /^UNAUTHENTICATED: Unknown, disabled or expired access key or session \(pergola mcp uses the login saved by pergola login/,
+    );
   });
 
   it("writes nothing but the protocol on stdout, and exits 0 when its client closes stdin", async () => {

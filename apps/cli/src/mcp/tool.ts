@@ -72,8 +72,11 @@ export function errorText(error: unknown): string {
   if (error instanceof ToolRefusal) return `${error.code}: ${error.message}`;
   if (error instanceof CliError) {
     if (!error.code) return error.message;
+    // The API's words get the way out added; the CLI's own (an ended session) already say it.
     if (error.code === "UNAUTHENTICATED")
-      return `UNAUTHENTICATED: ${error.apiMessage ?? error.message} (pergola mcp uses the login saved by pergola login: log in again)`;
+      return error.apiMessage
+        ? `UNAUTHENTICATED: ${error.apiMessage} (pergola mcp uses the login saved by pergola login, or PERGOLA_ACCESS_KEY: log in again)`
+        : `UNAUTHENTICATED: ${error.message}`;
     const details = error.details.map((d) => `\n${d.trim()}`).join("");
     return `${error.code}: ${error.apiMessage ?? error.message}${details}`;
   }
