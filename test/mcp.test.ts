@@ -72,12 +72,17 @@ async function connect(finished: (fn: () => Promise<void>) => void, env: Record<
   return client;
 }
 
-/** Calls a tool that must succeed: its typed result. */
-async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<any> {
+/** Calls a tool that must succeed: its typed result and its text. */
+async function answer(client: Client, name: string, args: Record<string, unknown> = {}): Promise<{ result: any; text: string }> {
   const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
   if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
   expect(textOf(result)).not.toBe("");
-  return result.structuredContent;
+  return { result: result.structuredContent, text: textOf(result) };
+}
+
+/** Calls a tool that must succeed: its typed result. */
+async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<any> {
+  return (await answer(client, name, args)).result;
 }
 
 /** Calls a tool that must fail: its error text. */
@@ -299,6 +304,34 @@ describe.concurrent("pergola mcp", () => {
     expect(await refused(client, "suspend_stage", { project, stage: "dev" })).toMatch(/^STATE_CONFLICT: Stage "dev" is SUSPENDED/);
     expect(await call(client, "resume_stage", { project, stage: "dev" })).toMatchObject({ stage: { state: "RUNNING" } });
     expect(await refused(client, "resume_stage", { project, stage: "dev" })).toMatch(/^STATE_CONFLICT: /);
+  });
+
+  it("a Release that FAILS, and one still PENDING when waitSeconds runs out, are results, not tool errors", async ({ onTestFinished }) => {
+    const project = await newProject([["dev", "dev"]]);
+    const dockerOnly = mkdtempSync(join(work, "app-"));
+    writeFileSync(join(dockerOnly, "pergola.yaml"), "version: v1\ncomponents:\n  - name: db\n    docker:\n      image: postgres:16\n");
+    await pergola(["push", "build", "-p", project, "--dir", dockerOnly]);
+    await pergola(["push", "build", "-p", project, "--dir", appDir("v1")]);
+    // A PROD Stage on an Outpost whose agent never connects: its Release waits.
+    const outpost = uniqueSlug("op");
+    await pergola(["create", "outpost", outpost, "--id", outpost]);
+    await pergola(["create", "stage", "far", "--type", "prod", "-p", project, "--outpost-uri", `outpost://${outpost}`]);
+    const client = await connect(onTestFinished);
+
+    expect(await call(client, "deploy_release", { project, stage: "dev", build: "b1", waitSeconds: 50 })).toMatchObject({
+      release: { number: 1, state: "FAILED", message: expect.stringMatching(/docker/i) },
+    });
+    const pending = await answer(client, "deploy_release", { project, stage: "far", build: "b2", confirm: true, waitSeconds: 1 });
+    expect(pending.result).toMatchObject({ release: { number: 1, state: "PENDING", build: { name: "b2" } } });
+    expect(pending.text).toMatch(
+      /: PENDING \(waiting for Outpost .*never connected\) — made, but not followed to its end: timed out after 1s/,
+    );
+    expect((await call(client, "get_stage", { project, stage: "far" })).stage).toMatchObject({
+      type: "PROD",
+      isOutpost: true,
+      outpost: { outpost: { slug: outpost } },
+      currentRelease: { number: 1, state: "PENDING" },
+    });
   });
 
   it("uses the stored login: a read-only access key reads, and gets FORBIDDEN on a change; no login or a wrong key is a tool error", async ({
