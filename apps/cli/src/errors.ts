@@ -14,6 +14,8 @@ export class CliError extends Error {
     readonly details: string[] = [],
     /** The API's error code (extensions.code), when the API answered with one. */
     readonly code?: ErrorCode,
+    /** The API's own message (errors[0].message), before the CLI worded it for a person. */
+    readonly apiMessage?: string,
   ) {
     super(message);
   }
@@ -32,7 +34,7 @@ export function fromApiError(error: ApiErrorBody): CliError {
   let message = error.message.toLowerCase().includes(labelOf[code]) ? error.message : `${labelOf[code]}: ${error.message}`;
   if (code === "UNAUTHENTICATED") message += " (check the access key: pergola login, --access-key or PERGOLA_ACCESS_KEY)";
   if (code === "RESYNC_REQUIRED") message += " (start again without --after, or with a newer cursor)";
-  return new CliError(message, exitCodeOf[code], details, code);
+  return new CliError(message, exitCodeOf[code], details, code, error.message);
 }
 
 function problemsOf(problems: unknown): string[] {

@@ -6,6 +6,7 @@ import { registerBuilds } from "./commands/builds.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerComponents } from "./commands/components.js";
 import { registerConfigs } from "./commands/configs.js";
+import { registerMcp } from "./commands/mcp.js";
 import { registerMembers } from "./commands/members.js";
 import { registerOutposts } from "./commands/outposts.js";
 import { registerProjects } from "./commands/projects.js";
@@ -54,6 +55,7 @@ export function createProgram(): Command {
   registerMembers(verbs);
   registerUsers(verbs);
   registerWatching(program, verbs);
+  registerMcp(program);
   registerCompletion(program);
   return program;
 }

@@ -15,7 +15,7 @@ export type WaitResult = Pick<ReleaseRow, "state" | "message">;
 
 export async function waitForRelease(
   client: ApiClient,
-  target: { project: string; stage: string; after: string; release: ReleaseRow },
+  target: { project: string; stage: string; after: string; release: Pick<ReleaseRow, "id" | "number" | "state" | "build"> },
   timeoutMs: number,
   format: OutputFormat,
 ): Promise<WaitResult> {

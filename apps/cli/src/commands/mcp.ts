@@ -1,0 +1,17 @@
+/** `pergola mcp`: serves the Model Context Protocol over stdio for AI assistants (see ../mcp/server.ts). */
+import type { Command } from "commander";
+import { leaf } from "../command.js";
+import { serveStdio } from "../mcp/server.js";
+
+export function registerMcp(program: Command): void {
+  leaf(
+    program,
+    "mcp",
+    "Serve the Model Context Protocol over stdio for AI assistants: tools to list, deploy, promote, roll back, suspend and resume, as the saved login",
+    ['pergola mcp   # in an MCP client\'s config: {"command": "pergola", "args": ["mcp"]}'],
+    (cmd) => cmd,
+    async (ctx) => {
+      await serveStdio(ctx.client);
+    },
+  );
+}
