@@ -373,8 +373,19 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await band.locator('[data-health="HEALTHY"]').last().waitFor({ timeout: UI_TIMEOUT });
     expect(await band.locator("[data-health]").last().getAttribute("data-health")).toBe("HEALTHY");
     await monitoring.getByTestId("monitoring-web").getByText("HEALTHY").waitFor({ timeout: UI_TIMEOUT });
+    // CPU and memory: the agent samples every 10 s; the first sample fills the table, and the charts draw.
+    await monitoring
+      .getByTestId("memory-web")
+      .filter({ hasText: /\d+(\.\d)? (KiB|MiB|GiB)/ })
+      .waitFor({ timeout: 30_000 });
+    expect(await monitoring.getByTestId("cpu-web").textContent()).toMatch(/^\d+(\.\d)? %$/);
+    await monitoring.getByTestId("cpu-chart").locator("canvas").waitFor({ timeout: UI_TIMEOUT });
+    await monitoring.getByTestId("memory-chart").locator("canvas").waitFor({ timeout: UI_TIMEOUT });
     await screenshot(page, "stage-monitoring");
     await page.getByRole("tab", { name: "Overview" }).click();
+    // The Stage list, read again now that there are samples, draws the Stage's CPU sparkline.
+    await list.reload();
+    await stageRow(list, "dev").locator('svg[data-testid="stage-sparkline"]').waitFor({ timeout: UI_TIMEOUT });
     const row = stageRow(list, "dev");
     await row.getByText(`#2 ${build}`).waitFor({ timeout: UI_TIMEOUT });
     await row.getByTestId("stage-state").filter({ hasText: "RUNNING" }).waitFor({ timeout: UI_TIMEOUT });

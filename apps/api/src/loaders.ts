@@ -11,7 +11,7 @@ import type { OutpostView } from "./outposts/outpost-views.js";
 import type { MemberView } from "./projects/project.service.js";
 import type { Services } from "./services.js";
 import { oneInOrder } from "./common/in-order.js";
-import type { UsagePoint } from "./usage/usage.service.js";
+import type { StageUsagePoint, UsagePoint } from "./usage/usage.service.js";
 
 export interface Loaders {
   projectById: DataLoader<string, ProjectRow | null>;
@@ -33,6 +33,8 @@ export interface Loaders {
   releaseById: DataLoader<string, ReleaseRow | null>;
   /** Keys `<stageId>/<component>`: the newest usage sample of each. */
   usageByComponent: DataLoader<string, UsagePoint | null>;
+  /** Each Stage's last hour, a point a minute (its sparkline). */
+  usageTrendByStageId: DataLoader<string, StageUsagePoint[]>;
 }
 
 /** How each loader batches; `loaders` is the context's own set (a loader may use another). */
@@ -65,6 +67,7 @@ const BATCH: BatchFns = {
   stageById: (services) => async (ids) => oneInOrder(ids, await services.nodes.listStages(ids), (r) => r.id),
   releaseById: (services) => async (ids) => oneInOrder(ids, await services.nodes.listReleases(ids), (r) => r.id),
   usageByComponent: (services) => (keys) => services.usage.listLatest(keys),
+  usageTrendByStageId: (services) => (ids) => services.usage.listStageTrends(ids),
 };
 
 const SERVICES = Symbol("services");

@@ -27,7 +27,7 @@ import { UserResolver } from "../users/user.resolver.js";
 import { AccessKeyResolver } from "../access-keys/access-key.resolver.js";
 import { MemberResolver } from "../projects/member.resolver.js";
 import { AuditResolver } from "../audit/audit.resolver.js";
-import { ComponentUsageResolver, UsageResolver } from "../usage/usage.resolver.js";
+import { StageUsageResolver, ComponentUsageResolver, UsageResolver } from "../usage/usage.resolver.js";
 import { describeRootTypes } from "./root-types.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
@@ -61,6 +61,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       OutpostLinkIdResolver,
       HealthResolver,
       ComponentUsageResolver,
+      StageUsageResolver,
       UsageResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTime }],

@@ -13,10 +13,22 @@ import { Component } from "../components/component.type.js";
 import type { Context } from "../context.js";
 import { ArgDoc } from "../graphql/argument-docs.js";
 import { streamComponentMetrics, type ComponentMetricsBatch, type ComponentMetricsRequest } from "./usage-stream.js";
-import { ComponentMetricsEvent, ComponentUsage, UsageReportInput, UsageReportResult } from "./usage.type.js";
-import type { UsagePoint } from "./usage.service.js";
+import { ComponentMetricsEvent, ComponentUsage, StageUsagePoint, UsageReportInput, UsageReportResult } from "./usage.type.js";
+import type { StageUsagePoint as StageUsagePointRow, UsagePoint } from "./usage.service.js";
+import { Stage } from "../stages/stage.type.js";
 
 type ComponentRoot = Component & { stageId: string };
+
+@Resolver(() => Stage)
+export class StageUsageResolver {
+  @FieldResolver(() => [StageUsagePoint], {
+    description:
+      "Its resource usage over the last hour, one point a minute (minutes without a sample left out), summed over its Components: a Stage list's sparkline. One statement for a whole list.",
+  })
+  usageTrend(@Root() stage: Stage, @Ctx() { loaders }: Context): Promise<StageUsagePointRow[]> {
+    return loaders.usageTrendByStageId.load(stage.id);
+  }
+}
 
 @Resolver(() => Component)
 export class ComponentUsageResolver {

@@ -6,6 +6,8 @@
  * kept, and at what resolution, is usage-retention.ts.
  */
 import type { Db } from "@pergola/db/client";
+import { rowsOf } from "@pergola/db/client";
+import { groupInOrder } from "../common/in-order.js";
 import { componentUsage, outposts, stages, type ComponentUsageRow } from "@pergola/db/schema";
 import { LOCAL_OUTPOST, USAGE } from "@pergola/schema";
 import { and, asc, desc, eq, gt, gte, inArray, sql } from "drizzle-orm";
@@ -15,6 +17,14 @@ import type { ReportingAgent } from "../components/component.service.js";
 import { checkSample, checkSeriesRequest, type Sample, type SeriesRequest } from "./usage.rules.js";
 import type { UsageFeed } from "./usage-feed.js";
 import { compactUsage, type Compaction } from "./usage-retention.js";
+
+/** One minute of a Stage's usage, summed over its Components. */
+export interface StageUsagePoint {
+  stageId: string;
+  at: Date;
+  cpu: number;
+  memoryBytes: number;
+}
 
 export type UsagePoint = Pick<ComponentUsageRow, "at" | "cpuSecondsTotal" | "cpu" | "memoryBytes" | "openFiles">;
 export interface StageUsageSample {
@@ -190,6 +200,34 @@ export class UsageService {
       .orderBy(asc(componentUsage.at), asc(componentUsage.component))
       .limit(limit);
     return rows.map((row) => ({ component: row.component, usage: point(row) }));
+  }
+
+  /**
+   * Each Stage's usage over the last hour, one point a minute, summed over its Components (each
+   * Component's average in the minute): its sparkline. One statement for every Stage asked.
+   */
+  async listStageTrends(stageIds: readonly string[]): Promise<StageUsagePoint[][]> {
+    if (stageIds.length === 0) return [];
+    const rows = rowsOf<{ stage_id: string; at: string | Date; cpu: string | number; memory_bytes: string | number }>(
+      await this.db.execute(sql`
+        select stage_id, bucket as at, sum(cpu) as cpu, round(sum(memory_bytes)) as memory_bytes from (
+          select stage_id, component, to_timestamp(floor(extract(epoch from at) / 60) * 60) as bucket,
+            sum(cpu * step_seconds) / sum(step_seconds) as cpu,
+            sum(memory_bytes::numeric * step_seconds) / sum(step_seconds) as memory_bytes
+          from ${componentUsage}
+          where stage_id = any(${sql.param([...stageIds])}::uuid[]) and at >= now() - interval '1 hour'
+          group by stage_id, component, bucket
+        ) per_component
+        group by stage_id, bucket
+        order by stage_id, bucket`),
+    );
+    const points = rows.map((row) => ({
+      stageId: row.stage_id,
+      at: new Date(row.at),
+      cpu: Number(row.cpu),
+      memoryBytes: Number(row.memory_bytes),
+    }));
+    return groupInOrder(stageIds, points, (p) => p.stageId);
   }
 
   /** Averages samples older than an hour into minutes, and deletes what is older than a day (usage-retention.ts). */

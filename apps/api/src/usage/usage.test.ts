@@ -100,8 +100,25 @@ describe("reportUsage and what reads it", () => {
       expect(last.cpuSecondsTotal).toBe(999);
       expect((await api.ok(METRICS, { p: project, since })).stage.components[0].metrics).toHaveLength(4);
 
+      // The Stage's sparkline: a point a minute, the Components' averages summed.
+      const trend = (
+        await api.ok(`query($p: String!) { stage(project: $p, slug: "edge") { usageTrend { at cpu memoryBytes } } }`, { p: project })
+      ).stage.usageTrend;
+      expect(trend.length).toBeGreaterThanOrEqual(1);
+      expect(trend.length).toBeLessThanOrEqual(2);
+      const samples = [0.25, 0.25, 0.25, 1.5];
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      // However the minute boundary splits the four samples, each point is an average of some of them.
+      for (const point of trend) expect(point.cpu).toBeGreaterThanOrEqual(0.25);
+      expect(Math.max(...trend.map((p: { cpu: number }) => p.cpu))).toBeLessThanOrEqual(1.5);
+      if (trend.length === 1) expect(trend[0].cpu).toBeCloseTo(mean(samples), 5);
+
       // The other Project's Stage got nothing.
       expect((await api.ok(USAGE, { p: other.project })).stage.components[0].usage).toBeNull();
+      expect(
+        (await api.ok(`query($p: String!) { stage(project: $p, slug: "edge") { usageTrend { at } } }`, { p: other.project })).stage
+          .usageTrend,
+      ).toEqual([]);
     } finally {
       feed.close();
       await agent.dispose();

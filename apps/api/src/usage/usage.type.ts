@@ -93,3 +93,15 @@ export class UsageReportResult {
   })
   reason: string | null;
 }
+
+@ObjectType({ description: "One minute of a Stage's resource usage, summed over its Components: a point of its sparkline." })
+export class StageUsagePoint {
+  @Field(() => DateTime, { description: "The start of the minute." })
+  at: Date;
+
+  @Field(() => Float, { description: "CPU cores its Components used, on average over the minute." })
+  cpu: number;
+
+  @Field(() => UnsignedInt64, { description: "Resident memory of its Components, in bytes, on average over the minute." })
+  memoryBytes: number;
+}

@@ -8,15 +8,23 @@
  * when it is read, puts it in its place). The type filter is the API's (`type`).
  */
 import Link from "next/link";
-import { useMemo, useState } from "react";
-import { useSubscription } from "urql";
-import { DashboardStageEventsDocument, DashboardStageListPageDocument, type StageRow, type StageType } from "@/lib/documents";
+import { useEffect, useMemo, useState } from "react";
+import { useQuery, useSubscription } from "urql";
+import {
+  DashboardStageEventsDocument,
+  DashboardStageListPageDocument,
+  DashboardStageTrendsDocument,
+  type StageRow,
+  type StageType,
+} from "@/lib/documents";
+import { Sparkline } from "./sparkline";
+import { formatCores } from "./stage-monitoring";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
 import { LoadMore } from "./load-more";
 import { NewStageDialog } from "./new-stage-dialog";
 import { OutpostConnectionButton } from "./outpost-connection";
-import { useFirst } from "@/lib/hooks";
+import { useFirst, useNow } from "@/lib/hooks";
 import { newer } from "@/lib/format";
 import { usePages } from "@/lib/pages";
 
@@ -42,6 +50,16 @@ export function StageList({ project }: { project: string }) {
             },
           }
         : changes,
+  );
+  // CPU sparklines: a point a minute, so read again every minute (the samples come on the agents' clock, not as events).
+  const [trends, readTrends] = useQuery({ query: DashboardStageTrendsDocument, variables: { project }, requestPolicy: "network-only" });
+  const minute = useNow(60_000);
+  useEffect(() => {
+    if (minute) readTrends({ requestPolicy: "network-only" });
+  }, [minute, readTrends]);
+  const trendOf = useMemo(
+    () => new Map((trends.data?.stages ?? []).map((s) => [s.slug, s.usageTrend.map((p) => ({ at: p.at, value: p.cpu }))])),
+    [trends.data],
   );
   const [open, setOpen] = useState(false);
   const missing = list.error?.graphQLErrors.some((e) => e.extensions.code === "NOT_FOUND") ?? false;
@@ -121,6 +139,7 @@ export function StageList({ project }: { project: string }) {
                 <th scope="col">Type</th>
                 <th scope="col">State</th>
                 <th scope="col">Health</th>
+                <th scope="col">CPU (1 h)</th>
                 <th scope="col">Release</th>
                 <th scope="col">
                   <span className="sr-only">Outpost</span>
@@ -146,6 +165,13 @@ export function StageList({ project }: { project: string }) {
                   </td>
                   <td data-label="Health">
                     <Badge value={stage.health} testId="stage-health" />
+                  </td>
+                  <td data-label="CPU (1 h)">
+                    <Sparkline
+                      points={trendOf.get(stage.slug) ?? []}
+                      label={`CPU over the last hour, now ${formatCores(trendOf.get(stage.slug)?.at(-1)?.value ?? 0)}`}
+                      testId="stage-sparkline"
+                    />
                   </td>
                   <td data-label="Release">
                     {stage.currentRelease ? (

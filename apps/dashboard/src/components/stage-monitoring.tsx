@@ -1,23 +1,41 @@
 "use client";
 /**
  * The Stage's Monitoring tab: its health over the chosen window as a band (from
- * `healthHistory`), its Releases' ends as markers (`deployMarkers`), and each Component's
- * restarts. Read again whenever an event of this Stage arrives (`version` moves): live, driven
+ * `healthHistory`), its Releases' ends as markers (`deployMarkers`), CPU and memory per
+ * Component as charts (`metrics`, then the live `componentMetrics` samples), and each
+ * Component's restarts and current usage. Read again whenever an event of this Stage arrives (`version` moves): live, driven
  * by events, never a timer — apart from the clock that slides the window.
  */
-import { useEffect, useState } from "react";
-import { useQuery } from "urql";
-import { DashboardStageMonitoringDocument, type Health } from "@/lib/documents";
+import { useEffect, useMemo, useState } from "react";
+import { useQuery, useSubscription } from "urql";
+import { DashboardComponentMetricsDocument, DashboardStageMonitoringDocument, type Health } from "@/lib/documents";
+import { type ChartSeries, UsageChart } from "./usage-chart";
 import { utc } from "@/lib/format";
 import { useNow } from "@/lib/hooks";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
 
+/** Each window with the step of its charts' points (at most a few hundred points). */
 const WINDOWS = [
-  { label: "1 h", ms: 3_600_000 },
-  { label: "6 h", ms: 6 * 3_600_000 },
-  { label: "24 h", ms: 24 * 3_600_000 },
+  { label: "1 h", ms: 3_600_000, step: 10 },
+  { label: "6 h", ms: 6 * 3_600_000, step: 60 },
+  { label: "24 h", ms: 24 * 3_600_000, step: 300 },
 ] as const;
+
+type Sample = { component: string; at: number; cpu: number; memoryBytes: number };
+
+/** Cores as a percentage of one, bytes in binary units. */
+export const formatCores = (cores: number) => `${(cores * 100).toFixed(cores < 0.1 ? 1 : 0)} %`;
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0)} ${units[unit]}`;
+}
 
 export interface Segment {
   from: number;
@@ -56,9 +74,19 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
   useEffect(() => setSince(new Date(Date.now() - range.ms).toISOString()), [range]);
   const [{ data, error }, reexecute] = useQuery({
     query: DashboardStageMonitoringDocument,
-    variables: { project, stage, since },
+    variables: { project, stage, since, step: range.step },
     requestPolicy: "network-only",
   });
+  // Samples as the agent ships them (every 10 s), appended to the charts.
+  const [live] = useSubscription({ query: DashboardComponentMetricsDocument, variables: { project, stage } }, (prev: Sample[] = [], e) => [
+    ...prev.slice(-2000),
+    ...e.componentMetrics.samples.map((s) => ({
+      component: s.component,
+      at: Date.parse(s.usage.at) / 1000,
+      cpu: s.usage.cpu,
+      memoryBytes: Number(s.usage.memoryBytes),
+    })),
+  ]);
   useEffect(() => {
     if (version > 0) reexecute({ requestPolicy: "network-only" });
   }, [version, reexecute]);
@@ -68,6 +96,27 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
   const x = (t: number) => `${(((t - start) / span) * 100).toFixed(3)}%`;
   const segments = s ? healthSegments(s.healthHistory, s.health, start, now) : [];
   const markers = (s?.deployMarkers ?? []).filter((m) => Date.parse(m.at) >= start);
+  const chartMarkers = useMemo(
+    () => markers.map((m) => ({ at: Date.parse(m.at) / 1000, label: `#${m.number}`, failed: m.state === "FAILED" })),
+    [markers],
+  );
+  const shown: [number, number] = [start / 1000, now / 1000];
+  const [cpu, memory] = useMemo(() => {
+    const components = s?.components ?? [];
+    const series = (pick: (p: { cpu: number; memoryBytes: number }) => number): ChartSeries[] =>
+      components.map((c) => {
+        const points: [number, number][] = c.metrics.map((p) => [
+          Date.parse(p.at) / 1000,
+          pick({ cpu: p.cpu, memoryBytes: Number(p.memoryBytes) }),
+        ]);
+        const last = points.at(-1)?.[0] ?? 0;
+        // Live samples after the last point read, at the window's finest step only (others would mix resolutions).
+        if (range.step === 10)
+          for (const sample of live.data ?? []) if (sample.component === c.name && sample.at > last) points.push([sample.at, pick(sample)]);
+        return { name: c.name, points };
+      });
+    return [series((p) => p.cpu), series((p) => p.memoryBytes)];
+  }, [s, live.data, range.step]);
 
   return (
     <section className="panel" aria-labelledby="monitoring-title" data-testid="monitoring">
@@ -115,6 +164,22 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
         <span>{range.label} ago</span>
         <span>now</span>
       </div>
+      <UsageChart
+        title="CPU (100 % = one core)"
+        series={cpu}
+        markers={chartMarkers}
+        format={formatCores}
+        testId="cpu-chart"
+        window={shown}
+      />
+      <UsageChart
+        title="Memory (resident)"
+        series={memory}
+        markers={chartMarkers}
+        format={formatBytes}
+        testId="memory-chart"
+        window={shown}
+      />
       <h3 className="small muted">Components</h3>
       {s && s.components.length > 0 ? (
         <div className="table-wrap">
@@ -125,6 +190,9 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
                 <th scope="col">State</th>
                 <th scope="col">Health</th>
                 <th scope="col">Restarts</th>
+                <th scope="col">CPU</th>
+                <th scope="col">Memory</th>
+                <th scope="col">Open files</th>
               </tr>
             </thead>
             <tbody>
@@ -141,6 +209,15 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
                   </td>
                   <td data-label="Restarts" className="mono">
                     {c.restarts}
+                  </td>
+                  <td data-label="CPU" className="mono" data-testid={`cpu-${c.name}`}>
+                    {c.usage ? formatCores(c.usage.cpu) : "—"}
+                  </td>
+                  <td data-label="Memory" className="mono" data-testid={`memory-${c.name}`}>
+                    {c.usage ? formatBytes(Number(c.usage.memoryBytes)) : "—"}
+                  </td>
+                  <td data-label="Open files" className="mono">
+                    {c.usage ? c.usage.openFiles : "—"}
                   </td>
                 </tr>
               ))}
