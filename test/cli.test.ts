@@ -205,6 +205,8 @@ beforeAll(async () => {
     logger: createRecordingLogger(),
     runtime: FAST_RUNTIME,
     connection: { backoff: { initialMs: 100, maxMs: 1000, jitter: 0.2 } },
+    // Usage sampled often, for `pergola top`.
+    usageIntervalMs: 500,
   });
   await ok(["login", "--endpoint", endpoint, "--access-key", api.adminToken]);
 });
@@ -536,6 +538,43 @@ describe.concurrent("pergola: Builds and Releases, deployed by a real agent", { 
     await logs.until((lines) => (lines.includes("request /one") && lines.includes("request /two") ? true : undefined));
     expect(logs.lines.filter((l) => l === "up")).toHaveLength(1);
     await logs.stop();
+  });
+
+  it("top shows each Component's CPU, memory and open files as the agent samples them, as JSON lines and as a table", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
+    // A service that holds ~40 MiB, so that its memory shows.
+    const dir = appDir("version: v1\ncomponents:\n  - name: web\n    command: [node, server.js]\n    ports: [8080]\n", {
+      "server.js": `const hold = Buffer.alloc(40 * 1024 * 1024, 1);
+        require("http").createServer((req, res) => res.end(String(hold.length))).listen(8080, process.env.HOST);
+        process.on("SIGTERM", () => process.exit(0));`,
+    });
+    await ok(["push", "build", "-p", project, "--dir", dir, "--branch", "top"]);
+    await ok(["push", "release", "-p", project, "-s", "dev", "--wait", "--timeout", "30s"]);
+    const json = follow(["top", "-p", project, "-s", "dev", "-o", "json"]);
+    try {
+      const web = await json.until((lines) =>
+        lines
+          .map((l) => JSON.parse(l) as { name: string; usage: { memoryBytes: string; cpu: number; openFiles: number } | null }[])
+          .flat()
+          .find((c) => c.name === "web" && c.usage && Number(c.usage.memoryBytes) > 40 * 1024 * 1024),
+      );
+      expect(web.usage!.openFiles).toBeGreaterThan(0);
+      expect(web.usage!.cpu).toBeGreaterThanOrEqual(0);
+    } finally {
+      await json.stop();
+    }
+    const table = follow(["top", "-p", project, "-s", "dev"]);
+    try {
+      await table.until((lines) =>
+        lines.includes(`top (${project}/dev)`) &&
+        lines.some((l) => /│ web\s+│ service │ running\s+│ \w+\s+│ \d+\s+│ \d+\.\d% *│ \d+\.\d MiB │/.test(l))
+          ? true
+          : undefined,
+      );
+    } finally {
+      await table.stop();
+    }
   });
 
   it("push build of examples/hello, push release --wait deploys; list release, component, logs; promote; rollback", {

@@ -13,7 +13,7 @@ import { ExitCode } from "./exit-codes.js";
 /** Reconnects: 0.5 s, doubling up to 10 s, ±20 %. */
 const RESUME_BACKOFF: Backoff = { initialMs: 500, maxMs: 10_000, jitter: 0.2 };
 
-export async function followResumable<R, V extends { after?: string | null }>(
+export async function followResumable<R, V extends object>(
   client: ApiClient,
   document: TypedDocument<R, V>,
   variables: V,
@@ -21,10 +21,11 @@ export async function followResumable<R, V extends { after?: string | null }>(
   onData: (data: R) => string | "stop" | Promise<string | "stop">,
   options: { resume: boolean } = { resume: true },
 ): Promise<void> {
-  let after = variables.after ?? null;
+  // A subscription without `after` (one that starts with a snapshot) is simply opened again.
+  let after = (variables as { after?: string | null }).after ?? null;
   let failures = 0;
   for (;;) {
-    const sub = client.subscribe(document, { ...variables, after }, async (data) => {
+    const sub = client.subscribe(document, ("after" in variables ? { ...variables, after } : variables) as V, async (data) => {
       const cursor = await onData(data);
       if (cursor === "stop") return "stop";
       after = cursor;
@@ -38,7 +39,7 @@ export async function followResumable<R, V extends { after?: string | null }>(
       failures += 1;
       const delay = backoffDelay(failures - 1, RESUME_BACKOFF);
       process.stderr.write(
-        `connection lost (${error.message.split(" (")[0]}); resuming after cursor ${after ?? "start"} in ${formatDelay(delay)}\n`,
+        `connection lost (${error.message.split(" (")[0]}); ${"after" in variables ? `resuming after cursor ${after ?? "start"}` : "subscribing again"} in ${formatDelay(delay)}\n`,
       );
       await client.resetSocket();
       await new Promise((resolve) => setTimeout(resolve, delay));

@@ -15,6 +15,7 @@ import { registerSession } from "./commands/session.js";
 import { registerStages } from "./commands/stages.js";
 import { registerUsers } from "./commands/users.js";
 import { registerWatching } from "./commands/watching.js";
+import { registerTop } from "./commands/top.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 import { registerVerbs } from "./groups.js";
 import { CLI_VERSION } from "./version.js";
@@ -55,6 +56,7 @@ export function createProgram(): Command {
   registerMembers(verbs);
   registerUsers(verbs);
   registerWatching(program, verbs);
+  registerTop(program);
   registerMcp(program);
   registerCompletion(program);
   return program;
