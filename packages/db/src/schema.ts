@@ -54,6 +54,8 @@ export const projects = pgTable("projects", {
   name: text("name").notNull(),
   seq: bigint("seq", { mode: "bigint" }).notNull().default(sql`0`),
   logStart: bigint("log_start", { mode: "bigint" }).notNull().default(sql`0`),
+  /** Set by deleteProject: archived, hidden from lists, read-only until restoreProject. */
+  archivedAt: timestamp("archived_at", { withTimezone: true }),
   ...timestamps,
 });
 
@@ -81,6 +83,10 @@ export const stages = pgTable(
      * The Stage's health as of its last change (stages/stage-health.ts keeps it, in the transaction
      * of the change, and writes STAGE_HEALTH_CHANGED): events carry it as it was then.
      */
+    /** Set by deleteStage: archived (suspended first, storage kept), until restoreStage or purgeStage. */
+    archivedAt: timestamp("archived_at", { withTimezone: true }),
+    /** The state it was in when archived: a RUNNING Stage is resumed when restored. */
+    archivedState: stageState("archived_state"),
     health: text("health").notNull().default("UNKNOWN"),
     healthSince: timestamp("health_since", { withTimezone: true }).notNull().defaultNow(),
     ...timestamps,

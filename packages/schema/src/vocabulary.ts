@@ -141,6 +141,14 @@ export const EVENT_KINDS = [
   "OUTPOST_LINK_CHANGED",
   /** A Stage's health moved (from its Components' reports, a new serving Release, or its Outpost's status); the payload holds it as of then. */
   "STAGE_HEALTH_CHANGED",
+  /** restoreStage brought an archived (deleted) Stage back. */
+  "STAGE_RESTORED",
+  /** purgeStage removed an archived Stage for good. */
+  "STAGE_PURGED",
+  /** deleteProject archived the Project (its Stages are archived with it). */
+  "PROJECT_DELETED",
+  /** restoreProject brought it back. */
+  "PROJECT_RESTORED",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

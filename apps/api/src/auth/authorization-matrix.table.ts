@@ -75,6 +75,9 @@ export const MATRIX: Record<string, string> = {
   "Mutation.deleteOutpost": "ok    403   403    403      403       403   401",
   "Mutation.deleteProject": "ok    ok    403    403      404       403   401",
   "Mutation.deleteStage": "ok    ok    ok     403      404       403   401",
+  "Mutation.restoreStage": "ok    ok    ok     403      404       403   401",
+  "Mutation.purgeStage": "ok    ok    403    403      404       403   401",
+  "Mutation.restoreProject": "ok    ok    403    403      404       403   401",
   "Mutation.deployRelease": "ok    ok    ok     403      404       403   401",
   "Mutation.disableAccessKey": "ok    404   404    403      404       403   401", // someone else's key
   "Mutation.disableUser": "ok    403   403    403      403       403   401",

@@ -119,6 +119,19 @@ const OVERRIDES: Record<string, Override> = {
   },
   "Mutation.promoteRelease": { prepare: async () => ({ args: { project: fx.project, from: fx.stage, to: await fx.createStage() } }) },
   "Mutation.deleteStage": { prepare: async () => ({ args: { project: fx.project, stage: await fx.createStage() } }) },
+  "Mutation.restoreStage": { prepare: async () => ({ args: { project: fx.project, stage: await archivedStage() } }) },
+  "Mutation.purgeStage": { prepare: async () => ({ args: { project: fx.project, stage: await archivedStage() } }) },
+  "Mutation.restoreProject": {
+    // An archived Project with P's members in P's roles.
+    async prepare() {
+      const slug = await createTestProject(api);
+      await fx.addMember(slug, fx.users.owner.email, "OWNER");
+      await fx.addMember(slug, fx.users.member.email, "MEMBER");
+      await fx.addMember(slug, fx.users.readOnly.email, "MEMBER");
+      await gqlOk(`mutation($p: String!) { deleteProject(project: $p) }`, { p: slug });
+      return { args: { project: slug } };
+    },
+  },
   "Mutation.suspendStage": { prepare: async () => ({ args: { project: fx.project, stage: await fx.createStage() } }) },
   "Mutation.resumeStage": {
     async prepare() {
@@ -238,6 +251,13 @@ function differences(cells: Cell[]): string[] {
 
 /** The fields whose `slug` names a Project. */
 const PROJECT_SLUG_FIELDS = new Set(["Mutation.deleteProject"]);
+
+/** A throwaway Stage of P, archived. */
+async function archivedStage(): Promise<string> {
+  const slug = await fx.createStage();
+  await gqlOk(`mutation($p: String!, $s: String!) { deleteStage(project: $p, stage: $s) }`, { p: fx.project, s: slug });
+  return slug;
+}
 
 /** Whether a field names a Project: a `project` argument, an input with a `project` field, or a Project's slug. */
 function namesProject(root: RootField): boolean {

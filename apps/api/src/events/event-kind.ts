@@ -11,6 +11,8 @@ export const stageEventKinds: ReadonlySet<string> = new Set([
   EventKind.STAGE_DELETED,
   EventKind.STAGE_STATE_CHANGED,
   EventKind.STAGE_HEALTH_CHANGED,
+  EventKind.STAGE_RESTORED,
+  EventKind.STAGE_PURGED,
 ]);
 
 export const releaseEventKinds: ReadonlySet<string> = new Set([EventKind.RELEASE_CREATED, EventKind.RELEASE_STATE_CHANGED]);

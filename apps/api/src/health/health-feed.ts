@@ -11,7 +11,7 @@
 import type { Db } from "@pergola/db/client";
 import { outposts, projects, stages, type EventRow, type ProjectRow, type StageRow } from "@pergola/db/schema";
 import { FixedBuffer, Repeater } from "@repeaterjs/repeater";
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
 import { linkStatus } from "../domain/outpost-link.machine.js";
 import { EventKind } from "../events/event-kind.js";
@@ -28,6 +28,7 @@ const FOLLOWED: ReadonlySet<string> = new Set([
   EventKind.STAGE_CREATED,
   EventKind.STAGE_UPDATED,
   EventKind.STAGE_DELETED,
+  EventKind.STAGE_RESTORED,
   EventKind.STAGE_STATE_CHANGED,
   EventKind.STAGE_HEALTH_CHANGED,
   EventKind.COMPONENT_CHANGED,
@@ -143,7 +144,8 @@ class HealthFeed {
     const stage = fromStageSnapshot(payload.stage);
     const view = this.views.get(row.stageId);
     switch (row.kind) {
-      case EventKind.STAGE_CREATED: {
+      case EventKind.STAGE_CREATED:
+      case EventKind.STAGE_RESTORED: {
         const outpostSlug = stage.outpostId ? await this.outpostSlug(stage.outpostId) : null;
         this.emit(
           "STAGE_ADDED",
@@ -236,7 +238,7 @@ class HealthFeed {
         outpostStatus: outposts.status,
       })
       .from(projects)
-      .leftJoin(stages, eq(stages.projectId, projects.id))
+      .leftJoin(stages, and(eq(stages.projectId, projects.id), isNull(stages.archivedAt)))
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
       .where(inArray(projects.id, [...projectIds]))
       .orderBy(asc(projects.createdAt), asc(stages.createdAt));

@@ -8,7 +8,7 @@
 import type { Db } from "@pergola/db/client";
 import { componentUsage, components, outpostHeartbeats, outposts, projects, releases, stages } from "@pergola/db/schema";
 import { USAGE, type Health } from "@pergola/schema";
-import { and, desc, eq, gt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import { componentAsSeen } from "../domain/component.machine.js";
 import { isServingRelease } from "../releases/release.conditions.js";
 import { deriveStageHealth } from "../stages/stage.health.js";
@@ -87,7 +87,9 @@ export async function readFleet(db: Db): Promise<Fleet> {
       })
       .from(stages)
       .innerJoin(projects, eq(projects.id, stages.projectId))
-      .leftJoin(outposts, eq(outposts.id, stages.outpostId)),
+      .leftJoin(outposts, eq(outposts.id, stages.outpostId))
+      // Archived (deleted) Stages and Projects are out of the fleet.
+      .where(and(isNull(stages.archivedAt), isNull(projects.archivedAt))),
     db
       .select({
         outpost: outposts.slug,

@@ -14,9 +14,16 @@ import { toMember } from "./member.resolver.js";
 
 @Resolver(() => Project)
 export class ProjectResolver {
-  @Query(() => [Project], { description: "The Projects the caller may see (admins: all), oldest first." })
-  projects(@Ctx() { actor, services }: Context): Promise<Project[]> {
-    return services.projects.listProjects(actor);
+  @Query(() => [Project], {
+    description:
+      "The Projects the caller may see (admins: all), oldest first: those in use, or with `archived: true` the archived (deleted) ones.",
+  })
+  projects(
+    @Arg("archived", () => Boolean, { nullable: true, description: "True: only the archived Projects; false or unset: only those in use." })
+    archived: boolean | null,
+    @Ctx() { actor, services }: Context,
+  ): Promise<Project[]> {
+    return services.projects.listProjects(actor, Boolean(archived));
   }
 
   @Query(() => ProjectConnection, {
@@ -45,15 +52,27 @@ export class ProjectResolver {
     return services.projects.createProject(actor, input);
   }
 
-  @Mutation(() => Boolean, { description: "Owners and admins; a Project without Stages (STATE_CONFLICT otherwise)." })
-  deleteProject(
+  @Mutation(() => Boolean, {
+    description:
+      "Owners and admins. Deletes the Project as Pergola does: archives it with its Stages (RUNNING ones suspended first, storage kept); it leaves the lists, keeps its slug and takes no change until restoreProject. True when done.",
+  })
+  async deleteProject(
     @Arg("project", () => String, { nullable: true, description: `${ArgDoc.project} Required (or \`slug\`).` }) project: string | null,
     @Arg("slug", () => String, { nullable: true, description: ArgDoc.project, deprecationReason: renamedTo("project") }) slug:
       | string
       | null,
     @Ctx() { actor, services }: Context,
   ): Promise<boolean> {
-    return services.projects.deleteProject(actor, requiredRenamed({ project }, { slug }));
+    await services.projects.deleteProject(actor, requiredRenamed({ project }, { slug }));
+    return true;
+  }
+
+  @Mutation(() => Project, {
+    description:
+      "Owners and admins: brings an archived Project back as it was, with the Stages archived with it. STATE_CONFLICT when it is not archived.",
+  })
+  restoreProject(@Arg("project", () => String, { description: ArgDoc.project }) project: string, @Ctx() { actor, services }: Context) {
+    return services.projects.restoreProject(actor, project);
   }
 
   @Subscription(() => [Project], {

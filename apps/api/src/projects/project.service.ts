@@ -4,8 +4,8 @@
  * Lock order: the Project row (FOR UPDATE), then its member rows.
  */
 import type { Db, Tx } from "@pergola/db/client";
-import { projectMembers, projects, stages, users, type MemberRole, type ProjectRow, type UserRow } from "@pergola/db/schema";
-import { and, asc, count, eq, inArray, like, sql } from "drizzle-orm";
+import { projectMembers, projects, users, type MemberRole, type ProjectRow, type UserRow } from "@pergola/db/schema";
+import { and, asc, count, eq, inArray, isNotNull, isNull, like, sql } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
 import { actorLabel } from "../auth/actor.js";
 import { authorize, can, refusal, type Action } from "../auth/policy.js";
@@ -17,6 +17,7 @@ import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { AppError, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog } from "../events/event-log.js";
+import { archiveProject, restoreProject } from "./project-archive.js";
 import { checkEmail } from "../users/user.service.js";
 
 export interface CreateProjectInput {
@@ -61,15 +62,19 @@ export class ProjectService {
 
   private readonly bySlug: ReturnType<typeof projectBySlugStatement>;
 
-  async listProjects(actor: Actor): Promise<ProjectRow[]> {
+  /** The Projects the actor may see: those in use, or with `archived` the archived (deleted) ones, or with "all" both. */
+  async listProjects(actor: Actor, archived: boolean | "all" = false): Promise<ProjectRow[]> {
+    const which = archived === "all" ? undefined : archived ? isNotNull(projects.archivedAt) : isNull(projects.archivedAt);
     // Who may see a Project without being its member sees them all (admins).
-    if (can(actor, "project.read", { slug: "", membership: null })) return this.db.select().from(projects).orderBy(asc(projects.createdAt));
+    if (can(actor, "project.read", { slug: "", membership: null })) {
+      return this.db.select().from(projects).where(which).orderBy(asc(projects.createdAt));
+    }
     if (!actor.userId) return [];
     const rows = await this.db
       .select({ project: projects })
       .from(projects)
       .innerJoin(projectMembers, eq(projectMembers.projectId, projects.id))
-      .where(eq(projectMembers.userId, actor.userId))
+      .where(and(eq(projectMembers.userId, actor.userId), which))
       .orderBy(asc(projects.createdAt));
     return rows.map((r) => r.project);
   }
@@ -89,11 +94,14 @@ export class ProjectService {
     const rows = await this.db
       .select({ node: projects, key: keyColumn(PROJECT_KEYSET) })
       .from(projects)
-      .where(and(visible, after))
+      .where(and(visible, isNull(projects.archivedAt), after))
       .orderBy(...keyOrder(PROJECT_KEYSET))
       .limit(size + 1);
     return toPage(PROJECT_KEYSET, "", rows, size, async () => {
-      const [{ n } = { n: 0 }] = await this.db.select({ n: count() }).from(projects).where(visible);
+      const [{ n } = { n: 0 }] = await this.db
+        .select({ n: count() })
+        .from(projects)
+        .where(and(visible, isNull(projects.archivedAt)));
       return n;
     });
   }
@@ -123,11 +131,21 @@ export class ProjectService {
    * and the actor's role in it, the row locked (`FOR UPDATE`) when `lock` is set. NOT_FOUND for a
    * Project the actor may not see.
    */
-  async openForWrite(tx: Tx, actor: Actor, slug: string, action: ProjectAction, lock: boolean): Promise<ProjectRow> {
+  async openForWrite(
+    tx: Tx,
+    actor: Actor,
+    slug: string,
+    action: ProjectAction,
+    lock: boolean,
+    options: { archived?: boolean } = {},
+  ): Promise<ProjectRow> {
     const query = selectProjectWithRole(tx, actor.userId ?? NO_USER).where(eq(projects.slug, slug));
     const [found] = lock ? await query.for("update", { of: projects }) : await query;
     if (!found) throw notFound(`Project "${slug}"`);
     authorize(actor, action, { slug, membership: found.role });
+    // An archived Project takes no change but from what restores it.
+    if (found.project.archivedAt && !options.archived)
+      throw stateConflict(`Project "${slug}" is archived: restore it first (restoreProject)`);
     return found.project;
   }
 
@@ -162,15 +180,22 @@ export class ProjectService {
     }
   }
 
-  /** Owners and admins; only a Project without Stages (delete them first). */
-  async deleteProject(actor: Actor, slug: string): Promise<boolean> {
-    await this.db.transaction(async (tx) => {
-      const project = await this.lockProject(tx, actor, slug, "project.manage");
-      const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(stages).where(eq(stages.projectId, project.id));
-      if (n > 0) throw stateConflict(`Project "${slug}" still has ${n} Stage${n === 1 ? "" : "s"}: delete them first`);
-      await tx.delete(projects).where(eq(projects.id, project.id));
-    });
-    return true;
+  /** Owners and admins: archives the Project with its Stages (project-archive.ts). */
+  deleteProject(actor: Actor, slug: string): Promise<ProjectRow> {
+    return this.log.inProject(this.archivedTarget(actor, slug), archiveProject, { lock: "last" });
+  }
+
+  /** Owners and admins: brings an archived Project back with the Stages archived with it. */
+  restoreProject(actor: Actor, slug: string): Promise<ProjectRow> {
+    return this.log.inProject(this.archivedTarget(actor, slug), restoreProject, { lock: "last" });
+  }
+
+  private archivedTarget(actor: Actor, slug: string) {
+    return {
+      slug,
+      actor: actorLabel(actor),
+      open: (tx: Tx, lock: boolean) => this.openForWrite(tx, actor, slug, "project.manage", lock, { archived: true }),
+    };
   }
 
   async listMembers(projectIds: readonly string[]): Promise<MemberView[][]> {
@@ -277,7 +302,7 @@ export class ProjectService {
       .from(projects)
       .where(like(projects.slug, `${slug}%`));
     const suggestion = suggestFreeSlug(slug, new Set(taken.map((t) => t.slug)));
-    return new AppError(ErrorCode.CONFLICT, `Project slug "${slug}" is taken; "${suggestion}" is free`, {
+    return new AppError(ErrorCode.CONFLICT, `Project slug "${slug}" already exists or is archived; "${suggestion}" is free`, {
       field: "slug",
       taken: slug,
       suggestion,

@@ -20,6 +20,12 @@ export class Project {
   @Field(() => DateTime, { description: "When its name or slug last changed; neither can change yet, so its creation time." })
   updatedAt: Date;
 
+  @Field(() => DateTime, {
+    nullable: true,
+    description: "When it was deleted (archived); null while in use. restoreProject brings it back.",
+  })
+  archivedAt: Date | null;
+
   seq: bigint;
 }
 

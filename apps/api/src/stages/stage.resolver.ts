@@ -20,12 +20,16 @@ import type { StageRow } from "@pergola/db/schema";
 
 @Resolver(() => Stage)
 export class StageResolver {
-  @Query(() => [Stage], { description: "The Project's Stages, oldest first." })
+  @Query(() => [Stage], {
+    description: "The Project's Stages, oldest first: those in use, or with `archived: true` the archived (deleted) ones.",
+  })
   async stages(
     @Arg("project", () => String, { description: ArgDoc.project }) project: string,
+    @Arg("archived", () => Boolean, { nullable: true, description: "True: only the archived Stages; false or unset: only those in use." })
+    archived: boolean | null,
     @Ctx() { actor, services }: Context,
   ): Promise<Stage[]> {
-    return (await services.stages.listStagesOf(actor, project)) as Stage[];
+    return (await services.stages.listStagesOf(actor, project, Boolean(archived))) as Stage[];
   }
 
   @Query(() => StageConnection, {
@@ -64,10 +68,33 @@ export class StageResolver {
   }
 
   @Mutation(() => Boolean, {
-    description: "Deletes the Stage with its Releases and Configurations; its agent stops its Components. True when done.",
+    description:
+      "Deletes the Stage as Pergola does: archives it. A RUNNING Stage is suspended first (its agent stops its Components); its storage, Releases and Configurations are kept, its Stage ID stays taken, and it leaves the lists until restoreStage (or purgeStage). True when done.",
   })
   async deleteStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context): Promise<boolean> {
-    return services.stages.deleteStage(projectFor(services.projects, actor, args.project), stageSlug(args));
+    await services.stages.deleteStage(projectFor(services.projects, actor, args.project), stageSlug(args));
+    return true;
+  }
+
+  @Mutation(() => Stage, {
+    description:
+      "Brings an archived Stage back as it was: with its Releases, Configurations and storage; one that was RUNNING is resumed. STATE_CONFLICT when it is not archived.",
+  })
+  async restoreStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context) {
+    return services.stages.restoreStage(projectFor(services.projects, actor, args.project), stageSlug(args));
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "Owners only: removes an archived Stage for good, with its Releases, Components and Configurations; its agent forgets it. A PROD Stage asks for its Stage ID as `confirm`. STATE_CONFLICT when it is not archived.",
+  })
+  async purgeStage(
+    @Args(() => StageArgs) args: StageArgs,
+    @Arg("confirm", () => String, { nullable: true, description: "The Stage ID again: required for a PROD Stage." }) confirm: string | null,
+    @Ctx() { actor, services }: Context,
+  ): Promise<boolean> {
+    await services.stages.purgeStage(projectFor(services.projects, actor, args.project, "project.manage"), stageSlug(args), confirm);
+    return true;
   }
 
   @Mutation(() => Stage, {

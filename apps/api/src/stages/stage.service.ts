@@ -17,22 +17,26 @@ import {
   type StageType,
 } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
-import { and, asc, count, eq, getTableColumns, inArray, like, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, inArray, isNull, like, sql, type SQL } from "drizzle-orm";
 import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequest, pageSize, toPage } from "../common/keyset.js";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { accepted } from "../domain/outcome.js";
-import { stepStage, type StageStep } from "../domain/stage.machine.js";
+import { stepStage } from "../domain/stage.machine.js";
 import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { Actor } from "../auth/actor.js";
 import { placeOnOutpost } from "../outposts/outpost-grants.js";
 import { mayUseProject } from "../projects/project.service.js";
 import type { OutpostService } from "../outposts/outpost.service.js";
-import type { EventLog, ProjectTarget, ProjectTx } from "../events/event-log.js";
+import type { EventLog, ProjectTarget } from "../events/event-log.js";
 import { isCurrentRelease } from "../releases/release.conditions.js";
 import { listDeployMarkers, listHealthChanges, type HistoryRequest } from "./stage-history.js";
+import { archiveStage, purgeStage, restoreStage } from "./stage-archive.js";
 import type { DeployMarker, StageHealthChange } from "./stage-history.type.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
+import { applyStageSteps, lockStage } from "./stage-writes.js";
+
+export { applyStageSteps, lockStage };
 
 export interface CreateStageInput {
   name: string;
@@ -83,19 +87,18 @@ export class StageService {
 
   /**
    * The Project's Stages, oldest first, each with what a list shows beside it (`listed`): its
-   * current Release. One statement, built
-   * once, whatever the number of Stages.
+   * current Release. Archived Stages are left out. One statement, built once, whatever the number of Stages.
    */
   async listStages(project: Pick<ProjectRow, "id">): Promise<ListedStage[]> {
-    return toListed(await this.listed.execute({ project: project.id, user: null }));
+    return toListed(await this.listed.execute({ project: project.id, user: null, archived: false }));
   }
 
   /**
    * `stages(project)`: the same list, with the Project found by slug and the actor's role in it
    * read by the same statement; NOT_FOUND where the actor may not see the Project.
    */
-  async listStagesOf(actor: Actor, slug: string): Promise<ListedStage[]> {
-    const rows = await this.listedBySlug.execute({ slug, user: actor.userId });
+  async listStagesOf(actor: Actor, slug: string, archived = false): Promise<ListedStage[]> {
+    const rows = await this.listedBySlug.execute({ slug, user: actor.userId, archived });
     const [first] = rows;
     if (!first || !mayUseProject(actor, slug, "project.read", first.role)) throw notFound(`Project "${slug}"`);
     return toListed(rows);
@@ -106,6 +109,7 @@ export class StageService {
     const size = pageSize(request.first);
     const filters = and(
       eq(stages.projectId, project.id),
+      isNull(stages.archivedAt),
       request.type ? eq(stages.type, request.type) : undefined,
       request.state ? eq(stages.state, request.state) : undefined,
     );
@@ -216,17 +220,17 @@ export class StageService {
     );
   }
 
-  async deleteStage(project: ProjectTarget, slug: string): Promise<boolean> {
-    return this.log.inProject(
-      project,
-      async (ptx) => {
-        const stage = await lockStage(ptx, slug);
-        await ptx.tx.delete(stages).where(eq(stages.id, stage.id));
-        ptx.emit({ kind: EventKind.STAGE_DELETED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
-        return true;
-      },
-      { lock: "last" },
-    );
+  /** Archives the Stage (stage-archive.ts). */
+  deleteStage(project: ProjectTarget, slug: string): Promise<StageRow> {
+    return this.log.inProject(project, (ptx) => archiveStage(ptx, slug), { lock: "last" });
+  }
+
+  restoreStage(project: ProjectTarget, slug: string): Promise<StageRow> {
+    return this.log.inProject(project, (ptx) => restoreStage(ptx, slug), { lock: "last" });
+  }
+
+  purgeStage(project: ProjectTarget, slug: string, confirm: string | null | undefined): Promise<StageRow> {
+    return this.log.inProject(project, (ptx) => purgeStage(ptx, slug, confirm), { lock: "last" });
   }
 
   /** RUNNING → SUSPENDING → SUSPENDED (once the agent reports that everything stopped). */
@@ -262,11 +266,15 @@ export class StageService {
       .from(stages)
       .where(and(eq(stages.projectId, project.id), like(stages.slug, `${slug}%`)));
     const suggestion = suggestFreeSlug(slug, new Set(taken.map((t) => t.slug)));
-    return new AppError(ErrorCode.CONFLICT, `Stage ID "${slug}" is taken in Project "${project.slug}"; "${suggestion}" is free`, {
-      field: "slug",
-      taken: slug,
-      suggestion,
-    });
+    return new AppError(
+      ErrorCode.CONFLICT,
+      `Stage ID "${slug}" already exists or is archived in Project "${project.slug}"; "${suggestion}" is free`,
+      {
+        field: "slug",
+        taken: slug,
+        suggestion,
+      },
+    );
   }
 }
 
@@ -276,39 +284,6 @@ function graceOf(value: number | null | undefined): number | undefined {
     throw badInput("suspendGraceSeconds", `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}`);
   }
   return value;
-}
-
-/** The Stage row, locked `FOR UPDATE` (always after the Project row: that order avoids deadlocks). */
-export async function lockStage({ tx, project }: Pick<ProjectTx, "tx" | "project">, slug: string): Promise<StageRow> {
-  const [stage] = await tx
-    .select()
-    .from(stages)
-    .where(and(eq(stages.projectId, project.id), eq(stages.slug, slug)))
-    .for("update");
-  if (!stage) throw notFound(`Stage "${slug}" in Project "${project.slug}"`);
-  return stage;
-}
-
-/**
- * Writes the steps the Stage machine took, one update and one STAGE_STATE_CHANGED event each
- * (with a new generation where the agent must act). Returns the Stage as it is after the last.
- */
-export async function applyStageSteps(
-  { tx, emit }: Pick<ProjectTx, "tx" | "emit">,
-  stage: StageRow,
-  steps: readonly StageStep[],
-): Promise<StageRow> {
-  let row = stage;
-  for (const { state, newGeneration } of steps) {
-    const [next] = await tx
-      .update(stages)
-      .set({ state, updatedAt: new Date(), ...(newGeneration ? { generation: sql`${stages.generation} + 1` } : {}) })
-      .where(eq(stages.id, row.id))
-      .returning();
-    emit({ kind: EventKind.STAGE_STATE_CHANGED, stageId: next!.id, payload: { stage: toStageSnapshot(next!) } });
-    row = next!;
-  }
-  return row;
 }
 
 /** What a list of Stages reads with each Stage, so that its fields need no statement of their own. */
@@ -342,7 +317,8 @@ function listStagesStatement(db: Db, project: SQL, name: string) {
       })
       .from(projects)
       .leftJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, sql.placeholder("user"))))
-      .leftJoin(stages, eq(stages.projectId, projects.id))
+      // In use, or (placeholder "archived") the archived ones.
+      .leftJoin(stages, and(eq(stages.projectId, projects.id), sql`(${stages.archivedAt} is not null) = ${sql.placeholder("archived")}`))
       .leftJoinLateral(current, sql`true`)
       .where(project)
       .orderBy(asc(stages.createdAt))

@@ -5,14 +5,34 @@
 import type { EventRow, StageRow } from "@pergola/db/schema";
 import type { Stage } from "./stage.type.js";
 
-export type StageSnapshot = Omit<StageRow, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string };
+export type StageSnapshot = Omit<StageRow, "createdAt" | "updatedAt" | "healthSince" | "archivedAt"> & {
+  createdAt: string;
+  updatedAt: string;
+  /** Absent in events written before Stages kept their health. */
+  healthSince?: string;
+  /** Absent in events written before Stages could be archived. */
+  archivedAt?: string | null;
+};
 
 export function toStageSnapshot(stage: StageRow): StageSnapshot {
-  return { ...stage, createdAt: stage.createdAt.toISOString(), updatedAt: stage.updatedAt.toISOString() };
+  return {
+    ...stage,
+    createdAt: stage.createdAt.toISOString(),
+    updatedAt: stage.updatedAt.toISOString(),
+    healthSince: stage.healthSince.toISOString(),
+    archivedAt: stage.archivedAt?.toISOString() ?? null,
+  };
 }
 
 export function fromStageSnapshot(snapshot: StageSnapshot): StageRow {
-  return { ...snapshot, createdAt: new Date(snapshot.createdAt), updatedAt: new Date(snapshot.updatedAt) };
+  return {
+    ...snapshot,
+    createdAt: new Date(snapshot.createdAt),
+    updatedAt: new Date(snapshot.updatedAt),
+    healthSince: new Date(snapshot.healthSince ?? snapshot.updatedAt),
+    archivedAt: snapshot.archivedAt ? new Date(snapshot.archivedAt) : null,
+    archivedState: snapshot.archivedState ?? null,
+  } as StageRow;
 }
 
 /** The Stage as it was at the event; null when the event carries none. */

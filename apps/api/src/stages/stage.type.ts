@@ -66,6 +66,9 @@ export class Stage {
   @Field(() => DateTime, { description: "When its name, type, grace period or state last changed." })
   updatedAt: Date;
 
+  @Field(() => DateTime, { nullable: true, description: "When it was deleted (archived); null while in use. restoreStage brings it back." })
+  archivedAt: Date | null;
+
   projectId: string;
 }
 

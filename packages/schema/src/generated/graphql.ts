@@ -221,16 +221,24 @@ export type EventKind =
   | 'OUTPOST_LINK_CHANGED'
   /** The Project was created (its first event). */
   | 'PROJECT_CREATED'
+  /** The Project was deleted: archived with its Stages, until restored. */
+  | 'PROJECT_DELETED'
+  /** The archived Project was restored (restoreProject). */
+  | 'PROJECT_RESTORED'
   /** A Release was made (deployRelease, promoteRelease, rollbackStage). */
   | 'RELEASE_CREATED'
   /** A Release moved to another ReleaseState. */
   | 'RELEASE_STATE_CHANGED'
   /** A Stage was created. */
   | 'STAGE_CREATED'
-  /** A Stage was deleted. */
+  /** A Stage was deleted: archived (suspended first, storage kept) until restored or purged. */
   | 'STAGE_DELETED'
   /** A Stage's health moved: its services' probes, a new serving Release, or its Outpost's status. The Stage carries the new health, `previousHealth` the old. */
   | 'STAGE_HEALTH_CHANGED'
+  /** An archived Stage was removed for good (purgeStage). */
+  | 'STAGE_PURGED'
+  /** An archived Stage was restored (restoreStage), as it was. */
+  | 'STAGE_RESTORED'
   /** A Stage moved to another StageState. */
   | 'STAGE_STATE_CHANGED'
   /** A Stage's name, type or grace period changed. */
