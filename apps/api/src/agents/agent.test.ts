@@ -113,7 +113,9 @@ describe("the agent protocol", () => {
     await report(resumed.generation, [service("RUNNING")]);
     expect((await api.ok(STAGE, { p: project })).stage.state).toBe("RUNNING");
 
+    // Deleted is archived (still the agent's, suspended); purged, it is gone.
     await api.ok(`mutation($p: String!) { deleteStage(project: $p, slug: "dev") }`, { p: project });
+    await api.ok(`mutation($p: String!) { purgeStage(project: $p, stage: "dev") }`, { p: project });
     for (;;) {
       const { desiredState } = await sub.next(10_000);
       if (desiredState.removed.includes(deployed.stageId)) break;

@@ -115,6 +115,7 @@ describe("desired-state wake-ups", () => {
     // Deleted on B: B is told; A, which no longer has it, is not woken.
     const readsOfA = onA.reads;
     await api.ok(`mutation($p: String!) { deleteStage(project: $p, stage: "web") }`, { p: project });
+    await api.ok(`mutation($p: String!) { purgeStage(project: $p, stage: "web") }`, { p: project });
     expect((await onB.next()).removed).toEqual([createStage.id]);
     expect([onA.reads, onC.reads]).toEqual([readsOfA, 1]);
     for (const stream of [onA, onB, onC]) await stream.close();

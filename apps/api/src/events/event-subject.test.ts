@@ -62,6 +62,11 @@ async function eventfulProject() {
   await api.ok(`mutation($p: String!) { createStage(input: { project: $p, name: "gone", type: DEV }) { slug } }`, { p: project });
   await api.ok(`mutation($p: String!) { suspendStage(project: $p, slug: "gone") { state } }`, { p: project });
   await api.ok(`mutation($p: String!) { deleteStage(project: $p, slug: "gone") }`, { p: project });
+  await api.ok(`mutation($p: String!) { restoreStage(project: $p, stage: "gone") { slug } }`, { p: project });
+  await api.ok(`mutation($p: String!) { deleteStage(project: $p, slug: "gone") }`, { p: project });
+  await api.ok(`mutation($p: String!) { purgeStage(project: $p, stage: "gone") }`, { p: project });
+  await api.ok(`mutation($p: String!) { deleteProject(project: $p) }`, { p: project });
+  await api.ok(`mutation($p: String!) { restoreProject(project: $p) { slug } }`, { p: project });
   await api.ok(
     `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: QA, outpostUri: $u }) { slug } }`,
     { p: project, u: `outpost://${outpost.slug}` },
@@ -113,6 +118,10 @@ describe("ProjectEvent.subject", () => {
       stageState: expect.stringMatching(/^SUSPEND/),
     });
     expect(first(EventKind.STAGE_DELETED).subject).toMatchObject({ __typename: "StageSnapshot", slug: "gone", isOutpost: false });
+    expect(first(EventKind.STAGE_RESTORED).subject).toMatchObject({ __typename: "StageSnapshot", slug: "gone" });
+    expect(first(EventKind.STAGE_PURGED).subject).toMatchObject({ __typename: "StageSnapshot", slug: "gone" });
+    expect(first(EventKind.PROJECT_DELETED).subject).toBeNull();
+    expect(first(EventKind.PROJECT_RESTORED).subject).toBeNull();
     expect(first(EventKind.STAGE_UPDATED).subject).toMatchObject({ __typename: "StageSnapshot", suspendGraceSeconds: 5 });
 
     expect(first(EventKind.CONFIGURATION_CHANGED).subject).toEqual({

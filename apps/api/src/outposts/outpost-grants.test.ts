@@ -94,11 +94,13 @@ describe("Outpost grants", () => {
     const refused = await api.gql(REVOKE, { o: outpost, p: project });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "STATE_CONFLICT", stages: ["berlin", "munich"] });
     expect(refused.errors?.[0]?.message).toBe(
-      `Project "${project}" still has Stages "berlin", "munich" on Outpost "${outpost}": delete them first`,
+      `Project "${project}" still has Stages "berlin", "munich" on Outpost "${outpost}" (archived ones too): delete and purge them first`,
     );
 
-    for (const stage of ["berlin", "munich"])
+    for (const stage of ["berlin", "munich"]) {
       await api.ok(`mutation($p: String!, $s: String!) { deleteStage(project: $p, slug: $s) }`, { p: project, s: stage });
+      await api.ok(`mutation($p: String!, $s: String!) { purgeStage(project: $p, stage: $s, confirm: $s) }`, { p: project, s: stage });
+    }
     expect((await api.ok(REVOKE, { o: outpost, p: project })).revokeOutpost).toEqual({ slug: outpost, projects: [] });
     // Revoking what is not granted changes nothing.
     expect((await api.ok(REVOKE, { o: outpost, p: project })).revokeOutpost.projects).toEqual([]);

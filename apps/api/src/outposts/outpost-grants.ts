@@ -49,7 +49,7 @@ export class OutpostGrantService {
         const names = placed.map((s) => `"${s.slug}"`).join(", ");
         throw new AppError(
           ErrorCode.STATE_CONFLICT,
-          `Project "${project}" still has Stage${placed.length === 1 ? "" : "s"} ${names} on Outpost "${outpost}": delete ${placed.length === 1 ? "it" : "them"} first`,
+          `Project "${project}" still has Stage${placed.length === 1 ? "" : "s"} ${names} on Outpost "${outpost}" (archived ones too): delete and purge ${placed.length === 1 ? "it" : "them"} first`,
           { stages: placed.map((s) => s.slug) },
         );
       }

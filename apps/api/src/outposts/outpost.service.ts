@@ -101,7 +101,8 @@ export class OutpostService {
     const row = await this.requireRow(slug);
     const revoked = await this.db.transaction(async (tx) => {
       const [used] = await tx.select({ n: count() }).from(stages).where(eq(stages.outpostId, row.id));
-      if ((used?.n ?? 0) > 0) throw stateConflict(`Outpost "${slug}" still runs ${used!.n} Stage(s): delete or move them first`);
+      if ((used?.n ?? 0) > 0)
+        throw stateConflict(`Outpost "${slug}" still runs ${used!.n} Stage(s), archived ones included: purge or move them first`);
       const revoked = await revokeAgentTokens(tx, slug);
       await tx.delete(outposts).where(eq(outposts.id, row.id));
       return revoked;

@@ -265,6 +265,11 @@ describe("Outposts", () => {
       "STATE_CONFLICT",
     );
     await api.ok(`mutation($p: String!) { deleteStage(project: $p, slug: "edge") }`, { p: project });
+    // Archived, it is still on the Outpost; purged, it is not.
+    expect((await api.gql(`mutation($s: String!) { deleteOutpost(slug: $s) }`, { s: slug })).errors?.[0]?.extensions?.code).toBe(
+      "STATE_CONFLICT",
+    );
+    await api.ok(`mutation($p: String!) { purgeStage(project: $p, stage: "edge") }`, { p: project });
     expect((await api.ok(`mutation($s: String!) { deleteOutpost(slug: $s) }`, { s: slug })).deleteOutpost).toBe(true);
   });
 

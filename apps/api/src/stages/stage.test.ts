@@ -64,12 +64,14 @@ describe("Stages", () => {
     expect((await call("resumeStage")).data).toEqual({ resumeStage: { state: "RUNNING" } });
   });
 
-  it("deletes a Stage and frees its ID", async () => {
+  it("deletes (archives) a Stage, keeping its ID until it is purged", async () => {
     const project = await createTestProject(api);
     await api.ok(create, { i: { project, name: "tmp", type: "DEV" } });
     const del = `mutation($p: String!) { deleteStage(project: $p, slug: "tmp") }`;
     expect(await api.ok(del, { p: project })).toEqual({ deleteStage: true });
-    expect((await api.gql(del, { p: project })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect((await api.gql(del, { p: project })).errors?.[0]?.extensions?.code).toBe("STATE_CONFLICT");
+    expect((await api.gql(create, { i: { project, name: "tmp", type: "DEV" } })).errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    await api.ok(`mutation($p: String!) { purgeStage(project: $p, stage: "tmp") }`, { p: project });
     await api.ok(create, { i: { project, name: "tmp", type: "DEV" } });
   });
 });
