@@ -35,6 +35,9 @@ import { OutpostSessions, type OutpostSessionsOptions } from "./outposts/outpost
 import { AgentConnections } from "./outposts/agent-connections.js";
 import { NodeService } from "./node/node.service.js";
 import { refreshStageHealth } from "./stages/stage.health.js";
+import { enqueueEventDeliveries, mayNotify } from "./webhooks/webhook-outbox.js";
+import { WebhookSender, type WebhookSenderOptions } from "./webhooks/webhook-sender.js";
+import { WebhookService } from "./webhooks/webhook.service.js";
 
 export interface Services {
   bus: EventBus;
@@ -63,6 +66,8 @@ export interface Services {
   outpostSessions: OutpostSessions;
   agentConnections: AgentConnections;
   nodes: NodeService;
+  webhooks: WebhookService;
+  webhookSender: WebhookSender;
 }
 
 export interface ServicesOptions {
@@ -82,22 +87,31 @@ export interface ServicesOptions {
   oidc?: OidcOptions;
   /** Origins besides the API's own that SSO may send a browser back to (the dashboard's). */
   allowedOrigins?: string[];
+  /** How webhook deliveries are sent: timeout, back-off, how long retries go on. */
+  webhooks?: WebhookSenderOptions;
 }
 
 export function createServices(database: Database, logger: Logger, options: ServicesOptions): Services {
   const metrics = createMetrics(database.db);
   const bus = new EventBus(database, logger, metrics.delivered);
+  const secrets = loadSecretBox(options.dataDir, options.secretKey);
+  const webhookSender = new WebhookSender(database.db, secrets, logger, options.webhooks);
   const log = new EventLog(database.db, {
     retention: options.eventRetention,
     notify: database.driver === "postgres",
-    onCommitted: (projectId, written) => bus.publish(projectId, written),
+    onCommitted: (projectId, written) => {
+      bus.publish(projectId, written);
+      if (mayNotify(written)) webhookSender.wake();
+    },
     derive: refreshStageHealth,
+    // The outbox: webhooks' deliveries go in with the events that cause them.
+    written: async (tx, project, written) => void (await enqueueEventDeliveries(tx, project, written)),
   });
   const outpostAnnouncer = new OutpostAnnouncer(database, log, logger);
+  outpostAnnouncer.onDeliveriesQueued = () => webhookSender.wake();
   const outposts = new OutpostService(database.db, outpostAnnouncer);
   const logFeed = new LogFeed(database, logger);
   const audit = new AuditService(database.db);
-  const secrets = loadSecretBox(options.dataDir, options.secretKey);
   const artifacts = new ArtifactService(
     database.db,
     options.artifactStore,
@@ -107,11 +121,12 @@ export function createServices(database: Database, logger: Logger, options: Serv
   );
   const signIn = new SignInService(database.db, audit, outpostAnnouncer);
   const outpostSessions = new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts);
+  const projects = new ProjectService(database.db, log, outpostAnnouncer);
   return {
     metrics,
     bus,
     log,
-    projects: new ProjectService(database.db, log, outpostAnnouncer),
+    projects,
     stages: new StageService(database.db, log, outposts),
     tokens: new TokenService(database.db),
     users: new UserService(database.db, outpostAnnouncer),
@@ -134,5 +149,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     outpostSessions,
     agentConnections: new AgentConnections(outpostSessions, outposts, logger),
     nodes: new NodeService(database.db),
+    webhooks: new WebhookService(database.db, projects, secrets, () => webhookSender.wake()),
+    webhookSender,
   };
 }

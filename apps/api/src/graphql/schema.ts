@@ -26,6 +26,7 @@ import { UserResolver } from "../users/user.resolver.js";
 import { AccessKeyResolver } from "../access-keys/access-key.resolver.js";
 import { MemberResolver } from "../projects/member.resolver.js";
 import { AuditResolver } from "../audit/audit.resolver.js";
+import { WebhookDeliveryResolver, WebhookResolver } from "../webhooks/webhook.resolver.js";
 import { describeRootTypes } from "./root-types.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
@@ -57,6 +58,8 @@ export async function createSchema(): Promise<GraphQLSchema> {
       ComponentIdResolver,
       ComponentLogLinesRelationsResolver,
       OutpostLinkIdResolver,
+      WebhookResolver,
+      WebhookDeliveryResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).

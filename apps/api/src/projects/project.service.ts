@@ -131,6 +131,19 @@ export class ProjectService {
     return found.project;
   }
 
+  /**
+   * The Project with the actor's role in it (null: not a member), for rules of other resources
+   * (a Project's webhooks); with `tx`, its row is locked `FOR SHARE`, so it is not deleted before
+   * the transaction ends. Null when there is no such Project.
+   */
+  async findWithRole(actor: Actor, slug: string, tx?: Tx): Promise<{ project: ProjectRow; role: MemberRole | null } | null> {
+    if (!tx) return (await this.bySlug.execute({ slug, user: actor.userId }))[0] ?? null;
+    const [found] = await selectProjectWithRole(tx, actor.userId ?? NO_USER)
+      .where(eq(projects.slug, slug))
+      .for("share", { of: projects });
+    return found ?? null;
+  }
+
   /** Whether the actor may see the Project (live lists ask this of each new Project). */
   async maySee(actor: Actor, project: ProjectRow): Promise<boolean> {
     return can(actor, "project.read", { slug: project.slug, membership: await this.membership(this.db, actor, project.id) });

@@ -1,0 +1,25 @@
+import { Field, InputType } from "type-graphql";
+import { WebhookEvent } from "./webhook.type.js";
+
+@InputType({ description: "A new webhook: of a Project (its owners' and admins'), or global (no Project: admins only)." })
+export class CreateWebhookInput {
+  @Field(() => String, {
+    nullable: true,
+    description: "The Project whose events it is told of (its slug); omitted: a global webhook, told of every Project's and Outpost's.",
+  })
+  project?: string | null;
+
+  @Field(() => String, {
+    description: "Where to POST: an http:// or https:// URL, at most 2048 characters, not this API's own address.",
+  })
+  url: string;
+
+  @Field(() => [WebhookEvent], { description: "What to be told of: at least one (PING is sent to every webhook when tested)." })
+  events: WebhookEvent[];
+
+  @Field(() => String, {
+    description:
+      "16 to 256 characters the deliveries are signed with (HMAC-SHA256, `X-Pergola-Signature`). Write-only: stored encrypted, never shown again.",
+  })
+  secret: string;
+}
