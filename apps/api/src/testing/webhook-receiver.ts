@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 import { withTimeout } from "./harness.js";
 
 export interface ReceivedRequest {
+  /** The path and query it was sent to. */
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
   /** The body's `id`: the delivery's. */
@@ -49,7 +51,7 @@ export async function startWebhookReceiver(answer: Answer = () => 200, port = 0)
       try {
         id = String((JSON.parse(body) as { id?: unknown }).id ?? "");
       } catch {}
-      const request: ReceivedRequest = { headers: req.headers, body, id, answered: null };
+      const request: ReceivedRequest = { path: req.url ?? "", headers: req.headers, body, id, answered: null };
       const before = received.filter((r) => r.id === id).length;
       received.push(request);
       const status = answer(request, before);

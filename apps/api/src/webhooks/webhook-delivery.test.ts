@@ -5,7 +5,7 @@
  * gets it later; retries end (FAILED) when their time is up.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestProject, eventually, startTestApi, type TestApi } from "../testing/harness.js";
+import { createTestProject, eventually, startTestApi, TEST_WEBHOOKS, type TestApi } from "../testing/harness.js";
 import { type Answer, deliveryIds, type ReceivedRequest, startWebhookReceiver, type WebhookReceiver } from "../testing/webhook-receiver.js";
 import { verifyWebhookSignature } from "./webhook-signature.js";
 
@@ -30,9 +30,8 @@ interface Delivery {
 let api: TestApi;
 const receivers: WebhookReceiver[] = [];
 beforeAll(async () => {
-  api = await startTestApi({
-    webhooks: { timeoutMs: 500, backoff: { initialMs: 40, maxMs: 200, jitter: 0.2 }, retryForMs: 4_000 },
-  });
+  // Retries every 40–200 ms, for 5 s; attempts cut at 2 s (TEST_WEBHOOKS).
+  api = await startTestApi();
 });
 afterAll(async () => {
   await api?.close();
@@ -147,9 +146,9 @@ describe("webhook deliveries", () => {
     const { project, id } = await webhookTo(hook.url);
     const delivery = await ping(id);
     const started = Date.now();
-    // The sender closes the hanging request's connection itself (timeoutMs: 500), then sends again.
-    await hook.until((r) => (r[0]?.answered === "closed" ? true : undefined), 5_000, "the hanging request was not cut");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    // The sender closes the hanging request's connection itself (at TEST_WEBHOOKS.timeoutMs), then sends again.
+    await hook.until((r) => (r[0]?.answered === "closed" ? true : undefined), 10_000, "the hanging request was not cut");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(TEST_WEBHOOKS.timeoutMs! - 100);
     await hook.until((r) => (r.some((q) => q.answered === 200) ? true : undefined));
     expect(hook.received.map((r) => r.id)).toEqual([delivery, delivery]);
     const [recorded] = await allIn(project, 1, "DELIVERED");
