@@ -14,6 +14,7 @@ import { registerSession } from "./commands/session.js";
 import { registerStages } from "./commands/stages.js";
 import { registerUsers } from "./commands/users.js";
 import { registerWatching } from "./commands/watching.js";
+import { registerWebhooks } from "./commands/webhooks.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 import { registerVerbs } from "./groups.js";
 import { CLI_VERSION } from "./version.js";
@@ -21,7 +22,7 @@ import { CLI_VERSION } from "./version.js";
 export function createProgram(): Command {
   const program = new Command("pergola")
     .description(
-      "The command-line client of Pergola: Projects, Stages, Builds, Releases, Configurations, Components, Outposts, members, users and access keys",
+      "The command-line client of Pergola: Projects, Stages, Builds, Releases, Configurations, Components, Outposts, members, users, access keys and webhooks",
     )
     .version(CLI_VERSION, "-v, --version")
     .exitOverride()
@@ -53,6 +54,7 @@ export function createProgram(): Command {
   registerAccessKeys(verbs);
   registerMembers(verbs);
   registerUsers(verbs);
+  registerWebhooks(verbs);
   registerWatching(program, verbs);
   registerCompletion(program);
   return program;

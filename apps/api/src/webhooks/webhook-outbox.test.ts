@@ -174,7 +174,7 @@ describe("the outbox", () => {
           .map((q) => JSON.parse(q.body) as { event: string; project: { slug: string } | null; outpost?: { slug: string } })
           .filter((b) => b.project?.slug === project || b.outpost?.slug === outpost.slug);
       const expected = ["OUTPOST_ONLINE", "RELEASE_DEPLOYED", "STAGE_UNHEALTHY", "STAGE_RECOVERED", "OUTPOST_OFFLINE"];
-      await hook.until((r) => (told("/hook").length >= expected.length && told("/hook?global").length >= 3 ? true : undefined), 20_000);
+      await hook.until(() => (told("/hook").length >= expected.length && told("/hook?global").length >= 3 ? true : undefined), 20_000);
       // Sent side by side, they may arrive in any order; each arrived (once: the receiver answered 200 at once).
       const events = (path: string) =>
         told(path)
