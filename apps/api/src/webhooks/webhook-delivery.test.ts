@@ -4,6 +4,8 @@
  * (`X-Pergola-Delivery`, `Idempotency-Key`) and body; a receiver that fails, goes away, or hangs
  * gets it later; retries end (FAILED) when their time is up.
  */
+import { webhookDeliveries } from "@pergola/db/schema";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestProject, eventually, startTestApi, TEST_WEBHOOKS, type TestApi } from "../testing/harness.js";
 import { type Answer, deliveryIds, type ReceivedRequest, startWebhookReceiver, type WebhookReceiver } from "../testing/webhook-receiver.js";
@@ -163,5 +165,26 @@ describe("webhook deliveries", () => {
     expect(failed!.attempts).toBeGreaterThanOrEqual(3);
     expect(failed).toMatchObject({ responseStatus: 503, error: "the receiver answered HTTP 503", deliveredAt: null, nextAttemptAt: null });
     expect(hook.received.length).toBe(failed!.attempts);
+  });
+
+  it("are deleted 30 days after they were made once DELIVERED or FAILED; PENDING ones stay", async () => {
+    const hook = await receiver();
+    const { id } = await webhookTo(hook.url);
+    const { db } = api.server.database;
+    const old = sql`now() - interval '31 days'`;
+    const rows = await db
+      .insert(webhookDeliveries)
+      .values([
+        { webhookId: id, event: "PING", payload: {}, state: "DELIVERED", createdAt: old },
+        { webhookId: id, event: "PING", payload: {}, state: "FAILED", createdAt: old },
+        // Not due for a day: it stays PENDING through this test.
+        { webhookId: id, event: "PING", payload: {}, state: "PENDING", createdAt: old, nextAttemptAt: sql`now() + interval '1 day'` },
+        { webhookId: id, event: "PING", payload: {}, state: "DELIVERED" },
+      ])
+      .returning({ id: webhookDeliveries.id, state: webhookDeliveries.state });
+    expect(await api.server.services.webhookSender.prune()).toBeGreaterThanOrEqual(2);
+    const left = await db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, id));
+    expect(left.map((r) => r.id).sort()).toEqual([rows[2]!.id, rows[3]!.id].sort());
+    await api.ok(`mutation($id: ID!) { deleteWebhook(id: $id) }`, { id });
   });
 });

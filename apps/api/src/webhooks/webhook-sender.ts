@@ -19,7 +19,7 @@ import type { Db } from "@pergola/db/client";
 import { rowsOf } from "@pergola/db/client";
 import { type WebhookDeliveryRow, webhookDeliveries, webhooks } from "@pergola/db/schema";
 import { type Backoff, backoffDelay } from "@pergola/schema/time";
-import { and, eq, min, sql } from "drizzle-orm";
+import { and, eq, min, ne, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { SecretBox } from "../configurations/secret-box.js";
 import { signWebhook, WebhookHeader, webhookSecretContext } from "./webhook-signature.js";
@@ -35,6 +35,8 @@ export interface WebhookSenderOptions {
   pollMs?: number;
   /** Deliveries sent side by side, at most. Default 16. */
   batch?: number;
+  /** DELIVERED and FAILED deliveries are deleted this long after they were made (checked hourly). Default 30 days. */
+  keepMs?: number;
 }
 
 export const DEFAULT_WEBHOOK_BACKOFF: Backoff = { initialMs: 15_000, maxMs: 60 * 60 * 1000, jitter: 0.2 };
@@ -43,6 +45,8 @@ export const DEFAULT_WEBHOOK_BACKOFF: Backoff = { initialMs: 15_000, maxMs: 60 *
 const MAX_ERROR = 500;
 /** A lease outlives the attempt's timeout by this much (the answer is recorded in it). */
 const LEASE_MARGIN_MS = 5_000;
+/** How often each process deletes old deliveries. */
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /** A claimed delivery, with where it goes and the secret it is signed with. */
 interface Claimed extends Pick<WebhookDeliveryRow, "id" | "webhookId" | "event" | "payload" | "attempts" | "createdAt"> {
@@ -56,6 +60,8 @@ export class WebhookSender {
   private readonly retryForMs: number;
   private readonly pollMs: number;
   private readonly batch: number;
+  private readonly keepMs: number;
+  private prunedAt = 0;
   private stopped = true;
   private timer?: NodeJS.Timeout;
   /** The look under way; `again` asks for another right after it. */
@@ -75,6 +81,7 @@ export class WebhookSender {
     this.retryForMs = options.retryForMs ?? 24 * 60 * 60 * 1000;
     this.pollMs = options.pollMs ?? 15_000;
     this.batch = options.batch ?? 16;
+    this.keepMs = options.keepMs ?? 30 * 24 * 60 * 60 * 1000;
   }
 
   start(): void {
@@ -119,6 +126,10 @@ export class WebhookSender {
 
   /** Claims what is due and there is room for, starts sending it; returns how long until the next look. */
   private async look(): Promise<number> {
+    if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      await this.prune();
+    }
     const room = this.batch - this.sending.size;
     if (room > 0) {
       const claimed = await this.claim(room);
@@ -138,6 +149,20 @@ export class WebhookSender {
     if (!next?.at) return this.pollMs;
     const wait = new Date(next.at).getTime() - new Date(next.now).getTime();
     return Math.max(10, Math.min(this.pollMs, wait));
+  }
+
+  /** Deletes DELIVERED and FAILED deliveries made more than `keepMs` ago; returns how many. */
+  async prune(): Promise<number> {
+    const gone = await this.db
+      .delete(webhookDeliveries)
+      .where(
+        and(
+          ne(webhookDeliveries.state, "PENDING"),
+          sql`${webhookDeliveries.createdAt} < now() - ${this.keepMs} * interval '1 millisecond'`,
+        ),
+      )
+      .returning({ id: webhookDeliveries.id });
+    return gone.length;
   }
 
   private async claim(limit: number): Promise<Claimed[]> {
