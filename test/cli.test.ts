@@ -761,6 +761,9 @@ describe.concurrent("pergola: webhooks", () => {
         fails(["create", "webhook", receiver.url, "-p", project, "--secret", "short"], 2, /secret: must be 16 to 256 characters/),
         fails(["list", "webhook", "-p", "no-such-project-here"], 3, /not found/),
       ]);
+      const updated = await ok(["update", "webhook", created.id, "--event", "outpost-offline", "--secret", "rotated-secret-0123456789"]);
+      expect(updated).toBe(`webhook ${created.id} updated: ${receiver.url}\n  events: outpost-offline; secret …6789\n`);
+      await fails(["update", "webhook", created.id], 2, /nothing to change/);
       expect(await ok(["delete", "webhook", created.id])).toBe(`webhook ${created.id} deleted\n`);
       await fails(["delete", "webhook", created.id], 3, /not found/);
     } finally {

@@ -35,7 +35,7 @@ const VERBS: [keyof Verbs, string, string][] = [
     "pergola list stage -p my-new-project",
   ],
   ["get", "Show one outpost in detail", "pergola get outpost factory-berlin"],
-  ["update", "Change a stage or a member's role", "pergola update stage my-new-stage -p my-new-project --type qa"],
+  ["update", "Change a stage, a member's role or a webhook", "pergola update stage my-new-stage -p my-new-project --type qa"],
   ["delete", "Delete a stage, an outpost, an access key or a webhook", "pergola delete stage my-new-stage -p my-new-project"],
   ["suspend", "Suspend a stage", "pergola suspend stage my-new-stage -p my-new-project"],
   ["resume", "Resume a stage", "pergola resume stage my-new-stage -p my-new-project"],

@@ -187,6 +187,7 @@ export const AUDIT_ACTIONS = [
   "OUTPOST_GRANTED",
   "OUTPOST_REVOKED",
   "WEBHOOK_CREATED",
+  "WEBHOOK_UPDATED",
   "WEBHOOK_DELETED",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -101,6 +101,7 @@ export const MATRIX: Record<string, string> = {
   "Mutation.updateMember": "ok    ok    403    403      404       403   401",
   "Mutation.updateStage": "ok    ok    ok     403      404       403   401",
   "Mutation.updateUser": "ok    403   403    403      403       403   401", // another user
+  "Mutation.updateWebhook": "ok    ok    403    403      404       403   401", // a webhook of a Project like P
 
   // Subscriptions (graphql-ws): like the queries.
   "Subscription.componentChanged": "ok    ok    ok     ok       404       403   401",

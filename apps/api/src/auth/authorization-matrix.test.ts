@@ -86,6 +86,10 @@ const OVERRIDES: Record<string, Override> = {
   "Query.webhooks": { args: () => ({ project: fx.project }), selection: "{ id }" },
   "Mutation.createWebhook": { args: () => ({ input: { project: fx.project, ...WEBHOOK } }), selection: "{ id }" },
   "Mutation.deleteWebhook": { prepare: async () => ({ args: { id: await createThrowawayWebhook() } }) },
+  "Mutation.updateWebhook": {
+    prepare: async () => ({ args: { input: { id: await createThrowawayWebhook(), events: ["RELEASE_FAILED", "RELEASE_DEPLOYED"] } } }),
+    selection: "{ id }",
+  },
   "Mutation.sendTestWebhook": { prepare: async () => ({ args: { id: await createThrowawayWebhook() } }), selection: "{ id }" },
   // Its cursor is its own (<release>:<line>), not the log's.
   "Subscription.componentLogs": { args: () => ({ after: undefined }) },

@@ -9,7 +9,7 @@ import { ArgDoc } from "../graphql/argument-docs.js";
 import { Project } from "../projects/project.type.js";
 import { JSONScalar } from "../common/scalars.js";
 import { deliveryBody } from "./webhook-sender.js";
-import { CreateWebhookInput } from "./webhook.input.js";
+import { CreateWebhookInput, UpdateWebhookInput } from "./webhook.input.js";
 import { MAX_DELIVERIES } from "./webhook.service.js";
 import { Webhook, WebhookDelivery } from "./webhook.type.js";
 
@@ -39,6 +39,17 @@ export class WebhookResolver {
     @Ctx() { actor, services }: Context,
   ): Promise<Webhook> {
     return (await services.webhooks.createWebhook(actor, input)) as Webhook;
+  }
+
+  @Mutation(() => Webhook, {
+    description:
+      "Changes a webhook's URL, events or secret (rotating it): deliveries not sent yet go with the new ones. The same rules and errors as createWebhook.",
+  })
+  async updateWebhook(
+    @Arg("input", () => UpdateWebhookInput, { description: "The webhook and what changes." }) input: UpdateWebhookInput,
+    @Ctx() { actor, services }: Context,
+  ): Promise<Webhook> {
+    return (await services.webhooks.updateWebhook(actor, input)) as Webhook;
   }
 
   @Mutation(() => Boolean, { description: "Deletes the webhook and its deliveries: those not sent yet never will be. True when done." })

@@ -44,6 +44,13 @@ export interface CreateWebhookRequest {
   secret: string;
 }
 
+export interface UpdateWebhookRequest {
+  id: string;
+  url?: string | null;
+  events?: readonly string[] | null;
+  secret?: string | null;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A user id no row has: an actor without a user is nobody's member. */
 const NO_USER = "00000000-0000-0000-0000-000000000000";
@@ -107,6 +114,37 @@ export class WebhookService {
         actor,
         projectId: project?.id ?? null,
         detail: { webhook: id, origin: new URL(url).origin, events },
+      });
+      return row!;
+    });
+  }
+
+  /** Changes what is given; deliveries not sent yet go to the new URL, signed with the new secret. */
+  async updateWebhook(actor: Actor, input: UpdateWebhookRequest): Promise<WebhookRow> {
+    return this.db.transaction(async (tx) => {
+      const { webhook } = await this.requireWebhook(actor, input.id, true, tx);
+      const url = input.url == null ? undefined : checkWebhookUrl(input.url, this.api);
+      const events = input.events == null ? undefined : checkWebhookEvents(input.events);
+      const secret = input.secret == null ? undefined : checkWebhookSecret(input.secret);
+      const [row] = await tx
+        .update(webhooks)
+        .set({
+          url,
+          events,
+          ...(secret !== undefined && {
+            secretSealed: this.secrets.seal(secret, webhookSecretContext(webhook.id)),
+            secretHint: secretHintOf(secret),
+          }),
+          updatedAt: sql`now()`,
+        })
+        .where(eq(webhooks.id, webhook.id))
+        .returning();
+      const changed = [url !== undefined && "url", events !== undefined && "events", secret !== undefined && "secret"].filter(Boolean);
+      await recordAudit(tx, {
+        action: AuditAction.WEBHOOK_UPDATED,
+        actor,
+        projectId: webhook.projectId,
+        detail: { webhook: webhook.id, origin: new URL(row!.url).origin, changed },
       });
       return row!;
     });

@@ -9,6 +9,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestProject, createTestUser, startTestApi, type TestApi } from "../testing/harness.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../testing/webhook-receiver.js";
+import { verifyWebhookSignature } from "./webhook-signature.js";
 import { WEBHOOK_LIMITS } from "./webhook.rules.js";
 
 const SECRET = "api-test-secret-0123456789-abcd";
@@ -118,6 +119,52 @@ describe("a Project's webhooks", () => {
     const project = await createTestProject(api);
     for (let i = 0; i < WEBHOOK_LIMITS.perProject; i++) await api.ok(CREATE, { i: input({ project, url: `${hook.url}?n=${i}` }) });
     expect(await codeOf(CREATE, { i: input({ project }) })).toMatchObject({ code: "CONFLICT" });
+  });
+});
+
+describe("updateWebhook", () => {
+  it("changes the URL, events and secret: the next delivery goes to the new URL, signed with the new secret", async () => {
+    const project = await createTestProject(api);
+    const { createWebhook } = await api.ok(CREATE, { i: input({ project }) });
+    const moved = await startWebhookReceiver();
+    try {
+      const rotated = "rotated-secret-0123456789-wxyz";
+      const { updateWebhook } = await api.ok(
+        `mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) { id url events secretHint } }`,
+        { i: { id: createWebhook.id, url: moved.url, events: ["OUTPOST_OFFLINE"], secret: rotated } },
+      );
+      expect(updateWebhook).toEqual({ id: createWebhook.id, url: moved.url, events: ["OUTPOST_OFFLINE"], secretHint: "…wxyz" });
+      const { sendTestWebhook } = await api.ok(PING, { id: createWebhook.id });
+      const [request] = await moved.until((r) => {
+        const found = r.filter((q) => q.id === sendTestWebhook.id);
+        return found.length ? found : undefined;
+      });
+      const timestamp = String(request!.headers["x-pergola-timestamp"]);
+      expect(verifyWebhookSignature(rotated, timestamp, request!.body, String(request!.headers["x-pergola-signature"]))).toBe(true);
+      expect(verifyWebhookSignature(SECRET, timestamp, request!.body, String(request!.headers["x-pergola-signature"]))).toBe(false);
+
+      // Only what is given changes; bad input is refused as on create.
+      const { updateWebhook: same } = await api.ok(
+        `mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) { url events secretHint } }`,
+        {
+          i: { id: createWebhook.id, events: ["OUTPOST_ONLINE", "OUTPOST_OFFLINE"] },
+        },
+      );
+      expect(same).toEqual({ url: moved.url, events: ["OUTPOST_OFFLINE", "OUTPOST_ONLINE"], secretHint: "…wxyz" });
+      const update = `mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) { id } }`;
+      expect(await codeOf(update, { i: { id: createWebhook.id, url: "gopher://x" } })).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "url",
+      });
+      expect(await codeOf(update, { i: { id: createWebhook.id, secret: "short" } })).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "secret",
+      });
+      expect(await codeOf(update, { i: { id: createWebhook.id, events: [] } })).toMatchObject({ code: "BAD_USER_INPUT", field: "events" });
+      expect(await codeOf(update, { i: { id: "00000000-0000-4000-8000-000000000000" } })).toMatchObject({ code: "NOT_FOUND" });
+    } finally {
+      await moved.close();
+    }
   });
 });
 

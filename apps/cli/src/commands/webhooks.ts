@@ -1,7 +1,13 @@
-/** `create webhook`, `list webhook`, `delete webhook`: where Pergola POSTs what happens (README, "Notifications: webhooks"). */
+/** `create webhook`, `list webhook`, `update webhook`, `delete webhook`: where Pergola POSTs what happens (README, "Notifications: webhooks"). */
 import { randomBytes } from "node:crypto";
 import { WEBHOOK_EVENTS, type WebhookEvent } from "@pergola/schema";
-import { CliCreateWebhookDocument, CliDeleteWebhookDocument, CliListWebhooksDocument, type WebhookRow } from "../documents.js";
+import {
+  CliCreateWebhookDocument,
+  CliDeleteWebhookDocument,
+  CliListWebhooksDocument,
+  CliUpdateWebhookDocument,
+  type WebhookRow,
+} from "../documents.js";
 import { leaf } from "../command.js";
 import { badInput } from "../errors.js";
 import type { Verbs } from "../groups.js";
@@ -80,6 +86,36 @@ export function registerWebhooks(verbs: Verbs): void {
     async (ctx) => {
       const { webhooks } = await ctx.client.request(CliListWebhooksDocument, { project: ctx.opts.project ?? null });
       print(ctx.format, webhooks, () => renderWebhooks(webhooks, ctx.opts.project ? `webhooks of ${ctx.opts.project}` : "global webhooks"));
+    },
+  );
+
+  leaf(
+    verbs.update,
+    "webhook <id>",
+    "Change a webhook's URL, events (--event replaces them all) or secret (rotate it); deliveries not sent yet follow",
+    ['pergola update webhook 0b6f2c1e-… --secret "$NEW_SECRET"', "pergola update webhook 0b6f2c1e-… --event release-failed"],
+    (cmd) =>
+      cmd
+        .alias("webhooks")
+        .option("--url <url>", "a new URL")
+        .option(
+          "--event <event>",
+          "an event to send (repeatable): these replace the webhook's events",
+          (v: string, prev: string[] = []) => [...prev, v],
+        )
+        .option("--secret <secret>", "a new secret, 16 to 256 characters"),
+    async (ctx, id) => {
+      const events = (ctx.opts.event as string[] | undefined)?.map(parseEvent);
+      if (!ctx.opts.url && !events && !ctx.opts.secret) throw badInput("nothing to change: give --url, --event or --secret");
+      const { updateWebhook } = await ctx.client.request(CliUpdateWebhookDocument, {
+        input: { id: id!, url: ctx.opts.url ?? null, events: events ?? null, secret: ctx.opts.secret ?? null },
+      });
+      print(ctx.format, updateWebhook, () =>
+        [
+          `webhook ${updateWebhook.id} updated: ${updateWebhook.url}`,
+          `  events: ${updateWebhook.events.map(eventWord).join(", ")}; secret ${updateWebhook.secretHint}`,
+        ].join("\n"),
+      );
     },
   );
 
