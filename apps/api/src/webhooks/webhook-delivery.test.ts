@@ -155,6 +155,25 @@ describe("webhook deliveries", () => {
     expect(hook.received.map((r) => r.id)).toEqual([delivery, delivery]);
     const [recorded] = await allIn(project, 1, "DELIVERED");
     expect(recorded).toMatchObject({ attempts: 2, responseStatus: 200 });
+
+    // One that never answers: each attempt is cut, and says so.
+    const silent = await receiver(() => "hang");
+    const stuck = await webhookTo(silent.url);
+    await ping(stuck.id);
+    const [cut] = await eventually(
+      async () => {
+        const list = await deliveriesOf(stuck.project);
+        return list[0]?.error ? list : undefined;
+      },
+      10_000,
+      "the hanging attempt was not recorded",
+    );
+    expect(cut).toMatchObject({
+      state: "PENDING",
+      responseStatus: null,
+      error: `no answer within ${TEST_WEBHOOKS.timeoutMs! / 1000} s: cut off`,
+    });
+    await api.ok(`mutation($id: ID!) { deleteWebhook(id: $id) }`, { id: stuck.id });
   });
 
   it("end FAILED when retries run out, with the last answer and why", async () => {

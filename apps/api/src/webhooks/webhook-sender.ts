@@ -272,6 +272,7 @@ function describeFailure(failure: unknown, timeoutMs: number): string {
   const error = failure as Error & { cause?: { code?: string; message?: string } };
   if (error?.name === "TimeoutError") return `no answer within ${timeoutMs / 1000} s: cut off`;
   const cause = error?.cause;
-  if (cause?.code || cause?.message) return `could not send: ${[cause.code, cause.message].filter(Boolean).join(" ")}`;
+  if (cause?.message) return `could not send: ${cause.code && !cause.message.includes(cause.code) ? `${cause.code} ` : ""}${cause.message}`;
+  if (cause?.code) return `could not send: ${cause.code}`;
   return `could not send: ${error?.message ?? String(failure)}`;
 }
