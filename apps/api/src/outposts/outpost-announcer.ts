@@ -108,7 +108,7 @@ export class OutpostAnnouncer {
 
   /**
    * Outposts' statuses moved (their rows already say so): history rows with the webhooks'
-   * deliveries (OUTPOST_ONLINE / OUTPOST_OFFLINE, in the same transaction), one link event per
+   * deliveries (OUTPOST_ONLINE / OUTPOST_OFFLINE, in the same statement), one link event per
    * Stage on them, and a wake-up of their watchers. A fixed number of statements per Project
    * whatever the number of Outposts, so that thousands of agents reconnecting at once (an API
    * restart) cost a few statements, not thousands.
@@ -117,13 +117,15 @@ export class OutpostAnnouncer {
     if (changes.length === 0) return;
     const db = this.database.db;
     const ids = changes.map((c) => c.outpost.id);
-    const queued = await db.transaction(async (tx) => {
-      await tx.insert(outpostHistory).values(changes.map((c) => ({ outpostId: c.outpost.id, kind: c.kind, message: c.message })));
-      return enqueueOutpostDeliveries(
-        tx,
-        changes.map((c) => c.outpost),
-      );
-    });
+    // The history rows and the webhooks' deliveries: one statement, so both or neither.
+    const rows = JSON.stringify(changes.map((c) => ({ outpostId: c.outpost.id, kind: c.kind, message: c.message })));
+    const history = sql`insert into ${outpostHistory} (outpost_id, kind, message)
+      select (c->>'outpostId')::uuid, c->>'kind', c->>'message' from jsonb_array_elements(${rows}::jsonb) with ordinality as h(c, ord) order by ord`;
+    const queued = await enqueueOutpostDeliveries(
+      db,
+      changes.map((c) => c.outpost),
+      history,
+    );
     if (queued > 0) this.onDeliveriesQueued();
     const onThem = await db.selectDistinct({ projectId: stages.projectId }).from(stages).where(inArray(stages.outpostId, ids));
     for (const { projectId } of onThem) {

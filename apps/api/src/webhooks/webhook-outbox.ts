@@ -7,10 +7,10 @@
  * Outpost going ONLINE or OFFLINE); a commit without one runs no statement at all, and one with
  * them runs a single insert…select that matches the webhooks concerned — none, when there are none.
  */
-import { rowsOf, type Tx } from "@pergola/db/client";
+import { type Db, rowsOf, type Tx } from "@pergola/db/client";
 import { type EventRow, type OutpostRow, type ProjectRow, projects, stages, webhookDeliveries, webhooks } from "@pergola/db/schema";
 import type { Health, WebhookEvent } from "@pergola/schema";
-import { sql } from "drizzle-orm";
+import { type SQLWrapper, sql } from "drizzle-orm";
 import { EventKind } from "../events/event-kind.js";
 import type { StageSnapshot } from "../stages/stage.snapshot.js";
 
@@ -87,27 +87,30 @@ export function mayNotify(written: readonly EventRow[]): boolean {
 /**
  * Outposts' statuses moved (their rows say so): OUTPOST_ONLINE / OUTPOST_OFFLINE for each one
  * that went ONLINE or OFFLINE, to every global webhook that wants it and to the webhooks of each
- * Project with a Stage on that Outpost — one statement, in the transaction of the Outposts'
- * history rows. Returns how many.
+ * Project with a Stage on that Outpost. Runs in one statement with `alongside` (the Outposts'
+ * history rows), so both are written or neither, in a single round trip. Returns how many.
  */
-export async function enqueueOutpostDeliveries(tx: Tx, changed: readonly OutpostRow[]): Promise<number> {
+export async function enqueueOutpostDeliveries(db: Db | Tx, changed: readonly OutpostRow[], alongside: SQLWrapper): Promise<number> {
   const found = changed.flatMap((o) => {
     const event: WebhookEvent | null = o.status === "ONLINE" ? "OUTPOST_ONLINE" : o.status === "OFFLINE" ? "OUTPOST_OFFLINE" : null;
     return event ? [{ outpostId: o.id, event, outpost: { slug: o.slug, name: o.name, status: o.status } }] : [];
   });
-  if (found.length === 0) return 0;
-  const result = await tx.execute(sql`
+  // Two plain joins, not one with an OR'd correlated subquery: PostgreSQL's estimate of that
+  // one crossed the JIT threshold, and compiling it took 50 ms on every Outpost status change.
+  const result = await db.execute(sql`
+    with alongside as (${alongside}),
+    n as (
+      select item->>'event' as event, (item->>'outpostId')::uuid as outpost_id, item->'outpost' as outpost
+      from jsonb_array_elements(${JSON.stringify(found)}::jsonb) as t(item))
     insert into ${webhookDeliveries} (webhook_id, event, payload)
-    select w.id, n.item->>'event',
-      jsonb_build_object(
-        'project', case when p.id is null then null else jsonb_build_object('slug', p.slug, 'name', p.name) end,
-        'outpost', n.item->'outpost')
-    from jsonb_array_elements(${JSON.stringify(found)}::jsonb) with ordinality as n(item, ord)
-    join ${webhooks} w on n.item->>'event' = any(w.events)
-    left join ${projects} p on p.id = w.project_id
-    where w.project_id is null
-      or exists (select 1 from ${stages} s where s.outpost_id = (n.item->>'outpostId')::uuid and s.project_id = w.project_id)
-    order by n.ord, w.id
+    select w.id, n.event, jsonb_build_object('project', null, 'outpost', n.outpost)
+    from n join ${webhooks} w on w.project_id is null and n.event = any(w.events)
+    union all
+    select w.id, n.event, jsonb_build_object('project', jsonb_build_object('slug', p.slug, 'name', p.name), 'outpost', n.outpost)
+    from n
+    join (select distinct project_id, outpost_id from ${stages}) s on s.outpost_id = n.outpost_id
+    join ${webhooks} w on w.project_id = s.project_id and n.event = any(w.events)
+    join ${projects} p on p.id = w.project_id
     returning 1 as one`);
   return rowsOf(result).length;
 }
