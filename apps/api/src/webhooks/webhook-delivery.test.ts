@@ -186,6 +186,30 @@ describe("webhook deliveries", () => {
     expect(hook.received.length).toBe(failed!.attempts);
   });
 
+  it("go again, with the same id, once the lease of a sender that died mid-attempt runs out", async () => {
+    const hook = await receiver();
+    const { project, id } = await webhookTo(hook.url);
+    // As a sender's claim leaves it, had that sender died before recording an answer.
+    const [claimed] = await api.server.database.db
+      .insert(webhookDeliveries)
+      .values({
+        webhookId: id,
+        event: "PING",
+        payload: {},
+        attempts: 1,
+        lastAttemptAt: sql`now()`,
+        nextAttemptAt: sql`now() + interval '1 second'`,
+      })
+      .returning({ id: webhookDeliveries.id });
+    const [request] = await hook.until((r) => {
+      const found = r.filter((q) => q.id === claimed!.id);
+      return found.length ? found : undefined;
+    });
+    expect(request!.headers["idempotency-key"]).toBe(claimed!.id);
+    const [recorded] = await allIn(project, 1, "DELIVERED");
+    expect(recorded).toMatchObject({ id: claimed!.id, attempts: 2 });
+  });
+
   it("are deleted 30 days after they were made once DELIVERED or FAILED; PENDING ones stay", async () => {
     const hook = await receiver();
     const { id } = await webhookTo(hook.url);
