@@ -31,7 +31,7 @@ export interface MemberView {
 }
 
 /** A user id no row has: an actor without a user is nobody's member. */
-const NO_USER = "00000000-0000-0000-0000-000000000000";
+export const NO_USER = "00000000-0000-0000-0000-000000000000";
 
 /** The plain list's order, oldest first; the id breaks ties. */
 const PROJECT_KEYSET: Keyset = {

@@ -115,7 +115,10 @@ export class WebhookSender {
       });
   }
 
-  /** Stops looking, cuts the attempts under way (their leases run out: sent again later) and waits for them. */
+  /**
+   * Stops looking, cuts the attempts under way and waits for them: each is recorded as due again
+   * at once, for another replica (or this one, restarted) to send.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -10,7 +10,7 @@ import { Project } from "../projects/project.type.js";
 import { JSONScalar } from "../common/scalars.js";
 import { deliveryBody } from "./webhook-sender.js";
 import { CreateWebhookInput, UpdateWebhookInput } from "./webhook.input.js";
-import { MAX_DELIVERIES } from "./webhook.service.js";
+import { WEBHOOK_LIMITS } from "./webhook.rules.js";
 import { Webhook, WebhookDelivery } from "./webhook.type.js";
 
 const WEBHOOK_ID = "The webhook's id.";
@@ -78,13 +78,14 @@ export class WebhookResolver {
     @Arg("last", () => Int, {
       nullable: true,
       defaultValue: 20,
-      description: `How many of the newest, 1 to ${MAX_DELIVERIES}; default 20.`,
+      description: `How many of the newest, 1 to ${WEBHOOK_LIMITS.deliveries}; default 20.`,
     })
     given: number | null,
     @Ctx() { loaders }: Context,
   ): Promise<WebhookDelivery[]> {
     const last = given ?? 20;
-    if (!Number.isInteger(last) || last < 1 || last > MAX_DELIVERIES) throw badInput("last", `must be 1 to ${MAX_DELIVERIES}`);
+    if (!Number.isInteger(last) || last < 1 || last > WEBHOOK_LIMITS.deliveries)
+      throw badInput("last", `must be 1 to ${WEBHOOK_LIMITS.deliveries}`);
     return (await loaders.deliveriesByWebhook.load(`${last}/${webhook.id}`)) as WebhookDelivery[];
   }
 }

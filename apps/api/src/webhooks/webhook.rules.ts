@@ -13,7 +13,14 @@ export const WEBHOOK_LIMITS = {
   secretMax: 256,
   /** Webhooks per Project, and global ones: a CONFLICT beyond. */
   perProject: 20,
+  /** `Webhook.deliveries(last:)` at most. */
+  deliveries: 100,
 } as const;
+
+/** Whether `id` can be a webhook's (a UUID): anything else is as missing, never a database error. */
+export function isWebhookId(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}
 
 /** Where the API itself is reached: a webhook pointing there is refused. */
 export interface ApiAddresses {

@@ -26,13 +26,14 @@ import { AuditAction } from "../audit/audit-action.js";
 import { recordAudit } from "../audit/audit.service.js";
 import type { SecretBox } from "../configurations/secret-box.js";
 import { AppError, ErrorCode, notFound } from "../errors.js";
-import type { ProjectService } from "../projects/project.service.js";
+import { NO_USER, type ProjectService } from "../projects/project.service.js";
 import { webhookSecretContext } from "./webhook-signature.js";
 import {
   type ApiAddresses,
   checkWebhookEvents,
   checkWebhookSecret,
   checkWebhookUrl,
+  isWebhookId,
   secretHintOf,
   WEBHOOK_LIMITS,
 } from "./webhook.rules.js";
@@ -50,12 +51,6 @@ export interface UpdateWebhookRequest {
   events?: readonly string[] | null;
   secret?: string | null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A user id no row has: an actor without a user is nobody's member. */
-const NO_USER = "00000000-0000-0000-0000-000000000000";
-/** `deliveries(last:)` at most. */
-export const MAX_DELIVERIES = 100;
 
 export class WebhookService {
   /** Where the API itself is reached (set by the server once it listens): webhooks may not point there. */
@@ -189,7 +184,7 @@ export class WebhookService {
       return { last: Number(key.slice(0, at)), webhookId: key.slice(at + 1) };
     });
     const most = Math.max(0, ...wanted.map((w) => w.last));
-    const ids = [...new Set(wanted.map((w) => w.webhookId))].filter((id) => UUID.test(id));
+    const ids = [...new Set(wanted.map((w) => w.webhookId))].filter((id) => isWebhookId(id));
     if (most === 0 || ids.length === 0) return keys.map(() => []);
     // UUIDs only (checked above): the array literal holds nothing else.
     const newest = sql`${webhookDeliveries.id} in (
@@ -224,7 +219,7 @@ export class WebhookService {
    * not see its Project it does not exist (NOT_FOUND, as for a missing id).
    */
   private async requireWebhook(actor: Actor, id: string, write: boolean, tx?: Tx) {
-    if (!UUID.test(id)) throw notFound(`Webhook "${id}"`);
+    if (!isWebhookId(id)) throw notFound(`Webhook "${id}"`);
     const query = (tx ?? this.db)
       .select({ webhook: webhooks, project: projects, role: projectMembers.role })
       .from(webhooks)
