@@ -7,7 +7,7 @@
 import { webhookDeliveries } from "@pergola/db/schema";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestProject, startTestApi, type TestApi } from "../testing/harness.js";
+import { createTestProject, startTestApi, TEST_WEBHOOKS, type TestApi } from "../testing/harness.js";
 import { describeWithPostgres } from "../testing/postgres-only.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../testing/webhook-receiver.js";
 
@@ -17,7 +17,7 @@ let hook: WebhookReceiver;
 
 beforeAll(async () => {
   // Small batches, so that the two claim turn about.
-  const webhooks = { timeoutMs: 2_000, backoff: { initialMs: 40, maxMs: 200, jitter: 0.2 }, retryForMs: 10_000, batch: 4 };
+  const webhooks = { ...TEST_WEBHOOKS, batch: 4 };
   [a, b] = await Promise.all([startTestApi({ webhooks }), startTestApi({ webhooks })]);
   // The first request of each delivery fails, the next succeeds.
   hook = await startWebhookReceiver((_, before) => (before === 0 ? 500 : 200));
