@@ -201,6 +201,8 @@ describe("webhook deliveries", () => {
         nextAttemptAt: sql`now() + interval '1 second'`,
       })
       .returning({ id: webhookDeliveries.id });
+    // A look (another delivery, or the poll) sees it leased and comes back when the lease ends.
+    api.server.services.webhookSender.wake();
     const [request] = await hook.until((r) => {
       const found = r.filter((q) => q.id === claimed!.id);
       return found.length ? found : undefined;
