@@ -17,12 +17,14 @@ import { startAgent, type Agent } from "../apps/agent/src/agent.js";
 import { generateToken } from "../apps/api/src/auth/token.service.js";
 import {
   createTestUser,
+  eventually,
   freshDatabaseOptions,
   startTestApi,
   uniqueSlug,
   withTimeout,
   type TestApi,
 } from "../apps/api/src/testing/harness.js";
+import { startWebhookReceiver } from "../apps/api/src/testing/webhook-receiver.js";
 import { createRecordingLogger, FAST_RUNTIME } from "./support/stack.js";
 
 /** util-linux `script`, for the prompts on a pseudo-terminal. */
@@ -280,7 +282,7 @@ describe.concurrent("pergola: session and errors", () => {
     expect(createStageHelp).toMatch(/Examples:\n\s+\$ pergola create stage my-new-stage --type dev -p my-new-project/);
     expect(bash).toMatch(/complete -o default -F _pergola pergola/);
     expect(bash).toMatch(
-      /list\) COMPREPLY=\(\$\(compgen -W "project stage build release config config-data component outpost access-key member user"/,
+      /list\) COMPREPLY=\(\$\(compgen -W "project stage build release config config-data component outpost access-key member user webhook"/,
     );
     expect(bash).toMatch(/disable\) COMPREPLY=\(\$\(compgen -W "access-key user"/);
     expect(bash).toMatch(/--role\) COMPREPLY=\(\$\(compgen -W "owner member"/);
@@ -555,8 +557,7 @@ describe.concurrent("pergola: Builds and Releases, deployed by a real agent", { 
     try {
       const web = await json.until((lines) =>
         lines
-          .map((l) => JSON.parse(l) as { name: string; usage: { memoryBytes: string; cpu: number; openFiles: number } | null }[])
-          .flat()
+          .flatMap((l) => JSON.parse(l) as { name: string; usage: { memoryBytes: string; cpu: number; openFiles: number } | null }[])
           .find((c) => c.name === "web" && c.usage && Number(c.usage.memoryBytes) > 40 * 1024 * 1024),
       );
       expect(web.usage!.openFiles).toBeGreaterThan(0);
@@ -728,6 +729,84 @@ describe.concurrent("pergola: Outposts", () => {
     await ok(["delete", "stage", "berlin", "-p", project]);
     expect(await ok(["delete", "outpost", slug])).toBe(`outpost ${slug} deleted\n`);
     await fails(["get", "outpost", slug], 3, /not found/);
+  });
+});
+
+describe.concurrent("pergola: webhooks", () => {
+  it("create webhook and list webhook: a secret made here printed once, never listed; bad input exits 2", async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const project = await newProject();
+      const created = await ok([
+        "create",
+        "webhook",
+        receiver.url,
+        "-p",
+        project,
+        "--event",
+        "stage-unhealthy",
+        "--event",
+        "RELEASE_FAILED",
+        "-o",
+        "json",
+      ]);
+      expect(created).toMatchObject({
+        url: receiver.url,
+        events: ["STAGE_UNHEALTHY", "RELEASE_FAILED"],
+        project: { slug: project },
+        secret: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      expect(created.secretHint).toBe(`…${created.secret.slice(-4)}`);
+      const own = "a-secret-of-my-own-1234";
+      const human = await ok(["create", "webhook", `${receiver.url}?all`, "-p", project, "--secret", own]);
+      expect(human).toMatch(
+        /^webhook \S+ created: \S+\?all\n {2}project \S+; events: stage-unhealthy, stage-recovered, release-failed, release-deployed, outpost-offline, outpost-online\n/,
+      );
+      expect(human).not.toContain(own);
+
+      // Its last delivery shows in the list once sent.
+      const { sendTestWebhook } = await api.ok(`mutation($id: ID!) { sendTestWebhook(id: $id) { id } }`, { id: created.id });
+      await receiver.until((r) => (r.some((q) => q.id === sendTestWebhook.id) ? true : undefined));
+      await eventually(
+        async () => {
+          const { webhooks } = await api.ok(`query($p: String) { webhooks(project: $p) { deliveries(last: 1) { state } } }`, {
+            p: project,
+          });
+          return webhooks[0].deliveries[0]?.state === "DELIVERED" ? true : undefined;
+        },
+        10_000,
+        "the test delivery is not DELIVERED",
+      );
+      const table = await ok(["list", "webhook", "-p", project]);
+      expect(table).toMatch(
+        new RegExp(
+          `│ ${created.id} │ \\S+/hook\\s+│ stage-unhealthy, release-failed\\s+│ …${created.secret.slice(-4)}\\s+│ ping: delivered \\(200\\), (now|\\d+ seconds? ago)`,
+        ),
+      );
+      const listed = await ok(["list", "webhooks", "-p", project, "-o", "json"]);
+      expect(listed.map((w: { id: string }) => w.id)).toEqual([created.id, expect.any(String)]);
+      expect(JSON.stringify(listed)).not.toContain(created.secret);
+      expect(JSON.stringify(listed)).not.toContain(own);
+
+      await Promise.all([
+        fails(
+          ["create", "webhook", "ftp://example.com/hook", "-p", project],
+          2,
+          /^error: invalid input: url: must be an http:\/\/ or https:\/\/ URL/,
+        ),
+        fails(["create", "webhook", `${endpoint}/graphql`, "-p", project], 2, /must not point at this Pergola API/),
+        fails(["create", "webhook", receiver.url, "-p", project, "--event", "exploded"], 2, /--event exploded: one of stage-unhealthy/),
+        fails(["create", "webhook", receiver.url, "-p", project, "--secret", "short"], 2, /secret: must be 16 to 256 characters/),
+        fails(["list", "webhook", "-p", "no-such-project-here"], 3, /not found/),
+      ]);
+      const updated = await ok(["update", "webhook", created.id, "--event", "outpost-offline", "--secret", "rotated-secret-0123456789"]);
+      expect(updated).toBe(`webhook ${created.id} updated: ${receiver.url}\n  events: outpost-offline; secret …6789\n`);
+      await fails(["update", "webhook", created.id], 2, /nothing to change/);
+      expect(await ok(["delete", "webhook", created.id])).toBe(`webhook ${created.id} deleted\n`);
+      await fails(["delete", "webhook", created.id], 3, /not found/);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 

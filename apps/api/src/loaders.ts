@@ -4,7 +4,7 @@
  * would serve it rows from the day it started. New loaders go here as the schema grows; each
  * batches through a service method, never a table.
  */
-import type { ArtifactRow, BuildRow, ComponentRow, ProjectRow, ReleaseRow, StageRow } from "@pergola/db/schema";
+import type { ArtifactRow, BuildRow, ComponentRow, ProjectRow, ReleaseRow, StageRow, WebhookDeliveryRow } from "@pergola/db/schema";
 import DataLoader from "dataloader";
 import type { Configuration } from "./configurations/configuration.type.js";
 import type { OutpostView } from "./outposts/outpost-views.js";
@@ -35,6 +35,8 @@ export interface Loaders {
   usageByComponent: DataLoader<string, UsagePoint | null>;
   /** Each Stage's last hour, a point a minute (its sparkline). */
   usageTrendByStageId: DataLoader<string, StageUsagePoint[]>;
+  /** Keys `<last>/<webhookId>`: the webhook's newest `last` deliveries, newest first. */
+  deliveriesByWebhook: DataLoader<string, WebhookDeliveryRow[]>;
 }
 
 /** How each loader batches; `loaders` is the context's own set (a loader may use another). */
@@ -68,6 +70,7 @@ const BATCH: BatchFns = {
   releaseById: (services) => async (ids) => oneInOrder(ids, await services.nodes.listReleases(ids), (r) => r.id),
   usageByComponent: (services) => (keys) => services.usage.listLatest(keys),
   usageTrendByStageId: (services) => (ids) => services.usage.listStageTrends(ids),
+  deliveriesByWebhook: (services) => (keys) => services.webhooks.listRecentDeliveries(keys),
 };
 
 const SERVICES = Symbol("services");

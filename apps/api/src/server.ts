@@ -24,6 +24,7 @@ import { pino, type Logger } from "pino";
 import { checkOperation } from "./auth/operation-gate.js";
 import { authenticateRequest, HttpError } from "./auth/http-auth.js";
 import type { OutpostSessionsOptions } from "./outposts/outpost-sessions.js";
+import type { WebhookSenderOptions } from "./webhooks/webhook-sender.js";
 import { ensureAgentToken } from "./auth/token.service.js";
 import { ensureAdminToken } from "./auth/bootstrap.js";
 import { artifactRoutes } from "./builds/artifact.routes.js";
@@ -120,6 +121,12 @@ export interface ServerOptions {
   /** How often Components' usage older than an hour is averaged into minutes, and older than a day deleted (usage/usage-retention.ts), ms. Default 60 s. */
   usageCompactionMs?: number;
   /**
+   * How webhook deliveries are sent (webhooks/webhook-sender.ts): each attempt cut off after
+   * `timeoutMs` (default 10 s), retried after `backoff` (15 s doubling to 1 h, ±20 %) until
+   * `retryForMs` (24 h) after the delivery was made, then FAILED.
+   */
+  webhooks?: WebhookSenderOptions;
+  /**
    * Single sign-on with an OpenID Connect provider (auth/oidc): register `<publicUrl>/auth/oidc/callback`
    * as the client's redirect URI there. SSO may send browsers back only to `allowedOrigins` and
    * the API's own. Default: none (signInOptions says `sso: false`).
@@ -175,6 +182,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     artifactLimits: options.artifactLimits,
     secretKey: options.secretKey,
     outposts: options.outposts,
+    webhooks: options.webhooks,
     oidc: options.oidc,
     allowedOrigins: options.allowedOrigins,
   });
@@ -299,6 +307,9 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   if (options.linksDomain) services.links.domain = options.linksDomain;
   services.outposts.serverUrl = options.publicUrl ?? url;
   services.oidc.baseUrl = options.publicUrl ?? url;
+  // A webhook may not point at the API itself (webhooks/webhook.rules.ts).
+  services.webhooks.api = { urls: [url, ...(options.publicUrl ? [options.publicUrl] : [])], linksDomain: options.linksDomain };
+  services.webhookSender.start();
   // A disabled or deleted key, an ended session, a disabled user's credentials, a rotated agent
   // token (here or, through NOTIFY, on another replica) lose their sockets at once.
   services.outpostAnnouncer.onTokenRevoked = (tokenId) => {
@@ -339,6 +350,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
       closing ??= (async () => {
         stopCollecting();
         stopCompacting();
+        await services.webhookSender.stop();
         await sockets.close();
         await services.outpostSessions.stop();
         await services.outpostAnnouncer.stop();

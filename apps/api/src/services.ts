@@ -38,6 +38,9 @@ import { refreshStageHealth } from "./stages/stage.health.js";
 import { HealthService } from "./health/health.service.js";
 import { UsageFeed } from "./usage/usage-feed.js";
 import { UsageService } from "./usage/usage.service.js";
+import { enqueueEventDeliveries, mayNotify } from "./webhooks/webhook-outbox.js";
+import { WebhookSender, type WebhookSenderOptions } from "./webhooks/webhook-sender.js";
+import { WebhookService } from "./webhooks/webhook.service.js";
 
 export interface Services {
   bus: EventBus;
@@ -69,6 +72,8 @@ export interface Services {
   health: HealthService;
   usage: UsageService;
   usageFeed: UsageFeed;
+  webhooks: WebhookService;
+  webhookSender: WebhookSender;
 }
 
 export interface ServicesOptions {
@@ -88,23 +93,32 @@ export interface ServicesOptions {
   oidc?: OidcOptions;
   /** Origins besides the API's own that SSO may send a browser back to (the dashboard's). */
   allowedOrigins?: string[];
+  /** How webhook deliveries are sent: timeout, back-off, how long retries go on. */
+  webhooks?: WebhookSenderOptions;
 }
 
 export function createServices(database: Database, logger: Logger, options: ServicesOptions): Services {
   const metrics = createMetrics(database.db);
   const bus = new EventBus(database, logger, metrics.delivered);
+  const secrets = loadSecretBox(options.dataDir, options.secretKey);
+  const webhookSender = new WebhookSender(database.db, secrets, logger, options.webhooks);
   const log = new EventLog(database.db, {
     retention: options.eventRetention,
     notify: database.driver === "postgres",
-    onCommitted: (projectId, written) => bus.publish(projectId, written),
+    onCommitted: (projectId, written) => {
+      bus.publish(projectId, written);
+      if (mayNotify(written)) webhookSender.wake();
+    },
     derive: refreshStageHealth,
+    // The outbox: webhooks' deliveries go in with the events that cause them.
+    written: async (tx, project, written) => void (await enqueueEventDeliveries(tx, project, written)),
   });
   const outpostAnnouncer = new OutpostAnnouncer(database, log, logger);
+  outpostAnnouncer.onDeliveriesQueued = () => webhookSender.wake();
   const outposts = new OutpostService(database.db, outpostAnnouncer);
   const logFeed = new LogFeed(database, logger);
   const usageFeed = new UsageFeed(database, logger);
   const audit = new AuditService(database.db);
-  const secrets = loadSecretBox(options.dataDir, options.secretKey);
   const artifacts = new ArtifactService(
     database.db,
     options.artifactStore,
@@ -145,5 +159,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     health: new HealthService(database.db, projects, bus),
     usage: new UsageService(database.db, usageFeed),
     usageFeed,
+    webhooks: new WebhookService(database.db, projects, secrets, () => webhookSender.wake()),
+    webhookSender,
   };
 }

@@ -24,15 +24,19 @@ export interface Verbs {
 }
 
 const VERBS: [keyof Verbs, string, string][] = [
-  ["create", "Create a project, stage, outpost, access key or user", "pergola create stage my-new-stage --type dev -p my-new-project"],
+  [
+    "create",
+    "Create a project, stage, outpost, access key, user or webhook",
+    "pergola create stage my-new-stage --type dev -p my-new-project",
+  ],
   [
     "list",
-    "List projects, stages, builds, releases, configs, config-data, components, outposts, access keys, members or users",
+    "List projects, stages, builds, releases, configs, config-data, components, outposts, access keys, members, users or webhooks",
     "pergola list stage -p my-new-project",
   ],
   ["get", "Show one outpost in detail", "pergola get outpost factory-berlin"],
-  ["update", "Change a stage or a member's role", "pergola update stage my-new-stage -p my-new-project --type qa"],
-  ["delete", "Delete a stage, an outpost or an access key", "pergola delete stage my-new-stage -p my-new-project"],
+  ["update", "Change a stage, a member's role or a webhook", "pergola update stage my-new-stage -p my-new-project --type qa"],
+  ["delete", "Delete a stage, an outpost, an access key or a webhook", "pergola delete stage my-new-stage -p my-new-project"],
   ["suspend", "Suspend a stage", "pergola suspend stage my-new-stage -p my-new-project"],
   ["resume", "Resume a stage", "pergola resume stage my-new-stage -p my-new-project"],
   ["validate", "Validate a manifest or an outpost URI", "pergola validate manifest examples/hello/pergola.yaml"],

@@ -16,6 +16,7 @@ import { registerStages } from "./commands/stages.js";
 import { registerUsers } from "./commands/users.js";
 import { registerWatching } from "./commands/watching.js";
 import { registerTop } from "./commands/top.js";
+import { registerWebhooks } from "./commands/webhooks.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 import { registerVerbs } from "./groups.js";
 import { CLI_VERSION } from "./version.js";
@@ -23,7 +24,7 @@ import { CLI_VERSION } from "./version.js";
 export function createProgram(): Command {
   const program = new Command("pergola")
     .description(
-      "The command-line client of Pergola: Projects, Stages, Builds, Releases, Configurations, Components, Outposts, members, users and access keys",
+      "The command-line client of Pergola: Projects, Stages, Builds, Releases, Configurations, Components, Outposts, members, users, access keys and webhooks",
     )
     .version(CLI_VERSION, "-v, --version")
     .exitOverride()
@@ -55,6 +56,7 @@ export function createProgram(): Command {
   registerAccessKeys(verbs);
   registerMembers(verbs);
   registerUsers(verbs);
+  registerWebhooks(verbs);
   registerWatching(program, verbs);
   registerTop(program);
   registerMcp(program);

@@ -10,6 +10,9 @@ import {
   RELEASE_STATES,
   STAGE_STATES,
   STAGE_TYPES,
+  type WebhookDeliveryEvent,
+  type WebhookDeliveryState,
+  type WebhookEvent,
 } from "@pergola/schema";
 import { sql } from "drizzle-orm";
 import {
@@ -437,6 +440,58 @@ export const releases = pgTable(
   ],
 );
 
+/**
+ * Where Pergola tells of what happened (apps/api webhooks/): a Project's, or a global one
+ * (`projectId` null, admins'). The secret signs every delivery; it is stored sealed with the
+ * server's secret key (AES-256-GCM, bound to the webhook's id) and never read back by clients.
+ */
+export const webhooks = pgTable(
+  "webhooks",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    events: text("events").array().$type<WebhookEvent[]>().notNull(),
+    secretSealed: text("secret_sealed").notNull(),
+    /** The secret's last 4 characters, so people can tell which one they set. */
+    secretHint: text("secret_hint").notNull(),
+    createdBy: text("created_by").notNull(),
+    ...timestamps,
+  },
+  (t) => [index("webhooks_project_idx").on(t.projectId)],
+);
+
+/**
+ * The outbox: one row per event per webhook, written in the transaction of what caused it and
+ * sent (at least once) by the API's sender. `payload` is the body without its `id`, `event` and
+ * `at`, which come from the row: every attempt sends the same bytes. A PENDING row whose
+ * `nextAttemptAt` has passed is due; claiming it moves `nextAttemptAt` past the attempt's timeout
+ * (a lease), so two replicas never send the same attempt at once.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    webhookId: uuid("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    event: text("event").$type<WebhookDeliveryEvent>().notNull(),
+    payload: jsonb("payload").notNull(),
+    state: text("state").$type<WebhookDeliveryState>().notNull().default("PENDING"),
+    attempts: integer("attempts").notNull().default(0),
+    responseStatus: integer("response_status"),
+    error: text("error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.state} = 'PENDING'`),
+    index("webhook_deliveries_webhook_idx").on(t.webhookId, t.createdAt),
+  ],
+);
+
 /** Lines of output kept per Component, as the runtime keeps them. */
 export const COMPONENT_LOG_LINES = 200;
 
@@ -516,3 +571,5 @@ export type AuditRow = typeof auditLog.$inferSelect;
 export type OutpostRow = typeof outposts.$inferSelect;
 export type OutpostStatus = (typeof outpostStatus.enumValues)[number];
 export type OutpostHistoryRow = typeof outpostHistory.$inferSelect;
+export type WebhookRow = typeof webhooks.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

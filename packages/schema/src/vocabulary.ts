@@ -152,6 +152,30 @@ export const EVENT_KINDS = [
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
+/**
+ * What a webhook can be told (README, "Notifications: webhooks"). STAGE_UNHEALTHY: a Stage's
+ * health moved into UNHEALTHY or DEGRADED from HEALTHY or UNKNOWN (it started failing);
+ * STAGE_RECOVERED: back to HEALTHY from UNHEALTHY or DEGRADED. RELEASE_FAILED / RELEASE_DEPLOYED:
+ * a Release reached that state. OUTPOST_OFFLINE / OUTPOST_ONLINE: an Outpost's status moved there.
+ */
+export const WEBHOOK_EVENTS = [
+  "STAGE_UNHEALTHY",
+  "STAGE_RECOVERED",
+  "RELEASE_FAILED",
+  "RELEASE_DEPLOYED",
+  "OUTPOST_OFFLINE",
+  "OUTPOST_ONLINE",
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** What a delivery carries: a webhook's events, or PING (sendTestWebhook), which needs no subscription. */
+export const WEBHOOK_DELIVERY_EVENTS = [...WEBHOOK_EVENTS, "PING"] as const;
+export type WebhookDeliveryEvent = (typeof WEBHOOK_DELIVERY_EVENTS)[number];
+
+/** PENDING until a 2xx answer (DELIVERED) or until retries end, 24 hours after it was made (FAILED). */
+export const WEBHOOK_DELIVERY_STATES = ["PENDING", "DELIVERED", "FAILED"] as const;
+export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];
+
 /** What the audit log records: everything that changes who may do what, and every sign-in. */
 export const AUDIT_ACTIONS = [
   "SIGN_IN",
@@ -170,6 +194,9 @@ export const AUDIT_ACTIONS = [
   "MEMBER_REMOVED",
   "OUTPOST_GRANTED",
   "OUTPOST_REVOKED",
+  "WEBHOOK_CREATED",
+  "WEBHOOK_UPDATED",
+  "WEBHOOK_DELETED",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

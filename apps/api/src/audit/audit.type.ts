@@ -22,6 +22,9 @@ registerEnumType(AuditAction, {
     MEMBER_REMOVED: { description: "A member was removed from a Project, or left it." },
     OUTPOST_GRANTED: { description: "An admin granted an Outpost to a Project." },
     OUTPOST_REVOKED: { description: "An admin revoked a Project's grant of an Outpost." },
+    WEBHOOK_CREATED: { description: "A webhook was created: from then on Pergola sends its events to that URL." },
+    WEBHOOK_UPDATED: { description: "A webhook's URL, events or secret changed." },
+    WEBHOOK_DELETED: { description: "A webhook was deleted, with its deliveries." },
   },
 });
 

@@ -60,6 +60,8 @@ export const MATRIX: Record<string, string> = {
   "Query.users": "ok    403   403    403      403       403   401",
   "Query.validateManifest": "ok    ok    ok     ok       ok        403   401",
   "Query.validateOutpostUri": "ok    ok    ok     ok       nil       403   401", // outpost://O
+  // A Project's webhooks are its owners' (and admins'): their URLs may hold credentials.
+  "Query.webhooks": "ok    ok    403    403      404       403   401", // project: P
 
   // Mutations: read-only keys run none; members write in P, owners also manage it.
   "Mutation.addConfigData": "ok    ok    ok     403      404       403   401",
@@ -71,6 +73,7 @@ export const MATRIX: Record<string, string> = {
   "Mutation.createSocketTicket": "ok    ok    ok     403      ok        403   401",
   "Mutation.createStage": "ok    ok    ok     403      404       403   401",
   "Mutation.createUser": "ok    403   403    403      403       403   401",
+  "Mutation.createWebhook": "ok    ok    403    403      404       403   401", // project: P
   "Mutation.deleteAccessKey": "ok    404   404    403      404       403   401", // someone else's key
   "Mutation.deleteOutpost": "ok    403   403    403      403       403   401",
   "Mutation.deleteProject": "ok    ok    403    403      404       403   401",
@@ -78,6 +81,7 @@ export const MATRIX: Record<string, string> = {
   "Mutation.restoreStage": "ok    ok    ok     403      404       403   401",
   "Mutation.purgeStage": "ok    ok    403    403      404       403   401",
   "Mutation.restoreProject": "ok    ok    403    403      404       403   401",
+  "Mutation.deleteWebhook": "ok    ok    403    403      404       403   401", // a webhook of a Project like P
   "Mutation.deployRelease": "ok    ok    ok     403      404       403   401",
   "Mutation.disableAccessKey": "ok    404   404    403      404       403   401", // someone else's key
   "Mutation.disableUser": "ok    403   403    403      403       403   401",
@@ -94,12 +98,14 @@ export const MATRIX: Record<string, string> = {
   "Mutation.rollbackStage": "ok    ok    ok     403      404       403   401",
   "Mutation.revokeOutpost": "ok    403   403    403      403       403   401",
   "Mutation.rotateOutpostToken": "ok    403   403    403      403       403   401",
+  "Mutation.sendTestWebhook": "ok    ok    403    403      404       403   401", // a webhook of a Project like P
   "Mutation.signIn": "ok    ok    ok     403      ok        403   ok",
   "Mutation.signOut": "ok    ok    ok     403      ok        403   401",
   "Mutation.suspendStage": "ok    ok    ok     403      404       403   401",
   "Mutation.updateMember": "ok    ok    403    403      404       403   401",
   "Mutation.updateStage": "ok    ok    ok     403      404       403   401",
   "Mutation.updateUser": "ok    403   403    403      403       403   401", // another user
+  "Mutation.updateWebhook": "ok    ok    403    403      404       403   401", // a webhook of a Project like P
 
   // Subscriptions (graphql-ws): like the queries.
   "Subscription.componentChanged": "ok    ok    ok     ok       404       403   401",

@@ -45,6 +45,21 @@ interface Override {
 
 const hasProject = (list: { slug: string }[]) => list.some((p) => p.slug === fx.project);
 
+/** A webhook of a throwaway Project with P's members in P's roles (each attempt's own: deleting it leaves P's alone). */
+async function createThrowawayWebhook(): Promise<string> {
+  const slug = await createTestProject(api);
+  await fx.addMember(slug, fx.users.owner.email, "OWNER");
+  await fx.addMember(slug, fx.users.member.email, "MEMBER");
+  await fx.addMember(slug, fx.users.readOnly.email, "MEMBER");
+  const { createWebhook } = await gqlOk(`mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { id } }`, {
+    i: { project: slug, ...WEBHOOK },
+  });
+  return createWebhook.id;
+}
+
+/** Nothing listens on the discard port: deliveries to it fail and wait, out of the way. */
+const WEBHOOK = { url: "http://127.0.0.1:9/hook", events: ["RELEASE_FAILED"], secret: "matrix-secret-0123456789" };
+
 const OVERRIDES: Record<string, Override> = {
   "Query.accessKeys": { args: () => ({ user: fx.bystander.email }) },
   "Query.projects": { selection: "{ slug }", reveals: hasProject },
@@ -68,6 +83,14 @@ const OVERRIDES: Record<string, Override> = {
   },
   // Members of P see O (granted to P by the admin's Stage on it); anyone else is told it does not exist.
   "Query.validateOutpostUri": { selection: "{ outpost { slug } }", reveals: (v) => v.outpost?.slug === fx.outpost },
+  "Query.webhooks": { args: () => ({ project: fx.project }), selection: "{ id }" },
+  "Mutation.createWebhook": { args: () => ({ input: { project: fx.project, ...WEBHOOK } }), selection: "{ id }" },
+  "Mutation.deleteWebhook": { prepare: async () => ({ args: { id: await createThrowawayWebhook() } }) },
+  "Mutation.updateWebhook": {
+    prepare: async () => ({ args: { input: { id: await createThrowawayWebhook(), events: ["RELEASE_FAILED", "RELEASE_DEPLOYED"] } } }),
+    selection: "{ id }",
+  },
+  "Mutation.sendTestWebhook": { prepare: async () => ({ args: { id: await createThrowawayWebhook() } }), selection: "{ id }" },
   // Its cursor is its own (<release>:<line>), not the log's.
   "Subscription.componentLogs": { args: () => ({ after: undefined }) },
   "Subscription.projectsChanged": { selection: "{ slug }", reveals: hasProject },

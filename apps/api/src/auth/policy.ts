@@ -17,6 +17,9 @@
  *   Projects' use of it — are the admins'. To others an Outpost is as missing.
  * - Artifacts belong to the Projects they were uploaded for (or built in): their members, admins
  *   and the agents that run them read them; to anyone else an artifact is as missing.
+ * - Webhooks send a Project's news to a URL outside: a Project's are its owners' (and admins')
+ *   to see and manage, as its members are; a global one (no Project: every Project's news) is
+ *   the admins'. Their URLs can hold credentials (chat hooks do), so members do not read them.
  */
 import type { MemberRole } from "@pergola/db/schema";
 import { AppError, ErrorCode, forbidden, notFound, unauthenticated } from "../errors.js";
@@ -80,6 +83,11 @@ interface Resources {
   "artifact.read": { sha256: string; memberOfOwner: boolean; agentRunsIt: boolean };
   /** Open a WebSocket with a one-time ticket (browsers). */
   "ticket.create": undefined;
+  /**
+   * See (`write: false`) or create, test and delete a webhook: of a Project (`project`), its
+   * owners and admins; a global one (`project` null), admins. Non-members get NOT_FOUND.
+   */
+  "webhook.manage": { project: ProjectResource | null; write: boolean };
 }
 
 export type Action = keyof Resources;
@@ -160,6 +168,19 @@ export function refusal<A extends Action>(actor: Actor, action: A, resource: Res
     }
     case "ticket.create":
       return isUser ? undefined : forbidden("Agents authenticate their sockets with their token");
+    case "webhook.manage": {
+      const { project, write } = resource as Resources["webhook.manage"];
+      if (!project) {
+        if (!isAdmin) return forbidden("Only admins see and manage global webhooks (those without a Project)");
+        return write ? writable(actor) : undefined;
+      }
+      const seen = refusal(actor, "project.read", project);
+      if (seen) return seen;
+      if (!isAdmin && project.membership !== "OWNER") {
+        return forbidden(`Only the owners of Project "${project.slug}" (or an admin) see and manage its webhooks`);
+      }
+      return write ? writable(actor) : undefined;
+    }
   }
   return forbidden("Not allowed");
 }

@@ -68,6 +68,7 @@ const CLASS_OF: Record<string, StringClass> = {
   branch: "name",
   email: "email",
   uri: "uri",
+  url: "uri",
   outpostUri: "uri",
   artifact: "uri",
 };

@@ -34,6 +34,10 @@ describe("operationCost", () => {
     expect(cost(`{ stagesConnection(project: "p") { edges { node { slug } } } }`)).toBe(2 + 1.5 * PAGE_SIZE.default);
     // A plain list with `first` (releases: 20 by default) costs its whole selection that many times.
     expect(cost(`{ releases(project: "p", stage: "s") { number } }`)).toBe((2 + 1.5) * 20);
+    // So does one that counts `last` from the newest (a webhook's deliveries: 20 by default).
+    const deliveries = (last: string) => cost(`{ webhooks(project: "p") { deliveries${last} { id } } }`);
+    expect(deliveries("")).toBe(2 + 1.5 * ((2 + 1.5) * 20));
+    expect(deliveries("(last: 100)")).toBe(2 + 1.5 * ((2 + 1.5) * 100));
   });
 
   it("counts a fragment where it is spread, with the page it is spread in", () => {

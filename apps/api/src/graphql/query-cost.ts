@@ -7,7 +7,7 @@
  * (ws.ts) alike.
  *
  * The cost of a field: 1 for a leaf; for a field with a selection, 2 plus 1.5 × the cost of what
- * it selects (so nesting costs more). A field that takes `first` returns up to that many items,
+ * it selects (so nesting costs more). A field that takes `first` (or `last`) returns up to that many items,
  * the value given (in the document or a variable) or else the argument's default: a plain list
  * costs that many times over, a connection counts its `edges` that many times (an edge and its
  * `node` are wrappers and cost nothing themselves; `pageInfo` and `totalCount` count once).
@@ -149,16 +149,19 @@ function fieldOf(parent: GraphQLNamedType | null | undefined, name: string): Gra
   return parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
 }
 
-/** The field's `first` as the resolver will get it (in the document, a variable, or the default); undefined without one. */
+/**
+ * The field's `first` (or, on a list that counts from the newest, `last`) as the resolver will get
+ * it (in the document, a variable, or the default); undefined without one.
+ */
 function firstOf(
   node: FieldNode,
   definition: GraphQLField<unknown, unknown> | undefined,
   variables: Readonly<Record<string, unknown>> | null | undefined,
   variableDefaults: ReadonlyMap<string, number>,
 ): number | undefined {
-  const declared = definition?.args.find((a) => a.name === "first");
+  const declared = definition?.args.find((a) => a.name === "first") ?? definition?.args.find((a) => a.name === "last");
   if (!declared) return undefined;
-  const given = node.arguments?.find((a) => a.name.value === "first")?.value;
+  const given = node.arguments?.find((a) => a.name.value === declared.name)?.value;
   let value: unknown = declared.defaultValue;
   if (given?.kind === Kind.INT) value = Number(given.value);
   else if (given?.kind === Kind.VARIABLE) {

@@ -28,6 +28,7 @@ import { AccessKeyResolver } from "../access-keys/access-key.resolver.js";
 import { MemberResolver } from "../projects/member.resolver.js";
 import { AuditResolver } from "../audit/audit.resolver.js";
 import { StageUsageResolver, ComponentUsageResolver, UsageResolver } from "../usage/usage.resolver.js";
+import { WebhookDeliveryResolver, WebhookResolver } from "../webhooks/webhook.resolver.js";
 import { describeRootTypes } from "./root-types.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
@@ -63,6 +64,8 @@ export async function createSchema(): Promise<GraphQLSchema> {
       ComponentUsageResolver,
       StageUsageResolver,
       UsageResolver,
+      WebhookResolver,
+      WebhookDeliveryResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     // Inputs are checked by the services, which name the field at fault (errors.ts).

@@ -16,6 +16,7 @@ import type { Logger } from "pino";
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog, ProjectTx } from "../events/event-log.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
+import { enqueueOutpostDeliveries } from "../webhooks/webhook-outbox.js";
 import { getLink, toLinkSnapshot } from "./outpost-link.js";
 import { getOutpostViews } from "./outpost-views.js";
 
@@ -33,6 +34,8 @@ export class OutpostAnnouncer {
    * announced meanwhile were lost; what the open sockets rely on is checked again.
    */
   onResumed: () => void = () => undefined;
+  /** Set by the services: OUTPOST_ONLINE / OUTPOST_OFFLINE deliveries were queued (wakes the webhook sender). */
+  onDeliveriesQueued: () => void = () => undefined;
 
   constructor(
     private readonly database: Database,
@@ -104,7 +107,8 @@ export class OutpostAnnouncer {
   }
 
   /**
-   * Outposts' statuses moved (their rows already say so): history rows, one link event per
+   * Outposts' statuses moved (their rows already say so): history rows with the webhooks'
+   * deliveries (OUTPOST_ONLINE / OUTPOST_OFFLINE, in the same statement), one link event per
    * Stage on them, and a wake-up of their watchers. A fixed number of statements per Project
    * whatever the number of Outposts, so that thousands of agents reconnecting at once (an API
    * restart) cost a few statements, not thousands.
@@ -113,7 +117,16 @@ export class OutpostAnnouncer {
     if (changes.length === 0) return;
     const db = this.database.db;
     const ids = changes.map((c) => c.outpost.id);
-    await db.insert(outpostHistory).values(changes.map((c) => ({ outpostId: c.outpost.id, kind: c.kind, message: c.message })));
+    // The history rows and the webhooks' deliveries: one statement, so both or neither.
+    const rows = JSON.stringify(changes.map((c) => ({ outpostId: c.outpost.id, kind: c.kind, message: c.message })));
+    const history = sql`insert into ${outpostHistory} (outpost_id, kind, message)
+      select (c->>'outpostId')::uuid, c->>'kind', c->>'message' from jsonb_array_elements(${rows}::jsonb) with ordinality as h(c, ord) order by ord`;
+    const queued = await enqueueOutpostDeliveries(
+      db,
+      changes.map((c) => c.outpost),
+      history,
+    );
+    if (queued > 0) this.onDeliveriesQueued();
     const onThem = await db.selectDistinct({ projectId: stages.projectId }).from(stages).where(inArray(stages.outpostId, ids));
     for (const { projectId } of onThem) {
       // The Stages' rows are locked (in one order), as every write to a Stage does before its Project's.

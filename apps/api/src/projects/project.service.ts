@@ -32,7 +32,7 @@ export interface MemberView {
 }
 
 /** A user id no row has: an actor without a user is nobody's member. */
-const NO_USER = "00000000-0000-0000-0000-000000000000";
+export const NO_USER = "00000000-0000-0000-0000-000000000000";
 
 /** The plain list's order, oldest first; the id breaks ties. */
 const PROJECT_KEYSET: Keyset = {
@@ -147,6 +147,19 @@ export class ProjectService {
     if (found.project.archivedAt && !options.archived)
       throw stateConflict(`Project "${slug}" is archived: restore it first (restoreProject)`);
     return found.project;
+  }
+
+  /**
+   * The Project with the actor's role in it (null: not a member), for rules of other resources
+   * (a Project's webhooks); with `tx`, its row is locked `FOR SHARE`, so it is not deleted before
+   * the transaction ends. Null when there is no such Project.
+   */
+  async findWithRole(actor: Actor, slug: string, tx?: Tx): Promise<{ project: ProjectRow; role: MemberRole | null } | null> {
+    if (!tx) return (await this.bySlug.execute({ slug, user: actor.userId }))[0] ?? null;
+    const [found] = await selectProjectWithRole(tx, actor.userId ?? NO_USER)
+      .where(eq(projects.slug, slug))
+      .for("share", { of: projects });
+    return found ?? null;
   }
 
   /** Whether the actor may see the Project (live lists ask this of each new Project). */

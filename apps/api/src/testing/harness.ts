@@ -20,6 +20,16 @@ const TEST_SECRET_KEY = randomBytes(32).toString("base64");
 
 export const testDb = (process.env.PERGOLA_TEST_DB ?? "pglite") as "pglite" | "postgres";
 
+/**
+ * How every test server sends webhooks: quick retries that end after 5 s, attempts cut at 2 s.
+ * The same for all, because with PostgreSQL any server's sender may send any test's delivery.
+ */
+export const TEST_WEBHOOKS: NonNullable<ServerOptions["webhooks"]> = {
+  timeoutMs: 2_000,
+  backoff: { initialMs: 40, maxMs: 200, jitter: 0.2 },
+  retryForMs: 5_000,
+};
+
 export async function testDatabaseOptions(): Promise<OpenDatabaseOptions> {
   if (testDb === "postgres") return { url: process.env.TEST_DATABASE_URL!, poolSize: 20 };
   const file = inject("pgliteSnapshot");
@@ -49,6 +59,7 @@ export async function startTestApi(options: Partial<ServerOptions> = {}): Promis
     adminToken,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     secretKey: TEST_SECRET_KEY,
+    webhooks: TEST_WEBHOOKS,
     ...options,
   });
   const clients: Client[] = [];

@@ -13,6 +13,7 @@ export type {
   CliOutpostFragment as OutpostRow,
   CliReleaseFragment as ReleaseRow,
   CliStageFragment as StageRow,
+  CliWebhookFragment as WebhookRow,
 } from "../generated/graphql.js";
 
 /** An Outpost with the token its agent starts with (created or rotated). */
