@@ -512,8 +512,35 @@ describe.concurrent("pergola: Projects and Stages", () => {
     expect(await ok(["suspend", "stage", "my-qa", "-p", project])).toMatch(/^stage my-qa: suspend(ing|ed)\n$/);
     await fails(["suspend", "stage", "-s", "my-qa", "-p", project], 7, /^error: not possible now: Stage "my-qa" is SUSPEND/);
     expect(await ok(["resume", "stage", "my-qa", "-p", project])).toMatch(/^stage my-qa: (resuming|running)\n$/);
-    expect(await ok(["delete", "stage", "my-qa", "-p", project])).toBe("stage my-qa deleted\n");
-    await fails(["delete", "stage", "my-qa", "-p", project], 3, /not found/);
+    expect(await ok(["delete", "stage", "my-qa", "-p", project])).toBe(
+      "stage my-qa deleted (archived: pergola restore stage my-qa brings it back)\n",
+    );
+    await fails(["delete", "stage", "my-qa", "-p", project], 7, /already archived/);
+    // Archived: out of the list, in the archived one; restored as it was; deleted again and purged for good.
+    expect((await ok(["list", "stage", "-p", project, "-o", "json"])).map((s: { slug: string }) => s.slug)).not.toContain("my-qa");
+    expect(await ok(["list", "stage", "-p", project, "--archived", "-o", "json"])).toMatchObject([
+      { slug: "my-qa", archivedAt: expect.any(String) },
+    ]);
+    expect(await ok(["restore", "stage", "my-qa", "-p", project])).toMatch(/^stage my-qa restored: (resuming|running)\n$/);
+    await ok(["delete", "stage", "my-qa", "-p", project]);
+    // my-qa is PROD now: purged only with its Stage ID again.
+    await fails(["purge", "stage", "my-qa", "-p", project], 2, /confirm/);
+    expect(await ok(["purge", "stage", "my-qa", "-p", project, "--confirm", "my-qa"])).toBe("stage my-qa purged\n");
+    await fails(["restore", "stage", "my-qa", "-p", project], 3, /not found/);
+
+    // A Project is archived with its Stages, and restored with them.
+    expect(await ok(["delete", "project", project])).toBe(
+      `project ${project} deleted (archived: pergola restore project ${project} brings it back)\n`,
+    );
+    expect((await ok(["list", "project", "-o", "json"])).map((p: { slug: string }) => p.slug)).not.toContain(project);
+    expect(await ok(["list", "project", "--archived", "-o", "json"])).toContainEqual(expect.objectContaining({ slug: project }));
+    const all = await ok(["list", "project", "--all", "-o", "json"]);
+    expect(all.filter((p: { slug: string; archivedAt: string | null }) => p.slug === project)).toEqual([
+      expect.objectContaining({ archivedAt: expect.any(String) }),
+    ]);
+    await fails(["create", "stage", "late", "--type", "dev", "-p", project], 7, /archived/);
+    expect(await ok(["restore", "project", project])).toBe(`project ${project} restored\n`);
+    await ok(["create", "stage", "late", "--type", "dev", "-p", project]);
     await fails(["suspend", "stage", "-p", project], 2, /which Stage\?/);
   });
 });

@@ -159,6 +159,32 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await screenshot(page, "stage-list");
   });
 
+  it("deletes a Stage from its page (archived), lists it among the archived, and restores it into the live list", async () => {
+    const project = await newProject("Archive");
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Old One", type: DEV }) { slug } }`, {
+      p: project.slug,
+    });
+    const page = await newPage();
+    await openProject(page, pergola.dashboard, project.name);
+    await openStage(page, "old-one");
+    await page.getByRole("button", { name: "DELETE" }).click();
+    const confirm = page.getByRole("dialog", { name: "Delete Old One?" });
+    await confirm.getByText(/storage, Releases and Configurations are\s+kept/).waitFor({ timeout: UI_TIMEOUT });
+    await confirm.getByRole("button", { name: "DELETE" }).click();
+    // Back on the Project: the Stage is out of the list, among the archived ones.
+    const archived = page.getByTestId("archived-stages");
+    await archived.waitFor({ timeout: UI_TIMEOUT });
+    expect(await stageRow(page, "old-one").count()).toBe(0);
+    await archived.locator("summary").click();
+    await archived.getByTestId("archived-old-one").getByRole("button", { name: "RESTORE" }).click();
+    await stageRow(page, "old-one").waitFor({ timeout: UI_TIMEOUT });
+    await archived.waitFor({ state: "detached", timeout: UI_TIMEOUT });
+    const { stage } = await pergola.gql(`query($p: String!) { stage(project: $p, stage: "old-one") { state archivedAt } }`, {
+      p: project.slug,
+    });
+    expect(stage).toEqual({ state: "RUNNING", archivedAt: null });
+  });
+
   it("pages a long Stage list: LOAD MORE reads the next page, whose Stages follow live updates too", async () => {
     const project = await newProject("Long");
     const slugs = Array.from({ length: 45 }, (_, i) => `s-${String(i).padStart(3, "0")}`);

@@ -8,6 +8,8 @@ export interface Verbs {
   get: Command;
   update: Command;
   delete: Command;
+  restore: Command;
+  purge: Command;
   suspend: Command;
   resume: Command;
   validate: Command;
@@ -36,7 +38,13 @@ const VERBS: [keyof Verbs, string, string][] = [
   ],
   ["get", "Show one outpost in detail", "pergola get outpost factory-berlin"],
   ["update", "Change a stage, a member's role or a webhook", "pergola update stage my-new-stage -p my-new-project --type qa"],
-  ["delete", "Delete a stage, an outpost, an access key or a webhook", "pergola delete stage my-new-stage -p my-new-project"],
+  [
+    "delete",
+    "Delete (archive) a project or a stage; delete an outpost, an access key or a webhook",
+    "pergola delete stage my-new-stage -p my-new-project",
+  ],
+  ["restore", "Restore an archived (deleted) project or stage, as it was", "pergola restore stage my-new-stage -p my-new-project"],
+  ["purge", "Remove an archived stage for good", "pergola purge stage my-new-stage -p my-new-project"],
   ["suspend", "Suspend a stage", "pergola suspend stage my-new-stage -p my-new-project"],
   ["resume", "Resume a stage", "pergola resume stage my-new-stage -p my-new-project"],
   ["validate", "Validate a manifest or an outpost URI", "pergola validate manifest examples/hello/pergola.yaml"],

@@ -1,5 +1,12 @@
-/** `create project`, `list project`. */
-import { CliCreateProjectDocument, CliListProjectsDocument } from "../documents.js";
+/** `create project`, `list project [--archived|--all]`, `delete project`, `restore project`. */
+import {
+  CliCreateProjectDocument,
+  CliDeleteProjectDocument,
+  CliListArchivedProjectsDocument,
+  CliListProjectsDocument,
+  CliRestoreProjectDocument,
+} from "../documents.js";
+import { badInput } from "../errors.js";
 import { leaf } from "../command.js";
 import type { Verbs } from "../groups.js";
 import { ago, print, renderTable } from "../output.js";
@@ -25,19 +32,70 @@ export function registerProjects(verbs: Verbs): void {
     "project",
     "List the Projects your access key may see",
     ["pergola list project", "pergola list project --limit 20 -o json"],
-    (cmd) => limitOption(cmd.alias("projects")),
+    (cmd) =>
+      limitOption(cmd.alias("projects"))
+        .option("--archived", "only the archived (deleted) Projects")
+        .option("--all", "the Projects in use and the archived ones"),
     async (ctx) => {
-      const projects = await readPages(
-        async (first, after) => (await ctx.client.request(CliListProjectsDocument, { first, after })).projectsConnection,
-        parseLimit(ctx.opts.limit),
-      );
-      print(ctx.format, projects, () =>
+      if (ctx.opts.archived && ctx.opts.all) throw badInput("--archived and --all: give one of them");
+      const inUse = ctx.opts.archived
+        ? []
+        : await readPages(
+            async (first, after) => (await ctx.client.request(CliListProjectsDocument, { first, after })).projectsConnection,
+            parseLimit(ctx.opts.limit),
+          );
+      const archived = ctx.opts.archived || ctx.opts.all ? (await ctx.client.request(CliListArchivedProjectsDocument, {})).projects : [];
+      const rows = [
+        ...inUse.map((p) => ({
+          slug: p.slug,
+          name: p.name,
+          stages: p.stages.length,
+          createdAt: p.createdAt,
+          archivedAt: null as string | null,
+        })),
+        ...archived.map((p) => ({ slug: p.slug, name: p.name, stages: null, createdAt: p.createdAt, archivedAt: p.archivedAt })),
+      ];
+      print(ctx.format, rows, () =>
         renderTable(
-          ["project", "name", "stages", "created"],
-          projects.map((p) => [p.slug, p.name, p.stages.length, ago(p.createdAt)]),
-          "projects",
+          ["project", "name", "stages", "created", ...(archived.length || ctx.opts.all ? ["archived"] : [])],
+          rows.map((p) => [
+            p.slug,
+            p.name,
+            p.stages ?? "-",
+            ago(p.createdAt),
+            ...(archived.length || ctx.opts.all ? [p.archivedAt ? ago(p.archivedAt) : "-"] : []),
+          ]),
+          ctx.opts.archived ? "projects (archived)" : "projects",
         ),
       );
+    },
+  );
+
+  leaf(
+    verbs.delete,
+    "project <project>",
+    "Delete a Project: it is archived with its Stages (running ones suspended, storage kept) until restored",
+    ["pergola delete project my-new-project"],
+    (cmd) => cmd.alias("projects"),
+    async (ctx, slug) => {
+      await ctx.client.request(CliDeleteProjectDocument, { project: slug! });
+      print(
+        ctx.format,
+        { deleted: true, project: slug },
+        () => `project ${slug} deleted (archived: pergola restore project ${slug} brings it back)`,
+      );
+    },
+  );
+
+  leaf(
+    verbs.restore,
+    "project <project>",
+    "Restore an archived Project, with the Stages archived with it",
+    ["pergola restore project my-new-project"],
+    (cmd) => cmd.alias("projects"),
+    async (ctx, slug) => {
+      const { restoreProject } = await ctx.client.request(CliRestoreProjectDocument, { project: slug! });
+      print(ctx.format, restoreProject, () => `project ${restoreProject.slug} restored`);
     },
   );
 }

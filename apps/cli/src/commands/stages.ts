@@ -4,7 +4,10 @@ import type { Command } from "commander";
 import {
   CliCreateStageDocument,
   CliDeleteStageDocument,
+  CliListArchivedStagesDocument,
   CliListStagesDocument,
+  CliPurgeStageDocument,
+  CliRestoreStageDocument,
   CliResumeStageDocument,
   CliSuspendStageDocument,
   CliUpdateStageDocument,
@@ -96,10 +99,22 @@ export function registerStages(verbs: Verbs): void {
     "stage",
     "List a Project's Stages: state, health, the running Release and, for Stages on Outposts, the connection",
     ["pergola list stage -p my-new-project", "pergola list stage -p my-new-project --type prod --limit 10 -o json"],
-    (cmd) => limitOption(projectOption(cmd).alias("stages").option("-t, --type <type>", "only Stages of this type: dev, qa or prod")),
+    (cmd) =>
+      limitOption(
+        projectOption(cmd)
+          .alias("stages")
+          .option("-t, --type <type>", "only Stages of this type: dev, qa or prod")
+          .option("--archived", "the archived (deleted) Stages instead"),
+      ),
     async (ctx) => {
       const project: string = ctx.opts.project;
       const type = ctx.opts.type ? parseType(ctx.opts.type) : undefined;
+      if (ctx.opts.archived) {
+        const { stages } = await ctx.client.request(CliListArchivedStagesDocument, { project });
+        const shown = stages.filter((s) => !type || s.type === type);
+        print(ctx.format, shown, () => renderStages(`${project}, archived`, shown as StageRow[]));
+        return;
+      }
       const stages = await listStages(ctx, project, { type, limit: parseLimit(ctx.opts.limit) });
       print(ctx.format, stages, () => renderStages(project, stages));
     },
@@ -139,13 +154,46 @@ export function registerStages(verbs: Verbs): void {
   leaf(
     verbs.delete,
     "stage [stage]",
-    "Delete a Stage (its Components are stopped)",
+    "Delete a Stage: it is archived (suspended first, storage kept, its ID kept) until restored or purged",
     ["pergola delete stage my-new-stage -p my-new-project"],
     (cmd) => optionalStage(projectOption(cmd)).alias("stages"),
     async (ctx, positional) => {
       const slug = stageArg(ctx, positional);
       const { deleteStage } = await ctx.client.request(CliDeleteStageDocument, { project: ctx.opts.project, stage: slug });
-      print(ctx.format, { deleted: deleteStage, stage: slug }, () => `stage ${slug} deleted`);
+      print(
+        ctx.format,
+        { deleted: deleteStage, stage: slug },
+        () => `stage ${slug} deleted (archived: pergola restore stage ${slug} brings it back)`,
+      );
+    },
+  );
+
+  leaf(
+    verbs.restore,
+    "stage [stage]",
+    "Restore an archived Stage as it was (one that was running runs again)",
+    ["pergola restore stage my-new-stage -p my-new-project"],
+    (cmd) => optionalStage(projectOption(cmd)).alias("stages"),
+    async (ctx, positional) => {
+      const { restoreStage } = await ctx.client.request(CliRestoreStageDocument, {
+        project: ctx.opts.project,
+        stage: stageArg(ctx, positional),
+      });
+      print(ctx.format, restoreStage, () => `stage ${restoreStage.slug} restored: ${restoreStage.state.toLowerCase()}`);
+    },
+  );
+
+  leaf(
+    verbs.purge,
+    "stage [stage]",
+    "Remove an archived Stage for good (owners); a PROD Stage asks for its Stage ID again",
+    ["pergola purge stage my-new-stage -p my-new-project", "pergola purge stage live -p shop --confirm live   # a PROD Stage"],
+    (cmd) =>
+      optionalStage(projectOption(cmd)).alias("stages").option("--confirm <stage-id>", "the Stage ID again (required for a PROD Stage)"),
+    async (ctx, positional) => {
+      const slug = stageArg(ctx, positional);
+      await ctx.client.request(CliPurgeStageDocument, { project: ctx.opts.project, stage: slug, confirm: ctx.opts.confirm ?? null });
+      print(ctx.format, { purged: true, stage: slug }, () => `stage ${slug} purged`);
     },
   );
 

@@ -5,9 +5,11 @@
  * one-click Release of a changed Configuration. Results arrive through the page's subscriptions.
  * A greyed-out PROMOTE or ROLLBACK says why, in its tooltip and in a hint under the buttons.
  */
+import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { useMutation } from "urql";
 import {
+  DashboardDeleteStageDocument,
   DashboardDeployReleaseDocument,
   DashboardPromoteReleaseDocument,
   DashboardResumeStageDocument,
@@ -19,6 +21,7 @@ import {
   type StageType,
 } from "@/lib/documents";
 import { ConfigManagement } from "./config-management";
+import { ConfirmDialog } from "./confirm-dialog";
 import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
 
@@ -38,7 +41,9 @@ export function StageActions({
   builds: Build[];
   releases: ReleaseSummary[];
 }) {
-  const [dialog, setDialog] = useState<"release" | "promote" | "suspend" | "config" | null>(null);
+  const [dialog, setDialog] = useState<"release" | "promote" | "suspend" | "config" | "delete" | null>(null);
+  const [remove, doRemove] = useMutation(DashboardDeleteStageDocument);
+  const router = useRouter();
   const [suspend, doSuspend] = useMutation(DashboardSuspendStageDocument);
   const [resume, doResume] = useMutation(DashboardResumeStageDocument);
   const [rollback, doRollback] = useMutation(DashboardRollbackStageDocument);
@@ -91,6 +96,9 @@ export function StageActions({
           SUSPEND
         </button>
       )}
+      <button type="button" className="btn btn-danger" disabled={remove.fetching} onClick={() => setDialog("delete")}>
+        DELETE
+      </button>
       {whyNot.promote || whyNot.rollback ? (
         <p className="hint action-hints" data-testid="action-hints">
           {whyNot.promote ? <span id={hintIds.promote}>PROMOTE: {whyNot.promote}.</span> : null}
@@ -98,7 +106,7 @@ export function StageActions({
         </p>
       ) : null}
       <div className="actions-errors" aria-live="polite">
-        <ErrorNote error={suspend.error ?? resume.error ?? rollback.error} />
+        <ErrorNote error={suspend.error ?? resume.error ?? rollback.error ?? remove.error} />
       </div>
 
       <Dialog title="New Release" open={dialog === "release"} onClose={close}>
@@ -125,6 +133,23 @@ export function StageActions({
           </button>
         </div>
       </Dialog>
+      <ConfirmDialog
+        title={`Delete ${stage.name}?`}
+        open={dialog === "delete"}
+        action="DELETE"
+        busy={remove.fetching}
+        onClose={close}
+        onConfirm={async () => {
+          const result = await doRemove(vars);
+          close();
+          if (!result.error) router.push(`/projects/${project}`);
+        }}
+      >
+        <p>
+          {stage.name} is archived: {stage.state === "RUNNING" ? "it is suspended first, " : ""}its storage, Releases and Configurations are
+          kept, and its Stage ID stays taken. RESTORE it from the Project's archived Stages.
+        </p>
+      </ConfirmDialog>
       <Dialog title="Config management" open={dialog === "config"} onClose={close} wide>
         <ConfigManagement project={project} stage={stage} />
       </Dialog>

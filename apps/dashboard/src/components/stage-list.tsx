@@ -18,6 +18,7 @@ import {
   type StageType,
 } from "@/lib/documents";
 import { Sparkline } from "./sparkline";
+import { ArchivedStages } from "./archived-stages";
 import { formatCores } from "./stage-monitoring";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
@@ -45,7 +46,8 @@ export function StageList({ project }: { project: string }) {
             [event.stage.slug]: {
               cursor: event.cursor,
               deleted: event.kind === "STAGE_DELETED",
-              created: event.kind === "STAGE_CREATED" || Boolean(changes[event.stage.slug]?.created),
+              // A restored Stage, like a new one, is in no page read before.
+              created: event.kind === "STAGE_CREATED" || event.kind === "STAGE_RESTORED" || Boolean(changes[event.stage.slug]?.created),
               stage: event.stage,
             },
           }
@@ -62,6 +64,8 @@ export function StageList({ project }: { project: string }) {
     [trends.data],
   );
   const [open, setOpen] = useState(false);
+  // Moves when a Stage is deleted (archived), restored or created: the archived list reads again.
+  const archivedVersion = Object.values(live.data ?? {}).filter((c) => c.deleted || c.created).length;
   const missing = list.error?.graphQLErrors.some((e) => e.extensions.code === "NOT_FOUND") ?? false;
 
   const stages = useMemo(() => {
@@ -197,6 +201,7 @@ export function StageList({ project }: { project: string }) {
         </div>
       ) : null}
       <LoadMore list={list} noun="Stages" />
+      <ArchivedStages project={project} version={archivedVersion} />
       <NewStageDialog project={project} open={open} onClose={() => setOpen(false)} />
     </section>
   );
