@@ -59,6 +59,7 @@ function createStage(slug: string, component: object, overrides: Partial<Desired
       manifest: { version: "v1", components: [component] },
       artifact: "ab".repeat(32),
       config: { env: {}, files: {} },
+      controls: [],
     },
     ...overrides,
   };
