@@ -1,4 +1,4 @@
-import { COMPONENT_KINDS, COMPONENT_STATES } from "@pergola/schema";
+import { COMPONENT_COMMANDS, COMPONENT_KINDS, COMPONENT_STATES } from "@pergola/schema";
 import { Field, Int, ObjectType } from "type-graphql";
 import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
@@ -34,6 +34,18 @@ export const ComponentState = graphqlEnum(COMPONENT_STATES, {
   },
 });
 export type ComponentState = keyof typeof ComponentState;
+
+export const ComponentCommand = graphqlEnum(COMPONENT_COMMANDS, {
+  name: "ComponentCommand",
+  description: "What someone asked of a Component (COMPONENT_CONTROLLED events).",
+  valuesConfig: {
+    RESTART: { description: "restartComponent: a new process for the service." },
+    STOP: { description: "stopComponent: the service stops and stays STOPPED until started or a new Release." },
+    START: { description: "startComponent: a stopped service starts again." },
+    RUN: { description: "runJob: the job or cron job runs now." },
+  },
+});
+export type ComponentCommand = keyof typeof ComponentCommand;
 
 @ObjectType({
   implements: Node,
@@ -72,6 +84,9 @@ export class Component {
 export class ComponentEvent extends EventFields {
   @Field(() => Component, { description: "The Component as it was at this event (its `logs` empty)." })
   component: Component;
+
+  @Field(() => ComponentCommand, { nullable: true, description: "COMPONENT_CONTROLLED: what was asked of it; null for COMPONENT_CHANGED." })
+  command: ComponentCommand | null;
 
   @Field(() => Stage, { description: "Its Stage as it was at this event." })
   stage: Stage;
