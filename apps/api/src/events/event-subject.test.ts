@@ -53,7 +53,7 @@ async function eventsUntil(token: string, project: string, enough: (seen: Event[
 
 /**
  * A Project whose Stage `edge` lives on an Outpost, with a Configuration, a Build and a Release
- * its agent reports DEPLOYED with one Component: one event of every kind.
+ * its agent reports DEPLOYED with one Component, which is then restarted: one event of every kind.
  */
 async function eventfulProject() {
   const project = await createTestProject(api);
@@ -75,6 +75,7 @@ async function eventfulProject() {
   );
   const component = { restarts: 1, observedAt: OBSERVED_AT };
   const ids = await deployAndReport(api, { project, stage: "edge", artifact, token: outpost.token, config: "default", component });
+  await api.ok(`mutation($p: String!) { restartComponent(project: $p, stage: "edge", component: "web") { name } }`, { p: project });
   return { project, outpost: outpost.slug, member, ...ids };
 }
 
@@ -160,6 +161,14 @@ describe("ProjectEvent.subject", () => {
       message: null,
       host: "127.0.0.9",
       updatedAt: expect.any(String),
+      stage: { slug: "edge" },
+    });
+
+    expect(first(EventKind.COMPONENT_CONTROLLED).subject).toMatchObject({
+      __typename: "ComponentSnapshot",
+      name: "web",
+      releaseId,
+      componentState: "RUNNING",
       stage: { slug: "edge" },
     });
 
