@@ -27,7 +27,10 @@ export const ComponentState = graphqlEnum(COMPONENT_STATES, {
     SCHEDULED: { description: "A CRON Component between runs." },
     COMPLETED: { description: "A JOB that finished successfully." },
     STOPPING: { description: "Its process was told to stop (SIGTERM) and has not exited yet." },
-    STOPPED: { description: "Stopped for good (its Release was replaced or its Stage deleted)." },
+    STOPPED: {
+      description:
+        "Stopped: its Release was replaced or its Stage deleted, or people stopped it (stopComponent; startComponent starts it).",
+    },
     SUSPENDED: { description: "Stopped because its Stage is suspended; it starts again on resume." },
     FAILED: { description: "It cannot start, or a JOB failed on every retry; `message` says why." },
     CRASHLOOP: { description: "A service that exited quickly several times in a row; it keeps being restarted." },

@@ -18,7 +18,7 @@ const EVENTS = `subscription($p: String!, $after: String) {
       __typename
       ... on StageSnapshot { ${STAGE} }
       ... on ReleaseSnapshot { releaseId number releaseState: state message buildId configName configVersion createdBy createdAt updatedAt stage { slug stageState: state } }
-      ... on ComponentSnapshot { name releaseId kind componentState: state health lastKnownHealth observedAt restarts message host updatedAt stage { slug } }
+      ... on ComponentSnapshot { name releaseId kind componentState: state health lastKnownHealth observedAt restarts message host command updatedAt stage { slug } }
       ... on OutpostLinkSnapshot { status since lastHeartbeatAt latencyMs inSync errors { component message at }
         outpost { outpostId slug uri name description region status statusSince } stage { slug isOutpost } }
       ... on ConfigurationSnapshot { name version entries { name kind secret } stage { slug } }
@@ -160,6 +160,7 @@ describe("ProjectEvent.subject", () => {
       restarts: 1,
       message: null,
       host: "127.0.0.9",
+      command: null,
       updatedAt: expect.any(String),
       stage: { slug: "edge" },
     });
@@ -169,6 +170,7 @@ describe("ProjectEvent.subject", () => {
       name: "web",
       releaseId,
       componentState: "RUNNING",
+      command: "RESTART",
       stage: { slug: "edge" },
     });
 
