@@ -83,8 +83,12 @@ describe("ProjectEvent.subject", () => {
   it("gives every kind of event its snapshot type, with the fields of its subject as it was then", async () => {
     const { project, outpost, stageId, releaseId } = await eventfulProject();
     const events = await withTimeout(
-      eventsUntil(api.adminToken, project, (seen) =>
-        seen.some((e) => e.kind === EventKind.OUTPOST_LINK_CHANGED && e.subject.status === "OFFLINE"),
+      eventsUntil(
+        api.adminToken,
+        project,
+        (seen) =>
+          seen.some((e) => e.kind === EventKind.OUTPOST_LINK_CHANGED && e.subject.status === "OFFLINE") &&
+          seen.some((e) => e.kind === EventKind.COMPONENT_CONTROLLED),
       ),
       15_000,
       "the agent's events did not all arrive",
