@@ -172,7 +172,9 @@ describe("Component control through the API, with the local agent running exampl
     );
     await waitFor(changed("tick", (c) => c.state === "SCHEDULED" && /^last run exited with code 0/.test(c.message ?? "")));
 
-    // A suspended Stage (and one on its way there) refuses each of them, naming its state.
+    // A suspended Stage (and one on its way there) refuses each of them, naming its state. web is stopped first.
+    await control("stopComponent", "web");
+    await waitFor(changed("web", (c) => c.state === "STOPPED"));
     await api.ok(`mutation($p: String!) { suspendStage(project: $p, stage: "dev") { state } }`, { p: project });
     for (const [field, component] of [
       ["restartComponent", "web"],
@@ -191,12 +193,13 @@ describe("Component control through the API, with the local agent running exampl
       message: 'Stage "dev" is SUSPENDED; Components can be controlled only on a RUNNING Stage',
     });
 
-    // Stopped before a suspend, it stays stopped after the resume; the Stage still settles RUNNING.
+    // Stopped before the suspend, it stays stopped after the resume, and the Stage still settles RUNNING.
     await api.ok(`mutation($p: String!) { resumeStage(project: $p, stage: "dev") { state } }`, { p: project });
     await eventually(async () => ((await getStage(api, project, "dev")).state === "RUNNING" ? true : undefined), 30_000, "RUNNING");
-    await waitFor(changed("web", serving));
-    await control("stopComponent", "web");
-    await waitFor(changed("web", (c) => c.state === "STOPPED"));
+    await waitFor(changed("tick", (c) => c.state === "SCHEDULED"));
+    expect((await getStage(api, project, "dev")).components.find((c) => c.name === "web")).toMatchObject({ state: "STOPPED" });
+    expect(pidsOf(stack, project, "web")).toEqual([]);
+    expect((await fetch(link)).status).toBe(503);
 
     // A new Release clears the stop: its web runs and serves.
     const second = await deploy(api, project, "dev", build);
