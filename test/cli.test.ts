@@ -643,6 +643,50 @@ describe.concurrent("pergola: Builds and Releases, deployed by a real agent", { 
     expect(await ok(["list", "stage", "-p", project])).toMatch(/│ dev\s+│ dev\s+│ running │ healthy │ master_b1 \(deployed\) │/);
   });
 
+  it("restart, stop and start component, run job: each asks the Stage's agent, which acts; the wrong kind, an unknown name or a suspended Stage is refused", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
+    await ok(["push", "build", "-p", project, "--dir", HELLO]);
+    await ok(["push", "release", "-p", project, "-s", "dev", "--wait", "--timeout", "30s"]);
+    const events = follow(["events", "-p", project, "--follow", "-o", "json"]);
+    type Seen = { cursor: string; kind: string; subject: { name?: string; componentState?: string; health?: string } | null };
+    /** The first event after `after` (a cursor) of `name` that `wanted` accepts. */
+    const seen = (name: string, wanted: (e: Seen) => boolean, after = "0") =>
+      events.until(
+        (lines) =>
+          lines
+            .map((line) => JSON.parse(line) as Seen)
+            .find((e) => BigInt(e.cursor) > BigInt(after) && e.subject?.name === name && wanted(e)),
+        30_000,
+      );
+    const state = (s: string) => (e: Seen) => e.kind === "COMPONENT_CHANGED" && e.subject?.componentState === s;
+    const dev = ["-p", project, "-s", "dev"];
+    await seen("migrate", state("COMPLETED"));
+
+    expect(await ok(["stop", "component", "web", ...dev])).toBe("component web: stop requested (running until its agent acts)\n");
+    const stopped = await seen("web", state("STOPPED"));
+    expect((await fetch(`${endpoint}/s/${project}/dev/hello/`)).status).toBe(503);
+    await fails(["stop", "component", "web", ...dev], 7, /^error: not possible now: Component "web" is stopped already/);
+    await fails(["stop", "component", "migrate", ...dev], 2, /"migrate" is a JOB; stopComponent is for services/);
+    await fails(["restart", "component", "nope", ...dev], 3, /Component "nope" in Stage "dev" not found/);
+    await fails(["run", "job", "web", ...dev], 2, /"web" is a SERVICE; runJob is for jobs and cron jobs/);
+
+    const started = await ok(["start", "component", "web", ...dev, "-o", "json"]);
+    expect(started).toMatchObject({ name: "web", kind: "SERVICE", state: "STOPPED" });
+    const running = await seen("web", (e) => state("RUNNING")(e) && e.subject?.health === "HEALTHY", stopped.cursor);
+    expect(await ok(["restart", "component", "web", ...dev])).toBe("component web: restart requested (running until its agent acts)\n");
+    await seen("web", (e) => e.kind === "COMPONENT_CONTROLLED", running.cursor);
+    expect(await ok(["run", "job", "tick", ...dev])).toBe("job tick: run requested (scheduled until its agent acts)\n");
+    await seen("tick", state("RUNNING"));
+    const list = await ok(["list", "component", ...dev, "-o", "json"]);
+    expect(list.find((c: { name: string }) => c.name === "web")).toMatchObject({ restarts: 0 });
+
+    await ok(["suspend", "stage", "dev", "-p", project]);
+    await fails(["restart", "component", "web", ...dev], 7, /^error: not possible now: Stage "dev" is SUSPEND(ING|ED)/);
+    await fails(["run", "job", "migrate", ...dev], 7, /^error: not possible now: Stage "dev" is SUSPEND(ING|ED)/);
+    await events.stop();
+  });
+
   it("push release --wait of a Release that fails exits 10; one that waits past --timeout exits 11; an invalid manifest exits 2", async () => {
     const project = await newProject();
     await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);

@@ -421,6 +421,56 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
       .waitFor({ timeout: UI_TIMEOUT });
   }, 180_000);
 
+  it("stops, starts and restarts a service and runs a job now from the Stage page; the Components follow live", async () => {
+    const project = await newProject("Control");
+    const p = project.slug;
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "dev", type: DEV }) { slug } }`, { p });
+    const build = await pergola.createHelloBuild(p);
+    await pergola.gql(`mutation($p: String!, $b: String!) { deployRelease(input: { project: $p, stage: "dev", build: $b }) { id } }`, {
+      p,
+      b: build,
+    });
+    const page = await newPage();
+    await openProject(page, pergola.dashboard, project.name);
+    await openStage(page, "dev");
+    await page.getByTestId("current-release").getByText("DEPLOYED").waitFor({ timeout: 60_000 });
+    const web = page.getByTestId("component-web");
+    const migrate = page.getByTestId("component-migrate");
+    await migrate.getByText("COMPLETED", { exact: true }).waitFor({ timeout: 60_000 });
+    const link = `${pergola.api}/s/${p}/dev/hello/`;
+
+    await web.getByRole("button", { name: "STOP web", exact: true }).click();
+    await web.getByText("STOPPED", { exact: true }).waitFor({ timeout: 30_000 });
+    expect((await fetch(link)).status).toBe(503);
+    await untilEqual(() => web.getByRole("button", { name: "RESTART web", exact: true }).isDisabled(), true);
+    await screenshot(page, "component-stopped");
+
+    await web.getByRole("button", { name: "START web", exact: true }).click();
+    await web.getByText("HEALTHY", { exact: true }).waitFor({ timeout: 30_000 });
+    expect((await fetch(link)).status).toBe(200);
+
+    // Each start of hello's server says so in its output, which the page follows: a restart adds one.
+    const starts = async () => ((await web.getByRole("log").textContent()) ?? "").split("hello listening").length - 1;
+    await untilEqual(starts, 2, 30_000);
+    await web.getByRole("button", { name: "RESTART web", exact: true }).click();
+    await untilEqual(starts, 3, 30_000);
+    await web.getByText("HEALTHY", { exact: true }).waitFor({ timeout: 30_000 });
+
+    await migrate.getByRole("button", { name: "RUN NOW migrate", exact: true }).click();
+    await untilEqual(
+      async () => /migrating for release[\s\S]*migrating for release/.test((await migrate.textContent()) ?? ""),
+      true,
+      30_000,
+    );
+
+    // A suspended Stage takes no commands: the buttons say why.
+    await pergola.gql(`mutation($p: String!) { suspendStage(project: $p, stage: "dev") { state } }`, { p });
+    await page.getByTestId("stage-state").filter({ hasText: "SUSPENDED" }).waitFor({ timeout: 60_000 });
+    const stop = web.getByRole("button", { name: /^(STOP|START) web$/ });
+    await untilEqual(() => stop.getAttribute("title"), "The Stage is SUSPENDED");
+    expect(await stop.isDisabled()).toBe(true);
+  }, 180_000);
+
   it("shows 'reconnecting' while the socket is down and, once it is back, every change made meanwhile", async () => {
     const project = await newProject("Socket");
     await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Before", type: DEV }) { slug } }`, {

@@ -60,6 +60,8 @@ export interface Stack {
   log: LogEntry[];
   /** The standard volume `volume` of a Component, as the process runtime keeps it on the agent's host. */
   storagePath(project: string, stage: string, component: string, volume: string, file?: string): string;
+  /** Stops the agent (its Components stop with it) and starts a new one on the same data dir, as after an agent restart. */
+  restartAgent(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -89,20 +91,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const token = generateToken();
   const api = await startTestApi({ database: database.options, localAgentToken: token, dataDir: apiDataDir });
   const logger = createRecordingLogger();
-  let agent: Agent;
-  if (options.agentProcess) agent = spawnAgent(api.server.url, token, agentDataDir, options.agentProcess.clockOffsetMs, logger.entries);
-  else {
-    agent = startAgent({
-      server: api.server.url,
-      token,
-      dataDir: agentDataDir,
-      logger,
-      runtime: options.runtime ?? FAST_RUNTIME,
-      connection: { backoff: { initialMs: 100, maxMs: 1000, jitter: 0.2 }, ...options.connection },
-      usageIntervalMs: options.usageIntervalMs,
-      health: options.health ? { host: "127.0.0.1", port: 0 } : undefined,
-    });
-  }
+  const launch = (): Agent =>
+    options.agentProcess
+      ? spawnAgent(api.server.url, token, agentDataDir, options.agentProcess.clockOffsetMs, logger.entries)
+      : startAgent({
+          server: api.server.url,
+          token,
+          dataDir: agentDataDir,
+          logger,
+          runtime: options.runtime ?? FAST_RUNTIME,
+          connection: { backoff: { initialMs: 100, maxMs: 1000, jitter: 0.2 }, ...options.connection },
+          usageIntervalMs: options.usageIntervalMs,
+          health: options.health ? { host: "127.0.0.1", port: 0 } : undefined,
+        });
+  let agent = launch();
   onTestFailed(() => {
     const tail = logger.entries.slice(-80).map((e) => `${new Date(e.at).toISOString()} ${e.level} ${e.msg} ${JSON.stringify(e.fields)}`);
     console.error(`agent log (last ${tail.length} entries):\n${tail.join("\n")}`);
@@ -116,6 +118,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log: logger.entries,
     storagePath: (project, stage, component, volume, file) =>
       join(agentDataDir, "runtime", "storage", project, stage, component, volume, ...(file ? [file] : [])),
+    async restartAgent() {
+      await agent.close();
+      agent = launch();
+    },
     close() {
       closing ??= (async () => {
         await agent.close();

@@ -28,6 +28,18 @@ const releaseSchema = z.object({
     env: c.env ?? {},
     files: c.files ?? {},
   })),
+  /** What people asked of its Components (stopComponent, restartComponent, runJob…); an older API sends none. */
+  controls: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        stopped: z.boolean(),
+        restarts: z.coerce.number().int().min(0),
+        runs: z.coerce.number().int().min(0),
+      }),
+    )
+    .nullish()
+    .transform((c) => c ?? []),
 });
 
 const stageSchema = z.object({

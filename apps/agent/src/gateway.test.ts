@@ -14,7 +14,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startAgent } from "./agent.js";
-import type { DesiredStage } from "./desired-state.js";
+import type { DesiredRelease, DesiredStage } from "./desired-state.js";
 import { createGateway, type Gateway } from "./gateway.js";
 import { LinkStages } from "./link-stages.js";
 import { Reconciler } from "./reconciler.js";
@@ -59,6 +59,7 @@ function createStage(slug: string, component: object, overrides: Partial<Desired
       manifest: { version: "v1", components: [component] },
       artifact: "ab".repeat(32),
       config: { env: {}, files: {} },
+      controls: [],
     },
     ...overrides,
   };
@@ -199,6 +200,28 @@ describe("the agent's links gateway", () => {
     stages.applyChanges([createStage("pause", WEB, { generation: 3 })], []);
     await waitForComponent(`${project}/pause`, (s) => s.state === "RUNNING" && s.health === "HEALTHY");
     expect((await get(`/s/${project}/pause/app/again`)).body).toBe("app saw /again (forwarded for a client)");
+  });
+
+  it("answers 503 while the Component is stopped (stopComponent), and serves it again once started", async () => {
+    const release = (controls: DesiredRelease["controls"]) => ({ ...createStage("held", WEB).release!, controls });
+    stages.applyChanges([createStage("held", WEB)], []);
+    await waitForComponent(`${project}/held`, (s) => s.health === "HEALTHY");
+    stages.applyChanges(
+      [createStage("held", WEB, { generation: 2, release: release([{ name: "web", stopped: true, restarts: 0, runs: 0 }]) })],
+      [],
+    );
+    await waitForComponent(`${project}/held`, (s) => s.state === "STOPPED");
+    const stopped = await get(`/s/${project}/held/app/`);
+    expect(stopped.status).toBe(503);
+    expect(stopped.body).toContain("is stopped. It answers again once it is started.");
+    await expect(openSocket(`/s/${project}/held/app/`)).rejects.toThrow("refused with 503");
+
+    stages.applyChanges(
+      [createStage("held", WEB, { generation: 3, release: release([{ name: "web", stopped: false, restarts: 0, runs: 0 }]) })],
+      [],
+    );
+    await waitForComponent(`${project}/held`, (s) => s.state === "RUNNING" && s.health === "HEALTHY");
+    expect((await get(`/s/${project}/held/app/`)).status).toBe(200);
   });
 
   it("is served by startAgent with a public URL, refuses a taken port, and closes cleanly", async () => {

@@ -5,7 +5,7 @@
  * (`@pergola/runtime` links/), HTTP and WebSocket alike (http-proxy-3):
  *   path form  <public-url>/s/<project>/<stage>/<host>/…
  *   host form  http://<host>.<stage>.<project>.localhost:<port>/
- * 503 while the Stage is suspended, 502 while the Component is not running, 404 otherwise.
+ * 503 while the Stage is suspended or the Component stopped, 502 while it is otherwise not running, 404 otherwise.
  * It reads the Stages through `LinkStageSource` and knows nothing of sockets to the API or GraphQL.
  */
 import { Agent, createServer, type IncomingMessage } from "node:http";

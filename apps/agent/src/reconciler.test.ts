@@ -31,7 +31,7 @@ function createStage(overrides: Partial<DesiredStage> & { release?: Partial<Desi
     release:
       release === null
         ? null
-        : { id: "rel-1", manifest: createManifest(), artifact: "ab".repeat(32), config: { env: {}, files: {} }, ...release },
+        : { id: "rel-1", manifest: createManifest(), artifact: "ab".repeat(32), config: { env: {}, files: {} }, controls: [], ...release },
   };
 }
 

@@ -19,6 +19,7 @@ import type { ArtifactStore } from "./builds/artifact-store.js";
 import { BuildService } from "./builds/build.service.js";
 import { ReleaseService } from "./releases/release.service.js";
 import { DesiredStateService } from "./agents/desired-state.service.js";
+import { ComponentControlService } from "./components/component-control.service.js";
 import { ComponentService } from "./components/component.service.js";
 import { LogFeed } from "./components/log-feed.js";
 import { LinkService } from "./links/link.service.js";
@@ -61,6 +62,7 @@ export interface Services {
   releases: ReleaseService;
   desiredState: DesiredStateService;
   components: ComponentService;
+  componentControl: ComponentControlService;
   logFeed: LogFeed;
   links: LinkService;
   outposts: OutpostService;
@@ -147,6 +149,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     releases: new ReleaseService(database.db, log),
     desiredState: new DesiredStateService(database.db, secrets, logger),
     components: new ComponentService(database.db, log, outpostAnnouncer, logFeed, metrics.deployed),
+    componentControl: new ComponentControlService(log),
     logFeed,
     links: new LinkService(database.db),
     configurations: new ConfigurationService(database.db, log, secrets),

@@ -12,6 +12,10 @@ export interface Verbs {
   purge: Command;
   suspend: Command;
   resume: Command;
+  restart: Command;
+  stop: Command;
+  start: Command;
+  run: Command;
   validate: Command;
   push: Command;
   promote: Command;
@@ -47,6 +51,14 @@ const VERBS: [keyof Verbs, string, string][] = [
   ["purge", "Remove an archived stage for good", "pergola purge stage my-new-stage -p my-new-project"],
   ["suspend", "Suspend a stage", "pergola suspend stage my-new-stage -p my-new-project"],
   ["resume", "Resume a stage", "pergola resume stage my-new-stage -p my-new-project"],
+  ["restart", "Restart a component (a service): a new process", "pergola restart component web -p my-new-project -s my-new-stage"],
+  [
+    "stop",
+    "Stop a component (a service); it stays stopped until started or a new release",
+    "pergola stop component web -p my-new-project -s my-new-stage",
+  ],
+  ["start", "Start a stopped component", "pergola start component web -p my-new-project -s my-new-stage"],
+  ["run", "Run a job or a cron job now", "pergola run job migrate -p my-new-project -s my-new-stage"],
   ["validate", "Validate a manifest or an outpost URI", "pergola validate manifest examples/hello/pergola.yaml"],
   ["push", "Push a build or a release", "pergola push build -p my-new-project --dir examples/hello"],
   ["promote", "Promote the release of one stage to another", "pergola promote release -p my-new-project --from dev --to qa"],

@@ -412,6 +412,19 @@ export const configurationVersions = pgTable(
  * most one PENDING or DEPLOYING" (the one on its way, which starts beside it), backed by the
  * database rather than by the code that writes them.
  */
+/**
+ * People's requests for one Component of a Release. `stopped` is a level: the agent keeps it
+ * stopped until it is started (or a new Release). `restarts` and `runs` count requests: the
+ * agent restarts the service, or runs the job, when it sees the count grow.
+ */
+export interface ComponentControl {
+  stopped?: boolean;
+  restarts?: number;
+  runs?: number;
+}
+
+export type ComponentControls = Record<string, ComponentControl>;
+
 export const releases = pgTable(
   "releases",
   {
@@ -431,6 +444,8 @@ export const releases = pgTable(
     state: releaseState("state").notNull().default("PENDING"),
     message: text("message"),
     createdBy: text("created_by").notNull(),
+    /** What people asked of its Components (stopComponent, startComponent, restartComponent, runJob), by name; a new Release starts with none. */
+    componentControl: jsonb("component_control").$type<ComponentControls>().notNull().default(sql`'{}'::jsonb`),
     ...timestamps,
   },
   (t) => [

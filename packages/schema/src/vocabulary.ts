@@ -57,6 +57,10 @@ export const COMPONENT_STATES = [
 ] as const;
 export type ComponentState = (typeof COMPONENT_STATES)[number];
 
+/** What people can ask of a Component: RESTART, STOP and START a service, RUN a job or cron job now. */
+export const COMPONENT_COMMANDS = ["RESTART", "STOP", "START", "RUN"] as const;
+export type ComponentCommand = (typeof COMPONENT_COMMANDS)[number];
+
 /** How an Outpost's agent is connected (the API's `OutpostLinkStatus`). */
 export const OUTPOST_LINK_STATUSES = ["PENDING", "CONNECTING", "ONLINE", "OFFLINE", "ERROR"] as const;
 export type OutpostLinkStatus = (typeof OUTPOST_LINK_STATUSES)[number];
@@ -135,6 +139,8 @@ export const EVENT_KINDS = [
   "RELEASE_STATE_CHANGED",
   /** A Component's state, health, restarts or message changed (from the agent's reports). */
   "COMPONENT_CHANGED",
+  /** Someone restarted, stopped or started a service, or ran a job now; the payload names the command. The agent's next report tells what it did. */
+  "COMPONENT_CONTROLLED",
   /** addConfigData / removeConfigData: names, kinds and secret flags in the payload, never values. */
   "CONFIGURATION_CHANGED",
   /** A Stage's Outpost link moved: the Outpost's status, the agent's observed generation, its apply errors. */

@@ -12,6 +12,26 @@ export class DesiredConfig {
   files: Record<string, string>;
 }
 
+@ObjectType({
+  description:
+    "What people asked of one Component of the Release (restartComponent, stopComponent, startComponent, runJob). Counts grow by one per request; a new Release starts with none.",
+})
+export class DesiredComponentControl {
+  @Field(() => String, { description: "The Component's name, as in the manifest." })
+  name: string;
+
+  @Field(() => Boolean, { description: "True: keep the service stopped (STOPPED), also after the agent restarts." })
+  stopped: boolean;
+
+  @Field(() => Int, {
+    description: "Restart requests so far: restart the service when this grows (not when the agent starts and first reads it).",
+  })
+  restarts: number;
+
+  @Field(() => Int, { description: "Run requests so far: run the job or cron job once more for each one the agent has not run yet." })
+  runs: number;
+}
+
 @ObjectType({ description: "A Release as the agent runs it. Agent tokens only: the config holds secrets." })
 export class DesiredRelease {
   @Field(() => ID, { description: "The Release's ID; reports name it as `releaseId`." })
@@ -25,6 +45,9 @@ export class DesiredRelease {
 
   @Field(() => DesiredConfig, { description: "Its Configuration version, resolved, secrets included; empty without one." })
   config: DesiredConfig;
+
+  @Field(() => [DesiredComponentControl], { description: "The Components people controlled in this Release; empty for none." })
+  controls: DesiredComponentControl[];
 }
 
 @ObjectType({ description: "What the agent should run for one Stage." })

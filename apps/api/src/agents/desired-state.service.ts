@@ -1,9 +1,9 @@
 /**
  * The desired state of an Outpost's Stages, as the agent receives it (apps/agent/PROTOCOL.md):
  * per Stage its generation, whether it is suspended, its grace period and its active Release
- * with the manifest, the artifact and the resolved Configuration version (secrets included,
+ * with the manifest, the artifact, the resolved Configuration version (secrets included,
  * decrypted here and nowhere else — only agent tokens read this, and each only its own
- * Outpost's Stages). A Stage with no Outpost belongs to the built-in `local` one.
+ * Outpost's Stages) and what people asked of its Components. A Stage with no Outpost belongs to the built-in `local` one.
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { builds, configurations, configurationVersions, outposts, projects, releases, stages } from "@pergola/db/schema";
@@ -18,6 +18,8 @@ export interface DesiredRelease {
   manifest: unknown;
   artifact: string;
   config: { env: Record<string, string>; files: Record<string, string> };
+  /** What people asked of its Components (component-control.machine.ts), by Component. */
+  controls: { name: string; stopped: boolean; restarts: number; runs: number }[];
 }
 
 export interface DesiredStage {
@@ -98,6 +100,12 @@ export class DesiredStateService {
               manifest: live.build.manifest,
               artifact: live.build.artifactSha256,
               config: configs.get(live.release.id) ?? { env: {}, files: {} },
+              controls: Object.entries(live.release.componentControl).map(([name, c]) => ({
+                name,
+                stopped: c.stopped ?? false,
+                restarts: c.restarts ?? 0,
+                runs: c.runs ?? 0,
+              })),
             }
           : null,
       };

@@ -94,13 +94,17 @@ export const MATRIX: Record<string, string> = {
   "Mutation.removeMember": "ok    ok    403    403      404       403   401", // another member
   "Mutation.reportStatus": "403   403   403    403      403       ok    401",
   "Mutation.reportUsage": "403   403   403    403      403       ok    401",
+  "Mutation.restartComponent": "ok    ok    ok     403      404       403   401",
   "Mutation.resumeStage": "ok    ok    ok     403      404       403   401",
   "Mutation.rollbackStage": "ok    ok    ok     403      404       403   401",
   "Mutation.revokeOutpost": "ok    403   403    403      403       403   401",
   "Mutation.rotateOutpostToken": "ok    403   403    403      403       403   401",
   "Mutation.sendTestWebhook": "ok    ok    403    403      404       403   401", // a webhook of a Project like P
+  "Mutation.runJob": "ok    ok    ok     403      404       403   401",
   "Mutation.signIn": "ok    ok    ok     403      ok        403   ok",
   "Mutation.signOut": "ok    ok    ok     403      ok        403   401",
+  "Mutation.startComponent": "ok    ok    ok     403      404       403   401",
+  "Mutation.stopComponent": "ok    ok    ok     403      404       403   401",
   "Mutation.suspendStage": "ok    ok    ok     403      404       403   401",
   "Mutation.updateMember": "ok    ok    403    403      404       403   401",
   "Mutation.updateStage": "ok    ok    ok     403      404       403   401",

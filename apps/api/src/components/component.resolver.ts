@@ -7,7 +7,7 @@ import { formatCursor } from "../events/cursor.js";
 import { componentEventKinds, type EventKind } from "../events/event-kind.js";
 import { streamStageEvents, type StageEventRequest } from "../events/project-event-stream.js";
 import { stageOf } from "../stages/stage.snapshot.js";
-import { Component, ComponentEvent } from "./component.type.js";
+import { Component, type ComponentCommand, ComponentEvent } from "./component.type.js";
 
 type ComponentSnapshot = Omit<Component, "observedAt"> & { observedAt: string | null; releaseId: string };
 
@@ -44,13 +44,14 @@ export class ComponentResolver {
     @Arg("stage", () => String, { description: ArgDoc.stage }) _stage: string,
     @Arg("after", () => String, { nullable: true, description: ArgDoc.after }) _after?: string,
   ): ComponentEvent {
-    const component = (row.payload as { component: ComponentSnapshot }).component;
+    const { component, command } = row.payload as { component: ComponentSnapshot; command?: ComponentCommand };
     return {
       cursor: formatCursor(row.seq),
       at: row.at,
       kind: row.kind as EventKind,
       actor: row.actor,
       component: { ...component, observedAt: component.observedAt ? new Date(component.observedAt) : null },
+      command: command ?? null,
       stage: stageOf(row)!,
     };
   }

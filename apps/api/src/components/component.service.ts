@@ -39,6 +39,7 @@ import { isUuid } from "../node/global-id.js";
 import { isCurrentRelease, isServingRelease } from "../releases/release.conditions.js";
 import { applyReleaseChange } from "../releases/release.service.js";
 import { applyStageSteps } from "../stages/stage.service.js";
+import { listStopped } from "./component-control.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 import type { LogFeed } from "./log-feed.js";
 import { groupInOrder } from "../common/in-order.js";
@@ -154,7 +155,11 @@ export class ComponentService {
           if (written.state === "DEPLOYED" && release.state !== "DEPLOYED") {
             effects.deployedAfter = (Date.now() - new Date(release.createdAt).getTime()) / 1000;
           }
-          await applyStageSteps(ptx, stage, accepted(stepStage(stage, { kind: "report", components: reported })).events);
+          await applyStageSteps(
+            ptx,
+            stage,
+            accepted(stepStage(stage, { kind: "report", components: reported, stopped: listStopped(release.componentControl) })).events,
+          );
           const failedRelease = written.state === "FAILED" ? written : await knownFailure(ptx, stage, linkFacts);
           const link = stepLinkWith(failedRelease);
           effects.outpost = await applyLinkOutcome(ptx, stage, link);

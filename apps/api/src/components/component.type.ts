@@ -1,4 +1,4 @@
-import { COMPONENT_KINDS, COMPONENT_STATES } from "@pergola/schema";
+import { COMPONENT_COMMANDS, COMPONENT_KINDS, COMPONENT_STATES } from "@pergola/schema";
 import { Field, Int, ObjectType } from "type-graphql";
 import { graphqlEnum } from "../common/graphql-enum.js";
 import { DateTime } from "../common/scalars.js";
@@ -27,13 +27,28 @@ export const ComponentState = graphqlEnum(COMPONENT_STATES, {
     SCHEDULED: { description: "A CRON Component between runs." },
     COMPLETED: { description: "A JOB that finished successfully." },
     STOPPING: { description: "Its process was told to stop (SIGTERM) and has not exited yet." },
-    STOPPED: { description: "Stopped for good (its Release was replaced or its Stage deleted)." },
+    STOPPED: {
+      description:
+        "Stopped: its Release was replaced or its Stage deleted, or people stopped it (stopComponent; startComponent starts it).",
+    },
     SUSPENDED: { description: "Stopped because its Stage is suspended; it starts again on resume." },
     FAILED: { description: "It cannot start, or a JOB failed on every retry; `message` says why." },
     CRASHLOOP: { description: "A service that exited quickly several times in a row; it keeps being restarted." },
   },
 });
 export type ComponentState = keyof typeof ComponentState;
+
+export const ComponentCommand = graphqlEnum(COMPONENT_COMMANDS, {
+  name: "ComponentCommand",
+  description: "What someone asked of a Component (COMPONENT_CONTROLLED events).",
+  valuesConfig: {
+    RESTART: { description: "restartComponent: a new process for the service." },
+    STOP: { description: "stopComponent: the service stops and stays STOPPED until started or a new Release." },
+    START: { description: "startComponent: a stopped service starts again." },
+    RUN: { description: "runJob: the job or cron job runs now." },
+  },
+});
+export type ComponentCommand = keyof typeof ComponentCommand;
 
 @ObjectType({
   implements: Node,
@@ -72,6 +87,9 @@ export class Component {
 export class ComponentEvent extends EventFields {
   @Field(() => Component, { description: "The Component as it was at this event (its `logs` empty)." })
   component: Component;
+
+  @Field(() => ComponentCommand, { nullable: true, description: "COMPONENT_CONTROLLED: what was asked of it; null for COMPONENT_CHANGED." })
+  command: ComponentCommand | null;
 
   @Field(() => Stage, { description: "Its Stage as it was at this event." })
   stage: Stage;

@@ -1,6 +1,7 @@
 /**
- * Components as the agent reports them. A Component has no commands: each accepted report
- * replaces what the agent said before. The machine decides what a report changes: a change of
+ * Components as the agent reports them. People's commands (restart, stop, start, run) only ask
+ * the agent (component-control.machine.ts); each accepted report replaces what the agent said
+ * before. The machine decides what a report changes: a change of
  * state, health, restarts, message or host is news (a COMPONENT_CHANGED event); new output
  * lines alone are stored and signalled to log followers, never logged as an event.
  */

@@ -6,8 +6,8 @@ import { STAGE_STATES, type StageState } from "@pergola/schema";
 import { describe, expect, it } from "vitest";
 import { stepStage, type StageInput } from "./stage.machine.js";
 
-const service = (state: string) => ({ kind: "SERVICE", state });
-const job = (state: string) => ({ kind: "JOB", state });
+const service = (state: string, name = "web") => ({ name, kind: "SERVICE", state });
+const job = (state: string) => ({ name: "migrate", kind: "JOB", state });
 
 const INPUTS = {
   "suspend, a Release active": { kind: "suspend", activeRelease: true },
@@ -18,6 +18,11 @@ const INPUTS = {
   "report: services run, a job runs": { kind: "report", components: [service("RUNNING"), job("RUNNING")] },
   "report: a service starting": { kind: "report", components: [service("STARTING"), service("RUNNING")] },
   "report: no Components": { kind: "report", components: [] },
+  "report: one service runs, one stopped by stopComponent": {
+    kind: "report",
+    components: [service("RUNNING"), service("STOPPED", "worker")],
+    stopped: ["worker"],
+  },
 } satisfies Record<string, StageInput>;
 
 type InputName = keyof typeof INPUTS;
@@ -36,6 +41,7 @@ const TABLE: Row[] = [
   ["RUNNING", "report: services run, a job runs", "RUNNING", []],
   ["RUNNING", "report: a service starting", "RUNNING", []],
   ["RUNNING", "report: no Components", "RUNNING", []],
+  ["RUNNING", "report: one service runs, one stopped by stopComponent", "RUNNING", []],
 
   ["SUSPENDING", "suspend, a Release active", notSuspendable("SUSPENDING")],
   ["SUSPENDING", "suspend, no Release active", notSuspendable("SUSPENDING")],
@@ -45,6 +51,7 @@ const TABLE: Row[] = [
   ["SUSPENDING", "report: services run, a job runs", "SUSPENDING", []],
   ["SUSPENDING", "report: a service starting", "SUSPENDING", []],
   ["SUSPENDING", "report: no Components", "SUSPENDED", ["SUSPENDED"]],
+  ["SUSPENDING", "report: one service runs, one stopped by stopComponent", "SUSPENDING", []],
 
   ["SUSPENDED", "suspend, a Release active", notSuspendable("SUSPENDED")],
   ["SUSPENDED", "suspend, no Release active", notSuspendable("SUSPENDED")],
@@ -54,6 +61,7 @@ const TABLE: Row[] = [
   ["SUSPENDED", "report: services run, a job runs", "SUSPENDED", []],
   ["SUSPENDED", "report: a service starting", "SUSPENDED", []],
   ["SUSPENDED", "report: no Components", "SUSPENDED", []],
+  ["SUSPENDED", "report: one service runs, one stopped by stopComponent", "SUSPENDED", []],
 
   ["RESUMING", "suspend, a Release active", notSuspendable("RESUMING")],
   ["RESUMING", "suspend, no Release active", notSuspendable("RESUMING")],
@@ -63,6 +71,7 @@ const TABLE: Row[] = [
   ["RESUMING", "report: services run, a job runs", "RUNNING", ["RUNNING"]],
   ["RESUMING", "report: a service starting", "RESUMING", []],
   ["RESUMING", "report: no Components", "RUNNING", ["RUNNING"]],
+  ["RESUMING", "report: one service runs, one stopped by stopComponent", "RUNNING", ["RUNNING"]],
 ];
 
 describe("Stage machine", () => {

@@ -20,8 +20,11 @@ export type StageInput =
   /** `activeRelease`: a Release is PENDING, DEPLOYING or DEPLOYED on the Stage. */
   | { kind: "suspend"; activeRelease: boolean }
   | { kind: "resume"; activeRelease: boolean }
-  /** The agent's accepted report for the Stage's active Release. */
-  | { kind: "report"; components: readonly Pick<ObservedComponent, "kind" | "state">[] };
+  /**
+   * The agent's accepted report for the Stage's active Release. `stopped`: the services people
+   * stopped (stopComponent), which stay STOPPED when the Stage resumes.
+   */
+  | { kind: "report"; components: readonly Pick<ObservedComponent, "name" | "kind" | "state">[]; stopped?: readonly string[] };
 
 /** One STAGE_STATE_CHANGED event per step; `newGeneration` when the agent must act on it. */
 export interface StageStep {
@@ -38,7 +41,7 @@ const COMMANDS = {
 } as const satisfies Record<string, { from: StageState; first: StageState; settled: StageState; verb: string }>;
 
 export function stepStage(stage: StageFacts, input: StageInput): StageOutcome {
-  if (input.kind === "report") return settleStage(stage.state, input.components);
+  if (input.kind === "report") return settleStage(stage.state, input.components, new Set(input.stopped));
   const { from, first, settled, verb } = COMMANDS[input.kind];
   if (stage.state !== from) return refuse(`Stage "${stage.slug}" is ${stage.state}; only a ${from} Stage can be ${verb}`);
   const steps = [step(first, true)];
@@ -46,12 +49,17 @@ export function stepStage(stage: StageFacts, input: StageInput): StageOutcome {
   return { next: steps.at(-1)!.state, events: steps };
 }
 
-/** SUSPENDING settles once nothing is active; RESUMING once every service runs. Other states stay. */
-function settleStage(state: StageState, reported: readonly Pick<ObservedComponent, "kind" | "state">[]): StageOutcome {
+/** SUSPENDING settles once nothing is active; RESUMING once every service runs (or is STOPPED, as people asked). Other states stay. */
+function settleStage(
+  state: StageState,
+  reported: readonly Pick<ObservedComponent, "name" | "kind" | "state">[],
+  stopped: ReadonlySet<string>,
+): StageOutcome {
   if (state === "SUSPENDING" && !reported.some((c) => isActiveComponent(c.state))) {
     return { next: "SUSPENDED", events: [step("SUSPENDED", false)] };
   }
-  if (state === "RESUMING" && reported.filter((c) => c.kind === "SERVICE").every((c) => c.state === "RUNNING")) {
+  const settled = (c: Pick<ObservedComponent, "name" | "state">) => c.state === "RUNNING" || (c.state === "STOPPED" && stopped.has(c.name));
+  if (state === "RESUMING" && reported.filter((c) => c.kind === "SERVICE").every(settled)) {
     return { next: "RUNNING", events: [step("RUNNING", false)] };
   }
   return { next: state, events: [] };

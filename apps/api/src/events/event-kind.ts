@@ -19,7 +19,7 @@ export const releaseEventKinds: ReadonlySet<string> = new Set([EventKind.RELEASE
 
 export const outpostLinkEventKinds: ReadonlySet<string> = new Set([EventKind.OUTPOST_LINK_CHANGED]);
 
-export const componentEventKinds: ReadonlySet<string> = new Set([EventKind.COMPONENT_CHANGED]);
+export const componentEventKinds: ReadonlySet<string> = new Set([EventKind.COMPONENT_CHANGED, EventKind.COMPONENT_CONTROLLED]);
 
 /** The channel PostgreSQL NOTIFY uses; the payload is `<projectId>:<seq>` and what the commit touched (commit.ts). */
 export const EVENTS_CHANNEL = "pergola_events";

@@ -18,7 +18,7 @@ const EVENTS = `subscription($p: String!, $after: String) {
       __typename
       ... on StageSnapshot { ${STAGE} }
       ... on ReleaseSnapshot { releaseId number releaseState: state message buildId configName configVersion createdBy createdAt updatedAt stage { slug stageState: state } }
-      ... on ComponentSnapshot { name releaseId kind componentState: state health lastKnownHealth observedAt restarts message host updatedAt stage { slug } }
+      ... on ComponentSnapshot { name releaseId kind componentState: state health lastKnownHealth observedAt restarts message host command updatedAt stage { slug } }
       ... on OutpostLinkSnapshot { status since lastHeartbeatAt latencyMs inSync errors { component message at }
         outpost { outpostId slug uri name description region status statusSince } stage { slug isOutpost } }
       ... on ConfigurationSnapshot { name version entries { name kind secret } stage { slug } }
@@ -53,7 +53,7 @@ async function eventsUntil(token: string, project: string, enough: (seen: Event[
 
 /**
  * A Project whose Stage `edge` lives on an Outpost, with a Configuration, a Build and a Release
- * its agent reports DEPLOYED with one Component: one event of every kind.
+ * its agent reports DEPLOYED with one Component, which is then restarted: one event of every kind.
  */
 async function eventfulProject() {
   const project = await createTestProject(api);
@@ -80,6 +80,7 @@ async function eventfulProject() {
   );
   const component = { restarts: 1, observedAt: OBSERVED_AT };
   const ids = await deployAndReport(api, { project, stage: "edge", artifact, token: outpost.token, config: "default", component });
+  await api.ok(`mutation($p: String!) { restartComponent(project: $p, stage: "edge", component: "web") { name } }`, { p: project });
   return { project, outpost: outpost.slug, member, ...ids };
 }
 
@@ -87,8 +88,12 @@ describe("ProjectEvent.subject", () => {
   it("gives every kind of event its snapshot type, with the fields of its subject as it was then", async () => {
     const { project, outpost, stageId, releaseId } = await eventfulProject();
     const events = await withTimeout(
-      eventsUntil(api.adminToken, project, (seen) =>
-        seen.some((e) => e.kind === EventKind.OUTPOST_LINK_CHANGED && e.subject.status === "OFFLINE"),
+      eventsUntil(
+        api.adminToken,
+        project,
+        (seen) =>
+          seen.some((e) => e.kind === EventKind.OUTPOST_LINK_CHANGED && e.subject.status === "OFFLINE") &&
+          seen.some((e) => e.kind === EventKind.COMPONENT_CONTROLLED),
       ),
       15_000,
       "the agent's events did not all arrive",
@@ -168,7 +173,17 @@ describe("ProjectEvent.subject", () => {
       restarts: 1,
       message: null,
       host: "127.0.0.9",
+      command: null,
       updatedAt: expect.any(String),
+      stage: { slug: "edge" },
+    });
+
+    expect(first(EventKind.COMPONENT_CONTROLLED).subject).toMatchObject({
+      __typename: "ComponentSnapshot",
+      name: "web",
+      releaseId,
+      componentState: "RUNNING",
+      command: "RESTART",
       stage: { slug: "edge" },
     });
 

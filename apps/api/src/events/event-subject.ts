@@ -47,6 +47,8 @@ interface StoredPayload {
   component?: Stored<Omit<ComponentRow, "logs" | "logsTotal">, "observedAt" | "updatedAt">;
   link?: StoredLink;
   configuration?: { name: string; version: number; entries?: { name: string; kind: string; secret?: boolean }[] };
+  /** COMPONENT_CONTROLLED: what was asked of the Component. */
+  command?: string;
 }
 
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
@@ -88,6 +90,7 @@ function componentSnapshot(
   component: NonNullable<StoredPayload["component"]>,
   previousHealth: string | null,
   stage: StageSnapshot,
+  command: string | null,
 ): ComponentSnapshot {
   return Object.assign(new ComponentSnapshot(), {
     name: component.name,
@@ -101,6 +104,7 @@ function componentSnapshot(
     restarts: component.restarts,
     message: component.message ?? null,
     host: component.host ?? null,
+    command,
     updatedAt: new Date(component.updatedAt),
     stage,
   });
@@ -146,7 +150,8 @@ export function subjectOf(kind: string, payload: unknown): EventSubject | null {
   if (stageEventKinds.has(kind)) return stageSnapshot(stored.stage, kind === EventKind.STAGE_HEALTH_CHANGED ? previousHealth : null);
   const stage = stageSnapshot(stored.stage, null);
   if (releaseEventKinds.has(kind) && stored.release) return releaseSnapshot(stored.release, stage);
-  if (componentEventKinds.has(kind) && stored.component) return componentSnapshot(stored.component, previousHealth, stage);
+  if (componentEventKinds.has(kind) && stored.component)
+    return componentSnapshot(stored.component, previousHealth, stage, stored.command ?? null);
   if (outpostLinkEventKinds.has(kind) && stored.link) return outpostLinkSnapshot(stored.link, stage);
   if (kind === EventKind.CONFIGURATION_CHANGED && stored.configuration) return configurationSnapshot(stored.configuration, stage);
   return null;

@@ -6,7 +6,7 @@
  */
 import { createUnionType, Field, ID, Int, ObjectType } from "type-graphql";
 import { DateTime } from "../common/scalars.js";
-import { ComponentKind, ComponentState } from "../components/component.type.js";
+import { ComponentCommand, ComponentKind, ComponentState } from "../components/component.type.js";
 import { ConfigDataKind } from "../configurations/configuration.type.js";
 import { OutpostApplyError, OutpostLinkStatus } from "../outposts/outpost.type.js";
 import { ReleaseState } from "../releases/release.type.js";
@@ -124,6 +124,9 @@ export class ComponentSnapshot {
 
   @Field(() => String, { nullable: true, description: "Its address on the agent's host." })
   host: string | null;
+
+  @Field(() => ComponentCommand, { nullable: true, description: "COMPONENT_CONTROLLED: what was asked of it; null for COMPONENT_CHANGED." })
+  command: ComponentCommand | null;
 
   @Field(() => DateTime, { description: "When this report was stored." })
   updatedAt: Date;

@@ -20,6 +20,10 @@ registerEnumType(EventKind, {
     RELEASE_CREATED: { description: "A Release was made (deployRelease, promoteRelease, rollbackStage)." },
     RELEASE_STATE_CHANGED: { description: "A Release moved to another ReleaseState." },
     COMPONENT_CHANGED: { description: "A Component's state, health, restarts or message changed, as its agent reported." },
+    COMPONENT_CONTROLLED: {
+      description:
+        "Someone restarted, stopped or started a service, or ran a job now (`ComponentEvent.command`); COMPONENT_CHANGED follows as its agent acts.",
+    },
     CONFIGURATION_CHANGED: { description: "A Configuration got a new version." },
     OUTPOST_LINK_CHANGED: { description: "A Stage's link to its Outpost changed: status, sync, or apply errors." },
     STAGE_HEALTH_CHANGED: {

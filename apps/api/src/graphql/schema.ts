@@ -4,6 +4,7 @@ import { buildSchema } from "type-graphql";
 import { AgentResolver } from "../agents/agent.resolver.js";
 import { AuthResolver } from "../auth/auth.resolver.js";
 import { OidcResolver } from "../auth/oidc/oidc.resolver.js";
+import { ComponentControlResolver } from "../components/component-control.resolver.js";
 import { ComponentResolver } from "../components/component.resolver.js";
 import { BuildResolver } from "../builds/build.resolver.js";
 import { DateTime } from "../common/scalars.js";
@@ -47,6 +48,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       BuildResolver,
       ReleaseResolver,
       ComponentResolver,
+      ComponentControlResolver,
       AgentResolver,
       EventResolver,
       EventSubjectResolver,

@@ -3,7 +3,7 @@
  *   path form  /s/<project>/<stage>/<host>/…             (any client)
  *   host form  <host>.<stage>.<project>.localhost:<port>  (browsers and curl resolve *.localhost),
  *              and <host>.<stage>.<project>.<PERGOLA_LINKS_DOMAIN> when one is set
- * A suspended Stage answers 503 with a page saying so; a Component that is not running, 502.
+ * A suspended Stage, or a stopped Component (stopComponent), answers 503 with a page saying so; a Component otherwise not running, 502.
  * Links are public, like a deployed app's URL: no token (the app does its own auth).
  * The path is normalized once (runtime links/link-path.ts) and the ingress chosen and the request
  * forwarded on that same path. Parsing, the choice of ingress and the pages are @pergola/runtime's `links/`, shared with

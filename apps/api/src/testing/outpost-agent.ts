@@ -6,7 +6,7 @@
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { createBuilds } from "./builds.js";
-import { subscribe, uniqueSlug, type TestApi } from "./harness.js";
+import { eventually, subscribe, uniqueSlug, type TestApi } from "./harness.js";
 
 /** The agent's socket; `run` sends one operation and resolves with its data. */
 export function agentClient(api: TestApi, token: string): Client {
@@ -84,6 +84,19 @@ export async function deployAndReport(
     const { stages } = (await desired.next()).desiredState;
     const target = stages.find((s: { key: string }) => s.key === `${options.project}/${options.stage}`);
     await run(client, `mutation { heartbeat(latencyMs: 4) { accepted } }`);
+    // The heartbeat is written with the next flush: reported before it, the Components would be
+    // seen from a CONNECTING Outpost (health UNKNOWN) — report once the Outpost is ONLINE.
+    const outpost = await api.ok(`query($p: String!, $s: String!) { stage(project: $p, stage: $s) { outpost { outpost { slug } } } }`, {
+      p: options.project,
+      s: options.stage,
+    });
+    const slug: string = outpost.stage.outpost.outpost.slug;
+    await eventually(
+      async () =>
+        (await api.ok(`query($o: String!) { outpost(slug: $o) { status } }`, { o: slug })).outpost.status === "ONLINE" ? true : undefined,
+      10_000,
+      `Outpost ${slug} did not go ONLINE after a heartbeat`,
+    );
     const component = {
       name: "web",
       kind: "SERVICE",

@@ -1,6 +1,15 @@
-/** `list component`, `logs component [--follow]`. */
-import { CliComponentLogsDocument, CliFollowComponentLogsDocument, CliListComponentsDocument } from "../documents.js";
-import { leaf, projectOption, stageOption } from "../command.js";
+/** `list component`, `logs component [--follow]`, `restart/stop/start component`, `run job`. */
+import {
+  CliComponentLogsDocument,
+  CliFollowComponentLogsDocument,
+  CliListComponentsDocument,
+  CliRestartComponentDocument,
+  CliRunJobDocument,
+  CliStartComponentDocument,
+  CliStopComponentDocument,
+  type ComponentRow,
+} from "../documents.js";
+import { leaf, projectOption, stageOption, type Context } from "../command.js";
 import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import { followResumable } from "../follow.js";
@@ -72,4 +81,60 @@ export function registerComponents(verbs: Verbs): void {
       emit(component.logs);
     },
   );
+
+  registerComponentControl(verbs);
+}
+
+type ControlRun = (ctx: Context, component: string) => Promise<ComponentRow>;
+
+/**
+ * restartComponent, stopComponent, startComponent, runJob. Each asks the Stage's agent to act
+ * and prints the Component as the API has it then: its state moves once the agent has acted
+ * (`pergola list component` or `watch stage` show it).
+ */
+function registerComponentControl(verbs: Verbs): void {
+  const vars = (ctx: Context, component: string) => ({ project: ctx.opts.project, stage: ctx.opts.stage, component });
+  const commands: [typeof verbs.stop, string, string, string, ControlRun][] = [
+    [
+      verbs.restart,
+      "component",
+      "restart",
+      "Restart a service: its agent stops the process (SIGTERM, SIGKILL after the grace period) and starts a new one",
+      async (ctx, c) => (await ctx.client.request(CliRestartComponentDocument, vars(ctx, c))).restartComponent,
+    ],
+    [
+      verbs.stop,
+      "component",
+      "stop",
+      "Stop a service: it stays stopped (its links answer 503), also when the agent restarts, until started or a new Release",
+      async (ctx, c) => (await ctx.client.request(CliStopComponentDocument, vars(ctx, c))).stopComponent,
+    ],
+    [
+      verbs.start,
+      "component",
+      "start",
+      "Start a service that was stopped",
+      async (ctx, c) => (await ctx.client.request(CliStartComponentDocument, vars(ctx, c))).startComponent,
+    ],
+    [
+      verbs.run,
+      "job",
+      "run",
+      "Run a job (again) or a cron job now, as its schedule would",
+      async (ctx, c) => (await ctx.client.request(CliRunJobDocument, vars(ctx, c))).runJob,
+    ],
+  ];
+  for (const [verb, noun, name, doing, run] of commands) {
+    leaf(
+      verb,
+      `${noun} <name>`,
+      doing,
+      [`pergola ${name} ${noun} ${noun === "job" ? "migrate" : "web"} -p my-new-project -s my-new-stage`],
+      (cmd) => stageOption(projectOption(cmd)).alias(`${noun}s`),
+      async (ctx, component) => {
+        const row = await run(ctx, component!);
+        print(ctx.format, row, () => `${noun} ${row.name}: ${name} requested (${lower(row.state)} until its agent acts)`);
+      },
+    );
+  }
 }

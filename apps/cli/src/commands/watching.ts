@@ -22,7 +22,11 @@ export function describeEvent(e: ProjectEvent): string {
   if (subject?.__typename === "ReleaseSnapshot")
     parts.push(`release #${subject.number} ${lower(subject.releaseState)}${subject.message ? ` (${subject.message})` : ""}`);
   if (subject?.__typename === "ComponentSnapshot")
-    parts.push(`component ${subject.name} ${lower(subject.componentState)}/${lower(subject.health)}`);
+    parts.push(
+      subject.command
+        ? `component ${subject.name}: ${lower(subject.command)} requested`
+        : `component ${subject.name} ${lower(subject.componentState)}/${lower(subject.health)}`,
+    );
   return parts.join("  ");
 }
 

@@ -85,7 +85,9 @@ function describe({ kind, subject }: ProjectEventRow): string {
     case "StageSnapshot":
       return kind === "STAGE_HEALTH_CHANGED" ? (subject.stageHealth ?? "") : subject.state;
     case "ComponentSnapshot":
-      return `${subject.name} ${subject.componentState} ${subject.health}`;
+      return subject.command
+        ? `${subject.name}: ${subject.command} requested`
+        : `${subject.name} ${subject.componentState} ${subject.health}`;
     case "ReleaseSnapshot":
       return `${subject.number} ${subject.releaseState}`;
     case "OutpostLinkSnapshot":

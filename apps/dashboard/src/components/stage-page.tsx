@@ -21,6 +21,7 @@ import {
 } from "@/lib/documents";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
+import { ComponentActions } from "./component-actions";
 import { ComponentLogs } from "./component-logs";
 import { EventTimeline } from "./event-timeline";
 import { OutpostConnectionButton } from "./outpost-connection";
@@ -136,6 +137,13 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
       </>
     );
   const current = releases.find((r) => r.id === stage.currentRelease?.id) ?? stage.currentRelease;
+  // The API refuses Component commands then (STATE_CONFLICT); the buttons say why instead.
+  const controlBlocked =
+    stage.state !== "RUNNING"
+      ? `The Stage is ${stage.state}`
+      : current && current.state !== "DEPLOYED"
+        ? `Release #${current.number} is ${current.state}`
+        : null;
 
   return (
     <section aria-labelledby="stage-title">
@@ -237,6 +245,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
                             seen {ago(c.observedAt, now)}
                           </span>
                         ) : null}
+                        <ComponentActions project={project} stage={slug} component={c} blocked={controlBlocked} />
                       </div>
                       {c.message ? <p className="small muted">{c.message}</p> : null}
                       {c.links.length ? (

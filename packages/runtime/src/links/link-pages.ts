@@ -20,7 +20,7 @@ export type LinkRefusal = Exclude<LinkTarget, { kind: "target" }>;
 
 type PageLink = Pick<LinkRequest, "project" | "stage" | "host">;
 
-/** 503 while the Stage is suspended, 502 while the Component is not running, 404 for no such link. */
+/** 503 while the Stage is suspended or the Component stopped (stopComponent), 502 while it is otherwise not running, 404 for no such link. */
 export function writeLinkRefusal(res: ServerResponse, target: LinkRefusal, link: PageLink): void {
   if (target.kind === "suspended") {
     writeLinkPage(
@@ -33,6 +33,16 @@ export function writeLinkRefusal(res: ServerResponse, target: LinkRefusal, link:
   }
   if (target.kind === "elsewhere") {
     res.writeHead(307, { location: target.url, "cache-control": "no-store" }).end();
+    return;
+  }
+  if (target.kind === "down" && target.state === "STOPPED") {
+    // Stopped on purpose (stopComponent), as a suspended Stage is: unavailable until started, not broken.
+    writeLinkPage(
+      res,
+      503,
+      "Component stopped",
+      `The Component “${target.component}” of the Stage “${link.stage}” is stopped. It answers again once it is started.`,
+    );
     return;
   }
   if (target.kind === "down") {
@@ -53,9 +63,10 @@ export function writeLinkUnreachable(res: ServerResponse, link: PageLink): void 
   else res.end();
 }
 
-/** A WebSocket upgrade gets no page, only the status line: 503 while suspended, else 502. */
+/** A WebSocket upgrade gets no page, only the status line: 503 while suspended or stopped, else 502. */
 export function writeLinkUpgradeRefusal(socket: Duplex, target: LinkRefusal): void {
-  socket.end(`HTTP/1.1 ${target.kind === "suspended" ? "503 Service Unavailable" : "502 Bad Gateway"}\r\nConnection: close\r\n\r\n`);
+  const unavailable = target.kind === "suspended" || (target.kind === "down" && target.state === "STOPPED");
+  socket.end(`HTTP/1.1 ${unavailable ? "503 Service Unavailable" : "502 Bad Gateway"}\r\nConnection: close\r\n\r\n`);
 }
 
 /** 400 or 414 for a link request refused before any lookup; an upgrade gets only the status line. */

@@ -7,20 +7,23 @@
  *   JOB      PENDING → RUNNING → COMPLETED | STARTING (retry after back-off) → … → FAILED
  *   CRON     PENDING → SCHEDULED → RUNNING (one run at a time) → SCHEDULED
  *   any      → STOPPING → SUSPENDED (suspend) | STOPPED (stop); FAILED when it cannot start
+ *   SERVICE  → STOPPING → STOPPED, held (people stopped it): it stays so, through suspends
+ *            and resumes, until `control` starts it; a new runner starts held when told so
  *
- * The runner is driven by three calls — `start` (also resume), `suspend`, `stop` — which the
- * Stage serializes, and by its own process's exits and timers.
+ * The runner is driven by four calls — `start` (also resume), `suspend`, `stop`, and `control`
+ * (people's requests: ComponentControl) — which the Stage serializes, and by its own process's
+ * exits and timers.
  */
 import { Cron } from "croner";
 import type { Component } from "../manifest/manifest.type.js";
 import { backoffDelay, formatDelay, type Backoff } from "@pergola/schema/time";
 import { startChild, type ChildHandle, type Exit, type Launch } from "./child-process.js";
 import { HealthProbe } from "./health-probe.js";
-import { hasJobCompleted, recordJobCompleted } from "./job-record.js";
+import { hasJobCompleted, readRunsHandled, recordJobCompleted, recordRunsHandled } from "./job-record.js";
 import { prepareLaunch, removeRunDir, type ComponentDirs } from "./launch.js";
 import { LogBuffer } from "./log-buffer.js";
 import type { PidRecords } from "./pid-records.js";
-import type { ComponentStatus, ReleaseSpec } from "./runtime.type.js";
+import type { ComponentControl, ComponentStatus, ReleaseSpec } from "./runtime.type.js";
 import type { StageSandbox } from "./stage-sandbox.js";
 import type { WorkDirCopies } from "./work-dir.js";
 
@@ -48,7 +51,10 @@ export interface RunnerContext {
   emit: (status: ComponentStatus) => void;
 }
 
-type Mode = "idle" | "active" | "suspended" | "stopped";
+/** `held`: a service people stopped (ComponentControl.stopped); it starts again only through `control`. */
+type Mode = "idle" | "active" | "suspended" | "held" | "stopped";
+
+const STOPPED_ON_REQUEST = "stopped on request; startComponent starts it";
 
 function describeExit(exit: Exit): string {
   if (exit.error) return `could not start: ${exit.error}`;
@@ -67,14 +73,26 @@ export class ComponentRunner {
   /** SERVICE: exits in a row, each before `stableMs`. JOB: failed runs so far. */
   private failures = 0;
   private startedAt = 0;
-  /** JOB: COMPLETED or FAILED for good; it does not run again in this Release. */
+  /** JOB: COMPLETED or FAILED for good; it does not run again in this Release (unless a run is requested). */
   private finished = false;
+  /** SERVICE: people stopped it (ComponentControl.stopped). */
+  private held: boolean;
+  /** SERVICE: the restart requests already acted on (or, for a new runner, there at its start). */
+  private restartsSeen: number;
+  /** JOB, CRON: the run requests so far, and those a run has started for (recorded beside its storage). */
+  private runsWanted: number;
+  private runsSeen: number;
 
   constructor(
     readonly component: Component,
     private readonly context: RunnerContext,
   ) {
     this.logs = new LogBuffer(context.options.logLines);
+    const control = context.spec.controls?.[component.name];
+    this.held = component.kind === "SERVICE" && Boolean(control?.stopped);
+    this.restartsSeen = control?.restarts ?? 0;
+    this.runsWanted = control?.runs ?? 0;
+    this.runsSeen = component.kind !== "SERVICE" && this.runsWanted > 0 ? readRunsHandled(context.dirs, context.spec.releaseId) : 0;
     this.current = {
       name: component.name,
       releaseId: context.spec.releaseId,
@@ -94,9 +112,14 @@ export class ComponentRunner {
 
   /** Starts the Component, or resumes it after `suspend`. */
   start(): void {
-    if (this.mode === "active" || this.mode === "stopped") return;
-    this.mode = "active";
+    if (this.mode === "active" || this.mode === "held" || this.mode === "stopped") return;
     const { kind } = this.component;
+    if (this.held) {
+      this.mode = "held";
+      this.update({ state: "STOPPED", health: "UNKNOWN", pid: null, message: STOPPED_ON_REQUEST });
+      return;
+    }
+    this.mode = "active";
     if (kind === "SERVICE") {
       this.failures = 0;
       this.launch();
@@ -105,13 +128,65 @@ export class ComponentRunner {
         this.finished = true;
         this.update({ state: "COMPLETED", health: "HEALTHY", message: "completed for this Release before the agent restarted" });
       }
+      if (this.runRequested()) this.rerun();
       if (!this.finished && !this.child) this.launch();
     } else {
       this.cron = new Cron(this.component.scheduled ?? "", { timezone: "UTC", mode: "5-part" }, () => {
         this.runNow();
       });
+      if (this.runRequested() && !this.child) this.launch();
       if (!this.child) this.update({ state: "SCHEDULED", message: this.describeNextRun() });
     }
+  }
+
+  /**
+   * People's requests (ComponentControl), as the Release's newest desired state has them. A
+   * service stops and is held, or starts again; restarts when `restarts` grew. A job or cron
+   * job runs when `runs` grew, if it is active and no run is under way (otherwise at its next
+   * start). A suspended Component only notes them: resume acts on them.
+   */
+  async control(wanted: ComponentControl | undefined, graceMs: number): Promise<void> {
+    if (this.mode === "stopped") return;
+    if (this.component.kind !== "SERVICE") {
+      this.runsWanted = Math.max(this.runsWanted, wanted?.runs ?? 0);
+      if (this.mode === "active" && !this.child && this.runRequested()) {
+        if (this.component.kind === "JOB") this.rerun();
+        this.launch();
+      }
+      return;
+    }
+    const restart = (wanted?.restarts ?? 0) > this.restartsSeen;
+    this.restartsSeen = Math.max(this.restartsSeen, wanted?.restarts ?? 0);
+    if (wanted?.stopped && !this.held) {
+      this.held = true;
+      if (this.mode !== "active") return;
+      this.mode = "held";
+      this.clearTimers();
+      if (this.child) await this.stopChild(graceMs);
+      this.update({ state: "STOPPED", health: "UNKNOWN", pid: null, message: STOPPED_ON_REQUEST });
+    } else if (!wanted?.stopped && this.held) {
+      this.held = false;
+      if (this.mode === "held") {
+        this.mode = "idle";
+        this.start();
+      }
+    } else if (restart && this.mode === "active") {
+      // Not a crash: the exit is not counted in `restarts`, and the back-off starts afresh.
+      this.mode = "idle";
+      this.clearTimers();
+      if (this.child) await this.stopChild(graceMs);
+      this.start();
+    }
+  }
+
+  private runRequested(): boolean {
+    return this.runsWanted > this.runsSeen;
+  }
+
+  /** A JOB runs again (runJob): its earlier end, and its failed tries, no longer count. */
+  private rerun(): void {
+    this.finished = false;
+    this.failures = 0;
   }
 
   /** Runs a CRON Component now, as its schedule would; false when it is not active or a run is under way. */
@@ -123,7 +198,7 @@ export class ComponentRunner {
 
   /** Services stop (grace, then SIGKILL); schedules stop; a running job or cron run is left to finish. */
   async suspend(graceMs: number): Promise<void> {
-    if (this.mode === "stopped") return;
+    if (this.mode === "stopped" || this.mode === "held") return;
     this.mode = "suspended";
     this.clearTimers();
     if (this.component.kind === "SERVICE" && this.child) await this.stopChild(graceMs);
@@ -181,6 +256,15 @@ export class ComponentRunner {
     }
     const child = startChild(launch, this.logs);
     this.child = child;
+    if (component.kind !== "SERVICE" && this.runRequested()) {
+      // This run answers every request so far; recorded, so that a new runtime does not run them again.
+      this.runsSeen = this.runsWanted;
+      try {
+        recordRunsHandled(context.dirs, context.spec.releaseId, this.runsSeen);
+      } catch {
+        // Not fatal: at worst a later agent runs it once more.
+      }
+    }
     this.startedAt = Date.now();
     const { spec } = context;
     const forget =

@@ -15,6 +15,7 @@ export { findUnpassableAncestor, secureDataDir } from "./stage-sandbox.js";
 export { DEFAULT_STAGE_USER_PREFIX, getStageUserName, type StageUser } from "./stage-users.js";
 export type {
   ChangeListener,
+  ComponentControl,
   ComponentHealth,
   ComponentState,
   ComponentStatus,

@@ -187,12 +187,17 @@ export class ProcessRuntime implements Runtime {
     rollout.start();
   }
 
-  /** The same Release, new settings: suspend or resume it, keep its grace. */
+  /**
+   * The same Release, new settings: suspend or resume it, keep its grace, act on people's
+   * requests (ReleaseSpec.controls) — after a suspend, before a resume, so that a resume starts
+   * no service that is to stay stopped.
+   */
   private async changeSettings(running: StageRunner, spec: ReleaseSpec): Promise<void> {
     const wasSuspended = running.spec.suspended;
     running.spec.graceSeconds = spec.graceSeconds;
     running.spec.suspended = spec.suspended;
     if (spec.suspended && !wasSuspended) await running.suspend();
+    await running.control(spec.controls);
     if (!spec.suspended && wasSuspended) running.resume();
   }
 

@@ -23,6 +23,22 @@ export interface ReleaseSpec {
   suspended: boolean;
   /** How long a stopping Component has between SIGTERM and SIGKILL. */
   graceSeconds: number;
+  /** What people asked of Components of this Release, by name (the API's restartComponent, stopComponent, startComponent, runJob). */
+  controls?: Record<string, ComponentControl>;
+}
+
+/**
+ * People's requests for one Component. `stopped` is a level: a service is kept STOPPED (also by
+ * a new runtime, after the agent restarts) until it is false. `restarts` and `runs` count
+ * requests, edges carried as levels: a service restarts when `restarts` grows past what this
+ * runtime has seen (a runtime starting up takes the count as seen: its start is the restart);
+ * a job or cron job runs when `runs` grows past the requests it has run, which are recorded
+ * beside its storage, so a request is run once, also across agent restarts.
+ */
+export interface ComponentControl {
+  stopped: boolean;
+  restarts: number;
+  runs: number;
 }
 
 /** A Component's state and health, as the API has them (docs/design.md, "Component"). */

@@ -65,6 +65,12 @@ export class StageRunner {
     await Promise.all([...this.runners.values()].map((runner) => runner.suspend(this.graceMs)));
   }
 
+  /** People's requests (ReleaseSpec.controls), as the newest desired state has them. */
+  async control(controls: ReleaseSpec["controls"]): Promise<void> {
+    this.spec.controls = controls;
+    await Promise.all([...this.runners.values()].map((runner) => runner.control(controls?.[runner.component.name], this.graceMs)));
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.runners.values()].map((runner) => runner.stop(this.graceMs)));
   }

@@ -1,0 +1,1 @@
+ALTER TABLE "releases" ADD COLUMN "component_control" jsonb DEFAULT '{}'::jsonb NOT NULL;
