@@ -504,7 +504,7 @@ describe.concurrent("pergola: Projects and Stages", () => {
     await fails(
       ["create", "stage", "my-qa", "--type", "qa", "-p", project],
       6,
-      /^error: conflict: Stage ID "my-qa" is taken .*"my-qa-2" is free/,
+      /^error: conflict: Stage ID "my-qa" already exists or is archived .*"my-qa-2" is free/,
     );
     await fails(["create", "stage", "x", "--type", "huge", "-p", project], 2, /--type huge: choose dev, qa or prod/);
     const updated = await ok(["update", "stage", "my-qa", "-p", project, "--name", "Renamed", "--type", "prod", "-o", "json"]);
@@ -798,6 +798,9 @@ describe.concurrent("pergola: Outposts", () => {
     expect(rotated.agentToken).not.toBe(created.agentToken);
     await fails(["delete", "outpost", slug], 7, /still runs 1 Stage/);
     await ok(["delete", "stage", "berlin", "-p", project]);
+    // Archived, the Stage is still the Outpost's; purged, it is not.
+    await fails(["delete", "outpost", slug], 7, /archived ones included: purge or move them first/);
+    await ok(["purge", "stage", "berlin", "-p", project, "--confirm", "berlin"]);
     expect(await ok(["delete", "outpost", slug])).toBe(`outpost ${slug} deleted\n`);
     await fails(["get", "outpost", slug], 3, /not found/);
   });
