@@ -4,7 +4,8 @@
  * visit counter's storage, the counter moves on, the Stage is suspended and the backup restored:
  * the old count is back. Around it, the typed refusals.
  */
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { create } from "tar";
@@ -116,5 +117,56 @@ describe("backups through the API, with the agent", () => {
     await api.ok(`mutation($p: String!) { resumeStage(project: $p, slug: "dev") { state } }`, { p: project });
     await waitForStage(stack, project, (s) => s.state === "RUNNING" && s.health === "HEALTHY", "dev RUNNING and HEALTHY again");
     expect(await visit()).toBe("4");
+  });
+
+  it("a backup that fails is FAILED (never READY) and cannot be restored; a restore that fails leaves the storage as it was", async () => {
+    // Small enough that a megabyte of noise in the storage does not fit.
+    const stack = await startStack({ api: { maxArtifactBytes: 64 * 1024 } });
+    const { api } = stack;
+    const project = await createTestProject(api);
+    await createStage(api, project, "dev", 1);
+    const manifest = parse(readFileSync(join(HELLO, "pergola.yaml"), "utf8"));
+    const hello = await uploadHello(stack, project);
+    await deploy(api, project, "dev", await createBuild(api, project, manifest, hello));
+    await waitForStage(stack, project, (s) => s.health === "HEALTHY" && s.currentRelease?.state === "DEPLOYED", "dev HEALTHY");
+    const link = `${api.server.url}/s/${project}/dev/hello/`;
+    const visit = async () => /Visit number (\d+)\./.exec(await (await fetch(link)).text())?.[1];
+    for (const n of ["1", "2"]) expect(await visit()).toBe(n);
+    const CREATE = `mutation($p: String!, $n: String!) { createBackup(project: $p, stage: "dev", displayName: $n) ${BACKUP} }`;
+
+    const good = (await api.ok(CREATE, { p: project, n: "two visits" })).createBackup;
+    await waitForBackup(stack, project, good.id, (b) => b.state === "READY", "the good backup");
+
+    const noise = stack.storagePath(project, "dev", "web", "data", "noise");
+    writeFileSync(noise, randomBytes(1024 * 1024));
+    const big = (await api.ok(CREATE, { p: project, n: "too big" })).createBackup;
+    const failed = await waitForBackup(stack, project, big.id, (b) => b.state !== "PENDING", "the backup to fail");
+    expect(failed).toMatchObject({ state: "FAILED", size: 0, storages: [{ name: "web/data", ready: false }] });
+    expect(failed.message).toMatch(/413.*larger than the limit of 65536 bytes/);
+    rmSync(noise);
+    expect(await visit()).toBe("3");
+
+    await api.ok(`mutation($p: String!) { suspendStage(project: $p, slug: "dev") { state } }`, { p: project });
+    await waitForStage(stack, project, (s) => s.state === "SUSPENDED", "dev SUSPENDED");
+    const RESTORE = `mutation($p: String!, $b: ID!) { restoreBackup(project: $p, stage: "dev", backup: $b) ${BACKUP} }`;
+    const refused = await api.gql(RESTORE, { p: project, b: big.id });
+    expect(refused.errors?.[0]).toMatchObject({
+      message: `Backup "${big.id}" is FAILED: only a READY backup can be restored`,
+      extensions: { code: "STATE_CONFLICT", field: "backup" },
+    });
+
+    // The good backup's archive, damaged in the store: the agent's checksum refuses it.
+    const shard = readdirSync(join(stack.apiDataDir, "artifacts")).filter((d) => /^[0-9a-f]{2}$/.test(d));
+    const stored = shard.flatMap((d) =>
+      readdirSync(join(stack.apiDataDir, "artifacts", d)).map((f) => join(stack.apiDataDir, "artifacts", d, f)),
+    );
+    const archives = stored.filter((f) => !f.endsWith(`${hello}.tar.gz`));
+    expect(archives).toHaveLength(1);
+    writeFileSync(archives[0]!, randomBytes(4096));
+    await api.ok(RESTORE, { p: project, b: good.id });
+    const undone = await waitForBackup(stack, project, good.id, (b) => b.restoreState !== "PENDING", "the restore to fail");
+    expect(undone.restoreState).toBe("FAILED");
+    expect(undone.restoreMessage).toMatch(/downloaded bytes hash to [0-9a-f]{64}; refusing it/);
+    expect(readFileSync(stack.storagePath(project, "dev", "web", "data", "visits"), "utf8")).toBe("3");
   });
 });
