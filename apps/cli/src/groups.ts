@@ -10,6 +10,7 @@ export interface Verbs {
   delete: Command;
   suspend: Command;
   resume: Command;
+  restore: Command;
   validate: Command;
   push: Command;
   promote: Command;
@@ -26,12 +27,12 @@ export interface Verbs {
 const VERBS: [keyof Verbs, string, string][] = [
   [
     "create",
-    "Create a project, stage, outpost, access key, user or webhook",
+    "Create a project, stage, outpost, access key, user, webhook or backup",
     "pergola create stage my-new-stage --type dev -p my-new-project",
   ],
   [
     "list",
-    "List projects, stages, builds, releases, configs, config-data, components, outposts, access keys, members, users or webhooks",
+    "List projects, stages, builds, releases, configs, config-data, components, outposts, access keys, members, users, webhooks or backups",
     "pergola list stage -p my-new-project",
   ],
   ["get", "Show one outpost in detail", "pergola get outpost factory-berlin"],
@@ -39,6 +40,7 @@ const VERBS: [keyof Verbs, string, string][] = [
   ["delete", "Delete a stage, an outpost, an access key or a webhook", "pergola delete stage my-new-stage -p my-new-project"],
   ["suspend", "Suspend a stage", "pergola suspend stage my-new-stage -p my-new-project"],
   ["resume", "Resume a stage", "pergola resume stage my-new-stage -p my-new-project"],
+  ["restore", "Restore a backup into its suspended stage", "pergola restore backup 0b6f2c1e-… -p my-new-project -s my-new-stage"],
   ["validate", "Validate a manifest or an outpost URI", "pergola validate manifest examples/hello/pergola.yaml"],
   ["push", "Push a build or a release", "pergola push build -p my-new-project --dir examples/hello"],
   ["promote", "Promote the release of one stage to another", "pergola promote release -p my-new-project --from dev --to qa"],
