@@ -235,7 +235,8 @@ async function standardStoragesOf(tx: Tx, stageId: string): Promise<string[]> {
     .where(and(eq(releases.stageId, stageId), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
     .orderBy(desc(releases.number))
     .limit(1);
-  return getStandardStorages(active?.manifest);
+  // In name order, as listed.
+  return getStandardStorages(active?.manifest).sort();
 }
 
 /** Reads the (already validated) manifest JSON: volumes are standard unless `type: temporary`. */
