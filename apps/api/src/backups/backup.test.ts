@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateToken } from "../auth/token.service.js";
 import { makeArchive } from "../testing/archive.js";
 import { uploadArtifact } from "../testing/builds.js";
-import { createTestProject, startTestApi, type TestApi } from "../testing/harness.js";
+import { createTestProject, startTestApi, subscribe, type TestApi } from "../testing/harness.js";
 import { BACKUP_RETENTION } from "./backup.service.js";
 
 const agentToken = generateToken();
@@ -30,6 +30,15 @@ const MANIFEST = {
 const BACKUP = "{ id state message size storages { name ready } restoreState }";
 const CREATE = `mutation($p: String!, $n: String!) { createBackup(project: $p, stage: "dev", displayName: $n) ${BACKUP} }`;
 const LIST = `query($p: String!) { backups(project: $p, stage: "dev") { id displayName state } }`;
+const DESIRED = `subscription { desiredState { stages { stageId key generation suspended release { id } restore { backup storages { name sha256 } } } } }`;
+interface DesiredView {
+  stageId: string;
+  key: string;
+  generation: number;
+  suspended: boolean;
+  release: { id: string } | null;
+  restore: { backup: string; storages: { name: string; sha256: string }[] } | null;
+}
 const REPORT = `mutation($i: BackupReportInput!) { reportBackup(input: $i) ${BACKUP} }`;
 
 let api: TestApi;
@@ -102,6 +111,63 @@ describe("backups, the API's side", () => {
     expect((await upload(createBackup.id, "tick/log", archive)).status).toBe(400);
     const again = await api.ok(LIST, { p: project });
     expect(again.backups.find((b: { id: string }) => b.id === createBackup.id).state).toBe("FAILED");
+  });
+
+  it("restores only into a SUSPENDED Stage, one restore at a time; the agent is sent it and may read its archives; resuming waits for it", async () => {
+    const { createBackup } = await api.ok(CREATE, { p: project, n: "to restore" });
+    const archive = await makeArchive({ visits: "7" });
+    for (const storage of ["web/data", "tick/log"]) expect((await upload(createBackup.id, storage, archive)).status).toBe(201);
+    const RESTORE = `mutation($p: String!, $b: ID!) { restoreBackup(project: $p, stage: "dev", backup: $b) ${BACKUP} }`;
+    const RESUME = `mutation($p: String!) { resumeStage(project: $p, slug: "dev") { state } }`;
+
+    // Suspended as the agent would have it: suspendStage, then its report that everything stopped.
+    await api.ok(`mutation($p: String!) { suspendStage(project: $p, slug: "dev") { state } }`, { p: project });
+    const desired = subscribe(api.ws(agentToken), DESIRED, {});
+    const dev = async (wanted: (s: DesiredView) => boolean) => {
+      for (;;) {
+        const found = (await desired.next(10_000)).desiredState.stages.find((s: DesiredView) => s.key === `${project}/dev` && wanted(s));
+        if (found) return found as DesiredView;
+      }
+    };
+    const suspending = await dev((s) => s.suspended);
+    const stopped = (name: string, kind: string) => ({ name, kind, state: "SUSPENDED", health: "UNKNOWN", restarts: 0 });
+    const { reportStatus } = await api.ok(
+      `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`,
+      {
+        i: {
+          stageId: suspending.stageId,
+          releaseId: suspending.release!.id,
+          observedGeneration: suspending.generation,
+          components: [stopped("web", "SERVICE"), stopped("tick", "CRON")],
+        },
+      },
+      agentToken,
+    );
+    expect(reportStatus).toEqual({ accepted: true, reason: null });
+
+    const { restoreBackup } = await api.ok(RESTORE, { p: project, b: createBackup.id });
+    expect(restoreBackup.restoreState).toBe("PENDING");
+    const told = await dev((s) => s.restore !== null);
+    expect(told.restore).toEqual({
+      backup: createBackup.id,
+      storages: ["tick/log", "web/data"].map((name) => ({ name, sha256: createHash("sha256").update(archive).digest("hex") })),
+    });
+    const download = await fetch(`${api.server.url}/artifacts/${told.restore!.storages[0]!.sha256}`, {
+      headers: { authorization: `Bearer ${agentToken}` },
+    });
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(archive)).toBe(true);
+
+    const twice = await api.gql(RESTORE, { p: project, b: createBackup.id });
+    expect(twice.errors?.[0]).toMatchObject({ message: `A restore of backup "${createBackup.id}" is under way on Stage "dev"` });
+    const early = await api.gql(RESUME, { p: project });
+    expect(early.errors?.[0]?.extensions?.code).toBe("STATE_CONFLICT");
+    expect(early.errors?.[0]?.message).toMatch(/is being restored from backup/);
+
+    const done = await api.ok(REPORT, { i: { backup: createBackup.id, operation: "RESTORE" } }, agentToken);
+    expect(done.reportBackup.restoreState).toBe("DONE");
+    expect((await api.ok(RESUME, { p: project })).resumeStage.state).toBe("RESUMING");
+    desired.close();
   });
 
   it(`keeps the newest ${BACKUP_RETENTION} READY backups of a Stage`, async () => {
