@@ -11,6 +11,8 @@ import {
   STAGE_STATES,
   STAGE_TYPES,
   type WebhookDeliveryEvent,
+  type BackupState,
+  type RestoreState,
   type WebhookDeliveryState,
   type WebhookEvent,
 } from "@pergola/schema";
@@ -566,13 +568,12 @@ export const backups = pgTable(
       .notNull()
       .references(() => stages.id, { onDelete: "cascade" }),
     displayName: text("display_name").notNull(),
-    /** PENDING, READY or FAILED. */
-    state: text("state").notNull().default("PENDING"),
+    state: text("state").$type<BackupState>().notNull().default("PENDING"),
     message: text("message"),
     /** Bytes of all its storages' archives, once READY. */
     size: bigint("size", { mode: "number" }).notNull().default(0),
-    /** null: never restored; PENDING, DONE or FAILED. */
-    restoreState: text("restore_state"),
+    /** null: never restored. */
+    restoreState: text("restore_state").$type<RestoreState>(),
     restoreMessage: text("restore_message"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -29,7 +29,7 @@ export class DesiredRelease {
 
 @ObjectType({ description: "A backup the agent should take: a tar.gz of each storage, uploaded to POST /backups/<id>/storages/<storage>." })
 export class DesiredBackup {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The backup's ID: the upload and reportBackup name it." })
   id: string;
 
   @Field(() => [String], { description: "`<component>/<volume>` of each standard storage." })
@@ -47,10 +47,10 @@ export class DesiredRestoreStorage {
 
 @ObjectType({ description: "A backup to put back (the Stage is suspended); the agent reports it with reportBackup." })
 export class DesiredRestore {
-  @Field(() => ID)
+  @Field(() => ID, { description: "The backup's ID: reportBackup names it." })
   backup: string;
 
-  @Field(() => [DesiredRestoreStorage])
+  @Field(() => [DesiredRestoreStorage], { description: "Each storage to put back, with its archive." })
   storages: DesiredRestoreStorage[];
 }
 

@@ -206,7 +206,7 @@ function toBackup(row: BackupRow, storages: { name: string; sha256: string | nul
   return {
     id: row.id,
     displayName: row.displayName,
-    state: row.state as Backup["state"],
+    state: row.state,
     message: row.message,
     size: row.size,
     createdAt: row.createdAt,

@@ -25,23 +25,30 @@ export type AddConfigDataInput = {
   stage: string;
 };
 
-/** What an agent reports on: taking a backup or restoring one. */
+/** What an agent's report is about. */
 export type BackupOperation =
+  /** Taking the backup. */
   | 'BACKUP'
+  /** Restoring it. */
   | 'RESTORE';
 
 /** An agent's word on a backup it took or restored. */
 export type BackupReportInput = {
+  /** The backup's ID, from the desired state. */
   backup: string | number;
   /** null: done; else why it failed. */
   error?: string | null | undefined;
+  /** BACKUP or RESTORE. */
   operation: BackupOperation;
 };
 
-/** PENDING: the agent is copying its storages; READY: every storage is stored; FAILED: nothing usable (see message). */
+/** PENDING → READY | FAILED. A backup that fails never becomes READY. */
 export type BackupState =
+  /** The agent could not take it; `message` says why. Final. */
   | 'FAILED'
+  /** The Stage's agent is copying and uploading its storages. */
   | 'PENDING'
+  /** Every storage's archive is in the artifact store, checksummed: it can be restored. */
   | 'READY';
 
 /** READY: the manifest is valid and the artifact is stored; the Build can be released. */
@@ -392,6 +399,15 @@ export type RemoveConfigDataInput = {
   /** The Stage ID: the Stage's slug, unique in its Project. */
   stage: string;
 };
+
+/** The last restore asked of a backup. */
+export type RestoreState =
+  /** Every storage is as the backup has it. */
+  | 'DONE'
+  /** The agent could not restore it; `restoreMessage` says why. The storages are as they were. */
+  | 'FAILED'
+  /** The agent is putting the storages back; the Stage cannot be resumed meanwhile. */
+  | 'PENDING';
 
 /** ADMIN: a user who sees everything and manages users and Outposts. MEMBER: any other user. AGENT: an Outpost's agent (its token), which may only read its desired state and report. */
 export type Role =
@@ -994,7 +1010,7 @@ export type CliUpdateWebhookMutationVariables = Exact<{
 
 export type CliUpdateWebhookMutation = { updateWebhook: { id: string, url: string, events: Array<WebhookEvent>, secretHint: string, createdBy: string, createdAt: string, project: { slug: string } | null, deliveries: Array<{ event: WebhookEvent, state: WebhookDeliveryState, attempts: number, responseStatus: number | null, error: string | null, createdAt: string }> } };
 
-export type CliBackupFragment = { id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: string | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> };
+export type CliBackupFragment = { id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> };
 
 export type CliCreateBackupMutationVariables = Exact<{
   project: string;
@@ -1003,7 +1019,7 @@ export type CliCreateBackupMutationVariables = Exact<{
 }>;
 
 
-export type CliCreateBackupMutation = { createBackup: { id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: string | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> } };
+export type CliCreateBackupMutation = { createBackup: { id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> } };
 
 export type CliListBackupsQueryVariables = Exact<{
   project: string;
@@ -1011,7 +1027,7 @@ export type CliListBackupsQueryVariables = Exact<{
 }>;
 
 
-export type CliListBackupsQuery = { backups: Array<{ id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: string | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> }> };
+export type CliListBackupsQuery = { backups: Array<{ id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> }> };
 
 export type CliRestoreBackupMutationVariables = Exact<{
   project: string;
@@ -1020,7 +1036,7 @@ export type CliRestoreBackupMutationVariables = Exact<{
 }>;
 
 
-export type CliRestoreBackupMutation = { restoreBackup: { id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: string | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> } };
+export type CliRestoreBackupMutation = { restoreBackup: { id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> } };
 
 export type DashboardProjectFragment = { id: string, name: string, slug: string, createdAt: string, stages: Array<{ id: string }> };
 
