@@ -113,6 +113,13 @@ describe("backups through the API, with the agent", () => {
     const restored = await waitForBackup(stack, project, createBackup.id, (b) => b.restoreState !== "PENDING", "the restore");
     expect(restored).toMatchObject({ restoreState: "DONE", restoreMessage: null });
     expect(readFileSync(stack.storagePath(project, "dev", "web", "data", "visits"), "utf8")).toBe("3");
+    // A suspended Stage is backed up too (an exact copy: nothing writes to it).
+    const quiet = (
+      await api.ok(`mutation($p: String!) { createBackup(project: $p, stage: "dev", displayName: "quiet") ${BACKUP} }`, { p: project })
+    ).createBackup;
+    expect(await waitForBackup(stack, project, quiet.id, (b) => b.state !== "PENDING", "the suspended Stage's backup")).toMatchObject({
+      state: "READY",
+    });
 
     await api.ok(`mutation($p: String!) { resumeStage(project: $p, slug: "dev") { state } }`, { p: project });
     await waitForStage(stack, project, (s) => s.state === "RUNNING" && s.health === "HEALTHY", "dev RUNNING and HEALTHY again");

@@ -93,6 +93,13 @@ describe("backups, the API's side", () => {
     expect((await upload(createBackup.id, "web/data", archive)).status).toBe(201);
     const half = (await api.ok(LIST, { p: project })).backups.find((b: { id: string }) => b.id === createBackup.id);
     expect(half.state).toBe("PENDING");
+    // Another Outpost's agent: the backup is not one of its Stages'.
+    const { createOutpost } = await api.ok(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, {
+      i: { name: `elsewhere-${createBackup.id.slice(0, 8)}` },
+    });
+    expect((await upload(createBackup.id, "tick/log", archive, undefined, createOutpost.agentToken)).status).toBe(404);
+    const foreign = await api.gql(REPORT, { i: { backup: createBackup.id, operation: "BACKUP", error: "x" } }, createOutpost.agentToken);
+    expect(foreign.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     expect((await upload(createBackup.id, "tick/log", archive)).status).toBe(201);
     const done = await api.ok(REPORT, { i: { backup: createBackup.id, operation: "BACKUP" } }, agentToken);
     expect(done.reportBackup).toMatchObject({ state: "READY", size: archive.length * 2, storages: [{ ready: true }, { ready: true }] });
