@@ -46,6 +46,9 @@ export type BackupState = (typeof BACKUP_STATES)[number];
 export const RESTORE_STATES = ["PENDING", "DONE", "FAILED"] as const;
 export type RestoreState = (typeof RESTORE_STATES)[number];
 
+/** READY backups kept per Stage: a newer one makes the oldest go (its archives are then collected with unused artifacts). */
+export const BACKUP_RETENTION = 10;
+
 /** What an agent's `reportBackup` is about. */
 export const BACKUP_OPERATIONS = ["BACKUP", "RESTORE"] as const;
 export type BackupOperation = (typeof BACKUP_OPERATIONS)[number];

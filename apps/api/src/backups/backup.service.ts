@@ -8,7 +8,7 @@
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { backups, backupStorages, builds, outposts, releases, stages, type BackupRow, type ProjectRow } from "@pergola/db/schema";
-import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
+import { ACTIVE_RELEASE_STATES, BACKUP_RETENTION, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { requireName } from "../common/slug.js";
 import { AppError, badInput, ErrorCode, notFound, stateConflict } from "../errors.js";
@@ -17,9 +17,6 @@ import type { EventLog, ProjectTarget, ProjectTx } from "../events/event-log.js"
 import { lockStage } from "../stages/stage-writes.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 import type { Backup, BackupReportInput } from "./backup.type.js";
-
-/** READY backups kept per Stage; older ones go, their archives collected with the artifacts. */
-export const BACKUP_RETENTION = 10;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -10,7 +10,7 @@ import { generateToken } from "../auth/token.service.js";
 import { makeArchive } from "../testing/archive.js";
 import { uploadArtifact } from "../testing/builds.js";
 import { createTestProject, startTestApi, subscribe, type TestApi } from "../testing/harness.js";
-import { BACKUP_RETENTION } from "./backup.service.js";
+import { BACKUP_RETENTION } from "@pergola/schema";
 
 const agentToken = generateToken();
 const MANIFEST = {
