@@ -22,7 +22,8 @@ interface BackupView {
   displayName: string;
   state: string;
   message: string | null;
-  size: number;
+  /** UnsignedInt64: decimal digits. */
+  size: string;
   storages: { name: string; ready: boolean }[];
   restoreState: string | null;
   restoreMessage: string | null;
@@ -92,7 +93,7 @@ describe("backups through the API, with the agent", () => {
     expect(createBackup).toMatchObject({ displayName: "three visits", state: "PENDING", storages: [{ name: "web/data", ready: false }] });
     const ready = await waitForBackup(stack, project, createBackup.id, (b) => b.state !== "PENDING", "the backup to be taken");
     expect(ready).toMatchObject({ state: "READY", message: null, storages: [{ name: "web/data", ready: true }] });
-    expect(ready.size).toBeGreaterThan(0);
+    expect(Number(ready.size)).toBeGreaterThan(0);
 
     // Restoring needs a suspended Stage.
     const RESTORE = `mutation($p: String!, $b: ID!) { restoreBackup(project: $p, stage: "dev", backup: $b) ${BACKUP} }`;
@@ -148,7 +149,7 @@ describe("backups through the API, with the agent", () => {
     writeFileSync(noise, randomBytes(1024 * 1024));
     const big = (await api.ok(CREATE, { p: project, n: "too big" })).createBackup;
     const failed = await waitForBackup(stack, project, big.id, (b) => b.state !== "PENDING", "the backup to fail");
-    expect(failed).toMatchObject({ state: "FAILED", size: 0, storages: [{ name: "web/data", ready: false }] });
+    expect(failed).toMatchObject({ state: "FAILED", size: "0", storages: [{ name: "web/data", ready: false }] });
     expect(failed.message).toMatch(/413.*larger than the limit of 65536 bytes/);
     rmSync(noise);
     expect(await visit()).toBe("3");

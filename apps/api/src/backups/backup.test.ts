@@ -102,7 +102,11 @@ describe("backups, the API's side", () => {
     expect(foreign.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     expect((await upload(createBackup.id, "tick/log", archive)).status).toBe(201);
     const done = await api.ok(REPORT, { i: { backup: createBackup.id, operation: "BACKUP" } }, agentToken);
-    expect(done.reportBackup).toMatchObject({ state: "READY", size: archive.length * 2, storages: [{ ready: true }, { ready: true }] });
+    expect(done.reportBackup).toMatchObject({
+      state: "READY",
+      size: String(archive.length * 2),
+      storages: [{ ready: true }, { ready: true }],
+    });
     // A late failure report does not undo a READY backup; a late upload is refused.
     const late = await api.ok(REPORT, { i: { backup: createBackup.id, operation: "BACKUP", error: "too late" } }, agentToken);
     expect(late.reportBackup).toMatchObject({ state: "READY", message: null });
@@ -114,7 +118,7 @@ describe("backups, the API's side", () => {
     const archive = await makeArchive({ visits: "4" });
     expect((await upload(createBackup.id, "web/data", archive)).status).toBe(201);
     const failed = await api.ok(REPORT, { i: { backup: createBackup.id, operation: "BACKUP", error: "disk full" } }, agentToken);
-    expect(failed.reportBackup).toMatchObject({ state: "FAILED", message: "disk full", size: 0 });
+    expect(failed.reportBackup).toMatchObject({ state: "FAILED", message: "disk full", size: "0" });
     expect((await upload(createBackup.id, "tick/log", archive)).status).toBe(400);
     const again = await api.ok(LIST, { p: project });
     expect(again.backups.find((b: { id: string }) => b.id === createBackup.id).state).toBe("FAILED");

@@ -1,7 +1,7 @@
 import { BACKUP_OPERATIONS, BACKUP_STATES, RESTORE_STATES } from "@pergola/schema";
-import { Field, Float, ID, InputType, ObjectType } from "type-graphql";
+import { Field, ID, InputType, ObjectType } from "type-graphql";
 import { graphqlEnum } from "../common/graphql-enum.js";
-import { DateTime } from "../common/scalars.js";
+import { DateTime, UnsignedInt64 } from "../common/scalars.js";
 
 export const BackupState = graphqlEnum(BACKUP_STATES, {
   name: "BackupState",
@@ -58,7 +58,7 @@ export class Backup {
   @Field(() => String, { nullable: true, description: "Why it FAILED." })
   message: string | null;
 
-  @Field(() => Float, { description: "Bytes of its archives (0 until READY)." })
+  @Field(() => UnsignedInt64, { description: "Bytes of its archives (0 until READY)." })
   size: number;
 
   @Field(() => DateTime, { description: "When createBackup asked for it." })

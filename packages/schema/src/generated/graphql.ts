@@ -1010,7 +1010,7 @@ export type CliUpdateWebhookMutationVariables = Exact<{
 
 export type CliUpdateWebhookMutation = { updateWebhook: { id: string, url: string, events: Array<WebhookEvent>, secretHint: string, createdBy: string, createdAt: string, project: { slug: string } | null, deliveries: Array<{ event: WebhookEvent, state: WebhookDeliveryState, attempts: number, responseStatus: number | null, error: string | null, createdAt: string }> } };
 
-export type CliBackupFragment = { id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> };
+export type CliBackupFragment = { id: string, displayName: string, state: BackupState, message: string | null, size: string, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> };
 
 export type CliCreateBackupMutationVariables = Exact<{
   project: string;
@@ -1019,7 +1019,7 @@ export type CliCreateBackupMutationVariables = Exact<{
 }>;
 
 
-export type CliCreateBackupMutation = { createBackup: { id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> } };
+export type CliCreateBackupMutation = { createBackup: { id: string, displayName: string, state: BackupState, message: string | null, size: string, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> } };
 
 export type CliListBackupsQueryVariables = Exact<{
   project: string;
@@ -1027,7 +1027,7 @@ export type CliListBackupsQueryVariables = Exact<{
 }>;
 
 
-export type CliListBackupsQuery = { backups: Array<{ id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> }> };
+export type CliListBackupsQuery = { backups: Array<{ id: string, displayName: string, state: BackupState, message: string | null, size: string, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> }> };
 
 export type CliRestoreBackupMutationVariables = Exact<{
   project: string;
@@ -1036,7 +1036,7 @@ export type CliRestoreBackupMutationVariables = Exact<{
 }>;
 
 
-export type CliRestoreBackupMutation = { restoreBackup: { id: string, displayName: string, state: BackupState, message: string | null, size: number, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> } };
+export type CliRestoreBackupMutation = { restoreBackup: { id: string, displayName: string, state: BackupState, message: string | null, size: string, createdAt: string, restoreState: RestoreState | null, restoreMessage: string | null, storages: Array<{ name: string, ready: boolean }> } };
 
 export type DashboardProjectFragment = { id: string, name: string, slug: string, createdAt: string, stages: Array<{ id: string }> };
 
