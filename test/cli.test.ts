@@ -605,6 +605,45 @@ describe.concurrent("pergola: Builds and Releases, deployed by a real agent", { 
     }
   });
 
+  it("create backup, list backup, restore backup: examples/hello's visit counter back as it was", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "dev", "--type", "dev", "-p", project, "--grace", "1"]);
+    await fails(["create", "backup", "-p", project, "-s", "dev", "--display-name", "none"], 7, /has no standard storage to back up/);
+    await ok(["push", "build", "-p", project, "--dir", HELLO, "--branch", "backup"]);
+    await ok(["push", "release", "-p", project, "-s", "dev", "--wait", "--timeout", "30s"]);
+    const link = `${endpoint}/s/${project}/dev/hello/`;
+    for (const n of [1, 2]) expect(await (await fetch(link)).text()).toContain(`Visit number ${n}.`);
+    const created = await ok(["create", "backup", "-p", project, "-s", "dev", "--display-name", "two visits", "-o", "json"]);
+    expect(created).toMatchObject({ displayName: "two visits", state: "PENDING", storages: [{ name: "web/data", ready: false }] });
+    await eventually(
+      async () => ((await ok(["list", "backup", "-p", project, "-s", "dev", "-o", "json"]))[0].state === "READY" ? true : undefined),
+      20_000,
+      "the backup READY",
+    );
+    const table: string = await ok(["list", "backup", "-p", project, "-s", "dev"]);
+    expect(table).toMatch(new RegExp(`│ ${created.id} │ two visits │ ready\\s+│ [\\d.]+ (B|KiB)\\s+│ web/data\\s+│`));
+    expect(await (await fetch(link)).text()).toContain("Visit number 3.");
+    await fails(["restore", "backup", created.id, "-p", project, "-s", "dev"], 7, /Stage is not suspended/);
+    await ok(["suspend", "stage", "dev", "-p", project]);
+    await eventually(
+      async () => ((await ok(["list", "stage", "-p", project, "-o", "json"]))[0].state === "SUSPENDED" ? true : undefined),
+      20_000,
+      "dev SUSPENDED",
+    );
+    expect(await ok(["restore", "backup", created.id, "-p", project, "-s", "dev"])).toMatch(
+      /^restore of backup \S+ \(two visits\) pending/,
+    );
+    await eventually(
+      async () => ((await ok(["list", "backup", "-p", project, "-s", "dev", "-o", "json"]))[0].restoreState === "DONE" ? true : undefined),
+      20_000,
+      "the restore DONE",
+    );
+    await ok(["resume", "stage", "dev", "-p", project]);
+    await eventually(async () => ((await fetch(link)).status === 200 ? true : undefined), 20_000, "hello serving again");
+    // The probe above counted one visit on the restored count of two.
+    expect(await (await fetch(link)).text()).toContain("Visit number 4.");
+  });
+
   it("push build of examples/hello, push release --wait deploys; list release, component, logs; promote; rollback", {
     timeout: 180_000,
   }, async () => {

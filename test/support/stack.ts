@@ -19,6 +19,7 @@ import type { AgentLogger } from "../../apps/agent/src/ports.js";
 import { makeArchive } from "../../apps/api/src/testing/archive.js";
 import { createTestProject, freshDatabaseOptions, startTestApi, withTimeout, type TestApi } from "../../apps/api/src/testing/harness.js";
 import { generateToken } from "../../apps/api/src/auth/token.service.js";
+import type { ServerOptions } from "../../apps/api/src/server.js";
 
 /** The node running the tests: Components do not depend on PATH. */
 export const NODE = process.execPath;
@@ -66,6 +67,8 @@ export interface Stack {
 }
 
 export interface StackOptions {
+  /** More options of the API's server (say, a small `maxArtifactBytes`). */
+  api?: Partial<ServerOptions>;
   /** Passed to `startAgent` (in-process agent only). */
   connection?: AgentOptions["connection"];
   runtime?: AgentOptions["runtime"];
@@ -89,7 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const apiDataDir = mkdtempSync(join(tmpdir(), "pergola-e2e-api-"));
   const agentDataDir = mkdtempSync(join(tmpdir(), "pergola-e2e-agent-"));
   const token = generateToken();
-  const api = await startTestApi({ database: database.options, localAgentToken: token, dataDir: apiDataDir });
+  const api = await startTestApi({ ...options.api, database: database.options, localAgentToken: token, dataDir: apiDataDir });
   const logger = createRecordingLogger();
   const launch = (): Agent =>
     options.agentProcess

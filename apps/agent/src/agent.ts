@@ -24,6 +24,7 @@ import { UsageSampler } from "./usage-sampler.js";
 import { LinkStages } from "./link-stages.js";
 import type { AgentLogger } from "./ports.js";
 import { Reconciler } from "./reconciler.js";
+import { StageBackups } from "./backups.js";
 import { AGENT_VERSION, VERSION } from "./version.js";
 
 export { AGENT_VERSION } from "./version.js";
@@ -89,9 +90,21 @@ export function startAgent(options: AgentOptions): Agent {
   const runtime = new ProcessRuntime({ ...options.runtime, dataDir: join(dataDir, "runtime") });
 
   let connection: Connection | undefined;
+  const backups = new StageBackups({
+    runtimeDataDir: join(dataDir, "runtime"),
+    serverUrl: options.server,
+    token: options.token,
+    logger,
+    limits: options.artifactLimits,
+    report: (report) => {
+      if (!connection) return Promise.reject(new Error("not connected yet"));
+      return connection.reportBackup(report);
+    },
+  });
   const reconciler = new Reconciler({
     runtime,
     logger,
+    backups,
     fetchRelease: (_stage, release) =>
       fetchArtifact({
         serverUrl: options.server,

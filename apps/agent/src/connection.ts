@@ -15,10 +15,13 @@ import { getSource } from "@pergola/schema";
 import {
   AgentDesiredStateDocument,
   AgentReportStatusDocument,
+  AgentReportBackupDocument,
   AgentReportUsageDocument,
   type AgentDesiredStateSubscription,
   type AgentReportStatusMutation,
   type AgentReportStatusMutationVariables,
+  type AgentReportBackupMutation,
+  type AgentReportBackupMutationVariables,
   type AgentReportUsageMutation,
   type AgentReportUsageMutationVariables,
 } from "@pergola/schema/generated";
@@ -26,6 +29,8 @@ import { backoffDelay, type Backoff } from "@pergola/schema/time";
 import { Heartbeater, type HeartbeatState } from "./heartbeat.js";
 import {
   desiredStateSchema,
+  type BackupReport,
+  type BackupReportResult,
   type DesiredStage,
   type ReportResult,
   type StatusReport,
@@ -155,6 +160,14 @@ export class Connection {
     const variables: AgentReportUsageMutationVariables = { i: { samples } };
     return this.mutate<AgentReportUsageMutation>(getSource(AgentReportUsageDocument), variables, "usage report").then(
       (data) => data.reportUsage,
+    );
+  }
+
+  /** A backup the agent could not take, or a restore's outcome (`reportBackup`); rejects like `report`. */
+  reportBackup(report: BackupReport): Promise<BackupReportResult> {
+    const variables: AgentReportBackupMutationVariables = { i: report };
+    return this.mutate<AgentReportBackupMutation>(getSource(AgentReportBackupDocument), variables, "backup report").then(
+      (data) => data.reportBackup,
     );
   }
 

@@ -10,7 +10,9 @@ import { z } from "zod";
 import type {
   AgentDesiredStateSubscription,
   AgentReportStatusMutation,
+  AgentReportBackupMutation,
   AgentReportUsageMutation,
+  BackupReportInput,
   ComponentReportInput,
   StatusReportInput,
   UsageSampleInput,
@@ -50,6 +52,16 @@ const stageSchema = z.object({
   suspended: z.boolean(),
   graceSeconds: z.coerce.number().min(0),
   release: releaseSchema.nullable(),
+  /** PENDING backups to take (backups.ts); absent from an older API: none. */
+  backups: z
+    .array(z.object({ id: z.string().min(1), storages: z.array(z.string().min(1)) }))
+    .nullish()
+    .transform((b) => b ?? []),
+  /** A restore to do while the Stage is suspended. */
+  restore: z
+    .object({ backup: z.string().min(1), storages: z.array(z.object({ name: z.string().min(1), sha256: z.string() })) })
+    .nullish()
+    .transform((r) => r ?? null),
 });
 
 export const desiredStateSchema = z.object({
@@ -77,3 +89,8 @@ export type ReportResult = AgentReportStatusMutation["reportStatus"];
 export type UsageSample = UsageSampleInput;
 
 export type UsageReportResult = AgentReportUsageMutation["reportUsage"];
+
+/** An agent's word on a backup or a restore (`reportBackup`). */
+export type BackupReport = BackupReportInput;
+
+export type BackupReportResult = AgentReportBackupMutation["reportBackup"];

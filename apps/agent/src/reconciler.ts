@@ -30,6 +30,8 @@ export interface ReconcilerOptions {
   retry?: Backoff;
   /** How often new output lines are shipped when nothing else changed. Default 2 s. */
   logFlushMs?: number;
+  /** Takes the Stages' backups and does their restores (backups.ts); none: they wait. */
+  backups?: { restore(stage: DesiredStage): Promise<void>; backup(stage: DesiredStage): Promise<void> };
 }
 
 export const DEFAULT_RETRY: Backoff = { initialMs: 1000, maxMs: 30_000, jitter: 0.2 };
@@ -152,7 +154,12 @@ export class Reconciler {
         const wanted = slot.pending;
         slot.pending = undefined;
         if (wanted.kind === "remove") await this.removeStage(slot);
-        else await this.applyStage(slot, wanted.stage, wanted.retry);
+        else {
+          // A restore before the apply, while nothing of the suspended Stage runs; backups after.
+          await this.options.backups?.restore(wanted.stage);
+          await this.applyStage(slot, wanted.stage, wanted.retry);
+          await this.options.backups?.backup(wanted.stage);
+        }
       }
     } finally {
       slot.worker = undefined;

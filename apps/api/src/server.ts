@@ -28,6 +28,7 @@ import type { WebhookSenderOptions } from "./webhooks/webhook-sender.js";
 import { ensureAgentToken } from "./auth/token.service.js";
 import { ensureAdminToken } from "./auth/bootstrap.js";
 import { artifactRoutes } from "./builds/artifact.routes.js";
+import { backupRoutes } from "./backups/backup.routes.js";
 import { metricsPlugin } from "./metrics/metrics.plugin.js";
 import { metricsRoutes } from "./metrics/metrics.routes.js";
 import type { ArtifactStoreOptions } from "./builds/artifact-store.js";
@@ -279,6 +280,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   app.use("/metrics", metricsRoutes(services.metrics, logger, options.metricsToken));
   app.use("/graphiql", graphiqlRoutes(WS_PATH));
   app.use("/artifacts", artifactRoutes(services.artifacts, services.tokens, services.projects, logger));
+  app.use("/backups", backupRoutes(services.backups, services.artifacts, services.tokens, logger));
   app.use("/auth/oidc", oidcRoutes(services.oidc, logger));
   app.use(
     WS_PATH,

@@ -38,6 +38,7 @@ import { NodeService } from "./node/node.service.js";
 import { refreshStageHealth } from "./stages/stage.health.js";
 import { HealthService } from "./health/health.service.js";
 import { UsageFeed } from "./usage/usage-feed.js";
+import { BackupService } from "./backups/backup.service.js";
 import { UsageService } from "./usage/usage.service.js";
 import { enqueueEventDeliveries, mayNotify } from "./webhooks/webhook-outbox.js";
 import { WebhookSender, type WebhookSenderOptions } from "./webhooks/webhook-sender.js";
@@ -48,6 +49,7 @@ export interface Services {
   log: EventLog;
   projects: ProjectService;
   stages: StageService;
+  backups: BackupService;
   tokens: TokenService;
   users: UserService;
   signIn: SignInService;
@@ -137,6 +139,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     log,
     projects,
     stages: new StageService(database.db, log, outposts),
+    backups: new BackupService(database.db, log),
     tokens: new TokenService(database.db),
     users: new UserService(database.db, outpostAnnouncer),
     signIn,

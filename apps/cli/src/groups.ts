@@ -32,12 +32,12 @@ export interface Verbs {
 const VERBS: [keyof Verbs, string, string][] = [
   [
     "create",
-    "Create a project, stage, outpost, access key, user or webhook",
+    "Create a project, stage, outpost, access key, user, webhook or backup",
     "pergola create stage my-new-stage --type dev -p my-new-project",
   ],
   [
     "list",
-    "List projects, stages, builds, releases, configs, config-data, components, outposts, access keys, members, users or webhooks",
+    "List projects, stages, builds, releases, configs, config-data, components, outposts, access keys, members, users, webhooks or backups",
     "pergola list stage -p my-new-project",
   ],
   ["get", "Show one outpost in detail", "pergola get outpost factory-berlin"],
@@ -47,7 +47,11 @@ const VERBS: [keyof Verbs, string, string][] = [
     "Delete (archive) a project or a stage; delete an outpost, an access key or a webhook",
     "pergola delete stage my-new-stage -p my-new-project",
   ],
-  ["restore", "Restore an archived (deleted) project or stage, as it was", "pergola restore stage my-new-stage -p my-new-project"],
+  [
+    "restore",
+    "Restore an archived (deleted) project or stage, as it was, or a backup into its suspended stage",
+    "pergola restore stage my-new-stage -p my-new-project",
+  ],
   ["purge", "Remove an archived stage for good", "pergola purge stage my-new-stage -p my-new-project"],
   ["suspend", "Suspend a stage", "pergola suspend stage my-new-stage -p my-new-project"],
   ["resume", "Resume a stage", "pergola resume stage my-new-stage -p my-new-project"],

@@ -11,6 +11,8 @@ import {
   STAGE_STATES,
   STAGE_TYPES,
   type WebhookDeliveryEvent,
+  type BackupState,
+  type RestoreState,
   type WebhookDeliveryState,
   type WebhookEvent,
 } from "@pergola/schema";
@@ -565,6 +567,48 @@ export const componentUsage = pgTable(
   (t) => [primaryKey({ columns: [t.stageId, t.component, t.at] }), index("component_usage_step_at_idx").on(t.stepSeconds, t.at)],
 );
 
+/**
+ * A Stage's backup: a tar.gz of each standard storage, made by the Stage's agent and kept in the
+ * artifact store (backup_storages.sha256). PENDING until every storage is uploaded (READY) or
+ * the agent reports a failure (FAILED). `restore_state` is that of the last restore asked of it.
+ */
+export const backups = pgTable(
+  "backups",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    stageId: uuid("stage_id")
+      .notNull()
+      .references(() => stages.id, { onDelete: "cascade" }),
+    displayName: text("display_name").notNull(),
+    state: text("state").$type<BackupState>().notNull().default("PENDING"),
+    message: text("message"),
+    /** Bytes of all its storages' archives, once READY. */
+    size: bigint("size", { mode: "number" }).notNull().default(0),
+    /** null: never restored. */
+    restoreState: text("restore_state").$type<RestoreState>(),
+    restoreMessage: text("restore_message"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("backups_stage_created_idx").on(t.stageId, t.createdAt)],
+);
+
+/** One storage (`<component>/<volume>`) of a backup; ready once its archive is uploaded. */
+export const backupStorages = pgTable(
+  "backup_storages",
+  {
+    backupId: uuid("backup_id")
+      .notNull()
+      .references(() => backups.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    sha256: text("sha256"),
+    size: bigint("size", { mode: "number" }),
+  },
+  (t) => [primaryKey({ columns: [t.backupId, t.name] }), index("backup_storages_sha256_idx").on(t.sha256)],
+);
+
 export type ProjectRow = typeof projects.$inferSelect;
 export type ComponentRow = typeof components.$inferSelect;
 export type ComponentUsageRow = typeof componentUsage.$inferSelect;
@@ -587,4 +631,6 @@ export type OutpostRow = typeof outposts.$inferSelect;
 export type OutpostStatus = (typeof outpostStatus.enumValues)[number];
 export type OutpostHistoryRow = typeof outpostHistory.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
+export type BackupRow = typeof backups.$inferSelect;
+export type BackupStorageRow = typeof backupStorages.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

@@ -38,6 +38,21 @@ export type ActiveReleaseState = (typeof ACTIVE_RELEASE_STATES)[number];
 /** A Release on its way: at most one per Stage (the index `releases_one_rolling_per_stage`). */
 export const ROLLING_RELEASE_STATES = ["PENDING", "DEPLOYING"] as const satisfies readonly ReleaseState[];
 
+/** A backup of a Stage's standard storages: PENDING until every storage is uploaded (READY) or the agent fails (FAILED). */
+export const BACKUP_STATES = ["PENDING", "READY", "FAILED"] as const;
+export type BackupState = (typeof BACKUP_STATES)[number];
+
+/** The last restore asked of a backup: PENDING until the agent reports it DONE or FAILED (the storage as it was). */
+export const RESTORE_STATES = ["PENDING", "DONE", "FAILED"] as const;
+export type RestoreState = (typeof RESTORE_STATES)[number];
+
+/** READY backups kept per Stage: a newer one makes the oldest go (its archives are then collected with unused artifacts). */
+export const BACKUP_RETENTION = 10;
+
+/** What an agent's `reportBackup` is about. */
+export const BACKUP_OPERATIONS = ["BACKUP", "RESTORE"] as const;
+export type BackupOperation = (typeof BACKUP_OPERATIONS)[number];
+
 /** From the manifest's `scheduled`: none → SERVICE, `@release` → JOB, a cron expression → CRON. */
 export const COMPONENT_KINDS = ["SERVICE", "JOB", "CRON"] as const;
 export type ComponentKind = (typeof COMPONENT_KINDS)[number];

@@ -50,6 +50,33 @@ export class DesiredRelease {
   controls: DesiredComponentControl[];
 }
 
+@ObjectType({ description: "A backup the agent should take: a tar.gz of each storage, uploaded to POST /backups/<id>/storages/<storage>." })
+export class DesiredBackup {
+  @Field(() => ID, { description: "The backup's ID: the upload and reportBackup name it." })
+  id: string;
+
+  @Field(() => [String], { description: "`<component>/<volume>` of each standard storage." })
+  storages: string[];
+}
+
+@ObjectType({ description: "One storage's archive to restore." })
+export class DesiredRestoreStorage {
+  @Field(() => String, { description: "`<component>/<volume>`." })
+  name: string;
+
+  @Field(() => String, { description: "SHA-256 of its tar.gz: GET /artifacts/<sha256>." })
+  sha256: string;
+}
+
+@ObjectType({ description: "A backup to put back (the Stage is suspended); the agent reports it with reportBackup." })
+export class DesiredRestore {
+  @Field(() => ID, { description: "The backup's ID: reportBackup names it." })
+  backup: string;
+
+  @Field(() => [DesiredRestoreStorage], { description: "Each storage to put back, with its archive." })
+  storages: DesiredRestoreStorage[];
+}
+
 @ObjectType({ description: "What the agent should run for one Stage." })
 export class DesiredStage {
   @Field(() => ID, { description: "The Stage's ID; reports name it." })
@@ -69,6 +96,12 @@ export class DesiredStage {
 
   @Field(() => DesiredRelease, { nullable: true, description: "The Release to run; null when the Stage has none (run nothing)." })
   release: DesiredRelease | null;
+
+  @Field(() => [DesiredBackup], { description: "Backups to take (PENDING)." })
+  backups: DesiredBackup[];
+
+  @Field(() => DesiredRestore, { nullable: true, description: "A restore to do; null: none." })
+  restore: DesiredRestore | null;
 }
 
 @ObjectType({ description: "The whole desired state (full) first, then what changed." })

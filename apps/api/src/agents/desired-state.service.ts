@@ -6,9 +6,19 @@
  * Outpost's Stages) and what people asked of its Components. A Stage with no Outpost belongs to the built-in `local` one.
  */
 import type { Db, Tx } from "@pergola/db/client";
-import { builds, configurations, configurationVersions, outposts, projects, releases, stages } from "@pergola/db/schema";
+import {
+  backups,
+  backupStorages,
+  builds,
+  configurations,
+  configurationVersions,
+  outposts,
+  projects,
+  releases,
+  stages,
+} from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
-import { and, asc, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { ConfigVersionData } from "../configurations/configuration.rules.js";
 import type { SecretBox } from "../configurations/secret-box.js";
@@ -30,6 +40,10 @@ export interface DesiredStage {
   suspended: boolean;
   graceSeconds: number;
   release: DesiredRelease | null;
+  /** PENDING backups to take: each names its storages (`<component>/<volume>`). */
+  backups: { id: string; storages: string[] }[];
+  /** A restore to do (the Stage is suspended), with each storage's archive. */
+  restore: { backup: string; storages: { name: string; sha256: string }[] } | null;
 }
 
 export class DesiredStateService {
@@ -85,6 +99,20 @@ export class DesiredStateService {
       active.map((a) => a.release),
     );
     const byStage = new Map(active.map((a) => [a.release.stageId, a]));
+    const wanted = await db
+      .select({ backup: backups, storage: backupStorages })
+      .from(backups)
+      .innerJoin(backupStorages, eq(backupStorages.backupId, backups.id))
+      .where(
+        and(
+          inArray(
+            backups.stageId,
+            rows.map((r) => r.stage.id),
+          ),
+          or(eq(backups.state, "PENDING"), eq(backups.restoreState, "PENDING")),
+        ),
+      )
+      .orderBy(asc(backups.createdAt), asc(backupStorages.name));
     return rows.map(({ stage, project }) => {
       const live = byStage.get(stage.id);
       return {
@@ -94,6 +122,10 @@ export class DesiredStateService {
         generation: stage.generation,
         suspended: stage.state === "SUSPENDING" || stage.state === "SUSPENDED",
         graceSeconds: stage.suspendGraceSeconds,
+        backups: [
+          ...new Set(wanted.filter((w) => w.backup.stageId === stage.id && w.backup.state === "PENDING").map((w) => w.backup.id)),
+        ].map((id) => ({ id, storages: wanted.filter((w) => w.backup.id === id).map((w) => w.storage.name) })),
+        restore: toRestore(wanted.filter((w) => w.backup.stageId === stage.id && w.backup.restoreState === "PENDING")),
         release: live
           ? {
               id: live.release.id,
@@ -166,4 +198,9 @@ export class DesiredStateService {
     }
     return result;
   }
+}
+
+function toRestore(rows: { backup: { id: string }; storage: { name: string; sha256: string | null } }[]): DesiredStage["restore"] {
+  if (rows.length === 0) return null;
+  return { backup: rows[0]!.backup.id, storages: rows.map((r) => ({ name: r.storage.name, sha256: r.storage.sha256 ?? "" })) };
 }

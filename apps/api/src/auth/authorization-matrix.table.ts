@@ -56,6 +56,7 @@ export const MATRIX: Record<string, string> = {
   "Query.releasesConnection": "ok    ok    ok     ok       404       403   401",
   "Query.stage": "ok    ok    ok     ok       404       403   401",
   "Query.stages": "ok    ok    ok     ok       404       403   401",
+  "Query.backups": "ok    ok    ok     ok       404       403   401",
   "Query.stagesConnection": "ok    ok    ok     ok       404       403   401",
   "Query.users": "ok    403   403    403      403       403   401",
   "Query.validateManifest": "ok    ok    ok     ok       ok        403   401",
@@ -72,6 +73,7 @@ export const MATRIX: Record<string, string> = {
   "Mutation.createProject": "ok    ok    ok     403      ok        403   401",
   "Mutation.createSocketTicket": "ok    ok    ok     403      ok        403   401",
   "Mutation.createStage": "ok    ok    ok     403      404       403   401",
+  "Mutation.createBackup": "ok    ok    ok     403      404       403   401", // its Stage has no storage: STATE_CONFLICT
   "Mutation.createUser": "ok    403   403    403      403       403   401",
   "Mutation.createWebhook": "ok    ok    403    403      404       403   401", // project: P
   "Mutation.deleteAccessKey": "ok    404   404    403      404       403   401", // someone else's key
@@ -93,6 +95,7 @@ export const MATRIX: Record<string, string> = {
   "Mutation.removeConfigData": "ok    ok    ok     403      404       403   401",
   "Mutation.removeMember": "ok    ok    403    403      404       403   401", // another member
   "Mutation.reportStatus": "403   403   403    403      403       ok    401",
+  "Mutation.reportBackup": "403   403   403    403      403       ok    401", // a malformed ID: BAD_USER_INPUT
   "Mutation.reportUsage": "403   403   403    403      403       ok    401",
   "Mutation.restartComponent": "ok    ok    ok     403      404       403   401",
   "Mutation.resumeStage": "ok    ok    ok     403      404       403   401",
@@ -106,6 +109,7 @@ export const MATRIX: Record<string, string> = {
   "Mutation.startComponent": "ok    ok    ok     403      404       403   401",
   "Mutation.stopComponent": "ok    ok    ok     403      404       403   401",
   "Mutation.suspendStage": "ok    ok    ok     403      404       403   401",
+  "Mutation.restoreBackup": "ok    ok    ok     403      404       403   401", // its Stage is running: STATE_CONFLICT
   "Mutation.updateMember": "ok    ok    403    403      404       403   401",
   "Mutation.updateStage": "ok    ok    ok     403      404       403   401",
   "Mutation.updateUser": "ok    403   403    403      403       403   401", // another user

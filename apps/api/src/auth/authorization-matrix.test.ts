@@ -197,6 +197,12 @@ const OVERRIDES: Record<string, Override> = {
       return { token: signIn.token };
     },
   },
+  "Mutation.createBackup": { args: () => ({ project: fx.project, stage: fx.stage, displayName: "matrix" }), selection: "{ id }" },
+  "Mutation.restoreBackup": {
+    args: () => ({ project: fx.project, stage: fx.stage, backup: "00000000-0000-4000-8000-000000000000" }),
+    selection: "{ id }",
+  },
+  "Mutation.reportBackup": { args: () => ({ input: { backup: "not-a-backup", operation: "BACKUP" } }), selection: "{ id }" },
   "Mutation.reportStatus": {
     // An older generation: accepted: false, and nothing changes.
     args: () => ({ input: { stageId: fx.stageId, observedGeneration: 0, components: [] } }),

@@ -26,9 +26,17 @@ import { AppError, ErrorCode, forbidden, notFound, unauthenticated } from "../er
 import type { Actor } from "./actor.js";
 
 /** Root fields an agent's token may use; `me` and `__typename` are harmless. */
-export const AGENT_FIELDS: ReadonlySet<string> = new Set(["desiredState", "reportStatus", "reportUsage", "heartbeat", "me", "__typename"]);
+export const AGENT_FIELDS: ReadonlySet<string> = new Set([
+  "desiredState",
+  "reportStatus",
+  "reportUsage",
+  "reportBackup",
+  "heartbeat",
+  "me",
+  "__typename",
+]);
 /** Root fields for agents only. */
-export const AGENT_ONLY_FIELDS: ReadonlySet<string> = new Set(["desiredState", "reportStatus", "reportUsage", "heartbeat"]);
+export const AGENT_ONLY_FIELDS: ReadonlySet<string> = new Set(["desiredState", "reportStatus", "reportUsage", "reportBackup", "heartbeat"]);
 /** Root fields callers without a credential may use. */
 export const PUBLIC_FIELDS: ReadonlySet<string> = new Set(["signIn", "signInOptions", "__typename"]);
 

@@ -5,7 +5,7 @@
  * to run) a Release of a Build of it.
  */
 import type { Db, Tx } from "@pergola/db/client";
-import { artifactProjects, builds, outposts, projectMembers, releases, stages } from "@pergola/db/schema";
+import { artifactProjects, backups, backupStorages, builds, outposts, projectMembers, releases, stages } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Actor } from "../auth/actor.js";
@@ -31,7 +31,7 @@ async function isMemberOfOwner(db: Db | Tx, actor: Actor, sha256: string): Promi
   return row !== undefined;
 }
 
-/** The same Stages and Releases as the agent's desired state (desired-state.service.ts). */
+/** The same Stages, Releases and backups as the agent's desired state (desired-state.service.ts). */
 async function agentRunsIt(db: Db | Tx, actor: Actor, sha256: string): Promise<boolean> {
   if (actor.role !== "AGENT" || !actor.outpost) return false;
   const onOutpost = actor.outpost === LOCAL_OUTPOST ? isNull(stages.outpostId) : eq(outposts.slug, actor.outpost);
@@ -43,5 +43,15 @@ async function agentRunsIt(db: Db | Tx, actor: Actor, sha256: string): Promise<b
     .leftJoin(outposts, eq(outposts.id, stages.outpostId))
     .where(and(eq(builds.artifactSha256, sha256), inArray(releases.state, [...ACTIVE_RELEASE_STATES]), onOutpost))
     .limit(1);
-  return row !== undefined;
+  if (row) return true;
+  // A backup of a Stage on its Outpost: the agent downloads it to restore it.
+  const [backup] = await db
+    .select({ id: backups.id })
+    .from(backupStorages)
+    .innerJoin(backups, eq(backups.id, backupStorages.backupId))
+    .innerJoin(stages, eq(stages.id, backups.stageId))
+    .leftJoin(outposts, eq(outposts.id, stages.outpostId))
+    .where(and(eq(backupStorages.sha256, sha256), onOutpost))
+    .limit(1);
+  return backup !== undefined;
 }

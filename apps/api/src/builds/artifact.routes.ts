@@ -35,7 +35,7 @@ export function artifactRoutes(store: ArtifactService, tokens: TokenService, pro
     } catch (error) {
       // Stop reading an upload we refuse: the client gets its answer now.
       if (!req.complete) res.setHeader("connection", "close");
-      sendError(res, error, logger);
+      sendArtifactError(res, error, logger);
     }
   });
 
@@ -49,7 +49,7 @@ export function artifactRoutes(store: ArtifactService, tokens: TokenService, pro
       res.status(200).type("application/gzip").setHeader("content-length", String(size));
       await pipeline(stream, res);
     } catch (error) {
-      if (!res.headersSent) sendError(res, error, logger);
+      if (!res.headersSent) sendArtifactError(res, error, logger);
       else res.destroy();
     }
   });
@@ -64,7 +64,7 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCode.NOT_FOUND]: 404,
 };
 
-function sendError(res: express.Response, error: unknown, logger: Logger): void {
+export function sendArtifactError(res: express.Response, error: unknown, logger: Logger): void {
   if (error instanceof AppError) {
     const status =
       error instanceof HttpError || error instanceof ArtifactRefusedError

@@ -5,7 +5,7 @@
  * size and the entry count within their limits — before its bytes go to the artifact store
  * (artifact-store.ts: disk, PostgreSQL or S3); a refused upload leaves nothing behind. The same
  * bytes twice are kept once; uploaded for two Projects, they belong to both
- * (`artifact_projects`). Artifacts no Build references are collected after a grace period.
+ * (`artifact_projects`). Artifacts no Build and no backup references are collected after a grace period.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Db } from "@pergola/db/client";
-import { artifactProjects, artifacts, builds, type ArtifactRow } from "@pergola/db/schema";
+import { artifactProjects, artifacts, backupStorages, builds, type ArtifactRow } from "@pergola/db/schema";
 import { and, eq, inArray, lt, notExists, sql } from "drizzle-orm";
 import type { ArchiveLimits, ArchiveRefusal } from "@pergola/runtime/artifact";
 import type { Logger } from "pino";
@@ -148,6 +148,8 @@ export class ArtifactService {
     const unused = and(
       lt(artifacts.uploadedAt, sql`now() - ${graceMs} * interval '1 millisecond'`),
       notExists(this.db.select({ one: sql`1` }).from(builds).where(eq(builds.artifactSha256, artifacts.sha256))),
+      // A backup's archives stay while the backup does (retention deletes old backups' rows).
+      notExists(this.db.select({ one: sql`1` }).from(backupStorages).where(eq(backupStorages.sha256, artifacts.sha256))),
     );
     const candidates = await this.db.select({ sha256: artifacts.sha256 }).from(artifacts).where(unused).limit(1000);
     let collected = 0;

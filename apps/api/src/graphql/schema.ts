@@ -30,6 +30,7 @@ import { MemberResolver } from "../projects/member.resolver.js";
 import { AuditResolver } from "../audit/audit.resolver.js";
 import { StageUsageResolver, ComponentUsageResolver, UsageResolver } from "../usage/usage.resolver.js";
 import { WebhookDeliveryResolver, WebhookResolver } from "../webhooks/webhook.resolver.js";
+import { BackupResolver } from "../backups/backup.resolver.js";
 import { describeRootTypes } from "./root-types.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
@@ -50,6 +51,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
       ComponentResolver,
       ComponentControlResolver,
       AgentResolver,
+      BackupResolver,
       EventResolver,
       EventSubjectResolver,
       OutpostResolver,

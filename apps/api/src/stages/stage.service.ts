@@ -6,6 +6,7 @@
  */
 import type { Db, Tx } from "@pergola/db/client";
 import {
+  backups,
   projectMembers,
   projects,
   releases,
@@ -22,7 +23,7 @@ import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequ
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
 import { accepted } from "../domain/outcome.js";
 import { stepStage } from "../domain/stage.machine.js";
-import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "../errors.js";
+import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode, stateConflict } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
 import type { Actor } from "../auth/actor.js";
 import { placeOnOutpost } from "../outposts/outpost-grants.js";
@@ -253,6 +254,15 @@ export class StageService {
           .select({ id: releases.id })
           .from(releases)
           .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
+        if (kind === "resume") {
+          // Its storage is being swapped: the Components must not start on it half-way (README "Backups").
+          const [restoring] = await ptx.tx
+            .select({ id: backups.id })
+            .from(backups)
+            .where(and(eq(backups.stageId, stage.id), eq(backups.restoreState, "PENDING")));
+          if (restoring)
+            throw stateConflict(`Stage "${slug}" is being restored from backup "${restoring.id}": resume it when that is done`);
+        }
         const { events } = accepted(stepStage(stage, { kind, activeRelease: Boolean(active) }));
         return applyStageSteps(ptx, stage, events);
       },

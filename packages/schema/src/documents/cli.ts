@@ -7,6 +7,7 @@ import type { CliRotateOutpostTokenMutation } from "../generated/graphql.js";
 
 export type { AccessKeyRow, UserRow } from "./people.js";
 export type {
+  CliBackupFragment as BackupRow,
   CliComponentFragment as ComponentRow,
   CliConfigurationFragment as ConfigurationRow,
   CliMemberFragment as MemberRow,
