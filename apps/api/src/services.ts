@@ -28,6 +28,7 @@ import { EventBus } from "./events/event-bus.js";
 import { EventLog } from "./events/event-log.js";
 import { ProjectService } from "./projects/project.service.js";
 import { StageService } from "./stages/stage.service.js";
+import { StagePolicyService } from "./stage-policies/stage-policy.service.js";
 import { OutpostAnnouncer } from "./outposts/outpost-announcer.js";
 import { OutpostService } from "./outposts/outpost.service.js";
 import { OutpostGrantService } from "./outposts/outpost-grants.js";
@@ -47,6 +48,7 @@ export interface Services {
   log: EventLog;
   projects: ProjectService;
   stages: StageService;
+  stagePolicies: StagePolicyService;
   tokens: TokenService;
   users: UserService;
   signIn: SignInService;
@@ -159,6 +161,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     health: new HealthService(database.db, projects, bus),
     usage: new UsageService(database.db, usageFeed),
     usageFeed,
+    stagePolicies: new StagePolicyService(database.db),
     webhooks: new WebhookService(database.db, projects, secrets, () => webhookSender.wake()),
     webhookSender,
   };

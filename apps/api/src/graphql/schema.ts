@@ -29,6 +29,7 @@ import { MemberResolver } from "../projects/member.resolver.js";
 import { AuditResolver } from "../audit/audit.resolver.js";
 import { StageUsageResolver, ComponentUsageResolver, UsageResolver } from "../usage/usage.resolver.js";
 import { WebhookDeliveryResolver, WebhookResolver } from "../webhooks/webhook.resolver.js";
+import { StagePolicyOfStageResolver, StagePolicyResolver } from "../stage-policies/stage-policy.resolver.js";
 import { describeRootTypes } from "./root-types.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
@@ -65,6 +66,8 @@ export async function createSchema(): Promise<GraphQLSchema> {
       StageUsageResolver,
       UsageResolver,
       WebhookResolver,
+      StagePolicyResolver,
+      StagePolicyOfStageResolver,
       WebhookDeliveryResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTime }],

@@ -174,7 +174,7 @@ export type CreateStageInput = {
   project: string;
   /** The new Stage's ID (a DNS label, fixed for life); derived from the name when omitted. */
   slug?: string | null | undefined;
-  /** Seconds between SIGTERM and SIGKILL when the Stage is suspended, 0 to 86400; default 60. */
+  /** Seconds between SIGTERM and SIGKILL when the Stage is suspended, 0 to 86400; default: its type's (StagePolicy.defaultSuspendGraceSeconds, 60 as installed). */
   suspendGraceSeconds?: number | null | undefined;
   /** What the Stage is for. */
   type: StageType;
@@ -215,6 +215,8 @@ export type DeployReleaseInput = {
   config?: string | null | undefined;
   /** A Configuration name; default: the current Release's. Its newest version is released. */
   configuration?: string | null | undefined;
+  /** True: the caller confirmed the deploy, which the Stage's policy may ask for (StagePolicy.confirmDeploy); without it such a deploy is STATE_CONFLICT. */
+  confirm?: boolean | null | undefined;
   /** The Project's slug. */
   project: string;
   /** The Stage ID: the Stage's slug, unique in its Project. */
