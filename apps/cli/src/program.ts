@@ -17,6 +17,7 @@ import { registerUsers } from "./commands/users.js";
 import { registerWatching } from "./commands/watching.js";
 import { registerTop } from "./commands/top.js";
 import { registerWebhooks } from "./commands/webhooks.js";
+import { registerPolicies } from "./commands/policies.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 import { registerVerbs } from "./groups.js";
 import { CLI_VERSION } from "./version.js";
@@ -57,6 +58,7 @@ export function createProgram(): Command {
   registerMembers(verbs);
   registerUsers(verbs);
   registerWebhooks(verbs);
+  registerPolicies(verbs);
   registerWatching(program, verbs);
   registerTop(program);
   registerMcp(program);
