@@ -18,6 +18,7 @@ import {
   DashboardSuspendStageDocument,
   type ConfigurationView,
   type ReleaseSummary,
+  type StagePolicyRow,
   type StageRow,
   type StageType,
 } from "@/lib/documents";
@@ -26,7 +27,8 @@ import { ConfirmDialog } from "./confirm-dialog";
 import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
 
-type Stage = StageRow & { configs?: ConfigurationView[] };
+/** As the Stage page reads it: with its Configurations and its type's policy. */
+type Stage = StageRow & { configs?: ConfigurationView[]; policy: StagePolicyRow };
 type Build = { name: string; createdAt: string; author: { name: string }; branch: string | null };
 
 export function StageActions({
