@@ -248,6 +248,7 @@ export class Reconciler {
       config: { env: release.config.env, files: release.config.files },
       suspended: stage.suspended,
       graceSeconds: stage.graceSeconds,
+      nice: stage.nice,
     };
   }
 

@@ -120,7 +120,7 @@ export const stagePolicies = pgTable(
     defaultSuspendGraceSeconds: integer("default_suspend_grace_seconds").notNull().default(60),
     /** Hours without traffic through the gateway before the Stage is suspended; 0: never. Stored, not yet enforced. */
     autoSuspendAfterHours: integer("auto_suspend_after_hours").notNull().default(0),
-    /** The nice level of the type's Components, -20 (first) to 19 (last). Stored, not yet enforced. */
+    /** The nice level the agent starts the type's Components' processes at, -20 (first) to 19 (last). */
     nice: integer("nice").notNull().default(0),
     updatedBy: text("updated_by"),
     ...timestamps,

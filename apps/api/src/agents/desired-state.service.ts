@@ -6,7 +6,7 @@
  * Outpost's Stages). A Stage with no Outpost belongs to the built-in `local` one.
  */
 import type { Db, Tx } from "@pergola/db/client";
-import { builds, configurations, configurationVersions, outposts, projects, releases, stages } from "@pergola/db/schema";
+import { builds, configurations, configurationVersions, outposts, projects, releases, stagePolicies, stages } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, asc, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import type { Logger } from "pino";
@@ -27,6 +27,8 @@ export interface DesiredStage {
   generation: number;
   suspended: boolean;
   graceSeconds: number;
+  /** Its type's policy's nice level (StagePolicy.nice). */
+  nice: number;
   release: DesiredRelease | null;
 }
 
@@ -57,9 +59,10 @@ export class DesiredStateService {
   private async readDesired(db: Tx, outpost: string, projectId?: string): Promise<DesiredStage[]> {
     const onOutpost: SQL = outpost === LOCAL_OUTPOST ? isNull(stages.outpostId) : eq(outposts.slug, outpost);
     const rows = await db
-      .select({ stage: stages, project: projects.slug })
+      .select({ stage: stages, project: projects.slug, nice: stagePolicies.nice })
       .from(stages)
       .innerJoin(projects, eq(projects.id, stages.projectId))
+      .innerJoin(stagePolicies, eq(stagePolicies.type, stages.type))
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
       .where(projectId ? and(onOutpost, eq(stages.projectId, projectId)) : onOutpost);
     if (rows.length === 0) return [];
@@ -83,7 +86,7 @@ export class DesiredStateService {
       active.map((a) => a.release),
     );
     const byStage = new Map(active.map((a) => [a.release.stageId, a]));
-    return rows.map(({ stage, project }) => {
+    return rows.map(({ stage, project, nice }) => {
       const live = byStage.get(stage.id);
       return {
         stageId: stage.id,
@@ -92,6 +95,7 @@ export class DesiredStateService {
         generation: stage.generation,
         suspended: stage.state === "SUSPENDING" || stage.state === "SUSPENDED",
         graceSeconds: stage.suspendGraceSeconds,
+        nice,
         release: live
           ? {
               id: live.release.id,

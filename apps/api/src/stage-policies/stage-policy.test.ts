@@ -10,10 +10,11 @@ import {
   createTestUser,
   freshDatabaseOptions,
   startTestApi,
+  subscribe,
   type GraphQLResponse,
   type TestApi,
 } from "../testing/harness.js";
-import { createGrantedOutpost, deployAndReport } from "../testing/outpost-agent.js";
+import { agentClient, createGrantedOutpost, deployAndReport } from "../testing/outpost-agent.js";
 
 const POLICY = `type deployers requirePromotionFrom confirmDeploy confirmSuspend defaultSuspendGraceSeconds autoSuspendAfterHours nice updatedBy`;
 const UPDATE = `mutation($i: UpdateStagePolicyInput!) { updateStagePolicy(input: $i) { ${POLICY} } }`;
@@ -163,6 +164,28 @@ describe("Stage policies", () => {
       suspendGraceSeconds: 30,
     });
     expect((await api.ok(CREATE_STAGE, { i: { project, name: "c", type: "QA" } })).createStage.suspendGraceSeconds).toBe(60);
+  });
+
+  it("tells the agent each Stage's nice level, its type's", async () => {
+    const project = await createTestProject(api);
+    const outpost = await createGrantedOutpost(api, project);
+    await stage(project, "dev", "DEV", `outpost://${outpost.slug}`);
+    await stage(project, "prod", "PROD", `outpost://${outpost.slug}`);
+    await api.ok(UPDATE, { i: { type: "DEV", nice: 15 } });
+    const client = agentClient(api, outpost.token);
+    try {
+      const desired = subscribe(client, `subscription { desiredState { stages { key nice } } }`, {});
+      const { stages } = (await desired.next()).desiredState;
+      expect(stages).toEqual(
+        expect.arrayContaining([
+          { key: `${project}/dev`, nice: 15 },
+          { key: `${project}/prod`, nice: 0 },
+        ]),
+      );
+      desired.close();
+    } finally {
+      await client.dispose();
+    }
   });
 
   it("is changed by admins only, and bad values are BAD_USER_INPUT naming the field", async () => {

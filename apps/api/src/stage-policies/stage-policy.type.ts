@@ -47,7 +47,8 @@ export class StagePolicy {
   autoSuspendAfterHours: number;
 
   @Field(() => Int, {
-    description: "Scheduling priority of the type's Components as a nice level, -20 (first) to 19 (last). Stored; not yet enforced.",
+    description:
+      "Scheduling priority of the type's Components as a nice level, -20 (first) to 19 (last): the agent starts their processes at it (DesiredStage.nice). A change reaches the processes that start after the Stage's next change; a level below the agent's own needs privilege on the host.",
   })
   nice: number;
 

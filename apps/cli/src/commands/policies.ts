@@ -80,7 +80,7 @@ export function registerPolicies(verbs: Verbs): void {
         .option("--no-confirm-suspend", "it does not")
         .option("--default-grace <seconds>", "the suspend grace of a new Stage of this type, 0 to 86400")
         .option("--auto-suspend-after <hours>", "suspend after this many hours without traffic; 0: never (stored, not yet enforced)")
-        .option("--nice <level>", "scheduling priority of its Components, -20 (first) to 19 (stored, not yet enforced)"),
+        .option("--nice <level>", "scheduling priority of its Components' processes, -20 (first) to 19 (last)"),
     async (ctx, typeArg) => {
       const o = ctx.opts;
       const from = o.requirePromotionFrom as string | undefined;

@@ -103,7 +103,7 @@ function PolicyForm({ policy, onSaved }: { policy: StagePolicyRow; onSaved: () =
         <input type="number" min={0} value={hours} onChange={(e) => setHours(e.target.value)} required />
       </label>
       <label className="field">
-        <span>Nice level of Components (−20 first … 19 last; not yet enforced)</span>
+        <span>Nice level of Components' processes (−20 first … 19 last)</span>
         <input type="number" min={-20} max={19} value={nice} onChange={(e) => setNice(e.target.value)} required />
       </label>
       <ErrorNote error={error} />

@@ -11,7 +11,7 @@ export function describePolicy(p: StagePolicyRow): string[] {
     p.confirmSuspend ? "Suspending asks for confirmation." : "Suspending asks for no confirmation.",
     `New Stages get a suspend grace of ${p.defaultSuspendGraceSeconds} s.`,
     p.autoSuspendAfterHours ? `Auto-suspend after ${p.autoSuspendAfterHours} h without traffic (not yet enforced).` : "No auto-suspend.",
-    `Components' nice level: ${p.nice} (not yet enforced).`,
+    `Its Components' processes run at nice level ${p.nice}.`,
   ];
 }
 
