@@ -29,6 +29,7 @@ import { EventLog } from "./events/event-log.js";
 import { ProjectService } from "./projects/project.service.js";
 import { StageService } from "./stages/stage.service.js";
 import { StagePolicyService } from "./stage-policies/stage-policy.service.js";
+import { AutoSuspend, type AutoSuspendOptions } from "./stage-policies/auto-suspend.js";
 import { OutpostAnnouncer } from "./outposts/outpost-announcer.js";
 import { OutpostService } from "./outposts/outpost.service.js";
 import { OutpostGrantService } from "./outposts/outpost-grants.js";
@@ -49,6 +50,7 @@ export interface Services {
   projects: ProjectService;
   stages: StageService;
   stagePolicies: StagePolicyService;
+  autoSuspend: AutoSuspend;
   tokens: TokenService;
   users: UserService;
   signIn: SignInService;
@@ -97,6 +99,8 @@ export interface ServicesOptions {
   allowedOrigins?: string[];
   /** How webhook deliveries are sent: timeout, back-off, how long retries go on. */
   webhooks?: WebhookSenderOptions;
+  /** How often Stage policies' auto-suspend looks at Stages. */
+  autoSuspend?: AutoSuspendOptions;
 }
 
 export function createServices(database: Database, logger: Logger, options: ServicesOptions): Services {
@@ -131,12 +135,16 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const signIn = new SignInService(database.db, audit, outpostAnnouncer);
   const outpostSessions = new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts);
   const projects = new ProjectService(database.db, log, outpostAnnouncer);
+  const stages = new StageService(database.db, log, outposts);
+  const autoSuspend = new AutoSuspend(database.db, stages, logger, options.autoSuspend);
+  const links = new LinkService(database.db);
+  links.onTraffic = (stageId) => void autoSuspend.touch(stageId);
   return {
     metrics,
     bus,
     log,
     projects,
-    stages: new StageService(database.db, log, outposts),
+    stages,
     tokens: new TokenService(database.db),
     users: new UserService(database.db, outpostAnnouncer),
     signIn,
@@ -150,7 +158,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     desiredState: new DesiredStateService(database.db, secrets, logger),
     components: new ComponentService(database.db, log, outpostAnnouncer, logFeed, metrics.deployed),
     logFeed,
-    links: new LinkService(database.db),
+    links,
     configurations: new ConfigurationService(database.db, log, secrets),
     outposts,
     outpostGrants: new OutpostGrantService(database.db, outpostAnnouncer),
@@ -162,6 +170,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     usage: new UsageService(database.db, usageFeed),
     usageFeed,
     stagePolicies: new StagePolicyService(database.db),
+    autoSuspend,
     webhooks: new WebhookService(database.db, projects, secrets, () => webhookSender.wake()),
     webhookSender,
   };

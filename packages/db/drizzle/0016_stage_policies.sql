@@ -17,6 +17,7 @@ CREATE TABLE "stage_policies" (
 );
 --> statement-breakpoint
 ALTER TABLE "releases" ADD COLUMN "deployed_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "stages" ADD COLUMN "last_traffic_at" timestamp with time zone;--> statement-breakpoint
 -- The defaults of a fresh install (docs/design.md, "Stage policies"): everything permissive, so
 -- nothing that worked before is refused; PROD's Components are scheduled first (nice 0), DEV's last.
 INSERT INTO "stage_policies" ("type", "nice") VALUES ('DEV', 10), ('QA', 5), ('PROD', 0);--> statement-breakpoint

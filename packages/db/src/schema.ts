@@ -92,6 +92,8 @@ export const stages = pgTable(
     archivedAt: timestamp("archived_at", { withTimezone: true }),
     /** The state it was in when archived: a RUNNING Stage is resumed when restored. */
     archivedState: stageState("archived_state"),
+    /** When the API's gateway last served one of its links (written at most once a minute); auto-suspend reads it. */
+    lastTrafficAt: timestamp("last_traffic_at", { withTimezone: true }),
     health: text("health").notNull().default("UNKNOWN"),
     healthSince: timestamp("health_since", { withTimezone: true }).notNull().defaultNow(),
     ...timestamps,
@@ -118,7 +120,7 @@ export const stagePolicies = pgTable(
     confirmSuspend: boolean("confirm_suspend").notNull().default(false),
     /** The grace a new Stage of this type gets when createStage names none. */
     defaultSuspendGraceSeconds: integer("default_suspend_grace_seconds").notNull().default(60),
-    /** Hours without traffic through the gateway before the Stage is suspended; 0: never. Stored, not yet enforced. */
+    /** Hours without traffic through the API's gateway before a RUNNING local Stage is suspended; 0: never. */
     autoSuspendAfterHours: integer("auto_suspend_after_hours").notNull().default(0),
     /** The nice level the agent starts the type's Components' processes at, -20 (first) to 19 (last). */
     nice: integer("nice").notNull().default(0),

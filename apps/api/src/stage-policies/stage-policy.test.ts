@@ -3,6 +3,8 @@
  * them, and deploys and suspends that break them are refused, naming the policy. Policies are
  * global, so the file runs on a database of its own and every test puts them back as installed.
  */
+import { projects, stages } from "@pergola/db/schema";
+import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createBuilds, uploadArtifact } from "../testing/builds.js";
 import {
@@ -186,6 +188,40 @@ describe("Stage policies", () => {
     } finally {
       await client.dispose();
     }
+  });
+
+  it("auto-suspends a local Stage quiet for its type's hours; traffic through the gateway keeps one running", async () => {
+    const project = await createTestProject(api);
+    for (const [name, type] of [
+      ["quiet", "DEV"],
+      ["busy", "DEV"],
+      ["prod", "PROD"],
+    ]) {
+      await stage(project, name!, type!);
+    }
+    await api.ok(UPDATE, { i: { type: "DEV", autoSuspendAfterHours: 2 } });
+    const { db } = api.server.database;
+    const rows = await db
+      .select({ id: stages.id, slug: stages.slug })
+      .from(stages)
+      .innerJoin(projects, eq(projects.id, stages.projectId))
+      .where(eq(projects.slug, project));
+    const idOf = (slug: string) => rows.find((r) => r.slug === slug)!.id;
+    const hour = 3_600_000;
+    const { autoSuspend } = api.server.services;
+    await autoSuspend.touch(idOf("busy"), Date.now() + 1.5 * hour);
+    // An hour on: nothing is quiet for 2 hours yet.
+    expect(await autoSuspend.sweep(new Date(Date.now() + hour))).not.toContain(idOf("quiet"));
+    const suspended = await autoSuspend.sweep(new Date(Date.now() + 2 * hour + 60_000));
+    expect(suspended).toContain(idOf("quiet"));
+    expect(suspended).not.toContain(idOf("busy"));
+    expect(suspended).not.toContain(idOf("prod"));
+    const { stages: listed } = await api.ok(`query($p: String!) { stages(project: $p) { slug state } }`, { p: project });
+    expect(Object.fromEntries(listed.map((s: { slug: string; state: string }) => [s.slug, s.state]))).toEqual({
+      quiet: "SUSPENDED",
+      busy: "RUNNING",
+      prod: "RUNNING",
+    });
   });
 
   it("is changed by admins only, and bad values are BAD_USER_INPUT naming the field", async () => {

@@ -42,7 +42,8 @@ export class StagePolicy {
   defaultSuspendGraceSeconds: number;
 
   @Field(() => Int, {
-    description: "Hours without traffic through the gateway after which a Stage is suspended; 0: never. Stored; not yet enforced.",
+    description:
+      "Hours without traffic through the API's gateway after which a RUNNING Stage is suspended (counted from its last traffic or its last change, whichever is later; looked at every 5 minutes); 0: never. Stages on an Outpost (served by its agent's gateway) are not auto-suspended yet.",
   })
   autoSuspendAfterHours: number;
 

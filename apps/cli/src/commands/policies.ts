@@ -37,7 +37,7 @@ export function renderPolicies(policies: StagePolicyRow[]): string {
       yesNo(p.confirmDeploy),
       yesNo(p.confirmSuspend),
       `${p.defaultSuspendGraceSeconds}s`,
-      p.autoSuspendAfterHours ? `${p.autoSuspendAfterHours}h (not yet enforced)` : "off",
+      p.autoSuspendAfterHours ? `${p.autoSuspendAfterHours}h` : "off",
       `${p.nice}`,
     ]),
     "stage policies",
@@ -79,7 +79,7 @@ export function registerPolicies(verbs: Verbs): void {
         .option("--confirm-suspend", "suspending asks for confirmation")
         .option("--no-confirm-suspend", "it does not")
         .option("--default-grace <seconds>", "the suspend grace of a new Stage of this type, 0 to 86400")
-        .option("--auto-suspend-after <hours>", "suspend after this many hours without traffic; 0: never (stored, not yet enforced)")
+        .option("--auto-suspend-after <hours>", "suspend a local Stage after this many hours without traffic through the gateway; 0: never")
         .option("--nice <level>", "scheduling priority of its Components' processes, -20 (first) to 19 (last)"),
     async (ctx, typeArg) => {
       const o = ctx.opts;
