@@ -51,6 +51,14 @@ const stageSchema = z.object({
   generation: z.coerce.number().int().min(0),
   suspended: z.boolean(),
   graceSeconds: z.coerce.number().min(0),
+  /** The Stage type's nice level; an API from before Stage policies sends none: 0. */
+  nice: z.coerce
+    .number()
+    .int()
+    .min(-20)
+    .max(19)
+    .nullish()
+    .transform((n) => n ?? 0),
   release: releaseSchema.nullable(),
   /** PENDING backups to take (backups.ts); absent from an older API: none. */
   backups: z

@@ -256,6 +256,7 @@ export class Reconciler {
       suspended: stage.suspended,
       graceSeconds: stage.graceSeconds,
       controls: Object.fromEntries(release.controls.map(({ name, ...control }) => [name, control])),
+      nice: stage.nice,
     };
   }
 

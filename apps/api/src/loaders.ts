@@ -4,7 +4,16 @@
  * would serve it rows from the day it started. New loaders go here as the schema grows; each
  * batches through a service method, never a table.
  */
-import type { ArtifactRow, BuildRow, ComponentRow, ProjectRow, ReleaseRow, StageRow, WebhookDeliveryRow } from "@pergola/db/schema";
+import type {
+  ArtifactRow,
+  BuildRow,
+  ComponentRow,
+  ProjectRow,
+  ReleaseRow,
+  StagePolicyRow,
+  StageRow,
+  WebhookDeliveryRow,
+} from "@pergola/db/schema";
 import DataLoader from "dataloader";
 import type { Configuration } from "./configurations/configuration.type.js";
 import type { OutpostView } from "./outposts/outpost-views.js";
@@ -37,6 +46,8 @@ export interface Loaders {
   usageTrendByStageId: DataLoader<string, StageUsagePoint[]>;
   /** Keys `<last>/<webhookId>`: the webhook's newest `last` deliveries, newest first. */
   deliveriesByWebhook: DataLoader<string, WebhookDeliveryRow[]>;
+  /** By Stage type: a list of Stages reads the (three) policies once. */
+  stagePolicyByType: DataLoader<string, StagePolicyRow>;
 }
 
 /** How each loader batches; `loaders` is the context's own set (a loader may use another). */
@@ -71,6 +82,10 @@ const BATCH: BatchFns = {
   usageByComponent: (services) => (keys) => services.usage.listLatest(keys),
   usageTrendByStageId: (services) => (ids) => services.usage.listStageTrends(ids),
   deliveriesByWebhook: (services) => (keys) => services.webhooks.listRecentDeliveries(keys),
+  stagePolicyByType: (services) => async (types) => {
+    const policies = await services.stagePolicies.listStagePolicies();
+    return types.map((type) => policies.find((p) => p.type === type)!);
+  },
 };
 
 const SERVICES = Symbol("services");

@@ -3,6 +3,7 @@
  * graphql-ws on the same port and path, the event bus — and returns `{ url, close() }`.
  * `index.ts` only reads the environment and calls it; tests start real servers on port 0.
  */
+import type { AutoSuspendOptions } from "./stage-policies/auto-suspend.js";
 import { LOCAL_OUTPOST } from "@pergola/schema";
 import "reflect-metadata";
 import { readFileSync } from "node:fs";
@@ -127,6 +128,8 @@ export interface ServerOptions {
    * `retryForMs` (24 h) after the delivery was made, then FAILED.
    */
   webhooks?: WebhookSenderOptions;
+  /** Stage policies' auto-suspend: how often Stages are looked at (default 5 min), how often traffic is written (60 s). */
+  autoSuspend?: AutoSuspendOptions;
   /**
    * Single sign-on with an OpenID Connect provider (auth/oidc): register `<publicUrl>/auth/oidc/callback`
    * as the client's redirect URI there. SSO may send browsers back only to `allowedOrigins` and
@@ -184,6 +187,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
     secretKey: options.secretKey,
     outposts: options.outposts,
     webhooks: options.webhooks,
+    autoSuspend: options.autoSuspend,
     oidc: options.oidc,
     allowedOrigins: options.allowedOrigins,
   });
@@ -312,6 +316,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
   // A webhook may not point at the API itself (webhooks/webhook.rules.ts).
   services.webhooks.api = { urls: [url, ...(options.publicUrl ? [options.publicUrl] : [])], linksDomain: options.linksDomain };
   services.webhookSender.start();
+  services.autoSuspend.start();
   // A disabled or deleted key, an ended session, a disabled user's credentials, a rotated agent
   // token (here or, through NOTIFY, on another replica) lose their sockets at once.
   services.outpostAnnouncer.onTokenRevoked = (tokenId) => {
@@ -353,6 +358,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Pergola
         stopCollecting();
         stopCompacting();
         await services.webhookSender.stop();
+        services.autoSuspend.stop();
         await sockets.close();
         await services.outpostSessions.stop();
         await services.outpostAnnouncer.stop();

@@ -29,6 +29,8 @@ import { EventBus } from "./events/event-bus.js";
 import { EventLog } from "./events/event-log.js";
 import { ProjectService } from "./projects/project.service.js";
 import { StageService } from "./stages/stage.service.js";
+import { StagePolicyService } from "./stage-policies/stage-policy.service.js";
+import { AutoSuspend, type AutoSuspendOptions } from "./stage-policies/auto-suspend.js";
 import { OutpostAnnouncer } from "./outposts/outpost-announcer.js";
 import { OutpostService } from "./outposts/outpost.service.js";
 import { OutpostGrantService } from "./outposts/outpost-grants.js";
@@ -50,6 +52,8 @@ export interface Services {
   projects: ProjectService;
   stages: StageService;
   backups: BackupService;
+  stagePolicies: StagePolicyService;
+  autoSuspend: AutoSuspend;
   tokens: TokenService;
   users: UserService;
   signIn: SignInService;
@@ -99,6 +103,8 @@ export interface ServicesOptions {
   allowedOrigins?: string[];
   /** How webhook deliveries are sent: timeout, back-off, how long retries go on. */
   webhooks?: WebhookSenderOptions;
+  /** How often Stage policies' auto-suspend looks at Stages. */
+  autoSuspend?: AutoSuspendOptions;
 }
 
 export function createServices(database: Database, logger: Logger, options: ServicesOptions): Services {
@@ -133,12 +139,16 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const signIn = new SignInService(database.db, audit, outpostAnnouncer);
   const outpostSessions = new OutpostSessions(database.db, outpostAnnouncer, logger, options.outposts);
   const projects = new ProjectService(database.db, log, outpostAnnouncer);
+  const stages = new StageService(database.db, log, outposts);
+  const autoSuspend = new AutoSuspend(database.db, stages, logger, options.autoSuspend);
+  const links = new LinkService(database.db);
+  links.onTraffic = (stageId) => void autoSuspend.touch(stageId);
   return {
     metrics,
     bus,
     log,
     projects,
-    stages: new StageService(database.db, log, outposts),
+    stages,
     backups: new BackupService(database.db, log),
     tokens: new TokenService(database.db),
     users: new UserService(database.db, outpostAnnouncer),
@@ -154,7 +164,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     components: new ComponentService(database.db, log, outpostAnnouncer, logFeed, metrics.deployed),
     componentControl: new ComponentControlService(log),
     logFeed,
-    links: new LinkService(database.db),
+    links,
     configurations: new ConfigurationService(database.db, log, secrets),
     outposts,
     outpostGrants: new OutpostGrantService(database.db, outpostAnnouncer),
@@ -165,6 +175,8 @@ export function createServices(database: Database, logger: Logger, options: Serv
     health: new HealthService(database.db, projects, bus),
     usage: new UsageService(database.db, usageFeed),
     usageFeed,
+    stagePolicies: new StagePolicyService(database.db),
+    autoSuspend,
     webhooks: new WebhookService(database.db, projects, secrets, () => webhookSender.wake()),
     webhookSender,
   };

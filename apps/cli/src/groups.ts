@@ -37,11 +37,15 @@ const VERBS: [keyof Verbs, string, string][] = [
   ],
   [
     "list",
-    "List projects, stages, builds, releases, configs, config-data, components, outposts, access keys, members, users, webhooks or backups",
+    "List projects, stages, builds, releases, configs, config-data, components, outposts, access keys, members, users, webhooks, backups or stage policies",
     "pergola list stage -p my-new-project",
   ],
   ["get", "Show one outpost in detail", "pergola get outpost factory-berlin"],
-  ["update", "Change a stage, a member's role or a webhook", "pergola update stage my-new-stage -p my-new-project --type qa"],
+  [
+    "update",
+    "Change a stage, a member's role, a webhook or a stage policy",
+    "pergola update stage my-new-stage -p my-new-project --type qa",
+  ],
   [
     "delete",
     "Delete (archive) a project or a stage; delete an outpost, an access key or a webhook",

@@ -18,6 +18,7 @@ import { registerWatching } from "./commands/watching.js";
 import { registerTop } from "./commands/top.js";
 import { registerWebhooks } from "./commands/webhooks.js";
 import { registerBackups } from "./commands/backups.js";
+import { registerPolicies } from "./commands/policies.js";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 import { registerVerbs } from "./groups.js";
 import { CLI_VERSION } from "./version.js";
@@ -59,6 +60,7 @@ export function createProgram(): Command {
   registerUsers(verbs);
   registerWebhooks(verbs);
   registerBackups(verbs);
+  registerPolicies(verbs);
   registerWatching(program, verbs);
   registerTop(program);
   registerMcp(program);

@@ -52,3 +52,21 @@ async function askHidden(question: string): Promise<string> {
     rl.close();
   }
 }
+
+/** A yes/no question on stderr: true for "y" or "yes". On a terminal it is typed; otherwise stdin's first line answers. */
+export async function askYesNo(question: string): Promise<boolean> {
+  let answer: string;
+  if (stdinIsTerminal()) {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    try {
+      answer = await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  } else {
+    process.stderr.write(question);
+    answer = await readStdinLine();
+    process.stderr.write("\n");
+  }
+  return /^y(es)?$/i.test(answer.trim());
+}

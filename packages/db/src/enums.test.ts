@@ -8,7 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { drizzle } from "drizzle-orm/pglite";
 import { migrate } from "drizzle-orm/pglite/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { credentialKind, memberRole, outpostStatus, releaseState, stageState, stageType } from "./schema.js";
+import { credentialKind, memberRole, outpostStatus, releaseState, stageDeployers, stageState, stageType } from "./schema.js";
 
 const migrations = fileURLToPath(new URL("../drizzle", import.meta.url));
 let client: PGlite;
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe("the database's enums", () => {
-  const enums = [stageType, stageState, credentialKind, memberRole, releaseState, outpostStatus].map((e) => ({
+  const enums = [stageType, stageState, stageDeployers, credentialKind, memberRole, releaseState, outpostStatus].map((e) => ({
     name: e.enumName,
     values: e.enumValues,
   }));

@@ -8,6 +8,7 @@ import {
   OUTPOST_LINK_STATUSES,
   type OutpostHistoryText,
   RELEASE_STATES,
+  STAGE_DEPLOYERS,
   STAGE_STATES,
   STAGE_TYPES,
   type WebhookDeliveryEvent,
@@ -38,6 +39,7 @@ import {
 /** The values come from @pergola/schema's vocabulary: a value added there needs a migration here (`npm run generate`). */
 export const stageType = pgEnum("stage_type", STAGE_TYPES);
 export const stageState = pgEnum("stage_state", STAGE_STATES);
+export const stageDeployers = pgEnum("stage_deployers", STAGE_DEPLOYERS);
 export const credentialKind = pgEnum("credential_kind", CREDENTIAL_KINDS);
 export const memberRole = pgEnum("member_role", MEMBER_ROLES);
 export const releaseState = pgEnum("release_state", RELEASE_STATES);
@@ -92,6 +94,8 @@ export const stages = pgTable(
     archivedAt: timestamp("archived_at", { withTimezone: true }),
     /** The state it was in when archived: a RUNNING Stage is resumed when restored. */
     archivedState: stageState("archived_state"),
+    /** When the API's gateway last served one of its links (written at most once a minute); auto-suspend reads it. */
+    lastTrafficAt: timestamp("last_traffic_at", { withTimezone: true }),
     health: text("health").notNull().default("UNKNOWN"),
     healthSince: timestamp("health_since", { withTimezone: true }).notNull().defaultNow(),
     ...timestamps,
@@ -99,6 +103,36 @@ export const stages = pgTable(
   (t) => [
     uniqueIndex("stages_project_slug_key").on(t.projectId, t.slug),
     check("stages_grace_range", sql`${t.suspendGraceSeconds} between 0 and 86400`),
+  ],
+);
+
+/**
+ * Stage policies: one row per Stage type, set by admins (updateStagePolicy), read by the services
+ * that deploy and suspend. The migration seeds a row for each type with the defaults
+ * (docs/design.md, "Stage policies"); there is never a type without its row.
+ */
+export const stagePolicies = pgTable(
+  "stage_policies",
+  {
+    type: stageType("type").primaryKey(),
+    deployers: stageDeployers("deployers").notNull().default("OWNERS_AND_MEMBERS"),
+    /** A Release's Build must be or have been DEPLOYED on a Stage of this type in the Project; null: no such rule. */
+    requirePromotionFrom: stageType("require_promotion_from"),
+    confirmDeploy: boolean("confirm_deploy").notNull().default(false),
+    confirmSuspend: boolean("confirm_suspend").notNull().default(false),
+    /** The grace a new Stage of this type gets when createStage names none. */
+    defaultSuspendGraceSeconds: integer("default_suspend_grace_seconds").notNull().default(60),
+    /** Hours without traffic through the API's gateway before a RUNNING local Stage is suspended; 0: never. */
+    autoSuspendAfterHours: integer("auto_suspend_after_hours").notNull().default(0),
+    /** The nice level the agent starts the type's Components' processes at, -20 (first) to 19 (last). */
+    nice: integer("nice").notNull().default(0),
+    updatedBy: text("updated_by"),
+    ...timestamps,
+  },
+  (t) => [
+    check("stage_policies_grace_range", sql`${t.defaultSuspendGraceSeconds} between 0 and 86400`),
+    check("stage_policies_auto_suspend_range", sql`${t.autoSuspendAfterHours} >= 0`),
+    check("stage_policies_nice_range", sql`${t.nice} between -20 and 19`),
   ],
 );
 
@@ -448,6 +482,8 @@ export const releases = pgTable(
     createdBy: text("created_by").notNull(),
     /** What people asked of its Components (stopComponent, startComponent, restartComponent, runJob), by name; a new Release starts with none. */
     componentControl: jsonb("component_control").$type<ComponentControls>().notNull().default(sql`'{}'::jsonb`),
+    /** When it was first DEPLOYED; null if it never was. Stage policies' promotion rule reads it. */
+    deployedAt: timestamp("deployed_at", { withTimezone: true }),
     ...timestamps,
   },
   (t) => [
@@ -623,6 +659,8 @@ export type EventRow = typeof events.$inferSelect;
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
 export type StageType = (typeof stageType.enumValues)[number];
 export type StageState = (typeof stageState.enumValues)[number];
+export type StagePolicyRow = typeof stagePolicies.$inferSelect;
+export type StageDeployers = (typeof stageDeployers.enumValues)[number];
 export type CredentialKind = (typeof credentialKind.enumValues)[number];
 export type MemberRole = (typeof memberRole.enumValues)[number];
 export type UserRow = typeof users.$inferSelect;

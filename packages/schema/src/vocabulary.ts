@@ -9,6 +9,10 @@
 export const STAGE_TYPES = ["DEV", "QA", "PROD"] as const;
 export type StageType = (typeof STAGE_TYPES)[number];
 
+/** Who may deploy to the Stages of a type (its Stage policy): a Project's owners, or its owners and members. Admins always may. */
+export const STAGE_DEPLOYERS = ["OWNERS", "OWNERS_AND_MEMBERS"] as const;
+export type StageDeployers = (typeof STAGE_DEPLOYERS)[number];
+
 /** RUNNING → SUSPENDING → SUSPENDED → RESUMING → RUNNING (docs/design.md, "Stage"). */
 export const STAGE_STATES = ["RUNNING", "SUSPENDING", "SUSPENDED", "RESUMING"] as const;
 export type StageState = (typeof STAGE_STATES)[number];
@@ -218,6 +222,7 @@ export const AUDIT_ACTIONS = [
   "WEBHOOK_CREATED",
   "WEBHOOK_UPDATED",
   "WEBHOOK_DELETED",
+  "STAGE_POLICY_UPDATED",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -94,6 +94,12 @@ export class DesiredStage {
   @Field(() => Int, { description: "Seconds between SIGTERM and SIGKILL when stopping its Components." })
   graceSeconds: number;
 
+  @Field(() => Int, {
+    description:
+      "The nice level its Components' processes start with, -20 to 19: the Stage type's policy (StagePolicy.nice). Taken at each start of a process.",
+  })
+  nice: number;
+
   @Field(() => DesiredRelease, { nullable: true, description: "The Release to run; null when the Stage has none (run nothing)." })
   release: DesiredRelease | null;
 

@@ -15,6 +15,7 @@ import {
   outposts,
   projects,
   releases,
+  stagePolicies,
   stages,
 } from "@pergola/db/schema";
 import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
@@ -39,6 +40,8 @@ export interface DesiredStage {
   generation: number;
   suspended: boolean;
   graceSeconds: number;
+  /** Its type's policy's nice level (StagePolicy.nice). */
+  nice: number;
   release: DesiredRelease | null;
   /** PENDING backups to take: each names its storages (`<component>/<volume>`). */
   backups: { id: string; storages: string[] }[];
@@ -73,9 +76,10 @@ export class DesiredStateService {
   private async readDesired(db: Tx, outpost: string, projectId?: string): Promise<DesiredStage[]> {
     const onOutpost: SQL = outpost === LOCAL_OUTPOST ? isNull(stages.outpostId) : eq(outposts.slug, outpost);
     const rows = await db
-      .select({ stage: stages, project: projects.slug })
+      .select({ stage: stages, project: projects.slug, nice: stagePolicies.nice })
       .from(stages)
       .innerJoin(projects, eq(projects.id, stages.projectId))
+      .innerJoin(stagePolicies, eq(stagePolicies.type, stages.type))
       .leftJoin(outposts, eq(outposts.id, stages.outpostId))
       .where(projectId ? and(onOutpost, eq(stages.projectId, projectId)) : onOutpost);
     if (rows.length === 0) return [];
@@ -113,7 +117,7 @@ export class DesiredStateService {
         ),
       )
       .orderBy(asc(backups.createdAt), asc(backupStorages.name));
-    return rows.map(({ stage, project }) => {
+    return rows.map(({ stage, project, nice }) => {
       const live = byStage.get(stage.id);
       return {
         stageId: stage.id,
@@ -126,6 +130,7 @@ export class DesiredStateService {
           ...new Set(wanted.filter((w) => w.backup.stageId === stage.id && w.backup.state === "PENDING").map((w) => w.backup.id)),
         ].map((id) => ({ id, storages: wanted.filter((w) => w.backup.id === id).map((w) => w.storage.name) })),
         restore: toRestore(wanted.filter((w) => w.backup.stageId === stage.id && w.backup.restoreState === "PENDING")),
+        nice,
         release: live
           ? {
               id: live.release.id,

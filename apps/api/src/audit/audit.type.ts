@@ -25,6 +25,7 @@ registerEnumType(AuditAction, {
     WEBHOOK_CREATED: { description: "A webhook was created: from then on Pergola sends its events to that URL." },
     WEBHOOK_UPDATED: { description: "A webhook's URL, events or secret changed." },
     WEBHOOK_DELETED: { description: "A webhook was deleted, with its deliveries." },
+    STAGE_POLICY_UPDATED: { description: "An admin changed the policy of a Stage type (detail: the type and what changed)." },
   },
 });
 

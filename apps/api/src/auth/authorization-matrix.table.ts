@@ -59,6 +59,8 @@ export const MATRIX: Record<string, string> = {
   "Query.backups": "ok    ok    ok     ok       404       403   401",
   "Query.stagesConnection": "ok    ok    ok     ok       404       403   401",
   "Query.users": "ok    403   403    403      403       403   401",
+  // Stage policies apply to every Project: everyone signed in reads them, admins change them.
+  "Query.stagePolicies": "ok    ok    ok     ok       ok        403   401",
   "Query.validateManifest": "ok    ok    ok     ok       ok        403   401",
   "Query.validateOutpostUri": "ok    ok    ok     ok       nil       403   401", // outpost://O
   // A Project's webhooks are its owners' (and admins'): their URLs may hold credentials.
@@ -113,6 +115,7 @@ export const MATRIX: Record<string, string> = {
   "Mutation.updateMember": "ok    ok    403    403      404       403   401",
   "Mutation.updateStage": "ok    ok    ok     403      404       403   401",
   "Mutation.updateUser": "ok    403   403    403      403       403   401", // another user
+  "Mutation.updateStagePolicy": "ok    403   403    403      403       403   401", // DEV, to what it is
   "Mutation.updateWebhook": "ok    ok    403    403      404       403   401", // a webhook of a Project like P
 
   // Subscriptions (graphql-ws): like the queries.

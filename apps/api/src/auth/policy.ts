@@ -20,8 +20,11 @@
  * - Webhooks send a Project's news to a URL outside: a Project's are its owners' (and admins')
  *   to see and manage, as its members are; a global one (no Project: every Project's news) is
  *   the admins'. Their URLs can hold credentials (chat hooks do), so members do not read them.
+ * - Stage policies are set by admins for every Project at once; who may deploy to a Stage is
+ *   its type's policy (`deployers`): owners only, or owners and members. Admins always may, as
+ *   they may manage any Project.
  */
-import type { MemberRole } from "@pergola/db/schema";
+import type { MemberRole, StageDeployers, StageType } from "@pergola/db/schema";
 import { AppError, ErrorCode, forbidden, notFound, unauthenticated } from "../errors.js";
 import type { Actor } from "./actor.js";
 
@@ -96,6 +99,13 @@ interface Resources {
    * owners and admins; a global one (`project` null), admins. Non-members get NOT_FOUND.
    */
   "webhook.manage": { project: ProjectResource | null; write: boolean };
+  /** Change a Stage type's policy (updateStagePolicy): admins only. Everyone signed in reads them. */
+  "stagePolicy.manage": undefined;
+  /**
+   * Make a Release on a Stage of `type` (deploy, promote, roll back), for one who may write in
+   * its Project: as its policy's `deployers` say. The refusal names the policy.
+   */
+  "stage.deploy": { type: StageType; deployers: StageDeployers; membership: MemberRole | null };
 }
 
 export type Action = keyof Resources;
@@ -188,6 +198,14 @@ export function refusal<A extends Action>(actor: Actor, action: A, resource: Res
         return forbidden(`Only the owners of Project "${project.slug}" (or an admin) see and manage its webhooks`);
       }
       return write ? writable(actor) : undefined;
+    }
+    case "stagePolicy.manage":
+      if (!isAdmin) return forbidden("Only admins change Stage policies");
+      return writable(actor);
+    case "stage.deploy": {
+      const { type, deployers, membership } = resource as Resources["stage.deploy"];
+      if (isAdmin || deployers === "OWNERS_AND_MEMBERS" || membership === "OWNER") return undefined;
+      return new AppError(ErrorCode.FORBIDDEN, `policy of ${type} Stages: only owners deploy`, { policy: type, rule: "deployers" });
     }
   }
   return forbidden("Not allowed");

@@ -31,6 +31,7 @@ import { AuditResolver } from "../audit/audit.resolver.js";
 import { StageUsageResolver, ComponentUsageResolver, UsageResolver } from "../usage/usage.resolver.js";
 import { WebhookDeliveryResolver, WebhookResolver } from "../webhooks/webhook.resolver.js";
 import { BackupResolver } from "../backups/backup.resolver.js";
+import { StagePolicyOfStageResolver, StagePolicyResolver } from "../stage-policies/stage-policy.resolver.js";
 import { describeRootTypes } from "./root-types.js";
 
 /** The executable schema. `npm run schema` prints it to packages/schema/schema.graphql. */
@@ -69,6 +70,8 @@ export async function createSchema(): Promise<GraphQLSchema> {
       StageUsageResolver,
       UsageResolver,
       WebhookResolver,
+      StagePolicyResolver,
+      StagePolicyOfStageResolver,
       WebhookDeliveryResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTime }],

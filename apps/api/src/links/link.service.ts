@@ -20,6 +20,8 @@ export class LinkService {
   /** The domains the gateway takes host-form links under: the configured one, and localhost. */
   hostDomains: readonly string[] = ["localhost"];
   private linksDomain = "localhost";
+  /** Told of every Stage whose link is served (auto-suspend counts its traffic). */
+  onTraffic: (stageId: string) => void = () => {};
 
   /**
    * What the host form of the API's links ends with: `localhost` (browsers and curl resolve
@@ -91,6 +93,7 @@ export class LinkService {
     if (!component?.host || component.state !== "RUNNING") {
       return { kind: "down", component: ingress.component, state: component?.state ?? "PENDING" };
     }
+    this.onTraffic(row.stage.id);
     return { kind: "target", url: `http://${component.host}:${ingress.port}` };
   }
 

@@ -25,4 +25,7 @@ export class DeployReleaseInput {
     deprecationReason: renamedTo("configuration"),
   })
   config?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: ArgDoc.confirmDeploy })
+  confirm?: boolean | null;
 }

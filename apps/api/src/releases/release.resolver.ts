@@ -69,10 +69,11 @@ export class ReleaseResolver {
     @Ctx() { actor, services }: Context,
   ) {
     const config = optionalRenamed({ configuration: input.configuration }, { config: input.config });
-    return (await services.releases.deployRelease(projectFor(services.projects, actor, input.project), actor.name, {
-      ...input,
-      config,
-    })) as Release;
+    return (await services.releases.deployRelease(
+      projectFor(services.projects, actor, input.project),
+      { actor, confirm: input.confirm },
+      { ...input, config },
+    )) as Release;
   }
 
   @Mutation(() => Release, { description: "Deploys the Build live on `from` to `to`; each Stage keeps its Configuration." })
@@ -80,19 +81,24 @@ export class ReleaseResolver {
     @Arg("project", () => String, { description: ArgDoc.project }) project: string,
     @Arg("from", () => String, { description: "The Stage ID whose current Release's Build is promoted." }) from: string,
     @Arg("to", () => String, { description: "The Stage ID that gets a new Release of that Build." }) to: string,
+    @Arg("confirm", () => Boolean, { nullable: true, description: ArgDoc.confirmDeploy }) confirm: boolean | null,
     @Ctx() { actor, services }: Context,
   ) {
-    return (await services.releases.promoteRelease(projectFor(services.projects, actor, project), actor.name, from, to)) as Release;
+    return (await services.releases.promoteRelease(projectFor(services.projects, actor, project), { actor, confirm }, from, to)) as Release;
   }
 
   @Mutation(() => Release, {
     description:
       "Undoes the Stage's latest Release (a failed one too): redeploys the Build of the newest Release before it that did not fail, with the current Configuration. The new Release starts beside the serving one.",
   })
-  async rollbackStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context) {
+  async rollbackStage(
+    @Args(() => StageArgs) args: StageArgs,
+    @Arg("confirm", () => Boolean, { nullable: true, description: ArgDoc.confirmDeploy }) confirm: boolean | null,
+    @Ctx() { actor, services }: Context,
+  ) {
     return (await services.releases.rollbackStage(
       projectFor(services.projects, actor, args.project),
-      actor.name,
+      { actor, confirm },
       stageSlug(args),
     )) as Release;
   }

@@ -5,7 +5,8 @@
  * FAILS. The partial unique indexes `releases_one_deployed_per_stage` and
  * `releases_one_rolling_per_stage` back the rules. The agent's reports move
  * PENDING → DEPLOYING → DEPLOYED | FAILED; domain/release.machine.ts decides every move, this
- * service loads, locks and writes.
+ * service loads, locks and writes. Every new Release (deploy, promote, rollback) first passes the
+ * Stage type's policy (stage-policies/), checked under the same locks.
  */
 import type { Db, Tx } from "@pergola/db/client";
 import { builds, configurations, releases, stages, type BuildRow, type ReleaseRow, type StageRow } from "@pergola/db/schema";
@@ -19,6 +20,7 @@ import { EventKind } from "../events/event-kind.js";
 import type { EventLog, ProjectTarget, ProjectTx } from "../events/event-log.js";
 import { lockStage } from "../stages/stage.service.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
+import { checkDeployPolicy, type DeployCaller } from "../stage-policies/stage-policy.service.js";
 import { isCurrentRelease } from "./release.conditions.js";
 
 export interface DeployInput {
@@ -84,19 +86,19 @@ export class ReleaseService {
   }
 
   /** `deployRelease`: the missing one of Build and Configuration is the Stage's current. */
-  deployRelease(project: ProjectTarget, createdBy: string, input: DeployInput): Promise<ReleaseRow> {
+  deployRelease(project: ProjectTarget, caller: DeployCaller, input: DeployInput): Promise<ReleaseRow> {
     if (!input.build && !input.config) throw badInput("build", "give a Build, a Configuration, or both");
     return this.inStage(project, input.stage, async (ptx, stage) => {
       const { current, rolling } = await lockActiveReleases(ptx.tx, stage.id);
       const plan = planned(
         planRelease({ kind: "deploy", stage: stage.slug, build: input.build ?? null, config: input.config ?? null, current }),
       );
-      return this.release(ptx, stage, rolling, await buildOf(ptx, plan), plan.configName, createdBy);
+      return this.release(ptx, stage, rolling, await buildOf(ptx, plan), plan.configName, caller);
     });
   }
 
   /** Deploys the Build live on `from` to `to`; `to` keeps its own Configuration (Heroku pipelines). */
-  promoteRelease(project: ProjectTarget, createdBy: string, from: string, to: string): Promise<ReleaseRow> {
+  promoteRelease(project: ProjectTarget, caller: DeployCaller, from: string, to: string): Promise<ReleaseRow> {
     if (from === to) throw badInput("to", "must be another Stage than `from`");
     return this.log.inProject(project, async (ptx) => {
       const source = await lockStage(ptx, from);
@@ -104,7 +106,7 @@ export class ReleaseService {
       const live = (await lockActiveReleases(ptx.tx, source.id)).current;
       const { current, rolling } = await lockActiveReleases(ptx.tx, target.id);
       const plan = planned(planRelease({ kind: "promote", from, live, current }));
-      return this.release(ptx, target, rolling, await buildOf(ptx, plan), plan.configName, createdBy);
+      return this.release(ptx, target, rolling, await buildOf(ptx, plan), plan.configName, caller);
     });
   }
 
@@ -112,7 +114,7 @@ export class ReleaseService {
    * Undoes the Stage's latest Release (a failed one too): redeploys the Build of the newest
    * Release before it that did not fail, with the current Configuration.
    */
-  rollbackStage(project: ProjectTarget, createdBy: string, slug: string): Promise<ReleaseRow> {
+  rollbackStage(project: ProjectTarget, caller: DeployCaller, slug: string): Promise<ReleaseRow> {
     return this.inStage(project, slug, async (ptx, stage) => {
       const { current, rolling } = await lockActiveReleases(ptx.tx, stage.id);
       const [latest] = await ptx.tx.select().from(releases).where(eq(releases.stageId, stage.id)).orderBy(desc(releases.number)).limit(1);
@@ -125,7 +127,7 @@ export class ReleaseService {
             .limit(1)
         : [];
       const plan = planned(planRelease({ kind: "rollback", stage: slug, latest: latest ?? null, current, previous: previous ?? null }));
-      return this.release(ptx, stage, rolling, await buildOf(ptx, plan), plan.configName, createdBy);
+      return this.release(ptx, stage, rolling, await buildOf(ptx, plan), plan.configName, caller);
     });
   }
 
@@ -141,15 +143,20 @@ export class ReleaseService {
     }
   }
 
-  /** Makes the new Release; `rolling`, a Release still on its way, is SUPERSEDED by it (the DEPLOYED one is not). */
+  /**
+   * Makes the new Release, once the Stage's policy allows it; `rolling`, a Release still on its
+   * way, is SUPERSEDED by it (the DEPLOYED one is not).
+   */
   private async release(
-    { tx, emit }: ProjectTx,
+    { tx, emit, project }: ProjectTx,
     stage: StageRow,
     rolling: ReleaseRow | null,
     build: BuildRow,
     configName: string | null,
-    createdBy: string,
+    caller: DeployCaller,
   ): Promise<ReleaseRow> {
+    await checkDeployPolicy({ tx, project }, stage, build, caller);
+    const createdBy = caller.actor.name;
     const config = configName ? await configVersion(tx, stage, configName) : null;
     if (rolling) await applyReleaseChange({ tx, emit }, stage, rolling, accepted(stepRelease(rolling, { kind: "supersede" })));
     const [{ last } = { last: 0 }] = await tx
@@ -201,7 +208,14 @@ export async function applyReleaseChange(
         .for("update");
       if (serving) await applyReleaseChange({ tx, emit }, stage, serving, accepted(stepRelease(serving, { kind: "supersede" })));
     }
-    const [moved] = await tx.update(releases).set({ state, message, updatedAt: new Date() }).where(eq(releases.id, row.id)).returning();
+    const now = new Date();
+    // deployedAt stays the first time: the promotion rule of Stage policies asks whether it ever was.
+    const deployedAt = state === "DEPLOYED" && !row.deployedAt ? { deployedAt: now } : {};
+    const [moved] = await tx
+      .update(releases)
+      .set({ state, message, updatedAt: now, ...deployedAt })
+      .where(eq(releases.id, row.id))
+      .returning();
     emit(releaseEvent(EventKind.RELEASE_STATE_CHANGED, stage, moved!));
     if (newStageGeneration)
       await tx

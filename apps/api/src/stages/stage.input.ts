@@ -22,7 +22,8 @@ export class CreateStageInput {
 
   @Field(() => Int, {
     nullable: true,
-    description: "Seconds between SIGTERM and SIGKILL when the Stage is suspended, 0 to 86400; default 60.",
+    description:
+      "Seconds between SIGTERM and SIGKILL when the Stage is suspended, 0 to 86400; default: its type's (StagePolicy.defaultSuspendGraceSeconds, 60 as installed).",
   })
   suspendGraceSeconds?: number | null;
 

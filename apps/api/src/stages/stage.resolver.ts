@@ -101,8 +101,12 @@ export class StageResolver {
     description:
       "RUNNING → SUSPENDING, then SUSPENDED once its agent reports every Component stopped (at once without a Release); other states are STATE_CONFLICT.",
   })
-  async suspendStage(@Args(() => StageArgs) args: StageArgs, @Ctx() { actor, services }: Context) {
-    return services.stages.suspendStage(projectFor(services.projects, actor, args.project), stageSlug(args));
+  async suspendStage(
+    @Args(() => StageArgs) args: StageArgs,
+    @Arg("confirm", () => Boolean, { nullable: true, description: ArgDoc.confirmSuspend }) confirm: boolean | null,
+    @Ctx() { actor, services }: Context,
+  ) {
+    return services.stages.suspendStage(projectFor(services.projects, actor, args.project), stageSlug(args), confirm);
   }
 
   @Mutation(() => Stage, {

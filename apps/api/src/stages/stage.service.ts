@@ -34,6 +34,7 @@ import { isCurrentRelease } from "../releases/release.conditions.js";
 import { listDeployMarkers, listHealthChanges, type HistoryRequest } from "./stage-history.js";
 import { archiveStage, purgeStage, restoreStage } from "./stage-archive.js";
 import type { DeployMarker, StageHealthChange } from "./stage-history.type.js";
+import { checkSuspendPolicy, readStagePolicy } from "../stage-policies/stage-policy.service.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
 import { applyStageSteps, lockStage } from "./stage-writes.js";
 
@@ -70,7 +71,6 @@ const STAGE_KEYSET: Keyset = {
   direction: "asc",
 };
 
-export const DEFAULT_GRACE_SECONDS = 60;
 const MAX_GRACE_SECONDS = 86_400;
 
 export class StageService {
@@ -168,7 +168,7 @@ export class StageService {
   async createStage(project: ProjectTarget, input: CreateStageInput, actor: Actor): Promise<StageRow> {
     const name = requireName("name", input.name);
     const slug = resolveSlug("slug", name, input.slug);
-    const suspendGraceSeconds = graceOf(input.suspendGraceSeconds) ?? DEFAULT_GRACE_SECONDS;
+    const grace = graceOf(input.suspendGraceSeconds);
     // Checked before anything is written: an unknown or malformed URI never reaches the Stage.
     const outpost = input.outpostUri ? await this.outposts.requireForStage(actor, input.outpostUri) : null;
     let locked: ProjectRow | undefined;
@@ -176,6 +176,8 @@ export class StageService {
       return await this.log.inProject(project, async ({ tx, project: row, emit }) => {
         locked = row;
         if (outpost) await placeOnOutpost(tx, actor, outpost, row);
+        // None given: the type's default (its Stage policy).
+        const suspendGraceSeconds = grace ?? (await readStagePolicy(tx, input.type)).defaultSuspendGraceSeconds;
         const [stage] = await tx
           .insert(stages)
           .values({ projectId: row.id, name, slug, type: input.type, suspendGraceSeconds, outpostId: outpost?.id ?? null })
@@ -234,9 +236,12 @@ export class StageService {
     return this.log.inProject(project, (ptx) => purgeStage(ptx, slug, confirm), { lock: "last" });
   }
 
-  /** RUNNING → SUSPENDING → SUSPENDED (once the agent reports that everything stopped). */
-  suspendStage(project: ProjectTarget, slug: string): Promise<StageRow> {
-    return this.command(project, slug, "suspend");
+  /**
+   * RUNNING → SUSPENDING → SUSPENDED (once the agent reports that everything stopped). Where the
+   * Stage type's policy asks for confirmation, only with `confirm`.
+   */
+  suspendStage(project: ProjectTarget, slug: string, confirm?: boolean | null): Promise<StageRow> {
+    return this.command(project, slug, "suspend", confirm);
   }
 
   /** SUSPENDED → RESUMING → RUNNING: the same Release, config and storage as before. */
@@ -245,11 +250,12 @@ export class StageService {
   }
 
   /** The state machine (domain/stage.machine.ts) decides; this loads, locks and writes. */
-  private command(project: ProjectTarget, slug: string, kind: "suspend" | "resume"): Promise<StageRow> {
+  private command(project: ProjectTarget, slug: string, kind: "suspend" | "resume", confirm?: boolean | null): Promise<StageRow> {
     return this.log.inProject(
       project,
       async (ptx) => {
         const stage = await lockStage(ptx, slug);
+        if (kind === "suspend") await checkSuspendPolicy(ptx.tx, stage, confirm);
         const [active] = await ptx.tx
           .select({ id: releases.id })
           .from(releases)

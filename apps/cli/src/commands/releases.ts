@@ -16,11 +16,13 @@ import type { Verbs } from "../groups.js";
 import { parseDuration, print } from "../output.js";
 import { renderRelease, renderReleases } from "../views.js";
 import { waitForRelease } from "../wait.js";
+import { confirmedByPolicy, YES_OPTION } from "../confirm.js";
 import { stageArg } from "./stages.js";
 import { historyLimit, historyOptions, readPages } from "../pages.js";
 
 const waitOptions = (cmd: Command) =>
   cmd
+    .option(...YES_OPTION)
     .option("-w, --wait", "wait until the Release is deployed (exit 0) or failed (exit 10)")
     .option("--timeout <duration>", "with --wait: give up after this long (exit 11), e.g. 90s, 5m", "5m");
 
@@ -66,10 +68,13 @@ export function registerReleases(verbs: Verbs): void {
         build = buildsConnection.edges[0]?.node.name;
         if (!build) throw badInput(`Project "${project}" has no Build yet: pergola push build -p ${project}`);
       }
-      await release(ctx, project, stage, async () => {
-        const input = { project, stage, ...(build && { build }), ...(ctx.opts.config && { configuration: ctx.opts.config }) };
-        return (await ctx.client.request(CliDeployReleaseDocument, { input })).deployRelease;
-      });
+      const doing = `deploy ${build ? `Build ${build}` : `Configuration ${ctx.opts.config}`} to Stage ${stage}`;
+      await release(ctx, project, stage, () =>
+        confirmedByPolicy(ctx.opts.yes, doing, async (confirm) => {
+          const input = { project, stage, ...(build && { build }), ...(ctx.opts.config && { configuration: ctx.opts.config }), confirm };
+          return (await ctx.client.request(CliDeployReleaseDocument, { input })).deployRelease;
+        }),
+      );
     },
   );
 
@@ -106,11 +111,12 @@ export function registerReleases(verbs: Verbs): void {
       ),
     async (ctx) => {
       const { project, from, to } = ctx.opts as { project: string; from: string; to: string };
-      await release(
-        ctx,
-        project,
-        to,
-        async () => (await ctx.client.request(CliPromoteReleaseDocument, { project, from, to })).promoteRelease,
+      await release(ctx, project, to, () =>
+        confirmedByPolicy(
+          ctx.opts.yes,
+          `promote the Build of Stage ${from} to Stage ${to}`,
+          async (confirm) => (await ctx.client.request(CliPromoteReleaseDocument, { project, from, to, confirm })).promoteRelease,
+        ),
       );
     },
   );
@@ -124,11 +130,12 @@ export function registerReleases(verbs: Verbs): void {
     async (ctx, positional) => {
       const project: string = ctx.opts.project;
       const slug = stageArg(ctx, positional);
-      await release(
-        ctx,
-        project,
-        slug,
-        async () => (await ctx.client.request(CliRollbackStageDocument, { project, stage: slug })).rollbackStage,
+      await release(ctx, project, slug, () =>
+        confirmedByPolicy(
+          ctx.opts.yes,
+          `roll Stage ${slug} back`,
+          async (confirm) => (await ctx.client.request(CliRollbackStageDocument, { project, stage: slug, confirm })).rollbackStage,
+        ),
       );
     },
   );

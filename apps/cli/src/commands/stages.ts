@@ -19,6 +19,7 @@ import { badInput, CliError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
 import type { Verbs } from "../groups.js";
 import { print } from "../output.js";
+import { confirmedByPolicy, YES_OPTION } from "../confirm.js";
 import { renderStage, renderStages } from "../views.js";
 import { renderValidation } from "./outposts.js";
 import { limitOption, parseLimit, readPages } from "../pages.js";
@@ -202,7 +203,13 @@ export function registerStages(verbs: Verbs): void {
       verbs.suspend,
       "suspend",
       "Suspend a Stage: its links answer 503, schedules stop, Components get SIGTERM (SIGKILL after the grace period)",
-      async (ctx, slug) => (await ctx.client.request(CliSuspendStageDocument, { project: ctx.opts.project, stage: slug })).suspendStage,
+      (ctx, slug) =>
+        confirmedByPolicy(
+          ctx.opts.yes,
+          `suspend Stage ${slug}`,
+          async (confirm) =>
+            (await ctx.client.request(CliSuspendStageDocument, { project: ctx.opts.project, stage: slug, confirm })).suspendStage,
+        ),
     ],
     [
       verbs.resume,
@@ -217,7 +224,10 @@ export function registerStages(verbs: Verbs): void {
       "stage [stage]",
       doing,
       [`pergola ${name} stage my-new-stage -p my-new-project`],
-      (cmd) => optionalStage(projectOption(cmd)).alias("stages"),
+      (cmd) => {
+        optionalStage(projectOption(cmd)).alias("stages");
+        return name === "suspend" ? cmd.option(...YES_OPTION) : cmd;
+      },
       async (ctx, positional) => {
         const stage = await run(ctx, stageArg(ctx, positional));
         print(ctx.format, stage, () => `stage ${stage.slug}: ${stage.state.toLowerCase()}`);

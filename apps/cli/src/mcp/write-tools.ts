@@ -5,7 +5,8 @@
  * PROD Stage without `confirm: true` is refused here and no mutation is sent: an assistant must
  * ask its user first. This is a guard for assistants, not an authorization: the API's policy
  * still decides (a read-only key gets FORBIDDEN), and a Stage whose type changes between the
- * read and the mutation is judged by the read.
+ * read and the mutation is judged by the read. A `confirm: true` goes on to the API, where the
+ * Stage type's policy may ask for it on any type (StagePolicy.confirmDeploy, confirmSuspend).
  *
  * `waitSeconds` follows the change to its end over a subscription from the cursor read before
  * it (`releaseChanged` to DEPLOYED/FAILED/SUPERSEDED, `stageChanged` to SUSPENDED/RUNNING), so
@@ -149,7 +150,9 @@ export function registerWriteTools(server: McpServer, client: ApiClient): void {
         client,
         { project, stage, confirm, tool: "deploy_release", doing: `deploy ${build ? `Build ${build}` : "a new Release"} to it` },
         waitSeconds,
-        async () => (await client.request(McpDeployReleaseDocument, { input: { project, stage, build, configuration } })).deployRelease,
+        async () =>
+          (await client.request(McpDeployReleaseDocument, { input: { project, stage, build, configuration, confirm: confirm ?? null } }))
+            .deployRelease,
       ),
   );
 
@@ -175,7 +178,7 @@ export function registerWriteTools(server: McpServer, client: ApiClient): void {
         client,
         { project, stage: to, confirm, tool: "promote_release", doing: `promote the Build of ${from} to it` },
         waitSeconds,
-        async () => (await client.request(McpPromoteReleaseDocument, { project, from, to })).promoteRelease,
+        async () => (await client.request(McpPromoteReleaseDocument, { project, from, to, confirm: confirm ?? null })).promoteRelease,
       ),
   );
 
@@ -195,7 +198,7 @@ export function registerWriteTools(server: McpServer, client: ApiClient): void {
         client,
         { project, stage, confirm, tool: "rollback_stage", doing: "roll it back to its previous Build" },
         waitSeconds,
-        async () => (await client.request(McpRollbackStageDocument, { project, stage })).rollbackStage,
+        async () => (await client.request(McpRollbackStageDocument, { project, stage, confirm: confirm ?? null })).rollbackStage,
       ),
   );
 
@@ -216,7 +219,7 @@ export function registerWriteTools(server: McpServer, client: ApiClient): void {
         { project, stage, confirm, tool: "suspend_stage", doing: "suspend it" },
         waitSeconds,
         "SUSPENDED",
-        async () => (await client.request(McpSuspendStageDocument, { project, stage })).suspendStage,
+        async () => (await client.request(McpSuspendStageDocument, { project, stage, confirm: confirm ?? null })).suspendStage,
       ),
   );
 

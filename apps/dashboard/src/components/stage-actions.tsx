@@ -3,20 +3,24 @@
  * What can be done to a Stage: '+ NEW RELEASE' (a Build and a Configuration → DEPLOY), PROMOTE to
  * another Stage, ROLLBACK, SUSPEND / RESUME (a PROD Stage asks first), CONFIG MANAGEMENT, and the
  * one-click Release of a changed Configuration. Results arrive through the page's subscriptions.
+ * Where the Stage type's policy asks for confirmation (StagePolicy.confirmDeploy, confirmSuspend),
+ * the action asks first — a dialog, or a box to tick in the deploy dialogs — and sends `confirm`.
  * A greyed-out PROMOTE or ROLLBACK says why, in its tooltip and in a hint under the buttons.
  */
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
-import { useMutation } from "urql";
+import { useMutation, useQuery } from "urql";
 import {
   DashboardDeleteStageDocument,
   DashboardDeployReleaseDocument,
   DashboardPromoteReleaseDocument,
   DashboardResumeStageDocument,
   DashboardRollbackStageDocument,
+  DashboardStagePoliciesDocument,
   DashboardSuspendStageDocument,
   type ConfigurationView,
   type ReleaseSummary,
+  type StagePolicyRow,
   type StageRow,
   type StageType,
 } from "@/lib/documents";
@@ -25,7 +29,8 @@ import { ConfirmDialog } from "./confirm-dialog";
 import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
 
-type Stage = StageRow & { configs?: ConfigurationView[] };
+/** As the Stage page reads it: with its Configurations and its type's policy. */
+type Stage = StageRow & { configs?: ConfigurationView[]; policy: StagePolicyRow };
 type Build = { name: string; createdAt: string; author: { name: string }; branch: string | null };
 
 export function StageActions({
@@ -41,7 +46,7 @@ export function StageActions({
   builds: Build[];
   releases: ReleaseSummary[];
 }) {
-  const [dialog, setDialog] = useState<"release" | "promote" | "suspend" | "config" | "delete" | null>(null);
+  const [dialog, setDialog] = useState<"release" | "promote" | "suspend" | "rollback" | "config" | "delete" | null>(null);
   const [remove, doRemove] = useMutation(DashboardDeleteStageDocument);
   const router = useRouter();
   const [suspend, doSuspend] = useMutation(DashboardSuspendStageDocument);
@@ -78,7 +83,7 @@ export function StageActions({
         disabled={whyNot.rollback !== null || rollback.fetching}
         title={whyNot.rollback ?? undefined}
         aria-describedby={whyNot.rollback ? hintIds.rollback : undefined}
-        onClick={() => doRollback(vars)}
+        onClick={() => (stage.policy.confirmDeploy ? setDialog("rollback") : doRollback(vars))}
       >
         ROLLBACK
       </button>
@@ -91,7 +96,7 @@ export function StageActions({
           type="button"
           className="btn btn-danger"
           disabled={!canSuspend || suspend.fetching}
-          onClick={() => (stage.type === "PROD" ? setDialog("suspend") : doSuspend(vars))}
+          onClick={() => (stage.type === "PROD" || stage.policy.confirmSuspend ? setDialog("suspend") : doSuspend(vars))}
         >
           SUSPEND
         </button>
@@ -115,8 +120,12 @@ export function StageActions({
       <Dialog title={`Promote ${stage.name}`} open={dialog === "promote"} onClose={close}>
         <Promote project={project} from={stage} stages={others} onDone={close} onCancel={close} />
       </Dialog>
-      <Dialog title="Suspend a PROD Stage?" open={dialog === "suspend"} onClose={close}>
-        <p>{stage.name} is a PROD Stage: suspending it stops its Components and its links answer 503 until it is resumed.</p>
+      <Dialog title={`Suspend ${stage.name}?`} open={dialog === "suspend"} onClose={close}>
+        <p>
+          {stage.type === "PROD" ? `${stage.name} is a PROD Stage: s` : "S"}uspending it stops its Components and its links answer 503 until
+          it is resumed.
+          {stage.policy.confirmSuspend ? ` The policy of ${stage.type} Stages asks for confirmation.` : ""}
+        </p>
         <div className="actions">
           <button type="button" className="btn btn-ghost" onClick={close}>
             Cancel
@@ -125,7 +134,7 @@ export function StageActions({
             type="button"
             className="btn btn-danger"
             onClick={async () => {
-              await doSuspend(vars);
+              await doSuspend({ ...vars, confirm: true });
               close();
             }}
           >
@@ -149,6 +158,19 @@ export function StageActions({
           {stage.name} is archived: {stage.state === "RUNNING" ? "it is suspended first, " : ""}its storage, Releases and Configurations are
           kept, and its Stage ID stays taken. RESTORE it from the Project's archived Stages.
         </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        title={`Roll back ${stage.name}?`}
+        open={dialog === "rollback"}
+        action="ROLLBACK"
+        busy={rollback.fetching}
+        onConfirm={async () => {
+          await doRollback({ ...vars, confirm: true });
+          close();
+        }}
+        onClose={close}
+      >
+        <p>Redeploys the Build of the Release before the current one. The policy of {stage.type} Stages asks for confirmation.</p>
       </ConfirmDialog>
       <Dialog title="Config management" open={dialog === "config"} onClose={close} wide>
         <ConfigManagement project={project} stage={stage} />
@@ -188,13 +210,15 @@ function NewRelease({
   const [build, setBuild] = useState(stage.currentRelease?.build.name ?? builds[0]?.name ?? "");
   const [config, setConfig] = useState(stage.currentRelease?.config?.name ?? configNames[0] ?? "default");
   const [{ fetching, error }, deploy] = useMutation(DashboardDeployReleaseDocument);
+  const [confirmed, setConfirmed] = useState(false);
   const hasConfig = (stage.configs ?? []).some((c) => c.name === config);
   return (
     <form
       className="stack"
       onSubmit={async (e) => {
         e.preventDefault();
-        const r = await deploy({ project, stage: stage.slug, build, config: hasConfig ? config : null });
+        const confirm = stage.policy.confirmDeploy ? confirmed : null;
+        const r = await deploy({ project, stage: stage.slug, build, config: hasConfig ? config : null, confirm });
         if (r.data) onDone();
       }}
     >
@@ -227,6 +251,9 @@ function NewRelease({
           })}
         </select>
       </label>
+      {stage.policy.confirmDeploy ? (
+        <PolicyConfirmation type={stage.type} doing={`deploy to ${stage.name}`} checked={confirmed} onChange={setConfirmed} />
+      ) : null}
       <ErrorNote error={error} />
       <div className="actions">
         <button type="button" className="btn btn-ghost" onClick={onCancel}>
@@ -255,12 +282,16 @@ function Promote({
 }) {
   const [to, setTo] = useState(stages[0]?.slug ?? "");
   const [{ fetching, error }, promote] = useMutation(DashboardPromoteReleaseDocument);
+  const [policies] = useQuery({ query: DashboardStagePoliciesDocument });
+  const [confirmed, setConfirmed] = useState(false);
+  const target = stages.find((s) => s.slug === to);
+  const asks = policies.data?.stagePolicies.find((p) => p.type === target?.type)?.confirmDeploy ?? false;
   return (
     <form
       className="stack"
       onSubmit={async (e) => {
         e.preventDefault();
-        const r = await promote({ project, from: from.slug, to });
+        const r = await promote({ project, from: from.slug, to, confirm: asks ? confirmed : null });
         if (r.data) onDone();
       }}
     >
@@ -277,6 +308,9 @@ function Promote({
           ))}
         </select>
       </label>
+      {asks && target ? (
+        <PolicyConfirmation type={target.type} doing={`promote to ${target.name}`} checked={confirmed} onChange={setConfirmed} />
+      ) : null}
       <ErrorNote error={error} />
       <div className="actions">
         <button type="button" className="btn btn-ghost" onClick={onCancel}>
@@ -292,6 +326,9 @@ function Promote({
 
 export function ConfigDrift({ project, stage }: { project: string; stage: Stage }) {
   const [{ fetching, error }, deploy] = useMutation(DashboardDeployReleaseDocument);
+  const [asking, setAsking] = useState(false);
+  const release = (confirm: boolean | null) =>
+    deploy({ project, stage: stage.slug, config: stage.currentRelease?.config?.name ?? "default", confirm });
   return (
     <div className="drift" role="note" data-testid="config-drift">
       <span>Config changed since the running Release: the change waits for the next Release.</span>
@@ -299,11 +336,44 @@ export function ConfigDrift({ project, stage }: { project: string; stage: Stage 
         type="button"
         className="btn btn-primary btn-small"
         disabled={fetching}
-        onClick={() => deploy({ project, stage: stage.slug, config: stage.currentRelease?.config?.name ?? "default" })}
+        onClick={() => (stage.policy.confirmDeploy ? setAsking(true) : release(null))}
       >
         RELEASE CONFIG CHANGE
       </button>
       <ErrorNote error={error} />
+      <ConfirmDialog
+        title={`Release the config change to ${stage.name}?`}
+        open={asking}
+        action="RELEASE"
+        busy={fetching}
+        onConfirm={async () => {
+          await release(true);
+          setAsking(false);
+        }}
+        onClose={() => setAsking(false)}
+      >
+        <p>The policy of {stage.type} Stages asks for confirmation before a deploy.</p>
+      </ConfirmDialog>
     </div>
+  );
+}
+
+/** The box to tick where a Stage type's policy asks to confirm a deploy; the API gets `confirm: true` only when it is ticked. */
+function PolicyConfirmation({
+  type,
+  doing,
+  checked,
+  onChange,
+}: {
+  type: StageType;
+  doing: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <label className="check">
+      <input type="checkbox" required checked={checked} onChange={(e) => onChange(e.target.checked)} /> Yes, {doing}: the policy of {type}{" "}
+      Stages asks for confirmation
+    </label>
   );
 }

@@ -26,6 +26,7 @@ import { ComponentLogs } from "./component-logs";
 import { EventTimeline } from "./event-timeline";
 import { OutpostConnectionButton } from "./outpost-connection";
 import { ConfigDrift, StageActions } from "./stage-actions";
+import { StagePolicyNote } from "./stage-policy-note";
 import { ago, newer, utc } from "@/lib/format";
 import { useFirst, useNow } from "@/lib/hooks";
 import { usePagesAfter } from "@/lib/pages";
@@ -196,6 +197,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
         </div>
       </div>
       {stage.configDrift ? <ConfigDrift project={project} stage={stage} /> : null}
+      <StagePolicyNote policy={stage.policy} />
       <div className="tabs" role="tablist" aria-label="Stage views">
         {(["overview", "monitoring"] as const).map((t) => (
           <button

@@ -3,6 +3,7 @@
  * `-pid` reach everything it started: a shell's children, a server's workers.
  */
 import { spawn } from "node:child_process";
+import { setPriority } from "node:os";
 import type { LogBuffer } from "./log-buffer.js";
 import { signalGroup, waitForGroupExit } from "./proc.js";
 
@@ -15,6 +16,8 @@ export interface Launch {
   /** Run as this user and group (the Stage's user); unset: the runtime's own. */
   uid?: number;
   gid?: number;
+  /** The nice level to start at (ReleaseSpec.nice); unset: the runtime's own. */
+  nice?: number;
 }
 
 export interface Exit {
@@ -56,6 +59,14 @@ export function startChild(launch: Launch, logs: LogBuffer): ChildHandle {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const pid = child.pid ?? null;
+  // Set on the leader at once, before it has had time to start others: they inherit it.
+  if (pid !== null && launch.nice) {
+    try {
+      setPriority(pid, launch.nice);
+    } catch (error) {
+      logs.write("stderr", `pergola: nice level ${launch.nice} not applied (${(error as Error).message})\n`);
+    }
+  }
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => logs.write("stdout", chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => logs.write("stderr", chunk));
 

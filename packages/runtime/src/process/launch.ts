@@ -142,6 +142,7 @@ export function prepareLaunch(input: LaunchInput): Launch {
     args: component.args,
     cwd: workDir,
     ...(user && { uid: user.uid, gid: user.gid }),
+    ...(spec.nice ? { nice: spec.nice } : {}),
     // The runtime's own variables come last: HOST must be the address the Component was given.
     env: {
       ...input.baseEnv,

@@ -142,6 +142,7 @@ export class ProcessRuntime implements Runtime {
       }
       if (rollout && rollout.next.spec.releaseId === spec.releaseId && !rollout.failed) {
         rollout.next.spec.graceSeconds = spec.graceSeconds;
+        rollout.next.spec.nice = spec.nice;
         if (!spec.suspended) return;
         // Suspended mid-rollout: the new Release takes over at once, and is suspended with the Stage.
         await this.switchTo(key, rollout, false);
@@ -188,13 +189,14 @@ export class ProcessRuntime implements Runtime {
   }
 
   /**
-   * The same Release, new settings: suspend or resume it, keep its grace, act on people's
+   * The same Release, new settings: suspend or resume it, keep its grace and nice level (for the processes that start next), act on people's
    * requests (ReleaseSpec.controls) — after a suspend, before a resume, so that a resume starts
    * no service that is to stay stopped.
    */
   private async changeSettings(running: StageRunner, spec: ReleaseSpec): Promise<void> {
     const wasSuspended = running.spec.suspended;
     running.spec.graceSeconds = spec.graceSeconds;
+    running.spec.nice = spec.nice;
     running.spec.suspended = spec.suspended;
     if (spec.suspended && !wasSuspended) await running.suspend();
     await running.control(spec.controls);

@@ -23,6 +23,13 @@ export interface ReleaseSpec {
   suspended: boolean;
   /** How long a stopping Component has between SIGTERM and SIGKILL. */
   graceSeconds: number;
+  /**
+   * The nice level its Components' processes start with (the Stage type's policy), -20 to 19;
+   * unset or 0: the runtime's own. Taken at each start of a process, so a change reaches the
+   * processes that start after it. A level below the runtime's own needs privilege; without it
+   * the process runs at the runtime's level and its log says so.
+   */
+  nice?: number;
   /** What people asked of Components of this Release, by name (the API's restartComponent, stopComponent, startComponent, runJob). */
   controls?: Record<string, ComponentControl>;
 }

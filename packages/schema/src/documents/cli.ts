@@ -14,6 +14,7 @@ export type {
   CliOutpostFragment as OutpostRow,
   CliReleaseFragment as ReleaseRow,
   CliStageFragment as StageRow,
+  CliStagePolicyFragment as StagePolicyRow,
   CliWebhookFragment as WebhookRow,
 } from "../generated/graphql.js";
 

@@ -20,6 +20,7 @@ export type {
   DashboardOutpostLinkFragment as OutpostLinkView,
   DashboardReleaseFragment as ReleaseSummary,
   DashboardStageFragment as StageRow,
+  DashboardStagePolicyFragment as StagePolicyRow,
   OutpostLinkStatus as LinkStatus,
 } from "../generated/graphql.js";
 

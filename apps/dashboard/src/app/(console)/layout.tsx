@@ -29,6 +29,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Link href="/">Projects</Link>
           {me.role === "ADMIN" ? <Link href="/outposts">Outposts</Link> : null}
           {me.role === "ADMIN" ? <Link href="/users">Users</Link> : null}
+          {me.role === "ADMIN" ? <Link href="/policies">Policies</Link> : null}
         </nav>
         <div className="who">
           <UserMenu name={me.name} email={me.email} isAdmin={me.role === "ADMIN"} />
