@@ -282,7 +282,7 @@ describe.concurrent("pergola: session and errors", () => {
     expect(createStageHelp).toMatch(/Examples:\n\s+\$ pergola create stage my-new-stage --type dev -p my-new-project/);
     expect(bash).toMatch(/complete -o default -F _pergola pergola/);
     expect(bash).toMatch(
-      /list\) COMPREPLY=\(\$\(compgen -W "project stage build release config config-data component outpost access-key member user webhook policy"/,
+      /list\) COMPREPLY=\(\$\(compgen -W "project stage build release config config-data component outpost access-key member user webhook backup policy"/,
     );
     expect(bash).toMatch(/disable\) COMPREPLY=\(\$\(compgen -W "access-key user"/);
     expect(bash).toMatch(/--role\) COMPREPLY=\(\$\(compgen -W "owner member"/);
