@@ -504,7 +504,7 @@ describe.concurrent("pergola: Projects and Stages", () => {
     await fails(
       ["create", "stage", "my-qa", "--type", "qa", "-p", project],
       6,
-      /^error: conflict: Stage ID "my-qa" already exists or is archived .*"my-qa-2" is free/,
+      /^error: conflict: Stage ID "my-qa" is taken: it already exists or is archived .*"my-qa-2" is free/,
     );
     await fails(["create", "stage", "x", "--type", "huge", "-p", project], 2, /--type huge: choose dev, qa or prod/);
     const updated = await ok(["update", "stage", "my-qa", "-p", project, "--name", "Renamed", "--type", "prod", "-o", "json"]);
@@ -516,6 +516,14 @@ describe.concurrent("pergola: Projects and Stages", () => {
       "stage my-qa deleted (archived: pergola restore stage my-qa brings it back)\n",
     );
     await fails(["delete", "stage", "my-qa", "-p", project], 7, /already archived/);
+
+    await fails(["suspend", "stage", "-p", project], 2, /which Stage\?/);
+  });
+
+  it("delete archives a Stage or a Project; restore brings it back; purge removes a Stage for good; list --archived, --all", async () => {
+    const project = await newProject();
+    await ok(["create", "stage", "my-qa", "--type", "prod", "-p", project]);
+    await ok(["delete", "stage", "my-qa", "-p", project]);
     // Archived: out of the list, in the archived one; restored as it was; deleted again and purged for good.
     expect((await ok(["list", "stage", "-p", project, "-o", "json"])).map((s: { slug: string }) => s.slug)).not.toContain("my-qa");
     expect(await ok(["list", "stage", "-p", project, "--archived", "-o", "json"])).toMatchObject([
@@ -541,7 +549,6 @@ describe.concurrent("pergola: Projects and Stages", () => {
     await fails(["create", "stage", "late", "--type", "dev", "-p", project], 7, /archived/);
     expect(await ok(["restore", "project", project])).toBe(`project ${project} restored\n`);
     await ok(["create", "stage", "late", "--type", "dev", "-p", project]);
-    await fails(["suspend", "stage", "-p", project], 2, /which Stage\?/);
   });
 });
 

@@ -315,7 +315,7 @@ export class ProjectService {
       .from(projects)
       .where(like(projects.slug, `${slug}%`));
     const suggestion = suggestFreeSlug(slug, new Set(taken.map((t) => t.slug)));
-    return new AppError(ErrorCode.CONFLICT, `Project slug "${slug}" already exists or is archived; "${suggestion}" is free`, {
+    return new AppError(ErrorCode.CONFLICT, `Project slug "${slug}" is taken: it already exists or is archived; "${suggestion}" is free`, {
       field: "slug",
       taken: slug,
       suggestion,

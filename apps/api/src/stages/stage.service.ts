@@ -284,7 +284,7 @@ export class StageService {
     const suggestion = suggestFreeSlug(slug, new Set(taken.map((t) => t.slug)));
     return new AppError(
       ErrorCode.CONFLICT,
-      `Stage ID "${slug}" already exists or is archived in Project "${project.slug}"; "${suggestion}" is free`,
+      `Stage ID "${slug}" is taken: it already exists or is archived in Project "${project.slug}"; "${suggestion}" is free`,
       {
         field: "slug",
         taken: slug,

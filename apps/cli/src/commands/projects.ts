@@ -45,6 +45,8 @@ export function registerProjects(verbs: Verbs): void {
             parseLimit(ctx.opts.limit),
           );
       const archived = ctx.opts.archived || ctx.opts.all ? (await ctx.client.request(CliListArchivedProjectsDocument, {})).projects : [];
+      // As JSON: the Projects as read (those in use with their Stages), each with `archivedAt`.
+      const data = [...inUse.map((p) => ({ ...p, archivedAt: null as string | null })), ...archived];
       const rows = [
         ...inUse.map((p) => ({
           slug: p.slug,
@@ -55,7 +57,7 @@ export function registerProjects(verbs: Verbs): void {
         })),
         ...archived.map((p) => ({ slug: p.slug, name: p.name, stages: null, createdAt: p.createdAt, archivedAt: p.archivedAt })),
       ];
-      print(ctx.format, rows, () =>
+      print(ctx.format, data, () =>
         renderTable(
           ["project", "name", "stages", "created", ...(archived.length || ctx.opts.all ? ["archived"] : [])],
           rows.map((p) => [

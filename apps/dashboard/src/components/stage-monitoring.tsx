@@ -22,7 +22,7 @@ const WINDOWS = [
   { label: "24 h", ms: 24 * 3_600_000, step: 300 },
 ] as const;
 
-type Sample = { component: string; at: number; cpu: number; memoryBytes: number };
+type Sample = { component: string; at: number; cpu: number; memoryBytes: number; openFiles: number };
 
 /** Cores as a percentage of one, bytes in binary units. */
 export const formatCores = (cores: number) => `${(cores * 100).toFixed(cores < 0.1 ? 1 : 0)} %`;
@@ -85,6 +85,7 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
       at: Date.parse(s.usage.at) / 1000,
       cpu: s.usage.cpu,
       memoryBytes: Number(s.usage.memoryBytes),
+      openFiles: s.usage.openFiles,
     })),
   ]);
   useEffect(() => {
@@ -101,6 +102,17 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
     [markers],
   );
   const shown: [number, number] = [start / 1000, now / 1000];
+  // Each Component's newest sample: the live one when it is newer than what the query read.
+  const latest = useMemo(() => {
+    const newest = new Map<string, { cpu: number; memoryBytes: number; openFiles: number | null; at: number }>();
+    for (const c of s?.components ?? [])
+      if (c.usage) newest.set(c.name, { cpu: c.usage.cpu, memoryBytes: Number(c.usage.memoryBytes), openFiles: c.usage.openFiles, at: 0 });
+    for (const sample of live.data ?? []) {
+      const known = newest.get(sample.component);
+      if (!known || sample.at >= known.at) newest.set(sample.component, { ...sample, openFiles: sample.openFiles });
+    }
+    return newest;
+  }, [s, live.data]);
   const [cpu, memory] = useMemo(() => {
     const components = s?.components ?? [];
     const series = (pick: (p: { cpu: number; memoryBytes: number }) => number): ChartSeries[] =>
@@ -211,13 +223,13 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
                     {c.restarts}
                   </td>
                   <td data-label="CPU" className="mono" data-testid={`cpu-${c.name}`}>
-                    {c.usage ? formatCores(c.usage.cpu) : "—"}
+                    {latest.get(c.name) ? formatCores(latest.get(c.name)!.cpu) : "—"}
                   </td>
                   <td data-label="Memory" className="mono" data-testid={`memory-${c.name}`}>
-                    {c.usage ? formatBytes(Number(c.usage.memoryBytes)) : "—"}
+                    {latest.get(c.name) ? formatBytes(latest.get(c.name)!.memoryBytes) : "—"}
                   </td>
                   <td data-label="Open files" className="mono">
-                    {c.usage ? c.usage.openFiles : "—"}
+                    {latest.get(c.name)?.openFiles ?? "—"}
                   </td>
                 </tr>
               ))}
