@@ -304,7 +304,7 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await note.filter({ hasText: "#2 failed: web: crash-looping before it was ever healthy" }).waitFor({ timeout: 60_000 });
     expect(await note.textContent()).toMatch(/#1 goes on serving\.$/);
     await page.getByTestId("current-release").getByText("#1").waitFor({ timeout: UI_TIMEOUT });
-    await page.getByTestId("stage-health").getByText("HEALTHY").waitFor({ timeout: 30_000 });
+    await page.getByTestId("stage-health").filter({ hasText: /^HEALTHY$/ }).waitFor({ timeout: 30_000 });
     await screenshot(page, "release-failed-previous-serving");
 
     await page.getByRole("button", { name: /outpost connection/i }).click();
@@ -382,7 +382,7 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     expect((await fetch(href)).status).toBe(503);
     await page.getByRole("button", { name: "RESUME" }).click();
     await state.filter({ hasText: "RUNNING" }).waitFor({ timeout: 60_000 });
-    await page.getByTestId("component-web").getByText("HEALTHY").first().waitFor({ timeout: 60_000 });
+    await page.getByTestId("component-web").getByText("HEALTHY", { exact: true }).waitFor({ timeout: 60_000 });
     expect(await (await fetch(href)).text()).toContain("<h1>Bonjour</h1>");
     await page
       .getByTestId("stage-health")
@@ -398,7 +398,7 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     const band = monitoring.getByTestId("health-band");
     await band.locator('[data-health="HEALTHY"]').last().waitFor({ timeout: UI_TIMEOUT });
     expect(await band.locator("[data-health]").last().getAttribute("data-health")).toBe("HEALTHY");
-    await monitoring.getByTestId("monitoring-web").getByText("HEALTHY").waitFor({ timeout: UI_TIMEOUT });
+    await monitoring.getByTestId("monitoring-web").getByText("HEALTHY", { exact: true }).waitFor({ timeout: UI_TIMEOUT });
     // CPU and memory: the agent samples every 10 s; the first sample fills the table, and the charts draw.
     await monitoring
       .getByTestId("memory-web")
