@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firstAnswer, startWorld, stopWorld, type World } from "../testing/authorization-world.js";
 import { SIMPLE_MANIFEST } from "../testing/builds.js";
 import { createTestProject, uniqueSlug, type TestApi } from "../testing/harness.js";
+import { describeLockWaits } from "../testing/lock-waits.js";
 import {
   buildOperation,
   fillArguments,
@@ -329,11 +330,22 @@ async function attempt(root: RootField, actor: ActorName, options: AttemptOption
   const token = prepared.token !== undefined ? prepared.token : fx.tokens[actor];
   if (root.kind === "subscription" || options.overSocket) {
     const client = prepared.token !== undefined ? api.ws(token) : fx.socketOf(actor);
-    const answer = await firstAnswer(client, operation.query, operation.variables);
+    // As long as HTTP callers would wait; what holds it up is printed if it is slow.
+    const answer = await firstAnswer(client, operation.query, operation.variables, {
+      ms: 30_000,
+      slowMs: 5_000,
+      onSlow: () => void reportSlow(root.key, actor),
+    });
     return { outcome: answer.outcome ?? classify(root, override, answer.data, answer.errors), message: answer.errors?.[0]?.message };
   }
   const res = await api.gql(operation.query, operation.variables, token);
   return { outcome: classify(root, override, res.data, res.errors), message: res.errors?.[0]?.message };
+}
+
+/** Says what a slow answer waits on (PostgreSQL's sessions), so a failure explains itself. */
+async function reportSlow(key: string, actor: ActorName): Promise<void> {
+  const waits = await describeLockWaits().catch((error: unknown) => `(could not read pg_stat_activity: ${error})`);
+  console.warn(`${key} as ${actor}: no answer in 5 s over the socket\n${waits}`);
 }
 
 /** Every actor's attempt at one field, at once (each attempt prepares its own target). */
@@ -376,7 +388,9 @@ describe("the authorization matrix", () => {
     expect(diff, `\n${diff.join("\n")}\n`).toEqual([]);
   });
 
-  it("answers every query and mutation over the socket as over HTTP (anonymous callers: no socket at all)", async () => {
+  it("answers every query and mutation over the socket as over HTTP (anonymous callers: no socket at all)", {
+    timeout: 180_000,
+  }, async () => {
     // signOut ends the session its socket runs on: the socket closes (4403) before the answer.
     const roots = listRootFields(api.server.schema).filter(
       (r) => r.kind !== "subscription" && r.key in MATRIX && r.key !== "Mutation.signOut",

@@ -19,6 +19,7 @@ import { AppError, badInput, ErrorCode, notFound, PgCode, pgErrorCode } from "..
 import { EventKind } from "../events/event-kind.js";
 import type { EventLog, ProjectTarget, ProjectTx } from "../events/event-log.js";
 import { lockStage } from "../stages/stage.service.js";
+import { lockStages } from "../stages/stage-writes.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
 import { checkDeployPolicy, type DeployCaller } from "../stage-policies/stage-policy.service.js";
 import { isCurrentRelease } from "./release.conditions.js";
@@ -100,14 +101,21 @@ export class ReleaseService {
   /** Deploys the Build live on `from` to `to`; `to` keeps its own Configuration (Heroku pipelines). */
   promoteRelease(project: ProjectTarget, caller: DeployCaller, from: string, to: string): Promise<ReleaseRow> {
     if (from === to) throw badInput("to", "must be another Stage than `from`");
-    return this.log.inProject(project, async (ptx) => {
-      const source = await lockStage(ptx, from);
-      const target = await lockStage(ptx, to);
-      const live = (await lockActiveReleases(ptx.tx, source.id)).current;
-      const { current, rolling } = await lockActiveReleases(ptx.tx, target.id);
-      const plan = planned(planRelease({ kind: "promote", from, live, current }));
-      return this.release(ptx, target, rolling, await buildOf(ptx, plan), plan.configName, caller);
-    });
+    return this.log.inProject(
+      project,
+      async (ptx) => {
+        // Both Stages first, the Project row last, as every write to a Stage locks them: taken the
+        // other way round, an agent's report on `from` and the promotion deadlocked.
+        const locked = await lockStages(ptx, [from, to]);
+        const source = locked.get(from)!;
+        const target = locked.get(to)!;
+        const live = (await lockActiveReleases(ptx.tx, source.id)).current;
+        const { current, rolling } = await lockActiveReleases(ptx.tx, target.id);
+        const plan = planned(planRelease({ kind: "promote", from, live, current }));
+        return this.release(ptx, target, rolling, await buildOf(ptx, plan), plan.configName, caller);
+      },
+      { lock: "last" },
+    );
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 import type { StageRow } from "@pergola/db/schema";
 import { stages } from "@pergola/db/schema";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { StageStep } from "../domain/stage.machine.js";
 import { notFound, stateConflict } from "../errors.js";
 import { EventKind } from "../events/event-kind.js";
@@ -25,6 +25,38 @@ export async function lockStage(
     .from(stages)
     .where(and(eq(stages.projectId, project.id), eq(stages.slug, slug)))
     .for("update");
+  return checkLocked({ project }, slug, stage, options);
+}
+
+/**
+ * Several Stages of the Project, their rows locked in one statement in the order every
+ * multi-Stage write takes (by row id), so two such writes never deadlock; returned by slug.
+ */
+export async function lockStages(ptx: Pick<ProjectTx, "tx" | "project">, slugs: readonly string[]): Promise<Map<string, StageRow>> {
+  const rows = await ptx.tx
+    .select()
+    .from(stages)
+    .where(and(eq(stages.projectId, ptx.project.id), inArray(stages.slug, [...slugs])))
+    .orderBy(stages.id)
+    .for("update");
+  return new Map(
+    slugs.map((slug) => [
+      slug,
+      checkLocked(
+        ptx,
+        slug,
+        rows.find((r) => r.slug === slug),
+      ),
+    ]),
+  );
+}
+
+function checkLocked(
+  { project }: Pick<ProjectTx, "project">,
+  slug: string,
+  stage: StageRow | undefined,
+  options: { archived?: boolean } = {},
+) {
   if (!stage) throw notFound(`Stage "${slug}" in Project "${project.slug}"`);
   if (stage.archivedAt && !options.archived) throw stateConflict(`Stage "${slug}" is archived: restore it first (restoreStage)`);
   return stage;

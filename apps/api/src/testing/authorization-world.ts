@@ -220,8 +220,22 @@ export interface FirstAnswer {
   outcome?: string;
 }
 
+export interface AnswerWait {
+  /** Given up after this long: the answer is TIMEOUT. Default 10 s. */
+  ms?: number;
+  /** Called once if no answer came in `slowMs` (default ms / 2): to say what the server is waiting on. */
+  onSlow?: () => void;
+  slowMs?: number;
+}
+
 /** The first answer of an operation over a socket: its first message, or its error. */
-export function firstAnswer(client: Client, query: string, variables: Record<string, unknown>, ms = 10_000): Promise<FirstAnswer> {
+export function firstAnswer(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  wait: AnswerWait = {},
+): Promise<FirstAnswer> {
+  const ms = wait.ms ?? 10_000;
   return new Promise((resolve) => {
     let done = false;
     let unsubscribe: (() => void) | undefined;
@@ -229,10 +243,12 @@ export function firstAnswer(client: Client, query: string, variables: Record<str
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearTimeout(slow);
       queueMicrotask(() => unsubscribe?.());
       resolve(answer);
     };
     const timer = setTimeout(() => finish({ outcome: "TIMEOUT" }), ms);
+    const slow = wait.onSlow ? setTimeout(wait.onSlow, wait.slowMs ?? ms / 2) : undefined;
     unsubscribe = client.subscribe(
       { query, variables },
       {
