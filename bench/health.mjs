@@ -11,14 +11,11 @@
  *    change seen by a `stageChanged` subscriber of its Project (the per-Project path a monitoring
  *    tool used before), measured on the same mutations.
  */
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { createClient } from "graphql-ws";
-import pg from "pg";
-import { pino } from "pino";
 import WebSocket from "ws";
-import { createServer } from "../apps/api/dist/server.js";
+import { BENCH_DATABASE_HELP, startInProcessApi } from "./lib/in-process-api.mjs";
 import { BenchError, createRun, fmt, formatTable, percentile, sortNumbers } from "./lib/util.mjs";
 
 export const description =
@@ -39,9 +36,7 @@ export async function run(argv) {
     },
   });
   if (values.help) {
-    console.log(
-      "usage: node bench/run.mjs health [--projects 50] [--stages 20] [--changes 200] [--json]\ndatabase: BENCH_DATABASE_URL ?? TEST_DATABASE_URL ?? postgres://postgres@127.0.0.1:5432/test",
-    );
+    console.log(`usage: node bench/run.mjs health [--projects 50] [--stages 20] [--changes 200] [--json]\n${BENCH_DATABASE_HELP}`);
     return 0;
   }
   const projectCount = Number(values.projects);
@@ -50,32 +45,11 @@ export async function run(argv) {
   if (!(projectCount >= 1 && stagesPer >= 1 && changes >= 2 && changes <= projectCount * stagesPer)) {
     throw new BenchError("--projects, --stages ≥ 1; 2 ≤ --changes ≤ projects × stages (each change suspends another Stage)");
   }
-  const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-  const runId = randomBytes(3).toString("hex");
-  const adminToken = `pgl_bench_${randomBytes(24).toString("base64url")}`;
   const run = createRun();
-  const server = await createServer({
-    port: 0,
-    host: "127.0.0.1",
-    database: { url: databaseUrl },
-    adminToken,
-    logger: pino({ level: "silent" }),
-  });
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
+  const { server, db, gql, runId, adminToken, close } = await startInProcessApi();
   const projects = [];
   const clients = [];
   try {
-    const gql = async (query, variables) => {
-      const res = await fetch(server.graphqlUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      const json = await res.json();
-      if (json.errors) throw new BenchError(JSON.stringify(json.errors).slice(0, 300));
-      return json.data;
-    };
     const started = performance.now();
     for (let p = 0; p < projectCount; p++) {
       const slug = `bench-${runId}-h${p}`;
@@ -238,7 +212,6 @@ export async function run(argv) {
     for (const slug of projects) {
       await db.query("delete from projects where slug = $1", [slug]).catch(() => undefined);
     }
-    await db.end();
-    await server.close();
+    await close();
   }
 }

@@ -9,14 +9,10 @@
  * service) that one commit caused, against the 1 it needs (the agent concerned; on PostgreSQL
  * the commit's own NOTIFY may wake it once more).
  */
-import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { createClient } from "graphql-ws";
-import { pino } from "pino";
-import pg from "pg";
 import WebSocket from "ws";
-import { hashToken } from "../apps/api/dist/auth/token.service.js";
-import { createServer } from "../apps/api/dist/server.js";
+import { BENCH_DATABASE_HELP, startInProcessApi } from "./lib/in-process-api.mjs";
 import { BenchError, createRun, formatTable, sleep } from "./lib/util.mjs";
 
 export const description = "agents woken per commit: desired-state reads one commit causes with N agents on N Outposts ÷ the 1 it needs";
@@ -33,40 +29,17 @@ export async function run(argv) {
     },
   });
   if (values.help) {
-    console.log(
-      "usage: node bench/run.mjs wakeups [--agents 50] [--json]\ndatabase: BENCH_DATABASE_URL ?? TEST_DATABASE_URL ?? postgres://postgres@127.0.0.1:5432/test",
-    );
+    console.log(`usage: node bench/run.mjs wakeups [--agents 50] [--json]\n${BENCH_DATABASE_HELP}`);
     return 0;
   }
   const n = Number(values.agents);
   if (!(Number.isInteger(n) && n >= 2 && n <= 500)) throw new BenchError("--agents: 2…500");
-  const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-  const runId = randomBytes(3).toString("hex");
-  const adminToken = `pgl_bench_${randomBytes(24).toString("base64url")}`;
-  const project = `bench-${runId}-wakeups`;
   const run = createRun();
-  const server = await createServer({
-    port: 0,
-    host: "127.0.0.1",
-    database: { url: databaseUrl },
-    adminToken,
-    logger: pino({ level: "silent" }),
-  });
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
+  const { server, db, gql, runId, close } = await startInProcessApi();
+  const project = `bench-${runId}-wakeups`;
   const clients = [];
   const outposts = [];
   try {
-    const gql = async (query, variables) => {
-      const res = await fetch(server.graphqlUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      const json = await res.json();
-      if (json.errors) throw new BenchError(JSON.stringify(json.errors).slice(0, 300));
-      return json.data;
-    };
     await gql("mutation($i: CreateProjectInput!) { createProject(input: $i) { slug } }", { i: { name: project, slug: project } });
     const batches = [];
     for (let i = 0; i < n; i++) {
@@ -121,12 +94,10 @@ export async function run(argv) {
     return 0;
   } finally {
     await Promise.all(clients.map((c) => c.dispose()));
-    await server.close();
     await db.query("delete from stages where project_id in (select id from projects where slug = $1)", [project]).catch(() => undefined);
     await db.query("delete from projects where slug = $1", [project]).catch(() => undefined);
     for (const slug of outposts) await db.query("delete from outposts where slug = $1", [slug]).catch(() => undefined);
-    await db.query("delete from api_tokens where hash = $1", [hashToken(adminToken)]).catch(() => undefined);
-    await db.end();
+    await close();
   }
 }
 

@@ -6,8 +6,9 @@
  * moves when the agent reports what it did (COMPONENT_CHANGED).
  */
 import { builds, components, releases, stages, type ComponentControls, type ComponentRow } from "@pergola/db/schema";
-import { ACTIVE_RELEASE_STATES, type ComponentCommand, type ComponentKind, ROLLING_RELEASE_STATES, isOneOf } from "@pergola/schema";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { type ComponentCommand, type ComponentKind, ROLLING_RELEASE_STATES, isOneOf } from "@pergola/schema";
+import { and, eq, sql } from "drizzle-orm";
+import { isActiveRelease } from "../releases/release.conditions.js";
 import { validateManifest } from "../builds/manifest.js";
 import { controlComponent } from "../domain/component-control.machine.js";
 import { accepted } from "../domain/outcome.js";
@@ -80,7 +81,7 @@ async function lockCurrentRelease({ tx }: ProjectTx, stageId: string) {
   const rows = await tx
     .select()
     .from(releases)
-    .where(and(eq(releases.stageId, stageId), inArray(releases.state, [...ACTIVE_RELEASE_STATES])))
+    .where(and(eq(releases.stageId, stageId), isActiveRelease))
     .for("update");
   return rows.find((r) => isOneOf(ROLLING_RELEASE_STATES, r.state)) ?? rows.find((r) => r.state === "DEPLOYED") ?? null;
 }

@@ -17,7 +17,7 @@ import {
   type ReleaseRow,
   type StageRow,
 } from "@pergola/db/schema";
-import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
+import { LOCAL_OUTPOST } from "@pergola/schema";
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import {
   checkComponent,
@@ -36,7 +36,7 @@ import { applyLinkOutcome, getLinkFacts } from "../outposts/link-report.js";
 import type { OutpostAnnouncer } from "../outposts/outpost-announcer.js";
 import type { AgentSession } from "../outposts/outpost-sessions.js";
 import { isUuid } from "../node/global-id.js";
-import { isCurrentRelease, isServingRelease } from "../releases/release.conditions.js";
+import { hasActiveRelease, isCurrentRelease, isServingRelease } from "../releases/release.conditions.js";
 import { applyReleaseChange } from "../releases/release.service.js";
 import { applyStageSteps } from "../stages/stage.service.js";
 import { listStopped } from "./component-control.service.js";
@@ -140,7 +140,7 @@ export class ComponentService {
           if (!report.releaseId) {
             const link = stepLinkWith(await knownFailure(ptx, stage, linkFacts));
             // "Nothing runs here" is true only when the Stage has no active Release.
-            if (await hasActiveRelease(ptx, stage)) return no("the Stage has a Release to run");
+            if (await hasActiveRelease(ptx.tx, stage.id)) return no("the Stage has a Release to run");
             await applyLinkOutcome(ptx, stage, link);
             return ok;
           }
@@ -231,14 +231,6 @@ async function knownFailure({ tx }: Pick<ProjectTx, "tx">, stage: StageRow, link
   if (!hasReleaseFailure(link.applyErrors)) return null;
   const [newest] = await tx.select().from(releases).where(eq(releases.stageId, stage.id)).orderBy(desc(releases.number)).limit(1);
   return newest?.state === "FAILED" ? newest : null;
-}
-
-async function hasActiveRelease({ tx }: Pick<ProjectTx, "tx">, stage: StageRow): Promise<boolean> {
-  const [active] = await tx
-    .select({ id: releases.id })
-    .from(releases)
-    .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
-  return Boolean(active);
 }
 
 /** The names of the Components the Release's manifest declares (validated when its Build was made). */

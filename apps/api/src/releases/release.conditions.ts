@@ -2,8 +2,23 @@
  * Which of a Stage's Releases is which, as SQL conditions on `releases`: one definition for the
  * services and the lists that read them.
  */
+import type { Tx } from "@pergola/db/client";
 import { releases } from "@pergola/db/schema";
-import { sql, type SQL } from "drizzle-orm";
+import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+
+/** A condition on `releases`: the row is active (PENDING, DEPLOYING or DEPLOYED): something the agent runs or will. */
+export const isActiveRelease: SQL = inArray(releases.state, [...ACTIVE_RELEASE_STATES]);
+
+/** Whether the Stage has an active Release: suspending and resuming it then wait for its agent. */
+export async function hasActiveRelease(tx: Tx, stageId: string): Promise<boolean> {
+  const [active] = await tx
+    .select({ id: releases.id })
+    .from(releases)
+    .where(and(eq(releases.stageId, stageId), isActiveRelease))
+    .limit(1);
+  return Boolean(active);
+}
 
 /**
  * A condition on `releases`: the row is its Stage's current Release — the one on its way if

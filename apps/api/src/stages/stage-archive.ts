@@ -6,24 +6,16 @@
  * good, with its Releases, Components and history. Each writes its event (STAGE_DELETED,
  * STAGE_RESTORED, STAGE_PURGED) in the same transaction.
  */
-import { releases, stages, type StageRow } from "@pergola/db/schema";
-import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
-import { and, eq, inArray } from "drizzle-orm";
+import { stages, type StageRow } from "@pergola/db/schema";
+import { eq } from "drizzle-orm";
 import { accepted, isRefused, toAppError } from "../domain/outcome.js";
 import { stepStage } from "../domain/stage.machine.js";
 import { AppError, ErrorCode, stateConflict } from "../errors.js";
+import { hasActiveRelease } from "../releases/release.conditions.js";
 import { EventKind } from "../events/event-kind.js";
 import type { ProjectTx } from "../events/event-log.js";
 import { applyStageSteps, lockStage } from "./stage-writes.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
-
-async function hasActiveRelease({ tx }: Pick<ProjectTx, "tx">, stage: StageRow): Promise<boolean> {
-  const [active] = await tx
-    .select({ id: releases.id })
-    .from(releases)
-    .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
-  return Boolean(active);
-}
 
 /** `at`: the time of archiving (a Project's Stages share its own, so that restoring it restores them). */
 export async function archiveStage(ptx: ProjectTx, slug: string, at = new Date()): Promise<StageRow> {
@@ -32,7 +24,7 @@ export async function archiveStage(ptx: ProjectTx, slug: string, at = new Date()
   if (stage.state === "RESUMING") throw stateConflict(`Stage "${slug}" is RESUMING: archive it once it is RUNNING`);
   let current = stage;
   if (stage.state === "RUNNING") {
-    const suspended = stepStage(stage, { kind: "suspend", activeRelease: await hasActiveRelease(ptx, stage) });
+    const suspended = stepStage(stage, { kind: "suspend", activeRelease: await hasActiveRelease(ptx.tx, stage.id) });
     if (isRefused(suspended)) throw toAppError(suspended.refused);
     current = await applyStageSteps(ptx, stage, suspended.events);
   }
@@ -56,7 +48,7 @@ export async function restoreStage(ptx: ProjectTx, slug: string): Promise<StageR
   ptx.emit({ kind: EventKind.STAGE_RESTORED, stageId: stage.id, payload: { stage: toStageSnapshot(restored!) } });
   // As it was: a Stage archived while RUNNING runs again (once its suspend has settled).
   if (stage.archivedState === "RUNNING" && restored!.state === "SUSPENDED") {
-    const resumed = accepted(stepStage(restored!, { kind: "resume", activeRelease: await hasActiveRelease(ptx, restored!) }));
+    const resumed = accepted(stepStage(restored!, { kind: "resume", activeRelease: await hasActiveRelease(ptx.tx, restored!.id) }));
     return applyStageSteps(ptx, restored!, resumed.events);
   }
   return restored!;

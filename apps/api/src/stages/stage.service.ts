@@ -17,7 +17,6 @@ import {
   type StageState,
   type StageType,
 } from "@pergola/db/schema";
-import { ACTIVE_RELEASE_STATES } from "@pergola/schema";
 import { and, asc, count, eq, getTableColumns, inArray, isNull, like, sql, type SQL } from "drizzle-orm";
 import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequest, pageSize, toPage } from "../common/keyset.js";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
@@ -30,7 +29,7 @@ import { placeOnOutpost } from "../outposts/outpost-grants.js";
 import { mayUseProject } from "../projects/project.service.js";
 import type { OutpostService } from "../outposts/outpost.service.js";
 import type { EventLog, ProjectTarget } from "../events/event-log.js";
-import { isCurrentRelease } from "../releases/release.conditions.js";
+import { hasActiveRelease, isCurrentRelease } from "../releases/release.conditions.js";
 import { listDeployMarkers, listHealthChanges, type HistoryRequest } from "./stage-history.js";
 import { archiveStage, purgeStage, restoreStage } from "./stage-archive.js";
 import type { DeployMarker, StageHealthChange } from "./stage-history.type.js";
@@ -256,10 +255,7 @@ export class StageService {
       async (ptx) => {
         const stage = await lockStage(ptx, slug);
         if (kind === "suspend") await checkSuspendPolicy(ptx.tx, stage, confirm);
-        const [active] = await ptx.tx
-          .select({ id: releases.id })
-          .from(releases)
-          .where(and(eq(releases.stageId, stage.id), inArray(releases.state, [...ACTIVE_RELEASE_STATES])));
+        const activeRelease = await hasActiveRelease(ptx.tx, stage.id);
         if (kind === "resume") {
           // Its storage is being swapped: the Components must not start on it half-way (README "Backups").
           const [restoring] = await ptx.tx
@@ -269,7 +265,7 @@ export class StageService {
           if (restoring)
             throw stateConflict(`Stage "${slug}" is being restored from backup "${restoring.id}": resume it when that is done`);
         }
-        const { events } = accepted(stepStage(stage, { kind, activeRelease: Boolean(active) }));
+        const { events } = accepted(stepStage(stage, { kind, activeRelease }));
         return applyStageSteps(ptx, stage, events);
       },
       { lock: "last" },

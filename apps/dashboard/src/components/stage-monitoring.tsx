@@ -96,10 +96,13 @@ export function StageMonitoring({ project, stage, version }: { project: string; 
   const span = now - start;
   const x = (t: number) => `${(((t - start) / span) * 100).toFixed(3)}%`;
   const segments = s ? healthSegments(s.healthHistory, s.health, start, now) : [];
-  const markers = (s?.deployMarkers ?? []).filter((m) => Date.parse(m.at) >= start);
+  const deployMarkers = s?.deployMarkers;
+  const markers = (deployMarkers ?? []).filter((m) => Date.parse(m.at) >= start);
+  // Made again only when the query's markers change: the charts redraw on a new array (and
+  // leave out the marks beyond their range themselves), not on every tick of the clock.
   const chartMarkers = useMemo(
-    () => markers.map((m) => ({ at: Date.parse(m.at) / 1000, label: `#${m.number}`, failed: m.state === "FAILED" })),
-    [markers],
+    () => (deployMarkers ?? []).map((m) => ({ at: Date.parse(m.at) / 1000, label: `#${m.number}`, failed: m.state === "FAILED" })),
+    [deployMarkers],
   );
   const shown: [number, number] = [start / 1000, now / 1000];
   // Each Component's newest sample: the live one when it is newer than what the query read.
