@@ -183,6 +183,43 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
       p: project.slug,
     });
     expect(stage).toEqual({ state: "RUNNING", archivedAt: null });
+
+    // A PROD Stage deleted elsewhere shows up among the archived at once; PURGE asks for its Stage ID.
+    await pergola.gql(`mutation($p: String!) { createStage(input: { project: $p, name: "Old Prod", type: PROD }) { slug } }`, {
+      p: project.slug,
+    });
+    await pergola.gql(`mutation($p: String!) { deleteStage(project: $p, stage: "old-prod") }`, { p: project.slug });
+    await archived.locator("summary").click();
+    await archived.getByTestId("archived-old-prod").getByRole("button", { name: "PURGE" }).click();
+    const purge = page.getByRole("dialog", { name: "Purge Old Prod?" });
+    const purgeButton = purge.getByRole("button", { name: "PURGE" });
+    expect(await purgeButton.isDisabled()).toBe(true);
+    await purge.getByLabel(/Type the Stage ID/).fill("old-prod");
+    await screenshot(page, "purge-stage");
+    await purgeButton.click();
+    await archived.waitFor({ state: "detached", timeout: UI_TIMEOUT });
+    const { stages } = await pergola.gql(`query($p: String!) { stages(project: $p, archived: true) { slug } }`, { p: project.slug });
+    expect(stages).toEqual([]);
+  });
+
+  it("deletes a Project from its page (archived) and restores it from the Projects page", async () => {
+    const project = await newProject("Gone");
+    const page = await newPage();
+    await openProject(page, pergola.dashboard, project.name);
+    await page.getByRole("button", { name: "DELETE PROJECT" }).click();
+    await page
+      .getByRole("dialog", { name: `Delete ${project.name}?` })
+      .getByRole("button", { name: "DELETE", exact: true })
+      .click();
+    // On the Projects page: not among the live ones, among the archived.
+    const archived = page.getByTestId("archived-projects");
+    await archived.waitFor({ timeout: UI_TIMEOUT });
+    expect(await page.getByTestId(`project-${project.slug}`).count()).toBe(0);
+    await archived.locator("summary").click();
+    await archived.getByTestId(`archived-project-${project.slug}`).getByRole("button", { name: "RESTORE" }).click();
+    await page.getByTestId(`project-${project.slug}`).waitFor({ timeout: UI_TIMEOUT });
+    const { project: restored } = await pergola.gql(`query($p: String!) { project(project: $p) { archivedAt } }`, { p: project.slug });
+    expect(restored).toEqual({ archivedAt: null });
   });
 
   it("pages a long Stage list: LOAD MORE reads the next page, whose Stages follow live updates too", async () => {

@@ -1,11 +1,27 @@
 "use client";
-/** A Project's archived (deleted) Stages, each with RESTORE: it comes back as it was, and into the live list. */
-import { useEffect } from "react";
+/**
+ * A Project's archived (deleted) Stages, each with RESTORE (it comes back as it was, and into
+ * the live list) and PURGE (owners: gone for good, with its storage; a PROD Stage asks for its
+ * Stage ID, as the API does).
+ */
+import { useEffect, useState } from "react";
 import { useMutation, useQuery } from "urql";
-import { DashboardArchivedStagesDocument, DashboardRestoreStageDocument } from "@/lib/documents";
+import {
+  DashboardArchivedStagesDocument,
+  DashboardPurgeStageDocument,
+  DashboardRestoreStageDocument,
+  type StageType,
+} from "@/lib/documents";
 import { ago, utc } from "@/lib/format";
 import { Badge } from "./badges";
+import { ConfirmDialog } from "./confirm-dialog";
 import { ErrorNote } from "./errors";
+
+interface ArchivedStage {
+  slug: string;
+  name: string;
+  type: StageType;
+}
 
 export function ArchivedStages({ project, version }: { project: string; version: number }) {
   const [{ data, error }, reread] = useQuery({
@@ -14,6 +30,7 @@ export function ArchivedStages({ project, version }: { project: string; version:
     requestPolicy: "network-only",
   });
   const [restore, doRestore] = useMutation(DashboardRestoreStageDocument);
+  const [purging, setPurging] = useState<ArchivedStage | null>(null);
   // Read again when the live list saw a Stage archived or restored.
   useEffect(() => {
     if (version > 0) reread({ requestPolicy: "network-only" });
@@ -42,9 +59,61 @@ export function ArchivedStages({ project, version }: { project: string; version:
             >
               RESTORE
             </button>
+            <button type="button" className="btn btn-danger" onClick={() => setPurging(s)}>
+              PURGE
+            </button>
           </li>
         ))}
       </ul>
+      {purging ? (
+        <PurgeStage
+          project={project}
+          stage={purging}
+          onClose={() => setPurging(null)}
+          onPurged={() => {
+            setPurging(null);
+            reread({ requestPolicy: "network-only" });
+          }}
+        />
+      ) : null}
     </details>
+  );
+}
+
+function PurgeStage({
+  project,
+  stage,
+  onClose,
+  onPurged,
+}: {
+  project: string;
+  stage: ArchivedStage;
+  onClose: () => void;
+  onPurged: () => void;
+}) {
+  const [purge, doPurge] = useMutation(DashboardPurgeStageDocument);
+  const [typed, setTyped] = useState("");
+  const prod = stage.type === "PROD";
+  return (
+    <ConfirmDialog
+      title={`Purge ${stage.name}?`}
+      open
+      action="PURGE"
+      busy={purge.fetching || (prod && typed !== stage.slug)}
+      onClose={onClose}
+      onConfirm={async () => {
+        const result = await doPurge({ project, stage: stage.slug, confirm: prod ? typed : null });
+        if (!result.error) onPurged();
+      }}
+    >
+      <p>{stage.name} goes for good: its Releases, Configurations, backups and the storage on its agent's host. This cannot be undone.</p>
+      {prod ? (
+        <label className="field">
+          <span>Type the Stage ID, {stage.slug}, to purge this PROD Stage</span>
+          <input className="mono" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
+        </label>
+      ) : null}
+      <ErrorNote error={purge.error} />
+    </ConfirmDialog>
   );
 }

@@ -7,6 +7,7 @@ import { usePages } from "@/lib/pages";
 import { Dialog } from "./dialog";
 import { ErrorNote } from "./errors";
 import { LoadMore } from "./load-more";
+import { ArchivedProjects } from "./project-archive";
 import { deriveSlug } from "@/lib/slug";
 
 const NO_VARIABLES = {};
@@ -63,6 +64,7 @@ export function ProjectList() {
         ))}
       </ul>
       <LoadMore list={list} noun="Projects" />
+      <ArchivedProjects onRestored={list.reload} />
       <Dialog title="New Project" open={open} onClose={() => setOpen(false)}>
         <NewProjectForm onDone={() => setOpen(false)} />
       </Dialog>

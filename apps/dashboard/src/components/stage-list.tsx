@@ -19,6 +19,7 @@ import {
 } from "@/lib/documents";
 import { Sparkline } from "./sparkline";
 import { ArchivedStages } from "./archived-stages";
+import { DeleteProjectButton } from "./project-archive";
 import { formatCores } from "./stage-monitoring";
 import { Badge } from "./badges";
 import { ErrorNote } from "./errors";
@@ -119,6 +120,7 @@ export function StageList({ project }: { project: string }) {
           <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>
             + NEW STAGE
           </button>
+          <DeleteProjectButton project={project} name={data?.project?.name ?? project} />
         </div>
       </div>
       <ErrorNote error={list.error ?? live.error} />
@@ -130,6 +132,7 @@ export function StageList({ project }: { project: string }) {
           <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>
             + NEW STAGE
           </button>
+          <DeleteProjectButton project={project} name={data?.project?.name ?? project} />
         </div>
       ) : null}
       {data && stages.length === 0 && filter !== "ALL" ? <p className="empty muted">No {filter} Stages.</p> : null}
