@@ -12,6 +12,7 @@ import { makeArchive } from "../testing/archive.js";
 import { uploadArtifact } from "../testing/builds.js";
 import { createTestProject, startTestApi, subscribe, type TestApi } from "../testing/harness.js";
 import { BACKUP_RETENTION } from "@pergola/schema";
+import { backupEventKinds } from "../events/event-kind.js";
 import type { Subscription } from "../testing/harness.js";
 
 const agentToken = generateToken();
@@ -67,9 +68,12 @@ let api: TestApi;
 let project: string;
 /** The Project's events from before the first backup: each test takes the BACKUP_* ones it caused, in order. */
 let events: Subscription<{ events: BackupEvent }>;
+/** Every BACKUP_* kind the tests saw: each must be (backupEventKinds). */
+const seenKinds = new Set<string>();
 async function nextBackupEvent(backupId: string): Promise<BackupEvent> {
   for (;;) {
     const { events: e } = await events.next(10_000);
+    if (e.subject?.__typename === "BackupSnapshot") seenKinds.add(e.kind);
     if (e.subject?.__typename === "BackupSnapshot" && e.subject.backupId === backupId) return e;
   }
 }
@@ -280,6 +284,8 @@ describe("backups, the API's side", () => {
       }
     }
     expect(kinds).toEqual(["BACKUP_CREATED", "BACKUP_READY", "BACKUP_RESTORE_REQUESTED", "BACKUP_RESTORE_FAILED"]);
+    // Each kind of backup event, with a BackupSnapshot: event-subject.test.ts leaves these to this file.
+    expect([...seenKinds].sort()).toEqual([...backupEventKinds].sort());
   });
 
   it(`keeps the Stage's backupRetention newest READY backups (${BACKUP_RETENTION} unless set; 1 to 100)`, async () => {
