@@ -510,7 +510,7 @@ describe.concurrent("pergola: Projects and Stages", () => {
     const updated = await ok(["update", "stage", "my-qa", "-p", project, "--name", "Renamed", "--type", "prod", "-o", "json"]);
     expect(updated).toMatchObject({ slug: "my-qa", name: "Renamed", type: "PROD", suspendGraceSeconds: 5, backupRetention: 10 });
     expect(await ok(["update", "stage", "my-qa", "-p", project, "--backup-retention", "3"])).toMatch(
-      /^stage my-qa updated\n[^]*backups kept\s+3/,
+      /^stage my-qa updated\n[\s\S]*backups kept:\s+3\n/,
     );
     await fails(["update", "stage", "my-qa", "-p", project, "--backup-retention", "few"], 2, /--backup-retention few: a whole number/);
     await fails(

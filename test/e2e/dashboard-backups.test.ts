@@ -51,7 +51,10 @@ describe.skipIf(!enabled)("a Stage's backups in the dashboard, in Chromium", () 
 
     // PENDING, then READY without a reload: the agent's upload, told by the Stage's events.
     const row = panel.getByTestId("backup-before the migration");
-    await row.getByTestId("backup-state").filter({ hasText: /^READY$/ }).waitFor({ timeout: 60_000 });
+    await row
+      .getByTestId("backup-state")
+      .filter({ hasText: /^READY$/ })
+      .waitFor({ timeout: 60_000 });
     expect(await row.getByRole("cell", { name: "web/data ready" }).count()).toBe(1);
     // Running: RESTORE is offered but held back, with the reason.
     const restore = row.getByRole("button", { name: "RESTORE" });
@@ -60,7 +63,10 @@ describe.skipIf(!enabled)("a Stage's backups in the dashboard, in Chromium", () 
     await page.getByTestId("event-timeline").getByText("BACKUP_READY").waitFor({ timeout: UI_TIMEOUT });
 
     await page.getByRole("button", { name: "SUSPEND", exact: true }).click();
-    await page.getByTestId("stage-state").filter({ hasText: /^SUSPENDED$/ }).waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId("stage-state")
+      .filter({ hasText: /^SUSPENDED$/ })
+      .waitFor({ timeout: 60_000 });
     await expect.poll(() => restore.isEnabled(), { timeout: UI_TIMEOUT }).toBe(true);
     await restore.click();
     const ask = page.getByRole("dialog", { name: "Restore backup" });
