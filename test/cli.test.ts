@@ -508,7 +508,16 @@ describe.concurrent("pergola: Projects and Stages", () => {
     );
     await fails(["create", "stage", "x", "--type", "huge", "-p", project], 2, /--type huge: choose dev, qa or prod/);
     const updated = await ok(["update", "stage", "my-qa", "-p", project, "--name", "Renamed", "--type", "prod", "-o", "json"]);
-    expect(updated).toMatchObject({ slug: "my-qa", name: "Renamed", type: "PROD", suspendGraceSeconds: 5 });
+    expect(updated).toMatchObject({ slug: "my-qa", name: "Renamed", type: "PROD", suspendGraceSeconds: 5, backupRetention: 10 });
+    expect(await ok(["update", "stage", "my-qa", "-p", project, "--backup-retention", "3"])).toMatch(
+      /^stage my-qa updated\n[\s\S]*backups kept:\s+3\n/,
+    );
+    await fails(["update", "stage", "my-qa", "-p", project, "--backup-retention", "few"], 2, /--backup-retention few: a whole number/);
+    await fails(
+      ["update", "stage", "my-qa", "-p", project, "--backup-retention", "101"],
+      2,
+      /backupRetention: must be a whole number of backups from 1 to 100/,
+    );
     expect(await ok(["suspend", "stage", "my-qa", "-p", project])).toMatch(/^stage my-qa: suspend(ing|ed)\n$/);
     await fails(["suspend", "stage", "-s", "my-qa", "-p", project], 7, /^error: not possible now: Stage "my-qa" is SUSPEND/);
     expect(await ok(["resume", "stage", "my-qa", "-p", project])).toMatch(/^stage my-qa: (resuming|running)\n$/);

@@ -87,6 +87,28 @@ describe("output", () => {
       `#14  ${at}  stage_deleted  stage qa`,
     );
     expect(describeEvent({ cursor: "15", at, kind: "PROJECT_CREATED", subject: null, stage: null })).toBe(`#15  ${at}  project_created`);
+    const backup = {
+      __typename: "BackupSnapshot",
+      backupId: "0b6f2c1e-0000-4000-8000-000000000000",
+      displayName: "nightly",
+      backupState: "READY",
+      message: null,
+      size: "2202009",
+      restoreState: null,
+      restoreMessage: null,
+      stage: { slug: "dev" },
+    } as const;
+    expect(describeEvent({ cursor: "16", at, kind: "BACKUP_READY", subject: backup, stage: null })).toBe(
+      `#16  ${at}  backup_ready  stage dev  backup "nightly" ready (2.1 MiB)`,
+    );
+    const failedRestore = { ...backup, restoreState: "FAILED", restoreMessage: "no space left" } as const;
+    expect(describeEvent({ cursor: "17", at, kind: "BACKUP_RESTORE_FAILED", subject: failedRestore, stage: null })).toBe(
+      `#17  ${at}  backup_restore_failed  stage dev  backup "nightly" ready (2.1 MiB), restore failed: no space left`,
+    );
+    const failed = { ...backup, backupState: "FAILED", message: "disk full", size: "0" } as const;
+    expect(describeEvent({ cursor: "18", at, kind: "BACKUP_FAILED", subject: failed, stage: null })).toBe(
+      `#18  ${at}  backup_failed  stage dev  backup "nightly" failed: disk full`,
+    );
   });
 });
 

@@ -27,6 +27,7 @@ export function renderStage(s: StageRow): string {
     ["health", lower(s.health)],
     ["release", s.currentRelease ? `${s.currentRelease.build.name} (${lower(s.currentRelease.state)})` : null],
     ["grace", `${s.suspendGraceSeconds}s`],
+    ["backups kept", String(s.backupRetention)],
     ...(s.outpost ? ([["outpost", `${s.outpost.outpost.uri} (${lower(s.outpost.status)})`]] as [string, Cell][]) : []),
   ]);
 }

@@ -3,6 +3,7 @@
  * in `./client`.
  */
 import {
+  BACKUP_RETENTION,
   CREDENTIAL_KINDS,
   MEMBER_ROLES,
   OUTPOST_LINK_STATUSES,
@@ -97,12 +98,15 @@ export const stages = pgTable(
     /** When the API's gateway last served one of its links (written at most once a minute); auto-suspend reads it. */
     lastTrafficAt: timestamp("last_traffic_at", { withTimezone: true }),
     health: text("health").notNull().default("UNKNOWN"),
+    /** READY backups kept (updateStage's backupRetention); a backup becoming READY prunes older ones beyond it. */
+    backupRetention: integer("backup_retention").notNull().default(BACKUP_RETENTION),
     healthSince: timestamp("health_since", { withTimezone: true }).notNull().defaultNow(),
     ...timestamps,
   },
   (t) => [
     uniqueIndex("stages_project_slug_key").on(t.projectId, t.slug),
     check("stages_grace_range", sql`${t.suspendGraceSeconds} between 0 and 86400`),
+    check("stages_backup_retention_range", sql`${t.backupRetention} between 1 and 100`),
   ],
 );
 

@@ -50,8 +50,15 @@ export type BackupState = (typeof BACKUP_STATES)[number];
 export const RESTORE_STATES = ["PENDING", "DONE", "FAILED"] as const;
 export type RestoreState = (typeof RESTORE_STATES)[number];
 
-/** READY backups kept per Stage: a newer one makes the oldest go (its archives are then collected with unused artifacts). */
+/**
+ * READY backups kept per Stage unless set (`Stage.backupRetention`, the column's default): a newer
+ * one makes the oldest go (its archives are then collected with unused artifacts).
+ */
 export const BACKUP_RETENTION = 10;
+
+/** The range `updateStage`'s `backupRetention` takes (and the column's check). */
+export const BACKUP_RETENTION_MIN = 1;
+export const BACKUP_RETENTION_MAX = 100;
 
 /** What an agent's `reportBackup` is about. */
 export const BACKUP_OPERATIONS = ["BACKUP", "RESTORE"] as const;
@@ -174,6 +181,18 @@ export const EVENT_KINDS = [
   "PROJECT_DELETED",
   /** restoreProject brought it back. */
   "PROJECT_RESTORED",
+  /** createBackup: a PENDING backup the Stage's agent is asked to take. */
+  "BACKUP_CREATED",
+  /** The agent uploaded the backup's last storage: READY (older READY ones beyond the Stage's retention are pruned with it). */
+  "BACKUP_READY",
+  /** The agent could not take the backup: FAILED, with its reason. */
+  "BACKUP_FAILED",
+  /** restoreBackup: someone asked the agent to put a READY backup's storages back (the Stage is SUSPENDED). */
+  "BACKUP_RESTORE_REQUESTED",
+  /** The agent reported the restore done: the storages are as the backup has them. */
+  "BACKUP_RESTORED",
+  /** The agent reported it could not restore: the storages are as they were. */
+  "BACKUP_RESTORE_FAILED",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -4,11 +4,23 @@
  * seeing a backup it has not taken, uploads a tar.gz per storage (POST /backups/<id>/<storage>,
  * backup.routes.ts) and reports failures (`reportBackup`). The backup is READY once every
  * storage is in; a FAILED one never becomes READY. Restores are only for SUSPENDED Stages.
+ * Every move writes its BACKUP_* event (with the backup and its Stage as they were) in its own
+ * transaction, agents' uploads and reports too, so the log and the subscriptions tell each one.
  * Lock order: the Stage row, then the backup rows (then the Project row, event-log.ts).
  */
 import type { Db, Tx } from "@pergola/db/client";
-import { backups, backupStorages, builds, outposts, releases, stages, type BackupRow, type ProjectRow } from "@pergola/db/schema";
-import { ACTIVE_RELEASE_STATES, BACKUP_RETENTION, LOCAL_OUTPOST } from "@pergola/schema";
+import {
+  backups,
+  backupStorages,
+  builds,
+  outposts,
+  releases,
+  stages,
+  type BackupRow,
+  type ProjectRow,
+  type StageRow,
+} from "@pergola/db/schema";
+import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { requireName } from "../common/slug.js";
 import { AppError, badInput, ErrorCode, notFound, stateConflict } from "../errors.js";
@@ -16,6 +28,7 @@ import { EventKind } from "../events/event-kind.js";
 import type { EventLog, ProjectTarget, ProjectTx } from "../events/event-log.js";
 import { lockStage } from "../stages/stage-writes.js";
 import { toStageSnapshot } from "../stages/stage.snapshot.js";
+import { toBackupSnapshot } from "./backup.snapshot.js";
 import type { Backup, BackupReportInput } from "./backup.type.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -42,7 +55,8 @@ export class BackupService {
           .values({ projectId: stage.projectId, stageId: stage.id, displayName: name })
           .returning();
         await ptx.tx.insert(backupStorages).values(names.map((n) => ({ backupId: backup!.id, name: n })));
-        await wakeAgent(ptx, stage.id);
+        const woken = await wakeAgent(ptx, stage.id);
+        emitBackup(ptx, EventKind.BACKUP_CREATED, woken, backup!);
         return toBackup(
           backup!,
           names.map((n) => ({ name: n, sha256: null })),
@@ -86,7 +100,8 @@ export class BackupService {
           .set({ restoreState: "PENDING", restoreMessage: null })
           .where(eq(backups.id, backup.id))
           .returning();
-        await wakeAgent(ptx, stage.id);
+        const woken = await wakeAgent(ptx, stage.id);
+        emitBackup(ptx, EventKind.BACKUP_RESTORE_REQUESTED, woken, updated!);
         return (await this.withStorages(ptx.tx, [updated!]))[0]!;
       },
       { lock: "last" },
@@ -104,51 +119,88 @@ export class BackupService {
 
   /** An agent's upload of one storage's archive: that storage is ready, and the backup READY when all are. */
   async recordStorage(outpost: string, backupId: string, name: string, sha256: string, size: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      const backup = await this.lockAgentBackup(tx, outpost, backupId);
+    await this.asAgent(outpost, backupId, async (ptx, stage, backup) => {
       if (backup.state !== "PENDING") throw stateConflict(`Backup "${backupId}" is ${backup.state}`);
-      const updated = await tx
+      const updated = await ptx.tx
         .update(backupStorages)
         .set({ sha256, size })
         .where(and(eq(backupStorages.backupId, backupId), eq(backupStorages.name, name)))
         .returning();
       if (updated.length === 0) throw badInput("storage", `backup "${backupId}" has no storage "${name}"`);
-      const storages = await tx.select().from(backupStorages).where(eq(backupStorages.backupId, backupId));
+      const storages = await ptx.tx.select().from(backupStorages).where(eq(backupStorages.backupId, backupId));
       if (storages.some((s) => s.sha256 === null)) return;
       const total = storages.reduce((sum, s) => sum + (s.size ?? 0), 0);
-      await tx.update(backups).set({ state: "READY", size: total }).where(eq(backups.id, backupId));
-      await this.applyRetention(tx, backup.stageId);
+      const [ready] = await ptx.tx.update(backups).set({ state: "READY", size: total }).where(eq(backups.id, backupId)).returning();
+      await this.applyRetention(ptx.tx, stage);
+      emitBackup(ptx, EventKind.BACKUP_READY, stage, ready!);
     });
   }
 
   /** An agent's word: a backup it could not take becomes FAILED; a restore becomes DONE or FAILED. */
   async reportBackup(outpost: string, input: BackupReportInput): Promise<Backup> {
-    return this.db.transaction(async (tx) => {
-      const backup = await this.lockAgentBackup(tx, outpost, input.backup);
+    return this.asAgent(outpost, input.backup, async (ptx, stage, backup) => {
       const error = input.error ?? null;
+      let row = backup;
       if (input.operation === "BACKUP") {
+        // "Done" needs no word: the last upload made it READY. A late failure does not undo that.
         if (error !== null && backup.state === "PENDING") {
-          await tx.update(backups).set({ state: "FAILED", message: error }).where(eq(backups.id, backup.id));
+          [row] = (await ptx.tx.update(backups).set({ state: "FAILED", message: error }).where(eq(backups.id, backup.id)).returning()) as [
+            BackupRow,
+          ];
+          emitBackup(ptx, EventKind.BACKUP_FAILED, stage, row);
         }
       } else if (backup.restoreState === "PENDING") {
-        await tx
+        [row] = (await ptx.tx
           .update(backups)
           .set({ restoreState: error === null ? "DONE" : "FAILED", restoreMessage: error })
-          .where(eq(backups.id, backup.id));
+          .where(eq(backups.id, backup.id))
+          .returning()) as [BackupRow];
+        emitBackup(ptx, error === null ? EventKind.BACKUP_RESTORED : EventKind.BACKUP_RESTORE_FAILED, stage, row);
       }
-      const [row] = await tx.select().from(backups).where(eq(backups.id, backup.id));
-      return (await this.withStorages(tx, [row!]))[0]!;
+      return (await this.withStorages(ptx.tx, [row]))[0]!;
     });
   }
 
-  /** Keeps the newest BACKUP_RETENTION READY backups of the Stage; the older ones' rows go (their archives are then unreferenced). */
-  private async applyRetention(tx: Tx, stageId: string): Promise<void> {
+  /**
+   * An agent's write to one of its backups, in its Project's event log (the events name
+   * "agent of <outpost>"): the Stage row locked, then the backup (the lock order of user writes),
+   * the Project row last. NOT_FOUND unless the backup's Stage is on the agent's Outpost.
+   */
+  private async asAgent<T>(
+    outpost: string,
+    backupId: string,
+    work: (ptx: ProjectTx, stage: StageRow, backup: BackupRow) => Promise<T>,
+  ): Promise<T> {
+    if (!UUID.test(backupId)) throw badInput("backup", "must be a backup's ID");
+    // Which Project and Stage: a backup never moves, so this read needs no lock.
+    const [owner] = await this.db
+      .select({ projectId: backups.projectId, stageId: backups.stageId })
+      .from(backups)
+      .where(eq(backups.id, backupId));
+    if (!owner) throw notFound(`Backup "${backupId}"`);
+    return this.log.inProject(
+      { id: owner.projectId, actor: `agent of ${outpost}` },
+      async (ptx) => {
+        const [stage] = await ptx.tx.select().from(stages).where(eq(stages.id, owner.stageId)).for("update");
+        if (!stage) throw notFound(`Backup "${backupId}"`);
+        const backup = await this.lockAgentBackup(ptx.tx, outpost, backupId);
+        return work(ptx, stage, backup);
+      },
+      { lock: "last" },
+    );
+  }
+
+  /**
+   * Keeps the newest `backupRetention` READY backups of the Stage (its own setting, read under its
+   * lock); the older ones' rows go, and their archives are then unreferenced.
+   */
+  private async applyRetention(tx: Tx, stage: StageRow): Promise<void> {
     const ready = await tx
       .select({ id: backups.id })
       .from(backups)
-      .where(and(eq(backups.stageId, stageId), eq(backups.state, "READY")))
+      .where(and(eq(backups.stageId, stage.id), eq(backups.state, "READY")))
       .orderBy(desc(backups.createdAt), desc(backups.id));
-    const old = ready.slice(BACKUP_RETENTION).map((b) => b.id);
+    const old = ready.slice(stage.backupRetention).map((b) => b.id);
     if (old.length > 0) await tx.delete(backups).where(inArray(backups.id, old));
   }
 
@@ -213,14 +265,20 @@ function toBackup(row: BackupRow, storages: { name: string; sha256: string | nul
   };
 }
 
-/** A new generation, so that the agent is sent the Stage again (with its backups to take or restore). */
-async function wakeAgent(ptx: ProjectTx, stageId: string): Promise<void> {
+/** A new generation, so that the agent is sent the Stage again (with its backups to take or restore); the Stage as updated. */
+async function wakeAgent(ptx: ProjectTx, stageId: string): Promise<StageRow> {
   const [updated] = await ptx.tx
     .update(stages)
     .set({ generation: sql`${stages.generation} + 1` })
     .where(eq(stages.id, stageId))
     .returning();
   ptx.emit({ kind: EventKind.STAGE_UPDATED, stageId, payload: { stage: toStageSnapshot(updated!) } });
+  return updated!;
+}
+
+/** A BACKUP_* event: the backup and its Stage as they are in this transaction (event-subject.ts reads them). */
+function emitBackup(ptx: ProjectTx, kind: EventKind, stage: StageRow, backup: BackupRow): void {
+  ptx.emit({ kind, stageId: stage.id, payload: { stage: toStageSnapshot(stage), backup: toBackupSnapshot(backup) } });
 }
 
 /** `<component>/<volume>` of every standard volume in the manifest of the Stage's newest active Release. */

@@ -21,5 +21,15 @@ export const outpostLinkEventKinds: ReadonlySet<string> = new Set([EventKind.OUT
 
 export const componentEventKinds: ReadonlySet<string> = new Set([EventKind.COMPONENT_CHANGED, EventKind.COMPONENT_CONTROLLED]);
 
+/** Events about a backup: the payload holds `backup` (backups/backup.snapshot.ts) and its `stage`. */
+export const backupEventKinds: ReadonlySet<string> = new Set([
+  EventKind.BACKUP_CREATED,
+  EventKind.BACKUP_READY,
+  EventKind.BACKUP_FAILED,
+  EventKind.BACKUP_RESTORE_REQUESTED,
+  EventKind.BACKUP_RESTORED,
+  EventKind.BACKUP_RESTORE_FAILED,
+]);
+
 /** The channel PostgreSQL NOTIFY uses; the payload is `<projectId>:<seq>` and what the commit touched (commit.ts). */
 export const EVENTS_CHANNEL = "pergola_events";

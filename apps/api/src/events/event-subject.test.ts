@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uploadArtifact } from "../testing/builds.js";
 import { createTestProject, createTestUser, startTestApi, subscribe, withTimeout, type TestApi } from "../testing/harness.js";
 import { createGrantedOutpost, deployAndReport } from "../testing/outpost-agent.js";
-import { EventKind } from "./event-kind.js";
+import { backupEventKinds, EventKind } from "./event-kind.js";
 
 // `state` is a StageState, a ReleaseState or a ComponentState: one selection needs an alias for each.
 const STAGE = `stageId slug name type stageState: state suspendGraceSeconds isOutpost createdAt updatedAt`;
@@ -209,7 +209,12 @@ describe("ProjectEvent.subject", () => {
     // The deprecated payload still works, and says the same.
     for (const e of events.filter((e) => e.subject?.__typename === "StageSnapshot")) expect(e.payload.stage.slug).toBe(e.subject.slug);
     const kinds = new Set(events.map((e) => e.kind));
-    expect([...kinds].sort()).toEqual(Object.values(EventKind).sort());
+    // BACKUP_* need a Stage with storage and an agent's uploads: backups/backup.test.ts causes each and checks its BackupSnapshot.
+    expect([...kinds].sort()).toEqual(
+      Object.values(EventKind)
+        .filter((k) => !backupEventKinds.has(k))
+        .sort(),
+    );
   });
 
   it("shows a member the same subjects, the Outpost without its admin facts", async () => {

@@ -6,8 +6,17 @@
 import type { ComponentRow, ReleaseRow } from "@pergola/db/schema";
 import type { ApplyError } from "../domain/outpost-link.machine.js";
 import { fromStageSnapshot, type StageSnapshot as StoredStage } from "../stages/stage.snapshot.js";
-import { EventKind, componentEventKinds, outpostLinkEventKinds, releaseEventKinds, stageEventKinds } from "./event-kind.js";
+import type { StoredBackup } from "../backups/backup.snapshot.js";
 import {
+  EventKind,
+  backupEventKinds,
+  componentEventKinds,
+  outpostLinkEventKinds,
+  releaseEventKinds,
+  stageEventKinds,
+} from "./event-kind.js";
+import {
+  BackupSnapshot,
   ComponentSnapshot,
   ConfigurationSnapshot,
   OutpostLinkSnapshot,
@@ -49,6 +58,8 @@ interface StoredPayload {
   configuration?: { name: string; version: number; entries?: { name: string; kind: string; secret?: boolean }[] };
   /** COMPONENT_CONTROLLED: what was asked of the Component. */
   command?: string;
+  /** BACKUP_*: the backup as of the event. */
+  backup?: StoredBackup;
 }
 
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
@@ -142,6 +153,20 @@ function configurationSnapshot(configuration: NonNullable<StoredPayload["configu
   });
 }
 
+function backupSnapshot(backup: StoredBackup, stage: StageSnapshot): BackupSnapshot {
+  return Object.assign(new BackupSnapshot(), {
+    backupId: backup.id,
+    displayName: backup.displayName,
+    state: backup.state,
+    message: backup.message ?? null,
+    size: backup.size,
+    restoreState: backup.restoreState ?? null,
+    restoreMessage: backup.restoreMessage ?? null,
+    createdAt: new Date(backup.createdAt),
+    stage,
+  });
+}
+
 /** The subject of an event of `kind` with `payload`; null for Project and Build events, which have none of these. */
 export function subjectOf(kind: string, payload: unknown): EventSubject | null {
   const stored = (payload ?? {}) as StoredPayload;
@@ -154,5 +179,6 @@ export function subjectOf(kind: string, payload: unknown): EventSubject | null {
     return componentSnapshot(stored.component, previousHealth, stage, stored.command ?? null);
   if (outpostLinkEventKinds.has(kind) && stored.link) return outpostLinkSnapshot(stored.link, stage);
   if (kind === EventKind.CONFIGURATION_CHANGED && stored.configuration) return configurationSnapshot(stored.configuration, stage);
+  if (backupEventKinds.has(kind) && stored.backup) return backupSnapshot(stored.backup, stage);
   return null;
 }

@@ -5,7 +5,8 @@
  * of one Stage, taken at different times, into a single cached object.
  */
 import { createUnionType, Field, ID, Int, ObjectType } from "type-graphql";
-import { DateTime } from "../common/scalars.js";
+import { BackupState, RestoreState } from "../backups/backup.type.js";
+import { DateTime, UnsignedInt64 } from "../common/scalars.js";
 import { ComponentCommand, ComponentKind, ComponentState } from "../components/component.type.js";
 import { ConfigDataKind } from "../configurations/configuration.type.js";
 import { OutpostApplyError, OutpostLinkStatus } from "../outposts/outpost.type.js";
@@ -216,10 +217,40 @@ export class ConfigurationSnapshot {
   stage: StageSnapshot;
 }
 
+@ObjectType({ description: "A backup as it was at an event (BACKUP_* events)." })
+export class BackupSnapshot {
+  @Field(() => ID, { description: "The backup's id (`Backup.id`): restoreBackup names it." })
+  backupId: string;
+
+  @Field(() => String, { description: "The name given to createBackup." })
+  displayName: string;
+
+  @Field(() => BackupState, { description: "PENDING, READY or FAILED, as of this event." })
+  state: BackupState;
+
+  @Field(() => String, { nullable: true, description: "Why it FAILED." })
+  message: string | null;
+
+  @Field(() => UnsignedInt64, { description: "Bytes of its archives (0 until READY)." })
+  size: number;
+
+  @Field(() => RestoreState, { nullable: true, description: "The last restore asked of it, as of this event; null if never." })
+  restoreState: RestoreState | null;
+
+  @Field(() => String, { nullable: true, description: "Why that restore FAILED." })
+  restoreMessage: string | null;
+
+  @Field(() => DateTime, { description: "When createBackup asked for it." })
+  createdAt: Date;
+
+  @Field(() => StageSnapshot, { description: "Its Stage, as it was at this event." })
+  stage: StageSnapshot;
+}
+
 export const EventSubject = createUnionType({
   name: "EventSubject",
   description:
     "What an event is about, as it was at that event. `state` is a StageState, a ReleaseState or a ComponentState depending on the snapshot: a selection of several needs an alias for each (`releaseState: state`).",
-  types: () => [StageSnapshot, ReleaseSnapshot, ComponentSnapshot, OutpostLinkSnapshot, ConfigurationSnapshot] as const,
+  types: () => [StageSnapshot, ReleaseSnapshot, ComponentSnapshot, OutpostLinkSnapshot, ConfigurationSnapshot, BackupSnapshot] as const,
 });
 export type EventSubject = typeof EventSubject;

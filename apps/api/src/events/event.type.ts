@@ -30,6 +30,17 @@ registerEnumType(EventKind, {
       description:
         "A Stage's health moved: its services' probes, a new serving Release, or its Outpost's status. The Stage carries the new health, `previousHealth` the old.",
     },
+    BACKUP_CREATED: { description: "createBackup: a PENDING backup, which the Stage's agent is asked to take." },
+    BACKUP_READY: {
+      description:
+        "Every storage of the backup is in: READY, with its size. Older READY ones beyond the Stage's backupRetention went with it.",
+    },
+    BACKUP_FAILED: { description: "The agent could not take the backup: FAILED, with its message." },
+    BACKUP_RESTORE_REQUESTED: {
+      description: "restoreBackup: the Stage's agent is asked to put the backup's storages back (restoreState PENDING).",
+    },
+    BACKUP_RESTORED: { description: "The agent put the backup's storages back (restoreState DONE): the Stage can be resumed." },
+    BACKUP_RESTORE_FAILED: { description: "The agent could not restore the backup (restoreState FAILED): the storages are as they were." },
   },
 });
 
@@ -65,7 +76,7 @@ export class ProjectEvent extends EventFields {
   @Field(() => JSONScalar, {
     description: "The event's full payload: the stored rows, untyped.",
     deprecationReason:
-      "Use `subject`: the same facts, typed (StageSnapshot, ReleaseSnapshot, ComponentSnapshot, OutpostLinkSnapshot, ConfigurationSnapshot).",
+      "Use `subject`: the same facts, typed (StageSnapshot, ReleaseSnapshot, ComponentSnapshot, OutpostLinkSnapshot, ConfigurationSnapshot, BackupSnapshot).",
   })
   payload: unknown;
 }

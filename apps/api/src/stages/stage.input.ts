@@ -54,4 +54,11 @@ export class UpdateStageInput {
 
   @Field(() => Int, { nullable: true, description: "Seconds between SIGTERM and SIGKILL when the Stage is suspended, 0 to 86400." })
   suspendGraceSeconds?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "READY backups to keep, 1 to 100. Applied when the next backup becomes READY (the oldest READY ones beyond it are deleted then).",
+  })
+  backupRetention?: number | null;
 }

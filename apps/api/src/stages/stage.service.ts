@@ -17,6 +17,7 @@ import {
   type StageState,
   type StageType,
 } from "@pergola/db/schema";
+import { BACKUP_RETENTION_MAX, BACKUP_RETENTION_MIN } from "@pergola/schema";
 import { and, asc, count, eq, getTableColumns, inArray, isNull, like, sql, type SQL } from "drizzle-orm";
 import { afterCursor, type Keyset, keyColumn, keyOrder, type Page, type PageRequest, pageSize, toPage } from "../common/keyset.js";
 import { requireName, resolveSlug, suggestFreeSlug } from "../common/slug.js";
@@ -52,6 +53,7 @@ export interface UpdateStageInput {
   name?: string | null;
   type?: StageType | null;
   suspendGraceSeconds?: number | null;
+  backupRetention?: number | null;
 }
 
 /** A page of Stages and its filters (`stagesConnection`). */
@@ -199,6 +201,9 @@ export class StageService {
     if (input.type != null) changes.type = input.type;
     const grace = graceOf(input.suspendGraceSeconds);
     if (grace !== undefined) changes.suspendGraceSeconds = grace;
+    // Not desired state (the API prunes backups, not the agent): no new generation.
+    const retention = backupRetentionOf(input.backupRetention);
+    if (retention !== undefined) changes.backupRetention = retention;
     return this.log.inProject(
       project,
       async (ptx) => {
@@ -294,6 +299,14 @@ function graceOf(value: number | null | undefined): number | undefined {
   if (value == null) return undefined;
   if (!Number.isInteger(value) || value < 0 || value > MAX_GRACE_SECONDS) {
     throw badInput("suspendGraceSeconds", `must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}`);
+  }
+  return value;
+}
+
+function backupRetentionOf(value: number | null | undefined): number | undefined {
+  if (value == null) return undefined;
+  if (!Number.isInteger(value) || value < BACKUP_RETENTION_MIN || value > BACKUP_RETENTION_MAX) {
+    throw badInput("backupRetention", `must be a whole number of backups from ${BACKUP_RETENTION_MIN} to ${BACKUP_RETENTION_MAX}`);
   }
   return value;
 }

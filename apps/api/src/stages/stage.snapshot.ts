@@ -3,15 +3,18 @@
  * that event, not as it is when they read it.
  */
 import type { EventRow, StageRow } from "@pergola/db/schema";
+import { BACKUP_RETENTION } from "@pergola/schema";
 import type { Stage } from "./stage.type.js";
 
-export type StageSnapshot = Omit<StageRow, "createdAt" | "updatedAt" | "healthSince" | "archivedAt"> & {
+export type StageSnapshot = Omit<StageRow, "createdAt" | "updatedAt" | "healthSince" | "archivedAt" | "backupRetention"> & {
   createdAt: string;
   updatedAt: string;
   /** Absent in events written before Stages kept their health. */
   healthSince?: string;
   /** Absent in events written before Stages could be archived. */
   archivedAt?: string | null;
+  /** Absent in events written before Stages had their own backup retention (then it was the default). */
+  backupRetention?: number;
 };
 
 export function toStageSnapshot(stage: StageRow): StageSnapshot {
@@ -32,6 +35,7 @@ export function fromStageSnapshot(snapshot: StageSnapshot): StageRow {
     healthSince: new Date(snapshot.healthSince ?? snapshot.updatedAt),
     archivedAt: snapshot.archivedAt ? new Date(snapshot.archivedAt) : null,
     archivedState: snapshot.archivedState ?? null,
+    backupRetention: snapshot.backupRetention ?? BACKUP_RETENTION,
   } as StageRow;
 }
 

@@ -60,6 +60,12 @@ export class Stage {
   @Field(() => Int, { description: "Seconds between SIGTERM and SIGKILL when the Stage is suspended." })
   suspendGraceSeconds: number;
 
+  @Field(() => Int, {
+    description:
+      "READY backups kept (1 to 100, 10 unless set with updateStage): when a backup becomes READY, older READY ones beyond this are deleted.",
+  })
+  backupRetention: number;
+
   @Field(() => DateTime, { description: "When it was created." })
   createdAt: Date;
 

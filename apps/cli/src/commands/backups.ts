@@ -4,7 +4,7 @@ import { leaf, projectOption, stageOption } from "../command.js";
 import type { Verbs } from "../groups.js";
 import { ago, lower, print, renderTable } from "../output.js";
 
-function formatSize(size: string): string {
+export function formatSize(size: string): string {
   const bytes = Number(size);
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;

@@ -36,6 +36,12 @@ function parseGrace(value: string | undefined): number | undefined {
   return Number(value);
 }
 
+function parseBackupRetention(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw badInput(`--backup-retention ${value}: a whole number of backups (1 to 100)`);
+  return Number(value);
+}
+
 /** The Project's Stages, oldest first, page after page (a missing Project is the API's NOT_FOUND). */
 export function listStages(ctx: Context, project: string, options: { type?: StageType; limit?: number } = {}): Promise<StageRow[]> {
   return readPages(async (first, after) => {
@@ -124,21 +130,25 @@ export function registerStages(verbs: Verbs): void {
   leaf(
     verbs.update,
     "stage [stage]",
-    "Rename a Stage, change its type or its suspend grace period (the Stage ID stays)",
+    "Rename a Stage, change its type, its suspend grace period or how many ready backups it keeps (the Stage ID stays)",
     [
       'pergola update stage my-new-stage -p my-new-project --name "My QA Stage" --type qa',
       "pergola update stage -s my-new-stage -p my-new-project --grace 10",
+      "pergola update stage my-new-stage -p my-new-project --backup-retention 3",
     ],
     (cmd) =>
       optionalStage(projectOption(cmd))
         .alias("stages")
         .option("--name <name>", "a new name")
         .option("-t, --type <type>", "dev, qa or prod")
-        .option("--grace <seconds>", "seconds between SIGTERM and SIGKILL on suspend"),
+        .option("--grace <seconds>", "seconds between SIGTERM and SIGKILL on suspend")
+        .option("--backup-retention <count>", "ready backups to keep, 1 to 100 (older ones go when the next is ready)"),
     async (ctx, positional) => {
       const slug = stageArg(ctx, positional);
       const grace = parseGrace(ctx.opts.grace);
-      if (!ctx.opts.name && !ctx.opts.type && grace === undefined) throw badInput("nothing to change: give --name, --type or --grace");
+      const backupRetention = parseBackupRetention(ctx.opts.backupRetention);
+      if (!ctx.opts.name && !ctx.opts.type && grace === undefined && backupRetention === undefined)
+        throw badInput("nothing to change: give --name, --type, --grace or --backup-retention");
       const { updateStage } = await ctx.client.request(CliUpdateStageDocument, {
         input: {
           project: ctx.opts.project,
@@ -146,6 +156,7 @@ export function registerStages(verbs: Verbs): void {
           ...(ctx.opts.name && { name: ctx.opts.name }),
           ...(ctx.opts.type && { type: parseType(ctx.opts.type) }),
           ...(grace !== undefined && { suspendGraceSeconds: grace }),
+          ...(backupRetention !== undefined && { backupRetention }),
         },
       });
       print(ctx.format, updateStage, () => `stage ${updateStage.slug} updated\n${renderStage(updateStage)}`);

@@ -8,6 +8,7 @@ import { followResumable } from "../follow.js";
 import type { Verbs } from "../groups.js";
 import { lower, printRecord } from "../output.js";
 import { renderFleetHealth, renderStages, type FleetStage } from "../views.js";
+import { formatSize } from "./backups.js";
 import { listStages } from "./stages.js";
 
 type ProjectEvent = CliEventsSubscription["events"];
@@ -17,7 +18,8 @@ export function describeEvent(e: ProjectEvent): string {
   const { subject } = e;
   const parts = [`#${e.cursor}`, e.at, lower(e.kind)];
   const stage = e.stage?.slug ?? getStageSlug(subject);
-  const aboutStage = subject?.__typename !== "ReleaseSnapshot" && subject?.__typename !== "ComponentSnapshot";
+  const aboutStage =
+    subject?.__typename !== "ReleaseSnapshot" && subject?.__typename !== "ComponentSnapshot" && subject?.__typename !== "BackupSnapshot";
   if (stage) parts.push(`stage ${stage}${e.stage && aboutStage ? ` ${lower(e.stage.state)}` : ""}`);
   if (subject?.__typename === "ReleaseSnapshot")
     parts.push(`release #${subject.number} ${lower(subject.releaseState)}${subject.message ? ` (${subject.message})` : ""}`);
@@ -27,7 +29,17 @@ export function describeEvent(e: ProjectEvent): string {
         ? `component ${subject.name}: ${lower(subject.command)} requested`
         : `component ${subject.name} ${lower(subject.componentState)}/${lower(subject.health)}`,
     );
+  if (subject?.__typename === "BackupSnapshot") parts.push(describeBackup(subject));
   return parts.join("  ");
+}
+
+/** `backup "nightly" ready (2.1 MiB)`, `backup "nightly" failed: disk full`, `backup "nightly" restore done`. */
+function describeBackup(b: Extract<NonNullable<ProjectEvent["subject"]>, { __typename: "BackupSnapshot" }>): string {
+  const head = `backup "${b.displayName}" ${lower(b.backupState)}`;
+  if (b.backupState === "FAILED") return `${head}${b.message ? `: ${b.message}` : ""}`;
+  const size = b.backupState === "READY" ? ` (${formatSize(b.size)})` : "";
+  const restore = b.restoreState ? `, restore ${lower(b.restoreState)}${b.restoreMessage ? `: ${b.restoreMessage}` : ""}` : "";
+  return `${head}${size}${restore}`;
 }
 
 /** The Stage an event's subject belongs to, also when it has been deleted since (then `stage` is null). */

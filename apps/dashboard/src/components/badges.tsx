@@ -6,6 +6,8 @@ const tone: Record<string, string> = {
   DEPLOYED: "ok",
   ONLINE: "ok",
   COMPLETED: "ok",
+  READY: "ok",
+  DONE: "ok",
   SCHEDULED: "info",
   SUSPENDING: "warn",
   RESUMING: "warn",

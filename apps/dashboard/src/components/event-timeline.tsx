@@ -94,6 +94,10 @@ function describe({ kind, subject }: ProjectEventRow): string {
       return subject.status;
     case "ConfigurationSnapshot":
       return `${subject.name} ${subject.version}`;
+    case "BackupSnapshot":
+      return subject.restoreState && kind.startsWith("BACKUP_RESTORE")
+        ? `${subject.displayName}: restore ${subject.restoreState}`
+        : `${subject.displayName} ${subject.backupState}`;
     default:
       return "";
   }

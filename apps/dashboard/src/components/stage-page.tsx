@@ -31,9 +31,13 @@ import { ago, newer, utc } from "@/lib/format";
 import { useFirst, useNow } from "@/lib/hooks";
 import { usePagesAfter } from "@/lib/pages";
 import { LoadMore } from "./load-more";
+import { StageBackups } from "./stage-backups";
 import { StageMonitoring } from "./stage-monitoring";
 
 type Stamped<T> = { cursor: string; value: T };
+
+const TABS = { overview: "Overview", monitoring: "Monitoring", backups: "Backups" } as const;
+type Tab = keyof typeof TABS;
 
 export function StagePage({ project, stage: slug }: { project: string; stage: string }) {
   const [{ data, error, fetching }, refetch] = useQuery({
@@ -72,7 +76,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   // Moves on every event of this Stage: the Monitoring tab reads again.
   const [version, setVersion] = useState(0);
-  const [tab, setTab] = useState<"overview" | "monitoring">("overview");
+  const [tab, setTab] = useState<Tab>("overview");
   const refresh = useMemo(
     () => () => {
       setVersion((v) => v + 1);
@@ -199,7 +203,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
       {stage.configDrift ? <ConfigDrift project={project} stage={stage} /> : null}
       <StagePolicyNote policy={stage.policy} />
       <div className="tabs" role="tablist" aria-label="Stage views">
-        {(["overview", "monitoring"] as const).map((t) => (
+        {(Object.keys(TABS) as Tab[]).map((t) => (
           <button
             key={t}
             type="button"
@@ -210,7 +214,7 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
             className={tab === t ? "active" : ""}
             onClick={() => setTab(t)}
           >
-            {t === "overview" ? "Overview" : "Monitoring"}
+            {TABS[t]}
           </button>
         ))}
       </div>
@@ -218,6 +222,10 @@ export function StagePage({ project, stage: slug }: { project: string; stage: st
         {tab === "monitoring" ? (
           <div role="tabpanel" id="panel-monitoring" aria-labelledby="tab-monitoring">
             <StageMonitoring project={project} stage={slug} version={version} />
+          </div>
+        ) : tab === "backups" ? (
+          <div role="tabpanel" id="panel-backups" aria-labelledby="tab-backups">
+            <StageBackups project={project} stage={slug} state={stage.state} retention={stage.backupRetention} version={version} />
           </div>
         ) : (
           <div role="tabpanel" id="panel-overview" aria-labelledby="tab-overview">

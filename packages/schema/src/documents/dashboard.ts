@@ -13,6 +13,7 @@ import type {
 
 export type { AccessKeyRow, UserRow } from "./people.js";
 export type {
+  DashboardBackupFragment as BackupRow,
   DashboardComponentFragment as ComponentRow,
   DashboardConfigurationFragment as ConfigurationView,
   DashboardMemberFragment as MemberRow,

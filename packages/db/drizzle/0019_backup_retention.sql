@@ -1,0 +1,2 @@
+ALTER TABLE "stages" ADD COLUMN "backup_retention" integer DEFAULT 10 NOT NULL;--> statement-breakpoint
+ALTER TABLE "stages" ADD CONSTRAINT "stages_backup_retention_range" CHECK ("stages"."backup_retention" between 1 and 100);
