@@ -228,7 +228,8 @@ export class Reconciler {
       this.purged.add(purged.stageId);
     } catch (error) {
       // Told again with a later message (at the latest the next full one): tried again then.
-      this.options.logger.error({ stage: purged.key, stageId: purged.stageId, err: error }, "could not purge the stage's storage");
+      const reason = error instanceof Error ? error.message : String(error);
+      this.options.logger.error({ stage: purged.key, stageId: purged.stageId, reason }, "could not purge the stage's storage");
     } finally {
       this.purging.delete(purged.stageId);
     }

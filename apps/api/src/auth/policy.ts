@@ -34,6 +34,7 @@ export const AGENT_FIELDS: ReadonlySet<string> = new Set([
   "reportStatus",
   "reportUsage",
   "reportBackup",
+  "acknowledgePurge",
   "heartbeat",
   "me",
   "__typename",
