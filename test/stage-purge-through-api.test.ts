@@ -34,13 +34,14 @@ describe("purgeStage with the agent", () => {
     const { api } = stack;
     const project = await createTestProject(api);
     await createStage(api, project, "dev", 1);
-    const build = await createBuild(api, project, parse(readFileSync(join(HELLO, "pergola.yaml"), "utf8")), await uploadHello(stack, project));
-    await deploy(api, project, "dev", build);
-    await eventually(
-      async () => ((await getStage(api, project, "dev")).health === "HEALTHY" ? true : undefined),
-      20_000,
-      "dev HEALTHY",
+    const build = await createBuild(
+      api,
+      project,
+      parse(readFileSync(join(HELLO, "pergola.yaml"), "utf8")),
+      await uploadHello(stack, project),
     );
+    await deploy(api, project, "dev", build);
+    await eventually(async () => ((await getStage(api, project, "dev")).health === "HEALTHY" ? true : undefined), 20_000, "dev HEALTHY");
     const link = `${api.server.url}/s/${project}/dev/hello/`;
     const visit = async () => /Visit number (\d+)\./.exec(await (await fetch(link)).text())?.[1];
     for (const n of ["1", "2"]) expect(await visit()).toBe(n);
@@ -49,11 +50,7 @@ describe("purgeStage with the agent", () => {
 
     // Deleted is archived: suspended, its storage kept.
     await api.ok(`mutation($p: String!) { deleteStage(project: $p, stage: "dev") }`, { p: project });
-    await eventually(
-      async () => ((await getStage(api, project, "dev")).state === "SUSPENDED" ? true : undefined),
-      20_000,
-      "dev SUSPENDED",
-    );
+    await eventually(async () => ((await getStage(api, project, "dev")).state === "SUSPENDED" ? true : undefined), 20_000, "dev SUSPENDED");
     expect(readFileSync(visits, "utf8")).toBe("2");
 
     expect(await api.ok(`mutation($p: String!) { purgeStage(project: $p, stage: "dev") }`, { p: project })).toEqual({ purgeStage: true });

@@ -28,7 +28,10 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 describe("purgeProblem / getPurgeDirs", () => {
   it("accepts a UUID and two Stage IDs, and names the Stage's storage and run dirs", () => {
     expect(purgeProblem({ stageId: ID, key: "shop/dev" })).toBeUndefined();
-    expect(getPurgeDirs(runtime, { stageId: ID, key: "shop/dev" })).toEqual([join(runtime, "storage/shop/dev"), join(runtime, "run/shop/dev")]);
+    expect(getPurgeDirs(runtime, { stageId: ID, key: "shop/dev" })).toEqual([
+      join(runtime, "storage/shop/dev"),
+      join(runtime, "run/shop/dev"),
+    ]);
   });
 
   it.each([
