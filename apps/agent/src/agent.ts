@@ -25,6 +25,7 @@ import { LinkStages } from "./link-stages.js";
 import type { AgentLogger } from "./ports.js";
 import { Reconciler } from "./reconciler.js";
 import { StageBackups } from "./backups.js";
+import { StagePurges } from "./purges.js";
 import { AGENT_VERSION, VERSION } from "./version.js";
 
 export { AGENT_VERSION } from "./version.js";
@@ -101,10 +102,19 @@ export function startAgent(options: AgentOptions): Agent {
       return connection.reportBackup(report);
     },
   });
+  const purges = new StagePurges({
+    runtimeDataDir: join(dataDir, "runtime"),
+    logger,
+    acknowledge: (stageId) => {
+      if (!connection) return Promise.reject(new Error("not connected yet"));
+      return connection.acknowledgePurge(stageId);
+    },
+  });
   const reconciler = new Reconciler({
     runtime,
     logger,
     backups,
+    purge: (purged) => purges.purge(purged),
     fetchRelease: (_stage, release) =>
       fetchArtifact({
         serverUrl: options.server,

@@ -13,10 +13,13 @@ import { createClient, type Client, type FormattedExecutionResult } from "graphq
 import WebSocket from "ws";
 import { getSource } from "@pergola/schema";
 import {
+  AgentAcknowledgePurgeDocument,
   AgentDesiredStateDocument,
   AgentReportStatusDocument,
   AgentReportBackupDocument,
   AgentReportUsageDocument,
+  type AgentAcknowledgePurgeMutation,
+  type AgentAcknowledgePurgeMutationVariables,
   type AgentDesiredStateSubscription,
   type AgentReportStatusMutation,
   type AgentReportStatusMutationVariables,
@@ -32,6 +35,7 @@ import {
   type BackupReport,
   type BackupReportResult,
   type DesiredStage,
+  type PurgedStage,
   type ReportResult,
   type StatusReport,
   type UsageReportResult,
@@ -42,6 +46,8 @@ import type { AgentLogger } from "./ports.js";
 export interface DesiredStateTarget {
   applyFull(stages: DesiredStage[]): void;
   applyChanges(stages: DesiredStage[], removed: string[]): void;
+  /** Purged Stages whose storage to remove; told after the Stages of the same message. */
+  applyPurged?(purged: PurgedStage[]): void;
 }
 
 export interface ConnectionOptions {
@@ -171,6 +177,14 @@ export class Connection {
     );
   }
 
+  /** The storage of a purged Stage is gone from this host (`acknowledgePurge`); rejects like `report`. */
+  acknowledgePurge(stageId: string): Promise<boolean> {
+    const variables: AgentAcknowledgePurgeMutationVariables = { s: stageId };
+    return this.mutate<AgentAcknowledgePurgeMutation>(getSource(AgentAcknowledgePurgeDocument), variables, "purge acknowledgement").then(
+      (data) => data.acknowledgePurge,
+    );
+  }
+
   /** One mutation over the socket, answered within `reportTimeoutMs`. */
   private mutate<TData>(query: string, variables: Record<string, unknown>, what: string): Promise<TData> {
     const timeoutMs = this.options.reportTimeoutMs ?? 30_000;
@@ -264,10 +278,11 @@ export class Connection {
       return;
     }
     this.resubscribeAttempt = 0;
-    const { full, stages, removed } = parsed.data;
-    logger.debug({ full, stages: stages.length, removed: removed.length }, "desired state received");
+    const { full, stages, removed, purged } = parsed.data;
+    logger.debug({ full, stages: stages.length, removed: removed.length, purged: purged.length }, "desired state received");
     if (full) this.options.target.applyFull(stages);
     else this.options.target.applyChanges(stages, removed);
+    if (purged.length > 0) this.options.target.applyPurged?.(purged);
   }
 
   private scheduleResubscribe(): void {

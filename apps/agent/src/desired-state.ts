@@ -72,6 +72,9 @@ const stageSchema = z.object({
     .transform((r) => r ?? null),
 });
 
+/** A purged Stage whose storage to remove (purges.ts checks it before it becomes a path). */
+const purgedSchema = z.object({ stageId: z.string().min(1), key: z.string().min(1) });
+
 export const desiredStateSchema = z.object({
   full: z.boolean(),
   stages: z.array(stageSchema),
@@ -79,11 +82,17 @@ export const desiredStateSchema = z.object({
     .array(z.string())
     .nullish()
     .transform((r) => r ?? []),
+  /** Absent from an older API: none. */
+  purged: z
+    .array(purgedSchema)
+    .nullish()
+    .transform((p) => p ?? []),
 }) satisfies z.ZodType<AgentDesiredStateSubscription["desiredState"]>;
 
 export type DesiredRelease = z.infer<typeof releaseSchema>;
 export type DesiredStage = z.infer<typeof stageSchema>;
 export type DesiredState = z.infer<typeof desiredStateSchema>;
+export type PurgedStage = z.infer<typeof purgedSchema>;
 
 /** `StatusReportInput`: `releaseId` null when the Stage has no Release to run (the report acknowledges `observedGeneration` only). */
 export type StatusReport = StatusReportInput;

@@ -10,7 +10,7 @@
  */
 import { validateManifest, type Manifest, type Runtime } from "@pergola/runtime";
 import type { DesiredStateTarget } from "./connection.js";
-import type { DesiredStage } from "./desired-state.js";
+import type { DesiredStage, PurgedStage } from "./desired-state.js";
 import type { LinkStage, LinkStageSource } from "./gateway.js";
 
 interface Entry {
@@ -40,6 +40,10 @@ export class LinkStages implements DesiredStateTarget, LinkStageSource {
     for (const [key, entry] of this.stages) if (gone.has(entry.stage.stageId)) this.stages.delete(key);
     for (const stage of stages) this.setStage(stage);
     this.next.applyChanges(stages, removed);
+  }
+
+  applyPurged(purged: PurgedStage[]): void {
+    this.next.applyPurged?.(purged);
   }
 
   getStage(key: string): LinkStage | undefined {

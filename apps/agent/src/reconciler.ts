@@ -11,10 +11,13 @@
  * with back-off, unless it can not succeed (an invalid manifest: only a new generation helps).
  * Reports (stage-reports.ts) are held while a Stage's Release is being replaced, and flow while
  * only its settings change (a suspend reports each Component stopping as it stops).
+ * A purged Stage (its tombstone) is removed and then its storage deleted (purges.ts) by the
+ * worker of its key, so nothing of it runs while its directories go, and a later apply of that
+ * key waits for them to be gone.
  */
 import { formatProblem, validateManifest, type Manifest, type ReleaseSpec } from "@pergola/runtime";
 import { backoffDelay, type Backoff } from "@pergola/schema/time";
-import type { DesiredRelease, DesiredStage, ReportResult, StatusReport } from "./desired-state.js";
+import type { DesiredRelease, DesiredStage, PurgedStage, ReportResult, StatusReport } from "./desired-state.js";
 import { getFailedComponents } from "./report.js";
 import type { AgentLogger, RuntimeLike } from "./ports.js";
 import { StageReports } from "./stage-reports.js";
@@ -32,11 +35,13 @@ export interface ReconcilerOptions {
   logFlushMs?: number;
   /** Takes the Stages' backups and does their restores (backups.ts); none: they wait. */
   backups?: { restore(stage: DesiredStage): Promise<void>; backup(stage: DesiredStage): Promise<void> };
+  /** Deletes a purged Stage's storage and acknowledges it (purges.ts); none: tombstones are ignored. */
+  purge?(purged: PurgedStage): Promise<void>;
 }
 
 export const DEFAULT_RETRY: Backoff = { initialMs: 1000, maxMs: 30_000, jitter: 0.2 };
 
-type Wanted = { kind: "apply"; stage: DesiredStage; retry: boolean } | { kind: "remove" };
+type Wanted = { kind: "apply"; stage: DesiredStage; retry: boolean } | { kind: "remove" } | { kind: "purge"; purged: PurgedStage };
 
 interface Slot {
   key: string;
@@ -63,6 +68,9 @@ export class Reconciler {
   private readonly slots = new Map<string, Slot>();
   private readonly retry: Backoff;
   private readonly reports: StageReports;
+  /** Tombstones being worked on, and those acknowledged (a message read before the acknowledgement may name one again). */
+  private readonly purging = new Set<string>();
+  private readonly purged = new Set<string>();
   private closed = false;
 
   constructor(private readonly options: ReconcilerOptions) {
@@ -88,6 +96,30 @@ export class Reconciler {
     const gone = new Set(removed);
     for (const slot of this.slots.values()) if (gone.has(slot.stageId)) this.setRemoved(slot);
     for (const stage of stages) this.setDesired(stage);
+  }
+
+  /** Purged Stages: each is removed, then its storage deleted and acknowledged, on the worker of its key. */
+  applyPurged(list: PurgedStage[]): void {
+    if (!this.options.purge) return;
+    for (const purged of list) {
+      if (this.purging.has(purged.stageId) || this.purged.has(purged.stageId)) continue;
+      let slot = this.slots.get(purged.key);
+      if (slot && slot.stageId !== purged.stageId) {
+        // Another Stage has the key now (the API keeps a purged Stage's ID taken until acknowledged, so
+        // this should not be): its storage is not the purged one's to delete.
+        this.options.logger.warn(
+          { stage: purged.key, stageId: purged.stageId, holder: slot.stageId },
+          "purged stage's key is in use: storage kept",
+        );
+        continue;
+      }
+      if (!slot) {
+        slot = { key: purged.key, stageId: purged.stageId, retryAttempt: 0 };
+        this.slots.set(purged.key, slot);
+      }
+      this.purging.add(purged.stageId);
+      this.setPending(slot, { kind: "purge", purged });
+    }
   }
 
   /** The keys (`<project>/<stage>`) of the Stages this agent has applied. */
@@ -118,6 +150,8 @@ export class Reconciler {
   }
 
   private setDesired(stage: DesiredStage): void {
+    // Read before its purge (a full state is two reads): the tombstone wins.
+    if (this.purging.has(stage.stageId) || this.purged.has(stage.stageId)) return;
     // A Stage whose key changed: its old key goes.
     for (const other of this.slots.values()) {
       if (other.key !== stage.key && other.stageId === stage.stageId) this.setRemoved(other);
@@ -137,6 +171,11 @@ export class Reconciler {
 
   private setPending(slot: Slot, wanted: Wanted): void {
     if (this.closed) return;
+    if (slot.pending?.kind === "purge" && wanted.kind !== "purge") {
+      // A purge removes the Stage too; anything else in its place leaves the tombstone to a later message.
+      if (wanted.kind === "remove") return;
+      this.purging.delete(slot.pending.purged.stageId);
+    }
     slot.pending = wanted;
     clearTimeout(slot.retryTimer);
     slot.retryTimer = undefined;
@@ -154,6 +193,7 @@ export class Reconciler {
         const wanted = slot.pending;
         slot.pending = undefined;
         if (wanted.kind === "remove") await this.removeStage(slot);
+        else if (wanted.kind === "purge") await this.purgeStage(slot, wanted.purged);
         else {
           // A restore before the apply, while nothing of the suspended Stage runs; backups after.
           await this.options.backups?.restore(wanted.stage);
@@ -179,6 +219,20 @@ export class Reconciler {
     }
     slot.applied = undefined;
     this.reports.setOutcome(slot.key, undefined);
+  }
+
+  private async purgeStage(slot: Slot, purged: PurgedStage): Promise<void> {
+    await this.removeStage(slot);
+    try {
+      await this.options.purge!(purged);
+      this.purged.add(purged.stageId);
+    } catch (error) {
+      // Told again with a later message (at the latest the next full one): tried again then.
+      const reason = error instanceof Error ? error.message : String(error);
+      this.options.logger.error({ stage: purged.key, stageId: purged.stageId, reason }, "could not purge the stage's storage");
+    } finally {
+      this.purging.delete(purged.stageId);
+    }
   }
 
   private async applyStage(slot: Slot, stage: DesiredStage, retry: boolean): Promise<void> {

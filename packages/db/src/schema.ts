@@ -649,6 +649,29 @@ export const backupStorages = pgTable(
   (t) => [primaryKey({ columns: [t.backupId, t.name] }), index("backup_storages_sha256_idx").on(t.sha256)],
 );
 
+/**
+ * A purged Stage whose storage its agent has not yet removed: purgeStage writes it in the purge's
+ * transaction (for a Stage that ever had a Release: nothing else leaves storage on the agent's
+ * host), the desired state of its Outpost carries it, and the agent's acknowledgePurge deletes
+ * it once the storage is gone. The Stage's row is gone by then, so it keeps what the agent needs
+ * (the Stage's id, its Project and Stage ID: the runtime's key). While it is here the Stage ID
+ * stays taken: a new Stage of that ID would be handed the old one's storage on that host.
+ */
+export const stagePurges = pgTable(
+  "stage_purges",
+  {
+    stageId: uuid("stage_id").primaryKey(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    slug: text("slug").notNull(),
+    /** The Outpost whose agent ran the Stage; null: the built-in `local` one. An Outpost deleted: nobody left to tell. */
+    outpostId: uuid("outpost_id").references(() => outposts.id, { onDelete: "cascade" }),
+    purgedAt: timestamp("purged_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("stage_purges_project_slug_key").on(t.projectId, t.slug), index("stage_purges_outpost_idx").on(t.outpostId)],
+);
+
 export type ProjectRow = typeof projects.$inferSelect;
 export type ComponentRow = typeof components.$inferSelect;
 export type ComponentUsageRow = typeof componentUsage.$inferSelect;
@@ -675,4 +698,5 @@ export type OutpostHistoryRow = typeof outpostHistory.$inferSelect;
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type BackupRow = typeof backups.$inferSelect;
 export type BackupStorageRow = typeof backupStorages.$inferSelect;
+export type StagePurgeRow = typeof stagePurges.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

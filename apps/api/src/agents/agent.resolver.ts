@@ -3,7 +3,7 @@
  * (auth/agent-scope.ts); each resolver checks again, because the scope check reads only the
  * operation's root fields.
  */
-import { Arg, Ctx, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { Arg, Ctx, ID, Mutation, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 import type { Actor } from "../auth/token.service.js";
 import type { Context } from "../context.js";
 import { authorize } from "../auth/policy.js";
@@ -32,5 +32,16 @@ export class AgentResolver {
     @Ctx() { actor, services, agentSession }: Context,
   ) {
     return services.components.applyReport(input, { outpost: requireAgent(actor), session: agentSession });
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      "Agents only: the agent removed a purged Stage's storage from its host (or had none), so its tombstone goes and its Stage ID is free again. Idempotent: true.",
+  })
+  acknowledgePurge(
+    @Arg("stageId", () => ID, { description: "The purged Stage's ID, from desiredState's `purged`." }) stageId: string,
+    @Ctx() { actor, services }: Context,
+  ): Promise<boolean> {
+    return services.desiredState.acknowledgePurge(requireAgent(actor), stageId);
   }
 }

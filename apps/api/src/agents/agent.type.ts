@@ -110,6 +110,18 @@ export class DesiredStage {
   restore: DesiredRestore | null;
 }
 
+@ObjectType({
+  description:
+    "A purged Stage whose storage the agent is to remove from its host (if it has any), then say so with acknowledgePurge. Sent until acknowledged.",
+})
+export class PurgedStage {
+  @Field(() => ID, { description: "The purged Stage's ID: acknowledgePurge names it." })
+  stageId: string;
+
+  @Field(() => String, { description: "<project>/<stage>: the runtime's stage key its storage was kept under." })
+  key: string;
+}
+
 @ObjectType({ description: "The whole desired state (full) first, then what changed." })
 export class DesiredStateEvent {
   @Field(() => Boolean, { description: "True: `stages` is everything; run nothing else." })
@@ -120,6 +132,11 @@ export class DesiredStateEvent {
 
   @Field(() => [ID], { description: "Stages to stop and forget (deleted)." })
   removed: string[];
+
+  @Field(() => [PurgedStage], {
+    description: "Purged Stages whose storage to remove: all of the Outpost's when `full`, else those of the Projects this change read.",
+  })
+  purged: PurgedStage[];
 }
 
 @InputType({ description: "One Component as the agent observes it." })

@@ -5,13 +5,16 @@
  * the agent was sent (a new Release, a suspend, a deletion, a move away) or carries a Stage
  * snapshot on this Outpost (a Stage created on it or moved to it): every change of what should
  * run on a Stage writes an event naming it (events/commit.ts). Only those Projects are read
- * again; a commit whose contents are not known is read as before.
+ * again; a commit whose contents are not known is read as before. Each batch also carries the
+ * tombstones of the Projects it read (`purged`, stages/stage-purges.ts): all of them in the full
+ * one, and again with every batch of their Project until the agent acknowledges them.
  */
 import { Repeater } from "@repeaterjs/repeater";
 import { Signals } from "../common/signals.js";
 import { diffDesiredState, type DesiredStageKey } from "../domain/desired-state.diff.js";
 import type { Commit } from "../events/commit.js";
 import type { EventBus } from "../events/event-bus.js";
+import type { PurgedStage } from "../stages/stage-purges.js";
 import type { DesiredStage, DesiredStateService } from "./desired-state.service.js";
 
 export interface DesiredStateBatch {
@@ -19,11 +22,13 @@ export interface DesiredStateBatch {
   stages: DesiredStage[];
   /** Stage ids. */
   removed: string[];
+  /** Purged Stages whose storage the agent is to remove, then acknowledge. */
+  purged: PurgedStage[];
 }
 
 /** What the stream reads and listens to (the server's services). */
 export interface DesiredStateSources {
-  desiredState: Pick<DesiredStateService, "listDesired" | "getOutpostId">;
+  desiredState: Pick<DesiredStateService, "listDesired" | "listPurged" | "getOutpostId">;
   bus: Pick<EventBus, "onCommit">;
 }
 
@@ -50,7 +55,7 @@ export function streamDesiredState(sources: DesiredStateSources, outpost: string
       const outpostId = await sources.desiredState.getOutpostId(outpost);
       const all = await sources.desiredState.listDesired(outpost);
       all.forEach(remember);
-      await push({ full: true, stages: all, removed: [] });
+      await push({ full: true, stages: all, removed: [], purged: await sources.desiredState.listPurged(outpost) });
       for (let commits = await signals.next(); commits; commits = await signals.next()) {
         const projects = new Set<string>();
         for (const commit of commits) {
@@ -59,14 +64,16 @@ export function streamDesiredState(sources: DesiredStateSources, outpost: string
         }
         const changed: DesiredStage[] = [];
         const removed: string[] = [];
+        const purged: PurgedStage[] = [];
         for (const projectId of projects) {
           const diff = diffDesiredState(sent, projectId, await sources.desiredState.listDesired(outpost, projectId));
           changed.push(...diff.changed);
           removed.push(...diff.removed);
+          purged.push(...(await sources.desiredState.listPurged(outpost, projectId)));
         }
         for (const stage of changed) remember(stage);
         for (const id of removed) sent.delete(id);
-        if (changed.length || removed.length) await push({ full: false, stages: changed, removed });
+        if (changed.length || removed.length || purged.length) await push({ full: false, stages: changed, removed, purged });
       }
     } finally {
       unlisten();

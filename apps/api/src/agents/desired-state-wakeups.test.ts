@@ -34,6 +34,7 @@ function follow(outpost: string) {
         reads++;
         return desiredState.listDesired(...args);
       },
+      listPurged: (...args) => desiredState.listPurged(...args),
       getOutpostId: (slug) => desiredState.getOutpostId(slug),
     },
     bus,

@@ -4,6 +4,7 @@
  * with the manifest, the artifact, the resolved Configuration version (secrets included,
  * decrypted here and nowhere else — only agent tokens read this, and each only its own
  * Outpost's Stages) and what people asked of its Components. A Stage with no Outpost belongs to the built-in `local` one.
+ * Beside them, the Outpost's purged Stages whose storage the agent is to remove (stages/stage-purges.ts).
  */
 import type { Db, Tx } from "@pergola/db/client";
 import {
@@ -21,8 +22,12 @@ import {
 import { ACTIVE_RELEASE_STATES, LOCAL_OUTPOST } from "@pergola/schema";
 import { and, asc, eq, inArray, isNull, or, type SQL } from "drizzle-orm";
 import type { Logger } from "pino";
+import { badInput } from "../errors.js";
 import type { ConfigVersionData } from "../configurations/configuration.rules.js";
 import type { SecretBox } from "../configurations/secret-box.js";
+import { acknowledgePurge, listPurged, type PurgedStage } from "../stages/stage-purges.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface DesiredRelease {
   id: string;
@@ -64,6 +69,18 @@ export class DesiredStateService {
       isolationLevel: "repeatable read",
       accessMode: "read only",
     });
+  }
+
+  /** The Outpost's purged Stages (of one Project, or all) whose storage its agent has yet to remove. */
+  listPurged(outpost: string, projectId?: string): Promise<PurgedStage[]> {
+    return listPurged(this.db, outpost, projectId);
+  }
+
+  /** The agent of `outpost` removed a purged Stage's storage (or had none); idempotent. */
+  async acknowledgePurge(outpost: string, stageId: string): Promise<boolean> {
+    if (!UUID.test(stageId)) throw badInput("stageId", "not a Stage ID");
+    await acknowledgePurge(this.db, outpost, stageId);
+    return true;
   }
 
   /** The Outpost's id, null for the built-in local one (its Stages have none), undefined for one that does not exist. */

@@ -99,6 +99,7 @@ export const MATRIX: Record<string, string> = {
   "Mutation.reportStatus": "403   403   403    403      403       ok    401",
   "Mutation.reportBackup": "403   403   403    403      403       ok    401", // a malformed ID: BAD_USER_INPUT
   "Mutation.reportUsage": "403   403   403    403      403       ok    401",
+  "Mutation.acknowledgePurge": "403   403   403    403      403       ok    401", // a malformed ID: BAD_USER_INPUT
   "Mutation.restartComponent": "ok    ok    ok     403      404       403   401",
   "Mutation.resumeStage": "ok    ok    ok     403      404       403   401",
   "Mutation.rollbackStage": "ok    ok    ok     403      404       403   401",

@@ -34,12 +34,20 @@ export const AGENT_FIELDS: ReadonlySet<string> = new Set([
   "reportStatus",
   "reportUsage",
   "reportBackup",
+  "acknowledgePurge",
   "heartbeat",
   "me",
   "__typename",
 ]);
 /** Root fields for agents only. */
-export const AGENT_ONLY_FIELDS: ReadonlySet<string> = new Set(["desiredState", "reportStatus", "reportUsage", "reportBackup", "heartbeat"]);
+export const AGENT_ONLY_FIELDS: ReadonlySet<string> = new Set([
+  "desiredState",
+  "reportStatus",
+  "reportUsage",
+  "reportBackup",
+  "acknowledgePurge",
+  "heartbeat",
+]);
 /** Root fields callers without a credential may use. */
 export const PUBLIC_FIELDS: ReadonlySet<string> = new Set(["signIn", "signInOptions", "__typename"]);
 

@@ -4,7 +4,9 @@
  * Stage for good (a PROD one only with its Stage ID as confirmation). Each writes its event.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uploadArtifact } from "../testing/builds.js";
 import { createTestProject, startTestApi, subscribe, type TestApi } from "../testing/harness.js";
+import { agentClient, createGrantedOutpost, deployAndReport, run } from "../testing/outpost-agent.js";
 
 let api: TestApi;
 beforeAll(async () => {
@@ -109,6 +111,75 @@ describe("deleteStage / restoreStage / purgeStage", () => {
       signIn.token,
     );
     expect(restored.data?.restoreStage).toEqual({ state: "RUNNING" });
+  });
+});
+
+describe("purgeStage on an Outpost: the tombstone", () => {
+  it("is in the desired state of the Outpost's agent when it next connects, keeps the Stage ID taken, and goes on acknowledgePurge", async () => {
+    const project = await createTestProject(api);
+    const outpost = await createGrantedOutpost(api, project);
+    await api.ok(
+      `mutation($p: String!, $u: String!) { createStage(input: { project: $p, name: "edge", type: DEV, outpostUri: $u }) { slug } }`,
+      {
+        p: project,
+        u: `outpost://${outpost.slug}`,
+      },
+    );
+    // The agent ran a Release there, then went away (deployAndReport disconnects).
+    const { stageId } = await deployAndReport(api, {
+      project,
+      stage: "edge",
+      artifact: await uploadArtifact(api, project),
+      token: outpost.token,
+    });
+    await api.ok(`mutation($p: String!) { deleteStage(project: $p, stage: "edge") }`, { p: project });
+    expect(await api.ok(`mutation($p: String!) { purgeStage(project: $p, stage: "edge") }`, { p: project })).toEqual({ purgeStage: true });
+
+    // Until its agent has removed the storage, the Stage ID stays taken.
+    const CREATE = `mutation($p: String!) { createStage(input: { project: $p, name: "edge", type: DEV }) { slug } }`;
+    const taken = await api.gql(CREATE, { p: project });
+    expect(taken.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "slug", taken: "edge", suggestion: "edge-2" });
+    expect(taken.errors?.[0]?.message).toContain(`not yet removed by the agent of Outpost "${outpost.slug}"`);
+
+    // The agent connects again: its full desired state names the purged Stage.
+    const client = agentClient(api, outpost.token);
+    try {
+      const desired = subscribe(client, `subscription { desiredState { full stages { stageId } removed purged { stageId key } } }`, {});
+      expect((await desired.next(10_000)).desiredState).toEqual({
+        full: true,
+        stages: [],
+        removed: [],
+        purged: [{ stageId, key: `${project}/edge` }],
+      });
+      desired.close();
+      // Another Outpost's agent cannot acknowledge it (and a malformed ID is refused).
+      const other = await createGrantedOutpost(api, project);
+      const otherClient = agentClient(api, other.token);
+      expect(await run(otherClient, `mutation($s: ID!) { acknowledgePurge(stageId: $s) }`, { s: stageId })).toEqual({
+        acknowledgePurge: true,
+      });
+      await otherClient.dispose();
+      expect(code(await api.gql(CREATE, { p: project }))).toBe("CONFLICT");
+      await expect(run(client, `mutation { acknowledgePurge(stageId: "../x") }`)).rejects.toThrow(/BAD_USER_INPUT/);
+
+      expect(await run(client, `mutation($s: ID!) { acknowledgePurge(stageId: $s) }`, { s: stageId })).toEqual({ acknowledgePurge: true });
+      // Idempotent.
+      expect(await run(client, `mutation($s: ID!) { acknowledgePurge(stageId: $s) }`, { s: stageId })).toEqual({ acknowledgePurge: true });
+      const again = subscribe(client, `subscription { desiredState { purged { stageId } } }`, {});
+      expect((await again.next(10_000)).desiredState.purged).toEqual([]);
+      again.close();
+    } finally {
+      await client.dispose();
+    }
+    expect((await api.ok(CREATE, { p: project })).createStage).toEqual({ slug: "edge" });
+  });
+
+  it("is not left by a Stage that never had a Release (nothing of it ran anywhere)", async () => {
+    const project = await createTestProject(api);
+    await createStage(project, "bare");
+    await api.ok(`mutation($p: String!) { deleteStage(project: $p, stage: "bare") }`, { p: project });
+    await api.ok(`mutation($p: String!) { purgeStage(project: $p, stage: "bare") }`, { p: project });
+    await createStage(project, "bare");
   });
 });
 

@@ -3,8 +3,9 @@
  * stops its Components, SIGTERM then kill after the grace period) and its storage is kept; it
  * leaves the lists, keeps its Stage ID, and takes no change until `restoreStage` brings it back
  * as it was (a Stage that was RUNNING is resumed). `purgeStage` removes an archived Stage for
- * good, with its Releases, Components and history. Each writes its event (STAGE_DELETED,
- * STAGE_RESTORED, STAGE_PURGED) in the same transaction.
+ * good, with its Releases, Components, backups and history, and leaves a tombstone for its agent
+ * to remove its storage (stage-purges.ts). Each writes its event (STAGE_DELETED, STAGE_RESTORED,
+ * STAGE_PURGED) in the same transaction.
  */
 import { stages, type StageRow } from "@pergola/db/schema";
 import { eq } from "drizzle-orm";
@@ -14,6 +15,7 @@ import { AppError, ErrorCode, stateConflict } from "../errors.js";
 import { hasActiveRelease } from "../releases/release.conditions.js";
 import { EventKind } from "../events/event-kind.js";
 import type { ProjectTx } from "../events/event-log.js";
+import { recordPurge } from "./stage-purges.js";
 import { applyStageSteps, lockStage } from "./stage-writes.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
 
@@ -63,6 +65,9 @@ export async function purgeStage(ptx: ProjectTx, slug: string, confirm: string |
       field: "confirm",
     });
   }
+  // Its storage is on the agent's host: the tombstone tells the agent, in this transaction. Backups
+  // (and their storages' rows) go with the row; their archives are collected with unused artifacts.
+  await recordPurge(ptx.tx, stage);
   await ptx.tx.delete(stages).where(eq(stages.id, stage.id));
   ptx.emit({ kind: EventKind.STAGE_PURGED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
   return stage;

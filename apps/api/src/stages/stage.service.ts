@@ -8,6 +8,7 @@ import type { Db, Tx } from "@pergola/db/client";
 import {
   backups,
   projectMembers,
+  stagePurges,
   projects,
   releases,
   stages,
@@ -33,6 +34,7 @@ import type { EventLog, ProjectTarget } from "../events/event-log.js";
 import { hasActiveRelease, isCurrentRelease } from "../releases/release.conditions.js";
 import { listDeployMarkers, listHealthChanges, type HistoryRequest } from "./stage-history.js";
 import { archiveStage, purgeStage, restoreStage } from "./stage-archive.js";
+import { findPendingPurge } from "./stage-purges.js";
 import type { DeployMarker, StageHealthChange } from "./stage-history.type.js";
 import { checkSuspendPolicy, readStagePolicy } from "../stage-policies/stage-policy.service.js";
 import { toStageSnapshot } from "./stage.snapshot.js";
@@ -185,6 +187,10 @@ export class StageService {
           .onConflictDoNothing()
           .returning();
         if (!stage) throw await this.stageIdTaken(tx, row, slug);
+        // A purged Stage whose storage its agent has not removed yet keeps its Stage ID (stage-purges.ts).
+        // Read after the insert: one that waited for a purge of this ID to commit sees its tombstone.
+        const purge = await findPendingPurge(tx, row.id, slug);
+        if (purge) throw await this.stageIdTaken(tx, row, slug, purge.outpost);
         emit({ kind: EventKind.STAGE_CREATED, stageId: stage.id, payload: { stage: toStageSnapshot(stage) } });
         return stage;
       });
@@ -277,21 +283,27 @@ export class StageService {
     );
   }
 
-  private async stageIdTaken(db: Db | Tx, project: ProjectRow, slug: string): Promise<AppError> {
+  /** `purgedOn`: the Outpost whose agent has yet to remove the storage of the purged Stage that had this ID. */
+  private async stageIdTaken(db: Db | Tx, project: ProjectRow, slug: string, purgedOn?: string): Promise<AppError> {
     const taken = await db
       .select({ slug: stages.slug })
       .from(stages)
-      .where(and(eq(stages.projectId, project.id), like(stages.slug, `${slug}%`)));
+      .where(and(eq(stages.projectId, project.id), like(stages.slug, `${slug}%`)))
+      .union(
+        db
+          .select({ slug: stagePurges.slug })
+          .from(stagePurges)
+          .where(and(eq(stagePurges.projectId, project.id), like(stagePurges.slug, `${slug}%`))),
+      );
     const suggestion = suggestFreeSlug(slug, new Set(taken.map((t) => t.slug)));
-    return new AppError(
-      ErrorCode.CONFLICT,
-      `Stage ID "${slug}" is taken: it already exists or is archived in Project "${project.slug}"; "${suggestion}" is free`,
-      {
-        field: "slug",
-        taken: slug,
-        suggestion,
-      },
-    );
+    const why = purgedOn
+      ? `its purged Stage's storage is not yet removed by the agent of Outpost "${purgedOn}" (it is once that agent is connected)`
+      : `it already exists or is archived in Project "${project.slug}"`;
+    return new AppError(ErrorCode.CONFLICT, `Stage ID "${slug}" is taken: ${why}; "${suggestion}" is free`, {
+      field: "slug",
+      taken: slug,
+      suggestion,
+    });
   }
 }
 

@@ -1,0 +1,86 @@
+/**
+ * Purge removes a Stage for good with its storage (README "Projects and Stages"): a real API and
+ * the in-process agent running examples/hello, whose visit counter lives in a standard storage.
+ * The Stage is deleted (archived: suspended, storage kept) and purged; the agent removes its
+ * storage and acknowledges, after which its Stage ID is free again — a new Stage of that ID
+ * starts from an empty storage.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { create } from "tar";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { createTestProject, eventually } from "../apps/api/src/testing/harness.js";
+import { createBuild, createStage, deploy, getStage, startStack, type Stack } from "./support/stack.js";
+
+const HELLO = fileURLToPath(new URL("../examples/hello", import.meta.url));
+
+async function uploadHello(stack: Stack, project: string): Promise<string> {
+  const archive = join(stack.apiDataDir, "hello.tar.gz");
+  await create({ gzip: true, file: archive, cwd: HELLO, portable: true }, ["."]);
+  const res = await fetch(`${stack.api.server.url}/artifacts?project=${project}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${stack.api.adminToken}` },
+    body: readFileSync(archive),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { sha256: string }).sha256;
+}
+
+describe("purgeStage with the agent", () => {
+  it("removes the Stage's storage on the agent's host, then frees its Stage ID", async () => {
+    const stack = await startStack();
+    const { api } = stack;
+    const project = await createTestProject(api);
+    await createStage(api, project, "dev", 1);
+    const build = await createBuild(
+      api,
+      project,
+      parse(readFileSync(join(HELLO, "pergola.yaml"), "utf8")),
+      await uploadHello(stack, project),
+    );
+    await deploy(api, project, "dev", build);
+    await eventually(async () => ((await getStage(api, project, "dev")).health === "HEALTHY" ? true : undefined), 20_000, "dev HEALTHY");
+    const link = `${api.server.url}/s/${project}/dev/hello/`;
+    const visit = async () => /Visit number (\d+)\./.exec(await (await fetch(link)).text())?.[1];
+    for (const n of ["1", "2"]) expect(await visit()).toBe(n);
+    const visits = stack.storagePath(project, "dev", "web", "data", "visits");
+    expect(readFileSync(visits, "utf8")).toBe("2");
+
+    // Deleted is archived: suspended, its storage kept.
+    await api.ok(`mutation($p: String!) { deleteStage(project: $p, stage: "dev") }`, { p: project });
+    await eventually(async () => ((await getStage(api, project, "dev")).state === "SUSPENDED" ? true : undefined), 20_000, "dev SUSPENDED");
+    expect(readFileSync(visits, "utf8")).toBe("2");
+
+    expect(await api.ok(`mutation($p: String!) { purgeStage(project: $p, stage: "dev") }`, { p: project })).toEqual({ purgeStage: true });
+    const stageDir = join(stack.agentDataDir, "runtime", "storage", project, "dev");
+    await eventually(
+      () => (stack.log.some((e) => e.msg === "purged stage's storage removed" && e.fields.stage === `${project}/dev`) ? true : undefined),
+      20_000,
+      "the agent to remove the purged Stage's storage",
+    );
+    expect(existsSync(stageDir)).toBe(false);
+    expect(existsSync(join(stack.agentDataDir, "runtime", "run", project, "dev"))).toBe(false);
+
+    // Acknowledged: the tombstone is gone and the Stage ID free; the new Stage starts with nothing.
+    const CREATE = `mutation($p: String!) { createStage(input: { project: $p, name: "dev", slug: "dev", type: DEV }) { slug } }`;
+    await eventually(
+      async () => {
+        const created = await api.gql(CREATE, { p: project });
+        if (created.errors?.[0]?.extensions?.code === "CONFLICT") return undefined;
+        expect(created.errors).toBeUndefined();
+        return true;
+      },
+      20_000,
+      "the purge to be acknowledged (the Stage ID free again)",
+    );
+    await deploy(api, project, "dev", build);
+    await eventually(
+      async () => ((await getStage(api, project, "dev")).health === "HEALTHY" ? true : undefined),
+      20_000,
+      "the new dev HEALTHY",
+    );
+    expect(await visit()).toBe("1");
+  });
+});
