@@ -304,7 +304,10 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await note.filter({ hasText: "#2 failed: web: crash-looping before it was ever healthy" }).waitFor({ timeout: 60_000 });
     expect(await note.textContent()).toMatch(/#1 goes on serving\.$/);
     await page.getByTestId("current-release").getByText("#1").waitFor({ timeout: UI_TIMEOUT });
-    await page.getByTestId("stage-health").filter({ hasText: /^HEALTHY$/ }).waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId("stage-health")
+      .filter({ hasText: /^HEALTHY$/ })
+      .waitFor({ timeout: 30_000 });
     await screenshot(page, "release-failed-previous-serving");
 
     await page.getByRole("button", { name: /outpost connection/i }).click();
