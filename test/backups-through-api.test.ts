@@ -2,19 +2,16 @@
  * Backups end to end (README "Backups"): a real API, the in-process agent running examples/hello
  * as it ships, and only GraphQL and the Stage's link to look at them. A backup is taken of the
  * visit counter's storage, the counter moves on, the Stage is suspended and the backup restored:
- * the old count is back. Around it, the typed refusals.
+ * the old count is back. Around it, the typed refusals. The same on a remote Outpost, whose agent
+ * uploads and downloads the archives with the Outpost's token and serves the link itself.
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { create } from "tar";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { createTestProject, eventually } from "../apps/api/src/testing/harness.js";
-import { createBuild, createStage, deploy, getStage, startStack, type Stack } from "./support/stack.js";
+import { createBuild, createStage, deploy, getStage, startStack, uploadHello, type Stack } from "./support/stack.js";
 
-const HELLO = fileURLToPath(new URL("../examples/hello", import.meta.url));
 const BACKUP = "{ id displayName state message size createdAt storages { name ready } restoreState restoreMessage }";
 
 interface BackupView {
@@ -27,18 +24,6 @@ interface BackupView {
   storages: { name: string; ready: boolean }[];
   restoreState: string | null;
   restoreMessage: string | null;
-}
-
-async function uploadHello(stack: Stack, project: string): Promise<string> {
-  const archive = join(stack.apiDataDir, "hello.tar.gz");
-  await create({ gzip: true, file: archive, cwd: HELLO, portable: true }, ["."]);
-  const res = await fetch(`${stack.api.server.url}/artifacts?project=${project}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${stack.api.adminToken}` },
-    body: readFileSync(archive),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { sha256: string }).sha256;
 }
 
 async function listBackups(stack: Stack, project: string, stage: string): Promise<BackupView[]> {
@@ -68,8 +53,8 @@ describe("backups through the API, with the agent", () => {
     const project = await createTestProject(api);
     await createStage(api, project, "dev", 1);
     await createStage(api, project, "empty");
-    const manifest = parse(readFileSync(join(HELLO, "pergola.yaml"), "utf8"));
-    const build = await createBuild(api, project, manifest, await uploadHello(stack, project));
+    const hello = await uploadHello(stack, project);
+    const build = await createBuild(api, project, hello.manifest, hello.sha256);
 
     // A Stage with no storage (nothing deployed): nothing to back up.
     const none = await api.gql(`mutation($p: String!) { createBackup(project: $p, stage: "empty", displayName: "x") { id } }`, {
@@ -127,6 +112,48 @@ describe("backups through the API, with the agent", () => {
     expect(await visit()).toBe("4");
   });
 
+  it("on a remote Outpost: its agent, with the Outpost's token, takes the backup and restores it", async () => {
+    const stack = await startStack({ outpost: true });
+    const { api } = stack;
+    const project = await createTestProject(api);
+    await createStage(api, project, "dev", 1, { outpostUri: stack.outpost!.uri });
+    const hello = await uploadHello(stack, project);
+    await deploy(api, project, "dev", await createBuild(api, project, hello.manifest, hello.sha256));
+    await waitForStage(
+      stack,
+      project,
+      (s) => s.health === "HEALTHY" && s.currentRelease?.state === "DEPLOYED",
+      "dev HEALTHY on the Outpost",
+    );
+    // The Outpost's links are served by its agent, not by the API.
+    const link = `${await stack.gatewayUrl}/s/${project}/dev/hello/`;
+    const visit = async () => /Visit number (\d+)\./.exec(await (await fetch(link)).text())?.[1];
+    for (const n of ["1", "2"]) expect(await visit()).toBe(n);
+
+    const { createBackup } = await api.ok(
+      `mutation($p: String!) { createBackup(project: $p, stage: "dev", displayName: "two visits") ${BACKUP} }`,
+      { p: project },
+    );
+    const ready = await waitForBackup(stack, project, createBackup.id, (b) => b.state !== "PENDING", "the Outpost's backup");
+    expect(ready).toMatchObject({ state: "READY", message: null, storages: [{ name: "web/data", ready: true }] });
+    expect(Number(ready.size)).toBeGreaterThan(0);
+
+    for (const n of ["3", "4"]) expect(await visit()).toBe(n);
+    await api.ok(`mutation($p: String!) { suspendStage(project: $p, slug: "dev") { state } }`, { p: project });
+    await waitForStage(stack, project, (s) => s.state === "SUSPENDED", "dev SUSPENDED");
+    const { restoreBackup } = await api.ok(
+      `mutation($p: String!, $b: ID!) { restoreBackup(project: $p, stage: "dev", backup: $b) ${BACKUP} }`,
+      { p: project, b: createBackup.id },
+    );
+    expect(restoreBackup).toMatchObject({ restoreState: "PENDING" });
+    const restored = await waitForBackup(stack, project, createBackup.id, (b) => b.restoreState !== "PENDING", "the Outpost's restore");
+    expect(restored).toMatchObject({ restoreState: "DONE", restoreMessage: null });
+
+    await api.ok(`mutation($p: String!) { resumeStage(project: $p, slug: "dev") { state } }`, { p: project });
+    await waitForStage(stack, project, (s) => s.state === "RUNNING" && s.health === "HEALTHY", "dev RUNNING and HEALTHY again");
+    expect(await visit()).toBe("3");
+  });
+
   it("a backup that fails is FAILED (never READY) and cannot be restored; a restore that fails leaves the storage as it was", async () => {
     // Small enough that a megabyte of noise in the storage does not fit.
     // Artifacts on disk (on PostgreSQL too): the test damages a stored archive in place.
@@ -134,9 +161,8 @@ describe("backups through the API, with the agent", () => {
     const { api } = stack;
     const project = await createTestProject(api);
     await createStage(api, project, "dev", 1);
-    const manifest = parse(readFileSync(join(HELLO, "pergola.yaml"), "utf8"));
     const hello = await uploadHello(stack, project);
-    await deploy(api, project, "dev", await createBuild(api, project, manifest, hello));
+    await deploy(api, project, "dev", await createBuild(api, project, hello.manifest, hello.sha256));
     await waitForStage(stack, project, (s) => s.health === "HEALTHY" && s.currentRelease?.state === "DEPLOYED", "dev HEALTHY");
     const link = `${api.server.url}/s/${project}/dev/hello/`;
     const visit = async () => /Visit number (\d+)\./.exec(await (await fetch(link)).text())?.[1];
@@ -169,7 +195,7 @@ describe("backups through the API, with the agent", () => {
     const stored = shard.flatMap((d) =>
       readdirSync(join(stack.apiDataDir, "artifacts", d)).map((f) => join(stack.apiDataDir, "artifacts", d, f)),
     );
-    const archives = stored.filter((f) => !f.endsWith(`${hello}.tar.gz`));
+    const archives = stored.filter((f) => !f.endsWith(`${hello.sha256}.tar.gz`));
     expect(archives).toHaveLength(1);
     writeFileSync(archives[0]!, randomBytes(4096));
     await api.ok(RESTORE, { p: project, b: good.id });

@@ -6,18 +6,32 @@
  * The database is the test's own because every Stage belongs to the built-in `local` Outpost:
  * on a shared PostgreSQL an agent would pick up every other test's Stages, fail to fetch their
  * artifacts (they live in another API's data dir) and fail their Releases.
+ *
+ * With `outpost`, the agent is a remote Outpost's instead, as one runs on another host: the admin
+ * registers the Outpost, the agent connects with its token and serves the Stages' links at a
+ * gateway of its own (`Stack.gatewayUrl`); Stages placed there (`createStage(…, { outpostUri })`)
+ * run on it, and no agent runs the local Outpost's.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { create } from "tar";
 import { onTestFailed, onTestFinished } from "vitest";
+import { parse } from "yaml";
 import { startAgent, type Agent, type AgentOptions } from "../../apps/agent/src/agent.js";
 import type { AgentLogger } from "../../apps/agent/src/ports.js";
 import { makeArchive } from "../../apps/api/src/testing/archive.js";
-import { createTestProject, freshDatabaseOptions, startTestApi, withTimeout, type TestApi } from "../../apps/api/src/testing/harness.js";
+import {
+  createTestProject,
+  freshDatabaseOptions,
+  startTestApi,
+  uniqueSlug,
+  withTimeout,
+  type TestApi,
+} from "../../apps/api/src/testing/harness.js";
 import { generateToken } from "../../apps/api/src/auth/token.service.js";
 import type { ServerOptions } from "../../apps/api/src/server.js";
 
@@ -55,6 +69,10 @@ export interface Stack {
   apiDataDir: string;
   /** The agent's data dir: `runtime/storage/<project>/<stage>/<component>/<volume>`, `artifacts/<sha256>/`. */
   agentDataDir: string;
+  /** With `outpost`: the Outpost the agent runs (`outpost://<slug>`). */
+  outpost?: { slug: string; uri: string };
+  /** With `outpost`: where the agent's gateway serves the Stages' links, once it listens. */
+  gatewayUrl?: Promise<string>;
   /** With `health` (in-process agent): the URL the agent serves /healthz and /metrics below, once it listens. */
   agentHealthUrl?: Promise<string>;
   /** What the agent logged (in-process agent), or its output lines (agent process). */
@@ -76,6 +94,8 @@ export interface StackOptions {
   usageIntervalMs?: number;
   /** Passed to `startAgent` (in-process agent only): serve /healthz and /metrics on a free loopback port. */
   health?: boolean;
+  /** The agent is a remote Outpost's (in-process agent only): registered by the admin, its links served by the agent. */
+  outpost?: boolean;
   /**
    * Runs `pergola-agent` (apps/agent/dist/cli.js) as its own process instead, with its clock
    * this many milliseconds ahead (test/support/clock-offset.mjs), so that a once-a-minute cron
@@ -85,14 +105,24 @@ export interface StackOptions {
 }
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const HELLO = join(ROOT, "examples/hello");
 
 /** Starts the API and the agent; the end of the test (pass or fail) closes both and removes their data. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await freshDatabaseOptions();
   const apiDataDir = mkdtempSync(join(tmpdir(), "pergola-e2e-api-"));
   const agentDataDir = mkdtempSync(join(tmpdir(), "pergola-e2e-agent-"));
-  const token = generateToken();
-  const api = await startTestApi({ ...options.api, database: database.options, localAgentToken: token, dataDir: apiDataDir });
+  const localToken = generateToken();
+  const api = await startTestApi({
+    // An Outpost's heartbeats taken in, and its silence noticed, quickly.
+    ...(options.outpost && { outposts: { flushMs: 20, monitorMs: 200 } }),
+    ...options.api,
+    database: database.options,
+    localAgentToken: localToken,
+    dataDir: apiDataDir,
+  });
+  const outpost = options.outpost ? await createOutpost(api) : undefined;
+  const token = outpost?.token ?? localToken;
   const logger = createRecordingLogger();
   const launch = (): Agent =>
     options.agentProcess
@@ -106,6 +136,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           connection: { backoff: { initialMs: 100, maxMs: 1000, jitter: 0.2 }, ...options.connection },
           usageIntervalMs: options.usageIntervalMs,
           health: options.health ? { host: "127.0.0.1", port: 0 } : undefined,
+          ...(outpost && { publicUrl: "http://127.0.0.1", gatewayListen: { host: "127.0.0.1", port: 0 } }),
         });
   let agent = launch();
   onTestFailed(() => {
@@ -117,6 +148,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     api,
     apiDataDir,
     agentDataDir,
+    outpost: outpost && { slug: outpost.slug, uri: `outpost://${outpost.slug}` },
+    get gatewayUrl() {
+      return agent.gatewayUrl;
+    },
     agentHealthUrl: agent.healthUrl,
     log: logger.entries,
     storagePath: (project, stage, component, volume, file) =>
@@ -138,6 +173,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   onTestFinished(() => stack.close());
   return stack;
+}
+
+/** An Outpost registered by the admin, heartbeating every second; its agent's token. */
+async function createOutpost(api: TestApi): Promise<{ slug: string; token: string }> {
+  const slug = uniqueSlug("edge");
+  const { createOutpost: created } = await api.ok(`mutation($i: CreateOutpostInput!) { createOutpost(input: $i) { agentToken } }`, {
+    i: { name: `Outpost ${slug}`, slug, heartbeatIntervalSeconds: 1, offlineAfterSeconds: 5 },
+  });
+  return { slug, token: created.agentToken };
 }
 
 /** `pergola-agent` as a user runs it; close() is SIGTERM, which stops every Component first. */
@@ -197,13 +241,34 @@ export async function uploadApp(api: TestApi, files: Record<string, string>): Pr
   return sha256;
 }
 
+/** examples/hello as it ships (a service with a visit counter in a standard storage), uploaded for `project`. */
+export async function uploadHello(stack: Stack, project: string): Promise<{ sha256: string; manifest: unknown }> {
+  const archive = join(stack.apiDataDir, "hello.tar.gz");
+  await create({ gzip: true, file: archive, cwd: HELLO, portable: true }, ["."]);
+  const res = await fetch(`${stack.api.server.url}/artifacts?project=${project}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${stack.api.adminToken}` },
+    body: readFileSync(archive),
+  });
+  if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
+  const { sha256 } = (await res.json()) as { sha256: string };
+  return { sha256, manifest: parse(readFileSync(join(HELLO, "pergola.yaml"), "utf8")) };
+}
+
 export function sha256Of(bytes: Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-export async function createStage(api: TestApi, project: string, slug: string, suspendGraceSeconds?: number): Promise<void> {
+/** A DEV Stage; with `outpostUri`, on that Outpost (the admin placing it there grants the Outpost to the Project). */
+export async function createStage(
+  api: TestApi,
+  project: string,
+  slug: string,
+  suspendGraceSeconds?: number,
+  place: { outpostUri?: string } = {},
+): Promise<void> {
   await api.ok(`mutation($i: CreateStageInput!) { createStage(input: $i) { slug } }`, {
-    i: { project, name: slug, slug, type: "DEV", ...(suspendGraceSeconds !== undefined && { suspendGraceSeconds }) },
+    i: { project, name: slug, slug, type: "DEV", ...(suspendGraceSeconds !== undefined && { suspendGraceSeconds }), ...place },
   });
 }
 

@@ -132,7 +132,14 @@ export function startAgent(options: AgentOptions): Agent {
   const links = options.publicUrl ? new LinkStages(reconciler, runtime) : undefined;
   const gateway =
     options.publicUrl && links
-      ? createGateway({ publicUrl: options.publicUrl, listen: options.gatewayListen, stages: links, logger })
+      ? createGateway({
+          publicUrl: options.publicUrl,
+          listen: options.gatewayListen,
+          stages: links,
+          logger,
+          // The API does not see this traffic: the Stage's reports carry it (auto-suspend).
+          onForward: (key) => reconciler.noteTraffic(key, Date.now()),
+        })
       : undefined;
   // The Stages still run without it: say so loudly, and keep going.
   const gatewayUrl = gateway?.then((g) => g.url);

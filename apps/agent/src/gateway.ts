@@ -7,6 +7,8 @@
  *   host form  http://<host>.<stage>.<project>.localhost:<port>/
  * 503 while the Stage is suspended or the Component stopped, 502 while it is otherwise not running, 404 otherwise.
  * It reads the Stages through `LinkStageSource` and knows nothing of sockets to the API or GraphQL.
+ * It tells `onForward` of each request (and WebSocket) it forwards to a Stage: the API, which
+ * does not see this traffic, hears of it in the agent's reports (auto-suspend counts on it).
  */
 import { Agent, createServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
@@ -51,6 +53,8 @@ export interface GatewayOptions {
   listen?: { host?: string; port?: number };
   stages: LinkStageSource;
   logger: AgentLogger;
+  /** Told of each request or WebSocket forwarded to a Component of the Stage `key` (`<project>/<stage>`). */
+  onForward?: (key: string) => void;
 }
 
 export interface Gateway {
@@ -75,7 +79,7 @@ export function getLinkTarget(stage: LinkStage | undefined, link: LinkRequest): 
 
 /** Starts the gateway; resolves once it listens, rejects when it cannot (the port is taken, say). */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
-  const { stages, logger } = options;
+  const { stages, logger, onForward = () => {} } = options;
   const publicUrl = new URL(options.publicUrl);
   const host = options.listen?.host ?? publicUrl.hostname.replace(/^\[|\]$/g, "");
   const port = options.listen?.port ?? (publicUrl.port ? Number(publicUrl.port) : publicUrl.protocol === "https:" ? 443 : 80);
@@ -94,6 +98,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (isLinkRequestRefusal(link)) return writeLinkRequestRefusal(res, link.refusal);
     const target = targetOf(link);
     if (target.kind !== "target") return writeLinkRefusal(res, target, link);
+    onForward(`${link.project}/${link.stage}`);
     req.url = link.url;
     proxy.web(req, res, { target: target.url }, () => writeLinkUnreachable(res, link));
   });
@@ -105,6 +110,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (isLinkRequestRefusal(link)) return writeLinkUpgradeRequestRefusal(socket, link.refusal);
     const target = targetOf(link);
     if (target.kind !== "target") return writeLinkUpgradeRefusal(socket, target);
+    onForward(`${link.project}/${link.stage}`);
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
     req.url = link.url;

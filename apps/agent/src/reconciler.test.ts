@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProcessRuntime } from "@pergola/runtime";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DesiredRelease, DesiredStage, StatusReport } from "./desired-state.js";
 import { Reconciler } from "./reconciler.js";
 
@@ -141,6 +141,45 @@ describe("Reconciler", () => {
     const report = await recorder.waitFor(allIn("RUNNING"));
     expect(recorder.refused).toBe(3);
     expect(report).toMatchObject({ releaseId: "rel-1", observedGeneration: 1 });
+  });
+
+  it("tells of the Stage's traffic: at once the first time, then in the next report; an API without the field gets none", async () => {
+    reconciler.applyFull([createStage()]);
+    await recorder.waitFor(allIn("RUNNING"));
+    let seen = recorder.reports.length;
+    reconciler.noteTraffic("shop/a", 1_000_000);
+    const first = await recorder.waitFor((r) => r.lastTrafficAt != null, seen);
+    expect(first).toMatchObject({ stageId: "stage-a", lastTrafficAt: new Date(1_000_000).toISOString() });
+    expect(allIn("RUNNING")(first)).toBe(true);
+    // Within the minute traffic queues no report of its own; the next report carries the newest.
+    reconciler.noteTraffic("shop/a", 1_030_000);
+    reconciler.noteTraffic("shop/a", 1_020_000); // older than what was noted: ignored
+    reconciler.noteTraffic("elsewhere/x", 1_030_000); // not a Stage of this agent
+    seen = recorder.reports.length;
+    reconciler.applyChanges([createStage({ generation: 2, suspended: true })], []);
+    const next = await recorder.waitFor((r) => r.observedGeneration === 2, seen);
+    expect(next.lastTrafficAt).toBe(new Date(1_030_000).toISOString());
+
+    // An API from before the field refuses it by name (as GraphQL coerces variables): sent again without it.
+    const unknownField = 'Variable "$i" got invalid value; Field "lastTrafficAt" is not defined by type "StatusReportInput".';
+    const send = recorder.report.bind(recorder);
+    const refusedAt: number[] = [];
+    recorder.report = async (report) => {
+      if (report.lastTrafficAt) {
+        refusedAt.push(recorder.reports.length);
+        throw new Error(unknownField);
+      }
+      return send(report);
+    };
+    reconciler.noteTraffic("shop/a", 1_100_000);
+    await vi.waitFor(() => expect(refusedAt).toHaveLength(1));
+    const without = await recorder.waitFor(() => true, refusedAt[0]);
+    expect(without).toMatchObject({ stageId: "stage-a", observedGeneration: 2 });
+    expect(without.lastTrafficAt).toBeUndefined();
+    reconciler.noteTraffic("shop/a", 1_200_000);
+    reconciler.applyChanges([createStage({ generation: 3 })], []);
+    expect((await recorder.waitFor((r) => r.observedGeneration === 3)).lastTrafficAt).toBeUndefined();
+    expect(refusedAt).toHaveLength(1);
   });
 
   it("applies a generation once: the same state again leaves the same processes", async () => {

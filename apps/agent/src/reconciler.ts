@@ -33,6 +33,8 @@ export interface ReconcilerOptions {
   retry?: Backoff;
   /** How often new output lines are shipped when nothing else changed. Default 2 s. */
   logFlushMs?: number;
+  /** Traffic through the gateway queues a report at most this often per Stage (ms). Default 60 s. */
+  trafficEveryMs?: number;
   /** Takes the Stages' backups and does their restores (backups.ts); none: they wait. */
   backups?: { restore(stage: DesiredStage): Promise<void>; backup(stage: DesiredStage): Promise<void> };
   /** Deletes a purged Stage's storage and acknowledges it (purges.ts); none: tombstones are ignored. */
@@ -81,6 +83,7 @@ export class Reconciler {
       logger: options.logger,
       retry: this.retry,
       logFlushMs: options.logFlushMs ?? 2000,
+      trafficEveryMs: options.trafficEveryMs,
     });
   }
 
@@ -120,6 +123,11 @@ export class Reconciler {
       this.purging.add(purged.stageId);
       this.setPending(slot, { kind: "purge", purged });
     }
+  }
+
+  /** The links gateway forwarded a request to the Stage `key` at `at` (ms): the next reports tell the API. */
+  noteTraffic(key: string, at: number): void {
+    this.reports.noteTraffic(key, at);
   }
 
   /** The keys (`<project>/<stage>`) of the Stages this agent has applied. */

@@ -5,6 +5,13 @@
  * A report carries the Components of the Stage's current outcome, or their failure, or — for a
  * Stage with nothing to run — none, which still tells the API which generation was applied.
  * New output lines ride along, and are shipped on a timer when nothing else changed.
+ *
+ * So does the Stage's traffic: the links gateway notes each request it forwards (`noteTraffic`),
+ * and a report carries the time of the last one when it is newer than what the last report
+ * carried (`lastTrafficAt`; the API's auto-suspend counts quiet time from it). Traffic queues a
+ * report of its own only when the last one that carried traffic is `trafficEveryMs` old, so a
+ * busy Stage costs a report a minute, not one per request. An API from before the field refuses
+ * it by name: the agent then stops sending it and sends the report again without it.
  */
 import type { ChangeListener } from "@pergola/runtime";
 import { backoffDelay, type Backoff } from "@pergola/schema/time";
@@ -32,6 +39,10 @@ interface ReportState {
   timer?: NodeJS.Timeout;
   /** Per `<releaseId>/<component>`, the log position up to which the API has the lines. */
   shippedLogs: Map<string, number>;
+  /** When the gateway last forwarded a request to the Stage (ms since the epoch). */
+  traffic?: number;
+  /** The traffic time the last report sent (or being sent) carried. */
+  trafficSent?: number;
 }
 
 export interface StageReportsOptions {
@@ -41,15 +52,21 @@ export interface StageReportsOptions {
   retry: Backoff;
   /** How often new output lines are shipped when nothing else changed. */
   logFlushMs: number;
+  /** Traffic queues a report when the traffic last sent is this old (ms); default 60 s. */
+  trafficEveryMs?: number;
 }
 
 export class StageReports {
   private readonly states = new Map<string, ReportState>();
   private readonly onChange: ChangeListener;
   private readonly logFlush: NodeJS.Timeout;
+  private readonly trafficEveryMs: number;
+  /** False once the API refused `lastTrafficAt` (one from before the field): reports go without it. */
+  private sendTraffic = true;
   private closed = false;
 
   constructor(private readonly options: StageReportsOptions) {
+    this.trafficEveryMs = options.trafficEveryMs ?? 60_000;
     this.onChange = (stageKey) => {
       if (this.states.has(stageKey)) this.queue(stageKey);
     };
@@ -80,6 +97,15 @@ export class StageReports {
     if (!state) return;
     state.held = false;
     void this.send(key, state);
+  }
+
+  /** The gateway forwarded a request to the Stage at `at`; a Stage this agent does not report on is ignored. */
+  noteTraffic(key: string, at: number): void {
+    const state = this.states.get(key);
+    if (!state || (state.traffic !== undefined && at <= state.traffic)) return;
+    state.traffic = at;
+    if (!this.sendTraffic) return;
+    if (state.trafficSent === undefined || at - state.trafficSent >= this.trafficEveryMs) this.queue(key);
   }
 
   queue(key: string): void {
@@ -118,6 +144,8 @@ export class StageReports {
         state.dirty = false;
         const built = this.build(key, state);
         if (!built) continue;
+        const trafficSentBefore = state.trafficSent;
+        if (built.report.lastTrafficAt) state.trafficSent = state.traffic;
         try {
           const result = await this.options.send(built.report);
           state.attempt = 0;
@@ -125,6 +153,12 @@ export class StageReports {
           else this.options.logger.debug({ stage: key, reason: result.reason }, "report refused by the server");
         } catch (error) {
           state.dirty = true;
+          state.trafficSent = trafficSentBefore;
+          if (built.report.lastTrafficAt && isUnknownTrafficField(error)) {
+            this.sendTraffic = false;
+            this.options.logger.warn({ stage: key }, "the server does not take the Stages' traffic (an older API): reports go without it");
+            continue;
+          }
           const delay = backoffDelay(state.attempt++, this.options.retry);
           this.options.logger.warn({ stage: key, err: error, retryInMs: delay }, "could not send the report");
           state.timer = setTimeout(() => {
@@ -144,7 +178,13 @@ export class StageReports {
   private build(key: string, state: ReportState): { report: StatusReport; logPositions: Map<string, number> } | undefined {
     const outcome = state.outcome;
     if (!outcome) return undefined;
-    const base = { stageId: outcome.stageId, releaseId: outcome.releaseId, observedGeneration: outcome.generation };
+    const fresh = this.sendTraffic && state.traffic !== undefined && state.traffic !== state.trafficSent;
+    const base = {
+      stageId: outcome.stageId,
+      releaseId: outcome.releaseId,
+      observedGeneration: outcome.generation,
+      ...(fresh && { lastTrafficAt: new Date(state.traffic!).toISOString() }),
+    };
     const logPositions = new Map<string, number>();
     if (outcome.failed) return { report: { ...base, components: outcome.failed }, logPositions };
     if (outcome.releaseId === null) return { report: { ...base, components: [] }, logPositions };
@@ -172,4 +212,9 @@ export class StageReports {
       if (fresh) this.queue(key);
     }
   }
+}
+
+/** The error an API from before `StatusReportInput.lastTrafficAt` answers a report carrying it with. */
+function isUnknownTrafficField(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('"lastTrafficAt"') && error.message.includes("not defined");
 }

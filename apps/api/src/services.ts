@@ -143,6 +143,9 @@ export function createServices(database: Database, logger: Logger, options: Serv
   const autoSuspend = new AutoSuspend(database.db, stages, logger, options.autoSuspend);
   const links = new LinkService(database.db);
   links.onTraffic = (stageId) => void autoSuspend.touch(stageId);
+  const components = new ComponentService(database.db, log, outpostAnnouncer, logFeed, metrics.deployed);
+  // Outposts' agents serve their Stages' links themselves, and tell of that traffic in their reports.
+  components.onTraffic = (stageId, at) => void autoSuspend.noteReported(stageId, at);
   return {
     metrics,
     bus,
@@ -161,7 +164,7 @@ export function createServices(database: Database, logger: Logger, options: Serv
     builds: new BuildService(database.db, log, artifacts),
     releases: new ReleaseService(database.db, log),
     desiredState: new DesiredStateService(database.db, secrets, logger),
-    components: new ComponentService(database.db, log, outpostAnnouncer, logFeed, metrics.deployed),
+    components,
     componentControl: new ComponentControlService(log),
     logFeed,
     links,

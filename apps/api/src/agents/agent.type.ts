@@ -187,6 +187,13 @@ export class StatusReportInput {
 
   @Field(() => [ComponentReportInput], { description: "Every Component of the Release, as observed now." })
   components: ComponentReportInput[];
+
+  @Field(() => DateTime, {
+    nullable: true,
+    description:
+      "When the agent's links gateway last forwarded a request to the Stage (Outposts' agents serve their Stages' links themselves); null or absent: none since the agent's last report that carried one. Auto-suspend counts the Stage's quiet time from it.",
+  })
+  lastTrafficAt?: Date | null;
 }
 
 @ObjectType({ description: "Whether a status report was taken." })

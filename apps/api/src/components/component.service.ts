@@ -4,6 +4,11 @@
  * the Release's, the Components' and the Stage's — whose decisions are written with their events
  * in one transaction. A report for an old generation, for a Release that is no longer the Stage's,
  * for a Stage of another Outpost, or from a superseded agent session, is refused.
+ *
+ * A report may also say when the agent's links gateway last served the Stage (`lastTrafficAt`).
+ * That is a fact about traffic, not about the generation: it is passed on (`onTraffic`, the
+ * auto-suspend's) after the transaction whenever the agent may report for the Stage at all — its
+ * Outpost's agent, of the newest session — even when the report itself is refused as stale.
  */
 import type { Db } from "@pergola/db/client";
 import {
@@ -27,7 +32,7 @@ import {
   type ObservedComponent,
 } from "../domain/component.machine.js";
 import { accepted, isRefused, toAppError } from "../domain/outcome.js";
-import { hasReleaseFailure, stepLink, type LinkFacts } from "../domain/outpost-link.machine.js";
+import { admitAgent, hasReleaseFailure, stepLink, type LinkFacts } from "../domain/outpost-link.machine.js";
 import { stepRelease } from "../domain/release.machine.js";
 import { stepStage } from "../domain/stage.machine.js";
 import { EventKind } from "../events/event-kind.js";
@@ -52,6 +57,8 @@ export interface StatusReport {
   releaseId?: string | null;
   observedGeneration: number;
   components: ComponentReport[];
+  /** When the agent's gateway last forwarded a request to the Stage (an Outpost's agent); absent: no news. */
+  lastTrafficAt?: Date | null;
 }
 
 /** Who sends a report: the agent's Outpost, and on a remote Outpost the socket's session. */
@@ -65,6 +72,9 @@ const ok: ReportAnswer = { accepted: true, reason: null };
 const no = (reason: string): ReportAnswer => ({ accepted: false, reason });
 
 export class ComponentService {
+  /** Told, after the report's transaction, when an admitted agent's gateway last served a Stage. */
+  onTraffic?: (stageId: string, at: Date) => void;
+
   constructor(
     private readonly db: Db,
     private readonly log: EventLog,
@@ -112,7 +122,12 @@ export class ComponentService {
     if (report.releaseId && !isUuid(report.releaseId)) return no("that Release is not the Stage's active Release");
     const [owner] = await this.db.select({ projectId: stages.projectId }).from(stages).where(eq(stages.id, report.stageId));
     if (!owner) return no("the Stage no longer exists");
-    const effects = { logged: [] as string[], outpost: null as string | null, deployedAfter: null as number | null };
+    const effects = {
+      logged: [] as string[],
+      outpost: null as string | null,
+      deployedAfter: null as number | null,
+      trafficAt: null as Date | null,
+    };
     return this.log
       .inProject(
         { id: owner.projectId, actor: `agent of ${agent.outpost}` },
@@ -123,6 +138,9 @@ export class ComponentService {
           const linkAgent =
             agent.outpost === LOCAL_OUTPOST ? ({ local: true } as const) : { local: false as const, session: agent.session };
           const linkFacts = await getLinkFacts(ptx, stage);
+          // Traffic is news whatever the generation: kept if this agent may speak for the Stage at all.
+          const trafficAt = report.lastTrafficAt;
+          effects.trafficAt = trafficAt && !Number.isNaN(trafficAt.getTime()) && !admitAgent(linkFacts, linkAgent) ? trafficAt : null;
           const linkReport = {
             kind: "report",
             agent: linkAgent,
@@ -171,6 +189,7 @@ export class ComponentService {
         // Committed: followers of these Components' output read the new lines.
         if (answer.accepted) for (const name of effects.logged) this.logFeed.signal(report.stageId, name);
         if (answer.accepted && effects.deployedAfter !== null) this.onDeployed(effects.deployedAfter);
+        if (effects.trafficAt) this.onTraffic?.(report.stageId, effects.trafficAt);
         return answer;
       })
       .finally(() => {

@@ -1,17 +1,23 @@
 /**
- * Auto-suspend (StagePolicy.autoSuspendAfterHours): a RUNNING Stage whose links the API's gateway
- * has not served for that many hours is suspended, as suspendStage would (the events name the
- * policy as their actor). The gateway tells `touch` of every request it forwards; the time is
- * written at most once a minute per Stage, so traffic costs no write per request. Quiet time
- * counts from the later of the last traffic and the Stage's last change (created, resumed,
- * renamed): a Stage just resumed is not suspended again at once.
+ * Auto-suspend (StagePolicy.autoSuspendAfterHours): a RUNNING Stage whose links have not been
+ * served for that many hours is suspended, as suspendStage would (the events name the policy as
+ * their actor). Quiet time counts from the later of the last traffic and the Stage's last change
+ * (created, resumed, renamed): a Stage just resumed is not suspended again at once.
  *
- * Only Stages on the built-in local Outpost: an Outpost's links are served by its agent's own
- * gateway, whose traffic the API does not see (yet), so its Stages are never auto-suspended.
+ * Two gateways serve links. The API's own (Stages on the built-in local Outpost) tells `touch` of
+ * every request it forwards. An Outpost's agent serves its Stages' links itself, out of the API's
+ * sight: it notes the last request it forwarded to each Stage and sends that time with its
+ * reports (`StatusReportInput.lastTrafficAt`), which ComponentService hands to `noteReported`.
+ * Either way the time is written at most once a minute per Stage, so traffic costs no write per
+ * request, and never backwards (an agent's report can be older than what is stored).
+ *
+ * What the API cannot hear it does not judge: a Stage on an Outpost that is not ONLINE is left
+ * alone, and its quiet time counts from when the Outpost came ONLINE at the earliest, so an agent
+ * that just reconnected has time to report the traffic it served while it was cut off.
  */
 import type { Db } from "@pergola/db/client";
-import { stagePolicies, stages } from "@pergola/db/schema";
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { outposts, stagePolicies, stages } from "@pergola/db/schema";
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { AppError, ErrorCode } from "../errors.js";
 import type { StageService } from "../stages/stage.service.js";
@@ -39,16 +45,30 @@ export class AutoSuspend {
     this.touchEveryMs = options.touchEveryMs ?? 60_000;
   }
 
-  /** One of the Stage's links was served; resolves once that is written (the gateway does not wait). */
-  async touch(stageId: string, now = Date.now()): Promise<void> {
+  /**
+   * One of the Stage's links was served at `at` (default now); resolves once that is written
+   * (the gateway does not wait). A time within a minute of the last one written, or before it,
+   * writes nothing.
+   */
+  async touch(stageId: string, at = Date.now()): Promise<void> {
     const last = this.touched.get(stageId);
-    if (last !== undefined && now - last < this.touchEveryMs) return;
-    this.touched.set(stageId, now);
+    if (last !== undefined && at - last < this.touchEveryMs) return;
+    this.touched.set(stageId, at);
+    const when = new Date(at);
     await this.db
       .update(stages)
-      .set({ lastTrafficAt: new Date(now) })
-      .where(eq(stages.id, stageId))
+      .set({ lastTrafficAt: when })
+      .where(and(eq(stages.id, stageId), or(isNull(stages.lastTrafficAt), lt(stages.lastTrafficAt, when))))
       .catch((error: unknown) => this.logger.warn({ err: error, stageId }, "could not note a Stage's traffic"));
+  }
+
+  /**
+   * An Outpost's agent reported when its gateway last forwarded a request to the Stage. The time
+   * is on the agent's clock: one ahead of the API's counts as now, so a fast clock cannot keep a
+   * Stage busy into the future.
+   */
+  noteReported(stageId: string, at: Date): Promise<void> {
+    return this.touch(stageId, Math.min(at.getTime(), Date.now()));
   }
 
   start(): void {
@@ -65,16 +85,18 @@ export class AutoSuspend {
 
   /** Suspends the Stages that have been quiet too long by `now`; returns their ids. */
   async sweep(now = new Date()): Promise<string[]> {
-    const quietSince = sql`greatest(coalesce(${stages.lastTrafficAt}, ${stages.updatedAt}), ${stages.updatedAt})`;
+    // greatest() skips nulls: a local Stage has no Outpost's statusSince, a quiet one no traffic.
+    const quietSince = sql`greatest(${stages.lastTrafficAt}, ${stages.updatedAt}, ${outposts.statusSince})`;
     const due = await this.db
       .select({ id: stages.id, slug: stages.slug, projectId: stages.projectId, type: stages.type })
       .from(stages)
       .innerJoin(stagePolicies, eq(stagePolicies.type, stages.type))
+      .leftJoin(outposts, eq(outposts.id, stages.outpostId))
       .where(
         and(
           eq(stages.state, "RUNNING"),
           isNull(stages.archivedAt),
-          isNull(stages.outpostId),
+          or(isNull(stages.outpostId), eq(outposts.status, "ONLINE")),
           gt(stagePolicies.autoSuspendAfterHours, 0),
           sql`${quietSince} <= ${now.toISOString()}::timestamptz - make_interval(hours => ${stagePolicies.autoSuspendAfterHours})`,
         ),

@@ -43,7 +43,7 @@ export class StagePolicy {
 
   @Field(() => Int, {
     description:
-      "Hours without traffic through the API's gateway after which a RUNNING Stage is suspended (counted from its last traffic or its last change, whichever is later; looked at every 5 minutes); 0: never. Stages on an Outpost (served by its agent's gateway) are not auto-suspended yet.",
+      "Hours without traffic through its links after which a RUNNING Stage is suspended (counted from its last traffic or its last change, whichever is later; looked at every 5 minutes); 0: never. A Stage on an Outpost is served by its agent's gateway, whose reports carry the traffic: it is looked at only while the Outpost is ONLINE, its quiet time counted from when it came ONLINE at the earliest.",
   })
   autoSuspendAfterHours: number;
 

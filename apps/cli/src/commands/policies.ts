@@ -79,7 +79,7 @@ export function registerPolicies(verbs: Verbs): void {
         .option("--confirm-suspend", "suspending asks for confirmation")
         .option("--no-confirm-suspend", "it does not")
         .option("--default-grace <seconds>", "the suspend grace of a new Stage of this type, 0 to 86400")
-        .option("--auto-suspend-after <hours>", "suspend a local Stage after this many hours without traffic through the gateway; 0: never")
+        .option("--auto-suspend-after <hours>", "suspend a Stage after this many hours without traffic through its links; 0: never")
         .option("--nice <level>", "scheduling priority of its Components' processes, -20 (first) to 19 (last)"),
     async (ctx, typeArg) => {
       const o = ctx.opts;

@@ -99,7 +99,7 @@ function PolicyForm({ policy, onSaved }: { policy: StagePolicyRow; onSaved: () =
         <input type="number" min={0} max={86400} value={grace} onChange={(e) => setGrace(e.target.value)} required />
       </label>
       <label className="field">
-        <span>Auto-suspend after hours without traffic (0: never; local Stages only)</span>
+        <span>Auto-suspend after hours without traffic (0: never)</span>
         <input type="number" min={0} value={hours} onChange={(e) => setHours(e.target.value)} required />
       </label>
       <label className="field">

@@ -10,9 +10,7 @@ export function describePolicy(p: StagePolicyRow): string[] {
     p.confirmDeploy ? "Deploys, promotions and rollbacks ask for confirmation." : "Deploys ask for no confirmation.",
     p.confirmSuspend ? "Suspending asks for confirmation." : "Suspending asks for no confirmation.",
     `New Stages get a suspend grace of ${p.defaultSuspendGraceSeconds} s.`,
-    p.autoSuspendAfterHours
-      ? `Suspended after ${p.autoSuspendAfterHours} h without traffic through the API's gateway (Stages on Outposts: not yet).`
-      : "No auto-suspend.",
+    p.autoSuspendAfterHours ? `Suspended after ${p.autoSuspendAfterHours} h without traffic through its links.` : "No auto-suspend.",
     `Its Components' processes run at nice level ${p.nice}.`,
   ];
 }

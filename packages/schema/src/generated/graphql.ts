@@ -476,6 +476,8 @@ export type StageType =
 export type StatusReportInput = {
   /** Every Component of the Release, as observed now. */
   components: Array<ComponentReportInput>;
+  /** When the agent's links gateway last forwarded a request to the Stage (Outposts' agents serve their Stages' links themselves); null or absent: none since the agent's last report that carried one. Auto-suspend counts the Stage's quiet time from it. */
+  lastTrafficAt?: string | null | undefined;
   /** The desired-state generation the agent has applied; one older than the Stage's current generation is refused. */
   observedGeneration: number;
   /** null: the Stage has nothing to run; the report acknowledges the generation only. */
