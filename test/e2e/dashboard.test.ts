@@ -198,6 +198,7 @@ describe.skipIf(!enabled)("the dashboard in Chromium", () => {
     await screenshot(page, "purge-stage");
     await purgeButton.click();
     await archived.waitFor({ state: "detached", timeout: UI_TIMEOUT });
+    expect(await stageRow(page, "old-prod").count()).toBe(0);
     const { stages } = await pergola.gql(`query($p: String!) { stages(project: $p, archived: true) { slug } }`, { p: project.slug });
     expect(stages).toEqual([]);
   });

@@ -45,8 +45,10 @@ const LEAKS: [string, RegExp][] = [
   ["engine error", /Maximum call stack|Cannot read propert|is not a function|TypeError|ReferenceError|RangeError|out of memory/],
   [
     "database message",
-    /invalid byte sequence|violates .* constraint|duplicate key value|relation "|column "|syntax error at or near|invalid input syntax for|value too long for type|out of range for type|unterminated quoted|PGlite|postgres|drizzle|ECONN|SQLSTATE/i,
+    /invalid byte sequence|violates .* constraint|duplicate key value|relation "|column "|syntax error at or near|invalid input syntax for|value too long for type|out of range for type|unterminated quoted|PGlite|postgres|drizzle/i,
   ],
+  // Case matters here: "StageConnection" holds "eConn".
+  ["driver error code", /\bECONN[A-Z]+\b|\bSQLSTATE\b/],
 ];
 
 function escapeRegExp(text: string): string {

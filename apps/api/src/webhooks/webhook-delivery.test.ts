@@ -168,11 +168,9 @@ describe("webhook deliveries", () => {
       10_000,
       "the hanging attempt was not recorded",
     );
-    expect(cut).toMatchObject({
-      state: "PENDING",
-      responseStatus: null,
-      error: `no answer within ${TEST_WEBHOOKS.timeoutMs! / 1000} s: cut off`,
-    });
+    // PENDING while it is retried; FAILED if its 5 s of retries ran out before this read.
+    expect(cut).toMatchObject({ responseStatus: null, error: `no answer within ${TEST_WEBHOOKS.timeoutMs! / 1000} s: cut off` });
+    expect(["PENDING", "FAILED"]).toContain(cut!.state);
     await api.ok(`mutation($id: ID!) { deleteWebhook(id: $id) }`, { id: stuck.id });
   });
 

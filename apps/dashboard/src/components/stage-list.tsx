@@ -32,6 +32,9 @@ import { usePages } from "@/lib/pages";
 
 /** The newest event of each Stage; `created`: the Stage was created after the list's first cursor. */
 type Change = { cursor: string; deleted: boolean; created: boolean; stage: StageRow };
+/** What the Stage events said: each Stage's newest change, and how many moved a Stage into or out of the archive. */
+type LiveStages = { changes: Record<string, Change>; archiveMoves: number };
+const ARCHIVE_MOVES: ReadonlySet<string> = new Set(["STAGE_DELETED", "STAGE_RESTORED", "STAGE_PURGED"]);
 
 export function StageList({ project }: { project: string }) {
   const [filter, setFilter] = useState<"ALL" | StageType>("ALL");
@@ -40,19 +43,24 @@ export function StageList({ project }: { project: string }) {
   const after = useFirst(data?.stagesConnection.eventCursor);
   const [live] = useSubscription(
     { query: DashboardStageEventsDocument, variables: { project, after }, pause: after === undefined },
-    (changes: Record<string, Change> = {}, { events: event }) =>
+    (seen: LiveStages = { changes: {}, archiveMoves: 0 }, { events: event }) =>
       event.stage
         ? {
-            ...changes,
-            [event.stage.slug]: {
-              cursor: event.cursor,
-              deleted: event.kind === "STAGE_DELETED",
-              // A restored Stage, like a new one, is in no page read before.
-              created: event.kind === "STAGE_CREATED" || event.kind === "STAGE_RESTORED" || Boolean(changes[event.stage.slug]?.created),
-              stage: event.stage,
+            changes: {
+              ...seen.changes,
+              [event.stage.slug]: {
+                cursor: event.cursor,
+                // Archived or purged: out of the live list either way.
+                deleted: event.kind === "STAGE_DELETED" || event.kind === "STAGE_PURGED",
+                // A restored Stage, like a new one, is in no page read before.
+                created:
+                  event.kind === "STAGE_CREATED" || event.kind === "STAGE_RESTORED" || Boolean(seen.changes[event.stage.slug]?.created),
+                stage: event.stage,
+              },
             },
+            archiveMoves: seen.archiveMoves + (ARCHIVE_MOVES.has(event.kind) ? 1 : 0),
           }
-        : changes,
+        : seen,
   );
   // CPU sparklines: a point a minute, so read again every minute (the samples come on the agents' clock, not as events).
   const [trends, readTrends] = useQuery({ query: DashboardStageTrendsDocument, variables: { project }, requestPolicy: "network-only" });
@@ -65,8 +73,8 @@ export function StageList({ project }: { project: string }) {
     [trends.data],
   );
   const [open, setOpen] = useState(false);
-  // Moves when a Stage is deleted (archived), restored or created: the archived list reads again.
-  const archivedVersion = Object.values(live.data ?? {}).filter((c) => c.deleted || c.created).length;
+  // Moves with each Stage deleted (archived), restored or purged: the archived list reads again.
+  const archivedVersion = live.data?.archiveMoves ?? 0;
   const missing = list.error?.graphQLErrors.some((e) => e.extensions.code === "NOT_FOUND") ?? false;
 
   const stages = useMemo(() => {
@@ -78,7 +86,7 @@ export function StageList({ project }: { project: string }) {
         readAt.set(stage.slug, page.data.stagesConnection.eventCursor);
       }
     }
-    for (const change of Object.values(live.data ?? {})) {
+    for (const change of Object.values(live.data?.changes ?? {})) {
       const slug = change.stage.slug;
       if (!newer(change.cursor, readAt.get(slug) ?? after)) continue;
       // A Stage on a page not read yet: its page will show it as it then is.
