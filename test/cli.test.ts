@@ -220,7 +220,7 @@ afterAll(async () => {
   for (const dir of [work, ...cleanup]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.concurrent("pergola: session and errors", () => {
+describe.concurrent("pergola: session and errors", { timeout: 180_000 }, () => {
   it("login saves endpoint and key in config.json (mode 0600); info tells who you are", async () => {
     const file = join(configHome, "pergola", "config.json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -479,7 +479,7 @@ describe.concurrent("pergola: users, members, sessions and access keys", () => {
   });
 });
 
-describe.concurrent("pergola: Projects and Stages", () => {
+describe.concurrent("pergola: Projects and Stages", { timeout: 180_000 }, () => {
   it("the seed's session: create stage, then list stage as a table, as JSON and as YAML", async () => {
     const project = await newProject();
     expect(await ok(["create", "stage", "my-new-stage", "--type", "dev", "-p", project])).toBe(
@@ -766,7 +766,7 @@ describe.concurrent("pergola: Builds and Releases, deployed by a real agent", { 
   });
 });
 
-describe.concurrent("pergola: Configurations", () => {
+describe.concurrent("pergola: Configurations", { timeout: 180_000 }, () => {
   it("add config-data (env, secret, file), list config, list config-data with masked secrets, remove; expected version", async () => {
     const project = await newProject();
     await ok(["create", "stage", "dev", "--type", "dev", "-p", project]);
@@ -808,7 +808,7 @@ describe.concurrent("pergola: Configurations", () => {
   });
 });
 
-describe.concurrent("pergola: Outposts", () => {
+describe.concurrent("pergola: Outposts", { timeout: 180_000 }, () => {
   it("create, list, validate, get, rotate the token, delete (refused while a Stage lives there)", async () => {
     const slug = uniqueSlug("berlin");
     const created = await ok([
@@ -861,7 +861,7 @@ describe.concurrent("pergola: Outposts", () => {
   });
 });
 
-describe.concurrent("pergola: webhooks", () => {
+describe.concurrent("pergola: webhooks", { timeout: 180_000 }, () => {
   it("create webhook and list webhook: a secret made here printed once, never listed; bad input exits 2", async () => {
     const receiver = await startWebhookReceiver();
     try {

@@ -1,7 +1,9 @@
 /** The bearer token of an HTTP request, for GraphQL and the REST routes (artifacts) alike. */
 import type { IncomingMessage } from "node:http";
+import { isDatabaseUnavailable } from "@pergola/db/client";
 import type { Logger } from "pino";
 import { AppError, ErrorCode, unauthenticated } from "../errors.js";
+import { serviceUnavailable } from "../graphql/errors.js";
 import { anonymousActor, type Actor } from "./actor.js";
 import type { TokenService } from "./token.service.js";
 
@@ -25,7 +27,12 @@ export async function authenticateRequest(tokens: TokenService, logger: Logger, 
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   if (!token) throw new HttpError(401, unauthenticated("Send an access key or a session token: Authorization: Bearer <token>"));
   const actor = await tokens.getActor(token).catch((error: unknown) => {
-    // The database is unreachable: "try again" (503), masked, rather than a 500.
+    // The caller cannot be known now: "try again" (503). A database that cannot be reached says
+    // so (SERVICE_UNAVAILABLE, as any operation would answer then); anything else is masked.
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error }, "token lookup failed: the database is unavailable");
+      throw new HttpError(503, serviceUnavailable());
+    }
     logger.error({ err: error }, "token lookup failed");
     throw new HttpError(503, new AppError(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error"));
   });

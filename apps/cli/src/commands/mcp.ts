@@ -1,7 +1,6 @@
 /** `pergola mcp`: serves the Model Context Protocol over stdio for AI assistants (see ../mcp/server.ts). */
 import type { Command } from "commander";
 import { leaf } from "../command.js";
-import { serveStdio } from "../mcp/server.js";
 
 export function registerMcp(program: Command): void {
   leaf(
@@ -11,6 +10,8 @@ export function registerMcp(program: Command): void {
     ['pergola mcp   # in an MCP client\'s config: {"command": "pergola", "args": ["mcp"]}'],
     (cmd) => cmd,
     async (ctx) => {
+      // The MCP SDK and the tools' schemas load only for this command: every other one starts without them.
+      const { serveStdio } = await import("../mcp/server.js");
       await serveStdio(ctx.client);
     },
   );

@@ -12,7 +12,7 @@ import {
   DashboardRestoreStageDocument,
   type StageType,
 } from "@/lib/documents";
-import { ago, utc } from "@/lib/format";
+import { ArchivedPanel, DeletedAgo } from "./archived-panel";
 import { Badge } from "./badges";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ErrorNote } from "./errors";
@@ -38,16 +38,11 @@ export function ArchivedStages({ project, version }: { project: string; version:
   const stages = data?.stages ?? [];
   if (stages.length === 0 && !error) return null;
   return (
-    <details className="panel archived" data-testid="archived-stages">
-      <summary>Archived Stages ({stages.length})</summary>
-      <ErrorNote error={error ?? restore.error} />
-      <ul className="list">
+    <>
+      <ArchivedPanel title={`Archived Stages (${stages.length})`} testId="archived-stages" error={error ?? restore.error}>
         {stages.map((s) => (
           <li key={s.slug} className="archived-stage" data-testid={`archived-${s.slug}`}>
-            <strong>{s.name}</strong> <span className="mono muted">{s.slug}</span> <Badge value={s.type} />{" "}
-            <span className="muted small" title={s.archivedAt ? utc(s.archivedAt) : undefined}>
-              deleted {s.archivedAt ? ago(s.archivedAt) : ""}
-            </span>
+            <strong>{s.name}</strong> <span className="mono muted">{s.slug}</span> <Badge value={s.type} /> <DeletedAgo at={s.archivedAt} />
             <button
               type="button"
               className="btn"
@@ -64,7 +59,7 @@ export function ArchivedStages({ project, version }: { project: string; version:
             </button>
           </li>
         ))}
-      </ul>
+      </ArchivedPanel>
       {purging ? (
         <PurgeStage
           project={project}
@@ -76,7 +71,7 @@ export function ArchivedStages({ project, version }: { project: string; version:
           }}
         />
       ) : null}
-    </details>
+    </>
   );
 }
 

@@ -7,7 +7,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { DashboardArchivedProjectsDocument, DashboardDeleteProjectDocument, DashboardRestoreProjectDocument } from "@/lib/documents";
-import { ago, utc } from "@/lib/format";
+import { ArchivedPanel, DeletedAgo } from "./archived-panel";
 import { ConfirmDialog } from "./confirm-dialog";
 import { ErrorNote } from "./errors";
 
@@ -48,32 +48,25 @@ export function ArchivedProjects({ onRestored }: { onRestored: () => void }) {
   const projects = data?.projects ?? [];
   if (projects.length === 0 && !error) return null;
   return (
-    <details className="panel archived" data-testid="archived-projects">
-      <summary>Archived Projects ({projects.length})</summary>
-      <ErrorNote error={error ?? restore.error} />
-      <ul className="list">
-        {projects.map((p) => (
-          <li key={p.id} className="archived-stage" data-testid={`archived-project-${p.slug}`}>
-            <strong>{p.name}</strong> <span className="mono muted">{p.slug}</span>{" "}
-            <span className="muted small" title={p.archivedAt ? utc(p.archivedAt) : undefined}>
-              deleted {p.archivedAt ? ago(p.archivedAt) : ""}
-            </span>
-            <button
-              type="button"
-              className="btn"
-              disabled={restore.fetching}
-              onClick={async () => {
-                const result = await doRestore({ project: p.slug });
-                if (result.error) return;
-                reread({ requestPolicy: "network-only" });
-                onRestored();
-              }}
-            >
-              RESTORE
-            </button>
-          </li>
-        ))}
-      </ul>
-    </details>
+    <ArchivedPanel title={`Archived Projects (${projects.length})`} testId="archived-projects" error={error ?? restore.error}>
+      {projects.map((p) => (
+        <li key={p.id} className="archived-stage" data-testid={`archived-project-${p.slug}`}>
+          <strong>{p.name}</strong> <span className="mono muted">{p.slug}</span> <DeletedAgo at={p.archivedAt} />
+          <button
+            type="button"
+            className="btn"
+            disabled={restore.fetching}
+            onClick={async () => {
+              const result = await doRestore({ project: p.slug });
+              if (result.error) return;
+              reread({ requestPolicy: "network-only" });
+              onRestored();
+            }}
+          >
+            RESTORE
+          </button>
+        </li>
+      ))}
+    </ArchivedPanel>
   );
 }

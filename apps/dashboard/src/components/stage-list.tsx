@@ -140,7 +140,6 @@ export function StageList({ project }: { project: string }) {
           <button type="button" className="btn btn-primary" onClick={() => setOpen(true)}>
             + NEW STAGE
           </button>
-          <DeleteProjectButton project={project} name={data?.project?.name ?? project} />
         </div>
       ) : null}
       {data && stages.length === 0 && filter !== "ALL" ? <p className="empty muted">No {filter} Stages.</p> : null}
