@@ -177,15 +177,17 @@ describe("the runtime through the API, with a real agent", () => {
     const { api } = stack;
     const project = await createTestProject(api);
     await createStage(api, project, "dev");
+    const pidFile = stack.storagePath(project, "dev", "web", "data", "pid");
     const artifact = await uploadApp(api, {
       "server.js": `require("fs").writeFileSync(require("path").join(process.env.PERGOLA_STORAGE_DATA, "pid"), String(process.pid));\n${SERVER_JS}`,
-      "fail.js": `console.error("migration failed"); process.exit(1);`,
+      // It fails once the service runs (on a busy machine it could otherwise fail before the
+      // service even started, leaving nothing to stop).
+      "fail.js": `setInterval(() => { if (require("fs").existsSync(${JSON.stringify(pidFile)})) { console.error("migration failed"); process.exit(1); } }, 50);`,
     });
     const manifest = web("server.js");
     manifest.components.push({ name: "migrate", command: [NODE, "fail.js"], scheduled: "@release", "max-retries": 0 } as never);
     const build = await createBuild(api, project, manifest, artifact);
     const release = await deploy(api, project, "dev", build);
-    const pidFile = stack.storagePath(project, "dev", "web", "data", "pid");
     const pid = await eventually(
       () => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined),
       20_000,

@@ -72,7 +72,7 @@ let events: Subscription<{ events: BackupEvent }>;
 const seenKinds = new Set<string>();
 async function nextBackupEvent(backupId: string): Promise<BackupEvent> {
   for (;;) {
-    const { events: e } = await events.next(10_000);
+    const { events: e } = await events.next(30_000);
     if (e.subject?.__typename === "BackupSnapshot") seenKinds.add(e.kind);
     if (e.subject?.__typename === "BackupSnapshot" && e.subject.backupId === backupId) return e;
   }
@@ -204,7 +204,7 @@ describe("backups, the API's side", () => {
     const desired = subscribe(api.ws(agentToken), DESIRED, {});
     const dev = async (wanted: (s: DesiredView) => boolean) => {
       for (;;) {
-        const found = (await desired.next(10_000)).desiredState.stages.find((s: DesiredView) => s.key === `${project}/dev` && wanted(s));
+        const found = (await desired.next(30_000)).desiredState.stages.find((s: DesiredView) => s.key === `${project}/dev` && wanted(s));
         if (found) return found as DesiredView;
       }
     };
@@ -336,7 +336,7 @@ async function suspendAsAgent(): Promise<void> {
 async function reportAll(state: "RUNNING" | "SUSPENDED"): Promise<void> {
   const desired = subscribe(api.ws(agentToken), DESIRED, {});
   try {
-    const dev = (await desired.next(10_000)).desiredState.stages.find((s: DesiredView) => s.key === `${project}/dev`) as DesiredView;
+    const dev = (await desired.next(30_000)).desiredState.stages.find((s: DesiredView) => s.key === `${project}/dev`) as DesiredView;
     const component = (name: string, kind: string) => ({ name, kind, state, health: "UNKNOWN", restarts: 0 });
     const { reportStatus } = await api.ok(
       `mutation($i: StatusReportInput!) { reportStatus(input: $i) { accepted reason } }`,
