@@ -51,6 +51,10 @@ export function streamDesiredState(sources: DesiredStateSources, outpost: string
     // are judged when they are taken, against what was sent by then.
     const signals = new Signals<Commit>(stop);
     const unlisten = sources.bus.onCommit(signals.add);
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+    });
     try {
       const outpostId = await sources.desiredState.getOutpostId(outpost);
       const all = await sources.desiredState.listDesired(outpost);
@@ -75,6 +79,11 @@ export function streamDesiredState(sources: DesiredStateSources, outpost: string
         for (const id of removed) sent.delete(id);
         if (changed.length || removed.length || purged.length) await push({ full: false, stages: changed, removed, purged });
       }
+    } catch (error) {
+      // The agent left, or the server is closing (its database with it), while a read was under
+      // way: nobody is there to be told, and the failure is no one's to handle.
+      if (stopped) return;
+      throw error;
     } finally {
       unlisten();
     }

@@ -21,7 +21,7 @@ import { type WebhookDeliveryRow, webhookDeliveries, webhooks } from "@pergola/d
 import { type Backoff, backoffDelay } from "@pergola/schema/time";
 import { and, eq, min, ne, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import type { SecretBox } from "../configurations/secret-box.js";
+import { type SecretBox, SecretDecryptError } from "../configurations/secret-box.js";
 import { signWebhook, WebhookHeader, webhookSecretContext } from "./webhook-signature.js";
 
 export interface WebhookSenderOptions {
@@ -45,6 +45,9 @@ export const DEFAULT_WEBHOOK_BACKOFF: Backoff = { initialMs: 15_000, maxMs: 60 *
 const MAX_ERROR = 500;
 /** A lease outlives the attempt's timeout by this much (the answer is recorded in it). */
 const LEASE_MARGIN_MS = 5_000;
+/** How soon a delivery this replica cannot sign is offered again (to the others). */
+const HAND_BACK_MS = 2_000;
+const UNSIGNABLE = "not sent: no replica's PERGOLA_SECRET_KEY opens the webhook's secret";
 /** How often each process deletes old deliveries. */
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
@@ -199,9 +202,15 @@ export class WebhookSender {
   private async send(delivery: Claimed): Promise<void> {
     let status: number | null = null;
     let error: string | null = null;
+    let secret: string;
+    try {
+      secret = this.secrets.open(delivery.secretSealed, webhookSecretContext(delivery.webhookId));
+    } catch (failure) {
+      if (!(failure instanceof SecretDecryptError)) throw failure;
+      return this.handBack(delivery);
+    }
     try {
       const body = deliveryBody(delivery);
-      const secret = this.secrets.open(delivery.secretSealed, webhookSecretContext(delivery.webhookId));
       const timestamp = String(Math.floor(Date.now() / 1000));
       const res = await fetch(delivery.url, {
         method: "POST",
@@ -231,6 +240,37 @@ export class WebhookSender {
         "webhooks: could not record an attempt; it is sent again when its lease ends",
       ),
     );
+  }
+
+  /**
+   * This replica's PERGOLA_SECRET_KEY does not open the webhook's secret (another key than the
+   * replica that wrote it): the attempt is not the receiver's failure. The delivery goes back
+   * uncounted, for a replica that can sign it, in a few seconds; only once its retries' time is up
+   * is it FAILED, saying why. Logged, since it is a replica set up wrong.
+   */
+  private async handBack(delivery: Claimed): Promise<void> {
+    this.logger.error(
+      { delivery: delivery.id, webhook: delivery.webhookId },
+      "webhooks: this replica's PERGOLA_SECRET_KEY does not open the webhook's secret; left to another replica",
+    );
+    const giveUpAt = sql`${webhookDeliveries.createdAt} + ${this.retryForMs} * interval '1 millisecond'`;
+    const expired = sql`now() >= ${giveUpAt}`;
+    await this.db
+      .update(webhookDeliveries)
+      .set({
+        attempts: sql`${webhookDeliveries.attempts} - 1`,
+        state: sql`case when ${expired} then 'FAILED' else 'PENDING' end`,
+        error: sql`case when ${expired} then ${UNSIGNABLE} else ${webhookDeliveries.error} end`,
+        nextAttemptAt: sql`least(now() + ${HAND_BACK_MS} * interval '1 millisecond', ${giveUpAt})`,
+      })
+      .where(
+        and(
+          eq(webhookDeliveries.id, delivery.id),
+          eq(webhookDeliveries.attempts, delivery.attempts),
+          eq(webhookDeliveries.state, "PENDING"),
+        ),
+      )
+      .catch((failure: unknown) => this.logger.warn({ err: failure, delivery: delivery.id }, "webhooks: could not hand a delivery back"));
   }
 
   private async record(delivery: Claimed, status: number | null, error: string | null): Promise<void> {
