@@ -6,7 +6,6 @@
  * (`describeWithPostgres`): none is left out silently. Tests of PGlite itself
  * (`*.pglite.test.ts`) run in the pglite project only.
  */
-import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 const postgres = process.env.TEST_DATABASE_URL;
@@ -25,9 +24,6 @@ const shared = {
 
 export default defineConfig({
   test: {
-    // Most files wait on processes, sockets and browsers rather than compute: two at a time even
-    // on two cores (vitest's default there is one), as many as the cores less one on bigger machines.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         resolve: { alias: shared.alias },

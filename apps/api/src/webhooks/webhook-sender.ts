@@ -246,7 +246,7 @@ export class WebhookSender {
    * This replica's PERGOLA_SECRET_KEY does not open the webhook's secret (another key than the
    * replica that wrote it): the attempt is not the receiver's failure. The delivery goes back
    * uncounted, for a replica that can sign it, in a few seconds; only once its retries' time is up
-   * is it FAILED, saying why. Logged, since it is a replica set up wrong.
+   * is it FAILED, with the last answer a signing replica got (or why it was never sent). Logged, since it is a replica set up wrong.
    */
   private async handBack(delivery: Claimed): Promise<void> {
     this.logger.error(
@@ -260,7 +260,8 @@ export class WebhookSender {
       .set({
         attempts: sql`${webhookDeliveries.attempts} - 1`,
         state: sql`case when ${expired} then 'FAILED' else 'PENDING' end`,
-        error: sql`case when ${expired} then ${UNSIGNABLE} else ${webhookDeliveries.error} end`,
+        // An answer a signing replica recorded stays the last word; none: why it was never sent.
+        error: sql`case when ${expired} then coalesce(${webhookDeliveries.error}, ${UNSIGNABLE}) else ${webhookDeliveries.error} end`,
         nextAttemptAt: sql`least(now() + ${HAND_BACK_MS} * interval '1 millisecond', ${giveUpAt})`,
       })
       .where(
