@@ -7,26 +7,9 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { create } from "tar";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { createTestProject, eventually } from "../apps/api/src/testing/harness.js";
-import { createBuild, createStage, deploy, getStage, startStack, type Stack } from "./support/stack.js";
-
-const HELLO = fileURLToPath(new URL("../examples/hello", import.meta.url));
-
-async function uploadHello(stack: Stack, project: string): Promise<string> {
-  const archive = join(stack.apiDataDir, "hello.tar.gz");
-  await create({ gzip: true, file: archive, cwd: HELLO, portable: true }, ["."]);
-  const res = await fetch(`${stack.api.server.url}/artifacts?project=${project}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${stack.api.adminToken}` },
-    body: readFileSync(archive),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { sha256: string }).sha256;
-}
+import { createBuild, createStage, deploy, getStage, startStack, uploadHello } from "./support/stack.js";
 
 describe("purgeStage with the agent", () => {
   it("removes the Stage's storage on the agent's host, then frees its Stage ID", async () => {
@@ -34,12 +17,8 @@ describe("purgeStage with the agent", () => {
     const { api } = stack;
     const project = await createTestProject(api);
     await createStage(api, project, "dev", 1);
-    const build = await createBuild(
-      api,
-      project,
-      parse(readFileSync(join(HELLO, "pergola.yaml"), "utf8")),
-      await uploadHello(stack, project),
-    );
+    const hello = await uploadHello(stack, project);
+    const build = await createBuild(api, project, hello.manifest, hello.sha256);
     await deploy(api, project, "dev", build);
     await eventually(async () => ((await getStage(api, project, "dev")).health === "HEALTHY" ? true : undefined), 20_000, "dev HEALTHY");
     const link = `${api.server.url}/s/${project}/dev/hello/`;

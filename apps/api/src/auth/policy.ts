@@ -28,17 +28,6 @@ import type { MemberRole, StageDeployers, StageType } from "@pergola/db/schema";
 import { AppError, ErrorCode, forbidden, notFound, unauthenticated } from "../errors.js";
 import type { Actor } from "./actor.js";
 
-/** Root fields an agent's token may use; `me` and `__typename` are harmless. */
-export const AGENT_FIELDS: ReadonlySet<string> = new Set([
-  "desiredState",
-  "reportStatus",
-  "reportUsage",
-  "reportBackup",
-  "acknowledgePurge",
-  "heartbeat",
-  "me",
-  "__typename",
-]);
 /** Root fields for agents only. */
 export const AGENT_ONLY_FIELDS: ReadonlySet<string> = new Set([
   "desiredState",
@@ -48,6 +37,8 @@ export const AGENT_ONLY_FIELDS: ReadonlySet<string> = new Set([
   "acknowledgePurge",
   "heartbeat",
 ]);
+/** Root fields an agent's token may use: its own, and the harmless `me` and `__typename`. */
+export const AGENT_FIELDS: ReadonlySet<string> = new Set([...AGENT_ONLY_FIELDS, "me", "__typename"]);
 /** Root fields callers without a credential may use. */
 export const PUBLIC_FIELDS: ReadonlySet<string> = new Set(["signIn", "signInOptions", "__typename"]);
 
