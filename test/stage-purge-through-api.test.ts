@@ -3,17 +3,34 @@
  * the in-process agent running examples/hello, whose visit counter lives in a standard storage.
  * The Stage is deleted (archived: suspended, storage kept) and purged; the agent removes its
  * storage and acknowledges, after which its Stage ID is free again — a new Stage of that ID
- * starts from an empty storage.
+ * starts from an empty storage. As root, the agent runs each Stage as a user of its own (as
+ * `pergola-agent` does) and the purge deletes the purged Stage's user too.
  */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createTestProject, eventually } from "../apps/api/src/testing/harness.js";
-import { createBuild, createStage, deploy, getStage, startStack, uploadHello } from "./support/stack.js";
+import { findUser, getStageUserName } from "../packages/runtime/src/process/stage-users.js";
+import { createBuild, createStage, deploy, FAST_RUNTIME, getStage, startStack, uploadHello } from "./support/stack.js";
+
+const asStageUsers = process.getuid?.() === 0;
+const prefix = `pgt-${randomBytes(2).toString("hex")}-`;
+const stageIds: string[] = [];
+afterAll(() => {
+  for (const id of stageIds) {
+    try {
+      execFileSync("userdel", [getStageUserName(id, prefix)], { stdio: "ignore" });
+    } catch {
+      // Deleted by the purge, or never made.
+    }
+  }
+});
 
 describe("purgeStage with the agent", () => {
   it("removes the Stage's storage on the agent's host, then frees its Stage ID", async () => {
-    const stack = await startStack();
+    const stack = await startStack(asStageUsers ? { runtime: { ...FAST_RUNTIME, runAs: "stage-user", stageUserPrefix: prefix } } : {});
     const { api } = stack;
     const project = await createTestProject(api);
     await createStage(api, project, "dev", 1);
@@ -21,6 +38,10 @@ describe("purgeStage with the agent", () => {
     const build = await createBuild(api, project, hello.manifest, hello.sha256);
     await deploy(api, project, "dev", build);
     await eventually(async () => ((await getStage(api, project, "dev")).health === "HEALTHY" ? true : undefined), 20_000, "dev HEALTHY");
+    const { id: stageId } = await getStage(api, project, "dev");
+    stageIds.push(stageId);
+    const user = getStageUserName(stageId, prefix);
+    if (asStageUsers) expect(await findUser(user)).toBeDefined();
     const link = `${api.server.url}/s/${project}/dev/hello/`;
     const visit = async () => /Visit number (\d+)\./.exec(await (await fetch(link)).text())?.[1];
     for (const n of ["1", "2"]) expect(await visit()).toBe(n);
@@ -41,6 +62,9 @@ describe("purgeStage with the agent", () => {
     );
     expect(existsSync(stageDir)).toBe(false);
     expect(existsSync(join(stack.agentDataDir, "runtime", "run", project, "dev"))).toBe(false);
+    // Its only Stage gone, the Project's directories go too; and the Stage's user.
+    expect(existsSync(join(stack.agentDataDir, "runtime", "storage", project))).toBe(false);
+    expect(await findUser(user)).toBeUndefined();
 
     // Acknowledged: the tombstone is gone and the Stage ID free; the new Stage starts with nothing.
     const CREATE = `mutation($p: String!) { createStage(input: { project: $p, name: "dev", slug: "dev", type: DEV }) { slug } }`;
@@ -61,5 +85,6 @@ describe("purgeStage with the agent", () => {
       "the new dev HEALTHY",
     );
     expect(await visit()).toBe("1");
+    stageIds.push((await getStage(api, project, "dev")).id);
   });
 });

@@ -105,6 +105,7 @@ export function startAgent(options: AgentOptions): Agent {
   const purges = new StagePurges({
     runtimeDataDir: join(dataDir, "runtime"),
     logger,
+    removeUser: (stageId) => runtime.removeStageUser(stageId),
     acknowledge: (stageId) => {
       if (!connection) return Promise.reject(new Error("not connected yet"));
       return connection.acknowledgePurge(stageId);

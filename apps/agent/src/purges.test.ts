@@ -66,6 +66,30 @@ describe("StagePurges.purge", () => {
     expect(existsSync(join(runtime, "storage/shop/dev"))).toBe(false);
     expect(existsSync(join(runtime, "run/shop/dev"))).toBe(false);
     expect(existsSync(join(runtime, "storage/shop/live/web/data"))).toBe(true);
+    // The Project's run dir held only this Stage's: gone; its storage dir still holds live's.
+    expect(existsSync(join(runtime, "run/shop"))).toBe(false);
+    expect(existsSync(join(runtime, "storage/shop"))).toBe(true);
+    expect(acked).toEqual([ID]);
+  });
+
+  it("deletes the Stage's user after its directories and before acknowledging; a failure leaves it unacknowledged", async () => {
+    mkdirSync(join(runtime, "storage/shop/dev/web/data"), { recursive: true });
+    const seen: string[] = [];
+    let fail = true;
+    purges = new StagePurges({
+      runtimeDataDir: runtime,
+      logger: silent,
+      acknowledge: async (id) => acked.push(id),
+      removeUser: async (id) => {
+        seen.push(`${id} ${existsSync(join(runtime, "storage/shop"))}`);
+        if (fail) throw new Error("userdel exited with 8");
+      },
+    });
+    await expect(purges.purge({ stageId: ID, key: "shop/dev" })).rejects.toThrow(/userdel/);
+    expect(seen).toEqual([`${ID} false`]);
+    expect(acked).toEqual([]);
+    fail = false;
+    await purges.purge({ stageId: ID, key: "shop/dev" });
     expect(acked).toEqual([ID]);
   });
 

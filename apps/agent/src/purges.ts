@@ -3,7 +3,9 @@
  * purged on this Outpost (its id and its key `<project>/<stage>`) until the agent acknowledges
  * it. The Reconciler removes the Stage first (nothing of it runs); then this deletes its
  * directories under the runtime's data dir — `storage/<key>` (its standard volumes) and
- * `run/<key>` — and acknowledges; a Stage with none is simply acknowledged.
+ * `run/<key>`, and the Project's `storage/<project>` and `run/<project>` once they are empty —
+ * deletes the Stage's system user when the agent runs Stages as users of their own, and
+ * acknowledges; a Stage with none of these is simply acknowledged.
  *
  * The key comes over the wire, so it becomes a path only when it is plainly two Stage IDs (DNS
  * labels: no `/`, `.` or `..` can hide in them) and the path is inside the data dir; the Stage's
@@ -11,8 +13,8 @@
  * `rm` removes a link it meets, not what it points to. A tombstone that fails these checks is
  * logged and not acknowledged.
  */
-import { lstat, rm } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { lstat, rm, rmdir } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
 import { getStageDirs } from "@pergola/runtime";
 import { slugProblem } from "@pergola/schema";
 import type { PurgedStage } from "./desired-state.js";
@@ -25,6 +27,8 @@ export interface StagePurgesOptions {
   runtimeDataDir: string;
   /** Says so to the API (`acknowledgePurge`); rejects when it could not. */
   acknowledge(stageId: string): Promise<unknown>;
+  /** Deletes the Stage's system user, if the agent made one (ProcessRuntime.removeStageUser). */
+  removeUser?(stageId: string): Promise<void>;
   logger: AgentLogger;
 }
 
@@ -65,6 +69,9 @@ export class StagePurges {
       await rm(dir, { recursive: true, force: true });
       removed++;
     }
+    // The Project's directory goes with its last Stage's (another Stage's, made meanwhile, keeps it).
+    for (const dir of dirs) await removeIfEmpty(dirname(dir));
+    await this.options.removeUser?.(purged.stageId);
     this.options.logger.info({ stage: purged.key, stageId: purged.stageId, removed }, "purged stage's storage removed");
     await this.options.acknowledge(purged.stageId);
   }
@@ -80,6 +87,13 @@ async function refuseLinkedParents(root: string, dir: string): Promise<void> {
     });
     if (stat && !stat.isDirectory()) throw new Error(`refusing to purge below ${path}: not a directory (a symbolic link?)`);
   }
+}
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" || error.code === "ENOTEMPTY" || error.code === "EEXIST") return;
+    throw error;
+  });
 }
 
 async function exists(path: string): Promise<boolean> {

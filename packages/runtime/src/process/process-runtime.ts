@@ -262,6 +262,14 @@ export class ProcessRuntime implements Runtime {
     });
   }
 
+  /**
+   * Deletes a purged Stage's system user (with `runAs: "stage-user"`; otherwise there is none).
+   * Call it once the Stage is removed and its directories are deleted.
+   */
+  removeStageUser(stageId: string): Promise<void> {
+    return this.users?.remove(stageId) ?? Promise.resolve();
+  }
+
   /** The Release whose Components serve the Stage's links: the running one, until a rollout's new one is ready. */
   serving(stageKey: string): ServingRelease | undefined {
     const live = this.stages.get(stageKey);

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { getStageUserName } from "./stage-users.js";
+import { findUser, getStageUserName, StageUsers } from "./stage-users.js";
 import { createSandbox, createSpec, FAST, inState, NODE, waitForStatus, type Sandbox } from "./process.test-utils.js";
 
 const isRoot = process.getuid?.() === 0;
@@ -106,5 +106,19 @@ describe.skipIf(!isRoot)("Components as Stage users", () => {
       expect(statSync(dir).uid).toBe(a.uid);
     }
     expect(statSync(join(a.env.PERGOLA_STORAGE_DATA, "mine.txt")).uid).toBe(a.uid);
+  });
+
+  it("deletes a purged Stage's user and its group; deleting one that is gone is no error", async () => {
+    const users = new StageUsers(prefix);
+    const stageId = `stage-purged-${randomBytes(4).toString("hex")}`;
+    stageIds.push(stageId);
+    const user = await users.ensure(stageId);
+    expect(await findUser(user.name)).toEqual(user);
+    await users.remove(stageId);
+    expect(await findUser(user.name)).toBeUndefined();
+    expect(() => execFileSync("getent", ["group", user.name], { stdio: "ignore" })).toThrow();
+    await users.remove(stageId);
+    // Made again on demand, as for a new Stage.
+    expect((await users.ensure(stageId)).name).toBe(user.name);
   });
 });

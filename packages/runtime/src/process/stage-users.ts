@@ -60,6 +60,23 @@ export class StageUsers {
     return user;
   }
 
+  /**
+   * Deletes the Stage's user and its group — a purged Stage's, once nothing of it runs and its
+   * directories are gone. A user that does not exist is no error (removed already, or never made).
+   */
+  async remove(stageId: string): Promise<void> {
+    const name = getStageUserName(stageId, this.prefix);
+    this.known.delete(name);
+    if (!(await findUser(name))) return;
+    const removed = await run("userdel", [name]);
+    // 6: no such user (another agent removed it first). 8 (still logged in) means a process of it runs.
+    if (removed.code !== 0 && removed.code !== 6) {
+      throw new Error(
+        `cannot delete the Stage's user ${name} (userdel exited with ${removed.code}: ${removed.stderr.trim() || "no output"})`,
+      );
+    }
+  }
+
   private async create(name: string): Promise<StageUser> {
     const existing = await findUser(name);
     if (existing) return existing;
