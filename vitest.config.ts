@@ -6,6 +6,7 @@
  * (`describeWithPostgres`): none is left out silently. Tests of PGlite itself
  * (`*.pglite.test.ts`) run in the pglite project only.
  */
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 const postgres = process.env.TEST_DATABASE_URL;
@@ -24,6 +25,10 @@ const shared = {
 
 export default defineConfig({
   test: {
+    // Most files wait on processes, sockets and browsers rather than compute: two at a time even
+    // on two cores (vitest's default there is one), the cores less one on bigger machines. On
+    // PostgreSQL each worker has a database of its own (test/postgres-worker.ts).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         resolve: { alias: shared.alias },
@@ -59,6 +64,7 @@ export default defineConfig({
                   "apps/api/src/env.test.ts",
                 ],
                 globalSetup: shared.globalSetup,
+                setupFiles: ["test/postgres-worker.ts"],
                 testTimeout: shared.testTimeout,
                 hookTimeout: shared.hookTimeout,
                 env: { PERGOLA_TEST_DB: "postgres", ...QUIET },

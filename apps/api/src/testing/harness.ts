@@ -3,7 +3,7 @@
  * PostgreSQL when the suite runs with TEST_DATABASE_URL), a GraphQL-over-HTTP client and a
  * graphql-ws client. Every test makes its own Project, so files run in parallel on one database.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createClient, type Client } from "graphql-ws";
 import { pino } from "pino";
@@ -15,8 +15,11 @@ import { generateToken } from "../auth/token.service.js";
 import type { Actor } from "../auth/actor.js";
 import { createServer, type PergolaServer, type ServerOptions } from "../server.js";
 
-/** One key for every server of a test file: replicas on one PostgreSQL read each other's secrets. */
-const TEST_SECRET_KEY = randomBytes(32).toString("base64");
+/**
+ * One key for every test server, in every file: replicas on one PostgreSQL read each other's
+ * secrets, and a later file on the same database may meet an earlier file's pending deliveries.
+ */
+const TEST_SECRET_KEY = createHash("sha256").update("pergola test servers' secret key").digest("base64");
 
 export const testDb = (process.env.PERGOLA_TEST_DB ?? "pglite") as "pglite" | "postgres";
 
