@@ -3,7 +3,9 @@
  * as it ships, and only GraphQL and the Stage's link to look at them. A backup is taken of the
  * visit counter's storage, the counter moves on, the Stage is suspended and the backup restored:
  * the old count is back. Around it, the typed refusals. The same on a remote Outpost, whose agent
- * uploads and downloads the archives with the Outpost's token and serves the link itself.
+ * uploads and downloads the archives with the Outpost's token and serves the link itself — and,
+ * run as root, runs the Stage as a user of its own (as `pergola-agent` does), who must be able to
+ * read and write the restored files.
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +13,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createTestProject, eventually } from "../apps/api/src/testing/harness.js";
 import { createBuild, createStage, deploy, getStage, startStack, uploadHello, type Stack } from "./support/stack.js";
+import { useTestStageUsers } from "./support/stage-users.js";
+
+const stageUsers = useTestStageUsers();
 
 const BACKUP = "{ id displayName state message size createdAt storages { name ready } restoreState restoreMessage }";
 
@@ -113,7 +118,7 @@ describe("backups through the API, with the agent", () => {
   });
 
   it("on a remote Outpost: its agent, with the Outpost's token, takes the backup and restores it", async () => {
-    const stack = await startStack({ outpost: true });
+    const stack = await startStack({ outpost: true, runtime: stageUsers.runtime });
     const { api } = stack;
     const project = await createTestProject(api);
     await createStage(api, project, "dev", 1, { outpostUri: stack.outpost!.uri });
@@ -125,6 +130,7 @@ describe("backups through the API, with the agent", () => {
       (s) => s.health === "HEALTHY" && s.currentRelease?.state === "DEPLOYED",
       "dev HEALTHY on the Outpost",
     );
+    stageUsers.userOf((await getStage(api, project, "dev")).id);
     // The Outpost's links are served by its agent, not by the API.
     const link = `${await stack.gatewayUrl}/s/${project}/dev/hello/`;
     const visit = async () => /Visit number (\d+)\./.exec(await (await fetch(link)).text())?.[1];

@@ -39,7 +39,7 @@ async function dropWorkerCopies(url: string): Promise<void> {
   maintenance.pathname = "/postgres";
   const admin = postgres(maintenance.toString(), { max: 1, onnotice: () => {} });
   try {
-    const copies = await admin`select datname from pg_database where datname like ${`${template}\_w%`}`;
+    const copies = await admin`select datname from pg_database where datname like ${`${template}\\_w%`}`;
     for (const { datname } of copies) await admin.unsafe(`drop database if exists "${datname}" with (force)`);
   } finally {
     await admin.end({ timeout: 5 });

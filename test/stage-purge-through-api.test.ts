@@ -6,31 +6,19 @@
  * starts from an empty storage. As root, the agent runs each Stage as a user of its own (as
  * `pergola-agent` does) and the purge deletes the purged Stage's user too.
  */
-import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createTestProject, eventually } from "../apps/api/src/testing/harness.js";
-import { findUser, getStageUserName } from "../packages/runtime/src/process/stage-users.js";
-import { createBuild, createStage, deploy, FAST_RUNTIME, getStage, startStack, uploadHello } from "./support/stack.js";
+import { findUser } from "../packages/runtime/src/process/stage-users.js";
+import { createBuild, createStage, deploy, getStage, startStack, uploadHello } from "./support/stack.js";
+import { useTestStageUsers } from "./support/stage-users.js";
 
-const asStageUsers = process.getuid?.() === 0;
-const prefix = `pgt-${randomBytes(2).toString("hex")}-`;
-const stageIds: string[] = [];
-afterAll(() => {
-  for (const id of stageIds) {
-    try {
-      execFileSync("userdel", [getStageUserName(id, prefix)], { stdio: "ignore" });
-    } catch {
-      // Deleted by the purge, or never made.
-    }
-  }
-});
+const stageUsers = useTestStageUsers();
 
 describe("purgeStage with the agent", () => {
   it("removes the Stage's storage on the agent's host, then frees its Stage ID", async () => {
-    const stack = await startStack(asStageUsers ? { runtime: { ...FAST_RUNTIME, runAs: "stage-user", stageUserPrefix: prefix } } : {});
+    const stack = await startStack({ runtime: stageUsers.runtime });
     const { api } = stack;
     const project = await createTestProject(api);
     await createStage(api, project, "dev", 1);
@@ -38,10 +26,8 @@ describe("purgeStage with the agent", () => {
     const build = await createBuild(api, project, hello.manifest, hello.sha256);
     await deploy(api, project, "dev", build);
     await eventually(async () => ((await getStage(api, project, "dev")).health === "HEALTHY" ? true : undefined), 20_000, "dev HEALTHY");
-    const { id: stageId } = await getStage(api, project, "dev");
-    stageIds.push(stageId);
-    const user = getStageUserName(stageId, prefix);
-    if (asStageUsers) expect(await findUser(user)).toBeDefined();
+    const user = stageUsers.userOf((await getStage(api, project, "dev")).id);
+    if (stageUsers.enabled) expect(await findUser(user)).toBeDefined();
     const link = `${api.server.url}/s/${project}/dev/hello/`;
     const visit = async () => /Visit number (\d+)\./.exec(await (await fetch(link)).text())?.[1];
     for (const n of ["1", "2"]) expect(await visit()).toBe(n);
@@ -85,6 +71,6 @@ describe("purgeStage with the agent", () => {
       "the new dev HEALTHY",
     );
     expect(await visit()).toBe("1");
-    stageIds.push((await getStage(api, project, "dev")).id);
+    stageUsers.userOf((await getStage(api, project, "dev")).id);
   });
 });

@@ -12,14 +12,16 @@
  * A restore (asked only of a suspended Stage) first downloads, verifies and unpacks every
  * storage's archive into a directory beside it (fetchArtifact: the archive rules, SHA-256), and
  * only then swaps each in by rename: a failure before the swaps leaves every storage as it was.
+ * The restored files belong to whoever owns the Stage's storage: its own user, when the agent
+ * runs Stages as users of their own.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { lchown, lstat, mkdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { fetchArtifact, getStageDirs, type ArchiveLimits } from "@pergola/runtime";
+import { chownTree, fetchArtifact, getStageDirs, type ArchiveLimits } from "@pergola/runtime";
 import type { BackupReport, DesiredStage } from "./desired-state.js";
 import type { AgentLogger } from "./ports.js";
 
@@ -37,6 +39,18 @@ export interface StageBackupsOptions {
 }
 
 const STORAGE_NAME = /^[^/.][^/]*\/[^/.][^/]*$/;
+
+/**
+ * Gives a restored storage (and its Component's directory) to the owner of the Stage's storage
+ * directory when that is not the agent: the Stage's user, who must read and write it. Unpacked
+ * by the agent, it is the agent's until then.
+ */
+async function ownLikeStorage(storageDir: string, target: string): Promise<void> {
+  const owner = await lstat(storageDir);
+  if (owner.uid === process.getuid?.() && owner.gid === process.getgid?.()) return;
+  await lchown(dirname(target), owner.uid, owner.gid);
+  await chownTree(target, owner);
+}
 
 export class StageBackups {
   /** Backups taken (by id) and restores done (`<backup>@<generation>`), so a repeated desired state does not repeat them. */
@@ -84,6 +98,7 @@ export class StageBackups {
           if (existed) await rename(old, target);
           throw e;
         }
+        await ownLikeStorage(storageDir, target);
       }
       this.options.logger.info({ stage: stage.key, backup: wanted.backup }, "backup restored");
     } catch (e) {

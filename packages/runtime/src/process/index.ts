@@ -11,7 +11,7 @@ export {
   ProcessRuntime,
   type ProcessRuntimeOptions,
 } from "./process-runtime.js";
-export { findUnpassableAncestor, getStageDirs, secureDataDir } from "./stage-sandbox.js";
+export { chownTree, findUnpassableAncestor, getStageDirs, secureDataDir } from "./stage-sandbox.js";
 export { DEFAULT_STAGE_USER_PREFIX, getStageUserName, type StageUser } from "./stage-users.js";
 export type {
   ChangeListener,
