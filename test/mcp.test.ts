@@ -23,8 +23,21 @@ import { createRecordingLogger, FAST_RUNTIME } from "./support/stack.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "apps/cli/dist/cli.js");
 
-const READ_TOOLS = ["list_projects", "list_stages", "get_stage", "list_components", "read_logs", "list_releases", "list_builds"];
-const WRITE_TOOLS = ["deploy_release", "promote_release", "rollback_stage", "suspend_stage", "resume_stage"];
+const READ_TOOLS = [
+  "list_projects",
+  "list_stages",
+  "get_stage",
+  "list_components",
+  "read_logs",
+  "list_releases",
+  "list_builds",
+  "fleet_health",
+  "list_backups",
+];
+/** The changes that need confirm on a PROD Stage. */
+const WRITE_TOOLS = ["deploy_release", "promote_release", "rollback_stage", "suspend_stage", "resume_stage", "restore_backup"];
+/** A change that needs none: it leaves the Stage as it is. */
+const BACKUP_TOOL = "create_backup";
 
 let api: TestApi;
 let agent: Agent;
@@ -155,7 +168,7 @@ describe.concurrent("pergola mcp", () => {
     const client = await connect(onTestFinished);
     expect(client.getServerVersion()).toMatchObject({ name: "pergola", version: "0.1.0" });
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual([...READ_TOOLS, ...WRITE_TOOLS].sort());
+    expect(tools.map((t) => t.name).sort()).toEqual([...READ_TOOLS, ...WRITE_TOOLS, BACKUP_TOOL].sort());
     for (const tool of tools) {
       expect(tool.description, tool.name).toMatch(/\w{3,}/);
       expect(tool.inputSchema.type, tool.name).toBe("object");
@@ -172,6 +185,9 @@ describe.concurrent("pergola mcp", () => {
     expect(byName.suspend_stage!.annotations).toMatchObject({ destructiveHint: true });
     expect(byName.rollback_stage!.annotations).toMatchObject({ destructiveHint: true });
     expect(byName.resume_stage!.annotations).toMatchObject({ destructiveHint: false });
+    expect(byName.create_backup!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
+    expect(byName.create_backup!.inputSchema.properties).not.toHaveProperty("confirm");
+    expect(byName.restore_backup!.annotations).toMatchObject({ destructiveHint: true });
     expect(byName.deploy_release!.inputSchema.required).toEqual(["project", "stage"]);
     expect(byName.read_logs!.inputSchema.required).toEqual(["project", "stage", "component"]);
     expect(byName.list_stages!.outputSchema).toHaveProperty("properties.stages.items.properties.type.enum", ["DEV", "QA", "PROD"]);
@@ -304,6 +320,65 @@ describe.concurrent("pergola mcp", () => {
     expect(await refused(client, "suspend_stage", { project, stage: "dev" })).toMatch(/^STATE_CONFLICT: Stage "dev" is SUSPENDED/);
     expect(await call(client, "resume_stage", { project, stage: "dev" })).toMatchObject({ stage: { state: "RUNNING" } });
     expect(await refused(client, "resume_stage", { project, stage: "dev" })).toMatch(/^STATE_CONFLICT: /);
+  });
+
+  it("the fleet's health across Projects; a PROD Stage backed up, suspended, restored (only with confirm) and resumed: examples/hello's count back", {
+    timeout: 180_000,
+  }, async ({ onTestFinished }) => {
+    const project = await newProject([["live", "prod"]]);
+    await pergola(["push", "build", "-p", project, "--dir", join(ROOT, "examples/hello")]);
+    const visit = async () => /Visit number (\d+)\./.exec(await (await fetch(`${endpoint}/s/${project}/live/hello/`)).text())?.[1];
+    const client = await connect(onTestFinished);
+    const fleetStage = async (args: Record<string, unknown>) =>
+      (await call(client, "fleet_health", args)).stages.find((s: { project: string }) => s.project === project);
+
+    expect(await fleetStage({})).toMatchObject({ stage: "live", type: "PROD", state: "RUNNING", health: "UNKNOWN", outpost: null });
+    const [build] = (await call(client, "list_builds", { project })).builds;
+    expect(
+      await call(client, "deploy_release", { project, stage: "live", build: build.name, confirm: true, waitSeconds: 50 }),
+    ).toMatchObject({
+      release: { state: "DEPLOYED" },
+    });
+    const fleet = await answer(client, "fleet_health", { health: ["HEALTHY"], type: "PROD" });
+    expect(fleet.result.stages).toContainEqual(expect.objectContaining({ project, stage: "live", health: "HEALTHY" }));
+    expect(fleet.result.total).toBeGreaterThanOrEqual(fleet.result.stages.length);
+    expect(fleet.text).toContain(`${project}/live [PROD]: RUNNING, HEALTHY since`);
+    expect(await fleetStage({ health: ["UNHEALTHY", "DEGRADED"] })).toBeUndefined();
+    for (const n of ["1", "2"]) expect(await visit()).toBe(n);
+
+    // A backup changes nothing of the Stage: no confirm, even on PROD.
+    const { backup } = await call(client, "create_backup", { project, stage: "live", displayName: "two visits", waitSeconds: 50 });
+    expect(backup).toMatchObject({ displayName: "two visits", state: "READY", storages: [{ name: "web/data", ready: true }] });
+    expect(Number(backup.size)).toBeGreaterThan(0);
+    expect(await visit()).toBe("3");
+
+    // A restore replaces the storage: PROD asks first, and the Stage must be suspended.
+    expect(await refused(client, "restore_backup", { project, stage: "live", backup: backup.id })).toMatch(/^CONFIRMATION_REQUIRED: /);
+    expect(await refused(client, "restore_backup", { project, stage: "live", backup: backup.id, confirm: true })).toMatch(
+      /^STATE_CONFLICT: .*not suspended/,
+    );
+    await call(client, "suspend_stage", { project, stage: "live", confirm: true, waitSeconds: 50 });
+    const restored = await answer(client, "restore_backup", { project, stage: "live", backup: backup.id, confirm: true, waitSeconds: 50 });
+    expect(restored.result.backup).toMatchObject({ id: backup.id, restoreState: "DONE", restoreMessage: null });
+    expect(restored.text).toMatch(/resume_stage/);
+    expect(await call(client, "resume_stage", { project, stage: "live", confirm: true, waitSeconds: 50 })).toMatchObject({
+      stage: { state: "RUNNING" },
+    });
+    await withTimeout(
+      (async () => {
+        // RUNNING comes before the service answers again.
+        for (;;) {
+          const n = await visit().catch(() => undefined);
+          if (n) return expect(n).toBe("3");
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })(),
+      30_000,
+      "hello never answered after the resume",
+    );
+    expect((await call(client, "list_backups", { project, stage: "live" })).backups).toEqual([
+      expect.objectContaining({ id: backup.id, state: "READY", restoreState: "DONE" }),
+    ]);
   });
 
   it("a Release that FAILS, and one still PENDING when waitSeconds runs out, are results, not tool errors", async ({ onTestFinished }) => {

@@ -1,12 +1,14 @@
 /**
- * The read-only tools: Projects, Stages, Components, Releases, Builds and a Component's output.
+ * The read-only tools: Projects, Stages, Components, Releases, Builds, a Component's output and
+ * the fleet's health (the first message of the `healthChanged` feed: every Stage, one read).
  * Lists page as the API's connections do: `first`, then `after` the `nextCursor` of a page.
  */
-import { STAGE_TYPES } from "@pergola/schema";
+import { HEALTHS, STAGE_TYPES } from "@pergola/schema";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ApiClient } from "../client.js";
 import {
+  McpFleetHealthDocument,
   McpGetStageDocument,
   McpListBuildsDocument,
   McpListComponentsDocument,
@@ -20,6 +22,7 @@ import {
   buildSchema,
   componentSchema,
   firstInput,
+  fleetStageSchema,
   nextCursor,
   projectInput,
   projectSchema,
@@ -34,7 +37,52 @@ const READ_ONLY = { readOnlyHint: true, idempotentHint: true } as const;
 
 const pageEnd = (pageInfo: { hasNextPage: boolean; endCursor: string | null }) => (pageInfo.hasNextPage ? pageInfo.endCursor : null);
 
+type FleetStage = z.infer<typeof fleetStageSchema>;
+
+/** The SNAPSHOT the fleet-wide feed sends first: every Stage this login may see, in every Project. */
+async function readFleet(client: ApiClient): Promise<FleetStage[]> {
+  let stages: FleetStage[] = [];
+  const sub = client.subscribe(McpFleetHealthDocument, {}, ({ healthChanged }) => {
+    if (healthChanged.kind !== "SNAPSHOT") return;
+    stages = healthChanged.stages;
+    return "stop";
+  });
+  await sub.done;
+  return stages;
+}
+
 export function registerReadTools(server: McpServer, client: ApiClient): void {
+  defineTool(
+    server,
+    "fleet_health",
+    {
+      title: "Fleet health",
+      description:
+        "The health of every Stage this login may see, across all Projects, in one read: type, state, health and since when, and its Outpost. Start here to find what is unhealthy.",
+      input: {
+        health: z.array(z.enum(HEALTHS)).optional().describe("Only Stages in one of these healths, such as [UNHEALTHY, DEGRADED]"),
+        type: z.enum(STAGE_TYPES).optional().describe("Only Stages of this type"),
+      },
+      output: { stages: z.array(fleetStageSchema), total: z.number().int().describe("Every Stage seen, before the filters") },
+      annotations: READ_ONLY,
+    },
+    async ({ health, type }) => {
+      const all = await readFleet(client);
+      const stages = all.filter((s) => (!health || health.includes(s.health)) && (!type || s.type === type));
+      const counts = HEALTHS.map((h) => [h, all.filter((s) => s.health === h).length] as const).filter(([, n]) => n > 0);
+      return {
+        result: { stages, total: all.length },
+        text: lines(
+          `${all.length} Stage(s): ${counts.map(([h, n]) => `${n} ${h}`).join(", ") || "none"}; ${stages.length} shown`,
+          stages.map(
+            (s) =>
+              `${s.project}/${s.stage} [${s.type}]: ${s.state}, ${s.health} since ${s.healthSince}${s.outpost ? `, on Outpost ${s.outpost} (${s.link})` : ""}`,
+          ),
+        ),
+      };
+    },
+  );
+
   defineTool(
     server,
     "list_projects",

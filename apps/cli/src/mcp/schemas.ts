@@ -6,17 +6,26 @@
  * the typecheck. The SDK turns these into the JSON Schemas `tools/list` shows.
  */
 import {
+  BACKUP_STATES,
   BUILD_STATUSES,
   COMPONENT_KINDS,
   COMPONENT_STATES,
   HEALTHS,
   OUTPOST_LINK_STATUSES,
   RELEASE_STATES,
+  RESTORE_STATES,
   STAGE_STATES,
   STAGE_TYPES,
 } from "@pergola/schema";
 import { z } from "zod";
-import type { McpBuildFragment, McpComponentFragment, McpReleaseFragment, McpStageFragment } from "../documents.js";
+import type {
+  McpBackupFragment,
+  McpBuildFragment,
+  McpComponentFragment,
+  McpFleetHealthSubscription,
+  McpReleaseFragment,
+  McpStageFragment,
+} from "../documents.js";
 
 // Input fields, shared by the tools that take them.
 
@@ -114,7 +123,37 @@ export const projectSchema = z.object({
   stages: z.array(z.object({ slug: z.string(), type: z.enum(STAGE_TYPES) })),
 });
 
+export const backupSchema = z
+  .object({
+    id: z.string().describe("What restore_backup takes as backup"),
+    displayName: z.string(),
+    state: z.enum(BACKUP_STATES).describe("PENDING until the agent has uploaded every storage (READY), or FAILED"),
+    message: z.string().nullable().describe("Why it FAILED"),
+    size: z.string().describe("Bytes, as a decimal string"),
+    createdAt: z.string(),
+    storages: z.array(z.object({ name: z.string().describe("<component>/<volume>"), ready: z.boolean() })),
+    restoreState: z.enum(RESTORE_STATES).nullable().describe("Its last restore: PENDING, DONE or FAILED; null if never restored"),
+    restoreMessage: z.string().nullable().describe("Why the last restore FAILED"),
+  })
+  .describe("A backup of a Stage's standard storages") satisfies z.ZodType<McpBackupFragment>;
+
+type FleetStage = McpFleetHealthSubscription["healthChanged"]["stages"][number];
+
+export const fleetStageSchema = z
+  .object({
+    project: z.string(),
+    stage: z.string().describe("The Stage ID"),
+    type: z.enum(STAGE_TYPES),
+    state: z.enum(STAGE_STATES),
+    health: z.enum(HEALTHS).describe("UNKNOWN while its Outpost is not ONLINE, or before its services are probed"),
+    healthSince: z.string().describe("When its health last changed"),
+    outpost: z.string().nullable().describe("The Outpost's slug; null: the built-in local one"),
+    link: z.enum(OUTPOST_LINK_STATUSES).nullable().describe("The Outpost link's status"),
+  })
+  .describe("A Stage's health") satisfies z.ZodType<FleetStage>;
+
 export const nextCursor = z.string().nullable().describe("Pass as after for the next page; null on the last page");
 
 export type StageResult = z.infer<typeof stageSchema>;
 export type ReleaseResult = z.infer<typeof releaseSchema>;
+export type BackupResult = z.infer<typeof backupSchema>;

@@ -1,6 +1,7 @@
 /**
  * `pergola mcp`: the Model Context Protocol over stdio, for AI assistants. One McpServer with
- * the read tools (read-tools.ts) and the tools that change Stages (write-tools.ts), all through
+ * the read tools (read-tools.ts), the tools that change Stages (write-tools.ts) and backups
+ * (backup-tools.ts), all through
  * one ApiClient: the CLI's saved login, or PERGOLA_ENDPOINT / PERGOLA_ACCESS_KEY, or the flags.
  *
  * stdout carries the protocol and nothing else; anything said to a person goes to stderr.
@@ -10,17 +11,19 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { ApiClient } from "../client.js";
 import { CLI_VERSION } from "../version.js";
+import { registerBackupTools } from "./backup-tools.js";
 import { registerReadTools } from "./read-tools.js";
 import { registerWriteTools } from "./write-tools.js";
 
 const INSTRUCTIONS = `Pergola runs applications as Releases of Builds on Stages (DEV, QA, PROD) of Projects.
-Start with list_projects, then list_stages. Changes (deploy_release, promote_release, rollback_stage, suspend_stage, resume_stage) on a PROD Stage are refused unless confirm is true: ask the user before you set it.
+Start with list_projects, then list_stages; fleet_health tells what is unhealthy anywhere. Changes (deploy_release, promote_release, rollback_stage, suspend_stage, resume_stage, restore_backup) on a PROD Stage are refused unless confirm is true: ask the user before you set it.
 Errors come back as "<CODE>: <message>" (NOT_FOUND, FORBIDDEN, STATE_CONFLICT, BAD_USER_INPUT, CONFLICT, UNAUTHENTICATED, CONFIRMATION_REQUIRED).`;
 
 export function createMcpServer(client: ApiClient): McpServer {
   const server = new McpServer({ name: "pergola", title: "Pergola", version: CLI_VERSION }, { instructions: INSTRUCTIONS });
   registerReadTools(server, client);
   registerWriteTools(server, client);
+  registerBackupTools(server, client);
   return server;
 }
 

@@ -14,7 +14,7 @@
  * was made, and the answer says where it stands.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { StageState } from "@pergola/schema";
+import type { StageState, StageType } from "@pergola/schema";
 import { z } from "zod";
 import type { ApiClient } from "../client.js";
 import {
@@ -40,7 +40,7 @@ import {
 import { defineTool, notFound, ToolRefusal, type ToolAnswer } from "./tool.js";
 import { describeStage } from "./views.js";
 
-interface Change {
+export interface Change {
   project: string;
   stage: string;
   confirm: boolean | undefined;
@@ -49,16 +49,22 @@ interface Change {
   tool: string;
 }
 
-/** Reads the Stage's type and the Project's cursor; refuses a missing Stage, and a PROD one without confirm. */
-async function beforeChange(client: ApiClient, change: Change): Promise<string> {
-  const { project, stage } = await client.request(McpBeforeChangeDocument, { project: change.project, stage: change.stage });
-  if (!project || !stage) throw notFound(`Stage "${change.stage}" in Project "${change.project}"`);
-  if (stage.type === "PROD" && change.confirm !== true)
+/** Reads the Stage's type and the Project's cursor (what a wait follows from); refuses a missing Stage. */
+export async function readBeforeChange(client: ApiClient, project: string, stage: string): Promise<{ cursor: string; type: StageType }> {
+  const read = await client.request(McpBeforeChangeDocument, { project, stage });
+  if (!read.project || !read.stage) throw notFound(`Stage "${stage}" in Project "${project}"`);
+  return { cursor: read.project.cursor, type: read.stage.type };
+}
+
+/** Reads as readBeforeChange does, and refuses a PROD Stage without confirm; answers the cursor. */
+export async function beforeChange(client: ApiClient, change: Change): Promise<string> {
+  const { cursor, type } = await readBeforeChange(client, change.project, change.stage);
+  if (type === "PROD" && change.confirm !== true)
     throw new ToolRefusal(
       "CONFIRMATION_REQUIRED",
       `Stage "${change.stage}" of Project "${change.project}" is a PROD Stage, so nothing was changed. Ask the user whether to ${change.doing}; only if they agree, call ${change.tool} again with confirm: true.`,
     );
-  return project.cursor;
+  return cursor;
 }
 
 /** Makes a Release after the checks, then (with waitSeconds) follows it until it is DEPLOYED, FAILED or SUPERSEDED. */
@@ -89,6 +95,21 @@ async function release(
   }
 }
 
+/**
+ * Waits until a subscription stops itself, for at most `seconds`. A failure ends the wait too:
+ * the change was made, and the answer says where it stands.
+ */
+export async function followAtMost(sub: { done: Promise<void>; stop(): void }, seconds: number): Promise<void> {
+  const timer = setTimeout(() => sub.stop(), seconds * 1000);
+  try {
+    await sub.done;
+  } catch {
+    // Told by the answer: the state the object was last seen in.
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Suspends or resumes after the checks, then (with waitSeconds) follows the Stage until it is `settled`. */
 async function transition(
   client: ApiClient,
@@ -105,14 +126,7 @@ async function transition(
       stage = stageChanged.stage;
       return stage.state === settled ? "stop" : undefined;
     });
-    const timer = setTimeout(() => sub.stop(), waitSeconds * 1000);
-    try {
-      await sub.done;
-    } catch {
-      // The change was made; the answer says the state it was last seen in.
-    } finally {
-      clearTimeout(timer);
-    }
+    await followAtMost(sub, waitSeconds);
   }
   const pending = stage.state === settled ? "" : ` — not ${settled} yet: follow it with get_stage`;
   return { result: { stage }, text: `${describeStage(stage)}${pending}` };
@@ -120,7 +134,7 @@ async function transition(
 
 const RELEASE_OUTPUT = { release: releaseSchema };
 const STAGE_OUTPUT = { stage: stageSchema };
-const CHANGES = { readOnlyHint: false, destructiveHint: true, idempotentHint: false } as const;
+export const CHANGES = { readOnlyHint: false, destructiveHint: true, idempotentHint: false } as const;
 
 export function registerWriteTools(server: McpServer, client: ApiClient): void {
   defineTool(
