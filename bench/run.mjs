@@ -13,6 +13,7 @@ const benchmarks = {
   replay: () => import("./replay.mjs"),
   wakeups: () => import("./wakeups.mjs"),
   health: () => import("./health.mjs"),
+  cli: () => import("./cli.mjs"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

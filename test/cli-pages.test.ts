@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestProject, startTestApi, withTimeout, type TestApi } from "../apps/api/src/testing/harness.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = join(ROOT, "apps/cli/dist/cli.js");
+const CLI = join(ROOT, "apps/cli/bin/pergola.js");
 const TYPES = ["DEV", "QA", "PROD"] as const;
 const COUNT = 120;
 

@@ -1,6 +1,6 @@
 /**
  * `pergola list policy`, `pergola update policy TYPE …` and the confirmation a Stage policy asks
- * for, as a person or a script runs them: the built binary (apps/cli/dist/cli.js) as a
+ * for, as a person or a script runs them: the built binary (apps/cli/bin/pergola.js) as a
  * subprocess against a real API on a database of its own (policies are global). No agent: the
  * Releases stay PENDING, which is all a policy looks at here. Tests run one after another, and
  * each puts the policies back as installed.
@@ -21,7 +21,7 @@ import {
   type TestApi,
 } from "../apps/api/src/testing/harness.js";
 
-const CLI = join(fileURLToPath(new URL("..", import.meta.url)), "apps/cli/dist/cli.js");
+const CLI = join(fileURLToPath(new URL("..", import.meta.url)), "apps/cli/bin/pergola.js");
 
 let api: TestApi;
 let work: string;

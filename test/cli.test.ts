@@ -1,5 +1,5 @@
 /**
- * The `pergola` CLI as a person or a script runs it: the built binary (apps/cli/dist/cli.js)
+ * The `pergola` CLI as a person or a script runs it: the built binary (apps/cli/bin/pergola.js)
  * as a subprocess, against a real API on a database of its own and a real agent that runs
  * the Releases (in-process, short timings), with its config in a temporary XDG_CONFIG_HOME.
  * One stack for the file; every test makes its own Project (and its users their own config
@@ -30,7 +30,7 @@ import { createRecordingLogger, FAST_RUNTIME } from "./support/stack.js";
 /** util-linux `script`, for the prompts on a pseudo-terminal. */
 const hasScript = existsSync("/usr/bin/script");
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = join(ROOT, "apps/cli/dist/cli.js");
+const CLI = join(ROOT, "apps/cli/bin/pergola.js");
 
 let api: TestApi;
 let agent: Agent;

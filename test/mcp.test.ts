@@ -1,5 +1,5 @@
 /**
- * `pergola mcp` as an AI assistant's MCP client runs it: the built CLI (apps/cli/dist/cli.js)
+ * `pergola mcp` as an AI assistant's MCP client runs it: the built CLI (apps/cli/bin/pergola.js)
  * spawned by the SDK's own Client over StdioClientTransport, logged in with `pergola login`
  * into a temporary XDG_CONFIG_HOME, against a real API on a database of its own and a real
  * agent (in-process, short timings) that runs the Releases. Every test makes its own Project.
@@ -21,7 +21,7 @@ import { freshDatabaseOptions, startTestApi, subscribe, uniqueSlug, withTimeout,
 import { createRecordingLogger, FAST_RUNTIME } from "./support/stack.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = join(ROOT, "apps/cli/dist/cli.js");
+const CLI = join(ROOT, "apps/cli/bin/pergola.js");
 
 const READ_TOOLS = [
   "list_projects",

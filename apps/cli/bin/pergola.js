@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 // The `pergola` command. A committed file, so that `npm install` links it on a fresh clone
 // (npm links no bin whose file does not exist yet, and dist/ appears only with the build).
-import "../dist/cli.js";
+import "../dist/pergola.js";
