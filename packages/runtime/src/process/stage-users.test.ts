@@ -3,7 +3,7 @@
  * their own, and can read neither another Stage's nor the runtime's. Needs root (the test
  * machine runs as root); elsewhere it is skipped, and says why.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -108,13 +108,18 @@ describe.skipIf(!isRoot)("Components as Stage users", () => {
     expect(statSync(join(a.env.PERGOLA_STORAGE_DATA, "mine.txt")).uid).toBe(a.uid);
   });
 
-  it("deletes a purged Stage's user and its group; deleting one that is gone is no error", async () => {
+  it("deletes a purged Stage's user and its group, killing a process of it left running; deleting one that is gone is no error", async () => {
     const users = new StageUsers(prefix);
     const stageId = `stage-purged-${randomBytes(4).toString("hex")}`;
     stageIds.push(stageId);
     const user = await users.ensure(stageId);
     expect(await findUser(user.name)).toEqual(user);
+    // A process of the Stage's user outside any Component (one that daemonized, say).
+    const escaped = spawn("sleep", ["300"], { uid: user.uid, gid: user.gid, detached: true, stdio: "ignore" });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => escaped.on("exit", (_code, signal) => resolve(signal)));
+    await new Promise((resolve) => escaped.once("spawn", resolve));
     await users.remove(stageId);
+    expect(await exited).toBe("SIGKILL");
     expect(await findUser(user.name)).toBeUndefined();
     expect(() => execFileSync("getent", ["group", user.name], { stdio: "ignore" })).toThrow();
     await users.remove(stageId);

@@ -8,6 +8,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 
 export interface StageUser {
   name: string;
@@ -42,6 +43,25 @@ export async function findUser(name: string): Promise<StageUser | undefined> {
 
 const NOLOGIN = ["/usr/sbin/nologin", "/sbin/nologin", "/bin/false"].find((shell) => existsSync(shell)) ?? "/bin/false";
 
+/** SIGKILL to every process whose real or effective uid is `uid` (read from /proc). */
+export async function killProcessesOf(uid: number): Promise<number> {
+  let killed = 0;
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    // Gone meanwhile: nothing to read, nothing to kill.
+    const status = await readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
+    const ids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
+    if (!ids || (Number(ids[1]) !== uid && Number(ids[2]) !== uid)) continue;
+    try {
+      process.kill(Number(entry), "SIGKILL");
+      killed++;
+    } catch {
+      // Exited between the read and the signal.
+    }
+  }
+  return killed;
+}
+
 export class StageUsers {
   private readonly known = new Map<string, Promise<StageUser>>();
 
@@ -61,13 +81,18 @@ export class StageUsers {
   }
 
   /**
-   * Deletes the Stage's user and its group — a purged Stage's, once nothing of it runs and its
-   * directories are gone. A user that does not exist is no error (removed already, or never made).
+   * Deletes the Stage's user and its group — a purged Stage's, once its Components are stopped
+   * and its directories gone. A process still running as the user (one that left its Component's
+   * process group) is killed first. A user that does not exist is no error (removed already, or
+   * never made).
    */
   async remove(stageId: string): Promise<void> {
     const name = getStageUserName(stageId, this.prefix);
     this.known.delete(name);
-    if (!(await findUser(name))) return;
+    const user = await findUser(name);
+    if (!user) return;
+    if (user.uid === 0 || user.uid === process.getuid?.()) throw new Error(`refusing to delete ${name}: it has uid ${user.uid}`);
+    await killProcessesOf(user.uid);
     const removed = await run("userdel", [name]);
     // 6: no such user (another agent removed it first). 8 (still logged in) means a process of it runs.
     if (removed.code !== 0 && removed.code !== 6) {
