@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBuilds, uploadArtifact } from "../testing/builds.js";
-import { createTestProject, startTestApi, type TestApi } from "../testing/harness.js";
+import { createTestProject, eventually, startTestApi, type TestApi } from "../testing/harness.js";
 import { createGrantedOutpost, deployAndReport } from "../testing/outpost-agent.js";
 
 const STAGE = `slug name type state health suspendGraceSeconds project { slug }`;
@@ -85,6 +85,16 @@ describe("the list of Stages", () => {
     await api.ok(create, { i: { project, name: "edge", type: "QA", outpostUri: `outpost://${outpost.slug}` } });
     // #1 DEPLOYED on the Outpost, then #2 on its way: #2 is current, #1 serves (and decides the health).
     await deployAndReport(api, { project, stage: "edge", artifact, token: outpost.token });
+    // Its agent went away: once the API has taken the socket's close, the Outpost is OFFLINE (read
+    // before that, the list could see it ONLINE and the Stage read after it OFFLINE).
+    await eventually(
+      async () =>
+        (await api.ok(`query($o: String!) { outpost(slug: $o) { status } }`, { o: outpost.slug })).outpost.status === "OFFLINE"
+          ? true
+          : undefined,
+      10_000,
+      `Outpost ${outpost.slug} did not go OFFLINE after its agent left`,
+    );
     const [build] = await createBuilds(api, project, artifact, 1);
     await api.ok(`mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { number } }`, { i: { project, stage: "edge", build } });
 
