@@ -65,13 +65,18 @@ async function query(promql: string): Promise<Sample[]> {
   return body.data.result;
 }
 
-/** Settles once `promql` answers `value` from every replica (one sample per instance). */
-async function fromEveryReplica(promql: string, value: string): Promise<Sample[]> {
+/** Asks `promql` again until `accept` takes its samples: Prometheus scrapes and evaluates each second. */
+async function untilSamples(promql: string, accept: (samples: Sample[]) => boolean, ask = query): Promise<Sample[]> {
   for (;;) {
-    const samples = await query(promql);
-    if (samples.length === replicas.length && samples.every((s) => s.value[1] === value)) return samples;
-    await new Promise((resolve) => setTimeout(resolve, 200)); // Prometheus scrapes each second
+    const samples = await ask(promql);
+    if (accept(samples)) return samples;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Settles once `promql` answers `value` from every replica (one sample per instance). */
+function fromEveryReplica(promql: string, value: string, ask = query): Promise<Sample[]> {
+  return untilSamples(promql, (samples) => samples.length === replicas.length && samples.every((s) => s.value[1] === value), ask);
 }
 
 describeWithPostgres("Prometheus scraping two replicas", () => {
@@ -118,13 +123,8 @@ describeWithPostgres("Prometheus scraping two replicas", () => {
     let log = "";
     prometheus.stderr!.on("data", (chunk) => (log += chunk));
     await withTimeout(
-      (async () => {
-        for (;;) {
-          const up = await query("up").catch(() => []);
-          if (up.length === 2 && up.every((s) => s.value[1] === "1")) return;
-          await new Promise((resolve) => setTimeout(resolve, 200)); // Prometheus's first scrapes
-        }
-      })(),
+      // Until it listens, as no samples.
+      fromEveryReplica("up", "1", (promql) => query(promql).catch(() => [])),
       30_000,
       "Prometheus did not scrape both replicas",
     ).catch(async (error: Error) => {
@@ -228,13 +228,7 @@ process.on("SIGTERM", () => process.exit(0));`,
     writeFileSync(brokenFile, "");
     const alert = `ALERTS{alertname="PergolaProdStageUnhealthy",alertstate="firing",${selector}}`;
     const firing = await withTimeout(
-      (async () => {
-        for (;;) {
-          const samples = await query(alert);
-          if (samples.length > 0) return samples;
-          await new Promise((resolve) => setTimeout(resolve, 200)); // Prometheus evaluates each second
-        }
-      })(),
+      untilSamples(alert, (samples) => samples.length > 0),
       60_000,
       "the PROD-unhealthy alert never fired",
     ).catch(async (error: Error) => {

@@ -45,8 +45,7 @@ const STORAGE_NAME = /^[^/.][^/]*\/[^/.][^/]*$/;
  * directory when that is not the agent: the Stage's user, who must read and write it. Unpacked
  * by the agent, it is the agent's until then.
  */
-async function ownLikeStorage(storageDir: string, target: string): Promise<void> {
-  const owner = await lstat(storageDir);
+async function giveTo(owner: { uid: number; gid: number }, target: string): Promise<void> {
   if (owner.uid === process.getuid?.() && owner.gid === process.getgid?.()) return;
   await lchown(dirname(target), owner.uid, owner.gid);
   await chownTree(target, owner);
@@ -82,6 +81,7 @@ export class StageBackups {
         unpacked.push({ target, from });
       }
       // Every archive is verified and unpacked: now the swaps, one rename each.
+      const owner = await lstat(storageDir);
       for (const { target, from } of unpacked) {
         const old = join(work, `old-${randomUUID()}`);
         await mkdir(join(target, ".."), { recursive: true });
@@ -98,7 +98,7 @@ export class StageBackups {
           if (existed) await rename(old, target);
           throw e;
         }
-        await ownLikeStorage(storageDir, target);
+        await giveTo(owner, target);
       }
       this.options.logger.info({ stage: stage.key, backup: wanted.backup }, "backup restored");
     } catch (e) {

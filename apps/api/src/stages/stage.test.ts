@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBuilds, uploadArtifact } from "../testing/builds.js";
-import { createTestProject, eventually, startTestApi, type TestApi } from "../testing/harness.js";
-import { createGrantedOutpost, deployAndReport } from "../testing/outpost-agent.js";
+import { createTestProject, startTestApi, type TestApi } from "../testing/harness.js";
+import { createGrantedOutpost, deployAndReport, untilOutpostStatus } from "../testing/outpost-agent.js";
 
 const STAGE = `slug name type state health suspendGraceSeconds project { slug }`;
 const create = `mutation($i: CreateStageInput!) { createStage(input: $i) { ${STAGE} } }`;
@@ -87,14 +87,7 @@ describe("the list of Stages", () => {
     await deployAndReport(api, { project, stage: "edge", artifact, token: outpost.token });
     // Its agent went away: once the API has taken the socket's close, the Outpost is OFFLINE (read
     // before that, the list could see it ONLINE and the Stage read after it OFFLINE).
-    await eventually(
-      async () =>
-        (await api.ok(`query($o: String!) { outpost(slug: $o) { status } }`, { o: outpost.slug })).outpost.status === "OFFLINE"
-          ? true
-          : undefined,
-      10_000,
-      `Outpost ${outpost.slug} did not go OFFLINE after its agent left`,
-    );
+    await untilOutpostStatus(api, outpost.slug, "OFFLINE");
     const [build] = await createBuilds(api, project, artifact, 1);
     await api.ok(`mutation($i: DeployReleaseInput!) { deployRelease(input: $i) { number } }`, { i: { project, stage: "edge", build } });
 

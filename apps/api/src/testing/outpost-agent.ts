@@ -64,6 +64,16 @@ export interface ReportedComponent {
  * Deploys a new Build of `artifact` to `stage` (on the Outpost of `token`) and reports its
  * Component `web` as the agent: connected, heartbeating, applied. Returns the ids it acted on.
  */
+/** Waits (10 s at most) until the Outpost's status reads `status`: a heartbeat taken in, a socket's close. */
+export async function untilOutpostStatus(api: TestApi, slug: string, status: string): Promise<void> {
+  await eventually(
+    async () =>
+      (await api.ok(`query($o: String!) { outpost(slug: $o) { status } }`, { o: slug })).outpost.status === status ? true : undefined,
+    10_000,
+    `Outpost ${slug} did not go ${status}`,
+  );
+}
+
 export async function deployAndReport(
   api: TestApi,
   options: { project: string; stage: string; artifact: string; token: string; config?: string; component?: ReportedComponent },
@@ -91,12 +101,7 @@ export async function deployAndReport(
       s: options.stage,
     });
     const slug: string = outpost.stage.outpost.outpost.slug;
-    await eventually(
-      async () =>
-        (await api.ok(`query($o: String!) { outpost(slug: $o) { status } }`, { o: slug })).outpost.status === "ONLINE" ? true : undefined,
-      10_000,
-      `Outpost ${slug} did not go ONLINE after a heartbeat`,
-    );
+    await untilOutpostStatus(api, slug, "ONLINE");
     const component = {
       name: "web",
       kind: "SERVICE",

@@ -13,11 +13,9 @@ import { z } from "zod";
 import type { ApiClient } from "../client.js";
 import { McpBackupEventsDocument, McpCreateBackupDocument, McpListBackupsDocument, McpRestoreBackupDocument } from "../documents.js";
 import { backupSchema, confirmInput, projectInput, stageInput, waitInput, type BackupResult } from "./schemas.js";
-import { defineTool, type ToolAnswer } from "./tool.js";
+import { CHANGES, defineTool, READ_ONLY, type ToolAnswer } from "./tool.js";
 import { lines } from "./views.js";
-import { beforeChange, CHANGES, followAtMost, readBeforeChange } from "./write-tools.js";
-
-const READ_ONLY = { readOnlyHint: true, idempotentHint: true } as const;
+import { beforeChange, followAtMost, readBeforeChange } from "./write-tools.js";
 const BACKUP_OUTPUT = { backup: backupSchema };
 
 function describeBackup(b: BackupResult): string {

@@ -29,19 +29,16 @@ import {
   releaseSchema,
   stageInput,
   stageSchema,
+  type FleetStageResult,
 } from "./schemas.js";
-import { defineTool, notFound } from "./tool.js";
+import { defineTool, notFound, READ_ONLY } from "./tool.js";
 import { describeRelease, describeStage, lines } from "./views.js";
-
-const READ_ONLY = { readOnlyHint: true, idempotentHint: true } as const;
 
 const pageEnd = (pageInfo: { hasNextPage: boolean; endCursor: string | null }) => (pageInfo.hasNextPage ? pageInfo.endCursor : null);
 
-type FleetStage = z.infer<typeof fleetStageSchema>;
-
 /** The SNAPSHOT the fleet-wide feed sends first: every Stage this login may see, in every Project. */
-async function readFleet(client: ApiClient): Promise<FleetStage[]> {
-  let stages: FleetStage[] = [];
+async function readFleet(client: ApiClient): Promise<FleetStageResult[]> {
+  let stages: FleetStageResult[] = [];
   const sub = client.subscribe(McpFleetHealthDocument, {}, ({ healthChanged }) => {
     if (healthChanged.kind !== "SNAPSHOT") return;
     stages = healthChanged.stages;

@@ -137,8 +137,6 @@ export const backupSchema = z
   })
   .describe("A backup of a Stage's standard storages") satisfies z.ZodType<McpBackupFragment>;
 
-type FleetStage = McpFleetHealthSubscription["healthChanged"]["stages"][number];
-
 export const fleetStageSchema = z
   .object({
     project: z.string(),
@@ -150,10 +148,11 @@ export const fleetStageSchema = z
     outpost: z.string().nullable().describe("The Outpost's slug; null: the built-in local one"),
     link: z.enum(OUTPOST_LINK_STATUSES).nullable().describe("The Outpost link's status"),
   })
-  .describe("A Stage's health") satisfies z.ZodType<FleetStage>;
+  .describe("A Stage's health") satisfies z.ZodType<McpFleetHealthSubscription["healthChanged"]["stages"][number]>;
 
 export const nextCursor = z.string().nullable().describe("Pass as after for the next page; null on the last page");
 
 export type StageResult = z.infer<typeof stageSchema>;
 export type ReleaseResult = z.infer<typeof releaseSchema>;
 export type BackupResult = z.infer<typeof backupSchema>;
+export type FleetStageResult = z.infer<typeof fleetStageSchema>;

@@ -12,6 +12,11 @@ import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/
 import type { z } from "zod";
 import { CliError } from "../errors.js";
 
+/** The annotations of a tool that only reads. */
+export const READ_ONLY = { readOnlyHint: true, idempotentHint: true } as const;
+/** The annotations of a tool that changes something (destructive unless said otherwise). */
+export const CHANGES = { readOnlyHint: false, destructiveHint: true, idempotentHint: false } as const;
+
 /** A tool's answer before it is wrapped: the typed result and its one-paragraph summary. */
 export interface ToolAnswer<Result> {
   result: Result;

@@ -37,7 +37,7 @@ import {
   type ReleaseResult,
   type StageResult,
 } from "./schemas.js";
-import { defineTool, notFound, ToolRefusal, type ToolAnswer } from "./tool.js";
+import { CHANGES, defineTool, notFound, ToolRefusal, type ToolAnswer } from "./tool.js";
 import { describeStage } from "./views.js";
 
 export interface Change {
@@ -134,7 +134,6 @@ async function transition(
 
 const RELEASE_OUTPUT = { release: releaseSchema };
 const STAGE_OUTPUT = { stage: stageSchema };
-export const CHANGES = { readOnlyHint: false, destructiveHint: true, idempotentHint: false } as const;
 
 export function registerWriteTools(server: McpServer, client: ApiClient): void {
   defineTool(
